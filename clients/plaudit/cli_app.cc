@@ -1,0 +1,66 @@
+#include "clients/plaudit/cli_app.h"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "clients/plaudit/cli_context.h"
+#include "clients/plaudit/commands.h"
+#include "clients/plaudit/error_line.h"
+#include "clients/plaudit/server_address.h"
+
+namespace plaudit::cli {
+
+int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::ostream& out,
+               std::ostream& err, bool err_is_terminal) {
+  CLI::App app("Administer a Plaudit server: agents, metrics, programs, awards, fulfilments and "
+               "plugins.",
+               "plaudit");
+  // Lets --server follow the subcommand too: `plaudit agents list --server host:port`.
+  app.fallthrough();
+  app.require_subcommand(1);
+  std::string server_flag;
+  CLI::Option* server_option = app.add_option(
+      "--server", server_flag,
+      std::string("plauditd address, host:port (default $") + kServerAddressEnvVar + " or " +
+          kDefaultServerAddress + ")");
+
+  CommandAction selected;
+  AddAgentCommands(app, &selected);
+  AddMetricCommands(app, &selected);
+  AddProgramCommands(app, &selected);
+  AddAwardCommands(app, &selected);
+  AddFulfilmentCommands(app, &selected);
+  AddPluginCommands(app, &selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      app.exit(e, out, err);  // --help
+      return kExitSuccess;
+    }
+    err << ErrorLine(e.what()) << '\n';
+    return kExitUsage;
+  }
+  if (!selected) {
+    err << ErrorLine("no command given; see plaudit --help") << '\n';
+    return kExitUsage;
+  }
+
+  std::optional<std::string> flag_value;
+  if (server_option->count() > 0) flag_value = server_flag;
+  CliContext context(ResolveServerAddress(flag_value, env_server), out, err, err_is_terminal);
+  CommandResult result;
+  try {
+    result = selected(context);
+  } catch (const std::exception& e) {
+    result = CommandResult::Failure(std::string("unexpected error: ") + e.what());
+  }
+  out.flush();
+  if (!result.error.empty()) err << ErrorLine(result.error) << '\n';
+  return result.exit_code;
+}
+
+}  // namespace plaudit::cli

@@ -1,0 +1,36 @@
+#include "clients/plaudit/cli_context.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include "clients/plaudit/error_line.h"
+
+namespace plaudit::cli {
+namespace {
+
+// Import responses list every rejected row; a badly broken file can make that larger than
+// gRPC's 4 MB default.
+constexpr int kMaxReceiveMessageBytes = 256 * 1024 * 1024;
+
+}  // namespace
+
+void SetDeadline(grpc::ClientContext* context, std::chrono::seconds timeout) {
+  context->set_deadline(std::chrono::system_clock::now() + timeout);
+}
+
+const std::shared_ptr<grpc::Channel>& CliContext::channel() {
+  if (channel_ == nullptr) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+    channel_ =
+        grpc::CreateCustomChannel(server_, grpc::InsecureChannelCredentials(), arguments);
+  }
+  return channel_;
+}
+
+CommandResult CliContext::RpcFailure(const grpc::Status& status) const {
+  return CommandResult::Failure(DescribeRpcFailure(status, server_));
+}
+
+}  // namespace plaudit::cli

@@ -1,0 +1,37 @@
+// The `plaudit` command tree. Each Add*Commands function adds one resource's subcommands
+// ("agents import", "agents list", ...) to the top-level app; the command named on the command
+// line stores what it will do in *selected while CLI11 parses, and runs only after parsing
+// succeeded, so a usage error never reaches the server.
+#ifndef PLAUDIT_CLIENTS_PLAUDIT_COMMANDS_H_
+#define PLAUDIT_CLIENTS_PLAUDIT_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "clients/plaudit/cli_context.h"
+#include "clients/plaudit/output.h"
+
+namespace plaudit::cli {
+
+using CommandAction = std::function<CommandResult(CliContext&)>;
+
+void AddAgentCommands(CLI::App& app, CommandAction* selected);
+void AddMetricCommands(CLI::App& app, CommandAction* selected);
+void AddProgramCommands(CLI::App& app, CommandAction* selected);
+void AddAwardCommands(CLI::App& app, CommandAction* selected);
+void AddFulfilmentCommands(CLI::App& app, CommandAction* selected);
+void AddPluginCommands(CLI::App& app, CommandAction* selected);
+
+// Adds "-o,--output FORMAT" to `command`, accepting `formats` (e.g. {"table", "json", "csv"}),
+// defaulting to "table". Parsing succeeds only for an accepted name, so ParseOutputFormat on
+// *format cannot fail afterwards.
+void AddOutputOption(CLI::App* command, std::string* format, const std::vector<std::string>& formats);
+
+// Writes `table` to ctx.out() in the format named by `format`.
+CommandResult PrintTable(CliContext& ctx, const Table& table, const std::string& format);
+
+}  // namespace plaudit::cli
+
+#endif  // PLAUDIT_CLIENTS_PLAUDIT_COMMANDS_H_

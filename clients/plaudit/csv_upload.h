@@ -1,0 +1,79 @@
+// Reads CSV files the way the import RPCs take them: the header, then data rows tagged with the
+// line each starts on. The server validates the rows (one set of rules and wording for every
+// client); this only splits the file. A record the reader cannot parse (an unterminated quote,
+// which runs to the end of the file) is not sent: it becomes a local RowError and counts as
+// rejected, in every import alike.
+//
+// Neither class is thread-safe; each reads one stream.
+#ifndef PLAUDIT_CLIENTS_PLAUDIT_CSV_UPLOAD_H_
+#define PLAUDIT_CLIENTS_PLAUDIT_CSV_UPLOAD_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "core/csv/csv_reader.h"
+#include "plaudit/v1/common.pb.h"
+#include "plaudit/v1/metrics.pb.h"
+
+namespace plaudit::cli {
+
+class CsvUpload {
+ public:
+  explicit CsvUpload(std::istream& in) : in_(in), reader_(in) {}
+
+  // Reads the first record as the header. False when there is none, it is malformed, or the
+  // input cannot be read; error() says why.
+  bool ReadHeader(google::protobuf::RepeatedPtrField<std::string>* header);
+
+  // Appends up to `max_rows` data rows to `rows` and returns how many it appended: fewer than
+  // `max_rows` only at the end of the input or on a read error (see error()).
+  int64_t ReadRows(int64_t max_rows, google::protobuf::RepeatedPtrField<v1::CsvRow>* rows);
+
+  // Records that were read but not sent, and why.
+  const std::vector<v1::RowError>& local_errors() const { return local_errors_; }
+
+  // Empty unless reading failed: an empty file, a malformed header, or an I/O error.
+  const std::string& error() const { return error_; }
+
+ private:
+  std::istream& in_;
+  CsvReader reader_;
+  CsvRecord record_;
+  std::vector<v1::RowError> local_errors_;
+  std::string error_;
+};
+
+// Rows per ImportEvents message: big enough to amortise per-message costs, small enough that a
+// message stays far below gRPC's 4 MB default limit.
+inline constexpr int64_t kEventRowsPerMessage = 2000;
+
+// Splits an events CSV into the messages of the client-streaming MetricService.ImportEvents:
+// the first message carries only the header, each following one up to `rows_per_message` rows.
+// Holds one message's rows at a time, so files of any size stream in constant memory.
+class EventImportChunker {
+ public:
+  explicit EventImportChunker(std::istream& in, int64_t rows_per_message = kEventRowsPerMessage)
+      : upload_(in), rows_per_message_(rows_per_message) {}
+
+  // Replaces `message` with the next one to send. False when nothing is left to send, or when
+  // reading failed (error() is then set).
+  bool Next(v1::ImportEventsRequest* message);
+
+  // Data rows put into messages so far.
+  int64_t rows_read() const { return rows_read_; }
+  const std::vector<v1::RowError>& local_errors() const { return upload_.local_errors(); }
+  const std::string& error() const { return upload_.error(); }
+
+ private:
+  CsvUpload upload_;
+  const int64_t rows_per_message_;
+  bool header_sent_ = false;
+  bool done_ = false;
+  int64_t rows_read_ = 0;
+};
+
+}  // namespace plaudit::cli
+
+#endif  // PLAUDIT_CLIENTS_PLAUDIT_CSV_UPLOAD_H_

@@ -1,0 +1,101 @@
+#include "clients/plaudit/display_names.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace plaudit::cli {
+namespace {
+
+std::string Unknown(int value) { return "unknown(" + std::to_string(value) + ")"; }
+
+}  // namespace
+
+std::string ChannelName(v1::Channel channel) {
+  switch (channel) {
+    case v1::CHANNEL_UNSPECIFIED:
+      return "";
+    case v1::CHANNEL_PHONE:
+      return "phone";
+    case v1::CHANNEL_EMAIL:
+      return "email";
+    case v1::CHANNEL_CHAT:
+      return "chat";
+    case v1::CHANNEL_SOCIAL:
+      return "social";
+    default:
+      return Unknown(channel);
+  }
+}
+
+std::string DirectionName(v1::Direction direction) {
+  switch (direction) {
+    case v1::DIRECTION_UNSPECIFIED:
+      return "";
+    case v1::DIRECTION_HIGHER_IS_BETTER:
+      return "higher_is_better";
+    case v1::DIRECTION_LOWER_IS_BETTER:
+      return "lower_is_better";
+    default:
+      return Unknown(direction);
+  }
+}
+
+std::string AwardStateName(v1::Award::State state) {
+  switch (state) {
+    case v1::Award::STATE_UNSPECIFIED:
+      return "";
+    case v1::Award::FULFILLING:
+      return "fulfilling";
+    case v1::Award::FULFILLED:
+      return "fulfilled";
+    case v1::Award::FAILED:
+      return "failed";
+    default:
+      return Unknown(state);
+  }
+}
+
+std::string FulfilmentStateName(v1::Fulfilment::State state) {
+  switch (state) {
+    case v1::Fulfilment::STATE_UNSPECIFIED:
+      return "";
+    case v1::Fulfilment::PENDING:
+      return "pending";
+    case v1::Fulfilment::FULFILLED:
+      return "fulfilled";
+    case v1::Fulfilment::FAILED:
+      return "failed";
+    default:
+      return Unknown(state);
+  }
+}
+
+std::string RewardText(const v1::Reward& reward) {
+  if (reward.params().empty()) return reward.type();
+  std::vector<std::pair<std::string, std::string>> params(reward.params().begin(),
+                                                          reward.params().end());
+  std::sort(params.begin(), params.end());
+  std::string text = reward.type() + "(";
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += params[i].first + "=" + params[i].second;
+  }
+  return text + ")";
+}
+
+std::string RewardsText(const google::protobuf::RepeatedPtrField<v1::Reward>& rewards) {
+  std::string text;
+  for (const v1::Reward& reward : rewards) {
+    if (!text.empty()) text += "; ";
+    text += RewardText(reward);
+  }
+  return text;
+}
+
+std::string PluginStatusText(const v1::PluginStatus& plugin) {
+  if (plugin.loaded()) return "loaded";
+  return plugin.error().empty() ? "failed" : "failed: " + plugin.error();
+}
+
+}  // namespace plaudit::cli

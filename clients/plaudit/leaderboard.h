@@ -1,0 +1,21 @@
+// The text form of an award evaluation (`plaudit awards evaluate -o table`): the leaderboard,
+// eligible agents first by rank with their score and per-metric standing, then the ineligible
+// ones with "-" for a rank and their reasons; then the awards decided; then a note when the
+// result was a dry run or had been decided before.
+#ifndef PLAUDIT_CLIENTS_PLAUDIT_LEADERBOARD_H_
+#define PLAUDIT_CLIENTS_PLAUDIT_LEADERBOARD_H_
+
+#include <string>
+
+#include "plaudit/v1/awards.pb.h"
+
+namespace plaudit::cli {
+
+// "aht=312.5 (n=140, norm=0.950)".
+std::string MetricStandingText(const v1::MetricStanding& standing);
+
+std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run);
+
+}  // namespace plaudit::cli
+
+#endif  // PLAUDIT_CLIENTS_PLAUDIT_LEADERBOARD_H_

@@ -1,0 +1,148 @@
+// plaudit metrics import FILE | metrics list | metrics summary
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clients/plaudit/commands.h"
+#include "clients/plaudit/csv_upload.h"
+#include "clients/plaudit/import_progress.h"
+#include "clients/plaudit/import_report.h"
+#include "clients/plaudit/input_file.h"
+#include "clients/plaudit/pagination.h"
+#include "clients/plaudit/resource_tables.h"
+#include "plaudit/v1/metrics.grpc.pb.h"
+
+namespace plaudit::cli {
+namespace {
+
+// An events file can reject millions of rows; nobody reads past the first screenful.
+constexpr size_t kMaxRowErrorsShown = 100;
+
+struct SummaryOptions {
+  std::string period;
+  std::string agent_id;
+  std::string time_zone;
+  std::string format;
+};
+
+CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
+  std::ifstream in;
+  std::string error;
+  if (!OpenInputFile(path, &in, &error)) return CommandResult::Failure(error);
+  EventImportChunker chunker(in);
+  v1::ImportEventsRequest message;
+  // The header is read before connecting, so an empty or broken file fails without a call.
+  if (!chunker.Next(&message)) return CommandResult::Failure(path + ": " + chunker.error());
+
+  auto stub = v1::MetricService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kImportDeadline);
+  v1::ImportEventsResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportEventsRequest>> writer =
+      stub->ImportEvents(&call, &response);
+
+  ImportProgress progress(ctx.err(), ctx.err_is_terminal());
+  int64_t bytes_sent = 0;
+  bool stream_open = true;
+  do {
+    if (!writer->Write(message)) {
+      // The server ended the call early; Finish() says why.
+      stream_open = false;
+      break;
+    }
+    bytes_sent += static_cast<int64_t>(message.ByteSizeLong());
+    progress.Update(chunker.rows_read(), bytes_sent, ImportProgress::Clock::now());
+  } while (chunker.Next(&message));
+
+  const bool read_failed = !chunker.error().empty();
+  if (read_failed) {
+    // Half a file must not look like a finished import.
+    call.TryCancel();
+  } else if (stream_open) {
+    writer->WritesDone();
+  }
+  grpc::Status status = writer->Finish();
+  progress.Clear();
+  if (read_failed) return CommandResult::Failure("cannot read " + path + ": " + chunker.error());
+  if (!status.ok()) return ctx.RpcFailure(status);
+
+  std::vector<v1::RowError> errors(response.errors().begin(), response.errors().end());
+  errors.insert(errors.end(), chunker.local_errors().begin(), chunker.local_errors().end());
+  int64_t rejected = response.rejected() + static_cast<int64_t>(chunker.local_errors().size());
+  PrintRowErrors(std::move(errors), rejected, kMaxRowErrorsShown, ctx.err());
+  ctx.out() << "imported " << response.imported() << ", duplicates " << response.duplicates()
+            << ", rejected " << rejected << "\n";
+  return rejected > 0 ? CommandResult::Exit(1) : CommandResult::Success();
+}
+
+CommandResult ListMetrics(CliContext& ctx, const std::string& format) {
+  auto stub = v1::MetricService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  v1::ListMetricsResponse response;
+  grpc::Status status = stub->ListMetrics(&call, v1::ListMetricsRequest(), &response);
+  if (!status.ok()) return ctx.RpcFailure(status);
+  Table table{MetricDefinitionColumns(), {}};
+  for (const v1::MetricDefinition& metric : response.metrics()) {
+    table.rows.push_back(MetricDefinitionRow(metric));
+  }
+  return PrintTable(ctx, table, format);
+}
+
+CommandResult SummarizeMetrics(CliContext& ctx, const SummaryOptions& options) {
+  auto stub = v1::MetricService::NewStub(ctx.channel());
+  Table table{MetricSummaryColumns(), {}};
+  grpc::Status status = FetchAllPages<v1::SummarizeMetricsResponse>(
+      [&](const std::string& page_token, v1::SummarizeMetricsResponse* response) {
+        v1::SummarizeMetricsRequest request;
+        request.set_period(options.period);
+        request.set_time_zone(options.time_zone);
+        request.set_agent_id(options.agent_id);
+        request.set_page_size(kPageSize);
+        request.set_page_token(page_token);
+        grpc::ClientContext call;
+        SetDeadline(&call, kCallDeadline);
+        return stub->SummarizeMetrics(&call, request, response);
+      },
+      [&](const v1::SummarizeMetricsResponse& page) {
+        for (const v1::MetricSummary& row : page.rows()) {
+          table.rows.push_back(MetricSummaryRow(row));
+        }
+      });
+  if (!status.ok()) return ctx.RpcFailure(status);
+  return PrintTable(ctx, table, options.format);
+}
+
+}  // namespace
+
+void AddMetricCommands(CLI::App& app, CommandAction* selected) {
+  CLI::App* metrics =
+      app.add_subcommand("metrics", "Metric events and the metric catalogue");
+  metrics->require_subcommand(1);
+
+  auto import_path = std::make_shared<std::string>();
+  CLI::App* import = metrics->add_subcommand("import", "Stream metric events from a CSV file");
+  import->add_option("FILE", *import_path, "CSV file with a header line")->required();
+  import->callback(
+      [=] { *selected = [=](CliContext& ctx) { return ImportEvents(ctx, *import_path); }; });
+
+  auto list_format = std::make_shared<std::string>();
+  CLI::App* list = metrics->add_subcommand("list", "List the metric catalogue");
+  AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
+  list->callback(
+      [=] { *selected = [=](CliContext& ctx) { return ListMetrics(ctx, *list_format); }; });
+
+  auto summary = std::make_shared<SummaryOptions>();
+  CLI::App* summarize =
+      metrics->add_subcommand("summary", "Per-agent, per-metric totals for a period");
+  summarize->add_option("--period", summary->period, "Month, YYYY-MM")->required();
+  summarize->add_option("--agent", summary->agent_id, "Only this agent");
+  summarize->add_option("--time-zone", summary->time_zone,
+                        "IANA time zone the period is taken in (default UTC)");
+  AddOutputOption(summarize, &summary->format, {"table", "json", "csv"});
+  summarize->callback(
+      [=] { *selected = [=](CliContext& ctx) { return SummarizeMetrics(ctx, *summary); }; });
+}
+
+}  // namespace plaudit::cli

@@ -1,0 +1,21 @@
+// Where `plaudit` finds plauditd: the --server flag, else $PLAUDIT_SERVER, else the default.
+#ifndef PLAUDIT_CLIENTS_PLAUDIT_SERVER_ADDRESS_H_
+#define PLAUDIT_CLIENTS_PLAUDIT_SERVER_ADDRESS_H_
+
+#include <optional>
+#include <string>
+
+namespace plaudit::cli {
+
+inline constexpr char kDefaultServerAddress[] = "127.0.0.1:50051";
+inline constexpr char kServerAddressEnvVar[] = "PLAUDIT_SERVER";
+
+// The flag wins over the environment, the environment over the default. An empty value counts
+// as not given, so `PLAUDIT_SERVER= plaudit ...` falls back to the default.
+// `env_value` is the variable's value, or null when it is unset.
+std::string ResolveServerAddress(const std::optional<std::string>& flag_value,
+                                 const char* env_value);
+
+}  // namespace plaudit::cli
+
+#endif  // PLAUDIT_CLIENTS_PLAUDIT_SERVER_ADDRESS_H_

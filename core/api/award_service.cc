@@ -1,0 +1,133 @@
+#include "absl/strings/str_cat.h"
+#include "core/api/pagination.h"
+#include "core/api/services.h"
+#include "core/api/status.h"
+
+namespace plaudit::api {
+namespace {
+
+google::protobuf::Timestamp ToTimestamp(int64_t unix_micros) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(unix_micros / 1000000);
+  t.set_nanos(static_cast<int32_t>((unix_micros % 1000000) * 1000));
+  return t;
+}
+
+void ToProto(const AwardRecord& a, v1::Award* out) {
+  out->set_id(a.id);
+  out->set_program_id(a.program_id);
+  out->set_period(a.period);
+  out->set_agent_id(a.agent_id);
+  out->set_rank(a.rank);
+  out->set_program_version(a.program_version);
+  *out->mutable_decided_at() = ToTimestamp(a.decided_us);
+  switch (a.state) {
+    case AwardState::kFulfilling:
+      out->set_state(v1::Award::FULFILLING);
+      break;
+    case AwardState::kFulfilled:
+      out->set_state(v1::Award::FULFILLED);
+      break;
+    case AwardState::kFailed:
+      out->set_state(v1::Award::FAILED);
+      break;
+  }
+  for (const FulfilmentRecord& f : a.fulfilments) {
+    auto* reward = out->add_rewards();
+    reward->set_type(f.type);
+    for (const auto& [key, value] : f.params) (*reward->mutable_params())[key] = value;
+  }
+}
+
+void ToProto(const Standing& s, v1::Standing* out) {
+  out->set_agent_id(s.agent_id);
+  out->set_eligible(s.eligible);
+  for (const std::string& reason : s.reasons) out->add_reasons(reason);
+  out->set_rank(s.rank);
+  out->set_score(s.score);
+  out->set_peer_group(s.peer_group);
+  for (const MetricStanding& m : s.metrics) {
+    auto* metric = out->add_metrics();
+    metric->set_metric(m.metric);
+    metric->set_value(m.value);
+    metric->set_samples(m.samples);
+    metric->set_normalized(m.normalized);
+  }
+}
+
+}  // namespace
+
+grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
+                                              const v1::EvaluateAwardsRequest* request,
+                                              v1::EvaluateAwardsResponse* response) {
+  if (request->program_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
+  }
+  if (request->period().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("period: required (YYYY-MM)"));
+  }
+  auto result = decider_->Evaluate(request->program_id(), request->period(), request->dry_run());
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  for (const Standing& s : result->decision.standings) ToProto(s, response->add_standings());
+  for (const AwardRecord& a : result->decision.awards) ToProto(a, response->add_awards());
+  response->set_newly_committed(result->newly_committed);
+  if (result->newly_committed && committed_) committed_();
+  return grpc::Status::OK;
+}
+
+grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,
+                                          const v1::ListAwardsRequest* request,
+                                          v1::ListAwardsResponse* response) {
+  auto awards = store_->ListAwards(request->program_id(), request->period());
+  if (!awards.ok()) return ToGrpcStatus(awards.status());
+  auto page = Paginate(request->page_size(), request->page_token(), awards->size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (size_t i = page->begin; i < page->end; ++i) ToProto((*awards)[i], response->add_awards());
+  response->set_next_page_token(page->next_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
+                                                    const v1::ListFulfilmentsRequest* request,
+                                                    v1::ListFulfilmentsResponse* response) {
+  auto rows = store_->ListFulfilments(request->award_id());
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  auto page = Paginate(request->page_size(), request->page_token(), rows->size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (size_t i = page->begin; i < page->end; ++i) {
+    const FulfilmentRecord& f = (*rows)[i];
+    auto* out = response->add_fulfilments();
+    out->set_id(f.id);
+    out->set_award_id(f.award_id);
+    out->set_agent_id(f.agent_id);
+    out->set_type(f.type);
+    out->set_state(f.state == FulfilmentState::kFulfilled ? v1::Fulfilment::FULFILLED
+                   : f.state == FulfilmentState::kFailed  ? v1::Fulfilment::FAILED
+                                                          : v1::Fulfilment::PENDING);
+    out->set_attempts(f.attempts);
+    out->set_error(f.error);
+    out->set_artifact(f.artifact);
+    out->set_idempotency_key(f.idempotency_key);
+    *out->mutable_updated_at() = ToTimestamp(f.updated_us);
+    for (const auto& [key, value] : f.params) (*out->mutable_params())[key] = value;
+  }
+  response->set_next_page_token(page->next_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+                                            v1::ListPluginsResponse* response) {
+  for (const PluginStatus& p : host_->Plugins()) {
+    auto* out = response->add_plugins();
+    out->set_name(p.name);
+    out->set_kind(p.kind);
+    out->set_version(p.version);
+    for (const std::string& s : p.serves) out->add_serves(s);
+    out->set_loaded(p.loaded);
+    out->set_error(p.error);
+    out->set_path(p.path);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace plaudit::api

@@ -1,0 +1,142 @@
+#include "absl/strings/str_cat.h"
+#include "core/api/pagination.h"
+#include "core/api/services.h"
+#include "core/api/status.h"
+#include "core/domain/metric_catalogue.h"
+#include "core/scoring/period.h"
+
+namespace plaudit::api {
+namespace {
+
+void AddErrors(const ImportSummary& summary, v1::ImportEventsResponse* response) {
+  for (const RowError& e : summary.errors) {
+    auto* err = response->add_errors();
+    err->set_line(e.line);
+    err->set_reason(e.reason);
+  }
+}
+
+}  // namespace
+
+grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
+                                            v1::ListMetricsResponse* response) {
+  for (const MetricSpec& spec : BuiltInMetrics()) {
+    auto* m = response->add_metrics();
+    m->set_name(spec.name);
+    m->set_description(spec.description);
+    m->set_direction(spec.direction == Direction::kLowerIsBetter
+                         ? v1::DIRECTION_LOWER_IS_BETTER
+                         : v1::DIRECTION_HIGHER_IS_BETTER);
+    m->set_has_min(spec.min.has_value());
+    m->set_min(spec.min.value_or(0));
+    m->set_has_max(spec.max.has_value());
+    m->set_max(spec.max.value_or(0));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
+                                                  const v1::BatchCreateEventsRequest* request,
+                                                  v1::BatchCreateEventsResponse* response) {
+  if (request->events_size() > 10000) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "events: at most 10000 events per batch, got ", request->events_size())));
+  }
+  std::vector<EventInput> events;
+  events.reserve(request->events_size());
+  for (const v1::MetricEvent& e : request->events()) {
+    events.push_back(EventInput{
+        e.event_id(), e.agent_id(), e.metric(), e.value(),
+        absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos())});
+  }
+  auto results = ingestor_->IngestEvents(events);
+  if (!results.ok()) return ToGrpcStatus(results.status());
+  for (size_t i = 0; i < results->size(); ++i) {
+    auto* r = response->add_results();
+    r->set_event_id(events[i].event_id);
+    const EventResult& result = (*results)[i];
+    r->set_outcome(result.outcome == EventOutcome::kStored      ? v1::INGEST_OUTCOME_STORED
+                   : result.outcome == EventOutcome::kDuplicate ? v1::INGEST_OUTCOME_DUPLICATE
+                                                                : v1::INGEST_OUTCOME_REJECTED);
+    r->set_error(result.error);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MetricServiceImpl::ImportEvents(grpc::ServerContext*,
+                                             grpc::ServerReader<v1::ImportEventsRequest>* reader,
+                                             v1::ImportEventsResponse* response) {
+  v1::ImportEventsRequest chunk;
+  std::optional<EventColumns> columns;
+  ImportSummary total;
+  // Each chunk is committed as it arrives, so a long import makes progress durable as it goes.
+  while (reader->Read(&chunk)) {
+    if (!columns) {
+      std::vector<std::string> header(chunk.header().begin(), chunk.header().end());
+      if (header.empty()) {
+        return ToGrpcStatus(
+            absl::InvalidArgumentError("header: the first message must carry the CSV header"));
+      }
+      auto parsed = ParseEventHeader(header);
+      if (!parsed.ok()) return ToGrpcStatus(parsed.status());
+      columns = *parsed;
+    }
+    std::vector<CsvLine> rows;
+    rows.reserve(chunk.rows_size());
+    for (auto& row : *chunk.mutable_rows()) {
+      CsvLine line;
+      line.line = row.line();
+      line.fields.reserve(row.fields_size());
+      for (auto& f : *row.mutable_fields()) line.fields.push_back(std::move(f));
+      rows.push_back(std::move(line));
+    }
+    auto summary = ingestor_->IngestCsv(*columns, rows);
+    if (!summary.ok()) return ToGrpcStatus(summary.status());
+    total.Add(*summary);
+  }
+  response->set_imported(total.imported);
+  response->set_duplicates(total.duplicates);
+  response->set_rejected(total.rejected);
+  AddErrors(total, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
+                                                 const v1::SummarizeMetricsRequest* request,
+                                                 v1::SummarizeMetricsResponse* response) {
+  auto zone = LoadZone(request->time_zone().empty() ? "UTC" : request->time_zone());
+  if (!zone.ok()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("time_zone: ", zone.status().message())));
+  }
+  auto window = MonthPeriod(request->period(), *zone);
+  if (!window.ok()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message())));
+  }
+  auto rows = store_->Aggregate(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end),
+                                request->agent_id());
+  if (!rows.ok()) return ToGrpcStatus(rows.status());
+  if (!request->agent_id().empty() && rows->empty()) {
+    auto agent = store_->GetAgent(request->agent_id());
+    if (agent.ok() && !agent->has_value()) {
+      return ToGrpcStatus(absl::NotFoundError(
+          absl::StrCat("agent_id: agent \"", request->agent_id(), "\" not found")));
+    }
+  }
+  auto page = Paginate(request->page_size(), request->page_token(), rows->size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (size_t i = page->begin; i < page->end; ++i) {
+    const AggregateRow& row = (*rows)[i];
+    auto* out = response->add_rows();
+    out->set_agent_id(row.agent_id);
+    out->set_metric(row.metric);
+    out->set_samples(row.aggregate.samples);
+    out->set_sum(row.aggregate.sum);
+    out->set_mean(row.aggregate.samples ? row.aggregate.sum / row.aggregate.samples : 0);
+    out->set_min(row.aggregate.min);
+    out->set_max(row.aggregate.max);
+  }
+  response->set_next_page_token(page->next_token);
+  return grpc::Status::OK;
+}
+
+}  // namespace plaudit::api

@@ -1,0 +1,25 @@
+// AIP-158 style pagination over an in-memory result: the page token is the offset of the next
+// item, opaque to clients.
+#ifndef PLAUDIT_CORE_API_PAGINATION_H_
+#define PLAUDIT_CORE_API_PAGINATION_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace plaudit::api {
+
+struct Page {
+  size_t begin = 0;
+  size_t end = 0;
+  // Empty on the last page.
+  std::string next_token;
+};
+
+// page_size 0 means the default (100); at most 1000.
+absl::StatusOr<Page> Paginate(int32_t page_size, const std::string& page_token, size_t total);
+
+}  // namespace plaudit::api
+
+#endif  // PLAUDIT_CORE_API_PAGINATION_H_

@@ -1,0 +1,110 @@
+#include "core/api/server.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/domain/log.h"
+
+namespace plaudit::api {
+
+absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const ServerConfig& config,
+                                                                    Clock* clock) {
+  std::unique_ptr<PlauditServer> s(new PlauditServer());
+  s->config_ = config;
+  s->clock_ = clock;
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: cannot create ", config.data_dir, ": ", ec.message()));
+  }
+  std::string data_dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
+  // One plauditd per data directory: a second one would break exactly-once fulfilment.
+  std::string lock_path = data_dir + "/plauditd.lock";
+  s->lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (s->lock_fd_ < 0 || flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: ", data_dir, " is in use by another plauditd"));
+  }
+
+  auto store = Store::Open(data_dir + "/plaudit.db");
+  if (!store.ok()) return store.status();
+  s->store_ = *std::move(store);
+  s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
+  PluginHost::Options plugin_options{data_dir, config.plugins};
+  s->plugins_ = std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(),
+                                             clock);
+  s->plugins_->LoadDirectory(config.plugin_dir);
+  PluginHost* host = s->plugins_.get();
+  s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
+                                               [host] { return host->RewardTypes(); });
+  s->engine_ = std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock,
+                                                  FulfilmentEngine::Options());
+  FulfilmentEngine* engine = s->engine_.get();
+
+  s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
+  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
+  s->programs_ = std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get());
+  s->awards_ = std::make_unique<AwardServiceImpl>(s->store_.get(), s->decider_.get(),
+                                                  [engine] { engine->Wake(); });
+  s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
+  s->plugin_service_ = std::make_unique<PluginServiceImpl>(host);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.RegisterService(s->agents_.get());
+  builder.RegisterService(s->metrics_.get());
+  builder.RegisterService(s->programs_.get());
+  builder.RegisterService(s->awards_.get());
+  builder.RegisterService(s->fulfilments_.get());
+  builder.RegisterService(s->plugin_service_.get());
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("listen: cannot bind ", config.listen));
+  }
+  s->engine_->Start();
+  PlauditServer* self = s.get();
+  s->poller_ = std::thread([self] { self->PollSources(); });
+  LogInfo("server", absl::StrCat("serving on port ", s->port_, ", data in ", data_dir));
+  return s;
+}
+
+void PlauditServer::PollSources() {
+  while (true) {
+    plugins_->PollMetricSources();
+    absl::MutexLock lock(&mu_);
+    auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+    if (mu_.AwaitWithTimeout(absl::Condition(&stop), config_.source_poll_interval)) return;
+  }
+}
+
+void PlauditServer::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  if (poller_.joinable()) poller_.join();
+  if (engine_) engine_->Stop();
+  LogInfo("server", "stopped");
+}
+
+PlauditServer::~PlauditServer() {
+  Shutdown();
+  plugins_.reset();
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+}  // namespace plaudit::api

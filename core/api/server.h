@@ -1,0 +1,65 @@
+// The whole of plauditd in one object: opens the store under the data directory, loads the
+// plugins, starts the fulfilment engine and the metric-source poller, and serves the gRPC API
+// (with health checking and reflection). Tests start one in-process on port 0.
+#ifndef PLAUDIT_CORE_API_SERVER_H_
+#define PLAUDIT_CORE_API_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/api/services.h"
+#include "core/config/server_config.h"
+#include "core/domain/clock.h"
+
+namespace plaudit::api {
+
+class PlauditServer {
+ public:
+  // Starts serving. UNAVAILABLE when the address cannot be bound or the data directory is in
+  // use by another plauditd.
+  static absl::StatusOr<std::unique_ptr<PlauditServer>> Start(const ServerConfig& config,
+                                                              Clock* clock);
+  ~PlauditServer();
+
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+  // Stops taking calls, lets running calls finish (up to `grace`), stops the workers.
+  void Shutdown(absl::Duration grace = absl::Seconds(10));
+
+  Store* store() { return store_.get(); }
+  PluginHost* plugins() { return plugins_.get(); }
+  FulfilmentEngine* engine() { return engine_.get(); }
+
+ private:
+  PlauditServer() = default;
+  void PollSources();
+
+  ServerConfig config_;
+  Clock* clock_ = nullptr;
+  int lock_fd_ = -1;
+  int port_ = 0;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<EventIngestor> ingestor_;
+  std::unique_ptr<PluginHost> plugins_;
+  std::unique_ptr<AwardDecider> decider_;
+  std::unique_ptr<FulfilmentEngine> engine_;
+  std::unique_ptr<AgentServiceImpl> agents_;
+  std::unique_ptr<MetricServiceImpl> metrics_;
+  std::unique_ptr<ProgramServiceImpl> programs_;
+  std::unique_ptr<AwardServiceImpl> awards_;
+  std::unique_ptr<FulfilmentServiceImpl> fulfilments_;
+  std::unique_ptr<PluginServiceImpl> plugin_service_;
+  std::unique_ptr<grpc::Server> server_;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread poller_;
+};
+
+}  // namespace plaudit::api
+
+#endif  // PLAUDIT_CORE_API_SERVER_H_

@@ -1,0 +1,107 @@
+// gRPC service implementations: each translates requests into calls on the core stages and their
+// results back into messages. No domain logic lives here.
+#ifndef PLAUDIT_CORE_API_SERVICES_H_
+#define PLAUDIT_CORE_API_SERVICES_H_
+
+#include <functional>
+
+#include "core/awards/award_decider.h"
+#include "core/fulfilment/fulfilment_engine.h"
+#include "core/ingest/ingest.h"
+#include "core/plugin_host/plugin_host.h"
+#include "core/store/store.h"
+#include "plaudit/v1/agents.grpc.pb.h"
+#include "plaudit/v1/awards.grpc.pb.h"
+#include "plaudit/v1/fulfilments.grpc.pb.h"
+#include "plaudit/v1/metrics.grpc.pb.h"
+#include "plaudit/v1/plugins.grpc.pb.h"
+#include "plaudit/v1/programs.grpc.pb.h"
+
+namespace plaudit::api {
+
+namespace v1 = ::plaudit::v1;
+
+class AgentServiceImpl final : public v1::AgentService::Service {
+ public:
+  explicit AgentServiceImpl(Store* store) : store_(store) {}
+  grpc::Status ImportAgents(grpc::ServerContext*, const v1::ImportAgentsRequest*,
+                            v1::ImportAgentsResponse*) override;
+  grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                          v1::ListAgentsResponse*) override;
+  grpc::Status GetAgent(grpc::ServerContext*, const v1::GetAgentRequest*, v1::Agent*) override;
+
+ private:
+  Store* store_;
+};
+
+class MetricServiceImpl final : public v1::MetricService::Service {
+ public:
+  MetricServiceImpl(Store* store, EventIngestor* ingestor) : store_(store), ingestor_(ingestor) {}
+  grpc::Status ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
+                           v1::ListMetricsResponse*) override;
+  grpc::Status BatchCreateEvents(grpc::ServerContext*, const v1::BatchCreateEventsRequest*,
+                                 v1::BatchCreateEventsResponse*) override;
+  grpc::Status ImportEvents(grpc::ServerContext*, grpc::ServerReader<v1::ImportEventsRequest>*,
+                            v1::ImportEventsResponse*) override;
+  grpc::Status SummarizeMetrics(grpc::ServerContext*, const v1::SummarizeMetricsRequest*,
+                                v1::SummarizeMetricsResponse*) override;
+
+ private:
+  Store* store_;
+  EventIngestor* ingestor_;
+};
+
+class ProgramServiceImpl final : public v1::ProgramService::Service {
+ public:
+  ProgramServiceImpl(Store* store, AwardDecider* decider) : store_(store), decider_(decider) {}
+  grpc::Status ApplyProgram(grpc::ServerContext*, const v1::ApplyProgramRequest*,
+                            v1::Program*) override;
+  grpc::Status ListPrograms(grpc::ServerContext*, const v1::ListProgramsRequest*,
+                            v1::ListProgramsResponse*) override;
+  grpc::Status GetProgram(grpc::ServerContext*, const v1::GetProgramRequest*,
+                          v1::Program*) override;
+
+ private:
+  Store* store_;
+  AwardDecider* decider_;
+};
+
+class AwardServiceImpl final : public v1::AwardService::Service {
+ public:
+  // `committed` is called after a decision was newly committed (to wake the fulfilment engine).
+  AwardServiceImpl(Store* store, AwardDecider* decider, std::function<void()> committed)
+      : store_(store), decider_(decider), committed_(std::move(committed)) {}
+  grpc::Status EvaluateAwards(grpc::ServerContext*, const v1::EvaluateAwardsRequest*,
+                              v1::EvaluateAwardsResponse*) override;
+  grpc::Status ListAwards(grpc::ServerContext*, const v1::ListAwardsRequest*,
+                          v1::ListAwardsResponse*) override;
+
+ private:
+  Store* store_;
+  AwardDecider* decider_;
+  std::function<void()> committed_;
+};
+
+class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {
+ public:
+  explicit FulfilmentServiceImpl(Store* store) : store_(store) {}
+  grpc::Status ListFulfilments(grpc::ServerContext*, const v1::ListFulfilmentsRequest*,
+                               v1::ListFulfilmentsResponse*) override;
+
+ private:
+  Store* store_;
+};
+
+class PluginServiceImpl final : public v1::PluginService::Service {
+ public:
+  explicit PluginServiceImpl(PluginHost* host) : host_(host) {}
+  grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+                           v1::ListPluginsResponse*) override;
+
+ private:
+  PluginHost* host_;
+};
+
+}  // namespace plaudit::api
+
+#endif  // PLAUDIT_CORE_API_SERVICES_H_

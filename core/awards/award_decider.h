@@ -1,0 +1,51 @@
+// Decides a program's awards for a period: loads the program, the agents and the period's
+// aggregates, scores them (core/scoring) and commits the decision with its awards and fulfilment
+// rows in one transaction. A decision is committed once per (program, period): deciding again
+// returns the stored decision. Thread-safe.
+#ifndef PLAUDIT_CORE_AWARDS_AWARD_DECIDER_H_
+#define PLAUDIT_CORE_AWARDS_AWARD_DECIDER_H_
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/awards/program_spec.h"
+#include "core/domain/clock.h"
+#include "core/store/store.h"
+
+namespace plaudit {
+
+class AwardDecider {
+ public:
+  // `reward_types` tells which reward types can be fulfilled right now.
+  AwardDecider(Store* store, Clock* clock, std::function<std::set<std::string>()> reward_types)
+      : store_(store), clock_(clock), reward_types_(std::move(reward_types)) {}
+
+  struct Result {
+    DecisionRecord decision;
+    // False when the decision had been committed before (or when dry_run).
+    bool newly_committed = false;
+  };
+
+  // NOT_FOUND for an unknown program; INVALID_ARGUMENT for a malformed period;
+  // FAILED_PRECONDITION when committing a period that has not ended yet.
+  absl::StatusOr<Result> Evaluate(const std::string& program_id, const std::string& period,
+                                  bool dry_run);
+
+  // Parses a stored or submitted program against the reward types available now.
+  absl::StatusOr<ProgramSpec> ParseProgram(const std::string& yaml) const;
+
+ private:
+  Store* store_;
+  Clock* clock_;
+  std::function<std::set<std::string>()> reward_types_;
+};
+
+// The award id of an agent's award: "<program>.<period>.<agent>", stable across re-evaluation.
+std::string AwardId(const std::string& program_id, const std::string& period,
+                    const std::string& agent_id);
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_AWARDS_AWARD_DECIDER_H_

@@ -1,0 +1,570 @@
+#include "core/awards/program_spec.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "core/scoring/period.h"
+
+namespace plaudit {
+namespace {
+
+// A YAML node together with where it is: its field path ("scorecard.metrics[1].aggregation")
+// and the 1-based line to report.
+struct Located {
+  YAML::Node node;
+  std::string path;
+  int line = 1;
+};
+
+int LineOf(const YAML::Node& node, int fallback) {
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? fallback : mark.line + 1;
+}
+
+absl::Status FieldError(int line, absl::string_view path, absl::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", line, ": ", path.empty() ? "program" : path, ": ", message));
+}
+
+absl::Status FieldError(const Located& at, absl::string_view message) {
+  return FieldError(at.line, at.path, message);
+}
+
+std::string ChildPath(absl::string_view parent, absl::string_view key) {
+  return parent.empty() ? std::string(key) : absl::StrCat(parent, ".", key);
+}
+
+absl::string_view KindOf(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+// "a, b or c".
+std::string OrList(const std::vector<absl::string_view>& words) {
+  if (words.size() <= 1) return absl::StrJoin(words, "");
+  std::vector<absl::string_view> head(words.begin(), words.end() - 1);
+  return absl::StrCat(absl::StrJoin(head, ", "), " or ", words.back());
+}
+
+// Quoted and block scalars carry the non-specific tag "!": they are strings, never numbers.
+bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
+
+absl::StatusOr<std::string> ReadString(const Located& at) {
+  if (!at.node.IsScalar()) {
+    return FieldError(at, absl::StrCat("expected a string, got ", KindOf(at.node)));
+  }
+  return at.node.Scalar();
+}
+
+absl::Status WrongScalar(const Located& at, absl::string_view expected) {
+  if (!at.node.IsScalar()) {
+    return FieldError(at, absl::StrCat("expected ", expected, ", got ", KindOf(at.node)));
+  }
+  return FieldError(at, absl::StrCat("expected ", expected, ", got ",
+                                     IsQuoted(at.node) ? "the quoted string " : "", "\"",
+                                     at.node.Scalar(), "\""));
+}
+
+absl::StatusOr<double> ReadNumber(const Located& at) {
+  double value = 0;
+  if (!at.node.IsScalar() || IsQuoted(at.node) || !absl::SimpleAtod(at.node.Scalar(), &value) ||
+      !std::isfinite(value)) {
+    return WrongScalar(at, "a number");
+  }
+  return value;
+}
+
+absl::StatusOr<int64_t> ReadInteger(const Located& at, int64_t min, int64_t max) {
+  int64_t value = 0;
+  if (!at.node.IsScalar() || IsQuoted(at.node) || !absl::SimpleAtoi(at.node.Scalar(), &value)) {
+    return WrongScalar(at, "a whole number");
+  }
+  if (value < min) return FieldError(at, absl::StrCat("must be at least ", min, ", got ", value));
+  if (value > max) return FieldError(at, absl::StrCat("must be at most ", max, ", got ", value));
+  return value;
+}
+
+absl::StatusOr<bool> ReadBool(const Located& at) {
+  if (at.node.IsScalar() && !IsQuoted(at.node)) {
+    const std::string& text = at.node.Scalar();
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+  }
+  return WrongScalar(at, "true or false");
+}
+
+template <typename T>
+struct Word {
+  absl::string_view text;
+  T value;
+};
+
+// One of a fixed set of words; `what` names the set in the error ("aggregation").
+template <typename T>
+absl::StatusOr<T> ReadWord(const Located& at, absl::string_view what,
+                           std::initializer_list<Word<T>> words) {
+  std::vector<absl::string_view> texts;
+  for (const Word<T>& word : words) texts.push_back(word.text);
+  if (!at.node.IsScalar()) {
+    return FieldError(at, absl::StrCat("expected ", OrList(texts), ", got ", KindOf(at.node)));
+  }
+  for (const Word<T>& word : words) {
+    if (at.node.Scalar() == word.text) return word.value;
+  }
+  return FieldError(at, absl::StrCat("unknown ", what, " \"", at.node.Scalar(), "\" (expected ",
+                                     OrList(texts), ")"));
+}
+
+absl::StatusOr<Aggregation> ReadAggregation(const Located& at) {
+  return ReadWord<Aggregation>(at, "aggregation",
+                               {{"sum", Aggregation::kSum},
+                                {"count", Aggregation::kCount},
+                                {"mean", Aggregation::kMean},
+                                {"min", Aggregation::kMin},
+                                {"max", Aggregation::kMax}});
+}
+
+absl::StatusOr<std::vector<Located>> ReadList(const Located& at) {
+  if (!at.node.IsSequence()) {
+    return FieldError(at, absl::StrCat("expected a list, got ", KindOf(at.node)));
+  }
+  std::vector<Located> items;
+  size_t index = 0;
+  for (const YAML::Node& item : at.node) {
+    items.push_back(Located{item, absl::StrCat(at.path, "[", index, "]"), LineOf(item, at.line)});
+    ++index;
+  }
+  return items;
+}
+
+// The entries of a YAML map, each located; keys are unique strings and, unless the map is
+// open, one of an allowed set.
+class Fields {
+ public:
+  static absl::StatusOr<Fields> Read(const Located& at, std::vector<absl::string_view> allowed) {
+    return ReadImpl(at, &allowed);
+  }
+  // Any key is accepted.
+  static absl::StatusOr<Fields> ReadOpen(const Located& at) { return ReadImpl(at, nullptr); }
+
+  // The value of `key`, or nullptr when absent.
+  const Located* Find(absl::string_view key) const {
+    for (const auto& [name, value] : entries_) {
+      if (name == key) return &value;
+    }
+    return nullptr;
+  }
+
+  absl::Status Missing(absl::string_view key) const {
+    return FieldError(line_, ChildPath(path_, key), "missing required field");
+  }
+
+  const std::vector<std::pair<std::string, Located>>& entries() const { return entries_; }
+
+ private:
+  static absl::StatusOr<Fields> ReadImpl(const Located& at,
+                                         const std::vector<absl::string_view>* allowed) {
+    if (!at.node.IsMap()) {
+      return FieldError(at, absl::StrCat("expected a map, got ", KindOf(at.node)));
+    }
+    Fields fields;
+    fields.path_ = at.path;
+    fields.line_ = at.line;
+    for (auto it = at.node.begin(); it != at.node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      const int key_line = LineOf(key, at.line);
+      if (!key.IsScalar()) {
+        return FieldError(key_line, at.path, absl::StrCat("expected a key, got ", KindOf(key)));
+      }
+      const std::string& name = key.Scalar();
+      const std::string path = ChildPath(at.path, name);
+      if (allowed != nullptr) {
+        bool known = false;
+        for (absl::string_view candidate : *allowed) known = known || candidate == name;
+        if (!known) {
+          return FieldError(
+              key_line, path,
+              absl::StrCat("unknown key \"", name, "\" (expected ", OrList(*allowed), ")"));
+        }
+      }
+      if (fields.Find(name) != nullptr) return FieldError(key_line, path, "duplicate key");
+      // A missing value's mark points past its key; its key's line is the one to report.
+      const YAML::Node& value = it->second;
+      const int value_line = value.IsNull() ? key_line : LineOf(value, key_line);
+      fields.entries_.emplace_back(name, Located{value, path, value_line});
+    }
+    return fields;
+  }
+
+  std::string path_;
+  int line_ = 1;
+  std::vector<std::pair<std::string, Located>> entries_;
+};
+
+bool IsValidId(absl::string_view id) {
+  if (id.empty()) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(id[i]);
+    const bool lower_or_digit = absl::ascii_isdigit(c) || (c >= 'a' && c <= 'z');
+    if (!lower_or_digit && (i == 0 || (c != '-' && c != '_'))) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<Smoothing> ParseSmoothing(const Located& at) {
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"prior_mean", "prior_weight"});
+  if (!fields.ok()) return fields.status();
+  Smoothing smoothing;
+  const Located* prior_mean = fields->Find("prior_mean");
+  if (prior_mean == nullptr) return fields->Missing("prior_mean");
+  absl::StatusOr<double> mean = ReadNumber(*prior_mean);
+  if (!mean.ok()) return mean.status();
+  smoothing.prior_mean = *mean;
+  const Located* prior_weight = fields->Find("prior_weight");
+  if (prior_weight == nullptr) return fields->Missing("prior_weight");
+  absl::StatusOr<double> weight = ReadNumber(*prior_weight);
+  if (!weight.ok()) return weight.status();
+  if (*weight <= 0) {
+    return FieldError(*prior_weight, absl::StrCat("must be greater than 0, got ", *weight));
+  }
+  smoothing.prior_weight = *weight;
+  return smoothing;
+}
+
+// The metric named at `at`, which must be in the catalogue.
+absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at) {
+  absl::StatusOr<std::string> name = ReadString(at);
+  if (!name.ok()) return name.status();
+  const MetricSpec* spec = FindMetric(*name);
+  if (spec == nullptr) return FieldError(at, absl::StrCat("unknown metric \"", *name, "\""));
+  return spec;
+}
+
+absl::StatusOr<ScorecardMetric> ParseScorecardMetric(const Located& at) {
+  absl::StatusOr<Fields> fields = Fields::Read(
+      at, {"metric", "aggregation", "direction", "weight", "min_samples", "smoothing"});
+  if (!fields.ok()) return fields.status();
+  ScorecardMetric metric;
+  const Located* name = fields->Find("metric");
+  if (name == nullptr) return fields->Missing("metric");
+  absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*name);
+  if (!spec.ok()) return spec.status();
+  metric.metric = (*spec)->name;
+  metric.direction = (*spec)->direction;
+
+  if (const Located* field = fields->Find("aggregation")) {
+    absl::StatusOr<Aggregation> aggregation = ReadAggregation(*field);
+    if (!aggregation.ok()) return aggregation.status();
+    metric.aggregation = *aggregation;
+  }
+  if (const Located* field = fields->Find("direction")) {
+    absl::StatusOr<Direction> direction =
+        ReadWord<Direction>(*field, "direction",
+                            {{"higher_is_better", Direction::kHigherIsBetter},
+                             {"lower_is_better", Direction::kLowerIsBetter}});
+    if (!direction.ok()) return direction.status();
+    metric.direction = *direction;
+  }
+  if (const Located* field = fields->Find("weight")) {
+    absl::StatusOr<double> weight = ReadNumber(*field);
+    if (!weight.ok()) return weight.status();
+    if (*weight < 0) {
+      return FieldError(*field, absl::StrCat("must not be negative, got ", *weight));
+    }
+    metric.weight = *weight;
+  }
+  if (const Located* field = fields->Find("min_samples")) {
+    absl::StatusOr<int64_t> min_samples =
+        ReadInteger(*field, 0, std::numeric_limits<int64_t>::max());
+    if (!min_samples.ok()) return min_samples.status();
+    metric.min_samples = *min_samples;
+  }
+  if (const Located* field = fields->Find("smoothing")) {
+    if (metric.aggregation != Aggregation::kMean) {
+      return FieldError(*field, absl::StrCat("smoothing needs aggregation mean, not ",
+                                             std::string(AggregationName(metric.aggregation))));
+    }
+    absl::StatusOr<Smoothing> smoothing = ParseSmoothing(*field);
+    if (!smoothing.ok()) return smoothing.status();
+    metric.smoothing = *smoothing;
+  }
+  return metric;
+}
+
+absl::StatusOr<Gate> ParseGate(const Located& at) {
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"metric", "aggregation", "min", "max"});
+  if (!fields.ok()) return fields.status();
+  Gate gate;
+  const Located* name = fields->Find("metric");
+  if (name == nullptr) return fields->Missing("metric");
+  absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*name);
+  if (!spec.ok()) return spec.status();
+  gate.metric = (*spec)->name;
+  if (const Located* field = fields->Find("aggregation")) {
+    absl::StatusOr<Aggregation> aggregation = ReadAggregation(*field);
+    if (!aggregation.ok()) return aggregation.status();
+    gate.aggregation = *aggregation;
+  }
+  if (const Located* field = fields->Find("min")) {
+    absl::StatusOr<double> min = ReadNumber(*field);
+    if (!min.ok()) return min.status();
+    gate.min = *min;
+  }
+  if (const Located* field = fields->Find("max")) {
+    absl::StatusOr<double> max = ReadNumber(*field);
+    if (!max.ok()) return max.status();
+    gate.max = *max;
+  }
+  if (gate.min.has_value() && gate.max.has_value() && *gate.min > *gate.max) {
+    return FieldError(at, absl::StrCat("min ", *gate.min, " is greater than max ", *gate.max));
+  }
+  return gate;
+}
+
+absl::Status ParseScorecard(const Located& at, ProgramSpec& program) {
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"peer_group", "normalization", "metrics", "gates"});
+  if (!fields.ok()) return fields.status();
+  if (const Located* field = fields->Find("peer_group")) {
+    absl::StatusOr<PeerGroupBy> peer_group =
+        ReadWord<PeerGroupBy>(*field, "peer_group",
+                              {{"channel", PeerGroupBy::kChannel},
+                               {"team", PeerGroupBy::kTeam},
+                               {"all", PeerGroupBy::kAll}});
+    if (!peer_group.ok()) return peer_group.status();
+    program.peer_group = *peer_group;
+  }
+  if (const Located* field = fields->Find("normalization")) {
+    absl::StatusOr<Normalization> normalization =
+        ReadWord<Normalization>(*field, "normalization",
+                                {{"percentile", Normalization::kPercentile},
+                                 {"zscore", Normalization::kZScore},
+                                 {"none", Normalization::kNone}});
+    if (!normalization.ok()) return normalization.status();
+    program.normalization = *normalization;
+  }
+
+  const Located* metrics_field = fields->Find("metrics");
+  if (metrics_field == nullptr) return fields->Missing("metrics");
+  absl::StatusOr<std::vector<Located>> metrics = ReadList(*metrics_field);
+  if (!metrics.ok()) return metrics.status();
+  if (metrics->empty()) return FieldError(*metrics_field, "must list at least one metric");
+  double total_weight = 0;
+  for (const Located& item : *metrics) {
+    absl::StatusOr<ScorecardMetric> metric = ParseScorecardMetric(item);
+    if (!metric.ok()) return metric.status();
+    total_weight += metric->weight;
+    program.metrics.push_back(*std::move(metric));
+  }
+  if (!(total_weight > 0)) {
+    return FieldError(*metrics_field, "all weights are 0; at least one must be positive");
+  }
+
+  if (const Located* gates_field = fields->Find("gates")) {
+    absl::StatusOr<std::vector<Located>> gates = ReadList(*gates_field);
+    if (!gates.ok()) return gates.status();
+    for (const Located& item : *gates) {
+      absl::StatusOr<Gate> gate = ParseGate(item);
+      if (!gate.ok()) return gate.status();
+      program.gates.push_back(*std::move(gate));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RewardSpec> ParseReward(const Located& at,
+                                       const std::set<std::string>& reward_types) {
+  absl::StatusOr<Fields> fields = Fields::ReadOpen(at);
+  if (!fields.ok()) return fields.status();
+  RewardSpec reward;
+  const Located* type = fields->Find("type");
+  if (type == nullptr) return fields->Missing("type");
+  absl::StatusOr<std::string> type_name = ReadString(*type);
+  if (!type_name.ok()) return type_name.status();
+  if (reward_types.count(*type_name) == 0) {
+    return FieldError(
+        *type, absl::StrCat("unknown reward type \"", *type_name, "\" (",
+                            reward_types.empty()
+                                ? std::string("no fulfilment plugin serves any")
+                                : absl::StrCat("available: ", absl::StrJoin(reward_types, ", ")),
+                            ")"));
+  }
+  reward.type = *type_name;
+  for (const auto& [key, value] : fields->entries()) {
+    if (key == "type") continue;
+    if (!value.node.IsScalar()) {
+      return FieldError(value, absl::StrCat("expected a scalar value, got ", KindOf(value.node)));
+    }
+    reward.params[key] = value.node.Scalar();
+  }
+  return reward;
+}
+
+absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_types,
+                        AwardRule& award) {
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"rule", "n", "per_peer_group", "rewards"});
+  if (!fields.ok()) return fields.status();
+  if (const Located* field = fields->Find("rule")) {
+    absl::StatusOr<std::string> rule = ReadString(*field);
+    if (!rule.ok()) return rule.status();
+    if (*rule != "top_n") {
+      return FieldError(*field,
+                        absl::StrCat("unknown rule \"", *rule, "\" (only top_n is supported)"));
+    }
+    award.rule = *rule;
+  }
+  if (const Located* field = fields->Find("n")) {
+    absl::StatusOr<int64_t> n = ReadInteger(*field, 1, std::numeric_limits<int>::max());
+    if (!n.ok()) return n.status();
+    award.n = static_cast<int>(*n);
+  }
+  if (const Located* field = fields->Find("per_peer_group")) {
+    absl::StatusOr<bool> per_peer_group = ReadBool(*field);
+    if (!per_peer_group.ok()) return per_peer_group.status();
+    award.per_peer_group = *per_peer_group;
+  }
+  const Located* rewards_field = fields->Find("rewards");
+  if (rewards_field == nullptr) return fields->Missing("rewards");
+  absl::StatusOr<std::vector<Located>> rewards = ReadList(*rewards_field);
+  if (!rewards.ok()) return rewards.status();
+  if (rewards->empty()) return FieldError(*rewards_field, "must list at least one reward");
+  for (const Located& item : *rewards) {
+    absl::StatusOr<RewardSpec> reward = ParseReward(item, reward_types);
+    if (!reward.ok()) return reward.status();
+    award.rewards.push_back(*std::move(reward));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
+                                         const std::set<std::string>& reward_types) {
+  const Located at{root, "", LineOf(root, 1)};
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"id", "name", "cadence", "time_zone", "eligibility", "scorecard", "award"});
+  if (!fields.ok()) return fields.status();
+  ProgramSpec program;
+
+  const Located* id = fields->Find("id");
+  if (id == nullptr) return fields->Missing("id");
+  absl::StatusOr<std::string> id_text = ReadString(*id);
+  if (!id_text.ok()) return id_text.status();
+  if (!IsValidId(*id_text)) {
+    return FieldError(*id, absl::StrCat("invalid id \"", *id_text,
+                                        "\" (expected [a-z0-9][a-z0-9-_]*: lowercase letters, "
+                                        "digits, - and _, not starting with - or _)"));
+  }
+  program.id = *id_text;
+
+  const Located* name = fields->Find("name");
+  if (name == nullptr) return fields->Missing("name");
+  absl::StatusOr<std::string> name_text = ReadString(*name);
+  if (!name_text.ok()) return name_text.status();
+  if (name_text->empty()) return FieldError(*name, "must not be empty");
+  program.name = *name_text;
+
+  if (const Located* field = fields->Find("cadence")) {
+    absl::StatusOr<std::string> cadence = ReadString(*field);
+    if (!cadence.ok()) return cadence.status();
+    if (*cadence != "monthly") {
+      return FieldError(*field, absl::StrCat("unsupported cadence \"", *cadence,
+                                             "\": only monthly is supported so far"));
+    }
+    program.cadence = *cadence;
+  }
+
+  if (const Located* field = fields->Find("time_zone")) {
+    absl::StatusOr<std::string> time_zone = ReadString(*field);
+    if (!time_zone.ok()) return time_zone.status();
+    program.time_zone = *time_zone;
+  }
+  absl::StatusOr<absl::TimeZone> zone = LoadZone(program.time_zone);
+  if (!zone.ok()) {
+    const Located* field = fields->Find("time_zone");
+    return FieldError(field != nullptr ? field->line : at.line, "time_zone",
+                      zone.status().message());
+  }
+  program.zone = *zone;
+
+  if (const Located* field = fields->Find("eligibility")) {
+    absl::StatusOr<Fields> eligibility = Fields::Read(*field, {"min_tenure_days"});
+    if (!eligibility.ok()) return eligibility.status();
+    if (const Located* days = eligibility->Find("min_tenure_days")) {
+      absl::StatusOr<int64_t> min_tenure =
+          ReadInteger(*days, 0, std::numeric_limits<int64_t>::max());
+      if (!min_tenure.ok()) return min_tenure.status();
+      program.min_tenure_days = *min_tenure;
+    }
+  }
+
+  const Located* scorecard = fields->Find("scorecard");
+  if (scorecard == nullptr) return fields->Missing("scorecard");
+  if (absl::Status status = ParseScorecard(*scorecard, program); !status.ok()) return status;
+
+  const Located* award = fields->Find("award");
+  if (award == nullptr) return fields->Missing("award");
+  if (absl::Status status = ParseAward(*award, reward_types, program.award); !status.ok()) {
+    return status;
+  }
+  return program;
+}
+
+}  // namespace
+
+std::string_view AggregationName(Aggregation aggregation) {
+  switch (aggregation) {
+    case Aggregation::kSum:
+      return "sum";
+    case Aggregation::kCount:
+      return "count";
+    case Aggregation::kMean:
+      return "mean";
+    case Aggregation::kMin:
+      return "min";
+    case Aggregation::kMax:
+      return "max";
+  }
+  return "sum";
+}
+
+absl::StatusOr<ProgramSpec> ParseProgramYaml(std::string_view yaml,
+                                             const std::set<std::string>& reward_types) {
+  try {
+    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+    if (documents.empty() || documents.front().IsNull()) {
+      return FieldError(1, "", "empty document");
+    }
+    if (documents.size() > 1) {
+      return FieldError(LineOf(documents[1], 1), "", "expected a single YAML document");
+    }
+    return ParseProgram(documents.front(), reward_types);
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
+    return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("program could not be read: ", e.what()));
+  }
+}
+
+}  // namespace plaudit

@@ -1,0 +1,76 @@
+#include "core/config/server_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace plaudit {
+namespace {
+
+absl::Status Problem(const YAML::Node& node, const std::string& field, const std::string& what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("line ", node.Mark().line + 1, ": ", field, ": ", what));
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig config) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return absl::NotFoundError(absl::StrCat("config: cannot read ", path));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+  }
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) return Problem(root, "config", "must be a map of settings");
+  try {
+    for (const auto& entry : root) {
+      std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "listen" || key == "data_dir" || key == "plugin_dir") {
+        if (!value.IsScalar()) return Problem(value, key, "must be text");
+        std::string text = value.as<std::string>();
+        if (key == "listen") config.listen = text;
+        if (key == "data_dir") config.data_dir = text;
+        if (key == "plugin_dir") config.plugin_dir = text;
+      } else if (key == "source_poll_interval_ms") {
+        int64_t ms = 0;
+        if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms <= 0) {
+          return Problem(value, key, "must be a positive number of milliseconds");
+        }
+        config.source_poll_interval = absl::Milliseconds(ms);
+      } else if (key == "plugins") {
+        if (!value.IsMap()) return Problem(value, key, "must map plugin names to settings");
+        for (const auto& plugin : value) {
+          std::string name = plugin.first.as<std::string>();
+          auto& settings = config.plugins[name];
+          if (plugin.second.IsNull()) continue;
+          if (!plugin.second.IsMap()) {
+            return Problem(plugin.second, "plugins." + name, "must be a map of settings");
+          }
+          for (const auto& setting : plugin.second) {
+            std::string setting_key = setting.first.as<std::string>();
+            if (!setting.second.IsScalar()) {
+              return Problem(setting.second, "plugins." + name + "." + setting_key,
+                             "must be a single value");
+            }
+            settings[setting_key] = setting.second.as<std::string>();
+          }
+        }
+      } else {
+        return Problem(entry.first, key,
+                       "unknown setting (expected listen, data_dir, plugin_dir, "
+                       "source_poll_interval_ms, plugins)");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+  }
+  return config;
+}
+
+}  // namespace plaudit

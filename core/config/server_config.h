@@ -1,0 +1,35 @@
+// plauditd's configuration: defaults suited to a laptop, overridden by a YAML file
+// (--config), overridden by flags.
+//
+//   listen: 127.0.0.1:50051
+//   data_dir: var
+//   plugin_dir: build/plugins
+//   source_poll_interval_ms: 1000
+//   plugins:
+//     certificate: {output_dir: /srv/certificates}
+#ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
+#define PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace plaudit {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "var";
+  std::string plugin_dir = "build/plugins";
+  absl::Duration source_poll_interval = absl::Seconds(1);
+  // Per plugin name, its configuration (values as text).
+  std::map<std::string, std::map<std::string, std::string>> plugins;
+};
+
+// Reads a YAML config file over `base`. INVALID_ARGUMENT names the line and key of a problem.
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig base);
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_

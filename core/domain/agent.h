@@ -1,0 +1,31 @@
+// An agent of the contact centre, as imported from the agents CSV.
+#ifndef PLAUDIT_CORE_DOMAIN_AGENT_H_
+#define PLAUDIT_CORE_DOMAIN_AGENT_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/time/civil_time.h"
+
+namespace plaudit {
+
+enum class Channel { kPhone, kEmail, kChat, kSocial };
+
+// "phone", "email", "chat", "social".
+std::string_view ChannelName(Channel channel);
+std::optional<Channel> ParseChannel(std::string_view name);
+
+struct Agent {
+  std::string id;
+  std::string display_name;
+  std::string email;
+  std::string team;
+  Channel channel = Channel::kPhone;
+  absl::CivilDay hire_date;
+  bool active = true;
+};
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_DOMAIN_AGENT_H_

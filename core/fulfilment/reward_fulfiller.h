@@ -1,0 +1,46 @@
+// The seam between the fulfilment engine and whatever delivers a reward (the plugin host in the
+// server, a scripted fake in tests).
+#ifndef PLAUDIT_CORE_FULFILMENT_REWARD_FULFILLER_H_
+#define PLAUDIT_CORE_FULFILMENT_REWARD_FULFILLER_H_
+
+#include <map>
+#include <string>
+
+#include "absl/time/time.h"
+#include "core/domain/agent.h"
+
+namespace plaudit {
+
+struct FulfilmentCall {
+  // Fixed when the award was committed; the same on every attempt.
+  std::string idempotency_key;
+  std::string award_id;
+  std::string program_id;
+  std::string program_name;
+  std::string period;
+  Agent agent;
+  std::string reward_type;
+  std::map<std::string, std::string> params;
+  int attempt = 1;
+};
+
+enum class FulfilOutcome { kFulfilled, kPending, kRetryable, kPermanent, kUnknown };
+
+struct FulfilResult {
+  FulfilOutcome outcome = FulfilOutcome::kPermanent;
+  std::string error;
+  std::string artifact;
+  // A vendor's requested wait before the next attempt; zero when none.
+  absl::Duration retry_after = absl::ZeroDuration();
+};
+
+// Implementations are called from the engine's worker threads and must be thread-safe.
+class RewardFulfiller {
+ public:
+  virtual ~RewardFulfiller() = default;
+  virtual FulfilResult Fulfil(const FulfilmentCall& call) = 0;
+};
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_FULFILMENT_REWARD_FULFILLER_H_

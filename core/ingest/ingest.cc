@@ -1,0 +1,309 @@
+#include "core/ingest/ingest.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/domain/metric_catalogue.h"
+
+namespace plaudit {
+namespace {
+
+constexpr size_t kMaxIdLength = 128;
+
+// Ids are printable ASCII without separators, so they are safe in file names, CSV and logs.
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  for (char c : id) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+          c == '.' || c == ':')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Quoted(const std::string& value) {
+  std::string shown = value.size() > 60 ? value.substr(0, 60) + "..." : value;
+  return absl::StrCat("\"", absl::CEscape(shown), "\"");
+}
+
+absl::StatusOr<absl::flat_hash_set<std::string>> AgentIds(Store* store) {
+  auto agents = store->ListAgents();
+  if (!agents.ok()) return agents.status();
+  absl::flat_hash_set<std::string> ids;
+  for (const Agent& a : *agents) ids.insert(a.id);
+  return ids;
+}
+
+// Checks the parts of an event common to CSV and typed input. Empty when valid.
+std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::string>& agents) {
+  if (!ValidId(e.event_id)) {
+    return absl::StrCat("event_id: invalid ", Quoted(e.event_id),
+                        " (1-128 characters of letters, digits, - _ . :)");
+  }
+  if (!agents.contains(e.agent_id)) return absl::StrCat("agent_id: unknown agent ", Quoted(e.agent_id));
+  const MetricSpec* spec = FindMetric(e.metric);
+  if (spec == nullptr) return absl::StrCat("metric: unknown metric ", Quoted(e.metric));
+  if (!std::isfinite(e.value)) return "value: not a finite number";
+  if ((spec->min && e.value < *spec->min) || (spec->max && e.value > *spec->max)) {
+    std::string range = spec->max ? absl::StrCat(*spec->min, "..", *spec->max)
+                                  : absl::StrCat(">= ", *spec->min);
+    return absl::StrCat("value: ", e.value, " is outside the range of ", e.metric, " (", range,
+                        ")");
+  }
+  return "";
+}
+
+}  // namespace
+
+void ImportSummary::Add(const ImportSummary& other) {
+  imported += other.imported;
+  duplicates += other.duplicates;
+  rejected += other.rejected;
+  errors.insert(errors.end(), other.errors.begin(), other.errors.end());
+}
+
+absl::StatusOr<EventColumns> ParseEventHeader(const std::vector<std::string>& header) {
+  EventColumns c;
+  c.width = header.size();
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string name(absl::StripAsciiWhitespace(header[i]));
+    int index = static_cast<int>(i);
+    if (name == "event_id") c.event_id = index;
+    if (name == "agent_id") c.agent_id = index;
+    if (name == "metric") c.metric = index;
+    if (name == "value") c.value = index;
+    if (name == "occurred_at") c.occurred_at = index;
+  }
+  std::vector<std::string> missing;
+  if (c.event_id < 0) missing.push_back("event_id");
+  if (c.agent_id < 0) missing.push_back("agent_id");
+  if (c.metric < 0) missing.push_back("metric");
+  if (c.value < 0) missing.push_back("value");
+  if (c.occurred_at < 0) missing.push_back("occurred_at");
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+                     absl::StrJoin(missing, ", "),
+                     " (expected event_id,agent_id,metric,value,occurred_at)"));
+  }
+  return c;
+}
+
+std::optional<absl::Time> ParseRfc3339(const std::string& text) {
+  // absl's %Ez also takes "Z"; the date/time separator must be 'T' or 't'.
+  absl::Time t;
+  std::string error;
+  if (text.size() < 20 || !absl::ParseTime(absl::RFC3339_full, text, &t, &error)) {
+    return std::nullopt;
+  }
+  char last = text.back();
+  bool has_offset = last == 'Z' || last == 'z' ||
+                    (text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-'));
+  if (!has_offset) return std::nullopt;
+  return t;
+}
+
+absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& columns,
+                                                       const std::vector<CsvLine>& rows) {
+  auto agents = AgentIds(store_);
+  if (!agents.ok()) return agents.status();
+  ImportSummary summary;
+  std::vector<StoredEvent> valid;
+  std::vector<int64_t> valid_lines;
+  valid.reserve(rows.size());
+  auto reject = [&](int64_t line, std::string reason) {
+    ++summary.rejected;
+    summary.errors.push_back(RowError{line, std::move(reason)});
+  };
+  for (const CsvLine& row : rows) {
+    if (row.fields.size() < columns.width) {
+      reject(row.line, absl::StrCat("missing column: expected ", columns.width, " fields, found ",
+                                    row.fields.size()));
+      continue;
+    }
+    if (row.fields.size() > columns.width) {
+      reject(row.line, absl::StrCat("expected ", columns.width, " fields, found ",
+                                    row.fields.size()));
+      continue;
+    }
+    EventInput e;
+    e.event_id = row.fields[columns.event_id];
+    e.agent_id = row.fields[columns.agent_id];
+    e.metric = row.fields[columns.metric];
+    const std::string& value_text = row.fields[columns.value];
+    const std::string& time_text = row.fields[columns.occurred_at];
+    if (!absl::SimpleAtod(value_text, &e.value) || !std::isfinite(e.value)) {
+      // Check the other fields first so the reason names the first problem in column order.
+      std::string earlier = CheckEvent(EventInput{e.event_id, e.agent_id, e.metric, 0, {}}, *agents);
+      if (!earlier.empty() && earlier.rfind("value", 0) != 0) {
+        reject(row.line, earlier);
+      } else {
+        reject(row.line, absl::StrCat("value: ", Quoted(value_text), " is not a finite number"));
+      }
+      continue;
+    }
+    std::string problem = CheckEvent(e, *agents);
+    if (!problem.empty()) {
+      reject(row.line, problem);
+      continue;
+    }
+    std::optional<absl::Time> when = ParseRfc3339(time_text);
+    if (!when) {
+      reject(row.line, absl::StrCat("occurred_at: ", Quoted(time_text),
+                                    " is not an RFC 3339 time with an offset "
+                                    "(e.g. 2026-10-05T14:03:00+02:00)"));
+      continue;
+    }
+    valid.push_back(StoredEvent{std::move(e.event_id), std::move(e.agent_id),
+                                std::move(e.metric), e.value, absl::ToUnixMicros(*when)});
+    valid_lines.push_back(row.line);
+  }
+  if (!valid.empty()) {
+    auto outcomes = store_->InsertEvents(valid);
+    if (!outcomes.ok()) return outcomes.status();
+    for (size_t i = 0; i < outcomes->size(); ++i) {
+      switch ((*outcomes)[i]) {
+        case InsertOutcome::kStored:
+          ++summary.imported;
+          break;
+        case InsertOutcome::kDuplicate:
+          ++summary.duplicates;
+          break;
+        case InsertOutcome::kConflict:
+          reject(valid_lines[i], absl::StrCat("event_id ", Quoted(valid[i].event_id),
+                                              " is already stored with different content"));
+          break;
+      }
+    }
+  }
+  std::sort(summary.errors.begin(), summary.errors.end(),
+            [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  return summary;
+}
+
+absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
+    const std::vector<EventInput>& events) {
+  auto agents = AgentIds(store_);
+  if (!agents.ok()) return agents.status();
+  std::vector<EventResult> results(events.size());
+  std::vector<StoredEvent> valid;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string problem = CheckEvent(events[i], *agents);
+    if (!problem.empty()) {
+      results[i] = EventResult{EventOutcome::kRejected, problem};
+      continue;
+    }
+    valid.push_back(StoredEvent{events[i].event_id, events[i].agent_id, events[i].metric,
+                                events[i].value, absl::ToUnixMicros(events[i].occurred_at)});
+    index.push_back(i);
+  }
+  if (!valid.empty()) {
+    auto outcomes = store_->InsertEvents(valid);
+    if (!outcomes.ok()) return outcomes.status();
+    for (size_t k = 0; k < outcomes->size(); ++k) {
+      EventResult& r = results[index[k]];
+      switch ((*outcomes)[k]) {
+        case InsertOutcome::kStored:
+          r.outcome = EventOutcome::kStored;
+          break;
+        case InsertOutcome::kDuplicate:
+          r.outcome = EventOutcome::kDuplicate;
+          break;
+        case InsertOutcome::kConflict:
+          r.outcome = EventOutcome::kRejected;
+          r.error = absl::StrCat("event_id ", Quoted(valid[k].event_id),
+                                 " is already stored with different content");
+          break;
+      }
+    }
+  }
+  return results;
+}
+
+absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::string>& header,
+                                           const std::vector<CsvLine>& rows) {
+  static const char* const kColumns[] = {"id",      "display_name", "email", "team",
+                                         "channel", "hire_date",    "status"};
+  int position[7];
+  std::vector<std::string> missing;
+  for (int c = 0; c < 7; ++c) {
+    position[c] = -1;
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (absl::StripAsciiWhitespace(header[i]) == kColumns[c]) position[c] = static_cast<int>(i);
+    }
+    if (position[c] < 0) missing.push_back(kColumns[c]);
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+        absl::StrJoin(missing, ", "), " (expected id,display_name,email,team,channel,hire_date,status)"));
+  }
+  ImportSummary summary;
+  std::vector<Agent> valid;
+  for (const CsvLine& row : rows) {
+    auto reject = [&](std::string reason) {
+      ++summary.rejected;
+      summary.errors.push_back(RowError{row.line, std::move(reason)});
+    };
+    if (row.fields.size() != header.size()) {
+      reject(absl::StrCat(row.fields.size() < header.size() ? "missing column: " : "",
+                          "expected ", header.size(), " fields, found ", row.fields.size()));
+      continue;
+    }
+    auto field = [&](int c) { return std::string(absl::StripAsciiWhitespace(row.fields[position[c]])); };
+    Agent a;
+    a.id = field(0);
+    a.display_name = field(1);
+    a.email = field(2);
+    a.team = field(3);
+    if (!ValidId(a.id)) {
+      reject(absl::StrCat("id: invalid ", Quoted(a.id),
+                          " (1-128 characters of letters, digits, - _ . :)"));
+      continue;
+    }
+    if (a.display_name.empty()) {
+      reject("display_name: empty");
+      continue;
+    }
+    if (a.email.find('@') == std::string::npos || a.email.find(' ') != std::string::npos) {
+      reject(absl::StrCat("email: ", Quoted(a.email), " is not an email address"));
+      continue;
+    }
+    std::optional<Channel> channel = ParseChannel(field(4));
+    if (!channel) {
+      reject(absl::StrCat("channel: ", Quoted(field(4)), " is not one of phone, email, chat, social"));
+      continue;
+    }
+    a.channel = *channel;
+    absl::CivilDay day;
+    std::string hire = field(5);
+    if (hire.size() != 10 || !absl::ParseCivilTime(hire, &day) ||
+        absl::FormatCivilTime(day) != hire) {
+      reject(absl::StrCat("hire_date: ", Quoted(hire), " is not a date YYYY-MM-DD"));
+      continue;
+    }
+    a.hire_date = day;
+    std::string status = field(6);
+    if (status != "active" && status != "inactive") {
+      reject(absl::StrCat("status: ", Quoted(status), " is not active or inactive"));
+      continue;
+    }
+    a.active = status == "active";
+    valid.push_back(std::move(a));
+  }
+  if (!valid.empty()) {
+    absl::Status s = store->UpsertAgents(valid);
+    if (!s.ok()) return s;
+  }
+  summary.imported = static_cast<int64_t>(valid.size());
+  return summary;
+}
+
+}  // namespace plaudit

@@ -1,0 +1,93 @@
+// plauditd: the Plaudit server.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/api/server.h"
+#include "core/config/server_config.h"
+#include "core/domain/clock.h"
+#include "core/domain/log.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: plauditd [--listen ADDR] [--data-dir DIR] [--plugin-dir DIR] [--config FILE]\n"
+    "  --listen      address to serve gRPC on (default 127.0.0.1:50051)\n"
+    "  --data-dir    where the database, artifacts and inbox live (default ./var)\n"
+    "  --plugin-dir  where plugin shared objects are loaded from (default build/plugins)\n"
+    "  --config      YAML file with these settings and per-plugin configuration\n";
+
+int Usage(const std::string& problem) {
+  std::fprintf(stderr, "plauditd: %s\n%s", problem.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  std::string listen, data_dir, plugin_dir;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::string value;
+    size_t eq = arg.find('=');
+    std::string name = arg.substr(0, eq);
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return Usage(absl::StrCat(name, " needs a value"));
+    }
+    if (name == "--listen") {
+      listen = value;
+    } else if (name == "--data-dir") {
+      data_dir = value;
+    } else if (name == "--plugin-dir") {
+      plugin_dir = value;
+    } else if (name == "--config") {
+      config_path = value;
+    } else {
+      return Usage(absl::StrCat("unknown option ", name));
+    }
+  }
+
+  plaudit::ServerConfig config;
+  if (!config_path.empty()) {
+    auto loaded = plaudit::LoadServerConfig(config_path, config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "plauditd: %s\n", std::string(loaded.status().message()).c_str());
+      return 1;
+    }
+    config = *loaded;
+  }
+  if (!listen.empty()) config.listen = listen;
+  if (!data_dir.empty()) config.data_dir = data_dir;
+  if (!plugin_dir.empty()) config.plugin_dir = plugin_dir;
+
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  plaudit::RealClock clock;
+  auto server = plaudit::api::PlauditServer::Start(config, &clock);
+  if (!server.ok()) {
+    std::fprintf(stderr, "plauditd: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  int signal = 0;
+  sigwait(&signals, &signal);
+  plaudit::LogInfo("server", absl::StrCat("received ", strsignal(signal), ", shutting down"));
+  (*server)->Shutdown();
+  return 0;
+}

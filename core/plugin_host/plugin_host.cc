@@ -1,0 +1,369 @@
+#include "core/plugin_host/plugin_host.h"
+
+#include <boost/dll/shared_library.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "core/domain/log.h"
+#include "plaudit/plugin/v1/plugin.pb.h"
+#include "plaudit/plugin_abi.h"
+
+namespace plaudit {
+
+namespace pb = ::plaudit::plugin::v1;
+
+struct PluginHost::LoadedPlugin {
+  PluginHost* host = nullptr;
+  PluginStatus status;
+  pb::PluginKind kind = pb::PLUGIN_KIND_UNSPECIFIED;
+  boost::dll::shared_library library;
+  const PlauditPluginV1* table = nullptr;
+  void* instance = nullptr;
+  PlauditHostV1 host_table{};
+};
+
+namespace {
+
+void FillBuffer(const std::string& bytes, PlauditBuffer* out) {
+  out->size = bytes.size();
+  out->data = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
+  if (!bytes.empty()) std::memcpy(out->data, bytes.data(), bytes.size());
+}
+
+void ReleaseHostBuffer(PlauditBuffer* buffer) {
+  if (buffer == nullptr) return;
+  std::free(buffer->data);
+  buffer->data = nullptr;
+  buffer->size = 0;
+}
+
+int Fail(PlauditBuffer* out, const std::string& message) {
+  FillBuffer(message, out);
+  return 1;
+}
+
+template <typename Request>
+bool Parse(const uint8_t* data, size_t size, Request* request) {
+  return request->ParseFromArray(data, static_cast<int>(size));
+}
+
+std::string KindName(pb::PluginKind kind) {
+  switch (kind) {
+    case pb::PLUGIN_KIND_METRIC_SOURCE:
+      return "metric_source";
+    case pb::PLUGIN_KIND_FULFILMENT:
+      return "fulfilment";
+    default:
+      return "";
+  }
+}
+
+// Calls a plugin method with a serialized request; parses the response or returns the error.
+template <typename Request, typename Response>
+std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method,
+                       const Request& request, Response* response) {
+  std::string bytes = request.SerializeAsString();
+  PlauditBuffer out{nullptr, 0};
+  int rc = plugin.table->call(plugin.instance, method,
+                              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &out);
+  std::string reply(reinterpret_cast<const char*>(out.data), out.size);
+  plugin.table->release(&out);
+  if (rc != 0) return reply.empty() ? std::string("plugin call failed") : reply;
+  if (!response->ParseFromString(reply)) return std::string("malformed response to ") + method;
+  return "";
+}
+
+}  // namespace
+
+// The host services, dispatched by method name for one plugin.
+static int HostCall(void* context, const char* method, const uint8_t* data, size_t size,
+                    PlauditBuffer* out) {
+  auto* plugin = static_cast<PluginHost::LoadedPlugin*>(context);
+  const std::string& name = plugin->status.name;
+  try {
+    std::string m = method == nullptr ? "" : method;
+    if (m == "state.get") {
+      pb::StateGetRequest req;
+      if (!Parse(data, size, &req)) return Fail(out, "malformed state.get request");
+      auto value = plugin->host->store()->StateGet(name, req.key());
+      if (!value.ok()) return Fail(out, std::string(value.status().message()));
+      pb::StateGetResponse resp;
+      resp.set_found(value->has_value());
+      if (value->has_value()) resp.set_value(**value);
+      FillBuffer(resp.SerializeAsString(), out);
+      return 0;
+    }
+    if (m == "state.commit") {
+      pb::StateCommitRequest req;
+      if (!Parse(data, size, &req)) return Fail(out, "malformed state.commit request");
+      std::vector<std::pair<std::string, std::string>> puts;
+      std::vector<std::pair<std::string, std::string>> expected;
+      std::vector<std::string> absent(req.absent().begin(), req.absent().end());
+      for (const auto& p : req.puts()) puts.emplace_back(p.key(), p.value());
+      for (const auto& p : req.expected()) expected.emplace_back(p.key(), p.value());
+      auto committed = plugin->host->store()->StateCommit(name, puts, absent, expected);
+      pb::StateCommitResponse resp;
+      if (!committed.ok()) {
+        resp.set_error(std::string(committed.status().message()));
+      } else {
+        resp.set_committed(*committed);
+        if (!*committed) resp.set_error("a condition of the commit did not hold");
+      }
+      FillBuffer(resp.SerializeAsString(), out);
+      return 0;
+    }
+    if (m == "clock.now") {
+      pb::ClockResponse resp;
+      resp.set_unix_micros(absl::ToUnixMicros(plugin->host->clock()->Now()));
+      FillBuffer(resp.SerializeAsString(), out);
+      return 0;
+    }
+    if (m == "log") {
+      pb::LogRequest req;
+      if (!Parse(data, size, &req)) return Fail(out, "malformed log request");
+      LogLevel level = req.level() == pb::LogRequest::ERROR     ? LogLevel::kError
+                       : req.level() == pb::LogRequest::WARNING ? LogLevel::kWarning
+                                                                : LogLevel::kInfo;
+      Log(level, absl::StrCat("plugin/", name), req.message());
+      FillBuffer(pb::LogResponse().SerializeAsString(), out);
+      return 0;
+    }
+    if (m == "ingest.csv") {
+      pb::IngestCsvRequest req;
+      if (!Parse(data, size, &req)) return Fail(out, "malformed ingest.csv request");
+      pb::IngestCsvResponse resp;
+      std::vector<std::string> header(req.header().begin(), req.header().end());
+      auto columns = ParseEventHeader(header);
+      if (!columns.ok()) {
+        // Without a usable header no row can be read: every row is rejected with the reason.
+        for (const auto& row : req.rows()) {
+          auto* e = resp.add_errors();
+          e->set_line(row.line());
+          e->set_reason(std::string(columns.status().message()));
+        }
+        resp.set_rejected(req.rows_size());
+      } else {
+        std::vector<CsvLine> rows;
+        rows.reserve(req.rows_size());
+        for (const auto& row : req.rows()) {
+          rows.push_back(CsvLine{row.line(), {row.fields().begin(), row.fields().end()}});
+        }
+        auto summary = plugin->host->ingestor()->IngestCsv(*columns, rows);
+        if (!summary.ok()) {
+          resp.set_error(std::string(summary.status().message()));
+        } else {
+          resp.set_imported(summary->imported);
+          resp.set_duplicates(summary->duplicates);
+          resp.set_rejected(summary->rejected);
+          for (const RowError& e : summary->errors) {
+            auto* err = resp.add_errors();
+            err->set_line(e.line);
+            err->set_reason(e.reason);
+          }
+        }
+      }
+      FillBuffer(resp.SerializeAsString(), out);
+      return 0;
+    }
+    return Fail(out, "unknown host method " + m);
+  } catch (const std::exception& e) {
+    return Fail(out, std::string("host error: ") + e.what());
+  }
+}
+
+PluginHost::PluginHost(Options options, Store* store, EventIngestor* ingestor, Clock* clock)
+    : options_(std::move(options)), store_(store), ingestor_(ingestor), clock_(clock) {}
+
+PluginHost::~PluginHost() {
+  for (auto& plugin : plugins_) {
+    if (plugin->instance != nullptr) plugin->table->destroy(plugin->instance);
+    plugin->instance = nullptr;
+  }
+}
+
+void PluginHost::LoadDirectory(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".so") files.push_back(entry.path());
+  }
+  if (ec) {
+    LogWarning("plugins", absl::StrCat("cannot read plugin directory ", dir, ": ", ec.message()));
+    return;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) Load(file.string());
+}
+
+PluginStatus PluginHost::Load(const std::string& path) {
+  auto plugin = std::make_unique<LoadedPlugin>();
+  plugin->host = this;
+  plugin->status.path = path;
+  plugin->status.name = std::filesystem::path(path).stem().string();
+  auto fail = [&](std::string reason) {
+    plugin->status.error = std::move(reason);
+    LogWarning("plugins", absl::StrCat("skipping ", path, ": ", plugin->status.error));
+    PluginStatus status = plugin->status;
+    if (plugin->instance != nullptr) plugin->table->destroy(plugin->instance);
+    plugin->instance = nullptr;
+    plugins_.push_back(std::move(plugin));
+    return status;
+  };
+
+  boost::system::error_code error;
+  plugin->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                       error);
+  if (error) return fail(absl::StrCat("cannot load: ", error.message()));
+  if (!plugin->library.has(PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL)) {
+    return fail(absl::StrCat("not a Plaudit plugin: no ", PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL,
+                             " entry point"));
+  }
+  auto abi_version = plugin->library.get_alias<uint32_t()>(PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL);
+  uint32_t version = abi_version();
+  if (version != PLAUDIT_PLUGIN_ABI_VERSION) {
+    return fail(absl::StrCat("ABI version ", version, " is not supported (this plauditd speaks ",
+                             PLAUDIT_PLUGIN_ABI_VERSION, ")"));
+  }
+  if (!plugin->library.has(PLAUDIT_PLUGIN_ENTRY_SYMBOL)) {
+    return fail(absl::StrCat("no ", PLAUDIT_PLUGIN_ENTRY_SYMBOL, " entry point"));
+  }
+  auto entry = plugin->library.get_alias<const PlauditPluginV1*()>(PLAUDIT_PLUGIN_ENTRY_SYMBOL);
+  plugin->table = entry();
+  if (plugin->table == nullptr || plugin->table->create == nullptr ||
+      plugin->table->call == nullptr || plugin->table->release == nullptr ||
+      plugin->table->destroy == nullptr) {
+    return fail("incomplete function table");
+  }
+  plugin->host_table = PlauditHostV1{plugin.get(), &HostCall, &ReleaseHostBuffer};
+  plugin->instance = plugin->table->create(&plugin->host_table);
+  if (plugin->instance == nullptr) return fail("create() returned no instance");
+
+  pb::InitRequest init;
+  init.set_data_dir(options_.data_dir);
+  // Config is looked up by file stem; the plugin's own name is known only after init.
+  auto config = options_.config.find(plugin->status.name);
+  if (config != options_.config.end()) {
+    for (const auto& [key, value] : config->second) (*init.mutable_config())[key] = value;
+  }
+  pb::InitResponse response;
+  std::string call_error = CallPlugin(*plugin, "init", init, &response);
+  if (!call_error.empty()) return fail(absl::StrCat("init failed: ", call_error));
+  if (!response.error().empty()) return fail(absl::StrCat("init failed: ", response.error()));
+  const pb::PluginInfo& info = response.info();
+  if (info.name().empty()) return fail("init returned no plugin name");
+  plugin->status.name = info.name();
+  plugin->kind = info.kind();
+  plugin->status.kind = KindName(info.kind());
+  plugin->status.version = info.version();
+  if (info.kind() == pb::PLUGIN_KIND_FULFILMENT) {
+    plugin->status.serves.assign(info.reward_types().begin(), info.reward_types().end());
+  } else if (info.kind() == pb::PLUGIN_KIND_METRIC_SOURCE) {
+    plugin->status.serves.assign(info.sources().begin(), info.sources().end());
+  } else {
+    return fail("init returned an unknown plugin kind");
+  }
+  for (const auto& other : plugins_) {
+    if (other->status.loaded && other->status.name == plugin->status.name) {
+      return fail(absl::StrCat("a plugin named ", info.name(), " is already loaded from ",
+                               other->status.path));
+    }
+  }
+  plugin->status.loaded = true;
+  LogInfo("plugins", absl::StrCat("loaded ", plugin->status.name, " ", plugin->status.version,
+                                  " (", plugin->status.kind, ") from ", path));
+  PluginStatus status = plugin->status;
+  plugins_.push_back(std::move(plugin));
+  return status;
+}
+
+std::vector<PluginStatus> PluginHost::Plugins() const {
+  std::vector<PluginStatus> out;
+  for (const auto& plugin : plugins_) out.push_back(plugin->status);
+  return out;
+}
+
+std::set<std::string> PluginHost::RewardTypes() const {
+  std::set<std::string> types;
+  for (const auto& plugin : plugins_) {
+    if (plugin->status.loaded && plugin->kind == pb::PLUGIN_KIND_FULFILMENT) {
+      types.insert(plugin->status.serves.begin(), plugin->status.serves.end());
+    }
+  }
+  return types;
+}
+
+FulfilResult PluginHost::Fulfil(const FulfilmentCall& call) {
+  LoadedPlugin* target = nullptr;
+  for (const auto& plugin : plugins_) {
+    if (!plugin->status.loaded || plugin->kind != pb::PLUGIN_KIND_FULFILMENT) continue;
+    for (const std::string& type : plugin->status.serves) {
+      if (type == call.reward_type) target = plugin.get();
+    }
+  }
+  FulfilResult result;
+  if (target == nullptr) {
+    // Retryable: the plugin may be missing only until the server is restarted with it.
+    result.outcome = FulfilOutcome::kRetryable;
+    result.error = absl::StrCat("no loaded plugin serves reward type ", call.reward_type);
+    return result;
+  }
+  pb::FulfilRequest request;
+  request.set_idempotency_key(call.idempotency_key);
+  request.set_award_id(call.award_id);
+  request.set_program_id(call.program_id);
+  request.set_program_name(call.program_name);
+  request.set_period(call.period);
+  request.set_reward_type(call.reward_type);
+  request.set_attempt(call.attempt);
+  auto* agent = request.mutable_agent();
+  agent->set_id(call.agent.id);
+  agent->set_display_name(call.agent.display_name);
+  agent->set_email(call.agent.email);
+  agent->set_team(call.agent.team);
+  for (const auto& [key, value] : call.params) (*request.mutable_params())[key] = value;
+  pb::FulfilResponse response;
+  std::string error = CallPlugin(*target, "fulfil", request, &response);
+  if (!error.empty()) {
+    // We cannot tell whether the effect happened: look it up (retry with the same key).
+    result.outcome = FulfilOutcome::kUnknown;
+    result.error = error;
+    return result;
+  }
+  switch (response.outcome()) {
+    case pb::FULFIL_OUTCOME_FULFILLED:
+      result.outcome = FulfilOutcome::kFulfilled;
+      break;
+    case pb::FULFIL_OUTCOME_PENDING:
+      result.outcome = FulfilOutcome::kPending;
+      break;
+    case pb::FULFIL_OUTCOME_RETRYABLE:
+      result.outcome = FulfilOutcome::kRetryable;
+      break;
+    case pb::FULFIL_OUTCOME_PERMANENT:
+      result.outcome = FulfilOutcome::kPermanent;
+      break;
+    default:
+      result.outcome = FulfilOutcome::kUnknown;
+      break;
+  }
+  result.error = response.error();
+  result.artifact = response.artifact();
+  result.retry_after = absl::Milliseconds(response.retry_after_ms());
+  return result;
+}
+
+void PluginHost::PollMetricSources() {
+  for (const auto& plugin : plugins_) {
+    if (!plugin->status.loaded || plugin->kind != pb::PLUGIN_KIND_METRIC_SOURCE) continue;
+    pb::PollResponse response;
+    std::string error = CallPlugin(*plugin, "poll", pb::PollRequest(), &response);
+    if (error.empty()) error = response.error();
+    if (!error.empty()) {
+      LogWarning("plugins", absl::StrCat(plugin->status.name, ": poll failed: ", error));
+    }
+  }
+}
+
+}  // namespace plaudit

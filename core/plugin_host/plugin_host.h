@@ -1,0 +1,82 @@
+// Loads plugins (shared objects) from a directory with Boost.DLL, checks their ABI version before
+// calling anything else, initialises them with their configuration, and offers them the host
+// services (plugin-scoped state, clock, logger, event ingest). A plugin that fails to load is
+// recorded with the reason and skipped.
+//
+// Lifecycle: construct, LoadDirectory() once at start-up, then the other methods from any thread.
+// Destruction destroys every plugin instance before unloading its library.
+#ifndef PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_HOST_H_
+#define PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_HOST_H_
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/domain/clock.h"
+#include "core/fulfilment/reward_fulfiller.h"
+#include "core/ingest/ingest.h"
+#include "core/store/store.h"
+
+namespace plaudit {
+
+struct PluginStatus {
+  // The plugin's own name, or its file name when it failed before telling it.
+  std::string name;
+  // "metric_source" or "fulfilment"; empty when unknown.
+  std::string kind;
+  std::string version;
+  // Reward types (fulfilment) or sources (metric source).
+  std::vector<std::string> serves;
+  bool loaded = false;
+  std::string error;
+  std::string path;
+};
+
+class PluginHost : public RewardFulfiller {
+ public:
+  struct Options {
+    std::string data_dir;
+    // Per plugin name, its configuration keys.
+    std::map<std::string, std::map<std::string, std::string>> config;
+  };
+
+  PluginHost(Options options, Store* store, EventIngestor* ingestor, Clock* clock);
+  ~PluginHost() override;
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads every *.so in `dir`, in name order. A missing directory is recorded as a warning.
+  void LoadDirectory(const std::string& dir);
+  // Loads one plugin file; the result is also recorded in Plugins().
+  PluginStatus Load(const std::string& path);
+
+  std::vector<PluginStatus> Plugins() const;
+  // Reward types served by loaded fulfilment plugins.
+  std::set<std::string> RewardTypes() const;
+
+  // Routes to the plugin serving call.reward_type; kPermanent when none does.
+  FulfilResult Fulfil(const FulfilmentCall& call) override;
+
+  // One round of every metric source plugin.
+  void PollMetricSources();
+
+  // For the host services that plugins call.
+  Store* store() const { return store_; }
+  EventIngestor* ingestor() const { return ingestor_; }
+  Clock* clock() const { return clock_; }
+
+  struct LoadedPlugin;
+
+ private:
+  Options options_;
+  Store* store_;
+  EventIngestor* ingestor_;
+  Clock* clock_;
+  std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
+};
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_HOST_H_

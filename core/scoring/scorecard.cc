@@ -1,0 +1,306 @@
+#include "core/scoring/scorecard.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace plaudit {
+namespace {
+
+constexpr double kRelativeTolerance = 1e-9;
+
+bool NearlyEqual(double a, double b) {
+  if (a == b) return true;
+  return std::fabs(a - b) <= kRelativeTolerance * std::max(std::fabs(a), std::fabs(b));
+}
+
+// NaN orders as the worst value so that sorting always sees a strict weak order.
+double OrderKey(double value) {
+  return std::isnan(value) ? -std::numeric_limits<double>::infinity() : value;
+}
+
+// An aggregate reduced to one number; no value when the aggregation needs events and there
+// are none.
+struct Reduced {
+  std::optional<double> value;
+  int64_t samples = 0;
+};
+
+Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothing,
+               const MetricAggregate* events) {
+  const MetricAggregate none;
+  const MetricAggregate& a = events != nullptr ? *events : none;
+  const bool has_events = a.samples > 0;
+  Reduced reduced;
+  reduced.samples = a.samples;
+  switch (aggregation) {
+    case Aggregation::kSum:
+      reduced.value = has_events ? a.sum : 0.0;
+      break;
+    case Aggregation::kCount:
+      reduced.value = static_cast<double>(a.samples);
+      break;
+    case Aggregation::kMean:
+      if (smoothing.has_value() && a.samples + smoothing->prior_weight > 0) {
+        reduced.value = (a.sum + smoothing->prior_mean * smoothing->prior_weight) /
+                        (a.samples + smoothing->prior_weight);
+      } else if (has_events) {
+        reduced.value = a.sum / a.samples;
+      }
+      break;
+    case Aggregation::kMin:
+      if (has_events) reduced.value = a.min;
+      break;
+    case Aggregation::kMax:
+      if (has_events) reduced.value = a.max;
+      break;
+  }
+  return reduced;
+}
+
+const MetricAggregate* FindEvents(
+    const absl::flat_hash_map<std::string, MetricAggregate>* agent_events,
+    const std::string& metric) {
+  if (agent_events == nullptr) return nullptr;
+  auto it = agent_events->find(metric);
+  return it == agent_events->end() ? nullptr : &it->second;
+}
+
+std::string PeerGroupOf(PeerGroupBy peer_group, const Agent& agent) {
+  switch (peer_group) {
+    case PeerGroupBy::kChannel:
+      return std::string(ChannelName(agent.channel));
+    case PeerGroupBy::kTeam:
+      return agent.team;
+    case PeerGroupBy::kAll:
+      break;
+  }
+  return "all";
+}
+
+// Everything about one agent that does not depend on the other agents: eligibility with all its
+// reasons, and the metric values.
+Standing Assess(const ProgramSpec& program, const PeriodWindow& period, const Agent& agent,
+                const AggregateTable& aggregates) {
+  Standing standing;
+  standing.agent_id = agent.id;
+  standing.peer_group = PeerGroupOf(program.peer_group, agent);
+  auto agent_it = aggregates.find(agent.id);
+  const auto* agent_events = agent_it == aggregates.end() ? nullptr : &agent_it->second;
+
+  if (!agent.active) standing.reasons.push_back("inactive");
+  const int64_t tenure_days = period.day_after_last - agent.hire_date;
+  if (tenure_days < program.min_tenure_days) {
+    standing.reasons.push_back(
+        absl::StrCat("tenure ", tenure_days, " days < ", program.min_tenure_days));
+  }
+
+  for (const ScorecardMetric& metric : program.metrics) {
+    const Reduced reduced =
+        Reduce(metric.aggregation, metric.smoothing, FindEvents(agent_events, metric.metric));
+    MetricStanding& out = standing.metrics.emplace_back();
+    out.metric = metric.metric;
+    out.samples = reduced.samples;
+    if (reduced.samples < metric.min_samples) {
+      standing.reasons.push_back(absl::StrCat(metric.metric, ": ", reduced.samples,
+                                              " samples < min_samples ", metric.min_samples));
+    }
+    if (!reduced.value.has_value()) {
+      standing.reasons.push_back(absl::StrCat(metric.metric, ": no events for ",
+                                              std::string(AggregationName(metric.aggregation))));
+    } else if (!std::isfinite(*reduced.value)) {
+      // Ranking needs ordinary numbers; an infinite or NaN aggregate cannot be placed.
+      standing.reasons.push_back(absl::StrCat(metric.metric, ": value is not finite"));
+    } else {
+      out.value = *reduced.value;
+    }
+  }
+
+  for (const Gate& gate : program.gates) {
+    const Reduced reduced =
+        Reduce(gate.aggregation, std::nullopt, FindEvents(agent_events, gate.metric));
+    const std::string label =
+        absl::StrCat("gate ", gate.metric, " ", std::string(AggregationName(gate.aggregation)));
+    if (!reduced.value.has_value()) {
+      standing.reasons.push_back(absl::StrCat(label, ": no events"));
+      continue;
+    }
+    const double value = *reduced.value;
+    if (gate.min.has_value() && !(value >= *gate.min)) {
+      standing.reasons.push_back(absl::StrCat(label, " ", value, " < min ", *gate.min));
+    } else if (gate.max.has_value() && !(value <= *gate.max)) {
+      standing.reasons.push_back(absl::StrCat(label, " ", value, " > max ", *gate.max));
+    }
+  }
+
+  standing.eligible = standing.reasons.empty();
+  return standing;
+}
+
+std::vector<double> Normalize(Normalization normalization, std::vector<double> values) {
+  switch (normalization) {
+    case Normalization::kPercentile:
+      return PercentileScores(values);
+    case Normalization::kZScore:
+      return ZScores(values);
+    case Normalization::kNone:
+      break;
+  }
+  return values;
+}
+
+// Normalises each metric within each peer group of eligible agents, then sets the weighted score.
+void ScoreEligible(const ProgramSpec& program, std::vector<Standing>& standings) {
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < standings.size(); ++i) {
+    if (standings[i].eligible) groups[standings[i].peer_group].push_back(i);
+  }
+  for (const auto& [group, members] : groups) {
+    for (size_t m = 0; m < program.metrics.size(); ++m) {
+      const bool lower_is_better = program.metrics[m].direction == Direction::kLowerIsBetter;
+      std::vector<double> directed;
+      directed.reserve(members.size());
+      for (size_t i : members) {
+        const double value = standings[i].metrics[m].value;
+        // 0.0 - value rather than -value: a value of 0 stays +0.
+        directed.push_back(lower_is_better ? 0.0 - value : value);
+      }
+      const std::vector<double> normalized = Normalize(program.normalization, directed);
+      for (size_t k = 0; k < members.size(); ++k) {
+        standings[members[k]].metrics[m].normalized = normalized[k];
+      }
+    }
+  }
+
+  double total_weight = 0;
+  for (const ScorecardMetric& metric : program.metrics) total_weight += metric.weight;
+  if (!(total_weight > 0)) return;
+  for (Standing& standing : standings) {
+    if (!standing.eligible) continue;
+    double weighted = 0;
+    for (size_t m = 0; m < program.metrics.size(); ++m) {
+      weighted += program.metrics[m].weight * standing.metrics[m].normalized;
+    }
+    standing.score = weighted / total_weight;
+  }
+}
+
+// Score descending, then the first metric's normalised value descending, then id ascending.
+bool RanksBefore(const Standing& a, const Standing& b) {
+  const double score_a = OrderKey(a.score);
+  const double score_b = OrderKey(b.score);
+  if (score_a != score_b) return score_a > score_b;
+  if (!a.metrics.empty() && !b.metrics.empty()) {
+    const double first_a = OrderKey(a.metrics.front().normalized);
+    const double first_b = OrderKey(b.metrics.front().normalized);
+    if (first_a != first_b) return first_a > first_b;
+  }
+  return a.agent_id < b.agent_id;
+}
+
+std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standing>& ranked) {
+  std::vector<Winner> winners;
+  if (award.rule != "top_n" || award.n <= 0) return winners;
+  std::map<std::string, int> taken;
+  for (const Standing& standing : ranked) {
+    if (!standing.eligible) break;
+    const std::string key = award.per_peer_group ? standing.peer_group : std::string();
+    int& count = taken[key];
+    if (count >= award.n) continue;
+    ++count;
+    winners.push_back(Winner{standing.agent_id, standing.rank});
+  }
+  return winners;
+}
+
+}  // namespace
+
+std::vector<double> PercentileScores(const std::vector<double>& values) {
+  const size_t n = values.size();
+  std::vector<double> scores(n, 1.0);
+  if (n <= 1) return scores;
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&values](size_t a, size_t b) { return OrderKey(values[a]) < OrderKey(values[b]); });
+  // Walk runs of equal values in ascending order: everything before a run is strictly worse.
+  // Tolerance is not transitive, so a run holds the values equal to its first (lowest) one.
+  size_t run_start = 0;
+  while (run_start < n) {
+    const double anchor = OrderKey(values[order[run_start]]);
+    size_t run_end = run_start + 1;
+    while (run_end < n && NearlyEqual(anchor, OrderKey(values[order[run_end]]))) ++run_end;
+    const double worse = static_cast<double>(run_start);
+    const double equal = static_cast<double>(run_end - run_start - 1);
+    const double score = (worse + 0.5 * equal) / static_cast<double>(n - 1);
+    for (size_t k = run_start; k < run_end; ++k) scores[order[k]] = score;
+    run_start = run_end;
+  }
+  return scores;
+}
+
+std::vector<double> ZScores(const std::vector<double>& values) {
+  const size_t n = values.size();
+  std::vector<double> scores(n, 0.0);
+  if (n == 0) return scores;
+  for (double value : values) {
+    if (!std::isfinite(value)) return scores;
+  }
+  const auto [low, high] = std::minmax_element(values.begin(), values.end());
+  if (*low == *high) return scores;
+  // Z-scores do not change when every value is divided by the same positive number; dividing
+  // by the largest magnitude keeps the sums of squares far from overflow.
+  const double scale = std::max(std::fabs(*low), std::fabs(*high));
+  std::vector<double> scaled;
+  scaled.reserve(n);
+  for (double value : values) scaled.push_back(value / scale);
+  // Summing in sorted order makes the result independent of the order of the input.
+  std::vector<double> sorted = scaled;
+  std::sort(sorted.begin(), sorted.end());
+  double sum = 0;
+  for (double value : sorted) sum += value;
+  const double mean = sum / static_cast<double>(n);
+  double squares = 0;
+  for (double value : sorted) squares += (value - mean) * (value - mean);
+  const double stddev = std::sqrt(squares / static_cast<double>(n));
+  if (!(stddev > 0)) return scores;
+  for (size_t i = 0; i < n; ++i) scores[i] = (scaled[i] - mean) / stddev;
+  return scores;
+}
+
+Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
+                           const std::vector<Agent>& agents, const AggregateTable& aggregates) {
+  std::vector<Standing> standings;
+  standings.reserve(agents.size());
+  for (const Agent& agent : agents) {
+    standings.push_back(Assess(program, period, agent, aggregates));
+  }
+  ScoreEligible(program, standings);
+
+  // Eligible agents by rank first, then ineligible agents by id.
+  std::sort(standings.begin(), standings.end(), [](const Standing& a, const Standing& b) {
+    if (a.eligible != b.eligible) return a.eligible;
+    if (a.eligible) return RanksBefore(a, b);
+    return a.agent_id < b.agent_id;
+  });
+  int rank = 0;
+  for (Standing& standing : standings) {
+    if (!standing.eligible) break;
+    standing.rank = ++rank;
+  }
+
+  Evaluation evaluation;
+  evaluation.winners = PickWinners(program.award, standings);
+  evaluation.standings = std::move(standings);
+  return evaluation;
+}
+
+}  // namespace plaudit

@@ -1,0 +1,75 @@
+// Scores agents on a program's balanced scorecard for one period and picks the winners. A pure
+// function of (program, period, agents, aggregates): the same inputs give the same standings.
+#ifndef PLAUDIT_CORE_SCORING_SCORECARD_H_
+#define PLAUDIT_CORE_SCORING_SCORECARD_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/awards/program_spec.h"
+#include "core/domain/agent.h"
+#include "core/scoring/period.h"
+
+namespace plaudit {
+
+// What an agent's events of one metric in the period add up to.
+struct MetricAggregate {
+  int64_t samples = 0;
+  double sum = 0;
+  double min = 0;
+  double max = 0;
+};
+
+// agent id -> metric name -> aggregate. Absent entries mean no events.
+using AggregateTable =
+    absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, MetricAggregate>>;
+
+struct MetricStanding {
+  std::string metric;
+  // The aggregate after smoothing; 0 when there is none.
+  double value = 0;
+  int64_t samples = 0;
+  // Within the peer group, direction applied; 0 for ineligible agents.
+  double normalized = 0;
+};
+
+struct Standing {
+  std::string agent_id;
+  std::string peer_group;
+  bool eligible = false;
+  // Why the agent is not eligible, in a readable sentence each.
+  std::vector<std::string> reasons;
+  // 1-based among all eligible agents; 0 when ineligible.
+  int rank = 0;
+  double score = 0;
+  // One per scorecard metric, in scorecard order.
+  std::vector<MetricStanding> metrics;
+};
+
+struct Winner {
+  std::string agent_id;
+  int rank = 0;
+};
+
+struct Evaluation {
+  // Eligible agents by rank, then ineligible agents by id.
+  std::vector<Standing> standings;
+  // In rank order.
+  std::vector<Winner> winners;
+};
+
+Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
+                           const std::vector<Agent>& agents, const AggregateTable& aggregates);
+
+// Normalisation of one peer group's values, direction already applied (higher is better).
+// Percentile: (others strictly worse + 0.5 x others equal) / (n - 1), 1.0 when n == 1; values
+// within a relative 1e-9 are equal. O(n log n).
+std::vector<double> PercentileScores(const std::vector<double>& values);
+// (v - mean) / population stddev; all 0 when the stddev is 0.
+std::vector<double> ZScores(const std::vector<double>& values);
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_SCORING_SCORECARD_H_

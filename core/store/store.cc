@@ -1,0 +1,709 @@
+#include "core/store/store.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "core/store/sqlite_statement.h"
+
+namespace plaudit {
+namespace {
+
+#define PLAUDIT_RETURN_IF_ERROR(expr)        \
+  do {                                       \
+    absl::Status _status = (expr);           \
+    if (!_status.ok()) return _status;       \
+  } while (false)
+
+// Schema migrations, applied in order; the index + 1 is the schema version they lead to.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  team TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  hire_date TEXT NOT NULL,
+  active INTEGER NOT NULL
+);
+CREATE TABLE events (
+  event_id TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  value REAL NOT NULL,
+  occurred_at_us INTEGER NOT NULL
+);
+CREATE INDEX events_by_time ON events (occurred_at_us, agent_id, metric, value);
+CREATE TABLE programs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  cadence TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  yaml TEXT NOT NULL
+);
+CREATE TABLE program_versions (
+  program_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  yaml TEXT NOT NULL,
+  applied_us INTEGER NOT NULL,
+  PRIMARY KEY (program_id, version)
+);
+CREATE TABLE decisions (
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  program_version INTEGER NOT NULL,
+  decided_us INTEGER NOT NULL,
+  standings TEXT NOT NULL,
+  PRIMARY KEY (program_id, period)
+);
+CREATE TABLE awards (
+  id TEXT PRIMARY KEY,
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  program_version INTEGER NOT NULL,
+  decided_us INTEGER NOT NULL
+);
+CREATE INDEX awards_by_decision ON awards (program_id, period, rank);
+CREATE TABLE fulfilments (
+  id TEXT PRIMARY KEY,
+  award_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  params TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  artifact TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  next_attempt_us INTEGER NOT NULL,
+  updated_us INTEGER NOT NULL
+);
+CREATE INDEX fulfilments_by_award ON fulfilments (award_id, seq);
+CREATE INDEX fulfilments_due ON fulfilments (state, next_attempt_us);
+CREATE TABLE plugin_state (
+  plugin TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY (plugin, key)
+);
+)sql",
+};
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+// Field and record separators of the compact text encodings below. Neither can appear in
+// validated ids, metric names or generated reasons.
+constexpr char kUnit = '\x1f';
+constexpr char kRecord = '\x1e';
+
+std::string EncodeParams(const std::map<std::string, std::string>& params) {
+  std::string out;
+  for (const auto& [key, value] : params) absl::StrAppend(&out, key, "\x1f", value, "\x1e");
+  return out;
+}
+
+std::map<std::string, std::string> DecodeParams(const std::string& text) {
+  std::map<std::string, std::string> params;
+  for (absl::string_view entry : absl::StrSplit(text, kRecord, absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(entry, absl::MaxSplits(kUnit, 1));
+    params[kv.first] = kv.second;
+  }
+  return params;
+}
+
+std::string Num(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
+  return buffer;
+}
+
+// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics.
+std::string EncodeStandings(const std::vector<Standing>& standings) {
+  std::string out;
+  for (const Standing& s : standings) {
+    std::vector<std::string> metrics;
+    for (const MetricStanding& m : s.metrics) {
+      metrics.push_back(absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d",
+                                     Num(m.normalized)));
+    }
+    absl::StrAppend(&out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank,
+                    "\t", Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t",
+                    absl::StrJoin(metrics, "\x1f"), "\n");
+  }
+  return out;
+}
+
+std::vector<Standing> DecodeStandings(const std::string& text) {
+  std::vector<Standing> standings;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    if (f.size() != 7) continue;
+    Standing s;
+    s.agent_id = f[0];
+    s.peer_group = f[1];
+    s.eligible = f[2] == "1";
+    (void)absl::SimpleAtoi(f[3], &s.rank);
+    (void)absl::SimpleAtod(f[4], &s.score);
+    if (!f[5].empty()) s.reasons = absl::StrSplit(f[5], kUnit);
+    for (absl::string_view m : absl::StrSplit(f[6], kUnit, absl::SkipEmpty())) {
+      std::vector<std::string> parts = absl::StrSplit(m, '\x1d');
+      if (parts.size() != 4) continue;
+      MetricStanding ms;
+      ms.metric = parts[0];
+      (void)absl::SimpleAtod(parts[1], &ms.value);
+      (void)absl::SimpleAtoi(parts[2], &ms.samples);
+      (void)absl::SimpleAtod(parts[3], &ms.normalized);
+      s.metrics.push_back(std::move(ms));
+    }
+    standings.push_back(std::move(s));
+  }
+  return standings;
+}
+
+FulfilmentState ParseFulfilmentState(const std::string& text) {
+  if (text == "fulfilled") return FulfilmentState::kFulfilled;
+  if (text == "failed") return FulfilmentState::kFailed;
+  return FulfilmentState::kPending;
+}
+
+constexpr const char* kFulfilmentColumns =
+    "id, award_id, agent_id, type, params, state, attempts, error, artifact, idempotency_key, "
+    "next_attempt_us, updated_us";
+
+FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
+  FulfilmentRecord r;
+  r.id = s.Text(0);
+  r.award_id = s.Text(1);
+  r.agent_id = s.Text(2);
+  r.type = s.Text(3);
+  r.params = DecodeParams(s.Text(4));
+  r.state = ParseFulfilmentState(s.Text(5));
+  r.attempts = static_cast<int>(s.Int(6));
+  r.error = s.Text(7);
+  r.artifact = s.Text(8);
+  r.idempotency_key = s.Text(9);
+  r.next_attempt_us = s.Int(10);
+  r.updated_us = s.Int(11);
+  return r;
+}
+
+AwardState DeriveAwardState(const std::vector<FulfilmentRecord>& fulfilments) {
+  bool all_done = true;
+  for (const FulfilmentRecord& f : fulfilments) {
+    if (f.state == FulfilmentState::kFailed) return AwardState::kFailed;
+    if (f.state != FulfilmentState::kFulfilled) all_done = false;
+  }
+  return all_done ? AwardState::kFulfilled : AwardState::kFulfilling;
+}
+
+Agent ReadAgent(const SqliteStatement& s) {
+  Agent a;
+  a.id = s.Text(0);
+  a.display_name = s.Text(1);
+  a.email = s.Text(2);
+  a.team = s.Text(3);
+  a.channel = ParseChannel(s.Text(4)).value_or(Channel::kPhone);
+  int y = 0, m = 0, d = 0;
+  std::sscanf(s.Text(5).c_str(), "%d-%d-%d", &y, &m, &d);
+  a.hire_date = absl::CivilDay(y, m, d);
+  a.active = s.Int(6) != 0;
+  return a;
+}
+
+ProgramRecord ReadProgram(const SqliteStatement& s) {
+  return ProgramRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
+}
+
+}  // namespace
+
+std::string_view FulfilmentStateName(FulfilmentState state) {
+  switch (state) {
+    case FulfilmentState::kPending:
+      return "pending";
+    case FulfilmentState::kFulfilled:
+      return "fulfilled";
+    case FulfilmentState::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ", message));
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<Store> store(new Store(db));
+  absl::Status status = store->Migrate();
+  if (!status.ok()) return status;
+  return store;
+}
+
+Store::~Store() {
+  absl::MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+absl::Status Store::Migrate() {
+  absl::MutexLock lock(&mu_);
+  // WAL with a full sync on commit: an acknowledged write is on disk.
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA journal_mode=WAL"));
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA synchronous=FULL"));
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA foreign_keys=ON"));
+  PLAUDIT_RETURN_IF_ERROR(
+      SqliteExec(db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  int64_t version = 0;
+  {
+    SqliteStatement q(db_, "SELECT version FROM schema_version");
+    if (q.Step()) version = q.Int(0);
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+  }
+  const int64_t target = static_cast<int64_t>(std::size(kMigrations));
+  if (version > target) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", version, " is newer than this plauditd (", target, ")"));
+  }
+  for (int64_t v = version; v < target; ++v) {
+    PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, kMigrations[v]));
+  }
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "DELETE FROM schema_version"));
+  SqliteStatement set(db_, "INSERT INTO schema_version (version) VALUES (?)");
+  PLAUDIT_RETURN_IF_ERROR(set.Bind(1, target).Run());
+  return txn.Commit();
+}
+
+absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement upsert(db_,
+                         "INSERT INTO agents (id, display_name, email, team, channel, hire_date, "
+                         "active) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                         "display_name = excluded.display_name, email = excluded.email, "
+                         "team = excluded.team, channel = excluded.channel, "
+                         "hire_date = excluded.hire_date, active = excluded.active");
+  PLAUDIT_RETURN_IF_ERROR(upsert.status());
+  for (const Agent& a : agents) {
+    upsert.Bind(1, a.id)
+        .Bind(2, a.display_name)
+        .Bind(3, a.email)
+        .Bind(4, a.team)
+        .Bind(5, ChannelName(a.channel))
+        .Bind(6, absl::FormatCivilTime(a.hire_date))
+        .Bind(7, int64_t{a.active ? 1 : 0});
+    PLAUDIT_RETURN_IF_ERROR(upsert.Run());
+    upsert.Reset();
+  }
+  return txn.Commit();
+}
+
+absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT id, display_name, email, team, channel, hire_date, active FROM agents "
+                    "ORDER BY id");
+  std::vector<Agent> agents;
+  while (q.Step()) agents.push_back(ReadAgent(q));
+  if (!q.status().ok()) return q.status();
+  return agents;
+}
+
+absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT id, display_name, email, team, channel, hire_date, active FROM agents "
+                    "WHERE id = ?");
+  q.Bind(1, id);
+  if (q.Step()) return std::optional<Agent>(ReadAgent(q));
+  if (!q.status().ok()) return q.status();
+  return std::optional<Agent>();
+}
+
+absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
+    const std::vector<StoredEvent>& events) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement insert(db_,
+                         "INSERT INTO events (event_id, agent_id, metric, value, occurred_at_us) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING");
+  SqliteStatement existing(
+      db_, "SELECT agent_id, metric, value, occurred_at_us FROM events WHERE event_id = ?");
+  PLAUDIT_RETURN_IF_ERROR(insert.status());
+  PLAUDIT_RETURN_IF_ERROR(existing.status());
+  std::vector<InsertOutcome> outcomes;
+  outcomes.reserve(events.size());
+  for (const StoredEvent& e : events) {
+    insert.Bind(1, e.event_id)
+        .Bind(2, e.agent_id)
+        .Bind(3, e.metric)
+        .Bind(4, e.value)
+        .Bind(5, e.occurred_at_us);
+    PLAUDIT_RETURN_IF_ERROR(insert.Run());
+    insert.Reset();
+    if (sqlite3_changes(db_) == 1) {
+      outcomes.push_back(InsertOutcome::kStored);
+      continue;
+    }
+    existing.Bind(1, e.event_id);
+    InsertOutcome outcome = InsertOutcome::kConflict;
+    if (existing.Step() && existing.Text(0) == e.agent_id && existing.Text(1) == e.metric &&
+        existing.Double(2) == e.value && existing.Int(3) == e.occurred_at_us) {
+      outcome = InsertOutcome::kDuplicate;
+    }
+    PLAUDIT_RETURN_IF_ERROR(existing.status());
+    existing.Reset();
+    outcomes.push_back(outcome);
+  }
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  return outcomes;
+}
+
+absl::StatusOr<int64_t> Store::CountEvents() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT COUNT(*) FROM events");
+  int64_t n = q.Step() ? q.Int(0) : 0;
+  if (!q.status().ok()) return q.status();
+  return n;
+}
+
+absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int64_t end_us,
+                                                           const std::string& agent_id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT agent_id, metric, COUNT(*), SUM(value), MIN(value), MAX(value) "
+                    "FROM events WHERE occurred_at_us >= ? AND occurred_at_us < ? "
+                    "AND (? = '' OR agent_id = ?) GROUP BY agent_id, metric "
+                    "ORDER BY agent_id, metric");
+  q.Bind(1, start_us).Bind(2, end_us).Bind(3, agent_id).Bind(4, agent_id);
+  std::vector<AggregateRow> rows;
+  while (q.Step()) {
+    rows.push_back(AggregateRow{q.Text(0), q.Text(1),
+                                MetricAggregate{q.Int(2), q.Double(3), q.Double(4), q.Double(5)}});
+  }
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
+
+absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  ProgramRecord stored = program;
+  stored.version = 1;
+  {
+    SqliteStatement q(db_, "SELECT version, yaml FROM programs WHERE id = ?");
+    q.Bind(1, program.id);
+    if (q.Step()) {
+      if (q.Text(1) == program.yaml) {
+        stored.version = q.Int(0);
+        return stored;
+      }
+      stored.version = q.Int(0) + 1;
+    }
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+  }
+  SqliteStatement put(db_,
+                      "INSERT INTO programs (id, name, cadence, time_zone, version, yaml) VALUES "
+                      "(?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                      "cadence = excluded.cadence, time_zone = excluded.time_zone, "
+                      "version = excluded.version, yaml = excluded.yaml");
+  put.Bind(1, stored.id)
+      .Bind(2, stored.name)
+      .Bind(3, stored.cadence)
+      .Bind(4, stored.time_zone)
+      .Bind(5, stored.version)
+      .Bind(6, stored.yaml);
+  PLAUDIT_RETURN_IF_ERROR(put.Run());
+  SqliteStatement history(db_,
+                          "INSERT INTO program_versions (program_id, version, yaml, applied_us) "
+                          "VALUES (?, ?, ?, ?)");
+  history.Bind(1, stored.id).Bind(2, stored.version).Bind(3, stored.yaml).Bind(4, NowMicros());
+  PLAUDIT_RETURN_IF_ERROR(history.Run());
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  return stored;
+}
+
+absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT id, name, cadence, time_zone, version, yaml FROM programs ORDER BY id");
+  std::vector<ProgramRecord> programs;
+  while (q.Step()) programs.push_back(ReadProgram(q));
+  if (!q.status().ok()) return q.status();
+  return programs;
+}
+
+absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT id, name, cadence, time_zone, version, yaml FROM programs WHERE id = ?");
+  q.Bind(1, id);
+  if (q.Step()) return std::optional<ProgramRecord>(ReadProgram(q));
+  if (!q.status().ok()) return q.status();
+  return std::optional<ProgramRecord>();
+}
+
+absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
+                                                           const std::vector<std::string>& args) {
+  std::string sql = absl::StrCat(
+      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us FROM awards ",
+      where, " ORDER BY program_id, period, rank, agent_id");
+  SqliteStatement q(db_, sql.c_str());
+  for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<AwardRecord> awards;
+  while (q.Step()) {
+    AwardRecord a;
+    a.id = q.Text(0);
+    a.program_id = q.Text(1);
+    a.period = q.Text(2);
+    a.agent_id = q.Text(3);
+    a.rank = static_cast<int>(q.Int(4));
+    a.program_version = q.Int(5);
+    a.decided_us = q.Int(6);
+    awards.push_back(std::move(a));
+  }
+  if (!q.status().ok()) return q.status();
+  std::string fsql = absl::StrCat("SELECT ", kFulfilmentColumns,
+                                  " FROM fulfilments WHERE award_id = ? ORDER BY seq");
+  SqliteStatement f(db_, fsql.c_str());
+  for (AwardRecord& a : awards) {
+    f.Bind(1, a.id);
+    while (f.Step()) a.fulfilments.push_back(ReadFulfilment(f));
+    if (!f.status().ok()) return f.status();
+    f.Reset();
+    a.state = DeriveAwardState(a.fulfilments);
+  }
+  return awards;
+}
+
+absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
+    const DecisionRecord& decision) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  {
+    SqliteStatement q(db_,
+                      "SELECT program_version, decided_us, standings FROM decisions "
+                      "WHERE program_id = ? AND period = ?");
+    q.Bind(1, decision.program_id).Bind(2, decision.period);
+    if (q.Step()) {
+      DecisionRecord stored;
+      stored.program_id = decision.program_id;
+      stored.period = decision.period;
+      stored.program_version = q.Int(0);
+      stored.decided_us = q.Int(1);
+      stored.standings = DecodeStandings(q.Text(2));
+      auto awards = LoadAwards("WHERE program_id = ? AND period = ?",
+                               {decision.program_id, decision.period});
+      if (!awards.ok()) return awards.status();
+      stored.awards = *std::move(awards);
+      return std::make_pair(std::move(stored), false);
+    }
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+  }
+  SqliteStatement d(db_,
+                    "INSERT INTO decisions (program_id, period, program_version, decided_us, "
+                    "standings) VALUES (?, ?, ?, ?, ?)");
+  d.Bind(1, decision.program_id)
+      .Bind(2, decision.period)
+      .Bind(3, decision.program_version)
+      .Bind(4, decision.decided_us)
+      .Bind(5, EncodeStandings(decision.standings));
+  PLAUDIT_RETURN_IF_ERROR(d.Run());
+  SqliteStatement a(db_,
+                    "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
+                    "decided_us) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  SqliteStatement f(db_,
+                    "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
+                    "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const AwardRecord& award : decision.awards) {
+    a.Bind(1, award.id)
+        .Bind(2, award.program_id)
+        .Bind(3, award.period)
+        .Bind(4, award.agent_id)
+        .Bind(5, int64_t{award.rank})
+        .Bind(6, award.program_version)
+        .Bind(7, award.decided_us);
+    PLAUDIT_RETURN_IF_ERROR(a.Run());
+    a.Reset();
+    int64_t seq = 0;
+    for (const FulfilmentRecord& r : award.fulfilments) {
+      f.Bind(1, r.id)
+          .Bind(2, award.id)
+          .Bind(3, seq++)
+          .Bind(4, r.agent_id)
+          .Bind(5, r.type)
+          .Bind(6, EncodeParams(r.params))
+          .Bind(7, FulfilmentStateName(r.state))
+          .Bind(8, int64_t{r.attempts})
+          .Bind(9, r.error)
+          .Bind(10, r.artifact)
+          .Bind(11, r.idempotency_key)
+          .Bind(12, r.next_attempt_us)
+          .Bind(13, r.updated_us);
+      PLAUDIT_RETURN_IF_ERROR(f.Run());
+      f.Reset();
+    }
+  }
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  DecisionRecord committed = decision;
+  for (AwardRecord& award : committed.awards) award.state = DeriveAwardState(award.fulfilments);
+  return std::make_pair(std::move(committed), true);
+}
+
+absl::StatusOr<std::optional<DecisionRecord>> Store::GetDecision(const std::string& program_id,
+                                                                 const std::string& period) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT program_version, decided_us, standings FROM decisions "
+                    "WHERE program_id = ? AND period = ?");
+  q.Bind(1, program_id).Bind(2, period);
+  if (!q.Step()) {
+    if (!q.status().ok()) return q.status();
+    return std::optional<DecisionRecord>();
+  }
+  DecisionRecord stored;
+  stored.program_id = program_id;
+  stored.period = period;
+  stored.program_version = q.Int(0);
+  stored.decided_us = q.Int(1);
+  stored.standings = DecodeStandings(q.Text(2));
+  auto awards = LoadAwards("WHERE program_id = ? AND period = ?", {program_id, period});
+  if (!awards.ok()) return awards.status();
+  stored.awards = *std::move(awards);
+  return std::optional<DecisionRecord>(std::move(stored));
+}
+
+absl::StatusOr<std::vector<AwardRecord>> Store::ListAwards(const std::string& program_id,
+                                                           const std::string& period) {
+  absl::MutexLock lock(&mu_);
+  return LoadAwards("WHERE (?1 = '' OR program_id = ?1) AND (?2 = '' OR period = ?2)",
+                    {program_id, period});
+}
+
+absl::StatusOr<std::optional<AwardRecord>> Store::GetAward(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  auto awards = LoadAwards("WHERE id = ?", {id});
+  if (!awards.ok()) return awards.status();
+  if (awards->empty()) return std::optional<AwardRecord>();
+  return std::optional<AwardRecord>(std::move(awards->front()));
+}
+
+absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::string& award_id) {
+  absl::MutexLock lock(&mu_);
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
+                                 " FROM fulfilments WHERE (?1 = '' OR award_id = ?1) "
+                                 "ORDER BY award_id, seq");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, award_id);
+  std::vector<FulfilmentRecord> out;
+  while (q.Step()) out.push_back(ReadFulfilment(q));
+  if (!q.status().ok()) return q.status();
+  return out;
+}
+
+absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_us, int limit) {
+  absl::MutexLock lock(&mu_);
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
+                                 " FROM fulfilments WHERE state = 'pending' AND "
+                                 "next_attempt_us <= ? ORDER BY next_attempt_us, id LIMIT ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, now_us).Bind(2, int64_t{limit});
+  std::vector<FulfilmentRecord> out;
+  while (q.Step()) out.push_back(ReadFulfilment(q));
+  if (!q.status().ok()) return q.status();
+  return out;
+}
+
+absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT MIN(next_attempt_us) FROM fulfilments WHERE state = 'pending'");
+  if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<int64_t>();
+}
+
+absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
+                    "next_attempt_us = ?, updated_us = ? WHERE id = ?");
+  u.Bind(1, FulfilmentStateName(record.state))
+      .Bind(2, int64_t{record.attempts})
+      .Bind(3, record.error)
+      .Bind(4, record.artifact)
+      .Bind(5, record.next_attempt_us)
+      .Bind(6, record.updated_us)
+      .Bind(7, record.id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  if (sqlite3_changes(db_) != 1) {
+    return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& plugin,
+                                                           const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
+  q.Bind(1, plugin).Bind(2, key);
+  if (q.Step()) return std::optional<std::string>(q.Text(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<std::string>();
+}
+
+absl::StatusOr<bool> Store::StateCommit(
+    const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
+    const std::vector<std::string>& absent,
+    const std::vector<std::pair<std::string, std::string>>& expected) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement get(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
+  for (const std::string& key : absent) {
+    get.Bind(1, plugin).Bind(2, key);
+    bool found = get.Step();
+    PLAUDIT_RETURN_IF_ERROR(get.status());
+    get.Reset();
+    if (found) return false;
+  }
+  for (const auto& [key, value] : expected) {
+    get.Bind(1, plugin).Bind(2, key);
+    bool matches = get.Step() && get.Text(0) == value;
+    PLAUDIT_RETURN_IF_ERROR(get.status());
+    get.Reset();
+    if (!matches) return false;
+  }
+  SqliteStatement put(db_,
+                      "INSERT INTO plugin_state (plugin, key, value) VALUES (?, ?, ?) "
+                      "ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value");
+  for (const auto& [key, value] : puts) {
+    put.Bind(1, plugin).Bind(2, key).BindBlob(3, value);
+    PLAUDIT_RETURN_IF_ERROR(put.Run());
+    put.Reset();
+  }
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  return true;
+}
+
+}  // namespace plaudit

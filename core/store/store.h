@@ -1,0 +1,172 @@
+// The durable store behind plauditd: agents, metric events, programs, award decisions with their
+// fulfilments (written together: the transactional outbox), and plugin-scoped state.
+//
+// SQLite in WAL mode with synchronous=FULL: when a write method returns OK the data is on disk
+// and survives kill -9. Each method is one transaction. Thread-safe: calls are serialised on one
+// connection.
+#ifndef PLAUDIT_CORE_STORE_STORE_H_
+#define PLAUDIT_CORE_STORE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "core/domain/agent.h"
+#include "core/scoring/scorecard.h"
+
+struct sqlite3;
+
+namespace plaudit {
+
+struct StoredEvent {
+  std::string event_id;
+  std::string agent_id;
+  std::string metric;
+  double value = 0;
+  int64_t occurred_at_us = 0;
+};
+
+enum class InsertOutcome {
+  kStored,
+  // Same event_id, identical content: already there, nothing written.
+  kDuplicate,
+  // Same event_id, different content: refused.
+  kConflict,
+};
+
+struct AggregateRow {
+  std::string agent_id;
+  std::string metric;
+  MetricAggregate aggregate;
+};
+
+struct ProgramRecord {
+  std::string id;
+  std::string name;
+  std::string cadence;
+  std::string time_zone;
+  int64_t version = 0;
+  std::string yaml;
+};
+
+enum class FulfilmentState { kPending, kFulfilled, kFailed };
+std::string_view FulfilmentStateName(FulfilmentState state);
+
+struct FulfilmentRecord {
+  std::string id;
+  std::string award_id;
+  std::string agent_id;
+  std::string type;
+  std::map<std::string, std::string> params;
+  FulfilmentState state = FulfilmentState::kPending;
+  int attempts = 0;
+  std::string error;
+  std::string artifact;
+  std::string idempotency_key;
+  int64_t next_attempt_us = 0;
+  int64_t updated_us = 0;
+};
+
+enum class AwardState { kFulfilling, kFulfilled, kFailed };
+
+struct AwardRecord {
+  std::string id;
+  std::string program_id;
+  std::string period;
+  std::string agent_id;
+  int rank = 0;
+  int64_t program_version = 0;
+  int64_t decided_us = 0;
+  // Derived from the award's fulfilments: failed if any failed, fulfilled if all are.
+  AwardState state = AwardState::kFulfilling;
+  // In reward order.
+  std::vector<FulfilmentRecord> fulfilments;
+};
+
+struct DecisionRecord {
+  std::string program_id;
+  std::string period;
+  int64_t program_version = 0;
+  int64_t decided_us = 0;
+  std::vector<Standing> standings;
+  std::vector<AwardRecord> awards;
+};
+
+class Store {
+ public:
+  // Opens (creating and migrating as needed) the database at `path`.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Agents.
+  absl::Status UpsertAgents(const std::vector<Agent>& agents);
+  absl::StatusOr<std::vector<Agent>> ListAgents();
+  absl::StatusOr<std::optional<Agent>> GetAgent(const std::string& id);
+
+  // Events. One outcome per event, in order; all stored in one transaction.
+  absl::StatusOr<std::vector<InsertOutcome>> InsertEvents(const std::vector<StoredEvent>& events);
+  absl::StatusOr<int64_t> CountEvents();
+  // Per (agent, metric) aggregates of events with start_us <= occurred_at_us < end_us, ordered
+  // by agent then metric. An empty agent_id means every agent.
+  absl::StatusOr<std::vector<AggregateRow>> Aggregate(int64_t start_us, int64_t end_us,
+                                                      const std::string& agent_id = "");
+
+  // Programs. PutProgram bumps the version when the YAML differs from the stored one.
+  absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program);
+  absl::StatusOr<std::vector<ProgramRecord>> ListPrograms();
+  absl::StatusOr<std::optional<ProgramRecord>> GetProgram(const std::string& id);
+
+  // Decisions. CommitDecision writes the decision, its awards and their fulfilment rows in one
+  // transaction, unless a decision for (program, period) exists: then nothing is written and the
+  // stored one is returned with `second` false.
+  absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision);
+  absl::StatusOr<std::optional<DecisionRecord>> GetDecision(const std::string& program_id,
+                                                            const std::string& period);
+  // Empty filters match everything. Ordered by program, period, rank.
+  absl::StatusOr<std::vector<AwardRecord>> ListAwards(const std::string& program_id,
+                                                      const std::string& period);
+
+  absl::StatusOr<std::optional<AwardRecord>> GetAward(const std::string& id);
+
+  // Fulfilments.
+  absl::StatusOr<std::vector<FulfilmentRecord>> ListFulfilments(const std::string& award_id);
+  // Pending fulfilments with next_attempt_us <= now_us, oldest first.
+  absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(int64_t now_us, int limit);
+  // Earliest next_attempt_us of a pending fulfilment, if any.
+  absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
+  // Writes state, attempts, error, artifact, next_attempt_us and updated_us of `record`.
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record);
+
+  // Plugin-scoped key-value state.
+  absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,
+                                                      const std::string& key);
+  // Atomically: every key in `absent` is missing and every (key, value) in `expected` holds
+  // exactly that value, then all puts are written. Returns false when a condition failed.
+  absl::StatusOr<bool> StateCommit(const std::string& plugin,
+                                   const std::vector<std::pair<std::string, std::string>>& puts,
+                                   const std::vector<std::string>& absent,
+                                   const std::vector<std::pair<std::string, std::string>>& expected);
+
+ private:
+  explicit Store(sqlite3* db) : db_(db) {}
+  absl::Status Migrate();
+  absl::StatusOr<std::vector<AwardRecord>> LoadAwards(const std::string& where,
+                                                      const std::vector<std::string>& args)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_STORE_STORE_H_

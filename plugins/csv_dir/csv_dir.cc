@@ -1,0 +1,386 @@
+// The "csv_dir" metric-source plugin: imports CSV event files dropped into an inbox folder.
+//
+// Config keys:
+//   inbox  the folder to watch (optional; default <data_dir>/inbox; a relative path is taken
+//          relative to the data dir). Finished files always go to <data_dir>/processed/.
+//
+// Each Poll() takes the inbox's *.csv files in name order. A file's first record is its header;
+// its rows go to the host's "ingest.csv" in chunks of at most 5000, and the host validates and
+// stores them (a row whose event id is already stored counts as a duplicate, never twice). A row
+// the CSV reader cannot parse (an unterminated quote) is rejected here, without a host call. Only
+// once every chunk of a file is stored are its rejected rows written to
+// processed/<name>.rejected.csv (the header plus a `reason` column) and the file moved to
+// processed/<name>, with "-1", "-2", ... added before ".csv" if that name is taken. So a crash or
+// a host failure mid-file leaves the file in the inbox; the next poll sends it again and the rows
+// already stored count as duplicates. A host failure also ends the poll, since the next file
+// would most likely fail the same way.
+//
+// Ignored: names not ending in ".csv", names starting with '.' (temporary files), and files
+// modified less than a second ago by the filesystem's clock, which are probably still being
+// written. Writers should nevertheless write elsewhere and rename into the inbox.
+//
+// Thread-safety: polls are serialised; a Poll() that finds another one running returns at once.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "core/csv/csv_reader.h"
+#include "plaudit/plugin_sdk.h"
+
+namespace plaudit::plugins {
+namespace {
+
+namespace pb = ::plaudit::plugin::v1;
+namespace fs = std::filesystem;
+
+constexpr char kPluginName[] = "csv_dir";
+constexpr char kVersion[] = "1.0.0";
+constexpr char kCsvExtension[] = ".csv";
+constexpr char kRejectedSuffix[] = ".rejected.csv";
+constexpr int kMaxRowsPerChunk = 5000;
+constexpr auto kMinFileAge = std::chrono::seconds(1);
+
+std::string ErrnoMessage(int err) {
+  return std::error_code(err, std::generic_category()).message();
+}
+
+// Flushes a directory's entries (renames into or out of it) to disk; best effort.
+void SyncDirectory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+struct RejectedRow {
+  int64_t line = 0;
+  std::vector<std::string> fields;
+  std::string reason;
+};
+
+// One file's rejected rows: the original header plus a `reason` column, then each row's fields
+// (padded to the header's width, so that reasons line up) and its reason. Streamed to a hidden
+// temporary file, which Commit() syncs and renames into place; dropped if never committed.
+class RejectedRowsFile {
+ public:
+  RejectedRowsFile(fs::path temp_path, std::vector<std::string> header)
+      : temp_path_(std::move(temp_path)), header_(std::move(header)) {}
+  RejectedRowsFile(const RejectedRowsFile&) = delete;
+  RejectedRowsFile& operator=(const RejectedRowsFile&) = delete;
+  ~RejectedRowsFile() {
+    if (file_ != nullptr) {
+      std::fclose(file_);
+      std::error_code ec;
+      fs::remove(temp_path_, ec);
+    }
+  }
+
+  bool empty() const { return rows_ == 0; }
+
+  bool Append(const RejectedRow& row, std::string* error) {
+    if (file_ == nullptr) {
+      file_ = std::fopen(temp_path_.c_str(), "wb");
+      if (file_ == nullptr) {
+        *error = "cannot create " + temp_path_.string() + ": " + ErrnoMessage(errno);
+        return false;
+      }
+      std::vector<std::string> header = header_;
+      header.push_back("reason");
+      if (!WriteRecord(header, error)) return false;
+    }
+    std::vector<std::string> record = row.fields;
+    if (record.size() < header_.size()) record.resize(header_.size());
+    record.push_back(row.reason);
+    ++rows_;
+    return WriteRecord(record, error);
+  }
+
+  bool Commit(const fs::path& path, std::string* error) {
+    if (file_ == nullptr) return true;
+    bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+    const int err = errno;
+    ok = std::fclose(file_) == 0 && ok;
+    file_ = nullptr;
+    if (ok && ::rename(temp_path_.c_str(), path.c_str()) == 0) return true;
+    *error = "cannot write " + path.string() + ": " + ErrnoMessage(ok ? errno : err);
+    std::error_code ec;
+    fs::remove(temp_path_, ec);
+    return false;
+  }
+
+ private:
+  bool WriteRecord(const std::vector<std::string>& fields, std::string* error) {
+    std::string line;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) line.push_back(',');
+      line += CsvEscape(fields[i]);
+    }
+    line.push_back('\n');
+    if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
+      *error = "cannot write " + temp_path_.string() + ": " + ErrnoMessage(errno);
+      return false;
+    }
+    return true;
+  }
+
+  fs::path temp_path_;
+  std::vector<std::string> header_;
+  std::FILE* file_ = nullptr;
+  int64_t rows_ = 0;
+};
+
+struct ImportTally {
+  int64_t imported = 0;
+  int64_t duplicates = 0;
+  int64_t rejected = 0;
+};
+
+enum class ImportStatus {
+  kDone,        // stored and moved to processed/
+  kFileFailed,  // this file could not be read or moved; it stays in the inbox
+  kHostFailed,  // the host did not store a chunk; the file stays in the inbox
+};
+
+struct ImportResult {
+  ImportStatus status = ImportStatus::kDone;
+  std::string error;
+};
+
+class CsvDirPlugin : public sdk::Plugin {
+ public:
+  std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
+    for (const auto& [key, value] : request.config()) {
+      if (key != "inbox") return "unknown config key \"" + key + "\" (known: inbox)";
+    }
+    if (request.data_dir().empty()) return "no data dir to keep processed files in";
+    std::error_code ec;
+    const fs::path data_dir = fs::absolute(request.data_dir(), ec);
+    if (ec) return "cannot resolve data dir " + request.data_dir() + ": " + ec.message();
+    fs::path inbox = "inbox";
+    if (auto it = request.config().find("inbox"); it != request.config().end()) {
+      if (it->second.empty()) return "config inbox is empty";
+      inbox = it->second;
+    }
+    inbox_ = (data_dir / inbox).lexically_normal();  // an absolute `inbox` replaces data_dir
+    processed_ = (data_dir / "processed").lexically_normal();
+
+    info->set_name(kPluginName);
+    info->set_kind(pb::PLUGIN_KIND_METRIC_SOURCE);
+    info->set_version(kVersion);
+    info->add_sources((inbox_ / (std::string("*") + kCsvExtension)).string());
+
+    // Polls create the folders too; a failure here may be temporary, so it does not stop start-up.
+    if (std::string error = CreateFolders(); !error.empty()) host().Warning(error);
+    return {};
+  }
+
+  pb::PollResponse Poll(const pb::PollRequest&) override {
+    pb::PollResponse resp;
+    std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return resp;
+
+    if (std::string error = CreateFolders(); !error.empty()) {
+      host().Warning(error);
+      resp.set_error(error);
+      return resp;
+    }
+    std::string list_error;
+    for (const std::string& name : ReadyFiles(&list_error)) {
+      const ImportResult result = ImportFile(name);
+      if (result.status == ImportStatus::kDone) {
+        resp.set_files_processed(resp.files_processed() + 1);
+        continue;
+      }
+      host().Warning(result.error);
+      if (resp.error().empty()) resp.set_error(result.error);
+      if (result.status == ImportStatus::kHostFailed) break;
+    }
+    if (!list_error.empty()) {
+      host().Warning(list_error);
+      if (resp.error().empty()) resp.set_error(list_error);
+    }
+    return resp;
+  }
+
+ private:
+  std::string CreateFolders() {
+    for (const fs::path& dir : {inbox_, processed_}) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return "csv_dir: cannot create " + dir.string() + ": " + ec.message();
+    }
+    return {};
+  }
+
+  // The inbox's CSV files that are ready to import, in name order.
+  std::vector<std::string> ReadyFiles(std::string* error) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    const auto now = fs::file_time_type::clock::now();
+    for (fs::directory_iterator it(inbox_, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.empty() || name.front() == '.' || !name.ends_with(kCsvExtension)) continue;
+      std::error_code entry_ec;
+      if (!it->is_regular_file(entry_ec)) continue;
+      const auto modified = it->last_write_time(entry_ec);
+      if (entry_ec) continue;
+      // A file stamped in the future is not being written now: a write would restamp it.
+      const auto age = now - modified;
+      if (age < kMinFileAge && age > -kMinFileAge) continue;
+      names.push_back(name);
+    }
+    if (ec) *error = "csv_dir: cannot list " + inbox_.string() + ": " + ec.message();
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  ImportResult ImportFile(const std::string& name) {
+    const fs::path path = inbox_ / name;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return {ImportStatus::kFileFailed,
+              "csv_dir: " + name + ": cannot open: " + ErrnoMessage(errno)};
+    }
+    CsvReader reader(in);
+    CsvRecord record;
+    std::vector<std::string> header;
+    if (reader.Next(&record)) {
+      if (!record.error.empty()) {
+        // The rest of the file belongs to the broken header: there are no rows to import.
+        host().Warning("csv_dir: " + name + ": line " + std::to_string(record.line) +
+                       ": header: " + record.error);
+      }
+      header = std::move(record.fields);
+    }
+
+    RejectedRowsFile rejected_file(processed_ / ("." + name + ".rejected.tmp"), header);
+    ImportTally tally;
+    pb::IngestCsvRequest chunk;
+    chunk.set_source(name);
+    for (const std::string& field : header) chunk.add_header(field);
+    std::vector<RejectedRow> rejected;  // of the rows read since the last chunk was sent
+    std::string error;
+    bool more = !header.empty();
+    while (more) {
+      more = reader.Next(&record);
+      if (more && !record.error.empty()) {
+        rejected.push_back({record.line, std::move(record.fields), record.error});
+        ++tally.rejected;
+      } else if (more) {
+        pb::CsvRow* row = chunk.add_rows();
+        row->set_line(record.line);
+        for (std::string& field : record.fields) row->add_fields(std::move(field));
+      }
+      const bool send = chunk.rows_size() == kMaxRowsPerChunk || (!more && chunk.rows_size() > 0);
+      if (send) {
+        pb::IngestCsvResponse resp;
+        if (!host().IngestCsv(chunk, &resp, &error) || !resp.error().empty()) {
+          if (error.empty()) error = resp.error();
+          return {ImportStatus::kHostFailed, "csv_dir: " + name + ": host did not store rows: " +
+                                                 error + "; will retry at the next poll"};
+        }
+        tally.imported += resp.imported();
+        tally.duplicates += resp.duplicates();
+        tally.rejected += resp.rejected();
+        for (const auto& row_error : resp.errors()) {
+          rejected.push_back(
+              {row_error.line(), FieldsOfLine(chunk, row_error.line()), row_error.reason()});
+        }
+        chunk.clear_rows();
+      }
+      if (send || !more) {
+        std::stable_sort(
+            rejected.begin(), rejected.end(),
+            [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
+        for (const RejectedRow& row : rejected) {
+          if (!rejected_file.Append(row, &error)) {
+            return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
+          }
+        }
+        rejected.clear();
+      }
+    }
+    if (in.bad()) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
+
+    const std::string destination = UnusedProcessedName(name, !rejected_file.empty());
+    if (!rejected_file.Commit(processed_ / (destination + kRejectedSuffix), &error)) {
+      return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
+    }
+    if (!MoveFile(path, processed_ / destination, &error)) {
+      return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
+    }
+    host().Info("csv_dir: " + name + ": imported " + std::to_string(tally.imported) +
+                ", duplicates " + std::to_string(tally.duplicates) + ", rejected " +
+                std::to_string(tally.rejected));
+    return {};
+  }
+
+  // The fields of the chunk's row on `line` (rows are in line order), or none.
+  static std::vector<std::string> FieldsOfLine(const pb::IngestCsvRequest& chunk, int64_t line) {
+    const auto it =
+        std::lower_bound(chunk.rows().begin(), chunk.rows().end(), line,
+                         [](const pb::CsvRow& row, int64_t wanted) { return row.line() < wanted; });
+    if (it == chunk.rows().end() || it->line() != line) return {};
+    return {it->fields().begin(), it->fields().end()};
+  }
+
+  // `name`, or "<stem>-N.csv" for the smallest N that is free in processed/, together with its
+  // rejected-rows file when there is one.
+  std::string UnusedProcessedName(const std::string& name, bool with_rejected) {
+    const std::string stem = name.substr(0, name.size() - (sizeof(kCsvExtension) - 1));
+    std::string candidate = name;
+    for (int n = 1;; ++n) {
+      std::error_code ec;
+      const bool taken =
+          fs::exists(processed_ / candidate, ec) ||
+          (with_rejected && fs::exists(processed_ / (candidate + kRejectedSuffix), ec));
+      if (!taken) return candidate;
+      candidate = stem + "-" + std::to_string(n) + kCsvExtension;
+    }
+  }
+
+  // Renames `from` to `to`, copying when they are on different filesystems.
+  static bool MoveFile(const fs::path& from, const fs::path& to, std::string* error) {
+    if (::rename(from.c_str(), to.c_str()) == 0) {
+      SyncDirectory(to.parent_path());
+      return true;
+    }
+    if (errno != EXDEV) {
+      *error = "cannot move to " + to.string() + ": " + ErrnoMessage(errno);
+      return false;
+    }
+    const fs::path temp = to.parent_path() / ("." + to.filename().string() + ".tmp");
+    std::error_code ec;
+    fs::copy_file(from, temp, fs::copy_options::overwrite_existing, ec);
+    if (!ec) fs::rename(temp, to, ec);
+    if (!ec) fs::remove(from, ec);
+    if (ec) {
+      *error = "cannot move to " + to.string() + ": " + ec.message();
+      fs::remove(temp, ec);
+      return false;
+    }
+    SyncDirectory(to.parent_path());
+    return true;
+  }
+
+  fs::path inbox_;
+  fs::path processed_;
+  std::mutex poll_mu_;
+};
+
+}  // namespace
+}  // namespace plaudit::plugins
+
+PLAUDIT_PLUGIN(plaudit::plugins::CsvDirPlugin)

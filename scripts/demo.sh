@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# A guided tour of Plaudit on the sample contact centre in examples/: starts plauditd on a free
+# loopback port with a fresh data directory, imports agents and a month of events (and a file of
+# bad events, to show how they are reported), applies the Employee of the Month program, decides
+# October 2026, waits for the rewards to be fulfilled and lists the certificates.
+#
+# Usage: scripts/demo.sh [BUILD_DIR]     (BUILD_DIR defaults to build; `make demo` runs this)
+#
+# The server is stopped when the script ends, however it ends. The data directory is kept, so the
+# certificates can be opened afterwards; the script prints where it is.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+build_arg=${1:-build}
+if ! build=$(cd "$build_arg" 2>/dev/null && pwd); then
+  echo "demo: no build directory '$build_arg'; run 'make build' first" >&2
+  exit 1
+fi
+plauditd_bin=$build/bin/plauditd
+plaudit_bin=$build/bin/plaudit
+for bin in "$plauditd_bin" "$plaudit_bin"; do
+  if [[ ! -x $bin ]]; then
+    echo "demo: $bin is missing; run 'make build' first" >&2
+    exit 1
+  fi
+done
+
+program=employee-of-the-month
+period=2026-10
+
+if [[ -t 1 ]]; then
+  bold=$'\033[1m' plain=$'\033[0m'
+else
+  bold='' plain=''
+fi
+
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+note() { printf '   %s\n' "$@"; }
+
+# True when something accepts connections on the loopback port.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local port
+  for ((port = 50051; port < 50351; port++)); do
+    if ! port_in_use "$port"; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True while the process runs (a child that has exited but not been waited for does not count).
+alive() {
+  local stat
+  if [[ -d /proc ]]; then
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+
+server_pid=
+data_dir=
+
+stop_server() {
+  [[ -n $server_pid ]] || return 0
+  if alive "$server_pid"; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    local waited
+    for ((waited = 0; waited < 100; waited++)); do
+      alive "$server_pid" || break
+      sleep 0.1
+    done
+    if alive "$server_pid"; then
+      echo "demo: plauditd did not stop within 10 s of SIGTERM; killing it" >&2
+      kill -KILL "$server_pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+on_exit() {
+  local status=$?
+  stop_server
+  if ((status != 0)) && [[ -n $data_dir ]]; then
+    echo "demo: failed; the server log and data are in $data_dir" >&2
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+show_log_tail() {
+  echo "---- last lines of $data_dir/plauditd.log ----" >&2
+  tail -n 40 "$data_dir/plauditd.log" >&2 || true
+  echo "----" >&2
+}
+
+# --- start the server -------------------------------------------------------------------------
+
+port=$(free_port) || { echo "demo: no free port in 50051-50350 on 127.0.0.1" >&2; exit 1; }
+data_dir=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-demo.XXXXXX")
+export PLAUDIT_SERVER=127.0.0.1:$port
+
+plaudit() { "$plaudit_bin" --server "$PLAUDIT_SERVER" "$@"; }
+run() {
+  printf '$ plaudit %s\n' "$*"
+  plaudit "$@"
+}
+# Like run, and keeps the output in $out.
+capture() {
+  printf '$ plaudit %s\n' "$*"
+  out=$(plaudit "$@")
+  printf '%s\n' "$out"
+}
+# The number after "imported" in an import summary, or "?".
+imported_count() {
+  if [[ $1 =~ imported\ ([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo '?'; fi
+}
+
+step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
+"$plauditd_bin" --listen "$PLAUDIT_SERVER" --data-dir "$data_dir" \
+  --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
+server_pid=$!
+
+deadline=$((SECONDS + 15))
+until timeout 5 "$plaudit_bin" --server "$PLAUDIT_SERVER" plugins list >/dev/null 2>&1; do
+  if ! alive "$server_pid"; then
+    echo "demo: plauditd exited during start-up" >&2
+    show_log_tail
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "demo: plauditd is not answering on $PLAUDIT_SERVER after 15 s" >&2
+    show_log_tail
+    exit 1
+  fi
+  sleep 0.25
+done
+note "plauditd is up (pid $server_pid)."
+
+# --- the sample contact centre ----------------------------------------------------------------
+
+step "Loaded plugins: metric sources and reward fulfilment"
+run plugins list
+
+step "Import the agents of the sample contact centre"
+capture agents import examples/agents.csv
+agents_imported=$(imported_count "$out")
+
+step "The first agents"
+printf '$ plaudit agents list | head\n'
+out=$(plaudit agents list)
+total_lines=$(wc -l <<<"$out")
+sed -n '1,13p' <<<"$out"
+if ((total_lines > 13)); then note "... ($((total_lines - 13)) more lines)"; fi
+
+step "Import a month of events (October 2026)"
+capture metrics import examples/events-2026-10.csv
+events_imported=$(imported_count "$out")
+
+step "Import a file with bad rows"
+note "events-bad.csv mixes good rows with an unknown agent, an unknown metric, a CSAT of 7," \
+  "values that are not numbers, bad timestamps, a short row, an event id reused with different" \
+  "content, and an exact copy of an event already imported."
+printf '$ plaudit %s\n' "metrics import examples/events-bad.csv"
+if plaudit metrics import examples/events-bad.csv; then
+  bad_status=0
+else
+  bad_status=$?
+fi
+if ((bad_status != 1)); then
+  echo "demo: expected 'metrics import' of events-bad.csv to exit with status 1 (rows rejected)," \
+    "it exited with $bad_status" >&2
+  exit 1
+fi
+note "Exit status 1: each bad row is reported with its reason, nothing is dropped silently;" \
+  "the good rows were kept and the exact copy was counted as a duplicate."
+
+step "Apply the Employee of the Month program"
+note "examples/programs/employee-of-the-month.yaml: one winner per channel; CSAT, handle time" \
+  "and follow-ups resolved; at least 30 days in the job; no more than 2 complaints."
+run programs apply -f examples/programs/employee-of-the-month.yaml
+
+step "Decide $period: the leaderboard and the awards"
+run awards evaluate "$program" --period "$period"
+
+# --- fulfilment -------------------------------------------------------------------------------
+
+# Prints one line per fulfilment: state, award id and artifact, tab-separated, found by the
+# column names of `fulfilments list -o csv`.
+fulfilment_rows() {
+  plaudit fulfilments list -o csv | awk '
+    function split_csv(line, out,    n, i, c, field, quoted) {
+      n = 0; field = ""; quoted = 0
+      for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (quoted) {
+          if (c == "\"") {
+            if (substr(line, i + 1, 1) == "\"") { field = field c; i++ } else quoted = 0
+          } else field = field c
+        } else if (c == "\"") quoted = 1
+        else if (c == ",") { out[++n] = field; field = "" }
+        else field = field c
+      }
+      out[++n] = field
+      return n
+    }
+    { sub(/\r$/, "") }
+    NR == 1 { n = split_csv($0, head); for (i = 1; i <= n; i++) col[head[i]] = i; next }
+    $0 != "" { split_csv($0, f); print f[col["state"]] "\t" f[col["award_id"]] "\t" f[col["artifact"]] }'
+}
+
+step "Fulfilling the rewards"
+deadline=$((SECONDS + 20))
+while :; do
+  rows=$(fulfilment_rows)
+  pending=0
+  while IFS=$'\t' read -r state _ _; do
+    if [[ $state == pending ]]; then pending=$((pending + 1)); fi
+  done <<<"$rows"
+  if ((pending == 0)); then break; fi
+  if ((SECONDS >= deadline)); then
+    note "warning: $pending fulfilment(s) still pending after 20 s"
+    break
+  fi
+  sleep 0.5
+done
+run fulfilments list
+
+fulfilments=0 failed=0 certificates=0
+declare -A awards=()
+pdfs=()
+while IFS=$'\t' read -r state award artifact; do
+  if [[ -z $state ]]; then continue; fi
+  fulfilments=$((fulfilments + 1))
+  if [[ -n $award ]]; then awards[$award]=1; fi
+  if [[ $state == failed ]]; then failed=$((failed + 1)); fi
+  if [[ $artifact == *.pdf ]]; then
+    if [[ $artifact != /* && ! -e $artifact && -e $data_dir/$artifact ]]; then
+      artifact=$data_dir/$artifact
+    fi
+    pdfs+=("$artifact")
+  fi
+done <<<"$rows"
+if ((failed > 0)); then note "warning: $failed fulfilment(s) failed; the error column above says why"; fi
+
+echo
+echo "Certificates written:"
+if ((${#pdfs[@]} == 0)); then
+  note "(none: is the certificate plugin in $build/plugins?)"
+fi
+for pdf in "${pdfs[@]}"; do
+  if [[ -f $pdf ]]; then
+    note "$pdf"
+    certificates=$((certificates + 1))
+  else
+    note "$pdf (not found)"
+  fi
+done
+
+step "Decide $period again"
+note "The decision is already recorded, so the same awards come back and no reward is given twice."
+run awards evaluate "$program" --period "$period"
+after=$(fulfilment_rows | awk 'NF > 0' | wc -l)
+if ((after != fulfilments)); then
+  echo "demo: evaluating again changed the fulfilments ($fulfilments before, $after after)" >&2
+  exit 1
+fi
+
+stop_server
+echo
+echo "${bold}Demo finished:${plain} $agents_imported agents and $events_imported events imported," \
+  "${#awards[@]} awards decided for $period, $certificates certificates written;" \
+  "plauditd stopped, data and log kept in $data_dir"

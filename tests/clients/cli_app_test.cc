@@ -1,0 +1,403 @@
+// Drives whole `plaudit` invocations against in-process fake services on a port chosen by the
+// kernel, so the exit codes, stdout and stderr the contract promises are checked without plauditd.
+#include "clients/plaudit/cli_app.h"
+
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "plaudit/v1/agents.grpc.pb.h"
+#include "plaudit/v1/awards.grpc.pb.h"
+#include "plaudit/v1/metrics.grpc.pb.h"
+#include "plaudit/v1/plugins.grpc.pb.h"
+#include "plaudit/v1/programs.grpc.pb.h"
+
+namespace plaudit::cli {
+namespace {
+
+class FakeAgents final : public v1::AgentService::Service {
+ public:
+  // Rows with an empty id are rejected, as the real server would.
+  grpc::Status ImportAgents(grpc::ServerContext*, const v1::ImportAgentsRequest* request,
+                            v1::ImportAgentsResponse* response) override {
+    for (const v1::CsvRow& row : request->rows()) {
+      if (row.fields_size() == 0 || row.fields(0).empty()) {
+        response->set_rejected(response->rejected() + 1);
+        v1::RowError* error = response->add_errors();
+        error->set_line(row.line());
+        error->set_reason("id: required");
+      } else {
+        response->set_imported(response->imported() + 1);
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  // Three agents, two per page whatever the client asks for.
+  grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest* request,
+                          v1::ListAgentsResponse* response) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      page_sizes_.push_back(request->page_size());
+    }
+    const std::vector<std::string> ids = {"a-1", "a-2", "a-3"};
+    size_t start = request->page_token().empty() ? 0 : std::stoul(request->page_token());
+    for (size_t i = start; i < std::min(start + 2, ids.size()); ++i) {
+      v1::Agent* agent = response->add_agents();
+      agent->set_id(ids[i]);
+      agent->set_channel(v1::CHANNEL_PHONE);
+      agent->set_active(true);
+    }
+    if (start + 2 < ids.size()) response->set_next_page_token(std::to_string(start + 2));
+    return grpc::Status::OK;
+  }
+
+  std::vector<int32_t> page_sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return page_sizes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int32_t> page_sizes_;
+};
+
+class FakeMetrics final : public v1::MetricService::Service {
+ public:
+  // A row whose value field is "x" is rejected; one with event id "dup" is a duplicate.
+  grpc::Status ImportEvents(grpc::ServerContext*,
+                            grpc::ServerReader<v1::ImportEventsRequest>* reader,
+                            v1::ImportEventsResponse* response) override {
+    v1::ImportEventsRequest message;
+    std::vector<int> sizes;
+    int header_fields = -1;
+    while (reader->Read(&message)) {
+      if (header_fields < 0) header_fields = message.header_size();
+      sizes.push_back(message.rows_size());
+      for (const v1::CsvRow& row : message.rows()) {
+        if (row.fields(3) == "x") {
+          response->set_rejected(response->rejected() + 1);
+          v1::RowError* error = response->add_errors();
+          error->set_line(row.line());
+          error->set_reason("value: not a number");
+        } else if (row.fields(0) == "dup") {
+          response->set_duplicates(response->duplicates() + 1);
+        } else {
+          response->set_imported(response->imported() + 1);
+        }
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    message_sizes_ = sizes;
+    header_fields_ = header_fields;
+    return grpc::Status::OK;
+  }
+
+  std::vector<int> message_sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return message_sizes_;
+  }
+  int header_fields() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return header_fields_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<int> message_sizes_;
+  int header_fields_ = -1;
+};
+
+class FakePrograms final : public v1::ProgramService::Service {
+ public:
+  grpc::Status ApplyProgram(grpc::ServerContext*, const v1::ApplyProgramRequest* request,
+                            v1::Program* program) override {
+    if (request->yaml().find("weight: -1") != std::string::npos) {
+      google::rpc::BadRequest bad_request;
+      auto* violation = bad_request.add_field_violations();
+      violation->set_field("scorecard.metrics[0].weight");
+      violation->set_description("must be positive");
+      google::rpc::Status details;
+      details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+      details.set_message("program eotm is invalid");
+      details.add_details()->PackFrom(bad_request);
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "program eotm is invalid",
+                          details.SerializeAsString());
+    }
+    program->set_id("eotm");
+    program->set_version(2);
+    return grpc::Status::OK;
+  }
+};
+
+class FakeAwards final : public v1::AwardService::Service {
+ public:
+  grpc::Status EvaluateAwards(grpc::ServerContext*, const v1::EvaluateAwardsRequest* request,
+                              v1::EvaluateAwardsResponse* response) override {
+    if (request->program_id() != "eotm") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "program \"" + request->program_id() + "\" not found");
+    }
+    v1::Standing* standing = response->add_standings();
+    standing->set_agent_id("a-9");
+    standing->add_reasons("inactive");
+    response->set_newly_committed(!request->dry_run());
+    return grpc::Status::OK;
+  }
+};
+
+class FakePlugins final : public v1::PluginService::Service {
+ public:
+  grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+                           v1::ListPluginsResponse* response) override {
+    v1::PluginStatus* plugin = response->add_plugins();
+    plugin->set_name("certificate");
+    plugin->set_loaded(true);
+    return grpc::Status::OK;
+  }
+};
+
+struct Invocation {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Invocation Plaudit(const std::vector<std::string>& args, const char* env_server = nullptr) {
+  std::vector<const char*> argv = {"plaudit"};
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  std::ostringstream out;
+  std::ostringstream err;
+  int exit_code = RunPlaudit(static_cast<int>(argv.size()), argv.data(), env_server, out, err,
+                             /*err_is_terminal=*/false);
+  return {exit_code, out.str(), err.str()};
+}
+
+// A loopback port nothing listens on: bound by the kernel's choice, then released.
+std::string ClosedLoopbackAddress() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  close(fd);
+  return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
+bool IsOneErrorLine(const std::string& err) {
+  return err.starts_with("plaudit: ") && std::count(err.begin(), err.end(), '\n') == 1 &&
+         err.ends_with("\n");
+}
+
+class PlauditCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&agents_);
+    builder.RegisterService(&metrics_);
+    builder.RegisterService(&programs_);
+    builder.RegisterService(&awards_);
+    builder.RegisterService(&plugins_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_NE(port, 0);
+    address_ = "127.0.0.1:" + std::to_string(port);
+    dir_ = std::filesystem::path(testing::TempDir()) /
+           ("plaudit_cli_" + std::to_string(getpid()) + "_" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::string WriteFile(const std::string& name, const std::string& contents) {
+    std::filesystem::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << contents;
+    return path.string();
+  }
+
+  FakeAgents agents_;
+  FakeMetrics metrics_;
+  FakePrograms programs_;
+  FakeAwards awards_;
+  FakePlugins plugins_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(PlauditCliTest, UsageErrorsExitTwoWithOneLine) {
+  const std::vector<std::vector<std::string>> bad_usages = {
+      {},
+      {"agents"},
+      {"teleport"},
+      {"awards", "evaluate", "eotm"},
+      {"agents", "list", "-o", "xml"},
+      {"awards", "evaluate", "eotm", "--period", "2026-10", "-o", "csv"},
+      {"programs", "apply"},
+  };
+  for (const auto& args : bad_usages) {
+    std::vector<std::string> with_server = {"--server", address_};
+    with_server.insert(with_server.end(), args.begin(), args.end());
+    Invocation run = Plaudit(with_server);
+    EXPECT_EQ(run.exit_code, kExitUsage) << run.err;
+    EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+TEST_F(PlauditCliTest, HelpExitsZero) {
+  Invocation run = Plaudit({"--help"});
+  EXPECT_EQ(run.exit_code, kExitSuccess);
+  EXPECT_NE(run.out.find("agents"), std::string::npos) << run.out;
+}
+
+TEST_F(PlauditCliTest, UnreachableServerIsOneLineNamingTheAddress) {
+  std::string closed = ClosedLoopbackAddress();
+  Invocation run = Plaudit({"--server", closed, "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_TRUE(run.err.starts_with("plaudit: cannot reach plauditd at " + closed + ": "))
+      << run.err;
+  EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
+}
+
+TEST_F(PlauditCliTest, EnvironmentNamesTheServerAndTheFlagOverridesIt) {
+  Invocation from_env = Plaudit({"plugins", "list"}, address_.c_str());
+  EXPECT_EQ(from_env.exit_code, kExitSuccess) << from_env.err;
+  std::string closed = ClosedLoopbackAddress();
+  Invocation from_flag = Plaudit({"--server", address_, "plugins", "list"}, closed.c_str());
+  EXPECT_EQ(from_flag.exit_code, kExitSuccess) << from_flag.err;
+  Invocation flag_after_command = Plaudit({"plugins", "list", "--server", address_});
+  EXPECT_EQ(flag_after_command.exit_code, kExitSuccess) << flag_after_command.err;
+}
+
+TEST_F(PlauditCliTest, UnreadableFileIsOneLine) {
+  std::string missing = (dir_ / "missing.csv").string();
+  Invocation run = Plaudit({"--server", address_, "agents", "import", missing});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: cannot read " + missing + ": No such file or directory\n");
+}
+
+TEST_F(PlauditCliTest, AgentsListFetchesEveryPage) {
+  Invocation run = Plaudit({"--server", address_, "agents", "list", "-o", "csv"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out,
+            "id,display_name,email,team,channel,hire_date,status\n"
+            "a-1,,,,phone,,active\n"
+            "a-2,,,,phone,,active\n"
+            "a-3,,,,phone,,active\n");
+  EXPECT_EQ(agents_.page_sizes(), (std::vector<int32_t>{500, 500}));
+}
+
+TEST_F(PlauditCliTest, AgentsImportReportsRejectedRowsAndExitsOne) {
+  std::string path = WriteFile("agents.csv",
+                               "id,display_name,team\n"
+                               "a-1,Ann,red\n"
+                               ",Nobody,red\n"
+                               "a-2,Bob,blue\n");
+  Invocation run = Plaudit({"--server", address_, "agents", "import", path});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.out, "imported 2, rejected 1\n");
+  EXPECT_EQ(run.err, "line 3: id: required\n");
+}
+
+TEST_F(PlauditCliTest, AgentsImportOfACleanFileExitsZero) {
+  std::string path = WriteFile("agents.csv", "id,display_name\na-1,Ann\n");
+  Invocation run = Plaudit({"--server", address_, "agents", "import", path});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "imported 1, rejected 0\n");
+  EXPECT_EQ(run.err, "");
+}
+
+TEST_F(PlauditCliTest, MetricsImportStreamsTheHeaderThenChunksOfTwoThousand) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < 4500; ++i) {
+    csv += "e" + std::to_string(i) + ",a-1,calls,1,2026-10-01T09:00:00Z\n";
+  }
+  csv += "dup,a-1,calls,1,2026-10-01T09:00:00Z\n";
+  std::string path = WriteFile("events.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "metrics", "import", path});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "imported 4500, duplicates 1, rejected 0\n");
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(metrics_.header_fields(), 5);
+  EXPECT_EQ(metrics_.message_sizes(), (std::vector<int>{0, 2000, 2000, 501}));
+}
+
+TEST_F(PlauditCliTest, MetricsImportListsTheFirstHundredErrors) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < 150; ++i) csv += "e" + std::to_string(i) + ",a-1,calls,x,t\n";
+  csv += "late,a-1,calls,\"unterminated\n";
+  std::string path = WriteFile("events.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "metrics", "import", path});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.out, "imported 0, duplicates 0, rejected 151\n");
+  EXPECT_TRUE(run.err.starts_with("line 2: value: not a number\nline 3: ")) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 101);
+  EXPECT_TRUE(run.err.ends_with("line 101: value: not a number\n... and 51 more\n")) << run.err;
+}
+
+TEST_F(PlauditCliTest, ProgramsApplyPrintsIdAndVersion) {
+  std::string path = WriteFile("program.yaml", "id: eotm\n");
+  Invocation run = Plaudit({"--server", address_, "programs", "apply", "-f", path});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "applied eotm version 2\n");
+}
+
+TEST_F(PlauditCliTest, InvalidProgramShowsFieldViolationsOnOneLine) {
+  std::string path = WriteFile("program.yaml", "id: eotm\nweight: -1\n");
+  Invocation run = Plaudit({"--server", address_, "programs", "apply", "-f", path});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err,
+            "plaudit: program eotm is invalid (scorecard.metrics[0].weight: must be positive)\n");
+}
+
+TEST_F(PlauditCliTest, EvaluatingAnUnknownProgramIsNotFound) {
+  Invocation run =
+      Plaudit({"--server", address_, "awards", "evaluate", "nope", "--period", "2026-10"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: program \"nope\" not found\n");
+}
+
+TEST_F(PlauditCliTest, EvaluateJsonUsesProtoFieldNamesAndPrintsDefaults) {
+  Invocation run = Plaudit({"--server", address_, "awards", "evaluate", "eotm", "--period",
+                            "2026-10", "--dry-run", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_NE(run.out.find("\"agent_id\": \"a-9\""), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"eligible\": false"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"rank\": 0"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"newly_committed\": false"), std::string::npos) << run.out;
+}
+
+TEST_F(PlauditCliTest, EvaluateTableMarksADryRun) {
+  Invocation run = Plaudit(
+      {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--dry-run"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_TRUE(run.out.ends_with("(dry run: nothing was written)\n")) << run.out;
+}
+
+}  // namespace
+}  // namespace plaudit::cli

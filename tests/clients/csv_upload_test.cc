@@ -1,0 +1,133 @@
+#include "clients/plaudit/csv_upload.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace plaudit::cli {
+namespace {
+
+std::string EventsCsv(int rows) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < rows; ++i) {
+    csv += "e" + std::to_string(i) + ",a-1,calls_handled,1,2026-10-01T09:00:00Z\n";
+  }
+  return csv;
+}
+
+std::vector<v1::ImportEventsRequest> AllMessages(EventImportChunker& chunker) {
+  std::vector<v1::ImportEventsRequest> messages;
+  v1::ImportEventsRequest message;
+  while (chunker.Next(&message)) messages.push_back(message);
+  return messages;
+}
+
+TEST(EventImportChunker, SplitsTenThousandRowsIntoChunksOfTwoThousand) {
+  std::istringstream in(EventsCsv(10000));
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+
+  ASSERT_EQ(messages.size(), 6u);
+  EXPECT_EQ(messages[0].header_size(), 5);
+  EXPECT_EQ(messages[0].header(0), "event_id");
+  EXPECT_EQ(messages[0].rows_size(), 0);
+  int64_t expected_line = 2;
+  for (size_t m = 1; m < messages.size(); ++m) {
+    EXPECT_EQ(messages[m].header_size(), 0) << "message " << m;
+    ASSERT_EQ(messages[m].rows_size(), 2000) << "message " << m;
+    for (const v1::CsvRow& row : messages[m].rows()) {
+      ASSERT_EQ(row.line(), expected_line);
+      ASSERT_EQ(row.fields(0), "e" + std::to_string(expected_line - 2));
+      ASSERT_EQ(row.fields_size(), 5);
+      ++expected_line;
+    }
+  }
+  EXPECT_EQ(expected_line, 10002);
+  EXPECT_EQ(chunker.rows_read(), 10000);
+  EXPECT_TRUE(chunker.error().empty());
+  EXPECT_TRUE(chunker.local_errors().empty());
+}
+
+TEST(EventImportChunker, LastChunkHoldsTheRemainder) {
+  std::istringstream in(EventsCsv(4500));
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[1].rows_size(), 2000);
+  EXPECT_EQ(messages[2].rows_size(), 2000);
+  EXPECT_EQ(messages[3].rows_size(), 500);
+  EXPECT_EQ(messages[3].rows(499).line(), 4501);
+}
+
+TEST(EventImportChunker, HeaderOnlyFileSendsJustTheHeader) {
+  std::istringstream in("event_id,agent_id,metric,value,occurred_at\n");
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].header_size(), 5);
+  EXPECT_TRUE(chunker.error().empty());
+}
+
+TEST(EventImportChunker, EmptyFileIsAnError) {
+  std::istringstream in("");
+  EventImportChunker chunker(in);
+  EXPECT_TRUE(AllMessages(chunker).empty());
+  EXPECT_EQ(chunker.error(), "the file is empty (expected a header line)");
+}
+
+TEST(EventImportChunker, LineNumbersFollowTheFileAcrossQuotedLineBreaksAndBlankLines) {
+  std::istringstream in(
+      "id,note\r\n"
+      "1,\"two\nlines\"\r\n"
+      "\n"
+      "2,plain\r\n");
+  EventImportChunker chunker(in, 10);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_EQ(messages[1].rows_size(), 2);
+  EXPECT_EQ(messages[1].rows(0).line(), 2);
+  EXPECT_EQ(messages[1].rows(0).fields(1), "two\nlines");
+  EXPECT_EQ(messages[1].rows(1).line(), 5);
+}
+
+TEST(EventImportChunker, UnterminatedQuoteIsRejectedLocallyNotSent) {
+  std::istringstream in(
+      "id,note\n"
+      "1,fine\n"
+      "2,\"never closed\n"
+      "3,swallowed\n");
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_EQ(messages[1].rows_size(), 1);
+  EXPECT_EQ(messages[1].rows(0).line(), 2);
+  ASSERT_EQ(chunker.local_errors().size(), 1u);
+  EXPECT_EQ(chunker.local_errors()[0].line(), 3);
+  EXPECT_EQ(chunker.local_errors()[0].reason(), "unterminated quoted field");
+  EXPECT_TRUE(chunker.error().empty());
+}
+
+TEST(CsvUpload, MalformedHeaderIsAnError) {
+  std::istringstream in("\"id,name\n");
+  CsvUpload upload(in);
+  google::protobuf::RepeatedPtrField<std::string> header;
+  EXPECT_FALSE(upload.ReadHeader(&header));
+  EXPECT_EQ(upload.error(), "line 1: unterminated quoted field");
+}
+
+TEST(CsvUpload, ReadsEveryRowWhenAskedFor) {
+  std::istringstream in("id,team\na-1,red\na-2,blue\n");
+  CsvUpload upload(in);
+  google::protobuf::RepeatedPtrField<std::string> header;
+  google::protobuf::RepeatedPtrField<v1::CsvRow> rows;
+  ASSERT_TRUE(upload.ReadHeader(&header));
+  EXPECT_EQ(upload.ReadRows(1000, &rows), 2);
+  ASSERT_EQ(rows.size(), 2);
+  EXPECT_EQ(rows[1].line(), 3);
+  EXPECT_EQ(rows[1].fields(1), "blue");
+}
+
+}  // namespace
+}  // namespace plaudit::cli

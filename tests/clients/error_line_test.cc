@@ -1,0 +1,87 @@
+#include "clients/plaudit/error_line.h"
+
+#include <gtest/gtest.h>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace plaudit::cli {
+namespace {
+
+grpc::Status WithBadRequest(const std::string& message,
+                            std::vector<std::pair<std::string, std::string>> violations) {
+  google::rpc::BadRequest bad_request;
+  for (const auto& [field, description] : violations) {
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(description);
+  }
+  google::rpc::Status details;
+  details.set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  details.set_message(message);
+  details.add_details()->PackFrom(bad_request);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message, details.SerializeAsString());
+}
+
+TEST(ErrorLine, PrefixesTheProgramName) {
+  EXPECT_EQ(ErrorLine("cannot read x.csv: No such file or directory"),
+            "plaudit: cannot read x.csv: No such file or directory");
+}
+
+TEST(ErrorLine, FoldsLineBreaksIntoOneLine) {
+  EXPECT_EQ(ErrorLine("yaml error:\n  line 3: bad indent\r\n"),
+            "plaudit: yaml error: line 3: bad indent");
+}
+
+TEST(DescribeRpcFailure, UnavailableSaysTheServerCannotBeReached) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE, "failed to connect to all addresses");
+  EXPECT_EQ(DescribeRpcFailure(status, "127.0.0.1:50051"),
+            "cannot reach plauditd at 127.0.0.1:50051: failed to connect to all addresses");
+}
+
+TEST(DescribeRpcFailure, NotFoundGivesTheServersMessage) {
+  grpc::Status status(grpc::StatusCode::NOT_FOUND, "program \"eotm\" not found");
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"), "program \"eotm\" not found");
+}
+
+TEST(DescribeRpcFailure, InvalidArgumentWithoutDetailsIsTheMessage) {
+  grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, "period: expected YYYY-MM");
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"), "period: expected YYYY-MM");
+}
+
+TEST(DescribeRpcFailure, AppendsBadRequestFieldViolations) {
+  grpc::Status status = WithBadRequest(
+      "program is invalid", {{"scorecard.metrics[0].weight", "must be positive"},
+                             {"time_zone", "unknown zone Mars/Olympus"}});
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"),
+            "program is invalid (scorecard.metrics[0].weight: must be positive; "
+            "time_zone: unknown zone Mars/Olympus)");
+}
+
+TEST(DescribeRpcFailure, SkipsViolationsTheMessageAlreadySays) {
+  grpc::Status status =
+      WithBadRequest("period: expected YYYY-MM", {{"period", "expected YYYY-MM"}});
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"), "period: expected YYYY-MM");
+}
+
+TEST(DescribeRpcFailure, IgnoresUnparsableDetails) {
+  grpc::Status status(grpc::StatusCode::INVALID_ARGUMENT, "bad", "\xff\xff not a proto");
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"), "bad");
+}
+
+TEST(DescribeRpcFailure, EmptyMessageFallsBackToTheCode) {
+  EXPECT_EQ(DescribeRpcFailure(grpc::Status(grpc::StatusCode::NOT_FOUND, ""), "h:1"),
+            "not found");
+}
+
+TEST(DescribeRpcFailure, ServerFaultsNameTheCode) {
+  EXPECT_EQ(DescribeRpcFailure(grpc::Status(grpc::StatusCode::INTERNAL, "disk full"), "h:1"),
+            "internal error: disk full");
+  EXPECT_EQ(
+      DescribeRpcFailure(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"),
+                         "h:1"),
+      "plauditd at h:1 did not answer in time: Deadline Exceeded");
+}
+
+}  // namespace
+}  // namespace plaudit::cli

@@ -1,0 +1,458 @@
+#include "core/awards/program_spec.h"
+
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace plaudit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+using ::testing::StartsWith;
+
+const std::set<std::string> kRewardTypes = {"certificate", "leave_credit"};
+
+// The example from the program documentation; line numbers below refer to it.
+constexpr char kFullExample[] = R"(id: employee-of-the-month
+name: Employee of the Month
+cadence: monthly
+time_zone: Europe/Stockholm
+eligibility:
+  min_tenure_days: 30
+scorecard:
+  peer_group: channel            # channel | team | all (default all)
+  normalization: percentile      # percentile | zscore | none (default percentile)
+  metrics:
+    - metric: csat
+      aggregation: mean          # sum | count | mean | min | max (default sum)
+      weight: 0.4
+      min_samples: 20
+      smoothing: {prior_mean: 4.2, prior_weight: 10}
+    - metric: aht_seconds
+      aggregation: mean
+      direction: lower_is_better # higher_is_better | lower_is_better
+      weight: 0.3
+    - metric: followups_resolved
+      weight: 0.3
+  gates:
+    - {metric: complaints, aggregation: sum, max: 2}
+award:
+  rule: top_n
+  n: 1
+  per_peer_group: true           # top n within each peer group
+  rewards:
+    - type: certificate
+    - {type: leave_credit, hours: 8}
+)";
+
+// The smallest valid program; line numbers below refer to it.
+constexpr char kMinimal[] = R"(id: eotm
+name: Employee of the Month
+scorecard:
+  metrics:
+    - metric: calls_handled
+award:
+  rewards:
+    - type: certificate
+)";
+
+// The full example with `from` replaced by `to` (which must occur exactly once).
+std::string FullExampleWith(const std::string& from, const std::string& to) {
+  const std::string example = kFullExample;
+  EXPECT_EQ(example.find(from), example.rfind(from)) << from;
+  EXPECT_NE(example.find(from), std::string::npos) << from;
+  return absl::StrReplaceAll(example, {{from, to}});
+}
+
+std::string MinimalWith(const std::string& from, const std::string& to) {
+  const std::string minimal = kMinimal;
+  EXPECT_NE(minimal.find(from), std::string::npos) << from;
+  return absl::StrReplaceAll(minimal, {{from, to}});
+}
+
+// The error message of parsing `yaml`, which must fail with INVALID_ARGUMENT.
+std::string ErrorOf(const std::string& yaml) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(yaml, kRewardTypes);
+  if (program.ok()) {
+    ADD_FAILURE() << "parsed without error:\n" << yaml;
+    return "";
+  }
+  EXPECT_EQ(program.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(program.status().message());
+}
+
+TEST(ProgramSpecParse, FullExampleGivesTheExpectedSpec) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(kFullExample, kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->id, "employee-of-the-month");
+  EXPECT_EQ(program->name, "Employee of the Month");
+  EXPECT_EQ(program->cadence, "monthly");
+  EXPECT_EQ(program->time_zone, "Europe/Stockholm");
+  EXPECT_EQ(program->zone.name(), "Europe/Stockholm");
+  EXPECT_EQ(program->min_tenure_days, 30);
+  EXPECT_EQ(program->peer_group, PeerGroupBy::kChannel);
+  EXPECT_EQ(program->normalization, Normalization::kPercentile);
+
+  ASSERT_EQ(program->metrics.size(), 3u);
+  const ScorecardMetric& csat = program->metrics[0];
+  EXPECT_EQ(csat.metric, "csat");
+  EXPECT_EQ(csat.aggregation, Aggregation::kMean);
+  EXPECT_EQ(csat.direction, Direction::kHigherIsBetter);
+  EXPECT_DOUBLE_EQ(csat.weight, 0.4);
+  EXPECT_EQ(csat.min_samples, 20);
+  ASSERT_TRUE(csat.smoothing.has_value());
+  EXPECT_DOUBLE_EQ(csat.smoothing->prior_mean, 4.2);
+  EXPECT_DOUBLE_EQ(csat.smoothing->prior_weight, 10);
+  const ScorecardMetric& aht = program->metrics[1];
+  EXPECT_EQ(aht.metric, "aht_seconds");
+  EXPECT_EQ(aht.aggregation, Aggregation::kMean);
+  EXPECT_EQ(aht.direction, Direction::kLowerIsBetter);
+  EXPECT_DOUBLE_EQ(aht.weight, 0.3);
+  EXPECT_EQ(aht.min_samples, 0);
+  EXPECT_FALSE(aht.smoothing.has_value());
+  const ScorecardMetric& followups = program->metrics[2];
+  EXPECT_EQ(followups.metric, "followups_resolved");
+  EXPECT_EQ(followups.aggregation, Aggregation::kSum);
+  EXPECT_EQ(followups.direction, Direction::kHigherIsBetter);
+  EXPECT_DOUBLE_EQ(followups.weight, 0.3);
+
+  ASSERT_EQ(program->gates.size(), 1u);
+  EXPECT_EQ(program->gates[0].metric, "complaints");
+  EXPECT_EQ(program->gates[0].aggregation, Aggregation::kSum);
+  EXPECT_FALSE(program->gates[0].min.has_value());
+  EXPECT_EQ(program->gates[0].max, 2.0);
+
+  EXPECT_EQ(program->award.rule, "top_n");
+  EXPECT_EQ(program->award.n, 1);
+  EXPECT_TRUE(program->award.per_peer_group);
+  ASSERT_EQ(program->award.rewards.size(), 2u);
+  EXPECT_EQ(program->award.rewards[0].type, "certificate");
+  EXPECT_THAT(program->award.rewards[0].params, IsEmpty());
+  EXPECT_EQ(program->award.rewards[1].type, "leave_credit");
+  EXPECT_THAT(program->award.rewards[1].params, ElementsAre(Pair("hours", "8")));
+}
+
+TEST(ProgramSpecParse, OmittedFieldsTakeTheirDefaults) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(kMinimal, kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->cadence, "monthly");
+  EXPECT_EQ(program->time_zone, "UTC");
+  EXPECT_EQ(program->zone, absl::UTCTimeZone());
+  EXPECT_EQ(program->min_tenure_days, 0);
+  EXPECT_EQ(program->peer_group, PeerGroupBy::kAll);
+  EXPECT_EQ(program->normalization, Normalization::kPercentile);
+  ASSERT_EQ(program->metrics.size(), 1u);
+  EXPECT_EQ(program->metrics[0].aggregation, Aggregation::kSum);
+  EXPECT_EQ(program->metrics[0].weight, 1.0);
+  EXPECT_EQ(program->metrics[0].min_samples, 0);
+  EXPECT_THAT(program->gates, IsEmpty());
+  EXPECT_EQ(program->award.rule, "top_n");
+  EXPECT_EQ(program->award.n, 1);
+  EXPECT_FALSE(program->award.per_peer_group);
+}
+
+TEST(ProgramSpecParse, DirectionDefaultsToTheCatalogue) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWith("metric: calls_handled", "metric: repeat_contacts"), kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->metrics[0].direction, Direction::kLowerIsBetter);
+
+  program = ParseProgramYaml(
+      FullExampleWith("direction: lower_is_better", "direction: higher_is_better"), kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->metrics[1].direction, Direction::kHigherIsBetter);
+}
+
+TEST(ProgramSpecParse, OtherEnumWordsAreRead) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      absl::StrReplaceAll(kFullExample, {{"peer_group: channel", "peer_group: team"},
+                                         {"normalization: percentile", "normalization: zscore"},
+                                         {"per_peer_group: true", "per_peer_group: false"}}),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->peer_group, PeerGroupBy::kTeam);
+  EXPECT_EQ(program->normalization, Normalization::kZScore);
+  EXPECT_FALSE(program->award.per_peer_group);
+
+  program = ParseProgramYaml(FullExampleWith("normalization: percentile", "normalization: none"),
+                             kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->normalization, Normalization::kNone);
+}
+
+TEST(ProgramSpecParse, RewardParamsAreCopiedAsText) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      FullExampleWith("{type: leave_credit, hours: 8}",
+                      "{type: leave_credit, hours: 7.5, note: \"well done\", paid: true}"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_THAT(program->award.rewards[1].params,
+              ElementsAre(Pair("hours", "7.5"), Pair("note", "well done"), Pair("paid", "true")));
+}
+
+TEST(ProgramSpecParse, GateWithMinAndMax) {
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                       "{metric: qa_score, aggregation: mean, min: 70, max: 100}"),
+                       kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->gates[0].aggregation, Aggregation::kMean);
+  EXPECT_EQ(program->gates[0].min, 70.0);
+  EXPECT_EQ(program->gates[0].max, 100.0);
+}
+
+// ---- Errors: each names the line and the field path ------------------------------------------
+
+TEST(ProgramSpecError, UnknownAggregation) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("      aggregation: mean\n      direction",
+                                    "      aggregation: median\n      direction")),
+            "line 17: scorecard.metrics[1].aggregation: unknown aggregation \"median\" "
+            "(expected sum, count, mean, min or max)");
+  EXPECT_EQ(ErrorOf(FullExampleWith("aggregation: sum, max: 2", "aggregation: avg, max: 2")),
+            "line 23: scorecard.gates[0].aggregation: unknown aggregation \"avg\" "
+            "(expected sum, count, mean, min or max)");
+}
+
+TEST(ProgramSpecError, UnknownKeyAtTheTop) {
+  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month\n",
+                                "name: Employee of the Month\ncolour: gold\n")),
+            "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, "
+            "eligibility, scorecard or award)");
+}
+
+TEST(ProgramSpecError, UnknownKeyNested) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("      weight: 0.4\n", "      wieght: 0.4\n")),
+            "line 13: scorecard.metrics[0].wieght: unknown key \"wieght\" (expected metric, "
+            "aggregation, direction, weight, min_samples or smoothing)");
+  EXPECT_THAT(ErrorOf(FullExampleWith("prior_weight: 10}", "prior_weight: 10, alpha: 1}")),
+              StartsWith("line 15: scorecard.metrics[0].smoothing.alpha: unknown key"));
+  EXPECT_THAT(ErrorOf(FullExampleWith("min_tenure_days: 30", "min_tenure_months: 1")),
+              StartsWith("line 6: eligibility.min_tenure_months: unknown key"));
+  EXPECT_THAT(ErrorOf(FullExampleWith("  rule: top_n\n", "  rule: top_n\n  ties: shared\n")),
+              StartsWith("line 26: award.ties: unknown key"));
+  EXPECT_THAT(ErrorOf(FullExampleWith("max: 2}", "max: 2, limit: 3}")),
+              StartsWith("line 23: scorecard.gates[0].limit: unknown key"));
+  EXPECT_THAT(ErrorOf(FullExampleWith("  peer_group: channel ", "  peer_groups: channel ")),
+              StartsWith("line 8: scorecard.peer_groups: unknown key"));
+}
+
+TEST(ProgramSpecError, DuplicateKey) {
+  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month\n",
+                                "name: Employee of the Month\nname: Again\n")),
+            "line 3: name: duplicate key");
+}
+
+TEST(ProgramSpecError, UnknownMetric) {
+  EXPECT_EQ(ErrorOf(MinimalWith("metric: calls_handled", "metric: happiness")),
+            "line 5: scorecard.metrics[0].metric: unknown metric \"happiness\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("metric: complaints", "metric: grumbles")),
+            "line 23: scorecard.gates[0].metric: unknown metric \"grumbles\"");
+}
+
+TEST(ProgramSpecError, UnknownRewardType) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("type: certificate", "type: trophy")),
+            "line 29: award.rewards[0].type: unknown reward type \"trophy\" "
+            "(available: certificate, leave_credit)");
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(kMinimal, {});
+  ASSERT_FALSE(program.ok());
+  EXPECT_EQ(program.status().message(),
+            "line 8: award.rewards[0].type: unknown reward type \"certificate\" "
+            "(no fulfilment plugin serves any)");
+}
+
+TEST(ProgramSpecError, UnknownEnumWords) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("peer_group: channel ", "peer_group: site ")),
+            "line 8: scorecard.peer_group: unknown peer_group \"site\" "
+            "(expected channel, team or all)");
+  EXPECT_EQ(ErrorOf(FullExampleWith("normalization: percentile", "normalization: rank")),
+            "line 9: scorecard.normalization: unknown normalization \"rank\" "
+            "(expected percentile, zscore or none)");
+  EXPECT_EQ(ErrorOf(FullExampleWith("direction: lower_is_better", "direction: down")),
+            "line 18: scorecard.metrics[1].direction: unknown direction \"down\" "
+            "(expected higher_is_better or lower_is_better)");
+  EXPECT_EQ(ErrorOf(FullExampleWith("per_peer_group: true", "per_peer_group: yes")),
+            "line 27: award.per_peer_group: expected true or false, got \"yes\"");
+}
+
+TEST(ProgramSpecError, WrongTypes) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("weight: 0.4", "weight: \"abc\"")),
+            "line 13: scorecard.metrics[0].weight: expected a number, got the quoted string "
+            "\"abc\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("weight: 0.4", "weight: abc")),
+            "line 13: scorecard.metrics[0].weight: expected a number, got \"abc\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("weight: 0.4", "weight: [0.4]")),
+            "line 13: scorecard.metrics[0].weight: expected a number, got a list");
+  EXPECT_EQ(ErrorOf(FullExampleWith("weight: 0.4", "weight: .nan")),
+            "line 13: scorecard.metrics[0].weight: expected a number, got \".nan\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("  n: 1", "  n: -1")),
+            "line 26: award.n: must be at least 1, got -1");
+  EXPECT_EQ(ErrorOf(FullExampleWith("  n: 1", "  n: 0")),
+            "line 26: award.n: must be at least 1, got 0");
+  EXPECT_EQ(ErrorOf(FullExampleWith("  n: 1", "  n: 1.5")),
+            "line 26: award.n: expected a whole number, got \"1.5\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("  n: 1", "  n: 3000000000")),
+            "line 26: award.n: must be at most 2147483647, got 3000000000");
+  EXPECT_EQ(ErrorOf(FullExampleWith("min_samples: 20", "min_samples: -5")),
+            "line 14: scorecard.metrics[0].min_samples: must be at least 0, got -5");
+  EXPECT_EQ(ErrorOf(FullExampleWith("min_tenure_days: 30", "min_tenure_days: thirty")),
+            "line 6: eligibility.min_tenure_days: expected a whole number, got \"thirty\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("prior_mean: 4.2", "prior_mean: high")),
+            "line 15: scorecard.metrics[0].smoothing.prior_mean: expected a number, got "
+            "\"high\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("max: 2}", "max: many}")),
+            "line 23: scorecard.gates[0].max: expected a number, got \"many\"");
+  EXPECT_EQ(ErrorOf(MinimalWith("id: eotm", "id: {a: b}")),
+            "line 1: id: expected a string, got a map");
+  EXPECT_EQ(ErrorOf(MinimalWith("    - metric: calls_handled\n", "    metric: calls_handled\n")),
+            "line 5: scorecard.metrics: expected a list, got a map");
+  EXPECT_EQ(ErrorOf(MinimalWith("    - type: certificate", "    - certificate")),
+            "line 8: award.rewards[0]: expected a map, got a scalar");
+  EXPECT_EQ(
+      ErrorOf(FullExampleWith("smoothing: {prior_mean: 4.2, prior_weight: 10}", "smoothing: 10")),
+      "line 15: scorecard.metrics[0].smoothing: expected a map, got a scalar");
+  EXPECT_EQ(ErrorOf("- id: x\n"), "line 1: program: expected a map, got a list");
+  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month", "name:")),
+            "line 2: name: expected a string, got null");
+}
+
+TEST(ProgramSpecError, MissingRequiredFields) {
+  EXPECT_EQ(ErrorOf(MinimalWith("id: eotm\n", "")), "line 1: id: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month\n", "")),
+            "line 1: name: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month", "name: \"\"")),
+            "line 2: name: must not be empty");
+  EXPECT_EQ(ErrorOf("id: eotm\nname: N\naward:\n  rewards:\n    - type: certificate\n"),
+            "line 1: scorecard: missing required field");
+  EXPECT_EQ(
+      ErrorOf(MinimalWith("  metrics:\n    - metric: calls_handled\n", "  peer_group: all\n")),
+      "line 4: scorecard.metrics: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("\n    - metric: calls_handled", " []")),
+            "line 4: scorecard.metrics: must list at least one metric");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled", "- aggregation: sum")),
+            "line 5: scorecard.metrics[0].metric: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("award:\n  rewards:\n    - type: certificate\n", "")),
+            "line 1: award: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("  rewards:\n    - type: certificate\n", "  n: 2\n")),
+            "line 7: award.rewards: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("\n    - type: certificate", " []")),
+            "line 7: award.rewards: must list at least one reward");
+  EXPECT_EQ(ErrorOf(FullExampleWith("{type: leave_credit, hours: 8}", "{hours: 8}")),
+            "line 30: award.rewards[1].type: missing required field");
+  EXPECT_EQ(ErrorOf(FullExampleWith("{prior_mean: 4.2, prior_weight: 10}", "{prior_mean: 4.2}")),
+            "line 15: scorecard.metrics[0].smoothing.prior_weight: missing required field");
+  EXPECT_EQ(ErrorOf(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                    "{aggregation: sum, max: 2}")),
+            "line 23: scorecard.gates[0].metric: missing required field");
+}
+
+TEST(ProgramSpecError, UnknownTimeZone) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("time_zone: Europe/Stockholm", "time_zone: Europe/Atlantis")),
+            "line 4: time_zone: unknown time zone \"Europe/Atlantis\"");
+}
+
+TEST(ProgramSpecError, OnlyMonthlyCadence) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("cadence: monthly", "cadence: weekly")),
+            "line 3: cadence: unsupported cadence \"weekly\": only monthly is supported so far");
+}
+
+TEST(ProgramSpecError, OnlyTopNRule) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("rule: top_n", "rule: lottery")),
+            "line 25: award.rule: unknown rule \"lottery\" (only top_n is supported)");
+}
+
+TEST(ProgramSpecError, SmoothingNeedsMean) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("      aggregation: mean          # sum",
+                                    "      aggregation: max          # sum")),
+            "line 15: scorecard.metrics[0].smoothing: smoothing needs aggregation mean, not max");
+  // The default aggregation is sum.
+  EXPECT_EQ(
+      ErrorOf(MinimalWith("- metric: calls_handled",
+                          "- metric: csat\n      smoothing: {prior_mean: 4, prior_weight: 1}")),
+      "line 6: scorecard.metrics[0].smoothing: smoothing needs aggregation mean, not sum");
+  EXPECT_EQ(ErrorOf(FullExampleWith("prior_weight: 10}", "prior_weight: 0}")),
+            "line 15: scorecard.metrics[0].smoothing.prior_weight: must be greater than 0, "
+            "got 0");
+}
+
+TEST(ProgramSpecError, NegativeOrAllZeroWeights) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("weight: 0.4", "weight: -0.4")),
+            "line 13: scorecard.metrics[0].weight: must not be negative, got -0.4");
+  EXPECT_EQ(ErrorOf(absl::StrReplaceAll(
+                kFullExample, {{"weight: 0.4", "weight: 0"}, {"weight: 0.3", "weight: 0.0"}})),
+            "line 11: scorecard.metrics: all weights are 0; at least one must be positive");
+}
+
+TEST(ProgramSpecError, GateMinAboveMax) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("max: 2}", "min: 3, max: 2}")),
+            "line 23: scorecard.gates[0]: min 3 is greater than max 2");
+}
+
+TEST(ProgramSpecError, InvalidId) {
+  for (const char* id : {"Employee", "-eotm", "_eotm", "eotm!", "e otm", "\"\"", "émp"}) {
+    EXPECT_THAT(ErrorOf(MinimalWith("id: eotm", std::string("id: ") + id)),
+                StartsWith("line 1: id: invalid id"))
+        << id;
+  }
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(MinimalWith("id: eotm", "id: 2026_eotm-v2"), kRewardTypes);
+  EXPECT_TRUE(program.ok()) << program.status();
+}
+
+TEST(ProgramSpecError, NonScalarRewardParam) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("hours: 8}", "hours: [8]}")),
+            "line 30: award.rewards[1].hours: expected a scalar value, got a list");
+}
+
+TEST(ProgramSpecError, MalformedYamlNamesTheLine) {
+  EXPECT_THAT(ErrorOf(FullExampleWith("smoothing: {prior_mean: 4.2, prior_weight: 10}",
+                                      "smoothing: {prior_mean: 4.2, prior_weight: 10")),
+              StartsWith("line 16: malformed YAML: "));
+  EXPECT_THAT(ErrorOf("id: eotm\nname: [x\nscorecard: 1\n"), StartsWith("line 3: malformed YAML"));
+}
+
+TEST(ProgramSpecError, EmptyDocument) {
+  EXPECT_EQ(ErrorOf(""), "line 1: program: empty document");
+  EXPECT_EQ(ErrorOf("# nothing here\n\n"), "line 1: program: empty document");
+  EXPECT_EQ(ErrorOf("~\n"), "line 1: program: empty document");
+}
+
+TEST(ProgramSpecError, MoreThanOneDocument) {
+  EXPECT_EQ(ErrorOf(std::string(kMinimal) + "---\nid: other\n"),
+            "line 10: program: expected a single YAML document");
+}
+
+TEST(ProgramSpecError, NeverCrashes) {
+  // A self-referencing alias is a cycle in yaml-cpp's node graph.
+  EXPECT_THAT(ErrorOf("id: &a [*a]\n"), HasSubstr("id: expected a string, got a list"));
+  EXPECT_THAT(ErrorOf(MinimalWith("- metric: calls_handled", "- &m [*m]")),
+              HasSubstr("scorecard.metrics[0]: expected a map, got a list"));
+  EXPECT_THAT(ErrorOf(std::string(100000, '[')), StartsWith("line 1: malformed YAML"));
+  EXPECT_THAT(ErrorOf(std::string("id: \0x", 6)), StartsWith("line "));
+  // Every prefix of a valid program either parses or fails cleanly.
+  const std::string full = kFullExample;
+  for (size_t length = 0; length <= full.size(); ++length) {
+    absl::StatusOr<ProgramSpec> program = ParseProgramYaml(full.substr(0, length), kRewardTypes);
+    if (!program.ok()) {
+      EXPECT_EQ(program.status().code(), absl::StatusCode::kInvalidArgument) << length;
+      EXPECT_THAT(program.status().message(), StartsWith("line ")) << length;
+    }
+  }
+}
+
+TEST(AggregationName, NamesEachAggregation) {
+  EXPECT_EQ(AggregationName(Aggregation::kSum), "sum");
+  EXPECT_EQ(AggregationName(Aggregation::kCount), "count");
+  EXPECT_EQ(AggregationName(Aggregation::kMean), "mean");
+  EXPECT_EQ(AggregationName(Aggregation::kMin), "min");
+  EXPECT_EQ(AggregationName(Aggregation::kMax), "max");
+}
+
+}  // namespace
+}  // namespace plaudit

@@ -1,0 +1,755 @@
+#include "core/scoring/scorecard.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+#include "core/awards/program_spec.h"
+#include "core/domain/agent.h"
+#include "core/scoring/period.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace plaudit {
+namespace {
+
+using ::testing::DoubleEq;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pointwise;
+
+Agent MakeAgent(std::string id, Channel channel = Channel::kPhone, std::string team = "red",
+                absl::CivilDay hired = absl::CivilDay(2020, 1, 1), bool active = true) {
+  Agent agent;
+  agent.id = std::move(id);
+  agent.display_name = agent.id;
+  agent.team = std::move(team);
+  agent.channel = channel;
+  agent.hire_date = hired;
+  agent.active = active;
+  return agent;
+}
+
+ScorecardMetric Metric(std::string name, Aggregation aggregation = Aggregation::kSum,
+                       double weight = 1.0, Direction direction = Direction::kHigherIsBetter) {
+  ScorecardMetric metric;
+  metric.metric = std::move(name);
+  metric.aggregation = aggregation;
+  metric.weight = weight;
+  metric.direction = direction;
+  return metric;
+}
+
+ProgramSpec Program(std::vector<ScorecardMetric> metrics) {
+  ProgramSpec program;
+  program.id = "test";
+  program.name = "Test";
+  program.metrics = std::move(metrics);
+  program.award.rewards.push_back(RewardSpec{"certificate", {}});
+  return program;
+}
+
+// Events of one metric: `samples` events adding up to `sum`, ranging from `min` to `max`.
+MetricAggregate Events(int64_t samples, double sum, double min = 0, double max = 0) {
+  return MetricAggregate{samples, sum, min, max};
+}
+
+PeriodWindow October2026() {
+  absl::StatusOr<PeriodWindow> window = MonthPeriod("2026-10", absl::UTCTimeZone());
+  EXPECT_TRUE(window.ok());
+  return *window;
+}
+
+const Standing& StandingOf(const Evaluation& evaluation, const std::string& agent_id) {
+  for (const Standing& standing : evaluation.standings) {
+    if (standing.agent_id == agent_id) return standing;
+  }
+  ADD_FAILURE() << "no standing for " << agent_id;
+  static const Standing kMissing;
+  return kMissing;
+}
+
+std::vector<std::string> StandingIds(const Evaluation& evaluation) {
+  std::vector<std::string> ids;
+  for (const Standing& standing : evaluation.standings) ids.push_back(standing.agent_id);
+  return ids;
+}
+
+std::vector<std::string> WinnerIds(const Evaluation& evaluation) {
+  std::vector<std::string> ids;
+  for (const Winner& winner : evaluation.winners) ids.push_back(winner.agent_id);
+  return ids;
+}
+
+// ---- PercentileScores -----------------------------------------------------------------------
+
+TEST(Percentile, EmptyInputGivesNoScores) { EXPECT_THAT(PercentileScores({}), IsEmpty()); }
+
+TEST(Percentile, SingleValueScoresOne) {
+  EXPECT_THAT(PercentileScores({7}), ElementsAre(DoubleEq(1.0)));
+}
+
+TEST(Percentile, DistinctValuesSpreadFromZeroToOne) {
+  // Sorted 10 < 20 < 30: 0, 1 and 2 others worse, out of n - 1 = 2.
+  EXPECT_THAT(PercentileScores({30, 10, 20}),
+              ElementsAre(DoubleEq(1.0), DoubleEq(0.0), DoubleEq(0.5)));
+}
+
+TEST(Percentile, TiesShareTheMidRank) {
+  // Each 20: one worse (10) and one equal: (1 + 0.5) / 3 = 0.5.
+  EXPECT_THAT(PercentileScores({20, 10, 30, 20}),
+              ElementsAre(DoubleEq(0.5), DoubleEq(0.0), DoubleEq(1.0), DoubleEq(0.5)));
+}
+
+TEST(Percentile, AllEqualValuesScoreOneHalf) {
+  // (0 worse + 0.5 x 2 equal) / 2.
+  EXPECT_THAT(PercentileScores({5, 5, 5}),
+              ElementsAre(DoubleEq(0.5), DoubleEq(0.5), DoubleEq(0.5)));
+}
+
+TEST(Percentile, ValuesWithinARelativeBillionthAreEqual) {
+  // 1000 and 1000 + 1e-7 differ by 1e-10 relative: equal, so (1 + 0.5) / 2 = 0.75 each.
+  EXPECT_THAT(PercentileScores({1000.0, 1000.0 + 1e-7, 999.0}),
+              ElementsAre(DoubleEq(0.75), DoubleEq(0.75), DoubleEq(0.0)));
+}
+
+TEST(Percentile, ValuesFurtherApartThanARelativeBillionthDiffer) {
+  // 1e-5 on 1000 is 1e-8 relative: not equal.
+  EXPECT_THAT(PercentileScores({1000.0 + 1e-5, 1000.0}), ElementsAre(DoubleEq(1.0), DoubleEq(0.0)));
+}
+
+TEST(Percentile, ToleranceIsRelativeNotAbsolute) {
+  // 1e-12 and 2e-12 are close in absolute terms but a factor of two apart.
+  EXPECT_THAT(PercentileScores({2e-12, 1e-12}), ElementsAre(DoubleEq(1.0), DoubleEq(0.0)));
+}
+
+TEST(Percentile, ScoresManyTiedValuesCorrectly) {
+  // 200000 values, 200 copies each of 0..999. Value v has 200 v worse and 199 equal:
+  // (200 v + 99.5) / 199999. Quadratic counting would take minutes here.
+  std::vector<double> values;
+  for (int i = 0; i < 200000; ++i) values.push_back(i % 1000);
+  const std::vector<double> scores = PercentileScores(values);
+  ASSERT_EQ(scores.size(), values.size());
+  EXPECT_DOUBLE_EQ(scores[0], 99.5 / 199999);
+  EXPECT_DOUBLE_EQ(scores[999], (200 * 999 + 99.5) / 199999);
+  EXPECT_DOUBLE_EQ(scores[1500], (200 * 500 + 99.5) / 199999);
+}
+
+// ---- ZScores --------------------------------------------------------------------------------
+
+TEST(ZScore, UsesThePopulationStandardDeviation) {
+  // Mean 5; squared deviations 9+1+1+1+0+0+4+16 = 32; population variance 32 / 8 = 4; sd 2.
+  EXPECT_THAT(ZScores({2, 4, 4, 4, 5, 5, 7, 9}),
+              ElementsAre(DoubleEq(-1.5), DoubleEq(-0.5), DoubleEq(-0.5), DoubleEq(-0.5),
+                          DoubleEq(0.0), DoubleEq(0.0), DoubleEq(1.0), DoubleEq(2.0)));
+}
+
+TEST(ZScore, ZeroStandardDeviationGivesZero) {
+  EXPECT_THAT(ZScores({3, 3, 3}), ElementsAre(0.0, 0.0, 0.0));
+  // 0.1 + 0.1 + 0.1 is not exactly 0.3, which must not show up as a tiny spread.
+  EXPECT_THAT(ZScores({0.1, 0.1, 0.1}), ElementsAre(0.0, 0.0, 0.0));
+  EXPECT_THAT(ZScores({42}), ElementsAre(0.0));
+}
+
+TEST(ZScore, HugeValuesDoNotOverflow) {
+  // Same shape as {-1, 1}: mean 0, sd 1.
+  EXPECT_THAT(ZScores({-1e308, 1e308}), ElementsAre(DoubleEq(-1.0), DoubleEq(1.0)));
+}
+
+// ---- Eligibility ----------------------------------------------------------------------------
+
+TEST(ScorecardEligibility, InactiveAgentIsListedButNotRanked) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  const std::vector<Agent> agents = {
+      MakeAgent("a"), MakeAgent("b", Channel::kPhone, "red", absl::CivilDay(2020, 1, 1), false)};
+  AggregateTable table;
+  table["b"]["calls_handled"] = Events(40, 40);
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, table);
+  const Standing& b = StandingOf(evaluation, "b");
+  EXPECT_FALSE(b.eligible);
+  EXPECT_THAT(b.reasons, ElementsAre("inactive"));
+  EXPECT_EQ(b.rank, 0);
+  EXPECT_EQ(b.score, 0);
+  ASSERT_EQ(b.metrics.size(), 1u);
+  EXPECT_EQ(b.metrics[0].value, 40);
+  EXPECT_EQ(b.metrics[0].samples, 40);
+  EXPECT_EQ(b.metrics[0].normalized, 0);
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("a"));
+}
+
+TEST(ScorecardEligibility, TenureCountsDaysUpToTheDayAfterThePeriod) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.min_tenure_days = 30;
+  // Oct 2 to Nov 1 is 30 days; Oct 3 to Nov 1 is 29.
+  const std::vector<Agent> agents = {
+      MakeAgent("oct2", Channel::kPhone, "red", absl::CivilDay(2026, 10, 2)),
+      MakeAgent("oct3", Channel::kPhone, "red", absl::CivilDay(2026, 10, 3))};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, {});
+  EXPECT_TRUE(StandingOf(evaluation, "oct2").eligible);
+  EXPECT_THAT(StandingOf(evaluation, "oct3").reasons, ElementsAre("tenure 29 days < 30"));
+}
+
+TEST(ScorecardEligibility, AgentHiredAfterThePeriodHasNegativeTenure) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  const std::vector<Agent> agents = {
+      MakeAgent("late", Channel::kPhone, "red", absl::CivilDay(2026, 11, 5))};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, {});
+  EXPECT_THAT(StandingOf(evaluation, "late").reasons, ElementsAre("tenure -4 days < 0"));
+  EXPECT_THAT(evaluation.winners, IsEmpty());
+}
+
+TEST(ScorecardEligibility, EveryReasonIsListed) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  program.metrics[0].min_samples = 20;
+  program.min_tenure_days = 30;
+  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0});
+  const std::vector<Agent> agents = {
+      MakeAgent("x", Channel::kPhone, "red", absl::CivilDay(2026, 10, 20), false)};
+  AggregateTable table;
+  table["x"]["complaints"] = Events(3, 3);
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, table);
+  EXPECT_THAT(StandingOf(evaluation, "x").reasons,
+              ElementsAre("inactive", "tenure 12 days < 30", "csat: 0 samples < min_samples 20",
+                          "csat: no events for mean", "gate complaints sum 3 > max 2"));
+}
+
+// ---- Aggregation, smoothing, min_samples ----------------------------------------------------
+
+TEST(ScorecardAggregation, EachAggregationReadsItsPartOfTheAggregate) {
+  ProgramSpec program = Program({
+      Metric("sales_value", Aggregation::kSum),
+      Metric("sales_value", Aggregation::kCount),
+      Metric("sales_value", Aggregation::kMean),
+      Metric("sales_value", Aggregation::kMin),
+      Metric("sales_value", Aggregation::kMax),
+  });
+  AggregateTable table;
+  table["a"]["sales_value"] = Events(4, 20, 2, 8);
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, table);
+  const Standing& a = StandingOf(evaluation, "a");
+  ASSERT_EQ(a.metrics.size(), 5u);
+  EXPECT_DOUBLE_EQ(a.metrics[0].value, 20);
+  EXPECT_DOUBLE_EQ(a.metrics[1].value, 4);
+  EXPECT_DOUBLE_EQ(a.metrics[2].value, 5);
+  EXPECT_DOUBLE_EQ(a.metrics[3].value, 2);
+  EXPECT_DOUBLE_EQ(a.metrics[4].value, 8);
+  for (const MetricStanding& metric : a.metrics) EXPECT_EQ(metric.samples, 4);
+}
+
+TEST(ScorecardAggregation, SumAndCountWithoutEventsAreZero) {
+  ProgramSpec program = Program(
+      {Metric("calls_handled", Aggregation::kSum), Metric("emails_handled", Aggregation::kCount)});
+  // "a" is not in the aggregate table at all.
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, {});
+  const Standing& a = StandingOf(evaluation, "a");
+  EXPECT_TRUE(a.eligible);
+  EXPECT_EQ(a.metrics[0].value, 0);
+  EXPECT_EQ(a.metrics[1].value, 0);
+  EXPECT_EQ(a.rank, 1);
+}
+
+TEST(ScorecardAggregation, MeanMinAndMaxWithoutEventsMakeTheAgentIneligible) {
+  ProgramSpec program =
+      Program({Metric("aht_seconds", Aggregation::kMean), Metric("qa_score", Aggregation::kMin),
+               Metric("nps", Aggregation::kMax)});
+  AggregateTable table;
+  table["a"]["calls_handled"] = Events(3, 3);
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, table);
+  EXPECT_THAT(StandingOf(evaluation, "a").reasons,
+              ElementsAre("aht_seconds: no events for mean", "qa_score: no events for min",
+                          "nps: no events for max"));
+}
+
+TEST(ScorecardAggregation, SmoothingPullsTheMeanTowardsThePrior) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  program.metrics[0].smoothing = Smoothing{4.2, 10};
+  AggregateTable table;
+  table["few"]["csat"] = Events(5, 25);     // raw mean 5.0
+  table["many"]["csat"] = Events(90, 360);  // raw mean 4.0
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("few"), MakeAgent("many"), MakeAgent("none")}, table);
+  // (25 + 4.2 x 10) / (5 + 10) = 67 / 15.
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "few").metrics[0].value, 67.0 / 15.0);
+  // (360 + 42) / (90 + 10) = 4.02.
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "many").metrics[0].value, 4.02);
+  // No events: the prior itself, and still eligible.
+  const Standing& none = StandingOf(evaluation, "none");
+  EXPECT_TRUE(none.eligible);
+  EXPECT_DOUBLE_EQ(none.metrics[0].value, 4.2);
+  EXPECT_EQ(none.metrics[0].samples, 0);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("few", "none", "many"));
+}
+
+TEST(ScorecardAggregation, FewerThanMinSamplesIsIneligibleButShowsTheValue) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  program.metrics[0].min_samples = 20;
+  AggregateTable table;
+  table["five"]["csat"] = Events(5, 22.5);
+  table["twenty"]["csat"] = Events(20, 80);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("five"), MakeAgent("twenty")}, table);
+  const Standing& five = StandingOf(evaluation, "five");
+  EXPECT_FALSE(five.eligible);
+  EXPECT_THAT(five.reasons, ElementsAre("csat: 5 samples < min_samples 20"));
+  EXPECT_DOUBLE_EQ(five.metrics[0].value, 4.5);
+  EXPECT_EQ(five.metrics[0].samples, 5);
+  EXPECT_EQ(five.metrics[0].normalized, 0);
+  EXPECT_TRUE(StandingOf(evaluation, "twenty").eligible);
+}
+
+TEST(ScorecardAggregation, SmoothedMeanStillNeedsMinSamples) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  program.metrics[0].smoothing = Smoothing{4.2, 10};
+  program.metrics[0].min_samples = 1;
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, {});
+  const Standing& a = StandingOf(evaluation, "a");
+  EXPECT_THAT(a.reasons, ElementsAre("csat: 0 samples < min_samples 1"));
+  EXPECT_DOUBLE_EQ(a.metrics[0].value, 4.2);
+}
+
+// ---- Gates ----------------------------------------------------------------------------------
+
+TEST(ScorecardGate, MaxIsInclusive) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0});
+  AggregateTable table;
+  table["two"]["complaints"] = Events(2, 2);
+  table["three"]["complaints"] = Events(3, 3);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("two"), MakeAgent("three"), MakeAgent("zero")}, table);
+  EXPECT_TRUE(StandingOf(evaluation, "two").eligible);
+  EXPECT_TRUE(StandingOf(evaluation, "zero").eligible);
+  EXPECT_THAT(StandingOf(evaluation, "three").reasons,
+              ElementsAre("gate complaints sum 3 > max 2"));
+}
+
+TEST(ScorecardGate, MinIsInclusive) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.gates.push_back(Gate{"qa_score", Aggregation::kMean, 80.0, std::nullopt});
+  AggregateTable table;
+  table["low"]["qa_score"] = Events(2, 159);   // mean 79.5
+  table["edge"]["qa_score"] = Events(2, 160);  // mean 80
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("low"), MakeAgent("edge")}, table);
+  EXPECT_TRUE(StandingOf(evaluation, "edge").eligible);
+  EXPECT_THAT(StandingOf(evaluation, "low").reasons,
+              ElementsAre("gate qa_score mean 79.5 < min 80"));
+}
+
+TEST(ScorecardGate, GateWithoutEventsChecksZeroForSumAndFailsForMean) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.gates.push_back(Gate{"followups_resolved", Aggregation::kCount, 1.0, std::nullopt});
+  program.gates.push_back(Gate{"csat", Aggregation::kMean, 3.0, 5.0});
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, {});
+  EXPECT_THAT(StandingOf(evaluation, "a").reasons,
+              ElementsAre("gate followups_resolved count 0 < min 1", "gate csat mean: no events"));
+}
+
+// ---- Normalisation --------------------------------------------------------------------------
+
+TEST(ScorecardNormalization, PercentileAppliesLowerIsBetter) {
+  ProgramSpec program =
+      Program({Metric("aht_seconds", Aggregation::kMean, 1.0, Direction::kLowerIsBetter)});
+  AggregateTable table;
+  table["fast"]["aht_seconds"] = Events(1, 200);
+  table["mid"]["aht_seconds"] = Events(1, 300);
+  table["slow"]["aht_seconds"] = Events(1, 400);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("slow"), MakeAgent("mid"), MakeAgent("fast")}, table);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "fast").metrics[0].normalized, 1.0);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "mid").metrics[0].normalized, 0.5);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "slow").metrics[0].normalized, 0.0);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("fast", "mid", "slow"));
+}
+
+TEST(ScorecardNormalization, ZScoreFlipsTheSignForLowerIsBetter) {
+  ProgramSpec program =
+      Program({Metric("aht_seconds", Aggregation::kMean, 1.0, Direction::kLowerIsBetter)});
+  program.normalization = Normalization::kZScore;
+  AggregateTable table;
+  table["fast"]["aht_seconds"] = Events(1, 200);
+  table["mid"]["aht_seconds"] = Events(1, 300);
+  table["slow"]["aht_seconds"] = Events(1, 400);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("slow"), MakeAgent("mid"), MakeAgent("fast")}, table);
+  // Mean 300, population sd sqrt((100^2 + 0 + 100^2) / 3) = 100 sqrt(2/3): z = +-sqrt(1.5).
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "fast").metrics[0].normalized, std::sqrt(1.5));
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "mid").metrics[0].normalized, 0.0);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "slow").metrics[0].normalized, -std::sqrt(1.5));
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "fast").score, std::sqrt(1.5));
+}
+
+TEST(ScorecardNormalization, ZScoreWithoutSpreadIsZeroForEveryone) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.normalization = Normalization::kZScore;
+  AggregateTable table;
+  table["b"]["calls_handled"] = Events(7, 7);
+  table["a"]["calls_handled"] = Events(7, 7);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("b"), MakeAgent("a")}, table);
+  for (const Standing& standing : evaluation.standings) {
+    EXPECT_EQ(standing.metrics[0].normalized, 0);
+    EXPECT_EQ(standing.score, 0);
+  }
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("a", "b"));
+}
+
+TEST(ScorecardNormalization, NoneUsesTheValueWithTheSignFlippedForLowerIsBetter) {
+  ProgramSpec program =
+      Program({Metric("calls_handled", Aggregation::kSum, 1.0),
+               Metric("aht_seconds", Aggregation::kMean, 1.0, Direction::kLowerIsBetter)});
+  program.normalization = Normalization::kNone;
+  AggregateTable table;
+  table["a"]["calls_handled"] = Events(3, 3);
+  table["a"]["aht_seconds"] = Events(2, 500);  // mean 250
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, table);
+  const Standing& a = StandingOf(evaluation, "a");
+  EXPECT_DOUBLE_EQ(a.metrics[0].normalized, 3);
+  EXPECT_DOUBLE_EQ(a.metrics[1].normalized, -250);
+  // (3 - 250) / 2.
+  EXPECT_DOUBLE_EQ(a.score, -123.5);
+}
+
+TEST(ScorecardNormalization, OnlyEligibleAgentsOfTheSamePeerGroupCount) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.peer_group = PeerGroupBy::kTeam;
+  AggregateTable table;
+  table["r1"]["calls_handled"] = Events(10, 10);
+  table["r2"]["calls_handled"] = Events(20, 20);
+  table["r3"]["calls_handled"] = Events(99, 99);
+  table["b1"]["calls_handled"] = Events(1, 1);
+  const std::vector<Agent> agents = {
+      MakeAgent("r1", Channel::kPhone, "red"), MakeAgent("r2", Channel::kChat, "red"),
+      MakeAgent("r3", Channel::kPhone, "red", absl::CivilDay(2020, 1, 1), false),
+      MakeAgent("b1", Channel::kPhone, "blue")};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, table);
+  // The inactive r3 would otherwise push r2 down to 0.5.
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "r2").metrics[0].normalized, 1.0);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "r1").metrics[0].normalized, 0.0);
+  // Alone in its team: n = 1 gives 1.0.
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "b1").metrics[0].normalized, 1.0);
+  EXPECT_EQ(StandingOf(evaluation, "b1").peer_group, "blue");
+  EXPECT_EQ(StandingOf(evaluation, "r3").peer_group, "red");
+}
+
+// ---- Score and rank -------------------------------------------------------------------------
+
+TEST(ScorecardScore, IsTheWeightedMeanOfNormalisedValues) {
+  ProgramSpec program = Program({Metric("calls_handled", Aggregation::kSum, 3.0),
+                                 Metric("followups_resolved", Aggregation::kSum, 1.0),
+                                 Metric("sales_value", Aggregation::kSum, 0.0)});
+  AggregateTable table;
+  table["a"]["calls_handled"] = Events(30, 30);
+  table["b"]["calls_handled"] = Events(20, 20);
+  table["c"]["calls_handled"] = Events(10, 10);
+  table["b"]["followups_resolved"] = Events(5, 5);
+  table["c"]["followups_resolved"] = Events(10, 10);
+  table["c"]["sales_value"] = Events(1, 1e6);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("c"), MakeAgent("a"), MakeAgent("b")}, table);
+  // calls: a 1, b 0.5, c 0; follow-ups: a 0, b 0.5, c 1; sales weigh nothing.
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "a").score, (3 * 1.0 + 0.0) / 4);  // 0.75
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "b").score, (3 * 0.5 + 0.5) / 4);  // 0.5
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "c").score, (0.0 + 1.0) / 4);      // 0.25
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "c").metrics[2].normalized, 1.0);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("a", "b", "c"));
+}
+
+TEST(ScorecardRank, TiedScoresAreBrokenByTheFirstMetric) {
+  ProgramSpec program = Program({Metric("calls_handled"), Metric("followups_resolved")});
+  AggregateTable table;
+  // a: calls 1, follow-ups 0; b: calls 0, follow-ups 1. Both score 0.5.
+  table["a"]["calls_handled"] = Events(20, 20);
+  table["b"]["calls_handled"] = Events(10, 10);
+  table["b"]["followups_resolved"] = Events(5, 5);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("b"), MakeAgent("a")}, table);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "a").score, 0.5);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "b").score, 0.5);
+  EXPECT_EQ(StandingOf(evaluation, "a").rank, 1);
+  EXPECT_EQ(StandingOf(evaluation, "b").rank, 2);
+}
+
+TEST(ScorecardRank, FullTiesAreBrokenByIdAndRanksHaveNoGaps) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  AggregateTable table;
+  table["carl"]["calls_handled"] = Events(5, 5);
+  table["bea"]["calls_handled"] = Events(5, 5);
+  table["ada"]["calls_handled"] = Events(1, 1);
+  const std::vector<Agent> agents = {
+      MakeAgent("carl"), MakeAgent("bea"), MakeAgent("ada"),
+      MakeAgent("aaron", Channel::kPhone, "red", absl::CivilDay(2020, 1, 1), false)};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, table);
+  // bea and carl share 0.75; ada 0; aaron is ineligible and comes last despite the id.
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("bea", "carl", "ada", "aaron"));
+  std::vector<int> ranks;
+  for (const Standing& standing : evaluation.standings) ranks.push_back(standing.rank);
+  EXPECT_THAT(ranks, ElementsAre(1, 2, 3, 0));
+}
+
+TEST(ScorecardRank, IneligibleAgentsFollowInIdOrder) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  AggregateTable table;
+  table["m"]["csat"] = Events(1, 4);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("z"), MakeAgent("m"), MakeAgent("b")}, table);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("m", "b", "z"));
+}
+
+// ---- Winners --------------------------------------------------------------------------------
+
+class ScorecardWinnersTest : public ::testing::Test {
+ protected:
+  ScorecardWinnersTest() : program_(Program({Metric("calls_handled")})) {
+    program_.peer_group = PeerGroupBy::kChannel;
+    table_["p1"]["calls_handled"] = Events(30, 30);
+    table_["p2"]["calls_handled"] = Events(20, 20);
+    table_["p3"]["calls_handled"] = Events(10, 10);
+    table_["e1"]["calls_handled"] = Events(5, 5);
+    table_["e2"]["calls_handled"] = Events(15, 15);
+    agents_ = {MakeAgent("p1"), MakeAgent("p2"), MakeAgent("p3"), MakeAgent("e1", Channel::kEmail),
+               MakeAgent("e2", Channel::kEmail)};
+  }
+
+  Evaluation Evaluate() { return EvaluateProgram(program_, October2026(), agents_, table_); }
+
+  ProgramSpec program_;
+  AggregateTable table_;
+  std::vector<Agent> agents_;
+};
+
+TEST_F(ScorecardWinnersTest, RanksAcrossPeerGroups) {
+  // Phone: p1 1, p2 0.5, p3 0. Email: e2 1, e1 0. Ties on score and first metric go by id.
+  const Evaluation evaluation = Evaluate();
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("e2", "p1", "p2", "e1", "p3"));
+  EXPECT_EQ(StandingOf(evaluation, "e2").peer_group, "email");
+  EXPECT_EQ(StandingOf(evaluation, "p1").peer_group, "phone");
+}
+
+TEST_F(ScorecardWinnersTest, TopNTakesTheBestOverall) {
+  program_.award.n = 2;
+  const Evaluation evaluation = Evaluate();
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("e2", "p1"));
+  program_.award.n = 3;
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2"));
+}
+
+TEST_F(ScorecardWinnersTest, PerPeerGroupTakesTheBestOfEachGroupInRankOrder) {
+  program_.award.per_peer_group = true;
+  program_.award.n = 1;
+  Evaluation evaluation = Evaluate();
+  ASSERT_EQ(evaluation.winners.size(), 2u);
+  EXPECT_EQ(evaluation.winners[0].agent_id, "e2");
+  EXPECT_EQ(evaluation.winners[0].rank, 1);
+  EXPECT_EQ(evaluation.winners[1].agent_id, "p1");
+  EXPECT_EQ(evaluation.winners[1].rank, 2);
+
+  program_.award.n = 2;
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2", "e1"));
+}
+
+TEST_F(ScorecardWinnersTest, FewerEligibleAgentsThanNAllWin) {
+  program_.award.n = 10;
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2", "e1", "p3"));
+}
+
+// ---- A whole month --------------------------------------------------------------------------
+
+constexpr char kExampleProgram[] = R"(id: employee-of-the-month
+name: Employee of the Month
+cadence: monthly
+time_zone: Europe/Stockholm
+eligibility:
+  min_tenure_days: 30
+scorecard:
+  peer_group: channel
+  normalization: percentile
+  metrics:
+    - metric: csat
+      aggregation: mean
+      weight: 0.4
+      min_samples: 20
+      smoothing: {prior_mean: 4.2, prior_weight: 10}
+    - metric: aht_seconds
+      aggregation: mean
+      direction: lower_is_better
+      weight: 0.3
+    - metric: followups_resolved
+      weight: 0.3
+  gates:
+    - {metric: complaints, aggregation: sum, max: 2}
+award:
+  rule: top_n
+  n: 1
+  per_peer_group: true
+  rewards:
+    - type: certificate
+    - {type: leave_credit, hours: 8}
+)";
+
+struct Scenario {
+  std::vector<Agent> agents;
+  AggregateTable table;
+};
+
+Scenario OctoberScenario() {
+  Scenario s;
+  s.agents = {
+      MakeAgent("anna", Channel::kPhone, "north", absl::CivilDay(2025, 1, 10)),
+      MakeAgent("bo", Channel::kPhone, "north", absl::CivilDay(2024, 3, 1)),
+      MakeAgent("cleo", Channel::kPhone, "south", absl::CivilDay(2023, 6, 15)),
+      MakeAgent("dan", Channel::kPhone, "south", absl::CivilDay(2026, 10, 10)),
+      MakeAgent("eva", Channel::kEmail, "north", absl::CivilDay(2022, 1, 1)),
+      MakeAgent("finn", Channel::kEmail, "north", absl::CivilDay(2021, 5, 5)),
+      MakeAgent("gus", Channel::kEmail, "south", absl::CivilDay(2021, 1, 1), false),
+      MakeAgent("hana", Channel::kEmail, "south", absl::CivilDay(2020, 2, 2)),
+      MakeAgent("ivy", Channel::kEmail, "south", absl::CivilDay(2020, 8, 8)),
+  };
+  AggregateTable& t = s.table;
+  t["anna"]["csat"] = Events(30, 138);
+  t["anna"]["aht_seconds"] = Events(100, 30000);
+  t["anna"]["followups_resolved"] = Events(12, 12);
+  t["anna"]["complaints"] = Events(1, 1);
+  t["bo"]["csat"] = Events(25, 120);
+  t["bo"]["aht_seconds"] = Events(80, 28000);
+  t["bo"]["followups_resolved"] = Events(8, 8);
+  t["cleo"]["csat"] = Events(40, 164);
+  t["cleo"]["aht_seconds"] = Events(120, 30000);
+  t["cleo"]["followups_resolved"] = Events(15, 15);
+  t["dan"]["csat"] = Events(22, 110);
+  t["dan"]["aht_seconds"] = Events(30, 6000);
+  t["eva"]["csat"] = Events(5, 25);
+  t["eva"]["aht_seconds"] = Events(10, 4000);
+  t["eva"]["followups_resolved"] = Events(3, 3);
+  t["finn"]["csat"] = Events(20, 90);
+  t["finn"]["aht_seconds"] = Events(50, 20000);
+  t["finn"]["followups_resolved"] = Events(10, 10);
+  t["finn"]["complaints"] = Events(3, 3);
+  t["hana"]["csat"] = Events(24, 108);
+  t["hana"]["aht_seconds"] = Events(60, 21000);
+  t["hana"]["followups_resolved"] = Events(9, 9);
+  t["hana"]["complaints"] = Events(2, 2);
+  t["ivy"]["csat"] = Events(21, 84);
+  t["ivy"]["aht_seconds"] = Events(40, 12000);
+  t["ivy"]["followups_resolved"] = Events(20, 20);
+  return s;
+}
+
+TEST(ScorecardScenario, OctoberStandingsMatchTheHandComputation) {
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(kExampleProgram, {"certificate", "leave_credit"});
+  ASSERT_TRUE(program.ok()) << program.status();
+  absl::StatusOr<PeriodWindow> october = MonthPeriod("2026-10", program->zone);
+  ASSERT_TRUE(october.ok());
+  const Scenario s = OctoberScenario();
+  const Evaluation evaluation = EvaluateProgram(*program, *october, s.agents, s.table);
+
+  // Smoothed csat = (sum + 42) / (samples + 10):
+  //   phone: anna 180/40 = 4.5, bo 162/35 = 4.6286, cleo 206/50 = 4.12
+  //   email: hana 150/34 = 4.4118, ivy 126/31 = 4.0645
+  // aht: anna 300, bo 350, cleo 250 | hana 350, ivy 300 (lower is better)
+  // follow-ups: anna 12, bo 8, cleo 15 | hana 9, ivy 20
+  // Phone percentiles (n - 1 = 2): csat bo 1, anna .5, cleo 0; aht cleo 1, anna .5, bo 0;
+  //   follow-ups cleo 1, anna .5, bo 0. Scores: cleo .6, anna .5, bo .4.
+  // Email percentiles (n - 1 = 1): csat hana 1, ivy 0; aht ivy 1; follow-ups ivy 1.
+  //   Scores: ivy .6, hana .4.
+  // cleo and ivy tie on .6 and on csat (0): id decides. bo and hana tie on .4 and csat (1).
+  EXPECT_THAT(StandingIds(evaluation),
+              ElementsAre("cleo", "ivy", "anna", "bo", "hana", "dan", "eva", "finn", "gus"));
+
+  const std::vector<std::pair<std::string, double>> expected_scores = {
+      {"cleo", 0.6}, {"ivy", 0.6}, {"anna", 0.5}, {"bo", 0.4}, {"hana", 0.4}};
+  for (size_t i = 0; i < expected_scores.size(); ++i) {
+    const Standing& standing = evaluation.standings[i];
+    EXPECT_EQ(standing.agent_id, expected_scores[i].first);
+    EXPECT_TRUE(standing.eligible) << standing.agent_id;
+    EXPECT_EQ(standing.rank, static_cast<int>(i) + 1) << standing.agent_id;
+    EXPECT_NEAR(standing.score, expected_scores[i].second, 1e-12) << standing.agent_id;
+  }
+
+  const Standing& anna = StandingOf(evaluation, "anna");
+  EXPECT_EQ(anna.peer_group, "phone");
+  ASSERT_EQ(anna.metrics.size(), 3u);
+  EXPECT_EQ(anna.metrics[0].metric, "csat");
+  EXPECT_DOUBLE_EQ(anna.metrics[0].value, 4.5);
+  EXPECT_EQ(anna.metrics[0].samples, 30);
+  EXPECT_DOUBLE_EQ(anna.metrics[0].normalized, 0.5);
+  EXPECT_DOUBLE_EQ(anna.metrics[1].value, 300);
+  EXPECT_DOUBLE_EQ(anna.metrics[1].normalized, 0.5);
+  EXPECT_DOUBLE_EQ(anna.metrics[2].value, 12);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "bo").metrics[0].value, 162.0 / 35.0);
+  EXPECT_EQ(StandingOf(evaluation, "ivy").peer_group, "email");
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "ivy").metrics[1].normalized, 1.0);
+
+  EXPECT_THAT(StandingOf(evaluation, "dan").reasons, ElementsAre("tenure 22 days < 30"));
+  const Standing& eva = StandingOf(evaluation, "eva");
+  EXPECT_THAT(eva.reasons, ElementsAre("csat: 5 samples < min_samples 20"));
+  EXPECT_DOUBLE_EQ(eva.metrics[0].value, 67.0 / 15.0);
+  EXPECT_EQ(eva.metrics[0].normalized, 0);
+  EXPECT_EQ(eva.rank, 0);
+  EXPECT_EQ(eva.score, 0);
+  EXPECT_THAT(StandingOf(evaluation, "finn").reasons, ElementsAre("gate complaints sum 3 > max 2"));
+  const Standing& gus = StandingOf(evaluation, "gus");
+  EXPECT_THAT(gus.reasons, ElementsAre("inactive", "csat: 0 samples < min_samples 20",
+                                       "aht_seconds: no events for mean"));
+  EXPECT_DOUBLE_EQ(gus.metrics[0].value, 4.2);
+  EXPECT_EQ(gus.metrics[1].value, 0);
+  EXPECT_EQ(gus.metrics[2].value, 0);
+
+  ASSERT_EQ(evaluation.winners.size(), 2u);
+  EXPECT_EQ(evaluation.winners[0].agent_id, "cleo");
+  EXPECT_EQ(evaluation.winners[0].rank, 1);
+  EXPECT_EQ(evaluation.winners[1].agent_id, "ivy");
+  EXPECT_EQ(evaluation.winners[1].rank, 2);
+}
+
+// Every field of an evaluation, doubles to the last bit.
+std::string Fingerprint(const Evaluation& evaluation) {
+  std::string out;
+  for (const Standing& s : evaluation.standings) {
+    absl::StrAppend(&out, s.agent_id, "|", s.peer_group, "|", s.eligible, "|", s.rank, "|",
+                    absl::StrFormat("%a", s.score), "|");
+    for (const std::string& reason : s.reasons) absl::StrAppend(&out, reason, ";");
+    for (const MetricStanding& m : s.metrics) {
+      absl::StrAppend(&out, m.metric, "=",
+                      absl::StrFormat("%a/%d/%a", m.value, m.samples, m.normalized), ";");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  for (const Winner& w : evaluation.winners) absl::StrAppend(&out, w.agent_id, "#", w.rank, "\n");
+  return out;
+}
+
+TEST(ScorecardDeterminism, ShuffledAgentsGiveIdenticalStandings) {
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(kExampleProgram, {"certificate", "leave_credit"});
+  ASSERT_TRUE(program.ok()) << program.status();
+  const PeriodWindow october = October2026();
+  Scenario s = OctoberScenario();
+  for (Normalization normalization :
+       {Normalization::kPercentile, Normalization::kZScore, Normalization::kNone}) {
+    program->normalization = normalization;
+    const std::string expected = Fingerprint(EvaluateProgram(*program, october, s.agents, s.table));
+    std::mt19937 random(20261031);
+    std::vector<Agent> shuffled = s.agents;
+    for (int round = 0; round < 20; ++round) {
+      std::shuffle(shuffled.begin(), shuffled.end(), random);
+      // A table filled in another order, too.
+      AggregateTable table;
+      for (const Agent& agent : shuffled) {
+        auto it = s.table.find(agent.id);
+        if (it != s.table.end()) table[agent.id] = it->second;
+      }
+      EXPECT_EQ(Fingerprint(EvaluateProgram(*program, october, shuffled, table)), expected)
+          << "round " << round;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace plaudit
