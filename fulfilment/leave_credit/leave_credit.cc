@@ -216,7 +216,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
         absent.push_back(balance_key);
       }
       std::string error;
-      if (host().StateCommit({{balance_key, FormatUnits(updated)}, {grant_key, artifact}}, absent, {},
+      if (host().StateCommit({{balance_key, FormatUnits(updated)}, {grant_key, artifact}}, absent,
                              expected, &error)) {
         host().Info("leave_credit: " + artifact + " for agent " + agent_id + " (key " +
                     request.idempotency_key() + ")");

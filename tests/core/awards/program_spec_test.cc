@@ -441,7 +441,7 @@ TEST(ProgramSpecError, NeverCrashes) {
     absl::StatusOr<ProgramSpec> program = ParseProgramYaml(full.substr(0, length), kRewardTypes);
     if (!program.ok()) {
       EXPECT_EQ(program.status().code(), absl::StatusCode::kInvalidArgument) << length;
-      EXPECT_THAT(program.status().message(), StartsWith("line ")) << length;
+      EXPECT_THAT(std::string(program.status().message()), StartsWith("line ")) << length;
     }
   }
 }

@@ -1,0 +1,209 @@
+#include "core/store/store.h"
+
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace plaudit {
+namespace {
+
+Agent MakeAgent(const std::string& id, Channel channel = Channel::kPhone) {
+  Agent a;
+  a.id = id;
+  a.display_name = "Agent " + id;
+  a.email = id + "@example.com";
+  a.team = "Team A";
+  a.channel = channel;
+  a.hire_date = absl::CivilDay(2024, 1, 15);
+  return a;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto store = Store::Open(dir_.File("plaudit.db"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, UpsertReplacesAgentById) {
+  ASSERT_TRUE(store_->UpsertAgents({MakeAgent("a2"), MakeAgent("a1")}).ok());
+  Agent changed = MakeAgent("a1", Channel::kEmail);
+  changed.active = false;
+  ASSERT_TRUE(store_->UpsertAgents({changed}).ok());
+  auto agents = store_->ListAgents();
+  ASSERT_TRUE(agents.ok());
+  ASSERT_EQ(agents->size(), 2u);
+  EXPECT_EQ((*agents)[0].id, "a1");
+  EXPECT_EQ((*agents)[0].channel, Channel::kEmail);
+  EXPECT_FALSE((*agents)[0].active);
+  EXPECT_EQ((*agents)[0].hire_date, absl::CivilDay(2024, 1, 15));
+}
+
+TEST_F(StoreTest, IdenticalEventIsDuplicateAndDifferentContentIsConflict) {
+  StoredEvent e{"e1", "a1", "csat", 4, 1000};
+  auto first = store_->InsertEvents({e});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)[0], InsertOutcome::kStored);
+  StoredEvent changed = e;
+  changed.value = 5;
+  auto second = store_->InsertEvents({e, changed, StoredEvent{"e2", "a1", "csat", 3, 2000}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)[0], InsertOutcome::kDuplicate);
+  EXPECT_EQ((*second)[1], InsertOutcome::kConflict);
+  EXPECT_EQ((*second)[2], InsertOutcome::kStored);
+  EXPECT_EQ(*store_->CountEvents(), 2);
+}
+
+TEST_F(StoreTest, AggregatesWithinHalfOpenWindow) {
+  ASSERT_TRUE(store_
+                  ->InsertEvents({{"e1", "a1", "csat", 4, 100},
+                                  {"e2", "a1", "csat", 2, 150},
+                                  {"e3", "a1", "csat", 5, 200},  // at end: excluded
+                                  {"e4", "a2", "calls_handled", 7, 100},
+                                  {"e5", "a1", "csat", 1, 99}})  // before start: excluded
+                  .ok());
+  auto rows = store_->Aggregate(100, 200);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].agent_id, "a1");
+  EXPECT_EQ((*rows)[0].aggregate.samples, 2);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.sum, 6);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.min, 2);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.max, 4);
+  auto only_a2 = store_->Aggregate(0, 1000, "a2");
+  ASSERT_TRUE(only_a2.ok());
+  ASSERT_EQ(only_a2->size(), 1u);
+  EXPECT_EQ((*only_a2)[0].metric, "calls_handled");
+}
+
+TEST_F(StoreTest, ProgramVersionBumpsOnlyWhenYamlChanges) {
+  ProgramRecord p{"eotm", "EotM", "monthly", "UTC", 0, "id: eotm\n"};
+  EXPECT_EQ(store_->PutProgram(p)->version, 1);
+  EXPECT_EQ(store_->PutProgram(p)->version, 1);
+  p.yaml = "id: eotm\nname: x\n";
+  EXPECT_EQ(store_->PutProgram(p)->version, 2);
+  EXPECT_EQ((*store_->GetProgram("eotm"))->version, 2);
+  EXPECT_FALSE(store_->GetProgram("nope")->has_value());
+}
+
+DecisionRecord MakeDecision() {
+  DecisionRecord d;
+  d.program_id = "eotm";
+  d.period = "2026-10";
+  d.program_version = 3;
+  d.decided_us = 42;
+  Standing s;
+  s.agent_id = "a1";
+  s.peer_group = "phone";
+  s.eligible = true;
+  s.rank = 1;
+  s.score = 0.75;
+  s.metrics.push_back(MetricStanding{"csat", 4.25, 30, 0.5});
+  Standing t;
+  t.agent_id = "a2";
+  t.peer_group = "phone";
+  t.reasons = {"inactive", "tenure 3 days < 30"};
+  d.standings = {s, t};
+  AwardRecord a;
+  a.id = "eotm.2026-10.a1";
+  a.program_id = "eotm";
+  a.period = "2026-10";
+  a.agent_id = "a1";
+  a.rank = 1;
+  a.program_version = 3;
+  FulfilmentRecord f;
+  f.id = a.id + ".leave_credit";
+  f.award_id = a.id;
+  f.agent_id = "a1";
+  f.type = "leave_credit";
+  f.params = {{"hours", "8"}};
+  f.idempotency_key = "k1";
+  a.fulfilments.push_back(f);
+  d.awards.push_back(a);
+  return d;
+}
+
+TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
+  auto first = store_->CommitDecision(MakeDecision());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->second);
+
+  Reopen();
+  DecisionRecord other = MakeDecision();
+  other.awards[0].fulfilments[0].idempotency_key = "k2";
+  other.standings.clear();
+  auto second = store_->CommitDecision(other);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->second);
+  const DecisionRecord& stored = second->first;
+  EXPECT_EQ(stored.program_version, 3);
+  ASSERT_EQ(stored.standings.size(), 2u);
+  EXPECT_DOUBLE_EQ(stored.standings[0].score, 0.75);
+  EXPECT_DOUBLE_EQ(stored.standings[0].metrics[0].value, 4.25);
+  EXPECT_EQ(stored.standings[0].metrics[0].samples, 30);
+  EXPECT_EQ(stored.standings[1].reasons,
+            (std::vector<std::string>{"inactive", "tenure 3 days < 30"}));
+  ASSERT_EQ(stored.awards.size(), 1u);
+  ASSERT_EQ(stored.awards[0].fulfilments.size(), 1u);
+  EXPECT_EQ(stored.awards[0].fulfilments[0].idempotency_key, "k1");
+  EXPECT_EQ(stored.awards[0].fulfilments[0].params.at("hours"), "8");
+  auto fulfilments = store_->ListFulfilments("");
+  ASSERT_TRUE(fulfilments.ok());
+  EXPECT_EQ(fulfilments->size(), 1u);
+}
+
+TEST_F(StoreTest, AwardStateFollowsItsFulfilments) {
+  DecisionRecord d = MakeDecision();
+  FulfilmentRecord cert = d.awards[0].fulfilments[0];
+  cert.id = d.awards[0].id + ".certificate";
+  cert.type = "certificate";
+  cert.idempotency_key = "k-cert";
+  d.awards[0].fulfilments.push_back(cert);
+  ASSERT_TRUE(store_->CommitDecision(d).ok());
+  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
+
+  auto due = store_->DueFulfilments(100, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  for (FulfilmentRecord f : *due) {
+    f.state = FulfilmentState::kFulfilled;
+    ASSERT_TRUE(store_->UpdateFulfilment(f).ok());
+  }
+  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilled);
+  EXPECT_TRUE(store_->DueFulfilments(100, 10)->empty());
+  EXPECT_FALSE(store_->NextFulfilmentDue()->has_value());
+
+  FulfilmentRecord failed = (*due)[0];
+  failed.state = FulfilmentState::kFailed;
+  ASSERT_TRUE(store_->UpdateFulfilment(failed).ok());
+  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFailed);
+}
+
+TEST_F(StoreTest, DueFulfilmentsRespectNextAttemptTime) {
+  DecisionRecord d = MakeDecision();
+  d.awards[0].fulfilments[0].next_attempt_us = 500;
+  ASSERT_TRUE(store_->CommitDecision(d).ok());
+  EXPECT_TRUE(store_->DueFulfilments(499, 10)->empty());
+  EXPECT_EQ(store_->DueFulfilments(500, 10)->size(), 1u);
+  EXPECT_EQ(**store_->NextFulfilmentDue(), 500);
+}
+
+TEST_F(StoreTest, PluginStateIsScopedAndConditional) {
+  EXPECT_TRUE(*store_->StateCommit("p1", {{"k", "v1"}}, {"k"}, {}));
+  EXPECT_FALSE(*store_->StateCommit("p1", {{"k", "v2"}}, {"k"}, {}));  // k exists now
+  EXPECT_EQ(**store_->StateGet("p1", "k"), "v1");
+  EXPECT_FALSE(store_->StateGet("p2", "k")->has_value());
+  EXPECT_FALSE(*store_->StateCommit("p1", {{"k", "v3"}}, {}, {{"k", "stale"}}));
+  EXPECT_TRUE(*store_->StateCommit("p1", {{"k", "v3"}, {"other", "x"}}, {}, {{"k", "v1"}}));
+  Reopen();
+  EXPECT_EQ(**store_->StateGet("p1", "k"), "v3");
+  EXPECT_EQ(**store_->StateGet("p1", "other"), "x");
+}
+
+}  // namespace
+}  // namespace plaudit
