@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libboost-dev libboost-filesystem-dev
   libsqlite3-dev libcairo2-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libgmock-dev
-  poppler-utils fonts-dejavu-core tzdata
+  poppler-utils fonts-dejavu-core tzdata python3 sqlite3
 )
 
 missing=()

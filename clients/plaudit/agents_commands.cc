@@ -72,13 +72,15 @@ void AddAgentCommands(CLI::App& app, CommandAction* selected) {
   CLI::App* import = agents->add_subcommand("import", "Import or update agents from a CSV file");
   import->add_option("FILE", *import_path, "CSV file with a header line")->required();
   import->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ImportAgents(ctx, *import_path); }; });
+      [=] { *selected = [=](CliContext& ctx) { return ImportAgents(ctx, *import_path);
+};
+}  // namespace plaudit::cli
+);
 
-  auto list_format = std::make_shared<std::string>();
-  CLI::App* list = agents->add_subcommand("list", "List agents");
-  AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
-  list->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ListAgents(ctx, *list_format); }; });
+auto list_format = std::make_shared<std::string>();
+CLI::App* list = agents->add_subcommand("list", "List agents");
+AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
+list->callback([=] { *selected = [=](CliContext& ctx) { return ListAgents(ctx, *list_format); }; });
 }
 
 }  // namespace plaudit::cli

@@ -85,16 +85,14 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   awards->require_subcommand(1);
 
   auto evaluate_options = std::make_shared<EvaluateOptions>();
-  CLI::App* evaluate =
-      awards->add_subcommand("evaluate", "Decide a program's awards for a period");
+  CLI::App* evaluate = awards->add_subcommand("evaluate", "Decide a program's awards for a period");
   evaluate->add_option("PROGRAM", evaluate_options->program_id, "Program id")->required();
   evaluate->add_option("--period", evaluate_options->period, "Period, e.g. 2026-10")->required();
   evaluate->add_flag("--dry-run", evaluate_options->dry_run,
                      "Show the standings and awards without writing anything");
   AddOutputOption(evaluate, &evaluate_options->format, {"table", "json"});
-  evaluate->callback([=] {
-    *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); };
-  });
+  evaluate->callback(
+      [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); }; });
 
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list = awards->add_subcommand("list", "List decided awards");

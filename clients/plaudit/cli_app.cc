@@ -14,17 +14,18 @@ namespace plaudit::cli {
 
 int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::ostream& out,
                std::ostream& err, bool err_is_terminal) {
-  CLI::App app("Administer a Plaudit server: agents, metrics, programs, awards, fulfilments and "
-               "plugins.",
-               "plaudit");
+  CLI::App app(
+      "Administer a Plaudit server: agents, metrics, programs, awards, fulfilments and "
+      "plugins.",
+      "plaudit");
   // Lets --server follow the subcommand too: `plaudit agents list --server host:port`.
   app.fallthrough();
   app.require_subcommand(1);
   std::string server_flag;
-  CLI::Option* server_option = app.add_option(
-      "--server", server_flag,
-      std::string("plauditd address, host:port (default $") + kServerAddressEnvVar + " or " +
-          kDefaultServerAddress + ")");
+  CLI::Option* server_option =
+      app.add_option("--server", server_flag,
+                     std::string("plauditd address, host:port (default $") + kServerAddressEnvVar +
+                         " or " + kDefaultServerAddress + ")");
 
   CommandAction selected;
   AddAgentCommands(app, &selected);

@@ -23,8 +23,7 @@ const std::shared_ptr<grpc::Channel>& CliContext::channel() {
   if (channel_ == nullptr) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-    channel_ =
-        grpc::CreateCustomChannel(server_, grpc::InsecureChannelCredentials(), arguments);
+    channel_ = grpc::CreateCustomChannel(server_, grpc::InsecureChannelCredentials(), arguments);
   }
   return channel_;
 }

@@ -27,7 +27,8 @@ void AddPluginCommands(CLI::App& app, CommandAction* selected);
 // Adds "-o,--output FORMAT" to `command`, accepting `formats` (e.g. {"table", "json", "csv"}),
 // defaulting to "table". Parsing succeeds only for an accepted name, so ParseOutputFormat on
 // *format cannot fail afterwards.
-void AddOutputOption(CLI::App* command, std::string* format, const std::vector<std::string>& formats);
+void AddOutputOption(CLI::App* command, std::string* format,
+                     const std::vector<std::string>& formats);
 
 // Writes `table` to ctx.out() in the format named by `format`.
 CommandResult PrintTable(CliContext& ctx, const Table& table, const std::string& format);

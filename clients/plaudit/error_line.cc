@@ -79,6 +79,7 @@ std::string ErrorLine(std::string_view message) {
       in_break = true;
       continue;
     }
+    if (in_break && (c == ' ' || c == '\t')) continue;  // the next line's indentation
     if (in_break) {
       while (!line.empty() && line.back() == ' ') line.pop_back();
       line.push_back(' ');

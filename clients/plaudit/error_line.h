@@ -10,7 +10,8 @@
 
 namespace plaudit::cli {
 
-// "plaudit: " + message, with line breaks folded so the result is a single line (no newline).
+// "plaudit: " + message, each line break (and the indentation after it) folded into one space,
+// so the result is a single line (without a newline).
 std::string ErrorLine(std::string_view message);
 
 // What went wrong with an RPC to the server at `server`, in words for an administrator:

@@ -117,32 +117,36 @@ CommandResult SummarizeMetrics(CliContext& ctx, const SummaryOptions& options) {
 }  // namespace
 
 void AddMetricCommands(CLI::App& app, CommandAction* selected) {
-  CLI::App* metrics =
-      app.add_subcommand("metrics", "Metric events and the metric catalogue");
+  CLI::App* metrics = app.add_subcommand("metrics", "Metric events and the metric catalogue");
   metrics->require_subcommand(1);
 
   auto import_path = std::make_shared<std::string>();
   CLI::App* import = metrics->add_subcommand("import", "Stream metric events from a CSV file");
   import->add_option("FILE", *import_path, "CSV file with a header line")->required();
   import->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ImportEvents(ctx, *import_path); }; });
+      [=] { *selected = [=](CliContext& ctx) { return ImportEvents(ctx, *import_path);
+};
+}  // namespace plaudit::cli
+);
 
-  auto list_format = std::make_shared<std::string>();
-  CLI::App* list = metrics->add_subcommand("list", "List the metric catalogue");
-  AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
-  list->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ListMetrics(ctx, *list_format); }; });
+auto list_format = std::make_shared<std::string>();
+CLI::App* list = metrics->add_subcommand("list", "List the metric catalogue");
+AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
+list->callback([=] {
+  *selected = [=](CliContext& ctx) { return ListMetrics(ctx, *list_format); };
+});
 
-  auto summary = std::make_shared<SummaryOptions>();
-  CLI::App* summarize =
-      metrics->add_subcommand("summary", "Per-agent, per-metric totals for a period");
-  summarize->add_option("--period", summary->period, "Month, YYYY-MM")->required();
-  summarize->add_option("--agent", summary->agent_id, "Only this agent");
-  summarize->add_option("--time-zone", summary->time_zone,
-                        "IANA time zone the period is taken in (default UTC)");
-  AddOutputOption(summarize, &summary->format, {"table", "json", "csv"});
-  summarize->callback(
-      [=] { *selected = [=](CliContext& ctx) { return SummarizeMetrics(ctx, *summary); }; });
+auto summary = std::make_shared<SummaryOptions>();
+CLI::App* summarize =
+    metrics->add_subcommand("summary", "Per-agent, per-metric totals for a period");
+summarize->add_option("--period", summary->period, "Month, YYYY-MM")->required();
+summarize->add_option("--agent", summary->agent_id, "Only this agent");
+summarize->add_option("--time-zone", summary->time_zone,
+                      "IANA time zone the period is taken in (default UTC)");
+AddOutputOption(summarize, &summary->format, {"table", "json", "csv"});
+summarize->callback([=] {
+  *selected = [=](CliContext& ctx) { return SummarizeMetrics(ctx, *summary); };
+});
 }
 
 }  // namespace plaudit::cli

@@ -19,7 +19,7 @@ Cell OptionalDecimal(bool present, double value) {
 }  // namespace
 
 std::vector<Column> AgentColumns() {
-  return {Text("id"),   Text("display_name"), Text("email"), Text("team"),
+  return {Text("id"),      Text("display_name"), Text("email"), Text("team"),
           Text("channel"), Text("hire_date"),    Text("status")};
 }
 
@@ -64,7 +64,7 @@ std::vector<Cell> ProgramRow(const v1::Program& program) {
 }
 
 std::vector<Column> AwardColumns() {
-  return {Text("id"),   Text("program_id"), Text("period"), Text("agent_id"),
+  return {Text("id"),      Text("program_id"), Text("period"), Text("agent_id"),
           Integer("rank"), Text("rewards"),    Text("state")};
 }
 
@@ -79,7 +79,7 @@ std::vector<Cell> AwardRow(const v1::Award& award) {
 }
 
 std::vector<Column> FulfilmentColumns() {
-  return {Text("id"),    Text("award_id"),     Text("agent_id"), Text("type"),
+  return {Text("id"),    Text("award_id"),    Text("agent_id"), Text("type"),
           Text("state"), Integer("attempts"), Text("error"),    Text("artifact")};
 }
 
@@ -95,7 +95,7 @@ std::vector<Cell> FulfilmentRow(const v1::Fulfilment& fulfilment) {
 }
 
 std::vector<Column> PluginColumns() {
-  return {Text("name"),   Text("kind"),  Text("version"),
+  return {Text("name"),   Text("kind"),   Text("version"),
           Text("serves"), Text("status"), Text("path")};
 }
 
@@ -105,8 +105,8 @@ std::vector<Cell> PluginRow(const v1::PluginStatus& plugin) {
     if (!serves.empty()) serves += ", ";
     serves += served;
   }
-  return {plugin.name(), plugin.kind(),           plugin.version(),
-          serves,        PluginStatusText(plugin), plugin.path()};
+  return {plugin.name(), plugin.kind(), plugin.version(), serves, PluginStatusText(plugin),
+          plugin.path()};
 }
 
 }  // namespace plaudit::cli

@@ -11,6 +11,7 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -283,6 +284,8 @@ class CertificatePlugin : public sdk::Plugin {
           pb::FULFIL_OUTCOME_RETRYABLE,
           "cannot create a temporary file in " + output_dir_.string() + ": " + ErrnoMessage(errno));
     }
+    // mkstemp's 0600 would keep the certificate from whoever hands it out; make it a normal file.
+    ::fchmod(fd, 0644);
     ::close(fd);
 
     std::string error = RenderCertificate(temp_path, text);

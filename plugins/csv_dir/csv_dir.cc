@@ -87,8 +87,6 @@ class RejectedRowsFile {
     }
   }
 
-  bool empty() const { return rows_ == 0; }
-
   bool Append(const RejectedRow& row, std::string* error) {
     if (file_ == nullptr) {
       file_ = std::fopen(temp_path_.c_str(), "wb");
@@ -103,18 +101,18 @@ class RejectedRowsFile {
     std::vector<std::string> record = row.fields;
     if (record.size() < header_.size()) record.resize(header_.size());
     record.push_back(row.reason);
-    ++rows_;
     return WriteRecord(record, error);
   }
 
   bool Commit(const fs::path& path, std::string* error) {
     if (file_ == nullptr) return true;
-    bool ok = std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
-    const int err = errno;
-    ok = std::fclose(file_) == 0 && ok;
+    int err = 0;
+    if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) err = errno;
+    if (std::fclose(file_) != 0 && err == 0) err = errno;
     file_ = nullptr;
-    if (ok && ::rename(temp_path_.c_str(), path.c_str()) == 0) return true;
-    *error = "cannot write " + path.string() + ": " + ErrnoMessage(ok ? errno : err);
+    if (err == 0 && ::rename(temp_path_.c_str(), path.c_str()) != 0) err = errno;
+    if (err == 0) return true;
+    *error = "cannot write " + path.string() + ": " + ErrnoMessage(err);
     std::error_code ec;
     fs::remove(temp_path_, ec);
     return false;
@@ -138,7 +136,6 @@ class RejectedRowsFile {
   fs::path temp_path_;
   std::vector<std::string> header_;
   std::FILE* file_ = nullptr;
-  int64_t rows_ = 0;
 };
 
 struct ImportTally {
@@ -314,7 +311,7 @@ class CsvDirPlugin : public sdk::Plugin {
     }
     if (in.bad()) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
 
-    const std::string destination = UnusedProcessedName(name, !rejected_file.empty());
+    const std::string destination = UnusedProcessedName(name);
     if (!rejected_file.Commit(processed_ / (destination + kRejectedSuffix), &error)) {
       return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
     }
@@ -336,17 +333,17 @@ class CsvDirPlugin : public sdk::Plugin {
     return {it->fields().begin(), it->fields().end()};
   }
 
-  // `name`, or "<stem>-N.csv" for the smallest N that is free in processed/, together with its
-  // rejected-rows file when there is one.
-  std::string UnusedProcessedName(const std::string& name, bool with_rejected) {
+  // `name`, or "<stem>-N.csv" for the smallest N, such that neither it nor its rejected-rows
+  // file exists in processed/ (so a rejected-rows file always belongs to the file beside it).
+  std::string UnusedProcessedName(const std::string& name) {
     const std::string stem = name.substr(0, name.size() - (sizeof(kCsvExtension) - 1));
     std::string candidate = name;
     for (int n = 1;; ++n) {
       std::error_code ec;
-      const bool taken =
-          fs::exists(processed_ / candidate, ec) ||
-          (with_rejected && fs::exists(processed_ / (candidate + kRejectedSuffix), ec));
-      if (!taken) return candidate;
+      if (!fs::exists(processed_ / candidate, ec) &&
+          !fs::exists(processed_ / (candidate + kRejectedSuffix), ec)) {
+        return candidate;
+      }
       candidate = stem + "-" + std::to_string(n) + kCsvExtension;
     }
   }

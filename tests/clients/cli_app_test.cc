@@ -279,8 +279,7 @@ TEST_F(PlauditCliTest, UnreachableServerIsOneLineNamingTheAddress) {
   std::string closed = ClosedLoopbackAddress();
   Invocation run = Plaudit({"--server", closed, "plugins", "list"});
   EXPECT_EQ(run.exit_code, kExitFailure);
-  EXPECT_TRUE(run.err.starts_with("plaudit: cannot reach plauditd at " + closed + ": "))
-      << run.err;
+  EXPECT_TRUE(run.err.starts_with("plaudit: cannot reach plauditd at " + closed + ": ")) << run.err;
   EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
 }
 

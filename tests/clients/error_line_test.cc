@@ -50,9 +50,9 @@ TEST(DescribeRpcFailure, InvalidArgumentWithoutDetailsIsTheMessage) {
 }
 
 TEST(DescribeRpcFailure, AppendsBadRequestFieldViolations) {
-  grpc::Status status = WithBadRequest(
-      "program is invalid", {{"scorecard.metrics[0].weight", "must be positive"},
-                             {"time_zone", "unknown zone Mars/Olympus"}});
+  grpc::Status status =
+      WithBadRequest("program is invalid", {{"scorecard.metrics[0].weight", "must be positive"},
+                                            {"time_zone", "unknown zone Mars/Olympus"}});
   EXPECT_EQ(DescribeRpcFailure(status, "h:1"),
             "program is invalid (scorecard.metrics[0].weight: must be positive; "
             "time_zone: unknown zone Mars/Olympus)");
@@ -70,17 +70,15 @@ TEST(DescribeRpcFailure, IgnoresUnparsableDetails) {
 }
 
 TEST(DescribeRpcFailure, EmptyMessageFallsBackToTheCode) {
-  EXPECT_EQ(DescribeRpcFailure(grpc::Status(grpc::StatusCode::NOT_FOUND, ""), "h:1"),
-            "not found");
+  EXPECT_EQ(DescribeRpcFailure(grpc::Status(grpc::StatusCode::NOT_FOUND, ""), "h:1"), "not found");
 }
 
 TEST(DescribeRpcFailure, ServerFaultsNameTheCode) {
   EXPECT_EQ(DescribeRpcFailure(grpc::Status(grpc::StatusCode::INTERNAL, "disk full"), "h:1"),
             "internal error: disk full");
-  EXPECT_EQ(
-      DescribeRpcFailure(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"),
-                         "h:1"),
-      "plauditd at h:1 did not answer in time: Deadline Exceeded");
+  EXPECT_EQ(DescribeRpcFailure(
+                grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"), "h:1"),
+            "plauditd at h:1 did not answer in time: Deadline Exceeded");
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(TableOutput, EscapesControlCharactersSoARowStaysOnOneLine) {
   table.columns = {{"note", ColumnType::kText}, {"n", ColumnType::kInteger}};
   table.rows.push_back({std::string("a\nb\tc\x01"), int64_t{1}});
   EXPECT_EQ(RenderTable(table),
-            "note          n\n"
+            "note         n\n"
             "a\\nb\\tc\\x01  1\n");
 }
 
@@ -110,9 +110,8 @@ TEST(JsonOutput, EmptyTableIsAnEmptyArray) {
 
 TEST(JsonOutput, BooleansAbsentValuesAndNonFiniteNumbers) {
   Table table;
-  table.columns = {{"ok", ColumnType::kBoolean},
-                   {"min", ColumnType::kDecimal},
-                   {"bad", ColumnType::kDecimal}};
+  table.columns = {
+      {"ok", ColumnType::kBoolean}, {"min", ColumnType::kDecimal}, {"bad", ColumnType::kDecimal}};
   table.rows.push_back({false, std::monostate(), std::numeric_limits<double>::quiet_NaN()});
   EXPECT_EQ(RenderJson(table), "[\n  {\"ok\": false, \"min\": null, \"bad\": null}\n]\n");
 }

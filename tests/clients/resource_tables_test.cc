@@ -122,10 +122,11 @@ TEST(PluginTable, StatusSaysWhyAPluginFailed) {
   v1::PluginStatus broken;
   broken.set_name("libbroken.so");
   broken.set_error("ABI version 9, expected 1");
-  EXPECT_EQ(RenderCsv({PluginColumns(), {PluginRow(loaded), PluginRow(broken)}}),
-            "name,kind,version,serves,status,path\n"
-            "certificate,fulfilment,1.0.0,\"certificate, praise\",loaded,plugins/libcertificate.so\n"
-            "libbroken.so,,,,\"failed: ABI version 9, expected 1\",\n");
+  EXPECT_EQ(
+      RenderCsv({PluginColumns(), {PluginRow(loaded), PluginRow(broken)}}),
+      "name,kind,version,serves,status,path\n"
+      "certificate,fulfilment,1.0.0,\"certificate, praise\",loaded,plugins/libcertificate.so\n"
+      "libbroken.so,,,,\"failed: ABI version 9, expected 1\",\n");
 }
 
 TEST(DisplayNames, EnumsAreLowerCaseWords) {

@@ -1,0 +1,375 @@
+// The gRPC API over loopback against an in-process server with the real plugins.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <grpcpp/generic/generic_stub.h>
+#include <thread>
+
+#include "core/api/server.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace plaudit::api {
+namespace {
+
+const char kProgram[] = R"(id: eotm
+name: Employee of the Month
+cadence: monthly
+time_zone: Europe/Stockholm
+eligibility:
+  min_tenure_days: 30
+scorecard:
+  peer_group: channel
+  metrics:
+    - metric: csat
+      aggregation: mean
+      weight: 1
+award:
+  rule: top_n
+  n: 1
+  per_peer_group: true
+  rewards:
+    - type: certificate
+    - {type: leave_credit, hours: 8}
+)";
+
+v1::CsvRow Row(int64_t line, std::vector<std::string> fields) {
+  v1::CsvRow row;
+  row.set_line(line);
+  for (auto& f : fields) row.add_fields(f);
+  return row;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = dir_.path() + "/data";
+    config.plugin_dir = std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/plugins";
+    config.source_poll_interval = absl::Milliseconds(50);
+    auto server = PlauditServer::Start(config, &clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    agents_ = v1::AgentService::NewStub(channel_);
+    metrics_ = v1::MetricService::NewStub(channel_);
+    programs_ = v1::ProgramService::NewStub(channel_);
+    awards_ = v1::AwardService::NewStub(channel_);
+    fulfilments_ = v1::FulfilmentService::NewStub(channel_);
+    plugins_ = v1::PluginService::NewStub(channel_);
+  }
+
+  void ImportTwoAgents() {
+    v1::ImportAgentsRequest req;
+    for (const char* h : {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
+      req.add_header(h);
+    }
+    *req.add_rows() = Row(2, {"a1", "Zoë Lindqvist", "zoe@example.com", "Chat", "chat",
+                              "2024-03-01", "active"});
+    *req.add_rows() = Row(3, {"a2", "Bo Berg", "bo@example.com", "Chat", "chat", "2024-03-01",
+                              "active"});
+    v1::ImportAgentsResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(agents_->ImportAgents(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.imported(), 2);
+  }
+
+  testing::TempDir dir_;
+  RealClock clock_;
+  std::unique_ptr<PlauditServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AgentService::Stub> agents_;
+  std::unique_ptr<v1::MetricService::Stub> metrics_;
+  std::unique_ptr<v1::ProgramService::Stub> programs_;
+  std::unique_ptr<v1::AwardService::Stub> awards_;
+  std::unique_ptr<v1::FulfilmentService::Stub> fulfilments_;
+  std::unique_ptr<v1::PluginService::Stub> plugins_;
+};
+
+TEST_F(ApiTest, HealthCheckingAndPluginsAreServed) {
+  grpc::ClientContext ctx;
+  v1::ListPluginsResponse resp;
+  ASSERT_TRUE(plugins_->ListPlugins(&ctx, v1::ListPluginsRequest(), &resp).ok());
+  std::set<std::string> loaded;
+  for (const auto& p : resp.plugins()) {
+    if (p.loaded()) loaded.insert(p.name());
+  }
+  EXPECT_EQ(loaded, (std::set<std::string>{"certificate", "csv_dir", "leave_credit"}));
+  EXPECT_TRUE(server_->plugins()->RewardTypes().count("certificate"));
+  // grpc.health.v1/Check with an empty HealthCheckRequest answers SERVING (field 1 = 1), sent
+  // as raw bytes through the generic stub.
+  grpc::GenericStub generic(channel_);
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  grpc::ClientContext health_ctx;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&health_ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                    &response, [&done](grpc::Status s) { done.set_value(s); });
+  grpc::Status health = done.get_future().get();
+  ASSERT_TRUE(health.ok()) << health.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST_F(ApiTest, ValidationErrorsCarryBadRequestDetails) {
+  grpc::ClientContext ctx;
+  v1::ApplyProgramRequest req;
+  req.set_yaml(std::string(kProgram) + "bogus_key: 1\n");
+  v1::Program resp;
+  grpc::Status status = programs_->ApplyProgram(&ctx, req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("bogus_key"), std::string::npos) << status.error_message();
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "bogus_key");
+}
+
+TEST_F(ApiTest, StatusCodesAreUsedAsMeant) {
+  grpc::ClientContext c1;
+  v1::Agent agent;
+  v1::GetAgentRequest get;
+  get.set_id("nobody");
+  EXPECT_EQ(agents_->GetAgent(&c1, get, &agent).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext c2;
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("missing");
+  eval.set_period("2026-10");
+  v1::EvaluateAwardsResponse out;
+  EXPECT_EQ(awards_->EvaluateAwards(&c2, eval, &out).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  grpc::ClientContext c3;
+  v1::ApplyProgramRequest apply;
+  apply.set_yaml(kProgram);
+  v1::Program program;
+  ASSERT_TRUE(programs_->ApplyProgram(&c3, apply, &program).ok());
+  EXPECT_EQ(program.version(), 1);
+
+  grpc::ClientContext c4;
+  eval.set_program_id("eotm");
+  eval.set_period("2026-13");
+  EXPECT_EQ(awards_->EvaluateAwards(&c4, eval, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  grpc::ClientContext c5;
+  eval.set_period("2099-01");  // Not over yet: cannot be committed.
+  grpc::Status open = awards_->EvaluateAwards(&c5, eval, &out);
+  EXPECT_EQ(open.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(open.error_message().find("--dry-run"), std::string::npos);
+
+  grpc::ClientContext c6;
+  v1::ListAgentsRequest list;
+  list.set_page_token("garbage");
+  v1::ListAgentsResponse agents;
+  EXPECT_EQ(agents_->ListAgents(&c6, list, &agents).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ApiTest, ListsPaginate) {
+  v1::ImportAgentsRequest req;
+  for (const char* h : {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
+    req.add_header(h);
+  }
+  for (int i = 0; i < 25; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof(id), "a%02d", i);
+    *req.add_rows() = Row(i + 2, {id, "N", "n@example.com", "T", "phone", "2024-01-01", "active"});
+  }
+  v1::ImportAgentsResponse imported;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(agents_->ImportAgents(&ctx, req, &imported).ok());
+  std::vector<std::string> ids;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext c;
+    v1::ListAgentsRequest list;
+    list.set_page_size(10);
+    list.set_page_token(token);
+    v1::ListAgentsResponse resp;
+    ASSERT_TRUE(agents_->ListAgents(&c, list, &resp).ok());
+    for (const auto& a : resp.agents()) ids.push_back(a.id());
+    token = resp.next_page_token();
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(ids.size(), 25u);
+  EXPECT_EQ(ids.front(), "a00");
+  EXPECT_EQ(ids.back(), "a24");
+}
+
+TEST_F(ApiTest, BatchAndStreamingIngestReportPerEvent) {
+  ImportTwoAgents();
+  v1::BatchCreateEventsRequest batch;
+  auto* good = batch.add_events();
+  good->set_event_id("b1");
+  good->set_agent_id("a1");
+  good->set_metric("csat");
+  good->set_value(5);
+  good->mutable_occurred_at()->set_seconds(1791000000);
+  auto* bad = batch.add_events();
+  *bad = *good;
+  bad->set_event_id("b2");
+  bad->set_metric("nope");
+  v1::BatchCreateEventsResponse results;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(metrics_->BatchCreateEvents(&c1, batch, &results).ok());
+  ASSERT_EQ(results.results_size(), 2);
+  EXPECT_EQ(results.results(0).outcome(), v1::INGEST_OUTCOME_STORED);
+  EXPECT_EQ(results.results(1).outcome(), v1::INGEST_OUTCOME_REJECTED);
+  EXPECT_EQ(results.results(1).error(), "metric: unknown metric \"nope\"");
+
+  grpc::ClientContext c2;
+  v1::ImportEventsResponse summary;
+  auto writer = metrics_->ImportEvents(&c2, &summary);
+  v1::ImportEventsRequest first;
+  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+    first.add_header(h);
+  }
+  *first.add_rows() = Row(2, {"s1", "a1", "csat", "4", "2026-10-05T14:03:00+02:00"});
+  ASSERT_TRUE(writer->Write(first));
+  v1::ImportEventsRequest second;
+  *second.add_rows() = Row(3, {"s1", "a1", "csat", "4", "2026-10-05T12:03:00Z"});
+  *second.add_rows() = Row(4, {"s2", "a9", "csat", "4", "2026-10-05T12:03:00Z"});
+  ASSERT_TRUE(writer->Write(second));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(summary.imported(), 1);
+  EXPECT_EQ(summary.duplicates(), 1);
+  EXPECT_EQ(summary.rejected(), 1);
+  ASSERT_EQ(summary.errors_size(), 1);
+  EXPECT_EQ(summary.errors(0).line(), 4);
+}
+
+TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
+  ImportTwoAgents();
+  v1::ImportEventsRequest req;
+  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+    req.add_header(h);
+  }
+  *req.add_rows() = Row(2, {"e1", "a1", "csat", "5", "2026-10-05T14:03:00+02:00"});
+  *req.add_rows() = Row(3, {"e2", "a2", "csat", "3", "2026-10-06T14:03:00+02:00"});
+  {
+    grpc::ClientContext ctx;
+    v1::ImportEventsResponse summary;
+    auto writer = metrics_->ImportEvents(&ctx, &summary);
+    ASSERT_TRUE(writer->Write(req));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+  }
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("eotm");
+  eval.set_period("2026-10");
+  eval.set_dry_run(true);
+  v1::EvaluateAwardsResponse dry;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->EvaluateAwards(&ctx, eval, &dry).ok());
+  }
+  ASSERT_EQ(dry.awards_size(), 1);
+  EXPECT_EQ(dry.awards(0).agent_id(), "a1");
+  EXPECT_FALSE(dry.newly_committed());
+  {
+    grpc::ClientContext ctx;
+    v1::ListAwardsResponse none;
+    ASSERT_TRUE(awards_->ListAwards(&ctx, v1::ListAwardsRequest(), &none).ok());
+    EXPECT_EQ(none.awards_size(), 0);  // The dry run wrote nothing.
+  }
+
+  eval.set_dry_run(false);
+  v1::EvaluateAwardsResponse first;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->EvaluateAwards(&ctx, eval, &first).ok());
+  }
+  EXPECT_TRUE(first.newly_committed());
+  ASSERT_EQ(first.awards_size(), 1);
+  EXPECT_EQ(first.awards(0).id(), "eotm.2026-10.a1");
+  ASSERT_EQ(first.standings_size(), 2);
+  EXPECT_EQ(first.standings(0).rank(), 1);
+  EXPECT_DOUBLE_EQ(first.standings(0).score(), 1.0);
+  EXPECT_DOUBLE_EQ(first.standings(1).score(), 0.0);
+
+  // Wait for the fulfilment engine to deliver both rewards.
+  v1::ListFulfilmentsResponse rows;
+  for (int i = 0; i < 200; ++i) {
+    rows.Clear();
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(fulfilments_->ListFulfilments(&ctx, v1::ListFulfilmentsRequest(), &rows).ok());
+    bool done = rows.fulfilments_size() == 2;
+    for (const auto& f : rows.fulfilments()) done = done && f.state() != v1::Fulfilment::PENDING;
+    if (done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(rows.fulfilments_size(), 2);
+  for (const auto& f : rows.fulfilments()) {
+    EXPECT_EQ(f.state(), v1::Fulfilment::FULFILLED) << f.type() << ": " << f.error();
+    EXPECT_EQ(f.attempts(), 1);
+    EXPECT_FALSE(f.idempotency_key().empty());
+    if (f.type() == "certificate") {
+      std::ifstream pdf(f.artifact(), std::ios::binary);
+      std::string magic(5, '\0');
+      pdf.read(magic.data(), 5);
+      EXPECT_EQ(magic, "%PDF-");
+    }
+  }
+
+  v1::EvaluateAwardsResponse again;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->EvaluateAwards(&ctx, eval, &again).ok());
+  }
+  EXPECT_FALSE(again.newly_committed());
+  ASSERT_EQ(again.awards_size(), 1);
+  EXPECT_EQ(again.awards(0).id(), first.awards(0).id());
+  EXPECT_EQ(again.awards(0).state(), v1::Award::FULFILLED);
+  grpc::ClientContext ctx;
+  v1::ListFulfilmentsResponse after;
+  ASSERT_TRUE(fulfilments_->ListFulfilments(&ctx, v1::ListFulfilmentsRequest(), &after).ok());
+  EXPECT_EQ(after.fulfilments_size(), 2);  // No new fulfilment started.
+}
+
+TEST_F(ApiTest, CsvDirPluginImportsInboxFiles) {
+  ImportTwoAgents();
+  std::string inbox = dir_.path() + "/data/inbox";
+  std::filesystem::create_directories(inbox);
+  {
+    std::ofstream f(inbox + "/.tmp-week41.csv");
+    f << "event_id,agent_id,metric,value,occurred_at\n"
+      << "i1,a1,csat,5,2026-10-05T14:03:00+02:00\n"
+      << "i2,a1,csat,9,2026-10-05T14:03:00+02:00\n";
+  }
+  // Hand the file over atomically, as a producer should.
+  std::filesystem::rename(inbox + "/.tmp-week41.csv", inbox + "/week41.csv");
+  std::string processed = dir_.path() + "/data/processed/week41.csv";
+  for (int i = 0; i < 200 && !std::filesystem::exists(processed); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(std::filesystem::exists(processed));
+  EXPECT_FALSE(std::filesystem::exists(inbox + "/week41.csv"));
+  EXPECT_EQ(*server_->store()->CountEvents(), 1);
+}
+
+}  // namespace
+}  // namespace plaudit::api

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The CLI against a running plauditd with the real plugins: import, evaluate, fulfil, check the
+# certificate's text, and every error path a user meets first.
+source "$(dirname "$0")/lib.sh"
+cd "$src"
+
+start_server "$work/data"
+
+out=$("$plaudit" plugins list)
+for p in certificate leave_credit csv_dir; do expect_contains "$out" "$p" "plugins list"; done
+
+out=$("$plaudit" agents import examples/agents.csv)
+expect_contains "$out" "imported 60, rejected 0" "agents import"
+[[ $("$plaudit" agents list -o json | json_eval "$(cat)" 'len(d)') == 60 ]] || fail "agents list"
+
+events=$(($(wc -l <examples/events-2026-10.csv) - 1))
+out=$("$plaudit" metrics import examples/events-2026-10.csv)
+expect_contains "$out" "imported $events, duplicates 0, rejected 0" "metrics import"
+
+set +e
+out=$("$plaudit" metrics import examples/events-bad.csv 2>"$work/bad.err")
+rc=$?
+set -e
+[[ $rc -ne 0 ]] || fail "importing bad rows must exit non-zero"
+expect_contains "$out" "imported 3, duplicates 1, rejected 11" "bad import"
+expect_contains "$(cat "$work/bad.err")" "unknown agent" "bad import reasons"
+expect_contains "$(cat "$work/bad.err")" "line " "bad import line numbers"
+
+out=$("$plaudit" metrics import examples/events-2026-10.csv)
+expect_contains "$out" "imported 0, duplicates $events, rejected 0" "re-import"
+
+out=$("$plaudit" metrics summary --period 2026-10 --agent a001 -o csv)
+expect_contains "$out" "agent_id,metric,samples,sum,mean,min,max" "summary header"
+expect_contains "$out" "a001,csat," "summary rows"
+
+printf 'id: broken\nname: Broken\nscorecard:\n  metrics:\n    - metric: csat\n      weight: x\n' \
+  >"$work/broken.yaml"
+if "$plaudit" programs apply -f "$work/broken.yaml" 2>"$work/apply.err"; then
+  fail "a broken program must be refused"
+fi
+[[ $(wc -l <"$work/apply.err") -eq 1 ]] || fail "error must be one line: $(cat "$work/apply.err")"
+expect_contains "$(cat "$work/apply.err")" "line " "program error names the line"
+
+"$plaudit" programs apply -f examples/programs/employee-of-the-month.yaml >/dev/null
+expect_contains "$("$plaudit" programs list)" "employee-of-the-month" "programs list"
+
+dry=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-run -o json)
+[[ $(json_eval "$dry" 'len(d["standings"])') == 60 ]] || fail "every agent has a standing"
+[[ $(json_eval "$dry" 'len(d["awards"])') == 3 ]] || fail "one award per channel"
+[[ $("$plaudit" awards list -o json | json_eval "$(cat)" 'len(d)') == 0 ]] ||
+  fail "a dry run writes nothing"
+
+first=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o json)
+[[ $(json_eval "$first" 'sorted(a["id"] for a in d["awards"])') == \
+  $(json_eval "$dry" 'sorted(a["id"] for a in d["awards"])') ]] || fail "dry run and commit differ"
+[[ $(json_eval "$first" 'sum(1 for s in d["standings"] if not s["eligible"] and s["reasons"])') -gt 0 ]] ||
+  fail "ineligible agents carry reasons"
+
+# Wait for the fulfilment engine.
+for _ in $(seq 1 100); do
+  states=$("$plaudit" fulfilments list -o json | json_eval "$(cat)" 'sorted(set(f["state"] for f in d))')
+  [[ $states == "['fulfilled']" ]] && break
+  sleep 0.2
+done
+[[ $states == "['fulfilled']" ]] || fail "fulfilments did not all succeed: $("$plaudit" fulfilments list)"
+fulfilments=$("$plaudit" fulfilments list -o json)
+[[ $(json_eval "$fulfilments" 'len(d)') == 6 ]] || fail "two rewards for each of three awards"
+
+# Each certificate is a PDF naming the agent, the program and the period.
+winners=$(json_eval "$first" '" ".join(a["agent_id"] for a in d["awards"])')
+for agent in $winners; do
+  pdf=$(json_eval "$fulfilments" "[f['artifact'] for f in d if f['agent_id']=='$agent' and f['type']=='certificate'][0]")
+  [[ -f $pdf ]] || fail "certificate $pdf missing"
+  text=$(pdftotext "$pdf" - | tr -s ' \n' ' ')
+  name=$(awk -F, -v id="$agent" '$1 == id { print $2 }' examples/agents.csv)
+  expect_contains "$text" "$name" "certificate names the agent"
+  expect_contains "$text" "Employee of the Month" "certificate names the program"
+  expect_contains "$text" "October 2026" "certificate names the period"
+done
+
+again=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o json)
+[[ $(json_eval "$again" 'sorted(a["id"] for a in d["awards"])') == \
+  $(json_eval "$first" 'sorted(a["id"] for a in d["awards"])') ]] || fail "re-evaluation changed awards"
+[[ $("$plaudit" fulfilments list -o json | json_eval "$(cat)" 'len(d)') == 6 ]] ||
+  fail "re-evaluation started new fulfilments"
+expect_contains "$("$plaudit" awards list --program employee-of-the-month -o csv)" "fulfilled" "awards list"
+
+# Errors: one line on stderr and a non-zero exit.
+if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then
+  fail "unknown program must fail"
+fi
+expect_contains "$(cat "$work/nf.err")" "not found" "not found error"
+stop_server
+if "$plaudit" agents list 2>"$work/down.err"; then fail "server down must fail"; fi
+[[ $(wc -l <"$work/down.err") -eq 1 ]] || fail "server-down error must be one line"
+
+echo "cli_e2e: 1 passed, 0 failed"

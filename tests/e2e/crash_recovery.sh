@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# kill -9 of plauditd during an import and during fulfilment: after a restart every acknowledged
+# event is there exactly once, and every reward is fulfilled exactly once.
+source "$(dirname "$0")/lib.sh"
+cd "$src"
+data=$work/data
+
+start_server "$data"
+"$plaudit" agents import examples/agents.csv >/dev/null
+acked=$(($(wc -l <examples/events-2026-10.csv) - 1))
+"$plaudit" metrics import examples/events-2026-10.csv >/dev/null
+
+# A large import that the server dies in the middle of.
+python3 examples/generate_sample.py --rows 200000 --out "$work/big.csv"
+"$plaudit" metrics import "$work/big.csv" >"$work/big.out" 2>&1 &
+client=$!
+sleep 1.5
+kill9_server
+if wait "$client"; then echo "note: the import finished before the kill"; fi
+
+start_server "$data"
+out=$("$plaudit" metrics import examples/events-2026-10.csv)
+expect_contains "$out" "imported 0, duplicates $acked, rejected 0" "acknowledged events after kill -9"
+# Retrying the interrupted file stores each of its events once.
+out=$("$plaudit" metrics import "$work/big.csv")
+imported=$(sed -n 's/^imported \([0-9]*\), duplicates \([0-9]*\),.*/\1 \2/p' <<<"$out")
+read -r new dup <<<"$imported"
+[[ $((new + dup)) -eq 200000 ]] || fail "retry of the interrupted file: $out"
+total=$(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM events')
+[[ $total -eq $((acked + 200000)) ]] || fail "expected $((acked + 200000)) events, found $total"
+
+# Decide, then kill -9 while fulfilments may be in flight; they resume with the same keys.
+"$plaudit" programs apply -f examples/programs/employee-of-the-month.yaml >/dev/null
+"$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
+keys_before=$(sqlite3 "$data/plaudit.db" 'SELECT id, idempotency_key FROM fulfilments ORDER BY id')
+kill9_server
+start_server "$data"
+for _ in $(seq 1 100); do
+  pending=$(sqlite3 "$data/plaudit.db" "SELECT COUNT(*) FROM fulfilments WHERE state != 'fulfilled'")
+  [[ $pending -eq 0 ]] && break
+  sleep 0.2
+done
+[[ $pending -eq 0 ]] || fail "fulfilments did not complete after restart"
+[[ $(sqlite3 "$data/plaudit.db" 'SELECT id, idempotency_key FROM fulfilments ORDER BY id') == "$keys_before" ]] ||
+  fail "idempotency keys changed across the restart"
+# Leave was credited once per award: 8 hours each.
+balances=$(sqlite3 "$data/plaudit.db" \
+  "SELECT DISTINCT CAST(value AS TEXT) FROM plugin_state WHERE plugin = 'leave_credit' AND key LIKE 'balance/%'")
+[[ $balances == "8" ]] || fail "leave credited more than once: $balances"
+"$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
+[[ $(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM fulfilments') -eq 6 ]] || fail "duplicate fulfilments"
+stop_server
+echo "crash_recovery: 1 passed, 0 failed"

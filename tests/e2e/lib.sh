@@ -1,0 +1,75 @@
+# Shared by the end-to-end tests: a scratch directory, a plauditd on a free loopback port that is
+# always stopped, and small assertions. Source it; needs PLAUDIT_BUILD_DIR and PLAUDIT_SOURCE_DIR.
+set -euo pipefail
+
+build=${PLAUDIT_BUILD_DIR:?}
+src=${PLAUDIT_SOURCE_DIR:?}
+plauditd=$build/bin/plauditd
+plaudit=$build/bin/plaudit
+work=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-e2e-XXXXXX")
+server_pid=
+
+cleanup() {
+  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -f $work/plauditd.log ]]; then
+    echo "--- plauditd log (tail) ---" >&2
+    tail -n 30 "$work/plauditd.log" >&2
+  fi
+  exit 1
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() {
+  local port
+  for ((port = 20000 + RANDOM % 20000; ; port++)); do
+    port_in_use "$port" || { echo "$port"; return; }
+  done
+}
+
+# start_server DATA_DIR: starts plauditd and waits until it answers.
+start_server() {
+  local data=$1
+  port=${port:-$(pick_port)}
+  export PLAUDIT_SERVER=127.0.0.1:$port
+  "$plauditd" --listen "$PLAUDIT_SERVER" --data-dir "$data" --plugin-dir "$build/plugins" \
+    >>"$work/plauditd.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    if "$plaudit" plugins list >/dev/null 2>&1; then return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
+    sleep 0.1
+  done
+  fail "plauditd did not answer on $PLAUDIT_SERVER"
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" || fail "plauditd did not stop cleanly"
+  server_pid=
+}
+
+kill9_server() {
+  kill -KILL "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+# expect_contains TEXT NEEDLE WHAT
+expect_contains() {
+  [[ $1 == *"$2"* ]] || fail "$3: expected to find '$2' in: $1"
+}
+
+# json_eval JSON PYTHON_EXPR: prints the expression evaluated on the parsed JSON as `d`.
+json_eval() {
+  python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2" <<<"$1"
+}
