@@ -4,6 +4,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "clients/plaudit/cli_context.h"
 #include "clients/plaudit/commands.h"
@@ -11,6 +12,30 @@
 #include "clients/plaudit/server_address.h"
 
 namespace plaudit::cli {
+namespace {
+
+// CLI11 reports a missing subcommand before it looks at unexpected words, so `plaudit agents
+// frob` would only say "A subcommand is required"; name the word, or the command it belongs to.
+std::string UsageErrorMessage(CLI::App& app, const CLI::ParseError& error) {
+  CLI::App* command = &app;
+  std::string path;
+  while (!command->get_subcommands().empty()) {
+    command = command->get_subcommands().front();
+    path += command->get_name() + " ";
+  }
+  const bool wants_subcommand = !command->get_subcommands([](CLI::App*) { return true; }).empty();
+  if (dynamic_cast<const CLI::RequiredError*>(&error) == nullptr || !wants_subcommand) {
+    return error.what();
+  }
+  for (const std::string& word : app.remaining(/*recurse=*/true)) {
+    if (!word.starts_with("-")) {
+      return "unknown command \"" + path + word + "\"; see plaudit " + path + "--help";
+    }
+  }
+  return "missing command; see plaudit " + path + "--help";
+}
+
+}  // namespace
 
 int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::ostream& out,
                std::ostream& err, bool err_is_terminal) {
@@ -25,7 +50,8 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   CLI::Option* server_option =
       app.add_option("--server", server_flag,
                      std::string("plauditd address, host:port (default $") + kServerAddressEnvVar +
-                         " or " + kDefaultServerAddress + ")");
+                         " or " + kDefaultServerAddress + ")")
+          ->type_name("ADDR");
 
   CommandAction selected;
   AddAgentCommands(app, &selected);
@@ -42,7 +68,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
       app.exit(e, out, err);  // --help
       return kExitSuccess;
     }
-    err << ErrorLine(e.what()) << '\n';
+    err << ErrorLine(UsageErrorMessage(app, e)) << '\n';
     return kExitUsage;
   }
   if (!selected) {

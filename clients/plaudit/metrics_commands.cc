@@ -52,7 +52,9 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
       break;
     }
     bytes_sent += static_cast<int64_t>(message.ByteSizeLong());
-    progress.Update(chunker.rows_read(), bytes_sent, ImportProgress::Clock::now());
+    if (chunker.rows_read() > 0) {
+      progress.Update(chunker.rows_read(), bytes_sent, ImportProgress::Clock::now());
+    }
   } while (chunker.Next(&message));
 
   const bool read_failed = !chunker.error().empty();

@@ -193,7 +193,8 @@ class Fields {
     fields.path_ = at.path;
     fields.line_ = at.line;
     for (auto it = at.node.begin(); it != at.node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies: the iterator hands out a temporary pair of node handles.
+      const YAML::Node key = it->first;
       const int key_line = LineOf(key, at.line);
       if (!key.IsScalar()) {
         return FieldError(key_line, at.path, absl::StrCat("expected a key, got ", KindOf(key)));
@@ -211,7 +212,7 @@ class Fields {
       }
       if (fields.Find(name) != nullptr) return FieldError(key_line, path, "duplicate key");
       // A missing value's mark points past its key; its key's line is the one to report.
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;
       const int value_line = value.IsNull() ? key_line : LineOf(value, key_line);
       fields.entries_.emplace_back(name, Located{value, path, value_line});
     }

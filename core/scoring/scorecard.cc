@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -193,17 +194,34 @@ void ScoreEligible(const ProgramSpec& program, std::vector<Standing>& standings)
   }
 }
 
-// Score descending, then the first metric's normalised value descending, then id ascending.
-bool RanksBefore(const Standing& a, const Standing& b) {
-  const double score_a = OrderKey(a.score);
-  const double score_b = OrderKey(b.score);
-  if (score_a != score_b) return score_a > score_b;
+// The first metric's normalised value descending, then id ascending.
+bool BreaksTieBefore(const Standing& a, const Standing& b) {
   if (!a.metrics.empty() && !b.metrics.empty()) {
     const double first_a = OrderKey(a.metrics.front().normalized);
     const double first_b = OrderKey(b.metrics.front().normalized);
     if (first_a != first_b) return first_a > first_b;
   }
   return a.agent_id < b.agent_id;
+}
+
+// Sorts eligible standings by score descending, ties broken by BreaksTieBefore(). Scores equal
+// within a relative 1e-9 tie: the same score reached through different weighted sums can differ
+// in the last bit (0.3 x 1/3 + 0.3 x 1 against 0.4 x 1), and rounding must not pick the winner.
+void RankEligible(std::vector<Standing>::iterator begin, std::vector<Standing>::iterator end) {
+  std::sort(begin, end, [](const Standing& a, const Standing& b) {
+    const double score_a = OrderKey(a.score);
+    const double score_b = OrderKey(b.score);
+    if (score_a != score_b) return score_a > score_b;
+    return BreaksTieBefore(a, b);
+  });
+  // Runs of tied scores, each holding the scores equal to its first (highest) one.
+  for (auto run_start = begin; run_start != end;) {
+    const double anchor = OrderKey(run_start->score);
+    auto run_end = std::next(run_start);
+    while (run_end != end && NearlyEqual(anchor, OrderKey(run_end->score))) ++run_end;
+    std::sort(run_start, run_end, BreaksTieBefore);
+    run_start = run_end;
+  }
 }
 
 std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standing>& ranked) {
@@ -286,11 +304,11 @@ Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& perio
   ScoreEligible(program, standings);
 
   // Eligible agents by rank first, then ineligible agents by id.
-  std::sort(standings.begin(), standings.end(), [](const Standing& a, const Standing& b) {
-    if (a.eligible != b.eligible) return a.eligible;
-    if (a.eligible) return RanksBefore(a, b);
-    return a.agent_id < b.agent_id;
-  });
+  auto first_ineligible = std::partition(standings.begin(), standings.end(),
+                                         [](const Standing& s) { return s.eligible; });
+  RankEligible(standings.begin(), first_ineligible);
+  std::sort(first_ineligible, standings.end(),
+            [](const Standing& a, const Standing& b) { return a.agent_id < b.agent_id; });
   int rank = 0;
   for (Standing& standing : standings) {
     if (!standing.eligible) break;

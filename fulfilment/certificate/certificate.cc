@@ -22,7 +22,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <vector>
 
 #include "plaudit/plugin_sdk.h"
 

@@ -1,8 +1,10 @@
 // The "csv_dir" metric-source plugin: imports CSV event files dropped into an inbox folder.
 //
 // Config keys:
-//   inbox  the folder to watch (optional; default <data_dir>/inbox; a relative path is taken
-//          relative to the data dir). Finished files always go to <data_dir>/processed/.
+//   inbox             the folder to watch (optional; default <data_dir>/inbox; a relative path is
+//                     taken relative to the data dir). Finished files go to <data_dir>/processed/.
+//   poll_interval_ms  the least time between two scans of the inbox by the host clock (optional;
+//                     default 0: every Poll() scans). A Poll() that comes sooner does nothing.
 //
 // Each Poll() takes the inbox's *.csv files in name order. A file's first record is its header;
 // its rows go to the host's "ingest.csv" in chunks of at most 5000, and the host validates and
@@ -25,12 +27,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -51,6 +55,7 @@ constexpr char kCsvExtension[] = ".csv";
 constexpr char kRejectedSuffix[] = ".rejected.csv";
 constexpr int kMaxRowsPerChunk = 5000;
 constexpr auto kMinFileAge = std::chrono::seconds(1);
+constexpr int64_t kMaxPollIntervalMs = 24 * 60 * 60 * 1000;
 
 std::string ErrnoMessage(int err) {
   return std::error_code(err, std::generic_category()).message();
@@ -159,7 +164,20 @@ class CsvDirPlugin : public sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     for (const auto& [key, value] : request.config()) {
-      if (key != "inbox") return "unknown config key \"" + key + "\" (known: inbox)";
+      if (key != "inbox" && key != "poll_interval_ms") {
+        return "unknown config key \"" + key + "\" (known: inbox, poll_interval_ms)";
+      }
+    }
+    if (auto it = request.config().find("poll_interval_ms"); it != request.config().end()) {
+      const std::string& text = it->second;
+      int64_t millis = -1;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), millis);
+      if (ec != std::errc() || end != text.data() + text.size() || millis < 0 ||
+          millis > kMaxPollIntervalMs) {
+        return "config poll_interval_ms must be a whole number of milliseconds from 0 to " +
+               std::to_string(kMaxPollIntervalMs) + "; got \"" + text + "\"";
+      }
+      poll_interval_micros_ = millis * 1000;
     }
     if (request.data_dir().empty()) return "no data dir to keep processed files in";
     std::error_code ec;
@@ -187,6 +205,15 @@ class CsvDirPlugin : public sdk::Plugin {
     pb::PollResponse resp;
     std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
     if (!lock.owns_lock()) return resp;
+    if (poll_interval_micros_ > 0) {
+      const int64_t now = host().NowMicros();
+      // A clock that went backwards counts as time passed, so that a scan is never held up.
+      if (last_scan_micros_ && now >= *last_scan_micros_ &&
+          now - *last_scan_micros_ < poll_interval_micros_) {
+        return resp;
+      }
+      last_scan_micros_ = now;
+    }
 
     if (std::string error = CreateFolders(); !error.empty()) {
       host().Warning(error);
@@ -374,7 +401,9 @@ class CsvDirPlugin : public sdk::Plugin {
 
   fs::path inbox_;
   fs::path processed_;
+  int64_t poll_interval_micros_ = 0;
   std::mutex poll_mu_;
+  std::optional<int64_t> last_scan_micros_;  // guarded by poll_mu_
 };
 
 }  // namespace

@@ -177,13 +177,14 @@ struct Invocation {
   std::string err;
 };
 
-Invocation Plaudit(const std::vector<std::string>& args, const char* env_server = nullptr) {
+Invocation Plaudit(const std::vector<std::string>& args, const char* env_server = nullptr,
+                   bool err_is_terminal = false) {
   std::vector<const char*> argv = {"plaudit"};
   for (const std::string& arg : args) argv.push_back(arg.c_str());
   std::ostringstream out;
   std::ostringstream err;
-  int exit_code = RunPlaudit(static_cast<int>(argv.size()), argv.data(), env_server, out, err,
-                             /*err_is_terminal=*/false);
+  int exit_code =
+      RunPlaudit(static_cast<int>(argv.size()), argv.data(), env_server, out, err, err_is_terminal);
   return {exit_code, out.str(), err.str()};
 }
 
@@ -344,6 +345,23 @@ TEST_F(PlauditCliTest, MetricsImportStreamsTheHeaderThenChunksOfTwoThousand) {
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(metrics_.header_fields(), 5);
   EXPECT_EQ(metrics_.message_sizes(), (std::vector<int>{0, 2000, 2000, 501}));
+}
+
+TEST_F(PlauditCliTest, MetricsImportShowsProgressOnATerminalAndClearsIt) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < 4500; ++i) {
+    csv += "e" + std::to_string(i) + ",a-1,calls,1,2026-10-01T09:00:00Z\n";
+  }
+  std::string path = WriteFile("events.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "metrics", "import", path}, nullptr,
+                           /*err_is_terminal=*/true);
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "imported 4500, duplicates 0, rejected 0\n");
+  // Redraws are throttled by the clock, so how many appear depends on speed; the first one and
+  // the final erase do not.
+  EXPECT_TRUE(run.err.starts_with("\rsent 2000 rows (")) << run.err;
+  EXPECT_TRUE(run.err.ends_with(" \r")) << run.err;
+  EXPECT_EQ(run.err.find('\n'), std::string::npos) << run.err;
 }
 
 TEST_F(PlauditCliTest, MetricsImportListsTheFirstHundredErrors) {

@@ -367,6 +367,29 @@ TEST_F(CsvDirPluginTest, InboxConfigChoosesTheFolder) {
   EXPECT_EQ(FileNames(processed()), std::set<std::string>{"events.csv"});
 }
 
+TEST_F(CsvDirPluginTest, PollIntervalSpacesScansByTheHostClock) {
+  host_.SetNowMicros(1'000'000'000);
+  InitWith({{"poll_interval_ms", "1000"}});
+  Drop("first.csv", std::string(kHeader) + "\n" + Rows(1, 1));
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+
+  Drop("second.csv", std::string(kHeader) + "\n" + Rows(2, 1));
+  host_.SetNowMicros(1'000'999'000);  // 999 ms later: too soon
+  EXPECT_EQ(plugin_->Poll().files_processed(), 0);
+  EXPECT_EQ(FileNames(inbox()), std::set<std::string>{"second.csv"});
+
+  host_.SetNowMicros(1'001'000'000);
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+  EXPECT_EQ(FileNames(inbox()), std::set<std::string>{});
+}
+
+TEST_F(CsvDirPluginTest, RefusesABadPollInterval) {
+  for (const char* bad : {"", "-5", "1s", "99999999999"}) {
+    const pb::InitResponse init = plugin_->Init(dir_.path().string(), {{"poll_interval_ms", bad}});
+    EXPECT_NE(init.error().find("poll_interval_ms"), std::string::npos) << bad;
+  }
+}
+
 TEST_F(CsvDirPluginTest, HeaderOnlyAndEmptyFilesAreMovedWithoutHostCalls) {
   InitWith();
   Drop("empty.csv", "");

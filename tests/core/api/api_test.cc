@@ -106,7 +106,8 @@ TEST_F(ApiTest, HealthCheckingAndPluginsAreServed) {
   // grpc.health.v1/Check with an empty HealthCheckRequest answers SERVING (field 1 = 1), sent
   // as raw bytes through the generic stub.
   grpc::GenericStub generic(channel_);
-  grpc::ByteBuffer request;
+  grpc::Slice empty_message("", 0);
+  grpc::ByteBuffer request(&empty_message, 1);
   grpc::ByteBuffer response;
   grpc::ClientContext health_ctx;
   std::promise<grpc::Status> done;

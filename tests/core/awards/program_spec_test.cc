@@ -446,7 +446,7 @@ TEST(ProgramSpecError, NeverCrashes) {
   }
 }
 
-TEST(AggregationName, NamesEachAggregation) {
+TEST(ProgramSpecAggregationName, NamesEachAggregation) {
   EXPECT_EQ(AggregationName(Aggregation::kSum), "sum");
   EXPECT_EQ(AggregationName(Aggregation::kCount), "count");
   EXPECT_EQ(AggregationName(Aggregation::kMean), "mean");

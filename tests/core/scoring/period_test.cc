@@ -87,14 +87,14 @@ TEST(MonthPeriod, RejectsLabelsThatAreNotExactlyYearDashMonth) {
   }
 }
 
-TEST(LoadZone, LoadsIanaNames) {
+TEST(PeriodLoadZone, LoadsIanaNames) {
   EXPECT_TRUE(LoadZone("Europe/Stockholm").ok());
   EXPECT_TRUE(LoadZone("UTC").ok());
   EXPECT_TRUE(LoadZone("America/Argentina/Buenos_Aires").ok());
   EXPECT_TRUE(LoadZone("Etc/GMT+1").ok());
 }
 
-TEST(LoadZone, RejectsUnknownNamesAndPaths) {
+TEST(PeriodLoadZone, RejectsUnknownNamesAndPaths) {
   for (const char* name : {"Mars/Olympus_Mons", "", "/etc/localtime", "../zoneinfo/UTC",
                            "localtime", "Europe//Stockholm", "Europe/Stockholm "}) {
     absl::StatusOr<absl::TimeZone> zone = LoadZone(name);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -473,6 +474,32 @@ TEST(ScorecardRank, TiedScoresAreBrokenByTheFirstMetric) {
   EXPECT_DOUBLE_EQ(StandingOf(evaluation, "b").score, 0.5);
   EXPECT_EQ(StandingOf(evaluation, "a").rank, 1);
   EXPECT_EQ(StandingOf(evaluation, "b").rank, 2);
+}
+
+TEST(ScorecardRank, ScoresEqualUpToRoundingAreTied) {
+  ProgramSpec program = Program({Metric("calls_handled", Aggregation::kSum, 0.3),
+                                 Metric("emails_handled", Aggregation::kSum, 0.3),
+                                 Metric("chats_handled", Aggregation::kSum, 0.4)});
+  AggregateTable table;
+  // Percentiles in thirds. ann: (0, 0, 1) -> 0.4 x 1 = 0.4.
+  // zed: (1/3, 1, 0) -> 0.3 x 1/3 + 0.3 x 1 = 0.4 too, computed as 0.39999999999999997.
+  // p: (2/3, 1/3, 1/3) -> 13/30; q: (1, 2/3, 2/3) -> 23/30.
+  const std::vector<std::tuple<std::string, double, double, double>> rows = {
+      {"ann", 10, 10, 40}, {"zed", 20, 40, 10}, {"p", 30, 20, 20}, {"q", 40, 30, 30}};
+  for (const auto& [id, calls, emails, chats] : rows) {
+    table[id]["calls_handled"] = Events(1, calls);
+    table[id]["emails_handled"] = Events(1, emails);
+    table[id]["chats_handled"] = Events(1, chats);
+  }
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(),
+                      {MakeAgent("ann"), MakeAgent("zed"), MakeAgent("p"), MakeAgent("q")}, table);
+  EXPECT_NE(StandingOf(evaluation, "ann").score, StandingOf(evaluation, "zed").score);
+  EXPECT_NEAR(StandingOf(evaluation, "zed").score, 0.4, 1e-15);
+  EXPECT_NEAR(StandingOf(evaluation, "p").score, 13.0 / 30, 1e-15);
+  EXPECT_NEAR(StandingOf(evaluation, "q").score, 23.0 / 30, 1e-15);
+  // The tie goes to zed on the first metric, not to whichever sum rounded up.
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("q", "p", "zed", "ann"));
 }
 
 TEST(ScorecardRank, FullTiesAreBrokenByIdAndRanksHaveNoGaps) {
