@@ -163,7 +163,8 @@ absl::StatusOr<std::vector<Located>> ReadList(const Located& at) {
 // open, one of an allowed set.
 class Fields {
  public:
-  static absl::StatusOr<Fields> Read(const Located& at, std::vector<absl::string_view> allowed) {
+  static absl::StatusOr<Fields> Read(const Located& at,
+                                     const std::vector<absl::string_view>& allowed) {
     return ReadImpl(at, &allowed);
   }
   // Any key is accepted.
@@ -404,7 +405,7 @@ absl::StatusOr<RewardSpec> ParseReward(const Located& at,
   if (type == nullptr) return fields->Missing("type");
   absl::StatusOr<std::string> type_name = ReadString(*type);
   if (!type_name.ok()) return type_name.status();
-  if (reward_types.count(*type_name) == 0) {
+  if (!reward_types.contains(*type_name)) {
     return FieldError(
         *type, absl::StrCat("unknown reward type \"", *type_name, "\" (",
                             reward_types.empty()

@@ -77,8 +77,8 @@ struct ProgramSpec {
 
 // Parses and validates a program. `reward_types` lists the reward types that some loaded
 // fulfilment plugin serves. Errors are INVALID_ARGUMENT with a message such as
-// `line 14: scorecard.metrics[1].aggregation: unknown aggregation "median" (sum, count, mean,
-// min, max)`.
+// `line 14: scorecard.metrics[1].aggregation: unknown aggregation "median" (expected sum,
+// count, mean, min or max)`.
 absl::StatusOr<ProgramSpec> ParseProgramYaml(std::string_view yaml,
                                              const std::set<std::string>& reward_types);
 

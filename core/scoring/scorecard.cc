@@ -40,6 +40,7 @@ Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothin
   const MetricAggregate none;
   const MetricAggregate& a = events != nullptr ? *events : none;
   const bool has_events = a.samples > 0;
+  const auto samples = static_cast<double>(a.samples);
   Reduced reduced;
   reduced.samples = a.samples;
   switch (aggregation) {
@@ -47,14 +48,14 @@ Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothin
       reduced.value = has_events ? a.sum : 0.0;
       break;
     case Aggregation::kCount:
-      reduced.value = static_cast<double>(a.samples);
+      reduced.value = samples;
       break;
     case Aggregation::kMean:
-      if (smoothing.has_value() && a.samples + smoothing->prior_weight > 0) {
+      if (smoothing.has_value() && samples + smoothing->prior_weight > 0) {
         reduced.value = (a.sum + smoothing->prior_mean * smoothing->prior_weight) /
-                        (a.samples + smoothing->prior_weight);
+                        (samples + smoothing->prior_weight);
       } else if (has_events) {
-        reduced.value = a.sum / a.samples;
+        reduced.value = a.sum / samples;
       }
       break;
     case Aggregation::kMin:

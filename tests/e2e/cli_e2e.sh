@@ -52,7 +52,7 @@ dry=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-ru
 
 first=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o json)
 [[ $(json_eval "$first" 'sorted(a["id"] for a in d["awards"])') == \
-  $(json_eval "$dry" 'sorted(a["id"] for a in d["awards"])') ]] || fail "dry run and commit differ"
+  "$(json_eval "$dry" 'sorted(a["id"] for a in d["awards"])')" ]] || fail "dry run and commit differ"
 [[ $(json_eval "$first" 'sum(1 for s in d["standings"] if not s["eligible"] and s["reasons"])') -gt 0 ]] ||
   fail "ineligible agents carry reasons"
 
@@ -80,7 +80,7 @@ done
 
 again=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o json)
 [[ $(json_eval "$again" 'sorted(a["id"] for a in d["awards"])') == \
-  $(json_eval "$first" 'sorted(a["id"] for a in d["awards"])') ]] || fail "re-evaluation changed awards"
+  "$(json_eval "$first" 'sorted(a["id"] for a in d["awards"])')" ]] || fail "re-evaluation changed awards"
 [[ $("$plaudit" fulfilments list -o json | json_eval "$(cat)" 'len(d)') == 6 ]] ||
   fail "re-evaluation started new fulfilments"
 expect_contains "$("$plaudit" awards list --program employee-of-the-month -o csv)" "fulfilled" "awards list"

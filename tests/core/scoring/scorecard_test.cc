@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <tuple>
@@ -311,6 +312,21 @@ TEST(ScorecardAggregation, SmoothedMeanStillNeedsMinSamples) {
   const Standing& a = StandingOf(evaluation, "a");
   EXPECT_THAT(a.reasons, ElementsAre("csat: 0 samples < min_samples 1"));
   EXPECT_DOUBLE_EQ(a.metrics[0].value, 4.2);
+}
+
+TEST(ScorecardAggregation, NonFiniteValueMakesTheAgentIneligible) {
+  ProgramSpec program = Program({Metric("sales_value")});
+  AggregateTable table;
+  table["inf"]["sales_value"] = Events(2, std::numeric_limits<double>::infinity());
+  table["nan"]["sales_value"] = Events(2, std::nan(""));
+  table["ok"]["sales_value"] = Events(2, 10);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("nan"), MakeAgent("ok"), MakeAgent("inf")}, table);
+  EXPECT_THAT(StandingOf(evaluation, "inf").reasons,
+              ElementsAre("sales_value: value is not finite"));
+  EXPECT_THAT(StandingOf(evaluation, "nan").reasons,
+              ElementsAre("sales_value: value is not finite"));
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("ok", "inf", "nan"));
 }
 
 // ---- Gates ----------------------------------------------------------------------------------
