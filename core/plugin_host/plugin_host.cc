@@ -9,6 +9,7 @@
 #include "core/domain/log.h"
 #include "plaudit/plugin/v1/plugin.pb.h"
 #include "plaudit/plugin_abi.h"
+#include "plaudit/plugin_buffer.h"
 
 namespace plaudit {
 
@@ -26,18 +27,8 @@ struct PluginHost::LoadedPlugin {
 
 namespace {
 
-void FillBuffer(const std::string& bytes, PlauditBuffer* out) {
-  out->size = bytes.size();
-  out->data = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
-  if (!bytes.empty()) std::memcpy(out->data, bytes.data(), bytes.size());
-}
-
-void ReleaseHostBuffer(PlauditBuffer* buffer) {
-  if (buffer == nullptr) return;
-  std::free(buffer->data);
-  buffer->data = nullptr;
-  buffer->size = 0;
-}
+using sdk::FillBuffer;
+using sdk::ReleaseBuffer;
 
 int Fail(PlauditBuffer* out, const std::string& message) {
   FillBuffer(message, out);
@@ -236,7 +227,7 @@ PluginStatus PluginHost::Load(const std::string& path) {
       plugin->table->destroy == nullptr) {
     return fail("incomplete function table");
   }
-  plugin->host_table = PlauditHostV1{plugin.get(), &HostCall, &ReleaseHostBuffer};
+  plugin->host_table = PlauditHostV1{plugin.get(), &HostCall, &ReleaseBuffer};
   plugin->instance = plugin->table->create(&plugin->host_table);
   if (plugin->instance == nullptr) return fail("create() returned no instance");
 

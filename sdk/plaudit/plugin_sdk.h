@@ -24,24 +24,11 @@
 
 #include "plaudit/plugin/v1/plugin.pb.h"
 #include "plaudit/plugin_abi.h"
+#include "plaudit/plugin_buffer.h"
 
 namespace plaudit::sdk {
 
 namespace pb = ::plaudit::plugin::v1;
-
-// Copies bytes into a malloc'd buffer released by ReleaseBuffer().
-inline void FillBuffer(const std::string& bytes, PlauditBuffer* out) {
-  out->size = bytes.size();
-  out->data = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
-  if (!bytes.empty()) std::memcpy(out->data, bytes.data(), bytes.size());
-}
-
-inline void ReleaseBuffer(PlauditBuffer* buffer) {
-  if (buffer == nullptr) return;
-  std::free(buffer->data);
-  buffer->data = nullptr;
-  buffer->size = 0;
-}
 
 // The host's services, as seen from a plugin.
 class Host {

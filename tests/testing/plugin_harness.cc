@@ -1,5 +1,7 @@
 #include "tests/testing/plugin_harness.h"
 
+#include "plaudit/plugin_buffer.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -13,18 +15,8 @@
 namespace plaudit::testing {
 namespace {
 
-void FillBuffer(const std::string& bytes, PlauditBuffer* out) {
-  out->size = bytes.size();
-  out->data = static_cast<uint8_t*>(std::malloc(bytes.empty() ? 1 : bytes.size()));
-  if (!bytes.empty()) std::memcpy(out->data, bytes.data(), bytes.size());
-}
-
-void ReleaseBuffer(PlauditBuffer* buffer) {
-  if (buffer == nullptr) return;
-  std::free(buffer->data);
-  buffer->data = nullptr;
-  buffer->size = 0;
-}
+using sdk::FillBuffer;
+using sdk::ReleaseBuffer;
 
 template <typename Request, typename Response, typename Fn>
 bool Serve(const std::string& request_bytes, std::string* response_bytes, Fn fn) {
