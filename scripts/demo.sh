@@ -38,52 +38,10 @@ fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 note() { printf '   %s\n' "$@"; }
 
-# True when something accepts connections on the loopback port.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-  local port
-  for ((port = 50051; port < 50351; port++)); do
-    if ! port_in_use "$port"; then
-      echo "$port"
-      return 0
-    fi
-  done
-  return 1
-}
-
-# True while the process runs (a child that has exited but not been waited for does not count).
-alive() {
-  local stat
-  if [[ -d /proc ]]; then
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat%% *} != Z ]]
-  else
-    kill -0 "$1" 2>/dev/null
-  fi
-}
-
-server_pid=
+script_name=demo
+# shellcheck source=lib/plauditd.sh
+source scripts/lib/plauditd.sh
 data_dir=
-
-stop_server() {
-  [[ -n $server_pid ]] || return 0
-  if alive "$server_pid"; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    local waited
-    for ((waited = 0; waited < 100; waited++)); do
-      alive "$server_pid" || break
-      sleep 0.1
-    done
-    if alive "$server_pid"; then
-      echo "demo: plauditd did not stop within 10 s of SIGTERM; killing it" >&2
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-}
 
 on_exit() {
   local status=$?

@@ -45,14 +45,7 @@ constexpr double kTextMargin = 90.0;
 // Longest part of an idempotency key kept verbatim in a file name.
 constexpr size_t kMaxKeyChars = 80;
 
-pb::FulfilResponse Outcome(pb::FulfilOutcome outcome, std::string error,
-                           std::string artifact = {}) {
-  pb::FulfilResponse resp;
-  resp.set_outcome(outcome);
-  resp.set_error(std::move(error));
-  resp.set_artifact(std::move(artifact));
-  return resp;
-}
+using ::plaudit::sdk::Outcome;
 
 std::string ErrnoMessage(int err) {
   return std::error_code(err, std::generic_category()).message();

@@ -43,14 +43,7 @@ constexpr int64_t kUnitsPerHour = 10000;
 constexpr int kFractionDigits = 4;
 constexpr int kMaxCommitAttempts = 16;
 
-pb::FulfilResponse Outcome(pb::FulfilOutcome outcome, std::string error,
-                           std::string artifact = {}) {
-  pb::FulfilResponse resp;
-  resp.set_outcome(outcome);
-  resp.set_error(std::move(error));
-  resp.set_artifact(std::move(artifact));
-  return resp;
-}
+using ::plaudit::sdk::Outcome;
 
 std::string_view Trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");

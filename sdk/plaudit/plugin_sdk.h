@@ -30,6 +30,16 @@ namespace plaudit::sdk {
 
 namespace pb = ::plaudit::plugin::v1;
 
+// A fulfilment response in one expression: Outcome(FULFIL_OUTCOME_PERMANENT, "hours: ...").
+inline pb::FulfilResponse Outcome(pb::FulfilOutcome outcome, std::string error,
+                                  std::string artifact = {}) {
+  pb::FulfilResponse resp;
+  resp.set_outcome(outcome);
+  resp.set_error(std::move(error));
+  resp.set_artifact(std::move(artifact));
+  return resp;
+}
+
 // The host's services, as seen from a plugin.
 class Host {
  public:
