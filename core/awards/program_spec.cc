@@ -12,7 +12,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "core/scoring/period.h"
 
@@ -550,17 +552,35 @@ std::string_view AggregationName(Aggregation aggregation) {
   return "sum";
 }
 
+// The 1-based line of a document marker ("---" or "...") that follows content, or 0 if none.
+int SecondDocumentLine(std::string_view yaml) {
+  bool seen_content = false;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(absl::string_view(yaml.data(), yaml.size()), '\n')) {
+    ++line_number;
+    const bool marker = (absl::StartsWith(line, "---") || absl::StartsWith(line, "...")) &&
+                        (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+    if (marker && seen_content) return line_number;
+    absl::string_view content = absl::StripLeadingAsciiWhitespace(line);
+    if (!marker && !content.empty() && content[0] != '#') seen_content = true;
+  }
+  return 0;
+}
+
 absl::StatusOr<ProgramSpec> ParseProgramYaml(std::string_view yaml,
                                              const std::set<std::string>& reward_types) {
+  // A second document is found by its marker, not with YAML::LoadAll: yaml-cpp 0.7's LoadAll
+  // loops forever, allocating, on some malformed input.
+  int second_document_line = SecondDocumentLine(yaml);
+  if (second_document_line > 0) {
+    return FieldError(second_document_line, "", "expected a single YAML document");
+  }
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.empty() || documents.front().IsNull()) {
+    const YAML::Node document = YAML::Load(std::string(yaml));
+    if (!document.IsDefined() || document.IsNull()) {
       return FieldError(1, "", "empty document");
     }
-    if (documents.size() > 1) {
-      return FieldError(LineOf(documents[1], 1), "", "expected a single YAML document");
-    }
-    return ParseProgram(documents.front(), reward_types);
+    return ParseProgram(document, reward_types);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 1 : e.mark.line + 1;
     return absl::InvalidArgumentError(absl::StrCat("line ", line, ": malformed YAML: ", e.msg));

@@ -425,7 +425,7 @@ TEST(ProgramSpecError, EmptyDocument) {
 
 TEST(ProgramSpecError, MoreThanOneDocument) {
   EXPECT_EQ(ErrorOf(std::string(kMinimal) + "---\nid: other\n"),
-            "line 10: program: expected a single YAML document");
+            "line 9: program: expected a single YAML document");
 }
 
 TEST(ProgramSpecError, NeverCrashes) {
