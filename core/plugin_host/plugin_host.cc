@@ -1,5 +1,7 @@
 #include "core/plugin_host/plugin_host.h"
 
+#include <dlfcn.h>
+
 #include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -207,6 +209,9 @@ PluginStatus PluginHost::Load(const std::string& path) {
   plugin->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
                        error);
   if (error) return fail(absl::StrCat("cannot load: ", error.message()));
+  // Never unmap a plugin: libraries it pulls in (cairo, fontconfig) keep process-wide caches
+  // that must stay valid until exit. Marking the loaded object RTLD_NODELETE keeps it mapped.
+  dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
   if (!plugin->library.has(PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL)) {
     return fail(absl::StrCat("not a Plaudit plugin: no ", PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL,
                              " entry point"));
