@@ -26,7 +26,7 @@ demo: build
 sanitize: deps
 	cmake -S . -B build-asan -DPLAUDIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-asan -j$(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -1,0 +1,59 @@
+#include "core/config/server_config.h"
+
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace plaudit {
+namespace {
+
+std::string Write(const testing::TempDir& dir, const std::string& text) {
+  std::string path = dir.File("plauditd.yaml");
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfig, ReadsTheExampleConfig) {
+  std::string path = std::string(PLAUDIT_SOURCE_DIR) + "/examples/plauditd.yaml";
+  auto config = LoadServerConfig(path, ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->data_dir, "var");
+  EXPECT_EQ(config->plugin_dir, "build/plugins");
+  EXPECT_EQ(config->plugins.at("csv_dir").at("poll_interval_ms"), "1000");
+}
+
+TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
+  testing::TempDir dir;
+  auto config = LoadServerConfig(
+      Write(dir, "data_dir: /srv/plaudit\nsource_poll_interval_ms: 250\n"
+                 "plugins:\n  certificate: {output_dir: out}\n  leave_credit:\n"),
+      ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->data_dir, "/srv/plaudit");
+  EXPECT_EQ(config->source_poll_interval, absl::Milliseconds(250));
+  EXPECT_EQ(config->plugins.at("certificate").at("output_dir"), "out");
+  EXPECT_TRUE(config->plugins.at("leave_credit").empty());
+}
+
+TEST(ServerConfig, ErrorsNameTheLineAndKey) {
+  testing::TempDir dir;
+  auto unknown = LoadServerConfig(Write(dir, "listen: x\nlisen: y\n"), ServerConfig());
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.status().message().substr(0, 14), "line 2: lisen:");
+  auto interval = LoadServerConfig(Write(dir, "source_poll_interval_ms: -5\n"), ServerConfig());
+  EXPECT_EQ(interval.status().message(),
+            "line 1: source_poll_interval_ms: must be a positive number of milliseconds");
+  auto nested = LoadServerConfig(Write(dir, "plugins:\n  csv_dir: {inbox: [a, b]}\n"),
+                                 ServerConfig());
+  EXPECT_EQ(nested.status().message(), "line 2: plugins.csv_dir.inbox: must be a single value");
+  auto broken = LoadServerConfig(Write(dir, "listen: [\n"), ServerConfig());
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
+  auto missing = LoadServerConfig(dir.File("nope.yaml"), ServerConfig());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace plaudit
