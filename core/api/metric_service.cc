@@ -24,9 +24,8 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
     auto* m = response->add_metrics();
     m->set_name(spec.name);
     m->set_description(spec.description);
-    m->set_direction(spec.direction == Direction::kLowerIsBetter
-                         ? v1::DIRECTION_LOWER_IS_BETTER
-                         : v1::DIRECTION_HIGHER_IS_BETTER);
+    m->set_direction(spec.direction == Direction::kLowerIsBetter ? v1::DIRECTION_LOWER_IS_BETTER
+                                                                 : v1::DIRECTION_HIGHER_IS_BETTER);
     m->set_has_min(spec.min.has_value());
     m->set_min(spec.min.value_or(0));
     m->set_has_max(spec.max.has_value());
@@ -39,15 +38,15 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
                                                   const v1::BatchCreateEventsRequest* request,
                                                   v1::BatchCreateEventsResponse* response) {
   if (request->events_size() > 10000) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "events: at most 10000 events per batch, got ", request->events_size())));
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("events: at most 10000 events per batch, got ", request->events_size())));
   }
   std::vector<EventInput> events;
   events.reserve(request->events_size());
   for (const v1::MetricEvent& e : request->events()) {
-    events.push_back(EventInput{
-        e.event_id(), e.agent_id(), e.metric(), e.value(),
-        absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos())});
+    events.push_back(EventInput{e.event_id(), e.agent_id(), e.metric(), e.value(),
+                                absl::FromUnixSeconds(e.occurred_at().seconds()) +
+                                    absl::Nanoseconds(e.occurred_at().nanos())});
   }
   auto results = ingestor_->IngestEvents(events);
   if (!results.ok()) return ToGrpcStatus(results.status());
@@ -106,11 +105,13 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
                                                  v1::SummarizeMetricsResponse* response) {
   auto zone = LoadZone(request->time_zone().empty() ? "UTC" : request->time_zone());
   if (!zone.ok()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("time_zone: ", zone.status().message())));
+    return ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat("time_zone: ", zone.status().message())));
   }
   auto window = MonthPeriod(request->period(), *zone);
   if (!window.ok()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message())));
+    return ToGrpcStatus(
+        absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message())));
   }
   auto rows = store_->Aggregate(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end),
                                 request->agent_id());

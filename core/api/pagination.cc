@@ -9,7 +9,8 @@ namespace plaudit::api {
 
 absl::StatusOr<Page> Paginate(int32_t page_size, const std::string& page_token, size_t total) {
   if (page_size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size: must not be negative, got ", page_size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must not be negative, got ", page_size));
   }
   size_t size = page_size == 0 ? 100 : std::min<size_t>(static_cast<size_t>(page_size), 1000);
   uint64_t offset = 0;

@@ -39,7 +39,8 @@ grpc::Status ProgramServiceImpl::ListPrograms(grpc::ServerContext*,
   if (!programs.ok()) return ToGrpcStatus(programs.status());
   auto page = Paginate(request->page_size(), request->page_token(), programs->size());
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (size_t i = page->begin; i < page->end; ++i) ToProto((*programs)[i], response->add_programs());
+  for (size_t i = page->begin; i < page->end; ++i)
+    ToProto((*programs)[i], response->add_programs());
   response->set_next_page_token(page->next_token);
   return grpc::Status::OK;
 }

@@ -1,13 +1,13 @@
 #include "core/api/server.h"
 
 #include <fcntl.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_builder.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
@@ -40,14 +40,14 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->store_ = *std::move(store);
   s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
   PluginHost::Options plugin_options{data_dir, config.plugins};
-  s->plugins_ = std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(),
-                                             clock);
+  s->plugins_ =
+      std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(), clock);
   s->plugins_->LoadDirectory(config.plugin_dir);
   PluginHost* host = s->plugins_.get();
   s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
                                                [host] { return host->RewardTypes(); });
-  s->engine_ = std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock,
-                                                  FulfilmentEngine::Options());
+  s->engine_ =
+      std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, FulfilmentEngine::Options());
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());

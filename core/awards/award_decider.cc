@@ -37,8 +37,8 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
   auto program = store_->GetProgram(program_id);
   if (!program.ok()) return program.status();
   if (!program->has_value()) {
-    return absl::NotFoundError(absl::StrCat("program_id: program \"", program_id,
-                                            "\" not found (apply it first)"));
+    return absl::NotFoundError(
+        absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
   }
   auto spec = ParseProgram((*program)->yaml);
   if (!spec.ok()) {
@@ -55,10 +55,10 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Result{**std::move(existing), false};
     if (window->end > now) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "period: ", period, " has not ended yet (it ends ",
-          absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", window->end, spec->zone),
-          "); evaluate it with --dry-run until then"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("period: ", period, " has not ended yet (it ends ",
+                       absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", window->end, spec->zone),
+                       "); evaluate it with --dry-run until then"));
     }
   }
 

@@ -22,8 +22,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
   } catch (const YAML::BadFile&) {
     return absl::NotFoundError(absl::StrCat("config: cannot read ", path));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
   }
   if (root.IsNull()) return config;
   if (!root.IsMap()) return Problem(root, "config", "must be a map of settings");

@@ -19,8 +19,8 @@ constexpr size_t kMaxIdLength = 128;
 bool ValidId(const std::string& id) {
   if (id.empty() || id.size() > kMaxIdLength) return false;
   for (char c : id) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.' || c == ':')) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == ':')) {
       return false;
     }
   }
@@ -46,13 +46,14 @@ std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::strin
     return absl::StrCat("event_id: invalid ", Quoted(e.event_id),
                         " (1-128 characters of letters, digits, - _ . :)");
   }
-  if (!agents.contains(e.agent_id)) return absl::StrCat("agent_id: unknown agent ", Quoted(e.agent_id));
+  if (!agents.contains(e.agent_id))
+    return absl::StrCat("agent_id: unknown agent ", Quoted(e.agent_id));
   const MetricSpec* spec = FindMetric(e.metric);
   if (spec == nullptr) return absl::StrCat("metric: unknown metric ", Quoted(e.metric));
   if (!std::isfinite(e.value)) return "value: not a finite number";
   if ((spec->min && e.value < *spec->min) || (spec->max && e.value > *spec->max)) {
-    std::string range = spec->max ? absl::StrCat(*spec->min, "..", *spec->max)
-                                  : absl::StrCat(">= ", *spec->min);
+    std::string range =
+        spec->max ? absl::StrCat(*spec->min, "..", *spec->max) : absl::StrCat(">= ", *spec->min);
     return absl::StrCat("value: ", e.value, " is outside the range of ", e.metric, " (", range,
                         ")");
   }
@@ -87,10 +88,9 @@ absl::StatusOr<EventColumns> ParseEventHeader(const std::vector<std::string>& he
   if (c.value < 0) missing.push_back("value");
   if (c.occurred_at < 0) missing.push_back("occurred_at");
   if (!missing.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("line 1: header is missing column", missing.size() > 1 ? "s " : " ",
-                     absl::StrJoin(missing, ", "),
-                     " (expected event_id,agent_id,metric,value,occurred_at)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+        absl::StrJoin(missing, ", "), " (expected event_id,agent_id,metric,value,occurred_at)"));
   }
   return c;
 }
@@ -103,8 +103,9 @@ std::optional<absl::Time> ParseRfc3339(const std::string& text) {
     return std::nullopt;
   }
   char last = text.back();
-  bool has_offset = last == 'Z' || last == 'z' ||
-                    (text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-'));
+  bool has_offset =
+      last == 'Z' || last == 'z' ||
+      (text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-'));
   if (!has_offset) return std::nullopt;
   return t;
 }
@@ -128,8 +129,8 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
       continue;
     }
     if (row.fields.size() > columns.width) {
-      reject(row.line, absl::StrCat("expected ", columns.width, " fields, found ",
-                                    row.fields.size()));
+      reject(row.line,
+             absl::StrCat("expected ", columns.width, " fields, found ", row.fields.size()));
       continue;
     }
     EventInput e;
@@ -140,7 +141,8 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
     const std::string& time_text = row.fields[columns.occurred_at];
     if (!absl::SimpleAtod(value_text, &e.value) || !std::isfinite(e.value)) {
       // Check the other fields first so the reason names the first problem in column order.
-      std::string earlier = CheckEvent(EventInput{e.event_id, e.agent_id, e.metric, 0, {}}, *agents);
+      std::string earlier =
+          CheckEvent(EventInput{e.event_id, e.agent_id, e.metric, 0, {}}, *agents);
       if (!earlier.empty() && earlier.rfind("value", 0) != 0) {
         reject(row.line, earlier);
       } else {
@@ -160,8 +162,8 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
                                     "(e.g. 2026-10-05T14:03:00+02:00)"));
       continue;
     }
-    valid.push_back(StoredEvent{std::move(e.event_id), std::move(e.agent_id),
-                                std::move(e.metric), e.value, absl::ToUnixMicros(*when)});
+    valid.push_back(StoredEvent{std::move(e.event_id), std::move(e.agent_id), std::move(e.metric),
+                                e.value, absl::ToUnixMicros(*when)});
     valid_lines.push_back(row.line);
   }
   if (!valid.empty()) {
@@ -241,9 +243,10 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
     if (position[c] < 0) missing.push_back(kColumns[c]);
   }
   if (!missing.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "line 1: header is missing column", missing.size() > 1 ? "s " : " ",
-        absl::StrJoin(missing, ", "), " (expected id,display_name,email,team,channel,hire_date,status)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+                     absl::StrJoin(missing, ", "),
+                     " (expected id,display_name,email,team,channel,hire_date,status)"));
   }
   ImportSummary summary;
   std::vector<Agent> valid;
@@ -253,11 +256,13 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
       summary.errors.push_back(RowError{row.line, std::move(reason)});
     };
     if (row.fields.size() != header.size()) {
-      reject(absl::StrCat(row.fields.size() < header.size() ? "missing column: " : "",
-                          "expected ", header.size(), " fields, found ", row.fields.size()));
+      reject(absl::StrCat(row.fields.size() < header.size() ? "missing column: " : "", "expected ",
+                          header.size(), " fields, found ", row.fields.size()));
       continue;
     }
-    auto field = [&](int c) { return std::string(absl::StripAsciiWhitespace(row.fields[position[c]])); };
+    auto field = [&](int c) {
+      return std::string(absl::StripAsciiWhitespace(row.fields[position[c]]));
+    };
     Agent a;
     a.id = field(0);
     a.display_name = field(1);
@@ -278,7 +283,8 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
     }
     std::optional<Channel> channel = ParseChannel(field(4));
     if (!channel) {
-      reject(absl::StrCat("channel: ", Quoted(field(4)), " is not one of phone, email, chat, social"));
+      reject(
+          absl::StrCat("channel: ", Quoted(field(4)), " is not one of phone, email, chat, social"));
       continue;
     }
     a.channel = *channel;

@@ -55,8 +55,8 @@ std::string KindName(pb::PluginKind kind) {
 
 // Calls a plugin method with a serialized request; parses the response or returns the error.
 template <typename Request, typename Response>
-std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method,
-                       const Request& request, Response* response) {
+std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method, const Request& request,
+                       Response* response) {
   std::string bytes = request.SerializeAsString();
   PlauditBuffer out{nullptr, 0};
   int rc = plugin.table->call(plugin.instance, method,
@@ -267,8 +267,8 @@ PluginStatus PluginHost::Load(const std::string& path) {
     }
   }
   plugin->status.loaded = true;
-  LogInfo("plugins", absl::StrCat("loaded ", plugin->status.name, " ", plugin->status.version,
-                                  " (", plugin->status.kind, ") from ", path));
+  LogInfo("plugins", absl::StrCat("loaded ", plugin->status.name, " ", plugin->status.version, " (",
+                                  plugin->status.kind, ") from ", path));
   PluginStatus status = plugin->status;
   plugins_.push_back(std::move(plugin));
   return status;

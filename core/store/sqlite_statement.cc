@@ -46,8 +46,7 @@ SqliteStatement& SqliteStatement::Bind(int index, double value) {
 
 SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
   if (stmt_ != nullptr) {
-    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   }
   return *this;
 }

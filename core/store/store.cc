@@ -14,10 +14,10 @@
 namespace plaudit {
 namespace {
 
-#define PLAUDIT_RETURN_IF_ERROR(expr)        \
-  do {                                       \
-    absl::Status _status = (expr);           \
-    if (!_status.ok()) return _status;       \
+#define PLAUDIT_RETURN_IF_ERROR(expr)  \
+  do {                                 \
+    absl::Status _status = (expr);     \
+    if (!_status.ok()) return _status; \
   } while (false)
 
 // Schema migrations, applied in order; the index + 1 is the schema version they lead to.
@@ -240,9 +240,9 @@ std::string_view FulfilmentStateName(FulfilmentState state) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -454,8 +454,8 @@ absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
 
 absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
-                    "SELECT id, name, cadence, time_zone, version, yaml FROM programs WHERE id = ?");
+  SqliteStatement q(
+      db_, "SELECT id, name, cadence, time_zone, version, yaml FROM programs WHERE id = ?");
   q.Bind(1, id);
   if (q.Step()) return std::optional<ProgramRecord>(ReadProgram(q));
   if (!q.status().ok()) return q.status();
@@ -512,8 +512,8 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
       stored.program_version = q.Int(0);
       stored.decided_us = q.Int(1);
       stored.standings = DecodeStandings(q.Text(2));
-      auto awards = LoadAwards("WHERE program_id = ? AND period = ?",
-                               {decision.program_id, decision.period});
+      auto awards =
+          LoadAwards("WHERE program_id = ? AND period = ?", {decision.program_id, decision.period});
       if (!awards.ok()) return awards.status();
       stored.awards = *std::move(awards);
       return std::make_pair(std::move(stored), false);

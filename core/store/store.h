@@ -151,10 +151,10 @@ class Store {
                                                       const std::string& key);
   // Atomically: every key in `absent` is missing and every (key, value) in `expected` holds
   // exactly that value, then all puts are written. Returns false when a condition failed.
-  absl::StatusOr<bool> StateCommit(const std::string& plugin,
-                                   const std::vector<std::pair<std::string, std::string>>& puts,
-                                   const std::vector<std::string>& absent,
-                                   const std::vector<std::pair<std::string, std::string>>& expected);
+  absl::StatusOr<bool> StateCommit(
+      const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
+      const std::vector<std::string>& absent,
+      const std::vector<std::pair<std::string, std::string>>& expected);
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}

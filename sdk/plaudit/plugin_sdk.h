@@ -174,8 +174,7 @@ int Dispatch(const uint8_t* data, size_t size, PlauditBuffer* out, Fn fn) {
 }
 
 template <typename P>
-int Call(void* instance, const char* method, const uint8_t* data, size_t size,
-         PlauditBuffer* out) {
+int Call(void* instance, const char* method, const uint8_t* data, size_t size, PlauditBuffer* out) {
   auto* plugin = static_cast<P*>(instance);
   try {
     if (std::strcmp(method, "init") == 0) {
@@ -230,13 +229,13 @@ const PlauditPluginV1* Table() {
 }  // namespace plaudit::sdk
 
 // Exports ClassName as this shared object's plugin.
-#define PLAUDIT_PLUGIN(ClassName)                                                     \
-  namespace plaudit_plugin_exports {                                                  \
-  extern "C" uint32_t PlauditAbiVersion() { return PLAUDIT_PLUGIN_ABI_VERSION; }      \
-  extern "C" const PlauditPluginV1* PlauditEntry() {                                  \
-    return ::plaudit::sdk::internal::Table<ClassName>();                              \
-  }                                                                                   \
-  }                                                                                   \
+#define PLAUDIT_PLUGIN(ClassName)                                                        \
+  namespace plaudit_plugin_exports {                                                     \
+  extern "C" uint32_t PlauditAbiVersion() { return PLAUDIT_PLUGIN_ABI_VERSION; }         \
+  extern "C" const PlauditPluginV1* PlauditEntry() {                                     \
+    return ::plaudit::sdk::internal::Table<ClassName>();                                 \
+  }                                                                                      \
+  }                                                                                      \
   BOOST_DLL_ALIAS(plaudit_plugin_exports::PlauditAbiVersion, plaudit_plugin_abi_version) \
   BOOST_DLL_ALIAS(plaudit_plugin_exports::PlauditEntry, plaudit_plugin_v1)
 

@@ -1,7 +1,5 @@
 #include "tests/testing/plugin_harness.h"
 
-#include "plaudit/plugin_buffer.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -11,6 +9,8 @@
 #include <exception>
 #include <system_error>
 #include <utility>
+
+#include "plaudit/plugin_buffer.h"
 
 namespace plaudit::testing {
 namespace {

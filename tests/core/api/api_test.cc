@@ -1,11 +1,11 @@
 // The gRPC API over loopback against an in-process server with the real plugins.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <future>
-#include <grpcpp/generic/generic_stub.h>
 #include <thread>
 
 #include "core/api/server.h"
@@ -68,13 +68,14 @@ class ApiTest : public ::testing::Test {
 
   void ImportTwoAgents() {
     v1::ImportAgentsRequest req;
-    for (const char* h : {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
+    for (const char* h :
+         {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
       req.add_header(h);
     }
-    *req.add_rows() = Row(2, {"a1", "Zoë Lindqvist", "zoe@example.com", "Chat", "chat",
-                              "2024-03-01", "active"});
-    *req.add_rows() = Row(3, {"a2", "Bo Berg", "bo@example.com", "Chat", "chat", "2024-03-01",
-                              "active"});
+    *req.add_rows() =
+        Row(2, {"a1", "Zoë Lindqvist", "zoe@example.com", "Chat", "chat", "2024-03-01", "active"});
+    *req.add_rows() =
+        Row(3, {"a2", "Bo Berg", "bo@example.com", "Chat", "chat", "2024-03-01", "active"});
     v1::ImportAgentsResponse resp;
     grpc::ClientContext ctx;
     ASSERT_TRUE(agents_->ImportAgents(&ctx, req, &resp).ok());
@@ -118,7 +119,8 @@ TEST_F(ApiTest, HealthCheckingAndPluginsAreServed) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (const auto& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 

@@ -26,10 +26,11 @@ TEST(ServerConfig, ReadsTheExampleConfig) {
 
 TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
   testing::TempDir dir;
-  auto config = LoadServerConfig(
-      Write(dir, "data_dir: /srv/plaudit\nsource_poll_interval_ms: 250\n"
-                 "plugins:\n  certificate: {output_dir: out}\n  leave_credit:\n"),
-      ServerConfig());
+  auto config =
+      LoadServerConfig(Write(dir,
+                             "data_dir: /srv/plaudit\nsource_poll_interval_ms: 250\n"
+                             "plugins:\n  certificate: {output_dir: out}\n  leave_credit:\n"),
+                       ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
   EXPECT_EQ(config->data_dir, "/srv/plaudit");
@@ -46,8 +47,8 @@ TEST(ServerConfig, ErrorsNameTheLineAndKey) {
   auto interval = LoadServerConfig(Write(dir, "source_poll_interval_ms: -5\n"), ServerConfig());
   EXPECT_EQ(interval.status().message(),
             "line 1: source_poll_interval_ms: must be a positive number of milliseconds");
-  auto nested = LoadServerConfig(Write(dir, "plugins:\n  csv_dir: {inbox: [a, b]}\n"),
-                                 ServerConfig());
+  auto nested =
+      LoadServerConfig(Write(dir, "plugins:\n  csv_dir: {inbox: [a, b]}\n"), ServerConfig());
   EXPECT_EQ(nested.status().message(), "line 2: plugins.csv_dir.inbox: must be a single value");
   auto broken = LoadServerConfig(Write(dir, "listen: [\n"), ServerConfig());
   EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);

@@ -37,7 +37,8 @@ class FulfilmentEngineTest : public ::testing::Test {
     a.team = "T";
     a.hire_date = absl::CivilDay(2024, 1, 1);
     ASSERT_TRUE(store_->UpsertAgents({a}).ok());
-    ASSERT_TRUE(store_->PutProgram({"eotm", "Employee of the Month", "monthly", "UTC", 0, "x"}).ok());
+    ASSERT_TRUE(
+        store_->PutProgram({"eotm", "Employee of the Month", "monthly", "UTC", 0, "x"}).ok());
     DecisionRecord d;
     d.program_id = "eotm";
     d.period = "2026-10";

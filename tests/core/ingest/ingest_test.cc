@@ -120,14 +120,14 @@ TEST_F(IngestTest, TypedEventsGetOneResultEach) {
 TEST_F(IngestTest, AgentsAreValidatedPerRowAndUpserted) {
   std::vector<std::string> header = {"id",      "display_name", "email", "team",
                                      "channel", "hire_date",    "status"};
-  auto s = ImportAgents(store_.get(), header,
-                        {{2, {"a2", "Bo", "bo@example.com", "T", "email", "2025-02-28", "active"}},
-                         {3, {"a3", "Cy", "cy@example.com", "T", "fax", "2025-02-28", "active"}},
-                         {4, {"a4", "Di", "di@example.com", "T", "chat", "2025-02-30", "active"}},
-                         {5, {"a5", "Ed", "not-an-email", "T", "chat", "2025-02-01", "active"}},
-                         {6, {"a6", "Fi", "fi@example.com", "T", "chat", "2025-02-01", "away"}},
-                         {7, {"a1", "Ann B", "ann@example.com", "T", "chat", "2024-01-01",
-                              "inactive"}}});
+  auto s = ImportAgents(
+      store_.get(), header,
+      {{2, {"a2", "Bo", "bo@example.com", "T", "email", "2025-02-28", "active"}},
+       {3, {"a3", "Cy", "cy@example.com", "T", "fax", "2025-02-28", "active"}},
+       {4, {"a4", "Di", "di@example.com", "T", "chat", "2025-02-30", "active"}},
+       {5, {"a5", "Ed", "not-an-email", "T", "chat", "2025-02-01", "active"}},
+       {6, {"a6", "Fi", "fi@example.com", "T", "chat", "2025-02-01", "away"}},
+       {7, {"a1", "Ann B", "ann@example.com", "T", "chat", "2024-01-01", "inactive"}}});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->imported, 2);
   EXPECT_EQ(s->rejected, 4);

@@ -11,8 +11,7 @@ namespace plaudit {
 namespace {
 
 std::string RandomText(std::mt19937& rng, size_t max_len) {
-  static const std::string kAlphabet =
-      "abcz019-_.:,\"' \t\n{}[]#&*!|>%@`\\\xc3\xa9\xff\x01";
+  static const std::string kAlphabet = "abcz019-_.:,\"' \t\n{}[]#&*!|>%@`\\\xc3\xa9\xff\x01";
   std::uniform_int_distribution<size_t> len(0, max_len);
   std::uniform_int_distribution<size_t> pick(0, kAlphabet.size() - 1);
   std::string out;

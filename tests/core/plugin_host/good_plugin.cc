@@ -27,8 +27,8 @@ class GoodPlugin : public plaudit::sdk::Plugin {
     response.set_outcome(pb::FULFIL_OUTCOME_FULFILLED);
     response.set_artifact(greeting_ + " " + request.agent().display_name() + " " +
                           request.program_name() + " " + request.period() +
-                          (first ? " first" : " again") + " t=" +
-                          std::to_string(host().NowMicros()));
+                          (first ? " first" : " again") +
+                          " t=" + std::to_string(host().NowMicros()));
     return response;
   }
 
