@@ -8,8 +8,12 @@
 namespace plaudit::api {
 namespace {
 
+// Enough for anyone fixing a file; the counts stay exact beyond it.
+constexpr size_t kMaxReportedErrors = 10000;
+
 void AddErrors(const ImportSummary& summary, v1::ImportEventsResponse* response) {
   for (const RowError& e : summary.errors) {
+    if (static_cast<size_t>(response->errors_size()) >= kMaxReportedErrors) break;
     auto* err = response->add_errors();
     err->set_line(e.line);
     err->set_reason(e.reason);
@@ -41,19 +45,34 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
     return ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("events: at most 10000 events per batch, got ", request->events_size())));
   }
+  // Timestamps are checked here (they arrive typed); everything else by the ingestor.
+  std::vector<EventResult> results(request->events_size());
   std::vector<EventInput> events;
-  events.reserve(request->events_size());
-  for (const v1::MetricEvent& e : request->events()) {
+  std::vector<int> index;
+  for (int i = 0; i < request->events_size(); ++i) {
+    const v1::MetricEvent& e = request->events(i);
+    const auto& t = e.occurred_at();
+    if (!e.has_occurred_at()) {
+      results[i] = EventResult{EventOutcome::kRejected, "occurred_at: required"};
+      continue;
+    }
+    // Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+    if (t.seconds() < -62135596800 || t.seconds() > 253402300799 || t.nanos() < 0 ||
+        t.nanos() > 999999999) {
+      results[i] = EventResult{EventOutcome::kRejected, "occurred_at: not a valid timestamp"};
+      continue;
+    }
     events.push_back(EventInput{e.event_id(), e.agent_id(), e.metric(), e.value(),
-                                absl::FromUnixSeconds(e.occurred_at().seconds()) +
-                                    absl::Nanoseconds(e.occurred_at().nanos())});
+                                absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos())});
+    index.push_back(i);
   }
-  auto results = ingestor_->IngestEvents(events);
-  if (!results.ok()) return ToGrpcStatus(results.status());
-  for (size_t i = 0; i < results->size(); ++i) {
+  auto ingested = ingestor_->IngestEvents(events);
+  if (!ingested.ok()) return ToGrpcStatus(ingested.status());
+  for (size_t k = 0; k < ingested->size(); ++k) results[index[k]] = (*ingested)[k];
+  for (int i = 0; i < request->events_size(); ++i) {
     auto* r = response->add_results();
-    r->set_event_id(events[i].event_id);
-    const EventResult& result = (*results)[i];
+    r->set_event_id(request->events(i).event_id());
+    const EventResult& result = results[i];
     r->set_outcome(result.outcome == EventOutcome::kStored      ? v1::INGEST_OUTCOME_STORED
                    : result.outcome == EventOutcome::kDuplicate ? v1::INGEST_OUTCOME_DUPLICATE
                                                                 : v1::INGEST_OUTCOME_REJECTED);
@@ -92,6 +111,7 @@ grpc::Status MetricServiceImpl::ImportEvents(grpc::ServerContext*,
     auto summary = ingestor_->IngestCsv(*columns, rows);
     if (!summary.ok()) return ToGrpcStatus(summary.status());
     total.Add(*summary);
+    if (total.errors.size() > kMaxReportedErrors) total.errors.resize(kMaxReportedErrors);
   }
   response->set_imported(total.imported);
   response->set_duplicates(total.duplicates);

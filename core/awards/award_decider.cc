@@ -40,6 +40,12 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
     return absl::NotFoundError(
         absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
   }
+  // A committed decision is returned as stored, whatever has changed since (plugins, program).
+  if (!dry_run) {
+    auto existing = store_->GetDecision(program_id, period);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return Result{**std::move(existing), false};
+  }
   auto spec = ParseProgram((*program)->yaml);
   if (!spec.ok()) {
     return absl::FailedPreconditionError(
@@ -50,16 +56,11 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
     return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
   }
   absl::Time now = clock_->Now();
-  if (!dry_run) {
-    auto existing = store_->GetDecision(program_id, period);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return Result{**std::move(existing), false};
-    if (window->end > now) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("period: ", period, " has not ended yet (it ends ",
-                       absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", window->end, spec->zone),
-                       "); evaluate it with --dry-run until then"));
-    }
+  if (!dry_run && window->end > now) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("period: ", period, " has not ended yet (it ends ",
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", window->end, spec->zone),
+                     "); evaluate it with --dry-run until then"));
   }
 
   auto agents = store_->ListAgents();

@@ -421,7 +421,11 @@ absl::StatusOr<RewardSpec> ParseReward(const Located& at,
     if (!value.node.IsScalar()) {
       return FieldError(value, absl::StrCat("expected a scalar value, got ", KindOf(value.node)));
     }
-    reward.params[key] = value.node.Scalar();
+    const std::string& text = value.node.Scalar();
+    for (unsigned char c : key + text) {
+      if (c < 0x20 || c == 0x7f) return FieldError(value, "contains a control character");
+    }
+    reward.params[key] = text;
   }
   return reward;
 }

@@ -66,17 +66,18 @@ int FulfilmentEngine::RunOnce() {
     LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
     return 0;
   }
+  int attempted = 0;
   for (FulfilmentRecord& record : *due) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
-    Attempt(std::move(record));
+    if (Attempt(std::move(record))) ++attempted;
   }
-  return static_cast<int>(due->size());
+  return attempted;
 }
 
-void FulfilmentEngine::Attempt(FulfilmentRecord record) {
+bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   // Count the attempt durably before calling out: a crash during the call must not grant an
   // unlimited number of attempts.
   record.attempts += 1;
@@ -84,7 +85,7 @@ void FulfilmentEngine::Attempt(FulfilmentRecord record) {
   absl::Status counted = store_->UpdateFulfilment(record);
   if (!counted.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record attempt: ", counted.message()));
-    return;
+    return false;
   }
 
   FulfilmentCall call;
@@ -140,11 +141,12 @@ void FulfilmentEngine::Attempt(FulfilmentRecord record) {
   absl::Status saved = store_->UpdateFulfilment(record);
   if (!saved.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record outcome: ", saved.message()));
-    return;
+    return true;
   }
   LogInfo("fulfilment", absl::StrCat(record.id, " (", record.type, ") attempt ", record.attempts,
                                      ": ", std::string(FulfilmentStateName(record.state)),
                                      record.error.empty() ? "" : " - ", record.error));
+  return true;
 }
 
 }  // namespace plaudit

@@ -2,15 +2,17 @@
 // the transactional outbox), calls the RewardFulfiller with the row's fixed idempotency key and
 // records the outcome:
 //   fulfilled  -> fulfilled
-//   pending    -> polled again after `pending_poll`
+//   pending    -> polled again after `pending_poll`, without spending an attempt (also used while
+//                 no loaded plugin serves the reward type)
 //   retryable  -> retried after a full-jitter backoff (or the vendor's Retry-After, if longer)
 //   unknown    -> retried like retryable with the same key, so the plugin can look it up
 //   permanent  -> failed with the reason
 // After `max_attempts` attempts a row fails. The attempt is counted in the store before the call,
 // so a crash mid-call resumes with the same key after restart and still counts toward the limit.
 //
-// Thread-safe. Start() runs `workers` threads; RunOnce() processes what is due synchronously
-// (tests drive it with a FakeClock).
+// Start() runs one worker thread; RunOnce() processes what is due synchronously (tests drive it
+// with a FakeClock). RunOnce() must not run concurrently with itself or a started worker: rows
+// are not leased, so two callers could attempt the same row.
 #ifndef PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 #define PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 
@@ -31,8 +33,9 @@ namespace plaudit {
 class FulfilmentEngine {
  public:
   struct Options {
-    int max_attempts = 5;
-    absl::Duration base_backoff = absl::Seconds(1);
+    // With these defaults a failing reward is retried for roughly ten minutes before it fails.
+    int max_attempts = 8;
+    absl::Duration base_backoff = absl::Seconds(2);
     absl::Duration max_backoff = absl::Minutes(5);
     absl::Duration pending_poll = absl::Seconds(30);
     // How long an idle worker sleeps before looking again, unless woken.
@@ -48,7 +51,8 @@ class FulfilmentEngine {
   // Tells the worker there may be new work (a decision was just committed).
   void Wake();
 
-  // Processes every fulfilment due now; returns how many were attempted.
+  // Processes every fulfilment due now; returns how many were attempted (a row whose attempt
+  // could not be recorded in the store is not).
   int RunOnce();
 
   // The wait before attempt `attempts + 1` after a retryable failure: uniform in
@@ -56,7 +60,8 @@ class FulfilmentEngine {
   absl::Duration Backoff(int attempts, absl::Duration retry_after);
 
  private:
-  void Attempt(FulfilmentRecord record);
+  // False when the store could not record the attempt.
+  bool Attempt(FulfilmentRecord record);
   void Loop();
 
   Store* store_;

@@ -27,17 +27,16 @@ bool ValidId(const std::string& id) {
   return true;
 }
 
+bool HasControlCharacter(const std::string& text) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 std::string Quoted(const std::string& value) {
   std::string shown = value.size() > 60 ? value.substr(0, 60) + "..." : value;
   return absl::StrCat("\"", absl::CEscape(shown), "\"");
-}
-
-absl::StatusOr<absl::flat_hash_set<std::string>> AgentIds(Store* store) {
-  auto agents = store->ListAgents();
-  if (!agents.ok()) return agents.status();
-  absl::flat_hash_set<std::string> ids;
-  for (const Agent& a : *agents) ids.insert(a.id);
-  return ids;
 }
 
 // Checks the parts of an event common to CSV and typed input. Empty when valid.
@@ -89,7 +88,7 @@ absl::StatusOr<EventColumns> ParseEventHeader(const std::vector<std::string>& he
   if (c.occurred_at < 0) missing.push_back("occurred_at");
   if (!missing.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+        "line 1: header: missing column", missing.size() > 1 ? "s " : " ",
         absl::StrJoin(missing, ", "), " (expected event_id,agent_id,metric,value,occurred_at)"));
   }
   return c;
@@ -110,10 +109,27 @@ std::optional<absl::Time> ParseRfc3339(const std::string& text) {
   return t;
 }
 
+absl::StatusOr<std::shared_ptr<const absl::flat_hash_set<std::string>>>
+EventIngestor::KnownAgents() {
+  int64_t generation = store_->agents_generation();
+  {
+    absl::MutexLock lock(&mu_);
+    if (agent_ids_ != nullptr && agent_ids_generation_ == generation) return agent_ids_;
+  }
+  auto ids = store_->ListAgentIds();
+  if (!ids.ok()) return ids.status();
+  auto set = std::make_shared<const absl::flat_hash_set<std::string>>(ids->begin(), ids->end());
+  absl::MutexLock lock(&mu_);
+  agent_ids_ = set;
+  agent_ids_generation_ = generation;
+  return set;
+}
+
 absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& columns,
                                                        const std::vector<CsvLine>& rows) {
-  auto agents = AgentIds(store_);
-  if (!agents.ok()) return agents.status();
+  auto known = KnownAgents();
+  if (!known.ok()) return known.status();
+  const absl::flat_hash_set<std::string>* agents = known->get();
   ImportSummary summary;
   std::vector<StoredEvent> valid;
   std::vector<int64_t> valid_lines;
@@ -191,8 +207,9 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
 
 absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
     const std::vector<EventInput>& events) {
-  auto agents = AgentIds(store_);
-  if (!agents.ok()) return agents.status();
+  auto known = KnownAgents();
+  if (!known.ok()) return known.status();
+  const absl::flat_hash_set<std::string>* agents = known->get();
   std::vector<EventResult> results(events.size());
   std::vector<StoredEvent> valid;
   std::vector<size_t> index;
@@ -244,7 +261,7 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
   }
   if (!missing.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("line 1: header is missing column", missing.size() > 1 ? "s " : " ",
+        absl::StrCat("line 1: header: missing column", missing.size() > 1 ? "s " : " ",
                      absl::StrJoin(missing, ", "),
                      " (expected id,display_name,email,team,channel,hire_date,status)"));
   }
@@ -275,6 +292,15 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
     }
     if (a.display_name.empty()) {
       reject("display_name: empty");
+      continue;
+    }
+    // Names end up in certificates, tables and CSV exports: one line of printable text each.
+    std::string_view with_control = HasControlCharacter(a.display_name) ? "display_name"
+                                    : HasControlCharacter(a.email)      ? "email"
+                                    : HasControlCharacter(a.team)       ? "team"
+                                                                        : "";
+    if (!with_control.empty()) {
+      reject(absl::StrCat(std::string(with_control), ": contains a control character"));
       continue;
     }
     if (a.email.find('@') == std::string::npos || a.email.find(' ') != std::string::npos) {

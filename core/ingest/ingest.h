@@ -7,11 +7,15 @@
 #define PLAUDIT_CORE_INGEST_INGEST_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/store/store.h"
 
@@ -77,7 +81,13 @@ class EventIngestor {
   absl::StatusOr<std::vector<EventResult>> IngestEvents(const std::vector<EventInput>& events);
 
  private:
+  // The ids of all agents, re-read only after agents changed.
+  absl::StatusOr<std::shared_ptr<const absl::flat_hash_set<std::string>>> KnownAgents();
+
   Store* store_;
+  absl::Mutex mu_;
+  std::shared_ptr<const absl::flat_hash_set<std::string>> agent_ids_ ABSL_GUARDED_BY(mu_);
+  int64_t agent_ids_generation_ ABSL_GUARDED_BY(mu_) = -1;
 };
 
 // Validates agent rows (header `id,display_name,email,team,channel,hire_date,status`) and upserts

@@ -261,9 +261,21 @@ PluginStatus PluginHost::Load(const std::string& path) {
     return fail("init returned an unknown plugin kind");
   }
   for (const auto& other : plugins_) {
-    if (other->status.loaded && other->status.name == plugin->status.name) {
+    if (!other->status.loaded) continue;
+    if (other->status.name == plugin->status.name) {
       return fail(absl::StrCat("a plugin named ", info.name(), " is already loaded from ",
                                other->status.path));
+    }
+    if (other->kind != pb::PLUGIN_KIND_FULFILMENT || plugin->kind != pb::PLUGIN_KIND_FULFILMENT) {
+      continue;
+    }
+    for (const std::string& type : plugin->status.serves) {
+      for (const std::string& taken : other->status.serves) {
+        if (type == taken) {
+          return fail(absl::StrCat("reward type ", type, " is already served by plugin ",
+                                   other->status.name));
+        }
+      }
     }
   }
   plugin->status.loaded = true;
@@ -300,8 +312,9 @@ FulfilResult PluginHost::Fulfil(const FulfilmentCall& call) {
   }
   FulfilResult result;
   if (target == nullptr) {
-    // Retryable: the plugin may be missing only until the server is restarted with it.
-    result.outcome = FulfilOutcome::kRetryable;
+    // Waiting, not failing: the reward goes out once plauditd is restarted with a plugin that
+    // serves it, however long that takes.
+    result.outcome = FulfilOutcome::kPending;
     result.error = absl::StrCat("no loaded plugin serves reward type ", call.reward_type);
     return result;
   }

@@ -312,7 +312,18 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
     PLAUDIT_RETURN_IF_ERROR(upsert.Run());
     upsert.Reset();
   }
-  return txn.Commit();
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  agents_generation_.fetch_add(1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT id FROM agents");
+  std::vector<std::string> ids;
+  while (q.Step()) ids.push_back(q.Text(0));
+  if (!q.status().ok()) return q.status();
+  return ids;
 }
 
 absl::StatusOr<std::vector<Agent>> Store::ListAgents() {

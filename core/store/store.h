@@ -7,6 +7,7 @@
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -111,6 +112,9 @@ class Store {
   absl::Status UpsertAgents(const std::vector<Agent>& agents);
   absl::StatusOr<std::vector<Agent>> ListAgents();
   absl::StatusOr<std::optional<Agent>> GetAgent(const std::string& id);
+  absl::StatusOr<std::vector<std::string>> ListAgentIds();
+  // Changes whenever agents are written, so callers can cache what they read.
+  int64_t agents_generation() const { return agents_generation_.load(); }
 
   // Events. One outcome per event, in order; all stored in one transaction.
   absl::StatusOr<std::vector<InsertOutcome>> InsertEvents(const std::vector<StoredEvent>& events);
@@ -165,6 +169,7 @@ class Store {
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> agents_generation_{0};
 };
 
 }  // namespace plaudit

@@ -36,25 +36,49 @@ read -r new dup <<<"$imported"
 total=$(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM events')
 [[ $total -eq $((acked + 200000)) ]] || fail "expected $((acked + 200000)) events, found $total"
 
-# Decide, then kill -9 while fulfilments may be in flight; they resume with the same keys.
-"$plaudit" programs apply -f examples/programs/employee-of-the-month.yaml >/dev/null
+# Decide, then kill -9 while fulfilments are in flight: the slow test plugin has applied its
+# effect for one reward but plauditd has not recorded the outcome yet.
+stop_server
+plugins=$work/plugins
+mkdir -p "$plugins"
+ln -s "$build"/plugins/*.so "$build/e2e-plugins/test_slow_plugin.so" "$plugins/"
+sed 's/    - {type: leave_credit, hours: 8}/    - {type: leave_credit, hours: 8}\n    - type: slow_thanks/' \
+  examples/programs/employee-of-the-month.yaml >"$work/program.yaml"
+PLUGIN_DIR=$plugins start_server "$data"
+"$plaudit" programs apply -f "$work/program.yaml" >/dev/null
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
-keys_before=$(sqlite3 "$data/plaudit.db" 'SELECT id, idempotency_key FROM fulfilments ORDER BY id')
-kill9_server
-start_server "$data"
-for _ in $(seq 1 100); do
-  pending=$(sqlite3 "$data/plaudit.db" "SELECT COUNT(*) FROM fulfilments WHERE state != 'fulfilled'")
-  [[ $pending -eq 0 ]] && break
-  sleep 0.2
+count() { sqlite3 "$data/plaudit.db" "$1"; }
+for _ in $(seq 1 500); do
+  effects=$(count "SELECT COUNT(*) FROM plugin_state WHERE plugin = 'slow'")
+  ((effects >= 1)) && break
+  sleep 0.01
 done
-[[ $pending -eq 0 ]] || fail "fulfilments did not complete after restart"
-[[ $(sqlite3 "$data/plaudit.db" 'SELECT id, idempotency_key FROM fulfilments ORDER BY id') == "$keys_before" ]] ||
+kill9_server
+pending=$(count "SELECT COUNT(*) FROM fulfilments WHERE state = 'pending'")
+((pending > 0)) || fail "nothing was in flight at the kill; the test proved nothing"
+echo "killed with $pending of 9 fulfilments pending, $effects slow effect(s) applied"
+keys_before=$(count 'SELECT id, idempotency_key FROM fulfilments ORDER BY id')
+
+PLUGIN_DIR=$plugins start_server "$data"
+for _ in $(seq 1 200); do
+  pending=$(count "SELECT COUNT(*) FROM fulfilments WHERE state != 'fulfilled'")
+  [[ $pending -eq 0 ]] && break
+  sleep 0.1
+done
+[[ $pending -eq 0 ]] || fail "fulfilments did not complete after restart: $("$plaudit" fulfilments list)"
+[[ $(count 'SELECT id, idempotency_key FROM fulfilments ORDER BY id') == "$keys_before" ]] ||
   fail "idempotency keys changed across the restart"
+# Each effect happened once per reward, under that reward's key.
+[[ $(count "SELECT COUNT(*) FROM plugin_state WHERE plugin = 'slow'") -eq 3 ]] ||
+  fail "slow effects: expected 3"
+[[ $(count "SELECT COUNT(*) FROM fulfilments f JOIN plugin_state s ON s.plugin = 'slow'
+            AND s.key = 'effect/' || f.idempotency_key WHERE f.type = 'slow_thanks'") -eq 3 ]] ||
+  fail "slow effects do not match the fulfilments' keys"
 # Leave was credited once per award: 8 hours each.
-balances=$(sqlite3 "$data/plaudit.db" \
-  "SELECT DISTINCT CAST(value AS TEXT) FROM plugin_state WHERE plugin = 'leave_credit' AND key LIKE 'balance/%'")
+balances=$(count "SELECT DISTINCT CAST(value AS TEXT) FROM plugin_state
+                  WHERE plugin = 'leave_credit' AND key LIKE 'balance/%'")
 [[ $balances == "8" ]] || fail "leave credited more than once: $balances"
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
-[[ $(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM fulfilments') -eq 6 ]] || fail "duplicate fulfilments"
+[[ $(count 'SELECT COUNT(*) FROM fulfilments') -eq 9 ]] || fail "duplicate fulfilments"
 stop_server
 echo "crash_recovery: 1 passed, 0 failed"

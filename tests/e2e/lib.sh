@@ -41,7 +41,7 @@ start_server() {
   local data=$1
   port=${port:-$(pick_port)}
   export PLAUDIT_SERVER=127.0.0.1:$port
-  "$plauditd" --listen "$PLAUDIT_SERVER" --data-dir "$data" --plugin-dir "$build/plugins" \
+  "$plauditd" --listen "$PLAUDIT_SERVER" --data-dir "$data" --plugin-dir "${PLUGIN_DIR:-$build/plugins}" \
     >>"$work/plauditd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

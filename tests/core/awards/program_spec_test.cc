@@ -456,3 +456,14 @@ TEST(ProgramSpecAggregationName, NamesEachAggregation) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ProgramSpecError, RewardParamWithAControlCharacter) {
+  EXPECT_THAT(ErrorOf(MinimalWith("- type: certificate", "- {type: certificate, note: \"a\\tb\"}")),
+              testing::HasSubstr("line 8: award.rewards[0].note: contains a control character"));
+}
+
+}  // namespace
+}  // namespace plaudit

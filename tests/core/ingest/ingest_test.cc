@@ -43,7 +43,7 @@ TEST(ParseEventHeader, AcceptsAnyOrderAndNamesMissingColumns) {
   auto missing = ParseEventHeader({"event_id", "agent_id", "metric"});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(),
-            "line 1: header is missing columns value, occurred_at "
+            "line 1: header: missing columns value, occurred_at "
             "(expected event_id,agent_id,metric,value,occurred_at)");
 }
 
@@ -127,14 +127,16 @@ TEST_F(IngestTest, AgentsAreValidatedPerRowAndUpserted) {
        {4, {"a4", "Di", "di@example.com", "T", "chat", "2025-02-30", "active"}},
        {5, {"a5", "Ed", "not-an-email", "T", "chat", "2025-02-01", "active"}},
        {6, {"a6", "Fi", "fi@example.com", "T", "chat", "2025-02-01", "away"}},
-       {7, {"a1", "Ann B", "ann@example.com", "T", "chat", "2024-01-01", "inactive"}}});
+       {7, {"a1", "Ann B", "ann@example.com", "T", "chat", "2024-01-01", "inactive"}},
+       {8, {"a7", "Gu", "gu@example.com", "Team\tTabs", "chat", "2025-02-01", "active"}}});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->imported, 2);
-  EXPECT_EQ(s->rejected, 4);
+  EXPECT_EQ(s->rejected, 5);
   EXPECT_EQ(s->errors[0].reason, "channel: \"fax\" is not one of phone, email, chat, social");
   EXPECT_EQ(s->errors[1].reason, "hire_date: \"2025-02-30\" is not a date YYYY-MM-DD");
   EXPECT_EQ(s->errors[2].reason, "email: \"not-an-email\" is not an email address");
   EXPECT_EQ(s->errors[3].reason, "status: \"away\" is not active or inactive");
+  EXPECT_EQ(s->errors[4].reason, "team: contains a control character");
   auto a1 = store_->GetAgent("a1");
   EXPECT_EQ((*a1)->display_name, "Ann B");
   EXPECT_FALSE((*a1)->active);

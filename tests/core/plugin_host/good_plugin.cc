@@ -9,7 +9,7 @@ namespace pb = ::plaudit::plugin::v1;
 class GoodPlugin : public plaudit::sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
-    info->set_name("good");
+    info->set_name(request.config().count("name") ? request.config().at("name") : "good");
     info->set_kind(pb::PLUGIN_KIND_FULFILMENT);
     info->set_version("0.1.0");
     info->add_reward_types("thanks");

@@ -1,6 +1,7 @@
 #include "core/plugin_host/plugin_host.h"
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -19,7 +20,9 @@ class PluginHostTest : public ::testing::Test {
     ASSERT_TRUE(store.ok());
     store_ = *std::move(store);
     ingestor_ = std::make_unique<EventIngestor>(store_.get());
-    PluginHost::Options options{dir_.path(), {{"test_good_plugin", {{"greeting", "hej"}}}}};
+    PluginHost::Options options{
+        dir_.path(),
+        {{"test_good_plugin", {{"greeting", "hej"}}}, {"second_copy", {{"name", "good-again"}}}}};
     host_ = std::make_unique<PluginHost>(options, store_.get(), ingestor_.get(), &clock_);
   }
 
@@ -96,6 +99,15 @@ TEST_F(PluginHostTest, LoadDirectoryKeepsGoingPastBadPlugins) {
   EXPECT_EQ(host_->RewardTypes(), std::set<std::string>{"thanks"});
 }
 
+TEST_F(PluginHostTest, RefusesASecondPluginForTheSameRewardType) {
+  ASSERT_TRUE(host_->Load(TestPlugin("test_good_plugin")).loaded);
+  std::string copy = dir_.File("second_copy.so");
+  std::filesystem::copy_file(TestPlugin("test_good_plugin"), copy);
+  PluginStatus second = host_->Load(copy);
+  EXPECT_FALSE(second.loaded);
+  EXPECT_EQ(second.error, "reward type thanks is already served by plugin good");
+}
+
 TEST_F(PluginHostTest, AnExceptionInThePluginBecomesAnUnknownOutcome) {
   ASSERT_TRUE(host_->Load(TestPlugin("test_good_plugin")).loaded);
   FulfilmentCall call = Call("k2");
@@ -105,11 +117,11 @@ TEST_F(PluginHostTest, AnExceptionInThePluginBecomesAnUnknownOutcome) {
   EXPECT_EQ(result.error, "plugin threw: asked to throw");
 }
 
-TEST_F(PluginHostTest, UnservedRewardTypeIsRetryableWithAReason) {
+TEST_F(PluginHostTest, UnservedRewardTypeWaitsWithAReason) {
   FulfilmentCall call = Call("k3");
   call.reward_type = "gift_card";
   FulfilResult result = host_->Fulfil(call);
-  EXPECT_EQ(result.outcome, FulfilOutcome::kRetryable);
+  EXPECT_EQ(result.outcome, FulfilOutcome::kPending);
   EXPECT_EQ(result.error, "no loaded plugin serves reward type gift_card");
 }
 
