@@ -1,3 +1,6 @@
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
@@ -133,20 +136,37 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
     return ToGrpcStatus(
         absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message())));
   }
-  auto rows = store_->Aggregate(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end),
-                                request->agent_id());
+  if (request->page_size() < 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("page_size: must not be negative, got ", request->page_size())));
+  }
+  // The token is the last (agent, metric) sent, so each page continues the index walk.
+  std::string after_agent, after_metric;
+  if (!request->page_token().empty()) {
+    std::string key;
+    if (!absl::WebSafeBase64Unescape(request->page_token(), &key) ||
+        key.find('\x1f') == std::string::npos) {
+      return ToGrpcStatus(
+          absl::InvalidArgumentError("page_token: not a token returned by this list"));
+    }
+    after_agent = key.substr(0, key.find('\x1f'));
+    after_metric = key.substr(key.find('\x1f') + 1);
+  }
+  int limit = request->page_size() == 0 ? 100 : std::min(request->page_size(), 1000);
+  auto rows =
+      store_->AggregatePage(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end),
+                            request->agent_id(), after_agent, after_metric, limit + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
-  if (!request->agent_id().empty() && rows->empty()) {
+  if (!request->agent_id().empty() && rows->empty() && request->page_token().empty()) {
     auto agent = store_->GetAgent(request->agent_id());
     if (agent.ok() && !agent->has_value()) {
       return ToGrpcStatus(absl::NotFoundError(
           absl::StrCat("agent_id: agent \"", request->agent_id(), "\" not found")));
     }
   }
-  auto page = Paginate(request->page_size(), request->page_token(), rows->size());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  for (size_t i = page->begin; i < page->end; ++i) {
-    const AggregateRow& row = (*rows)[i];
+  const bool more = rows->size() > static_cast<size_t>(limit);
+  if (more) rows->resize(limit);
+  for (const AggregateRow& row : *rows) {
     auto* out = response->add_rows();
     out->set_agent_id(row.agent_id);
     out->set_metric(row.metric);
@@ -156,7 +176,12 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
     out->set_min(row.aggregate.min);
     out->set_max(row.aggregate.max);
   }
-  response->set_next_page_token(page->next_token);
+  if (more) {
+    std::string key = absl::StrCat(rows->back().agent_id, "\x1f", rows->back().metric);
+    std::string token;
+    absl::WebSafeBase64Escape(key, &token);
+    response->set_next_page_token(token);
+  }
   return grpc::Status::OK;
 }
 

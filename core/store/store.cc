@@ -97,6 +97,10 @@ CREATE TABLE plugin_state (
   PRIMARY KEY (plugin, key)
 );
 )sql",
+    // Per-agent reads (a summary page, one agent's month) walk this instead of the whole period.
+    R"sql(
+CREATE INDEX events_by_agent ON events (agent_id, metric, occurred_at_us, value);
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -405,6 +409,36 @@ absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int
                     "AND (? = '' OR agent_id = ?) GROUP BY agent_id, metric "
                     "ORDER BY agent_id, metric");
   q.Bind(1, start_us).Bind(2, end_us).Bind(3, agent_id).Bind(4, agent_id);
+  std::vector<AggregateRow> rows;
+  while (q.Step()) {
+    rows.push_back(AggregateRow{q.Text(0), q.Text(1),
+                                MetricAggregate{q.Int(2), q.Double(3), q.Double(4), q.Double(5)}});
+  }
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
+
+absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us, int64_t end_us,
+                                                               const std::string& agent_id,
+                                                               const std::string& after_agent,
+                                                               const std::string& after_metric,
+                                                               int limit) {
+  absl::MutexLock lock(&mu_);
+  // Keyed: each page starts where the last ended and stops after `limit` groups, walking
+  // events_by_agent in agent order, so paging through a month reads it about once.
+  SqliteStatement q(db_,
+                    "SELECT agent_id, metric, COUNT(*), SUM(value), MIN(value), MAX(value) "
+                    "FROM events INDEXED BY events_by_agent "
+                    "WHERE agent_id >= ?1 AND (?2 = '' OR agent_id = ?2) "
+                    "AND occurred_at_us >= ?3 AND occurred_at_us < ?4 "
+                    "GROUP BY agent_id, metric HAVING agent_id > ?1 OR metric > ?5 "
+                    "ORDER BY agent_id, metric LIMIT ?6");
+  q.Bind(1, after_agent)
+      .Bind(2, agent_id)
+      .Bind(3, start_us)
+      .Bind(4, end_us)
+      .Bind(5, after_metric)
+      .Bind(6, int64_t{limit});
   std::vector<AggregateRow> rows;
   while (q.Step()) {
     rows.push_back(AggregateRow{q.Text(0), q.Text(1),

@@ -124,6 +124,14 @@ class Store {
   absl::StatusOr<std::vector<AggregateRow>> Aggregate(int64_t start_us, int64_t end_us,
                                                       const std::string& agent_id = "");
 
+  // At most `limit` rows of the same aggregates (optionally for one agent) that come after
+  // (after_agent, after_metric) in (agent, metric) order; empty strings start at the beginning.
+  absl::StatusOr<std::vector<AggregateRow>> AggregatePage(int64_t start_us, int64_t end_us,
+                                                          const std::string& agent_id,
+                                                          const std::string& after_agent,
+                                                          const std::string& after_metric,
+                                                          int limit);
+
   // Programs. PutProgram bumps the version when the YAML differs from the stored one.
   absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program);
   absl::StatusOr<std::vector<ProgramRecord>> ListPrograms();

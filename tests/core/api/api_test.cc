@@ -269,6 +269,62 @@ TEST_F(ApiTest, BatchAndStreamingIngestReportPerEvent) {
   EXPECT_EQ(summary.errors(0).line(), 4);
 }
 
+TEST_F(ApiTest, SummaryPagesThroughEveryAgentAndMetricOnce) {
+  ImportTwoAgents();
+  v1::BatchCreateEventsRequest batch;
+  int n = 0;
+  for (const char* agent : {"a1", "a2"}) {
+    for (const char* metric : {"csat", "nps", "qa_score"}) {
+      for (int k = 0; k < 2; ++k) {
+        auto* e = batch.add_events();
+        e->set_event_id("p" + std::to_string(n++));
+        e->set_agent_id(agent);
+        e->set_metric(metric);
+        e->set_value(k + 1);
+        e->mutable_occurred_at()->set_seconds(1791000000);  // 2026-10-03 in UTC.
+      }
+    }
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::BatchCreateEventsResponse resp;
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &resp).ok());
+  }
+  std::vector<std::string> rows;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    v1::SummarizeMetricsRequest req;
+    req.set_period("2026-10");
+    req.set_page_size(4);
+    req.set_page_token(token);
+    v1::SummarizeMetricsResponse resp;
+    grpc::Status status = metrics_->SummarizeMetrics(&ctx, req, &resp);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& r : resp.rows()) {
+      rows.push_back(r.agent_id() + "/" + r.metric());
+      EXPECT_EQ(r.samples(), 2);
+      EXPECT_DOUBLE_EQ(r.mean(), 1.5);
+      EXPECT_DOUBLE_EQ(r.min(), 1);
+      EXPECT_DOUBLE_EQ(r.max(), 2);
+    }
+    token = resp.next_page_token();
+    ++pages;
+  } while (!token.empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(rows, (std::vector<std::string>{"a1/csat", "a1/nps", "a1/qa_score", "a2/csat", "a2/nps",
+                                            "a2/qa_score"}));
+
+  grpc::ClientContext bad;
+  v1::SummarizeMetricsRequest req;
+  req.set_period("2026-10");
+  req.set_page_token("not a token");
+  v1::SummarizeMetricsResponse resp;
+  EXPECT_EQ(metrics_->SummarizeMetrics(&bad, req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
   ImportTwoAgents();
   v1::ImportEventsRequest req;

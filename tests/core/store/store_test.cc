@@ -207,3 +207,45 @@ TEST_F(StoreTest, PluginStateIsScopedAndConditional) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST_F(StoreTest, AggregatePagesContinueFromTheLastKey) {
+  std::vector<StoredEvent> events;
+  int n = 0;
+  for (const char* agent : {"a1", "a2", "a3"}) {
+    for (const char* metric : {"csat", "nps"}) {
+      events.push_back({"e" + std::to_string(n++), agent, metric, 3, 100});
+      events.push_back({"e" + std::to_string(n++), agent, metric, 5, 150});
+    }
+  }
+  events.push_back({"late", "a1", "csat", 1, 500});  // Outside the window.
+  ASSERT_TRUE(store_->InsertEvents(events).ok());
+  std::vector<std::string> seen;
+  std::string after_agent, after_metric;
+  int pages = 0;
+  while (true) {
+    auto page = store_->AggregatePage(100, 200, "", after_agent, after_metric, 4);
+    ASSERT_TRUE(page.ok());
+    ++pages;
+    for (const AggregateRow& row : *page) {
+      seen.push_back(row.agent_id + "/" + row.metric);
+      EXPECT_EQ(row.aggregate.samples, 2);
+      EXPECT_DOUBLE_EQ(row.aggregate.sum, 8);
+    }
+    if (page->size() < 4) break;
+    after_agent = page->back().agent_id;
+    after_metric = page->back().metric;
+  }
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a1/csat", "a1/nps", "a2/csat", "a2/nps", "a3/csat",
+                                            "a3/nps"}));
+  auto one = store_->AggregatePage(100, 200, "a2", "", "", 10);
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 2u);
+  EXPECT_EQ((*one)[0].agent_id, "a2");
+}
+
+}  // namespace
+}  // namespace plaudit
