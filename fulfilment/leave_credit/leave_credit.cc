@@ -126,22 +126,7 @@ std::string DescribeCredit(int64_t units, int64_t balance_units) {
          " credited, balance " + FormatUnits(balance_units);
 }
 
-// One read from the host store, telling "absent" apart from "the host failed".
-struct StateRead {
-  bool ok = false;
-  std::optional<std::string> value;
-  std::string error;
-};
-
-StateRead ReadState(sdk::Host& host, const std::string& key) {
-  pb::StateGetRequest req;
-  req.set_key(key);
-  pb::StateGetResponse resp;
-  StateRead read;
-  read.ok = host.Call("state.get", req, &resp, &read.error);
-  if (read.ok && resp.found()) read.value = resp.value();
-  return read;
-}
+using sdk::StateRead;
 
 // Full-jitter pause before retrying a commit that lost a race.
 void PauseBeforeRetry(int attempt) {
@@ -180,11 +165,11 @@ class LeaveCreditPlugin : public sdk::Plugin {
     const std::string balance_key = "balance/" + agent_id;
     for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
       if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead grant = ReadState(host(), grant_key);
+      const StateRead grant = host().ReadState(grant_key);
       if (!grant.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + grant.error);
       if (grant.value) return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *grant.value);
 
-      const StateRead balance = ReadState(host(), balance_key);
+      const StateRead balance = host().ReadState(balance_key);
       if (!balance.ok) {
         return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + balance.error);
       }
@@ -218,11 +203,11 @@ class LeaveCreditPlugin : public sdk::Plugin {
 
       // Why did the commit fail? This key was credited concurrently (done), the balance moved
       // under us (try again), or neither: the store itself refused.
-      const StateRead grant_now = ReadState(host(), grant_key);
+      const StateRead grant_now = host().ReadState(grant_key);
       if (grant_now.ok && grant_now.value) {
         return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *grant_now.value);
       }
-      const StateRead balance_now = ReadState(host(), balance_key);
+      const StateRead balance_now = host().ReadState(balance_key);
       if (!grant_now.ok || !balance_now.ok || balance_now.value == balance.value) {
         return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
                        "state store refused the credit: " + (error.empty() ? "no reason" : error));

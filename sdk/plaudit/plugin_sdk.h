@@ -40,6 +40,12 @@ inline pb::FulfilResponse Outcome(pb::FulfilOutcome outcome, std::string error,
   return resp;
 }
 
+struct StateRead {
+  bool ok = false;
+  std::optional<std::string> value;
+  std::string error;
+};
+
 // The host's services, as seen from a plugin.
 class Host {
  public:
@@ -66,7 +72,20 @@ class Host {
     return true;
   }
 
-  // The value stored under key in this plugin's state, or nullopt.
+  // One read of this plugin's state, telling "absent" (ok, no value) from "the host failed"
+  // (not ok, with the error). A plugin deciding whether an effect already happened needs this.
+  StateRead ReadState(const std::string& key) {
+    pb::StateGetRequest req;
+    req.set_key(key);
+    pb::StateGetResponse resp;
+    StateRead read;
+    read.ok = Call("state.get", req, &resp, &read.error);
+    if (read.ok && resp.found()) read.value = resp.value();
+    return read;
+  }
+
+  // The value stored under key in this plugin's state; nullopt when absent or when the host
+  // failed (use ReadState() to tell those apart).
   std::optional<std::string> StateGet(const std::string& key) {
     pb::StateGetRequest req;
     req.set_key(key);

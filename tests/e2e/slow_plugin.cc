@@ -25,9 +25,12 @@ class SlowPlugin : public plaudit::sdk::Plugin {
   pb::FulfilResponse Fulfil(const pb::FulfilRequest& request) override {
     std::string key = "effect/" + request.idempotency_key();
     std::string error;
-    if (!host().StateCommit({{key, request.award_id()}}, {key}, &error) &&
-        !host().StateGet(key).has_value()) {
-      return plaudit::sdk::Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error);
+    if (!host().StateCommit({{key, request.award_id()}}, {key}, &error)) {
+      // Either the effect happened on an earlier attempt, or the store failed.
+      plaudit::sdk::StateRead earlier = host().ReadState(key);
+      if (!earlier.ok || !earlier.value) {
+        return plaudit::sdk::Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error + earlier.error);
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
     return plaudit::sdk::Outcome(pb::FULFIL_OUTCOME_FULFILLED, "");
