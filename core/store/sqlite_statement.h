@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace plaudit {
 
@@ -48,6 +50,15 @@ class SqliteStatement {
   sqlite3_stmt* stmt_ = nullptr;
   absl::Status status_;
 };
+
+// Steps `q` to the end, turning each row into a T with `read`.
+template <typename T, typename ReadRow>
+absl::StatusOr<std::vector<T>> CollectRows(SqliteStatement& q, ReadRow read) {
+  std::vector<T> rows;
+  while (q.Step()) rows.push_back(read(q));
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless Commit() succeeds.
 class SqliteTransaction {

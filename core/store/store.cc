@@ -224,6 +224,12 @@ Agent ReadAgent(const SqliteStatement& s) {
   return a;
 }
 
+// Columns: agent_id, metric, COUNT, SUM, MIN, MAX.
+AggregateRow ReadAggregateRow(const SqliteStatement& s) {
+  return AggregateRow{s.Text(0), s.Text(1),
+                      MetricAggregate{s.Int(2), s.Double(3), s.Double(4), s.Double(5)}};
+}
+
 ProgramRecord ReadProgram(const SqliteStatement& s) {
   return ProgramRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
 }
@@ -324,10 +330,7 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
 absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT id FROM agents");
-  std::vector<std::string> ids;
-  while (q.Step()) ids.push_back(q.Text(0));
-  if (!q.status().ok()) return q.status();
-  return ids;
+  return CollectRows<std::string>(q, [](const SqliteStatement& row) { return row.Text(0); });
 }
 
 absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
@@ -335,10 +338,7 @@ absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
   SqliteStatement q(db_,
                     "SELECT id, display_name, email, team, channel, hire_date, active FROM agents "
                     "ORDER BY id");
-  std::vector<Agent> agents;
-  while (q.Step()) agents.push_back(ReadAgent(q));
-  if (!q.status().ok()) return q.status();
-  return agents;
+  return CollectRows<Agent>(q, ReadAgent);
 }
 
 absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
@@ -409,13 +409,7 @@ absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int
                     "AND (? = '' OR agent_id = ?) GROUP BY agent_id, metric "
                     "ORDER BY agent_id, metric");
   q.Bind(1, start_us).Bind(2, end_us).Bind(3, agent_id).Bind(4, agent_id);
-  std::vector<AggregateRow> rows;
-  while (q.Step()) {
-    rows.push_back(AggregateRow{q.Text(0), q.Text(1),
-                                MetricAggregate{q.Int(2), q.Double(3), q.Double(4), q.Double(5)}});
-  }
-  if (!q.status().ok()) return q.status();
-  return rows;
+  return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
 absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us, int64_t end_us,
@@ -439,13 +433,7 @@ absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us,
       .Bind(4, end_us)
       .Bind(5, after_metric)
       .Bind(6, int64_t{limit});
-  std::vector<AggregateRow> rows;
-  while (q.Step()) {
-    rows.push_back(AggregateRow{q.Text(0), q.Text(1),
-                                MetricAggregate{q.Int(2), q.Double(3), q.Double(4), q.Double(5)}});
-  }
-  if (!q.status().ok()) return q.status();
-  return rows;
+  return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
 absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program) {
@@ -491,10 +479,7 @@ absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT id, name, cadence, time_zone, version, yaml FROM programs ORDER BY id");
-  std::vector<ProgramRecord> programs;
-  while (q.Step()) programs.push_back(ReadProgram(q));
-  if (!q.status().ok()) return q.status();
-  return programs;
+  return CollectRows<ProgramRecord>(q, ReadProgram);
 }
 
 absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
@@ -661,10 +646,7 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::
                                  "ORDER BY award_id, seq");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, award_id);
-  std::vector<FulfilmentRecord> out;
-  while (q.Step()) out.push_back(ReadFulfilment(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
 }
 
 absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_us, int limit) {
@@ -674,10 +656,7 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_
                                  "next_attempt_us <= ? ORDER BY next_attempt_us, id LIMIT ?");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, now_us).Bind(2, int64_t{limit});
-  std::vector<FulfilmentRecord> out;
-  while (q.Step()) out.push_back(ReadFulfilment(q));
-  if (!q.status().ok()) return q.status();
-  return out;
+  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
 }
 
 absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
