@@ -3,7 +3,7 @@
 #include <deque>
 
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_store.h"
 
 namespace plaudit {
 namespace {
@@ -27,16 +27,9 @@ class ScriptedFulfiller : public RewardFulfiller {
 class FulfilmentEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = Store::Open(dir_.File("plaudit.db"));
-    ASSERT_TRUE(store.ok());
-    store_ = *std::move(store);
-    Agent a;
-    a.id = "a1";
-    a.display_name = "Ann";
-    a.email = "ann@example.com";
-    a.team = "T";
-    a.hire_date = absl::CivilDay(2024, 1, 1);
-    ASSERT_TRUE(store_->UpsertAgents({a}).ok());
+    store_ = testing::OpenTestStore(dir_);
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_->UpsertAgents({testing::TestAgent("a1")}).ok());
     ASSERT_TRUE(
         store_->PutProgram({"eotm", "Employee of the Month", "monthly", "UTC", 0, "x"}).ok());
     DecisionRecord d;
@@ -80,7 +73,7 @@ TEST_F(FulfilmentEngineTest, FulfilsWithTheCommittedKeyAndAwardDetails) {
   ASSERT_EQ(fulfiller_.calls.size(), 1u);
   const FulfilmentCall& call = fulfiller_.calls[0];
   EXPECT_EQ(call.idempotency_key, "key-1");
-  EXPECT_EQ(call.agent.display_name, "Ann");
+  EXPECT_EQ(call.agent.display_name, "Agent a1");
   EXPECT_EQ(call.program_name, "Employee of the Month");
   EXPECT_EQ(call.period, "2026-10");
   EXPECT_EQ(call.params.at("hours"), "8");

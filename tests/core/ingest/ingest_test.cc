@@ -1,7 +1,7 @@
 #include "core/ingest/ingest.h"
 
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_store.h"
 
 namespace plaudit {
 namespace {
@@ -9,16 +9,9 @@ namespace {
 class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = Store::Open(dir_.File("plaudit.db"));
-    ASSERT_TRUE(store.ok());
-    store_ = *std::move(store);
-    Agent a;
-    a.id = "a1";
-    a.display_name = "Ann";
-    a.email = "ann@example.com";
-    a.team = "T";
-    a.hire_date = absl::CivilDay(2024, 1, 1);
-    ASSERT_TRUE(store_->UpsertAgents({a}).ok());
+    store_ = testing::OpenTestStore(dir_);
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_->UpsertAgents({testing::TestAgent("a1")}).ok());
     ingestor_ = std::make_unique<EventIngestor>(store_.get());
   }
 

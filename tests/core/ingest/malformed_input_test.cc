@@ -5,7 +5,7 @@
 #include "core/awards/program_spec.h"
 #include "core/ingest/ingest.h"
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_store.h"
 
 namespace plaudit {
 namespace {
@@ -22,16 +22,10 @@ std::string RandomText(std::mt19937& rng, size_t max_len) {
 
 TEST(MalformedInput, RandomRowsAreAllAccountedFor) {
   testing::TempDir dir;
-  auto store = Store::Open(dir.File("plaudit.db"));
-  ASSERT_TRUE(store.ok());
-  Agent a;
-  a.id = "a1";
-  a.display_name = "A";
-  a.email = "a@example.com";
-  a.team = "T";
-  a.hire_date = absl::CivilDay(2024, 1, 1);
-  ASSERT_TRUE((*store)->UpsertAgents({a}).ok());
-  EventIngestor ingestor(store->get());
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->UpsertAgents({testing::TestAgent("a1")}).ok());
+  EventIngestor ingestor(store.get());
   auto columns = ParseEventHeader({"event_id", "agent_id", "metric", "value", "occurred_at"});
   ASSERT_TRUE(columns.ok());
 
@@ -71,7 +65,7 @@ TEST(MalformedInput, RandomRowsAreAllAccountedFor) {
   EXPECT_EQ(summary->imported + summary->duplicates + summary->rejected,
             static_cast<int64_t>(rows.size()));
   EXPECT_EQ(summary->rejected, static_cast<int64_t>(summary->errors.size()));
-  EXPECT_EQ(*(*store)->CountEvents(), summary->imported);
+  EXPECT_EQ(*store->CountEvents(), summary->imported);
   for (const RowError& e : summary->errors) EXPECT_FALSE(e.reason.empty());
 }
 

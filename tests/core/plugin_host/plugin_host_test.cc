@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_store.h"
 
 namespace plaudit {
 namespace {
@@ -16,9 +16,8 @@ std::string TestPlugin(const std::string& name) {
 class PluginHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = Store::Open(dir_.File("plaudit.db"));
-    ASSERT_TRUE(store.ok());
-    store_ = *std::move(store);
+    store_ = testing::OpenTestStore(dir_);
+    ASSERT_NE(store_, nullptr);
     ingestor_ = std::make_unique<EventIngestor>(store_.get());
     PluginHost::Options options{
         dir_.path(),

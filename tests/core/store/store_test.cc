@@ -1,21 +1,12 @@
 #include "core/store/store.h"
 
 #include "gtest/gtest.h"
-#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_store.h"
 
 namespace plaudit {
 namespace {
 
-Agent MakeAgent(const std::string& id, Channel channel = Channel::kPhone) {
-  Agent a;
-  a.id = id;
-  a.display_name = "Agent " + id;
-  a.email = id + "@example.com";
-  a.team = "Team A";
-  a.channel = channel;
-  a.hire_date = absl::CivilDay(2024, 1, 15);
-  return a;
-}
+using testing::TestAgent;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -31,8 +22,8 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, UpsertReplacesAgentById) {
-  ASSERT_TRUE(store_->UpsertAgents({MakeAgent("a2"), MakeAgent("a1")}).ok());
-  Agent changed = MakeAgent("a1", Channel::kEmail);
+  ASSERT_TRUE(store_->UpsertAgents({TestAgent("a2"), TestAgent("a1")}).ok());
+  Agent changed = TestAgent("a1", Channel::kEmail);
   changed.active = false;
   ASSERT_TRUE(store_->UpsertAgents({changed}).ok());
   auto agents = store_->ListAgents();
