@@ -2,16 +2,10 @@
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
+#include "core/api/timestamps.h"
 
 namespace plaudit::api {
 namespace {
-
-google::protobuf::Timestamp ToTimestamp(int64_t unix_micros) {
-  google::protobuf::Timestamp t;
-  t.set_seconds(unix_micros / 1000000);
-  t.set_nanos(static_cast<int32_t>((unix_micros % 1000000) * 1000));
-  return t;
-}
 
 void ToProto(const AwardRecord& a, v1::Award* out) {
   out->set_id(a.id);
@@ -84,49 +78,6 @@ grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) ToProto((*awards)[i], response->add_awards());
   response->set_next_page_token(page->next_token);
-  return grpc::Status::OK;
-}
-
-grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
-                                                    const v1::ListFulfilmentsRequest* request,
-                                                    v1::ListFulfilmentsResponse* response) {
-  auto rows = store_->ListFulfilments(request->award_id());
-  if (!rows.ok()) return ToGrpcStatus(rows.status());
-  auto page = Paginate(request->page_size(), request->page_token(), rows->size());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  for (size_t i = page->begin; i < page->end; ++i) {
-    const FulfilmentRecord& f = (*rows)[i];
-    auto* out = response->add_fulfilments();
-    out->set_id(f.id);
-    out->set_award_id(f.award_id);
-    out->set_agent_id(f.agent_id);
-    out->set_type(f.type);
-    out->set_state(f.state == FulfilmentState::kFulfilled ? v1::Fulfilment::FULFILLED
-                   : f.state == FulfilmentState::kFailed  ? v1::Fulfilment::FAILED
-                                                          : v1::Fulfilment::PENDING);
-    out->set_attempts(f.attempts);
-    out->set_error(f.error);
-    out->set_artifact(f.artifact);
-    out->set_idempotency_key(f.idempotency_key);
-    *out->mutable_updated_at() = ToTimestamp(f.updated_us);
-    for (const auto& [key, value] : f.params) (*out->mutable_params())[key] = value;
-  }
-  response->set_next_page_token(page->next_token);
-  return grpc::Status::OK;
-}
-
-grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
-                                            v1::ListPluginsResponse* response) {
-  for (const PluginStatus& p : host_->Plugins()) {
-    auto* out = response->add_plugins();
-    out->set_name(p.name);
-    out->set_kind(p.kind);
-    out->set_version(p.version);
-    for (const std::string& s : p.serves) out->add_serves(s);
-    out->set_loaded(p.loaded);
-    out->set_error(p.error);
-    out->set_path(p.path);
-  }
   return grpc::Status::OK;
 }
 
