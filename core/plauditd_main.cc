@@ -3,8 +3,10 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "core/api/server.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
@@ -88,6 +90,19 @@ int main(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   plaudit::LogInfo("server", absl::StrCat("received ", strsignal(signal), ", shutting down"));
+  // A plugin stuck in a call must not keep plauditd from stopping. Everything acknowledged is
+  // already durable, and fulfilments in flight resume with the same keys at the next start.
+  absl::Notification stopped;
+  std::thread watchdog([&stopped, timeout = config.shutdown_timeout] {
+    if (!stopped.WaitForNotificationWithTimeout(timeout)) {
+      plaudit::LogError("server",
+                        absl::StrCat("shutdown took longer than ", absl::FormatDuration(timeout),
+                                     "; exiting with work in flight"));
+      std::_Exit(1);
+    }
+  });
   (*server)->Shutdown();
+  stopped.Notify();
+  watchdog.join();
   return 0;
 }

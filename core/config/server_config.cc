@@ -36,12 +36,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (key == "listen") config.listen = text;
         if (key == "data_dir") config.data_dir = text;
         if (key == "plugin_dir") config.plugin_dir = text;
-      } else if (key == "source_poll_interval_ms") {
+      } else if (key == "source_poll_interval_ms" || key == "shutdown_timeout_ms") {
         int64_t ms = 0;
         if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms <= 0) {
           return Problem(value, key, "must be a positive number of milliseconds");
         }
-        config.source_poll_interval = absl::Milliseconds(ms);
+        (key == "shutdown_timeout_ms" ? config.shutdown_timeout : config.source_poll_interval) =
+            absl::Milliseconds(ms);
       } else if (key == "plugins") {
         if (!value.IsMap()) return Problem(value, key, "must map plugin names to settings");
         for (const auto& plugin : value) {
@@ -63,7 +64,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
       } else {
         return Problem(entry.first, key,
                        "unknown setting (expected listen, data_dir, plugin_dir, "
-                       "source_poll_interval_ms, plugins)");
+                       "source_poll_interval_ms, shutdown_timeout_ms, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {

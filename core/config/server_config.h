@@ -5,6 +5,7 @@
 //   data_dir: var
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
+//   shutdown_timeout_ms: 30000
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
@@ -23,6 +24,9 @@ struct ServerConfig {
   std::string data_dir = "var";
   std::string plugin_dir = "build/plugins";
   absl::Duration source_poll_interval = absl::Seconds(1);
+  // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
+  // resume (with the same keys) at the next start.
+  absl::Duration shutdown_timeout = absl::Seconds(30);
   // Per plugin name, its configuration (values as text).
   std::map<std::string, std::map<std::string, std::string>> plugins;
 };

@@ -42,7 +42,7 @@ start_server() {
   port=${port:-$(pick_port)}
   export PLAUDIT_SERVER=127.0.0.1:$port
   "$plauditd" --listen "$PLAUDIT_SERVER" --data-dir "$data" --plugin-dir "${PLUGIN_DIR:-$build/plugins}" \
-    >>"$work/plauditd.log" 2>&1 &
+    ${PLAUDITD_CONFIG:+--config "$PLAUDITD_CONFIG"} >>"$work/plauditd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
     if "$plaudit" plugins list >/dev/null 2>&1; then return 0; fi

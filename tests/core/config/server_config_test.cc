@@ -35,6 +35,7 @@ TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
   EXPECT_EQ(config->data_dir, "/srv/plaudit");
   EXPECT_EQ(config->source_poll_interval, absl::Milliseconds(250));
+  EXPECT_EQ(config->shutdown_timeout, absl::Milliseconds(1500));
   EXPECT_EQ(config->plugins.at("certificate").at("output_dir"), "out");
   EXPECT_TRUE(config->plugins.at("leave_credit").empty());
 }
