@@ -26,11 +26,11 @@ TEST(ServerConfig, ReadsTheExampleConfig) {
 
 TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
   testing::TempDir dir;
-  auto config =
-      LoadServerConfig(Write(dir,
-                             "data_dir: /srv/plaudit\nsource_poll_interval_ms: 250\n"
-                             "plugins:\n  certificate: {output_dir: out}\n  leave_credit:\n"),
-                       ServerConfig());
+  auto config = LoadServerConfig(
+      Write(dir,
+            "data_dir: /srv/plaudit\nsource_poll_interval_ms: 250\nshutdown_timeout_ms: 1500\n"
+            "plugins:\n  certificate: {output_dir: out}\n  leave_credit:\n"),
+      ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
   EXPECT_EQ(config->data_dir, "/srv/plaudit");
