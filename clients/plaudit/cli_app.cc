@@ -60,6 +60,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddAwardCommands(app, &selected);
   AddFulfilmentCommands(app, &selected);
   AddPluginCommands(app, &selected);
+  AddPraiseCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

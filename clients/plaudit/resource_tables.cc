@@ -1,5 +1,7 @@
 #include "clients/plaudit/resource_tables.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <string>
 
 #include "clients/plaudit/display_names.h"
@@ -92,6 +94,20 @@ std::vector<Cell> FulfilmentRow(const v1::Fulfilment& fulfilment) {
           int64_t{fulfilment.attempts()},
           fulfilment.error(),
           fulfilment.artifact()};
+}
+
+std::vector<Column> PraiseColumns() {
+  return {Text("sent_at"), Text("from"),    Text("to"),
+          Text("value"),   Text("message"), Text("id")};
+}
+
+std::vector<Cell> PraiseRow(const v1::Praise& praise) {
+  return {google::protobuf::util::TimeUtil::ToString(praise.sent_at()),
+          praise.from_agent_id(),
+          praise.to_agent_id(),
+          praise.value(),
+          praise.message(),
+          praise.id()};
 }
 
 std::vector<Column> PluginColumns() {

@@ -11,6 +11,7 @@
 #include "plaudit/v1/fulfilments.pb.h"
 #include "plaudit/v1/metrics.pb.h"
 #include "plaudit/v1/plugins.pb.h"
+#include "plaudit/v1/praise.pb.h"
 #include "plaudit/v1/programs.pb.h"
 
 namespace plaudit::cli {
@@ -42,6 +43,10 @@ std::vector<Cell> FulfilmentRow(const v1::Fulfilment& fulfilment);
 // name, kind, version, serves, status ("loaded" / "failed: <error>"), path.
 std::vector<Column> PluginColumns();
 std::vector<Cell> PluginRow(const v1::PluginStatus& plugin);
+
+// sent_at (RFC 3339, UTC), from, to, value, message, id.
+std::vector<Column> PraiseColumns();
+std::vector<Cell> PraiseRow(const v1::Praise& praise);
 
 }  // namespace plaudit::cli
 

@@ -14,6 +14,7 @@ void ToProto(const AwardRecord& a, v1::Award* out) {
   out->set_agent_id(a.agent_id);
   out->set_rank(a.rank);
   out->set_program_version(a.program_version);
+  out->set_tier(a.tier);
   *out->mutable_decided_at() = ToTimestamp(a.decided_us);
   switch (a.state) {
     case AwardState::kFulfilling:
@@ -58,7 +59,8 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
   }
   if (request->period().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("period: required (YYYY-MM)"));
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
   }
   auto result = decider_->Evaluate(request->program_id(), request->period(), request->dry_run());
   if (!result.ok()) return ToGrpcStatus(result.status());

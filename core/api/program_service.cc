@@ -25,8 +25,9 @@ grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext*,
   }
   auto spec = decider_->ParseProgram(request->yaml());
   if (!spec.ok()) return ToGrpcStatus(spec.status());
-  auto stored = store_->PutProgram(
-      ProgramRecord{spec->id, spec->name, spec->cadence, spec->time_zone, 0, request->yaml()});
+  auto stored = store_->PutProgram(ProgramRecord{spec->id, spec->name,
+                                                 std::string(CadenceName(spec->cadence)),
+                                                 spec->time_zone, 0, request->yaml()});
   if (!stored.ok()) return ToGrpcStatus(stored.status());
   ToProto(*stored, response);
   return grpc::Status::OK;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
+#include "core/scoring/period.h"
 
 namespace plaudit::api {
 
@@ -57,6 +58,15 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
                                                   [engine] { engine->Wake(); });
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(host);
+  auto praise_zone = LoadZone(config.praise_time_zone);
+  if (!praise_zone.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("praise_time_zone: ", praise_zone.status().message()));
+  }
+  s->praise_ledger_ = std::make_unique<PraiseLedger>(
+      s->store_.get(), clock,
+      PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
+  s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -69,6 +79,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->awards_.get());
   builder.RegisterService(s->fulfilments_.get());
   builder.RegisterService(s->plugin_service_.get());
+  builder.RegisterService(s->praise_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("listen: cannot bind ", config.listen));

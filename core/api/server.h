@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "core/api/praise_service.h"
 #include "core/api/services.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
@@ -53,6 +54,8 @@ class PlauditServer {
   std::unique_ptr<AwardServiceImpl> awards_;
   std::unique_ptr<FulfilmentServiceImpl> fulfilments_;
   std::unique_ptr<PluginServiceImpl> plugin_service_;
+  std::unique_ptr<PraiseLedger> praise_ledger_;
+  std::unique_ptr<PraiseServiceImpl> praise_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex mu_;

@@ -20,6 +20,14 @@ std::string NewIdempotencyKey() {
   return buffer;
 }
 
+// A tier's own rewards, or the award's when the tier has none (or there are no tiers).
+const std::vector<RewardSpec>& RewardsFor(const AwardRule& award, const Winner& winner) {
+  for (const Tier& tier : award.tiers) {
+    if (tier.name == winner.tier && !tier.rewards.empty()) return tier.rewards;
+  }
+  return award.rewards;
+}
+
 }  // namespace
 
 std::string AwardId(const std::string& program_id, const std::string& period,
@@ -51,7 +59,7 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
     return absl::FailedPreconditionError(
         absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
   }
-  auto window = MonthPeriod(period, spec->zone);
+  auto window = ParsePeriod(spec->cadence, period, spec->zone);
   if (!window.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
   }
@@ -86,8 +94,9 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
     award.rank = winner.rank;
     award.program_version = decision.program_version;
     award.decided_us = decision.decided_us;
+    award.tier = winner.tier;
     std::map<std::string, int> seen;
-    for (const RewardSpec& reward : spec->award.rewards) {
+    for (const RewardSpec& reward : RewardsFor(spec->award, winner)) {
       FulfilmentRecord f;
       int n = ++seen[reward.type];
       f.id = absl::StrCat(award.id, ".", reward.type, n > 1 ? absl::StrCat("-", n) : "");

@@ -145,7 +145,8 @@ absl::StatusOr<Aggregation> ReadAggregation(const Located& at) {
                                 {"count", Aggregation::kCount},
                                 {"mean", Aggregation::kMean},
                                 {"min", Aggregation::kMin},
-                                {"max", Aggregation::kMax}});
+                                {"max", Aggregation::kMax},
+                                {"ratio", Aggregation::kRatio}});
 }
 
 absl::StatusOr<std::vector<Located>> ReadList(const Located& at) {
@@ -258,6 +259,53 @@ absl::StatusOr<Smoothing> ParseSmoothing(const Located& at) {
 }
 
 // The metric named at `at`, which must be in the catalogue.
+absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at);
+
+// The metric (or a ratio's numerator and denominator) and the aggregation of a scorecard metric,
+// gate or min_metric. Returns the catalogue entry of the metric or numerator.
+absl::StatusOr<const MetricSpec*> ParseMeasure(const Fields& fields, std::string& metric,
+                                               Aggregation& aggregation,
+                                               std::optional<Ratio>& ratio) {
+  if (const Located* field = fields.Find("aggregation")) {
+    absl::StatusOr<Aggregation> read = ReadAggregation(*field);
+    if (!read.ok()) return read.status();
+    aggregation = *read;
+  }
+  if (aggregation != Aggregation::kRatio) {
+    for (absl::string_view key : {"numerator", "denominator", "per"}) {
+      if (const Located* field = fields.Find(key)) {
+        return FieldError(*field, "only used with aggregation ratio");
+      }
+    }
+    const Located* name = fields.Find("metric");
+    if (name == nullptr) return fields.Missing("metric");
+    absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*name);
+    if (!spec.ok()) return spec.status();
+    metric = (*spec)->name;
+    return spec;
+  }
+  if (const Located* field = fields.Find("metric")) {
+    return FieldError(*field, "aggregation ratio takes numerator and denominator, not metric");
+  }
+  const Located* numerator = fields.Find("numerator");
+  if (numerator == nullptr) return fields.Missing("numerator");
+  absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*numerator);
+  if (!spec.ok()) return spec.status();
+  metric = (*spec)->name;
+  const Located* denominator = fields.Find("denominator");
+  if (denominator == nullptr) return fields.Missing("denominator");
+  absl::StatusOr<const MetricSpec*> denominator_spec = ReadMetricName(*denominator);
+  if (!denominator_spec.ok()) return denominator_spec.status();
+  ratio = Ratio{(*denominator_spec)->name, 1};
+  if (const Located* field = fields.Find("per")) {
+    absl::StatusOr<double> per = ReadNumber(*field);
+    if (!per.ok()) return per.status();
+    if (!(*per > 0)) return FieldError(*field, absl::StrCat("must be greater than 0, got ", *per));
+    ratio->per = *per;
+  }
+  return spec;
+}
+
 absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at) {
   absl::StatusOr<std::string> name = ReadString(at);
   if (!name.ok()) return name.status();
@@ -267,22 +315,16 @@ absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at) {
 }
 
 absl::StatusOr<ScorecardMetric> ParseScorecardMetric(const Located& at) {
-  absl::StatusOr<Fields> fields = Fields::Read(
-      at, {"metric", "aggregation", "direction", "weight", "min_samples", "smoothing"});
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "direction",
+                        "weight", "min_samples", "smoothing"});
   if (!fields.ok()) return fields.status();
   ScorecardMetric metric;
-  const Located* name = fields->Find("metric");
-  if (name == nullptr) return fields->Missing("metric");
-  absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*name);
+  absl::StatusOr<const MetricSpec*> spec =
+      ParseMeasure(*fields, metric.metric, metric.aggregation, metric.ratio);
   if (!spec.ok()) return spec.status();
-  metric.metric = (*spec)->name;
+  // A ratio's direction defaults to its numerator's: complaints per call are lower-is-better.
   metric.direction = (*spec)->direction;
-
-  if (const Located* field = fields->Find("aggregation")) {
-    absl::StatusOr<Aggregation> aggregation = ReadAggregation(*field);
-    if (!aggregation.ok()) return aggregation.status();
-    metric.aggregation = *aggregation;
-  }
   if (const Located* field = fields->Find("direction")) {
     absl::StatusOr<Direction> direction =
         ReadWord<Direction>(*field, "direction",
@@ -318,19 +360,13 @@ absl::StatusOr<ScorecardMetric> ParseScorecardMetric(const Located& at) {
 }
 
 absl::StatusOr<Gate> ParseGate(const Located& at) {
-  absl::StatusOr<Fields> fields = Fields::Read(at, {"metric", "aggregation", "min", "max"});
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "min", "max"});
   if (!fields.ok()) return fields.status();
   Gate gate;
-  const Located* name = fields->Find("metric");
-  if (name == nullptr) return fields->Missing("metric");
-  absl::StatusOr<const MetricSpec*> spec = ReadMetricName(*name);
+  absl::StatusOr<const MetricSpec*> spec =
+      ParseMeasure(*fields, gate.metric, gate.aggregation, gate.ratio);
   if (!spec.ok()) return spec.status();
-  gate.metric = (*spec)->name;
-  if (const Located* field = fields->Find("aggregation")) {
-    absl::StatusOr<Aggregation> aggregation = ReadAggregation(*field);
-    if (!aggregation.ok()) return aggregation.status();
-    gate.aggregation = *aggregation;
-  }
   if (const Located* field = fields->Find("min")) {
     absl::StatusOr<double> min = ReadNumber(*field);
     if (!min.ok()) return min.status();
@@ -430,18 +466,92 @@ absl::StatusOr<RewardSpec> ParseReward(const Located& at,
   return reward;
 }
 
+absl::StatusOr<std::vector<RewardSpec>> ParseRewards(const Located& at,
+                                                     const std::set<std::string>& reward_types) {
+  absl::StatusOr<std::vector<Located>> items = ReadList(at);
+  if (!items.ok()) return items.status();
+  if (items->empty()) return FieldError(at, "must list at least one reward");
+  std::vector<RewardSpec> rewards;
+  for (const Located& item : *items) {
+    absl::StatusOr<RewardSpec> reward = ParseReward(item, reward_types);
+    if (!reward.ok()) return reward.status();
+    rewards.push_back(*std::move(reward));
+  }
+  return rewards;
+}
+
+// A tiers list, best first. `has_award_rewards` tells whether a tier may omit its rewards.
+absl::StatusOr<std::vector<Tier>> ParseTiers(const Located& at,
+                                             const std::set<std::string>& reward_types,
+                                             bool has_award_rewards) {
+  absl::StatusOr<std::vector<Located>> items = ReadList(at);
+  if (!items.ok()) return items.status();
+  if (items->empty()) return FieldError(at, "must list at least one tier");
+  std::vector<Tier> tiers;
+  for (const Located& item : *items) {
+    absl::StatusOr<Fields> fields = Fields::Read(item, {"name", "min_score", "rewards"});
+    if (!fields.ok()) return fields.status();
+    Tier tier;
+    const Located* name = fields->Find("name");
+    if (name == nullptr) return fields->Missing("name");
+    absl::StatusOr<std::string> name_text = ReadString(*name);
+    if (!name_text.ok()) return name_text.status();
+    if (!IsValidId(*name_text)) {
+      return FieldError(*name, absl::StrCat("invalid tier name \"", *name_text,
+                                            "\" (expected lowercase letters, digits, - and _)"));
+    }
+    for (const Tier& earlier : tiers) {
+      if (earlier.name == *name_text) {
+        return FieldError(*name, absl::StrCat("duplicate tier name \"", *name_text, "\""));
+      }
+    }
+    tier.name = *name_text;
+    const Located* min_score = fields->Find("min_score");
+    if (min_score == nullptr) return fields->Missing("min_score");
+    absl::StatusOr<double> min = ReadNumber(*min_score);
+    if (!min.ok()) return min.status();
+    if (!tiers.empty() && !(*min < tiers.back().min_score)) {
+      return FieldError(*min_score,
+                        absl::StrCat("tiers must be ordered best first, by min_score descending: ",
+                                     *min, " is not below ", tiers.back().min_score, " of tier \"",
+                                     tiers.back().name, "\""));
+    }
+    tier.min_score = *min;
+    if (const Located* rewards_field = fields->Find("rewards")) {
+      absl::StatusOr<std::vector<RewardSpec>> rewards = ParseRewards(*rewards_field, reward_types);
+      if (!rewards.ok()) return rewards.status();
+      tier.rewards = *std::move(rewards);
+    } else if (!has_award_rewards) {
+      return FieldError(item.line, ChildPath(item.path, "rewards"),
+                        "missing required field (award.rewards is not given either)");
+    }
+    tiers.push_back(std::move(tier));
+  }
+  return tiers;
+}
+
 absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_types,
                         AwardRule& award) {
-  absl::StatusOr<Fields> fields = Fields::Read(at, {"rule", "n", "per_peer_group", "rewards"});
+  absl::StatusOr<Fields> fields = Fields::Read(
+      at, {"rule", "n", "per_peer_group", "min_score", "min_metric", "tiers", "rewards"});
   if (!fields.ok()) return fields.status();
   if (const Located* field = fields->Find("rule")) {
-    absl::StatusOr<std::string> rule = ReadString(*field);
+    absl::StatusOr<std::string> rule = ReadWord<std::string>(
+        *field, "rule", {{"top_n", "top_n"}, {"threshold", "threshold"}, {"tiers", "tiers"}});
     if (!rule.ok()) return rule.status();
-    if (*rule != "top_n") {
-      return FieldError(*field,
-                        absl::StrCat("unknown rule \"", *rule, "\" (only top_n is supported)"));
-    }
     award.rule = *rule;
+  }
+  // Each remaining key belongs to one rule; under another it would be silently ignored.
+  for (const auto& [key, rule] :
+       std::initializer_list<std::pair<absl::string_view, std::string>>{{"n", "top_n"},
+                                                                        {"per_peer_group", "top_n"},
+                                                                        {"min_score", "threshold"},
+                                                                        {"min_metric", "threshold"},
+                                                                        {"tiers", "tiers"}}) {
+    const Located* field = fields->Find(key);
+    if (field != nullptr && award.rule != rule) {
+      return FieldError(*field, absl::StrCat("only used with rule ", rule, ", not ", award.rule));
+    }
   }
   if (const Located* field = fields->Find("n")) {
     absl::StatusOr<int64_t> n = ReadInteger(*field, 1, std::numeric_limits<int>::max());
@@ -453,16 +563,47 @@ absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_t
     if (!per_peer_group.ok()) return per_peer_group.status();
     award.per_peer_group = *per_peer_group;
   }
-  const Located* rewards_field = fields->Find("rewards");
-  if (rewards_field == nullptr) return fields->Missing("rewards");
-  absl::StatusOr<std::vector<Located>> rewards = ReadList(*rewards_field);
-  if (!rewards.ok()) return rewards.status();
-  if (rewards->empty()) return FieldError(*rewards_field, "must list at least one reward");
-  for (const Located& item : *rewards) {
-    absl::StatusOr<RewardSpec> reward = ParseReward(item, reward_types);
-    if (!reward.ok()) return reward.status();
-    award.rewards.push_back(*std::move(reward));
+  if (award.rule == "threshold") {
+    const Located* min_score = fields->Find("min_score");
+    const Located* min_metric = fields->Find("min_metric");
+    if (min_score == nullptr && min_metric == nullptr) {
+      return FieldError(at.line, ChildPath(at.path, "min_score"),
+                        "rule threshold needs min_score or min_metric");
+    }
+    if (min_score != nullptr && min_metric != nullptr) {
+      return FieldError(*min_metric, "give min_score or min_metric, not both");
+    }
+    if (min_score != nullptr) {
+      absl::StatusOr<double> min = ReadNumber(*min_score);
+      if (!min.ok()) return min.status();
+      award.min_score = *min;
+    } else {
+      absl::StatusOr<Gate> gate = ParseGate(*min_metric);
+      if (!gate.ok()) return gate.status();
+      if (gate->max.has_value()) {
+        return FieldError(*min_metric, "max is not used here: a threshold has only a min");
+      }
+      if (!gate->min.has_value()) {
+        return FieldError(min_metric->line, ChildPath(min_metric->path, "min"),
+                          "missing required field");
+      }
+      award.min_metric = *std::move(gate);
+    }
   }
+  const Located* rewards_field = fields->Find("rewards");
+  if (award.rule == "tiers") {
+    const Located* tiers_field = fields->Find("tiers");
+    if (tiers_field == nullptr) return fields->Missing("tiers");
+    absl::StatusOr<std::vector<Tier>> tiers =
+        ParseTiers(*tiers_field, reward_types, rewards_field != nullptr);
+    if (!tiers.ok()) return tiers.status();
+    award.tiers = *std::move(tiers);
+    if (rewards_field == nullptr) return absl::OkStatus();
+  }
+  if (rewards_field == nullptr) return fields->Missing("rewards");
+  absl::StatusOr<std::vector<RewardSpec>> rewards = ParseRewards(*rewards_field, reward_types);
+  if (!rewards.ok()) return rewards.status();
+  award.rewards = *std::move(rewards);
   return absl::OkStatus();
 }
 
@@ -493,12 +634,13 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
   program.name = *name_text;
 
   if (const Located* field = fields->Find("cadence")) {
-    absl::StatusOr<std::string> cadence = ReadString(*field);
+    absl::StatusOr<Cadence> cadence = ReadWord<Cadence>(*field, "cadence",
+                                                        {{"daily", Cadence::kDaily},
+                                                         {"weekly", Cadence::kWeekly},
+                                                         {"monthly", Cadence::kMonthly},
+                                                         {"quarterly", Cadence::kQuarterly},
+                                                         {"yearly", Cadence::kYearly}});
     if (!cadence.ok()) return cadence.status();
-    if (*cadence != "monthly") {
-      return FieldError(*field, absl::StrCat("unsupported cadence \"", *cadence,
-                                             "\": only monthly is supported so far"));
-    }
     program.cadence = *cadence;
   }
 
@@ -552,6 +694,8 @@ std::string_view AggregationName(Aggregation aggregation) {
       return "min";
     case Aggregation::kMax:
       return "max";
+    case Aggregation::kRatio:
+      return "ratio";
   }
   return "sum";
 }

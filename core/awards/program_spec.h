@@ -15,21 +15,36 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/domain/metric_catalogue.h"
+#include "core/scoring/period.h"
 
 namespace plaudit {
 
-enum class Aggregation { kSum, kCount, kMean, kMin, kMax };
+enum class Aggregation { kSum, kCount, kMean, kMin, kMax, kRatio };
 enum class Normalization { kPercentile, kZScore, kNone };
 enum class PeerGroupBy { kAll, kChannel, kTeam };
 
 std::string_view AggregationName(Aggregation aggregation);
+
+// How a scorecard metric or gate appears in standings and reasons: its metric, or for a ratio
+// "numerator/denominator".
+template <typename MetricOrGate>
+std::string MeasureLabel(const MetricOrGate& m) {
+  return m.ratio.has_value() ? m.metric + "/" + m.ratio->denominator : m.metric;
+}
 
 struct Smoothing {
   double prior_mean = 0;
   double prior_weight = 0;
 };
 
+// aggregation ratio: sum(numerator) / sum(denominator) x per; the numerator is the metric.
+struct Ratio {
+  std::string denominator;
+  double per = 1;
+};
+
 struct ScorecardMetric {
+  // The metric, or the numerator of a ratio.
   std::string metric;
   Aggregation aggregation = Aggregation::kSum;
   Direction direction = Direction::kHigherIsBetter;
@@ -37,6 +52,8 @@ struct ScorecardMetric {
   int64_t min_samples = 0;
   // Only with kMean.
   std::optional<Smoothing> smoothing;
+  // Set exactly with kRatio.
+  std::optional<Ratio> ratio;
 };
 
 struct Gate {
@@ -44,6 +61,8 @@ struct Gate {
   Aggregation aggregation = Aggregation::kSum;
   std::optional<double> min;
   std::optional<double> max;
+  // Set exactly with kRatio.
+  std::optional<Ratio> ratio;
 };
 
 struct RewardSpec {
@@ -52,19 +71,34 @@ struct RewardSpec {
   std::map<std::string, std::string> params;
 };
 
+// One level of a tiers award, e.g. {name: gold, min_score: 0.9}.
+struct Tier {
+  std::string name;
+  double min_score = 0;
+  // Empty: the award's own rewards.
+  std::vector<RewardSpec> rewards;
+};
+
 struct AwardRule {
-  // Only "top_n" for now.
+  // "top_n": the n best (of each peer group with per_peer_group).
+  // "threshold": every eligible agent with score >= min_score, or whose min_metric aggregate
+  // reaches min_metric.min (its direction ignored).
+  // "tiers": every eligible agent reaching a tier gets the highest one reached.
   std::string rule = "top_n";
   int n = 1;
   bool per_peer_group = false;
+  std::optional<double> min_score;
+  // Only the min bound is set.
+  std::optional<Gate> min_metric;
+  // Best first: min_score strictly descending.
+  std::vector<Tier> tiers;
   std::vector<RewardSpec> rewards;
 };
 
 struct ProgramSpec {
   std::string id;
   std::string name;
-  // Only "monthly" for now.
-  std::string cadence = "monthly";
+  Cadence cadence = Cadence::kMonthly;
   std::string time_zone = "UTC";
   absl::TimeZone zone;
   int64_t min_tenure_days = 0;

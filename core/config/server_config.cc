@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/scoring/period.h"
 
 namespace plaudit {
 namespace {
@@ -43,6 +44,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         }
         (key == "shutdown_timeout_ms" ? config.shutdown_timeout : config.source_poll_interval) =
             absl::Milliseconds(ms);
+      } else if (key == "praise_monthly_allowance") {
+        int allowance = 0;
+        if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &allowance) ||
+            allowance < 0) {
+          return Problem(value, key, "must be a number of praise, 0 or more");
+        }
+        config.praise_monthly_allowance = allowance;
+      } else if (key == "praise_time_zone") {
+        if (!value.IsScalar()) return Problem(value, key, "must be an IANA time zone name");
+        auto zone = LoadZone(value.as<std::string>());
+        if (!zone.ok()) return Problem(value, key, std::string(zone.status().message()));
+        config.praise_time_zone = value.as<std::string>();
       } else if (key == "plugins") {
         if (!value.IsMap()) return Problem(value, key, "must map plugin names to settings");
         for (const auto& plugin : value) {
@@ -64,7 +77,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
       } else {
         return Problem(entry.first, key,
                        "unknown setting (expected listen, data_dir, plugin_dir, "
-                       "source_poll_interval_ms, shutdown_timeout_ms, plugins)");
+                       "source_poll_interval_ms, shutdown_timeout_ms, praise_monthly_allowance, "
+                       "praise_time_zone, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -6,6 +6,8 @@
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
 //   shutdown_timeout_ms: 30000
+//   praise_monthly_allowance: 5
+//   praise_time_zone: Europe/Stockholm
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
@@ -27,6 +29,9 @@ struct ServerConfig {
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);
+  // Praise one agent may send per calendar month of `praise_time_zone`.
+  int praise_monthly_allowance = 5;
+  std::string praise_time_zone = "UTC";
   // Per plugin name, its configuration (values as text).
   std::map<std::string, std::map<std::string, std::string>> plugins;
 };

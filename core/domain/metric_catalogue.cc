@@ -30,6 +30,7 @@ const std::vector<MetricSpec>& BuiltInMetrics() {
       Count("sales_value", "value of sales closed"),
       Count("referral_value", "value of business referred"),
       Count("repeat_contacts", "customers who had to contact again", Direction::kLowerIsBetter),
+      Count("praise_received", "praise received from colleagues (plaudit praise send)"),
   };
   return kMetrics;
 }

@@ -33,6 +33,8 @@ double OrderKey(double value) {
 struct Reduced {
   std::optional<double> value;
   int64_t samples = 0;
+  // Why there is no value, when it is not simply the lack of events.
+  std::string missing;
 };
 
 Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothing,
@@ -64,6 +66,9 @@ Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothin
     case Aggregation::kMax:
       if (has_events) reduced.value = a.max;
       break;
+    case Aggregation::kRatio:
+      // Needs two metrics: see ReduceMeasure().
+      break;
   }
   return reduced;
 }
@@ -74,6 +79,30 @@ const MetricAggregate* FindEvents(
   if (agent_events == nullptr) return nullptr;
   auto it = agent_events->find(metric);
   return it == agent_events->end() ? nullptr : &it->second;
+}
+
+using AgentEvents = absl::flat_hash_map<std::string, MetricAggregate>;
+
+// A scorecard metric's or gate's aggregate for one agent.
+template <typename MetricOrGate>
+Reduced ReduceMeasure(const MetricOrGate& m, const std::optional<Smoothing>& smoothing,
+                      const AgentEvents* agent_events) {
+  if (m.aggregation != Aggregation::kRatio || !m.ratio.has_value()) {
+    return Reduce(m.aggregation, smoothing, FindEvents(agent_events, m.metric));
+  }
+  const MetricAggregate* numerator = FindEvents(agent_events, m.metric);
+  const MetricAggregate* denominator = FindEvents(agent_events, m.ratio->denominator);
+  Reduced reduced;
+  reduced.samples = denominator != nullptr ? denominator->samples : 0;
+  const double numerator_sum = numerator != nullptr && numerator->samples > 0 ? numerator->sum : 0;
+  const double denominator_sum =
+      denominator != nullptr && denominator->samples > 0 ? denominator->sum : 0;
+  if (denominator_sum == 0) {
+    reduced.missing = absl::StrCat("denominator ", m.ratio->denominator, " sums to 0");
+    return reduced;
+  }
+  reduced.value = numerator_sum / denominator_sum * m.ratio->per;
+  return reduced;
 }
 
 std::string PeerGroupOf(PeerGroupBy peer_group, const Agent& agent) {
@@ -106,33 +135,34 @@ Standing Assess(const ProgramSpec& program, const PeriodWindow& period, const Ag
   }
 
   for (const ScorecardMetric& metric : program.metrics) {
-    const Reduced reduced =
-        Reduce(metric.aggregation, metric.smoothing, FindEvents(agent_events, metric.metric));
+    const Reduced reduced = ReduceMeasure(metric, metric.smoothing, agent_events);
     MetricStanding& out = standing.metrics.emplace_back();
-    out.metric = metric.metric;
+    out.metric = MeasureLabel(metric);
     out.samples = reduced.samples;
     if (reduced.samples < metric.min_samples) {
-      standing.reasons.push_back(absl::StrCat(metric.metric, ": ", reduced.samples,
+      standing.reasons.push_back(absl::StrCat(out.metric, ": ", reduced.samples,
                                               " samples < min_samples ", metric.min_samples));
     }
     if (!reduced.value.has_value()) {
-      standing.reasons.push_back(absl::StrCat(metric.metric, ": no events for ",
-                                              std::string(AggregationName(metric.aggregation))));
+      standing.reasons.push_back(
+          reduced.missing.empty() ? absl::StrCat(out.metric, ": no events for ",
+                                                 std::string(AggregationName(metric.aggregation)))
+                                  : absl::StrCat(out.metric, ": ", reduced.missing));
     } else if (!std::isfinite(*reduced.value)) {
       // Ranking needs ordinary numbers; an infinite or NaN aggregate cannot be placed.
-      standing.reasons.push_back(absl::StrCat(metric.metric, ": value is not finite"));
+      standing.reasons.push_back(absl::StrCat(out.metric, ": value is not finite"));
     } else {
       out.value = *reduced.value;
     }
   }
 
   for (const Gate& gate : program.gates) {
-    const Reduced reduced =
-        Reduce(gate.aggregation, std::nullopt, FindEvents(agent_events, gate.metric));
-    const std::string label =
-        absl::StrCat("gate ", gate.metric, " ", std::string(AggregationName(gate.aggregation)));
+    const Reduced reduced = ReduceMeasure(gate, std::nullopt, agent_events);
+    const std::string label = absl::StrCat("gate ", MeasureLabel(gate), " ",
+                                           std::string(AggregationName(gate.aggregation)));
     if (!reduced.value.has_value()) {
-      standing.reasons.push_back(absl::StrCat(label, ": no events"));
+      standing.reasons.push_back(
+          absl::StrCat(label, ": ", reduced.missing.empty() ? "no events" : reduced.missing));
       continue;
     }
     const double value = *reduced.value;
@@ -225,9 +255,13 @@ void RankEligible(std::vector<Standing>::iterator begin, std::vector<Standing>::
   }
 }
 
-std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standing>& ranked) {
+// A minimum is reached by any value at or above it, or equal to it within the ranking tolerance:
+// a score of exactly 0.8 reached through a weighted sum may come out as 0.7999999999999999.
+bool Reaches(double value, double min) { return value >= min || NearlyEqual(value, min); }
+
+std::vector<Winner> PickTopN(const AwardRule& award, const std::vector<Standing>& ranked) {
   std::vector<Winner> winners;
-  if (award.rule != "top_n" || award.n <= 0) return winners;
+  if (award.n <= 0) return winners;
   std::map<std::string, int> taken;
   for (const Standing& standing : ranked) {
     if (!standing.eligible) break;
@@ -235,9 +269,53 @@ std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standi
     int& count = taken[key];
     if (count >= award.n) continue;
     ++count;
-    winners.push_back(Winner{standing.agent_id, standing.rank});
+    winners.push_back(Winner{standing.agent_id, standing.rank, ""});
   }
   return winners;
+}
+
+std::vector<Winner> PickThreshold(const AwardRule& award, const std::vector<Standing>& ranked,
+                                  const AggregateTable& aggregates) {
+  std::vector<Winner> winners;
+  for (const Standing& standing : ranked) {
+    if (!standing.eligible) break;
+    bool reached = false;
+    if (award.min_metric.has_value()) {
+      const Gate& criterion = *award.min_metric;
+      auto agent_it = aggregates.find(standing.agent_id);
+      const auto* agent_events = agent_it == aggregates.end() ? nullptr : &agent_it->second;
+      const Reduced reduced = ReduceMeasure(criterion, std::nullopt, agent_events);
+      reached = reduced.value.has_value() && criterion.min.has_value() &&
+                Reaches(*reduced.value, *criterion.min);
+    } else if (award.min_score.has_value()) {
+      reached = Reaches(standing.score, *award.min_score);
+    }
+    if (reached) winners.push_back(Winner{standing.agent_id, standing.rank, ""});
+  }
+  return winners;
+}
+
+std::vector<Winner> PickTiers(const AwardRule& award, const std::vector<Standing>& ranked) {
+  std::vector<Winner> winners;
+  for (const Standing& standing : ranked) {
+    if (!standing.eligible) break;
+    // Tiers are best first, so the first one reached is the highest.
+    for (const Tier& tier : award.tiers) {
+      if (Reaches(standing.score, tier.min_score)) {
+        winners.push_back(Winner{standing.agent_id, standing.rank, tier.name});
+        break;
+      }
+    }
+  }
+  return winners;
+}
+
+std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standing>& ranked,
+                                const AggregateTable& aggregates) {
+  if (award.rule == "top_n") return PickTopN(award, ranked);
+  if (award.rule == "threshold") return PickThreshold(award, ranked, aggregates);
+  if (award.rule == "tiers") return PickTiers(award, ranked);
+  return {};
 }
 
 }  // namespace
@@ -317,7 +395,7 @@ Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& perio
   }
 
   Evaluation evaluation;
-  evaluation.winners = PickWinners(program.award, standings);
+  evaluation.winners = PickWinners(program.award, standings, aggregates);
   evaluation.standings = std::move(standings);
   return evaluation;
 }

@@ -51,12 +51,16 @@ struct Standing {
 struct Winner {
   std::string agent_id;
   int rank = 0;
+  // The tier reached under rule tiers; empty otherwise.
+  std::string tier;
 };
 
 struct Evaluation {
   // Eligible agents by rank, then ineligible agents by id.
   std::vector<Standing> standings;
-  // In rank order.
+  // In rank order. top_n: the n best (per peer group); threshold: every eligible agent whose
+  // score or min_metric aggregate reaches the minimum; tiers: every eligible agent reaching a tier,
+  // with the highest tier reached. A value within a relative 1e-9 of a minimum reaches it.
   std::vector<Winner> winners;
 };
 

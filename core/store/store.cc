@@ -101,6 +101,24 @@ CREATE TABLE plugin_state (
     R"sql(
 CREATE INDEX events_by_agent ON events (agent_id, metric, occurred_at_us, value);
 )sql",
+    R"sql(
+CREATE TABLE praise (
+  id TEXT PRIMARY KEY,
+  from_agent_id TEXT NOT NULL,
+  to_agent_id TEXT NOT NULL,
+  message TEXT NOT NULL,
+  value TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  sent_us INTEGER NOT NULL
+);
+CREATE INDEX praise_by_giver ON praise (from_agent_id, sent_us);
+CREATE INDEX praise_by_time ON praise (sent_us);
+CREATE UNIQUE INDEX praise_by_request ON praise (from_agent_id, request_id) WHERE request_id != '';
+)sql",
+    // The tier an award reached under rule tiers; empty for other rules and older awards.
+    R"sql(
+ALTER TABLE awards ADD COLUMN tier TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -495,7 +513,8 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string
 absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
                                                            const std::vector<std::string>& args) {
   std::string sql = absl::StrCat(
-      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us FROM awards ",
+      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier "
+      "FROM awards ",
       where, " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
@@ -509,6 +528,7 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
     a.rank = static_cast<int>(q.Int(4));
     a.program_version = q.Int(5);
     a.decided_us = q.Int(6);
+    a.tier = q.Text(7);
     awards.push_back(std::move(a));
   }
   if (!q.status().ok()) return q.status();
@@ -561,7 +581,7 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
   PLAUDIT_RETURN_IF_ERROR(d.Run());
   SqliteStatement a(db_,
                     "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
-                    "decided_us) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                    "decided_us, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStatement f(db_,
                     "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
                     "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
@@ -573,7 +593,8 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
         .Bind(4, award.agent_id)
         .Bind(5, int64_t{award.rank})
         .Bind(6, award.program_version)
-        .Bind(7, award.decided_us);
+        .Bind(7, award.decided_us)
+        .Bind(8, award.tier);
     PLAUDIT_RETURN_IF_ERROR(a.Run());
     a.Reset();
     int64_t seq = 0;

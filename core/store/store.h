@@ -85,6 +85,8 @@ struct AwardRecord {
   int rank = 0;
   int64_t program_version = 0;
   int64_t decided_us = 0;
+  // The tier reached under rule tiers ("gold"); empty for other rules.
+  std::string tier;
   // Derived from the award's fulfilments: failed if any failed, fulfilled if all are.
   AwardState state = AwardState::kFulfilling;
   // In reward order.
@@ -98,6 +100,24 @@ struct DecisionRecord {
   int64_t decided_us = 0;
   std::vector<Standing> standings;
   std::vector<AwardRecord> awards;
+};
+
+struct PraiseRecord {
+  std::string id;
+  std::string from_agent_id;
+  std::string to_agent_id;
+  std::string message;
+  std::string value;
+  // Empty when the sender gave none.
+  std::string request_id;
+  int64_t sent_us = 0;
+};
+
+// How much praise one giver may send in [start_us, end_us).
+struct PraiseAllowance {
+  int64_t start_us = 0;
+  int64_t end_us = 0;
+  int limit = 0;
 };
 
 class Store {
@@ -157,6 +177,15 @@ class Store {
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
   // Writes state, attempts, error, artifact, next_attempt_us and updated_us of `record`.
   absl::Status UpdateFulfilment(const FulfilmentRecord& record);
+
+  // Praise. InsertPraise stores the praise and the recipient's praise_received event (value 1,
+  // event_id "praise:<id>") in one transaction. It returns the giver's earlier praise when the
+  // request_id was used before, and nullopt (nothing written) when the giver has already sent
+  // `allowance.limit` praise in the allowance window.
+  absl::StatusOr<std::optional<PraiseRecord>> InsertPraise(const PraiseRecord& praise,
+                                                           const PraiseAllowance& allowance);
+  // Newest first; only praise sent or received by `agent_id` unless it is empty.
+  absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id);
 
   // Plugin-scoped key-value state.
   absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,

@@ -85,6 +85,20 @@ again=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o jso
   fail "re-evaluation started new fulfilments"
 expect_contains "$("$plaudit" awards list --program employee-of-the-month -o csv)" "fulfilled" "awards list"
 
+# Peer praise: stored, in the feed, and counted as the metric praise_received.
+out=$("$plaudit" praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
+expect_contains "$out" "a001 praised a002" "praise send"
+if "$plaudit" praise send --from a003 --to a003 --message "me" 2>"$work/self.err"; then
+  fail "self-praise must be refused"
+fi
+expect_contains "$(cat "$work/self.err")" "nobody can praise themselves" "self-praise error"
+feed=$("$plaudit" praise feed --agent a002 -o json)
+[[ $(json_eval "$feed" 'd[0]["message"] + "|" + d[0]["value"]') == "Took my escalations|teamwork" ]] ||
+  fail "praise feed: $feed"
+month=$(date -u +%Y-%m)
+expect_contains "$("$plaudit" metrics summary --period "$month" --agent a002 -o csv)" \
+  "a002,praise_received,1," "praise counts as praise_received"
+
 # Errors: one line on stderr and a non-zero exit.
 if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then
   fail "unknown program must fail"

@@ -38,6 +38,24 @@ award:
     - {type: leave_credit, hours: 8}
 )";
 
+// A weekly program with tiers: gold brings its own reward, bronze falls back to the award's.
+const char kTiersProgram[] = R"(id: weekly-tiers
+name: Weekly tiers
+cadence: weekly
+time_zone: Europe/Stockholm
+scorecard:
+  metrics:
+    - metric: csat
+      aggregation: mean
+award:
+  rule: tiers
+  tiers:
+    - {name: gold, min_score: 0.9, rewards: [{type: leave_credit, hours: 8}]}
+    - {name: bronze, min_score: 0}
+  rewards:
+    - type: certificate
+)";
+
 v1::CsvRow Row(int64_t line, std::vector<std::string> fields) {
   v1::CsvRow row;
   row.set_line(line);
@@ -368,6 +386,74 @@ TEST_F(ApiTest, SummaryPagesThroughEveryAgentAndMetricOnce) {
   v1::SummarizeMetricsResponse resp;
   EXPECT_EQ(metrics_->SummarizeMetrics(&bad, req, &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ApiTest, WeeklyTiersProgramAwardsEachAgentItsTierAndItsRewards) {
+  ImportTwoAgents();
+  v1::ImportEventsRequest req;
+  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+    req.add_header(h);
+  }
+  // 2026-W41 runs Monday 2026-10-05 00:00 to Monday 2026-10-12 00:00 in Stockholm.
+  *req.add_rows() = Row(2, {"e1", "a1", "csat", "5", "2026-10-05T00:30:00+02:00"});
+  *req.add_rows() = Row(3, {"e2", "a2", "csat", "3", "2026-10-11T23:30:00+02:00"});
+  *req.add_rows() = Row(4, {"e3", "a2", "csat", "5", "2026-10-12T00:30:00+02:00"});  // W42
+  {
+    grpc::ClientContext ctx;
+    v1::ImportEventsResponse summary;
+    auto writer = metrics_->ImportEvents(&ctx, &summary);
+    ASSERT_TRUE(writer->Write(req));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kTiersProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+    EXPECT_EQ(program.cadence(), "weekly");
+  }
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("weekly-tiers");
+  eval.set_period("2026-10");
+  v1::EvaluateAwardsResponse out;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status monthly = awards_->EvaluateAwards(&ctx, eval, &out);
+    EXPECT_EQ(monthly.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(monthly.error_message(),
+              "period: expected a weekly period like 2026-W41, got \"2026-10\"");
+  }
+  eval.set_period("2026-W41");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, eval, &out);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_TRUE(out.newly_committed());
+  ASSERT_EQ(out.standings_size(), 2);
+  EXPECT_EQ(out.standings(1).agent_id(), "a2");
+  EXPECT_DOUBLE_EQ(out.standings(1).metrics(0).value(), 3.0);  // e3 is in the next week.
+  ASSERT_EQ(out.awards_size(), 2);
+  EXPECT_EQ(out.awards(0).id(), "weekly-tiers.2026-W41.a1");
+  EXPECT_EQ(out.awards(0).tier(), "gold");
+  ASSERT_EQ(out.awards(0).rewards_size(), 1);
+  EXPECT_EQ(out.awards(0).rewards(0).type(), "leave_credit");
+  EXPECT_EQ(out.awards(0).rewards(0).params().at("hours"), "8");
+  EXPECT_EQ(out.awards(1).agent_id(), "a2");
+  EXPECT_EQ(out.awards(1).tier(), "bronze");
+  ASSERT_EQ(out.awards(1).rewards_size(), 1);
+  EXPECT_EQ(out.awards(1).rewards(0).type(), "certificate");
+
+  grpc::ClientContext ctx;
+  v1::ListAwardsRequest list;
+  list.set_program_id("weekly-tiers");
+  v1::ListAwardsResponse listed;
+  ASSERT_TRUE(awards_->ListAwards(&ctx, list, &listed).ok());
+  ASSERT_EQ(listed.awards_size(), 2);
+  EXPECT_EQ(listed.awards(0).tier(), "gold");
+  EXPECT_EQ(listed.awards(1).tier(), "bronze");
 }
 
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {

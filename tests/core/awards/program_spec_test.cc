@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_replace.h"
@@ -93,7 +94,7 @@ TEST(ProgramSpecParse, FullExampleGivesTheExpectedSpec) {
   ASSERT_TRUE(program.ok()) << program.status();
   EXPECT_EQ(program->id, "employee-of-the-month");
   EXPECT_EQ(program->name, "Employee of the Month");
-  EXPECT_EQ(program->cadence, "monthly");
+  EXPECT_EQ(program->cadence, Cadence::kMonthly);
   EXPECT_EQ(program->time_zone, "Europe/Stockholm");
   EXPECT_EQ(program->zone.name(), "Europe/Stockholm");
   EXPECT_EQ(program->min_tenure_days, 30);
@@ -142,7 +143,7 @@ TEST(ProgramSpecParse, FullExampleGivesTheExpectedSpec) {
 TEST(ProgramSpecParse, OmittedFieldsTakeTheirDefaults) {
   absl::StatusOr<ProgramSpec> program = ParseProgramYaml(kMinimal, kRewardTypes);
   ASSERT_TRUE(program.ok()) << program.status();
-  EXPECT_EQ(program->cadence, "monthly");
+  EXPECT_EQ(program->cadence, Cadence::kMonthly);
   EXPECT_EQ(program->time_zone, "UTC");
   EXPECT_EQ(program->zone, absl::UTCTimeZone());
   EXPECT_EQ(program->min_tenure_days, 0);
@@ -214,10 +215,10 @@ TEST(ProgramSpecError, UnknownAggregation) {
   EXPECT_EQ(ErrorOf(FullExampleWith("      aggregation: mean\n      direction",
                                     "      aggregation: median\n      direction")),
             "line 17: scorecard.metrics[1].aggregation: unknown aggregation \"median\" "
-            "(expected sum, count, mean, min or max)");
+            "(expected sum, count, mean, min, max or ratio)");
   EXPECT_EQ(ErrorOf(FullExampleWith("aggregation: sum, max: 2", "aggregation: avg, max: 2")),
             "line 23: scorecard.gates[0].aggregation: unknown aggregation \"avg\" "
-            "(expected sum, count, mean, min or max)");
+            "(expected sum, count, mean, min, max or ratio)");
 }
 
 TEST(ProgramSpecError, UnknownKeyAtTheTop) {
@@ -228,9 +229,10 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {
-  EXPECT_EQ(ErrorOf(FullExampleWith("      weight: 0.4\n", "      wieght: 0.4\n")),
-            "line 13: scorecard.metrics[0].wieght: unknown key \"wieght\" (expected metric, "
-            "aggregation, direction, weight, min_samples or smoothing)");
+  EXPECT_EQ(
+      ErrorOf(FullExampleWith("      weight: 0.4\n", "      wieght: 0.4\n")),
+      "line 13: scorecard.metrics[0].wieght: unknown key \"wieght\" (expected metric, "
+      "aggregation, numerator, denominator, per, direction, weight, min_samples or smoothing)");
   EXPECT_THAT(ErrorOf(FullExampleWith("prior_weight: 10}", "prior_weight: 10, alpha: 1}")),
               StartsWith("line 15: scorecard.metrics[0].smoothing.alpha: unknown key"));
   EXPECT_THAT(ErrorOf(FullExampleWith("min_tenure_days: 30", "min_tenure_months: 1")),
@@ -357,14 +359,29 @@ TEST(ProgramSpecError, UnknownTimeZone) {
             "line 4: time_zone: unknown time zone \"Europe/Atlantis\"");
 }
 
-TEST(ProgramSpecError, OnlyMonthlyCadence) {
-  EXPECT_EQ(ErrorOf(FullExampleWith("cadence: monthly", "cadence: weekly")),
-            "line 3: cadence: unsupported cadence \"weekly\": only monthly is supported so far");
+TEST(ProgramSpecParse, ReadsEveryCadence) {
+  const std::pair<const char*, Cadence> cases[] = {{"daily", Cadence::kDaily},
+                                                   {"weekly", Cadence::kWeekly},
+                                                   {"monthly", Cadence::kMonthly},
+                                                   {"quarterly", Cadence::kQuarterly},
+                                                   {"yearly", Cadence::kYearly}};
+  for (const auto& [word, cadence] : cases) {
+    absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+        FullExampleWith("cadence: monthly", std::string("cadence: ") + word), kRewardTypes);
+    ASSERT_TRUE(program.ok()) << word << ": " << program.status();
+    EXPECT_EQ(program->cadence, cadence) << word;
+  }
 }
 
-TEST(ProgramSpecError, OnlyTopNRule) {
+TEST(ProgramSpecError, UnknownCadence) {
+  EXPECT_EQ(ErrorOf(FullExampleWith("cadence: monthly", "cadence: fortnightly")),
+            "line 3: cadence: unknown cadence \"fortnightly\" (expected daily, weekly, monthly, "
+            "quarterly or yearly)");
+}
+
+TEST(ProgramSpecError, UnknownRule) {
   EXPECT_EQ(ErrorOf(FullExampleWith("rule: top_n", "rule: lottery")),
-            "line 25: award.rule: unknown rule \"lottery\" (only top_n is supported)");
+            "line 25: award.rule: unknown rule \"lottery\" (expected top_n, threshold or tiers)");
 }
 
 TEST(ProgramSpecError, SmoothingNeedsMean) {
@@ -452,6 +469,72 @@ TEST(ProgramSpecAggregationName, NamesEachAggregation) {
   EXPECT_EQ(AggregationName(Aggregation::kMean), "mean");
   EXPECT_EQ(AggregationName(Aggregation::kMin), "min");
   EXPECT_EQ(AggregationName(Aggregation::kMax), "max");
+  EXPECT_EQ(AggregationName(Aggregation::kRatio), "ratio");
+}
+
+TEST(ProgramSpecRatio, NumeratorOverDenominatorPer100) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWith("- metric: calls_handled",
+                  "- {aggregation: ratio, numerator: complaints, denominator: calls_handled, "
+                  "per: 100}"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  const ScorecardMetric& metric = program->metrics[0];
+  EXPECT_EQ(metric.aggregation, Aggregation::kRatio);
+  EXPECT_EQ(metric.metric, "complaints");
+  ASSERT_TRUE(metric.ratio.has_value());
+  EXPECT_EQ(metric.ratio->denominator, "calls_handled");
+  EXPECT_EQ(metric.ratio->per, 100);
+  // The numerator's catalogue direction.
+  EXPECT_EQ(metric.direction, Direction::kLowerIsBetter);
+  EXPECT_EQ(MeasureLabel(metric), "complaints/calls_handled");
+}
+
+TEST(ProgramSpecRatio, AllowedInGatesWithPerDefaultingTo1) {
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                       "{aggregation: ratio, numerator: repeat_contacts, "
+                                       "denominator: calls_handled, max: 0.1}"),
+                       kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->gates.size(), 1u);
+  ASSERT_TRUE(program->gates[0].ratio.has_value());
+  EXPECT_EQ(program->gates[0].metric, "repeat_contacts");
+  EXPECT_EQ(program->gates[0].ratio->denominator, "calls_handled");
+  EXPECT_EQ(program->gates[0].ratio->per, 1);
+}
+
+TEST(ProgramSpecRatioError, StrictAboutItsFields) {
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {aggregation: ratio, numerator: complaints}")),
+            "line 5: scorecard.metrics[0].denominator: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {aggregation: ratio, denominator: calls_handled}")),
+            "line 5: scorecard.metrics[0].numerator: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {metric: complaints, aggregation: ratio, "
+                                "numerator: complaints, denominator: calls_handled}")),
+            "line 5: scorecard.metrics[0].metric: aggregation ratio takes numerator and "
+            "denominator, not metric");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {metric: complaints, denominator: calls_handled}")),
+            "line 5: scorecard.metrics[0].denominator: only used with aggregation ratio");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {aggregation: ratio, numerator: complaints, "
+                                "denominator: calls_handled, per: 0}")),
+            "line 5: scorecard.metrics[0].per: must be greater than 0, got 0");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {aggregation: ratio, numerator: complaints, "
+                                "denominator: bananas}")),
+            "line 5: scorecard.metrics[0].denominator: unknown metric \"bananas\"");
+}
+
+TEST(ProgramSpecRatioError, NoSmoothingWithRatio) {
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- {aggregation: ratio, numerator: complaints, "
+                                "denominator: calls_handled, "
+                                "smoothing: {prior_mean: 1, prior_weight: 1}}")),
+            "line 5: scorecard.metrics[0].smoothing: smoothing needs aggregation mean, not ratio");
 }
 
 }  // namespace
@@ -463,6 +546,144 @@ namespace {
 TEST(ProgramSpecError, RewardParamWithAControlCharacter) {
   EXPECT_THAT(ErrorOf(MinimalWith("- type: certificate", "- {type: certificate, note: \"a\\tb\"}")),
               testing::HasSubstr("line 8: award.rewards[0].note: contains a control character"));
+}
+
+// kMinimal with its award block replaced by `award`; the award's keys start on line 7.
+std::string MinimalWithAward(const std::string& award) {
+  const std::string minimal = kMinimal;
+  return minimal.substr(0, minimal.find("award:\n") + 7) + award;
+}
+
+TEST(ProgramSpecAward, ThresholdOnTheScore) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWithAward("  rule: threshold\n  min_score: 0.75\n  rewards: [{type: certificate}]\n"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->award.rule, "threshold");
+  EXPECT_EQ(program->award.min_score, 0.75);
+  EXPECT_FALSE(program->award.min_metric.has_value());
+}
+
+TEST(ProgramSpecAward, ThresholdOnAMetric) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWithAward("  rule: threshold\n"
+                       "  min_metric: {metric: csat, aggregation: mean, min: 4.5}\n"
+                       "  rewards: [{type: certificate}]\n"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_TRUE(program->award.min_metric.has_value());
+  EXPECT_EQ(program->award.min_metric->metric, "csat");
+  EXPECT_EQ(program->award.min_metric->aggregation, Aggregation::kMean);
+  EXPECT_EQ(program->award.min_metric->min, 4.5);
+  EXPECT_FALSE(program->award.min_score.has_value());
+}
+
+TEST(ProgramSpecAward, TiersBestFirstWithTheirRewards) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWithAward(
+          "  rule: tiers\n"
+          "  tiers:\n"
+          "    - {name: gold, min_score: 0.9, rewards: [{type: leave_credit, hours: 8}]}\n"
+          "    - {name: silver, min_score: 0.7}\n"
+          "  rewards: [{type: certificate}]\n"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->award.tiers.size(), 2u);
+  EXPECT_EQ(program->award.tiers[0].name, "gold");
+  EXPECT_EQ(program->award.tiers[0].min_score, 0.9);
+  ASSERT_EQ(program->award.tiers[0].rewards.size(), 1u);
+  EXPECT_EQ(program->award.tiers[0].rewards[0].type, "leave_credit");
+  EXPECT_EQ(program->award.tiers[1].name, "silver");
+  EXPECT_THAT(program->award.tiers[1].rewards, IsEmpty());
+  ASSERT_EQ(program->award.rewards.size(), 1u);
+}
+
+TEST(ProgramSpecAward, TiersWithOwnRewardsNeedNoAwardRewards) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWithAward("  rule: tiers\n"
+                       "  tiers:\n"
+                       "    - {name: gold, min_score: 0.9, rewards: [{type: certificate}]}\n"
+                       "    - {name: silver, min_score: 0.7, rewards: [{type: certificate}]}\n"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_THAT(program->award.rewards, IsEmpty());
+}
+
+TEST(ProgramSpecAwardError, ThresholdWithoutACriterion) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n  rewards: [{type: certificate}]\n")),
+            "line 7: award.min_score: rule threshold needs min_score or min_metric");
+}
+
+TEST(ProgramSpecAwardError, ThresholdWithBothCriteria) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n  min_score: 0.5\n"
+                                     "  min_metric: {metric: csat, aggregation: mean, min: 4}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 9: award.min_metric: give min_score or min_metric, not both");
+}
+
+TEST(ProgramSpecAwardError, MinMetricNeedsMinAndNoMax) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n"
+                                     "  min_metric: {metric: csat, aggregation: mean}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 8: award.min_metric.min: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n"
+                                     "  min_metric: {metric: csat, aggregation: mean, min: 4, "
+                                     "max: 5}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 8: award.min_metric: max is not used here: a threshold has only a min");
+}
+
+TEST(ProgramSpecAwardError, TiersOutOfOrder) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: tiers\n"
+                                     "  tiers:\n"
+                                     "    - {name: silver, min_score: 0.7}\n"
+                                     "    - {name: gold, min_score: 0.9}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 10: award.tiers[1].min_score: tiers must be ordered best first, by min_score "
+            "descending: 0.9 is not below 0.7 of tier \"silver\"");
+  EXPECT_THAT(ErrorOf(MinimalWithAward("  rule: tiers\n"
+                                       "  tiers:\n"
+                                       "    - {name: gold, min_score: 0.7}\n"
+                                       "    - {name: silver, min_score: 0.7}\n"
+                                       "  rewards: [{type: certificate}]\n")),
+              HasSubstr("0.7 is not below 0.7"));
+}
+
+TEST(ProgramSpecAwardError, TierWithoutRewardsNeedsAwardRewards) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward(
+                "  rule: tiers\n"
+                "  tiers:\n"
+                "    - {name: gold, min_score: 0.9, rewards: [{type: certificate}]}\n"
+                "    - {name: silver, min_score: 0.7}\n")),
+            "line 10: award.tiers[1].rewards: missing required field (award.rewards is not given "
+            "either)");
+}
+
+TEST(ProgramSpecAwardError, DuplicateTierName) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: tiers\n"
+                                     "  tiers:\n"
+                                     "    - {name: gold, min_score: 0.9}\n"
+                                     "    - {name: gold, min_score: 0.7}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 10: award.tiers[1].name: duplicate tier name \"gold\"");
+}
+
+TEST(ProgramSpecAwardError, TiersRuleNeedsTiers) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: tiers\n  rewards: [{type: certificate}]\n")),
+            "line 7: award.tiers: missing required field");
+}
+
+TEST(ProgramSpecAwardError, KeysOfAnotherRule) {
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  tiers: [{name: gold, min_score: 1}]\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 7: award.tiers: only used with rule tiers, not top_n");
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n  min_score: 0.5\n  n: 3\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 9: award.n: only used with rule top_n, not threshold");
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: tiers\n  min_score: 0.5\n"
+                                     "  tiers: [{name: gold, min_score: 1}]\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 8: award.min_score: only used with rule threshold, not tiers");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -209,7 +210,7 @@ TEST(ScorecardEligibility, EveryReasonIsListed) {
   ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
   program.metrics[0].min_samples = 20;
   program.min_tenure_days = 30;
-  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0});
+  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt});
   const std::vector<Agent> agents = {
       MakeAgent("x", Channel::kPhone, "red", absl::CivilDay(2026, 10, 20), false)};
   AggregateTable table;
@@ -333,7 +334,7 @@ TEST(ScorecardAggregation, NonFiniteValueMakesTheAgentIneligible) {
 
 TEST(ScorecardGate, MaxIsInclusive) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0});
+  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt});
   AggregateTable table;
   table["two"]["complaints"] = Events(2, 2);
   table["three"]["complaints"] = Events(3, 3);
@@ -347,7 +348,7 @@ TEST(ScorecardGate, MaxIsInclusive) {
 
 TEST(ScorecardGate, MinIsInclusive) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(Gate{"qa_score", Aggregation::kMean, 80.0, std::nullopt});
+  program.gates.push_back(Gate{"qa_score", Aggregation::kMean, 80.0, std::nullopt, std::nullopt});
   AggregateTable table;
   table["low"]["qa_score"] = Events(2, 159);   // mean 79.5
   table["edge"]["qa_score"] = Events(2, 160);  // mean 80
@@ -360,8 +361,9 @@ TEST(ScorecardGate, MinIsInclusive) {
 
 TEST(ScorecardGate, GateWithoutEventsChecksZeroForSumAndFailsForMean) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(Gate{"followups_resolved", Aggregation::kCount, 1.0, std::nullopt});
-  program.gates.push_back(Gate{"csat", Aggregation::kMean, 3.0, 5.0});
+  program.gates.push_back(
+      Gate{"followups_resolved", Aggregation::kCount, 1.0, std::nullopt, std::nullopt});
+  program.gates.push_back(Gate{"csat", Aggregation::kMean, 3.0, 5.0, std::nullopt});
   const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, {});
   EXPECT_THAT(StandingOf(evaluation, "a").reasons,
               ElementsAre("gate followups_resolved count 0 < min 1", "gate csat mean: no events"));
@@ -599,6 +601,128 @@ TEST_F(ScorecardWinnersTest, PerPeerGroupTakesTheBestOfEachGroupInRankOrder) {
 TEST_F(ScorecardWinnersTest, FewerEligibleAgentsThanNAllWin) {
   program_.award.n = 10;
   EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2", "e1", "p3"));
+}
+
+TEST_F(ScorecardWinnersTest, ThresholdOnScoreAwardsEveryoneAtOrAboveTheMinimumInRankOrder) {
+  // Scores: e2 1, p1 1, p2 0.5, e1 0, p3 0. p2 sits exactly on the minimum and wins.
+  program_.award.rule = "threshold";
+  program_.award.min_score = 0.5;
+  Evaluation evaluation = Evaluate();
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("e2", "p1", "p2"));
+  EXPECT_EQ(evaluation.winners[2].rank, 3);
+  EXPECT_EQ(evaluation.winners[2].tier, "");
+  program_.award.min_score = 0.5000001;
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1"));
+  program_.award.min_score = 1.5;
+  EXPECT_THAT(WinnerIds(Evaluate()), IsEmpty());
+}
+
+TEST_F(ScorecardWinnersTest, ThresholdOnAMetricIgnoresTheScore) {
+  // calls_handled sums: p1 30, p2 20, e2 15, p3 10, e1 5; e2 sits exactly on 15.
+  program_.award.rule = "threshold";
+  program_.award.min_metric =
+      Gate{"calls_handled", Aggregation::kSum, 15.0, std::nullopt, std::nullopt};
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2"));
+}
+
+TEST_F(ScorecardWinnersTest, ThresholdOnAMetricIgnoresItsDirection) {
+  // aht_seconds is lower-is-better, but a threshold asks for its aggregate to reach the minimum.
+  table_["p1"]["aht_seconds"] = Events(1, 300);
+  table_["p2"]["aht_seconds"] = Events(1, 100);
+  program_.award.rule = "threshold";
+  program_.award.min_metric =
+      Gate{"aht_seconds", Aggregation::kMean, 200.0, std::nullopt, std::nullopt};
+  // Agents without aht_seconds events have no mean and do not reach it.
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("p1"));
+}
+
+TEST_F(ScorecardWinnersTest, IneligibleAgentsNeverReachAThreshold) {
+  agents_[0].active = false;  // p1
+  program_.award.rule = "threshold";
+  program_.award.min_score = 0;
+  EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p2", "e1", "p3"));
+}
+
+TEST_F(ScorecardWinnersTest, TiersGiveEachAgentTheHighestTierReached) {
+  program_.award.rule = "tiers";
+  program_.award.tiers = {Tier{"gold", 1.0, {}}, Tier{"silver", 0.5, {}}};
+  Evaluation evaluation = Evaluate();
+  // e2 and p1 score exactly 1 (gold), p2 exactly 0.5 (silver); e1 and p3 reach no tier.
+  ASSERT_EQ(evaluation.winners.size(), 3u);
+  EXPECT_EQ(evaluation.winners[0].agent_id, "e2");
+  EXPECT_EQ(evaluation.winners[0].tier, "gold");
+  EXPECT_EQ(evaluation.winners[1].agent_id, "p1");
+  EXPECT_EQ(evaluation.winners[1].tier, "gold");
+  EXPECT_EQ(evaluation.winners[2].agent_id, "p2");
+  EXPECT_EQ(evaluation.winners[2].tier, "silver");
+  EXPECT_EQ(evaluation.winners[2].rank, 3);
+
+  program_.award.tiers.push_back(Tier{"bronze", 0.0, {}});
+  evaluation = Evaluate();
+  ASSERT_EQ(evaluation.winners.size(), 5u);
+  EXPECT_EQ(evaluation.winners[3].agent_id, "e1");
+  EXPECT_EQ(evaluation.winners[3].tier, "bronze");
+  EXPECT_EQ(evaluation.winners[4].agent_id, "p3");
+  EXPECT_EQ(evaluation.winners[4].tier, "bronze");
+}
+
+TEST(ScorecardThreshold, ScoreWithinRoundingOfTheMinimumReachesIt) {
+  // 0.1 + 0.7 is 0.7999999999999999 in doubles; with normalization none it is the score.
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
+  program.normalization = Normalization::kNone;
+  program.award.rule = "threshold";
+  program.award.min_score = 0.8;
+  AggregateTable table;
+  table["a"]["csat"] = Events(1, 0.1 + 0.7);
+  table["b"]["csat"] = Events(1, 0.79);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("a"), MakeAgent("b")}, table);
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("a"));
+}
+
+TEST(ScorecardRatio, SumOverSumPer100WithDenominatorSamples) {
+  ScorecardMetric metric =
+      Metric("complaints", Aggregation::kRatio, 1.0, Direction::kLowerIsBetter);
+  metric.ratio = Ratio{"calls_handled", 100};
+  ProgramSpec program = Program({metric});
+  AggregateTable table;
+  // a: 3 complaints over 150 calls in 40 events: 3 / 150 x 100 = 2 per 100 calls.
+  table["a"]["complaints"] = Events(2, 3);
+  table["a"]["calls_handled"] = Events(40, 150);
+  // b: no complaints over 50 calls: 0.
+  table["b"]["calls_handled"] = Events(10, 50);
+  // c: complaints but no calls: no ratio.
+  table["c"]["complaints"] = Events(1, 1);
+  const Evaluation evaluation = EvaluateProgram(
+      program, October2026(), {MakeAgent("a"), MakeAgent("b"), MakeAgent("c")}, table);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("b", "a", "c"));
+  const Standing& a = StandingOf(evaluation, "a");
+  EXPECT_EQ(a.metrics[0].metric, "complaints/calls_handled");
+  EXPECT_DOUBLE_EQ(a.metrics[0].value, 2.0);
+  EXPECT_EQ(a.metrics[0].samples, 40);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "b").metrics[0].value, 0.0);
+  const Standing& c = StandingOf(evaluation, "c");
+  EXPECT_FALSE(c.eligible);
+  EXPECT_THAT(c.reasons,
+              ElementsAre("complaints/calls_handled: denominator calls_handled sums to 0"));
+}
+
+TEST(ScorecardRatio, GateOnARatio) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  Gate gate{"repeat_contacts", Aggregation::kRatio, std::nullopt, 0.1, std::nullopt};
+  gate.ratio = Ratio{"calls_handled", 1};
+  program.gates.push_back(gate);
+  AggregateTable table;
+  // a: 3 repeats over 20 calls = 0.15 > 0.1; b: 2 over 20 = 0.1, exactly at the max.
+  table["a"]["repeat_contacts"] = Events(3, 3);
+  table["a"]["calls_handled"] = Events(20, 20);
+  table["b"]["repeat_contacts"] = Events(2, 2);
+  table["b"]["calls_handled"] = Events(20, 20);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("a"), MakeAgent("b")}, table);
+  EXPECT_THAT(StandingOf(evaluation, "a").reasons,
+              ElementsAre("gate repeat_contacts/calls_handled ratio 0.15 > max 0.1"));
+  EXPECT_TRUE(StandingOf(evaluation, "b").eligible);
 }
 
 // ---- A whole month --------------------------------------------------------------------------

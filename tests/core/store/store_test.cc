@@ -119,6 +119,21 @@ DecisionRecord MakeDecision() {
   return d;
 }
 
+TEST_F(StoreTest, AwardTierIsStoredAndReadBack) {
+  DecisionRecord decision = MakeDecision();
+  decision.awards[0].tier = "gold";
+  ASSERT_TRUE(store_->CommitDecision(decision).ok());
+  Reopen();
+  auto award = store_->GetAward("eotm.2026-10.a1");
+  ASSERT_TRUE(award.ok()) << award.status();
+  ASSERT_TRUE(award->has_value());
+  EXPECT_EQ((*award)->tier, "gold");
+  auto listed = store_->ListAwards("eotm", "2026-10");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].tier, "gold");
+}
+
 TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   auto first = store_->CommitDecision(MakeDecision());
   ASSERT_TRUE(first.ok()) << first.status();
