@@ -1,4 +1,4 @@
-// plaudit awards evaluate PROGRAM --period P | awards list
+// plaudit awards evaluate PROGRAM --period P | awards list | leaderboard PROGRAM [--period P]
 #include <google/protobuf/util/json_util.h>
 
 #include <memory>
@@ -18,6 +18,8 @@ struct EvaluateOptions {
   std::string period;
   bool dry_run = false;
   std::string format;
+  // Print a heading naming the (resolved) period: the live leaderboard.
+  bool live = false;
 };
 
 struct ListOptions {
@@ -52,6 +54,10 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
     ctx.out() << json;
     if (json.empty() || json.back() != '\n') ctx.out() << '\n';
   } else {
+    if (options.live) {
+      ctx.out() << "Live standings of " << options.program_id << " for " << response.period()
+                << "; the awards are decided when the period closes.\n\n";
+    }
     ctx.out() << RenderLeaderboard(response, options.dry_run);
   }
   return CommandResult::Success();
@@ -87,12 +93,29 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   auto evaluate_options = std::make_shared<EvaluateOptions>();
   CLI::App* evaluate = awards->add_subcommand("evaluate", "Decide a program's awards for a period");
   evaluate->add_option("PROGRAM", evaluate_options->program_id, "Program id")->required();
-  evaluate->add_option("--period", evaluate_options->period, "Period, e.g. 2026-10")->required();
+  evaluate
+      ->add_option("--period", evaluate_options->period,
+                   "Period of the program's cadence, e.g. 2026-10 or 2026-W41; \"current\" "
+                   "for the open one (with --dry-run)")
+      ->required();
   evaluate->add_flag("--dry-run", evaluate_options->dry_run,
                      "Show the standings and awards without writing anything");
   AddOutputOption(evaluate, &evaluate_options->format, {"table", "json"});
   evaluate->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); }; });
+
+  auto board_options = std::make_shared<EvaluateOptions>();
+  board_options->period = "current";
+  board_options->dry_run = true;
+  board_options->live = true;
+  CLI::App* board =
+      app.add_subcommand("leaderboard", "Live standings of a program; nothing is written");
+  board->add_option("PROGRAM", board_options->program_id, "Program id")->required();
+  board->add_option("--period", board_options->period,
+                    "Period to show (default: current, the open period)");
+  AddOutputOption(board, &board_options->format, {"table", "json"});
+  board->callback(
+      [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *board_options); }; });
 
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list = awards->add_subcommand("list", "List decided awards");

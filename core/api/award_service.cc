@@ -3,6 +3,7 @@
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
+#include "core/scoring/period.h"
 
 namespace plaudit::api {
 namespace {
@@ -62,13 +63,30 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
     return ToGrpcStatus(absl::InvalidArgumentError(
         "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
   }
-  auto result = decider_->Evaluate(request->program_id(), request->period(), request->dry_run());
+  auto period = ResolvePeriod(request->program_id(), request->period());
+  if (!period.ok()) return ToGrpcStatus(period.status());
+  auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run());
   if (!result.ok()) return ToGrpcStatus(result.status());
+  response->set_period(*period);
   for (const Standing& s : result->decision.standings) ToProto(s, response->add_standings());
   for (const AwardRecord& a : result->decision.awards) ToProto(a, response->add_awards());
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;
+}
+
+absl::StatusOr<std::string> AwardServiceImpl::ResolvePeriod(const std::string& program_id,
+                                                            const std::string& period) {
+  if (period != "current") return period;
+  auto program = store_->GetProgram(program_id);
+  if (!program.ok()) return program.status();
+  if (!program->has_value()) return period;  // The decider reports the unknown program.
+  auto spec = decider_->ParseProgram((*program)->yaml);
+  if (!spec.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
+  }
+  return PeriodContaining(spec->cadence, clock_->Now(), spec->zone).label;
 }
 
 grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,

@@ -54,7 +54,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
   s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
   s->programs_ = std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get());
-  s->awards_ = std::make_unique<AwardServiceImpl>(s->store_.get(), s->decider_.get(),
+  s->awards_ = std::make_unique<AwardServiceImpl>(s->store_.get(), s->decider_.get(), clock,
                                                   [engine] { engine->Wake(); });
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(host);
@@ -64,8 +64,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
         absl::StrCat("praise_time_zone: ", praise_zone.status().message()));
   }
   s->praise_ledger_ = std::make_unique<PraiseLedger>(
-      s->store_.get(), clock,
-      PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
+      s->store_.get(), clock, PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
   s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get());
 
   grpc::EnableDefaultHealthCheckService(true);

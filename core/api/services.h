@@ -69,16 +69,22 @@ class ProgramServiceImpl final : public v1::ProgramService::Service {
 class AwardServiceImpl final : public v1::AwardService::Service {
  public:
   // `committed` is called after a decision was newly committed (to wake the fulfilment engine).
-  AwardServiceImpl(Store* store, AwardDecider* decider, std::function<void()> committed)
-      : store_(store), decider_(decider), committed_(std::move(committed)) {}
+  AwardServiceImpl(Store* store, AwardDecider* decider, Clock* clock,
+                   std::function<void()> committed)
+      : store_(store), decider_(decider), clock_(clock), committed_(std::move(committed)) {}
   grpc::Status EvaluateAwards(grpc::ServerContext*, const v1::EvaluateAwardsRequest*,
                               v1::EvaluateAwardsResponse*) override;
   grpc::Status ListAwards(grpc::ServerContext*, const v1::ListAwardsRequest*,
                           v1::ListAwardsResponse*) override;
 
  private:
+  // The label of the period to evaluate; "current" becomes the open period's.
+  absl::StatusOr<std::string> ResolvePeriod(const std::string& program_id,
+                                            const std::string& period);
+
   Store* store_;
   AwardDecider* decider_;
+  Clock* clock_;
   std::function<void()> committed_;
 };
 

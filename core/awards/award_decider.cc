@@ -1,6 +1,8 @@
 #include "core/awards/award_decider.h"
 
 #include <cstdio>
+#include <set>
+#include <utility>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -28,7 +30,39 @@ const std::vector<RewardSpec>& RewardsFor(const AwardRule& award, const Winner& 
   return award.rewards;
 }
 
+// The (metric, at_least) of every top_box measure of the program, each once.
+std::set<std::pair<std::string, double>> TopBoxThresholds(const ProgramSpec& program) {
+  std::set<std::pair<std::string, double>> thresholds;
+  auto add = [&thresholds](const auto& measure) {
+    if (measure.top_box.has_value()) thresholds.emplace(measure.metric, measure.top_box->at_least);
+  };
+  for (const ScorecardMetric& metric : program.metrics) add(metric);
+  for (const Gate& gate : program.gates) add(gate);
+  if (program.award.min_metric.has_value()) add(*program.award.min_metric);
+  return thresholds;
+}
+
 }  // namespace
+
+absl::StatusOr<AggregateTable> LoadAggregates(Store& store, const ProgramSpec& program,
+                                              const PeriodWindow& window) {
+  const int64_t start_us = absl::ToUnixMicros(window.start);
+  const int64_t end_us = absl::ToUnixMicros(window.end);
+  auto rows = store.Aggregate(start_us, end_us);
+  if (!rows.ok()) return rows.status();
+  AggregateTable table;
+  for (AggregateRow& row : *rows) table[row.agent_id][row.metric] = std::move(row.aggregate);
+  for (const auto& [metric, at_least] : TopBoxThresholds(program)) {
+    auto counts = store.CountAtLeast(start_us, end_us, metric, at_least);
+    if (!counts.ok()) return counts.status();
+    // Events written between the two reads can make a count exceed its agent's samples (or
+    // appear without them); ReduceMeasure() caps a count at the samples.
+    for (const auto& [agent_id, count] : *counts) {
+      table[agent_id][metric].at_least[at_least] = count;
+    }
+  }
+  return table;
+}
 
 std::string AwardId(const std::string& program_id, const std::string& period,
                     const std::string& agent_id) {
@@ -73,11 +107,9 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
 
   auto agents = store_->ListAgents();
   if (!agents.ok()) return agents.status();
-  auto rows = store_->Aggregate(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end));
-  if (!rows.ok()) return rows.status();
-  AggregateTable table;
-  for (AggregateRow& row : *rows) table[row.agent_id][row.metric] = row.aggregate;
-  Evaluation evaluation = EvaluateProgram(*spec, *window, *agents, table);
+  auto table = LoadAggregates(*store_, *spec, *window);
+  if (!table.ok()) return table.status();
+  Evaluation evaluation = EvaluateProgram(*spec, *window, *agents, *table);
 
   DecisionRecord decision;
   decision.program_id = program_id;

@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "core/awards/program_spec.h"
 #include "core/domain/clock.h"
+#include "core/scoring/period.h"
+#include "core/scoring/scorecard.h"
 #include "core/store/store.h"
 
 namespace plaudit {
@@ -41,6 +43,12 @@ class AwardDecider {
   Clock* clock_;
   std::function<std::set<std::string>()> reward_types_;
 };
+
+// Every agent's per-metric aggregates over the window, with the at-least counts that the
+// program's top_box measures (scorecard metrics, gates, min_metric) need: what EvaluateProgram()
+// takes for this program and period.
+absl::StatusOr<AggregateTable> LoadAggregates(Store& store, const ProgramSpec& program,
+                                              const PeriodWindow& window);
 
 // The award id of an agent's award: "<program>.<period>.<agent>", stable across re-evaluation.
 std::string AwardId(const std::string& program_id, const std::string& period,

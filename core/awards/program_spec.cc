@@ -146,7 +146,8 @@ absl::StatusOr<Aggregation> ReadAggregation(const Located& at) {
                                 {"mean", Aggregation::kMean},
                                 {"min", Aggregation::kMin},
                                 {"max", Aggregation::kMax},
-                                {"ratio", Aggregation::kRatio}});
+                                {"ratio", Aggregation::kRatio},
+                                {"top_box", Aggregation::kTopBox}});
 }
 
 absl::StatusOr<std::vector<Located>> ReadList(const Located& at) {
@@ -261,15 +262,45 @@ absl::StatusOr<Smoothing> ParseSmoothing(const Located& at) {
 // The metric named at `at`, which must be in the catalogue.
 absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at);
 
-// The metric (or a ratio's numerator and denominator) and the aggregation of a scorecard metric,
-// gate or min_metric. Returns the catalogue entry of the metric or numerator.
+// at_least and confidence of aggregation top_box.
+absl::StatusOr<TopBox> ParseTopBox(const Fields& fields) {
+  TopBox top_box;
+  const Located* at_least = fields.Find("at_least");
+  if (at_least == nullptr) return fields.Missing("at_least");
+  absl::StatusOr<double> threshold = ReadNumber(*at_least);
+  if (!threshold.ok()) return threshold.status();
+  top_box.at_least = *threshold;
+  if (const Located* field = fields.Find("confidence")) {
+    absl::StatusOr<Confidence> confidence = ReadWord<Confidence>(
+        *field, "confidence", {{"wilson_lower_95", Confidence::kWilsonLower95}});
+    if (!confidence.ok()) return confidence.status();
+    top_box.confidence = *confidence;
+  }
+  return top_box;
+}
+
+// The metric (or a ratio's numerator and denominator), the aggregation and a top_box's threshold
+// of a scorecard metric, gate or min_metric. Returns the catalogue entry of the metric or
+// numerator.
 absl::StatusOr<const MetricSpec*> ParseMeasure(const Fields& fields, std::string& metric,
                                                Aggregation& aggregation,
-                                               std::optional<Ratio>& ratio) {
+                                               std::optional<Ratio>& ratio,
+                                               std::optional<TopBox>& top_box) {
   if (const Located* field = fields.Find("aggregation")) {
     absl::StatusOr<Aggregation> read = ReadAggregation(*field);
     if (!read.ok()) return read.status();
     aggregation = *read;
+  }
+  if (aggregation == Aggregation::kTopBox) {
+    absl::StatusOr<TopBox> read = ParseTopBox(fields);
+    if (!read.ok()) return read.status();
+    top_box = *read;
+  } else {
+    for (absl::string_view key : {"at_least", "confidence"}) {
+      if (const Located* field = fields.Find(key)) {
+        return FieldError(*field, "only used with aggregation top_box");
+      }
+    }
   }
   if (aggregation != Aggregation::kRatio) {
     for (absl::string_view key : {"numerator", "denominator", "per"}) {
@@ -316,12 +347,12 @@ absl::StatusOr<const MetricSpec*> ReadMetricName(const Located& at) {
 
 absl::StatusOr<ScorecardMetric> ParseScorecardMetric(const Located& at) {
   absl::StatusOr<Fields> fields =
-      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "direction",
-                        "weight", "min_samples", "smoothing"});
+      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "at_least",
+                        "confidence", "direction", "weight", "min_samples", "smoothing"});
   if (!fields.ok()) return fields.status();
   ScorecardMetric metric;
   absl::StatusOr<const MetricSpec*> spec =
-      ParseMeasure(*fields, metric.metric, metric.aggregation, metric.ratio);
+      ParseMeasure(*fields, metric.metric, metric.aggregation, metric.ratio, metric.top_box);
   if (!spec.ok()) return spec.status();
   // A ratio's direction defaults to its numerator's: complaints per call are lower-is-better.
   metric.direction = (*spec)->direction;
@@ -361,11 +392,12 @@ absl::StatusOr<ScorecardMetric> ParseScorecardMetric(const Located& at) {
 
 absl::StatusOr<Gate> ParseGate(const Located& at) {
   absl::StatusOr<Fields> fields =
-      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "min", "max"});
+      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "at_least",
+                        "confidence", "min", "max"});
   if (!fields.ok()) return fields.status();
   Gate gate;
   absl::StatusOr<const MetricSpec*> spec =
-      ParseMeasure(*fields, gate.metric, gate.aggregation, gate.ratio);
+      ParseMeasure(*fields, gate.metric, gate.aggregation, gate.ratio, gate.top_box);
   if (!spec.ok()) return spec.status();
   if (const Located* field = fields->Find("min")) {
     absl::StatusOr<double> min = ReadNumber(*field);
@@ -696,6 +728,8 @@ std::string_view AggregationName(Aggregation aggregation) {
       return "max";
     case Aggregation::kRatio:
       return "ratio";
+    case Aggregation::kTopBox:
+      return "top_box";
   }
   return "sum";
 }

@@ -19,7 +19,7 @@
 
 namespace plaudit {
 
-enum class Aggregation { kSum, kCount, kMean, kMin, kMax, kRatio };
+enum class Aggregation { kSum, kCount, kMean, kMin, kMax, kRatio, kTopBox };
 enum class Normalization { kPercentile, kZScore, kNone };
 enum class PeerGroupBy { kAll, kChannel, kTeam };
 
@@ -43,6 +43,20 @@ struct Ratio {
   double per = 1;
 };
 
+enum class Confidence {
+  // The plain share.
+  kNone,
+  // The lower bound of the 95% Wilson score interval of the share: few events rank below many
+  // events with a slightly lower share.
+  kWilsonLower95,
+};
+
+// aggregation top_box: the share of the metric's events with value >= at_least, in [0, 1].
+struct TopBox {
+  double at_least = 0;
+  Confidence confidence = Confidence::kNone;
+};
+
 struct ScorecardMetric {
   // The metric, or the numerator of a ratio.
   std::string metric;
@@ -54,6 +68,8 @@ struct ScorecardMetric {
   std::optional<Smoothing> smoothing;
   // Set exactly with kRatio.
   std::optional<Ratio> ratio;
+  // Set exactly with kTopBox.
+  std::optional<TopBox> top_box;
 };
 
 struct Gate {
@@ -63,6 +79,8 @@ struct Gate {
   std::optional<double> max;
   // Set exactly with kRatio.
   std::optional<Ratio> ratio;
+  // Set exactly with kTopBox.
+  std::optional<TopBox> top_box;
 };
 
 struct RewardSpec {
@@ -112,7 +130,7 @@ struct ProgramSpec {
 // Parses and validates a program. `reward_types` lists the reward types that some loaded
 // fulfilment plugin serves. Errors are INVALID_ARGUMENT with a message such as
 // `line 14: scorecard.metrics[1].aggregation: unknown aggregation "median" (expected sum,
-// count, mean, min or max)`.
+// count, mean, min, max, ratio or top_box)`.
 absl::StatusOr<ProgramSpec> ParseProgramYaml(std::string_view yaml,
                                              const std::set<std::string>& reward_types);
 

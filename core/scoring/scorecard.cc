@@ -67,7 +67,8 @@ Reduced Reduce(Aggregation aggregation, const std::optional<Smoothing>& smoothin
       if (has_events) reduced.value = a.max;
       break;
     case Aggregation::kRatio:
-      // Needs two metrics: see ReduceMeasure().
+    case Aggregation::kTopBox:
+      // Need more than the aggregate: see ReduceMeasure().
       break;
   }
   return reduced;
@@ -83,10 +84,28 @@ const MetricAggregate* FindEvents(
 
 using AgentEvents = absl::flat_hash_map<std::string, MetricAggregate>;
 
+// The share of events at or above the threshold, or its Wilson lower bound; no value without
+// events.
+Reduced ReduceTopBox(const TopBox& top_box, const MetricAggregate* events) {
+  Reduced reduced;
+  if (events == nullptr || events->samples <= 0) return reduced;
+  reduced.samples = events->samples;
+  auto it = events->at_least.find(top_box.at_least);
+  const int64_t successes =
+      it == events->at_least.end() ? 0 : std::clamp<int64_t>(it->second, 0, events->samples);
+  reduced.value = top_box.confidence == Confidence::kWilsonLower95
+                      ? WilsonLower95(successes, events->samples)
+                      : static_cast<double>(successes) / static_cast<double>(events->samples);
+  return reduced;
+}
+
 // A scorecard metric's or gate's aggregate for one agent.
 template <typename MetricOrGate>
 Reduced ReduceMeasure(const MetricOrGate& m, const std::optional<Smoothing>& smoothing,
                       const AgentEvents* agent_events) {
+  if (m.aggregation == Aggregation::kTopBox && m.top_box.has_value()) {
+    return ReduceTopBox(*m.top_box, FindEvents(agent_events, m.metric));
+  }
   if (m.aggregation != Aggregation::kRatio || !m.ratio.has_value()) {
     return Reduce(m.aggregation, smoothing, FindEvents(agent_events, m.metric));
   }
@@ -319,6 +338,17 @@ std::vector<Winner> PickWinners(const AwardRule& award, const std::vector<Standi
 }
 
 }  // namespace
+
+double WilsonLower95(int64_t successes, int64_t trials) {
+  constexpr double kZ = 1.959963984540054;
+  constexpr double kZ2 = kZ * kZ;
+  const auto n = static_cast<double>(trials);
+  const double p = static_cast<double>(successes) / n;
+  const double centre = p + kZ2 / (2 * n);
+  const double margin = kZ * std::sqrt(p * (1 - p) / n + kZ2 / (4 * n * n));
+  // Rounding must not carry 0/n or n/n outside [0, 1].
+  return std::clamp((centre - margin) / (1 + kZ2 / n), 0.0, 1.0);
+}
 
 std::vector<double> PercentileScores(const std::vector<double>& values) {
   const size_t n = values.size();

@@ -4,6 +4,7 @@
 #define PLAUDIT_CORE_SCORING_SCORECARD_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct MetricAggregate {
   double sum = 0;
   double min = 0;
   double max = 0;
+  // Threshold -> how many of the events have value >= threshold, for the thresholds of the
+  // program's top_box measures of this metric. An absent threshold counts 0.
+  std::map<double, int64_t> at_least;
 };
 
 // agent id -> metric name -> aggregate. Absent entries mean no events.
@@ -28,7 +32,8 @@ using AggregateTable =
 
 struct MetricStanding {
   std::string metric;
-  // The aggregate after smoothing; 0 when there is none.
+  // The aggregate after smoothing (for top_box: the share, or its Wilson lower bound); 0 when
+  // there is none.
   double value = 0;
   int64_t samples = 0;
   // Within the peer group, direction applied; 0 for ineligible agents.
@@ -66,6 +71,10 @@ struct Evaluation {
 
 Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
                            const std::vector<Agent>& agents, const AggregateTable& aggregates);
+
+// The lower bound of the 95% Wilson score interval of `successes` out of `trials` (> 0):
+// (p + z²/2n - z·sqrt(p(1 - p)/n + z²/4n²)) / (1 + z²/n) with z = 1.959963984540054.
+double WilsonLower95(int64_t successes, int64_t trials);
 
 // Normalisation of one peer group's values, direction already applied (higher is better).
 // Percentile: (others strictly worse + 0.5 x others equal) / (n - 1), 1.0 when n == 1; values

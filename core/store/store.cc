@@ -245,7 +245,7 @@ Agent ReadAgent(const SqliteStatement& s) {
 // Columns: agent_id, metric, COUNT, SUM, MIN, MAX.
 AggregateRow ReadAggregateRow(const SqliteStatement& s) {
   return AggregateRow{s.Text(0), s.Text(1),
-                      MetricAggregate{s.Int(2), s.Double(3), s.Double(4), s.Double(5)}};
+                      MetricAggregate{s.Int(2), s.Double(3), s.Double(4), s.Double(5), {}}};
 }
 
 ProgramRecord ReadProgram(const SqliteStatement& s) {
@@ -428,6 +428,20 @@ absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int
                     "ORDER BY agent_id, metric");
   q.Bind(1, start_us).Bind(2, end_us).Bind(3, agent_id).Bind(4, agent_id);
   return CollectRows<AggregateRow>(q, ReadAggregateRow);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Store::CountAtLeast(
+    int64_t start_us, int64_t end_us, const std::string& metric, double threshold) {
+  absl::MutexLock lock(&mu_);
+  // events_by_time covers the query and reads only the window's events; events_by_agent would
+  // be scanned whole, every period ever.
+  SqliteStatement q(db_,
+                    "SELECT agent_id, COUNT(*) FROM events INDEXED BY events_by_time "
+                    "WHERE metric = ? AND occurred_at_us >= ? AND occurred_at_us < ? "
+                    "AND value >= ? GROUP BY agent_id ORDER BY agent_id");
+  q.Bind(1, metric).Bind(2, start_us).Bind(3, end_us).Bind(4, threshold);
+  return CollectRows<std::pair<std::string, int64_t>>(
+      q, [](const SqliteStatement& row) { return std::make_pair(row.Text(0), row.Int(1)); });
 }
 
 absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us, int64_t end_us,

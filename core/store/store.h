@@ -144,6 +144,11 @@ class Store {
   absl::StatusOr<std::vector<AggregateRow>> Aggregate(int64_t start_us, int64_t end_us,
                                                       const std::string& agent_id = "");
 
+  // Per agent, how many events of `metric` with start_us <= occurred_at_us < end_us have
+  // value >= threshold, ordered by agent; agents with none are left out.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountAtLeast(
+      int64_t start_us, int64_t end_us, const std::string& metric, double threshold);
+
   // At most `limit` rows of the same aggregates (optionally for one agent) that come after
   // (after_agent, after_metric) in (agent, metric) order; empty strings start at the beginning.
   absl::StatusOr<std::vector<AggregateRow>> AggregatePage(int64_t start_us, int64_t end_us,

@@ -85,6 +85,13 @@ again=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o jso
   fail "re-evaluation started new fulfilments"
 expect_contains "$("$plaudit" awards list --program employee-of-the-month -o csv)" "fulfilled" "awards list"
 
+# The live leaderboard of the open period writes nothing.
+board=$("$plaudit" leaderboard employee-of-the-month)
+expect_contains "$board" "Live standings of employee-of-the-month for $(TZ=Europe/Stockholm date +%Y-%m)" \
+  "leaderboard heading"
+[[ $("$plaudit" awards list --period "$(TZ=Europe/Stockholm date +%Y-%m)" -o json | json_eval "$(cat)" 'len(d)') == 0 ]] ||
+  fail "the leaderboard must not decide anything"
+
 # Peer praise: stored, in the feed, and counted as the metric praise_received.
 out=$("$plaudit" praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
 expect_contains "$out" "a001 praised a002" "praise send"

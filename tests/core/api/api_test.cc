@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "core/api/server.h"
@@ -52,6 +53,27 @@ award:
   tiers:
     - {name: gold, min_score: 0.9, rewards: [{type: leave_credit, hours: 8}]}
     - {name: bronze, min_score: 0}
+  rewards:
+    - type: certificate
+)";
+
+// Ranks by the Wilson lower bound of the share of csat >= 4, among agents whose share of
+// csat >= 3 is at least a half.
+const char kTopBoxProgram[] = R"(id: csat-top-box
+name: Top-box CSAT
+cadence: monthly
+time_zone: UTC
+scorecard:
+  metrics:
+    - metric: csat
+      aggregation: top_box
+      at_least: 4
+      confidence: wilson_lower_95
+  gates:
+    - {metric: csat, aggregation: top_box, at_least: 3, min: 0.5}
+award:
+  rule: top_n
+  n: 1
   rewards:
     - type: certificate
 )";
@@ -454,6 +476,98 @@ TEST_F(ApiTest, WeeklyTiersProgramAwardsEachAgentItsTierAndItsRewards) {
   ASSERT_EQ(listed.awards_size(), 2);
   EXPECT_EQ(listed.awards(0).tier(), "gold");
   EXPECT_EQ(listed.awards(1).tier(), "bronze");
+}
+
+TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) {
+  ImportTwoAgents();
+  v1::ImportEventsRequest req;
+  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+    req.add_header(h);
+  }
+  int64_t line = 2;
+  // a1: three 5s. a2: 60 surveys, 57 of them 4 or 5 and 3 of them 2.
+  for (int i = 0; i < 3; ++i) {
+    *req.add_rows() = Row(line++, {"p" + std::to_string(i), "a1", "csat", "5",
+                                   "2026-10-0" + std::to_string(i + 1) + "T12:00:00Z"});
+  }
+  for (int i = 0; i < 60; ++i) {
+    const std::string value = i < 30 ? "5" : i < 57 ? "4" : "2";
+    *req.add_rows() =
+        Row(line++, {"g" + std::to_string(i), "a2", "csat", value, "2026-10-15T12:00:00Z"});
+  }
+  // Outside October: not counted.
+  *req.add_rows() = Row(line++, {"late", "a1", "csat", "5", "2026-11-01T00:00:00Z"});
+  {
+    grpc::ClientContext ctx;
+    v1::ImportEventsResponse summary;
+    auto writer = metrics_->ImportEvents(&ctx, &summary);
+    ASSERT_TRUE(writer->Write(req));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kTopBoxProgram);
+    v1::Program program;
+    grpc::Status status = programs_->ApplyProgram(&ctx, apply, &program);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("csat-top-box");
+  eval.set_period("2026-10");
+  eval.set_dry_run(true);
+  v1::EvaluateAwardsResponse out;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, eval, &out);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  // Wilson lower bounds (see tests/core/scoring/scorecard_test.cc): 57 of 60 0.862994835236515,
+  // 3 of 3 0.438502968244955. Both pass the gate (shares of csat >= 3: 1 and 57/60).
+  ASSERT_EQ(out.standings_size(), 2);
+  EXPECT_EQ(out.standings(0).agent_id(), "a2");
+  EXPECT_TRUE(out.standings(0).eligible());
+  EXPECT_EQ(out.standings(0).metrics(0).metric(), "csat");
+  EXPECT_NEAR(out.standings(0).metrics(0).value(), 0.862994835236515, 1e-9);
+  EXPECT_EQ(out.standings(0).metrics(0).samples(), 60);
+  EXPECT_EQ(out.standings(1).agent_id(), "a1");
+  EXPECT_TRUE(out.standings(1).eligible());
+  EXPECT_NEAR(out.standings(1).metrics(0).value(), 0.438502968244955, 1e-9);
+  EXPECT_EQ(out.standings(1).metrics(0).samples(), 3);
+  ASSERT_EQ(out.awards_size(), 1);
+  EXPECT_EQ(out.awards(0).agent_id(), "a2");
+}
+
+TEST_F(ApiTest, CurrentNamesTheOpenPeriodForLiveStandings) {
+  ImportTwoAgents();
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+  }
+  absl::TimeZone stockholm = *LoadZone("Europe/Stockholm");
+  std::string before = absl::FormatTime("%Y-%m", absl::Now(), stockholm);
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("eotm");
+  eval.set_period("current");
+  eval.set_dry_run(true);
+  v1::EvaluateAwardsResponse live;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, eval, &live);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  std::string after = absl::FormatTime("%Y-%m", absl::Now(), stockholm);
+  EXPECT_TRUE(live.period() == before || live.period() == after) << live.period();
+  EXPECT_EQ(live.standings_size(), 2);
+
+  eval.set_dry_run(false);
+  grpc::ClientContext ctx;
+  EXPECT_EQ(awards_->EvaluateAwards(&ctx, eval, &live).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {

@@ -215,10 +215,10 @@ TEST(ProgramSpecError, UnknownAggregation) {
   EXPECT_EQ(ErrorOf(FullExampleWith("      aggregation: mean\n      direction",
                                     "      aggregation: median\n      direction")),
             "line 17: scorecard.metrics[1].aggregation: unknown aggregation \"median\" "
-            "(expected sum, count, mean, min, max or ratio)");
+            "(expected sum, count, mean, min, max, ratio or top_box)");
   EXPECT_EQ(ErrorOf(FullExampleWith("aggregation: sum, max: 2", "aggregation: avg, max: 2")),
             "line 23: scorecard.gates[0].aggregation: unknown aggregation \"avg\" "
-            "(expected sum, count, mean, min, max or ratio)");
+            "(expected sum, count, mean, min, max, ratio or top_box)");
 }
 
 TEST(ProgramSpecError, UnknownKeyAtTheTop) {
@@ -229,10 +229,10 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {
-  EXPECT_EQ(
-      ErrorOf(FullExampleWith("      weight: 0.4\n", "      wieght: 0.4\n")),
-      "line 13: scorecard.metrics[0].wieght: unknown key \"wieght\" (expected metric, "
-      "aggregation, numerator, denominator, per, direction, weight, min_samples or smoothing)");
+  EXPECT_EQ(ErrorOf(FullExampleWith("      weight: 0.4\n", "      wieght: 0.4\n")),
+            "line 13: scorecard.metrics[0].wieght: unknown key \"wieght\" (expected metric, "
+            "aggregation, numerator, denominator, per, at_least, confidence, direction, weight, "
+            "min_samples or smoothing)");
   EXPECT_THAT(ErrorOf(FullExampleWith("prior_weight: 10}", "prior_weight: 10, alpha: 1}")),
               StartsWith("line 15: scorecard.metrics[0].smoothing.alpha: unknown key"));
   EXPECT_THAT(ErrorOf(FullExampleWith("min_tenure_days: 30", "min_tenure_months: 1")),
@@ -470,6 +470,7 @@ TEST(ProgramSpecAggregationName, NamesEachAggregation) {
   EXPECT_EQ(AggregationName(Aggregation::kMin), "min");
   EXPECT_EQ(AggregationName(Aggregation::kMax), "max");
   EXPECT_EQ(AggregationName(Aggregation::kRatio), "ratio");
+  EXPECT_EQ(AggregationName(Aggregation::kTopBox), "top_box");
 }
 
 TEST(ProgramSpecRatio, NumeratorOverDenominatorPer100) {
@@ -684,6 +685,132 @@ TEST(ProgramSpecAwardError, KeysOfAnotherRule) {
                                      "  tiers: [{name: gold, min_score: 1}]\n"
                                      "  rewards: [{type: certificate}]\n")),
             "line 8: award.min_score: only used with rule threshold, not tiers");
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ProgramSpecTopBox, ShareAtOrAboveAValueWithTheCataloguesDirection) {
+  absl::StatusOr<ProgramSpec> program = ParseProgramYaml(
+      MinimalWith("- metric: calls_handled",
+                  "- {metric: csat, aggregation: top_box, at_least: 4, min_samples: 5}\n"
+                  "    - {metric: aht_seconds, aggregation: top_box, at_least: 600}"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->metrics.size(), 2u);
+  const ScorecardMetric& csat = program->metrics[0];
+  EXPECT_EQ(csat.aggregation, Aggregation::kTopBox);
+  EXPECT_EQ(csat.metric, "csat");
+  ASSERT_TRUE(csat.top_box.has_value());
+  EXPECT_EQ(csat.top_box->at_least, 4);
+  EXPECT_EQ(csat.top_box->confidence, Confidence::kNone);
+  EXPECT_EQ(csat.direction, Direction::kHigherIsBetter);
+  EXPECT_EQ(csat.min_samples, 5);
+  EXPECT_FALSE(csat.ratio.has_value());
+  EXPECT_EQ(MeasureLabel(csat), "csat");
+  // A share of long calls is as lower-is-better as the calls' handle time.
+  EXPECT_EQ(program->metrics[1].direction, Direction::kLowerIsBetter);
+  EXPECT_EQ(program->metrics[1].top_box->at_least, 600);
+}
+
+TEST(ProgramSpecTopBox, WilsonConfidenceAndAGivenDirection) {
+  absl::StatusOr<ProgramSpec> program =
+      ParseProgramYaml(MinimalWith("- metric: calls_handled",
+                                   "- metric: csat\n"
+                                   "      aggregation: top_box\n"
+                                   "      at_least: 4.5\n"
+                                   "      confidence: wilson_lower_95\n"
+                                   "      direction: lower_is_better"),
+                       kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  const ScorecardMetric& csat = program->metrics[0];
+  ASSERT_TRUE(csat.top_box.has_value());
+  EXPECT_EQ(csat.top_box->at_least, 4.5);
+  EXPECT_EQ(csat.top_box->confidence, Confidence::kWilsonLower95);
+  EXPECT_EQ(csat.direction, Direction::kLowerIsBetter);
+}
+
+TEST(ProgramSpecTopBox, AllowedInGatesAndInAThresholdsMinMetric) {
+  absl::StatusOr<ProgramSpec> gated =
+      ParseProgramYaml(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                       "{metric: csat, aggregation: top_box, at_least: 4, "
+                                       "confidence: wilson_lower_95, min: 0.8}"),
+                       kRewardTypes);
+  ASSERT_TRUE(gated.ok()) << gated.status();
+  ASSERT_EQ(gated->gates.size(), 1u);
+  const Gate& gate = gated->gates[0];
+  EXPECT_EQ(gate.aggregation, Aggregation::kTopBox);
+  ASSERT_TRUE(gate.top_box.has_value());
+  EXPECT_EQ(gate.top_box->at_least, 4);
+  EXPECT_EQ(gate.top_box->confidence, Confidence::kWilsonLower95);
+  EXPECT_EQ(gate.min, 0.8);
+
+  absl::StatusOr<ProgramSpec> threshold = ParseProgramYaml(
+      MinimalWithAward("  rule: threshold\n"
+                       "  min_metric: {metric: csat, aggregation: top_box, at_least: 5, min: 0.9}\n"
+                       "  rewards: [{type: certificate}]\n"),
+      kRewardTypes);
+  ASSERT_TRUE(threshold.ok()) << threshold.status();
+  ASSERT_TRUE(threshold->award.min_metric.has_value());
+  ASSERT_TRUE(threshold->award.min_metric->top_box.has_value());
+  EXPECT_EQ(threshold->award.min_metric->top_box->at_least, 5);
+  EXPECT_EQ(threshold->award.min_metric->top_box->confidence, Confidence::kNone);
+  EXPECT_EQ(threshold->award.min_metric->min, 0.9);
+}
+
+TEST(ProgramSpecTopBoxError, AtLeastIsRequiredAndANumber) {
+  EXPECT_EQ(
+      ErrorOf(MinimalWith("- metric: calls_handled", "- {metric: csat, aggregation: top_box}")),
+      "line 5: scorecard.metrics[0].at_least: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- metric: csat\n"
+                                "      aggregation: top_box\n"
+                                "      at_least: \"4\"")),
+            "line 7: scorecard.metrics[0].at_least: expected a number, got the quoted string "
+            "\"4\"");
+  EXPECT_EQ(ErrorOf(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                    "{metric: csat, aggregation: top_box, min: 0.8}")),
+            "line 23: scorecard.gates[0].at_least: missing required field");
+  EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n"
+                                     "  min_metric: {metric: csat, aggregation: top_box, min: 1}\n"
+                                     "  rewards: [{type: certificate}]\n")),
+            "line 8: award.min_metric.at_least: missing required field");
+}
+
+TEST(ProgramSpecTopBoxError, AtLeastAndConfidenceOnlyWithTopBox) {
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled", "- {metric: csat, at_least: 4}")),
+            "line 5: scorecard.metrics[0].at_least: only used with aggregation top_box");
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- metric: csat\n"
+                                "      aggregation: mean\n"
+                                "      confidence: wilson_lower_95")),
+            "line 7: scorecard.metrics[0].confidence: only used with aggregation top_box");
+  EXPECT_EQ(ErrorOf(FullExampleWith("{metric: complaints, aggregation: sum, max: 2}",
+                                    "{metric: complaints, aggregation: sum, at_least: 1, max: 2}")),
+            "line 23: scorecard.gates[0].at_least: only used with aggregation top_box");
+}
+
+TEST(ProgramSpecTopBoxError, UnknownConfidence) {
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- metric: csat\n"
+                                "      aggregation: top_box\n"
+                                "      at_least: 4\n"
+                                "      confidence: wilson_lower_99")),
+            "line 8: scorecard.metrics[0].confidence: unknown confidence \"wilson_lower_99\" "
+            "(expected wilson_lower_95)");
+}
+
+TEST(ProgramSpecTopBoxError, NoSmoothingWithTopBox) {
+  EXPECT_EQ(ErrorOf(MinimalWith("- metric: calls_handled",
+                                "- metric: csat\n"
+                                "      aggregation: top_box\n"
+                                "      at_least: 4\n"
+                                "      smoothing: {prior_mean: 4, prior_weight: 10}")),
+            "line 8: scorecard.metrics[0].smoothing: smoothing needs aggregation mean, not "
+            "top_box");
 }
 
 }  // namespace

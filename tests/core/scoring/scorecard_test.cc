@@ -59,7 +59,7 @@ ProgramSpec Program(std::vector<ScorecardMetric> metrics) {
 
 // Events of one metric: `samples` events adding up to `sum`, ranging from `min` to `max`.
 MetricAggregate Events(int64_t samples, double sum, double min = 0, double max = 0) {
-  return MetricAggregate{samples, sum, min, max};
+  return MetricAggregate{samples, sum, min, max, {}};
 }
 
 PeriodWindow October2026() {
@@ -210,7 +210,8 @@ TEST(ScorecardEligibility, EveryReasonIsListed) {
   ProgramSpec program = Program({Metric("csat", Aggregation::kMean)});
   program.metrics[0].min_samples = 20;
   program.min_tenure_days = 30;
-  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt});
+  program.gates.push_back(
+      Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt, std::nullopt});
   const std::vector<Agent> agents = {
       MakeAgent("x", Channel::kPhone, "red", absl::CivilDay(2026, 10, 20), false)};
   AggregateTable table;
@@ -334,7 +335,8 @@ TEST(ScorecardAggregation, NonFiniteValueMakesTheAgentIneligible) {
 
 TEST(ScorecardGate, MaxIsInclusive) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt});
+  program.gates.push_back(
+      Gate{"complaints", Aggregation::kSum, std::nullopt, 2.0, std::nullopt, std::nullopt});
   AggregateTable table;
   table["two"]["complaints"] = Events(2, 2);
   table["three"]["complaints"] = Events(3, 3);
@@ -348,7 +350,8 @@ TEST(ScorecardGate, MaxIsInclusive) {
 
 TEST(ScorecardGate, MinIsInclusive) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(Gate{"qa_score", Aggregation::kMean, 80.0, std::nullopt, std::nullopt});
+  program.gates.push_back(
+      Gate{"qa_score", Aggregation::kMean, 80.0, std::nullopt, std::nullopt, std::nullopt});
   AggregateTable table;
   table["low"]["qa_score"] = Events(2, 159);   // mean 79.5
   table["edge"]["qa_score"] = Events(2, 160);  // mean 80
@@ -361,9 +364,9 @@ TEST(ScorecardGate, MinIsInclusive) {
 
 TEST(ScorecardGate, GateWithoutEventsChecksZeroForSumAndFailsForMean) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  program.gates.push_back(
-      Gate{"followups_resolved", Aggregation::kCount, 1.0, std::nullopt, std::nullopt});
-  program.gates.push_back(Gate{"csat", Aggregation::kMean, 3.0, 5.0, std::nullopt});
+  program.gates.push_back(Gate{"followups_resolved", Aggregation::kCount, 1.0, std::nullopt,
+                               std::nullopt, std::nullopt});
+  program.gates.push_back(Gate{"csat", Aggregation::kMean, 3.0, 5.0, std::nullopt, std::nullopt});
   const Evaluation evaluation = EvaluateProgram(program, October2026(), {MakeAgent("a")}, {});
   EXPECT_THAT(StandingOf(evaluation, "a").reasons,
               ElementsAre("gate followups_resolved count 0 < min 1", "gate csat mean: no events"));
@@ -621,7 +624,7 @@ TEST_F(ScorecardWinnersTest, ThresholdOnAMetricIgnoresTheScore) {
   // calls_handled sums: p1 30, p2 20, e2 15, p3 10, e1 5; e2 sits exactly on 15.
   program_.award.rule = "threshold";
   program_.award.min_metric =
-      Gate{"calls_handled", Aggregation::kSum, 15.0, std::nullopt, std::nullopt};
+      Gate{"calls_handled", Aggregation::kSum, 15.0, std::nullopt, std::nullopt, std::nullopt};
   EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("e2", "p1", "p2"));
 }
 
@@ -631,7 +634,7 @@ TEST_F(ScorecardWinnersTest, ThresholdOnAMetricIgnoresItsDirection) {
   table_["p2"]["aht_seconds"] = Events(1, 100);
   program_.award.rule = "threshold";
   program_.award.min_metric =
-      Gate{"aht_seconds", Aggregation::kMean, 200.0, std::nullopt, std::nullopt};
+      Gate{"aht_seconds", Aggregation::kMean, 200.0, std::nullopt, std::nullopt, std::nullopt};
   // Agents without aht_seconds events have no mean and do not reach it.
   EXPECT_THAT(WinnerIds(Evaluate()), ElementsAre("p1"));
 }
@@ -709,7 +712,7 @@ TEST(ScorecardRatio, SumOverSumPer100WithDenominatorSamples) {
 
 TEST(ScorecardRatio, GateOnARatio) {
   ProgramSpec program = Program({Metric("calls_handled")});
-  Gate gate{"repeat_contacts", Aggregation::kRatio, std::nullopt, 0.1, std::nullopt};
+  Gate gate{"repeat_contacts", Aggregation::kRatio, std::nullopt, 0.1, std::nullopt, std::nullopt};
   gate.ratio = Ratio{"calls_handled", 1};
   program.gates.push_back(gate);
   AggregateTable table;
@@ -723,6 +726,161 @@ TEST(ScorecardRatio, GateOnARatio) {
   EXPECT_THAT(StandingOf(evaluation, "a").reasons,
               ElementsAre("gate repeat_contacts/calls_handled ratio 0.15 > max 0.1"));
   EXPECT_TRUE(StandingOf(evaluation, "b").eligible);
+}
+
+// ---- top_box --------------------------------------------------------------------------------
+
+ScorecardMetric TopBoxMetric(std::string name, double at_least,
+                             Confidence confidence = Confidence::kNone) {
+  ScorecardMetric metric = Metric(std::move(name), Aggregation::kTopBox);
+  metric.top_box = TopBox{at_least, confidence};
+  return metric;
+}
+
+// `samples` events of which `successes` have value >= at_least.
+MetricAggregate TopBoxEvents(int64_t samples, double at_least, int64_t successes) {
+  MetricAggregate events = Events(samples, 0);
+  events.at_least[at_least] = successes;
+  return events;
+}
+
+// z = 1.959963984540054, z² = 3.841458820694125.
+// 3 of 3: p = 1, so the root is z·sqrt(z²/36) = z²/6 = z²/2n and cancels: 1 / (1 + z²/3)
+//   = 1 / 2.280486273564708 = 0.438502968244955.
+// 57 of 60: p = 0.95; z²/2n = 0.032012156839118; p(1 - p)/n + z²/4n² = 0.000791666666667 +
+//   0.000266767973659 = 0.001058434640326, root 0.032533592490317, times z 0.063764687006474;
+//   (0.95 + 0.032012156839118 - 0.063764687006474) / (1 + 0.064024313678235)
+//   = 0.918247469832644 / 1.064024313678235 = 0.862994835236515.
+constexpr double kWilsonThreeOfThree = 0.438502968244955;
+constexpr double kWilsonFiftySevenOfSixty = 0.862994835236515;
+
+TEST(Wilson, LowerBoundOfTheNinetyFivePercentInterval) {
+  EXPECT_NEAR(WilsonLower95(3, 3), kWilsonThreeOfThree, 1e-9);
+  EXPECT_NEAR(WilsonLower95(57, 60), kWilsonFiftySevenOfSixty, 1e-9);
+  // p = 0: the root is z²/2n and cancels the numerator.
+  EXPECT_NEAR(WilsonLower95(0, 3), 0.0, 1e-12);
+  EXPECT_GE(WilsonLower95(0, 3), 0.0);
+}
+
+class ScorecardTopBoxTest : public ::testing::Test {
+ protected:
+  ScorecardTopBoxTest() {
+    // csat >= 4: "few" answered 3 surveys, all 5s; "many" 60, of which 57 were 4 or 5.
+    table_["few"]["csat"] = TopBoxEvents(3, 4.0, 3);
+    table_["many"]["csat"] = TopBoxEvents(60, 4.0, 57);
+    agents_ = {MakeAgent("few"), MakeAgent("many")};
+  }
+
+  Evaluation Evaluate(const ProgramSpec& program) {
+    return EvaluateProgram(program, October2026(), agents_, table_);
+  }
+
+  AggregateTable table_;
+  std::vector<Agent> agents_;
+};
+
+TEST_F(ScorecardTopBoxTest, PlainShareRanksThreePerfectSurveysFirst) {
+  const Evaluation evaluation = Evaluate(Program({TopBoxMetric("csat", 4.0)}));
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("few", "many"));
+  const Standing& few = StandingOf(evaluation, "few");
+  EXPECT_EQ(few.metrics[0].metric, "csat");
+  EXPECT_DOUBLE_EQ(few.metrics[0].value, 1.0);
+  EXPECT_EQ(few.metrics[0].samples, 3);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "many").metrics[0].value, 0.95);
+  EXPECT_EQ(StandingOf(evaluation, "many").metrics[0].samples, 60);
+}
+
+TEST_F(ScorecardTopBoxTest, WilsonLowerBoundRanksSixtyVeryGoodSurveysFirst) {
+  const Evaluation evaluation =
+      Evaluate(Program({TopBoxMetric("csat", 4.0, Confidence::kWilsonLower95)}));
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("many", "few"));
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("many"));
+  const Standing& many = StandingOf(evaluation, "many");
+  EXPECT_NEAR(many.metrics[0].value, kWilsonFiftySevenOfSixty, 1e-9);
+  EXPECT_EQ(many.metrics[0].samples, 60);
+  const Standing& few = StandingOf(evaluation, "few");
+  EXPECT_NEAR(few.metrics[0].value, kWilsonThreeOfThree, 1e-9);
+  EXPECT_EQ(few.metrics[0].samples, 3);
+}
+
+TEST_F(ScorecardTopBoxTest, NoEventsIsIneligibleButNoneAtOrAboveIsZero) {
+  // "none" has no csat events; "low" has 5, none of them 4 or more (no count for 4).
+  table_["low"]["csat"] = Events(5, 10, 1, 3);
+  agents_.push_back(MakeAgent("none"));
+  agents_.push_back(MakeAgent("low"));
+  for (Confidence confidence : {Confidence::kNone, Confidence::kWilsonLower95}) {
+    const Evaluation evaluation = Evaluate(Program({TopBoxMetric("csat", 4.0, confidence)}));
+    EXPECT_THAT(StandingOf(evaluation, "none").reasons, ElementsAre("csat: no events for top_box"));
+    const Standing& low = StandingOf(evaluation, "low");
+    EXPECT_TRUE(low.eligible);
+    EXPECT_DOUBLE_EQ(low.metrics[0].value, 0.0);
+    EXPECT_EQ(low.metrics[0].samples, 5);
+  }
+}
+
+TEST_F(ScorecardTopBoxTest, OnlyTheCountForItsOwnThresholdCounts) {
+  // 57 of many's events reach 4; 12 reach 5. A top_box at 5 reads the count for 5.
+  table_["many"]["csat"].at_least[5.0] = 12;
+  table_["few"]["csat"].at_least[5.0] = 3;
+  const Evaluation evaluation = Evaluate(Program({TopBoxMetric("csat", 5.0)}));
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "many").metrics[0].value, 12.0 / 60);
+  EXPECT_DOUBLE_EQ(StandingOf(evaluation, "few").metrics[0].value, 1.0);
+}
+
+TEST_F(ScorecardTopBoxTest, MinSamplesCountsTheEvents) {
+  ProgramSpec program = Program({TopBoxMetric("csat", 4.0, Confidence::kWilsonLower95)});
+  program.metrics[0].min_samples = 10;
+  const Evaluation evaluation = Evaluate(program);
+  EXPECT_THAT(StandingOf(evaluation, "few").reasons,
+              ElementsAre("csat: 3 samples < min_samples 10"));
+  EXPECT_TRUE(StandingOf(evaluation, "many").eligible);
+}
+
+TEST_F(ScorecardTopBoxTest, LowerIsBetterRanksTheSmallerShareFirst) {
+  ScorecardMetric metric = TopBoxMetric("csat", 4.0);
+  metric.direction = Direction::kLowerIsBetter;
+  EXPECT_THAT(StandingIds(Evaluate(Program({metric}))), ElementsAre("many", "few"));
+}
+
+TEST_F(ScorecardTopBoxTest, GateOnATopBox) {
+  // Gate: share of csat >= 4 at least 0.9. many 0.95 passes; "some" 8 of 10 = 0.8 does not;
+  // "none" has no events.
+  table_["some"]["csat"] = TopBoxEvents(10, 4.0, 8);
+  agents_.push_back(MakeAgent("some"));
+  agents_.push_back(MakeAgent("none"));
+  ProgramSpec program = Program({Metric("csat", Aggregation::kCount)});
+  Gate gate{"csat", Aggregation::kTopBox, 0.9, std::nullopt, std::nullopt, std::nullopt};
+  gate.top_box = TopBox{4.0, Confidence::kNone};
+  program.gates.push_back(gate);
+  Evaluation evaluation = Evaluate(program);
+  EXPECT_TRUE(StandingOf(evaluation, "few").eligible);
+  EXPECT_TRUE(StandingOf(evaluation, "many").eligible);
+  EXPECT_THAT(StandingOf(evaluation, "some").reasons,
+              ElementsAre("gate csat top_box 0.8 < min 0.9"));
+  EXPECT_THAT(StandingOf(evaluation, "none").reasons, ElementsAre("gate csat top_box: no events"));
+
+  // With the Wilson bound and a min of 0.8, few (0.4385) fails the gate and many (0.8630) passes.
+  program.gates[0].top_box->confidence = Confidence::kWilsonLower95;
+  program.gates[0].min = 0.8;
+  evaluation = Evaluate(program);
+  EXPECT_THAT(StandingOf(evaluation, "few").reasons,
+              ElementsAre("gate csat top_box 0.438503 < min 0.8"));
+  EXPECT_TRUE(StandingOf(evaluation, "many").eligible);
+}
+
+TEST_F(ScorecardTopBoxTest, ThresholdOnATopBox) {
+  // Every agent with a csat >= 4 share of at least 0.9 wins, however the scorecard ranks them.
+  ProgramSpec program = Program({Metric("csat", Aggregation::kCount)});
+  program.award.rule = "threshold";
+  Gate criterion{"csat", Aggregation::kTopBox, 0.9, std::nullopt, std::nullopt, std::nullopt};
+  criterion.top_box = TopBox{4.0, Confidence::kNone};
+  program.award.min_metric = criterion;
+  EXPECT_THAT(WinnerIds(Evaluate(program)), ElementsAre("many", "few"));
+
+  // Lower bounds: many 0.8630 reaches 0.8, few 0.4385 does not.
+  program.award.min_metric->top_box->confidence = Confidence::kWilsonLower95;
+  program.award.min_metric->min = 0.8;
+  EXPECT_THAT(WinnerIds(Evaluate(program)), ElementsAre("many"));
 }
 
 // ---- A whole month --------------------------------------------------------------------------

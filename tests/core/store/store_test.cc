@@ -72,6 +72,31 @@ TEST_F(StoreTest, AggregatesWithinHalfOpenWindow) {
   EXPECT_EQ((*only_a2)[0].metric, "calls_handled");
 }
 
+TEST_F(StoreTest, CountsEventsAtOrAboveAThresholdPerAgentWithinTheWindow) {
+  ASSERT_TRUE(store_
+                  ->InsertEvents({{"e1", "a1", "csat", 4, 100},  // exactly at 4: counted
+                                  {"e2", "a1", "csat", 5, 150},
+                                  {"e3", "a1", "csat", 3.999, 150},
+                                  {"e4", "a1", "csat", 5, 200},       // at end: excluded
+                                  {"e5", "a1", "csat", 5, 99},        // before start: excluded
+                                  {"e6", "a1", "qa_score", 90, 120},  // another metric
+                                  {"e7", "a3", "csat", 4.5, 199},
+                                  {"e8", "a2", "csat", 2, 120}})  // none >= 4: left out
+                  .ok());
+  auto counts = store_->CountAtLeast(100, 200, "csat", 4);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_EQ((*counts)[0], std::make_pair(std::string("a1"), int64_t{2}));
+  EXPECT_EQ((*counts)[1], std::make_pair(std::string("a3"), int64_t{1}));
+  auto fives = store_->CountAtLeast(100, 200, "csat", 5);
+  ASSERT_TRUE(fives.ok());
+  ASSERT_EQ(fives->size(), 1u);
+  EXPECT_EQ((*fives)[0], std::make_pair(std::string("a1"), int64_t{1}));
+  auto unknown = store_->CountAtLeast(100, 200, "aht_seconds", 0);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(unknown->empty());
+}
+
 TEST_F(StoreTest, ProgramVersionBumpsOnlyWhenYamlChanges) {
   ProgramRecord p{"eotm", "EotM", "monthly", "UTC", 0, "id: eotm\n"};
   EXPECT_EQ(store_->PutProgram(p)->version, 1);
