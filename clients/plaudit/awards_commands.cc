@@ -1,11 +1,14 @@
-// plaudit awards evaluate PROGRAM --period P | awards list | leaderboard PROGRAM [--period P]
+// plaudit awards evaluate PROGRAM --period P | awards list | awards explain PROGRAM --period P
+// --agent A | leaderboard PROGRAM [--period P]
 #include <google/protobuf/util/json_util.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/leaderboard.h"
+#include "clients/plaudit/output.h"
 #include "clients/plaudit/pagination.h"
 #include "clients/plaudit/resource_tables.h"
 #include "plaudit/v1/awards.grpc.pb.h"
@@ -63,6 +66,105 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   return CommandResult::Success();
 }
 
+struct ExplainOptions {
+  std::string program_id;
+  std::string period;
+  std::string agent_id;
+  std::string format;
+};
+
+std::string Decimal(double value) { return CompactDecimal(value, 3); }
+
+// "to win: csat 4.31 -> above 4.5 (+0.19)" or "to win: csat: no change of it alone can (...)".
+std::string ToWinLine(const v1::MetricExplanation& metric) {
+  const v1::MetricWhatIf& what_if = metric.what_if();
+  if (!what_if.possible()) {
+    return "to win: " + metric.metric() + ": no change of it alone can (" + what_if.reason() + ")";
+  }
+  const std::string sign = what_if.change() >= 0 ? "+" : "";
+  return "to win: " + metric.metric() + " " + Decimal(metric.value()) + " -> " +
+         (what_if.beyond() ? (what_if.change() >= 0 ? "above " : "below ") : "") +
+         Decimal(what_if.target()) + " (" + sign + Decimal(what_if.change()) + ")";
+}
+
+std::string GateLine(const v1::GateExplanation& gate) {
+  std::string line = "  " + gate.label() + ": ";
+  line += gate.has_value() ? Decimal(gate.value()) : "no events";
+  if (gate.has_min()) line += ", min " + Decimal(gate.min());
+  if (gate.has_max()) line += ", max " + Decimal(gate.max());
+  line += gate.passed() ? " (passed)" : " (failed)";
+  return line;
+}
+
+std::string RenderExplanation(const v1::AwardExplanation& e) {
+  std::string text = "Agent " + e.agent_id() + " in " + e.program_id() + " for " + e.period() +
+                     " (peer group " + e.peer_group() + "): ";
+  if (e.eligible()) {
+    text += "rank " + std::to_string(e.rank()) + ", score " + Decimal(e.score());
+  } else {
+    text += "ineligible";
+  }
+  text +=
+      e.won() ? (e.tier().empty() ? ", awarded" : ", awarded tier " + e.tier()) : ", not awarded";
+  text += "\n";
+  text += "Cut-off: " + (e.has_cutoff() ? Decimal(e.cutoff()) + " (" : std::string("none (")) +
+          e.cutoff_basis() + ")\n";
+  if (!e.next_tier().empty()) {
+    text += "Next tier: " + e.next_tier() + " at " + Decimal(e.next_tier_min()) + "\n";
+  }
+  for (const std::string& reason : e.reasons()) text += "Ineligible: " + reason + "\n";
+  for (const std::string& fix : e.fixes()) text += "To become eligible: " + fix + "\n";
+
+  Table table;
+  table.columns = {{"metric", ColumnType::kText},         {"direction", ColumnType::kText},
+                   {"value", ColumnType::kDecimal},       {"samples", ColumnType::kInteger},
+                   {"normalized", ColumnType::kDecimal},  {"weight", ColumnType::kDecimal},
+                   {"contribution", ColumnType::kDecimal}};
+  for (const v1::MetricExplanation& m : e.metrics()) {
+    table.rows.push_back({m.metric() + " (" + m.aggregation() + ")", m.direction(),
+                          Decimal(m.value()), int64_t{m.samples()}, Decimal(m.normalized()),
+                          Decimal(m.weight()), Decimal(m.contribution())});
+  }
+  text += "\n" + RenderTable(table);
+  if (e.gates_size() > 0) {
+    text += "\nGates:\n";
+    for (const v1::GateExplanation& gate : e.gates()) text += GateLine(gate) + "\n";
+  }
+  text += "\n";
+  for (const v1::MetricExplanation& m : e.metrics()) text += ToWinLine(m) + "\n";
+  return text;
+}
+
+CommandResult ExplainAward(CliContext& ctx, const ExplainOptions& options) {
+  v1::ExplainAwardRequest request;
+  request.set_program_id(options.program_id);
+  request.set_period(options.period);
+  request.set_agent_id(options.agent_id);
+  auto stub = v1::AwardService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  v1::AwardExplanation response;
+  grpc::Status status = stub->ExplainAward(&call, request, &response);
+  if (!status.ok()) return ctx.RpcFailure(status);
+  if (ParseOutputFormat(options.format) != OutputFormat::kJson) {
+    ctx.out() << RenderExplanation(response);
+    return CommandResult::Success();
+  }
+  google::protobuf::util::JsonPrintOptions json_options;
+  json_options.add_whitespace = true;
+  json_options.always_print_primitive_fields = true;
+  json_options.preserve_proto_field_names = true;
+  std::string json;
+  auto converted = google::protobuf::util::MessageToJsonString(response, &json, json_options);
+  if (!converted.ok()) {
+    return CommandResult::Failure("cannot print the result as JSON: " +
+                                  std::string(converted.message()));
+  }
+  ctx.out() << json;
+  if (json.empty() || json.back() != '\n') ctx.out() << '\n';
+  return CommandResult::Success();
+}
+
 CommandResult ListAwards(CliContext& ctx, const ListOptions& options) {
   auto stub = v1::AwardService::NewStub(ctx.channel());
   Table table{AwardColumns(), {}};
@@ -87,7 +189,8 @@ CommandResult ListAwards(CliContext& ctx, const ListOptions& options) {
 }  // namespace
 
 void AddAwardCommands(CLI::App& app, CommandAction* selected) {
-  CLI::App* awards = app.add_subcommand("awards", "Awards: evaluate a program, list decisions");
+  CLI::App* awards =
+      app.add_subcommand("awards", "Awards: evaluate a program, list and explain decisions");
   awards->require_subcommand(1);
 
   auto evaluate_options = std::make_shared<EvaluateOptions>();
@@ -116,6 +219,19 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   AddOutputOption(board, &board_options->format, {"table", "json"});
   board->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *board_options); }; });
+
+  auto explain_options = std::make_shared<ExplainOptions>();
+  CLI::App* explain = awards->add_subcommand(
+      "explain", "Why an agent did or did not win, and what would have changed it");
+  explain->add_option("PROGRAM", explain_options->program_id, "Program id")->required();
+  explain
+      ->add_option("--period", explain_options->period,
+                   "Period of the program's cadence, e.g. 2026-10; \"current\" for the open one")
+      ->required();
+  explain->add_option("--agent", explain_options->agent_id, "Agent id")->required();
+  AddOutputOption(explain, &explain_options->format, {"table", "json"});
+  explain->callback(
+      [=] { *selected = [=](CliContext& ctx) { return ExplainAward(ctx, *explain_options); }; });
 
   auto list_options = std::make_shared<ListOptions>();
   CLI::App* list = awards->add_subcommand("list", "List decided awards");

@@ -1,57 +1,112 @@
 #include "absl/strings/str_cat.h"
+#include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
+#include "core/domain/metric_catalogue.h"
+#include "core/scoring/explain.h"
 #include "core/scoring/period.h"
 
 namespace plaudit::api {
 namespace {
 
-void ToProto(const AwardRecord& a, v1::Award* out) {
-  out->set_id(a.id);
-  out->set_program_id(a.program_id);
-  out->set_period(a.period);
-  out->set_agent_id(a.agent_id);
-  out->set_rank(a.rank);
-  out->set_program_version(a.program_version);
-  out->set_tier(a.tier);
-  *out->mutable_decided_at() = ToTimestamp(a.decided_us);
-  switch (a.state) {
-    case AwardState::kFulfilling:
-      out->set_state(v1::Award::FULFILLING);
-      break;
-    case AwardState::kFulfilled:
-      out->set_state(v1::Award::FULFILLED);
-      break;
-    case AwardState::kFailed:
-      out->set_state(v1::Award::FAILED);
-      break;
-  }
-  for (const FulfilmentRecord& f : a.fulfilments) {
-    auto* reward = out->add_rewards();
-    reward->set_type(f.type);
-    for (const auto& [key, value] : f.params) (*reward->mutable_params())[key] = value;
-  }
+void ToProto(const MetricExplanation& m, v1::MetricExplanation* out) {
+  out->set_metric(m.metric);
+  out->set_aggregation(m.aggregation);
+  out->set_direction(std::string(DirectionName(m.direction)));
+  out->set_value(m.value);
+  out->set_samples(m.samples);
+  out->set_min_samples(m.min_samples);
+  out->set_normalized(m.normalized);
+  out->set_weight(m.weight);
+  out->set_contribution(m.contribution);
+  auto* what_if = out->mutable_what_if();
+  what_if->set_possible(m.what_if.possible);
+  what_if->set_target(m.what_if.target);
+  what_if->set_beyond(m.what_if.beyond);
+  what_if->set_change(m.what_if.change);
+  what_if->set_reason(m.what_if.reason);
 }
 
-void ToProto(const Standing& s, v1::Standing* out) {
-  out->set_agent_id(s.agent_id);
-  out->set_eligible(s.eligible);
-  for (const std::string& reason : s.reasons) out->add_reasons(reason);
-  out->set_rank(s.rank);
-  out->set_score(s.score);
-  out->set_peer_group(s.peer_group);
-  for (const MetricStanding& m : s.metrics) {
-    auto* metric = out->add_metrics();
-    metric->set_metric(m.metric);
-    metric->set_value(m.value);
-    metric->set_samples(m.samples);
-    metric->set_normalized(m.normalized);
+void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
+  out->set_agent_id(e.agent_id);
+  out->set_peer_group(e.peer_group);
+  out->set_eligible(e.eligible);
+  for (const std::string& reason : e.reasons) out->add_reasons(reason);
+  for (const std::string& fix : e.fixes) out->add_fixes(fix);
+  out->set_rank(e.rank);
+  out->set_score(e.score);
+  for (const MetricExplanation& m : e.metrics) ToProto(m, out->add_metrics());
+  for (const GateExplanation& g : e.gates) {
+    auto* gate = out->add_gates();
+    gate->set_label(g.label);
+    if (g.value.has_value()) gate->set_value(*g.value);
+    if (g.min.has_value()) gate->set_min(*g.min);
+    if (g.max.has_value()) gate->set_max(*g.max);
+    gate->set_passed(g.passed);
   }
+  out->set_rule(e.rule);
+  out->set_won(e.won);
+  out->set_tier(e.tier);
+  if (e.cutoff.has_value()) out->set_cutoff(*e.cutoff);
+  out->set_cutoff_basis(e.cutoff_basis);
+  out->set_next_tier(e.next_tier);
+  if (e.next_tier_min.has_value()) out->set_next_tier_min(*e.next_tier_min);
+  out->set_competitors(e.competitors);
+}
+
+// The explanation of one agent's outcome; the same inputs as AwardDecider::Evaluate().
+absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decider,
+                                         const std::string& program_id, const std::string& period,
+                                         const std::string& agent_id) {
+  auto program = store.GetProgram(program_id);
+  if (!program.ok()) return program.status();
+  if (!program->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
+  }
+  auto spec = decider.ParseProgram((*program)->yaml);
+  if (!spec.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
+  }
+  auto window = ParsePeriod(spec->cadence, period, spec->zone);
+  if (!window.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
+  }
+  auto agents = store.ListAgents();
+  if (!agents.ok()) return agents.status();
+  auto table = LoadAggregates(store, *spec, *window);
+  if (!table.ok()) return table.status();
+  return plaudit::ExplainAward(*spec, *window, *agents, *table, agent_id);
 }
 
 }  // namespace
+
+grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
+                                            const v1::ExplainAwardRequest* request,
+                                            v1::AwardExplanation* response) {
+  if (request->program_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
+  }
+  if (request->agent_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("agent_id: required"));
+  }
+  if (request->period().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
+  }
+  auto period = ResolvePeriod(request->program_id(), request->period());
+  if (!period.ok()) return ToGrpcStatus(period.status());
+  auto explanation =
+      Explain(*store_, *decider_, request->program_id(), *period, request->agent_id());
+  if (!explanation.ok()) return ToGrpcStatus(explanation.status());
+  ToProto(*explanation, response);
+  response->set_program_id(request->program_id());
+  response->set_period(*period);
+  return grpc::Status::OK;
+}
 
 grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
                                               const v1::EvaluateAwardsRequest* request,
@@ -68,8 +123,7 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
   auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run());
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
-  for (const Standing& s : result->decision.standings) ToProto(s, response->add_standings());
-  for (const AwardRecord& a : result->decision.awards) ToProto(a, response->add_awards());
+  ToProto(result->decision, response);
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;

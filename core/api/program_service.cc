@@ -1,7 +1,9 @@
 #include "absl/strings/str_cat.h"
+#include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
+#include "core/api/timestamps.h"
 
 namespace plaudit::api {
 namespace {
@@ -56,6 +58,45 @@ grpc::Status ProgramServiceImpl::GetProgram(grpc::ServerContext*,
         absl::NotFoundError(absl::StrCat("program \"", request->id(), "\" not found")));
   }
   ToProto(**program, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ProgramServiceImpl::SimulateProgram(grpc::ServerContext*,
+                                                 const v1::SimulateProgramRequest* request,
+                                                 v1::SimulateProgramResponse* response) {
+  if (request->period().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("period: required"));
+  }
+  auto draft = decider_->Simulate(request->yaml(), request->period());
+  if (!draft.ok()) return ToGrpcStatus(draft.status());
+  ToProto(*draft, response->mutable_draft());
+  response->mutable_draft()->set_period(draft->period);
+  auto applied = store_->GetProgram(draft->program_id);
+  if (!applied.ok()) return ToGrpcStatus(applied.status());
+  if (applied->has_value()) {
+    auto current = decider_->Evaluate((*applied)->id, request->period(), /*dry_run=*/true);
+    if (!current.ok()) return ToGrpcStatus(current.status());
+    response->set_applied_version((*applied)->version);
+    ToProto(current->decision, response->mutable_applied());
+    response->mutable_applied()->set_period(request->period());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ProgramServiceImpl::ListProgramStatus(grpc::ServerContext*,
+                                                   const v1::ListProgramStatusRequest*,
+                                                   v1::ListProgramStatusResponse* response) {
+  for (const PeriodCloser::ProgramClosing& closing : closer_->Status()) {
+    auto* out = response->add_programs();
+    out->set_program_id(closing.program_id);
+    out->set_error(closing.error);
+    if (!closing.error.empty() && closing.next_period.empty()) continue;
+    out->set_cadence(std::string(CadenceName(closing.cadence)));
+    out->set_close_after(absl::FormatDuration(closing.close_after));
+    out->set_last_closed_period(closing.last_closed);
+    out->set_next_period(closing.next_period);
+    *out->mutable_next_close_time() = ToTimestamp(absl::ToUnixMicros(closing.next_close));
+  }
   return grpc::Status::OK;
 }
 

@@ -47,13 +47,15 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   PluginHost* host = s->plugins_.get();
   s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
                                                [host] { return host->RewardTypes(); });
+  s->closer_ = std::make_unique<PeriodCloser>(s->store_.get(), s->decider_.get(), clock);
   s->engine_ =
       std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, FulfilmentEngine::Options());
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
   s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
-  s->programs_ = std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get());
+  s->programs_ =
+      std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
   s->awards_ = std::make_unique<AwardServiceImpl>(s->store_.get(), s->decider_.get(), clock,
                                                   [engine] { engine->Wake(); });
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
@@ -91,8 +93,13 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
 }
 
 void PlauditServer::PollSources() {
+  absl::Time next_close_check = absl::InfinitePast();
   while (true) {
     plugins_->PollMetricSources();
+    if (clock_->Now() >= next_close_check) {
+      if (closer_->RunOnce() > 0) engine_->Wake();
+      next_close_check = clock_->Now() + config_.close_check_interval;
+    }
     absl::MutexLock lock(&mu_);
     auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
     if (mu_.AwaitWithTimeout(absl::Condition(&stop), config_.source_poll_interval)) return;

@@ -37,6 +37,8 @@ class PlauditServer {
 
  private:
   PlauditServer() = default;
+  // Polls the metric sources every source_poll_interval, and closes due periods every
+  // close_check_interval.
   void PollSources();
 
   ServerConfig config_;
@@ -47,6 +49,7 @@ class PlauditServer {
   std::unique_ptr<EventIngestor> ingestor_;
   std::unique_ptr<PluginHost> plugins_;
   std::unique_ptr<AwardDecider> decider_;
+  std::unique_ptr<PeriodCloser> closer_;
   std::unique_ptr<FulfilmentEngine> engine_;
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<MetricServiceImpl> metrics_;

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/awards/award_decider.h"
+#include "core/awards/period_closer.h"
 #include "core/fulfilment/fulfilment_engine.h"
 #include "core/ingest/ingest.h"
 #include "core/plugin_host/plugin_host.h"
@@ -53,17 +54,23 @@ class MetricServiceImpl final : public v1::MetricService::Service {
 
 class ProgramServiceImpl final : public v1::ProgramService::Service {
  public:
-  ProgramServiceImpl(Store* store, AwardDecider* decider) : store_(store), decider_(decider) {}
+  ProgramServiceImpl(Store* store, AwardDecider* decider, PeriodCloser* closer)
+      : store_(store), decider_(decider), closer_(closer) {}
   grpc::Status ApplyProgram(grpc::ServerContext*, const v1::ApplyProgramRequest*,
                             v1::Program*) override;
   grpc::Status ListPrograms(grpc::ServerContext*, const v1::ListProgramsRequest*,
                             v1::ListProgramsResponse*) override;
   grpc::Status GetProgram(grpc::ServerContext*, const v1::GetProgramRequest*,
                           v1::Program*) override;
+  grpc::Status SimulateProgram(grpc::ServerContext*, const v1::SimulateProgramRequest*,
+                               v1::SimulateProgramResponse*) override;
+  grpc::Status ListProgramStatus(grpc::ServerContext*, const v1::ListProgramStatusRequest*,
+                                 v1::ListProgramStatusResponse*) override;
 
  private:
   Store* store_;
   AwardDecider* decider_;
+  PeriodCloser* closer_;
 };
 
 class AwardServiceImpl final : public v1::AwardService::Service {
@@ -76,6 +83,8 @@ class AwardServiceImpl final : public v1::AwardService::Service {
                               v1::EvaluateAwardsResponse*) override;
   grpc::Status ListAwards(grpc::ServerContext*, const v1::ListAwardsRequest*,
                           v1::ListAwardsResponse*) override;
+  grpc::Status ExplainAward(grpc::ServerContext*, const v1::ExplainAwardRequest*,
+                            v1::AwardExplanation*) override;
 
  private:
   // The label of the period to evaluate; "current" becomes the open period's.

@@ -73,6 +73,63 @@ absl::StatusOr<ProgramSpec> AwardDecider::ParseProgram(const std::string& yaml) 
   return ParseProgramYaml(yaml, reward_types_());
 }
 
+absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
+                                                     const std::string& program_id, int64_t version,
+                                                     const PeriodWindow& window, absl::Time now,
+                                                     bool with_keys) {
+  auto agents = store_->ListAgents();
+  if (!agents.ok()) return agents.status();
+  auto table = LoadAggregates(*store_, spec, window);
+  if (!table.ok()) return table.status();
+  Evaluation evaluation = EvaluateProgram(spec, window, *agents, *table);
+
+  DecisionRecord decision;
+  decision.program_id = program_id;
+  decision.period = window.label;
+  decision.program_version = version;
+  decision.decided_us = absl::ToUnixMicros(now);
+  decision.standings = std::move(evaluation.standings);
+  for (const Winner& winner : evaluation.winners) {
+    AwardRecord award;
+    award.id = AwardId(program_id, window.label, winner.agent_id);
+    award.program_id = program_id;
+    award.period = window.label;
+    award.agent_id = winner.agent_id;
+    award.rank = winner.rank;
+    award.program_version = decision.program_version;
+    award.decided_us = decision.decided_us;
+    award.tier = winner.tier;
+    std::map<std::string, int> seen;
+    for (const RewardSpec& reward : RewardsFor(spec.award, winner)) {
+      FulfilmentRecord f;
+      int n = ++seen[reward.type];
+      f.id = absl::StrCat(award.id, ".", reward.type, n > 1 ? absl::StrCat("-", n) : "");
+      f.award_id = award.id;
+      f.agent_id = winner.agent_id;
+      f.type = reward.type;
+      f.params = reward.params;
+      f.state = FulfilmentState::kPending;
+      f.idempotency_key = with_keys ? NewIdempotencyKey() : "";
+      f.next_attempt_us = decision.decided_us;
+      f.updated_us = decision.decided_us;
+      award.fulfilments.push_back(std::move(f));
+    }
+    decision.awards.push_back(std::move(award));
+  }
+  return decision;
+}
+
+absl::StatusOr<DecisionRecord> AwardDecider::Simulate(const std::string& yaml,
+                                                      const std::string& period) {
+  auto spec = ParseProgram(yaml);
+  if (!spec.ok()) return spec.status();
+  auto window = ParsePeriod(spec->cadence, period, spec->zone);
+  if (!window.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
+  }
+  return Compute(*spec, spec->id, 0, *window, clock_->Now(), /*with_keys=*/false);
+}
+
 absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& program_id,
                                                             const std::string& period,
                                                             bool dry_run) {
@@ -105,47 +162,10 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
                      "); evaluate it with --dry-run until then"));
   }
 
-  auto agents = store_->ListAgents();
-  if (!agents.ok()) return agents.status();
-  auto table = LoadAggregates(*store_, *spec, *window);
-  if (!table.ok()) return table.status();
-  Evaluation evaluation = EvaluateProgram(*spec, *window, *agents, *table);
-
-  DecisionRecord decision;
-  decision.program_id = program_id;
-  decision.period = period;
-  decision.program_version = (*program)->version;
-  decision.decided_us = absl::ToUnixMicros(now);
-  decision.standings = std::move(evaluation.standings);
-  for (const Winner& winner : evaluation.winners) {
-    AwardRecord award;
-    award.id = AwardId(program_id, period, winner.agent_id);
-    award.program_id = program_id;
-    award.period = period;
-    award.agent_id = winner.agent_id;
-    award.rank = winner.rank;
-    award.program_version = decision.program_version;
-    award.decided_us = decision.decided_us;
-    award.tier = winner.tier;
-    std::map<std::string, int> seen;
-    for (const RewardSpec& reward : RewardsFor(spec->award, winner)) {
-      FulfilmentRecord f;
-      int n = ++seen[reward.type];
-      f.id = absl::StrCat(award.id, ".", reward.type, n > 1 ? absl::StrCat("-", n) : "");
-      f.award_id = award.id;
-      f.agent_id = winner.agent_id;
-      f.type = reward.type;
-      f.params = reward.params;
-      f.state = FulfilmentState::kPending;
-      f.idempotency_key = dry_run ? "" : NewIdempotencyKey();
-      f.next_attempt_us = decision.decided_us;
-      f.updated_us = decision.decided_us;
-      award.fulfilments.push_back(std::move(f));
-    }
-    decision.awards.push_back(std::move(award));
-  }
-  if (dry_run) return Result{std::move(decision), false};
-  auto committed = store_->CommitDecision(decision);
+  auto decision = Compute(*spec, program_id, (*program)->version, *window, now, !dry_run);
+  if (!decision.ok()) return decision.status();
+  if (dry_run) return Result{*std::move(decision), false};
+  auto committed = store_->CommitDecision(*decision);
   if (!committed.ok()) return committed.status();
   return Result{std::move(committed->first), committed->second};
 }

@@ -38,7 +38,17 @@ class AwardDecider {
   // Parses a stored or submitted program against the reward types available now.
   absl::StatusOr<ProgramSpec> ParseProgram(const std::string& yaml) const;
 
+  // The standings and awards a draft program (YAML, not applied) would give for `period`.
+  // Nothing is written; awards carry no idempotency keys and program version 0.
+  absl::StatusOr<DecisionRecord> Simulate(const std::string& yaml, const std::string& period);
+
  private:
+  // Scores the program over the window and builds the decision; writes nothing. With
+  // `with_keys`, each reward gets the idempotency key it keeps for good once committed.
+  absl::StatusOr<DecisionRecord> Compute(const ProgramSpec& spec, const std::string& program_id,
+                                         int64_t version, const PeriodWindow& window,
+                                         absl::Time now, bool with_keys);
+
   Store* store_;
   Clock* clock_;
   std::function<std::set<std::string>()> reward_types_;

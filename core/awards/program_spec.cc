@@ -639,11 +639,30 @@ absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_t
   return absl::OkStatus();
 }
 
+// "48h", "90m", "2d", "0s": a non-negative whole number of days, hours, minutes or seconds.
+absl::StatusOr<absl::Duration> ParseGraceDuration(const std::string& text) {
+  int64_t amount = 0;
+  const std::string digits = text.empty() ? "" : text.substr(0, text.size() - 1);
+  const char unit = text.empty() ? ' ' : text.back();
+  const absl::Duration scale = unit == 'd'   ? absl::Hours(24)
+                               : unit == 'h' ? absl::Hours(1)
+                               : unit == 'm' ? absl::Minutes(1)
+                               : unit == 's' ? absl::Seconds(1)
+                                             : absl::ZeroDuration();
+  if (scale == absl::ZeroDuration() || digits.empty() || !absl::SimpleAtoi(digits, &amount) ||
+      amount < 0 || amount > 3660) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\" is not a grace time like 48h, 90m or 2d (at most 3660 of a unit)"));
+  }
+  return amount * scale;
+}
+
 absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                                          const std::set<std::string>& reward_types) {
   const Located at{root, "", LineOf(root, 1)};
-  absl::StatusOr<Fields> fields =
-      Fields::Read(at, {"id", "name", "cadence", "time_zone", "eligibility", "scorecard", "award"});
+  absl::StatusOr<Fields> fields = Fields::Read(
+      at,
+      {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scorecard", "award"});
   if (!fields.ok()) return fields.status();
   ProgramSpec program;
 
@@ -688,6 +707,14 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                       zone.status().message());
   }
   program.zone = *zone;
+
+  if (const Located* field = fields->Find("close_after")) {
+    absl::StatusOr<std::string> text = ReadString(*field);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<absl::Duration> grace = ParseGraceDuration(*text);
+    if (!grace.ok()) return FieldError(*field, grace.status().message());
+    program.close_after = *grace;
+  }
 
   if (const Located* field = fields->Find("eligibility")) {
     absl::StatusOr<Fields> eligibility = Fields::Read(*field, {"min_tenure_days"});

@@ -118,6 +118,8 @@ struct ProgramSpec {
   std::string name;
   Cadence cadence = Cadence::kMonthly;
   std::string time_zone = "UTC";
+  // How long after a period ends plauditd waits for late data before deciding it by itself.
+  absl::Duration close_after = absl::Hours(48);
   absl::TimeZone zone;
   int64_t min_tenure_days = 0;
   PeerGroupBy peer_group = PeerGroupBy::kAll;

@@ -410,6 +410,16 @@ Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& perio
   for (const Agent& agent : agents) {
     standings.push_back(Assess(program, period, agent, aggregates));
   }
+  return RankStandings(program, std::move(standings), aggregates);
+}
+
+Evaluation RankStandings(const ProgramSpec& program, std::vector<Standing> standings,
+                         const AggregateTable& aggregates) {
+  for (Standing& standing : standings) {
+    standing.rank = 0;
+    standing.score = 0;
+    for (MetricStanding& metric : standing.metrics) metric.normalized = 0;
+  }
   ScoreEligible(program, standings);
 
   // Eligible agents by rank first, then ineligible agents by id.
@@ -428,6 +438,13 @@ Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& perio
   evaluation.winners = PickWinners(program.award, standings, aggregates);
   evaluation.standings = std::move(standings);
   return evaluation;
+}
+
+std::optional<double> GateAggregate(const Gate& gate, const AggregateTable& aggregates,
+                                    const std::string& agent_id) {
+  auto agent_it = aggregates.find(agent_id);
+  const auto* agent_events = agent_it == aggregates.end() ? nullptr : &agent_it->second;
+  return ReduceMeasure(gate, std::nullopt, agent_events).value;
 }
 
 }  // namespace plaudit

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,19 @@ struct Evaluation {
 
 Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
                            const std::vector<Agent>& agents, const AggregateTable& aggregates);
+
+// The second half of EvaluateProgram(): normalises the metric values of the eligible standings
+// within their peer groups, scores, ranks and picks the winners. `standings` carry the agent,
+// peer group, eligibility and metric values as EvaluateProgram() sets them; the rest is
+// recomputed. `aggregates` are read only for a threshold's min_metric. Lets a caller ask what
+// the outcome would be with one value changed (core/scoring/explain.h).
+Evaluation RankStandings(const ProgramSpec& program, std::vector<Standing> standings,
+                         const AggregateTable& aggregates);
+
+// A gate's (or min_metric's) aggregate for one agent; no value when it needs events and there
+// are none, or when a ratio's denominator sums to 0.
+std::optional<double> GateAggregate(const Gate& gate, const AggregateTable& aggregates,
+                                    const std::string& agent_id);
 
 // The lower bound of the 95% Wilson score interval of `successes` out of `trials` (> 0):
 // (p + z²/2n - z·sqrt(p(1 - p)/n + z²/4n²)) / (1 + z²/n) with z = 1.959963984540054.

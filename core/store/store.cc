@@ -468,7 +468,7 @@ absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us,
   return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
-absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program) {
+absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program, int64_t applied_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -501,7 +501,10 @@ absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program) {
   SqliteStatement history(db_,
                           "INSERT INTO program_versions (program_id, version, yaml, applied_us) "
                           "VALUES (?, ?, ?, ?)");
-  history.Bind(1, stored.id).Bind(2, stored.version).Bind(3, stored.yaml).Bind(4, NowMicros());
+  history.Bind(1, stored.id)
+      .Bind(2, stored.version)
+      .Bind(3, stored.yaml)
+      .Bind(4, applied_us != 0 ? applied_us : NowMicros());
   PLAUDIT_RETURN_IF_ERROR(history.Run());
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
   return stored;
@@ -522,6 +525,22 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string
   if (q.Step()) return std::optional<ProgramRecord>(ReadProgram(q));
   if (!q.status().ok()) return q.status();
   return std::optional<ProgramRecord>();
+}
+
+absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT MIN(applied_us) FROM program_versions WHERE program_id = ?");
+  q.Bind(1, id);
+  if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<int64_t>();
+}
+
+absl::StatusOr<std::vector<std::string>> Store::DecidedPeriods(const std::string& program_id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT period FROM decisions WHERE program_id = ?");
+  q.Bind(1, program_id);
+  return CollectRows<std::string>(q, [](const SqliteStatement& row) { return row.Text(0); });
 }
 
 absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,

@@ -157,10 +157,15 @@ class Store {
                                                           const std::string& after_metric,
                                                           int limit);
 
-  // Programs. PutProgram bumps the version when the YAML differs from the stored one.
-  absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program);
+  // Programs. PutProgram bumps the version when the YAML differs from the stored one and
+  // records when (applied_us; 0 means now).
+  absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program, int64_t applied_us = 0);
   absl::StatusOr<std::vector<ProgramRecord>> ListPrograms();
   absl::StatusOr<std::optional<ProgramRecord>> GetProgram(const std::string& id);
+  // When the program's first version was applied; nullopt for an unknown program.
+  absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id);
+  // The periods of the program that have a committed decision.
+  absl::StatusOr<std::vector<std::string>> DecidedPeriods(const std::string& program_id);
 
   // Decisions. CommitDecision writes the decision, its awards and their fulfilment rows in one
   // transaction, unless a decision for (program, period) exists: then nothing is written and the

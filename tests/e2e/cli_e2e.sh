@@ -85,6 +85,23 @@ again=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o jso
   fail "re-evaluation started new fulfilments"
 expect_contains "$("$plaudit" awards list --program employee-of-the-month -o csv)" "fulfilled" "awards list"
 
+# Closing by itself: October was decided by hand above; the open month closes 48h after it ends.
+status=$("$plaudit" programs status -o json)
+[[ $(json_eval "$status" 'd[0]["last_closed"] + "|" + d[0]["next_period"] + "|" + d[0]["close_after"]') == \
+  "2026-10|$(TZ=Europe/Stockholm date +%Y-%m)|48h" ]] || fail "programs status: $status"
+
+# A draft is simulated beside the applied version, and nothing is written.
+sed 's/^  n: 1$/  n: 2/' examples/programs/employee-of-the-month.yaml >"$work/draft.yaml"
+sim=$("$plaudit" programs simulate -f "$work/draft.yaml" --period 2026-10)
+expect_contains "$sim" "Applied version 1 for 2026-10" "simulate shows the applied version"
+expect_contains "$sim" "(they differ)" "two winners per channel differ from one"
+[[ $("$plaudit" programs list -o json | json_eval "$(cat)" 'd[0]["version"]') == 1 ]] ||
+  fail "simulate must not apply the draft"
+
+explain=$("$plaudit" awards explain employee-of-the-month --period 2026-10 --agent a002) ||
+  fail "awards explain"
+expect_contains "$explain" "to win" "awards explain prints a to-win line per metric"
+
 # The live leaderboard of the open period writes nothing.
 board=$("$plaudit" leaderboard employee-of-the-month)
 expect_contains "$board" "Live standings of employee-of-the-month for $(TZ=Europe/Stockholm date +%Y-%m)" \

@@ -8,6 +8,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "core/api/server.h"
 #include "google/rpc/error_details.pb.h"
@@ -570,6 +571,75 @@ TEST_F(ApiTest, CurrentNamesTheOpenPeriodForLiveStandings) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+TEST_F(ApiTest, SimulateShowsADraftBesideTheAppliedVersionAndWritesNothing) {
+  ImportTwoAgents();
+  v1::BatchCreateEventsRequest batch;
+  for (auto [id, agent, csat] : {std::tuple{"s1", "a1", 5}, std::tuple{"s2", "a2", 3}}) {
+    auto* e = batch.add_events();
+    e->set_event_id(id);
+    e->set_agent_id(agent);
+    e->set_metric("csat");
+    e->set_value(csat);
+    e->mutable_occurred_at()->set_seconds(1791000000);  // 2026-10-03.
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::BatchCreateEventsResponse resp;
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &resp).ok());
+  }
+  v1::SimulateProgramRequest request;
+  request.set_yaml(kProgram);
+  request.set_period("2026-10");
+  {
+    grpc::ClientContext ctx;
+    v1::SimulateProgramResponse none_applied;
+    ASSERT_TRUE(programs_->SimulateProgram(&ctx, request, &none_applied).ok());
+    EXPECT_FALSE(none_applied.has_applied());
+    ASSERT_EQ(none_applied.draft().awards_size(), 1);
+    EXPECT_EQ(none_applied.draft().awards(0).agent_id(), "a1");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+  }
+  // The draft turns csat around: the lower mean now wins.
+  std::string draft = kProgram;
+  draft.replace(draft.find("      weight: 1\n"), 16,
+                "      weight: 1\n      direction: lower_is_better\n");
+  request.set_yaml(draft);
+  v1::SimulateProgramResponse response;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = programs_->SimulateProgram(&ctx, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  ASSERT_TRUE(response.has_applied());
+  EXPECT_EQ(response.applied_version(), 1);
+  ASSERT_EQ(response.draft().awards_size(), 1);
+  EXPECT_EQ(response.draft().awards(0).agent_id(), "a2");
+  ASSERT_EQ(response.applied().awards_size(), 1);
+  EXPECT_EQ(response.applied().awards(0).agent_id(), "a1");
+
+  grpc::ClientContext list_ctx;
+  v1::ListAwardsResponse awards;
+  ASSERT_TRUE(awards_->ListAwards(&list_ctx, v1::ListAwardsRequest(), &awards).ok());
+  EXPECT_EQ(awards.awards_size(), 0);
+  grpc::ClientContext get_ctx;
+  v1::GetProgramRequest get;
+  get.set_id("eotm");
+  v1::Program stored;
+  ASSERT_TRUE(programs_->GetProgram(&get_ctx, get, &stored).ok());
+  EXPECT_EQ(stored.version(), 1);
+
+  request.set_yaml("id: broken\n");
+  grpc::ClientContext bad_ctx;
+  EXPECT_EQ(programs_->SimulateProgram(&bad_ctx, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
   ImportTwoAgents();
   v1::ImportEventsRequest req;
@@ -663,6 +733,77 @@ TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
   v1::ListFulfilmentsResponse after;
   ASSERT_TRUE(fulfilments_->ListFulfilments(&ctx, v1::ListFulfilmentsRequest(), &after).ok());
   EXPECT_EQ(after.fulfilments_size(), 2);  // No new fulfilment started.
+}
+
+TEST_F(ApiTest, ExplainAwardShowsTheCutoffAndWhatWouldHaveChangedIt) {
+  ImportTwoAgents();
+  v1::BatchCreateEventsRequest batch;
+  for (auto [id, agent, value] : {std::tuple{"e1", "a1", 5.0}, std::tuple{"e2", "a2", 3.0}}) {
+    auto* event = batch.add_events();
+    event->set_event_id(id);
+    event->set_agent_id(agent);
+    event->set_metric("csat");
+    event->set_value(value);
+    event->mutable_occurred_at()->set_seconds(1791300000);  // 2026-10-06T15:20:00Z
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::BatchCreateEventsResponse created;
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &created).ok());
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+  }
+  v1::ExplainAwardRequest request;
+  request.set_program_id("eotm");
+  request.set_period("2026-10");
+  request.set_agent_id("a2");
+  v1::AwardExplanation explanation;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->ExplainAward(&ctx, request, &explanation);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  // Two chat agents, csat percentiles a1 1 and a2 0: a2 scores 0 against a1's cut-off of 1. A
+  // tie at 5, the best csat there is, still loses on the id.
+  EXPECT_EQ(explanation.period(), "2026-10");
+  EXPECT_EQ(explanation.peer_group(), "chat");
+  EXPECT_EQ(explanation.rank(), 2);
+  EXPECT_DOUBLE_EQ(explanation.score(), 0);
+  EXPECT_FALSE(explanation.won());
+  EXPECT_EQ(explanation.competitors(), 2);
+  ASSERT_TRUE(explanation.has_cutoff());
+  EXPECT_DOUBLE_EQ(explanation.cutoff(), 1);
+  ASSERT_EQ(explanation.metrics_size(), 1);
+  EXPECT_DOUBLE_EQ(explanation.metrics(0).value(), 3);
+  EXPECT_EQ(explanation.metrics(0).direction(), "higher_is_better");
+  EXPECT_FALSE(explanation.metrics(0).what_if().possible());
+  EXPECT_EQ(explanation.metrics(0).what_if().reason(), "even the best value is not enough");
+
+  request.set_agent_id("nobody");
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(awards_->ExplainAward(&ctx, request, &explanation).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  request.set_agent_id("a2");
+  request.set_period("2026-W41");
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(awards_->ExplainAward(&ctx, request, &explanation).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  request.set_program_id("no-such-program");
+  request.set_period("2026-10");
+  {
+    grpc::ClientContext ctx;
+    EXPECT_EQ(awards_->ExplainAward(&ctx, request, &explanation).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
 }
 
 TEST_F(ApiTest, CsvDirPluginImportsInboxFiles) {

@@ -222,10 +222,11 @@ TEST(ProgramSpecError, UnknownAggregation) {
 }
 
 TEST(ProgramSpecError, UnknownKeyAtTheTop) {
-  EXPECT_EQ(ErrorOf(MinimalWith("name: Employee of the Month\n",
-                                "name: Employee of the Month\ncolour: gold\n")),
-            "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, "
-            "eligibility, scorecard or award)");
+  EXPECT_EQ(
+      ErrorOf(MinimalWith("name: Employee of the Month\n",
+                          "name: Employee of the Month\ncolour: gold\n")),
+      "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, close_after, "
+      "eligibility, scorecard or award)");
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {
@@ -811,6 +812,27 @@ TEST(ProgramSpecTopBoxError, NoSmoothingWithTopBox) {
                                 "      smoothing: {prior_mean: 4, prior_weight: 10}")),
             "line 8: scorecard.metrics[0].smoothing: smoothing needs aggregation mean, not "
             "top_box");
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ProgramSpecCloseAfter, DefaultsToTwoDaysAndTakesDaysHoursMinutes) {
+  auto defaulted = ParseProgramYaml(kMinimal, kRewardTypes);
+  ASSERT_TRUE(defaulted.ok());
+  EXPECT_EQ(defaulted->close_after, absl::Hours(48));
+  auto days = ParseProgramYaml(std::string(kMinimal) + "close_after: 3d\n", kRewardTypes);
+  ASSERT_TRUE(days.ok()) << days.status();
+  EXPECT_EQ(days->close_after, absl::Hours(72));
+  auto minutes = ParseProgramYaml(std::string(kMinimal) + "close_after: 90m\n", kRewardTypes);
+  ASSERT_TRUE(minutes.ok());
+  EXPECT_EQ(minutes->close_after, absl::Minutes(90));
+  EXPECT_EQ(ErrorOf(std::string(kMinimal) + "close_after: 2 days\n"),
+            "line 9: close_after: \"2 days\" is not a grace time like 48h, 90m or 2d (at most "
+            "3660 of a unit)");
 }
 
 }  // namespace

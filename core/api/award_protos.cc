@@ -1,0 +1,57 @@
+#include "core/api/award_protos.h"
+
+#include "core/api/timestamps.h"
+
+namespace plaudit::api {
+
+namespace v1 = ::plaudit::v1;
+
+void ToProto(const AwardRecord& a, v1::Award* out) {
+  out->set_id(a.id);
+  out->set_program_id(a.program_id);
+  out->set_period(a.period);
+  out->set_agent_id(a.agent_id);
+  out->set_rank(a.rank);
+  out->set_program_version(a.program_version);
+  out->set_tier(a.tier);
+  *out->mutable_decided_at() = ToTimestamp(a.decided_us);
+  switch (a.state) {
+    case AwardState::kFulfilling:
+      out->set_state(v1::Award::FULFILLING);
+      break;
+    case AwardState::kFulfilled:
+      out->set_state(v1::Award::FULFILLED);
+      break;
+    case AwardState::kFailed:
+      out->set_state(v1::Award::FAILED);
+      break;
+  }
+  for (const FulfilmentRecord& f : a.fulfilments) {
+    auto* reward = out->add_rewards();
+    reward->set_type(f.type);
+    for (const auto& [key, value] : f.params) (*reward->mutable_params())[key] = value;
+  }
+}
+
+void ToProto(const Standing& s, v1::Standing* out) {
+  out->set_agent_id(s.agent_id);
+  out->set_eligible(s.eligible);
+  for (const std::string& reason : s.reasons) out->add_reasons(reason);
+  out->set_rank(s.rank);
+  out->set_score(s.score);
+  out->set_peer_group(s.peer_group);
+  for (const MetricStanding& m : s.metrics) {
+    auto* metric = out->add_metrics();
+    metric->set_metric(m.metric);
+    metric->set_value(m.value);
+    metric->set_samples(m.samples);
+    metric->set_normalized(m.normalized);
+  }
+}
+
+void ToProto(const DecisionRecord& decision, v1::EvaluateAwardsResponse* out) {
+  for (const Standing& s : decision.standings) ToProto(s, out->add_standings());
+  for (const AwardRecord& a : decision.awards) ToProto(a, out->add_awards());
+}
+
+}  // namespace plaudit::api

@@ -1,0 +1,309 @@
+#include "core/scoring/explain.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "core/awards/program_spec.h"
+#include "core/domain/agent.h"
+#include "core/scoring/period.h"
+#include "core/scoring/scorecard.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace plaudit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+Agent MakeAgent(std::string id, Channel channel = Channel::kPhone) {
+  Agent agent;
+  agent.id = std::move(id);
+  agent.display_name = agent.id;
+  agent.team = "red";
+  agent.channel = channel;
+  agent.hire_date = absl::CivilDay(2020, 1, 1);
+  agent.active = true;
+  return agent;
+}
+
+ScorecardMetric Metric(std::string name, Aggregation aggregation, double weight,
+                       Direction direction = Direction::kHigherIsBetter) {
+  ScorecardMetric metric;
+  metric.metric = std::move(name);
+  metric.aggregation = aggregation;
+  metric.weight = weight;
+  metric.direction = direction;
+  return metric;
+}
+
+ProgramSpec Program(std::vector<ScorecardMetric> metrics, Normalization normalization) {
+  ProgramSpec program;
+  program.id = "test";
+  program.name = "Test";
+  program.normalization = normalization;
+  program.metrics = std::move(metrics);
+  program.award.rewards.push_back(RewardSpec{"certificate", {}});
+  return program;
+}
+
+// `samples` events of mean `mean`.
+MetricAggregate Mean(int64_t samples, double mean) {
+  return MetricAggregate{samples, mean * static_cast<double>(samples), mean, mean, {}};
+}
+MetricAggregate Total(double sum) { return MetricAggregate{1, sum, sum, sum, {}}; }
+
+PeriodWindow October2026() { return *MonthPeriod("2026-10", absl::UTCTimeZone()); }
+
+AwardExplanation Explain(const ProgramSpec& program, const std::vector<Agent>& agents,
+                         const AggregateTable& aggregates, const std::string& agent_id) {
+  absl::StatusOr<AwardExplanation> explanation =
+      ExplainAward(program, October2026(), agents, aggregates, agent_id);
+  EXPECT_TRUE(explanation.ok()) << explanation.status();
+  return explanation.ok() ? *explanation : AwardExplanation();
+}
+
+// followups_resolved (sum, weight 3) and aht_seconds (mean, lower is better, weight 1),
+// percentiles among a, b, c:
+//   followups a 10 -> 0, b 20 -> 0.5, c 30 -> 1
+//   aht       a 100 -> 1, b 300 -> 0, c 200 -> 0.5
+//   score     a 1/4 = 0.25, b 1.5/4 = 0.375, c 3.5/4 = 0.875: c wins top_n 1.
+class PercentileExplainTest : public ::testing::Test {
+ protected:
+  ProgramSpec program_ =
+      Program({Metric("followups_resolved", Aggregation::kSum, 3),
+               Metric("aht_seconds", Aggregation::kMean, 1, Direction::kLowerIsBetter)},
+              Normalization::kPercentile);
+  std::vector<Agent> agents_ = {MakeAgent("a"), MakeAgent("b"), MakeAgent("c")};
+  AggregateTable aggregates_ = {
+      {"a", {{"followups_resolved", Total(10)}, {"aht_seconds", Mean(4, 100)}}},
+      {"b", {{"followups_resolved", Total(20)}, {"aht_seconds", Mean(4, 300)}}},
+      {"c", {{"followups_resolved", Total(30)}, {"aht_seconds", Mean(4, 200)}}},
+  };
+};
+
+TEST_F(PercentileExplainTest, ContributionsAddUpToTheScoreAndTheCutoffIsTheWinners) {
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  EXPECT_TRUE(b.eligible);
+  EXPECT_EQ(b.rank, 2);
+  EXPECT_DOUBLE_EQ(b.score, 0.375);
+  EXPECT_FALSE(b.won);
+  ASSERT_EQ(b.metrics.size(), 2u);
+  EXPECT_EQ(b.metrics[0].metric, "followups_resolved");
+  EXPECT_DOUBLE_EQ(b.metrics[0].value, 20);
+  EXPECT_EQ(b.metrics[0].samples, 1);
+  EXPECT_DOUBLE_EQ(b.metrics[0].normalized, 0.5);
+  EXPECT_DOUBLE_EQ(b.metrics[0].weight, 3);
+  EXPECT_DOUBLE_EQ(b.metrics[0].contribution, 0.375);  // 3 x 0.5 / 4
+  EXPECT_DOUBLE_EQ(b.metrics[1].value, 300);
+  EXPECT_DOUBLE_EQ(b.metrics[1].contribution, 0);
+  ASSERT_TRUE(b.cutoff.has_value());
+  EXPECT_DOUBLE_EQ(*b.cutoff, 0.875);
+  EXPECT_EQ(b.competitors, 3);
+}
+
+TEST_F(PercentileExplainTest, TyingTheWinnerIsNotEnoughButBeatingItIs) {
+  // Tie at 30: b and c 0.75 each: b (2.25 + 0)/4 = 0.5625 < c (2.25 + 0.5)/4 = 0.6875.
+  // Above 30: b 1, c 0.5: b 0.75 > c 0.5.
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  const MetricWhatIf& followups = b.metrics[0].what_if;
+  ASSERT_TRUE(followups.possible) << followups.reason;
+  EXPECT_DOUBLE_EQ(followups.target, 30);
+  EXPECT_TRUE(followups.beyond);
+  EXPECT_DOUBLE_EQ(followups.change, 10);
+}
+
+TEST_F(PercentileExplainTest, NoChangeOfAMetricAloneCanWhenEvenTheBestIsNotEnough) {
+  // The best handle time gives b aht 1: (1.5 + 1)/4 = 0.625 < c (3 + 0)/4 = 0.75.
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  EXPECT_FALSE(b.metrics[1].what_if.possible);
+  EXPECT_EQ(b.metrics[1].what_if.reason, "even the best value is not enough");
+}
+
+TEST_F(PercentileExplainTest, TyingTheWinnerIsEnoughWhenTheOtherMetricLeads) {
+  // a at 30 ties c at 0.75: a (2.25 + 1)/4 = 0.8125 > c (2.25 + 0.5)/4 = 0.6875; at 20 (or just
+  // above) a still trails c's 0.875.
+  const AwardExplanation a = Explain(program_, agents_, aggregates_, "a");
+  EXPECT_EQ(a.rank, 3);
+  EXPECT_DOUBLE_EQ(a.metrics[1].contribution, 0.25);  // 1 x 1 / 4
+  const MetricWhatIf& followups = a.metrics[0].what_if;
+  ASSERT_TRUE(followups.possible);
+  EXPECT_DOUBLE_EQ(followups.target, 30);
+  EXPECT_FALSE(followups.beyond);
+  EXPECT_DOUBLE_EQ(followups.change, 20);
+}
+
+TEST_F(PercentileExplainTest, TheWinnerIsAlreadyWinning) {
+  const AwardExplanation c = Explain(program_, agents_, aggregates_, "c");
+  EXPECT_TRUE(c.won);
+  EXPECT_EQ(c.rank, 1);
+  for (const MetricExplanation& metric : c.metrics) {
+    EXPECT_FALSE(metric.what_if.possible);
+    EXPECT_EQ(metric.what_if.reason, "already winning");
+  }
+}
+
+TEST(ExplainAward, LowerIsBetterMustBeatATieLostOnTheId) {
+  // aht alone: a 100 wins over b 200. At 100 b ties a and loses on the id, so b needs less than
+  // 100: a change of more than -100 seconds.
+  const ProgramSpec program =
+      Program({Metric("aht_seconds", Aggregation::kMean, 1, Direction::kLowerIsBetter)},
+              Normalization::kPercentile);
+  const AggregateTable aggregates = {{"a", {{"aht_seconds", Mean(5, 100)}}},
+                                     {"b", {{"aht_seconds", Mean(5, 200)}}}};
+  const AwardExplanation b = Explain(program, {MakeAgent("a"), MakeAgent("b")}, aggregates, "b");
+  const MetricWhatIf& aht = b.metrics[0].what_if;
+  ASSERT_TRUE(aht.possible);
+  EXPECT_DOUBLE_EQ(aht.target, 100);
+  EXPECT_TRUE(aht.beyond);
+  EXPECT_DOUBLE_EQ(aht.change, -100);
+}
+
+// None: score = (followups + qa_score) / 2.
+//   a 10 + 80 -> 45, b 20 + 50 -> 35, c 5 + 90 -> 47.5: c wins.
+class NoneExplainTest : public ::testing::Test {
+ protected:
+  ProgramSpec program_ = Program({Metric("followups_resolved", Aggregation::kSum, 1),
+                                  Metric("qa_score", Aggregation::kMean, 1)},
+                                 Normalization::kNone);
+  std::vector<Agent> agents_ = {MakeAgent("a"), MakeAgent("b"), MakeAgent("c")};
+  AggregateTable aggregates_ = {
+      {"a", {{"followups_resolved", Total(10)}, {"qa_score", Mean(2, 80)}}},
+      {"b", {{"followups_resolved", Total(20)}, {"qa_score", Mean(2, 50)}}},
+      {"c", {{"followups_resolved", Total(5)}, {"qa_score", Mean(2, 90)}}},
+  };
+};
+
+TEST_F(NoneExplainTest, BisectionFindsTheValueThatReachesTheWinnersScore) {
+  // b needs (f + 50)/2 = 47.5, f = 45 (a tie it wins on its higher first metric), or
+  // (20 + q)/2 = 47.5, q = 75.
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  EXPECT_DOUBLE_EQ(b.score, 35);
+  EXPECT_DOUBLE_EQ(b.metrics[0].contribution, 10);
+  EXPECT_DOUBLE_EQ(b.metrics[1].contribution, 25);
+  ASSERT_TRUE(b.cutoff.has_value());
+  EXPECT_DOUBLE_EQ(*b.cutoff, 47.5);
+  ASSERT_TRUE(b.metrics[0].what_if.possible);
+  EXPECT_NEAR(b.metrics[0].what_if.target, 45, 1e-6);
+  EXPECT_NEAR(b.metrics[0].what_if.change, 25, 1e-6);
+  ASSERT_TRUE(b.metrics[1].what_if.possible);
+  EXPECT_NEAR(b.metrics[1].what_if.target, 75, 1e-6);
+  EXPECT_FALSE(b.metrics[1].what_if.beyond);
+}
+
+TEST_F(NoneExplainTest, TiersNameTheNextTierAndTheChangeToReachIt) {
+  // gold 40, silver 30: b (35) has silver; gold needs (f + 50)/2 = 40, f = 30.
+  program_.award.rule = "tiers";
+  program_.award.tiers = {Tier{"gold", 40, {}}, Tier{"silver", 30, {}}};
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  EXPECT_TRUE(b.won);
+  EXPECT_EQ(b.tier, "silver");
+  ASSERT_TRUE(b.cutoff.has_value());
+  EXPECT_DOUBLE_EQ(*b.cutoff, 30);
+  EXPECT_EQ(b.next_tier, "gold");
+  EXPECT_EQ(b.next_tier_min, 40);
+  ASSERT_TRUE(b.metrics[0].what_if.possible);
+  EXPECT_NEAR(b.metrics[0].what_if.target, 30, 1e-6);
+}
+
+TEST_F(NoneExplainTest, BoundsLimitTheBestValue) {
+  // Followups weigh 9, qa_score 1 and c has 30 followups: a (90 + 80)/10 = 17,
+  // b (180 + 50)/10 = 23, c (270 + 90)/10 = 36. qa_score is at most 100, and b's best,
+  // (180 + 100)/10 = 28, stays below 36.
+  program_.metrics[0].weight = 9;
+  aggregates_["c"]["followups_resolved"] = Total(30);
+  const AwardExplanation b = Explain(program_, agents_, aggregates_, "b");
+  EXPECT_FALSE(b.metrics[1].what_if.possible);
+  EXPECT_EQ(b.metrics[1].what_if.reason, "even the best value is not enough");
+}
+
+TEST(ExplainAward, ZScoreMustReachTheLeadersValue) {
+  // One metric: z-scores keep the order, so b (20) needs c's 30, a tie it wins on the id.
+  const ProgramSpec program =
+      Program({Metric("followups_resolved", Aggregation::kSum, 1)}, Normalization::kZScore);
+  const AggregateTable aggregates = {{"a", {{"followups_resolved", Total(10)}}},
+                                     {"b", {{"followups_resolved", Total(20)}}},
+                                     {"c", {{"followups_resolved", Total(30)}}}};
+  const AwardExplanation b =
+      Explain(program, {MakeAgent("a"), MakeAgent("b"), MakeAgent("c")}, aggregates, "b");
+  // z of 20 among 10, 20, 30 is 0.
+  EXPECT_NEAR(b.metrics[0].normalized, 0, 1e-12);
+  ASSERT_TRUE(b.metrics[0].what_if.possible);
+  EXPECT_NEAR(b.metrics[0].what_if.target, 30, 1e-6);
+  EXPECT_NEAR(b.metrics[0].what_if.change, 10, 1e-6);
+}
+
+TEST(ExplainAward, ZScoreOfOneMetricIsBoundedSoNoValueMayBeEnough) {
+  // As b's followups grow, its z-score tends to sqrt(2) and the others' to -1/sqrt(2); qa_score
+  // (weight 10) has c at sqrt(2) and a, b at -1/sqrt(2): b tends to (1.41 - 7.07)/11 < 0 while
+  // c tends to (-0.71 + 14.14)/11 > 1.
+  const ProgramSpec program = Program({Metric("followups_resolved", Aggregation::kSum, 1),
+                                       Metric("qa_score", Aggregation::kMean, 10)},
+                                      Normalization::kZScore);
+  const AggregateTable aggregates = {
+      {"a", {{"followups_resolved", Total(10)}, {"qa_score", Mean(1, 50)}}},
+      {"b", {{"followups_resolved", Total(20)}, {"qa_score", Mean(1, 50)}}},
+      {"c", {{"followups_resolved", Total(30)}, {"qa_score", Mean(1, 80)}}}};
+  const AwardExplanation b =
+      Explain(program, {MakeAgent("a"), MakeAgent("b"), MakeAgent("c")}, aggregates, "b");
+  EXPECT_FALSE(b.metrics[0].what_if.possible);
+  EXPECT_EQ(b.metrics[0].what_if.reason, "no value of this metric alone is enough");
+}
+
+TEST(ExplainAward, IneligibleAgentGetsItsReasonsAndWhatAMetricCouldFix) {
+  ProgramSpec program =
+      Program({Metric("csat", Aggregation::kMean, 1)}, Normalization::kPercentile);
+  program.metrics[0].min_samples = 20;
+  Gate complaints;
+  complaints.metric = "complaints";
+  complaints.aggregation = Aggregation::kSum;
+  complaints.max = 2;
+  program.gates.push_back(complaints);
+  const AggregateTable aggregates = {
+      {"a", {{"csat", Mean(30, 4.5)}}},
+      {"b", {{"csat", Mean(12, 4.9)}, {"complaints", MetricAggregate{3, 3, 1, 1, {}}}}}};
+  const AwardExplanation b = Explain(program, {MakeAgent("a"), MakeAgent("b")}, aggregates, "b");
+  EXPECT_FALSE(b.eligible);
+  EXPECT_EQ(b.rank, 0);
+  EXPECT_THAT(b.fixes, ElementsAre("csat: needs 20 samples, has 12 (8 more)",
+                                   "gate complaints sum: needs at most 2, has 3"));
+  ASSERT_EQ(b.gates.size(), 1u);
+  EXPECT_FALSE(b.gates[0].passed);
+  EXPECT_EQ(b.gates[0].value, 3);
+  EXPECT_FALSE(b.metrics[0].what_if.possible);
+  EXPECT_EQ(b.metrics[0].what_if.reason, "needs 20 samples to count, has 12");
+  EXPECT_DOUBLE_EQ(b.metrics[0].contribution, 0);
+
+  const AwardExplanation a = Explain(program, {MakeAgent("a"), MakeAgent("b")}, aggregates, "a");
+  EXPECT_TRUE(a.won);
+  EXPECT_TRUE(a.gates[0].passed);  // No complaints sum to 0.
+}
+
+TEST(ExplainAward, PerPeerGroupCutoffIsTheGroupsNthBest) {
+  ProgramSpec program =
+      Program({Metric("followups_resolved", Aggregation::kSum, 1)}, Normalization::kNone);
+  program.peer_group = PeerGroupBy::kChannel;
+  program.award.per_peer_group = true;
+  const AggregateTable aggregates = {{"a", {{"followups_resolved", Total(50)}}},
+                                     {"b", {{"followups_resolved", Total(20)}}},
+                                     {"c", {{"followups_resolved", Total(30)}}}};
+  const AwardExplanation b = Explain(
+      program, {MakeAgent("a", Channel::kEmail), MakeAgent("b"), MakeAgent("c")}, aggregates, "b");
+  EXPECT_EQ(b.competitors, 2);
+  ASSERT_TRUE(b.cutoff.has_value());
+  EXPECT_DOUBLE_EQ(*b.cutoff, 30);  // c, not a of the email group
+  EXPECT_THAT(b.cutoff_basis, HasSubstr("peer group phone"));
+  ASSERT_TRUE(b.metrics[0].what_if.possible);
+  EXPECT_NEAR(b.metrics[0].what_if.target, 30, 1e-6);  // a tie b wins on the id
+}
+
+TEST(ExplainAward, UnknownAgentIsNotFound) {
+  const ProgramSpec program =
+      Program({Metric("followups_resolved", Aggregation::kSum, 1)}, Normalization::kNone);
+  EXPECT_EQ(ExplainAward(program, October2026(), {MakeAgent("a")}, {}, "zz").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace plaudit
