@@ -162,7 +162,27 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
                      "); evaluate it with --dry-run until then"));
   }
 
-  auto decision = Compute(*spec, program_id, (*program)->version, *window, now, !dry_run);
+  // A period is judged by the version in force when it closed (its end plus close_after):
+  // applying a new version later never changes how an earlier period is decided.
+  int64_t version = (*program)->version;
+  auto in_force =
+      store_->ProgramVersionAt(program_id, absl::ToUnixMicros(window->end + spec->close_after));
+  if (!in_force.ok()) return in_force.status();
+  if (in_force->has_value() && (*in_force)->version != version) {
+    version = (*in_force)->version;
+    spec = ParseProgram((*in_force)->yaml);
+    if (!spec.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("program ", program_id, " version ", version, " (in force for ", period,
+                       ") cannot be evaluated: ", spec.status().message()));
+    }
+    window = ParsePeriod(spec->cadence, period, spec->zone);
+    if (!window.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("period: ", window.status().message(), " (under version ", version, ")"));
+    }
+  }
+  auto decision = Compute(*spec, program_id, version, *window, now, !dry_run);
   if (!decision.ok()) return decision.status();
   if (dry_run) return Result{*std::move(decision), false};
   auto committed = store_->CommitDecision(*decision);

@@ -527,6 +527,26 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string
   return std::optional<ProgramRecord>();
 }
 
+absl::StatusOr<std::optional<ProgramRecord>> Store::ProgramVersionAt(const std::string& id,
+                                                                     int64_t at_us) {
+  absl::MutexLock lock(&mu_);
+  // Versions applied by then, newest first; failing that, the first version.
+  SqliteStatement q(db_,
+                    "SELECT version, yaml FROM program_versions WHERE program_id = ?1 "
+                    "ORDER BY applied_us <= ?2 DESC, "
+                    "CASE WHEN applied_us <= ?2 THEN -version ELSE version END LIMIT 1");
+  q.Bind(1, id).Bind(2, at_us);
+  if (q.Step()) {
+    ProgramRecord record;
+    record.id = id;
+    record.version = q.Int(0);
+    record.yaml = q.Text(1);
+    return std::optional<ProgramRecord>(std::move(record));
+  }
+  if (!q.status().ok()) return q.status();
+  return std::optional<ProgramRecord>();
+}
+
 absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::string& id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT MIN(applied_us) FROM program_versions WHERE program_id = ?");

@@ -162,6 +162,10 @@ class Store {
   absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program, int64_t applied_us = 0);
   absl::StatusOr<std::vector<ProgramRecord>> ListPrograms();
   absl::StatusOr<std::optional<ProgramRecord>> GetProgram(const std::string& id);
+  // The version (number and YAML in `version`/`yaml`) in force at `at_us`: the last one applied
+  // by then, or the first one when none was. Nullopt for an unknown program.
+  absl::StatusOr<std::optional<ProgramRecord>> ProgramVersionAt(const std::string& id,
+                                                                int64_t at_us);
   // When the program's first version was applied; nullopt for an unknown program.
   absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id);
   // The periods of the program that have a committed decision.

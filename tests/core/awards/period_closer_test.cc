@@ -129,3 +129,35 @@ TEST_F(PeriodCloserTest, AProgramThatNoLongerParsesIsReportedNotClosed) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST_F(PeriodCloserTest, EachPeriodIsDecidedByTheVersionInForceWhenItClosed) {
+  // Version 2 (two winners) is applied on 10 December, after November closed (2 December).
+  std::string two_winners = kProgram;
+  two_winners.replace(two_winners.find("  n: 1"), 6, "  n: 2");
+  ASSERT_EQ(store_
+                ->PutProgram({"eotm", "Employee of the Month", "monthly", "Europe/Stockholm", 0,
+                              two_winners},
+                             absl::ToUnixMicros(Utc(2026, 12, 10, 12)))
+                ->version,
+            2);
+  clock_.Set(Utc(2026, 12, 20, 0));
+  AwardDecider decider(store_.get(), &clock_, [] { return std::set<std::string>{"certificate"}; });
+  auto november = decider.Evaluate("eotm", "2026-11", /*dry_run=*/false);
+  ASSERT_TRUE(november.ok()) << november.status();
+  EXPECT_EQ(november->decision.program_version, 1);
+  EXPECT_EQ(november->decision.awards.size(), 1u);
+  auto december = decider.Evaluate("eotm", "2026-12", /*dry_run=*/true);
+  ASSERT_TRUE(december.ok()) << december.status();
+  EXPECT_EQ(december->decision.program_version, 2);
+  EXPECT_EQ(december->decision.awards.size(), 2u);
+  // Before the first version was applied, the first version is the one there is.
+  auto at_start = store_->ProgramVersionAt("eotm", absl::ToUnixMicros(Utc(2020, 1, 1, 0)));
+  ASSERT_TRUE(at_start.ok());
+  EXPECT_EQ((*at_start)->version, 1);
+}
+
+}  // namespace
+}  // namespace plaudit
