@@ -20,6 +20,7 @@ struct EvaluateOptions {
   std::string program_id;
   std::string period;
   bool dry_run = false;
+  bool restate = false;
   std::string format;
   // Print a heading naming the (resolved) period: the live leaderboard.
   bool live = false;
@@ -36,6 +37,7 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   request.set_program_id(options.program_id);
   request.set_period(options.period);
   request.set_dry_run(options.dry_run);
+  request.set_restate(options.restate);
   auto stub = v1::AwardService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
@@ -62,6 +64,11 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
                 << "; the awards are decided when the period closes.\n\n";
     }
     ctx.out() << RenderLeaderboard(response, options.dry_run);
+    if (options.restate) {
+      ctx.out() << "\nDecided again from today's data (nothing changes):\n";
+      if (response.differences().empty()) ctx.out() << "  no difference\n";
+      for (const std::string& line : response.differences()) ctx.out() << "  " << line << "\n";
+    }
   }
   return CommandResult::Success();
 }
@@ -203,6 +210,8 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
       ->required();
   evaluate->add_flag("--dry-run", evaluate_options->dry_run,
                      "Show the standings and awards without writing anything");
+  evaluate->add_flag("--restate", evaluate_options->restate,
+                     "For a decided period: show what would differ if it were decided now");
   AddOutputOption(evaluate, &evaluate_options->format, {"table", "json"});
   evaluate->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); }; });

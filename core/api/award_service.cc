@@ -4,6 +4,7 @@
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
+#include "core/awards/restatement.h"
 #include "core/domain/metric_catalogue.h"
 #include "core/scoring/explain.h"
 #include "core/scoring/period.h"
@@ -120,10 +121,31 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
   }
   auto period = ResolvePeriod(request->program_id(), request->period());
   if (!period.ok()) return ToGrpcStatus(period.status());
+  if (request->restate()) {
+    // Restating reads a committed decision; it must never be the call that commits one.
+    if (request->dry_run()) {
+      return ToGrpcStatus(absl::InvalidArgumentError("restate: not with dry_run"));
+    }
+    auto existing = store_->GetDecision(request->program_id(), *period);
+    if (!existing.ok()) return ToGrpcStatus(existing.status());
+    if (!existing->has_value()) {
+      return ToGrpcStatus(absl::FailedPreconditionError(
+          absl::StrCat("restate: ", *period, " has no committed decision to restate")));
+    }
+  }
   auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run());
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
   ToProto(result->decision, response);
+  if (request->restate()) {
+    auto fresh = decider_->Evaluate(request->program_id(), *period, /*dry_run=*/true);
+    if (!fresh.ok()) return ToGrpcStatus(fresh.status());
+    ToProto(fresh->decision, response->mutable_restated());
+    response->mutable_restated()->set_period(*period);
+    for (const std::string& line : RestatementDifferences(result->decision, fresh->decision)) {
+      response->add_differences(line);
+    }
+  }
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;

@@ -640,6 +640,67 @@ TEST_F(ApiTest, SimulateShowsADraftBesideTheAppliedVersionAndWritesNothing) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ApiTest, RestateShowsWhatLateDataWouldChangeWithoutChangingAwards) {
+  ImportTwoAgents();
+  auto add_event = [&](const char* id, const char* agent, double csat) {
+    v1::BatchCreateEventsRequest batch;
+    auto* e = batch.add_events();
+    e->set_event_id(id);
+    e->set_agent_id(agent);
+    e->set_metric("csat");
+    e->set_value(csat);
+    e->mutable_occurred_at()->set_seconds(1791000000);  // 2026-10-03.
+    grpc::ClientContext ctx;
+    v1::BatchCreateEventsResponse resp;
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &resp).ok());
+  };
+  add_event("r1", "a1", 5);
+  add_event("r2", "a2", 3);
+  {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(kProgram);
+    v1::Program program;
+    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
+  }
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("eotm");
+  eval.set_period("2026-10");
+  eval.set_restate(true);
+  v1::EvaluateAwardsResponse response;
+  {
+    grpc::ClientContext ctx;  // Nothing decided yet: restating must not decide it.
+    EXPECT_EQ(awards_->EvaluateAwards(&ctx, eval, &response).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+    grpc::ClientContext list_ctx;
+    v1::ListAwardsResponse none;
+    ASSERT_TRUE(awards_->ListAwards(&list_ctx, v1::ListAwardsRequest(), &none).ok());
+    EXPECT_EQ(none.awards_size(), 0);
+  }
+  eval.set_restate(false);
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->EvaluateAwards(&ctx, eval, &response).ok());
+  }
+  // Late surveys turn the month around.
+  add_event("r3", "a1", 1);
+  add_event("r4", "a1", 1);
+  add_event("r5", "a2", 5);
+  eval.set_restate(true);
+  response.Clear();
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, eval, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  ASSERT_EQ(response.awards_size(), 1);
+  EXPECT_EQ(response.awards(0).agent_id(), "a1");  // As committed.
+  ASSERT_EQ(response.restated().awards_size(), 1);
+  EXPECT_EQ(response.restated().awards(0).agent_id(), "a2");
+  ASSERT_EQ(response.differences_size(), 2);
+  EXPECT_EQ(response.differences(0), "a1: awarded then, would not be now; rank 1 -> rank 2");
+}
+
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
   ImportTwoAgents();
   v1::ImportEventsRequest req;
