@@ -1,7 +1,5 @@
 // plaudit awards evaluate PROGRAM --period P | awards list | awards explain PROGRAM --period P
 // --agent A | leaderboard PROGRAM [--period P]
-#include <google/protobuf/util/json_util.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,30 +43,17 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   grpc::Status status = stub->EvaluateAwards(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
 
-  if (ParseOutputFormat(options.format) == OutputFormat::kJson) {
-    google::protobuf::util::JsonPrintOptions json_options;
-    json_options.add_whitespace = true;
-    json_options.always_print_primitive_fields = true;
-    json_options.preserve_proto_field_names = true;
-    std::string json;
-    auto converted = google::protobuf::util::MessageToJsonString(response, &json, json_options);
-    if (!converted.ok()) {
-      return CommandResult::Failure("cannot print the result as JSON: " +
-                                    std::string(converted.message()));
-    }
-    ctx.out() << json;
-    if (json.empty() || json.back() != '\n') ctx.out() << '\n';
-  } else {
-    if (options.live) {
-      ctx.out() << "Live standings of " << options.program_id << " for " << response.period()
-                << "; the awards are decided when the period closes.\n\n";
-    }
-    ctx.out() << RenderLeaderboard(response, options.dry_run);
-    if (options.restate) {
-      ctx.out() << "\nDecided again from today's data (nothing changes):\n";
-      if (response.differences().empty()) ctx.out() << "  no difference\n";
-      for (const std::string& line : response.differences()) ctx.out() << "  " << line << "\n";
-    }
+  if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, response);
+
+  if (options.live) {
+    ctx.out() << "Live standings of " << options.program_id << " for " << response.period()
+              << "; the awards are decided when the period closes.\n\n";
+  }
+  ctx.out() << RenderLeaderboard(response, options.dry_run);
+  if (options.restate) {
+    ctx.out() << "\nDecided again from today's data (nothing changes):\n";
+    if (response.differences().empty()) ctx.out() << "  no difference\n";
+    for (const std::string& line : response.differences()) ctx.out() << "  " << line << "\n";
   }
   return CommandResult::Success();
 }
@@ -157,19 +142,7 @@ CommandResult ExplainAward(CliContext& ctx, const ExplainOptions& options) {
     ctx.out() << RenderExplanation(response);
     return CommandResult::Success();
   }
-  google::protobuf::util::JsonPrintOptions json_options;
-  json_options.add_whitespace = true;
-  json_options.always_print_primitive_fields = true;
-  json_options.preserve_proto_field_names = true;
-  std::string json;
-  auto converted = google::protobuf::util::MessageToJsonString(response, &json, json_options);
-  if (!converted.ok()) {
-    return CommandResult::Failure("cannot print the result as JSON: " +
-                                  std::string(converted.message()));
-  }
-  ctx.out() << json;
-  if (json.empty() || json.back() != '\n') ctx.out() << '\n';
-  return CommandResult::Success();
+  return PrintJson(ctx, response);
 }
 
 CommandResult ListAwards(CliContext& ctx, const ListOptions& options) {

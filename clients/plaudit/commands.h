@@ -5,6 +5,8 @@
 #ifndef PLAUDIT_CLIENTS_PLAUDIT_COMMANDS_H_
 #define PLAUDIT_CLIENTS_PLAUDIT_COMMANDS_H_
 
+#include <google/protobuf/message.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
@@ -30,6 +32,10 @@ void AddPraiseCommands(CLI::App& app, CommandAction* selected);
 // *format cannot fail afterwards.
 void AddOutputOption(CLI::App* command, std::string* format,
                      const std::vector<std::string>& formats);
+
+// Writes `message` to ctx.out() as proto3 JSON with the proto field names and every field,
+// defaults included.
+CommandResult PrintJson(CliContext& ctx, const google::protobuf::Message& message);
 
 // Writes `table` to ctx.out() in the format named by `format`.
 CommandResult PrintTable(CliContext& ctx, const Table& table, const std::string& format);

@@ -1,5 +1,4 @@
 // plaudit programs apply -f FILE | list | simulate -f FILE --period P | status
-#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <memory>
@@ -82,21 +81,7 @@ CommandResult SimulateProgram(CliContext& ctx, const SimulateOptions& options) {
   v1::SimulateProgramResponse response;
   grpc::Status status = stub->SimulateProgram(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
-  if (ParseOutputFormat(options.format) == OutputFormat::kJson) {
-    google::protobuf::util::JsonPrintOptions json_options;
-    json_options.add_whitespace = true;
-    json_options.always_print_primitive_fields = true;
-    json_options.preserve_proto_field_names = true;
-    std::string json;
-    auto converted = google::protobuf::util::MessageToJsonString(response, &json, json_options);
-    if (!converted.ok()) {
-      return CommandResult::Failure("cannot print the result as JSON: " +
-                                    std::string(converted.message()));
-    }
-    ctx.out() << json;
-    if (json.empty() || json.back() != '\n') ctx.out() << '\n';
-    return CommandResult::Success();
-  }
+  if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, response);
   ctx.out() << "Draft (" << options.path << ") for " << options.period << ":\n"
             << RenderLeaderboard(response.draft(), /*dry_run=*/true);
   if (response.has_applied()) {

@@ -107,6 +107,15 @@ class ApiTest : public ::testing::Test {
     plugins_ = v1::PluginService::NewStub(channel_);
   }
 
+  void ApplyProgram(const std::string& yaml) {
+    grpc::ClientContext ctx;
+    v1::ApplyProgramRequest apply;
+    apply.set_yaml(yaml);
+    v1::Program program;
+    grpc::Status status = programs_->ApplyProgram(&ctx, apply, &program);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
   void ImportTwoAgents() {
     v1::ImportAgentsRequest req;
     for (const char* h :
@@ -506,14 +515,7 @@ TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) 
     writer->WritesDone();
     ASSERT_TRUE(writer->Finish().ok());
   }
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kTopBoxProgram);
-    v1::Program program;
-    grpc::Status status = programs_->ApplyProgram(&ctx, apply, &program);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  ApplyProgram(kTopBoxProgram);
   v1::EvaluateAwardsRequest eval;
   eval.set_program_id("csat-top-box");
   eval.set_period("2026-10");
@@ -542,13 +544,7 @@ TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) 
 
 TEST_F(ApiTest, CurrentNamesTheOpenPeriodForLiveStandings) {
   ImportTwoAgents();
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kProgram);
-    v1::Program program;
-    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
-  }
+  ApplyProgram(kProgram);
   absl::TimeZone stockholm = *LoadZone("Europe/Stockholm");
   std::string before = absl::FormatTime("%Y-%m", absl::Now(), stockholm);
   v1::EvaluateAwardsRequest eval;
@@ -598,13 +594,7 @@ TEST_F(ApiTest, SimulateShowsADraftBesideTheAppliedVersionAndWritesNothing) {
     ASSERT_EQ(none_applied.draft().awards_size(), 1);
     EXPECT_EQ(none_applied.draft().awards(0).agent_id(), "a1");
   }
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kProgram);
-    v1::Program program;
-    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
-  }
+  ApplyProgram(kProgram);
   // The draft turns csat around: the lower mean now wins.
   std::string draft = kProgram;
   draft.replace(draft.find("      weight: 1\n"), 16,
@@ -656,13 +646,7 @@ TEST_F(ApiTest, RestateShowsWhatLateDataWouldChangeWithoutChangingAwards) {
   };
   add_event("r1", "a1", 5);
   add_event("r2", "a2", 3);
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kProgram);
-    v1::Program program;
-    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
-  }
+  ApplyProgram(kProgram);
   v1::EvaluateAwardsRequest eval;
   eval.set_program_id("eotm");
   eval.set_period("2026-10");
@@ -717,13 +701,7 @@ TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
     writer->WritesDone();
     ASSERT_TRUE(writer->Finish().ok());
   }
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kProgram);
-    v1::Program program;
-    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
-  }
+  ApplyProgram(kProgram);
   v1::EvaluateAwardsRequest eval;
   eval.set_program_id("eotm");
   eval.set_period("2026-10");
@@ -812,13 +790,7 @@ TEST_F(ApiTest, ExplainAwardShowsTheCutoffAndWhatWouldHaveChangedIt) {
     v1::BatchCreateEventsResponse created;
     ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &created).ok());
   }
-  {
-    grpc::ClientContext ctx;
-    v1::ApplyProgramRequest apply;
-    apply.set_yaml(kProgram);
-    v1::Program program;
-    ASSERT_TRUE(programs_->ApplyProgram(&ctx, apply, &program).ok());
-  }
+  ApplyProgram(kProgram);
   v1::ExplainAwardRequest request;
   request.set_program_id("eotm");
   request.set_period("2026-10");
