@@ -59,6 +59,9 @@ struct Winner {
   int rank = 0;
   // The tier reached under rule tiers; empty otherwise.
   std::string tier;
+  // Why the award is held for human review (one readable sentence per hold that matched);
+  // empty when it is not held.
+  std::vector<std::string> holds;
 };
 
 struct Evaluation {
