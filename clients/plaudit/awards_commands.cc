@@ -1,10 +1,14 @@
 // plaudit awards evaluate PROGRAM --period P | awards list | awards explain PROGRAM --period P
-// --agent A | leaderboard PROGRAM [--period P]
+// --agent A | awards approve|reject|cancel ID [--reason R] | awards history ID |
+// leaderboard PROGRAM [--period P] | budgets show PROGRAM --period P
+#include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "clients/plaudit/commands.h"
+#include "clients/plaudit/display_names.h"
 #include "clients/plaudit/leaderboard.h"
 #include "clients/plaudit/output.h"
 #include "clients/plaudit/pagination.h"
@@ -39,6 +43,7 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   auto stub = v1::AwardService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
+  ctx.Identify(&call);
   v1::EvaluateAwardsResponse response;
   grpc::Status status = stub->EvaluateAwards(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
@@ -166,7 +171,127 @@ CommandResult ListAwards(CliContext& ctx, const ListOptions& options) {
   return PrintTable(ctx, table, options.format);
 }
 
+struct ActionOptions {
+  std::string award_id;
+  std::string reason;
+  std::string format;
+};
+
+// approve, reject or cancel: one call as ctx.actor().
+CommandResult ActOnAward(CliContext& ctx, const std::string& verb, const ActionOptions& options) {
+  auto stub = v1::AwardService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  ctx.Identify(&call);
+  v1::Award award;
+  grpc::Status status;
+  if (verb == "approve") {
+    v1::ApproveAwardRequest request;
+    request.set_award_id(options.award_id);
+    request.set_reason(options.reason);
+    status = stub->ApproveAward(&call, request, &award);
+  } else if (verb == "reject") {
+    v1::RejectAwardRequest request;
+    request.set_award_id(options.award_id);
+    request.set_reason(options.reason);
+    status = stub->RejectAward(&call, request, &award);
+  } else {
+    v1::CancelAwardRequest request;
+    request.set_award_id(options.award_id);
+    request.set_reason(options.reason);
+    status = stub->CancelAward(&call, request, &award);
+  }
+  if (!status.ok()) return ctx.RpcFailure(status);
+  if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, award);
+  ctx.out() << "award " << award.id() << " is " << AwardStateName(award.state());
+  if (!award.state_reason().empty()) ctx.out() << " (" << award.state_reason() << ")";
+  ctx.out() << "\n";
+  return CommandResult::Success();
+}
+
+CommandResult AwardHistory(CliContext& ctx, const ActionOptions& options) {
+  auto stub = v1::AwardService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  v1::GetAwardHistoryRequest request;
+  request.set_award_id(options.award_id);
+  v1::AwardHistory history;
+  grpc::Status status = stub->GetAwardHistory(&call, request, &history);
+  if (!status.ok()) return ctx.RpcFailure(status);
+  if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, history);
+  Table table{AwardTransitionColumns(), {}};
+  for (const v1::AwardTransition& t : history.transitions()) {
+    table.rows.push_back(AwardTransitionRow(t));
+  }
+  if (ParseOutputFormat(options.format) == OutputFormat::kTable) {
+    const v1::Award& award = history.award();
+    ctx.out() << "award " << award.id() << " (" << award.agent_id() << ", rank " << award.rank()
+              << ") is " << AwardStateName(award.state());
+    if (award.approvals_needed() > 0) {
+      ctx.out() << "; approvals " << award.approvals_size() << " of " << award.approvals_needed()
+                << " (" << award.approver_role() << ")";
+    }
+    ctx.out() << "\n\n";
+  }
+  return PrintTable(ctx, table, options.format);
+}
+
+struct BudgetOptions {
+  std::string program_id;
+  std::string period;
+  std::string format;
+};
+
+// "500 EUR", "12.5 h", "3 items".
+std::string Amount(double value, const v1::Budget& budget) {
+  char number[64];
+  std::snprintf(number, sizeof(number), value == static_cast<int64_t>(value) ? "%.0f" : "%.2f",
+                value);
+  if (budget.unit() == "money") return std::string(number) + " " + budget.currency();
+  if (budget.unit() == "hours") return std::string(number) + " h";
+  return std::string(number) + " items";
+}
+
+CommandResult ShowBudget(CliContext& ctx, const BudgetOptions& options) {
+  auto stub = v1::AwardService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  v1::GetBudgetRequest request;
+  request.set_program_id(options.program_id);
+  request.set_period(options.period);
+  v1::Budget budget;
+  grpc::Status status = stub->GetBudget(&call, request, &budget);
+  if (!status.ok()) return ctx.RpcFailure(status);
+  if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, budget);
+  ctx.out() << "Budget of " << budget.program_id() << " for " << budget.period() << " ("
+            << budget.mode() << ", " << budget.unit() << ")\n"
+            << "  amount     " << Amount(budget.amount(), budget) << "\n"
+            << "  reserved   " << Amount(budget.reserved(), budget) << "\n"
+            << "  settled    " << Amount(budget.settled(), budget) << "\n"
+            << "  remaining  " << Amount(budget.remaining(), budget) << "\n";
+  if (budget.over_budget_awards() > 0) {
+    ctx.out() << "  " << budget.over_budget_awards() << " award(s) over budget\n";
+  }
+  if (budget.flagged_awards() > 0) {
+    ctx.out() << "  " << budget.flagged_awards() << " award(s) approved beyond the budget\n";
+  }
+  return CommandResult::Success();
+}
+
 }  // namespace
+
+void AddBudgetCommands(CLI::App& app, CommandAction* selected) {
+  CLI::App* budgets = app.add_subcommand("budgets", "Program budgets and what awards hold of them");
+  budgets->require_subcommand(1);
+  auto options = std::make_shared<BudgetOptions>();
+  CLI::App* show = budgets->add_subcommand(
+      "show", "A program's budget for a period: amount, reserved, settled and remaining");
+  show->add_option("PROGRAM", options->program_id, "Program id")->required();
+  show->add_option("--period", options->period, "Period of the program's cadence, or current")
+      ->required();
+  AddOutputOption(show, &options->format, {"table", "json"});
+  show->callback([=] { *selected = [=](CliContext& ctx) { return ShowBudget(ctx, *options); }; });
+}
 
 void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   CLI::App* awards =
@@ -222,6 +347,27 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   AddOutputOption(list, &list_options->format, {"table", "json", "csv"});
   list->callback(
       [=] { *selected = [=](CliContext& ctx) { return ListAwards(ctx, *list_options); }; });
+
+  for (const std::string verb : {"approve", "reject", "cancel"}) {
+    auto options = std::make_shared<ActionOptions>();
+    const std::string help = verb == "approve"  ? "Approve an award (as --as USER)"
+                             : verb == "reject" ? "Reject a proposed or held award"
+                                                : "Cancel an award before its fulfilment begins";
+    CLI::App* action = awards->add_subcommand(verb, help);
+    action->add_option("ID", options->award_id, "Award id")->required();
+    action->add_option("--reason", options->reason, "Why, for the award's history");
+    AddOutputOption(action, &options->format, {"table", "json"});
+    action->callback(
+        [=] { *selected = [=](CliContext& ctx) { return ActOnAward(ctx, verb, *options); }; });
+  }
+
+  auto history_options = std::make_shared<ActionOptions>();
+  CLI::App* history =
+      awards->add_subcommand("history", "Every state an award went through: who, when, why");
+  history->add_option("ID", history_options->award_id, "Award id")->required();
+  AddOutputOption(history, &history_options->format, {"table", "json", "csv"});
+  history->callback(
+      [=] { *selected = [=](CliContext& ctx) { return AwardHistory(ctx, *history_options); }; });
 }
 
 }  // namespace plaudit::cli

@@ -52,6 +52,10 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
                      std::string("plauditd address, host:port (default $") + kServerAddressEnvVar +
                          " or " + kDefaultServerAddress + ")")
           ->type_name("ADDR");
+  std::string actor;
+  app.add_option("--as", actor,
+                 "Who you are, for approvals and the audit history (until authentication lands)")
+      ->type_name("USER");
 
   CommandAction selected;
   AddAgentCommands(app, &selected);
@@ -61,6 +65,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddFulfilmentCommands(app, &selected);
   AddPluginCommands(app, &selected);
   AddPraiseCommands(app, &selected);
+  AddBudgetCommands(app, &selected);
 
   try {
     app.parse(argc, argv);
@@ -80,6 +85,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   std::optional<std::string> flag_value;
   if (server_option->count() > 0) flag_value = server_flag;
   CliContext context(ResolveServerAddress(flag_value, env_server), out, err, err_is_terminal);
+  context.set_actor(actor);
   CommandResult result;
   try {
     result = selected(context);

@@ -28,6 +28,10 @@ const std::shared_ptr<grpc::Channel>& CliContext::channel() {
   return channel_;
 }
 
+void CliContext::Identify(grpc::ClientContext* call) const {
+  if (!actor_.empty()) call->AddMetadata("x-plaudit-actor", actor_);
+}
+
 CommandResult CliContext::RpcFailure(const grpc::Status& status) const {
   return CommandResult::Failure(DescribeRpcFailure(status, server_));
 }

@@ -43,6 +43,11 @@ class CliContext {
       : server_(std::move(server)), out_(out), err_(err), err_is_terminal_(err_is_terminal) {}
 
   const std::string& server() const { return server_; }
+  // Who the user says they are (plaudit --as USER); empty when not said.
+  const std::string& actor() const { return actor_; }
+  void set_actor(std::string actor) { actor_ = std::move(actor); }
+  // Names actor() in the call's metadata, where plauditd looks for who acts.
+  void Identify(grpc::ClientContext* call) const;
   // An insecure channel to server(), opened on first use.
   const std::shared_ptr<grpc::Channel>& channel();
 
@@ -58,6 +63,7 @@ class CliContext {
   std::ostream& out_;
   std::ostream& err_;
   const bool err_is_terminal_;
+  std::string actor_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,6 +1,7 @@
 #include "clients/plaudit/display_names.h"
 
 #include <algorithm>
+#include <cctype>
 #include <utility>
 #include <vector>
 
@@ -8,6 +9,13 @@ namespace plaudit::cli {
 namespace {
 
 std::string Unknown(int value) { return "unknown(" + std::to_string(value) + ")"; }
+
+// An enum value's proto name as shown to people: OVER_BUDGET -> over_budget.
+std::string Lowercase(std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
 
 }  // namespace
 
@@ -42,33 +50,15 @@ std::string DirectionName(v1::Direction direction) {
 }
 
 std::string AwardStateName(v1::Award::State state) {
-  switch (state) {
-    case v1::Award::STATE_UNSPECIFIED:
-      return "";
-    case v1::Award::FULFILLING:
-      return "fulfilling";
-    case v1::Award::FULFILLED:
-      return "fulfilled";
-    case v1::Award::FAILED:
-      return "failed";
-    default:
-      return Unknown(state);
-  }
+  if (state == v1::Award::STATE_UNSPECIFIED) return "";
+  if (!v1::Award::State_IsValid(state)) return Unknown(state);
+  return Lowercase(v1::Award::State_Name(state));
 }
 
 std::string FulfilmentStateName(v1::Fulfilment::State state) {
-  switch (state) {
-    case v1::Fulfilment::STATE_UNSPECIFIED:
-      return "";
-    case v1::Fulfilment::PENDING:
-      return "pending";
-    case v1::Fulfilment::FULFILLED:
-      return "fulfilled";
-    case v1::Fulfilment::FAILED:
-      return "failed";
-    default:
-      return Unknown(state);
-  }
+  if (state == v1::Fulfilment::STATE_UNSPECIFIED) return "";
+  if (!v1::Fulfilment::State_IsValid(state)) return Unknown(state);
+  return Lowercase(v1::Fulfilment::State_Name(state));
 }
 
 std::string RewardText(const v1::Reward& reward) {

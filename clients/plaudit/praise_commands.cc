@@ -33,8 +33,7 @@ CommandResult SendPraise(CliContext& ctx, const SendOptions& options) {
   v1::Praise praise;
   grpc::Status status = stub->SendPraise(&call, request, &praise);
   if (!status.ok()) return ctx.RpcFailure(status);
-  ctx.out() << options.from << " praised " << praise.to_agent_id() << " (" << praise.id()
-            << ")\n";
+  ctx.out() << options.from << " praised " << praise.to_agent_id() << " (" << praise.id() << ")\n";
   return CommandResult::Success();
 }
 

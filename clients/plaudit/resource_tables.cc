@@ -67,7 +67,7 @@ std::vector<Cell> ProgramRow(const v1::Program& program) {
 
 std::vector<Column> AwardColumns() {
   return {Text("id"),      Text("program_id"), Text("period"), Text("agent_id"),
-          Integer("rank"), Text("rewards"),    Text("state")};
+          Integer("rank"), Text("rewards"),    Text("state"),  Text("state_reason")};
 }
 
 std::vector<Cell> AwardRow(const v1::Award& award) {
@@ -77,7 +77,18 @@ std::vector<Cell> AwardRow(const v1::Award& award) {
           award.agent_id(),
           int64_t{award.rank()},
           RewardsText(award.rewards()),
-          AwardStateName(award.state())};
+          AwardStateName(award.state()),
+          award.state_reason()};
+}
+
+std::vector<Column> AwardTransitionColumns() {
+  return {Integer("seq"), Text("at"), Text("from"), Text("to"), Text("actor"), Text("reason")};
+}
+
+std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition) {
+  return {transition.seq(),        google::protobuf::util::TimeUtil::ToString(transition.at()),
+          transition.from_state(), transition.to_state(),
+          transition.actor(),      transition.reason()};
 }
 
 std::vector<Column> FulfilmentColumns() {
@@ -97,8 +108,7 @@ std::vector<Cell> FulfilmentRow(const v1::Fulfilment& fulfilment) {
 }
 
 std::vector<Column> PraiseColumns() {
-  return {Text("sent_at"), Text("from"),    Text("to"),
-          Text("value"),   Text("message"), Text("id")};
+  return {Text("sent_at"), Text("from"), Text("to"), Text("value"), Text("message"), Text("id")};
 }
 
 std::vector<Cell> PraiseRow(const v1::Praise& praise) {

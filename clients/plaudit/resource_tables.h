@@ -32,9 +32,13 @@ std::vector<Cell> MetricSummaryRow(const v1::MetricSummary& summary);
 std::vector<Column> ProgramColumns();
 std::vector<Cell> ProgramRow(const v1::Program& program);
 
-// id, program_id, period, agent_id, rank, rewards, state.
+// id, program_id, period, agent_id, rank, rewards, state, state_reason.
 std::vector<Column> AwardColumns();
 std::vector<Cell> AwardRow(const v1::Award& award);
+
+// seq, at (RFC 3339, UTC), from, to, actor, reason.
+std::vector<Column> AwardTransitionColumns();
+std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition);
 
 // id, award_id, agent_id, type, state, attempts, error, artifact.
 std::vector<Column> FulfilmentColumns();

@@ -6,6 +6,30 @@ namespace plaudit::api {
 
 namespace v1 = ::plaudit::v1;
 
+v1::Award::State AwardStateProto(AwardState state) {
+  switch (state) {
+    case AwardState::kProposed:
+      return v1::Award::PROPOSED;
+    case AwardState::kHeld:
+      return v1::Award::HELD;
+    case AwardState::kApproved:
+      return v1::Award::APPROVED;
+    case AwardState::kFulfilling:
+      return v1::Award::FULFILLING;
+    case AwardState::kFulfilled:
+      return v1::Award::FULFILLED;
+    case AwardState::kFailed:
+      return v1::Award::FAILED;
+    case AwardState::kRejected:
+      return v1::Award::REJECTED;
+    case AwardState::kCancelled:
+      return v1::Award::CANCELLED;
+    case AwardState::kOverBudget:
+      return v1::Award::OVER_BUDGET;
+  }
+  return v1::Award::STATE_UNSPECIFIED;
+}
+
 void ToProto(const AwardRecord& a, v1::Award* out) {
   out->set_id(a.id);
   out->set_program_id(a.program_id);
@@ -15,17 +39,13 @@ void ToProto(const AwardRecord& a, v1::Award* out) {
   out->set_program_version(a.program_version);
   out->set_tier(a.tier);
   *out->mutable_decided_at() = ToTimestamp(a.decided_us);
-  switch (a.state) {
-    case AwardState::kFulfilling:
-      out->set_state(v1::Award::FULFILLING);
-      break;
-    case AwardState::kFulfilled:
-      out->set_state(v1::Award::FULFILLED);
-      break;
-    case AwardState::kFailed:
-      out->set_state(v1::Award::FAILED);
-      break;
-  }
+  out->set_state(AwardStateProto(a.state));
+  out->set_state_reason(a.state_reason);
+  out->set_value(a.value);
+  out->set_approvals_needed(a.approvals_needed);
+  for (const std::string& approver : a.approvals) out->add_approvals(approver);
+  out->set_approver_role(std::string(RoleName(a.approver_role)));
+  out->set_over_flexible_budget(a.over_flexible_budget);
   for (const FulfilmentRecord& f : a.fulfilments) {
     auto* reward = out->add_rewards();
     reward->set_type(f.type);

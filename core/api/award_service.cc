@@ -85,6 +85,104 @@ absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decid
 
 }  // namespace
 
+// The request metadata that names who acts (plaudit --as USER), until authentication lands.
+constexpr char kActorMetadata[] = "x-plaudit-actor";
+
+Actor AwardServiceImpl::ActorOf(const grpc::ServerContext& context) const {
+  Actor actor;
+  auto [begin, end] = context.client_metadata().equal_range(kActorMetadata);
+  if (begin != end) actor.name = std::string(begin->second.data(), begin->second.size());
+  auto role = roles_.find(actor.name);
+  if (role != roles_.end()) actor.role = role->second == "admin" ? Role::kAdmin : Role::kManager;
+  return actor;
+}
+
+grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, const std::string& award_id,
+                                   const std::string& reason, AwardAction action,
+                                   v1::Award* response) {
+  if (award_id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("award_id: required"));
+  auto award = store_->ActOnAward(award_id, action, ActorOf(*context), reason,
+                                  absl::ToUnixMicros(clock_->Now()));
+  if (!award.ok()) return ToGrpcStatus(award.status());
+  ToProto(*award, response);
+  if (award->state == AwardState::kApproved && committed_) committed_();
+  return grpc::Status::OK;
+}
+
+grpc::Status AwardServiceImpl::ApproveAward(grpc::ServerContext* context,
+                                            const v1::ApproveAwardRequest* request,
+                                            v1::Award* response) {
+  return Act(context, request->award_id(), request->reason(), AwardAction::kApprove, response);
+}
+
+grpc::Status AwardServiceImpl::RejectAward(grpc::ServerContext* context,
+                                           const v1::RejectAwardRequest* request,
+                                           v1::Award* response) {
+  return Act(context, request->award_id(), request->reason(), AwardAction::kReject, response);
+}
+
+grpc::Status AwardServiceImpl::CancelAward(grpc::ServerContext* context,
+                                           const v1::CancelAwardRequest* request,
+                                           v1::Award* response) {
+  return Act(context, request->award_id(), request->reason(), AwardAction::kCancel, response);
+}
+
+grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext*,
+                                               const v1::GetAwardHistoryRequest* request,
+                                               v1::AwardHistory* response) {
+  if (request->award_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("award_id: required"));
+  }
+  auto history = store_->AwardHistory(request->award_id());
+  if (!history.ok()) return ToGrpcStatus(history.status());
+  auto award = store_->GetAward(request->award_id());
+  if (!award.ok()) return ToGrpcStatus(award.status());
+  if (award->has_value()) ToProto(**award, response->mutable_award());
+  for (const AwardTransition& t : *history) {
+    auto* out = response->add_transitions();
+    out->set_seq(t.seq);
+    out->set_from_state(t.from_state);
+    out->set_to_state(t.to_state);
+    out->set_actor(t.actor);
+    out->set_reason(t.reason);
+    *out->mutable_at() = ToTimestamp(t.at_us);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AwardServiceImpl::GetBudget(grpc::ServerContext*, const v1::GetBudgetRequest* request,
+                                         v1::Budget* response) {
+  if (request->program_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
+  }
+  if (request->period().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
+  }
+  auto period = ResolvePeriod(request->program_id(), request->period());
+  if (!period.ok()) return ToGrpcStatus(period.status());
+  auto report = store_->GetBudget(request->program_id(), *period);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  if (!report->has_value()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("program ", request->program_id(), " has no budget for ", *period,
+                     " (the period is not decided yet, or its program version set no budget)")));
+  }
+  const BudgetReport& r = **report;
+  response->set_program_id(r.program_id);
+  response->set_period(r.period);
+  response->set_mode(std::string(BudgetModeName(r.position.spec.mode)));
+  response->set_unit(std::string(BudgetUnitName(r.position.spec.unit)));
+  response->set_currency(r.position.spec.currency);
+  response->set_amount(r.position.spec.amount);
+  response->set_reserved(r.position.reserved);
+  response->set_settled(r.position.settled);
+  response->set_remaining(r.position.remaining());
+  response->set_flagged_awards(r.flagged_awards);
+  response->set_over_budget_awards(r.over_budget_awards);
+  return grpc::Status::OK;
+}
+
 grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
                                             const v1::ExplainAwardRequest* request,
                                             v1::AwardExplanation* response) {
@@ -109,7 +207,7 @@ grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
+grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
                                               const v1::EvaluateAwardsRequest* request,
                                               v1::EvaluateAwardsResponse* response) {
   if (request->program_id().empty()) {
@@ -133,7 +231,8 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext*,
           absl::StrCat("restate: ", *period, " has no committed decision to restate")));
     }
   }
-  auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run());
+  auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run(),
+                                   ActorOf(*context).name);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
   ToProto(result->decision, response);

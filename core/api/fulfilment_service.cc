@@ -4,6 +4,25 @@
 #include "core/api/timestamps.h"
 
 namespace plaudit::api {
+namespace {
+
+v1::Fulfilment::State FulfilmentStateProto(FulfilmentState state) {
+  switch (state) {
+    case FulfilmentState::kWaiting:
+      return v1::Fulfilment::WAITING;
+    case FulfilmentState::kPending:
+      return v1::Fulfilment::PENDING;
+    case FulfilmentState::kFulfilled:
+      return v1::Fulfilment::FULFILLED;
+    case FulfilmentState::kFailed:
+      return v1::Fulfilment::FAILED;
+    case FulfilmentState::kCancelled:
+      return v1::Fulfilment::CANCELLED;
+  }
+  return v1::Fulfilment::STATE_UNSPECIFIED;
+}
+
+}  // namespace
 
 grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
                                                     const v1::ListFulfilmentsRequest* request,
@@ -19,9 +38,7 @@ grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
     out->set_award_id(f.award_id);
     out->set_agent_id(f.agent_id);
     out->set_type(f.type);
-    out->set_state(f.state == FulfilmentState::kFulfilled ? v1::Fulfilment::FULFILLED
-                   : f.state == FulfilmentState::kFailed  ? v1::Fulfilment::FAILED
-                                                          : v1::Fulfilment::PENDING);
+    out->set_state(FulfilmentStateProto(f.state));
     out->set_attempts(f.attempts);
     out->set_error(f.error);
     out->set_artifact(f.artifact);

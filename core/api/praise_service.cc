@@ -24,8 +24,8 @@ void ToProto(const PraiseRecord& p, v1::Praise* out) {
 grpc::Status PraiseServiceImpl::SendPraise(grpc::ServerContext*,
                                            const v1::SendPraiseRequest* request,
                                            v1::Praise* response) {
-  auto praise = ledger_->Send(request->from_agent_id(), request->to_agent_id(),
-                              request->message(), request->value(), request->request_id());
+  auto praise = ledger_->Send(request->from_agent_id(), request->to_agent_id(), request->message(),
+                              request->value(), request->request_id());
   if (!praise.ok()) return ToGrpcStatus(praise.status());
   ToProto(*praise, response);
   return grpc::Status::OK;

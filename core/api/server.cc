@@ -56,8 +56,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
   s->programs_ =
       std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
-  s->awards_ = std::make_unique<AwardServiceImpl>(s->store_.get(), s->decider_.get(), clock,
-                                                  [engine] { engine->Wake(); });
+  s->awards_ = std::make_unique<AwardServiceImpl>(
+      s->store_.get(), s->decider_.get(), clock, [engine] { engine->Wake(); }, config.roles);
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(host);
   auto praise_zone = LoadZone(config.praise_time_zone);

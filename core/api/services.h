@@ -76,17 +76,37 @@ class ProgramServiceImpl final : public v1::ProgramService::Service {
 class AwardServiceImpl final : public v1::AwardService::Service {
  public:
   // `committed` is called after a decision was newly committed (to wake the fulfilment engine).
+  // `committed` is also called after an approval released rewards. `roles` maps user names to
+  // manager or admin.
   AwardServiceImpl(Store* store, AwardDecider* decider, Clock* clock,
-                   std::function<void()> committed)
-      : store_(store), decider_(decider), clock_(clock), committed_(std::move(committed)) {}
+                   std::function<void()> committed, std::map<std::string, std::string> roles)
+      : store_(store),
+        decider_(decider),
+        clock_(clock),
+        committed_(std::move(committed)),
+        roles_(std::move(roles)) {}
   grpc::Status EvaluateAwards(grpc::ServerContext*, const v1::EvaluateAwardsRequest*,
                               v1::EvaluateAwardsResponse*) override;
   grpc::Status ListAwards(grpc::ServerContext*, const v1::ListAwardsRequest*,
                           v1::ListAwardsResponse*) override;
   grpc::Status ExplainAward(grpc::ServerContext*, const v1::ExplainAwardRequest*,
                             v1::AwardExplanation*) override;
+  grpc::Status ApproveAward(grpc::ServerContext*, const v1::ApproveAwardRequest*,
+                            v1::Award*) override;
+  grpc::Status RejectAward(grpc::ServerContext*, const v1::RejectAwardRequest*,
+                           v1::Award*) override;
+  grpc::Status CancelAward(grpc::ServerContext*, const v1::CancelAwardRequest*,
+                           v1::Award*) override;
+  grpc::Status GetAwardHistory(grpc::ServerContext*, const v1::GetAwardHistoryRequest*,
+                               v1::AwardHistory*) override;
+  grpc::Status GetBudget(grpc::ServerContext*, const v1::GetBudgetRequest*, v1::Budget*) override;
 
  private:
+  // The request's actor (x-plaudit-actor metadata) and the role configured for it.
+  Actor ActorOf(const grpc::ServerContext& context) const;
+  grpc::Status Act(grpc::ServerContext* context, const std::string& award_id,
+                   const std::string& reason, AwardAction action, v1::Award* response);
+
   // The label of the period to evaluate; "current" becomes the open period's.
   absl::StatusOr<std::string> ResolvePeriod(const std::string& program_id,
                                             const std::string& period);
@@ -95,6 +115,7 @@ class AwardServiceImpl final : public v1::AwardService::Service {
   AwardDecider* decider_;
   Clock* clock_;
   std::function<void()> committed_;
+  const std::map<std::string, std::string> roles_;
 };
 
 class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {

@@ -6,6 +6,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/scoring/period.h"
 #include "core/scoring/scorecard.h"
 
@@ -40,6 +41,15 @@ std::set<std::pair<std::string, double>> TopBoxThresholds(const ProgramSpec& pro
   for (const Gate& gate : program.gates) add(gate);
   if (program.award.min_metric.has_value()) add(*program.award.min_metric);
   return thresholds;
+}
+
+// How many approvals an award worth `value` needs, and from whom.
+void ApprovalRequirement(const ApprovalPolicy& policy, double value, AwardRecord& award) {
+  award.approvals_needed = policy.by == ApprovalBy::kAuto ? 0 : 1;
+  award.approver_role = policy.by == ApprovalBy::kAdmin ? Role::kAdmin : Role::kManager;
+  if (policy.two_approvers_above.has_value() && value > *policy.two_approvers_above) {
+    award.approvals_needed = 2;
+  }
 }
 
 }  // namespace
@@ -88,6 +98,7 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
   decision.period = window.label;
   decision.program_version = version;
   decision.decided_us = absl::ToUnixMicros(now);
+  decision.budget = spec.budget;
   decision.standings = std::move(evaluation.standings);
   for (const Winner& winner : evaluation.winners) {
     AwardRecord award;
@@ -99,6 +110,17 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
     award.program_version = decision.program_version;
     award.decided_us = decision.decided_us;
     award.tier = winner.tier;
+    if (!winner.holds.empty()) {
+      award.state = AwardState::kHeld;
+      award.state_reason = absl::StrJoin(winner.holds, "; ");
+    } else {
+      award.state = AwardState::kProposed;
+      award.state_reason = absl::StrCat("decided: rank ", winner.rank);
+    }
+    for (const RewardSpec& reward : RewardsFor(spec.award, winner)) {
+      award.value += RewardValue(reward, spec.budget);
+    }
+    ApprovalRequirement(spec.approval, award.value, award);
     std::map<std::string, int> seen;
     for (const RewardSpec& reward : RewardsFor(spec.award, winner)) {
       FulfilmentRecord f;
@@ -108,7 +130,7 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
       f.agent_id = winner.agent_id;
       f.type = reward.type;
       f.params = reward.params;
-      f.state = FulfilmentState::kPending;
+      f.state = FulfilmentState::kWaiting;
       f.idempotency_key = with_keys ? NewIdempotencyKey() : "";
       f.next_attempt_us = decision.decided_us;
       f.updated_us = decision.decided_us;
@@ -131,8 +153,8 @@ absl::StatusOr<DecisionRecord> AwardDecider::Simulate(const std::string& yaml,
 }
 
 absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& program_id,
-                                                            const std::string& period,
-                                                            bool dry_run) {
+                                                            const std::string& period, bool dry_run,
+                                                            const std::string& actor) {
   auto program = store_->GetProgram(program_id);
   if (!program.ok()) return program.status();
   if (!program->has_value()) {
@@ -185,6 +207,7 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
   auto decision = Compute(*spec, program_id, version, *window, now, !dry_run);
   if (!decision.ok()) return decision.status();
   if (dry_run) return Result{*std::move(decision), false};
+  if (!actor.empty()) decision->decided_by = actor;
   auto committed = store_->CommitDecision(*decision);
   if (!committed.ok()) return committed.status();
   return Result{std::move(committed->first), committed->second};

@@ -31,9 +31,10 @@ class AwardDecider {
   };
 
   // NOT_FOUND for an unknown program; INVALID_ARGUMENT for a malformed period;
-  // FAILED_PRECONDITION when committing a period that has not ended yet.
+  // FAILED_PRECONDITION when committing a period that has not ended yet. `actor` (plauditd when
+  // empty) is recorded as who decided.
   absl::StatusOr<Result> Evaluate(const std::string& program_id, const std::string& period,
-                                  bool dry_run);
+                                  bool dry_run, const std::string& actor = "");
 
   // Parses a stored or submitted program against the reward types available now.
   absl::StatusOr<ProgramSpec> ParseProgram(const std::string& yaml) const;

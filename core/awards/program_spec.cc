@@ -484,8 +484,17 @@ absl::StatusOr<RewardSpec> ParseReward(const Located& at,
                             ")"));
   }
   reward.type = *type_name;
+  reward.path = at.path;
+  reward.line = at.line;
   for (const auto& [key, value] : fields->entries()) {
     if (key == "type") continue;
+    if (key == "value") {
+      absl::StatusOr<double> cost = ReadNumber(value);
+      if (!cost.ok()) return cost.status();
+      if (*cost < 0) return FieldError(value, "must not be negative");
+      reward.value = *cost;
+      continue;
+    }
     if (!value.node.IsScalar()) {
       return FieldError(value, absl::StrCat("expected a scalar value, got ", KindOf(value.node)));
     }
@@ -657,12 +666,117 @@ absl::StatusOr<absl::Duration> ParseGraceDuration(const std::string& text) {
   return amount * scale;
 }
 
+// approval: auto | manager | admin, or {by: ..., two_approvers_above: VALUE}.
+absl::StatusOr<ApprovalPolicy> ParseApproval(const Located& at) {
+  auto read_by = [](const Located& field) {
+    return ReadWord<ApprovalBy>(field, "approval",
+                                {{"auto", ApprovalBy::kAuto},
+                                 {"manager", ApprovalBy::kManager},
+                                 {"admin", ApprovalBy::kAdmin}});
+  };
+  ApprovalPolicy policy;
+  if (at.node.IsScalar()) {
+    absl::StatusOr<ApprovalBy> by = read_by(at);
+    if (!by.ok()) return by.status();
+    policy.by = *by;
+    return policy;
+  }
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"by", "two_approvers_above"});
+  if (!fields.ok()) return fields.status();
+  if (const Located* field = fields->Find("by")) {
+    absl::StatusOr<ApprovalBy> by = read_by(*field);
+    if (!by.ok()) return by.status();
+    policy.by = *by;
+  }
+  if (const Located* field = fields->Find("two_approvers_above")) {
+    absl::StatusOr<double> above = ReadNumber(*field);
+    if (!above.ok()) return above.status();
+    if (*above < 0) return FieldError(*field, "must not be negative");
+    policy.two_approvers_above = *above;
+  }
+  return policy;
+}
+
+// budget: {amount: 500, unit: money|hours|items, currency: EUR, mode: fixed|flexible}.
+absl::StatusOr<BudgetSpec> ParseBudget(const Located& at) {
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"amount", "unit", "currency", "mode"});
+  if (!fields.ok()) return fields.status();
+  BudgetSpec budget;
+  const Located* amount = fields->Find("amount");
+  if (amount == nullptr) return fields->Missing("amount");
+  absl::StatusOr<double> value = ReadNumber(*amount);
+  if (!value.ok()) return value.status();
+  if (*value < 0) return FieldError(*amount, "must not be negative");
+  budget.amount = *value;
+  const Located* unit = fields->Find("unit");
+  if (unit == nullptr) return fields->Missing("unit");
+  absl::StatusOr<BudgetUnit> unit_word = ReadWord<BudgetUnit>(*unit, "budget unit",
+                                                              {{"money", BudgetUnit::kMoney},
+                                                               {"hours", BudgetUnit::kHours},
+                                                               {"items", BudgetUnit::kItems}});
+  if (!unit_word.ok()) return unit_word.status();
+  budget.unit = *unit_word;
+  const Located* currency = fields->Find("currency");
+  if (budget.unit == BudgetUnit::kMoney) {
+    if (currency == nullptr) return fields->Missing("currency");
+    absl::StatusOr<std::string> code = ReadString(*currency);
+    if (!code.ok()) return code.status();
+    bool valid = code->size() == 3;
+    for (char c : *code) valid = valid && c >= 'A' && c <= 'Z';
+    if (!valid) {
+      return FieldError(*currency, absl::StrCat("\"", *code,
+                                                "\" is not a currency code (three capital letters, "
+                                                "such as EUR or USD)"));
+    }
+    budget.currency = *code;
+  } else if (currency != nullptr) {
+    return FieldError(*currency, "only used with unit money");
+  }
+  if (const Located* field = fields->Find("mode")) {
+    absl::StatusOr<BudgetMode> mode =
+        ReadWord<BudgetMode>(*field, "budget mode",
+                             {{"fixed", BudgetMode::kFixed}, {"flexible", BudgetMode::kFlexible}});
+    if (!mode.ok()) return mode.status();
+    budget.mode = *mode;
+  }
+  return budget;
+}
+
+// With a budget in money or hours, or a two-approver threshold, every reward must say what it
+// costs: a missing value would silently count as free.
+absl::Status CheckRewardValues(const ProgramSpec& program) {
+  std::string why;
+  if (program.budget.has_value() && program.budget->unit != BudgetUnit::kItems) {
+    why = program.budget->unit == BudgetUnit::kMoney
+              ? absl::StrCat("a budget in money needs each reward's cost in ",
+                             program.budget->currency)
+              : std::string("a budget in hours needs each reward's hours");
+  } else if (program.approval.two_approvers_above.has_value() && !program.budget.has_value()) {
+    why =
+        "approval.two_approvers_above compares each award's value, the sum of its rewards' values";
+  } else {
+    return absl::OkStatus();
+  }
+  std::vector<const RewardSpec*> rewards;
+  for (const RewardSpec& reward : program.award.rewards) rewards.push_back(&reward);
+  for (const Tier& tier : program.award.tiers) {
+    for (const RewardSpec& reward : tier.rewards) rewards.push_back(&reward);
+  }
+  for (const RewardSpec* reward : rewards) {
+    if (!reward->value.has_value()) {
+      return FieldError(reward->line, ChildPath(reward->path, "value"),
+                        absl::StrCat("missing required field: ", why));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                                          const std::set<std::string>& reward_types) {
   const Located at{root, "", LineOf(root, 1)};
-  absl::StatusOr<Fields> fields = Fields::Read(
-      at,
-      {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scorecard", "award"});
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility",
+                        "scorecard", "award", "approval", "budget"});
   if (!fields.ok()) return fields.status();
   ProgramSpec program;
 
@@ -736,10 +850,54 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
   if (absl::Status status = ParseAward(*award, reward_types, program.award); !status.ok()) {
     return status;
   }
+  if (const Located* field = fields->Find("approval")) {
+    absl::StatusOr<ApprovalPolicy> approval = ParseApproval(*field);
+    if (!approval.ok()) return approval.status();
+    program.approval = *approval;
+  }
+  if (const Located* field = fields->Find("budget")) {
+    absl::StatusOr<BudgetSpec> budget = ParseBudget(*field);
+    if (!budget.ok()) return budget.status();
+    program.budget = *budget;
+  }
+  if (absl::Status status = CheckRewardValues(program); !status.ok()) return status;
   return program;
 }
 
 }  // namespace
+
+std::string_view ApprovalByName(ApprovalBy by) {
+  switch (by) {
+    case ApprovalBy::kAuto:
+      return "auto";
+    case ApprovalBy::kManager:
+      return "manager";
+    case ApprovalBy::kAdmin:
+      return "admin";
+  }
+  return "auto";
+}
+
+std::string_view BudgetModeName(BudgetMode mode) {
+  return mode == BudgetMode::kFixed ? "fixed" : "flexible";
+}
+
+std::string_view BudgetUnitName(BudgetUnit unit) {
+  switch (unit) {
+    case BudgetUnit::kMoney:
+      return "money";
+    case BudgetUnit::kHours:
+      return "hours";
+    case BudgetUnit::kItems:
+      return "items";
+  }
+  return "money";
+}
+
+double RewardValue(const RewardSpec& reward, const std::optional<BudgetSpec>& budget) {
+  if (reward.value.has_value()) return *reward.value;
+  return budget.has_value() && budget->unit == BudgetUnit::kItems ? 1.0 : 0.0;
+}
 
 std::string_view AggregationName(Aggregation aggregation) {
   switch (aggregation) {

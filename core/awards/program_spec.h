@@ -85,8 +85,15 @@ struct Gate {
 
 struct RewardSpec {
   std::string type;
-  // Every other key of the reward's YAML map, as text ("hours" -> "8").
+  // Every other key of the reward's YAML map except `value`, as text ("hours" -> "8"); what the
+  // fulfilment plugin receives.
   std::map<std::string, std::string> params;
+  // What the reward costs in the program's budget unit (`value:`); budgets and the two-approver
+  // threshold add these up. Unset when the YAML gives none.
+  std::optional<double> value;
+  // Where the reward is written, for errors found after parsing it.
+  std::string path;
+  int line = 0;
 };
 
 // One level of a tiers award, e.g. {name: gold, min_score: 0.9}.
@@ -113,6 +120,45 @@ struct AwardRule {
   std::vector<RewardSpec> rewards;
 };
 
+// Who must approve an award before its rewards are fulfilled.
+enum class ApprovalBy {
+  // Approved when decided.
+  kAuto,
+  // A manager or an admin.
+  kManager,
+  kAdmin,
+};
+std::string_view ApprovalByName(ApprovalBy by);
+
+struct ApprovalPolicy {
+  ApprovalBy by = ApprovalBy::kAuto;
+  // An award worth more than this (the sum of its rewards' values) needs two different
+  // approvers (managers or admins; admins when `by` is admin), even when `by` is auto.
+  std::optional<double> two_approvers_above;
+};
+
+enum class BudgetMode {
+  // Never exceeded: awards that do not fit are left over_budget, in rank order.
+  kFixed,
+  // Exceeding it grants the award and flags it.
+  kFlexible,
+};
+enum class BudgetUnit { kMoney, kHours, kItems };
+std::string_view BudgetModeName(BudgetMode mode);
+std::string_view BudgetUnitName(BudgetUnit unit);
+
+// What a program may spend per period.
+struct BudgetSpec {
+  BudgetMode mode = BudgetMode::kFixed;
+  BudgetUnit unit = BudgetUnit::kMoney;
+  // ISO 4217 code ("EUR"); only with kMoney.
+  std::string currency;
+  double amount = 0;
+};
+
+// What a reward costs: its `value`, or 1 for an item budget that gives none.
+double RewardValue(const RewardSpec& reward, const std::optional<BudgetSpec>& budget);
+
 struct ProgramSpec {
   std::string id;
   std::string name;
@@ -127,6 +173,8 @@ struct ProgramSpec {
   std::vector<ScorecardMetric> metrics;
   std::vector<Gate> gates;
   AwardRule award;
+  ApprovalPolicy approval;
+  std::optional<BudgetSpec> budget;
 };
 
 // Parses and validates a program. `reward_types` lists the reward types that some loaded

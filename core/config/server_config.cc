@@ -59,6 +59,17 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         auto zone = LoadZone(value.as<std::string>());
         if (!zone.ok()) return Problem(value, key, std::string(zone.status().message()));
         config.praise_time_zone = value.as<std::string>();
+      } else if (key == "roles") {
+        if (!value.IsMap()) return Problem(value, key, "must map user names to manager or admin");
+        for (const auto& user : value) {
+          std::string name = user.first.as<std::string>();
+          std::string role = user.second.IsScalar() ? user.second.as<std::string>() : "";
+          if (role != "manager" && role != "admin") {
+            return Problem(user.second, "roles." + name,
+                           "unknown role \"" + role + "\" (expected manager or admin)");
+          }
+          config.roles[name] = role;
+        }
       } else if (key == "plugins") {
         if (!value.IsMap()) return Problem(value, key, "must map plugin names to settings");
         for (const auto& plugin : value) {
@@ -81,8 +92,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         return Problem(entry.first, key,
                        "unknown setting (expected listen, data_dir, plugin_dir, "
                        "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
-                       "praise_monthly_allowance, "
-                       "praise_time_zone, plugins)");
+                       "praise_monthly_allowance, praise_time_zone, roles, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -9,6 +9,7 @@
 //   close_check_interval_ms: 30000
 //   praise_monthly_allowance: 5
 //   praise_time_zone: Europe/Stockholm
+//   roles: {ops-lead: admin, mgr-anna: manager}
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
@@ -35,6 +36,9 @@ struct ServerConfig {
   // Praise one agent may send per calendar month of `praise_time_zone`.
   int praise_monthly_allowance = 5;
   std::string praise_time_zone = "UTC";
+  // Who may approve, reject and cancel awards: user name -> manager or admin. The user is the one
+  // a request names (plaudit --as USER) until authentication lands.
+  std::map<std::string, std::string> roles;
   // Per plugin name, its configuration (values as text).
   std::map<std::string, std::map<std::string, std::string>> plugins;
 };

@@ -80,13 +80,15 @@ int FulfilmentEngine::RunOnce() {
 bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   // Count the attempt durably before calling out: a crash during the call must not grant an
   // unlimited number of attempts.
-  record.attempts += 1;
   record.updated_us = absl::ToUnixMicros(clock_->Now());
-  absl::Status counted = store_->UpdateFulfilment(record);
+  absl::StatusOr<bool> counted = store_->BeginFulfilmentAttempt(record);
   if (!counted.ok()) {
-    LogError("fulfilment", absl::StrCat(record.id, ": cannot record attempt: ", counted.message()));
+    LogError("fulfilment",
+             absl::StrCat(record.id, ": cannot record attempt: ", counted.status().message()));
     return false;
   }
+  // Cancelled since it was read as due.
+  if (!*counted) return false;
 
   FulfilmentCall call;
   call.idempotency_key = record.idempotency_key;

@@ -48,8 +48,7 @@ absl::StatusOr<Agent> ActiveAgent(Store* store, const std::string& id, const cha
     return absl::NotFoundError(absl::StrCat(field, ": agent \"", id, "\" not found"));
   }
   if (!(*agent)->active) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(field, ": agent \"", id, "\" is inactive"));
+    return absl::FailedPreconditionError(absl::StrCat(field, ": agent \"", id, "\" is inactive"));
   }
   return **agent;
 }
@@ -64,15 +63,15 @@ absl::StatusOr<PraiseRecord> PraiseLedger::Send(const std::string& from_agent_id
   std::string text(absl::StripAsciiWhitespace(message));
   if (text.empty()) return absl::InvalidArgumentError("message: required");
   if (text.size() > kMaxMessageLength) {
-    return absl::InvalidArgumentError(absl::StrCat("message: longer than ", kMaxMessageLength,
-                                                   " bytes (", text.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("message: longer than ", kMaxMessageLength, " bytes (", text.size(), ")"));
   }
   if (HasControlCharacter(text)) {
     return absl::InvalidArgumentError("message: contains a control character");
   }
   if (!value.empty() && !IsValueTag(value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("value: \"", value, "\" is not a tag of 1-32 lowercase letters, digits, _ or -"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "value: \"", value, "\" is not a tag of 1-32 lowercase letters, digits, _ or -"));
   }
   if (request_id.size() > kMaxRequestIdLength) {
     return absl::InvalidArgumentError("request_id: longer than 128 bytes");

@@ -288,7 +288,7 @@ std::vector<Winner> PickTopN(const AwardRule& award, const std::vector<Standing>
     int& count = taken[key];
     if (count >= award.n) continue;
     ++count;
-    winners.push_back(Winner{standing.agent_id, standing.rank, ""});
+    winners.push_back(Winner{standing.agent_id, standing.rank, "", {}});
   }
   return winners;
 }
@@ -309,7 +309,7 @@ std::vector<Winner> PickThreshold(const AwardRule& award, const std::vector<Stan
     } else if (award.min_score.has_value()) {
       reached = Reaches(standing.score, *award.min_score);
     }
-    if (reached) winners.push_back(Winner{standing.agent_id, standing.rank, ""});
+    if (reached) winners.push_back(Winner{standing.agent_id, standing.rank, "", {}});
   }
   return winners;
 }
@@ -321,7 +321,7 @@ std::vector<Winner> PickTiers(const AwardRule& award, const std::vector<Standing
     // Tiers are best first, so the first one reached is the highest.
     for (const Tier& tier : award.tiers) {
       if (Reaches(standing.score, tier.min_score)) {
-        winners.push_back(Winner{standing.agent_id, standing.rank, tier.name});
+        winners.push_back(Winner{standing.agent_id, standing.rank, tier.name, {}});
         break;
       }
     }

@@ -10,8 +10,7 @@ constexpr const char* kPraiseColumns =
     "id, from_agent_id, to_agent_id, message, value, request_id, sent_us";
 
 PraiseRecord ReadPraise(const SqliteStatement& s) {
-  return PraiseRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3),
-                      s.Text(4), s.Text(5), s.Int(6)};
+  return PraiseRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6)};
 }
 
 }  // namespace
@@ -38,8 +37,8 @@ absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseReco
   if (!sent.status().ok()) return sent.status();
   if (used >= allowance.limit) return std::optional<PraiseRecord>();
 
-  std::string sql = absl::StrCat("INSERT INTO praise (", kPraiseColumns,
-                                 ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+  std::string sql =
+      absl::StrCat("INSERT INTO praise (", kPraiseColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?)");
   SqliteStatement insert(db_, sql.c_str());
   insert.Bind(1, praise.id)
       .Bind(2, praise.from_agent_id)

@@ -10,15 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "core/store/sqlite_statement.h"
+#include "core/store/store_rows.h"
 
 namespace plaudit {
 namespace {
-
-#define PLAUDIT_RETURN_IF_ERROR(expr)  \
-  do {                                 \
-    absl::Status _status = (expr);     \
-    if (!_status.ok()) return _status; \
-  } while (false)
 
 // Schema migrations, applied in order; the index + 1 is the schema version they lead to.
 const char* const kMigrations[] = {
@@ -119,6 +114,58 @@ CREATE UNIQUE INDEX praise_by_request ON praise (from_agent_id, request_id) WHER
     R"sql(
 ALTER TABLE awards ADD COLUMN tier TEXT NOT NULL DEFAULT '';
 )sql",
+    // Award lifecycle: a stored state with its history, approvals, and the budget ledger. Awards
+    // decided before had no approval step: their state follows from their fulfilments.
+    R"sql(
+ALTER TABLE awards ADD COLUMN state TEXT NOT NULL DEFAULT 'approved';
+ALTER TABLE awards ADD COLUMN state_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE awards ADD COLUMN value REAL NOT NULL DEFAULT 0;
+ALTER TABLE awards ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE awards ADD COLUMN approver_role TEXT NOT NULL DEFAULT 'manager';
+ALTER TABLE awards ADD COLUMN over_flexible_budget INTEGER NOT NULL DEFAULT 0;
+UPDATE awards SET state = CASE
+  WHEN EXISTS (SELECT 1 FROM fulfilments f WHERE f.award_id = awards.id AND f.state = 'failed')
+    THEN 'failed'
+  WHEN NOT EXISTS (SELECT 1 FROM fulfilments f
+                   WHERE f.award_id = awards.id AND f.state != 'fulfilled')
+    THEN 'fulfilled'
+  WHEN EXISTS (SELECT 1 FROM fulfilments f WHERE f.award_id = awards.id AND f.attempts > 0)
+    THEN 'fulfilling'
+  ELSE 'approved' END;
+CREATE TABLE award_history (
+  award_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_us INTEGER NOT NULL,
+  PRIMARY KEY (award_id, seq)
+);
+CREATE TABLE award_approvals (
+  award_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at_us INTEGER NOT NULL,
+  PRIMARY KEY (award_id, actor)
+);
+CREATE TABLE budgets (
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  amount REAL NOT NULL,
+  PRIMARY KEY (program_id, period)
+);
+CREATE TABLE budget_ledger (
+  award_id TEXT PRIMARY KEY,
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  amount REAL NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE INDEX budget_ledger_by_period ON budget_ledger (program_id, period, state);
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -192,15 +239,16 @@ std::vector<Standing> DecodeStandings(const std::string& text) {
   return standings;
 }
 
+}  // namespace
+
 FulfilmentState ParseFulfilmentState(const std::string& text) {
-  if (text == "fulfilled") return FulfilmentState::kFulfilled;
-  if (text == "failed") return FulfilmentState::kFailed;
+  for (FulfilmentState state :
+       {FulfilmentState::kWaiting, FulfilmentState::kPending, FulfilmentState::kFulfilled,
+        FulfilmentState::kFailed, FulfilmentState::kCancelled}) {
+    if (FulfilmentStateName(state) == text) return state;
+  }
   return FulfilmentState::kPending;
 }
-
-constexpr const char* kFulfilmentColumns =
-    "id, award_id, agent_id, type, params, state, attempts, error, artifact, idempotency_key, "
-    "next_attempt_us, updated_us";
 
 FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
   FulfilmentRecord r;
@@ -219,14 +267,7 @@ FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
   return r;
 }
 
-AwardState DeriveAwardState(const std::vector<FulfilmentRecord>& fulfilments) {
-  bool all_done = true;
-  for (const FulfilmentRecord& f : fulfilments) {
-    if (f.state == FulfilmentState::kFailed) return AwardState::kFailed;
-    if (f.state != FulfilmentState::kFulfilled) all_done = false;
-  }
-  return all_done ? AwardState::kFulfilled : AwardState::kFulfilling;
-}
+namespace {
 
 Agent ReadAgent(const SqliteStatement& s) {
   Agent a;
@@ -256,12 +297,16 @@ ProgramRecord ReadProgram(const SqliteStatement& s) {
 
 std::string_view FulfilmentStateName(FulfilmentState state) {
   switch (state) {
+    case FulfilmentState::kWaiting:
+      return "waiting";
     case FulfilmentState::kPending:
       return "pending";
     case FulfilmentState::kFulfilled:
       return "fulfilled";
     case FulfilmentState::kFailed:
       return "failed";
+    case FulfilmentState::kCancelled:
+      return "cancelled";
   }
   return "pending";
 }
@@ -566,8 +611,8 @@ absl::StatusOr<std::vector<std::string>> Store::DecidedPeriods(const std::string
 absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
                                                            const std::vector<std::string>& args) {
   std::string sql = absl::StrCat(
-      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier "
-      "FROM awards ",
+      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier, state, "
+      "state_reason, value, approvals_needed, approver_role, over_flexible_budget FROM awards ",
       where, " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
@@ -582,18 +627,30 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
     a.program_version = q.Int(5);
     a.decided_us = q.Int(6);
     a.tier = q.Text(7);
+    a.state = ParseAwardState(q.Text(8)).value_or(AwardState::kProposed);
+    a.state_reason = q.Text(9);
+    a.value = q.Double(10);
+    a.approvals_needed = static_cast<int>(q.Int(11));
+    a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
+    a.over_flexible_budget = q.Int(13) != 0;
     awards.push_back(std::move(a));
   }
   if (!q.status().ok()) return q.status();
   std::string fsql = absl::StrCat("SELECT ", kFulfilmentColumns,
                                   " FROM fulfilments WHERE award_id = ? ORDER BY seq");
   SqliteStatement f(db_, fsql.c_str());
+  SqliteStatement approvals(db_,
+                            "SELECT actor FROM award_approvals WHERE award_id = ? ORDER BY at_us, "
+                            "actor");
   for (AwardRecord& a : awards) {
     f.Bind(1, a.id);
     while (f.Step()) a.fulfilments.push_back(ReadFulfilment(f));
     if (!f.status().ok()) return f.status();
     f.Reset();
-    a.state = DeriveAwardState(a.fulfilments);
+    approvals.Bind(1, a.id);
+    while (approvals.Step()) a.approvals.push_back(approvals.Text(0));
+    if (!approvals.status().ok()) return approvals.status();
+    approvals.Reset();
   }
   return awards;
 }
@@ -632,9 +689,22 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
       .Bind(4, decision.decided_us)
       .Bind(5, EncodeStandings(decision.standings));
   PLAUDIT_RETURN_IF_ERROR(d.Run());
+  if (decision.budget.has_value()) {
+    SqliteStatement b(db_,
+                      "INSERT INTO budgets (program_id, period, mode, unit, currency, amount) "
+                      "VALUES (?, ?, ?, ?, ?, ?)");
+    b.Bind(1, decision.program_id)
+        .Bind(2, decision.period)
+        .Bind(3, BudgetModeName(decision.budget->mode))
+        .Bind(4, BudgetUnitName(decision.budget->unit))
+        .Bind(5, decision.budget->currency)
+        .Bind(6, decision.budget->amount);
+    PLAUDIT_RETURN_IF_ERROR(b.Run());
+  }
   SqliteStatement a(db_,
                     "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
-                    "decided_us, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                    "decided_us, tier, state, state_reason, value, approvals_needed, "
+                    "approver_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStatement f(db_,
                     "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
                     "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
@@ -647,9 +717,16 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
         .Bind(5, int64_t{award.rank})
         .Bind(6, award.program_version)
         .Bind(7, award.decided_us)
-        .Bind(8, award.tier);
+        .Bind(8, award.tier)
+        .Bind(9, AwardStateName(award.state))
+        .Bind(10, award.state_reason)
+        .Bind(11, award.value)
+        .Bind(12, int64_t{award.approvals_needed})
+        .Bind(13, RoleName(award.approver_role));
     PLAUDIT_RETURN_IF_ERROR(a.Run());
     a.Reset();
+    PLAUDIT_RETURN_IF_ERROR(AppendHistory(award.id, "", award.state, decision.decided_by,
+                                          award.state_reason, decision.decided_us));
     int64_t seq = 0;
     for (const FulfilmentRecord& r : award.fulfilments) {
       f.Bind(1, r.id)
@@ -658,7 +735,7 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
           .Bind(4, r.agent_id)
           .Bind(5, r.type)
           .Bind(6, EncodeParams(r.params))
-          .Bind(7, FulfilmentStateName(r.state))
+          .Bind(7, FulfilmentStateName(FulfilmentState::kWaiting))
           .Bind(8, int64_t{r.attempts})
           .Bind(9, r.error)
           .Bind(10, r.artifact)
@@ -669,9 +746,21 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
       f.Reset();
     }
   }
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  // Awards that need nobody's approval are approved now, best rank first, so that a fixed budget
+  // goes to the best.
+  for (const AwardRecord& award : decision.awards) {
+    if (award.approvals_needed > 0 || award.state != AwardState::kProposed) continue;
+    auto facts = LoadAwardFacts(award);
+    if (!facts.ok()) return facts.status();
+    PLAUDIT_RETURN_IF_ERROR(
+        ApplyPlan(award, PlanAutoApproval(*facts), std::string(kSystemActor), decision.decided_us));
+  }
   DecisionRecord committed = decision;
-  for (AwardRecord& award : committed.awards) award.state = DeriveAwardState(award.fulfilments);
+  auto awards =
+      LoadAwards("WHERE program_id = ? AND period = ?", {decision.program_id, decision.period});
+  if (!awards.ok()) return awards.status();
+  committed.awards = *std::move(awards);
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
   return std::make_pair(std::move(committed), true);
 }
 
@@ -743,6 +832,8 @@ absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
 
 absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
   absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
   SqliteStatement u(db_,
                     "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
                     "next_attempt_us = ?, updated_us = ? WHERE id = ?");
@@ -757,7 +848,8 @@ absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
   if (sqlite3_changes(db_) != 1) {
     return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
   }
-  return absl::OkStatus();
+  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, record.updated_us));
+  return txn.Commit();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& plugin,

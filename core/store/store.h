@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "core/awards/award_lifecycle.h"
 #include "core/domain/agent.h"
 #include "core/scoring/scorecard.h"
 
@@ -57,7 +58,15 @@ struct ProgramRecord {
   std::string yaml;
 };
 
-enum class FulfilmentState { kPending, kFulfilled, kFailed };
+enum class FulfilmentState {
+  // Waiting for its award's approval; the fulfilment engine does not see it.
+  kWaiting,
+  kPending,
+  kFulfilled,
+  kFailed,
+  // Its award was rejected or cancelled before fulfilment began.
+  kCancelled,
+};
 std::string_view FulfilmentStateName(FulfilmentState state);
 
 struct FulfilmentRecord {
@@ -75,8 +84,6 @@ struct FulfilmentRecord {
   int64_t updated_us = 0;
 };
 
-enum class AwardState { kFulfilling, kFulfilled, kFailed };
-
 struct AwardRecord {
   std::string id;
   std::string program_id;
@@ -87,10 +94,41 @@ struct AwardRecord {
   int64_t decided_us = 0;
   // The tier reached under rule tiers ("gold"); empty for other rules.
   std::string tier;
-  // Derived from the award's fulfilments: failed if any failed, fulfilled if all are.
-  AwardState state = AwardState::kFulfilling;
+  AwardState state = AwardState::kProposed;
+  // Why it is in its state: the reason of its last transition (a hold, a budget shortfall).
+  std::string state_reason;
+  // The sum of its rewards' values, in the program's budget unit.
+  double value = 0;
+  // Approvals it needs (0: approved when decided) and the least role that may give them.
+  int approvals_needed = 0;
+  Role approver_role = Role::kManager;
+  // Who has approved it, in order.
+  std::vector<std::string> approvals;
+  // Approved beyond a flexible budget.
+  bool over_flexible_budget = false;
   // In reward order.
   std::vector<FulfilmentRecord> fulfilments;
+};
+
+// One step in an award's life.
+struct AwardTransition {
+  int64_t seq = 0;
+  // Empty for the decision that created the award.
+  std::string from_state;
+  std::string to_state;
+  std::string actor;
+  std::string reason;
+  int64_t at_us = 0;
+};
+
+// A program's budget for one period: its amount and how much the period's awards hold of it.
+struct BudgetReport {
+  std::string program_id;
+  std::string period;
+  BudgetPosition position;
+  // Awards approved beyond a flexible budget; awards left over_budget by a fixed one.
+  int flagged_awards = 0;
+  int over_budget_awards = 0;
 };
 
 struct DecisionRecord {
@@ -100,6 +138,10 @@ struct DecisionRecord {
   int64_t decided_us = 0;
   std::vector<Standing> standings;
   std::vector<AwardRecord> awards;
+  // Who decided it: a user, or plauditd when it closed the period by itself.
+  std::string decided_by = std::string(kSystemActor);
+  // The budget of the program version that decided the period.
+  std::optional<BudgetSpec> budget;
 };
 
 struct PraiseRecord {
@@ -171,9 +213,12 @@ class Store {
   // The periods of the program that have a committed decision.
   absl::StatusOr<std::vector<std::string>> DecidedPeriods(const std::string& program_id);
 
-  // Decisions. CommitDecision writes the decision, its awards and their fulfilment rows in one
-  // transaction, unless a decision for (program, period) exists: then nothing is written and the
-  // stored one is returned with `second` false.
+  // Decisions. CommitDecision writes the decision, its awards (in the state each was decided in:
+  // proposed or held) and their fulfilment rows in one transaction, unless a decision for
+  // (program, period) exists: then nothing is written and the stored one is returned with
+  // `second` false. Awards that need no approval are approved in rank order in the same
+  // transaction, each reserving its value in the period's budget (a fixed budget leaves the
+  // ones that do not fit over_budget). Only approved awards' fulfilments become pending.
   absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision);
   absl::StatusOr<std::optional<DecisionRecord>> GetDecision(const std::string& program_id,
                                                             const std::string& period);
@@ -183,13 +228,30 @@ class Store {
 
   absl::StatusOr<std::optional<AwardRecord>> GetAward(const std::string& id);
 
+  // Approves, rejects or cancels an award, atomically with its budget reservation, approval,
+  // fulfilments and history (PlanAwardAction() decides). NOT_FOUND for an unknown award.
+  absl::StatusOr<AwardRecord> ActOnAward(const std::string& award_id, AwardAction action,
+                                         const Actor& actor, const std::string& reason,
+                                         int64_t now_us);
+  // Every transition of the award, oldest first; NOT_FOUND for an unknown award.
+  absl::StatusOr<std::vector<AwardTransition>> AwardHistory(const std::string& award_id);
+  // Nullopt when the period has no decision or its program version had no budget.
+  absl::StatusOr<std::optional<BudgetReport>> GetBudget(const std::string& program_id,
+                                                        const std::string& period);
+
   // Fulfilments.
   absl::StatusOr<std::vector<FulfilmentRecord>> ListFulfilments(const std::string& award_id);
   // Pending fulfilments with next_attempt_us <= now_us, oldest first.
   absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(int64_t now_us, int limit);
   // Earliest next_attempt_us of a pending fulfilment, if any.
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
-  // Writes state, attempts, error, artifact, next_attempt_us and updated_us of `record`.
+  // Counts one more attempt of a due fulfilment (attempts and updated_us of `record`) before it
+  // is made, and moves its award from approved to fulfilling. False, writing nothing, when the
+  // fulfilment is no longer pending (its award was cancelled since it was read).
+  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record);
+  // Writes state, attempts, error, artifact, next_attempt_us and updated_us of `record`. When
+  // that finishes its award, the award becomes fulfilled (its reservation settled) or failed
+  // (released).
   absl::Status UpdateFulfilment(const FulfilmentRecord& record);
 
   // Praise. InsertPraise stores the praise and the recipient's praise_received event (value 1,
@@ -216,6 +278,22 @@ class Store {
   absl::Status Migrate();
   absl::StatusOr<std::vector<AwardRecord>> LoadAwards(const std::string& where,
                                                       const std::vector<std::string>& args)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The rest live in award_store.cc; each runs inside the caller's transaction.
+  absl::StatusOr<std::optional<BudgetPosition>> LoadBudgetPosition(const std::string& program_id,
+                                                                   const std::string& period)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<AwardFacts> LoadAwardFacts(const AwardRecord& award)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ApplyPlan(const AwardRecord& award, const TransitionPlan& plan,
+                         const std::string& actor, int64_t now_us)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AppendHistory(const std::string& award_id, const std::string& from_state,
+                             AwardState to, const std::string& actor, const std::string& reason,
+                             int64_t at_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves an approved or fulfilling award whose fulfilments have all ended to fulfilled or
+  // failed, settling or releasing its reservation.
+  absl::Status FinishAwardIfDone(const std::string& award_id, int64_t now_us)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;

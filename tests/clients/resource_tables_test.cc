@@ -89,10 +89,12 @@ TEST(AwardTable, JoinsRewardsWithTheirParameters) {
   v1::Reward* leave = award.add_rewards();
   leave->set_type("leave_credit");
   (*leave->mutable_params())["hours"] = "8";
-  award.set_state(v1::Award::FULFILLING);
+  award.set_state(v1::Award::OVER_BUDGET);
+  award.set_state_reason("fixed budget has 20 EUR left");
   EXPECT_EQ(RenderCsv({AwardColumns(), {AwardRow(award)}}),
-            "id,program_id,period,agent_id,rank,rewards,state\n"
-            "aw-1,eotm,2026-10,a-1,1,certificate; leave_credit(hours=8),fulfilling\n");
+            "id,program_id,period,agent_id,rank,rewards,state,state_reason\n"
+            "aw-1,eotm,2026-10,a-1,1,certificate; leave_credit(hours=8),over_budget,"
+            "fixed budget has 20 EUR left\n");
 }
 
 TEST(FulfilmentTable, Columns) {

@@ -226,7 +226,7 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
       ErrorOf(MinimalWith("name: Employee of the Month\n",
                           "name: Employee of the Month\ncolour: gold\n")),
       "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, close_after, "
-      "eligibility, scorecard or award)");
+      "eligibility, scorecard, award, approval or budget)");
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {

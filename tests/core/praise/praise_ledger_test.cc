@@ -19,8 +19,8 @@ class PraiseLedgerTest : public ::testing::Test {
                     ->UpsertAgents({testing::TestAgent("a1"), testing::TestAgent("a2"),
                                     testing::TestAgent("a3"), gone})
                     .ok());
-    ledger_ = std::make_unique<PraiseLedger>(store_.get(), &clock_,
-                                             PraiseLedger::Options{3, zone_});
+    ledger_ =
+        std::make_unique<PraiseLedger>(store_.get(), &clock_, PraiseLedger::Options{3, zone_});
   }
 
   absl::StatusCode Code(const std::string& from, const std::string& to,
@@ -70,7 +70,7 @@ TEST_F(PraiseLedgerTest, AllowanceFollowsTheCalendarMonthOfTheZone) {
   EXPECT_EQ(fourth.status().message(),
             "from_agent_id: a1 has already sent 3 praise in 2026-10 (the monthly allowance)");
   EXPECT_TRUE(ledger_->Send("a2", "a1", "x", "", "").ok());  // Per giver.
-  clock_.Advance(absl::Minutes(30));                        // November in Stockholm.
+  clock_.Advance(absl::Minutes(30));                         // November in Stockholm.
   EXPECT_TRUE(ledger_->Send("a1", "a3", "x", "", "").ok());
 }
 

@@ -44,7 +44,9 @@ ProgramSpec Program(std::vector<ScorecardMetric> metrics, Normalization normaliz
   program.name = "Test";
   program.normalization = normalization;
   program.metrics = std::move(metrics);
-  program.award.rewards.push_back(RewardSpec{"certificate", {}});
+  RewardSpec certificate;
+  certificate.type = "certificate";
+  program.award.rewards.push_back(certificate);
   return program;
 }
 

@@ -53,7 +53,9 @@ ProgramSpec Program(std::vector<ScorecardMetric> metrics) {
   program.id = "test";
   program.name = "Test";
   program.metrics = std::move(metrics);
-  program.award.rewards.push_back(RewardSpec{"certificate", {}});
+  RewardSpec certificate;
+  certificate.type = "certificate";
+  program.award.rewards.push_back(certificate);
   return program;
 }
 

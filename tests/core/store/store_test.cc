@@ -1,5 +1,6 @@
 #include "core/store/store.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
 
@@ -188,7 +189,7 @@ TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   EXPECT_EQ(fulfilments->size(), 1u);
 }
 
-TEST_F(StoreTest, AwardStateFollowsItsFulfilments) {
+TEST_F(StoreTest, AutoApprovedAwardMovesThroughFulfilment) {
   DecisionRecord d = MakeDecision();
   FulfilmentRecord cert = d.awards[0].fulfilments[0];
   cert.id = d.awards[0].id + ".certificate";
@@ -196,23 +197,46 @@ TEST_F(StoreTest, AwardStateFollowsItsFulfilments) {
   cert.idempotency_key = "k-cert";
   d.awards[0].fulfilments.push_back(cert);
   ASSERT_TRUE(store_->CommitDecision(d).ok());
-  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
+  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kApproved);
 
   auto due = store_->DueFulfilments(100, 10);
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 2u);
   for (FulfilmentRecord f : *due) {
+    ASSERT_TRUE(*store_->BeginFulfilmentAttempt(f));
+    EXPECT_EQ(f.attempts, 1);
+    EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
     f.state = FulfilmentState::kFulfilled;
     ASSERT_TRUE(store_->UpdateFulfilment(f).ok());
   }
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilled);
   EXPECT_TRUE(store_->DueFulfilments(100, 10)->empty());
   EXPECT_FALSE(store_->NextFulfilmentDue()->has_value());
+  // A fulfilment no longer pending is not attempted again.
+  FulfilmentRecord again = (*due)[0];
+  EXPECT_FALSE(*store_->BeginFulfilmentAttempt(again));
 
-  FulfilmentRecord failed = (*due)[0];
-  failed.state = FulfilmentState::kFailed;
-  ASSERT_TRUE(store_->UpdateFulfilment(failed).ok());
-  EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFailed);
+  auto history = store_->AwardHistory("eotm.2026-10.a1");
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::vector<std::string> steps;
+  for (const AwardTransition& t : *history) {
+    steps.push_back(absl::StrCat(t.from_state, ">", t.to_state, " by ", t.actor));
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{
+                       ">proposed by plauditd", "proposed>approved by plauditd",
+                       "approved>fulfilling by plauditd", "fulfilling>fulfilled by plauditd"}));
+}
+
+TEST_F(StoreTest, AFailedRewardFailsItsAward) {
+  ASSERT_TRUE(store_->CommitDecision(MakeDecision()).ok());
+  FulfilmentRecord f = (*store_->DueFulfilments(100, 10))[0];
+  ASSERT_TRUE(*store_->BeginFulfilmentAttempt(f));
+  f.state = FulfilmentState::kFailed;
+  f.error = "vendor refused";
+  ASSERT_TRUE(store_->UpdateFulfilment(f).ok());
+  auto award = *store_->GetAward("eotm.2026-10.a1");
+  EXPECT_EQ(award->state, AwardState::kFailed);
+  EXPECT_EQ(award->state_reason, absl::StrCat(f.id, " failed: vendor refused"));
 }
 
 TEST_F(StoreTest, DueFulfilmentsRespectNextAttemptTime) {
