@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "core/api/server.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -94,6 +95,8 @@ class ApiTest : public ::testing::Test {
     config.data_dir = dir_.path() + "/data";
     config.plugin_dir = std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/plugins";
     config.source_poll_interval = absl::Milliseconds(50);
+    config.roles = {{"anna", "manager"}, {"ben", "manager"}, {"ops", "admin"}, {"a1", "manager"}};
+    for (int i = 0; i < 8; ++i) config.roles[absl::StrCat("mgr-", i)] = "manager";
     auto server = PlauditServer::Start(config, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -130,6 +133,83 @@ class ApiTest : public ::testing::Test {
     grpc::ClientContext ctx;
     ASSERT_TRUE(agents_->ImportAgents(&ctx, req, &resp).ok());
     ASSERT_EQ(resp.imported(), 2);
+  }
+
+  // `count` active chat agents a1..aN, each with one October csat survey (agent i scores
+  // 1 + i % 5).
+  void ImportAgentsWithSurveys(int count) {
+    v1::ImportAgentsRequest agents;
+    for (const char* h :
+         {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
+      agents.add_header(h);
+    }
+    v1::ImportEventsRequest events;
+    for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+      events.add_header(h);
+    }
+    for (int i = 1; i <= count; ++i) {
+      const std::string id = absl::StrCat("a", i);
+      *agents.add_rows() = Row(i + 1, {id, absl::StrCat("Agent ", i), id + "@example.com", "Chat",
+                                       "chat", "2024-03-01", "active"});
+      *events.add_rows() = Row(i + 1, {absl::StrCat("e", i), id, "csat", std::to_string(1 + i % 5),
+                                       "2026-10-05T14:03:00+02:00"});
+    }
+    {
+      v1::ImportAgentsResponse resp;
+      grpc::ClientContext ctx;
+      ASSERT_TRUE(agents_->ImportAgents(&ctx, agents, &resp).ok());
+    }
+    grpc::ClientContext ctx;
+    v1::ImportEventsResponse summary;
+    auto writer = metrics_->ImportEvents(&ctx, &summary);
+    ASSERT_TRUE(writer->Write(events));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+
+  v1::EvaluateAwardsResponse Commit(const std::string& program_id, const std::string& period) {
+    v1::EvaluateAwardsRequest eval;
+    eval.set_program_id(program_id);
+    eval.set_period(period);
+    v1::EvaluateAwardsResponse out;
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, eval, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  // approve, reject or cancel `award_id` as `actor` (no metadata when empty).
+  grpc::Status Act(const std::string& verb, const std::string& award_id, const std::string& actor,
+                   v1::Award* award, const std::string& reason = "") {
+    grpc::ClientContext ctx;
+    if (!actor.empty()) ctx.AddMetadata("x-plaudit-actor", actor);
+    if (verb == "approve") {
+      v1::ApproveAwardRequest request;
+      request.set_award_id(award_id);
+      request.set_reason(reason);
+      return awards_->ApproveAward(&ctx, request, award);
+    }
+    if (verb == "reject") {
+      v1::RejectAwardRequest request;
+      request.set_award_id(award_id);
+      request.set_reason(reason);
+      return awards_->RejectAward(&ctx, request, award);
+    }
+    v1::CancelAwardRequest request;
+    request.set_award_id(award_id);
+    request.set_reason(reason);
+    return awards_->CancelAward(&ctx, request, award);
+  }
+
+  v1::Budget Budget(const std::string& program_id, const std::string& period) {
+    v1::GetBudgetRequest request;
+    request.set_program_id(program_id);
+    request.set_period(period);
+    v1::Budget budget;
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->GetBudget(&ctx, request, &budget);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return budget;
   }
 
   testing::TempDir dir_;
@@ -858,6 +938,156 @@ TEST_F(ApiTest, CsvDirPluginImportsInboxFiles) {
   ASSERT_TRUE(std::filesystem::exists(processed));
   EXPECT_FALSE(std::filesystem::exists(inbox + "/week41.csv"));
   EXPECT_EQ(*server_->store()->CountEvents(), 1);
+}
+
+}  // namespace
+}  // namespace plaudit::api
+
+namespace plaudit::api {
+namespace {
+
+// Every agent wins 1 h of leave worth 10 EUR; a manager approves, two above 15 EUR; a fixed
+// budget of 100 EUR a month.
+const char kApprovalProgram[] = R"(id: leave-for-all
+name: Leave for all
+cadence: monthly
+time_zone: Europe/Stockholm
+scorecard:
+  metrics:
+    - metric: csat
+      aggregation: mean
+award:
+  rule: threshold
+  min_score: 0
+  rewards:
+    - {type: leave_credit, hours: 1, value: 10}
+approval:
+  by: manager
+  two_approvers_above: 15
+budget: {amount: 100, unit: money, currency: EUR, mode: fixed}
+)";
+
+TEST_F(ApiTest, AwardsWaitForAManagersApprovalAndRecordWhoDidWhat) {
+  ImportAgentsWithSurveys(3);
+  ApplyProgram(kApprovalProgram);
+  v1::EvaluateAwardsResponse decided = Commit("leave-for-all", "2026-10");
+  ASSERT_EQ(decided.awards_size(), 3);
+  for (const v1::Award& award : decided.awards()) {
+    EXPECT_EQ(award.state(), v1::Award::PROPOSED) << award.id();
+    EXPECT_DOUBLE_EQ(award.value(), 10);
+    EXPECT_EQ(award.approvals_needed(), 1);
+    EXPECT_EQ(award.approver_role(), "manager");
+  }
+  const std::string id = "leave-for-all.2026-10.a2";
+  v1::Award award;
+  grpc::Status status = Act("approve", id, "", &award);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  status = Act("approve", id, "zoe", &award);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "zoe may not approve award leave-for-all.2026-10.a2: it needs a manager or an admin, "
+            "and zoe has no role");
+  status = Act("approve", "leave-for-all.2026-10.a1", "a1", &award);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(),
+            "a1 may not approve award leave-for-all.2026-10.a1: it is their own award");
+  status = Act("approve", "leave-for-all.2026-10.nobody", "anna", &award);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  status = Act("approve", id, "anna", &award, "great month");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(award.state(), v1::Award::APPROVED);
+  EXPECT_EQ(award.state_reason(), "approved by anna: great month");
+  status = Act("reject", "leave-for-all.2026-10.a3", "ben", &award, "survey was a test call");
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(award.state(), v1::Award::REJECTED);
+
+  // The approved award is fulfilled and its 10 EUR settled; the rejected one never goes out.
+  v1::AwardHistory history;
+  for (int i = 0; i < 200; ++i) {
+    history.Clear();
+    grpc::ClientContext ctx;
+    v1::GetAwardHistoryRequest request;
+    request.set_award_id(id);
+    ASSERT_TRUE(awards_->GetAwardHistory(&ctx, request, &history).ok());
+    if (history.award().state() == v1::Award::FULFILLED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(history.award().state(), v1::Award::FULFILLED);
+  std::vector<std::string> steps;
+  for (const v1::AwardTransition& t : history.transitions()) {
+    steps.push_back(absl::StrCat(t.from_state(), ">", t.to_state(), " ", t.actor()));
+  }
+  EXPECT_EQ(steps, (std::vector<std::string>{">proposed plauditd", "proposed>approved anna",
+                                             "approved>fulfilling plauditd",
+                                             "fulfilling>fulfilled plauditd"}));
+  v1::Budget budget = Budget("leave-for-all", "2026-10");
+  EXPECT_EQ(budget.mode(), "fixed");
+  EXPECT_EQ(budget.currency(), "EUR");
+  EXPECT_DOUBLE_EQ(budget.amount(), 100);
+  EXPECT_DOUBLE_EQ(budget.settled(), 10);
+  EXPECT_DOUBLE_EQ(budget.reserved(), 0);
+  EXPECT_DOUBLE_EQ(budget.remaining(), 90);
+  grpc::ClientContext ctx;
+  v1::ListFulfilmentsRequest request;
+  request.set_award_id("leave-for-all.2026-10.a3");
+  v1::ListFulfilmentsResponse rejected;
+  ASSERT_TRUE(fulfilments_->ListFulfilments(&ctx, request, &rejected).ok());
+  ASSERT_EQ(rejected.fulfilments_size(), 1);
+  EXPECT_EQ(rejected.fulfilments(0).state(), v1::Fulfilment::CANCELLED);
+  EXPECT_EQ(rejected.fulfilments(0).attempts(), 0);
+}
+
+// Many clients, each on its own connection, approve every award at once: the fixed budget
+// takes exactly ten 10 EUR awards, whatever the interleaving.
+TEST_F(ApiTest, ConcurrentApproversFromManyClientsNeverOverspendAFixedBudget) {
+  ImportAgentsWithSurveys(30);
+  ApplyProgram(kApprovalProgram);
+  ASSERT_EQ(Commit("leave-for-all", "2026-10").awards_size(), 30);
+  const int port = server_->port();
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([c, port] {
+      grpc::ChannelArguments args;
+      args.SetInt("grpc.use_local_subchannel_pool", 1);  // A connection of its own.
+      auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                               grpc::InsecureChannelCredentials(), args);
+      auto awards = v1::AwardService::NewStub(channel);
+      std::vector<int> order(30);
+      for (int i = 0; i < 30; ++i) order[i] = (i * 7 + c * 11) % 30 + 1;
+      for (int n : order) {
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("x-plaudit-actor", absl::StrCat("mgr-", c));
+        v1::ApproveAwardRequest request;
+        request.set_award_id(absl::StrCat("leave-for-all.2026-10.a", n));
+        v1::Award award;
+        grpc::Status status = awards->ApproveAward(&ctx, request, &award);
+        // Refused only because someone approved it first.
+        if (!status.ok()) {
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+              << status.error_message();
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+
+  v1::Budget budget = Budget("leave-for-all", "2026-10");
+  EXPECT_DOUBLE_EQ(budget.reserved() + budget.settled(), 100);
+  EXPECT_EQ(budget.over_budget_awards(), 20);
+  grpc::ClientContext ctx;
+  v1::ListAwardsRequest list;
+  list.set_program_id("leave-for-all");
+  v1::ListAwardsResponse listed;
+  ASSERT_TRUE(awards_->ListAwards(&ctx, list, &listed).ok());
+  int granted = 0;
+  for (const v1::Award& award : listed.awards()) {
+    if (award.state() != v1::Award::OVER_BUDGET) {
+      ++granted;
+      EXPECT_EQ(award.approvals_size(), 1) << award.id();
+    }
+  }
+  EXPECT_EQ(granted, 10);
 }
 
 }  // namespace

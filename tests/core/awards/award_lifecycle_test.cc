@@ -179,16 +179,17 @@ TEST(AwardLifecycle, RejectAndCancelFollowTheStates) {
   }
   AwardFacts fulfilling = Proposed();
   fulfilling.state = AwardState::kFulfilling;
-  EXPECT_EQ(PlanAwardAction(fulfilling, AwardAction::kCancel, kOps, "").status().message(),
-            "award eotm.2026-10.a1 is fulfilling; only proposed, held, over_budget or approved (not "
-            "yet fulfilling) awards can be cancelled");
+  EXPECT_EQ(
+      PlanAwardAction(fulfilling, AwardAction::kCancel, kOps, "").status().message(),
+      "award eotm.2026-10.a1 is fulfilling; only proposed, held, over_budget or approved (not "
+      "yet fulfilling) awards can be cancelled");
 }
 
 TEST(AwardLifecycle, StateNamesRoundTrip) {
   for (AwardState state :
        {AwardState::kProposed, AwardState::kHeld, AwardState::kApproved, AwardState::kFulfilling,
-        AwardState::kFulfilled, AwardState::kFailed, AwardState::kRejected,
-        AwardState::kCancelled, AwardState::kOverBudget}) {
+        AwardState::kFulfilled, AwardState::kFailed, AwardState::kRejected, AwardState::kCancelled,
+        AwardState::kOverBudget}) {
     EXPECT_EQ(ParseAwardState(AwardStateName(state)), state);
   }
   EXPECT_FALSE(ParseAwardState("granted").has_value());
