@@ -134,6 +134,11 @@ absl::StatusOr<TransitionPlan> PlanAwardAction(const AwardFacts& award, AwardAct
                                                    std::string(AwardActionName(action)),
                                                    " an award (plaudit --as USER)"));
   }
+  if (action != AwardAction::kCancel && Contains(award.recipients, actor.name)) {
+    return absl::PermissionDeniedError(absl::StrCat(actor.name, " may not ",
+                                                    std::string(AwardActionName(action)), " award ",
+                                                    award.award_id, ": it is their own award"));
+  }
   if (actor.role < award.approver_role) {
     return absl::PermissionDeniedError(absl::StrCat(
         actor.name, " may not ", std::string(AwardActionName(action)), " award ", award.award_id,
@@ -141,11 +146,6 @@ absl::StatusOr<TransitionPlan> PlanAwardAction(const AwardFacts& award, AwardAct
         ", and ", actor.name,
         actor.role == Role::kNone ? " has no role"
                                   : absl::StrCat(" is ", std::string(RoleName(actor.role)))));
-  }
-  if (action != AwardAction::kCancel && Contains(award.recipients, actor.name)) {
-    return absl::PermissionDeniedError(absl::StrCat(actor.name, " may not ",
-                                                    std::string(AwardActionName(action)), " award ",
-                                                    award.award_id, ": it is their own award"));
   }
   const AwardState state = award.state;
   const bool reviewable = state == AwardState::kProposed || state == AwardState::kHeld ||

@@ -4,7 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
-start_server "$work/data"
+cat >"$work/plauditd.yaml" <<'YAML'
+roles: {team-lead: manager, ops-lead: admin}
+YAML
+PLAUDITD_CONFIG="$work/plauditd.yaml" start_server "$work/data"
 
 out=$("$plaudit" plugins list)
 for p in certificate leave_credit csv_dir; do expect_contains "$out" "$p" "plugins list"; done
@@ -122,6 +125,43 @@ feed=$("$plaudit" praise feed --agent a002 -o json)
 month=$(date -u +%Y-%m)
 expect_contains "$("$plaudit" metrics summary --period "$month" --agent a002 -o csv)" \
   "a002,praise_received,1," "praise counts as praise_received"
+
+# Approvals and a fixed budget of 16 h: three proposed day-off awards, room for two.
+"$plaudit" programs apply -f examples/programs/csat-leave-day.yaml >/dev/null
+decided=$("$plaudit" awards evaluate csat-leave-day --period 2026-10 -o json)
+[[ $(json_eval "$decided" '",".join(a["state"] for a in d["awards"])') == "PROPOSED,PROPOSED,PROPOSED" ]] ||
+  fail "approval: manager must leave awards proposed: $decided"
+ids=($(json_eval "$decided" '" ".join(a["id"] for a in d["awards"])'))
+winner=$(json_eval "$decided" 'd["awards"][0]["agent_id"]')
+if "$plaudit" awards approve "${ids[0]}" 2>"$work/noactor.err"; then fail "approval needs --as"; fi
+expect_contains "$(cat "$work/noactor.err")" "plaudit --as USER" "approval without an actor"
+if "$plaudit" --as "$winner" awards approve "${ids[0]}" 2>"$work/self.err"; then
+  fail "nobody approves their own award"
+fi
+expect_contains "$(cat "$work/self.err")" "it is their own award" "self-approval error"
+out=$("$plaudit" --as team-lead awards approve "${ids[0]}" --reason "top CSAT")
+expect_contains "$out" "is approved (approved by team-lead: top CSAT)" "approve"
+"$plaudit" awards approve "${ids[1]}" --as ops-lead >/dev/null
+out=$("$plaudit" --as team-lead awards approve "${ids[2]}")
+expect_contains "$out" "is over_budget" "the third day off does not fit 16 h"
+budget=$("$plaudit" budgets show csat-leave-day --period 2026-10)
+expect_contains "$budget" "amount     16 h" "budgets show amount"
+expect_contains "$budget" "remaining  0 h" "budgets show remaining"
+expect_contains "$budget" "1 award(s) over budget" "budgets show over budget"
+# The approved awards are fulfilled; each step is in the award's history.
+for _ in $(seq 1 100); do
+  [[ $("$plaudit" awards history "${ids[0]}" -o json | json_eval "$(cat)" 'd["award"]["state"]') == FULFILLED ]] && break
+  sleep 0.1
+done
+history=$("$plaudit" awards history "${ids[0]}" -o csv)
+expect_contains "$history" ",proposed,approved,team-lead,approved by team-lead: top CSAT" "history approval"
+expect_contains "$history" ",fulfilling,fulfilled,plauditd,every reward fulfilled" "history fulfilment"
+if "$plaudit" --as team-lead awards reject "${ids[0]}" 2>"$work/late.err"; then
+  fail "a fulfilled award cannot be rejected"
+fi
+expect_contains "$(cat "$work/late.err")" "is fulfilled; only proposed, held or over_budget" "late reject"
+json_eval "$("$plaudit" budgets show csat-leave-day --period 2026-10 -o json)" \
+  'round(d["reserved"] + d["settled"], 6)' | grep -qx "16" || fail "budget must hold 16 h"
 
 # Errors: one line on stderr and a non-zero exit.
 if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then
