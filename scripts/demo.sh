@@ -84,7 +84,7 @@ imported_count() {
 }
 
 step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
-"$plauditd_bin" --listen "$PLAUDIT_SERVER" --data-dir "$data_dir" \
+"$plauditd_bin" --config examples/plauditd.yaml --listen "$PLAUDIT_SERVER" --data-dir "$data_dir" \
   --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
 server_pid=$!
 
@@ -232,6 +232,17 @@ if ((after != fulfilments)); then
   echo "demo: evaluating again changed the fulfilments ($fulfilments before, $after after)" >&2
   exit 1
 fi
+
+step "A program with a manager's approval and a budget of 16 hours of leave"
+note "CSAT Leave Day offers a day off to the 3 best CSAT averages; team-lead is a manager in"
+note "examples/plauditd.yaml. Two days fit the budget; the third approval is left over_budget."
+run programs apply -f examples/programs/csat-leave-day.yaml
+leave_awards=($(plaudit awards evaluate csat-leave-day --period "$period" -o json |
+  python3 -c 'import json,sys; print(" ".join(a["id"] for a in json.load(sys.stdin)["awards"]))'))
+run awards list --program csat-leave-day
+for id in "${leave_awards[@]}"; do run --as team-lead awards approve "$id"; done
+run budgets show csat-leave-day --period "$period"
+run awards history "${leave_awards[0]}"
 
 stop_server
 echo
