@@ -119,6 +119,10 @@ CREATE UNIQUE INDEX praise_by_request ON praise (from_agent_id, request_id) WHER
     R"sql(
 ALTER TABLE awards ADD COLUMN tier TEXT NOT NULL DEFAULT '';
 )sql",
+    // The team of a team award (scope team; agent_id is then empty); empty for agent awards.
+    R"sql(
+ALTER TABLE awards ADD COLUMN team TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -149,7 +153,18 @@ std::string Num(double v) {
   return buffer;
 }
 
-// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics.
+std::string OptionalNum(const std::optional<double>& v) { return v.has_value() ? Num(*v) : ""; }
+
+std::optional<double> ParseOptionalNum(const std::string& text) {
+  double value = 0;
+  if (text.empty() || !absl::SimpleAtod(text, &value)) return std::nullopt;
+  return value;
+}
+
+// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics, and then
+// what the award rule adds: team, members, target progress, previous, improvement, earlier
+// streak and streak.
+// Decisions stored before the rule fields existed have seven fields.
 std::string EncodeStandings(const std::vector<Standing>& standings) {
   std::string out;
   for (const Standing& s : standings) {
@@ -158,9 +173,14 @@ std::string EncodeStandings(const std::vector<Standing>& standings) {
       metrics.push_back(absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d",
                                      Num(m.normalized)));
     }
-    absl::StrAppend(&out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank,
-                    "\t", Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t",
-                    absl::StrJoin(metrics, "\x1f"), "\n");
+    absl::StrAppend(
+        &out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank, "\t",
+        Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t", absl::StrJoin(metrics, "\x1f"),
+        "\t",
+        absl::StrCat(s.team, "\x1d", absl::StrJoin(s.members, "\x1f"), "\x1d",
+                     OptionalNum(s.target_progress), "\x1d", OptionalNum(s.previous), "\x1d",
+                     OptionalNum(s.improvement), "\x1d", s.earlier_streak, "\x1d", s.streak),
+        "\n");
   }
   return out;
 }
@@ -169,7 +189,7 @@ std::vector<Standing> DecodeStandings(const std::string& text) {
   std::vector<Standing> standings;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::vector<std::string> f = absl::StrSplit(line, '\t');
-    if (f.size() != 7) continue;
+    if (f.size() != 7 && f.size() != 8) continue;
     Standing s;
     s.agent_id = f[0];
     s.peer_group = f[1];
@@ -186,6 +206,18 @@ std::vector<Standing> DecodeStandings(const std::string& text) {
       (void)absl::SimpleAtoi(parts[2], &ms.samples);
       (void)absl::SimpleAtod(parts[3], &ms.normalized);
       s.metrics.push_back(std::move(ms));
+    }
+    if (f.size() == 8) {
+      std::vector<std::string> rule = absl::StrSplit(f[7], '\x1d');
+      if (rule.size() == 7) {
+        s.team = rule[0];
+        if (!rule[1].empty()) s.members = absl::StrSplit(rule[1], kUnit);
+        s.target_progress = ParseOptionalNum(rule[2]);
+        s.previous = ParseOptionalNum(rule[3]);
+        s.improvement = ParseOptionalNum(rule[4]);
+        (void)absl::SimpleAtoi(rule[5], &s.earlier_streak);
+        (void)absl::SimpleAtoi(rule[6], &s.streak);
+      }
     }
     standings.push_back(std::move(s));
   }
@@ -566,7 +598,7 @@ absl::StatusOr<std::vector<std::string>> Store::DecidedPeriods(const std::string
 absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
                                                            const std::vector<std::string>& args) {
   std::string sql = absl::StrCat(
-      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier "
+      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier, team "
       "FROM awards ",
       where, " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
@@ -582,6 +614,7 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
     a.program_version = q.Int(5);
     a.decided_us = q.Int(6);
     a.tier = q.Text(7);
+    a.team = q.Text(8);
     awards.push_back(std::move(a));
   }
   if (!q.status().ok()) return q.status();
@@ -634,7 +667,7 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
   PLAUDIT_RETURN_IF_ERROR(d.Run());
   SqliteStatement a(db_,
                     "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
-                    "decided_us, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                    "decided_us, tier, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStatement f(db_,
                     "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
                     "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
@@ -647,7 +680,8 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
         .Bind(5, int64_t{award.rank})
         .Bind(6, award.program_version)
         .Bind(7, award.decided_us)
-        .Bind(8, award.tier);
+        .Bind(8, award.tier)
+        .Bind(9, award.team);
     PLAUDIT_RETURN_IF_ERROR(a.Run());
     a.Reset();
     int64_t seq = 0;
