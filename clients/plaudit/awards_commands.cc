@@ -109,6 +109,15 @@ std::string RenderExplanation(const v1::AwardExplanation& e) {
   if (!e.next_tier().empty()) {
     text += "Next tier: " + e.next_tier() + " at " + Decimal(e.next_tier_min()) + "\n";
   }
+  if (e.has_target_progress()) {
+    text += "Target progress: " + Decimal(e.target_progress() * 100) + "%\n";
+  }
+  if (e.has_improvement()) {
+    text +=
+        "Improvement: " + Decimal(e.improvement()) + " (previous " + Decimal(e.previous()) + ")\n";
+  }
+  if (e.streak() > 0) text += "Streak: " + std::to_string(e.streak()) + " periods\n";
+  for (const std::string& hold : e.holds()) text += "Held for review: " + hold + "\n";
   for (const std::string& reason : e.reasons()) text += "Ineligible: " + reason + "\n";
   for (const std::string& fix : e.fixes()) text += "To become eligible: " + fix + "\n";
 

@@ -26,9 +26,16 @@ std::string JoinedReasons(const v1::Standing& standing) {
   return text;
 }
 
+// "team:<name>" for a team, as fulfilment plugins see it.
+std::string CompetitorText(const std::string& agent_id, const std::string& team) {
+  return agent_id.empty() && !team.empty() ? "team:" + team : agent_id;
+}
+
 std::string StandingDetails(const v1::Standing& standing) {
-  if (!standing.eligible()) return "ineligible: " + JoinedReasons(standing);
-  std::string text;
+  std::string text = RuleProgressText(standing);
+  if (!standing.eligible()) {
+    return "ineligible: " + JoinedReasons(standing) + (text.empty() ? "" : "; " + text);
+  }
   for (const v1::MetricStanding& metric : standing.metrics()) {
     if (!text.empty()) text += ", ";
     text += MetricStandingText(metric);
@@ -58,8 +65,8 @@ Table StandingsTable(const v1::EvaluateAwardsResponse& response) {
       rank = int64_t{standing->rank()};
       score = Fixed3(standing->score());
     }
-    table.rows.push_back(
-        {rank, standing->agent_id(), standing->peer_group(), score, StandingDetails(*standing)});
+    table.rows.push_back({rank, CompetitorText(standing->agent_id(), standing->team()),
+                          standing->peer_group(), score, StandingDetails(*standing)});
   }
   return table;
 }
@@ -72,8 +79,9 @@ Table AwardsTable(const v1::EvaluateAwardsResponse& response) {
                    {"rewards", ColumnType::kText},
                    {"state", ColumnType::kText}};
   for (const v1::Award& award : response.awards()) {
-    table.rows.push_back({award.id(), award.agent_id(), int64_t{award.rank()},
-                          RewardsText(award.rewards()), AwardStateName(award.state())});
+    table.rows.push_back({award.id(), CompetitorText(award.agent_id(), award.team()),
+                          int64_t{award.rank()}, RewardsText(award.rewards()),
+                          AwardStateName(award.state())});
   }
   return table;
 }
@@ -84,6 +92,31 @@ std::string MetricStandingText(const v1::MetricStanding& standing) {
   return standing.metric() + "=" + CompactDecimal(standing.value(), 3) +
          " (n=" + std::to_string(standing.samples()) + ", norm=" + Fixed3(standing.normalized()) +
          ")";
+}
+
+std::string RuleProgressText(const v1::Standing& standing) {
+  std::vector<std::string> parts;
+  if (standing.has_target_progress()) {
+    parts.push_back("target " + CompactDecimal(standing.target_progress() * 100, 1) + "%");
+  }
+  if (standing.has_improvement()) {
+    parts.push_back(std::string("improvement ") + (standing.improvement() >= 0 ? "+" : "") +
+                    CompactDecimal(standing.improvement(), 3) + " (previous " +
+                    CompactDecimal(standing.previous(), 3) + ")");
+  } else if (standing.has_previous()) {
+    parts.push_back("previous " + CompactDecimal(standing.previous(), 3));
+  }
+  if (standing.streak() > 0) {
+    parts.push_back("streak " + std::to_string(standing.streak()));
+  } else if (standing.earlier_streak() > 0) {
+    parts.push_back("streak " + std::to_string(standing.earlier_streak()) + " before this period");
+  }
+  if (!standing.team().empty()) {
+    parts.push_back(std::to_string(standing.members_size()) + " eligible members");
+  }
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : ", ") + part;
+  return text;
 }
 
 std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run) {

@@ -14,6 +14,10 @@ namespace plaudit::cli {
 // "aht=312.5 (n=140, norm=0.950)".
 std::string MetricStandingText(const v1::MetricStanding& standing);
 
+// What the award rule adds to a standing, e.g. "target 85%", "improvement +0.12 (previous 0.5)",
+// "streak 3", "4 eligible members", comma-separated; empty when it adds nothing.
+std::string RuleProgressText(const v1::Standing& standing);
+
 std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run);
 
 }  // namespace plaudit::cli

@@ -71,10 +71,13 @@ std::vector<Column> AwardColumns() {
 }
 
 std::vector<Cell> AwardRow(const v1::Award& award) {
+  // A team award has no agent; the team stands in its column as fulfilment plugins see it.
+  const std::string recipient =
+      award.agent_id().empty() && !award.team().empty() ? "team:" + award.team() : award.agent_id();
   return {award.id(),
           award.program_id(),
           award.period(),
-          award.agent_id(),
+          recipient,
           int64_t{award.rank()},
           RewardsText(award.rewards()),
           AwardStateName(award.state()),

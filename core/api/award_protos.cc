@@ -38,6 +38,7 @@ void ToProto(const AwardRecord& a, v1::Award* out) {
   out->set_rank(a.rank);
   out->set_program_version(a.program_version);
   out->set_tier(a.tier);
+  out->set_team(a.team);
   *out->mutable_decided_at() = ToTimestamp(a.decided_us);
   out->set_state(AwardStateProto(a.state));
   out->set_state_reason(a.state_reason);
@@ -67,6 +68,13 @@ void ToProto(const Standing& s, v1::Standing* out) {
     metric->set_samples(m.samples);
     metric->set_normalized(m.normalized);
   }
+  out->set_team(s.team);
+  for (const std::string& member : s.members) out->add_members(member);
+  if (s.target_progress.has_value()) out->set_target_progress(*s.target_progress);
+  if (s.previous.has_value()) out->set_previous(*s.previous);
+  if (s.improvement.has_value()) out->set_improvement(*s.improvement);
+  out->set_streak(s.streak);
+  out->set_earlier_streak(s.earlier_streak);
 }
 
 void ToProto(const DecisionRecord& decision, v1::EvaluateAwardsResponse* out) {

@@ -55,6 +55,11 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_next_tier(e.next_tier);
   if (e.next_tier_min.has_value()) out->set_next_tier_min(*e.next_tier_min);
   out->set_competitors(e.competitors);
+  for (const std::string& hold : e.holds) out->add_holds(hold);
+  if (e.target_progress.has_value()) out->set_target_progress(*e.target_progress);
+  if (e.previous.has_value()) out->set_previous(*e.previous);
+  if (e.improvement.has_value()) out->set_improvement(*e.improvement);
+  out->set_streak(e.streak);
 }
 
 // The explanation of one agent's outcome; the same inputs as AwardDecider::Evaluate().
@@ -80,7 +85,9 @@ absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decid
   if (!agents.ok()) return agents.status();
   auto table = LoadAggregates(store, *spec, *window);
   if (!table.ok()) return table.status();
-  return plaudit::ExplainAward(*spec, *window, *agents, *table, agent_id);
+  auto earlier = LoadEarlierPeriods(store, *spec, *window);
+  if (!earlier.ok()) return earlier.status();
+  return plaudit::ExplainAward(*spec, *window, *agents, *table, agent_id, *earlier);
 }
 
 }  // namespace

@@ -39,7 +39,16 @@ std::set<std::pair<std::string, double>> TopBoxThresholds(const ProgramSpec& pro
   };
   for (const ScorecardMetric& metric : program.metrics) add(metric);
   for (const Gate& gate : program.gates) add(gate);
-  if (program.award.min_metric.has_value()) add(*program.award.min_metric);
+  for (const Hold& hold : program.holds) {
+    for (const HoldCondition& condition : hold.when) add(condition.measure);
+  }
+  auto add_rule = [&add](const AwardRule& rule) {
+    if (rule.min_metric.has_value()) add(*rule.min_metric);
+    if (rule.target.has_value()) add(*rule.target);
+    if (rule.improvement_metric.has_value()) add(*rule.improvement_metric);
+  };
+  add_rule(program.award);
+  for (const AwardRule& base : program.award.streak_of) add_rule(base);
   return thresholds;
 }
 
@@ -79,6 +88,25 @@ std::string AwardId(const std::string& program_id, const std::string& period,
   return absl::StrCat(program_id, ".", period, ".", agent_id);
 }
 
+std::string TeamAwardId(const std::string& program_id, const std::string& period,
+                        const std::string& team) {
+  return absl::StrCat(program_id, ".", period, ".team.", team);
+}
+
+absl::StatusOr<std::vector<EarlierPeriod>> LoadEarlierPeriods(Store& store,
+                                                              const ProgramSpec& program,
+                                                              const PeriodWindow& window) {
+  std::vector<EarlierPeriod> earlier;
+  PeriodWindow before = window;
+  for (int k = 0; k < EarlierPeriodsNeeded(program); ++k) {
+    before = PreviousPeriod(program.cadence, before, program.zone);
+    auto table = LoadAggregates(store, program, before);
+    if (!table.ok()) return table.status();
+    earlier.push_back(EarlierPeriod{before, *std::move(table)});
+  }
+  return earlier;
+}
+
 absl::StatusOr<ProgramSpec> AwardDecider::ParseProgram(const std::string& yaml) const {
   return ParseProgramYaml(yaml, reward_types_());
 }
@@ -91,7 +119,9 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
   if (!agents.ok()) return agents.status();
   auto table = LoadAggregates(*store_, spec, window);
   if (!table.ok()) return table.status();
-  Evaluation evaluation = EvaluateProgram(spec, window, *agents, *table);
+  auto earlier = LoadEarlierPeriods(*store_, spec, window);
+  if (!earlier.ok()) return earlier.status();
+  Evaluation evaluation = EvaluateProgram(spec, window, *agents, *table, *earlier);
 
   DecisionRecord decision;
   decision.program_id = program_id;
@@ -102,10 +132,13 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
   decision.standings = std::move(evaluation.standings);
   for (const Winner& winner : evaluation.winners) {
     AwardRecord award;
-    award.id = AwardId(program_id, window.label, winner.agent_id);
+    const bool team_award = !winner.team.empty() && winner.agent_id.empty();
+    award.id = team_award ? TeamAwardId(program_id, window.label, winner.team)
+                          : AwardId(program_id, window.label, winner.agent_id);
     award.program_id = program_id;
     award.period = window.label;
     award.agent_id = winner.agent_id;
+    award.team = team_award ? winner.team : "";
     award.rank = winner.rank;
     award.program_version = decision.program_version;
     award.decided_us = decision.decided_us;
@@ -117,24 +150,32 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
       award.state = AwardState::kProposed;
       award.state_reason = absl::StrCat("decided: rank ", winner.rank);
     }
+    // A team award to its members gives each eligible member every reward, told apart by the
+    // member's id; to the team, one of each with no agent (the fulfilment engine sends the team).
+    std::vector<std::string> recipients = {winner.agent_id};
+    const bool to_members = team_award && spec.award.rewards_to == RewardsTo::kMembers;
+    if (to_members) recipients = winner.members;
     for (const RewardSpec& reward : RewardsFor(spec.award, winner)) {
-      award.value += RewardValue(reward, spec.budget);
+      award.value += RewardValue(reward, spec.budget) * static_cast<double>(recipients.size());
     }
     ApprovalRequirement(spec.approval, award.value, award);
     std::map<std::string, int> seen;
     for (const RewardSpec& reward : RewardsFor(spec.award, winner)) {
-      FulfilmentRecord f;
       int n = ++seen[reward.type];
-      f.id = absl::StrCat(award.id, ".", reward.type, n > 1 ? absl::StrCat("-", n) : "");
-      f.award_id = award.id;
-      f.agent_id = winner.agent_id;
-      f.type = reward.type;
-      f.params = reward.params;
-      f.state = FulfilmentState::kWaiting;
-      f.idempotency_key = with_keys ? NewIdempotencyKey() : "";
-      f.next_attempt_us = decision.decided_us;
-      f.updated_us = decision.decided_us;
-      award.fulfilments.push_back(std::move(f));
+      for (const std::string& recipient : recipients) {
+        FulfilmentRecord f;
+        f.id = absl::StrCat(award.id, ".", reward.type, n > 1 ? absl::StrCat("-", n) : "",
+                            to_members ? absl::StrCat(".", recipient) : "");
+        f.award_id = award.id;
+        f.agent_id = recipient;
+        f.type = reward.type;
+        f.params = reward.params;
+        f.state = FulfilmentState::kWaiting;
+        f.idempotency_key = with_keys ? NewIdempotencyKey() : "";
+        f.next_attempt_us = decision.decided_us;
+        f.updated_us = decision.decided_us;
+        award.fulfilments.push_back(std::move(f));
+      }
     }
     decision.awards.push_back(std::move(award));
   }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/awards/program_spec.h"
@@ -56,14 +57,25 @@ class AwardDecider {
 };
 
 // Every agent's per-metric aggregates over the window, with the at-least counts that the
-// program's top_box measures (scorecard metrics, gates, min_metric) need: what EvaluateProgram()
-// takes for this program and period.
+// program's top_box measures (scorecard metrics, gates, holds, and the award rule's min_metric,
+// target or metric) need: what EvaluateProgram() takes for this program and period.
 absl::StatusOr<AggregateTable> LoadAggregates(Store& store, const ProgramSpec& program,
                                               const PeriodWindow& window);
+
+// The periods before `window` that the program's rule looks back on (EarlierPeriodsNeeded()),
+// latest first, each with its aggregates: what EvaluateProgram() takes as `earlier`.
+absl::StatusOr<std::vector<EarlierPeriod>> LoadEarlierPeriods(Store& store,
+                                                              const ProgramSpec& program,
+                                                              const PeriodWindow& window);
 
 // The award id of an agent's award: "<program>.<period>.<agent>", stable across re-evaluation.
 std::string AwardId(const std::string& program_id, const std::string& period,
                     const std::string& agent_id);
+// The award id of a team's award (scope team): "<program>.<period>.team.<team>". A team award's
+// fulfilments are "<award id>.<type>.<member>" per member (rewards_to members), or
+// "<award id>.<type>" with no agent (rewards_to team).
+std::string TeamAwardId(const std::string& program_id, const std::string& period,
+                        const std::string& team);
 
 }  // namespace plaudit
 

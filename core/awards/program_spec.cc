@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <initializer_list>
@@ -187,6 +188,19 @@ class Fields {
   }
 
   const std::vector<std::pair<std::string, Located>>& entries() const { return entries_; }
+
+  // The same fields without `key`: lets one map hold a measure beside keys of its own.
+  Fields Without(absl::string_view key) const {
+    // Copy-constructed entry by entry: assigning a YAML::Node (as erasing from a vector would)
+    // rewrites the document node it refers to.
+    Fields copy;
+    copy.path_ = path_;
+    copy.line_ = line_;
+    for (const auto& entry : entries_) {
+      if (entry.first != key) copy.entries_.push_back(entry);
+    }
+    return copy;
+  }
 
  private:
   static absl::StatusOr<Fields> ReadImpl(const Located& at,
@@ -466,6 +480,87 @@ absl::Status ParseScorecard(const Located& at, ProgramSpec& program) {
   return absl::OkStatus();
 }
 
+// A hold's condition: a measure as in a gate, and exactly one of best_percent, worst_percent,
+// min and max.
+absl::StatusOr<HoldCondition> ParseHoldCondition(const Located& at) {
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"metric", "aggregation", "numerator", "denominator", "per", "at_least",
+                        "confidence", "best_percent", "worst_percent", "min", "max"});
+  if (!fields.ok()) return fields.status();
+  HoldCondition condition;
+  Gate& measure = condition.measure;
+  absl::StatusOr<const MetricSpec*> spec =
+      ParseMeasure(*fields, measure.metric, measure.aggregation, measure.ratio, measure.top_box);
+  if (!spec.ok()) return spec.status();
+  condition.direction = (*spec)->direction;
+  const Located* chosen = nullptr;
+  for (const auto& [key, kind] :
+       std::initializer_list<std::pair<absl::string_view, HoldCondition::Kind>>{
+           {"best_percent", HoldCondition::Kind::kBestPercent},
+           {"worst_percent", HoldCondition::Kind::kWorstPercent},
+           {"min", HoldCondition::Kind::kMin},
+           {"max", HoldCondition::Kind::kMax}}) {
+    const Located* field = fields->Find(key);
+    if (field == nullptr) continue;
+    if (chosen != nullptr) {
+      return FieldError(
+          *field, absl::StrCat("give one of best_percent, worst_percent, min or "
+                               "max, not both ",
+                               chosen->path.substr(chosen->path.rfind('.') + 1), " and ", key));
+    }
+    chosen = field;
+    absl::StatusOr<double> bound = ReadNumber(*field);
+    if (!bound.ok()) return bound.status();
+    const bool percent =
+        kind == HoldCondition::Kind::kBestPercent || kind == HoldCondition::Kind::kWorstPercent;
+    if (percent && !(*bound > 0 && *bound <= 100)) {
+      return FieldError(*field, absl::StrCat("must be in (0, 100], got ", *bound));
+    }
+    condition.kind = kind;
+    condition.bound = *bound;
+  }
+  if (chosen == nullptr) {
+    return FieldError(at, "needs one of best_percent, worst_percent, min or max");
+  }
+  return condition;
+}
+
+absl::Status ParseHolds(const Located& at, ProgramSpec& program) {
+  absl::StatusOr<std::vector<Located>> items = ReadList(at);
+  if (!items.ok()) return items.status();
+  for (const Located& item : *items) {
+    absl::StatusOr<Fields> fields = Fields::Read(item, {"name", "when"});
+    if (!fields.ok()) return fields.status();
+    Hold hold;
+    const Located* name = fields->Find("name");
+    if (name == nullptr) return fields->Missing("name");
+    absl::StatusOr<std::string> name_text = ReadString(*name);
+    if (!name_text.ok()) return name_text.status();
+    if (name_text->empty()) return FieldError(*name, "must not be empty");
+    for (unsigned char c : *name_text) {
+      if (c < 0x20 || c == 0x7f) return FieldError(*name, "contains a control character");
+    }
+    for (const Hold& earlier : program.holds) {
+      if (earlier.name == *name_text) {
+        return FieldError(*name, absl::StrCat("duplicate hold name \"", *name_text, "\""));
+      }
+    }
+    hold.name = *name_text;
+    const Located* when = fields->Find("when");
+    if (when == nullptr) return fields->Missing("when");
+    absl::StatusOr<std::vector<Located>> conditions = ReadList(*when);
+    if (!conditions.ok()) return conditions.status();
+    if (conditions->empty()) return FieldError(*when, "must list at least one condition");
+    for (const Located& condition_at : *conditions) {
+      absl::StatusOr<HoldCondition> condition = ParseHoldCondition(condition_at);
+      if (!condition.ok()) return condition.status();
+      hold.when.push_back(*std::move(condition));
+    }
+    program.holds.push_back(std::move(hold));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RewardSpec> ParseReward(const Located& at,
                                        const std::set<std::string>& reward_types) {
   absl::StatusOr<Fields> fields = Fields::ReadOpen(at);
@@ -522,15 +617,17 @@ absl::StatusOr<std::vector<RewardSpec>> ParseRewards(const Located& at,
 }
 
 // A tiers list, best first. `has_award_rewards` tells whether a tier may omit its rewards.
+// `nested`: the tiers of a streak's base rule, whose rewards are the streak's.
 absl::StatusOr<std::vector<Tier>> ParseTiers(const Located& at,
                                              const std::set<std::string>& reward_types,
-                                             bool has_award_rewards) {
+                                             bool has_award_rewards, bool nested) {
   absl::StatusOr<std::vector<Located>> items = ReadList(at);
   if (!items.ok()) return items.status();
   if (items->empty()) return FieldError(at, "must list at least one tier");
   std::vector<Tier> tiers;
   for (const Located& item : *items) {
-    absl::StatusOr<Fields> fields = Fields::Read(item, {"name", "min_score", "rewards"});
+    absl::StatusOr<Fields> fields = nested ? Fields::Read(item, {"name", "min_score"})
+                                           : Fields::Read(item, {"name", "min_score", "rewards"});
     if (!fields.ok()) return fields.status();
     Tier tier;
     const Located* name = fields->Find("name");
@@ -571,27 +668,102 @@ absl::StatusOr<std::vector<Tier>> ParseTiers(const Located& at,
   return tiers;
 }
 
-absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_types,
-                        AwardRule& award) {
-  absl::StatusOr<Fields> fields = Fields::Read(
-      at, {"rule", "n", "per_peer_group", "min_score", "min_metric", "tiers", "rewards"});
+// Where an award rule reads which keys: each key belongs to the listed rules only, since under
+// another it would be silently ignored.
+struct RuleKeys {
+  absl::string_view key;
+  std::vector<std::string> rules;
+};
+
+const std::vector<RuleKeys>& AwardRuleKeys() {
+  static const auto* const kKeys = new std::vector<RuleKeys>{
+      {"n", {"top_n", "most_improved"}},
+      {"per_peer_group", {"top_n"}},
+      {"min_score", {"threshold"}},
+      {"min_metric", {"threshold"}},
+      {"tiers", {"tiers"}},
+      {"metric", {"target", "most_improved"}},
+      {"aggregation", {"target", "most_improved"}},
+      {"numerator", {"target", "most_improved"}},
+      {"denominator", {"target", "most_improved"}},
+      {"per", {"target", "most_improved"}},
+      {"at_least", {"target", "most_improved"}},
+      {"confidence", {"target", "most_improved"}},
+      {"share_at_least", {"target"}},
+      {"periods", {"streak"}},
+      {"of", {"streak"}},
+  };
+  return *kKeys;
+}
+
+// Rule target's measure and target: at_least, or for top_box (whose at_least is the box)
+// share_at_least.
+absl::StatusOr<Gate> ParseTarget(const Fields& fields) {
+  Gate target;
+  const Located* field = nullptr;
+  if (const Located* aggregation = fields.Find("aggregation");
+      aggregation != nullptr && aggregation->node.IsScalar() &&
+      aggregation->node.Scalar() == "top_box") {
+    absl::StatusOr<const MetricSpec*> spec =
+        ParseMeasure(fields.Without("share_at_least"), target.metric, target.aggregation,
+                     target.ratio, target.top_box);
+    if (!spec.ok()) return spec.status();
+    field = fields.Find("share_at_least");
+    if (field == nullptr) return fields.Missing("share_at_least");
+  } else {
+    if (const Located* share = fields.Find("share_at_least")) {
+      return FieldError(*share, "only used with aggregation top_box (otherwise: at_least)");
+    }
+    absl::StatusOr<const MetricSpec*> spec =
+        ParseMeasure(fields.Without("at_least"), target.metric, target.aggregation, target.ratio,
+                     target.top_box);
+    if (!spec.ok()) return spec.status();
+    field = fields.Find("at_least");
+    if (field == nullptr) return fields.Missing("at_least");
+  }
+  absl::StatusOr<double> goal = ReadNumber(*field);
+  if (!goal.ok()) return goal.status();
+  // Progress is the aggregate divided by the target.
+  if (!(*goal > 0)) return FieldError(*field, absl::StrCat("must be greater than 0, got ", *goal));
+  target.min = *goal;
+  return target;
+}
+
+// `nested`: the base rule of a streak, which has no rewards of its own.
+absl::Status ParseAwardRule(const Located& at, const std::set<std::string>& reward_types,
+                            Scope scope, bool nested, AwardRule& award) {
+  std::vector<absl::string_view> allowed = {"rule"};
+  for (const RuleKeys& keys : AwardRuleKeys()) allowed.push_back(keys.key);
+  if (!nested) {
+    allowed.push_back("rewards");
+    allowed.push_back("rewards_to");
+  }
+  absl::StatusOr<Fields> fields = Fields::Read(at, allowed);
   if (!fields.ok()) return fields.status();
   if (const Located* field = fields->Find("rule")) {
-    absl::StatusOr<std::string> rule = ReadWord<std::string>(
-        *field, "rule", {{"top_n", "top_n"}, {"threshold", "threshold"}, {"tiers", "tiers"}});
+    absl::StatusOr<std::string> rule =
+        nested ? ReadWord<std::string>(*field, "rule",
+                                       {{"top_n", "top_n"},
+                                        {"threshold", "threshold"},
+                                        {"tiers", "tiers"},
+                                        {"target", "target"}})
+               : ReadWord<std::string>(*field, "rule",
+                                       {{"top_n", "top_n"},
+                                        {"threshold", "threshold"},
+                                        {"tiers", "tiers"},
+                                        {"target", "target"},
+                                        {"most_improved", "most_improved"},
+                                        {"streak", "streak"}});
     if (!rule.ok()) return rule.status();
     award.rule = *rule;
   }
-  // Each remaining key belongs to one rule; under another it would be silently ignored.
-  for (const auto& [key, rule] :
-       std::initializer_list<std::pair<absl::string_view, std::string>>{{"n", "top_n"},
-                                                                        {"per_peer_group", "top_n"},
-                                                                        {"min_score", "threshold"},
-                                                                        {"min_metric", "threshold"},
-                                                                        {"tiers", "tiers"}}) {
-    const Located* field = fields->Find(key);
-    if (field != nullptr && award.rule != rule) {
-      return FieldError(*field, absl::StrCat("only used with rule ", rule, ", not ", award.rule));
+  for (const RuleKeys& keys : AwardRuleKeys()) {
+    const Located* field = fields->Find(keys.key);
+    if (field != nullptr &&
+        std::find(keys.rules.begin(), keys.rules.end(), award.rule) == keys.rules.end()) {
+      std::vector<absl::string_view> rules(keys.rules.begin(), keys.rules.end());
+      return FieldError(*field,
+                        absl::StrCat("only used with rule ", OrList(rules), ", not ", award.rule));
     }
   }
   if (const Located* field = fields->Find("n")) {
@@ -603,6 +775,13 @@ absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_t
     absl::StatusOr<bool> per_peer_group = ReadBool(*field);
     if (!per_peer_group.ok()) return per_peer_group.status();
     award.per_peer_group = *per_peer_group;
+  }
+  if (const Located* field = fields->Find("rewards_to")) {
+    if (scope != Scope::kTeam) return FieldError(*field, "only used with scope team");
+    absl::StatusOr<RewardsTo> rewards_to = ReadWord<RewardsTo>(
+        *field, "rewards_to", {{"members", RewardsTo::kMembers}, {"team", RewardsTo::kTeam}});
+    if (!rewards_to.ok()) return rewards_to.status();
+    award.rewards_to = *rewards_to;
   }
   if (award.rule == "threshold") {
     const Located* min_score = fields->Find("min_score");
@@ -631,21 +810,58 @@ absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_t
       award.min_metric = *std::move(gate);
     }
   }
+  if (award.rule == "target") {
+    absl::StatusOr<Gate> target = ParseTarget(*fields);
+    if (!target.ok()) return target.status();
+    award.target = *std::move(target);
+  }
+  if (award.rule == "most_improved" &&
+      (fields->Find("metric") != nullptr || fields->Find("numerator") != nullptr ||
+       fields->Find("aggregation") != nullptr)) {
+    Gate measure;
+    absl::StatusOr<const MetricSpec*> spec =
+        ParseMeasure(*fields, measure.metric, measure.aggregation, measure.ratio, measure.top_box);
+    if (!spec.ok()) return spec.status();
+    award.improvement_metric = std::move(measure);
+    award.improvement_direction = (*spec)->direction;
+  }
+  if (award.rule == "streak") {
+    const Located* periods = fields->Find("periods");
+    if (periods == nullptr) return fields->Missing("periods");
+    // Each earlier period is recomputed from its events when the streak is decided.
+    absl::StatusOr<int64_t> count = ReadInteger(*periods, 1, 60);
+    if (!count.ok()) return count.status();
+    award.streak_periods = static_cast<int>(*count);
+    const Located* of = fields->Find("of");
+    if (of == nullptr) return fields->Missing("of");
+    AwardRule base;
+    if (absl::Status status = ParseAwardRule(*of, reward_types, scope, /*nested=*/true, base);
+        !status.ok()) {
+      return status;
+    }
+    award.streak_of.push_back(std::move(base));
+  }
   const Located* rewards_field = fields->Find("rewards");
   if (award.rule == "tiers") {
     const Located* tiers_field = fields->Find("tiers");
     if (tiers_field == nullptr) return fields->Missing("tiers");
     absl::StatusOr<std::vector<Tier>> tiers =
-        ParseTiers(*tiers_field, reward_types, rewards_field != nullptr);
+        ParseTiers(*tiers_field, reward_types, nested || rewards_field != nullptr, nested);
     if (!tiers.ok()) return tiers.status();
     award.tiers = *std::move(tiers);
     if (rewards_field == nullptr) return absl::OkStatus();
   }
+  if (nested) return absl::OkStatus();
   if (rewards_field == nullptr) return fields->Missing("rewards");
   absl::StatusOr<std::vector<RewardSpec>> rewards = ParseRewards(*rewards_field, reward_types);
   if (!rewards.ok()) return rewards.status();
   award.rewards = *std::move(rewards);
   return absl::OkStatus();
+}
+
+absl::Status ParseAward(const Located& at, const std::set<std::string>& reward_types, Scope scope,
+                        AwardRule& award) {
+  return ParseAwardRule(at, reward_types, scope, /*nested=*/false, award);
 }
 
 // "48h", "90m", "2d", "0s": a non-negative whole number of days, hours, minutes or seconds.
@@ -775,8 +991,8 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                                          const std::set<std::string>& reward_types) {
   const Located at{root, "", LineOf(root, 1)};
   absl::StatusOr<Fields> fields =
-      Fields::Read(at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility",
-                        "scorecard", "award", "approval", "budget"});
+      Fields::Read(at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scope",
+                        "min_team_size", "scorecard", "holds", "award", "approval", "budget"});
   if (!fields.ok()) return fields.status();
   ProgramSpec program;
 
@@ -841,13 +1057,42 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
     }
   }
 
+  if (const Located* field = fields->Find("scope")) {
+    absl::StatusOr<Scope> scope =
+        ReadWord<Scope>(*field, "scope", {{"agent", Scope::kAgent}, {"team", Scope::kTeam}});
+    if (!scope.ok()) return scope.status();
+    program.scope = *scope;
+  }
+  if (const Located* field = fields->Find("min_team_size")) {
+    if (program.scope != Scope::kTeam) return FieldError(*field, "only used with scope team");
+    absl::StatusOr<int64_t> size = ReadInteger(*field, 1, std::numeric_limits<int>::max());
+    if (!size.ok()) return size.status();
+    program.min_team_size = *size;
+  }
+
   const Located* scorecard = fields->Find("scorecard");
   if (scorecard == nullptr) return fields->Missing("scorecard");
   if (absl::Status status = ParseScorecard(*scorecard, program); !status.ok()) return status;
+  // A team's peer group would be ambiguous by channel (members serve several) and trivial by
+  // team, so teams compete as one group.
+  if (program.scope == Scope::kTeam && program.peer_group != PeerGroupBy::kAll) {
+    const Located* peer_group = nullptr;
+    if (absl::StatusOr<Fields> scorecard_fields = Fields::ReadOpen(*scorecard);
+        scorecard_fields.ok()) {
+      peer_group = scorecard_fields->Find("peer_group");
+    }
+    return FieldError(peer_group != nullptr ? peer_group->line : scorecard->line,
+                      "scorecard.peer_group", "scope team needs peer_group all");
+  }
+
+  if (const Located* field = fields->Find("holds")) {
+    if (absl::Status status = ParseHolds(*field, program); !status.ok()) return status;
+  }
 
   const Located* award = fields->Find("award");
   if (award == nullptr) return fields->Missing("award");
-  if (absl::Status status = ParseAward(*award, reward_types, program.award); !status.ok()) {
+  if (absl::Status status = ParseAward(*award, reward_types, program.scope, program.award);
+      !status.ok()) {
     return status;
   }
   if (const Located* field = fields->Find("approval")) {
@@ -897,6 +1142,12 @@ std::string_view BudgetUnitName(BudgetUnit unit) {
 double RewardValue(const RewardSpec& reward, const std::optional<BudgetSpec>& budget) {
   if (reward.value.has_value()) return *reward.value;
   return budget.has_value() && budget->unit == BudgetUnit::kItems ? 1.0 : 0.0;
+}
+
+int EarlierPeriodsNeeded(const ProgramSpec& program) {
+  if (program.award.rule == "most_improved") return 1;
+  if (program.award.rule == "streak") return program.award.streak_periods - 1;
+  return 0;
 }
 
 std::string_view AggregationName(Aggregation aggregation) {

@@ -22,6 +22,10 @@ namespace plaudit {
 enum class Aggregation { kSum, kCount, kMean, kMin, kMax, kRatio, kTopBox };
 enum class Normalization { kPercentile, kZScore, kNone };
 enum class PeerGroupBy { kAll, kChannel, kTeam };
+// Who competes: each agent, or each team with the events of its eligible members pooled.
+enum class Scope { kAgent, kTeam };
+// Who a team award's rewards go to: one per eligible member, or one to the team itself.
+enum class RewardsTo { kMembers, kTeam };
 
 std::string_view AggregationName(Aggregation aggregation);
 
@@ -83,6 +87,25 @@ struct Gate {
   std::optional<TopBox> top_box;
 };
 
+// One condition of a hold: where a winner's aggregate of a measure stands.
+struct HoldCondition {
+  enum class Kind { kBestPercent, kWorstPercent, kMin, kMax };
+  // The measure, named as in a gate; its own min and max stay unset.
+  Gate measure;
+  // The catalogue's direction of the metric (a ratio's numerator): what "best" means.
+  Direction direction = Direction::kHigherIsBetter;
+  Kind kind = Kind::kMin;
+  // P of best_percent and worst_percent, in (0, 100]; X of min and max.
+  double bound = 0;
+};
+
+// A gaming guard: a winner matching every condition of a hold keeps its win and rank, but its
+// award is held for human review.
+struct Hold {
+  std::string name;
+  std::vector<HoldCondition> when;
+};
+
 struct RewardSpec {
   std::string type;
   // Every other key of the reward's YAML map except `value`, as text ("hours" -> "8"); what the
@@ -109,7 +132,12 @@ struct AwardRule {
   // "threshold": every eligible agent with score >= min_score, or whose min_metric aggregate
   // reaches min_metric.min (its direction ignored).
   // "tiers": every eligible agent reaching a tier gets the highest one reached.
+  // "target": every eligible agent whose `target` aggregate reaches target.min.
+  // "most_improved": the n largest improvements (> 0) over the previous period.
+  // "streak": every agent that won by `streak_of` in this period and the streak_periods - 1
+  // before it.
   std::string rule = "top_n";
+  // top_n and most_improved.
   int n = 1;
   bool per_peer_group = false;
   std::optional<double> min_score;
@@ -117,7 +145,20 @@ struct AwardRule {
   std::optional<Gate> min_metric;
   // Best first: min_score strictly descending.
   std::vector<Tier> tiers;
+  // Rule target: the measure and, as its min, the target (at_least, or share_at_least for
+  // top_box). Never has a max.
+  std::optional<Gate> target;
+  // Rule most_improved: the measure whose aggregate must improve (direction applied); unset:
+  // the score must.
+  std::optional<Gate> improvement_metric;
+  Direction improvement_direction = Direction::kHigherIsBetter;
+  // Rule streak: how many consecutive periods, this one last, and the rule won each time (never
+  // itself a streak; its own rewards are unused).
+  int streak_periods = 1;
+  std::vector<AwardRule> streak_of;
   std::vector<RewardSpec> rewards;
+  // Scope team: who the rewards go to.
+  RewardsTo rewards_to = RewardsTo::kMembers;
 };
 
 // Who must approve an award before its rewards are fulfilled.
@@ -172,10 +213,19 @@ struct ProgramSpec {
   Normalization normalization = Normalization::kPercentile;
   std::vector<ScorecardMetric> metrics;
   std::vector<Gate> gates;
+  // Checked for winners only, in order.
+  std::vector<Hold> holds;
+  Scope scope = Scope::kAgent;
+  // Scope team: a team with fewer eligible members is ineligible.
+  int64_t min_team_size = 1;
   AwardRule award;
   ApprovalPolicy approval;
   std::optional<BudgetSpec> budget;
 };
+
+// How many periods before the decided one a program's rule looks at: 1 for most_improved,
+// streak_periods - 1 for streak, else 0.
+int EarlierPeriodsNeeded(const ProgramSpec& program);
 
 // Parses and validates a program. `reward_types` lists the reward types that some loaded
 // fulfilment plugin serves. Errors are INVALID_ARGUMENT with a message such as

@@ -15,16 +15,21 @@ std::string RankText(const Standing* s) {
   return absl::StrCat("rank ", s->rank);
 }
 
+const std::string& AwardeeId(const AwardRecord& award) {
+  return award.agent_id.empty() ? award.team : award.agent_id;
+}
+
 }  // namespace
 
 std::vector<std::string> RestatementDifferences(const DecisionRecord& committed,
                                                 const DecisionRecord& now) {
   std::map<std::string, const Standing*> then_standing, now_standing;
-  for (const Standing& s : committed.standings) then_standing[s.agent_id] = &s;
-  for (const Standing& s : now.standings) now_standing[s.agent_id] = &s;
+  // Keyed by competitor: the agent, or the team of a team program.
+  for (const Standing& s : committed.standings) then_standing[CompetitorId(s)] = &s;
+  for (const Standing& s : now.standings) now_standing[CompetitorId(s)] = &s;
   std::set<std::string> then_winners, now_winners, agents;
-  for (const AwardRecord& a : committed.awards) then_winners.insert(a.agent_id);
-  for (const AwardRecord& a : now.awards) now_winners.insert(a.agent_id);
+  for (const AwardRecord& a : committed.awards) then_winners.insert(AwardeeId(a));
+  for (const AwardRecord& a : now.awards) now_winners.insert(AwardeeId(a));
   for (const auto& [agent, s] : then_standing) agents.insert(agent);
   for (const auto& [agent, s] : now_standing) agents.insert(agent);
 

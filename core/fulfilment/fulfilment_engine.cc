@@ -1,11 +1,24 @@
 #include "core/fulfilment/fulfilment_engine.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
 
 namespace plaudit {
+namespace {
+
+// What a plugin is told about the recipient of a reward given to a team as a whole.
+Agent TeamAsAgent(const std::string& team) {
+  Agent agent;
+  agent.id = absl::StrCat("team:", team);
+  agent.display_name = team;
+  agent.team = team;
+  return agent;
+}
+
+}  // namespace
 
 FulfilmentEngine::FulfilmentEngine(Store* store, RewardFulfiller* fulfiller, Clock* clock,
                                    Options options)
@@ -100,7 +113,10 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   auto stored_award = store_->GetAward(record.award_id);
   const AwardRecord* award =
       stored_award.ok() && stored_award->has_value() ? &**stored_award : nullptr;
-  auto agent = store_->GetAgent(record.agent_id);
+  // A reward to a team as a whole has no agent: the plugin is sent the team in an agent's place.
+  const bool to_team = award != nullptr && record.agent_id.empty() && !award->team.empty();
+  absl::StatusOr<std::optional<Agent>> agent =
+      to_team ? std::optional<Agent>(TeamAsAgent(award->team)) : store_->GetAgent(record.agent_id);
   if (award == nullptr || !agent.ok() || !agent->has_value()) {
     result.outcome = FulfilOutcome::kRetryable;
     result.error = "award or agent not readable from the store";

@@ -56,7 +56,7 @@ double JustAbove(double value) { return value + std::max(std::fabs(value) * 1e-6
 int OutcomeLevel(const AwardRule& award, const Evaluation& evaluation,
                  const std::string& agent_id) {
   for (const Winner& winner : evaluation.winners) {
-    if (winner.agent_id != agent_id) continue;
+    if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
     if (award.rule != "tiers") return 1;
     for (size_t i = 0; i < award.tiers.size(); ++i) {
       if (award.tiers[i].name == winner.tier) return static_cast<int>(award.tiers.size() - i);
@@ -87,7 +87,8 @@ class OutcomeProbe {
     std::vector<Standing> changed = competitors_;
     changed[self_].metrics[metric].value = Directed(program_.metrics[metric].direction, directed);
     const Evaluation evaluation = RankStandings(program_, std::move(changed), aggregates_);
-    return OutcomeLevel(program_.award, evaluation, competitors_[self_].agent_id) >= target_level_;
+    return OutcomeLevel(program_.award, evaluation, CompetitorId(competitors_[self_])) >=
+           target_level_;
   }
 
   const std::vector<Standing>& competitors() const { return competitors_; }
@@ -252,6 +253,22 @@ void SetCutoff(const AwardRule& award, const std::vector<const Standing*>& group
       out.cutoff = award.min_score;
       out.cutoff_basis = "min_score";
     }
+  } else if (award.rule == "target" && award.target.has_value()) {
+    out.cutoff = award.target->min;
+    out.cutoff_basis = absl::StrCat("target of ", MeasureLabel(*award.target), " ",
+                                    std::string(AggregationName(award.target->aggregation)),
+                                    " (that aggregate, not the score)");
+  } else if (award.rule == "most_improved") {
+    out.cutoff_basis = absl::StrCat(
+        "the ", award.n, " largest improvements over the previous period of ",
+        award.improvement_metric.has_value()
+            ? absl::StrCat(MeasureLabel(*award.improvement_metric), " ",
+                           std::string(AggregationName(award.improvement_metric->aggregation)))
+            : std::string("the score"));
+  } else if (award.rule == "streak") {
+    out.cutoff_basis =
+        absl::StrCat("won by rule ", award.streak_of.empty() ? "" : award.streak_of.front().rule,
+                     " in each of the last ", award.streak_periods, " periods");
   } else if (award.rule == "tiers" && !award.tiers.empty()) {
     out.cutoff = award.tiers.back().min_score;
     out.cutoff_basis = absl::StrCat("min_score of the lowest tier, ", award.tiers.back().name);
@@ -272,17 +289,27 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
                                               const PeriodWindow& period,
                                               const std::vector<Agent>& agents,
                                               const AggregateTable& aggregates,
-                                              const std::string& agent_id) {
-  if (std::none_of(agents.begin(), agents.end(),
-                   [&](const Agent& agent) { return agent.id == agent_id; })) {
-    return absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found"));
+                                              const std::string& agent_id,
+                                              const std::vector<EarlierPeriod>& earlier) {
+  const bool teams = program.scope == Scope::kTeam;
+  if (std::none_of(agents.begin(), agents.end(), [&](const Agent& agent) {
+        return (teams ? agent.team : agent.id) == agent_id;
+      })) {
+    return absl::NotFoundError(
+        absl::StrCat("agent_id: ", teams ? "team" : "agent", " \"", agent_id, "\" not found"));
   }
-  const Evaluation evaluation = EvaluateProgram(program, period, agents, aggregates);
+  const Evaluation evaluation = EvaluateProgram(program, period, agents, aggregates, earlier);
   const Standing* self = nullptr;
   for (const Standing& standing : evaluation.standings) {
-    if (standing.agent_id == agent_id) self = &standing;
+    if (CompetitorId(standing) == agent_id) self = &standing;
+  }
+  if (self == nullptr) {
+    return absl::NotFoundError(absl::StrCat("agent_id: \"", agent_id, "\" has no standing"));
   }
   const AwardRule& award = program.award;
+  const AggregateTable team_aggregates =
+      teams ? TeamAggregates(program, period, agents, aggregates) : AggregateTable();
+  const AggregateTable& ranked_on = teams ? team_aggregates : aggregates;
 
   AwardExplanation out;
   out.agent_id = agent_id;
@@ -292,10 +319,15 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
   out.rank = self->rank;
   out.score = self->score;
   out.rule = award.rule;
+  out.target_progress = self->target_progress;
+  out.previous = self->previous;
+  out.improvement = self->improvement;
+  out.streak = self->streak;
   for (const Winner& winner : evaluation.winners) {
-    if (winner.agent_id != agent_id) continue;
+    if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
     out.won = true;
     out.tier = winner.tier;
+    out.holds = winner.holds;
   }
 
   double total_weight = 0;
@@ -322,7 +354,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
     }
   }
   for (const Gate& gate : program.gates) {
-    out.gates.push_back(ExplainGate(gate, aggregates, agent_id));
+    out.gates.push_back(ExplainGate(gate, ranked_on, agent_id));
     if (!out.gates.back().passed) out.fixes.push_back(GateFix(out.gates.back()));
   }
 
@@ -334,7 +366,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
   for (const Standing& standing : evaluation.standings) {
     if (!standing.eligible) continue;
     if (!whole_field && standing.peer_group != self->peer_group) continue;
-    if (standing.agent_id == agent_id) self_index = competitors.size();
+    if (CompetitorId(standing) == agent_id) self_index = competitors.size();
     field.push_back(&standing);
     competitors.push_back(standing);
   }
@@ -359,8 +391,14 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
   } else if (award.rule == "threshold" && award.min_metric.has_value()) {
     fixed_reason = absl::StrCat("the award goes by ", MeasureLabel(*award.min_metric),
                                 " reaching its min, not by the score");
+  } else if (award.rule == "target" && award.target.has_value()) {
+    fixed_reason = absl::StrCat("the award goes by ", MeasureLabel(*award.target),
+                                " reaching its target, not by the score");
+  } else if (award.rule == "most_improved" && award.improvement_metric.has_value()) {
+    fixed_reason = absl::StrCat("the award goes by the improvement of ",
+                                MeasureLabel(*award.improvement_metric), ", not by the score");
   }
-  const OutcomeProbe probe(program, aggregates, std::move(competitors), self_index, level + 1);
+  const OutcomeProbe probe(program, ranked_on, std::move(competitors), self_index, level + 1);
   for (size_t m = 0; m < out.metrics.size(); ++m) {
     MetricExplanation& metric = out.metrics[m];
     if (!fixed_reason.empty()) {

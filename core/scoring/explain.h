@@ -79,7 +79,7 @@ struct AwardExplanation {
   std::vector<MetricExplanation> metrics;
   std::vector<GateExplanation> gates;
 
-  // "top_n", "threshold" or "tiers".
+  // "top_n", "threshold", "tiers", "target", "most_improved" or "streak".
   std::string rule;
   bool won = false;
   // The tier reached under rule tiers; empty otherwise.
@@ -95,14 +95,24 @@ struct AwardExplanation {
   std::optional<double> next_tier_min;
   // The competitors the cut-off is taken among (the peer group's or all eligible agents).
   int competitors = 0;
+  // The holds the award matched (one sentence each), when won; such an award is held for review.
+  std::vector<std::string> holds;
+  // As in the standings: rule target's progress, most_improved's previous value and
+  // improvement, streak's run of periods won.
+  std::optional<double> target_progress;
+  std::optional<double> previous;
+  std::optional<double> improvement;
+  int streak = 0;
 };
 
-// NOT_FOUND when `agent_id` is not among `agents`.
+// NOT_FOUND when `agent_id` is not among `agents` (under scope team: when no agent is in the
+// team `agent_id`). `earlier` as for EvaluateProgram().
 absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
                                               const PeriodWindow& period,
                                               const std::vector<Agent>& agents,
                                               const AggregateTable& aggregates,
-                                              const std::string& agent_id);
+                                              const std::string& agent_id,
+                                              const std::vector<EarlierPeriod>& earlier = {});
 
 }  // namespace plaudit
 

@@ -42,6 +42,7 @@ struct MetricStanding {
 };
 
 struct Standing {
+  // Empty under scope team, where `team` names the competitor.
   std::string agent_id;
   std::string peer_group;
   bool eligible = false;
@@ -52,9 +53,33 @@ struct Standing {
   double score = 0;
   // One per scorecard metric, in scorecard order.
   std::vector<MetricStanding> metrics;
+  // Scope team: the team competing, and its eligible members (active, tenure reached), whose
+  // events make up its aggregates; empty under scope agent.
+  std::string team;
+  std::vector<std::string> members;
+  // Rule target (or a streak of it): the target aggregate divided by the target, 1 or more when
+  // reached; unset when there is no aggregate.
+  std::optional<double> target_progress;
+  // Rule most_improved: the previous period's score, or its aggregate of the award's metric;
+  // unset when not eligible then (or without a value).
+  std::optional<double> previous;
+  // Rule most_improved: how much better than `previous`, direction applied (a lower aht is an
+  // improvement); unset when `previous` is, or the competitor is not eligible now.
+  std::optional<double> improvement;
+  // Rule streak: consecutive periods won by the streak's base rule that end with the period
+  // before this one, and (after ranking) with this one (0 when not won now).
+  int earlier_streak = 0;
+  int streak = 0;
 };
 
+// The id a standing competes under: the agent, or under scope team the team. Aggregates,
+// winners and explanations are keyed by it.
+inline const std::string& CompetitorId(const Standing& standing) {
+  return standing.agent_id.empty() ? standing.team : standing.agent_id;
+}
+
 struct Winner {
+  // Empty under scope team.
   std::string agent_id;
   int rank = 0;
   // The tier reached under rule tiers; empty otherwise.
@@ -62,6 +87,9 @@ struct Winner {
   // Why the award is held for human review (one readable sentence per hold that matched);
   // empty when it is not held.
   std::vector<std::string> holds;
+  // Scope team: the winning team (the award goes to it or its `members`, per rewards_to).
+  std::string team;
+  std::vector<std::string> members;
 };
 
 struct Evaluation {
@@ -69,18 +97,45 @@ struct Evaluation {
   std::vector<Standing> standings;
   // In rank order. top_n: the n best (per peer group); threshold: every eligible agent whose
   // score or min_metric aggregate reaches the minimum; tiers: every eligible agent reaching a tier,
-  // with the highest tier reached. A value within a relative 1e-9 of a minimum reaches it.
+  // with the highest tier reached; target: every eligible agent whose target aggregate reaches
+  // the target; most_improved: the n largest improvements above 0, ties broken like top_n's
+  // (rank, then id) so exactly n win when n improved; streak: every agent won by the base rule
+  // in this period and each of the periods - 1 before. A value within a relative 1e-9 of a
+  // minimum reaches it. Each winner's `holds` lists the program's holds it matches.
   std::vector<Winner> winners;
 };
 
+// One period before the evaluated one, for rules that look back (most_improved, streak): its
+// window and every agent's aggregates in it, as for the evaluated period.
+struct EarlierPeriod {
+  PeriodWindow period;
+  AggregateTable aggregates;
+};
+
+// `earlier`: the periods just before `period`, latest first; EarlierPeriodsNeeded(program) of
+// them (missing ones count as periods nobody was eligible in). Each is evaluated with the same
+// scorecard and agents. Under scope team, `aggregates` are still per agent: a team's are its
+// eligible members' events pooled (TeamAggregates()).
 Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
-                           const std::vector<Agent>& agents, const AggregateTable& aggregates);
+                           const std::vector<Agent>& agents, const AggregateTable& aggregates,
+                           const std::vector<EarlierPeriod>& earlier = {});
+
+// Under scope team, each team's aggregates: its eligible members' events pooled, as the teams
+// are ranked on. Empty under scope agent, whose competitors' aggregates are `aggregates`.
+AggregateTable TeamAggregates(const ProgramSpec& program, const PeriodWindow& period,
+                              const std::vector<Agent>& agents, const AggregateTable& aggregates);
+
+// Pools members' events: samples, sums and at-least counts add up, min of mins, max of maxes.
+// A team's mean is then the mean of all its members' events, not the mean of member means.
+MetricAggregate MergeAggregates(const MetricAggregate& a, const MetricAggregate& b);
 
 // The second half of EvaluateProgram(): normalises the metric values of the eligible standings
 // within their peer groups, scores, ranks and picks the winners. `standings` carry the agent,
 // peer group, eligibility and metric values as EvaluateProgram() sets them; the rest is
-// recomputed. `aggregates` are read only for a threshold's min_metric. Lets a caller ask what
-// the outcome would be with one value changed (core/scoring/explain.h).
+// recomputed, as are target_progress, improvement (from `previous`) and streak (from
+// earlier_streak). `aggregates` (per competitor: per team under scope team) are read for the
+// award's and holds' measures. Lets a caller ask what the outcome would be with one value
+// changed (core/scoring/explain.h).
 Evaluation RankStandings(const ProgramSpec& program, std::vector<Standing> standings,
                          const AggregateTable& aggregates);
 

@@ -77,6 +77,20 @@ absl::StatusOr<AwardFacts> Store::LoadAwardFacts(const AwardRecord& award) {
       facts.recipients.push_back(f.agent_id);
     }
   }
+  // A team award belongs to every member of the team, including those who get no reward of
+  // their own (rewards_to: team).
+  if (!award.team.empty()) {
+    SqliteStatement members(db_, "SELECT id FROM agents WHERE team = ? ORDER BY id");
+    members.Bind(1, award.team);
+    while (members.Step()) {
+      std::string id = members.Text(0);
+      if (std::find(facts.recipients.begin(), facts.recipients.end(), id) ==
+          facts.recipients.end()) {
+        facts.recipients.push_back(std::move(id));
+      }
+    }
+    if (!members.status().ok()) return members.status();
+  }
   auto budget = LoadBudgetPosition(award.program_id, award.period);
   if (!budget.ok()) return budget.status();
   facts.budget = *budget;

@@ -166,6 +166,10 @@ CREATE TABLE budget_ledger (
 );
 CREATE INDEX budget_ledger_by_period ON budget_ledger (program_id, period, state);
 )sql",
+    // The team of a team award (scope team; agent_id is then empty); empty for agent awards.
+    R"sql(
+ALTER TABLE awards ADD COLUMN team TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -196,7 +200,18 @@ std::string Num(double v) {
   return buffer;
 }
 
-// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics.
+std::string OptionalNum(const std::optional<double>& v) { return v.has_value() ? Num(*v) : ""; }
+
+std::optional<double> ParseOptionalNum(const std::string& text) {
+  double value = 0;
+  if (text.empty() || !absl::SimpleAtod(text, &value)) return std::nullopt;
+  return value;
+}
+
+// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics, and then
+// what the award rule adds: team, members, target progress, previous, improvement, earlier
+// streak and streak.
+// Decisions stored before the rule fields existed have seven fields.
 std::string EncodeStandings(const std::vector<Standing>& standings) {
   std::string out;
   for (const Standing& s : standings) {
@@ -205,9 +220,14 @@ std::string EncodeStandings(const std::vector<Standing>& standings) {
       metrics.push_back(absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d",
                                      Num(m.normalized)));
     }
-    absl::StrAppend(&out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank,
-                    "\t", Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t",
-                    absl::StrJoin(metrics, "\x1f"), "\n");
+    absl::StrAppend(
+        &out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank, "\t",
+        Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t", absl::StrJoin(metrics, "\x1f"),
+        "\t",
+        absl::StrCat(s.team, "\x1d", absl::StrJoin(s.members, "\x1f"), "\x1d",
+                     OptionalNum(s.target_progress), "\x1d", OptionalNum(s.previous), "\x1d",
+                     OptionalNum(s.improvement), "\x1d", s.earlier_streak, "\x1d", s.streak),
+        "\n");
   }
   return out;
 }
@@ -216,7 +236,7 @@ std::vector<Standing> DecodeStandings(const std::string& text) {
   std::vector<Standing> standings;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     std::vector<std::string> f = absl::StrSplit(line, '\t');
-    if (f.size() != 7) continue;
+    if (f.size() != 7 && f.size() != 8) continue;
     Standing s;
     s.agent_id = f[0];
     s.peer_group = f[1];
@@ -233,6 +253,18 @@ std::vector<Standing> DecodeStandings(const std::string& text) {
       (void)absl::SimpleAtoi(parts[2], &ms.samples);
       (void)absl::SimpleAtod(parts[3], &ms.normalized);
       s.metrics.push_back(std::move(ms));
+    }
+    if (f.size() == 8) {
+      std::vector<std::string> rule = absl::StrSplit(f[7], '\x1d');
+      if (rule.size() == 7) {
+        s.team = rule[0];
+        if (!rule[1].empty()) s.members = absl::StrSplit(rule[1], kUnit);
+        s.target_progress = ParseOptionalNum(rule[2]);
+        s.previous = ParseOptionalNum(rule[3]);
+        s.improvement = ParseOptionalNum(rule[4]);
+        (void)absl::SimpleAtoi(rule[5], &s.earlier_streak);
+        (void)absl::SimpleAtoi(rule[6], &s.streak);
+      }
     }
     standings.push_back(std::move(s));
   }
@@ -612,7 +644,8 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
                                                            const std::vector<std::string>& args) {
   std::string sql = absl::StrCat(
       "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier, state, "
-      "state_reason, value, approvals_needed, approver_role, over_flexible_budget FROM awards ",
+      "state_reason, value, approvals_needed, approver_role, over_flexible_budget, team FROM "
+      "awards ",
       where, " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
@@ -633,6 +666,7 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
     a.approvals_needed = static_cast<int>(q.Int(11));
     a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
     a.over_flexible_budget = q.Int(13) != 0;
+    a.team = q.Text(14);
     awards.push_back(std::move(a));
   }
   if (!q.status().ok()) return q.status();
@@ -704,7 +738,7 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
   SqliteStatement a(db_,
                     "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
                     "decided_us, tier, state, state_reason, value, approvals_needed, "
-                    "approver_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    "approver_role, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   SqliteStatement f(db_,
                     "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
                     "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
@@ -722,7 +756,8 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
         .Bind(10, award.state_reason)
         .Bind(11, award.value)
         .Bind(12, int64_t{award.approvals_needed})
-        .Bind(13, RoleName(award.approver_role));
+        .Bind(13, RoleName(award.approver_role))
+        .Bind(14, award.team);
     PLAUDIT_RETURN_IF_ERROR(a.Run());
     a.Reset();
     PLAUDIT_RETURN_IF_ERROR(AppendHistory(award.id, "", award.state, decision.decided_by,

@@ -72,6 +72,7 @@ std::string_view FulfilmentStateName(FulfilmentState state);
 struct FulfilmentRecord {
   std::string id;
   std::string award_id;
+  // The recipient; empty for a reward to a team as a whole (its award's team).
   std::string agent_id;
   std::string type;
   std::map<std::string, std::string> params;
@@ -88,7 +89,10 @@ struct AwardRecord {
   std::string id;
   std::string program_id;
   std::string period;
+  // Empty for a team award.
   std::string agent_id;
+  // The team of a team award (scope team); empty for an agent's award.
+  std::string team;
   int rank = 0;
   int64_t program_version = 0;
   int64_t decided_us = 0;

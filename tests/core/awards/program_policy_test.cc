@@ -63,8 +63,7 @@ TEST(ProgramPolicy, ApprovalAndMoneyBudget) {
   EXPECT_EQ(program->budget->currency, "EUR");
   EXPECT_EQ(program->budget->amount, 500);
   // `value` is Plaudit's, not the plugin's.
-  EXPECT_EQ(program->award.rewards[0].params,
-            (std::map<std::string, std::string>{{"hours", "8"}}));
+  EXPECT_EQ(program->award.rewards[0].params, (std::map<std::string, std::string>{{"hours", "8"}}));
   EXPECT_EQ(program->award.rewards[0].value, 120);
 }
 
@@ -103,12 +102,13 @@ TEST(ProgramPolicyError, BadApprovalAndBudgetFields) {
             "two_approvers_above)");
   EXPECT_EQ(ErrorOf(ProgramWith(kValuedRewards, "budget: {amount: 5, unit: money}\n")),
             "line 11: budget.currency: missing required field");
+  EXPECT_EQ(
+      ErrorOf(ProgramWith(kValuedRewards, "budget: {amount: 5, unit: money, currency: euro}\n")),
+      "line 11: budget.currency: \"euro\" is not a currency code (three capital letters, "
+      "such as EUR or USD)");
   EXPECT_EQ(ErrorOf(ProgramWith(kValuedRewards,
-                                "budget: {amount: 5, unit: money, currency: euro}\n")),
-            "line 11: budget.currency: \"euro\" is not a currency code (three capital letters, "
-            "such as EUR or USD)");
-  EXPECT_EQ(ErrorOf(ProgramWith(kValuedRewards, "budget: {amount: 5, unit: hours, currency: "
-                                                "EUR}\n")),
+                                "budget: {amount: 5, unit: hours, currency: "
+                                "EUR}\n")),
             "line 11: budget.currency: only used with unit money");
   EXPECT_EQ(ErrorOf(ProgramWith(kValuedRewards, "budget: {amount: -5, unit: items}\n")),
             "line 11: budget.amount: must not be negative");

@@ -1,10 +1,14 @@
 #include "core/awards/program_spec.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -226,7 +230,7 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
       ErrorOf(MinimalWith("name: Employee of the Month\n",
                           "name: Employee of the Month\ncolour: gold\n")),
       "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, close_after, "
-      "eligibility, scorecard, award, approval or budget)");
+      "eligibility, scope, min_team_size, scorecard, holds, award, approval or budget)");
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {
@@ -382,7 +386,8 @@ TEST(ProgramSpecError, UnknownCadence) {
 
 TEST(ProgramSpecError, UnknownRule) {
   EXPECT_EQ(ErrorOf(FullExampleWith("rule: top_n", "rule: lottery")),
-            "line 25: award.rule: unknown rule \"lottery\" (expected top_n, threshold or tiers)");
+            "line 25: award.rule: unknown rule \"lottery\" (expected top_n, threshold, tiers, "
+            "target, most_improved or streak)");
 }
 
 TEST(ProgramSpecError, SmoothingNeedsMean) {
@@ -681,7 +686,7 @@ TEST(ProgramSpecAwardError, KeysOfAnotherRule) {
             "line 7: award.tiers: only used with rule tiers, not top_n");
   EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: threshold\n  min_score: 0.5\n  n: 3\n"
                                      "  rewards: [{type: certificate}]\n")),
-            "line 9: award.n: only used with rule top_n, not threshold");
+            "line 9: award.n: only used with rule top_n or most_improved, not threshold");
   EXPECT_EQ(ErrorOf(MinimalWithAward("  rule: tiers\n  min_score: 0.5\n"
                                      "  tiers: [{name: gold, min_score: 1}]\n"
                                      "  rewards: [{type: certificate}]\n")),
@@ -833,6 +838,206 @@ TEST(ProgramSpecCloseAfter, DefaultsToTwoDaysAndTakesDaysHoursMinutes) {
   EXPECT_EQ(ErrorOf(std::string(kMinimal) + "close_after: 2 days\n"),
             "line 9: close_after: \"2 days\" is not a grace time like 48h, 90m or 2d (at most "
             "3660 of a unit)");
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+// The minimal program with `extra` added at the top level (before award) and `award` as its
+// award map's content.
+std::string ProgramWith(const std::string& extra, const std::string& award) {
+  return "id: p\n"
+         "name: P\n"
+         "scorecard:\n"
+         "  metrics:\n"
+         "    - metric: calls_handled\n" +
+         extra + "award:\n" + award;
+}
+
+constexpr char kRewards[] = "  rewards:\n    - type: certificate\n";
+
+TEST(ProgramSpecHolds, AreReadWithTheirConditions) {
+  auto program = ParseProgramYaml(
+      ProgramWith("holds:\n"
+                  "  - name: fast but repeats\n"
+                  "    when:\n"
+                  "      - {metric: aht_seconds, aggregation: mean, best_percent: 10}\n"
+                  "      - {metric: repeat_contacts, worst_percent: 20}\n"
+                  "  - name: complaints\n"
+                  "    when:\n"
+                  "      - {metric: complaints, min: 2}\n"
+                  "      - {metric: csat, aggregation: top_box, at_least: 4, max: 0.5}\n",
+                  kRewards),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->holds.size(), 2u);
+  const Hold& fast = program->holds[0];
+  EXPECT_EQ(fast.name, "fast but repeats");
+  ASSERT_EQ(fast.when.size(), 2u);
+  EXPECT_EQ(fast.when[0].measure.metric, "aht_seconds");
+  EXPECT_EQ(fast.when[0].measure.aggregation, Aggregation::kMean);
+  EXPECT_EQ(fast.when[0].direction, Direction::kLowerIsBetter);
+  EXPECT_EQ(fast.when[0].kind, HoldCondition::Kind::kBestPercent);
+  EXPECT_EQ(fast.when[0].bound, 10);
+  EXPECT_EQ(fast.when[1].kind, HoldCondition::Kind::kWorstPercent);
+  EXPECT_EQ(program->holds[1].when[0].kind, HoldCondition::Kind::kMin);
+  EXPECT_EQ(program->holds[1].when[1].kind, HoldCondition::Kind::kMax);
+  EXPECT_EQ(program->holds[1].when[1].measure.top_box->at_least, 4);
+}
+
+TEST(ProgramSpecHolds, ErrorsNameTheLineAndField) {
+  const std::string head = "holds:\n  - name: h\n    when:\n";
+  EXPECT_EQ(
+      ErrorOf(ProgramWith(head + "      - {metric: complaints, min: 2, colour: red}\n", kRewards)),
+      "line 9: holds[0].when[0].colour: unknown key \"colour\" (expected metric, "
+      "aggregation, numerator, denominator, per, at_least, confidence, best_percent, "
+      "worst_percent, min or max)");
+  EXPECT_EQ(
+      ErrorOf(
+          ProgramWith(head + "      - {metric: complaints, best_percent: 10, min: 2}\n", kRewards)),
+      "line 9: holds[0].when[0].min: give one of best_percent, worst_percent, min or max, not "
+      "both best_percent and min");
+  EXPECT_EQ(
+      ErrorOf(ProgramWith(head + "      - {metric: complaints, worst_percent: 0}\n", kRewards)),
+      "line 9: holds[0].when[0].worst_percent: must be in (0, 100], got 0");
+  EXPECT_EQ(
+      ErrorOf(ProgramWith(head + "      - {metric: complaints, best_percent: 100.5}\n", kRewards)),
+      "line 9: holds[0].when[0].best_percent: must be in (0, 100], got 100.5");
+  EXPECT_EQ(ErrorOf(ProgramWith(head + "      - {metric: complaints}\n", kRewards)),
+            "line 9: holds[0].when[0]: needs one of best_percent, worst_percent, min or max");
+  EXPECT_EQ(ErrorOf(ProgramWith("holds:\n  - name: h\n    when: []\n", kRewards)),
+            "line 8: holds[0].when: must list at least one condition");
+  EXPECT_EQ(ErrorOf(ProgramWith("holds:\n  - {name: h, when: [{metric: complaints, min: 1}]}\n"
+                                "  - {name: h, when: [{metric: complaints, min: 2}]}\n",
+                                kRewards)),
+            "line 8: holds[1].name: duplicate hold name \"h\"");
+}
+
+TEST(ProgramSpecRules, TargetReadsItsMeasureAndTarget) {
+  auto program =
+      ParseProgramYaml(ProgramWith("",
+                                   "  rule: target\n  metric: referral_value\n  aggregation: sum\n"
+                                   "  at_least: 2000000\n" +
+                                       std::string(kRewards)),
+                       kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_TRUE(program->award.target.has_value());
+  EXPECT_EQ(program->award.target->metric, "referral_value");
+  EXPECT_EQ(program->award.target->min, 2000000);
+
+  program = ParseProgramYaml(ProgramWith("",
+                                         "  rule: target\n  metric: csat\n  aggregation: top_box\n"
+                                         "  at_least: 4\n  share_at_least: 0.9\n" +
+                                             std::string(kRewards)),
+                             kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->award.target->top_box->at_least, 4);
+  EXPECT_EQ(program->award.target->min, 0.9);
+
+  EXPECT_EQ(ErrorOf(ProgramWith(
+                "", "  rule: target\n  metric: referral_value\n" + std::string(kRewards))),
+            "line 7: award.at_least: missing required field");
+  EXPECT_EQ(ErrorOf(ProgramWith("", "  rule: target\n  metric: referral_value\n  at_least: 0\n" +
+                                        std::string(kRewards))),
+            "line 9: award.at_least: must be greater than 0, got 0");
+  EXPECT_EQ(
+      ErrorOf(ProgramWith("", "  rule: top_n\n  metric: referral_value\n" + std::string(kRewards))),
+      "line 8: award.metric: only used with rule target or most_improved, not top_n");
+}
+
+TEST(ProgramSpecRules, MostImprovedTakesAnOptionalMetric) {
+  auto program = ParseProgramYaml(
+      ProgramWith("", "  rule: most_improved\n  n: 3\n" + std::string(kRewards)), kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->award.n, 3);
+  EXPECT_FALSE(program->award.improvement_metric.has_value());
+  EXPECT_EQ(EarlierPeriodsNeeded(*program), 1);
+
+  program = ParseProgramYaml(
+      ProgramWith("", "  rule: most_improved\n  metric: aht_seconds\n  aggregation: mean\n" +
+                          std::string(kRewards)),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_TRUE(program->award.improvement_metric.has_value());
+  EXPECT_EQ(program->award.improvement_metric->metric, "aht_seconds");
+  EXPECT_EQ(program->award.improvement_direction, Direction::kLowerIsBetter);
+}
+
+TEST(ProgramSpecRules, StreakReadsItsBaseRule) {
+  auto program =
+      ParseProgramYaml(ProgramWith("",
+                                   "  rule: streak\n  periods: 3\n"
+                                   "  of: {rule: tiers, tiers: [{name: gold, min_score: 0.9}]}\n" +
+                                       std::string(kRewards)),
+                       kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->award.streak_periods, 3);
+  ASSERT_EQ(program->award.streak_of.size(), 1u);
+  EXPECT_EQ(program->award.streak_of[0].rule, "tiers");
+  EXPECT_EQ(program->award.streak_of[0].tiers[0].name, "gold");
+  EXPECT_EQ(EarlierPeriodsNeeded(*program), 2);
+
+  EXPECT_EQ(ErrorOf(ProgramWith("", "  rule: streak\n  periods: 2\n  of: {rule: streak}\n" +
+                                        std::string(kRewards))),
+            "line 9: award.of.rule: unknown rule \"streak\" (expected top_n, threshold, tiers or "
+            "target)");
+  EXPECT_EQ(ErrorOf(ProgramWith("",
+                                "  rule: streak\n  periods: 2\n"
+                                "  of: {rule: top_n, rewards: [{type: certificate}]}\n" +
+                                    std::string(kRewards))),
+            "line 9: award.of.rewards: unknown key \"rewards\" (expected rule, n, per_peer_group, "
+            "min_score, min_metric, tiers, metric, aggregation, numerator, denominator, per, "
+            "at_least, confidence, share_at_least, periods or of)");
+  EXPECT_EQ(
+      ErrorOf(ProgramWith("", "  rule: streak\n  of: {rule: top_n}\n" + std::string(kRewards))),
+      "line 7: award.periods: missing required field");
+}
+
+TEST(ProgramSpecTeams, ScopeTeamReadsItsSettings) {
+  auto program = ParseProgramYaml(ProgramWith("scope: team\nmin_team_size: 3\n",
+                                              "  rewards_to: team\n" + std::string(kRewards)),
+                                  kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->scope, Scope::kTeam);
+  EXPECT_EQ(program->min_team_size, 3);
+  EXPECT_EQ(program->award.rewards_to, RewardsTo::kTeam);
+
+  auto defaults = ParseProgramYaml(ProgramWith("scope: team\n", kRewards), kRewardTypes);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->min_team_size, 1);
+  EXPECT_EQ(defaults->award.rewards_to, RewardsTo::kMembers);
+
+  EXPECT_EQ(ErrorOf(ProgramWith("min_team_size: 3\n", kRewards)),
+            "line 6: min_team_size: only used with scope team");
+  EXPECT_EQ(ErrorOf(ProgramWith("", "  rewards_to: team\n" + std::string(kRewards))),
+            "line 7: award.rewards_to: only used with scope team");
+  EXPECT_EQ(ErrorOf(absl::StrReplaceAll(ProgramWith("scope: team\n", kRewards),
+                                        {{"scorecard:\n", "scorecard:\n  peer_group: channel\n"}})),
+            "line 4: scorecard.peer_group: scope team needs peer_group all");
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ProgramSpecExamples, EveryShippedProgramParses) {
+  const std::filesystem::path dir = std::filesystem::path(PLAUDIT_SOURCE_DIR) / "examples/programs";
+  int parsed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    std::stringstream yaml;
+    yaml << in.rdbuf();
+    absl::StatusOr<ProgramSpec> program = ParseProgramYaml(yaml.str(), kRewardTypes);
+    EXPECT_TRUE(program.ok()) << entry.path() << ": " << program.status();
+    ++parsed;
+  }
+  EXPECT_GE(parsed, 2);
 }
 
 }  // namespace

@@ -174,3 +174,43 @@ TEST_F(FulfilmentEngineTest, StartedEngineWorksInTheBackground) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(FulfilmentEngineTeams, ARewardToATeamIsSentWithTheTeamAsTheAgent) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  FakeClock clock{absl::FromUnixSeconds(1800000000)};
+  ASSERT_TRUE(store->PutProgram({"tm", "Team of the Month", "monthly", "UTC", 0, "x"}).ok());
+  DecisionRecord d;
+  d.program_id = "tm";
+  d.period = "2026-10";
+  AwardRecord award;
+  award.id = "tm.2026-10.team.red";
+  award.program_id = "tm";
+  award.period = "2026-10";
+  award.team = "red";
+  award.rank = 1;
+  FulfilmentRecord f;
+  f.id = award.id + ".certificate";
+  f.award_id = award.id;
+  f.type = "certificate";
+  f.idempotency_key = "team-key";
+  f.next_attempt_us = absl::ToUnixMicros(clock.Now());
+  award.fulfilments.push_back(f);
+  d.awards.push_back(award);
+  ASSERT_TRUE(store->CommitDecision(d).ok());
+  ScriptedFulfiller fulfiller;
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
+  EXPECT_EQ(engine.RunOnce(), 1);
+  ASSERT_EQ(fulfiller.calls.size(), 1u);
+  EXPECT_EQ(fulfiller.calls[0].agent.id, "team:red");
+  EXPECT_EQ(fulfiller.calls[0].agent.display_name, "red");
+  EXPECT_EQ(fulfiller.calls[0].agent.team, "red");
+  EXPECT_EQ((*store->ListFulfilments(""))[0].state, FulfilmentState::kFulfilled);
+}
+
+}  // namespace
+}  // namespace plaudit

@@ -1,0 +1,286 @@
+#include "core/awards/award_decider.h"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/domain/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_store.h"
+
+namespace plaudit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+absl::Time Utc(int y, int m, int d, int hh = 12) {
+  return absl::FromCivil(absl::CivilSecond(y, m, d, hh, 0, 0), absl::UTCTimeZone());
+}
+
+Agent InTeam(const std::string& id, const std::string& team) {
+  Agent agent = testing::TestAgent(id);
+  agent.team = team;
+  return agent;
+}
+
+constexpr char kTeamProgram[] = R"(id: team-month
+name: Team of the Month
+time_zone: UTC
+scope: team
+min_team_size: 2
+scorecard:
+  normalization: none
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: top_n
+  n: 1
+  rewards_to: REWARDS_TO
+  rewards:
+    - type: certificate
+    - {type: leave_credit, hours: 4}
+)";
+
+std::string TeamProgram(const std::string& rewards_to) {
+  std::string yaml = kTeamProgram;
+  yaml.replace(yaml.find("REWARDS_TO"), 10, rewards_to);
+  return yaml;
+}
+
+class AwardDeciderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_);
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_
+                    ->UpsertAgents({InTeam("r1", "red"), InTeam("r2", "red"), InTeam("b1", "blue"),
+                                    InTeam("b2", "blue")})
+                    .ok());
+  }
+
+  void Survey(const std::string& agent, double value, absl::Time at) {
+    ASSERT_TRUE(store_
+                    ->InsertEvents({{"e" + std::to_string(next_event_++), agent, "csat", value,
+                                     absl::ToUnixMicros(at)}})
+                    .ok());
+  }
+
+  void Apply(const std::string& yaml) {
+    ASSERT_TRUE(
+        store_->PutProgram({"team-month", "Team of the Month", "monthly", "UTC", 0, yaml}).ok());
+  }
+
+  AwardDecider Decider() {
+    return AwardDecider(store_.get(), &clock_, [] {
+      return std::set<std::string>{"certificate", "leave_credit"};
+    });
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  FakeClock clock_{Utc(2026, 11, 5)};
+  int next_event_ = 0;
+};
+
+TEST_F(AwardDeciderTest, ATeamAwardToMembersGivesEachMemberEveryReward) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4, Utc(2026, 10, 4));
+  Survey("b1", 3, Utc(2026, 10, 5));
+  Survey("b2", 4, Utc(2026, 10, 6));
+  Apply(TeamProgram("members"));
+  AwardDecider decider = Decider();
+  auto result = decider.Evaluate("team-month", "2026-10", /*dry_run=*/false);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->decision.awards.size(), 1u);
+  const AwardRecord& award = result->decision.awards[0];
+  EXPECT_EQ(award.id, "team-month.2026-10.team.red");
+  EXPECT_EQ(award.team, "red");
+  EXPECT_EQ(award.agent_id, "");
+  std::vector<std::string> ids;
+  std::vector<std::string> recipients;
+  for (const FulfilmentRecord& f : award.fulfilments) {
+    ids.push_back(f.id);
+    recipients.push_back(f.agent_id);
+  }
+  EXPECT_THAT(ids, ElementsAre("team-month.2026-10.team.red.certificate.r1",
+                               "team-month.2026-10.team.red.certificate.r2",
+                               "team-month.2026-10.team.red.leave_credit.r1",
+                               "team-month.2026-10.team.red.leave_credit.r2"));
+  EXPECT_THAT(recipients, ElementsAre("r1", "r2", "r1", "r2"));
+
+  // The team and the standings' rule fields are stored with the decision.
+  auto stored = store_->ListAwards("team-month", "2026-10");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].team, "red");
+  EXPECT_EQ((*stored)[0].fulfilments.size(), 4u);
+  auto decision = store_->GetDecision("team-month", "2026-10");
+  ASSERT_TRUE(decision.ok() && decision->has_value());
+  ASSERT_EQ((*decision)->standings.size(), 2u);
+  EXPECT_EQ((*decision)->standings[0].team, "red");
+  EXPECT_THAT((*decision)->standings[0].members, ElementsAre("r1", "r2"));
+}
+
+TEST_F(AwardDeciderTest, ATeamAwardToTheTeamGivesOneRewardEachWithoutAnAgent) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4, Utc(2026, 10, 4));
+  Survey("b1", 3, Utc(2026, 10, 5));
+  Survey("b2", 4, Utc(2026, 10, 6));
+  Apply(TeamProgram("team"));
+  AwardDecider decider = Decider();
+  auto result = decider.Evaluate("team-month", "2026-10", /*dry_run=*/true);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->decision.awards.size(), 1u);
+  const AwardRecord& award = result->decision.awards[0];
+  ASSERT_EQ(award.fulfilments.size(), 2u);
+  EXPECT_EQ(award.fulfilments[0].id, "team-month.2026-10.team.red.certificate");
+  EXPECT_EQ(award.fulfilments[0].agent_id, "");
+  EXPECT_EQ(award.fulfilments[1].id, "team-month.2026-10.team.red.leave_credit");
+}
+
+TEST_F(AwardDeciderTest, MostImprovedComparesWithThePreviousPeriodsEvents) {
+  // September: r1 3, r2 4.5; October: r1 4.5 (+1.5), r2 5 (+0.5).
+  Survey("r1", 3, Utc(2026, 9, 10));
+  Survey("r2", 4.5, Utc(2026, 9, 10));
+  Survey("r1", 4.5, Utc(2026, 10, 10));
+  Survey("r2", 5, Utc(2026, 10, 10));
+  auto decision = Decider().Simulate(R"(id: improved
+name: Most Improved
+time_zone: UTC
+scorecard:
+  normalization: none
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: most_improved
+  n: 1
+  rewards:
+    - type: certificate
+)",
+                                     "2026-10");
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  ASSERT_EQ(decision->awards.size(), 1u);
+  EXPECT_EQ(decision->awards[0].agent_id, "r1");
+}
+
+TEST_F(AwardDeciderTest, AStreakIsRecomputedFromEarlierPeriodsEvents) {
+  // r1 has the best survey in August, September and October; r2 only in October.
+  for (int month : {8, 9, 10}) {
+    Survey("r1", 5, Utc(2026, month, 10));
+    Survey("r2", month == 10 ? 5 : 2, Utc(2026, month, 10));
+  }
+  const std::string yaml = R"(id: streak
+name: Three in a Row
+time_zone: UTC
+scorecard:
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: streak
+  periods: 3
+  of: {rule: threshold, min_score: 0.5}
+  rewards:
+    - type: certificate
+)";
+  auto decision = Decider().Simulate(yaml, "2026-10");
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  std::vector<std::string> winners;
+  for (const AwardRecord& award : decision->awards) winners.push_back(award.agent_id);
+  EXPECT_THAT(winners, ElementsAre("r1"));
+  auto september = Decider().Simulate(yaml, "2026-09");
+  ASSERT_TRUE(september.ok());
+  // July had no events: nobody was eligible, so no streak of three yet.
+  EXPECT_THAT(september->awards, IsEmpty());
+}
+
+// A hold that matches the best csat turns the winner's award into one held for review: its
+// rewards wait until someone approves it.
+TEST_F(AwardDeciderTest, AHeldWinnerWaitsForReviewWithItsReason) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 3, Utc(2026, 10, 4));
+  ASSERT_TRUE(store_
+                  ->PutProgram({"held", "Held", "monthly", "UTC", 0, R"(id: held
+name: Held
+time_zone: UTC
+scorecard:
+  metrics:
+    - {metric: csat, aggregation: mean}
+holds:
+  - name: too good to be true
+    when:
+      - {metric: csat, aggregation: mean, min: 5}
+award:
+  rule: top_n
+  n: 2
+  rewards:
+    - type: certificate
+)"})
+                  .ok());
+  auto result = Decider().Evaluate("held", "2026-10", /*dry_run=*/false, "ops");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->decision.awards.size(), 2u);
+  const AwardRecord& held = result->decision.awards[0];
+  EXPECT_EQ(held.agent_id, "r1");
+  EXPECT_EQ(held.state, AwardState::kHeld);
+  EXPECT_THAT(held.state_reason, ::testing::StartsWith("hold \"too good to be true\""));
+  EXPECT_EQ(held.fulfilments[0].state, FulfilmentState::kWaiting);
+  EXPECT_EQ(result->decision.awards[1].state, AwardState::kApproved);  // auto, no hold
+  EXPECT_EQ((*store_->AwardHistory(held.id))[0].actor, "ops");
+  EXPECT_TRUE(store_->DueFulfilments(absl::ToUnixMicros(Utc(2026, 12, 1)), 10)->size() == 1u);
+
+  auto approved = store_->ActOnAward(held.id, AwardAction::kApprove, Actor{"anna", Role::kManager},
+                                     "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approved->state, AwardState::kApproved);
+  EXPECT_EQ(approved->fulfilments[0].state, FulfilmentState::kPending);
+}
+
+// The award's value is what its rewards cost, for every member who receives them; members of
+// the winning team cannot approve it, even with rewards_to: team.
+TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4, Utc(2026, 10, 4));
+  Survey("b1", 3, Utc(2026, 10, 5));
+  Survey("b2", 4, Utc(2026, 10, 6));
+  std::string yaml = TeamProgram("members");
+  yaml.replace(yaml.find("    - type: certificate\n"), 24, "");
+  yaml.replace(yaml.find("hours: 4}"), 9, "hours: 4, value: 4}");
+  yaml += "approval: manager\nbudget: {amount: 12, unit: hours}\n";
+  Apply(yaml);
+  auto result = Decider().Evaluate("team-month", "2026-10", /*dry_run=*/false);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->decision.awards.size(), 1u);
+  const AwardRecord& award = result->decision.awards[0];
+  EXPECT_EQ(award.state, AwardState::kProposed);
+  EXPECT_DOUBLE_EQ(award.value, 8);  // 4 h for each of r1 and r2.
+  auto own = store_->ActOnAward(award.id, AwardAction::kApprove, Actor{"r2", Role::kManager}, "",
+                                absl::ToUnixMicros(Utc(2026, 11, 6)));
+  EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
+  auto approved = store_->ActOnAward(award.id, AwardAction::kApprove, Actor{"b1", Role::kManager},
+                                     "", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_DOUBLE_EQ((*store_->GetBudget("team-month", "2026-10"))->position.reserved, 8);
+}
+
+TEST_F(AwardDeciderTest, MembersOfATeamAwardedAsOneCannotApproveIt) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4, Utc(2026, 10, 4));
+  Survey("b1", 3, Utc(2026, 10, 5));
+  Survey("b2", 4, Utc(2026, 10, 6));
+  Apply(TeamProgram("team") + "approval: admin\n");
+  auto result = Decider().Evaluate("team-month", "2026-10", /*dry_run=*/false);
+  ASSERT_TRUE(result.ok()) << result.status();
+  const AwardRecord& award = result->decision.awards[0];
+  EXPECT_EQ(award.approver_role, Role::kAdmin);
+  auto own = store_->ActOnAward(award.id, AwardAction::kReject, Actor{"r1", Role::kAdmin}, "",
+                                absl::ToUnixMicros(Utc(2026, 11, 6)));
+  EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(own.status().message(),
+            "r1 may not reject award team-month.2026-10.team.red: it is their own award");
+}
+
+}  // namespace
+}  // namespace plaudit
