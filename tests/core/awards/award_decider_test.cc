@@ -1,10 +1,14 @@
 #include "core/awards/award_decider.h"
 
+#include <algorithm>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/domain/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -280,6 +284,80 @@ TEST_F(AwardDeciderTest, MembersOfATeamAwardedAsOneCannotApproveIt) {
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(own.status().message(),
             "r1 may not reject award team-month.2026-10.team.red: it is their own award");
+}
+
+// Random events, stored in two different orders in two stores, decide the same way under every
+// rule: standings, scores to the bit, winners, tiers and reward rows.
+TEST(AwardDeciderDeterminism, RandomEventsInAnyOrderGiveIdenticalDecisions) {
+  const std::vector<std::string> rules = {
+      "  rule: top_n\n  n: 2\n",
+      "  rule: threshold\n  min_score: 0.5\n",
+      "  rule: tiers\n  tiers:\n    - {name: gold, min_score: 0.8}\n"
+      "    - {name: silver, min_score: 0.4}\n",
+      "  rule: target\n  metric: calls_handled\n  aggregation: sum\n  at_least: 30\n",
+      "  rule: most_improved\n  n: 2\n",
+      "  rule: streak\n  periods: 2\n  of: {rule: top_n, n: 3}\n",
+  };
+  for (uint32_t seed : {7u, 8u, 9u}) {
+    std::mt19937 random(seed);
+    std::vector<Agent> agents;
+    for (int i = 0; i < 12; ++i) {
+      agents.push_back(InTeam("a" + std::to_string(i), i % 3 == 0 ? "red" : "blue"));
+    }
+    std::vector<StoredEvent> events;
+    std::uniform_int_distribution<int> csat(1, 5);
+    std::uniform_int_distribution<int> calls(0, 9);
+    std::uniform_int_distribution<int> day(1, 28);
+    for (int n = 0; n < 400; ++n) {
+      const Agent& agent = agents[n % agents.size()];
+      const int month = 9 + n % 2;
+      const bool survey = n % 3 != 0;
+      events.push_back({"e" + std::to_string(n), agent.id, survey ? "csat" : "calls_handled",
+                        static_cast<double>(survey ? csat(random) : calls(random)),
+                        absl::ToUnixMicros(Utc(2026, month, day(random)))});
+    }
+    std::string first;
+    for (int order = 0; order < 2; ++order) {
+      testing::TempDir dir;
+      std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+      ASSERT_TRUE(store->UpsertAgents(agents).ok());
+      std::shuffle(events.begin(), events.end(), random);
+      ASSERT_TRUE(store->InsertEvents(events).ok());
+      FakeClock clock(Utc(2026, 11, 5));
+      AwardDecider decider(store.get(), &clock, [] {
+        return std::set<std::string>{"certificate", "leave_credit"};
+      });
+      std::string fingerprint;
+      for (const char* scope : {"agent", "team"}) {
+        for (const std::string& rule : rules) {
+          const std::string yaml = std::string("id: det\nname: Det\ntime_zone: UTC\nscope: ") +
+                                   scope +
+                                   "\nscorecard:\n  metrics:\n"
+                                   "    - {metric: csat, aggregation: mean, weight: 2}\n"
+                                   "    - {metric: calls_handled, weight: 1}\n"
+                                   "award:\n" +
+                                   rule + "  rewards:\n    - type: certificate\n";
+          auto decision = decider.Simulate(yaml, "2026-10");
+          ASSERT_TRUE(decision.ok()) << decision.status() << "\n" << yaml;
+          for (const Standing& st : decision->standings) {
+            absl::StrAppend(&fingerprint, st.agent_id, st.team, "|", st.rank, "|",
+                            absl::StrFormat("%a", st.score), "|", st.eligible, ";");
+          }
+          for (const AwardRecord& award : decision->awards) {
+            absl::StrAppend(&fingerprint, award.id, "#", award.rank, "#", award.tier, "#",
+                            award.fulfilments.size(), ";");
+          }
+          absl::StrAppend(&fingerprint, "\n");
+        }
+      }
+      if (order == 0) {
+        first = fingerprint;
+        EXPECT_NE(first.find('#'), std::string::npos) << "no rule gave any award";
+      } else {
+        EXPECT_EQ(fingerprint, first) << "seed " << seed;
+      }
+    }
+  }
 }
 
 }  // namespace
