@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libboost-dev libboost-filesystem-dev
   libsqlite3-dev libcairo2-dev libyaml-cpp-dev libcli11-dev
+  libcurl4-openssl-dev libssl-dev libqrencode-dev
   libgtest-dev libgmock-dev
   poppler-utils fonts-dejavu-core tzdata python3 sqlite3
 )

@@ -1,8 +1,11 @@
-// plaudit plugins list
+// plaudit plugins list | plugins query PLUGIN METHOD [--arg KEY=VALUE ...]
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "clients/plaudit/commands.h"
+#include "clients/plaudit/plugin_query.h"
 #include "clients/plaudit/resource_tables.h"
 #include "plaudit/v1/plugins.grpc.pb.h"
 
@@ -23,6 +26,25 @@ CommandResult ListPlugins(CliContext& ctx, const std::string& format) {
   return PrintTable(ctx, table, format);
 }
 
+struct QueryOptions {
+  std::string plugin;
+  std::string method;
+  std::vector<std::string> args;
+  std::string format;
+};
+
+CommandResult QueryPlugin(CliContext& ctx, const QueryOptions& options) {
+  std::map<std::string, std::string> args;
+  for (const std::string& arg : options.args) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return CommandResult::Failure("--arg: expected KEY=VALUE, got \"" + arg + "\"");
+    }
+    args[arg.substr(0, eq)] = arg.substr(eq + 1);
+  }
+  return RunPluginQuery(ctx, options.plugin, options.method, args, options.format);
+}
+
 }  // namespace
 
 void AddPluginCommands(CLI::App& app, CommandAction* selected) {
@@ -34,6 +56,15 @@ void AddPluginCommands(CLI::App& app, CommandAction* selected) {
   AddOutputOption(list, list_format.get(), {"table", "json", "csv"});
   list->callback(
       [=] { *selected = [=](CliContext& ctx) { return ListPlugins(ctx, *list_format); }; });
+
+  auto query_options = std::make_shared<QueryOptions>();
+  CLI::App* query = plugins->add_subcommand("query", "Run a plugin's named query (as --as USER)");
+  query->add_option("PLUGIN", query_options->plugin, "Plugin name")->required();
+  query->add_option("METHOD", query_options->method, "Query name, e.g. catalog")->required();
+  query->add_option("--arg", query_options->args, "KEY=VALUE argument (repeatable)");
+  AddOutputOption(query, &query_options->format, {"table", "json", "csv"});
+  query->callback(
+      [=] { *selected = [=](CliContext& ctx) { return QueryPlugin(ctx, *query_options); }; });
 }
 
 }  // namespace plaudit::cli

@@ -1,4 +1,5 @@
 #include "absl/strings/str_cat.h"
+#include "core/api/actor.h"
 #include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
@@ -92,13 +93,9 @@ absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decid
 
 }  // namespace
 
-// The request metadata that names who acts (plaudit --as USER), until authentication lands.
-constexpr char kActorMetadata[] = "x-plaudit-actor";
-
 Actor AwardServiceImpl::ActorOf(const grpc::ServerContext& context) const {
   Actor actor;
-  auto [begin, end] = context.client_metadata().equal_range(kActorMetadata);
-  if (begin != end) actor.name = std::string(begin->second.data(), begin->second.size());
+  actor.name = ActorName(context);
   auto role = roles_.find(actor.name);
   if (role != roles_.end()) actor.role = role->second == "admin" ? Role::kAdmin : Role::kManager;
   return actor;

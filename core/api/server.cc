@@ -59,7 +59,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->awards_ = std::make_unique<AwardServiceImpl>(
       s->store_.get(), s->decider_.get(), clock, [engine] { engine->Wake(); }, config.roles);
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
-  s->plugin_service_ = std::make_unique<PluginServiceImpl>(host);
+  s->plugin_service_ = std::make_unique<PluginServiceImpl>(
+      host, [engine](const std::vector<std::string>&) { engine->Wake(); });
   auto praise_zone = LoadZone(config.praise_time_zone);
   if (!praise_zone.ok()) {
     return absl::InvalidArgumentError(

@@ -130,12 +130,18 @@ class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {
 
 class PluginServiceImpl final : public v1::PluginService::Service {
  public:
-  explicit PluginServiceImpl(PluginHost* host) : host_(host) {}
+  // `changed` receives the idempotency keys of rewards a query may have changed (a completed
+  // manual task), to look them up now.
+  PluginServiceImpl(PluginHost* host, std::function<void(const std::vector<std::string>&)> changed)
+      : host_(host), changed_(std::move(changed)) {}
   grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
                            v1::ListPluginsResponse*) override;
+  grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest*,
+                           v1::QueryPluginResponse*) override;
 
  private:
   PluginHost* host_;
+  std::function<void(const std::vector<std::string>&)> changed_;
 };
 
 }  // namespace plaudit::api

@@ -147,6 +147,8 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       break;
     case FulfilOutcome::kRetryable:
     case FulfilOutcome::kUnknown:
+    case FulfilOutcome::kNotFound:
+    case FulfilOutcome::kCannotLookUp:
       if (record.attempts >= options_.max_attempts) {
         record.state = FulfilmentState::kFailed;
         record.error = absl::StrCat("gave up after ", record.attempts, " attempts: ", result.error);

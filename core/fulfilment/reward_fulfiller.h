@@ -24,7 +24,19 @@ struct FulfilmentCall {
   int attempt = 1;
 };
 
-enum class FulfilOutcome { kFulfilled, kPending, kRetryable, kPermanent, kUnknown };
+enum class FulfilOutcome {
+  kFulfilled,
+  // With the vendor, or waiting for a person: look it up later.
+  kPending,
+  kRetryable,
+  kPermanent,
+  // A timeout or a broken call: it may or may not have happened. Look it up before any retry.
+  kUnknown,
+  // Lookups only: nothing was placed under the key, so fulfilling cannot deliver twice.
+  kNotFound,
+  // Lookups only: the plugin cannot look rewards up; fulfil again (plugins are idempotent).
+  kCannotLookUp,
+};
 
 struct FulfilResult {
   FulfilOutcome outcome = FulfilOutcome::kPermanent;
@@ -39,6 +51,14 @@ class RewardFulfiller {
  public:
   virtual ~RewardFulfiller() = default;
   virtual FulfilResult Fulfil(const FulfilmentCall& call) = 0;
+  // Where the reward placed under call.idempotency_key stands, placing nothing.
+  virtual FulfilResult Lookup(const FulfilmentCall&) {
+    FulfilResult result;
+    result.outcome = FulfilOutcome::kCannotLookUp;
+    return result;
+  }
+  // The name of the plugin that serves `reward_type` (for per-plugin limits); "" when none.
+  virtual std::string PluginServing(const std::string& reward_type) const { return reward_type; }
 };
 
 }  // namespace plaudit

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
 #include "plaudit/plugin/v1/plugin.pb.h"
@@ -68,7 +69,60 @@ std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method, con
   return "";
 }
 
+FulfilResult ToResult(const pb::FulfilResponse& response) {
+  FulfilResult result;
+  switch (response.outcome()) {
+    case pb::FULFIL_OUTCOME_FULFILLED:
+      result.outcome = FulfilOutcome::kFulfilled;
+      break;
+    case pb::FULFIL_OUTCOME_PENDING:
+      result.outcome = FulfilOutcome::kPending;
+      break;
+    case pb::FULFIL_OUTCOME_RETRYABLE:
+      result.outcome = FulfilOutcome::kRetryable;
+      break;
+    case pb::FULFIL_OUTCOME_PERMANENT:
+      result.outcome = FulfilOutcome::kPermanent;
+      break;
+    case pb::FULFIL_OUTCOME_NOT_FOUND:
+      result.outcome = FulfilOutcome::kNotFound;
+      break;
+    case pb::FULFIL_OUTCOME_UNSPECIFIED:
+      result.outcome = FulfilOutcome::kCannotLookUp;
+      break;
+    default:
+      result.outcome = FulfilOutcome::kUnknown;
+      break;
+  }
+  result.error = response.error();
+  result.artifact = response.artifact();
+  result.retry_after = absl::Milliseconds(response.retry_after_ms());
+  return result;
+}
+
+pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
+  pb::FulfilRequest request;
+  request.set_idempotency_key(call.idempotency_key);
+  request.set_award_id(call.award_id);
+  request.set_program_id(call.program_id);
+  request.set_program_name(call.program_name);
+  request.set_period(call.period);
+  request.set_reward_type(call.reward_type);
+  request.set_attempt(call.attempt);
+  auto* agent = request.mutable_agent();
+  agent->set_id(call.agent.id);
+  agent->set_display_name(call.agent.display_name);
+  agent->set_email(call.agent.email);
+  agent->set_team(call.agent.team);
+  for (const auto& [key, value] : call.params) (*request.mutable_params())[key] = value;
+  return request;
+}
+
 }  // namespace
+
+bool IsHostSetting(const std::string& key) {
+  return key == "max_concurrency" || key == "callback_secret";
+}
 
 // The host services, dispatched by method name for one plugin.
 static int HostCall(void* context, const char* method, const uint8_t* data, size_t size,
@@ -241,7 +295,11 @@ PluginStatus PluginHost::Load(const std::string& path) {
   // Config is looked up by file stem; the plugin's own name is known only after init.
   auto config = options_.config.find(plugin->status.name);
   if (config != options_.config.end()) {
-    for (const auto& [key, value] : config->second) (*init.mutable_config())[key] = value;
+    for (const auto& [key, value] : config->second) {
+      // Settings plauditd reads itself are not the plugin's.
+      if (IsHostSetting(key)) continue;
+      (*init.mutable_config())[key] = value;
+    }
   }
   pb::InitResponse response;
   std::string call_error = CallPlugin(*plugin, "init", init, &response);
@@ -302,14 +360,26 @@ std::set<std::string> PluginHost::RewardTypes() const {
   return types;
 }
 
-FulfilResult PluginHost::Fulfil(const FulfilmentCall& call) {
+PluginHost::LoadedPlugin* PluginHost::ServingPlugin(const std::string& reward_type) const {
   LoadedPlugin* target = nullptr;
   for (const auto& plugin : plugins_) {
     if (!plugin->status.loaded || plugin->kind != pb::PLUGIN_KIND_FULFILMENT) continue;
     for (const std::string& type : plugin->status.serves) {
-      if (type == call.reward_type) target = plugin.get();
+      if (type == reward_type) target = plugin.get();
     }
   }
+  return target;
+}
+
+PluginHost::LoadedPlugin* PluginHost::Named(const std::string& name) const {
+  for (const auto& plugin : plugins_) {
+    if (plugin->status.loaded && plugin->status.name == name) return plugin.get();
+  }
+  return nullptr;
+}
+
+FulfilResult PluginHost::Fulfil(const FulfilmentCall& call) {
+  LoadedPlugin* target = ServingPlugin(call.reward_type);
   FulfilResult result;
   if (target == nullptr) {
     // Waiting, not failing: the reward goes out once plauditd is restarted with a plugin that
@@ -318,49 +388,76 @@ FulfilResult PluginHost::Fulfil(const FulfilmentCall& call) {
     result.error = absl::StrCat("no loaded plugin serves reward type ", call.reward_type);
     return result;
   }
-  pb::FulfilRequest request;
-  request.set_idempotency_key(call.idempotency_key);
-  request.set_award_id(call.award_id);
-  request.set_program_id(call.program_id);
-  request.set_program_name(call.program_name);
-  request.set_period(call.period);
-  request.set_reward_type(call.reward_type);
-  request.set_attempt(call.attempt);
-  auto* agent = request.mutable_agent();
-  agent->set_id(call.agent.id);
-  agent->set_display_name(call.agent.display_name);
-  agent->set_email(call.agent.email);
-  agent->set_team(call.agent.team);
-  for (const auto& [key, value] : call.params) (*request.mutable_params())[key] = value;
   pb::FulfilResponse response;
-  std::string error = CallPlugin(*target, "fulfil", request, &response);
+  std::string error = CallPlugin(*target, "fulfil", ToRequest(call), &response);
   if (!error.empty()) {
     // We cannot tell whether the effect happened: look it up (retry with the same key).
     result.outcome = FulfilOutcome::kUnknown;
     result.error = error;
     return result;
   }
-  switch (response.outcome()) {
-    case pb::FULFIL_OUTCOME_FULFILLED:
-      result.outcome = FulfilOutcome::kFulfilled;
-      break;
-    case pb::FULFIL_OUTCOME_PENDING:
-      result.outcome = FulfilOutcome::kPending;
-      break;
-    case pb::FULFIL_OUTCOME_RETRYABLE:
-      result.outcome = FulfilOutcome::kRetryable;
-      break;
-    case pb::FULFIL_OUTCOME_PERMANENT:
-      result.outcome = FulfilOutcome::kPermanent;
-      break;
-    default:
-      result.outcome = FulfilOutcome::kUnknown;
-      break;
+  result = ToResult(response);
+  // "not found" and "unspecified" answer lookups, not fulfilment: the plugin cannot say.
+  if (result.outcome == FulfilOutcome::kNotFound ||
+      result.outcome == FulfilOutcome::kCannotLookUp) {
+    result.outcome = FulfilOutcome::kUnknown;
   }
-  result.error = response.error();
-  result.artifact = response.artifact();
-  result.retry_after = absl::Milliseconds(response.retry_after_ms());
   return result;
+}
+
+FulfilResult PluginHost::Lookup(const FulfilmentCall& call) {
+  LoadedPlugin* target = ServingPlugin(call.reward_type);
+  FulfilResult result;
+  if (target == nullptr) {
+    result.outcome = FulfilOutcome::kPending;
+    result.error = absl::StrCat("no loaded plugin serves reward type ", call.reward_type);
+    return result;
+  }
+  pb::FulfilResponse response;
+  std::string error = CallPlugin(*target, "lookup", ToRequest(call), &response);
+  if (!error.empty()) {
+    // A plugin built before lookups existed answers "unknown method": fulfil again instead.
+    result.outcome = absl::StrContains(error, "unknown method") ? FulfilOutcome::kCannotLookUp
+                                                                : FulfilOutcome::kUnknown;
+    result.error = error;
+    return result;
+  }
+  return ToResult(response);
+}
+
+absl::StatusOr<pb::QueryResponse> PluginHost::Query(const std::string& plugin_name,
+                                                    const pb::QueryRequest& request) {
+  LoadedPlugin* target = Named(plugin_name);
+  if (target == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("plugin: no loaded plugin named \"", plugin_name, "\""));
+  }
+  pb::QueryResponse response;
+  std::string error = CallPlugin(*target, "query", request, &response);
+  if (!error.empty()) {
+    return absl::InternalError(absl::StrCat("plugin ", plugin_name, ": ", error));
+  }
+  return response;
+}
+
+absl::StatusOr<pb::CallbackResponse> PluginHost::Callback(const std::string& plugin_name,
+                                                          const pb::CallbackRequest& request) {
+  LoadedPlugin* target = Named(plugin_name);
+  if (target == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("plugin: no loaded plugin named \"", plugin_name, "\""));
+  }
+  pb::CallbackResponse response;
+  std::string error = CallPlugin(*target, "callback", request, &response);
+  if (!error.empty()) {
+    return absl::InternalError(absl::StrCat("plugin ", plugin_name, ": ", error));
+  }
+  return response;
+}
+
+std::string PluginHost::PluginServing(const std::string& reward_type) const {
+  LoadedPlugin* target = ServingPlugin(reward_type);
+  return target == nullptr ? "" : target->status.name;
 }
 
 void PluginHost::PollMetricSources() {

@@ -14,10 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/domain/clock.h"
 #include "core/fulfilment/reward_fulfiller.h"
 #include "core/ingest/ingest.h"
 #include "core/store/store.h"
+#include "plaudit/plugin/v1/plugin.pb.h"
 
 namespace plaudit {
 
@@ -33,6 +35,10 @@ struct PluginStatus {
   std::string error;
   std::string path;
 };
+
+// Plugin settings that plauditd reads itself and does not pass to the plugin: max_concurrency
+// (fulfilment calls at once) and callback_secret (the HMAC key of vendor callbacks).
+bool IsHostSetting(const std::string& key);
 
 class PluginHost : public RewardFulfiller {
  public:
@@ -56,8 +62,18 @@ class PluginHost : public RewardFulfiller {
   // Reward types served by loaded fulfilment plugins.
   std::set<std::string> RewardTypes() const;
 
-  // Routes to the plugin serving call.reward_type; kPermanent when none does.
+  // Routes to the plugin serving call.reward_type; kPending when none does (yet).
   FulfilResult Fulfil(const FulfilmentCall& call) override;
+  FulfilResult Lookup(const FulfilmentCall& call) override;
+  std::string PluginServing(const std::string& reward_type) const override;
+
+  // A plugin's named operation ("query" in plugin.proto). NOT_FOUND for an unknown plugin;
+  // INTERNAL when the call itself failed. A plugin's own refusal is in the response's error.
+  absl::StatusOr<plugin::v1::QueryResponse> Query(const std::string& plugin_name,
+                                                  const plugin::v1::QueryRequest& request);
+  // Hands an authenticated vendor callback body to the named plugin.
+  absl::StatusOr<plugin::v1::CallbackResponse> Callback(const std::string& plugin_name,
+                                                        const plugin::v1::CallbackRequest& request);
 
   // One round of every metric source plugin.
   void PollMetricSources();
@@ -70,6 +86,9 @@ class PluginHost : public RewardFulfiller {
   struct LoadedPlugin;
 
  private:
+  LoadedPlugin* ServingPlugin(const std::string& reward_type) const;
+  LoadedPlugin* Named(const std::string& name) const;
+
   Options options_;
   Store* store_;
   EventIngestor* ingestor_;

@@ -40,7 +40,8 @@ typedef struct PlauditHostV1 {
   PlauditReleaseFn release;
 } PlauditHostV1;
 
-// A plugin's function table. Methods of call(): "init", "fulfil", "poll".
+// A plugin's function table. Methods of call(): "init", "fulfil", "lookup", "query", "callback",
+// "poll". A plugin answers an unknown method with an error.
 typedef struct PlauditPluginV1 {
   void* (*create)(const PlauditHostV1* host);
   PlauditCallFn call;

@@ -168,6 +168,30 @@ class Plugin {
     return resp;
   }
 
+  // Where the reward placed under request.idempotency_key() stands, without placing anything
+  // (see "lookup" in plugin.proto). The default cannot tell: the host fulfils again instead.
+  virtual pb::FulfilResponse Lookup(const pb::FulfilRequest&) {
+    pb::FulfilResponse resp;
+    resp.set_outcome(pb::FULFIL_OUTCOME_UNSPECIFIED);
+    resp.set_error("lookup is not supported");
+    return resp;
+  }
+
+  // A named operation for people and tools (see "query" in plugin.proto).
+  virtual pb::QueryResponse Query(const pb::QueryRequest& request) {
+    pb::QueryResponse resp;
+    resp.set_error("unknown query \"" + request.method() + "\"");
+    resp.set_code(5);
+    return resp;
+  }
+
+  // A vendor's status report (see "callback" in plugin.proto).
+  virtual pb::CallbackResponse Callback(const pb::CallbackRequest&) {
+    pb::CallbackResponse resp;
+    resp.set_error("this plugin takes no callbacks");
+    return resp;
+  }
+
   // One round of a metric source's work.
   virtual pb::PollResponse Poll(const pb::PollRequest&) { return pb::PollResponse(); }
 
@@ -207,6 +231,18 @@ int Call(void* instance, const char* method, const uint8_t* data, size_t size, P
     if (std::strcmp(method, "fulfil") == 0) {
       return Dispatch<pb::FulfilRequest, pb::FulfilResponse>(
           data, size, out, [&](const pb::FulfilRequest& req) { return plugin->Fulfil(req); });
+    }
+    if (std::strcmp(method, "lookup") == 0) {
+      return Dispatch<pb::FulfilRequest, pb::FulfilResponse>(
+          data, size, out, [&](const pb::FulfilRequest& req) { return plugin->Lookup(req); });
+    }
+    if (std::strcmp(method, "query") == 0) {
+      return Dispatch<pb::QueryRequest, pb::QueryResponse>(
+          data, size, out, [&](const pb::QueryRequest& req) { return plugin->Query(req); });
+    }
+    if (std::strcmp(method, "callback") == 0) {
+      return Dispatch<pb::CallbackRequest, pb::CallbackResponse>(
+          data, size, out, [&](const pb::CallbackRequest& req) { return plugin->Callback(req); });
     }
     if (std::strcmp(method, "poll") == 0) {
       return Dispatch<pb::PollRequest, pb::PollResponse>(

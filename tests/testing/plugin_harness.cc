@@ -234,6 +234,39 @@ pb::FulfilResponse LoadedPlugin::Fulfil(const pb::FulfilRequest& request) {
   return response;
 }
 
+pb::FulfilResponse LoadedPlugin::Lookup(const pb::FulfilRequest& request) {
+  pb::FulfilResponse response;
+  std::string error;
+  if (!Call("lookup", request, &response, &error)) ADD_FAILURE() << "lookup failed: " << error;
+  return response;
+}
+
+pb::QueryResponse LoadedPlugin::Query(const std::string& method,
+                                      const std::map<std::string, std::string>& args,
+                                      const std::string& actor) {
+  pb::QueryRequest request;
+  request.set_method(method);
+  for (const auto& [key, value] : args) (*request.mutable_args())[key] = value;
+  request.set_actor(actor);
+  pb::QueryResponse response;
+  std::string error;
+  if (!Call("query", request, &response, &error)) ADD_FAILURE() << "query failed: " << error;
+  return response;
+}
+
+pb::CallbackResponse LoadedPlugin::Callback(const std::string& body,
+                                            const std::map<std::string, std::string>& headers) {
+  pb::CallbackRequest request;
+  request.set_body(body);
+  for (const auto& [key, value] : headers) (*request.mutable_headers())[key] = value;
+  pb::CallbackResponse response;
+  std::string error;
+  if (!Call("callback", request, &response, &error)) {
+    ADD_FAILURE() << "callback failed: " << error;
+  }
+  return response;
+}
+
 pb::PollResponse LoadedPlugin::Poll() {
   pb::PollResponse response;
   std::string error;

@@ -106,6 +106,12 @@ class LoadedPlugin {
   pb::InitResponse Init(const std::string& data_dir,
                         const std::map<std::string, std::string>& config = {});
   pb::FulfilResponse Fulfil(const pb::FulfilRequest& request);
+  pb::FulfilResponse Lookup(const pb::FulfilRequest& request);
+  pb::QueryResponse Query(const std::string& method,
+                          const std::map<std::string, std::string>& args = {},
+                          const std::string& actor = "");
+  pb::CallbackResponse Callback(const std::string& body,
+                                const std::map<std::string, std::string>& headers = {});
   pb::PollResponse Poll();
 
  private:

@@ -1,0 +1,23 @@
+// Who a request says acts, until authentication lands: the x-plaudit-actor metadata that
+// `plaudit --as USER` sends.
+#ifndef PLAUDIT_CORE_API_ACTOR_H_
+#define PLAUDIT_CORE_API_ACTOR_H_
+
+#include <grpcpp/server_context.h>
+
+#include <string>
+
+namespace plaudit::api {
+
+inline constexpr char kActorMetadata[] = "x-plaudit-actor";
+
+// The request's actor; empty when it named none.
+inline std::string ActorName(const grpc::ServerContext& context) {
+  auto [begin, end] = context.client_metadata().equal_range(kActorMetadata);
+  if (begin == end) return "";
+  return std::string(begin->second.data(), begin->second.size());
+}
+
+}  // namespace plaudit::api
+
+#endif  // PLAUDIT_CORE_API_ACTOR_H_
