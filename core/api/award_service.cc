@@ -94,11 +94,7 @@ absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decid
 }  // namespace
 
 Actor AwardServiceImpl::ActorOf(const grpc::ServerContext& context) const {
-  Actor actor;
-  actor.name = ActorName(context);
-  auto role = roles_.find(actor.name);
-  if (role != roles_.end()) actor.role = role->second == "admin" ? Role::kAdmin : Role::kManager;
-  return actor;
+  return api::ActorOf(context, roles_);
 }
 
 grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, const std::string& award_id,

@@ -1,3 +1,9 @@
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/api/actor.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
@@ -22,7 +28,209 @@ v1::Fulfilment::State FulfilmentStateProto(FulfilmentState state) {
   return v1::Fulfilment::STATE_UNSPECIFIED;
 }
 
+void ToProto(const FulfilmentRecord& f, v1::Fulfilment* out) {
+  out->set_id(f.id);
+  out->set_award_id(f.award_id);
+  out->set_agent_id(f.agent_id);
+  out->set_type(f.type);
+  out->set_state(FulfilmentStateProto(f.state));
+  out->set_attempts(f.attempts);
+  out->set_error(f.error);
+  out->set_artifact(f.artifact);
+  out->set_idempotency_key(f.idempotency_key);
+  *out->mutable_updated_at() = ToTimestamp(f.updated_us);
+  for (const auto& [key, value] : f.params) (*out->mutable_params())[key] = value;
+  if (f.state == FulfilmentState::kPending) {
+    *out->mutable_next_attempt_at() = ToTimestamp(f.next_attempt_us);
+  }
+  out->set_check_first(f.check_first);
+}
+
+// Lowercase hex HMAC-SHA256 of `body` under `secret`.
+std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
+// Retry and cancel change what is delivered: the people who may approve awards may do them.
+absl::Status CheckManager(const Actor& actor, const std::string& action) {
+  if (actor.name.empty()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("no actor: say who you are to ", action, " a reward (plaudit --as USER)"));
+  }
+  if (actor.role == Role::kNone) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(actor.name, " may not ", action, " rewards: it needs a manager or an admin"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext*,
+                                                  const v1::GetFulfilmentRequest* request,
+                                                  v1::FulfilmentDetail* response) {
+  if (request->fulfilment_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
+  }
+  auto record = store_->GetFulfilment(request->fulfilment_id());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  if (!record->has_value()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("fulfilment_id: fulfilment \"", request->fulfilment_id(), "\" not found")));
+  }
+  ToProto(**record, response->mutable_fulfilment());
+  auto attempts = store_->ListAttempts(request->fulfilment_id());
+  if (!attempts.ok()) return ToGrpcStatus(attempts.status());
+  for (const FulfilmentAttempt& a : *attempts) {
+    auto* out = response->add_attempts();
+    out->set_seq(a.seq);
+    out->set_kind(a.kind);
+    *out->mutable_started_at() = ToTimestamp(a.started_us);
+    *out->mutable_finished_at() = ToTimestamp(a.finished_us);
+    out->set_outcome(a.outcome);
+    out->set_error(a.error);
+    out->set_actor(a.actor);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context,
+                                                    const v1::RetryFulfilmentRequest* request,
+                                                    v1::Fulfilment* response) {
+  if (request->fulfilment_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
+  }
+  const Actor actor = ActorOf(*context, roles_);
+  if (absl::Status allowed = CheckManager(actor, "retry"); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  auto record = store_->RetryFulfilment(request->fulfilment_id(), actor.name, request->reason(),
+                                        absl::ToUnixMicros(clock_->Now()));
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  ToProto(*record, response);
+  engine_->Wake();
+  return grpc::Status::OK;
+}
+
+grpc::Status FulfilmentServiceImpl::CancelFulfilment(grpc::ServerContext* context,
+                                                     const v1::CancelFulfilmentRequest* request,
+                                                     v1::Fulfilment* response) {
+  if (request->fulfilment_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
+  }
+  const Actor actor = ActorOf(*context, roles_);
+  if (absl::Status allowed = CheckManager(actor, "cancel"); !allowed.ok()) {
+    return ToGrpcStatus(allowed);
+  }
+  auto record = store_->CancelFulfilment(request->fulfilment_id(), actor.name, request->reason(),
+                                         absl::ToUnixMicros(clock_->Now()));
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  ToProto(*record, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FulfilmentServiceImpl::CompleteFulfilment(grpc::ServerContext* context,
+                                                       const v1::CompleteFulfilmentRequest* request,
+                                                       v1::Fulfilment* response) {
+  if (request->fulfilment_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
+  }
+  const std::string actor = ActorName(*context);
+  if (actor.empty()) {
+    return ToGrpcStatus(
+        absl::UnauthenticatedError("no actor: say who handed the reward over (plaudit --as USER)"));
+  }
+  auto record = store_->GetFulfilment(request->fulfilment_id());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  if (!record->has_value()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("fulfilment_id: fulfilment \"", request->fulfilment_id(), "\" not found")));
+  }
+  const FulfilmentRecord& f = **record;
+  if (f.state != FulfilmentState::kPending) {
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        absl::StrCat("fulfilment ", f.id, " is ", std::string(FulfilmentStateName(f.state)),
+                     "; only a pending reward can be completed")));
+  }
+  const std::string plugin = host_->PluginServing(f.type);
+  if (plugin.empty()) {
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        absl::StrCat("no loaded plugin serves reward type ", f.type)));
+  }
+  plugin::v1::QueryRequest query;
+  query.set_method("complete");
+  (*query.mutable_args())["idempotency_key"] = f.idempotency_key;
+  (*query.mutable_args())["note"] = request->note();
+  query.set_actor(actor);
+  auto answer = host_->Query(plugin, query);
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  if (!answer->error().empty()) {
+    const int code = answer->code();
+    return ToGrpcStatus(absl::Status(
+        code > 0 && code <= 16 ? static_cast<absl::StatusCode>(code) : absl::StatusCode::kInternal,
+        absl::StrCat(plugin, ": ", answer->error())));
+  }
+  FulfilmentAttempt attempt;
+  attempt.fulfilment_id = f.id;
+  attempt.kind = "complete";
+  attempt.started_us = attempt.finished_us = absl::ToUnixMicros(clock_->Now());
+  attempt.outcome = "completed";
+  attempt.error = request->note();
+  attempt.actor = actor;
+  (void)store_->RecordAttempt(attempt);
+  engine_->CheckNow({f.idempotency_key});
+  auto updated = store_->GetFulfilment(f.id);
+  if (!updated.ok()) return ToGrpcStatus(updated.status());
+  ToProto(updated->value_or(f), response);
+  return grpc::Status::OK;
+}
+
+grpc::Status FulfilmentServiceImpl::DeliverCallback(grpc::ServerContext*,
+                                                    const v1::DeliverCallbackRequest* request,
+                                                    v1::DeliverCallbackResponse* response) {
+  auto secret = callback_secrets_.find(request->plugin());
+  if (secret == callback_secrets_.end() || secret->second.empty()) {
+    return ToGrpcStatus(absl::UnauthenticatedError(
+        absl::StrCat("plugin ", request->plugin(),
+                     " takes no callbacks: it has no callback_secret in plauditd's settings")));
+  }
+  const std::string expected = HmacSha256Hex(secret->second, request->body());
+  if (request->signature().size() != expected.size() ||
+      CRYPTO_memcmp(request->signature().data(), expected.data(), expected.size()) != 0) {
+    return ToGrpcStatus(absl::UnauthenticatedError(
+        "signature: does not match the body (HMAC-SHA256 under the plugin's callback_secret)"));
+  }
+  plugin::v1::CallbackRequest callback;
+  callback.set_body(request->body());
+  for (const auto& [key, value] : request->headers()) (*callback.mutable_headers())[key] = value;
+  auto answer = host_->Callback(request->plugin(), callback);
+  if (!answer.ok()) return ToGrpcStatus(answer.status());
+  if (!answer->error().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("body: ", answer->error())));
+  }
+  std::vector<FulfilmentEngine::StatusReport> reports;
+  for (const auto& update : answer->updates()) {
+    FulfilmentEngine::StatusReport report;
+    report.idempotency_key = update.idempotency_key();
+    report.result = PluginHost::ToResult(update.result());
+    reports.push_back(std::move(report));
+  }
+  for (const std::string& line :
+       engine_->ApplyReports(reports, absl::StrCat("callback:", request->plugin()))) {
+    response->add_results(line);
+  }
+  return grpc::Status::OK;
+}
 
 grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
                                                     const v1::ListFulfilmentsRequest* request,
@@ -32,19 +240,7 @@ grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
   auto page = Paginate(request->page_size(), request->page_token(), rows->size());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) {
-    const FulfilmentRecord& f = (*rows)[i];
-    auto* out = response->add_fulfilments();
-    out->set_id(f.id);
-    out->set_award_id(f.award_id);
-    out->set_agent_id(f.agent_id);
-    out->set_type(f.type);
-    out->set_state(FulfilmentStateProto(f.state));
-    out->set_attempts(f.attempts);
-    out->set_error(f.error);
-    out->set_artifact(f.artifact);
-    out->set_idempotency_key(f.idempotency_key);
-    *out->mutable_updated_at() = ToTimestamp(f.updated_us);
-    for (const auto& [key, value] : f.params) (*out->mutable_params())[key] = value;
+    ToProto((*rows)[i], response->add_fulfilments());
   }
   response->set_next_page_token(page->next_token);
   return grpc::Status::OK;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
 #include "core/scoring/period.h"
@@ -48,8 +49,21 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
                                                [host] { return host->RewardTypes(); });
   s->closer_ = std::make_unique<PeriodCloser>(s->store_.get(), s->decider_.get(), clock);
-  s->engine_ =
-      std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, FulfilmentEngine::Options());
+  FulfilmentEngine::Options engine_options;
+  engine_options.pending_poll = config.reconcile_interval;
+  for (const auto& [plugin, settings] : config.plugins) {
+    auto limit = settings.find("max_concurrency");
+    int calls = 0;
+    if (limit == settings.end()) continue;
+    if (!absl::SimpleAtoi(limit->second, &calls) || calls < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("plugins.", plugin,
+                                                     ".max_concurrency: expected a number of "
+                                                     "calls, 1 or more, got \"",
+                                                     limit->second, "\""));
+    }
+    engine_options.plugin_limits[plugin] = calls;
+  }
+  s->engine_ = std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, engine_options);
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
@@ -58,9 +72,15 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
   s->awards_ = std::make_unique<AwardServiceImpl>(
       s->store_.get(), s->decider_.get(), clock, [engine] { engine->Wake(); }, config.roles);
-  s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get());
+  std::map<std::string, std::string> callback_secrets;
+  for (const auto& [plugin, settings] : config.plugins) {
+    auto secret = settings.find("callback_secret");
+    if (secret != settings.end()) callback_secrets[plugin] = secret->second;
+  }
+  s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(
+      s->store_.get(), host, engine, clock, config.roles, std::move(callback_secrets));
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(
-      host, [engine](const std::vector<std::string>&) { engine->Wake(); });
+      host, [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
   auto praise_zone = LoadZone(config.praise_time_zone);
   if (!praise_zone.ok()) {
     return absl::InvalidArgumentError(

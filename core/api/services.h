@@ -120,12 +120,36 @@ class AwardServiceImpl final : public v1::AwardService::Service {
 
 class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {
  public:
-  explicit FulfilmentServiceImpl(Store* store) : store_(store) {}
+  // `callback_secrets`: per plugin name, the HMAC key its vendor signs callbacks with.
+  FulfilmentServiceImpl(Store* store, PluginHost* host, FulfilmentEngine* engine, Clock* clock,
+                        std::map<std::string, std::string> roles,
+                        std::map<std::string, std::string> callback_secrets)
+      : store_(store),
+        host_(host),
+        engine_(engine),
+        clock_(clock),
+        roles_(std::move(roles)),
+        callback_secrets_(std::move(callback_secrets)) {}
   grpc::Status ListFulfilments(grpc::ServerContext*, const v1::ListFulfilmentsRequest*,
                                v1::ListFulfilmentsResponse*) override;
+  grpc::Status GetFulfilment(grpc::ServerContext*, const v1::GetFulfilmentRequest*,
+                             v1::FulfilmentDetail*) override;
+  grpc::Status RetryFulfilment(grpc::ServerContext*, const v1::RetryFulfilmentRequest*,
+                               v1::Fulfilment*) override;
+  grpc::Status CancelFulfilment(grpc::ServerContext*, const v1::CancelFulfilmentRequest*,
+                                v1::Fulfilment*) override;
+  grpc::Status CompleteFulfilment(grpc::ServerContext*, const v1::CompleteFulfilmentRequest*,
+                                  v1::Fulfilment*) override;
+  grpc::Status DeliverCallback(grpc::ServerContext*, const v1::DeliverCallbackRequest*,
+                               v1::DeliverCallbackResponse*) override;
 
  private:
   Store* store_;
+  PluginHost* host_;
+  FulfilmentEngine* engine_;
+  Clock* clock_;
+  const std::map<std::string, std::string> roles_;
+  const std::map<std::string, std::string> callback_secrets_;
 };
 
 class PluginServiceImpl final : public v1::PluginService::Service {

@@ -7,6 +7,7 @@
 //   source_poll_interval_ms: 1000
 //   shutdown_timeout_ms: 30000
 //   close_check_interval_ms: 30000
+//   reconcile_interval_ms: 30000
 //   praise_monthly_allowance: 5
 //   praise_time_zone: Europe/Stockholm
 //   roles: {ops-lead: admin, mgr-anna: manager}
@@ -30,6 +31,9 @@ struct ServerConfig {
   absl::Duration source_poll_interval = absl::Seconds(1);
   // How often plauditd looks for periods whose close_after has passed, to decide them.
   absl::Duration close_check_interval = absl::Seconds(30);
+  // How often rewards pending with a vendor (or of uncertain fate) are looked up: the
+  // reconciliation that catches lost vendor callbacks.
+  absl::Duration reconcile_interval = absl::Seconds(30);
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);

@@ -1,7 +1,7 @@
 #include "core/fulfilment/fulfilment_engine.h"
 
 #include <algorithm>
-#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
@@ -18,19 +18,47 @@ Agent TeamAsAgent(const std::string& team) {
   return agent;
 }
 
+// A lookup that cannot tell where the reward stands: the reward may be placed (again).
+bool MayPlace(FulfilOutcome outcome) {
+  return outcome == FulfilOutcome::kNotFound || outcome == FulfilOutcome::kCannotLookUp;
+}
+
 }  // namespace
+
+std::string_view FulfilOutcomeName(FulfilOutcome outcome) {
+  switch (outcome) {
+    case FulfilOutcome::kFulfilled:
+      return "fulfilled";
+    case FulfilOutcome::kPending:
+      return "pending";
+    case FulfilOutcome::kRetryable:
+      return "retryable";
+    case FulfilOutcome::kPermanent:
+      return "permanent";
+    case FulfilOutcome::kUnknown:
+      return "unknown";
+    case FulfilOutcome::kNotFound:
+      return "not_found";
+    case FulfilOutcome::kCannotLookUp:
+      return "cannot_look_up";
+  }
+  return "unknown";
+}
 
 FulfilmentEngine::FulfilmentEngine(Store* store, RewardFulfiller* fulfiller, Clock* clock,
                                    Options options)
-    : store_(store), fulfiller_(fulfiller), clock_(clock), options_(options) {}
+    : store_(store), fulfiller_(fulfiller), clock_(clock), options_(std::move(options)) {}
 
 FulfilmentEngine::~FulfilmentEngine() { Stop(); }
 
 void FulfilmentEngine::Start() {
   absl::MutexLock lock(&mu_);
-  if (worker_.joinable()) return;
+  if (dispatcher_.joinable()) return;
   stopping_ = false;
-  worker_ = std::thread([this] { Loop(); });
+  for (int i = 0; i < std::max(options_.workers, 1); ++i) {
+    workers_.emplace_back([this] { Work(); });
+  }
+  dispatcher_ = std::thread([this] { Dispatch(); });
 }
 
 void FulfilmentEngine::Stop() {
@@ -38,12 +66,28 @@ void FulfilmentEngine::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (worker_.joinable()) worker_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (std::thread& worker : workers_) worker.join();
+  workers_.clear();
+  absl::MutexLock lock(&mu_);
+  queue_.clear();
+  in_flight_.clear();
+  per_plugin_.clear();
 }
 
 void FulfilmentEngine::Wake() {
   absl::MutexLock lock(&mu_);
   woken_ = true;
+}
+
+std::map<std::string, int> FulfilmentEngine::InFlight() const {
+  absl::MutexLock lock(&mu_);
+  return per_plugin_;
+}
+
+int FulfilmentEngine::LimitFor(const std::string& plugin) const {
+  auto it = options_.plugin_limits.find(plugin);
+  return std::max(it != options_.plugin_limits.end() ? it->second : options_.plugin_concurrency, 1);
 }
 
 absl::Duration FulfilmentEngine::Backoff(int attempts, absl::Duration retry_after) {
@@ -58,18 +102,57 @@ absl::Duration FulfilmentEngine::Backoff(int attempts, absl::Duration retry_afte
   return std::max(cap * fraction, retry_after);
 }
 
-void FulfilmentEngine::Loop() {
+void FulfilmentEngine::Dispatch() {
   while (true) {
+    int handed_out = 0;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    int attempted = RunOnce();
-    if (attempted > 0) continue;
+    auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 200);
+    if (!due.ok()) {
+      LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
+    } else {
+      absl::MutexLock lock(&mu_);
+      for (FulfilmentRecord& record : *due) {
+        if (in_flight_.contains(record.id)) continue;
+        const std::string plugin = fulfiller_->PluginServing(record.type);
+        int& running = per_plugin_[plugin];
+        if (running >= LimitFor(plugin)) continue;
+        ++running;
+        in_flight_.insert(record.id);
+        queue_.emplace_back(std::move(record), plugin);
+        ++handed_out;
+      }
+    }
     absl::MutexLock lock(&mu_);
+    // Woken by new work, a finished call (which may free a plugin's slot) or the idle timer.
     auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_; };
-    mu_.AwaitWithTimeout(absl::Condition(&wake), options_.idle_wait);
+    mu_.AwaitWithTimeout(absl::Condition(&wake), handed_out > 0 && queue_.empty()
+                                                     ? absl::Milliseconds(10)
+                                                     : options_.idle_wait);
     woken_ = false;
+  }
+}
+
+void FulfilmentEngine::Work() {
+  while (true) {
+    std::pair<FulfilmentRecord, std::string> job;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      mu_.Await(absl::Condition(&ready));
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    const std::string id = job.first.id;
+    Attempt(std::move(job.first));
+    absl::MutexLock lock(&mu_);
+    in_flight_.erase(id);
+    if (--per_plugin_[job.second] <= 0) per_plugin_.erase(job.second);
+    woken_ = true;
   }
 }
 
@@ -90,65 +173,117 @@ int FulfilmentEngine::RunOnce() {
   return attempted;
 }
 
-bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
-  // Count the attempt durably before calling out: a crash during the call must not grant an
-  // unlimited number of attempts.
-  record.updated_us = absl::ToUnixMicros(clock_->Now());
-  absl::StatusOr<bool> counted = store_->BeginFulfilmentAttempt(record);
-  if (!counted.ok()) {
-    LogError("fulfilment",
-             absl::StrCat(record.id, ": cannot record attempt: ", counted.status().message()));
-    return false;
-  }
-  // Cancelled since it was read as due.
-  if (!*counted) return false;
-
+FulfilmentCall FulfilmentEngine::BuildCall(const FulfilmentRecord& record, bool* ok) {
   FulfilmentCall call;
   call.idempotency_key = record.idempotency_key;
   call.award_id = record.award_id;
   call.reward_type = record.type;
   call.params = record.params;
-  call.attempt = record.attempts;
-  FulfilResult result;
+  call.attempt = std::max(record.attempts, 1);
+  *ok = false;
   auto stored_award = store_->GetAward(record.award_id);
-  const AwardRecord* award =
-      stored_award.ok() && stored_award->has_value() ? &**stored_award : nullptr;
+  if (!stored_award.ok() || !stored_award->has_value()) return call;
+  const AwardRecord& award = **stored_award;
   // A reward to a team as a whole has no agent: the plugin is sent the team in an agent's place.
-  const bool to_team = award != nullptr && record.agent_id.empty() && !award->team.empty();
+  const bool to_team = record.agent_id.empty() && !award.team.empty();
   absl::StatusOr<std::optional<Agent>> agent =
-      to_team ? std::optional<Agent>(TeamAsAgent(award->team)) : store_->GetAgent(record.agent_id);
-  if (award == nullptr || !agent.ok() || !agent->has_value()) {
+      to_team ? std::optional<Agent>(TeamAsAgent(award.team)) : store_->GetAgent(record.agent_id);
+  if (!agent.ok() || !agent->has_value()) return call;
+  call.program_id = award.program_id;
+  call.period = award.period;
+  call.agent = **agent;
+  auto program = store_->GetProgram(award.program_id);
+  call.program_name = program.ok() && program->has_value() ? (*program)->name : award.program_id;
+  *ok = true;
+  return call;
+}
+
+void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string& kind,
+                              absl::Time started, const FulfilResult& result) {
+  FulfilmentAttempt attempt;
+  attempt.fulfilment_id = record.id;
+  attempt.kind = kind;
+  attempt.started_us = absl::ToUnixMicros(started);
+  attempt.finished_us = absl::ToUnixMicros(clock_->Now());
+  attempt.outcome = std::string(FulfilOutcomeName(result.outcome));
+  attempt.error = result.error;
+  attempt.actor = std::string(kSystemActor);
+  absl::Status recorded = store_->RecordAttempt(attempt);
+  if (!recorded.ok()) {
+    LogError("fulfilment", absl::StrCat(record.id, ": cannot record the ", kind,
+                                        " in its history: ", recorded.message()));
+  }
+}
+
+bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
+  const bool look_up_first = record.check_first;
+  // Mark the row (and count a placing call) durably before calling out: a crash during the call
+  // must neither grant unlimited attempts nor place the reward again without looking first.
+  absl::Time started = clock_->Now();
+  record.updated_us = absl::ToUnixMicros(started);
+  absl::StatusOr<bool> begun = store_->BeginFulfilmentAttempt(record, !look_up_first);
+  if (!begun.ok()) {
+    LogError("fulfilment",
+             absl::StrCat(record.id, ": cannot record attempt: ", begun.status().message()));
+    return false;
+  }
+  // Cancelled, or finished by a callback, since it was read as due.
+  if (!*begun) return false;
+
+  bool readable = false;
+  FulfilmentCall call = BuildCall(record, &readable);
+  FulfilResult result;
+  std::string kind = look_up_first ? "lookup" : "fulfil";
+  if (!readable) {
     result.outcome = FulfilOutcome::kRetryable;
     result.error = "award or agent not readable from the store";
+  } else if (look_up_first) {
+    result = fulfiller_->Lookup(call);
+    if (MayPlace(result.outcome)) {
+      // Nothing is out with the vendor under this key: place it now, counted first.
+      Record(record, kind, started, result);
+      started = clock_->Now();
+      record.updated_us = absl::ToUnixMicros(started);
+      absl::StatusOr<bool> counted = store_->BeginFulfilmentAttempt(record, true);
+      if (!counted.ok() || !*counted) return false;
+      call.attempt = record.attempts;
+      kind = "fulfil";
+      result = fulfiller_->Fulfil(call);
+    }
   } else {
-    call.program_id = award->program_id;
-    call.period = award->period;
-    call.agent = **agent;
-    auto program = store_->GetProgram(award->program_id);
-    call.program_name = program.ok() && program->has_value() ? (*program)->name : award->program_id;
     result = fulfiller_->Fulfil(call);
   }
+  Record(record, kind, started, result);
 
   absl::Time now = clock_->Now();
   record.updated_us = absl::ToUnixMicros(now);
   record.error = result.error;
   if (!result.artifact.empty()) record.artifact = result.artifact;
+  const bool placed = kind == "fulfil";
   switch (result.outcome) {
     case FulfilOutcome::kFulfilled:
       record.state = FulfilmentState::kFulfilled;
+      record.check_first = false;
       record.error.clear();
       break;
     case FulfilOutcome::kPending:
-      record.attempts -= 1;  // Waiting on the vendor is not a failed attempt.
+      // Waiting on the vendor (or a person) is not a failed attempt.
+      if (placed) record.attempts -= 1;
+      record.check_first = true;
       record.next_attempt_us = absl::ToUnixMicros(now + options_.pending_poll);
       break;
     case FulfilOutcome::kPermanent:
       record.state = FulfilmentState::kFailed;
+      record.check_first = false;
       break;
     case FulfilOutcome::kRetryable:
     case FulfilOutcome::kUnknown:
     case FulfilOutcome::kNotFound:
     case FulfilOutcome::kCannotLookUp:
+      // A failed lookup spends an attempt too, so an unreachable vendor ends in failure.
+      if (!placed) record.attempts += 1;
+      // A refusal means nothing was placed; anything else is looked up before placing again.
+      record.check_first = !(placed && result.outcome == FulfilOutcome::kRetryable);
       if (record.attempts >= options_.max_attempts) {
         record.state = FulfilmentState::kFailed;
         record.error = absl::StrCat("gave up after ", record.attempts, " attempts: ", result.error);
@@ -163,10 +298,82 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record outcome: ", saved.message()));
     return true;
   }
-  LogInfo("fulfilment", absl::StrCat(record.id, " (", record.type, ") attempt ", record.attempts,
-                                     ": ", std::string(FulfilmentStateName(record.state)),
+  LogInfo("fulfilment", absl::StrCat(record.id, " (", record.type, ") ", kind, " ", record.attempts,
+                                     ": ", std::string(FulfilOutcomeName(result.outcome)), " -> ",
+                                     std::string(FulfilmentStateName(record.state)),
                                      record.error.empty() ? "" : " - ", record.error));
   return true;
+}
+
+std::vector<std::string> FulfilmentEngine::ApplyReports(const std::vector<StatusReport>& reports,
+                                                        const std::string& source) {
+  std::vector<std::string> lines;
+  std::vector<std::string> check_now;
+  for (const StatusReport& report : reports) {
+    auto found = store_->FindFulfilmentByKey(report.idempotency_key);
+    if (!found.ok()) {
+      lines.push_back(absl::StrCat(report.idempotency_key, ": ", found.status().message()));
+      continue;
+    }
+    if (!found->has_value()) {
+      LogWarning("fulfilment", absl::StrCat(source, " reported on an unknown reward key ",
+                                            report.idempotency_key));
+      lines.push_back(absl::StrCat(report.idempotency_key, ": no such reward"));
+      continue;
+    }
+    FulfilmentRecord record = **found;
+    const absl::Time now = clock_->Now();
+    FulfilmentAttempt attempt;
+    attempt.fulfilment_id = record.id;
+    attempt.kind = "callback";
+    attempt.started_us = attempt.finished_us = absl::ToUnixMicros(now);
+    attempt.outcome = std::string(FulfilOutcomeName(report.result.outcome));
+    attempt.error = report.result.error;
+    attempt.actor = source;
+    (void)store_->RecordAttempt(attempt);
+    if (record.state != FulfilmentState::kPending) {
+      lines.push_back(absl::StrCat(record.id, ": already ",
+                                   std::string(FulfilmentStateName(record.state)), "; ignored"));
+      continue;
+    }
+    record.updated_us = absl::ToUnixMicros(now);
+    switch (report.result.outcome) {
+      case FulfilOutcome::kFulfilled:
+        record.state = FulfilmentState::kFulfilled;
+        record.check_first = false;
+        record.error.clear();
+        if (!report.result.artifact.empty()) record.artifact = report.result.artifact;
+        break;
+      case FulfilOutcome::kPermanent:
+        record.state = FulfilmentState::kFailed;
+        record.check_first = false;
+        record.error = report.result.error;
+        break;
+      case FulfilOutcome::kPending:
+        lines.push_back(absl::StrCat(record.id, ": still pending"));
+        continue;
+      default:
+        // The vendor's word is not final: ask the plugin where it stands now.
+        check_now.push_back(record.idempotency_key);
+        lines.push_back(absl::StrCat(record.id, ": looked up now"));
+        continue;
+    }
+    absl::Status saved = store_->UpdateFulfilment(record);
+    lines.push_back(
+        saved.ok() ? absl::StrCat(record.id, ": ", std::string(FulfilmentStateName(record.state)))
+                   : absl::StrCat(record.id, ": ", saved.message()));
+  }
+  if (!check_now.empty()) CheckNow(check_now);
+  return lines;
+}
+
+void FulfilmentEngine::CheckNow(const std::vector<std::string>& idempotency_keys) {
+  absl::Status marked =
+      store_->CheckFulfilmentsNow(idempotency_keys, absl::ToUnixMicros(clock_->Now()));
+  if (!marked.ok()) {
+    LogError("fulfilment", absl::StrCat("cannot mark rewards for lookup: ", marked.message()));
+  }
+  Wake();
 }
 
 }  // namespace plaudit

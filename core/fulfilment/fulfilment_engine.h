@@ -1,22 +1,30 @@
-// Delivers committed rewards. Reads due fulfilment rows from the store (written with their award:
+// Delivers approved rewards. Reads due fulfilment rows from the store (written with their award:
 // the transactional outbox), calls the RewardFulfiller with the row's fixed idempotency key and
 // records the outcome:
 //   fulfilled  -> fulfilled
-//   pending    -> polled again after `pending_poll`, without spending an attempt (also used while
-//                 no loaded plugin serves the reward type)
-//   retryable  -> retried after a full-jitter backoff (or the vendor's Retry-After, if longer)
-//   unknown    -> retried like retryable with the same key, so the plugin can look it up
+//   pending    -> looked up again after `pending_poll`, without spending an attempt (the vendor
+//                 is still processing it, a person has yet to hand it over, or no loaded plugin
+//                 serves the reward type)
+//   retryable  -> tried again after a full-jitter backoff (or the vendor's Retry-After, if longer)
+//   unknown    -> looked up by its key after a backoff, before it is ever placed again
 //   permanent  -> failed with the reason
-// After `max_attempts` attempts a row fails. The attempt is counted in the store before the call,
-// so a crash mid-call resumes with the same key after restart and still counts toward the limit.
+// A row whose last call left its fate uncertain (unknown, pending, or a crash mid-call: the row is
+// marked before every call) is looked up first; only a lookup that finds nothing ("not found"),
+// or a plugin that cannot look up, leads to placing it again. The polling of pending and unknown
+// rows is the reconciliation loop that catches lost vendor callbacks. After `max_attempts`
+// failed calls a row fails; the attempt is counted in the store before the call.
 //
-// Start() runs one worker thread; RunOnce() processes what is due synchronously (tests drive it
-// with a FakeClock). RunOnce() must not run concurrently with itself or a started worker: rows
-// are not leased, so two callers could attempt the same row.
+// Start() runs a dispatcher and `workers` threads, with at most `plugin_concurrency` calls (or
+// the plugin's own limit) in flight per plugin; RunOnce() processes what is due synchronously
+// (tests drive it with a FakeClock) and must not run while the engine is started.
 #ifndef PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 #define PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -37,44 +45,79 @@ class FulfilmentEngine {
     int max_attempts = 8;
     absl::Duration base_backoff = absl::Seconds(2);
     absl::Duration max_backoff = absl::Minutes(5);
+    // How often pending and uncertain rewards are looked up (the reconciliation interval).
     absl::Duration pending_poll = absl::Seconds(30);
-    // How long an idle worker sleeps before looking again, unless woken.
+    // How long the idle dispatcher sleeps before looking again, unless woken.
     absl::Duration idle_wait = absl::Seconds(1);
+    int workers = 4;
+    // Calls in flight at once per plugin, unless `plugin_limits` names the plugin.
+    int plugin_concurrency = 2;
+    std::map<std::string, int> plugin_limits;
+  };
+
+  // A vendor's report about one reward, from a callback.
+  struct StatusReport {
+    std::string idempotency_key;
+    FulfilResult result;
   };
 
   FulfilmentEngine(Store* store, RewardFulfiller* fulfiller, Clock* clock, Options options);
   ~FulfilmentEngine();
 
   void Start();
-  // Waits for the worker to finish its current fulfilment, then returns.
+  // Waits for calls in flight to finish, then returns; queued rows stay pending in the store.
   void Stop();
-  // Tells the worker there may be new work (a decision was just committed).
+  // Tells the dispatcher there may be new work (a decision was just committed).
   void Wake();
 
-  // Processes every fulfilment due now; returns how many were attempted (a row whose attempt
-  // could not be recorded in the store is not).
+  // Processes every fulfilment due now, one after another; returns how many were attempted.
   int RunOnce();
+
+  // Applies vendor reports (a callback): fulfilled and permanent end the reward, pending is
+  // noted, anything else has it looked up now. Returns one line per report saying what was done.
+  std::vector<std::string> ApplyReports(const std::vector<StatusReport>& reports,
+                                        const std::string& source);
+
+  // Has the pending rewards with these keys looked up now (a manual task was completed).
+  void CheckNow(const std::vector<std::string>& idempotency_keys);
 
   // The wait before attempt `attempts + 1` after a retryable failure: uniform in
   // [0, min(max_backoff, base_backoff * 2^(attempts-1))], at least `retry_after`.
   absl::Duration Backoff(int attempts, absl::Duration retry_after);
 
+  // How many calls are in flight now for each plugin (for tests and metrics).
+  std::map<std::string, int> InFlight() const;
+
  private:
-  // False when the store could not record the attempt.
+  // False when the row was not attempted (no longer pending, or the store failed).
   bool Attempt(FulfilmentRecord record);
-  void Loop();
+  // The plugin call's inputs: the award, the agent (or team) and the program.
+  FulfilmentCall BuildCall(const FulfilmentRecord& record, bool* ok);
+  void Record(const FulfilmentRecord& record, const std::string& kind, absl::Time started,
+              const FulfilResult& result);
+  void Dispatch();
+  void Work();
+  int LimitFor(const std::string& plugin) const;
 
   Store* store_;
   RewardFulfiller* fulfiller_;
   Clock* clock_;
   Options options_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   absl::BitGen rng_ ABSL_GUARDED_BY(mu_);
-  std::thread worker_;
+  // Rows handed to workers and not finished, by id; calls in flight per plugin.
+  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> per_plugin_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<FulfilmentRecord, std::string>> queue_ ABSL_GUARDED_BY(mu_);
+  std::thread dispatcher_;
+  std::vector<std::thread> workers_;
 };
+
+// The lowercase name of an outcome, as recorded in attempt histories.
+std::string_view FulfilOutcomeName(FulfilOutcome outcome);
 
 }  // namespace plaudit
 

@@ -69,7 +69,9 @@ std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method, con
   return "";
 }
 
-FulfilResult ToResult(const pb::FulfilResponse& response) {
+}  // namespace
+
+FulfilResult PluginHost::ToResult(const pb::FulfilResponse& response) {
   FulfilResult result;
   switch (response.outcome()) {
     case pb::FULFIL_OUTCOME_FULFILLED:
@@ -99,6 +101,8 @@ FulfilResult ToResult(const pb::FulfilResponse& response) {
   result.retry_after = absl::Milliseconds(response.retry_after_ms());
   return result;
 }
+
+namespace {
 
 pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
   pb::FulfilRequest request;

@@ -71,6 +71,9 @@ class PluginHost : public RewardFulfiller {
   // INTERNAL when the call itself failed. A plugin's own refusal is in the response's error.
   absl::StatusOr<plugin::v1::QueryResponse> Query(const std::string& plugin_name,
                                                   const plugin::v1::QueryRequest& request);
+  // A plugin's answer as the engine's result.
+  static FulfilResult ToResult(const plugin::v1::FulfilResponse& response);
+
   // Hands an authenticated vendor callback body to the named plugin.
   absl::StatusOr<plugin::v1::CallbackResponse> Callback(const std::string& plugin_name,
                                                         const plugin::v1::CallbackRequest& request);

@@ -221,30 +221,6 @@ absl::StatusOr<std::optional<BudgetReport>> Store::GetBudget(const std::string& 
   return std::optional<BudgetReport>(report);
 }
 
-absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
-  SqliteStatement u(db_,
-                    "UPDATE fulfilments SET attempts = ?, updated_us = ? WHERE id = ? AND "
-                    "state = 'pending'");
-  u.Bind(1, int64_t{record.attempts + 1}).Bind(2, record.updated_us).Bind(3, record.id);
-  PLAUDIT_RETURN_IF_ERROR(u.Run());
-  if (sqlite3_changes(db_) != 1) return false;
-  auto awards = LoadAwards("WHERE id = ?", {record.award_id});
-  if (!awards.ok()) return awards.status();
-  if (!awards->empty() && awards->front().state == AwardState::kApproved) {
-    TransitionPlan plan;
-    plan.to = AwardState::kFulfilling;
-    plan.reason = absl::StrCat("first attempt of ", record.id);
-    PLAUDIT_RETURN_IF_ERROR(
-        ApplyPlan(awards->front(), plan, std::string(kSystemActor), record.updated_us));
-  }
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
-  record.attempts += 1;
-  return true;
-}
-
 absl::Status Store::FinishAwardIfDone(const std::string& award_id, int64_t now_us) {
   auto awards = LoadAwards("WHERE id = ?", {award_id});
   if (!awards.ok()) return awards.status();
@@ -254,23 +230,32 @@ absl::Status Store::FinishAwardIfDone(const std::string& award_id, int64_t now_u
     return absl::OkStatus();
   }
   const FulfilmentRecord* failed = nullptr;
-  bool all_fulfilled = true;
+  int fulfilled = 0;
+  int cancelled = 0;
   for (const FulfilmentRecord& f : award.fulfilments) {
     if (f.state == FulfilmentState::kFailed && failed == nullptr) failed = &f;
-    if (f.state != FulfilmentState::kFulfilled) all_fulfilled = false;
+    if (f.state == FulfilmentState::kFulfilled) ++fulfilled;
+    if (f.state == FulfilmentState::kCancelled) ++cancelled;
   }
-  if (failed == nullptr && !all_fulfilled) return absl::OkStatus();
+  const bool all_ended = fulfilled + cancelled == static_cast<int>(award.fulfilments.size());
+  if (failed == nullptr && !all_ended) return absl::OkStatus();
   TransitionPlan plan;
   if (failed != nullptr) {
     plan.to = AwardState::kFailed;
     plan.reason = absl::StrCat(failed->id, " failed: ", failed->error);
     plan.ledger = LedgerEffect::kRelease;
+  } else if (fulfilled == 0) {
+    plan.to = AwardState::kCancelled;
+    plan.reason = "every reward was cancelled";
+    plan.ledger = LedgerEffect::kRelease;
   } else {
     plan.to = AwardState::kFulfilled;
-    plan.reason = "every reward fulfilled";
+    plan.reason = cancelled == 0
+                      ? std::string("every reward fulfilled")
+                      : absl::StrCat(fulfilled, " reward(s) fulfilled, ", cancelled, " cancelled");
   }
   PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, plan, std::string(kSystemActor), now_us));
-  if (failed == nullptr) {
+  if (plan.to == AwardState::kFulfilled) {
     SqliteStatement settle(db_,
                            "UPDATE budget_ledger SET state = 'settled' WHERE award_id = ? AND "
                            "state = 'reserved'");

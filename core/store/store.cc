@@ -170,6 +170,22 @@ CREATE INDEX budget_ledger_by_period ON budget_ledger (program_id, period, state
     R"sql(
 ALTER TABLE awards ADD COLUMN team TEXT NOT NULL DEFAULT '';
 )sql",
+    // Fulfilment in depth: whether the next call must look the reward up first (the last
+    // outcome left it uncertain), and every call made for a reward.
+    R"sql(
+ALTER TABLE fulfilments ADD COLUMN check_first INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE fulfilment_attempts (
+  fulfilment_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  started_us INTEGER NOT NULL,
+  finished_us INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  PRIMARY KEY (fulfilment_id, seq)
+);
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -296,6 +312,7 @@ FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
   r.idempotency_key = s.Text(9);
   r.next_attempt_us = s.Int(10);
   r.updated_us = s.Int(11);
+  r.check_first = s.Int(12) != 0;
   return r;
 }
 
@@ -835,56 +852,6 @@ absl::StatusOr<std::optional<AwardRecord>> Store::GetAward(const std::string& id
   if (!awards.ok()) return awards.status();
   if (awards->empty()) return std::optional<AwardRecord>();
   return std::optional<AwardRecord>(std::move(awards->front()));
-}
-
-absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::string& award_id) {
-  absl::MutexLock lock(&mu_);
-  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
-                                 " FROM fulfilments WHERE (?1 = '' OR award_id = ?1) "
-                                 "ORDER BY award_id, seq");
-  SqliteStatement q(db_, sql.c_str());
-  q.Bind(1, award_id);
-  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
-}
-
-absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_us, int limit) {
-  absl::MutexLock lock(&mu_);
-  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
-                                 " FROM fulfilments WHERE state = 'pending' AND "
-                                 "next_attempt_us <= ? ORDER BY next_attempt_us, id LIMIT ?");
-  SqliteStatement q(db_, sql.c_str());
-  q.Bind(1, now_us).Bind(2, int64_t{limit});
-  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
-}
-
-absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_, "SELECT MIN(next_attempt_us) FROM fulfilments WHERE state = 'pending'");
-  if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
-  if (!q.status().ok()) return q.status();
-  return std::optional<int64_t>();
-}
-
-absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
-  SqliteStatement u(db_,
-                    "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
-                    "next_attempt_us = ?, updated_us = ? WHERE id = ?");
-  u.Bind(1, FulfilmentStateName(record.state))
-      .Bind(2, int64_t{record.attempts})
-      .Bind(3, record.error)
-      .Bind(4, record.artifact)
-      .Bind(5, record.next_attempt_us)
-      .Bind(6, record.updated_us)
-      .Bind(7, record.id);
-  PLAUDIT_RETURN_IF_ERROR(u.Run());
-  if (sqlite3_changes(db_) != 1) {
-    return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
-  }
-  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, record.updated_us));
-  return txn.Commit();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& plugin,

@@ -83,6 +83,24 @@ struct FulfilmentRecord {
   std::string idempotency_key;
   int64_t next_attempt_us = 0;
   int64_t updated_us = 0;
+  // The next call must look the reward up before placing it: the last call left its fate
+  // uncertain (a timeout, a crash mid-call, a vendor still processing it).
+  bool check_first = false;
+};
+
+// One call made for a reward, or one action taken on it.
+struct FulfilmentAttempt {
+  std::string fulfilment_id;
+  int64_t seq = 0;
+  // fulfil, lookup, callback, retry, cancel or complete.
+  std::string kind;
+  int64_t started_us = 0;
+  int64_t finished_us = 0;
+  // fulfilled, pending, retryable, permanent, unknown, not_found, ... or what an action did.
+  std::string outcome;
+  std::string error;
+  // plauditd, a vendor (callback) or the person who acted.
+  std::string actor;
 };
 
 struct AwardRecord {
@@ -243,19 +261,40 @@ class Store {
   absl::StatusOr<std::optional<BudgetReport>> GetBudget(const std::string& program_id,
                                                         const std::string& period);
 
-  // Fulfilments.
+  // Fulfilments (fulfilment_store.cc).
   absl::StatusOr<std::vector<FulfilmentRecord>> ListFulfilments(const std::string& award_id);
+  absl::StatusOr<std::optional<FulfilmentRecord>> GetFulfilment(const std::string& id);
+  absl::StatusOr<std::optional<FulfilmentRecord>> FindFulfilmentByKey(
+      const std::string& idempotency_key);
+  // Appends to the reward's attempt history (seq is assigned).
+  absl::Status RecordAttempt(const FulfilmentAttempt& attempt);
+  // Oldest first.
+  absl::StatusOr<std::vector<FulfilmentAttempt>> ListAttempts(const std::string& fulfilment_id);
+  // A failed reward gets another round of attempts (looked up first: an order may exist). Its
+  // award, if failed, is fulfilling again and reserves its value anew; FAILED_PRECONDITION when
+  // the reward has not failed or a fixed budget no longer has room.
+  absl::StatusOr<FulfilmentRecord> RetryFulfilment(const std::string& id, const std::string& actor,
+                                                   const std::string& reason, int64_t now_us);
+  // A reward that will not be delivered. Only while nothing may be out with a vendor: waiting,
+  // or pending and never attempted or last refused; FAILED_PRECONDITION otherwise.
+  absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id, const std::string& actor,
+                                                    const std::string& reason, int64_t now_us);
+  // Makes the pending rewards with these keys due now, looked up first.
+  absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
+                                   int64_t now_us);
   // Pending fulfilments with next_attempt_us <= now_us, oldest first.
   absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(int64_t now_us, int limit);
   // Earliest next_attempt_us of a pending fulfilment, if any.
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
-  // Counts one more attempt of a due fulfilment (attempts and updated_us of `record`) before it
-  // is made, and moves its award from approved to fulfilling. False, writing nothing, when the
-  // fulfilment is no longer pending (its award was cancelled since it was read).
-  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record);
-  // Writes state, attempts, error, artifact, next_attempt_us and updated_us of `record`. When
-  // that finishes its award, the award becomes fulfilled (its reservation settled) or failed
-  // (released).
+  // Before a call for a due fulfilment: marks it check_first (a crash during the call leaves it
+  // to be looked up), counts one more attempt when `count_attempt`, writes updated_us, and moves
+  // its award from approved to fulfilling. False, writing nothing, when the fulfilment is no
+  // longer pending (cancelled, or finished by a callback, since it was read).
+  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt = true);
+  // Writes state, attempts, error, artifact, next_attempt_us, updated_us and check_first of a
+  // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. When
+  // that finishes its award, the award becomes fulfilled (its reservation settled), failed
+  // (released) or, when every reward was cancelled, cancelled (released).
   absl::Status UpdateFulfilment(const FulfilmentRecord& record);
 
   // Praise. InsertPraise stores the praise and the recipient's praise_received event (value 1,

@@ -19,7 +19,7 @@ namespace plaudit {
 // The columns ReadFulfilment() reads, in its order.
 inline constexpr const char* kFulfilmentColumns =
     "id, award_id, agent_id, type, params, state, attempts, error, artifact, idempotency_key, "
-    "next_attempt_us, updated_us";
+    "next_attempt_us, updated_us, check_first";
 
 FulfilmentState ParseFulfilmentState(const std::string& text);
 FulfilmentRecord ReadFulfilment(const SqliteStatement& s);

@@ -1,0 +1,283 @@
+// Store's fulfilment rows: what the fulfilment engine reads and writes, each reward's attempt
+// history, and the retry and cancel actions people take on a reward.
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "core/store/sqlite_statement.h"
+#include "core/store/store.h"
+#include "core/store/store_rows.h"
+
+namespace plaudit {
+namespace {
+
+// Budgets are compared to the cent (as in award_lifecycle.cc).
+constexpr double kBudgetEpsilon = 1e-6;
+
+}  // namespace
+
+absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::string& award_id) {
+  absl::MutexLock lock(&mu_);
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
+                                 " FROM fulfilments WHERE (?1 = '' OR award_id = ?1) "
+                                 "ORDER BY award_id, seq");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, award_id);
+  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
+}
+
+absl::StatusOr<std::optional<FulfilmentRecord>> Store::GetFulfilment(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, id);
+  if (q.Step()) return std::optional<FulfilmentRecord>(ReadFulfilment(q));
+  if (!q.status().ok()) return q.status();
+  return std::optional<FulfilmentRecord>();
+}
+
+absl::StatusOr<std::optional<FulfilmentRecord>> Store::FindFulfilmentByKey(
+    const std::string& idempotency_key) {
+  absl::MutexLock lock(&mu_);
+  std::string sql =
+      absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE idempotency_key = ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, idempotency_key);
+  if (q.Step()) return std::optional<FulfilmentRecord>(ReadFulfilment(q));
+  if (!q.status().ok()) return q.status();
+  return std::optional<FulfilmentRecord>();
+}
+
+absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_us, int limit) {
+  absl::MutexLock lock(&mu_);
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
+                                 " FROM fulfilments WHERE state = 'pending' AND "
+                                 "next_attempt_us <= ? ORDER BY next_attempt_us, id LIMIT ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, now_us).Bind(2, int64_t{limit});
+  return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
+}
+
+absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_, "SELECT MIN(next_attempt_us) FROM fulfilments WHERE state = 'pending'");
+  if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<int64_t>();
+}
+
+absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET attempts = attempts + ?, check_first = 1, "
+                    "updated_us = ? WHERE id = ? AND state = 'pending'");
+  u.Bind(1, int64_t{count_attempt ? 1 : 0}).Bind(2, record.updated_us).Bind(3, record.id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  if (sqlite3_changes(db_) != 1) return false;
+  auto awards = LoadAwards("WHERE id = ?", {record.award_id});
+  if (!awards.ok()) return awards.status();
+  if (!awards->empty() && awards->front().state == AwardState::kApproved) {
+    TransitionPlan plan;
+    plan.to = AwardState::kFulfilling;
+    plan.reason = absl::StrCat("first attempt of ", record.id);
+    PLAUDIT_RETURN_IF_ERROR(
+        ApplyPlan(awards->front(), plan, std::string(kSystemActor), record.updated_us));
+  }
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  if (count_attempt) record.attempts += 1;
+  record.check_first = true;
+  return true;
+}
+
+absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
+                    "next_attempt_us = ?, updated_us = ?, check_first = ? WHERE id = ? AND "
+                    "state = 'pending'");
+  u.Bind(1, FulfilmentStateName(record.state))
+      .Bind(2, int64_t{record.attempts})
+      .Bind(3, record.error)
+      .Bind(4, record.artifact)
+      .Bind(5, record.next_attempt_us)
+      .Bind(6, record.updated_us)
+      .Bind(7, int64_t{record.check_first ? 1 : 0})
+      .Bind(8, record.id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  if (sqlite3_changes(db_) != 1) {
+    SqliteStatement q(db_, "SELECT state FROM fulfilments WHERE id = ?");
+    q.Bind(1, record.id);
+    if (q.Step()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("fulfilment ", record.id, " is ", q.Text(0), ", no longer pending"));
+    }
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+    return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
+  }
+  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, record.updated_us));
+  return txn.Commit();
+}
+
+absl::Status Store::RecordAttempt(const FulfilmentAttempt& attempt) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
+                    "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
+                    "0) + 1 FROM fulfilment_attempts WHERE fulfilment_id = ?1), ?2, ?3, ?4, ?5, "
+                    "?6, ?7)");
+  q.Bind(1, attempt.fulfilment_id)
+      .Bind(2, attempt.kind)
+      .Bind(3, attempt.started_us)
+      .Bind(4, attempt.finished_us)
+      .Bind(5, attempt.outcome)
+      .Bind(6, attempt.error)
+      .Bind(7, attempt.actor);
+  return q.Run();
+}
+
+absl::StatusOr<std::vector<FulfilmentAttempt>> Store::ListAttempts(
+    const std::string& fulfilment_id) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT fulfilment_id, seq, kind, started_us, finished_us, outcome, error, "
+                    "actor FROM fulfilment_attempts WHERE fulfilment_id = ? ORDER BY seq");
+  q.Bind(1, fulfilment_id);
+  return CollectRows<FulfilmentAttempt>(q, [](const SqliteStatement& row) {
+    return FulfilmentAttempt{row.Text(0), row.Int(1),  row.Text(2), row.Int(3),
+                             row.Int(4),  row.Text(5), row.Text(6), row.Text(7)};
+  });
+}
+
+absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
+                                                        const std::string& actor,
+                                                        const std::string& reason,
+                                                        int64_t now_us) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, id);
+  if (!q.Step()) {
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+    return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
+  }
+  FulfilmentRecord record = ReadFulfilment(q);
+  if (record.state != FulfilmentState::kFailed) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),
+                     "; only failed rewards can be retried"));
+  }
+  auto awards = LoadAwards("WHERE id = ?", {record.award_id});
+  if (!awards.ok()) return awards.status();
+  if (!awards->empty() && awards->front().state == AwardState::kFailed) {
+    const AwardRecord& award = awards->front();
+    // The failure released the award's value; it is spent again only if there is room.
+    auto budget = LoadBudgetPosition(award.program_id, award.period);
+    if (!budget.ok()) return budget.status();
+    TransitionPlan plan;
+    plan.to = AwardState::kFulfilling;
+    plan.reason = absl::StrCat("retried by ", actor, reason.empty() ? "" : ": ", reason);
+    if (budget->has_value()) {
+      const BudgetPosition& position = **budget;
+      if (position.spec.mode == BudgetMode::kFixed &&
+          award.value > position.remaining() + kBudgetEpsilon) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "award ", award.id, " needs ", FormatBudgetAmount(award.value, position.spec),
+            " again and its fixed budget has ",
+            FormatBudgetAmount(std::max(position.remaining(), 0.0), position.spec), " left"));
+      }
+      plan.ledger = LedgerEffect::kReserve;
+    }
+    PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, plan, actor, now_us));
+  }
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET state = 'pending', attempts = 0, error = '', "
+                    "check_first = 1, next_attempt_us = ?, updated_us = ? WHERE id = ?");
+  u.Bind(1, now_us).Bind(2, now_us).Bind(3, id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  SqliteStatement h(db_,
+                    "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
+                    "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
+                    "0) + 1 FROM fulfilment_attempts WHERE fulfilment_id = ?1), 'retry', ?2, ?2, "
+                    "'pending', ?3, ?4)");
+  h.Bind(1, id).Bind(2, now_us).Bind(3, reason).Bind(4, actor);
+  PLAUDIT_RETURN_IF_ERROR(h.Run());
+  record.state = FulfilmentState::kPending;
+  record.attempts = 0;
+  record.error.clear();
+  record.check_first = true;
+  record.next_attempt_us = now_us;
+  record.updated_us = now_us;
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  return record;
+}
+
+absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
+                                                         const std::string& actor,
+                                                         const std::string& reason,
+                                                         int64_t now_us) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
+  SqliteStatement q(db_, sql.c_str());
+  q.Bind(1, id);
+  if (!q.Step()) {
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+    return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
+  }
+  FulfilmentRecord record = ReadFulfilment(q);
+  if (record.state != FulfilmentState::kWaiting && record.state != FulfilmentState::kPending) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),
+                     "; only waiting or pending rewards can be cancelled"));
+  }
+  if (record.check_first) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fulfilment ", id,
+        " may already be placed with its vendor (its last call ended without a clear answer); "
+        "it is looked up again ",
+        "shortly, and can be cancelled once it is known to have failed"));
+  }
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET state = 'cancelled', error = ?, updated_us = ? "
+                    "WHERE id = ?");
+  const std::string why = absl::StrCat("cancelled by ", actor, reason.empty() ? "" : ": ", reason);
+  u.Bind(1, why).Bind(2, now_us).Bind(3, id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  SqliteStatement h(db_,
+                    "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
+                    "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
+                    "0) + 1 FROM fulfilment_attempts WHERE fulfilment_id = ?1), 'cancel', ?2, ?2, "
+                    "'cancelled', ?3, ?4)");
+  h.Bind(1, id).Bind(2, now_us).Bind(3, reason).Bind(4, actor);
+  PLAUDIT_RETURN_IF_ERROR(h.Run());
+  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, now_us));
+  record.state = FulfilmentState::kCancelled;
+  record.error = why;
+  record.updated_us = now_us;
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  return record;
+}
+
+absl::Status Store::CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
+                                        int64_t now_us) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET check_first = 1, next_attempt_us = ? WHERE "
+                    "idempotency_key = ? AND state = 'pending'");
+  for (const std::string& key : idempotency_keys) {
+    u.Bind(1, now_us).Bind(2, key);
+    PLAUDIT_RETURN_IF_ERROR(u.Run());
+    u.Reset();
+  }
+  return txn.Commit();
+}
+
+}  // namespace plaudit
