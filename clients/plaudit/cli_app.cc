@@ -66,6 +66,9 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddPluginCommands(app, &selected);
   AddPraiseCommands(app, &selected);
   AddBudgetCommands(app, &selected);
+  AddParkingCommands(app, &selected);
+  AddTaskCommands(app, &selected);
+  AddLeaveCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

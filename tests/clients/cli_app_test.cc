@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -169,6 +170,30 @@ class FakePlugins final : public v1::PluginService::Service {
     plugin->set_loaded(true);
     return grpc::Status::OK;
   }
+
+  // Answers every query with one row and remembers what was asked.
+  grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest* request,
+                           v1::QueryPluginResponse* response) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_query_ = *request;
+    }
+    response->add_columns("spot");
+    response->add_columns("agent");
+    auto* row = response->add_rows();
+    row->add_cells("P1");
+    row->add_cells("Zoë Lindqvist (a17)");
+    return grpc::Status::OK;
+  }
+
+  v1::QueryPluginRequest LastQuery() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_query_;
+  }
+
+ private:
+  std::mutex mu_;
+  v1::QueryPluginRequest last_query_;
 };
 
 struct Invocation {
@@ -268,6 +293,43 @@ TEST_F(PlauditCliTest, UsageErrorsExitTwoWithOneLine) {
     EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
     EXPECT_EQ(run.out, "");
   }
+}
+
+TEST_F(PlauditCliTest, PluginQueryCommandsSendTheirQueryAndArgs) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string plugin;
+    std::string method;
+    std::map<std::string, std::string> query_args;
+  };
+  const std::vector<Case> cases = {
+      {{"parking", "calendar"}, "parking", "calendar", {}},
+      {{"parking", "calendar", "--month", "2026-11"},
+       "parking",
+       "calendar",
+       {{"month", "2026-11"}}},
+      {{"tasks", "list"}, "manual", "tasks", {}},
+      {{"tasks", "list", "--status", "done", "--role", "facilities"},
+       "manual",
+       "tasks",
+       {{"status", "done"}, {"assignee_role", "facilities"}}},
+      {{"leave", "balances", "--agent", "a17"}, "leave_credit", "balances", {{"agent", "a17"}}},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"--server", address_};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    args.insert(args.end(), {"-o", "csv"});
+    Invocation run = Plaudit(args);
+    ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
+    EXPECT_EQ(run.out, "spot,agent\nP1,Zoë Lindqvist (a17)\n");
+    const v1::QueryPluginRequest sent = plugins_.LastQuery();
+    EXPECT_EQ(sent.plugin(), c.plugin);
+    EXPECT_EQ(sent.method(), c.method);
+    const std::map<std::string, std::string> sent_args(sent.args().begin(), sent.args().end());
+    EXPECT_EQ(sent_args, c.query_args);
+  }
+  EXPECT_EQ(Plaudit({"--server", address_, "tasks", "list", "--status", "later"}).exit_code,
+            kExitUsage);
 }
 
 TEST_F(PlauditCliTest, HelpExitsZero) {
