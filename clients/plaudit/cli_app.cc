@@ -66,6 +66,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddPluginCommands(app, &selected);
   AddPraiseCommands(app, &selected);
   AddBudgetCommands(app, &selected);
+  AddCertificateCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

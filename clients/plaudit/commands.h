@@ -27,6 +27,7 @@ void AddFulfilmentCommands(CLI::App& app, CommandAction* selected);
 void AddPluginCommands(CLI::App& app, CommandAction* selected);
 void AddPraiseCommands(CLI::App& app, CommandAction* selected);
 void AddBudgetCommands(CLI::App& app, CommandAction* selected);
+void AddCertificateCommands(CLI::App& app, CommandAction* selected);
 
 // Adds "-o,--output FORMAT" to `command`, accepting `formats` (e.g. {"table", "json", "csv"}),
 // defaulting to "table". Parsing succeeds only for an accepted name, so ParseOutputFormat on
