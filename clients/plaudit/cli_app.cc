@@ -69,6 +69,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddParkingCommands(app, &selected);
   AddTaskCommands(app, &selected);
   AddLeaveCommands(app, &selected);
+  AddCertificateCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

@@ -30,6 +30,7 @@ void AddBudgetCommands(CLI::App& app, CommandAction* selected);
 void AddParkingCommands(CLI::App& app, CommandAction* selected);
 void AddTaskCommands(CLI::App& app, CommandAction* selected);
 void AddLeaveCommands(CLI::App& app, CommandAction* selected);
+void AddCertificateCommands(CLI::App& app, CommandAction* selected);
 
 // Adds "-o,--output FORMAT" to `command`, accepting `formats` (e.g. {"table", "json", "csv"}),
 // defaulting to "table". Parsing succeeds only for an accepted name, so ParseOutputFormat on

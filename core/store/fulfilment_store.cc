@@ -153,8 +153,7 @@ absl::StatusOr<std::vector<FulfilmentAttempt>> Store::ListAttempts(
 
 absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
                                                         const std::string& actor,
-                                                        const std::string& reason,
-                                                        int64_t now_us) {
+                                                        const std::string& reason, int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());

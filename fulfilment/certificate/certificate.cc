@@ -1,13 +1,27 @@
 // The "certificate" fulfilment plugin: renders a one-page PDF certificate of recognition (A4
-// landscape) for the award's agent and returns the file's absolute path as the artifact.
+// landscape) for the award's agent, issues an Open Badges 3.0 credential for it as a VC-JWT
+// signed with the issuer's Ed25519 key (see open_badge.h), prints a QR code of the credential's
+// verification URL on the PDF, and returns the PDF's absolute path as the artifact.
 //
-// Config keys:
-//   output_dir  where certificates are written (optional; default <data_dir>/artifacts; a
-//               relative path is taken relative to the data dir).
+// Config keys (any other key refuses Init):
+//   output_dir       where certificates are written (optional; default <data_dir>/artifacts; a
+//                    relative path is taken relative to the data dir).
+//   issuer_key_file  PEM Ed25519 private key that signs credentials (optional; relative to the
+//                    data dir). Without it the plugin keeps its own key in
+//                    <data_dir>/certificate/issuer-ed25519.pem, generated at first start (0600).
+//   issuer_id        the issuer's URI (optional; default urn:plaudit:issuer:<key id>).
+//   issuer_name      the issuer's name (optional; default "Plaudit").
+//   verify_url_base  http(s) URL prefix; the credential's verification URL is this followed by
+//                    its UUID, and the QR code holds it (optional; without it the QR code holds
+//                    the credential id).
 //
-// Safe to repeat: the file name is derived from the idempotency key, a finished certificate is
-// never rewritten, and each one is rendered to a hidden temporary file that is synced and then
-// renamed into place, so a crash never leaves half a PDF under the final name.
+// Safe to repeat: file names and the credential id are derived from the idempotency key, a
+// finished certificate or credential is never rewritten, and each file is written to a hidden
+// temporary file that is synced and then moved into place, so a crash never leaves half a file
+// under the final name. The credential is recorded in host state (credential/<id>) last; the
+// reward is fulfilled only once it is.
+//
+// Queries: verify {credential}, revoke {id, reason} (needs an actor), public_key.
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fcntl.h>
@@ -16,13 +30,24 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
+#include "fulfilment/certificate/certificate_layout.h"
+#include "fulfilment/certificate/issuer_key.h"
+#include "fulfilment/certificate/json.h"
+#include "fulfilment/certificate/open_badge.h"
+#include "fulfilment/certificate/qr_code.h"
 #include "plaudit/plugin_sdk.h"
 
 namespace plaudit::fulfilment {
@@ -32,18 +57,31 @@ namespace pb = ::plaudit::plugin::v1;
 namespace fs = std::filesystem;
 
 constexpr char kPluginName[] = "certificate";
-constexpr char kVersion[] = "1.0.0";
+constexpr char kVersion[] = "1.1.0";
 constexpr char kTitle[] = "Certificate of Recognition";
 constexpr char kFontFamily[] = "DejaVu Sans";
 
-// A4 landscape in PDF points.
-constexpr double kPageWidth = 841.89;
-constexpr double kPageHeight = 595.28;
 // Text never comes closer to the page edge than this; long names are shrunk to fit.
 constexpr double kTextMargin = 90.0;
 
 // Longest part of an idempotency key kept verbatim in a file name.
 constexpr size_t kMaxKeyChars = 80;
+
+constexpr char kKnownConfig[] =
+    "output_dir, issuer_key_file, issuer_id, issuer_name, verify_url_base";
+// The generated issuer key, below the data dir, when issuer_key_file is not set.
+constexpr char kGeneratedKeyPath[] = "certificate/issuer-ed25519.pem";
+constexpr char kDefaultIssuerName[] = "Plaudit";
+
+// Host state keys.
+constexpr char kCredentialPrefix[] = "credential/";  // + credential id: CredentialRecord JSON
+constexpr char kRevocationPrefix[] = "revocation/";  // + credential id: Revocation JSON
+
+// google.rpc codes a query refuses with.
+constexpr int kInvalidArgument = 3;
+constexpr int kNotFound = 5;
+constexpr int kUnavailable = 14;
+constexpr int kUnauthenticated = 16;
 
 using ::plaudit::sdk::Outcome;
 
@@ -99,9 +137,10 @@ uint64_t Fnv1a64(std::string_view text) {
   return hash;
 }
 
-// "certificate-<key>.pdf" with the key restricted to [A-Za-z0-9_-]. When that changed or
-// shortened the key, a hash of the whole key is appended so that distinct keys never share a file.
-std::string CertificateFileName(std::string_view key) {
+// "certificate-<key>" (the PDF adds ".pdf", the credential ".jwt") with the key restricted to
+// [A-Za-z0-9_-]. When that changed or shortened the key, a hash of the whole key is appended so
+// that distinct keys never share a file.
+std::string CertificateFileStem(std::string_view key) {
   std::string safe;
   bool altered = key.size() > kMaxKeyChars;
   for (char c : key.substr(0, kMaxKeyChars)) {
@@ -116,7 +155,7 @@ std::string CertificateFileName(std::string_view key) {
     safe += "-";
     safe += hash;
   }
-  return "certificate-" + safe + ".pdf";
+  return "certificate-" + safe;
 }
 
 // Draws `text` centred on the page with its baseline at y, shrinking the font size as needed so
@@ -141,6 +180,8 @@ struct CertificateText {
   std::string program;
   std::string period;  // already phrased, e.g. "October 2026"
   std::string award_id;
+  std::string credential_id;
+  QrMatrix qr;  // the credential's verification URL (or id)
 };
 
 void DrawCertificate(cairo_t* cr, const CertificateText& text) {
@@ -176,9 +217,29 @@ void DrawCertificate(cairo_t* cr, const CertificateText& text) {
     DrawCentred(cr, "for " + text.period, 410, 18, CAIRO_FONT_WEIGHT_NORMAL);
   }
 
-  if (!text.award_id.empty()) {
+  std::string footer;
+  if (!text.award_id.empty()) footer = "Award " + text.award_id;
+  if (!text.credential_id.empty()) {
+    footer +=
+        (footer.empty() ? "" : "  \u00b7  ") + std::string("Credential ") + text.credential_id;
+  }
+  if (!footer.empty()) {
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    DrawCentred(cr, "Award " + text.award_id, kPageHeight - 56, 9, CAIRO_FONT_WEIGHT_NORMAL);
+    DrawCentred(cr, footer, kPageHeight - 56, 9, CAIRO_FONT_WEIGHT_NORMAL);
+  }
+
+  if (text.qr.size > 0) {
+    DrawQr(cr, text.qr, kQrX, kQrY, kQrSide);
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    cairo_select_font_face(cr, kFontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 8);
+    static constexpr char kCaption[] = "Scan to verify";
+    cairo_text_extents_t extents;
+    cairo_text_extents(cr, kCaption, &extents);
+    const double quiet = kQrQuietZoneModules * kQrSide / text.qr.size;
+    cairo_move_to(cr, kQrX + (kQrSide - extents.width) / 2 - extents.x_bearing,
+                  kQrY + kQrSide + quiet + 6);
+    cairo_show_text(cr, kCaption);
   }
 }
 
@@ -211,6 +272,77 @@ std::string SyncPath(const std::string& path, int flags) {
   return error;
 }
 
+// A hidden, world-readable temporary file next to `final_path`; "" with *error on failure.
+std::string MakeTempFile(const fs::path& final_path, std::string* error) {
+  std::string temp_path =
+      (final_path.parent_path() / ("." + final_path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(temp_path.data());
+  if (fd < 0) {
+    *error = "cannot create a temporary file in " + final_path.parent_path().string() + ": " +
+             ErrnoMessage(errno);
+    return {};
+  }
+  // mkstemp's 0600 would keep the file from whoever hands it out; make it a normal file.
+  ::fchmod(fd, 0644);
+  ::close(fd);
+  return temp_path;
+}
+
+int64_t UnixSecondsNow(sdk::Host& host) {
+  const int64_t micros = host.NowMicros();
+  if (micros > 0) return micros / 1000000;
+  // A host without a clock (or one that failed): the system's.
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+pb::QueryResponse QueryError(int code, std::string message) {
+  pb::QueryResponse response;
+  response.set_code(code);
+  response.set_error(std::move(message));
+  return response;
+}
+
+void AddRow(pb::QueryResponse* response, const std::vector<std::string>& cells) {
+  auto* row = response->add_rows();
+  for (const std::string& cell : cells) row->add_cells(cell);
+}
+
+// The revocation record kept under revocation/<credential id>.
+struct Revocation {
+  std::string at;  // RFC 3339 UTC
+  std::string by;
+  std::string reason;
+
+  std::string ToJson() const {
+    return Json::Object()
+        .Set("at", Json::String(at))
+        .Set("by", Json::String(by))
+        .Set("reason", Json::String(reason))
+        .Dump();
+  }
+  static Revocation FromJson(const std::string& text) {
+    std::string error;
+    Revocation revocation;
+    if (std::optional<Json> json = Json::Parse(text, &error)) {
+      revocation.at = json->StringAt("at");
+      revocation.by = json->StringAt("by");
+      revocation.reason = json->StringAt("reason");
+    }
+    return revocation;
+  }
+  std::string Describe() const { return "revoked (" + at + ", by " + by + ": " + reason + ")"; }
+};
+
+bool IsHttpUrl(std::string_view url) {
+  if (!url.starts_with("https://") && !url.starts_with("http://")) return false;
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ') return false;
+  }
+  return true;
+}
+
 class CertificatePlugin : public sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
@@ -219,26 +351,65 @@ class CertificatePlugin : public sdk::Plugin {
     info->set_version(kVersion);
     info->add_reward_types("certificate");
 
-    for (const auto& [key, value] : request.config()) {
-      if (key != "output_dir") return "unknown config key \"" + key + "\" (known: output_dir)";
-    }
-    fs::path dir;
-    if (auto it = request.config().find("output_dir"); it != request.config().end()) {
-      if (it->second.empty()) return "config output_dir is empty";
-      dir = it->second;
-    } else {
-      dir = "artifacts";
-    }
-    if (dir.is_relative()) {
-      if (request.data_dir().empty()) {
-        return "no data dir to place " + dir.string() + " in; set an absolute output_dir";
+    const auto& config = request.config();
+    for (const auto& [key, value] : config) {
+      if (key != "output_dir" && key != "issuer_key_file" && key != "issuer_id" &&
+          key != "issuer_name" && key != "verify_url_base") {
+        return "unknown config key \"" + key + "\" (known: " + kKnownConfig + ")";
       }
-      dir = fs::path(request.data_dir()) / dir;
     }
-    std::error_code ec;
-    const fs::path absolute = fs::absolute(dir, ec);
-    if (ec) return "cannot resolve output dir " + dir.string() + ": " + ec.message();
-    output_dir_ = absolute.lexically_normal();
+    auto setting = [&](const char* key) -> std::optional<std::string> {
+      auto it = config.find(key);
+      if (it == config.end()) return std::nullopt;
+      return it->second;
+    };
+
+    std::string error;
+    const std::optional<std::string> output_dir = setting("output_dir");
+    if (output_dir && output_dir->empty()) return "config output_dir is empty";
+    if (!ResolvePath(request.data_dir(), output_dir.value_or("artifacts"), &output_dir_, &error)) {
+      return error;
+    }
+
+    const std::optional<std::string> key_file = setting("issuer_key_file");
+    if (key_file && key_file->empty()) return "config issuer_key_file is empty";
+    fs::path key_path;
+    if (!ResolvePath(request.data_dir(), key_file.value_or(kGeneratedKeyPath), &key_path, &error)) {
+      return error;
+    }
+    if (key_file) {
+      key_ = IssuerKey::Load(key_path.string(), &error);
+      if (!key_) return error;
+    } else {
+      bool created = false;
+      key_ = IssuerKey::LoadOrCreate(key_path.string(), &created, &error);
+      if (!key_) return error;
+      if (created) {
+        host().Info("certificate: generated issuer key " + key_path.string() + " (kid " +
+                    key_->kid() + "); back it up: credentials verify only against it");
+      }
+    }
+    struct stat key_stat;
+    if (::stat(key_path.c_str(), &key_stat) == 0 && (key_stat.st_mode & 077) != 0) {
+      host().Warning("certificate: issuer key " + key_path.string() +
+                     " is readable by other users; chmod 600 it");
+    }
+
+    issuer_.id = setting("issuer_id").value_or("urn:plaudit:issuer:" + key_->kid());
+    if (!IsUri(issuer_.id)) {
+      return "config issuer_id \"" + issuer_.id + "\" is not a URI (e.g. https://example.com/)";
+    }
+    issuer_.name = setting("issuer_name").value_or(kDefaultIssuerName);
+    if (issuer_.name.empty()) return "config issuer_name is empty";
+    verify_url_base_ = setting("verify_url_base").value_or("");
+    if (!verify_url_base_.empty() && !IsHttpUrl(verify_url_base_)) {
+      return "config verify_url_base \"" + verify_url_base_ + "\" is not an http(s) URL";
+    }
+    if (!EncodeQr(VerificationUrl(CredentialIdForKey("probe")))) {
+      return "config verify_url_base is too long to fit a QR code";
+    }
+    host().Info("certificate: signing credentials as " + issuer_.id + " with key " +
+                key_path.string() + " (kid " + key_->kid() + ")");
     return {};
   }
 
@@ -252,9 +423,16 @@ class CertificatePlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
                      "agent " + request.agent().id() + " has no display_name to print");
     }
+    if (request.agent().id().empty()) {
+      return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "agent id is empty");
+    }
     text.program = std::string(Trim(request.program_name()));
     text.period = DescribePeriod(Trim(request.period()));
     text.award_id = request.award_id();
+    text.credential_id = CredentialIdForKey(request.idempotency_key());
+    std::optional<QrMatrix> qr = EncodeQr(VerificationUrl(text.credential_id));
+    if (!qr) return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "cannot encode the QR code");
+    text.qr = std::move(*qr);
 
     std::error_code ec;
     fs::create_directories(output_dir_, ec);
@@ -262,43 +440,362 @@ class CertificatePlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
                      "cannot create " + output_dir_.string() + ": " + ec.message());
     }
-    const std::string file_name = CertificateFileName(request.idempotency_key());
-    const fs::path final_path = output_dir_ / file_name;
-    // A finished certificate only ever appears by rename, so its presence means a complete file.
-    if (fs::is_regular_file(final_path, ec)) {
-      return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, final_path.string());
-    }
+    const std::string stem = CertificateFileStem(request.idempotency_key());
+    const fs::path pdf_path = output_dir_ / (stem + ".pdf");
+    const fs::path jwt_path = output_dir_ / (stem + ".jwt");
 
-    std::string temp_path = (output_dir_ / ("." + file_name + ".XXXXXX")).string();
-    const int fd = ::mkstemp(temp_path.data());
-    if (fd < 0) {
-      return Outcome(
-          pb::FULFIL_OUTCOME_RETRYABLE,
-          "cannot create a temporary file in " + output_dir_.string() + ": " + ErrnoMessage(errno));
-    }
-    // mkstemp's 0600 would keep the certificate from whoever hands it out; make it a normal file.
-    ::fchmod(fd, 0644);
-    ::close(fd);
-
-    std::string error = RenderCertificate(temp_path, text);
-    if (!error.empty()) {
-      error = "cairo: " + error;
-    } else if (std::string sync_error = SyncPath(temp_path, O_RDONLY); !sync_error.empty()) {
-      error = "cannot sync " + temp_path + ": " + sync_error;
-    } else if (::rename(temp_path.c_str(), final_path.c_str()) != 0) {
-      error = "cannot rename to " + final_path.string() + ": " + ErrnoMessage(errno);
-    }
-    if (!error.empty()) {
-      ::unlink(temp_path.c_str());
+    std::string error;
+    if (!WriteCredential(request, text, jwt_path, &error) || !WritePdf(text, pdf_path, &error)) {
       return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error);
     }
-    // Make the rename itself durable; the certificate is complete either way.
-    SyncPath(output_dir_.string(), O_RDONLY | O_DIRECTORY);
-    return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, final_path.string());
+    if (!RecordCredential(request, text.credential_id, pdf_path, jwt_path, &error)) {
+      return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error);
+    }
+    return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, pdf_path.string());
+  }
+
+  pb::FulfilResponse Lookup(const pb::FulfilRequest& request) override {
+    if (request.idempotency_key().empty()) {
+      return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "idempotency_key is empty");
+    }
+    const StateRead record =
+        host().ReadState(kCredentialPrefix + CredentialIdForKey(request.idempotency_key()));
+    if (!record.ok) {
+      return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "cannot read plugin state: " + record.error);
+    }
+    const std::string stem = CertificateFileStem(request.idempotency_key());
+    const fs::path pdf_path = output_dir_ / (stem + ".pdf");
+    std::error_code ec;
+    if (record.value && fs::is_regular_file(pdf_path, ec) &&
+        fs::is_regular_file(output_dir_ / (stem + ".jwt"), ec)) {
+      return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, pdf_path.string());
+    }
+    // Anything less is finished by fulfilling again, which never duplicates a certificate.
+    return Outcome(pb::FULFIL_OUTCOME_NOT_FOUND, {});
+  }
+
+  pb::QueryResponse Query(const pb::QueryRequest& request) override {
+    if (request.method() == "verify") return Verify(request);
+    if (request.method() == "revoke") return Revoke(request);
+    if (request.method() == "public_key") return PublicKey();
+    return QueryError(kNotFound, "unknown query \"" + request.method() +
+                                     "\" (known: verify, revoke, public_key)");
   }
 
  private:
+  using StateRead = sdk::StateRead;
+
+  static bool ResolvePath(const std::string& data_dir, const fs::path& configured, fs::path* out,
+                          std::string* error) {
+    fs::path path = configured;
+    if (path.is_relative()) {
+      if (data_dir.empty()) {
+        *error = "no data dir to place " + path.string() + " in; configure an absolute path";
+        return false;
+      }
+      path = fs::path(data_dir) / path;
+    }
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(path, ec);
+    if (ec) {
+      *error = "cannot resolve " + path.string() + ": " + ec.message();
+      return false;
+    }
+    *out = absolute.lexically_normal();
+    return true;
+  }
+
+  // What the QR code holds and credentialStatus points at.
+  std::string VerificationUrl(const std::string& credential_id) const {
+    if (verify_url_base_.empty()) return credential_id;
+    return verify_url_base_ + std::string(UuidOf(credential_id));
+  }
+
+  // Signs and writes the credential unless it already exists: a retry keeps the first one (and
+  // its validFrom), so the credential a reward issues never changes.
+  bool WriteCredential(const pb::FulfilRequest& request, const CertificateText& text,
+                       const fs::path& jwt_path, std::string* error) {
+    std::error_code ec;
+    if (fs::is_regular_file(jwt_path, ec)) return true;
+
+    BadgeAward award;
+    award.credential_id = text.credential_id;
+    award.agent_id = request.agent().id();
+    award.agent_email = std::string(Trim(request.agent().email()));
+    award.program_id = request.program_id();
+    award.program_name = text.program;
+    award.period = std::string(Trim(request.period()));
+    award.period_words = text.period;
+    award.award_id = request.award_id();
+    award.valid_from = UnixSecondsNow(host());
+    if (!verify_url_base_.empty()) award.verification_url = VerificationUrl(text.credential_id);
+    const std::string jwt = SignVcJwt(BuildOpenBadge(award, issuer_), *key_);
+    if (jwt.empty()) {
+      *error = "cannot sign the credential (OpenSSL failed)";
+      return false;
+    }
+
+    const std::string temp_path = MakeTempFile(jwt_path, error);
+    if (temp_path.empty()) return false;
+    {
+      std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
+      out << jwt << '\n';
+      out.close();
+      if (!out) *error = "cannot write " + temp_path;
+    }
+    if (error->empty()) {
+      if (std::string sync_error = SyncPath(temp_path, O_RDONLY); !sync_error.empty()) {
+        *error = "cannot sync " + temp_path + ": " + sync_error;
+        // link(), not rename(): a credential written meanwhile by another attempt is kept.
+      } else if (::link(temp_path.c_str(), jwt_path.c_str()) != 0 && errno != EEXIST) {
+        *error = "cannot create " + jwt_path.string() + ": " + ErrnoMessage(errno);
+      }
+    }
+    ::unlink(temp_path.c_str());
+    if (!error->empty()) return false;
+    SyncPath(output_dir_.string(), O_RDONLY | O_DIRECTORY);
+    return true;
+  }
+
+  bool WritePdf(const CertificateText& text, const fs::path& pdf_path, std::string* error) {
+    std::error_code ec;
+    // A finished certificate only ever appears by rename, so its presence means a complete file.
+    if (fs::is_regular_file(pdf_path, ec)) return true;
+    const std::string temp_path = MakeTempFile(pdf_path, error);
+    if (temp_path.empty()) return false;
+    if (std::string cairo_error = RenderCertificate(temp_path, text); !cairo_error.empty()) {
+      *error = "cairo: " + cairo_error;
+    } else if (std::string sync_error = SyncPath(temp_path, O_RDONLY); !sync_error.empty()) {
+      *error = "cannot sync " + temp_path + ": " + sync_error;
+    } else if (::rename(temp_path.c_str(), pdf_path.c_str()) != 0) {
+      *error = "cannot rename to " + pdf_path.string() + ": " + ErrnoMessage(errno);
+    }
+    if (!error->empty()) {
+      ::unlink(temp_path.c_str());
+      return false;
+    }
+    // Make the rename itself durable; the certificate is complete either way.
+    SyncPath(output_dir_.string(), O_RDONLY | O_DIRECTORY);
+    return true;
+  }
+
+  // Records credential/<id> → {key, agent, award, program, pdf, jwt} once.
+  bool RecordCredential(const pb::FulfilRequest& request, const std::string& credential_id,
+                        const fs::path& pdf_path, const fs::path& jwt_path, std::string* error) {
+    const std::string state_key = kCredentialPrefix + credential_id;
+    const StateRead existing = host().ReadState(state_key);
+    if (!existing.ok) {
+      *error = "cannot read plugin state: " + existing.error;
+      return false;
+    }
+    if (existing.value) return true;
+    const std::string record = Json::Object()
+                                   .Set("key", Json::String(request.idempotency_key()))
+                                   .Set("agent", Json::String(request.agent().id()))
+                                   .Set("award", Json::String(request.award_id()))
+                                   .Set("program", Json::String(request.program_id()))
+                                   .Set("pdf", Json::String(pdf_path.string()))
+                                   .Set("jwt", Json::String(jwt_path.string()))
+                                   .Dump();
+    std::string commit_error;
+    if (host().StateCommit({{state_key, record}}, {state_key}, &commit_error)) return true;
+    // A concurrent attempt may have recorded it first; that is as good.
+    const StateRead again = host().ReadState(state_key);
+    if (again.ok && again.value) return true;
+    *error = "cannot record credential " + credential_id + ": " + commit_error;
+    return false;
+  }
+
+  pb::QueryResponse Verify(const pb::QueryRequest& request) {
+    auto arg = request.args().find("credential");
+    const std::string token =
+        arg == request.args().end() ? std::string() : std::string(Trim(arg->second));
+    if (token.empty()) {
+      return QueryError(kInvalidArgument, "args.credential: required (the VC-JWT text)");
+    }
+
+    std::vector<std::string> lines;
+    bool invalid = false;
+    auto fail = [&](const std::string& line) {
+      lines.push_back(line);
+      invalid = true;
+    };
+    std::string credential_id = "-";
+    std::string signature_cell = "not checked";
+    std::string issuer_cell = "-";
+    std::string subject_cell = "-";
+    std::string achievement_cell = "-";
+    std::string status_cell = "-";
+
+    std::string parse_error;
+    std::optional<ParsedVcJwt> jwt = ParseVcJwt(token, &parse_error);
+    if (!jwt) {
+      fail("structure: INVALID (" + parse_error + ")");
+      lines.push_back("signature: not checked");
+    } else {
+      const std::string alg = jwt->header.StringAt("alg");
+      const std::string typ = jwt->header.StringAt("typ");
+      if (alg != "EdDSA") {
+        fail("structure: INVALID (header alg is \"" + alg + "\", expected EdDSA)");
+      } else if (!typ.empty() && typ != kVcJwtType && typ != "JWT") {
+        fail("structure: INVALID (header typ is \"" + typ + "\", expected vc+jwt)");
+      } else {
+        lines.push_back("structure: valid (VC-JWT, EdDSA)");
+      }
+
+      const std::string kid = jwt->header.StringAt("kid");
+      if (alg == "EdDSA" && key_->Verify(jwt->signing_input, jwt->signature)) {
+        signature_cell = "valid";
+        lines.push_back("signature: valid (Ed25519, key " + key_->kid() + ")");
+      } else {
+        signature_cell = "INVALID";
+        std::string why = kid.empty() || kid == key_->kid()
+                              ? "does not match the issuer key " + key_->kid()
+                              : "signed with key " + kid + ", not the issuer key " + key_->kid();
+        fail("signature: INVALID (" + why + ")");
+      }
+
+      const Json& payload = jwt->payload;
+      credential_id = payload.StringAt("id");
+      const Json* issuer = payload.Find("issuer");
+      const std::string issuer_id = issuer != nullptr ? issuer->StringAt("id") : "";
+      const std::string issuer_name = issuer != nullptr ? issuer->StringAt("name") : "";
+      issuer_cell = issuer_id;
+      if (issuer_id == issuer_.id) {
+        lines.push_back("issuer: " + issuer_id + " (" + issuer_name + ")");
+      } else {
+        fail("issuer: INVALID (" + (issuer_id.empty() ? "none" : issuer_id) + ", expected " +
+             issuer_.id + ")");
+      }
+
+      const std::vector<std::string> problems = OpenBadgeProblems(payload);
+      if (problems.empty()) {
+        lines.push_back("credential: " + credential_id + " (OpenBadgeCredential, valid from " +
+                        payload.StringAt("validFrom") + ")");
+      } else {
+        std::string joined;
+        for (const std::string& problem : problems)
+          joined += (joined.empty() ? "" : "; ") + problem;
+        fail("credential: INVALID (" + joined + ")");
+      }
+
+      const Json* subject = payload.Find("credentialSubject");
+      if (subject != nullptr) {
+        subject_cell = subject->StringAt("id");
+        if (const Json* achievement = subject->Find("achievement")) {
+          achievement_cell = achievement->StringAt("name");
+        }
+      }
+      lines.push_back("subject: " + subject_cell);
+      lines.push_back("achievement: " + achievement_cell);
+    }
+
+    bool revoked = false;
+    if (jwt && credential_id.starts_with("urn:uuid:")) {
+      const StateRead revocation = host().ReadState(kRevocationPrefix + credential_id);
+      const StateRead record = host().ReadState(kCredentialPrefix + credential_id);
+      if (!revocation.ok || !record.ok) {
+        return QueryError(kUnavailable, "cannot read the revocation status: " +
+                                            (revocation.ok ? record.error : revocation.error));
+      }
+      if (revocation.value) {
+        revoked = true;
+        status_cell = Revocation::FromJson(*revocation.value).Describe();
+      } else if (record.value) {
+        status_cell = "active";
+      } else {
+        status_cell = "active (not in this server's records)";
+      }
+      lines.push_back("status: " + status_cell);
+    } else {
+      lines.push_back("status: unknown");
+    }
+
+    const std::string verdict = invalid ? "invalid" : (revoked ? "revoked" : "valid");
+    lines.push_back("verdict: " + verdict);
+
+    pb::QueryResponse response;
+    for (const char* column :
+         {"credential", "verdict", "signature", "issuer", "subject", "achievement", "status"}) {
+      response.add_columns(column);
+    }
+    AddRow(&response, {credential_id, verdict, signature_cell, issuer_cell, subject_cell,
+                       achievement_cell, status_cell});
+    std::string text;
+    for (const std::string& line : lines) text += line + "\n";
+    response.set_text(text);
+    return response;
+  }
+
+  pb::QueryResponse Revoke(const pb::QueryRequest& request) {
+    if (request.actor().empty()) {
+      return QueryError(kUnauthenticated,
+                        "revoking a certificate needs to know who revokes it (plaudit --as USER)");
+    }
+    auto arg = [&](const char* key) {
+      auto it = request.args().find(key);
+      return it == request.args().end() ? std::string() : std::string(Trim(it->second));
+    };
+    std::string credential_id = arg("id");
+    const std::string reason = arg("reason");
+    if (credential_id.empty()) return QueryError(kInvalidArgument, "args.id: required");
+    if (reason.empty()) return QueryError(kInvalidArgument, "args.reason: required");
+    if (!credential_id.starts_with("urn:uuid:")) credential_id = "urn:uuid:" + credential_id;
+
+    const std::string revocation_key = kRevocationPrefix + credential_id;
+    const StateRead record = host().ReadState(kCredentialPrefix + credential_id);
+    const StateRead existing = host().ReadState(revocation_key);
+    if (!record.ok || !existing.ok) {
+      return QueryError(kUnavailable,
+                        "cannot read plugin state: " + (record.ok ? existing.error : record.error));
+    }
+    if (!record.value) {
+      return QueryError(kNotFound, "no certificate credential " + credential_id);
+    }
+
+    Revocation revocation;
+    bool already = existing.value.has_value();
+    if (already) {
+      revocation = Revocation::FromJson(*existing.value);
+    } else {
+      revocation = {FormatUtc(UnixSecondsNow(host())), request.actor(), reason};
+      std::string commit_error;
+      if (!host().StateCommit({{revocation_key, revocation.ToJson()}}, {revocation_key},
+                              &commit_error)) {
+        // Someone revoked it meanwhile: theirs stands.
+        const StateRead again = host().ReadState(revocation_key);
+        if (!again.ok || !again.value) {
+          return QueryError(kUnavailable, "cannot record the revocation: " + commit_error);
+        }
+        revocation = Revocation::FromJson(*again.value);
+        already = true;
+      } else {
+        host().Info("certificate: " + credential_id + " " + revocation.Describe());
+      }
+    }
+
+    pb::QueryResponse response;
+    for (const char* column : {"credential", "status", "revoked_at", "revoked_by", "reason"}) {
+      response.add_columns(column);
+    }
+    AddRow(&response, {credential_id, "revoked", revocation.at, revocation.by, revocation.reason});
+    response.set_text(credential_id + (already ? " was already " : " is now ") +
+                      revocation.Describe() + "\n");
+    return response;
+  }
+
+  pb::QueryResponse PublicKey() const {
+    pb::QueryResponse response;
+    for (const char* column : {"issuer", "name", "kid", "alg", "jwk"}) response.add_columns(column);
+    AddRow(&response, {issuer_.id, issuer_.name, key_->kid(), "EdDSA", key_->PublicJwk()});
+    response.set_text(key_->public_key_pem());
+    return response;
+  }
+
   fs::path output_dir_;
+  std::unique_ptr<IssuerKey> key_;
+  BadgeIssuer issuer_;
+  std::string verify_url_base_;
 };
 
 }  // namespace

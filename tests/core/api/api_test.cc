@@ -97,6 +97,7 @@ class ApiTest : public ::testing::Test {
     config.source_poll_interval = absl::Milliseconds(50);
     config.roles = {{"anna", "manager"}, {"ben", "manager"}, {"ops", "admin"}, {"a1", "manager"}};
     for (int i = 0; i < 8; ++i) config.roles[absl::StrCat("mgr-", i)] = "manager";
+    config.plugins["parking"] = {{"spots", "P1:vip,near_entrance;P2:ev"}};
     auto server = PlauditServer::Start(config, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -232,7 +233,8 @@ TEST_F(ApiTest, HealthCheckingAndPluginsAreServed) {
   for (const auto& p : resp.plugins()) {
     if (p.loaded()) loaded.insert(p.name());
   }
-  EXPECT_EQ(loaded, (std::set<std::string>{"certificate", "csv_dir", "leave_credit"}));
+  EXPECT_EQ(loaded,
+            (std::set<std::string>{"certificate", "csv_dir", "leave_credit", "manual", "parking"}));
   EXPECT_TRUE(server_->plugins()->RewardTypes().count("certificate"));
   // grpc.health.v1/Check with an empty HealthCheckRequest answers SERVING (field 1 = 1), sent
   // as raw bytes through the generic stub.
@@ -256,6 +258,35 @@ TEST_F(ApiTest, HealthCheckingAndPluginsAreServed) {
 
 // Server reflection answers list_services over its bidirectional stream. The request is built by
 // hand: ServerReflectionRequest field 7 (list_services) = "".
+TEST_F(ApiTest, PluginQueriesReachThePluginAndKeepItsErrorCodes) {
+  v1::QueryPluginRequest request;
+  request.set_plugin("parking");
+  request.set_method("calendar");
+  (*request.mutable_args())["month"] = "2026-11";
+  v1::QueryPluginResponse response;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = plugins_->QueryPlugin(&ctx, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  ASSERT_GE(response.columns_size(), 2);
+  EXPECT_EQ(response.columns(0), "spot");
+  EXPECT_EQ(response.rows_size(), 2);  // Both spots, free.
+  request.set_method("no-such-query");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = plugins_->QueryPlugin(&ctx, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
+  }
+  request.set_plugin("no-such-plugin");
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = plugins_->QueryPlugin(&ctx, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(status.error_message(), "plugin: no loaded plugin named \"no-such-plugin\"");
+  }
+}
+
 TEST_F(ApiTest, ServerReflectionListsTheServices) {
   grpc::GenericStub generic(channel_);
   grpc::CompletionQueue cq;
