@@ -6,6 +6,9 @@ cd "$src"
 
 cat >"$work/plauditd.yaml" <<'YAML'
 roles: {team-lead: manager, ops-lead: admin}
+plugins:
+  parking: {spots: "P1:vip,near_entrance;P2:ev", time_zone: Europe/Stockholm}
+  manual: {assignee_role: facilities}
 YAML
 PLAUDITD_CONFIG="$work/plauditd.yaml" start_server "$work/data"
 
@@ -162,6 +165,73 @@ fi
 expect_contains "$(cat "$work/late.err")" "is fulfilled; only proposed, held or over_budget" "late reject"
 json_eval "$("$plaudit" budgets show csat-leave-day --period 2026-10 -o json)" \
   'round(d["reserved"] + d["settled"], 6)' | grep -qx "16" || fail "budget must hold 16 h"
+
+# In-kind and parking rewards: a team lunch is a task someone completes; the best agent parks in
+# the VIP spot the month after.
+cat >"$work/team-lunch.yaml" <<'YAML'
+id: team-lunch
+name: Team Lunch
+time_zone: Europe/Stockholm
+scope: team
+scorecard:
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: top_n
+  n: 1
+  rewards_to: team
+  rewards:
+    - {type: manual, item: team lunch}
+YAML
+cat >"$work/vip-parking.yaml" <<'YAML'
+id: vip-parking
+name: VIP Parking
+time_zone: Europe/Stockholm
+scorecard:
+  metrics:
+    - {metric: csat, aggregation: mean, min_samples: 20}
+award:
+  rule: top_n
+  n: 1
+  rewards:
+    - {type: parking, prefer: vip}
+YAML
+"$plaudit" programs apply -f "$work/team-lunch.yaml" >/dev/null
+"$plaudit" programs apply -f "$work/vip-parking.yaml" >/dev/null
+lunch=$("$plaudit" awards evaluate team-lunch --period 2026-10 -o json)
+lunch_id=$(json_eval "$lunch" 'd["awards"][0]["id"]')
+task=""
+for _ in $(seq 1 100); do
+  task=$("$plaudit" fulfilments list --award "$lunch_id" -o json | json_eval "$(cat)" \
+    '(d[0]["id"] + " " + d[0]["state"]) if d and d[0]["attempts"] >= 0 and d[0]["error"] else ""')
+  [[ $task == *pending ]] && break
+  sleep 0.1
+done
+[[ $task == *pending ]] || fail "the team lunch must wait as a task: $task"
+task_id=${task% *}
+expect_contains "$("$plaudit" tasks list)" "team lunch" "tasks list"
+if "$plaudit" fulfilments complete "$task_id" --note "Lunch at Luigi's" 2>"$work/complete.err"; then
+  fail "completing a task needs --as"
+fi
+expect_contains "$(cat "$work/complete.err")" "plaudit --as USER" "complete without an actor"
+out=$("$plaudit" --as facilities-lead fulfilments complete "$task_id" --note "Lunch at Luigi's")
+expect_contains "$out" "completed" "fulfilments complete"
+for _ in $(seq 1 100); do
+  [[ $("$plaudit" fulfilments show "$task_id" -o json | json_eval "$(cat)" 'd["fulfilment"]["state"]') == FULFILLED ]] && break
+  sleep 0.1
+done
+shown=$("$plaudit" fulfilments show "$task_id" -o csv)
+expect_contains "$shown" ",fulfil,pending,plauditd," "show: the task was opened"
+expect_contains "$shown" ",complete,completed,facilities-lead,Lunch at Luigi's" "show: completed"
+expect_contains "$shown" ",lookup,fulfilled,plauditd," "show: looked up at once"
+parker=$("$plaudit" awards evaluate vip-parking --period 2026-10 -o json | json_eval "$(cat)" 'd["awards"][0]["agent_id"]')
+for _ in $(seq 1 100); do
+  calendar=$("$plaudit" parking calendar --month 2026-11 -o csv)
+  [[ $calendar == *"($parker)"* ]] && break
+  sleep 0.1
+done
+expect_contains "$calendar" "P1,\"vip,near_entrance\",2026-11-01,2026-11-30" "VIP spot booked for November"
+expect_contains "$calendar" "($parker)" "parking calendar names the winner"
 
 # Errors: one line on stderr and a non-zero exit.
 if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then

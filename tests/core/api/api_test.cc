@@ -2,6 +2,8 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/api/server.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -98,6 +101,9 @@ class ApiTest : public ::testing::Test {
     config.roles = {{"anna", "manager"}, {"ben", "manager"}, {"ops", "admin"}, {"a1", "manager"}};
     for (int i = 0; i < 8; ++i) config.roles[absl::StrCat("mgr-", i)] = "manager";
     config.plugins["parking"] = {{"spots", "P1:vip,near_entrance;P2:ev"}};
+    // plauditd keeps callback_secret to itself: leave_credit, which refuses settings it does
+    // not know, still loads.
+    config.plugins["leave_credit"] = {{"callback_secret", "s3cret"}};
     auto server = PlauditServer::Start(config, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -285,6 +291,45 @@ TEST_F(ApiTest, PluginQueriesReachThePluginAndKeepItsErrorCodes) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
     EXPECT_EQ(status.error_message(), "plugin: no loaded plugin named \"no-such-plugin\"");
   }
+}
+
+TEST_F(ApiTest, VendorCallbacksMustCarryTheHmacOfTheirBody) {
+  const std::string body = R"({"external_reference":"k1","status":"completed"})";
+  auto sign = [](const std::string& secret, const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) hex += absl::StrFormat("%02x", digest[i]);
+    return hex;
+  };
+  v1::DeliverCallbackRequest request;
+  request.set_plugin("leave_credit");
+  request.set_body(body);
+  v1::DeliverCallbackResponse response;
+  auto deliver = [&] {
+    grpc::ClientContext ctx;
+    return fulfilments_->DeliverCallback(&ctx, request, &response);
+  };
+  request.set_signature(sign("wrong", body));
+  grpc::Status status = deliver();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(status.error_message(),
+            "signature: does not match the body (HMAC-SHA256 under the plugin's callback_secret)");
+  request.set_signature(sign("s3cret", body + " "));
+  EXPECT_EQ(deliver().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // Signed right: the plugin reads it (leave_credit takes no callbacks).
+  request.set_signature(sign("s3cret", body));
+  status = deliver();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "body: this plugin takes no callbacks");
+  // A plugin without a secret takes no callbacks at all.
+  request.set_plugin("parking");
+  status = deliver();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(status.error_message(),
+            "plugin parking takes no callbacks: it has no callback_secret in plauditd's settings");
 }
 
 TEST_F(ApiTest, ServerReflectionListsTheServices) {
