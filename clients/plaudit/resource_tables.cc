@@ -21,8 +21,8 @@ Cell OptionalDecimal(bool present, double value) {
 }  // namespace
 
 std::vector<Column> AgentColumns() {
-  return {Text("id"),      Text("display_name"), Text("email"), Text("team"),
-          Text("channel"), Text("hire_date"),    Text("status")};
+  return {Text("id"),      Text("display_name"), Text("email"),  Text("team"),
+          Text("channel"), Text("hire_date"),    Text("status"), Text("public_praise")};
 }
 
 std::vector<Cell> AgentRow(const v1::Agent& agent) {
@@ -32,7 +32,8 @@ std::vector<Cell> AgentRow(const v1::Agent& agent) {
           agent.team(),
           ChannelName(agent.channel()),
           agent.hire_date(),
-          std::string(agent.active() ? "active" : "inactive")};
+          std::string(agent.active() ? "active" : "inactive"),
+          std::string(agent.no_public_praise() ? "no" : "yes")};
 }
 
 std::vector<Column> MetricDefinitionColumns() {

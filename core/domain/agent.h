@@ -24,6 +24,8 @@ struct Agent {
   Channel channel = Channel::kPhone;
   absl::CivilDay hire_date;
   bool active = true;
+  // False when the agent opted out of public praise: announcements leave them out.
+  bool public_praise = true;
 };
 
 }  // namespace plaudit

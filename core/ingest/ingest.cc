@@ -265,6 +265,13 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
                      absl::StrJoin(missing, ", "),
                      " (expected id,display_name,email,team,channel,hire_date,status)"));
   }
+  // Optional: whether the agent may be praised in public (yes, the default, or no).
+  int public_praise_column = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (absl::StripAsciiWhitespace(header[i]) == "public_praise") {
+      public_praise_column = static_cast<int>(i);
+    }
+  }
   ImportSummary summary;
   std::vector<Agent> valid;
   for (const CsvLine& row : rows) {
@@ -328,6 +335,15 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
       continue;
     }
     a.active = status == "active";
+    if (public_praise_column >= 0) {
+      std::string opt = std::string(absl::StripAsciiWhitespace(row.fields[public_praise_column]));
+      if (opt == "no") {
+        a.public_praise = false;
+      } else if (opt != "yes" && !opt.empty()) {
+        reject(absl::StrCat("public_praise: ", Quoted(opt), " is not yes or no"));
+        continue;
+      }
+    }
     valid.push_back(std::move(a));
   }
   if (!valid.empty()) {

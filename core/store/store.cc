@@ -174,6 +174,7 @@ ALTER TABLE awards ADD COLUMN team TEXT NOT NULL DEFAULT '';
     // outcome left it uncertain), and every call made for a reward.
     R"sql(
 ALTER TABLE fulfilments ADD COLUMN check_first INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE agents ADD COLUMN public_praise INTEGER NOT NULL DEFAULT 1;
 CREATE TABLE fulfilment_attempts (
   fulfilment_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
@@ -329,6 +330,7 @@ Agent ReadAgent(const SqliteStatement& s) {
   std::sscanf(s.Text(5).c_str(), "%d-%d-%d", &y, &m, &d);
   a.hire_date = absl::CivilDay(y, m, d);
   a.active = s.Int(6) != 0;
+  a.public_praise = s.Int(7) != 0;
   return a;
 }
 
@@ -418,10 +420,11 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
   PLAUDIT_RETURN_IF_ERROR(txn.status());
   SqliteStatement upsert(db_,
                          "INSERT INTO agents (id, display_name, email, team, channel, hire_date, "
-                         "active) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                         "display_name = excluded.display_name, email = excluded.email, "
-                         "team = excluded.team, channel = excluded.channel, "
-                         "hire_date = excluded.hire_date, active = excluded.active");
+                         "active, public_praise) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) "
+                         "DO UPDATE SET display_name = excluded.display_name, email = "
+                         "excluded.email, team = excluded.team, channel = excluded.channel, "
+                         "hire_date = excluded.hire_date, active = excluded.active, "
+                         "public_praise = excluded.public_praise");
   PLAUDIT_RETURN_IF_ERROR(upsert.status());
   for (const Agent& a : agents) {
     upsert.Bind(1, a.id)
@@ -430,7 +433,8 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
         .Bind(4, a.team)
         .Bind(5, ChannelName(a.channel))
         .Bind(6, absl::FormatCivilTime(a.hire_date))
-        .Bind(7, int64_t{a.active ? 1 : 0});
+        .Bind(7, int64_t{a.active ? 1 : 0})
+        .Bind(8, int64_t{a.public_praise ? 1 : 0});
     PLAUDIT_RETURN_IF_ERROR(upsert.Run());
     upsert.Reset();
   }
@@ -447,17 +451,21 @@ absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
 
 absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
   absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
-                    "SELECT id, display_name, email, team, channel, hire_date, active FROM agents "
-                    "ORDER BY id");
+  SqliteStatement q(
+      db_,
+      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
+      "FROM agents "
+      "ORDER BY id");
   return CollectRows<Agent>(q, ReadAgent);
 }
 
 absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
-                    "SELECT id, display_name, email, team, channel, hire_date, active FROM agents "
-                    "WHERE id = ?");
+  SqliteStatement q(
+      db_,
+      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
+      "FROM agents "
+      "WHERE id = ?");
   q.Bind(1, id);
   if (q.Step()) return std::optional<Agent>(ReadAgent(q));
   if (!q.status().ok()) return q.status();

@@ -367,10 +367,10 @@ TEST_F(PlauditCliTest, AgentsListFetchesEveryPage) {
   Invocation run = Plaudit({"--server", address_, "agents", "list", "-o", "csv"});
   EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
   EXPECT_EQ(run.out,
-            "id,display_name,email,team,channel,hire_date,status\n"
-            "a-1,,,,phone,,active\n"
-            "a-2,,,,phone,,active\n"
-            "a-3,,,,phone,,active\n");
+            "id,display_name,email,team,channel,hire_date,status,public_praise\n"
+            "a-1,,,,phone,,active,yes\n"
+            "a-2,,,,phone,,active,yes\n"
+            "a-3,,,,phone,,active,yes\n");
   EXPECT_EQ(agents_.page_sizes(), (std::vector<int32_t>{500, 500}));
 }
 

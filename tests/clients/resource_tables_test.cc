@@ -31,11 +31,13 @@ TEST(AgentTable, ShowsChannelAndStatusAsWords) {
   agent.set_channel(v1::CHANNEL_CHAT);
   agent.set_hire_date("2024-02-01");
   agent.set_active(false);
-  EXPECT_EQ(Names(AgentColumns()), (std::vector<std::string>{"id", "display_name", "email", "team",
-                                                             "channel", "hire_date", "status"}));
+  agent.set_no_public_praise(true);
+  EXPECT_EQ(Names(AgentColumns()),
+            (std::vector<std::string>{"id", "display_name", "email", "team", "channel", "hire_date",
+                                      "status", "public_praise"}));
   EXPECT_EQ(RenderCsv({AgentColumns(), {AgentRow(agent)}}),
-            "id,display_name,email,team,channel,hire_date,status\n"
-            "a-7,Ana Lima,ana@example.com,red,chat,2024-02-01,inactive\n");
+            "id,display_name,email,team,channel,hire_date,status,public_praise\n"
+            "a-7,Ana Lima,ana@example.com,red,chat,2024-02-01,inactive,no\n");
 }
 
 TEST(MetricDefinitionTable, BoundsAreBlankWhenAbsent) {

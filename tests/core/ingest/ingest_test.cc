@@ -137,5 +137,24 @@ TEST_F(IngestTest, AgentsAreValidatedPerRowAndUpserted) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(IngestTest, AgentsMayOptOutOfPublicPraise) {
+  std::vector<std::string> header = {"id",      "display_name", "email",  "team",
+                                     "channel", "hire_date",    "status", "public_praise"};
+  auto s = ImportAgents(
+      store_.get(), header,
+      {{2, {"p1", "Bo", "bo@example.com", "T", "email", "2025-02-28", "active", "no"}},
+       {3, {"p2", "Cy", "cy@example.com", "T", "email", "2025-02-28", "active", "yes"}},
+       {4, {"p3", "Di", "di@example.com", "T", "email", "2025-02-28", "active", ""}},
+       {5, {"p4", "Ed", "ed@example.com", "T", "email", "2025-02-28", "active", "maybe"}}});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->imported, 3);
+  ASSERT_EQ(s->errors.size(), 1u);
+  EXPECT_EQ(s->errors[0].line, 5);
+  EXPECT_EQ(s->errors[0].reason, "public_praise: \"maybe\" is not yes or no");
+  EXPECT_FALSE((*store_->GetAgent("p1"))->public_praise);
+  EXPECT_TRUE((*store_->GetAgent("p2"))->public_praise);
+  EXPECT_TRUE((*store_->GetAgent("p3"))->public_praise);  // Empty: the default.
+}
+
 }  // namespace
 }  // namespace plaudit
