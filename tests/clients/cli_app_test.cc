@@ -171,29 +171,42 @@ class FakePlugins final : public v1::PluginService::Service {
     return grpc::Status::OK;
   }
 
-  // Answers every query with one row and remembers what was asked.
-  grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest* request,
+  // Answers every query with one row (a gift-card brand, or a parking spot for any other
+  // plugin) and remembers what was asked, and by whom.
+  grpc::Status QueryPlugin(grpc::ServerContext* context, const v1::QueryPluginRequest* request,
                            v1::QueryPluginResponse* response) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      last_query_ = *request;
-    }
-    response->add_columns("spot");
-    response->add_columns("agent");
+    std::lock_guard<std::mutex> lock(mu_);
+    last_query_ = *request;
+    auto [begin, end] = context->client_metadata().equal_range("x-plaudit-actor");
+    last_actor_ = begin == end ? "" : std::string(begin->second.data(), begin->second.size());
     auto* row = response->add_rows();
-    row->add_cells("P1");
-    row->add_cells("Zoë Lindqvist (a17)");
+    if (request->plugin() == "gift_card") {
+      response->add_columns("brand");
+      response->add_columns("name");
+      row->add_cells("bookshop");
+      row->add_cells("Paper Lantern Books");
+    } else {
+      response->add_columns("spot");
+      response->add_columns("agent");
+      row->add_cells("P1");
+      row->add_cells("Zoë Lindqvist (a17)");
+    }
     return grpc::Status::OK;
   }
 
-  v1::QueryPluginRequest LastQuery() {
+  v1::QueryPluginRequest last_query() {
     std::lock_guard<std::mutex> lock(mu_);
     return last_query_;
+  }
+  std::string last_actor() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_actor_;
   }
 
  private:
   std::mutex mu_;
   v1::QueryPluginRequest last_query_;
+  std::string last_actor_;
 };
 
 struct Invocation {
@@ -322,7 +335,7 @@ TEST_F(PlauditCliTest, PluginQueryCommandsSendTheirQueryAndArgs) {
     Invocation run = Plaudit(args);
     ASSERT_EQ(run.exit_code, kExitSuccess) << run.err;
     EXPECT_EQ(run.out, "spot,agent\nP1,Zoë Lindqvist (a17)\n");
-    const v1::QueryPluginRequest sent = plugins_.LastQuery();
+    const v1::QueryPluginRequest sent = plugins_.last_query();
     EXPECT_EQ(sent.plugin(), c.plugin);
     EXPECT_EQ(sent.method(), c.method);
     const std::map<std::string, std::string> sent_args(sent.args().begin(), sent.args().end());
@@ -476,6 +489,24 @@ TEST_F(PlauditCliTest, EvaluateTableMarksADryRun) {
       {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--dry-run"});
   EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
   EXPECT_TRUE(run.out.ends_with("(dry run: nothing was written)\n")) << run.out;
+}
+
+TEST_F(PlauditCliTest, RewardsCatalogQueriesTheGiftCardPlugin) {
+  Invocation run = Plaudit({"--server", address_, "rewards", "catalog", "-o", "csv"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "brand,name\nbookshop,Paper Lantern Books\n");
+  EXPECT_EQ(plugins_.last_query().plugin(), "gift_card");
+  EXPECT_EQ(plugins_.last_query().method(), "catalog");
+  EXPECT_TRUE(plugins_.last_query().args().empty());
+}
+
+TEST_F(PlauditCliTest, RewardsCodeAsksForTheKeyAsTheActor) {
+  Invocation run = Plaudit({"--server", address_, "--as", "a17", "rewards", "code", "k-42"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(plugins_.last_query().method(), "code");
+  EXPECT_EQ(plugins_.last_query().args().at("idempotency_key"), "k-42");
+  EXPECT_EQ(plugins_.last_actor(), "a17");
+  EXPECT_EQ(Plaudit({"--server", address_, "rewards", "code"}).exit_code, 2);
 }
 
 }  // namespace

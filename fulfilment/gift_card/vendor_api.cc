@@ -1,0 +1,272 @@
+#include "fulfilment/gift_card/vendor_api.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
+#include "plugins/common/json.h"
+#include "plugins/common/money.h"
+
+namespace plaudit::fulfilment::gift_card {
+namespace {
+
+using json::Value;
+
+constexpr size_t kMaxMessageChars = 300;
+constexpr int64_t kDefaultRetryAfterMs = 1000;
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::optional<int64_t> ReadAmount(const Value* value) {
+  if (value == nullptr || !(value->is_number() || value->is_string())) return std::nullopt;
+  return money::ParseMinorUnits(value->text());
+}
+
+// The vendor's own words about a failed call: error.message, message or error, else the body.
+std::string VendorMessage(const std::string& body) {
+  std::string ignored;
+  const std::optional<Value> parsed = json::Parse(body, &ignored);
+  std::string message;
+  if (parsed && parsed->is_object()) {
+    if (const Value* error = parsed->Find("error"); error != nullptr && error->is_object()) {
+      message = error->StringMember("message");
+    }
+    if (message.empty()) message = parsed->StringMember("message");
+    if (message.empty()) message = parsed->StringMember("error");
+  }
+  if (message.empty()) message = body;
+  if (message.size() > kMaxMessageChars) message = message.substr(0, kMaxMessageChars) + "...";
+  return message;
+}
+
+bool ReadOrder(const Value& value, Order* order) {
+  if (!value.is_object()) return false;
+  order->id = value.StringMember("id");
+  order->external_reference = value.StringMember("external_reference");
+  order->status = value.StringMember("status");
+  order->failure_reason = value.StringMember("failure_reason");
+  if (const Value* redemption = value.Find("redemption");
+      redemption != nullptr && redemption->is_object()) {
+    order->code = redemption->StringMember("code");
+    order->url = redemption->StringMember("url");
+  }
+  return !order->id.empty() && !order->status.empty();
+}
+
+CallResult Malformed(const std::string& what) {
+  CallResult result;
+  result.kind = CallResult::Kind::kMalformed;
+  result.status = 200;
+  result.message = "vendor answered with an unreadable " + what;
+  return result;
+}
+
+}  // namespace
+
+std::string DescribeAmounts(const Brand& brand) {
+  if (brand.denominations.empty()) {
+    return money::FormatMinorUnits(brand.min_amount) + " to " +
+           money::FormatMinorUnits(brand.max_amount);
+  }
+  std::string out;
+  for (int64_t value : brand.denominations) {
+    out += (out.empty() ? "" : ", ") + money::FormatMinorUnits(value);
+  }
+  return out;
+}
+
+std::string CheckCard(const Brand& brand, const std::string& currency, int64_t amount) {
+  if (std::find(brand.currencies.begin(), brand.currencies.end(), currency) ==
+      brand.currencies.end()) {
+    std::string offered;
+    for (const std::string& c : brand.currencies) offered += (offered.empty() ? "" : ", ") + c;
+    return "brand " + brand.id + " is not sold in " + currency + " (offered: " + offered + ")";
+  }
+  const bool fits = brand.denominations.empty()
+                        ? amount >= brand.min_amount && amount <= brand.max_amount
+                        : std::find(brand.denominations.begin(), brand.denominations.end(),
+                                    amount) != brand.denominations.end();
+  if (!fits) {
+    return "brand " + brand.id + " has no " + money::FormatMinorUnits(amount) + " " + currency +
+           " card (offered: " + DescribeAmounts(brand) + ")";
+  }
+  return {};
+}
+
+OrderState ClassifyStatus(std::string_view status) {
+  const std::string word = Lower(status);
+  for (const char* completed :
+       {"completed", "complete", "delivered", "fulfilled", "success", "succeeded", "redeemable"}) {
+    if (word == completed) return OrderState::kCompleted;
+  }
+  for (const char* processing :
+       {"processing", "pending", "queued", "submitted", "in_progress", "created", "accepted"}) {
+    if (word == processing) return OrderState::kProcessing;
+  }
+  for (const char* failed : {"failed", "failure", "cancelled", "canceled", "rejected", "declined",
+                             "expired", "refunded", "voided"}) {
+    if (word == failed) return OrderState::kFailed;
+  }
+  return OrderState::kUnrecognised;
+}
+
+VendorApi::VendorApi(http::HttpClient* client, Options options,
+                     std::function<int64_t()> now_seconds)
+    : client_(client), options_(std::move(options)), now_seconds_(std::move(now_seconds)) {}
+
+http::Response VendorApi::Send(const std::string& method, const std::string& path,
+                               const std::string& body) const {
+  http::Request request;
+  request.method = method;
+  request.url = options_.base_url + path;
+  request.headers = {{"Authorization", "Bearer " + options_.api_key},
+                     {"Accept", "application/json"},
+                     {"User-Agent", "plaudit-gift-card/1.0"}};
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  request.body = body;
+  request.timeout_ms = options_.timeout_ms;
+  request.connect_timeout_ms = std::min<int64_t>(options_.timeout_ms, 5000);
+  request.ca_file = options_.ca_file;
+  return client_->Send(request);
+}
+
+std::string VendorApi::Redact(std::string text) const {
+  if (options_.api_key.empty()) return text;
+  for (size_t at = text.find(options_.api_key); at != std::string::npos;
+       at = text.find(options_.api_key, at)) {
+    text.replace(at, options_.api_key.size(), "[redacted]");
+  }
+  return text;
+}
+
+CallResult VendorApi::Classify(const http::Response& response) const {
+  CallResult result;
+  result.status = response.status;
+  switch (response.failure) {
+    case http::Failure::kNone:
+      break;
+    case http::Failure::kNotSent:
+      result.kind = CallResult::Kind::kUnavailable;
+      result.message = "could not reach the vendor: " + Redact(response.error);
+      return result;
+    case http::Failure::kNoAnswer:
+    case http::Failure::kTimedOut:
+      result.kind = CallResult::Kind::kNoAnswer;
+      result.message = "no answer from the vendor: " + Redact(response.error);
+      return result;
+  }
+  if (response.status >= 200 && response.status < 300) return result;
+  result.message = Redact(VendorMessage(response.body));
+  if (response.status == 404) {
+    result.kind = CallResult::Kind::kNotFound;
+  } else if (response.status == 429) {
+    result.kind = CallResult::Kind::kRateLimited;
+    result.retry_after_ms = kDefaultRetryAfterMs;
+    if (const auto header = response.Header("retry-after")) {
+      if (const auto ms = http::ParseRetryAfterMs(*header, now_seconds_())) {
+        result.retry_after_ms = *ms;
+      }
+    }
+  } else if (response.status == 401 || response.status == 403) {
+    result.kind = CallResult::Kind::kUnauthorized;
+  } else if (response.status == 402) {
+    result.kind = CallResult::Kind::kInsufficientFunds;
+  } else if (response.status >= 400 && response.status < 500) {
+    result.kind = CallResult::Kind::kRefused;
+  } else {
+    // 5xx, and anything else unexpected (1xx, 3xx: no redirects are followed).
+    result.kind = CallResult::Kind::kUnavailable;
+  }
+  return result;
+}
+
+CallResult VendorApi::GetCatalog(std::vector<Brand>* brands) const {
+  const http::Response response = Send("GET", "/v1/catalog", "");
+  CallResult result = Classify(response);
+  if (!result.ok()) return result;
+  std::string error;
+  const std::optional<Value> body = json::Parse(response.body, &error);
+  const Value* list = body ? body->Find("brands") : nullptr;
+  if (list == nullptr || !list->is_array()) return Malformed("catalogue");
+  brands->clear();
+  for (const Value& item : list->items()) {
+    Brand brand;
+    brand.id = item.StringMember("id");
+    brand.name = item.StringMember("name");
+    if (brand.id.empty()) continue;
+    if (const Value* currencies = item.Find("currencies"); currencies && currencies->is_array()) {
+      for (const Value& currency : currencies->items()) {
+        if (currency.is_string()) brand.currencies.push_back(currency.text());
+      }
+    }
+    if (const Value* values = item.Find("denominations"); values && values->is_array()) {
+      for (const Value& value : values->items()) {
+        if (const auto amount = ReadAmount(&value)) brand.denominations.push_back(*amount);
+      }
+    } else {
+      brand.min_amount = ReadAmount(item.Find("min_amount")).value_or(0);
+      brand.max_amount = ReadAmount(item.Find("max_amount")).value_or(0);
+    }
+    brands->push_back(std::move(brand));
+  }
+  return result;
+}
+
+CallResult VendorApi::GetBalance(std::map<std::string, int64_t>* balances) const {
+  const http::Response response = Send("GET", "/v1/balance", "");
+  CallResult result = Classify(response);
+  if (!result.ok()) return result;
+  std::string error;
+  const std::optional<Value> body = json::Parse(response.body, &error);
+  const Value* list = body ? body->Find("balances") : nullptr;
+  if (list == nullptr || !list->is_array()) return Malformed("balance");
+  balances->clear();
+  for (const Value& item : list->items()) {
+    const std::optional<int64_t> available = ReadAmount(item.Find("available"));
+    const std::string currency = item.StringMember("currency");
+    if (!currency.empty() && available) (*balances)[currency] = *available;
+  }
+  return result;
+}
+
+CallResult VendorApi::PlaceOrder(const OrderRequest& request, Order* order) const {
+  Value recipient = Value::Object();
+  recipient.Set("name", Value::String(request.recipient_name));
+  if (!request.recipient_email.empty()) {
+    recipient.Set("email", Value::String(request.recipient_email));
+  }
+  const std::string body =
+      Value::Object()
+          .Set("external_reference", Value::String(request.external_reference))
+          .Set("brand_id", Value::String(request.brand_id))
+          .Set("amount", Value::Number(money::FormatMinorUnits(request.amount)))
+          .Set("currency", Value::String(request.currency))
+          .Set("recipient", std::move(recipient))
+          .Serialize();
+  const http::Response response = Send("POST", "/v1/orders", body);
+  CallResult result = Classify(response);
+  if (!result.ok()) return result;
+  std::string error;
+  const std::optional<Value> parsed = json::Parse(response.body, &error);
+  if (!parsed || !ReadOrder(*parsed, order)) return Malformed("order");
+  return result;
+}
+
+CallResult VendorApi::FindOrder(const std::string& external_reference, Order* order) const {
+  const http::Response response = Send(
+      "GET", "/v1/orders?external_reference=" + http::EncodeQueryValue(external_reference), "");
+  CallResult result = Classify(response);
+  if (!result.ok()) return result;
+  std::string error;
+  const std::optional<Value> parsed = json::Parse(response.body, &error);
+  if (!parsed || !ReadOrder(*parsed, order)) return Malformed("order");
+  return result;
+}
+
+}  // namespace plaudit::fulfilment::gift_card

@@ -1,0 +1,376 @@
+// The vendor sandbox's API and fault injection, over loopback HTTP: in this process for the
+// behaviour, and once as the built binary.
+#include "tools/vendor_sandbox/vendor_sandbox.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "plugins/common/http_client.h"
+#include "plugins/common/json.h"
+#include "tools/vendor_sandbox/http_server.h"
+
+namespace plaudit::sandbox {
+namespace {
+
+using json::Value;
+
+constexpr char kKey[] = "test-key";
+
+std::string Order(const std::string& reference, const std::string& brand = "bookshop",
+                  const std::string& amount = "25", const std::string& currency = "USD") {
+  return "{\"external_reference\":" + json::Quote(reference) +
+         ",\"brand_id\":" + json::Quote(brand) + ",\"amount\":" + amount +
+         ",\"currency\":" + json::Quote(currency) +
+         ",\"recipient\":{\"name\":\"Dana Okafor\",\"email\":\"dana@example.com\"}}";
+}
+
+class VendorSandboxTest : public ::testing::Test {
+ protected:
+  void Start(SandboxOptions options) {
+    server_.reset();
+    options.api_key = kKey;
+    sandbox_ = std::make_unique<VendorSandbox>(options);
+    std::string error;
+    ASSERT_TRUE(sandbox_->LoadState(&error)) << error;
+    server_ = HttpServer::Start(
+        0, [this](const HttpRequest& request) { return sandbox_->Handle(request); }, &error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+
+  void SetUp() override {
+    SandboxOptions options;
+    options.processing_ms = -1;
+    Start(options);
+  }
+
+  http::Response Send(const std::string& method, const std::string& path,
+                      const std::string& body = "", const std::string& key = kKey) {
+    http::Request request;
+    request.method = method;
+    request.url = server_->url() + path;
+    if (!key.empty()) request.headers = {{"Authorization", "Bearer " + key}};
+    request.body = body;
+    request.timeout_ms = 2000;
+    return http_.Send(request);
+  }
+
+  Value Json(const http::Response& response) {
+    std::string error;
+    std::optional<Value> value = json::Parse(response.body, &error);
+    EXPECT_TRUE(value.has_value()) << error << ": " << response.body;
+    return value.value_or(Value());
+  }
+
+  std::string ErrorMessage(const http::Response& response) {
+    const Value body = Json(response);
+    const Value* error = body.Find("error");
+    return error == nullptr ? "" : error->StringMember("message");
+  }
+
+  size_t OrderCount() { return Json(Send("GET", "/v1/_orders")).Find("orders")->items().size(); }
+
+  std::unique_ptr<VendorSandbox> sandbox_;
+  std::unique_ptr<HttpServer> server_;
+  http::CurlHttpClient http_;
+};
+
+TEST_F(VendorSandboxTest, RefusesRequestsWithoutTheApiKey) {
+  EXPECT_EQ(Send("GET", "/v1/catalog", "", "").status, 401);
+  const http::Response wrong = Send("GET", "/v1/catalog", "", "other");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.Header("www-authenticate"), "Bearer");
+  EXPECT_EQ(Send("GET", "/v1/catalog").status, 200);
+}
+
+TEST_F(VendorSandboxTest, CatalogListsBrandsWithDenominationsOrRanges) {
+  const Value catalog = Json(Send("GET", "/v1/catalog"));
+  const std::vector<Value>& brands = catalog.Find("brands")->items();
+  ASSERT_EQ(brands.size(), 3u);
+  EXPECT_EQ(brands[0].StringMember("id"), "bookshop");
+  EXPECT_EQ(brands[0].Find("denominations")->Serialize(), "[10.00,25.00,50.00,100.00]");
+  EXPECT_EQ(brands[0].Find("currencies")->Serialize(), "[\"USD\",\"EUR\",\"GBP\"]");
+  EXPECT_EQ(brands[1].StringMember("min_amount"), "5.00");
+  EXPECT_EQ(brands[1].StringMember("max_amount"), "200.00");
+  EXPECT_EQ(brands[2].StringMember("delivery"), "async");
+}
+
+TEST_F(VendorSandboxTest, PlacesOneOrderPerExternalReference) {
+  const http::Response first = Send("POST", "/v1/orders", Order("ref-1"));
+  ASSERT_EQ(first.status, 201) << first.body;
+  const Value order = Json(first);
+  EXPECT_EQ(order.StringMember("id"), "ord_000001");
+  EXPECT_EQ(order.StringMember("status"), "completed");
+  EXPECT_FALSE(order.Find("redemption")->StringMember("code").empty());
+  EXPECT_EQ(first.Header("location"), "/v1/orders/ord_000001");
+
+  const http::Response second = Send("POST", "/v1/orders", Order("ref-1", "coffee", "7"));
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(OrderCount(), 1u);
+  const Value balance = Json(Send("GET", "/v1/balance"));
+  EXPECT_EQ(balance.Serialize(),
+            "{\"balances\":[{\"currency\":\"EUR\",\"available\":500.00},"
+            "{\"currency\":\"GBP\",\"available\":500.00},"
+            "{\"currency\":\"USD\",\"available\":975.00}]}");
+}
+
+TEST_F(VendorSandboxTest, FindsOrdersByExternalReferenceAndId) {
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("ref 1/a")).status, 201);
+  const http::Response found =
+      Send("GET", "/v1/orders?external_reference=" + http::EncodeQueryValue("ref 1/a"));
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(Json(found).StringMember("id"), "ord_000001");
+  EXPECT_EQ(Send("GET", "/v1/orders/ord_000001").status, 200);
+  EXPECT_EQ(Send("GET", "/v1/orders?external_reference=nope").status, 404);
+  EXPECT_EQ(Send("GET", "/v1/orders").status, 400);
+}
+
+TEST_F(VendorSandboxTest, RefusesUnknownBrandCurrencyAndAmount) {
+  const http::Response brand = Send("POST", "/v1/orders", Order("r1", "spaceship"));
+  EXPECT_EQ(brand.status, 422);
+  EXPECT_EQ(ErrorMessage(brand), "no brand \"spaceship\" in the catalogue");
+  const http::Response currency = Send("POST", "/v1/orders", Order("r2", "cinema", "15", "EUR"));
+  EXPECT_EQ(currency.status, 422);
+  EXPECT_EQ(ErrorMessage(currency), "cinema is not sold in EUR (offered: USD)");
+  const http::Response amount = Send("POST", "/v1/orders", Order("r3", "bookshop", "30"));
+  EXPECT_EQ(amount.status, 422);
+  EXPECT_EQ(ErrorMessage(amount),
+            "bookshop has no 30.00 card (offered: 10.00, 25.00, 50.00, 100.00)");
+  const http::Response range = Send("POST", "/v1/orders", Order("r4", "coffee", "4.99"));
+  EXPECT_EQ(range.status, 422);
+  EXPECT_EQ(OrderCount(), 0u);
+}
+
+TEST_F(VendorSandboxTest, RefusesMalformedBodiesNamingTheProblem) {
+  const http::Response not_json = Send("POST", "/v1/orders", "{\"external_reference\":");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_NE(ErrorMessage(not_json).find("body is not JSON: at byte"), std::string::npos);
+  EXPECT_EQ(ErrorMessage(Send("POST", "/v1/orders", "[1]")), "body must be a JSON object");
+  EXPECT_EQ(ErrorMessage(Send("POST", "/v1/orders", "{\"brand_id\":\"bookshop\"}")),
+            "external_reference is required (a non-empty string)");
+  EXPECT_EQ(ErrorMessage(Send("POST", "/v1/orders",
+                              R"({"external_reference":"r","brand_id":"bookshop",)"
+                              R"("currency":"USD","amount":"lots"})")),
+            "amount is required: a positive number with at most two decimals");
+  EXPECT_EQ(ErrorMessage(Send("POST", "/v1/orders",
+                              R"({"external_reference":"r","brand_id":"bookshop",)"
+                              R"("currency":"USD","amount":25})")),
+            "recipient is required (an object with name, email)");
+  EXPECT_EQ(Send("DELETE", "/v1/orders").status, 405);
+  EXPECT_EQ(Send("GET", "/v2/anything").status, 404);
+  EXPECT_EQ(OrderCount(), 0u);
+}
+
+TEST_F(VendorSandboxTest, RefusesOrdersBeyondTheBalance) {
+  ASSERT_EQ(Send("POST", "/v1/_balance", R"({"currency":"USD","available":"20"})").status, 200);
+  const http::Response refused = Send("POST", "/v1/orders", Order("r1"));
+  EXPECT_EQ(refused.status, 402);
+  EXPECT_EQ(ErrorMessage(refused), "account balance USD 20.00 does not cover 25.00");
+  EXPECT_EQ(OrderCount(), 0u);
+}
+
+TEST_F(VendorSandboxTest, AsyncOrdersCompleteAfterTheDelay) {
+  SandboxOptions options;
+  options.processing_ms = 20;
+  Start(options);
+  const Value placed = Json(Send("POST", "/v1/orders", Order("r1", "cinema", "15")));
+  EXPECT_EQ(placed.StringMember("status"), "processing");
+  EXPECT_EQ(placed.Find("redemption"), nullptr);
+  std::string status;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (status != "completed" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = Json(Send("GET", "/v1/orders?external_reference=r1")).StringMember("status");
+  }
+  EXPECT_EQ(status, "completed");
+}
+
+TEST_F(VendorSandboxTest, AllAsyncMakesEveryBrandProcess) {
+  SandboxOptions options;
+  options.processing_ms = -1;
+  options.all_async = true;
+  Start(options);
+  EXPECT_EQ(Json(Send("POST", "/v1/orders", Order("r1"))).StringMember("status"), "processing");
+}
+
+TEST_F(VendorSandboxTest, RecordsEveryStatusAsAnEventAndCanDropThem) {
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r1", "cinema", "15")).status, 201);
+  ASSERT_EQ(
+      Send("POST", "/v1/_orders/status", R"({"external_reference":"r1","status":"completed"})")
+          .status,
+      200);
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"drop_events","count":1})").status, 201);
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r2")).status, 201);
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r3")).status, 201);
+
+  const Value events = Json(Send("GET", "/v1/_events"));
+  const std::vector<Value>& list = events.Find("events")->items();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].StringMember("external_reference"), "r1");
+  EXPECT_EQ(list[0].StringMember("status"), "processing");
+  EXPECT_EQ(list[1].StringMember("status"), "completed");
+  EXPECT_EQ(list[1].StringMember("order_id"), "ord_000001");
+  EXPECT_EQ(list[2].StringMember("external_reference"), "r3");
+  EXPECT_EQ(events.StringMember("dropped"), "1");
+  EXPECT_EQ(Json(Send("GET", "/v1/_events?after=2")).Find("events")->items().size(), 1u);
+}
+
+TEST_F(VendorSandboxTest, FaultsApplyToTheNextRequestsThenStop) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"error","status":500,"count":2})").status, 201);
+  EXPECT_EQ(Send("GET", "/v1/catalog").status, 500);
+  EXPECT_EQ(Send("GET", "/v1/balance").status, 500);
+  EXPECT_EQ(Send("GET", "/v1/catalog").status, 200);
+  EXPECT_EQ(Json(Send("GET", "/v1/_faults")).Find("faults")->items().size(), 0u);
+}
+
+TEST_F(VendorSandboxTest, FaultsCanMatchAPathAndBeCleared) {
+  ASSERT_EQ(
+      Send("POST", "/v1/_faults", R"({"type":"error","status":503,"path":"/v1/orders","ratio":1})")
+          .status,
+      201);
+  EXPECT_EQ(Send("GET", "/v1/catalog").status, 200);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 503);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 503);
+  ASSERT_EQ(Send("DELETE", "/v1/_faults").status, 200);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 201);
+}
+
+TEST_F(VendorSandboxTest, RateLimitSaysWhenToRetry) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"rate_limit","retry_after_s":3})").status, 201);
+  const http::Response limited = Send("GET", "/v1/catalog");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.Header("retry-after"), "3");
+}
+
+TEST_F(VendorSandboxTest, RecordThenCloseKeepsTheOrderUnanswered) {
+  ASSERT_EQ(
+      Send("POST", "/v1/_faults", R"({"type":"record_then_close","path":"/v1/orders"})").status,
+      201);
+  const http::Response unanswered = Send("POST", "/v1/orders", Order("r1"));
+  EXPECT_EQ(unanswered.failure, http::Failure::kNoAnswer) << unanswered.status;
+  EXPECT_EQ(OrderCount(), 1u);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 200);
+  EXPECT_EQ(OrderCount(), 1u);
+}
+
+TEST_F(VendorSandboxTest, RecordThenHangTimesTheClientOut) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"record_then_hang","hang_ms":10000})").status,
+            201);
+  const http::Response unanswered = Send("POST", "/v1/orders", Order("r1"));
+  EXPECT_EQ(unanswered.failure, http::Failure::kTimedOut) << unanswered.error;
+  EXPECT_EQ(OrderCount(), 1u);
+}
+
+TEST_F(VendorSandboxTest, DropConnectionRecordsNothing) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"drop_connection"})").status, 201);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).failure, http::Failure::kNoAnswer);
+  EXPECT_EQ(OrderCount(), 0u);
+}
+
+TEST_F(VendorSandboxTest, LatencyDelaysTheAnswer) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"latency","latency_ms":300})").status, 201);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Send("GET", "/v1/catalog").status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+}
+
+TEST_F(VendorSandboxTest, OrderStatusFaultProducesAnyStatusWord) {
+  ASSERT_EQ(
+      Send("POST", "/v1/_faults", R"({"type":"order_status","order_status":"on_hold"})").status,
+      201);
+  EXPECT_EQ(Json(Send("POST", "/v1/orders", Order("r1"))).StringMember("status"), "on_hold");
+  EXPECT_EQ(Json(Send("POST", "/v1/orders", Order("r2"))).StringMember("status"), "completed");
+}
+
+TEST_F(VendorSandboxTest, RefusesMalformedFaults) {
+  const http::Response type = Send("POST", "/v1/_faults", R"({"type":"meteor"})");
+  EXPECT_EQ(type.status, 400);
+  EXPECT_NE(ErrorMessage(type).find("fault type \"meteor\" is not one of"), std::string::npos);
+  EXPECT_NE(ErrorMessage(Send("POST", "/v1/_faults", R"({"type":"error","colour":1})"))
+                .find("unknown fault field \"colour\""),
+            std::string::npos);
+  EXPECT_NE(ErrorMessage(Send("POST", "/v1/_faults", R"({"type":"error","ratio":2})"))
+                .find("ratio must be"),
+            std::string::npos);
+  EXPECT_NE(ErrorMessage(Send("POST", "/v1/_faults", "nope")).find("body is not JSON"),
+            std::string::npos);
+  EXPECT_EQ(Json(Send("GET", "/v1/_faults")).Find("faults")->items().size(), 0u);
+}
+
+TEST_F(VendorSandboxTest, StateFileKeepsOrdersAcrossRestarts) {
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("vendor-sandbox-" + std::to_string(getpid()) + ".json");
+  std::filesystem::remove(file);
+  SandboxOptions options;
+  options.state_file = file.string();
+  Start(options);
+  const http::Response placed = Send("POST", "/v1/orders", Order("r1"));
+  ASSERT_EQ(placed.status, 201);
+  server_->Stop();
+
+  Start(options);
+  const http::Response found = Send("GET", "/v1/orders?external_reference=r1");
+  EXPECT_EQ(found.status, 200);
+  EXPECT_EQ(found.body, placed.body);
+  EXPECT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 200);
+  EXPECT_EQ(Json(Send("POST", "/v1/orders", Order("r2"))).StringMember("id"), "ord_000002");
+  EXPECT_EQ(Json(Send("GET", "/v1/balance")).Find("balances")->items()[2].StringMember("available"),
+            "950.00");
+  std::filesystem::remove(file);
+}
+
+// The built binary: prints its port first, serves, and stops on SIGTERM.
+TEST(VendorSandboxBinary, PrintsItsPortServesAndStopsOnSigterm) {
+  const char* build_dir = std::getenv("PLAUDIT_BUILD_DIR");
+  ASSERT_NE(build_dir, nullptr) << "run through ctest";
+  const std::string binary = std::string(build_dir) + "/bin/vendor_sandbox";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(binary.c_str(), binary.c_str(), "--port", "0", "--api-key", "bin-key", "--balance",
+          "USD=30", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  FILE* stream = fdopen(out[0], "r");
+  char line[128] = {0};
+  ASSERT_NE(fgets(line, sizeof(line), stream), nullptr);
+  const std::string first(line);
+  ASSERT_EQ(first.rfind("listening on 127.0.0.1:", 0), 0u) << first;
+  const std::string port = first.substr(23, first.find('\n') - 23);
+
+  http::CurlHttpClient client;
+  http::Request request;
+  request.url = "http://127.0.0.1:" + port + "/v1/balance";
+  request.headers = {{"Authorization", "Bearer bin-key"}};
+  const http::Response balance = client.Send(request);
+  EXPECT_EQ(balance.status, 200) << balance.error;
+  EXPECT_EQ(balance.body, "{\"balances\":[{\"currency\":\"USD\",\"available\":30.00}]}");
+
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  fclose(stream);
+}
+
+}  // namespace
+}  // namespace plaudit::sandbox
