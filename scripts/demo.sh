@@ -2,7 +2,9 @@
 # A guided tour of Plaudit on the sample contact centre in examples/: starts plauditd on a free
 # loopback port with a fresh data directory, imports agents and a month of events (and a file of
 # bad events, to show how they are reported), applies the Employee of the Month program, decides
-# October 2026, waits for the rewards to be fulfilled and lists the certificates.
+# October 2026, waits for the rewards to be fulfilled and lists the certificates. Then a program
+# with a manager's approval and a leave budget, and one whose winners get a gift card ordered
+# from the vendor sandbox (started beside plauditd) and a parking spot.
 #
 # Usage: scripts/demo.sh [BUILD_DIR]     (BUILD_DIR defaults to build; `make demo` runs this)
 #
@@ -19,7 +21,8 @@ if ! build=$(cd "$build_arg" 2>/dev/null && pwd); then
 fi
 plauditd_bin=$build/bin/plauditd
 plaudit_bin=$build/bin/plaudit
-for bin in "$plauditd_bin" "$plaudit_bin"; do
+sandbox_bin=$build/bin/vendor_sandbox
+for bin in "$plauditd_bin" "$plaudit_bin" "$sandbox_bin"; do
   if [[ ! -x $bin ]]; then
     echo "demo: $bin is missing; run 'make build' first" >&2
     exit 1
@@ -43,9 +46,14 @@ script_name=demo
 source scripts/lib/plauditd.sh
 data_dir=
 
+sandbox_pid=
 on_exit() {
   local status=$?
   stop_server
+  if [[ -n $sandbox_pid ]]; then
+    kill -TERM "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
   if ((status != 0)) && [[ -n $data_dir ]]; then
     echo "demo: failed; the server log and data are in $data_dir" >&2
   fi
@@ -83,9 +91,30 @@ imported_count() {
   if [[ $1 =~ imported\ ([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo '?'; fi
 }
 
+step "Starting the gift-card vendor sandbox"
+export PLAUDIT_GIFT_CARD_API_KEY=demo-sandbox-key
+"$sandbox_bin" --port 0 --api-key "$PLAUDIT_GIFT_CARD_API_KEY" --balance EUR=500 \
+  >"$data_dir/sandbox.out" 2>"$data_dir/sandbox.log" &
+sandbox_pid=$!
+sandbox_line=
+for _ in $(seq 1 100); do
+  sandbox_line=$(head -n 1 "$data_dir/sandbox.out" 2>/dev/null || true)
+  [[ $sandbox_line == "listening on "* ]] && break
+  sleep 0.05
+done
+if [[ $sandbox_line != "listening on 127.0.0.1:"* ]]; then
+  echo "demo: the vendor sandbox did not start" >&2
+  exit 1
+fi
+sandbox_address=${sandbox_line#listening on }
+note "A stand-in for a gift-card vendor's REST API on $sandbox_address (500 EUR on account)."
+# The example configuration, with the gift_card plugin pointed at the sandbox.
+cp examples/plauditd.yaml "$data_dir/plauditd.yaml"
+printf '  gift_card: {base_url: "http://%s"}\n' "$sandbox_address" >>"$data_dir/plauditd.yaml"
+
 step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
-"$plauditd_bin" --config examples/plauditd.yaml --listen "$PLAUDIT_SERVER" --data-dir "$data_dir" \
-  --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
+"$plauditd_bin" --config "$data_dir/plauditd.yaml" --listen "$PLAUDIT_SERVER" \
+  --data-dir "$data_dir" --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
 server_pid=$!
 
 deadline=$((SECONDS + 15))
@@ -243,6 +272,29 @@ run awards list --program csat-leave-day
 for id in "${leave_awards[@]}"; do run --as team-lead awards approve "$id"; done
 run budgets show csat-leave-day --period "$period"
 run awards history "${leave_awards[0]}"
+
+step "Customer Hero: a gift card from the vendor and a parking spot for the two best CSAT averages"
+run programs apply -f examples/programs/customer-hero.yaml
+run awards evaluate customer-hero --period "$period"
+hero_states=
+for _ in $(seq 1 150); do
+  hero_states=$(plaudit fulfilments list -o csv | awk -F, '$2 ~ /^customer-hero\./ { print $5 }' |
+    sort -u | tr '\n' ' ')
+  [[ $hero_states == "fulfilled " ]] && break
+  sleep 0.2
+done
+if [[ $hero_states != "fulfilled " ]]; then
+  echo "demo: the Customer Hero rewards were not all fulfilled (states: $hero_states)" >&2
+  show_log_tail
+  exit 1
+fi
+printf '$ plaudit fulfilments list | grep customer-hero\n'
+plaudit fulfilments list | awk 'NR == 1 || /^customer-hero\./' 
+note "The redemption codes stay with the vendor's order and the plugin: only the recipient may ask"
+note "for one (plaudit --as AGENT rewards code KEY); the artifact names the order, not the code."
+run parking calendar --month 2026-11
+run leave balances
+run budgets show customer-hero --period "$period"
 
 stop_server
 echo
