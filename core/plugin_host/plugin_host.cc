@@ -430,34 +430,30 @@ FulfilResult PluginHost::Lookup(const FulfilmentCall& call) {
   return ToResult(response);
 }
 
-absl::StatusOr<pb::QueryResponse> PluginHost::Query(const std::string& plugin_name,
-                                                    const pb::QueryRequest& request) {
+template <typename Request, typename Response>
+absl::StatusOr<Response> PluginHost::CallNamed(const std::string& plugin_name, const char* method,
+                                               const Request& request) {
   LoadedPlugin* target = Named(plugin_name);
   if (target == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("plugin: no loaded plugin named \"", plugin_name, "\""));
   }
-  pb::QueryResponse response;
-  std::string error = CallPlugin(*target, "query", request, &response);
+  Response response;
+  std::string error = CallPlugin(*target, method, request, &response);
   if (!error.empty()) {
     return absl::InternalError(absl::StrCat("plugin ", plugin_name, ": ", error));
   }
   return response;
 }
 
+absl::StatusOr<pb::QueryResponse> PluginHost::Query(const std::string& plugin_name,
+                                                    const pb::QueryRequest& request) {
+  return CallNamed<pb::QueryRequest, pb::QueryResponse>(plugin_name, "query", request);
+}
+
 absl::StatusOr<pb::CallbackResponse> PluginHost::Callback(const std::string& plugin_name,
                                                           const pb::CallbackRequest& request) {
-  LoadedPlugin* target = Named(plugin_name);
-  if (target == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("plugin: no loaded plugin named \"", plugin_name, "\""));
-  }
-  pb::CallbackResponse response;
-  std::string error = CallPlugin(*target, "callback", request, &response);
-  if (!error.empty()) {
-    return absl::InternalError(absl::StrCat("plugin ", plugin_name, ": ", error));
-  }
-  return response;
+  return CallNamed<pb::CallbackRequest, pb::CallbackResponse>(plugin_name, "callback", request);
 }
 
 std::string PluginHost::PluginServing(const std::string& reward_type) const {

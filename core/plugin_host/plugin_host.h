@@ -91,6 +91,11 @@ class PluginHost : public RewardFulfiller {
  private:
   LoadedPlugin* ServingPlugin(const std::string& reward_type) const;
   LoadedPlugin* Named(const std::string& name) const;
+  // One call to the loaded plugin `plugin_name`: NOT_FOUND when there is none, INTERNAL when the
+  // call fails.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> CallNamed(const std::string& plugin_name, const char* method,
+                                     const Request& request);
 
   Options options_;
   Store* store_;

@@ -123,6 +123,10 @@ absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
 
 absl::Status Store::RecordAttempt(const FulfilmentAttempt& attempt) {
   absl::MutexLock lock(&mu_);
+  return InsertAttempt(attempt);
+}
+
+absl::Status Store::InsertAttempt(const FulfilmentAttempt& attempt) {
   SqliteStatement q(db_,
                     "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
                     "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
@@ -151,12 +155,7 @@ absl::StatusOr<std::vector<FulfilmentAttempt>> Store::ListAttempts(
   });
 }
 
-absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
-                                                        const std::string& actor,
-                                                        const std::string& reason, int64_t now_us) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
+absl::StatusOr<FulfilmentRecord> Store::LoadFulfilmentRow(const std::string& id) {
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, id);
@@ -164,7 +163,18 @@ absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
     PLAUDIT_RETURN_IF_ERROR(q.status());
     return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
   }
-  FulfilmentRecord record = ReadFulfilment(q);
+  return ReadFulfilment(q);
+}
+
+absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
+                                                        const std::string& actor,
+                                                        const std::string& reason, int64_t now_us) {
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  auto loaded = LoadFulfilmentRow(id);
+  if (!loaded.ok()) return loaded.status();
+  FulfilmentRecord record = *std::move(loaded);
   if (record.state != FulfilmentState::kFailed) {
     return absl::FailedPreconditionError(
         absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),
@@ -198,13 +208,8 @@ absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
                     "check_first = 1, next_attempt_us = ?, updated_us = ? WHERE id = ?");
   u.Bind(1, now_us).Bind(2, now_us).Bind(3, id);
   PLAUDIT_RETURN_IF_ERROR(u.Run());
-  SqliteStatement h(db_,
-                    "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
-                    "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
-                    "0) + 1 FROM fulfilment_attempts WHERE fulfilment_id = ?1), 'retry', ?2, ?2, "
-                    "'pending', ?3, ?4)");
-  h.Bind(1, id).Bind(2, now_us).Bind(3, reason).Bind(4, actor);
-  PLAUDIT_RETURN_IF_ERROR(h.Run());
+  PLAUDIT_RETURN_IF_ERROR(
+      InsertAttempt(FulfilmentAttempt{id, 0, "retry", now_us, now_us, "pending", reason, actor}));
   record.state = FulfilmentState::kPending;
   record.attempts = 0;
   record.error.clear();
@@ -222,14 +227,9 @@ absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
-  std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
-  SqliteStatement q(db_, sql.c_str());
-  q.Bind(1, id);
-  if (!q.Step()) {
-    PLAUDIT_RETURN_IF_ERROR(q.status());
-    return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
-  }
-  FulfilmentRecord record = ReadFulfilment(q);
+  auto loaded = LoadFulfilmentRow(id);
+  if (!loaded.ok()) return loaded.status();
+  FulfilmentRecord record = *std::move(loaded);
   if (record.state != FulfilmentState::kWaiting && record.state != FulfilmentState::kPending) {
     return absl::FailedPreconditionError(
         absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),
@@ -248,13 +248,8 @@ absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
   const std::string why = absl::StrCat("cancelled by ", actor, reason.empty() ? "" : ": ", reason);
   u.Bind(1, why).Bind(2, now_us).Bind(3, id);
   PLAUDIT_RETURN_IF_ERROR(u.Run());
-  SqliteStatement h(db_,
-                    "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
-                    "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
-                    "0) + 1 FROM fulfilment_attempts WHERE fulfilment_id = ?1), 'cancel', ?2, ?2, "
-                    "'cancelled', ?3, ?4)");
-  h.Bind(1, id).Bind(2, now_us).Bind(3, reason).Bind(4, actor);
-  PLAUDIT_RETURN_IF_ERROR(h.Run());
+  PLAUDIT_RETURN_IF_ERROR(InsertAttempt(
+      FulfilmentAttempt{id, 0, "cancel", now_us, now_us, "cancelled", reason, actor}));
   PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, now_us));
   record.state = FulfilmentState::kCancelled;
   record.error = why;

@@ -334,6 +334,10 @@ class Store {
   absl::Status AppendHistory(const std::string& award_id, const std::string& from_state,
                              AwardState to, const std::string& actor, const std::string& reason,
                              int64_t at_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // fulfilment_store.cc: one fulfilment row (NOT_FOUND naming it), and an attempt history row.
+  absl::StatusOr<FulfilmentRecord> LoadFulfilmentRow(const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status InsertAttempt(const FulfilmentAttempt& attempt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves an approved or fulfilling award whose fulfilments have all ended to fulfilled or
   // failed, settling or releasing its reservation.
   absl::Status FinishAwardIfDone(const std::string& award_id, int64_t now_us)
