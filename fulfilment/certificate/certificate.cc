@@ -45,7 +45,6 @@
 
 #include "fulfilment/certificate/certificate_layout.h"
 #include "fulfilment/certificate/issuer_key.h"
-#include "fulfilment/certificate/json.h"
 #include "fulfilment/certificate/open_badge.h"
 #include "fulfilment/certificate/qr_code.h"
 #include "plaudit/plugin_sdk.h"
@@ -316,19 +315,19 @@ struct Revocation {
   std::string reason;
 
   std::string ToJson() const {
-    return Json::Object()
-        .Set("at", Json::String(at))
-        .Set("by", Json::String(by))
-        .Set("reason", Json::String(reason))
-        .Dump();
+    return json::Value::Object()
+        .Set("at", json::Value::String(at))
+        .Set("by", json::Value::String(by))
+        .Set("reason", json::Value::String(reason))
+        .Serialize();
   }
   static Revocation FromJson(const std::string& text) {
     std::string error;
     Revocation revocation;
-    if (std::optional<Json> json = Json::Parse(text, &error)) {
-      revocation.at = json->StringAt("at");
-      revocation.by = json->StringAt("by");
-      revocation.reason = json->StringAt("reason");
+    if (std::optional<json::Value> json = json::Parse(text, &error)) {
+      revocation.at = json->StringMember("at");
+      revocation.by = json->StringMember("by");
+      revocation.reason = json->StringMember("reason");
     }
     return revocation;
   }
@@ -589,14 +588,14 @@ class CertificatePlugin : public sdk::Plugin {
       return false;
     }
     if (existing.value) return true;
-    const std::string record = Json::Object()
-                                   .Set("key", Json::String(request.idempotency_key()))
-                                   .Set("agent", Json::String(request.agent().id()))
-                                   .Set("award", Json::String(request.award_id()))
-                                   .Set("program", Json::String(request.program_id()))
-                                   .Set("pdf", Json::String(pdf_path.string()))
-                                   .Set("jwt", Json::String(jwt_path.string()))
-                                   .Dump();
+    const std::string record = json::Value::Object()
+                                   .Set("key", json::Value::String(request.idempotency_key()))
+                                   .Set("agent", json::Value::String(request.agent().id()))
+                                   .Set("award", json::Value::String(request.award_id()))
+                                   .Set("program", json::Value::String(request.program_id()))
+                                   .Set("pdf", json::Value::String(pdf_path.string()))
+                                   .Set("jwt", json::Value::String(jwt_path.string()))
+                                   .Serialize();
     std::string commit_error;
     if (host().StateCommit({{state_key, record}}, {state_key}, &commit_error)) return true;
     // A concurrent attempt may have recorded it first; that is as good.
@@ -633,8 +632,8 @@ class CertificatePlugin : public sdk::Plugin {
       fail("structure: INVALID (" + parse_error + ")");
       lines.push_back("signature: not checked");
     } else {
-      const std::string alg = jwt->header.StringAt("alg");
-      const std::string typ = jwt->header.StringAt("typ");
+      const std::string alg = jwt->header.StringMember("alg");
+      const std::string typ = jwt->header.StringMember("typ");
       if (alg != "EdDSA") {
         fail("structure: INVALID (header alg is \"" + alg + "\", expected EdDSA)");
       } else if (!typ.empty() && typ != kVcJwtType && typ != "JWT") {
@@ -643,7 +642,7 @@ class CertificatePlugin : public sdk::Plugin {
         lines.push_back("structure: valid (VC-JWT, EdDSA)");
       }
 
-      const std::string kid = jwt->header.StringAt("kid");
+      const std::string kid = jwt->header.StringMember("kid");
       if (alg == "EdDSA" && key_->Verify(jwt->signing_input, jwt->signature)) {
         signature_cell = "valid";
         lines.push_back("signature: valid (Ed25519, key " + key_->kid() + ")");
@@ -655,11 +654,11 @@ class CertificatePlugin : public sdk::Plugin {
         fail("signature: INVALID (" + why + ")");
       }
 
-      const Json& payload = jwt->payload;
-      credential_id = payload.StringAt("id");
-      const Json* issuer = payload.Find("issuer");
-      const std::string issuer_id = issuer != nullptr ? issuer->StringAt("id") : "";
-      const std::string issuer_name = issuer != nullptr ? issuer->StringAt("name") : "";
+      const json::Value& payload = jwt->payload;
+      credential_id = payload.StringMember("id");
+      const json::Value* issuer = payload.Find("issuer");
+      const std::string issuer_id = issuer != nullptr ? issuer->StringMember("id") : "";
+      const std::string issuer_name = issuer != nullptr ? issuer->StringMember("name") : "";
       issuer_cell = issuer_id;
       if (issuer_id == issuer_.id) {
         lines.push_back("issuer: " + issuer_id + " (" + issuer_name + ")");
@@ -671,7 +670,7 @@ class CertificatePlugin : public sdk::Plugin {
       const std::vector<std::string> problems = OpenBadgeProblems(payload);
       if (problems.empty()) {
         lines.push_back("credential: " + credential_id + " (OpenBadgeCredential, valid from " +
-                        payload.StringAt("validFrom") + ")");
+                        payload.StringMember("validFrom") + ")");
       } else {
         std::string joined;
         for (const std::string& problem : problems)
@@ -679,11 +678,11 @@ class CertificatePlugin : public sdk::Plugin {
         fail("credential: INVALID (" + joined + ")");
       }
 
-      const Json* subject = payload.Find("credentialSubject");
+      const json::Value* subject = payload.Find("credentialSubject");
       if (subject != nullptr) {
-        subject_cell = subject->StringAt("id");
-        if (const Json* achievement = subject->Find("achievement")) {
-          achievement_cell = achievement->StringAt("name");
+        subject_cell = subject->StringMember("id");
+        if (const json::Value* achievement = subject->Find("achievement")) {
+          achievement_cell = achievement->StringMember("name");
         }
       }
       lines.push_back("subject: " + subject_cell);

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -37,19 +39,37 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-Json Strings(std::initializer_list<const char*> values) {
-  Json array = Json::Array();
-  for (const char* value : values) array.Push(Json::String(value));
+json::Value Strings(std::initializer_list<const char*> values) {
+  json::Value array = json::Value::Array();
+  for (const char* value : values) array.Append(json::Value::String(value));
   return array;
 }
 
+// The member's string, or "" when it is absent or not a string (a number does not count: the
+// credential's fields are checked for their type as well as their text).
+std::string StringAt(const json::Value& object, std::string_view key) {
+  const json::Value* member = object.Find(key);
+  return member != nullptr && member->is_string() ? member->text() : std::string();
+}
+
+// A number's value, read from its literal; NaN when it is not a number or out of range.
+double NumberOf(const json::Value& value) {
+  double number = 0;
+  const std::string& literal = value.text();
+  const auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), number);
+  if (!value.is_number() || ec != std::errc() || end != literal.data() + literal.size()) {
+    return std::nan("");
+  }
+  return number;
+}
+
 // Whether `value` is `name` or an array holding it (VC allows either for `type`).
-bool HasType(const Json* value, std::string_view name) {
+bool HasType(const json::Value* value, std::string_view name) {
   if (value == nullptr) return false;
-  if (value->is_string()) return value->string_value() == name;
+  if (value->is_string()) return value->text() == name;
   if (!value->is_array()) return false;
-  for (const Json& item : value->items()) {
-    if (item.is_string() && item.string_value() == name) return true;
+  for (const json::Value& item : value->items()) {
+    if (item.is_string() && item.text() == name) return true;
   }
   return false;
 }
@@ -140,7 +160,7 @@ bool ParseUtc(std::string_view text, int64_t* unix_seconds) {
   return true;
 }
 
-Json BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
+json::Value BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
   const std::string program = !award.program_name.empty()
                                   ? award.program_name
                                   : (!award.program_id.empty() ? award.program_id : "Recognition");
@@ -155,66 +175,68 @@ Json BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
   if (!award.period.empty()) narrative += " for the period " + award.period;
   narrative += ": the winning agent received this award.";
 
-  Json achievement = Json::Object();
+  json::Value achievement = json::Value::Object();
   achievement
-      .Set("id", Json::String("urn:plaudit:program:" +
-                              PercentEncode(award.program_id.empty() ? program : award.program_id)))
+      .Set("id", json::Value::String(
+                     "urn:plaudit:program:" +
+                     PercentEncode(award.program_id.empty() ? program : award.program_id)))
       .Set("type", Strings({"Achievement"}))
-      .Set("name", Json::String(program))
-      .Set("description", Json::String(description))
-      .Set("criteria", Json::Object().Set("narrative", Json::String(narrative)));
+      .Set("name", json::Value::String(program))
+      .Set("description", json::Value::String(description))
+      .Set("criteria", json::Value::Object().Set("narrative", json::Value::String(narrative)));
 
-  Json subject = Json::Object();
-  subject.Set("id", Json::String(subject_id)).Set("type", Strings({"AchievementSubject"}));
+  json::Value subject = json::Value::Object();
+  subject.Set("id", json::Value::String(subject_id)).Set("type", Strings({"AchievementSubject"}));
   if (!award.agent_email.empty()) {
     // Salted so the hash alone does not reveal the address; the salt is per credential.
     const std::string salt =
         Hex(Sha256("plaudit-identity-salt:" + award.credential_id)).substr(0, 16);
-    Json identity = Json::Object();
-    identity.Set("type", Json::String("IdentityObject"))
-        .Set("identityHash", Json::String("sha256$" + Hex(Sha256(Lower(award.agent_email) + salt))))
-        .Set("identityType", Json::String("emailAddress"))
-        .Set("hashed", Json::Bool(true))
-        .Set("salt", Json::String(salt));
-    subject.Set("identifier", Json::Array().Push(std::move(identity)));
+    json::Value identity = json::Value::Object();
+    identity.Set("type", json::Value::String("IdentityObject"))
+        .Set("identityHash",
+             json::Value::String("sha256$" + Hex(Sha256(Lower(award.agent_email) + salt))))
+        .Set("identityType", json::Value::String("emailAddress"))
+        .Set("hashed", json::Value::Bool(true))
+        .Set("salt", json::Value::String(salt));
+    subject.Set("identifier", json::Value::Array().Append(std::move(identity)));
   }
   subject.Set("achievement", std::move(achievement));
 
   const std::string uuid(UuidOf(award.credential_id));
-  Json status = Json::Object();
+  json::Value status = json::Value::Object();
   status
-      .Set("id",
-           Json::String(award.verification_url.empty() ? "urn:plaudit:revocation:" + uuid
-                                                       : award.verification_url + "#revocation"))
-      .Set("type", Json::String(kRevocationStatusType))
-      .Set("statusPurpose", Json::String("revocation"));
+      .Set("id", json::Value::String(award.verification_url.empty()
+                                         ? "urn:plaudit:revocation:" + uuid
+                                         : award.verification_url + "#revocation"))
+      .Set("type", json::Value::String(kRevocationStatusType))
+      .Set("statusPurpose", json::Value::String("revocation"));
 
-  Json credential = Json::Object();
+  json::Value credential = json::Value::Object();
   credential.Set("@context", Strings({kVcContextV2, kOpenBadgesContext}))
-      .Set("id", Json::String(award.credential_id))
+      .Set("id", json::Value::String(award.credential_id))
       .Set("type", Strings({"VerifiableCredential", "OpenBadgeCredential"}))
-      .Set("name", Json::String(program + when))
-      .Set("issuer", Json::Object()
-                         .Set("id", Json::String(issuer.id))
+      .Set("name", json::Value::String(program + when))
+      .Set("issuer", json::Value::Object()
+                         .Set("id", json::Value::String(issuer.id))
                          .Set("type", Strings({"Profile"}))
-                         .Set("name", Json::String(issuer.name)))
-      .Set("validFrom", Json::String(FormatUtc(award.valid_from)))
+                         .Set("name", json::Value::String(issuer.name)))
+      .Set("validFrom", json::Value::String(FormatUtc(award.valid_from)))
       .Set("credentialSubject", std::move(subject))
       .Set("credentialStatus", std::move(status))
-      .Set("iss", Json::String(issuer.id))
-      .Set("sub", Json::String(subject_id))
-      .Set("jti", Json::String(award.credential_id))
-      .Set("nbf", Json::Number(static_cast<double>(award.valid_from)));
+      .Set("iss", json::Value::String(issuer.id))
+      .Set("sub", json::Value::String(subject_id))
+      .Set("jti", json::Value::String(award.credential_id))
+      .Set("nbf", json::Value::Number(award.valid_from));
   return credential;
 }
 
-std::string SignVcJwt(const Json& credential, const IssuerKey& key) {
-  Json header = Json::Object();
-  header.Set("alg", Json::String("EdDSA"))
-      .Set("typ", Json::String(kVcJwtType))
-      .Set("kid", Json::String(key.kid()));
+std::string SignVcJwt(const json::Value& credential, const IssuerKey& key) {
+  json::Value header = json::Value::Object();
+  header.Set("alg", json::Value::String("EdDSA"))
+      .Set("typ", json::Value::String(kVcJwtType))
+      .Set("kid", json::Value::String(key.kid()));
   const std::string signing_input =
-      Base64UrlEncode(header.Dump()) + "." + Base64UrlEncode(credential.Dump());
+      Base64UrlEncode(header.Serialize()) + "." + Base64UrlEncode(credential.Serialize());
   const std::string signature = key.Sign(signing_input);
   if (signature.empty()) return {};
   return signing_input + "." + Base64UrlEncode(signature);
@@ -243,12 +265,12 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
     return std::nullopt;
   }
   std::string json_error;
-  std::optional<Json> header = Json::Parse(header_bytes, &json_error);
+  std::optional<json::Value> header = json::Parse(header_bytes, &json_error);
   if (!header || !header->is_object()) {
     *error = "the header is not a JSON object" + (json_error.empty() ? "" : ": " + json_error);
     return std::nullopt;
   }
-  std::optional<Json> payload = Json::Parse(payload_bytes, &json_error);
+  std::optional<json::Value> payload = json::Parse(payload_bytes, &json_error);
   if (!payload || !payload->is_object()) {
     *error = "the payload is not a JSON object" + (json_error.empty() ? "" : ": " + json_error);
     return std::nullopt;
@@ -259,46 +281,47 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
   return parsed;
 }
 
-std::vector<std::string> OpenBadgeProblems(const Json& payload) {
+std::vector<std::string> OpenBadgeProblems(const json::Value& payload) {
   std::vector<std::string> problems;
-  const Json* context = payload.Find("@context");
+  const json::Value* context = payload.Find("@context");
   if (context == nullptr || !context->is_array() || context->items().empty() ||
-      !context->items()[0].is_string() || context->items()[0].string_value() != kVcContextV2) {
+      !context->items()[0].is_string() || context->items()[0].text() != kVcContextV2) {
     problems.push_back(std::string("@context does not start with ") + kVcContextV2);
   } else {
     bool open_badges = false;
-    for (const Json& item : context->items()) {
-      open_badges = open_badges ||
-                    (item.is_string() &&
-                     item.string_value().starts_with("https://purl.imsglobal.org/spec/ob/v3p0/"));
+    for (const json::Value& item : context->items()) {
+      open_badges =
+          open_badges ||
+          (item.is_string() && item.text().starts_with("https://purl.imsglobal.org/spec/ob/v3p0/"));
     }
     if (!open_badges) problems.push_back("@context lacks the Open Badges 3.0 context");
   }
-  const Json* type = payload.Find("type");
+  const json::Value* type = payload.Find("type");
   if (!HasType(type, "VerifiableCredential") ||
       !(HasType(type, "OpenBadgeCredential") || HasType(type, "AchievementCredential"))) {
     problems.push_back("type is not [VerifiableCredential, OpenBadgeCredential]");
   }
-  const std::string id = payload.StringAt("id");
+  const std::string id = StringAt(payload, "id");
   if (!id.starts_with("urn:uuid:")) problems.push_back("id is not a urn:uuid");
-  if (payload.StringAt("jti") != id) problems.push_back("jti differs from the credential id");
+  if (StringAt(payload, "jti") != id) problems.push_back("jti differs from the credential id");
 
-  const Json* issuer = payload.Find("issuer");
+  const json::Value* issuer = payload.Find("issuer");
   const std::string issuer_id = issuer != nullptr && issuer->is_string()
-                                    ? issuer->string_value()
-                                    : (issuer != nullptr ? issuer->StringAt("id") : "");
+                                    ? issuer->text()
+                                    : (issuer != nullptr ? StringAt(*issuer, "id") : "");
   if (!IsUri(issuer_id)) problems.push_back("issuer has no id URI");
-  if (payload.StringAt("iss") != issuer_id) problems.push_back("iss differs from issuer.id");
+  if (StringAt(payload, "iss") != issuer_id) problems.push_back("iss differs from issuer.id");
 
   int64_t valid_from = 0;
-  if (!ParseUtc(payload.StringAt("validFrom"), &valid_from)) {
+  if (!ParseUtc(StringAt(payload, "validFrom"), &valid_from)) {
     problems.push_back("validFrom is not an RFC 3339 UTC time");
-  } else if (const Json* nbf = payload.Find("nbf");
-             nbf != nullptr && (!nbf->is_number() || nbf->number_value() != valid_from)) {
+  } else if (const json::Value* nbf = payload.Find("nbf");
+             nbf != nullptr &&
+             (!nbf->is_number() || NumberOf(*nbf) != static_cast<double>(valid_from))) {
     problems.push_back("nbf differs from validFrom");
   }
 
-  const Json* subject = payload.Find("credentialSubject");
+  const json::Value* subject = payload.Find("credentialSubject");
   if (subject == nullptr || !subject->is_object()) {
     problems.push_back("credentialSubject is missing");
     return problems;
@@ -306,33 +329,33 @@ std::vector<std::string> OpenBadgeProblems(const Json& payload) {
   if (!HasType(subject->Find("type"), "AchievementSubject")) {
     problems.push_back("credentialSubject.type is not AchievementSubject");
   }
-  const std::string subject_id = subject->StringAt("id");
-  const Json* identifier = subject->Find("identifier");
+  const std::string subject_id = StringAt(*subject, "id");
+  const json::Value* identifier = subject->Find("identifier");
   if (subject_id.empty() &&
       (identifier == nullptr || !identifier->is_array() || identifier->items().empty())) {
     problems.push_back("credentialSubject has neither id nor identifier");
   }
   if (!subject_id.empty() && !IsUri(subject_id))
     problems.push_back("credentialSubject.id is not a URI");
-  if (payload.Find("sub") != nullptr && payload.StringAt("sub") != subject_id) {
+  if (payload.Find("sub") != nullptr && StringAt(payload, "sub") != subject_id) {
     problems.push_back("sub differs from credentialSubject.id");
   }
-  const Json* achievement = subject->Find("achievement");
+  const json::Value* achievement = subject->Find("achievement");
   if (achievement == nullptr || !achievement->is_object()) {
     problems.push_back("credentialSubject.achievement is missing");
     return problems;
   }
-  if (!IsUri(achievement->StringAt("id"))) problems.push_back("achievement has no id URI");
+  if (!IsUri(StringAt(*achievement, "id"))) problems.push_back("achievement has no id URI");
   if (!HasType(achievement->Find("type"), "Achievement")) {
     problems.push_back("achievement.type is not Achievement");
   }
-  if (achievement->StringAt("name").empty()) problems.push_back("achievement has no name");
-  if (achievement->StringAt("description").empty()) {
+  if (StringAt(*achievement, "name").empty()) problems.push_back("achievement has no name");
+  if (StringAt(*achievement, "description").empty()) {
     problems.push_back("achievement has no description");
   }
-  const Json* criteria = achievement->Find("criteria");
+  const json::Value* criteria = achievement->Find("criteria");
   if (criteria == nullptr ||
-      (criteria->StringAt("narrative").empty() && criteria->StringAt("id").empty())) {
+      (StringAt(*criteria, "narrative").empty() && StringAt(*criteria, "id").empty())) {
     problems.push_back("achievement has no criteria");
   }
   return problems;

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "fulfilment/certificate/issuer_key.h"
-#include "fulfilment/certificate/json.h"
+#include "plugins/common/json.h"
 
 namespace plaudit::fulfilment {
 
@@ -68,14 +68,14 @@ std::string FormatUtc(int64_t unix_seconds);
 bool ParseUtc(std::string_view text, int64_t* unix_seconds);
 
 // The credential (with its JWT claims) as it will be signed.
-Json BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer);
+json::Value BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer);
 
 // The compact VC-JWT of `credential`, signed by `key`; "" when signing failed.
-std::string SignVcJwt(const Json& credential, const IssuerKey& key);
+std::string SignVcJwt(const json::Value& credential, const IssuerKey& key);
 
 struct ParsedVcJwt {
-  Json header;
-  Json payload;
+  json::Value header;
+  json::Value payload;
   std::string signing_input;  // header.payload, as received
   std::string signature;      // raw bytes
 };
@@ -86,7 +86,7 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
 
 // What keeps `payload` from being a well-formed OpenBadgeCredential with consistent JWT claims;
 // empty when nothing does.
-std::vector<std::string> OpenBadgeProblems(const Json& payload);
+std::vector<std::string> OpenBadgeProblems(const json::Value& payload);
 
 }  // namespace plaudit::fulfilment
 

@@ -250,8 +250,14 @@ class Parser {
     while (true) {
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != '"') return Fail("expected a member name");
+      const size_t name_start = pos_;
       std::string key;
       if (!ParseString(&key)) return false;
+      // A repeated name would let two readers see different values (RFC 8259 leaves it open).
+      if (out->Find(key) != nullptr) {
+        pos_ = name_start;
+        return Fail("duplicate member \"" + key + "\"");
+      }
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != ':') return Fail("expected ':' after a name");
       ++pos_;

@@ -1,6 +1,8 @@
-// A small JSON document model for plugins and tools that speak a vendor's REST API: parse a body
-// into a Value, read it leniently, build a Value and serialize it. Numbers keep their literal text
-// so that amounts ("25.50") round-trip exactly; callers convert them as they need.
+// A small JSON document model for plugins and tools that speak a vendor's REST API, and for the
+// certificate plugin's signed credentials: parse a body strictly into a Value, read it leniently,
+// build a Value and serialize it compactly with object members in insertion order (so the same
+// Value always gives the same bytes). Numbers keep their literal text so that amounts ("25.50")
+// round-trip exactly; callers convert them as they need.
 //
 // Values are plain data: safe to read from several threads, not to mutate concurrently.
 #ifndef PLAUDIT_PLUGINS_COMMON_JSON_H_
@@ -50,12 +52,13 @@ class Value {
   // The member's text when it is a string (or a number's literal); "" otherwise.
   std::string StringMember(std::string_view key) const;
 
-  // Sets a member of an object (replacing one of the same name); returns *this for chaining.
+  // Sets a member of an object (replacing one of the same name in its place); returns *this for
+  // chaining.
   Value& Set(std::string key, Value value);
   // Appends to an array; returns *this.
   Value& Append(Value value);
 
-  // Compact JSON text.
+  // Compact JSON text: no spaces, object members in insertion order, non-ASCII UTF-8 as it is.
   std::string Serialize() const;
 
  private:
@@ -68,7 +71,8 @@ class Value {
   std::vector<std::pair<std::string, Value>> members_;
 };
 
-// Parses one JSON document (RFC 8259, nesting at most 64 deep). On failure returns nullopt with
+// Parses one JSON document strictly (RFC 8259: no comments or trailing commas, no text after the
+// document, no duplicate member names, nesting at most 64 deep). On failure returns nullopt with
 // *error naming the byte offset and what was expected there.
 std::optional<Value> Parse(std::string_view text, std::string* error);
 

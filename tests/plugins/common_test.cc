@@ -40,6 +40,33 @@ TEST(Json, NamesWhereABadDocumentGoesWrong) {
   EXPECT_FALSE(json::Parse("", &error).has_value());
 }
 
+TEST(Json, SerializesMembersInInsertionOrderAndEscapes) {
+  json::Value object = json::Value::Object();
+  object.Set("b", json::Value::Number(int64_t{0}))
+      .Set("a", json::Value::String("quote \" slash \\ tab \t bell \x07 \xc3\xa9"))
+      .Set("list", json::Value::Array()
+                       .Append(json::Value::Bool(true))
+                       .Append(json::Value())
+                       .Append(json::Value::Number("0.5")));
+  object.Set("b", json::Value::Number(int64_t{1793620800}));  // replaced in its place
+  EXPECT_EQ(object.Serialize(),
+            "{\"b\":1793620800,\"a\":\"quote \\\" slash \\\\ tab \\t bell \\u0007 \xc3\xa9\","
+            "\"list\":[true,null,0.5]}");
+}
+
+TEST(Json, RejectsWhatIsNotStrictJson) {
+  std::string error;
+  for (const char* text : {"{", "[1,]", "'x'", "\"\\ud800\"", "\"\\udc00\"", "nul", "\"a\nb\"",
+                           "\"\\x\"", "[1 2]", "{\"a\" 1}", "-", "1.", "1e", "+1"}) {
+    EXPECT_FALSE(json::Parse(text, &error).has_value()) << text;
+  }
+  EXPECT_FALSE(json::Parse("{\"a\":1,\"b\":{\"c\":2,\"c\":3}}", &error).has_value());
+  EXPECT_EQ(error, "at byte 18: duplicate member \"c\"");
+  EXPECT_FALSE(json::Parse(std::string(100, '[') + std::string(100, ']'), &error).has_value());
+  EXPECT_TRUE(json::Parse(std::string(64, '[') + std::string(64, ']'), &error).has_value())
+      << error;
+}
+
 TEST(Json, QuotesControlCharacters) {
   EXPECT_EQ(json::Quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
 }
