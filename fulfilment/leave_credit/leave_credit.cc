@@ -10,6 +10,14 @@
 //                       on 2026-11-22 with 365 days expires on 2027-11-22: it counts through
 //                       2027-11-21 and no longer on 2027-11-22.
 //   time_zone           IANA zone of "today" for grant and expiry dates (default UTC).
+//   hris_url            optional; an HR system's endpoint (http:// or https://) that is told of
+//                       every grant: POST {"agent_id", "hours", "expires", "award_id",
+//                       "granted_at"} with the header Idempotency-Key: <idempotency key>
+//   hris_token_file     a file holding the HRIS bearer token (relative: below the data dir), or
+//   hris_token_env      the environment variable holding it (default
+//                       PLAUDIT_LEAVE_CREDIT_HRIS_TOKEN, used when set); without a token no
+//                       Authorization header is sent. The token never appears in an error or log.
+//   hris_timeout_ms     limit of one HRIS call, connecting included (default 10000)
 //
 // Queries:
 //   balances [agent ID]: agent, hours available, next expiry, grants (unexpired ones).
@@ -20,6 +28,8 @@
 //                            presence means that key has been credited
 //   grants/<agent_id>        the agent's grants, one record per line: key, hours, granted, expires
 //   agents                   every agent credited since grants expire: id and display name
+//   hris/<idempotency_key>   with hris_url: the grant as first told to the HRIS (body, hours,
+//                            granted, expires), written before the first post
 //
 // Hours credited before grants had expiry dates are in balance/ but in no grants/ record; they
 // never expire and always count as available. An agent credited only before then is listed by
@@ -30,11 +40,23 @@
 // hold the values that were read (two keys crediting the same agent at once never lose a
 // credit). A commit that loses a race is retried a few times with a jittered pause; after that
 // the host retries the fulfilment.
+//
+// With hris_url, the HRIS is told first and the local credit follows only once it accepted (2xx):
+// 429 is retryable after its Retry-After, 5xx and transport failures are retryable, any other
+// status is permanent with the HRIS's answer; nothing is credited locally in those cases. The
+// grant is pinned under hris/<key> before the first post, so every retry sends the same body
+// under the same Idempotency-Key (the HRIS deduplicates) and credits the same dates. A key that
+// was already credited locally is answered from the grant marker without posting again.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +66,8 @@
 #include "absl/time/time.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plugins/common/http_client.h"
+#include "plugins/common/json.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -51,7 +75,7 @@ namespace {
 namespace pb = ::plaudit::plugin::v1;
 
 constexpr char kPluginName[] = "leave_credit";
-constexpr char kVersion[] = "1.1.0";
+constexpr char kVersion[] = "1.2.0";
 
 constexpr double kMaxHours = 400;
 // Balances are kept as whole units of 1/10000 hour so that sums are exact.
@@ -200,6 +224,86 @@ constexpr int kMaxExpiresAfterDays = 3650;
 constexpr char kAgentsKey[] = "agents";
 constexpr int kInvalidArgument = 3;
 constexpr int kNotFound = 5;
+constexpr char kDefaultHrisTokenEnv[] = "PLAUDIT_LEAVE_CREDIT_HRIS_TOKEN";
+constexpr int64_t kDefaultRetryAfterMs = 1000;
+constexpr size_t kMaxQuotedChars = 300;
+
+// Where grants are reported, when an HRIS is configured.
+struct HrisSettings {
+  std::string url;
+  // Empty: no Authorization header.
+  std::string token;
+  int64_t timeout_ms = 10000;
+};
+
+// Reads the hris_* config keys; "" or why they are refused. *hris stays null without hris_url.
+std::string ReadHrisSettings(const google::protobuf::Map<std::string, std::string>& config,
+                             const std::string& data_dir,
+                             std::shared_ptr<const HrisSettings>* hris) {
+  auto get = [&](const std::string& key) -> const std::string* {
+    auto it = config.find(key);
+    return it == config.end() ? nullptr : &it->second;
+  };
+  const std::string* url = get("hris_url");
+  const std::string* token_file = get("hris_token_file");
+  const std::string* token_env = get("hris_token_env");
+  const std::string* timeout = get("hris_timeout_ms");
+  hris->reset();
+  if (url == nullptr) {
+    if (token_file != nullptr || token_env != nullptr || timeout != nullptr) {
+      return "config hris_token_file, hris_token_env and hris_timeout_ms need hris_url";
+    }
+    return {};
+  }
+  auto settings = std::make_shared<HrisSettings>();
+  settings->url = std::string(TrimText(*url));
+  if (settings->url.rfind("https://", 0) != 0 && settings->url.rfind("http://", 0) != 0) {
+    return "config hris_url must start with https:// (or http://); got \"" + *url + "\"";
+  }
+  if (timeout != nullptr) {
+    const auto ms = ParseBoundedInt(*timeout, 1, 600000);
+    if (!ms) {
+      return "config hris_timeout_ms must be a whole number from 1 to 600000; got \"" + *timeout +
+             "\"";
+    }
+    settings->timeout_ms = *ms;
+  }
+  if (token_file != nullptr && token_env != nullptr) {
+    return "config gives both hris_token_file and hris_token_env; give one";
+  }
+  if (token_file != nullptr) {
+    std::filesystem::path path(*token_file);
+    if (path.is_relative() && !data_dir.empty()) path = std::filesystem::path(data_dir) / path;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "config hris_token_file: cannot read " + path.string();
+    std::stringstream text;
+    text << in.rdbuf();
+    settings->token = std::string(TrimText(text.str()));
+    if (settings->token.empty()) return "config hris_token_file: " + path.string() + " is empty";
+  } else {
+    const std::string name = token_env != nullptr ? *token_env : kDefaultHrisTokenEnv;
+    if (name.empty()) return "config hris_token_env is empty";
+    const char* value = std::getenv(name.c_str());
+    settings->token = value == nullptr ? "" : std::string(TrimText(value));
+    if (settings->token.empty() && token_env != nullptr) {
+      return "no HRIS token: environment variable " + name + " is not set";
+    }
+  }
+  if (settings->token.find_first_of("\r\n") != std::string::npos) {
+    return "the HRIS token spans several lines; expected one line";
+  }
+  *hris = std::move(settings);
+  return {};
+}
+
+std::string RedactToken(const HrisSettings& hris, std::string text) {
+  if (hris.token.empty()) return text;
+  for (size_t at = text.find(hris.token); at != std::string::npos; at = text.find(hris.token, at)) {
+    text.replace(at, hris.token.size(), "[redacted]");
+  }
+  if (text.size() > kMaxQuotedChars) text = text.substr(0, kMaxQuotedChars) + "...";
+  return text;
+}
 
 class LeaveCreditPlugin : public sdk::Plugin {
  public:
@@ -210,8 +314,11 @@ class LeaveCreditPlugin : public sdk::Plugin {
     info->add_reward_types("leave_credit");
     const auto& config = request.config();
     for (const auto& [key, value] : config) {
-      if (key != "expires_after_days" && key != "time_zone") {
-        return "unknown config key \"" + key + "\" (known: expires_after_days, time_zone)";
+      if (key != "expires_after_days" && key != "time_zone" && key != "hris_url" &&
+          key != "hris_token_file" && key != "hris_token_env" && key != "hris_timeout_ms") {
+        return "unknown config key \"" + key +
+               "\" (known: expires_after_days, time_zone, hris_url, hris_token_file, "
+               "hris_token_env, hris_timeout_ms)";
       }
     }
     expires_after_days_ = kDefaultExpiresAfterDays;
@@ -229,7 +336,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
         return "config time_zone: unknown time zone \"" + it->second + "\"";
       }
     }
-    return {};
+    return ReadHrisSettings(config, request.data_dir(), &hris_);
   }
 
   pb::FulfilResponse Fulfil(const pb::FulfilRequest& request) override {
@@ -254,6 +361,27 @@ class LeaveCreditPlugin : public sdk::Plugin {
       expires_after_days = static_cast<int>(*days);
     }
 
+    const absl::CivilDay today = LocalDay(host().NowMicros(), zone_);
+    Grant planned{request.idempotency_key(), units, today, today + expires_after_days};
+    if (hris_ != nullptr) {
+      if (std::optional<pb::FulfilResponse> failed = TellHris(*hris_, request, &planned)) {
+        return *failed;
+      }
+    }
+    return Credit(request, planned, today);
+  }
+
+  pb::QueryResponse Query(const pb::QueryRequest& request) override {
+    if (request.method() == "balances") return Balances(request);
+    return QueryError(kNotFound, "unknown query \"" + request.method() + "\" (known: balances)");
+  }
+
+ private:
+  // Credits `planned` to the agent once per key (see the top of this file).
+  pb::FulfilResponse Credit(const pb::FulfilRequest& request, const Grant& planned,
+                            absl::CivilDay today) {
+    const std::string& agent_id = request.agent().id();
+    const int64_t units = planned.units;
     const std::string grant_key = "grant/" + request.idempotency_key();
     const std::string balance_key = "balance/" + agent_id;
     const std::string grants_key = "grants/" + agent_id;
@@ -285,8 +413,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
         return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
                        "leave balance of agent " + agent_id + " would overflow");
       }
-      const absl::CivilDay today = LocalDay(host().NowMicros(), zone_);
-      const Grant granted{request.idempotency_key(), units, today, today + expires_after_days};
+      const Grant& granted = planned;
       grants.push_back(granted);
       const AgentBalance available = BalanceOn(today, updated, grants);
       std::vector<Record> grant_records;
@@ -346,12 +473,95 @@ class LeaveCreditPlugin : public sdk::Plugin {
                        std::to_string(kMaxCommitAttempts) + " attempts");
   }
 
-  pb::QueryResponse Query(const pb::QueryRequest& request) override {
-    if (request.method() == "balances") return Balances(request);
-    return QueryError(kNotFound, "unknown query \"" + request.method() + "\" (known: balances)");
+  // Tells the HRIS of the grant; nullopt once it accepted, else the outcome to answer. A key
+  // already credited locally is not posted again. *grant becomes the grant pinned under
+  // hris/<key> by the first attempt, so that every attempt sends and credits the same.
+  std::optional<pb::FulfilResponse> TellHris(const HrisSettings& hris,
+                                             const pb::FulfilRequest& request, Grant* grant) {
+    const std::string& key = request.idempotency_key();
+    const StateRead credited = host().ReadState("grant/" + key);
+    if (!credited.ok)
+      return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + credited.error);
+    if (credited.value) return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *credited.value);
+
+    const std::string pin_key = "hris/" + key;
+    StateRead pinned = host().ReadState(pin_key);
+    if (!pinned.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + pinned.error);
+    if (!pinned.value) {
+      const std::string body =
+          json::Value::Object()
+              .Set("agent_id", json::Value::String(request.agent().id()))
+              .Set("hours", json::Value::Number(FormatUnits(grant->units)))
+              .Set("expires", json::Value::String(FormatDay(grant->expires)))
+              .Set("award_id", json::Value::String(request.award_id()))
+              .Set("granted_at", json::Value::String(absl::FormatTime(
+                                     "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(host().NowMicros()),
+                                     absl::UTCTimeZone())))
+              .Serialize();
+      const std::string record = EncodeRecord(
+          {body, FormatUnits(grant->units), FormatDay(grant->granted), FormatDay(grant->expires)});
+      std::string error;
+      if (!host().StateCommit({{pin_key, record}}, {pin_key}, &error)) {
+        pinned = host().ReadState(pin_key);  // a concurrent attempt pinned it first
+        if (!pinned.ok || !pinned.value) {
+          return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store refused the HRIS record: " +
+                                                           (error.empty() ? "no reason" : error));
+        }
+      } else {
+        pinned.value = record;
+      }
+    }
+    const Record fields = DecodeRecord(*pinned.value);
+    const auto granted = fields.size() == 4 ? ParseDay(fields[2]) : std::nullopt;
+    const auto expires = fields.size() == 4 ? ParseDay(fields[3]) : std::nullopt;
+    if (!granted || !expires || !ParseUnits(fields[1], &grant->units)) {
+      return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
+                     "stored HRIS record of " + key + " is unreadable");
+    }
+    grant->granted = *granted;
+    grant->expires = *expires;
+
+    http::Request post;
+    post.method = "POST";
+    post.url = hris.url;
+    post.headers = {{"Content-Type", "application/json"},
+                    {"Accept", "application/json"},
+                    {"Idempotency-Key", key},
+                    {"User-Agent", "plaudit-leave-credit/1.2"}};
+    if (!hris.token.empty()) post.headers.emplace_back("Authorization", "Bearer " + hris.token);
+    post.body = fields[0];
+    post.timeout_ms = hris.timeout_ms;
+    post.connect_timeout_ms = std::min<int64_t>(hris.timeout_ms, 5000);
+    const http::Response response = http_.Send(post);
+    if (response.failure != http::Failure::kNone) {
+      // The Idempotency-Key makes a repeat safe even if this one arrived.
+      return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
+                     "HRIS: " + RedactToken(hris, response.error) + "; nothing credited yet");
+    }
+    const std::string status = "HTTP " + std::to_string(response.status);
+    if (response.status >= 200 && response.status < 300) {
+      host().Info("leave_credit: HRIS accepted the grant of key " + key + " (" + status + ")");
+      return std::nullopt;
+    }
+    if (response.status == 429) {
+      const std::optional<std::string> header = response.Header("retry-after");
+      const std::optional<int64_t> wait =
+          header ? http::ParseRetryAfterMs(*header, host().NowMicros() / 1000000) : std::nullopt;
+      pb::FulfilResponse resp =
+          Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
+                  "HRIS is rate limiting (" + status + "); nothing credited yet");
+      resp.set_retry_after_ms(wait.value_or(kDefaultRetryAfterMs));
+      return resp;
+    }
+    const std::string answer = RedactToken(hris, response.body);
+    if (response.status >= 500) {
+      return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
+                     "HRIS failed (" + status + "): " + answer + "; nothing credited yet");
+    }
+    return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
+                   "HRIS refused the leave grant (" + status + "): " + answer);
   }
 
- private:
   static pb::QueryResponse QueryError(int code, std::string error) {
     pb::QueryResponse response;
     response.set_code(code);
@@ -410,6 +620,9 @@ class LeaveCreditPlugin : public sdk::Plugin {
 
   int expires_after_days_ = kDefaultExpiresAfterDays;
   absl::TimeZone zone_ = absl::UTCTimeZone();
+  // Null without hris_url.
+  std::shared_ptr<const HrisSettings> hris_;
+  http::CurlHttpClient http_;
 };
 
 }  // namespace
