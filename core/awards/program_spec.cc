@@ -1076,13 +1076,13 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
   // A team's peer group would be ambiguous by channel (members serve several) and trivial by
   // team, so teams compete as one group.
   if (program.scope == Scope::kTeam && program.peer_group != PeerGroupBy::kAll) {
-    const Located* peer_group = nullptr;
+    int line = scorecard->line;
+    // The line is read while the fields it comes from are alive.
     if (absl::StatusOr<Fields> scorecard_fields = Fields::ReadOpen(*scorecard);
         scorecard_fields.ok()) {
-      peer_group = scorecard_fields->Find("peer_group");
+      if (const Located* peer_group = scorecard_fields->Find("peer_group")) line = peer_group->line;
     }
-    return FieldError(peer_group != nullptr ? peer_group->line : scorecard->line,
-                      "scorecard.peer_group", "scope team needs peer_group all");
+    return FieldError(line, "scorecard.peer_group", "scope team needs peer_group all");
   }
 
   if (const Located* field = fields->Find("holds")) {
