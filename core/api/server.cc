@@ -51,6 +51,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->closer_ = std::make_unique<PeriodCloser>(s->store_.get(), s->decider_.get(), clock);
   FulfilmentEngine::Options engine_options;
   engine_options.pending_poll = config.reconcile_interval;
+  engine_options.base_backoff = config.retry_base;
+  engine_options.max_backoff = config.retry_max;
   for (const auto& [plugin, settings] : config.plugins) {
     auto limit = settings.find("max_concurrency");
     int calls = 0;

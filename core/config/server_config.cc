@@ -38,7 +38,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (key == "data_dir") config.data_dir = text;
         if (key == "plugin_dir") config.plugin_dir = text;
       } else if (key == "source_poll_interval_ms" || key == "shutdown_timeout_ms" ||
-                 key == "close_check_interval_ms" || key == "reconcile_interval_ms") {
+                 key == "close_check_interval_ms" || key == "reconcile_interval_ms" ||
+                 key == "retry_base_ms" || key == "retry_max_ms") {
         int64_t ms = 0;
         if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms <= 0) {
           return Problem(value, key, "must be a positive number of milliseconds");
@@ -46,6 +47,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         absl::Duration& setting = key == "shutdown_timeout_ms"       ? config.shutdown_timeout
                                   : key == "close_check_interval_ms" ? config.close_check_interval
                                   : key == "reconcile_interval_ms"   ? config.reconcile_interval
+                                  : key == "retry_base_ms"           ? config.retry_base
+                                  : key == "retry_max_ms"            ? config.retry_max
                                                                      : config.source_poll_interval;
         setting = absl::Milliseconds(ms);
       } else if (key == "praise_monthly_allowance") {
@@ -93,12 +96,15 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         return Problem(entry.first, key,
                        "unknown setting (expected listen, data_dir, plugin_dir, "
                        "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
-                       "reconcile_interval_ms, "
+                       "reconcile_interval_ms, retry_base_ms, retry_max_ms, "
                        "praise_monthly_allowance, praise_time_zone, roles, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+  }
+  if (config.retry_max < config.retry_base) {
+    return absl::InvalidArgumentError("retry_max_ms: must not be below retry_base_ms");
   }
   return config;
 }

@@ -8,6 +8,8 @@
 //   shutdown_timeout_ms: 30000
 //   close_check_interval_ms: 30000
 //   reconcile_interval_ms: 30000
+//   retry_base_ms: 2000
+//   retry_max_ms: 300000
 //   praise_monthly_allowance: 5
 //   praise_time_zone: Europe/Stockholm
 //   roles: {ops-lead: admin, mgr-anna: manager}
@@ -34,6 +36,10 @@ struct ServerConfig {
   // How often rewards pending with a vendor (or of uncertain fate) are looked up: the
   // reconciliation that catches lost vendor callbacks.
   absl::Duration reconcile_interval = absl::Seconds(30);
+  // The backoff before a failed fulfilment is tried again: full jitter up to retry_base doubled
+  // per attempt, capped at retry_max (a vendor's longer Retry-After wins).
+  absl::Duration retry_base = absl::Seconds(2);
+  absl::Duration retry_max = absl::Minutes(5);
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);

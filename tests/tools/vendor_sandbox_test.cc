@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -226,6 +227,39 @@ TEST_F(VendorSandboxTest, RecordsEveryStatusAsAnEventAndCanDropThem) {
   EXPECT_EQ(list[2].StringMember("external_reference"), "r3");
   EXPECT_EQ(events.StringMember("dropped"), "1");
   EXPECT_EQ(Json(Send("GET", "/v1/_events?after=2")).Find("events")->items().size(), 1u);
+}
+
+TEST_F(VendorSandboxTest, HandsEveryRecordedEventToOnEventAndTickCompletesOrders) {
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  SandboxOptions options;
+  options.processing_ms = 1;
+  options.on_event = [&](const std::string& body) {
+    std::lock_guard<std::mutex> lock(mu);
+    bodies.push_back(body);
+  };
+  Start(options);
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"drop_events","count":1})").status, 201);
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r1")).status, 201);  // its event dropped
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r2", "cinema", "15")).status, 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  sandbox_->Tick();  // r2 completes without a request
+
+  std::vector<std::string> seen;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    seen = bodies;
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  const Value answer = Json(Send("GET", "/v1/_events"));
+  const std::vector<Value>& events = answer.Find("events")->items();
+  ASSERT_EQ(events.size(), 2u);
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], events[i].Serialize());
+  std::string error;
+  const std::optional<Value> last = json::Parse(seen[1], &error);
+  ASSERT_TRUE(last.has_value()) << error;
+  EXPECT_EQ(last->StringMember("external_reference"), "r2");
+  EXPECT_EQ(last->StringMember("status"), "completed");
 }
 
 TEST_F(VendorSandboxTest, FaultsApplyToTheNextRequestsThenStop) {

@@ -93,6 +93,11 @@ HttpReply VendorSandbox::Handle(const HttpRequest& request) {
   return HandleLocked(request);
 }
 
+void VendorSandbox::Tick() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Advance();
+}
+
 HttpReply VendorSandbox::HandleLocked(const HttpRequest& request) {
   Advance();
   if (request.path.rfind("/v1/_", 0) == 0) return Control(request);
@@ -537,6 +542,7 @@ void VendorSandbox::RecordEvent(const Order& order) {
   if (!order.failure_reason.empty()) {
     event.Set("failure_reason", Value::String(order.failure_reason));
   }
+  if (options_.on_event) options_.on_event(event.Serialize());
   events_.push_back(std::move(event));
 }
 

@@ -5,14 +5,16 @@
 // Orders of an asynchronous brand (or of every brand with `all_async`) start "processing" and
 // complete after `processing_ms` (or when told through /v1/_orders/status). Every status an order
 // takes is recorded as a status-change event, readable at /v1/_events, in the body format the
-// gift_card plugin's Callback() reads. Faults added through /v1/_faults (or AddFault) make
-// requests slow, fail, get rate-limited, or take effect without an answer.
+// gift_card plugin's Callback() reads, and handed to `on_event` when one is set (the binary
+// delivers it to plauditd as a signed callback). Faults added through /v1/_faults (or AddFault)
+// make requests slow, fail, get rate-limited, or take effect without an answer.
 //
 // Thread-safe: Handle() may be called from many threads at once.
 #ifndef PLAUDIT_TOOLS_VENDOR_SANDBOX_VENDOR_SANDBOX_H_
 #define PLAUDIT_TOOLS_VENDOR_SANDBOX_VENDOR_SANDBOX_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -37,6 +39,9 @@ struct SandboxOptions {
   std::string state_file;
   // Seeds redemption codes and fault ratios, so a run can be repeated.
   uint64_t seed = 1;
+  // Called with the body of every status-change event that is recorded (not those a drop_events
+  // fault drops), while the sandbox's lock is held: it must only queue the body.
+  std::function<void(const std::string& body)> on_event;
 };
 
 class VendorSandbox {
@@ -48,6 +53,10 @@ class VendorSandbox {
   bool LoadState(std::string* error);
 
   HttpReply Handle(const HttpRequest& request);
+
+  // Completes the processing orders that are due. Handle() does so too; call this periodically
+  // when status changes must happen (and be reported) without requests arriving.
+  void Tick();
 
   // Adds a fault rule (the body of POST /v1/_faults); false with *error when it is malformed.
   bool AddFault(const json::Value& spec, std::string* error);

@@ -40,6 +40,22 @@ TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
   EXPECT_TRUE(config->plugins.at("leave_credit").empty());
 }
 
+TEST(ServerConfig, ReadsTheRetryBackoff) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->retry_base, absl::Seconds(2));
+  EXPECT_EQ(defaults->retry_max, absl::Minutes(5));
+  auto config =
+      LoadServerConfig(Write(dir, "retry_base_ms: 50\nretry_max_ms: 400\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->retry_base, absl::Milliseconds(50));
+  EXPECT_EQ(config->retry_max, absl::Milliseconds(400));
+  auto inverted =
+      LoadServerConfig(Write(dir, "retry_base_ms: 500\nretry_max_ms: 400\n"), ServerConfig());
+  EXPECT_EQ(inverted.status().message(), "retry_max_ms: must not be below retry_base_ms");
+}
+
 TEST(ServerConfig, ErrorsNameTheLineAndKey) {
   testing::TempDir dir;
   auto unknown = LoadServerConfig(Write(dir, "listen: x\nlisen: y\n"), ServerConfig());
