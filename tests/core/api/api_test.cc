@@ -1114,6 +1114,58 @@ TEST_F(ApiTest, AwardsWaitForAManagersApprovalAndRecordWhoDidWhat) {
   EXPECT_EQ(rejected.fulfilments(0).attempts(), 0);
 }
 
+// Retry and cancel need a manager; cancelling a reward waiting for approval writes it into the
+// reward's attempt history.
+TEST_F(ApiTest, RewardActionsNeedAManagerAndAreRecordedInTheirHistory) {
+  ImportAgentsWithSurveys(1);
+  ApplyProgram(kApprovalProgram);
+  ASSERT_EQ(Commit("leave-for-all", "2026-10").awards_size(), 1);
+  const std::string id = "leave-for-all.2026-10.a1.leave_credit";
+  auto cancel = [&](const std::string& actor, v1::Fulfilment* out) {
+    grpc::ClientContext ctx;
+    if (!actor.empty()) ctx.AddMetadata("x-plaudit-actor", actor);
+    v1::CancelFulfilmentRequest request;
+    request.set_fulfilment_id(id);
+    request.set_reason("budget moved to Q1");
+    return fulfilments_->CancelFulfilment(&ctx, request, out);
+  };
+  v1::Fulfilment fulfilment;
+  EXPECT_EQ(cancel("", &fulfilment).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status status = cancel("zoe", &fulfilment);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "zoe may not cancel rewards: it needs a manager or an admin");
+  status = cancel("anna", &fulfilment);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(fulfilment.state(), v1::Fulfilment::CANCELLED);
+  EXPECT_EQ(fulfilment.error(), "cancelled by anna: budget moved to Q1");
+
+  v1::FulfilmentDetail detail;
+  {
+    grpc::ClientContext ctx;
+    v1::GetFulfilmentRequest request;
+    request.set_fulfilment_id(id);
+    ASSERT_TRUE(fulfilments_->GetFulfilment(&ctx, request, &detail).ok());
+  }
+  ASSERT_EQ(detail.attempts_size(), 1);
+  EXPECT_EQ(detail.attempts(0).kind(), "cancel");
+  EXPECT_EQ(detail.attempts(0).actor(), "anna");
+  EXPECT_EQ(detail.attempts(0).error(), "budget moved to Q1");
+  // Only a failed reward can be retried.
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-plaudit-actor", "anna");
+  v1::RetryFulfilmentRequest retry;
+  retry.set_fulfilment_id(id);
+  status = fulfilments_->RetryFulfilment(&ctx, retry, &fulfilment);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "fulfilment " + id + " is cancelled; only failed rewards can be retried");
+  v1::GetFulfilmentRequest unknown;
+  unknown.set_fulfilment_id("nope");
+  grpc::ClientContext ctx2;
+  EXPECT_EQ(fulfilments_->GetFulfilment(&ctx2, unknown, &detail).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // Many clients, each on its own connection, approve every award at once: the fixed budget
 // takes exactly ten 10 EUR awards, whatever the interleaving.
 TEST_F(ApiTest, ConcurrentApproversFromManyClientsNeverOverspendAFixedBudget) {
