@@ -193,23 +193,16 @@ CommandResult ActOnAward(CliContext& ctx, const std::string& verb, const ActionO
   SetDeadline(&call, kCallDeadline);
   ctx.Identify(&call);
   v1::Award award;
-  grpc::Status status;
-  if (verb == "approve") {
-    v1::ApproveAwardRequest request;
+  // The three requests have the same fields; only the call differs.
+  auto send = [&](auto request, auto rpc) {
     request.set_award_id(options.award_id);
     request.set_reason(options.reason);
-    status = stub->ApproveAward(&call, request, &award);
-  } else if (verb == "reject") {
-    v1::RejectAwardRequest request;
-    request.set_award_id(options.award_id);
-    request.set_reason(options.reason);
-    status = stub->RejectAward(&call, request, &award);
-  } else {
-    v1::CancelAwardRequest request;
-    request.set_award_id(options.award_id);
-    request.set_reason(options.reason);
-    status = stub->CancelAward(&call, request, &award);
-  }
+    return ((*stub).*rpc)(&call, request, &award);
+  };
+  grpc::Status status =
+      verb == "approve"  ? send(v1::ApproveAwardRequest(), &v1::AwardService::Stub::ApproveAward)
+      : verb == "reject" ? send(v1::RejectAwardRequest(), &v1::AwardService::Stub::RejectAward)
+                         : send(v1::CancelAwardRequest(), &v1::AwardService::Stub::CancelAward);
   if (!status.ok()) return ctx.RpcFailure(status);
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, award);
   ctx.out() << "award " << award.id() << " is " << AwardStateName(award.state());

@@ -96,23 +96,20 @@ CommandResult ActOnFulfilment(CliContext& ctx, const std::string& verb,
   SetDeadline(&call, kCallDeadline);
   ctx.Identify(&call);
   v1::Fulfilment fulfilment;
-  grpc::Status status;
-  if (verb == "retry") {
-    v1::RetryFulfilmentRequest request;
+  auto send = [&](auto request, auto rpc) {
     request.set_fulfilment_id(options.fulfilment_id);
-    request.set_reason(options.text);
-    status = stub->RetryFulfilment(&call, request, &fulfilment);
-  } else if (verb == "cancel") {
-    v1::CancelFulfilmentRequest request;
-    request.set_fulfilment_id(options.fulfilment_id);
-    request.set_reason(options.text);
-    status = stub->CancelFulfilment(&call, request, &fulfilment);
-  } else {
-    v1::CompleteFulfilmentRequest request;
-    request.set_fulfilment_id(options.fulfilment_id);
-    request.set_note(options.text);
-    status = stub->CompleteFulfilment(&call, request, &fulfilment);
-  }
+    return ((*stub).*rpc)(&call, request, &fulfilment);
+  };
+  v1::RetryFulfilmentRequest retry;
+  retry.set_reason(options.text);
+  v1::CancelFulfilmentRequest cancel;
+  cancel.set_reason(options.text);
+  v1::CompleteFulfilmentRequest complete;
+  complete.set_note(options.text);
+  grpc::Status status = verb == "retry" ? send(retry, &v1::FulfilmentService::Stub::RetryFulfilment)
+                        : verb == "cancel"
+                            ? send(cancel, &v1::FulfilmentService::Stub::CancelFulfilment)
+                            : send(complete, &v1::FulfilmentService::Stub::CompleteFulfilment);
   if (!status.ok()) return ctx.RpcFailure(status);
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, fulfilment);
   ctx.out() << "fulfilment " << fulfilment.id() << " is "

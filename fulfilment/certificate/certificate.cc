@@ -53,6 +53,11 @@ namespace plaudit::fulfilment {
 namespace {
 
 namespace pb = ::plaudit::plugin::v1;
+using ::plaudit::sdk::kInvalidArgument;
+using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::kUnauthenticated;
+using ::plaudit::sdk::kUnavailable;
+using ::plaudit::sdk::QueryError;
 namespace fs = std::filesystem;
 
 constexpr char kPluginName[] = "certificate";
@@ -75,12 +80,6 @@ constexpr char kDefaultIssuerName[] = "Plaudit";
 // Host state keys.
 constexpr char kCredentialPrefix[] = "credential/";  // + credential id: CredentialRecord JSON
 constexpr char kRevocationPrefix[] = "revocation/";  // + credential id: Revocation JSON
-
-// google.rpc codes a query refuses with.
-constexpr int kInvalidArgument = 3;
-constexpr int kNotFound = 5;
-constexpr int kUnavailable = 14;
-constexpr int kUnauthenticated = 16;
 
 using ::plaudit::sdk::Outcome;
 
@@ -294,13 +293,6 @@ int64_t UnixSecondsNow(sdk::Host& host) {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-pb::QueryResponse QueryError(int code, std::string message) {
-  pb::QueryResponse response;
-  response.set_code(code);
-  response.set_error(std::move(message));
-  return response;
 }
 
 void AddRow(pb::QueryResponse* response, const std::vector<std::string>& cells) {

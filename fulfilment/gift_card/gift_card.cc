@@ -49,6 +49,12 @@ namespace plaudit::fulfilment::gift_card {
 namespace {
 
 namespace pb = ::plaudit::plugin::v1;
+using ::plaudit::sdk::kFailedPrecondition;
+using ::plaudit::sdk::kInvalidArgument;
+using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::kPermissionDenied;
+using ::plaudit::sdk::kUnavailable;
+using ::plaudit::sdk::QueryError;
 
 using ::plaudit::sdk::Outcome;
 using Kind = CallResult::Kind;
@@ -60,11 +66,6 @@ constexpr char kVersion[] = "1.0.0";
 constexpr int64_t kInsufficientFundsRetryMs = int64_t{15} * 60 * 1000;
 
 // google.rpc codes used in query answers.
-constexpr int kInvalidArgument = 3;
-constexpr int kNotFound = 5;
-constexpr int kPermissionDenied = 7;
-constexpr int kFailedPrecondition = 9;
-constexpr int kUnavailable = 14;
 
 std::string RecipientKey(const std::string& key) { return "recipient/" + key; }
 std::string RedemptionKey(const std::string& key) { return "redemption/" + key; }
@@ -76,13 +77,6 @@ std::string Artifact(const std::string& order_id) {
 pb::FulfilResponse Retryable(std::string error, int64_t retry_after_ms = 0) {
   pb::FulfilResponse resp = Outcome(pb::FULFIL_OUTCOME_RETRYABLE, std::move(error));
   resp.set_retry_after_ms(retry_after_ms);
-  return resp;
-}
-
-pb::QueryResponse QueryError(int code, std::string error) {
-  pb::QueryResponse resp;
-  resp.set_code(code);
-  resp.set_error(std::move(error));
   return resp;
 }
 

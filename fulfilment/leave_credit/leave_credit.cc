@@ -73,6 +73,9 @@ namespace plaudit::fulfilment {
 namespace {
 
 namespace pb = ::plaudit::plugin::v1;
+using ::plaudit::sdk::kInvalidArgument;
+using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::QueryError;
 
 constexpr char kPluginName[] = "leave_credit";
 constexpr char kVersion[] = "1.2.0";
@@ -222,8 +225,6 @@ AgentBalance BalanceOn(absl::CivilDay today, int64_t total_units,
 constexpr int kDefaultExpiresAfterDays = 365;
 constexpr int kMaxExpiresAfterDays = 3650;
 constexpr char kAgentsKey[] = "agents";
-constexpr int kInvalidArgument = 3;
-constexpr int kNotFound = 5;
 constexpr char kDefaultHrisTokenEnv[] = "PLAUDIT_LEAVE_CREDIT_HRIS_TOKEN";
 constexpr int64_t kDefaultRetryAfterMs = 1000;
 constexpr size_t kMaxQuotedChars = 300;
@@ -560,13 +561,6 @@ class LeaveCreditPlugin : public sdk::Plugin {
     }
     return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
                    "HRIS refused the leave grant (" + status + "): " + answer);
-  }
-
-  static pb::QueryResponse QueryError(int code, std::string error) {
-    pb::QueryResponse response;
-    response.set_code(code);
-    response.set_error(std::move(error));
-    return response;
   }
 
   pb::QueryResponse Balances(const pb::QueryRequest& request) {

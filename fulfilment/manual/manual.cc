@@ -39,7 +39,12 @@ namespace plaudit::fulfilment {
 namespace {
 
 namespace pb = ::plaudit::plugin::v1;
+using ::plaudit::sdk::kFailedPrecondition;
+using ::plaudit::sdk::kInvalidArgument;
+using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::kUnauthenticated;
 using ::plaudit::sdk::Outcome;
+using ::plaudit::sdk::QueryError;
 using ::plaudit::sdk::StateRead;
 using Record = std::vector<std::string>;
 
@@ -51,10 +56,6 @@ constexpr int kMaxDueDays = 365;
 constexpr size_t kMaxItemChars = 200;
 constexpr size_t kShortKeyChars = 8;
 constexpr int kMaxCommitAttempts = 32;
-constexpr int kInvalidArgument = 3;
-constexpr int kNotFound = 5;
-constexpr int kFailedPrecondition = 9;
-constexpr int kUnauthenticated = 16;
 
 constexpr char kOpen[] = "open";
 constexpr char kDone[] = "done";
@@ -209,13 +210,6 @@ class ManualPlugin : public sdk::Plugin {
   }
 
  private:
-  static pb::QueryResponse QueryError(int code, std::string error) {
-    pb::QueryResponse response;
-    response.set_code(code);
-    response.set_error(std::move(error));
-    return response;
-  }
-
   std::string Today() { return FormatDay(LocalDay(host().NowMicros(), zone_)); }
 
   // The task a Fulfil call opens; "" or a reason naming the param.

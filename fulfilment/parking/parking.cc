@@ -49,7 +49,12 @@ namespace plaudit::fulfilment {
 namespace {
 
 namespace pb = ::plaudit::plugin::v1;
+using ::plaudit::sdk::kFailedPrecondition;
+using ::plaudit::sdk::kInvalidArgument;
+using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::kUnauthenticated;
 using ::plaudit::sdk::Outcome;
+using ::plaudit::sdk::QueryError;
 using ::plaudit::sdk::StateRead;
 using Record = std::vector<std::string>;
 
@@ -59,10 +64,6 @@ constexpr char kWaitingKey[] = "waiting";
 constexpr int kMaxCommitAttempts = 32;
 constexpr int kMaxWindowDays = 366;
 constexpr size_t kMaxSpots = 1000;
-constexpr int kInvalidArgument = 3;
-constexpr int kNotFound = 5;
-constexpr int kFailedPrecondition = 9;
-constexpr int kUnauthenticated = 16;
 
 struct Spot {
   std::string id;
@@ -360,13 +361,6 @@ class ParkingPlugin : public sdk::Plugin {
   }
 
  private:
-  static pb::QueryResponse QueryError(int code, std::string error) {
-    pb::QueryResponse response;
-    response.set_code(code);
-    response.set_error(std::move(error));
-    return response;
-  }
-
   const Spot* FindSpot(const std::string& id) const {
     for (const Spot& spot : spots_) {
       if (spot.id == id) return &spot;

@@ -40,6 +40,22 @@ inline pb::FulfilResponse Outcome(pb::FulfilOutcome outcome, std::string error,
   return resp;
 }
 
+// google.rpc codes a query refuses with (QueryResponse.code); the host passes them on.
+inline constexpr int kInvalidArgument = 3;
+inline constexpr int kNotFound = 5;
+inline constexpr int kPermissionDenied = 7;
+inline constexpr int kFailedPrecondition = 9;
+inline constexpr int kUnavailable = 14;
+inline constexpr int kUnauthenticated = 16;
+
+// A query's refusal in one expression: QueryError(kNotFound, "no booking for key ...").
+inline pb::QueryResponse QueryError(int code, std::string error) {
+  pb::QueryResponse resp;
+  resp.set_code(code);
+  resp.set_error(std::move(error));
+  return resp;
+}
+
 struct StateRead {
   bool ok = false;
   std::optional<std::string> value;
@@ -181,7 +197,7 @@ class Plugin {
   virtual pb::QueryResponse Query(const pb::QueryRequest& request) {
     pb::QueryResponse resp;
     resp.set_error("unknown query \"" + request.method() + "\"");
-    resp.set_code(5);
+    resp.set_code(kNotFound);
     return resp;
   }
 

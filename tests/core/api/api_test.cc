@@ -126,6 +126,25 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
+  // An ImportEvents request with the events CSV header.
+  static v1::ImportEventsRequest EventsRequest() {
+    v1::ImportEventsRequest req;
+    for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
+      req.add_header(h);
+    }
+    return req;
+  }
+
+  // Streams `req` as one chunk and checks that the import succeeded.
+  void StreamEvents(const v1::ImportEventsRequest& req) {
+    grpc::ClientContext ctx;
+    v1::ImportEventsResponse summary;
+    auto writer = metrics_->ImportEvents(&ctx, &summary);
+    ASSERT_TRUE(writer->Write(req));
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+  }
+
   void ImportTwoAgents() {
     v1::ImportAgentsRequest req;
     for (const char* h :
@@ -150,10 +169,7 @@ class ApiTest : public ::testing::Test {
          {"id", "display_name", "email", "team", "channel", "hire_date", "status"}) {
       agents.add_header(h);
     }
-    v1::ImportEventsRequest events;
-    for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
-      events.add_header(h);
-    }
+    v1::ImportEventsRequest events = EventsRequest();
     for (int i = 1; i <= count; ++i) {
       const std::string id = absl::StrCat("a", i);
       *agents.add_rows() = Row(i + 1, {id, absl::StrCat("Agent ", i), id + "@example.com", "Chat",
@@ -166,12 +182,7 @@ class ApiTest : public ::testing::Test {
       grpc::ClientContext ctx;
       ASSERT_TRUE(agents_->ImportAgents(&ctx, agents, &resp).ok());
     }
-    grpc::ClientContext ctx;
-    v1::ImportEventsResponse summary;
-    auto writer = metrics_->ImportEvents(&ctx, &summary);
-    ASSERT_TRUE(writer->Write(events));
-    writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
+    StreamEvents(events);
   }
 
   v1::EvaluateAwardsResponse Commit(const std::string& program_id, const std::string& period) {
@@ -578,22 +589,12 @@ TEST_F(ApiTest, SummaryPagesThroughEveryAgentAndMetricOnce) {
 
 TEST_F(ApiTest, WeeklyTiersProgramAwardsEachAgentItsTierAndItsRewards) {
   ImportTwoAgents();
-  v1::ImportEventsRequest req;
-  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
-    req.add_header(h);
-  }
+  v1::ImportEventsRequest req = EventsRequest();
   // 2026-W41 runs Monday 2026-10-05 00:00 to Monday 2026-10-12 00:00 in Stockholm.
   *req.add_rows() = Row(2, {"e1", "a1", "csat", "5", "2026-10-05T00:30:00+02:00"});
   *req.add_rows() = Row(3, {"e2", "a2", "csat", "3", "2026-10-11T23:30:00+02:00"});
   *req.add_rows() = Row(4, {"e3", "a2", "csat", "5", "2026-10-12T00:30:00+02:00"});  // W42
-  {
-    grpc::ClientContext ctx;
-    v1::ImportEventsResponse summary;
-    auto writer = metrics_->ImportEvents(&ctx, &summary);
-    ASSERT_TRUE(writer->Write(req));
-    writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
-  }
+  StreamEvents(req);
   {
     grpc::ClientContext ctx;
     v1::ApplyProgramRequest apply;
@@ -646,10 +647,7 @@ TEST_F(ApiTest, WeeklyTiersProgramAwardsEachAgentItsTierAndItsRewards) {
 
 TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) {
   ImportTwoAgents();
-  v1::ImportEventsRequest req;
-  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
-    req.add_header(h);
-  }
+  v1::ImportEventsRequest req = EventsRequest();
   int64_t line = 2;
   // a1: three 5s. a2: 60 surveys, 57 of them 4 or 5 and 3 of them 2.
   for (int i = 0; i < 3; ++i) {
@@ -663,14 +661,7 @@ TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) 
   }
   // Outside October: not counted.
   *req.add_rows() = Row(line++, {"late", "a1", "csat", "5", "2026-11-01T00:00:00Z"});
-  {
-    grpc::ClientContext ctx;
-    v1::ImportEventsResponse summary;
-    auto writer = metrics_->ImportEvents(&ctx, &summary);
-    ASSERT_TRUE(writer->Write(req));
-    writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
-  }
+  StreamEvents(req);
   ApplyProgram(kTopBoxProgram);
   v1::EvaluateAwardsRequest eval;
   eval.set_program_id("csat-top-box");
@@ -843,20 +834,10 @@ TEST_F(ApiTest, RestateShowsWhatLateDataWouldChangeWithoutChangingAwards) {
 
 TEST_F(ApiTest, EvaluationCommitsOnceAndFulfilsEveryReward) {
   ImportTwoAgents();
-  v1::ImportEventsRequest req;
-  for (const char* h : {"event_id", "agent_id", "metric", "value", "occurred_at"}) {
-    req.add_header(h);
-  }
+  v1::ImportEventsRequest req = EventsRequest();
   *req.add_rows() = Row(2, {"e1", "a1", "csat", "5", "2026-10-05T14:03:00+02:00"});
   *req.add_rows() = Row(3, {"e2", "a2", "csat", "3", "2026-10-06T14:03:00+02:00"});
-  {
-    grpc::ClientContext ctx;
-    v1::ImportEventsResponse summary;
-    auto writer = metrics_->ImportEvents(&ctx, &summary);
-    ASSERT_TRUE(writer->Write(req));
-    writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
-  }
+  StreamEvents(req);
   ApplyProgram(kProgram);
   v1::EvaluateAwardsRequest eval;
   eval.set_program_id("eotm");
