@@ -33,10 +33,10 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
     m->set_description(spec.description);
     m->set_direction(spec.direction == Direction::kLowerIsBetter ? v1::DIRECTION_LOWER_IS_BETTER
                                                                  : v1::DIRECTION_HIGHER_IS_BETTER);
-    m->set_has_min(spec.min.has_value());
-    m->set_min(spec.min.value_or(0));
-    m->set_has_max(spec.max.has_value());
-    m->set_max(spec.max.value_or(0));
+    m->set_has_min(true);
+    m->set_min(spec.min);
+    m->set_has_max(true);
+    m->set_max(spec.max);
   }
   return grpc::Status::OK;
 }

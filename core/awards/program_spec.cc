@@ -458,9 +458,18 @@ absl::Status ParseScorecard(const Located& at, ProgramSpec& program) {
   if (!metrics.ok()) return metrics.status();
   if (metrics->empty()) return FieldError(*metrics_field, "must list at least one metric");
   double total_weight = 0;
-  for (const Located& item : *metrics) {
+  for (size_t i = 0; i < metrics->size(); ++i) {
+    const Located& item = (*metrics)[i];
     absl::StatusOr<ScorecardMetric> metric = ParseScorecardMetric(item);
     if (!metric.ok()) return metric.status();
+    // The same measure twice would count it double, whatever the aggregations or weights.
+    for (size_t earlier = 0; earlier < program.metrics.size(); ++earlier) {
+      if (MeasureLabel(program.metrics[earlier]) == MeasureLabel(*metric)) {
+        return FieldError(item, absl::StrCat("metric \"", MeasureLabel(*metric),
+                                             "\" is already listed as ", (*metrics)[earlier].path,
+                                             "; each metric counts once (set its weight instead)"));
+      }
+    }
     total_weight += metric->weight;
     program.metrics.push_back(*std::move(metric));
   }

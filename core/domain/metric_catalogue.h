@@ -1,5 +1,6 @@
 // The built-in metric catalogue: every metric Plaudit accepts, its valid range and which way is
-// better. Immutable; safe to use from any thread.
+// better. Every metric has an upper bound per event, so no aggregate of finitely many events can
+// overflow to infinity. Immutable; safe to use from any thread.
 #ifndef PLAUDIT_CORE_DOMAIN_METRIC_CATALOGUE_H_
 #define PLAUDIT_CORE_DOMAIN_METRIC_CATALOGUE_H_
 
@@ -16,8 +17,8 @@ struct MetricSpec {
   std::string name;
   std::string description;
   Direction direction = Direction::kHigherIsBetter;
-  std::optional<double> min;
-  std::optional<double> max;
+  double min = 0;
+  double max = 0;
 };
 
 // Every built-in metric, in catalogue order.

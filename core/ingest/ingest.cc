@@ -1,5 +1,6 @@
 #include "core/ingest/ingest.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/container/flat_hash_set.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "core/domain/metric_catalogue.h"
 
@@ -39,6 +41,26 @@ std::string Quoted(const std::string& value) {
   return absl::StrCat("\"", absl::CEscape(shown), "\"");
 }
 
+// Plain decimal notation only: an optional sign, digits, an optional fraction. Hexadecimal
+// (0x10), exponents (1e308), inf and nan are refused: no contact-centre export writes them, and
+// each has turned a typo into a plausible-looking number.
+bool ParseDecimal(absl::string_view text, double* value) {
+  text = absl::StripAsciiWhitespace(text);
+  absl::string_view digits = text;
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
+  const size_t point = digits.find('.');
+  const absl::string_view whole = digits.substr(0, point);
+  const absl::string_view fraction =
+      point == absl::string_view::npos ? absl::string_view() : digits.substr(point + 1);
+  const auto all_digits = [](absl::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() && fraction.empty()) return false;
+  if (point != absl::string_view::npos && fraction.empty()) return false;
+  if (!all_digits(whole) || !all_digits(fraction)) return false;
+  return absl::SimpleAtod(text, value) && std::isfinite(*value);
+}
+
 // Checks the parts of an event common to CSV and typed input. Empty when valid.
 std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::string>& agents) {
   if (!ValidId(e.event_id)) {
@@ -50,11 +72,9 @@ std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::strin
   const MetricSpec* spec = FindMetric(e.metric);
   if (spec == nullptr) return absl::StrCat("metric: unknown metric ", Quoted(e.metric));
   if (!std::isfinite(e.value)) return "value: not a finite number";
-  if ((spec->min && e.value < *spec->min) || (spec->max && e.value > *spec->max)) {
-    std::string range =
-        spec->max ? absl::StrCat(*spec->min, "..", *spec->max) : absl::StrCat(">= ", *spec->min);
-    return absl::StrCat("value: ", e.value, " is outside the range of ", e.metric, " (", range,
-                        ")");
+  if (e.value < spec->min || e.value > spec->max) {
+    return absl::StrFormat("value: %.15g is outside the range of %s (%.15g..%.15g)", e.value,
+                           e.metric, spec->min, spec->max);
   }
   return "";
 }
@@ -155,14 +175,15 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
     e.metric = row.fields[columns.metric];
     const std::string& value_text = row.fields[columns.value];
     const std::string& time_text = row.fields[columns.occurred_at];
-    if (!absl::SimpleAtod(value_text, &e.value) || !std::isfinite(e.value)) {
+    if (!ParseDecimal(value_text, &e.value)) {
       // Check the other fields first so the reason names the first problem in column order.
       std::string earlier =
           CheckEvent(EventInput{e.event_id, e.agent_id, e.metric, 0, {}}, *agents);
       if (!earlier.empty() && earlier.rfind("value", 0) != 0) {
         reject(row.line, earlier);
       } else {
-        reject(row.line, absl::StrCat("value: ", Quoted(value_text), " is not a finite number"));
+        reject(row.line, absl::StrCat("value: ", Quoted(value_text),
+                                      " is not a decimal number (like 12 or -3.25)"));
       }
       continue;
     }

@@ -24,13 +24,13 @@ constexpr int kExpansionSteps = 64;
 std::pair<double, double> ValueBounds(const ScorecardMetric& metric) {
   if (metric.aggregation == Aggregation::kTopBox) return {0.0, 1.0};
   const MetricSpec* spec = FindMetric(metric.metric);
-  const bool non_negative = spec != nullptr && spec->min.has_value() && *spec->min >= 0;
+  const bool non_negative = spec != nullptr && spec->min >= 0;
   switch (metric.aggregation) {
     case Aggregation::kMean:
     case Aggregation::kMin:
     case Aggregation::kMax:
       if (spec == nullptr) break;
-      return {spec->min.value_or(-kInfinity), spec->max.value_or(kInfinity)};
+      return {spec->min, spec->max};
     case Aggregation::kCount:
       return {0.0, kInfinity};
     case Aggregation::kSum:

@@ -10,12 +10,6 @@
 namespace plaudit {
 namespace {
 
-// The ranking's tolerance: values this close are equal, so neither is better.
-bool NearlyEqual(double a, double b) {
-  if (a == b) return true;
-  return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
-}
-
 // "aht_seconds mean 212".
 std::string ValueText(const Gate& measure, double value) {
   return absl::StrCat(MeasureLabel(measure), " ", std::string(AggregationName(measure.aggregation)),
@@ -52,7 +46,7 @@ std::optional<std::string> MatchCondition(const HoldCondition& condition, const 
     if (!theirs.has_value() || !std::isfinite(*theirs)) continue;
     ++n;
     const double directed = sign * *theirs;
-    if (NearlyEqual(directed, mine)) continue;
+    if (TiedValues(directed, mine)) continue;
     if (best ? directed > mine : directed < mine) ++beyond;
   }
   // beyond < P/100 x n, kept exact for whole percentages: beyond x 100 < P x n.

@@ -17,12 +17,7 @@
 namespace plaudit {
 namespace {
 
-constexpr double kRelativeTolerance = 1e-9;
-
-bool NearlyEqual(double a, double b) {
-  if (a == b) return true;
-  return std::fabs(a - b) <= kRelativeTolerance * std::max(std::fabs(a), std::fabs(b));
-}
+bool NearlyEqual(double a, double b) { return TiedValues(a, b); }
 
 // NaN orders as the worst value so that sorting always sees a strict weak order.
 double OrderKey(double value) {
@@ -307,34 +302,49 @@ void ScoreEligible(const ProgramSpec& program, std::vector<Standing>& standings)
   }
 }
 
-// The first metric's normalised value descending, then id ascending.
-bool BreaksTieBefore(const Standing& a, const Standing& b) {
-  if (!a.metrics.empty() && !b.metrics.empty()) {
-    const double first_a = OrderKey(a.metrics.front().normalized);
-    const double first_b = OrderKey(b.metrics.front().normalized);
-    if (first_a != first_b) return first_a > first_b;
-  }
-  return CompetitorId(a) < CompetitorId(b);
+// The first metric's normalised value, the tie-breaker of equal scores.
+double FirstMetricKey(const Standing& standing) {
+  return standing.metrics.empty() ? 0.0 : OrderKey(standing.metrics.front().normalized);
 }
 
-// Sorts eligible standings by score descending, ties broken by BreaksTieBefore(). Scores equal
-// within a relative 1e-9 tie: the same score reached through different weighted sums can differ
-// in the last bit (0.3 x 1/3 + 0.3 x 1 against 0.4 x 1), and rounding must not pick the winner.
-void RankEligible(std::vector<Standing>::iterator begin, std::vector<Standing>::iterator end) {
-  std::sort(begin, end, [](const Standing& a, const Standing& b) {
-    const double score_a = OrderKey(a.score);
-    const double score_b = OrderKey(b.score);
-    if (score_a != score_b) return score_a > score_b;
-    return BreaksTieBefore(a, b);
+// Sorts [begin, end) descending by `key`, then puts each run of keys tied with its first (highest)
+// one in the order of `then`. Tolerance is not transitive, so a run is anchored on its first value
+// rather than chained from neighbour to neighbour; the result depends only on the values.
+template <typename Key, typename Then>
+void SortDescendingWithTies(std::vector<Standing>::iterator begin,
+                            std::vector<Standing>::iterator end, Key key, Then then) {
+  std::sort(begin, end, [&](const Standing& a, const Standing& b) {
+    const double key_a = key(a);
+    const double key_b = key(b);
+    if (key_a != key_b) return key_a > key_b;
+    return CompetitorId(a) < CompetitorId(b);
   });
-  // Runs of tied scores, each holding the scores equal to its first (highest) one.
   for (auto run_start = begin; run_start != end;) {
-    const double anchor = OrderKey(run_start->score);
+    const double anchor = key(*run_start);
     auto run_end = std::next(run_start);
-    while (run_end != end && NearlyEqual(anchor, OrderKey(run_end->score))) ++run_end;
-    std::sort(run_start, run_end, BreaksTieBefore);
+    while (run_end != end && NearlyEqual(anchor, key(*run_end))) ++run_end;
+    then(run_start, run_end);
     run_start = run_end;
   }
+}
+
+// Sorts eligible standings by score descending. Scores that tie (TiedValues(): the same score
+// reached through different weighted sums can differ in the last bit, 0.3 x 1/3 + 0.3 x 1
+// against 0.4 x 1, and rounding must not pick the winner) go by the first metric's normalised
+// value, compared with the same tolerance, and then by id ascending.
+void RankEligible(std::vector<Standing>::iterator begin, std::vector<Standing>::iterator end) {
+  const auto by_id = [](std::vector<Standing>::iterator from, std::vector<Standing>::iterator to) {
+    std::sort(from, to, [](const Standing& a, const Standing& b) {
+      return CompetitorId(a) < CompetitorId(b);
+    });
+  };
+  const auto by_first_metric = [&by_id](std::vector<Standing>::iterator from,
+                                        std::vector<Standing>::iterator to) {
+    SortDescendingWithTies(from, to, FirstMetricKey, by_id);
+  };
+  SortDescendingWithTies(
+      begin, end, [](const Standing& standing) { return OrderKey(standing.score); },
+      by_first_metric);
 }
 
 // A minimum is reached by any value at or above it, or equal to it within the ranking tolerance:
@@ -512,6 +522,12 @@ void SetRuleProgress(const AwardRule& award, const AggregateTable& aggregates,
 }
 
 }  // namespace
+
+bool TiedValues(double a, double b) {
+  if (a == b) return true;
+  const double difference = std::fabs(a - b);
+  return difference <= 1e-12 || difference <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
+}
 
 double WilsonLower95(int64_t successes, int64_t trials) {
   constexpr double kZ = 1.959963984540054;

@@ -72,6 +72,12 @@ struct Standing {
   int streak = 0;
 };
 
+// The ranking's tolerance: two values tie when they differ by at most a relative 1e-9 of the
+// larger magnitude, or by at most 1e-12 absolutely (values that are mathematically 0 come out of
+// a z-score or a Wilson bound as residues like -1.9e-16 and 4.9e-17). Tied values are equal in
+// ranking, normalisation, minimums and holds, so rounding never picks a winner.
+bool TiedValues(double a, double b);
+
 // The id a standing competes under: the agent, or under scope team the team. Aggregates,
 // winners and explanations are keyed by it.
 inline const std::string& CompetitorId(const Standing& standing) {

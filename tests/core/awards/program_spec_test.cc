@@ -263,6 +263,15 @@ TEST(ProgramSpecError, UnknownMetric) {
             "line 23: scorecard.gates[0].metric: unknown metric \"grumbles\"");
 }
 
+TEST(ProgramSpecError, SameMetricListedTwiceInTheScorecard) {
+  // Listed twice, csat would count double: refused, whatever the second aggregation.
+  EXPECT_EQ(ErrorOf(FullExampleWith("  gates:\n",
+                                    "    - {metric: csat, aggregation: top_box, at_least: 5}\n"
+                                    "  gates:\n")),
+            "line 22: scorecard.metrics[3]: metric \"csat\" is already listed as "
+            "scorecard.metrics[0]; each metric counts once (set its weight instead)");
+}
+
 TEST(ProgramSpecError, UnknownRewardType) {
   EXPECT_EQ(ErrorOf(FullExampleWith("type: certificate", "type: trophy")),
             "line 29: award.rewards[0].type: unknown reward type \"trophy\" "

@@ -72,13 +72,48 @@ TEST_F(IngestTest, StoresValidRowsAndReportsEachRejectedRowWithItsReason) {
   EXPECT_EQ(s.errors[0].reason, "agent_id: unknown agent \"zz\"");
   EXPECT_EQ(s.errors[1].reason, "metric: unknown metric \"csatt\"");
   EXPECT_EQ(s.errors[2].reason, "value: 7 is outside the range of csat (1..5)");
-  EXPECT_EQ(s.errors[3].reason, "value: \"abc\" is not a finite number");
-  EXPECT_EQ(s.errors[4].reason, "value: \"nan\" is not a finite number");
+  EXPECT_EQ(s.errors[3].reason, "value: \"abc\" is not a decimal number (like 12 or -3.25)");
+  EXPECT_EQ(s.errors[4].reason, "value: \"nan\" is not a decimal number (like 12 or -3.25)");
   EXPECT_EQ(s.errors[5].line, 8);
   EXPECT_NE(s.errors[5].reason.find("occurred_at: \"2026-10-05 14:03\""), std::string::npos);
   EXPECT_EQ(s.errors[6].reason, "missing column: expected 5 fields, found 4");
-  EXPECT_EQ(s.errors[7].reason, "value: -1 is outside the range of aht_seconds (>= 0)");
+  EXPECT_EQ(s.errors[7].reason, "value: -1 is outside the range of aht_seconds (0..86400)");
   EXPECT_EQ(*store_->CountEvents(), 1);
+}
+
+TEST_F(IngestTest, OnlyPlainDecimalValuesWithinTheMetricsBoundAreStored) {
+  ImportSummary s = Ingest({
+      {2, {"e1", "a1", "sales_value", "1e308", "2026-10-05T14:03:00Z"}},
+      {3, {"e2", "a1", "sales_value", "0x10", "2026-10-05T14:03:00Z"}},
+      {4, {"e3", "a1", "calls_handled", "inf", "2026-10-05T14:03:00Z"}},
+      {5, {"e4", "a1", "sales_value", "1000000001", "2026-10-05T14:03:00Z"}},
+      {6, {"e5", "a1", "calls_handled", "10001", "2026-10-05T14:03:00Z"}},
+      {7, {"e6", "a1", "calls_handled", "12.", "2026-10-05T14:03:00Z"}},
+      {8, {"e7", "a1", "sales_value", "1000000000", "2026-10-05T14:03:00Z"}},
+      {9, {"e8", "a1", "qa_score", "+87.5", "2026-10-05T14:03:00Z"}},
+      {10, {"e9", "a1", "aht_seconds", ".5", "2026-10-05T14:03:00Z"}},
+  });
+  EXPECT_EQ(s.imported, 3);
+  ASSERT_EQ(s.errors.size(), 6u);
+  const std::string not_decimal = " is not a decimal number (like 12 or -3.25)";
+  EXPECT_EQ(s.errors[0].reason, "value: \"1e308\"" + not_decimal);
+  EXPECT_EQ(s.errors[1].reason, "value: \"0x10\"" + not_decimal);
+  EXPECT_EQ(s.errors[2].reason, "value: \"inf\"" + not_decimal);
+  EXPECT_EQ(s.errors[3].reason,
+            "value: 1000000001 is outside the range of sales_value (0..1000000000)");
+  EXPECT_EQ(s.errors[4].reason, "value: 10001 is outside the range of calls_handled (0..10000)");
+  EXPECT_EQ(s.errors[5].line, 7);
+}
+
+TEST_F(IngestTest, TypedEventsAboveTheBoundAreRefusedSoNoSumOverflows) {
+  absl::Time t = absl::FromUnixSeconds(1790000000);
+  auto results = ingestor_->IngestEvents(
+      {{"big1", "a1", "sales_value", 1e308, t}, {"big2", "a1", "sales_value", 1e308, t}});
+  ASSERT_TRUE(results.ok());
+  ASSERT_EQ(results->size(), 2u);
+  EXPECT_EQ((*results)[0].outcome, EventOutcome::kRejected);
+  EXPECT_EQ((*results)[1].outcome, EventOutcome::kRejected);
+  EXPECT_EQ(*store_->CountEvents(), 0);
 }
 
 TEST_F(IngestTest, SameEventTwiceIsADuplicateAndChangedContentIsRejected) {

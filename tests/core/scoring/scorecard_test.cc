@@ -128,9 +128,22 @@ TEST(Percentile, ValuesFurtherApartThanARelativeBillionthDiffer) {
   EXPECT_THAT(PercentileScores({1000.0 + 1e-5, 1000.0}), ElementsAre(DoubleEq(1.0), DoubleEq(0.0)));
 }
 
-TEST(Percentile, ToleranceIsRelativeNotAbsolute) {
-  // 1e-12 and 2e-12 are close in absolute terms but a factor of two apart.
-  EXPECT_THAT(PercentileScores({2e-12, 1e-12}), ElementsAre(DoubleEq(1.0), DoubleEq(0.0)));
+TEST(Percentile, TinyValuesTieWithinTheAbsoluteFloor) {
+  // A factor of two apart but only 1e-12 apart in absolute terms: residues of 0, so equal.
+  EXPECT_THAT(PercentileScores({2e-12, 1e-12}), ElementsAre(DoubleEq(0.5), DoubleEq(0.5)));
+  // 2e-12 apart is beyond the floor and a factor of three: they differ.
+  EXPECT_THAT(PercentileScores({3e-12, 1e-12}), ElementsAre(DoubleEq(1.0), DoubleEq(0.0)));
+}
+
+TEST(TiedValues, RelativeToleranceWithAnAbsoluteFloor) {
+  EXPECT_TRUE(TiedValues(0.9999999999999931, 0.9999999999999991));
+  EXPECT_TRUE(TiedValues(1000.0, 1000.0 + 1e-7));
+  EXPECT_FALSE(TiedValues(1000.0, 1000.0 + 1e-5));
+  // z-scores of exactly 0 and a Wilson bound of exactly 0, as computed.
+  EXPECT_TRUE(TiedValues(-1.94e-16, -1.11e-16));
+  EXPECT_TRUE(TiedValues(4.87e-17, 0.0));
+  EXPECT_FALSE(TiedValues(1e-11, 0.0));
+  EXPECT_FALSE(TiedValues(1.0, -1.0));
 }
 
 TEST(Percentile, ScoresManyTiedValuesCorrectly) {
@@ -523,6 +536,38 @@ TEST(ScorecardRank, ScoresEqualUpToRoundingAreTied) {
   EXPECT_NEAR(StandingOf(evaluation, "q").score, 23.0 / 30, 1e-15);
   // The tie goes to zed on the first metric, not to whichever sum rounded up.
   EXPECT_THAT(StandingIds(evaluation), ElementsAre("q", "p", "zed", "ann"));
+}
+
+TEST(ScorecardRank, FirstMetricWithinToleranceFallsThroughToId) {
+  // Scores tie, and the first metric differs only by rounding residue: bob's value is 0.1 + 0.2
+  // as computed (0.30000000000000004), ann's 0.3. Residue must not pick the winner: ann by id.
+  ProgramSpec program = Program({Metric("calls_handled", Aggregation::kSum, 1.0),
+                                 Metric("emails_handled", Aggregation::kSum, 1.0)});
+  program.normalization = Normalization::kNone;
+  AggregateTable table;
+  table["ann"]["calls_handled"] = Events(1, 0.3);
+  table["bob"]["calls_handled"] = Events(1, 0.1 + 0.2);
+  table["ann"]["emails_handled"] = Events(1, 2);
+  table["bob"]["emails_handled"] = Events(1, 2);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("bob"), MakeAgent("ann")}, table);
+  ASSERT_NE(StandingOf(evaluation, "ann").metrics[0].normalized,
+            StandingOf(evaluation, "bob").metrics[0].normalized);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("ann", "bob"));
+  EXPECT_THAT(WinnerIds(evaluation), ElementsAre("ann"));
+}
+
+TEST(ScorecardRank, ScoresOfZeroTieDespiteResidues) {
+  // Scores that are mathematically 0 computed as 4.87e-17 and 0: tied, and the first metric
+  // ties too, so the id decides.
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.normalization = Normalization::kNone;
+  AggregateTable table;
+  table["zoe"]["calls_handled"] = Events(1, 4.87e-17);
+  table["abe"]["calls_handled"] = Events(1, 0.0);
+  const Evaluation evaluation =
+      EvaluateProgram(program, October2026(), {MakeAgent("zoe"), MakeAgent("abe")}, table);
+  EXPECT_THAT(StandingIds(evaluation), ElementsAre("abe", "zoe"));
 }
 
 TEST(ScorecardRank, FullTiesAreBrokenByIdAndRanksHaveNoGaps) {
