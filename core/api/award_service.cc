@@ -5,10 +5,11 @@
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
+#include "core/awards/award_actions.h"
 #include "core/awards/restatement.h"
 #include "core/domain/metric_catalogue.h"
+#include "core/domain/period.h"
 #include "core/scoring/explain.h"
-#include "core/scoring/period.h"
 
 namespace plaudit::api {
 namespace {
@@ -63,34 +64,6 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_streak(e.streak);
 }
 
-// The explanation of one agent's outcome; the same inputs as AwardDecider::Evaluate().
-absl::StatusOr<AwardExplanation> Explain(Store& store, const AwardDecider& decider,
-                                         const std::string& program_id, const std::string& period,
-                                         const std::string& agent_id) {
-  auto program = store.GetProgram(program_id);
-  if (!program.ok()) return program.status();
-  if (!program->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
-  }
-  auto spec = decider.ParseProgram((*program)->yaml);
-  if (!spec.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
-  }
-  auto window = ParsePeriod(spec->cadence, period, spec->zone);
-  if (!window.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
-  }
-  auto agents = store.ListAgents();
-  if (!agents.ok()) return agents.status();
-  auto table = LoadAggregates(store, *spec, *window);
-  if (!table.ok()) return table.status();
-  auto earlier = LoadEarlierPeriods(store, *spec, *window);
-  if (!earlier.ok()) return earlier.status();
-  return plaudit::ExplainAward(*spec, *window, *agents, *table, agent_id, *earlier);
-}
-
 }  // namespace
 
 Actor AwardServiceImpl::ActorOf(const grpc::ServerContext& context) const {
@@ -101,8 +74,8 @@ grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, const std::stri
                                    const std::string& reason, AwardAction action,
                                    v1::Award* response) {
   if (award_id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("award_id: required"));
-  auto award = store_->ActOnAward(award_id, action, ActorOf(*context), reason,
-                                  absl::ToUnixMicros(clock_->Now()));
+  auto award = plaudit::ActOnAward(*store_, award_id, action, ActorOf(*context), reason,
+                                   absl::ToUnixMicros(clock_->Now()));
   if (!award.ok()) return ToGrpcStatus(award.status());
   ToProto(*award, response);
   if (award->state == AwardState::kApproved && committed_) committed_();
@@ -159,7 +132,7 @@ grpc::Status AwardServiceImpl::GetBudget(grpc::ServerContext*, const v1::GetBudg
     return ToGrpcStatus(absl::InvalidArgumentError(
         "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
   }
-  auto period = ResolvePeriod(request->program_id(), request->period());
+  auto period = decider_->ResolvePeriod(request->program_id(), request->period());
   if (!period.ok()) return ToGrpcStatus(period.status());
   auto report = store_->GetBudget(request->program_id(), *period);
   if (!report.ok()) return ToGrpcStatus(report.status());
@@ -196,10 +169,9 @@ grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
     return ToGrpcStatus(absl::InvalidArgumentError(
         "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
   }
-  auto period = ResolvePeriod(request->program_id(), request->period());
+  auto period = decider_->ResolvePeriod(request->program_id(), request->period());
   if (!period.ok()) return ToGrpcStatus(period.status());
-  auto explanation =
-      Explain(*store_, *decider_, request->program_id(), *period, request->agent_id());
+  auto explanation = decider_->Explain(request->program_id(), *period, request->agent_id());
   if (!explanation.ok()) return ToGrpcStatus(explanation.status());
   ToProto(*explanation, response);
   response->set_program_id(request->program_id());
@@ -217,51 +189,30 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     return ToGrpcStatus(absl::InvalidArgumentError(
         "period: required (such as 2026-10 or 2026-W41, per the program's cadence)"));
   }
-  auto period = ResolvePeriod(request->program_id(), request->period());
+  auto period = decider_->ResolvePeriod(request->program_id(), request->period());
   if (!period.ok()) return ToGrpcStatus(period.status());
   if (request->restate()) {
     // Restating reads a committed decision; it must never be the call that commits one.
     if (request->dry_run()) {
       return ToGrpcStatus(absl::InvalidArgumentError("restate: not with dry_run"));
     }
-    auto existing = store_->GetDecision(request->program_id(), *period);
-    if (!existing.ok()) return ToGrpcStatus(existing.status());
-    if (!existing->has_value()) {
-      return ToGrpcStatus(absl::FailedPreconditionError(
-          absl::StrCat("restate: ", *period, " has no committed decision to restate")));
-    }
+    auto restatement = decider_->Restate(request->program_id(), *period);
+    if (!restatement.ok()) return ToGrpcStatus(restatement.status());
+    response->set_period(*period);
+    ToProto(restatement->committed, response);
+    ToProto(restatement->now, response->mutable_restated());
+    response->mutable_restated()->set_period(*period);
+    for (const std::string& line : restatement->differences) response->add_differences(line);
+    return grpc::Status::OK;
   }
   auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run(),
                                    ActorOf(*context).name);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
   ToProto(result->decision, response);
-  if (request->restate()) {
-    auto fresh = decider_->Evaluate(request->program_id(), *period, /*dry_run=*/true);
-    if (!fresh.ok()) return ToGrpcStatus(fresh.status());
-    ToProto(fresh->decision, response->mutable_restated());
-    response->mutable_restated()->set_period(*period);
-    for (const std::string& line : RestatementDifferences(result->decision, fresh->decision)) {
-      response->add_differences(line);
-    }
-  }
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;
-}
-
-absl::StatusOr<std::string> AwardServiceImpl::ResolvePeriod(const std::string& program_id,
-                                                            const std::string& period) {
-  if (period != "current") return period;
-  auto program = store_->GetProgram(program_id);
-  if (!program.ok()) return program.status();
-  if (!program->has_value()) return period;  // The decider reports the unknown program.
-  auto spec = decider_->ParseProgram((*program)->yaml);
-  if (!spec.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
-  }
-  return PeriodContaining(spec->cadence, clock_->Now(), spec->zone).label;
 }
 
 grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,

@@ -6,7 +6,7 @@
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/domain/metric_catalogue.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 namespace plaudit::api {
 namespace {

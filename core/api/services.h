@@ -107,10 +107,6 @@ class AwardServiceImpl final : public v1::AwardService::Service {
   grpc::Status Act(grpc::ServerContext* context, const std::string& award_id,
                    const std::string& reason, AwardAction action, v1::Award* response);
 
-  // The label of the period to evaluate; "current" becomes the open period's.
-  absl::StatusOr<std::string> ResolvePeriod(const std::string& program_id,
-                                            const std::string& period);
-
   Store* store_;
   AwardDecider* decider_;
   Clock* clock_;

@@ -7,7 +7,9 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/scoring/period.h"
+#include "core/awards/award_lifecycle.h"
+#include "core/awards/restatement.h"
+#include "core/domain/period.h"
 #include "core/scoring/scorecard.h"
 
 namespace plaudit {
@@ -193,21 +195,17 @@ absl::StatusOr<DecisionRecord> AwardDecider::Simulate(const std::string& yaml,
   return Compute(*spec, spec->id, 0, *window, clock_->Now(), /*with_keys=*/false);
 }
 
-absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& program_id,
-                                                            const std::string& period, bool dry_run,
-                                                            const std::string& actor) {
+absl::StatusOr<AwardDecider::Basis> AwardDecider::BasisFor(const std::string& program_id,
+                                                           const std::string& period,
+                                                           std::optional<int64_t> version) const {
   auto program = store_->GetProgram(program_id);
   if (!program.ok()) return program.status();
   if (!program->has_value()) {
     return absl::NotFoundError(
         absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
   }
-  // A committed decision is returned as stored, whatever has changed since (plugins, program).
-  if (!dry_run) {
-    auto existing = store_->GetDecision(program_id, period);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return Result{**std::move(existing), false};
-  }
+  Basis basis;
+  basis.version = (*program)->version;
   auto spec = ParseProgram((*program)->yaml);
   if (!spec.ok()) {
     return absl::FailedPreconditionError(
@@ -217,39 +215,110 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
   if (!window.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
   }
-  absl::Time now = clock_->Now();
-  if (!dry_run && window->end > now) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("period: ", period, " has not ended yet (it ends ",
-                     absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", window->end, spec->zone),
-                     "); evaluate it with --dry-run until then"));
-  }
-
   // A period is judged by the version in force when it closed (its end plus close_after):
   // applying a new version later never changes how an earlier period is decided.
-  int64_t version = (*program)->version;
-  auto in_force =
-      store_->ProgramVersionAt(program_id, absl::ToUnixMicros(window->end + spec->close_after));
-  if (!in_force.ok()) return in_force.status();
-  if (in_force->has_value() && (*in_force)->version != version) {
-    version = (*in_force)->version;
-    spec = ParseProgram((*in_force)->yaml);
+  absl::StatusOr<std::optional<ProgramRecord>> chosen =
+      version.has_value() ? store_->GetProgramVersion(program_id, *version)
+                          : store_->ProgramVersionAt(
+                                program_id, absl::ToUnixMicros(window->end + spec->close_after));
+  if (!chosen.ok()) return chosen.status();
+  if (chosen->has_value() && (*chosen)->version != basis.version) {
+    basis.version = (*chosen)->version;
+    spec = ParseProgram((*chosen)->yaml);
     if (!spec.ok()) {
       return absl::FailedPreconditionError(
-          absl::StrCat("program ", program_id, " version ", version, " (in force for ", period,
-                       ") cannot be evaluated: ", spec.status().message()));
+          absl::StrCat("program ", program_id, " version ", basis.version, " (in force for ",
+                       period, ") cannot be evaluated: ", spec.status().message()));
     }
     window = ParsePeriod(spec->cadence, period, spec->zone);
     if (!window.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("period: ", window.status().message(), " (under version ", version, ")"));
+      return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message(),
+                                                     " (under version ", basis.version, ")"));
     }
   }
-  auto decision = Compute(*spec, program_id, version, *window, now, !dry_run);
+  basis.spec = *std::move(spec);
+  basis.window = *std::move(window);
+  return basis;
+}
+
+absl::StatusOr<std::string> AwardDecider::ResolvePeriod(const std::string& program_id,
+                                                        const std::string& period) const {
+  if (period != "current") return period;
+  auto program = store_->GetProgram(program_id);
+  if (!program.ok()) return program.status();
+  if (!program->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
+  }
+  auto spec = ParseProgram((*program)->yaml);
+  if (!spec.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
+  }
+  return PeriodContaining(spec->cadence, clock_->Now(), spec->zone).label;
+}
+
+absl::StatusOr<AwardExplanation> AwardDecider::Explain(const std::string& program_id,
+                                                       const std::string& period,
+                                                       const std::string& agent_id) {
+  auto committed = store_->GetDecision(program_id, period);
+  if (!committed.ok()) return committed.status();
+  std::optional<int64_t> version;
+  if (committed->has_value()) version = (*committed)->program_version;
+  auto basis = BasisFor(program_id, period, version);
+  if (!basis.ok()) return basis.status();
+  auto agents = store_->ListAgents();
+  if (!agents.ok()) return agents.status();
+  auto table = LoadAggregates(*store_, basis->spec, basis->window);
+  if (!table.ok()) return table.status();
+  auto earlier = LoadEarlierPeriods(*store_, basis->spec, basis->window);
+  if (!earlier.ok()) return earlier.status();
+  return ExplainAward(basis->spec, basis->window, *agents, *table, agent_id, *earlier);
+}
+
+absl::StatusOr<AwardDecider::Restatement> AwardDecider::Restate(const std::string& program_id,
+                                                                const std::string& period) {
+  auto committed = store_->GetDecision(program_id, period);
+  if (!committed.ok()) return committed.status();
+  if (!committed->has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restate: ", period, " has no committed decision to restate"));
+  }
+  auto basis = BasisFor(program_id, period, (*committed)->program_version);
+  if (!basis.ok()) return basis.status();
+  auto now = Compute(basis->spec, program_id, basis->version, basis->window, clock_->Now(),
+                     /*with_keys=*/false);
+  if (!now.ok()) return now.status();
+  Restatement restatement;
+  restatement.committed = **std::move(committed);
+  restatement.now = *std::move(now);
+  restatement.differences = RestatementDifferences(restatement.committed, restatement.now);
+  return restatement;
+}
+
+absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& program_id,
+                                                            const std::string& period, bool dry_run,
+                                                            const std::string& actor) {
+  // A committed decision is returned as stored, whatever has changed since (plugins, program).
+  if (!dry_run) {
+    auto existing = store_->GetDecision(program_id, period);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return Result{**std::move(existing), false};
+  }
+  auto basis = BasisFor(program_id, period);
+  if (!basis.ok()) return basis.status();
+  absl::Time now = clock_->Now();
+  if (!dry_run && basis->window.end > now) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("period: ", period, " has not ended yet (it ends ",
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", basis->window.end, basis->spec.zone),
+                     "); evaluate it with --dry-run until then"));
+  }
+  auto decision = Compute(basis->spec, program_id, basis->version, basis->window, now, !dry_run);
   if (!decision.ok()) return decision.status();
   if (dry_run) return Result{*std::move(decision), false};
   if (!actor.empty()) decision->decided_by = actor;
-  auto committed = store_->CommitDecision(*decision);
+  auto committed = store_->CommitDecision(*decision, PlanAutoApproval);
   if (!committed.ok()) return committed.status();
   return Result{std::move(committed->first), committed->second};
 }

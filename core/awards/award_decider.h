@@ -6,14 +6,16 @@
 #define PLAUDIT_CORE_AWARDS_AWARD_DECIDER_H_
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/awards/program_spec.h"
 #include "core/domain/clock.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
+#include "core/program/program_spec.h"
+#include "core/scoring/explain.h"
 #include "core/scoring/scorecard.h"
 #include "core/store/store.h"
 
@@ -37,6 +39,29 @@ class AwardDecider {
   absl::StatusOr<Result> Evaluate(const std::string& program_id, const std::string& period,
                                   bool dry_run, const std::string& actor = "");
 
+  // A period as the program's cadence labels it: "current" becomes the open period's label
+  // (in the program's time zone, by the clock); other labels are returned as given, to be
+  // validated by the call that uses them.
+  absl::StatusOr<std::string> ResolvePeriod(const std::string& program_id,
+                                            const std::string& period) const;
+
+  // Why `agent_id` stands where it does in `period`, on the same program version the period's
+  // decision used (the committed one's, or the one in force when the period closes) and over
+  // the same aggregates: an explanation never disagrees with the award.
+  absl::StatusOr<AwardExplanation> Explain(const std::string& program_id, const std::string& period,
+                                           const std::string& agent_id);
+
+  struct Restatement {
+    DecisionRecord committed;
+    // The same period decided again now, on the committed decision's program version.
+    DecisionRecord now;
+    // RestatementDifferences(committed, now).
+    std::vector<std::string> differences;
+  };
+  // What deciding a committed period again would change; writes nothing. FAILED_PRECONDITION
+  // when the period has no committed decision.
+  absl::StatusOr<Restatement> Restate(const std::string& program_id, const std::string& period);
+
   // Parses a stored or submitted program against the reward types available now.
   absl::StatusOr<ProgramSpec> ParseProgram(const std::string& yaml) const;
 
@@ -45,6 +70,18 @@ class AwardDecider {
   absl::StatusOr<DecisionRecord> Simulate(const std::string& yaml, const std::string& period);
 
  private:
+  // What a period of a program is decided on: the version, its spec and the period's window.
+  struct Basis {
+    int64_t version = 0;
+    ProgramSpec spec;
+    PeriodWindow window;
+  };
+  // The basis of `period`: the program version `version` when given (a committed decision's),
+  // else the one in force when the period closes (its end plus close_after). NOT_FOUND for an
+  // unknown program, INVALID_ARGUMENT for a malformed period.
+  absl::StatusOr<Basis> BasisFor(const std::string& program_id, const std::string& period,
+                                 std::optional<int64_t> version = std::nullopt) const;
+
   // Scores the program over the window and builds the decision; writes nothing. With
   // `with_keys`, each reward gets the idempotency key it keeps for good once committed.
   absl::StatusOr<DecisionRecord> Compute(const ProgramSpec& spec, const std::string& program_id,

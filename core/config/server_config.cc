@@ -4,7 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 namespace plaudit {
 namespace {

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/awards/program_spec.h"
 #include "core/domain/agent.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
+#include "core/program/program_spec.h"
 #include "core/scoring/scorecard.h"
 
 namespace plaudit {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "core/awards/program_spec.h"
+#include "core/program/program_spec.h"
 #include "core/scoring/scorecard.h"
 
 namespace plaudit {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "core/awards/program_spec.h"
 #include "core/domain/agent.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
+#include "core/program/program_spec.h"
 
 namespace plaudit {
 

@@ -157,9 +157,9 @@ absl::Status Store::ApplyPlan(const AwardRecord& award, const TransitionPlan& pl
                        plan.reason, now_us);
 }
 
-absl::StatusOr<AwardRecord> Store::ActOnAward(const std::string& award_id, AwardAction action,
-                                              const Actor& actor, const std::string& reason,
-                                              int64_t now_us) {
+absl::StatusOr<AwardRecord> Store::ApplyAwardAction(const std::string& award_id,
+                                                    const AwardPlanner& planner,
+                                                    const std::string& actor, int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -171,9 +171,9 @@ absl::StatusOr<AwardRecord> Store::ActOnAward(const std::string& award_id, Award
   const AwardRecord& award = awards->front();
   auto facts = LoadAwardFacts(award);
   if (!facts.ok()) return facts.status();
-  auto plan = PlanAwardAction(*facts, action, actor, reason);
+  auto plan = planner(*facts);
   if (!plan.ok()) return plan.status();
-  PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, *plan, actor.name, now_us));
+  PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, *plan, actor, now_us));
   auto updated = LoadAwards("WHERE id = ?", {award_id});
   if (!updated.ok()) return updated.status();
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());

@@ -649,6 +649,23 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::ProgramVersionAt(const std::
   return std::optional<ProgramRecord>();
 }
 
+absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgramVersion(const std::string& id,
+                                                                      int64_t version) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT yaml FROM program_versions WHERE program_id = ?1 AND version = ?2");
+  q.Bind(1, id).Bind(2, version);
+  if (q.Step()) {
+    ProgramRecord record;
+    record.id = id;
+    record.version = version;
+    record.yaml = q.Text(0);
+    return std::optional<ProgramRecord>(std::move(record));
+  }
+  if (!q.status().ok()) return q.status();
+  return std::optional<ProgramRecord>();
+}
+
 absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::string& id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT MIN(applied_us) FROM program_versions WHERE program_id = ?");
@@ -715,7 +732,7 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
 }
 
 absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
-    const DecisionRecord& decision) {
+    const DecisionRecord& decision, const AwardPlanner& auto_approval) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -812,8 +829,10 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
     if (award.approvals_needed > 0 || award.state != AwardState::kProposed) continue;
     auto facts = LoadAwardFacts(award);
     if (!facts.ok()) return facts.status();
+    auto plan = auto_approval(*facts);
+    if (!plan.ok()) return plan.status();
     PLAUDIT_RETURN_IF_ERROR(
-        ApplyPlan(award, PlanAutoApproval(*facts), std::string(kSystemActor), decision.decided_us));
+        ApplyPlan(award, *plan, std::string(kSystemActor), decision.decided_us));
   }
   DecisionRecord committed = decision;
   auto awards =

@@ -19,9 +19,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "core/awards/award_lifecycle.h"
 #include "core/domain/agent.h"
 #include "core/scoring/scorecard.h"
+#include "core/store/award_records.h"
 
 struct sqlite3;
 
@@ -230,6 +230,10 @@ class Store {
   // by then, or the first one when none was. Nullopt for an unknown program.
   absl::StatusOr<std::optional<ProgramRecord>> ProgramVersionAt(const std::string& id,
                                                                 int64_t at_us);
+  // One version of a program (number and YAML in `version`/`yaml`); nullopt when it has none
+  // such.
+  absl::StatusOr<std::optional<ProgramRecord>> GetProgramVersion(const std::string& id,
+                                                                 int64_t version);
   // When the program's first version was applied; nullopt for an unknown program.
   absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id);
   // The periods of the program that have a committed decision.
@@ -240,8 +244,10 @@ class Store {
   // (program, period) exists: then nothing is written and the stored one is returned with
   // `second` false. Awards that need no approval are approved in rank order in the same
   // transaction, each reserving its value in the period's budget (a fixed budget leaves the
-  // ones that do not fit over_budget). Only approved awards' fulfilments become pending.
-  absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision);
+  // ones that do not fit over_budget, as `auto_approval` plans). Only approved awards'
+  // fulfilments become pending.
+  absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision,
+                                                                 const AwardPlanner& auto_approval);
   absl::StatusOr<std::optional<DecisionRecord>> GetDecision(const std::string& program_id,
                                                             const std::string& period);
   // Empty filters match everything. Ordered by program, period, rank.
@@ -250,11 +256,13 @@ class Store {
 
   absl::StatusOr<std::optional<AwardRecord>> GetAward(const std::string& id);
 
-  // Approves, rejects or cancels an award, atomically with its budget reservation, approval,
-  // fulfilments and history (PlanAwardAction() decides). NOT_FOUND for an unknown award.
-  absl::StatusOr<AwardRecord> ActOnAward(const std::string& award_id, AwardAction action,
-                                         const Actor& actor, const std::string& reason,
-                                         int64_t now_us);
+  // Applies what `plan` makes of the award's facts (an approval, rejection or cancellation, as
+  // core/awards decides), atomically with its budget reservation, approvals, fulfilments and
+  // history; `actor` is recorded as who acted. NOT_FOUND for an unknown award; the planner's
+  // error, with nothing written, when it refuses.
+  absl::StatusOr<AwardRecord> ApplyAwardAction(const std::string& award_id,
+                                               const AwardPlanner& plan, const std::string& actor,
+                                               int64_t now_us);
   // Every transition of the award, oldest first; NOT_FOUND for an unknown award.
   absl::StatusOr<std::vector<AwardTransition>> AwardHistory(const std::string& award_id);
   // Nullopt when the period has no decision or its program version had no budget.

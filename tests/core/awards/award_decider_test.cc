@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/awards/award_actions.h"
 #include "core/domain/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -145,6 +146,78 @@ TEST_F(AwardDeciderTest, ATeamAwardToTheTeamGivesOneRewardEachWithoutAnAgent) {
   EXPECT_EQ(award.fulfilments[1].id, "team-month.2026-10.team.red.leave_credit");
 }
 
+constexpr char kBestSurvey[] = R"(id: best-survey
+name: Best Survey
+time_zone: UTC
+scorecard:
+  normalization: none
+  metrics:
+    - {metric: csat, aggregation: mean, direction: DIRECTION}
+award:
+  rule: top_n
+  n: 1
+  rewards:
+    - type: certificate
+)";
+
+std::string BestSurvey(const std::string& direction) {
+  std::string yaml = kBestSurvey;
+  yaml.replace(yaml.find("DIRECTION"), 9, direction);
+  return yaml;
+}
+
+TEST_F(AwardDeciderTest, ExplainAndRestateUseTheVersionThatDecidedThePeriod) {
+  Survey("r1", 5, Utc(2026, 10, 10));
+  Survey("r2", 3, Utc(2026, 10, 10));
+  ProgramRecord program{"best-survey", "Best Survey", "monthly", "UTC", 0, ""};
+  program.yaml = BestSurvey("higher_is_better");
+  ASSERT_TRUE(store_->PutProgram(program, absl::ToUnixMicros(Utc(2026, 10, 1))).ok());
+  AwardDecider decider = Decider();
+  auto decided = decider.Evaluate("best-survey", "2026-10", /*dry_run=*/false);
+  ASSERT_TRUE(decided.ok()) << decided.status();
+  ASSERT_EQ(decided->decision.awards.size(), 1u);
+  EXPECT_EQ(decided->decision.awards[0].agent_id, "r1");
+
+  // Version 2, applied after October closed, would crown the lower score.
+  program.yaml = BestSurvey("lower_is_better");
+  ASSERT_TRUE(store_->PutProgram(program, absl::ToUnixMicros(Utc(2026, 11, 5))).ok());
+  auto r1 = decider.Explain("best-survey", "2026-10", "r1");
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  EXPECT_TRUE(r1->won);
+  EXPECT_EQ(r1->rank, 1);
+  auto r2 = decider.Explain("best-survey", "2026-10", "r2");
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_FALSE(r2->won);
+
+  // Restating October on the version that decided it: nothing changed, nothing differs.
+  auto restated = decider.Restate("best-survey", "2026-10");
+  ASSERT_TRUE(restated.ok()) << restated.status();
+  EXPECT_EQ(restated->now.program_version, 1);
+  EXPECT_THAT(restated->differences, IsEmpty());
+  ASSERT_EQ(restated->now.awards.size(), 1u);
+  EXPECT_EQ(restated->now.awards[0].agent_id, "r1");
+
+  // November is decided by version 2 and explained by it.
+  Survey("r1", 5, Utc(2026, 11, 10));
+  Survey("r2", 3, Utc(2026, 11, 10));
+  auto november = decider.Explain("best-survey", "2026-11", "r2");
+  ASSERT_TRUE(november.ok()) << november.status();
+  EXPECT_TRUE(november->won);
+}
+
+TEST_F(AwardDeciderTest, CurrentResolvesToTheOpenPeriodAndUnknownProgramsAreNotFound) {
+  ASSERT_TRUE(store_
+                  ->PutProgram({"best-survey", "Best Survey", "monthly", "UTC", 0,
+                                BestSurvey("higher_is_better")})
+                  .ok());
+  AwardDecider decider = Decider();
+  EXPECT_EQ(*decider.ResolvePeriod("best-survey", "current"), "2026-11");
+  EXPECT_EQ(*decider.ResolvePeriod("best-survey", "2026-10"), "2026-10");
+  EXPECT_EQ(decider.ResolvePeriod("nope", "current").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(decider.Restate("best-survey", "2026-10").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(AwardDeciderTest, MostImprovedComparesWithThePreviousPeriodsEvents) {
   // September: r1 3, r2 4.5; October: r1 4.5 (+1.5), r2 5 (+0.5).
   Survey("r1", 3, Utc(2026, 9, 10));
@@ -235,8 +308,8 @@ award:
   EXPECT_EQ((*store_->AwardHistory(held.id))[0].actor, "ops");
   EXPECT_TRUE(store_->DueFulfilments(absl::ToUnixMicros(Utc(2026, 12, 1)), 10)->size() == 1u);
 
-  auto approved = store_->ActOnAward(held.id, AwardAction::kApprove, Actor{"anna", Role::kManager},
-                                     "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto approved = ActOnAward(*store_, held.id, AwardAction::kApprove, Actor{"anna", Role::kManager},
+                             "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->state, AwardState::kApproved);
   EXPECT_EQ(approved->fulfilments[0].state, FulfilmentState::kPending);
@@ -260,11 +333,11 @@ TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.state, AwardState::kProposed);
   EXPECT_DOUBLE_EQ(award.value, 8);  // 4 h for each of r1 and r2.
-  auto own = store_->ActOnAward(award.id, AwardAction::kApprove, Actor{"r2", Role::kManager}, "",
-                                absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager}, "",
+                        absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
-  auto approved = store_->ActOnAward(award.id, AwardAction::kApprove, Actor{"b1", Role::kManager},
-                                     "", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto approved = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"b1", Role::kManager},
+                             "", absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_DOUBLE_EQ((*store_->GetBudget("team-month", "2026-10"))->position.reserved, 8);
 }
@@ -279,8 +352,8 @@ TEST_F(AwardDeciderTest, MembersOfATeamAwardedAsOneCannotApproveIt) {
   ASSERT_TRUE(result.ok()) << result.status();
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.approver_role, Role::kAdmin);
-  auto own = store_->ActOnAward(award.id, AwardAction::kReject, Actor{"r1", Role::kAdmin}, "",
-                                absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto own = ActOnAward(*store_, award.id, AwardAction::kReject, Actor{"r1", Role::kAdmin}, "",
+                        absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(own.status().message(),
             "r1 may not reject award team-month.2026-10.team.red: it is their own award");

@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 
+#include "core/awards/award_actions.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
 
@@ -63,7 +64,7 @@ class FulfilmentEngineTest : public ::testing::Test {
     f.next_attempt_us = absl::ToUnixMicros(clock_.Now());
     award.fulfilments.push_back(f);
     d.awards.push_back(award);
-    ASSERT_TRUE(store_->CommitDecision(d).ok());
+    ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
     FulfilmentEngine::Options options;
     options.max_attempts = 3;
     options.base_backoff = absl::Seconds(10);
@@ -394,7 +395,7 @@ TEST(FulfilmentEngineConcurrency, CallsPerPluginStayWithinTheirLimit) {
     d.awards.push_back(award);
   }
   ASSERT_TRUE(store->UpsertAgents(agents).ok());
-  ASSERT_TRUE(store->CommitDecision(d).ok());
+  ASSERT_TRUE(store->CommitDecision(d, PlanAutoApproval).ok());
   SlowFulfiller fulfiller;
   RealClock clock;
   FulfilmentEngine::Options options;
@@ -450,7 +451,7 @@ TEST(FulfilmentEngineTeams, ARewardToATeamIsSentWithTheTeamAsTheAgent) {
   f.next_attempt_us = absl::ToUnixMicros(clock.Now());
   award.fulfilments.push_back(f);
   d.awards.push_back(award);
-  ASSERT_TRUE(store->CommitDecision(d).ok());
+  ASSERT_TRUE(store->CommitDecision(d, PlanAutoApproval).ok());
   ScriptedFulfiller fulfiller;
   FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
   EXPECT_EQ(engine.RunOnce(), 1);

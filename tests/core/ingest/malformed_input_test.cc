@@ -2,8 +2,8 @@
 // silently: every row is counted as imported, duplicate or rejected.
 #include <random>
 
-#include "core/awards/program_spec.h"
 #include "core/ingest/ingest.h"
+#include "core/program/program_spec.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
 

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
-#include "core/awards/program_spec.h"
 #include "core/domain/agent.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
+#include "core/program/program_spec.h"
 #include "core/scoring/scorecard.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "core/awards/program_spec.h"
 #include "core/domain/agent.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
+#include "core/program/program_spec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/awards/award_actions.h"
 #include "core/store/store.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
@@ -72,7 +73,8 @@ class AwardStoreTest : public ::testing::Test {
 
 TEST_F(AwardStoreTest, AutoApprovalFillsAFixedBudgetInRankOrder) {
   // 100 EUR: ranks 1 and 2 (40 + 40) fit, rank 3 (40) does not, rank 4 (20) still does.
-  auto committed = store_->CommitDecision(Decision({40, 40, 40, 20}, 0, Euros(100)));
+  auto committed =
+      store_->CommitDecision(Decision({40, 40, 40, 20}, 0, Euros(100)), PlanAutoApproval);
   ASSERT_TRUE(committed.ok()) << committed.status();
   std::vector<AwardState> states;
   for (const AwardRecord& a : committed->first.awards) states.push_back(a.state);
@@ -92,10 +94,10 @@ TEST_F(AwardStoreTest, AutoApprovalFillsAFixedBudgetInRankOrder) {
 }
 
 TEST_F(AwardStoreTest, ReservationIsSettledOnFulfilmentAndReleasedOnCancelAndFailure) {
-  ASSERT_TRUE(store_->CommitDecision(Decision({30, 30, 30}, 1, Euros(100))).ok());
+  ASSERT_TRUE(store_->CommitDecision(Decision({30, 30, 30}, 1, Euros(100)), PlanAutoApproval).ok());
   EXPECT_TRUE(store_->DueFulfilments(2000, 10)->empty());  // Nothing approved yet.
   for (int n = 1; n <= 3; ++n) {
-    auto approved = store_->ActOnAward(AwardIdOf(n), AwardAction::kApprove, kAnna, "", 2000);
+    auto approved = ActOnAward(*store_, AwardIdOf(n), AwardAction::kApprove, kAnna, "", 2000);
     ASSERT_TRUE(approved.ok()) << approved.status();
     EXPECT_EQ(approved->state, AwardState::kApproved);
     EXPECT_EQ(approved->approvals, std::vector<std::string>{"anna"});
@@ -114,7 +116,7 @@ TEST_F(AwardStoreTest, ReservationIsSettledOnFulfilmentAndReleasedOnCancelAndFai
   f2.state = FulfilmentState::kFailed;
   ASSERT_TRUE(store_->UpdateFulfilment(f2).ok());
   // 3 is cancelled before fulfilment begins: released, and its reward never goes out.
-  auto cancelled = store_->ActOnAward(AwardIdOf(3), AwardAction::kCancel, kBen, "duplicate", 4000);
+  auto cancelled = ActOnAward(*store_, AwardIdOf(3), AwardAction::kCancel, kBen, "duplicate", 4000);
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state, AwardState::kCancelled);
   EXPECT_EQ(cancelled->fulfilments[0].state, FulfilmentState::kCancelled);
@@ -145,29 +147,29 @@ TEST_F(AwardStoreTest, RejectedAwardKeepsItsRewardsFromTheEngine) {
   DecisionRecord d = Decision({10}, 1, std::nullopt);
   d.awards[0].state = AwardState::kHeld;
   d.awards[0].state_reason = "hold \"fast but repeats\"";
-  ASSERT_TRUE(store_->CommitDecision(d).ok());
+  ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
   EXPECT_EQ(Award(1).state, AwardState::kHeld);
-  auto rejected = store_->ActOnAward(AwardIdOf(1), AwardAction::kReject, kAnna, "gaming", 2000);
+  auto rejected = ActOnAward(*store_, AwardIdOf(1), AwardAction::kReject, kAnna, "gaming", 2000);
   ASSERT_TRUE(rejected.ok());
   EXPECT_EQ(rejected->state, AwardState::kRejected);
   EXPECT_TRUE(store_->DueFulfilments(1'000'000, 10)->empty());
   EXPECT_FALSE(store_->GetBudget("eotm", "2026-10")->has_value());
   // Nothing can be done to it any more; a refused action writes nothing.
-  auto again = store_->ActOnAward(AwardIdOf(1), AwardAction::kApprove, kBen, "", 3000);
+  auto again = ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, kBen, "", 3000);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->AwardHistory(AwardIdOf(1))->size(), 2u);
 }
 
 TEST_F(AwardStoreTest, UnknownAwardIsNotFound) {
-  EXPECT_EQ(store_->ActOnAward("nope", AwardAction::kApprove, kAnna, "", 1).status().code(),
+  EXPECT_EQ(ActOnAward(*store_, "nope", AwardAction::kApprove, kAnna, "", 1).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->AwardHistory("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(AwardStoreTest, OwnAwardCannotBeApproved) {
-  ASSERT_TRUE(store_->CommitDecision(Decision({10}, 1, std::nullopt)).ok());
+  ASSERT_TRUE(store_->CommitDecision(Decision({10}, 1, std::nullopt), PlanAutoApproval).ok());
   auto own =
-      store_->ActOnAward(AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin}, "", 2000);
+      ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin}, "", 2000);
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
@@ -182,7 +184,7 @@ TEST_F(AwardStoreTest, ConcurrentApprovalsNeverOverspendAFixedBudget) {
     std::vector<double> values;
     for (int i = 0; i < 40; ++i) values.push_back(cents(rng) / 100.0);
     const double amount = 250;
-    ASSERT_TRUE(store->CommitDecision(Decision(values, 1, Euros(amount))).ok());
+    ASSERT_TRUE(store->CommitDecision(Decision(values, 1, Euros(amount)), PlanAutoApproval).ok());
 
     std::vector<std::thread> approvers;
     for (int t = 0; t < 8; ++t) {
@@ -193,7 +195,7 @@ TEST_F(AwardStoreTest, ConcurrentApprovalsNeverOverspendAFixedBudget) {
         const Actor actor{absl::StrCat("manager-", t), Role::kManager};
         for (int n : order) {
           // Refusals (already approved, over budget) are expected; only the outcome matters.
-          (void)store->ActOnAward(AwardIdOf(n), AwardAction::kApprove, actor, "", 5000);
+          (void)ActOnAward(*store, AwardIdOf(n), AwardAction::kApprove, actor, "", 5000);
         }
       });
     }

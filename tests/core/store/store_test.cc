@@ -1,6 +1,7 @@
 #include "core/store/store.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/awards/award_actions.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
 
@@ -148,7 +149,7 @@ DecisionRecord MakeDecision() {
 TEST_F(StoreTest, AwardTierIsStoredAndReadBack) {
   DecisionRecord decision = MakeDecision();
   decision.awards[0].tier = "gold";
-  ASSERT_TRUE(store_->CommitDecision(decision).ok());
+  ASSERT_TRUE(store_->CommitDecision(decision, PlanAutoApproval).ok());
   Reopen();
   auto award = store_->GetAward("eotm.2026-10.a1");
   ASSERT_TRUE(award.ok()) << award.status();
@@ -161,7 +162,7 @@ TEST_F(StoreTest, AwardTierIsStoredAndReadBack) {
 }
 
 TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
-  auto first = store_->CommitDecision(MakeDecision());
+  auto first = store_->CommitDecision(MakeDecision(), PlanAutoApproval);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(first->second);
 
@@ -169,7 +170,7 @@ TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   DecisionRecord other = MakeDecision();
   other.awards[0].fulfilments[0].idempotency_key = "k2";
   other.standings.clear();
-  auto second = store_->CommitDecision(other);
+  auto second = store_->CommitDecision(other, PlanAutoApproval);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->second);
   const DecisionRecord& stored = second->first;
@@ -196,7 +197,7 @@ TEST_F(StoreTest, AutoApprovedAwardMovesThroughFulfilment) {
   cert.type = "certificate";
   cert.idempotency_key = "k-cert";
   d.awards[0].fulfilments.push_back(cert);
-  ASSERT_TRUE(store_->CommitDecision(d).ok());
+  ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kApproved);
 
   auto due = store_->DueFulfilments(100, 10);
@@ -228,7 +229,7 @@ TEST_F(StoreTest, AutoApprovedAwardMovesThroughFulfilment) {
 }
 
 TEST_F(StoreTest, AFailedRewardFailsItsAward) {
-  ASSERT_TRUE(store_->CommitDecision(MakeDecision()).ok());
+  ASSERT_TRUE(store_->CommitDecision(MakeDecision(), PlanAutoApproval).ok());
   FulfilmentRecord f = (*store_->DueFulfilments(100, 10))[0];
   ASSERT_TRUE(*store_->BeginFulfilmentAttempt(f));
   f.state = FulfilmentState::kFailed;
@@ -242,7 +243,7 @@ TEST_F(StoreTest, AFailedRewardFailsItsAward) {
 TEST_F(StoreTest, DueFulfilmentsRespectNextAttemptTime) {
   DecisionRecord d = MakeDecision();
   d.awards[0].fulfilments[0].next_attempt_us = 500;
-  ASSERT_TRUE(store_->CommitDecision(d).ok());
+  ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
   EXPECT_TRUE(store_->DueFulfilments(499, 10)->empty());
   EXPECT_EQ(store_->DueFulfilments(500, 10)->size(), 1u);
   EXPECT_EQ(**store_->NextFulfilmentDue(), 500);

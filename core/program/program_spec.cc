@@ -1,4 +1,4 @@
-#include "core/awards/program_spec.h"
+#include "core/program/program_spec.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,7 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 namespace plaudit {
 namespace {

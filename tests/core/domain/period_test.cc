@@ -1,4 +1,4 @@
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 #include <optional>
 #include <string>

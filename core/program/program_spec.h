@@ -1,8 +1,8 @@
 // An award program as written in its YAML: who is eligible, the balanced scorecard, the gates and
 // the award rule. ParseProgramYaml() validates strictly: an unknown key, metric, aggregation or
 // reward type is an error naming its line and field.
-#ifndef PLAUDIT_CORE_AWARDS_PROGRAM_SPEC_H_
-#define PLAUDIT_CORE_AWARDS_PROGRAM_SPEC_H_
+#ifndef PLAUDIT_CORE_PROGRAM_PROGRAM_SPEC_H_
+#define PLAUDIT_CORE_PROGRAM_PROGRAM_SPEC_H_
 
 #include <cstdint>
 #include <map>
@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/domain/metric_catalogue.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 namespace plaudit {
 
@@ -236,4 +236,4 @@ absl::StatusOr<ProgramSpec> ParseProgramYaml(std::string_view yaml,
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_AWARDS_PROGRAM_SPEC_H_
+#endif  // PLAUDIT_CORE_PROGRAM_PROGRAM_SPEC_H_

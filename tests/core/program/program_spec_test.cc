@@ -1,4 +1,4 @@
-#include "core/awards/program_spec.h"
+#include "core/program/program_spec.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,8 +1,8 @@
 // Award periods: a label such as "2026-W41" or "2026-10", the cadence it belongs to, and the
 // instants it spans in a time zone. Every period runs from local midnight of its first day to local
 // midnight after its last day, so a period holding a DST change is an hour shorter or longer.
-#ifndef PLAUDIT_CORE_SCORING_PERIOD_H_
-#define PLAUDIT_CORE_SCORING_PERIOD_H_
+#ifndef PLAUDIT_CORE_DOMAIN_PERIOD_H_
+#define PLAUDIT_CORE_DOMAIN_PERIOD_H_
 
 #include <optional>
 #include <string>
@@ -54,4 +54,4 @@ absl::StatusOr<absl::TimeZone> LoadZone(std::string_view name);
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_SCORING_PERIOD_H_
+#endif  // PLAUDIT_CORE_DOMAIN_PERIOD_H_

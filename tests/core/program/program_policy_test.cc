@@ -2,7 +2,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "core/awards/program_spec.h"
+#include "core/program/program_spec.h"
 #include "gtest/gtest.h"
 
 namespace plaudit {
