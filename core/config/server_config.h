@@ -15,6 +15,12 @@
 //   roles: {ops-lead: admin, mgr-anna: manager}
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
+//
+// Relative paths in the file are relative to the folder the file is in, so a config file works
+// from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
+// whose key ends in `_file`, `_dir` or `_path` (output_dir, ca_file, api_key_file, ...), which is
+// the convention for plugin settings that name files or folders. They are made absolute when
+// read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 #define PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 
@@ -53,8 +59,12 @@ struct ServerConfig {
   std::map<std::string, std::map<std::string, std::string>> plugins;
 };
 
-// Reads a YAML config file over `base`. INVALID_ARGUMENT names the line and key of a problem.
+// Reads a YAML config file over `base`, resolving its relative paths against the file's folder.
+// INVALID_ARGUMENT names the line and key of a problem.
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig base);
+
+// Whether a plugin setting names a file or folder (its key ends in _file, _dir or _path).
+bool IsPathSetting(const std::string& key);
 
 }  // namespace plaudit
 
