@@ -88,7 +88,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
   s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
-  PluginHost::Options plugin_options{data_dir, config.plugins};
+  PluginHost::Options plugin_options{data_dir, config.plugins, config.plugin_start_timeout};
   s->plugins_ =
       std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(), clock);
   if (absl::Status loaded = s->plugins_->LoadDirectory(config.plugin_dir); !loaded.ok()) {

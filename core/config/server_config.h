@@ -6,6 +6,7 @@
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
 //   shutdown_timeout_ms: 30000
+//   plugin_start_timeout_ms: 10000
 //   close_check_interval_ms: 30000
 //   reconcile_interval_ms: 30000
 //   retry_base_ms: 2000
@@ -49,6 +50,9 @@ struct ServerConfig {
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);
+  // How long a plugin may take to load, be created and initialised when it is tried at start;
+  // past it the plugin is reported as hanging and plauditd starts without it.
+  absl::Duration plugin_start_timeout = absl::Seconds(10);
   // Praise one agent may send per calendar month of `praise_time_zone`.
   int praise_monthly_allowance = 5;
   std::string praise_time_zone = "UTC";

@@ -44,15 +44,19 @@ plugins=$work/plugins
 mkdir -p "$plugins"
 ln -s "$build"/plugins/*.so "$plugins/"
 ln -s "$build/test-plugins/test_segfault_in_create_plugin.so" \
-  "$build/test-plugins/test_abort_at_load_plugin.so" "$plugins/"
+  "$build/test-plugins/test_abort_at_load_plugin.so" \
+  "$build/test-plugins/test_hang_in_init_plugin.so" "$plugins/"
 : >"$plugins/empty.so"
-PLUGIN_DIR=$plugins start_server "$work/data"
+printf 'plugin_start_timeout_ms: 2000\n' >"$work/broken.yaml"
+PLUGIN_DIR=$plugins PLAUDITD_CONFIG=$work/broken.yaml start_server "$work/data"
 out=$("$plaudit" plugins list -o json)
 status_of() { json_eval "$out" "[p['status'] for p in d if p['path'].endswith('/$1')][0]"; }
 [[ $(status_of test_segfault_in_create_plugin.so) == "failed: crashed in create: SIGSEGV" ]] ||
   fail "segfault in create: $out"
 [[ $(status_of test_abort_at_load_plugin.so) == "failed: crashed while loading: SIGABRT" ]] ||
   fail "abort while loading: $out"
+[[ $(status_of test_hang_in_init_plugin.so) == "failed: init did not return within 2 s" ]] ||
+  fail "hang in init: $out"
 [[ $(status_of empty.so) == "failed: empty file (0 bytes)" ]] || fail "empty file: $out"
 [[ $(status_of manual.so) == "loaded" ]] ||
   fail "the good plugins must load beside the broken ones: $out"

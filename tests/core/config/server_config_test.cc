@@ -73,6 +73,19 @@ TEST(ServerConfig, DefaultsNotInTheFileStayRelativeToTheWorkingDirectory) {
   EXPECT_EQ(config->plugin_dir, "build/plugins");
 }
 
+TEST(ServerConfig, ReadsThePluginStartTimeout) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->plugin_start_timeout, absl::Seconds(10));
+  auto config = LoadServerConfig(Write(dir, "plugin_start_timeout_ms: 2500\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->plugin_start_timeout, absl::Milliseconds(2500));
+  auto zero = LoadServerConfig(Write(dir, "plugin_start_timeout_ms: 0\n"), ServerConfig());
+  EXPECT_EQ(zero.status().message(),
+            "line 1: plugin_start_timeout_ms: must be a positive number of milliseconds");
+}
+
 TEST(ServerConfig, ReadsTheRetryBackoff) {
   testing::TempDir dir;
   auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());

@@ -134,6 +134,12 @@ TEST_F(PluginHostTest, AnInitThatNeverReturnsIsGivenUpOnAtTheTimeLimit) {
   EXPECT_EQ(status.error, "init did not return within 2 s");
 }
 
+TEST_F(PluginHostTest, APluginThatEndsTheProcessInInitIsReportedWithItsExitStatus) {
+  PluginStatus status = host_->Load(TestPlugin("test_exit_in_init_plugin"));
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "exited with status 3 in init");
+}
+
 TEST_F(PluginHostTest, LoadDirectoryKeepsGoingPastBadPlugins) {
   auto host = MakeHost({}, kShortLimit);
   ASSERT_TRUE(host->LoadDirectory(TestPluginDir()).ok());
@@ -145,6 +151,7 @@ TEST_F(PluginHostTest, LoadDirectoryKeepsGoingPastBadPlugins) {
       errors,
       (std::map<std::string, std::string>{
           {"test_abort_at_load_plugin.so", "crashed while loading: SIGABRT"},
+          {"test_exit_in_init_plugin.so", "exited with status 3 in init"},
           {"test_good_plugin.so", "loaded"},
           {"test_hang_in_init_plugin.so", "init did not return within 2 s"},
           {"test_init_fails_plugin.so", "init failed: config key api_key is required"},
