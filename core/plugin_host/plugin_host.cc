@@ -362,12 +362,32 @@ PluginStatus PluginHost::LoadProbed(const std::string& path, const absl::Status&
 
 absl::Status PluginHost::CheckConfigBlocks() const {
   std::set<std::string> claimants;
+  std::set<std::string> stems;
+  // Loaded plugins by their own name, to the file each is in.
+  std::map<std::string, std::string> files_by_name;
   for (const auto& plugin : plugins_) {
-    claimants.insert(std::filesystem::path(plugin->status.path).stem().string());
-    if (plugin->status.loaded) claimants.insert(plugin->status.name);
+    const std::filesystem::path path(plugin->status.path);
+    stems.insert(path.stem().string());
+    claimants.insert(path.stem().string());
+    if (plugin->status.loaded) {
+      claimants.insert(plugin->status.name);
+      files_by_name[plugin->status.name] = path.filename().string();
+    }
   }
   for (const auto& [block, settings] : options_.config) {
-    if (claimants.count(block) != 0) continue;
+    if (stems.count(block) != 0) continue;
+    if (auto named = files_by_name.find(block); named != files_by_name.end()) {
+      // plauditd's own settings follow the plugin's name, but the plugin's settings follow its
+      // file: under the name they would never reach it.
+      for (const auto& [key, value] : settings) {
+        if (IsHostSetting(key)) continue;
+        const std::string stem = std::filesystem::path(named->second).stem().string();
+        return absl::InvalidArgumentError(
+            absl::StrCat("plugins.", block, ".", key, ": the plugin named ", block, " is in ",
+                         named->second, " and reads its settings from plugins.", stem));
+      }
+      continue;
+    }
     std::string closest;
     size_t closest_distance = 0;
     for (const std::string& name : claimants) {

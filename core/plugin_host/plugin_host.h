@@ -78,7 +78,9 @@ class PluginHost : public RewardFulfiller {
 
   // INVALID_ARGUMENT naming the first block of Options::config that neither a plugin file tried
   // so far (loaded or not, by file stem) nor a loaded plugin (by its own name) claims, with the
-  // closest real name when one is near: a misspelled block must not be silently ignored.
+  // closest real name when one is near: a misspelled block must not be silently ignored. A block
+  // under a plugin's own name (not its file's) may hold only plauditd's settings (IsHostSetting):
+  // the plugin's own would never reach it, and that is an error too.
   absl::Status CheckConfigBlocks() const;
 
   std::vector<PluginStatus> Plugins() const;

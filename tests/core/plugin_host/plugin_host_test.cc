@@ -190,11 +190,23 @@ TEST_F(PluginHostTest, AConfigBlockFarFromAnyPluginGetsNoSuggestion) {
 }
 
 TEST_F(PluginHostTest, ConfigBlocksOfFailedPluginsAndOfPluginNamesAreClaimed) {
-  // test_init_fails_plugin fails, but its block is for it; "good" is the good plugin's own name.
-  auto host = MakeHost({{"test_init_fails_plugin", {}}, {"good", {}}, {"test_good_plugin", {}}});
+  // test_init_fails_plugin fails, but its block is for it; "good" is the good plugin's own name,
+  // under which plauditd's own settings are read.
+  auto host = MakeHost({{"test_init_fails_plugin", {}},
+                        {"good", {{"max_concurrency", "1"}}},
+                        {"test_good_plugin", {}}});
   host->Load(TestPlugin("test_init_fails_plugin"));
   host->Load(TestPlugin("test_good_plugin"));
   EXPECT_TRUE(host->CheckConfigBlocks().ok()) << host->CheckConfigBlocks();
+}
+
+TEST_F(PluginHostTest, PluginSettingsUnderAPluginsOwnNameAreAnError) {
+  // The good plugin is named "good" but reads its settings from its file's block.
+  auto host = MakeHost({{"good", {{"max_concurrency", "1"}, {"greeting", "hej"}}}});
+  host->Load(TestPlugin("test_good_plugin"));
+  EXPECT_EQ(host->CheckConfigBlocks().message(),
+            "plugins.good.greeting: the plugin named good is in test_good_plugin.so and reads its "
+            "settings from plugins.test_good_plugin");
 }
 
 TEST(FormatTimeLimit, WholeSecondsInSecondsTheRestInMilliseconds) {
