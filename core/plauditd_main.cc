@@ -11,15 +11,19 @@
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
 #include "core/domain/log.h"
+#include "plaudit_version.h"
 
 namespace {
 
 const char kUsage[] =
     "usage: plauditd [--listen ADDR] [--data-dir DIR] [--plugin-dir DIR] [--config FILE]\n"
+    "       plauditd --version\n"
     "  --listen      address to serve gRPC on (default 127.0.0.1:50051)\n"
     "  --data-dir    where the database, artifacts and inbox live (default ./var)\n"
     "  --plugin-dir  where plugin shared objects are loaded from (default build/plugins)\n"
-    "  --config      YAML file with these settings and per-plugin configuration\n";
+    "  --config      YAML file with these settings and per-plugin configuration; paths in it\n"
+    "                are relative to the file's folder, paths in flags to the working one\n"
+    "  --version     print the version and exit\n";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "plauditd: %s\n%s", problem.c_str(), kUsage);
@@ -35,6 +39,10 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("plauditd %s\n", plaudit::kPlauditVersion);
       return 0;
     }
     std::string value;

@@ -1,12 +1,18 @@
 #include "core/api/server.h"
 
 #include <fcntl.h>
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
+#include <netdb.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/numbers.h"
@@ -15,6 +21,47 @@
 #include "core/domain/period.h"
 
 namespace plaudit::api {
+namespace {
+
+// gRPC says only that it could not bind: binding the address again ourselves, the way gRPC does
+// (SO_REUSEADDR, no SO_REUSEPORT), tells why, e.g. "address already in use". "" when it cannot
+// tell (a unix: address, or the bind now succeeds).
+std::string WhyCannotListen(const std::string& address) {
+  if (address.rfind("unix:", 0) == 0) return "";
+  std::string target = address.rfind("ipv4:", 0) == 0 || address.rfind("ipv6:", 0) == 0
+                           ? address.substr(5)
+                           : address;
+  const size_t colon = target.rfind(':');
+  if (colon == std::string::npos) return "expected HOST:PORT";
+  std::string host = target.substr(0, colon);
+  const std::string port = target.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const int resolved =
+      getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
+  if (resolved != 0) return gai_strerror(resolved);
+  std::string reason;
+  const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    reason = std::strerror(errno);
+  } else {
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(fd, found->ai_addr, found->ai_addrlen) != 0) reason = std::strerror(errno);
+    close(fd);
+  }
+  freeaddrinfo(found);
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
+  return reason;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const ServerConfig& config,
                                                                     Clock* clock) {
@@ -41,10 +88,13 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
   s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
-  PluginHost::Options plugin_options{data_dir, config.plugins};
+  PluginHost::Options plugin_options{data_dir, config.plugins, config.plugin_start_timeout};
   s->plugins_ =
       std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(), clock);
-  s->plugins_->LoadDirectory(config.plugin_dir);
+  if (absl::Status loaded = s->plugins_->LoadDirectory(config.plugin_dir); !loaded.ok()) {
+    return loaded;
+  }
+  if (absl::Status claimed = s->plugins_->CheckConfigBlocks(); !claimed.ok()) return claimed;
   PluginHost* host = s->plugins_.get();
   s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
                                                [host] { return host->RewardTypes(); });
@@ -95,6 +145,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which lets a second plauditd share a taken port and the
+  // CLI reach either server at random: a port in use must stop the second one instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.RegisterService(s->agents_.get());
@@ -106,7 +159,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->praise_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("listen: cannot bind ", config.listen));
+    const std::string reason = WhyCannotListen(config.listen);
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen, reason.empty() ? "" : ": ", reason));
   }
   s->engine_->Start();
   PlauditServer* self = s.get();
@@ -138,7 +193,8 @@ void PlauditServer::Shutdown(absl::Duration grace) {
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   if (poller_.joinable()) poller_.join();
   if (engine_) engine_->Stop();
-  LogInfo("server", "stopped");
+  // A server that never started serving has nothing to announce: its refusal is the last word.
+  if (server_) LogInfo("server", "stopped");
 }
 
 PlauditServer::~PlauditServer() {

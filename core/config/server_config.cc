@@ -2,6 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/domain/period.h"
@@ -16,7 +20,21 @@ absl::Status Problem(const YAML::Node& node, const std::string& field, const std
 
 }  // namespace
 
+bool IsPathSetting(const std::string& key) {
+  return absl::EndsWith(key, "_file") || absl::EndsWith(key, "_dir") ||
+         absl::EndsWith(key, "_path");
+}
+
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig config) {
+  std::error_code ec;
+  const std::filesystem::path folder = std::filesystem::absolute(path, ec).parent_path();
+  if (ec)
+    return absl::NotFoundError(absl::StrCat("config: cannot read ", path, ": ", ec.message()));
+  // A relative path in the file means one beside the file.
+  auto resolve = [&folder](const std::string& value) {
+    if (value.empty() || std::filesystem::path(value).is_absolute()) return value;
+    return (folder / value).lexically_normal().string();
+  };
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
@@ -35,11 +53,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (!value.IsScalar()) return Problem(value, key, "must be text");
         std::string text = value.as<std::string>();
         if (key == "listen") config.listen = text;
-        if (key == "data_dir") config.data_dir = text;
-        if (key == "plugin_dir") config.plugin_dir = text;
+        if (key == "data_dir") config.data_dir = resolve(text);
+        if (key == "plugin_dir") config.plugin_dir = resolve(text);
       } else if (key == "source_poll_interval_ms" || key == "shutdown_timeout_ms" ||
                  key == "close_check_interval_ms" || key == "reconcile_interval_ms" ||
-                 key == "retry_base_ms" || key == "retry_max_ms") {
+                 key == "retry_base_ms" || key == "retry_max_ms" ||
+                 key == "plugin_start_timeout_ms") {
         int64_t ms = 0;
         if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms <= 0) {
           return Problem(value, key, "must be a positive number of milliseconds");
@@ -49,6 +68,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                                   : key == "reconcile_interval_ms"   ? config.reconcile_interval
                                   : key == "retry_base_ms"           ? config.retry_base
                                   : key == "retry_max_ms"            ? config.retry_max
+                                  : key == "plugin_start_timeout_ms" ? config.plugin_start_timeout
                                                                      : config.source_poll_interval;
         setting = absl::Milliseconds(ms);
       } else if (key == "praise_monthly_allowance") {
@@ -89,15 +109,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
               return Problem(setting.second, "plugins." + name + "." + setting_key,
                              "must be a single value");
             }
-            settings[setting_key] = setting.second.as<std::string>();
+            const std::string setting_value = setting.second.as<std::string>();
+            settings[setting_key] =
+                IsPathSetting(setting_key) ? resolve(setting_value) : setting_value;
           }
         }
       } else {
-        return Problem(entry.first, key,
-                       "unknown setting (expected listen, data_dir, plugin_dir, "
-                       "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
-                       "reconcile_interval_ms, retry_base_ms, retry_max_ms, "
-                       "praise_monthly_allowance, praise_time_zone, roles, plugins)");
+        return Problem(
+            entry.first, key,
+            "unknown setting (expected listen, data_dir, plugin_dir, "
+            "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
+            "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
+            "praise_monthly_allowance, praise_time_zone, roles, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {

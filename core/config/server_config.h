@@ -6,6 +6,7 @@
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
 //   shutdown_timeout_ms: 30000
+//   plugin_start_timeout_ms: 10000
 //   close_check_interval_ms: 30000
 //   reconcile_interval_ms: 30000
 //   retry_base_ms: 2000
@@ -15,6 +16,12 @@
 //   roles: {ops-lead: admin, mgr-anna: manager}
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
+//
+// Relative paths in the file are relative to the folder the file is in, so a config file works
+// from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
+// whose key ends in `_file`, `_dir` or `_path` (output_dir, ca_file, api_key_file, ...), which is
+// the convention for plugin settings that name files or folders. They are made absolute when
+// read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 #define PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 
@@ -43,6 +50,9 @@ struct ServerConfig {
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);
+  // How long a plugin may take to load, be created and initialised when it is tried at start;
+  // past it the plugin is reported as hanging and plauditd starts without it.
+  absl::Duration plugin_start_timeout = absl::Seconds(10);
   // Praise one agent may send per calendar month of `praise_time_zone`.
   int praise_monthly_allowance = 5;
   std::string praise_time_zone = "UTC";
@@ -53,8 +63,12 @@ struct ServerConfig {
   std::map<std::string, std::map<std::string, std::string>> plugins;
 };
 
-// Reads a YAML config file over `base`. INVALID_ARGUMENT names the line and key of a problem.
+// Reads a YAML config file over `base`, resolving its relative paths against the file's folder.
+// INVALID_ARGUMENT names the line and key of a problem.
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig base);
+
+// Whether a plugin setting names a file or folder (its key ends in _file, _dir or _path).
+bool IsPathSetting(const std::string& key);
 
 }  // namespace plaudit
 

@@ -1,15 +1,17 @@
 #include "core/plugin_host/plugin_host.h"
 
-#include <dlfcn.h>
-
-#include <boost/dll/shared_library.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "core/domain/log.h"
+#include "core/plugin_host/plugin_library.h"
+#include "core/plugin_host/plugin_probe.h"
 #include "plaudit/plugin/v1/plugin.pb.h"
 #include "plaudit/plugin_abi.h"
 #include "plaudit/plugin_buffer.h"
@@ -22,9 +24,7 @@ struct PluginHost::LoadedPlugin {
   PluginHost* host = nullptr;
   PluginStatus status;
   pb::PluginKind kind = pb::PLUGIN_KIND_UNSPECIFIED;
-  boost::dll::shared_library library;
-  const PlauditPluginV1* table = nullptr;
-  void* instance = nullptr;
+  OpenedPlugin opened;
   PlauditHostV1 host_table{};
 };
 
@@ -58,15 +58,23 @@ std::string KindName(pb::PluginKind kind) {
 template <typename Request, typename Response>
 std::string CallPlugin(PluginHost::LoadedPlugin& plugin, const char* method, const Request& request,
                        Response* response) {
-  std::string bytes = request.SerializeAsString();
-  PlauditBuffer out{nullptr, 0};
-  int rc = plugin.table->call(plugin.instance, method,
-                              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &out);
-  std::string reply(reinterpret_cast<const char*>(out.data), out.size);
-  plugin.table->release(&out);
-  if (rc != 0) return reply.empty() ? std::string("plugin call failed") : reply;
-  if (!response->ParseFromString(reply)) return std::string("malformed response to ") + method;
-  return "";
+  return CallPluginMethod(plugin.opened, method, request, response);
+}
+
+// The number of one-character edits that turn `a` into `b`.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace
@@ -230,75 +238,54 @@ PluginHost::PluginHost(Options options, Store* store, EventIngestor* ingestor, C
 
 PluginHost::~PluginHost() {
   for (auto& plugin : plugins_) {
-    if (plugin->instance != nullptr) plugin->table->destroy(plugin->instance);
-    plugin->instance = nullptr;
+    if (plugin->opened.instance != nullptr) plugin->opened.table->destroy(plugin->opened.instance);
+    plugin->opened.instance = nullptr;
   }
 }
 
-void PluginHost::LoadDirectory(const std::string& dir) {
+absl::Status PluginHost::LoadDirectory(const std::string& dir) {
   std::error_code ec;
+  const std::filesystem::file_status type = std::filesystem::status(dir, ec);
+  if (!std::filesystem::exists(type)) {
+    return absl::NotFoundError(absl::StrCat("plugin_dir: ", dir, " does not exist"));
+  }
+  if (!std::filesystem::is_directory(type)) {
+    return absl::FailedPreconditionError(absl::StrCat("plugin_dir: ", dir, " is not a directory"));
+  }
+  plugin_dir_ = dir;
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".so") files.push_back(entry.path());
   }
   if (ec) {
-    LogWarning("plugins", absl::StrCat("cannot read plugin directory ", dir, ": ", ec.message()));
-    return;
+    return absl::UnavailableError(
+        absl::StrCat("plugin_dir: cannot read ", dir, ": ", ec.message()));
   }
   std::sort(files.begin(), files.end());
-  for (const auto& file : files) Load(file.string());
+  // Tried all at once, so that start-up waits for the slowest plugin (at most the time limit),
+  // not for the sum of them.
+  std::vector<absl::Status> probes(files.size());
+  {
+    std::vector<std::thread> probing;
+    probing.reserve(files.size());
+    for (size_t i = 0; i < files.size(); ++i) {
+      probing.emplace_back([this, &files, &probes, i] { probes[i] = Probe(files[i].string()); });
+    }
+    for (std::thread& thread : probing) thread.join();
+  }
+  for (size_t i = 0; i < files.size(); ++i) LoadProbed(files[i].string(), probes[i]);
+  return absl::OkStatus();
 }
 
-PluginStatus PluginHost::Load(const std::string& path) {
-  auto plugin = std::make_unique<LoadedPlugin>();
-  plugin->host = this;
-  plugin->status.path = path;
-  plugin->status.name = std::filesystem::path(path).stem().string();
-  auto fail = [&](std::string reason) {
-    plugin->status.error = std::move(reason);
-    LogWarning("plugins", absl::StrCat("skipping ", path, ": ", plugin->status.error));
-    PluginStatus status = plugin->status;
-    if (plugin->instance != nullptr) plugin->table->destroy(plugin->instance);
-    plugin->instance = nullptr;
-    plugins_.push_back(std::move(plugin));
-    return status;
-  };
+absl::Status PluginHost::Probe(const std::string& path) const {
+  return ProbePlugin({path, InitRequestFor(std::filesystem::path(path).stem().string()),
+                      clock_->Now(), options_.probe_time_limit});
+}
 
-  boost::system::error_code error;
-  plugin->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-                       error);
-  if (error) return fail(absl::StrCat("cannot load: ", error.message()));
-  // Never unmap a plugin: libraries it pulls in (cairo, fontconfig) keep process-wide caches
-  // that must stay valid until exit. Marking the loaded object RTLD_NODELETE keeps it mapped.
-  dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-  if (!plugin->library.has(PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL)) {
-    return fail(absl::StrCat("not a Plaudit plugin: no ", PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL,
-                             " entry point"));
-  }
-  auto abi_version = plugin->library.get_alias<uint32_t()>(PLAUDIT_PLUGIN_ABI_VERSION_SYMBOL);
-  uint32_t version = abi_version();
-  if (version != PLAUDIT_PLUGIN_ABI_VERSION) {
-    return fail(absl::StrCat("ABI version ", version, " is not supported (this plauditd speaks ",
-                             PLAUDIT_PLUGIN_ABI_VERSION, ")"));
-  }
-  if (!plugin->library.has(PLAUDIT_PLUGIN_ENTRY_SYMBOL)) {
-    return fail(absl::StrCat("no ", PLAUDIT_PLUGIN_ENTRY_SYMBOL, " entry point"));
-  }
-  auto entry = plugin->library.get_alias<const PlauditPluginV1*()>(PLAUDIT_PLUGIN_ENTRY_SYMBOL);
-  plugin->table = entry();
-  if (plugin->table == nullptr || plugin->table->create == nullptr ||
-      plugin->table->call == nullptr || plugin->table->release == nullptr ||
-      plugin->table->destroy == nullptr) {
-    return fail("incomplete function table");
-  }
-  plugin->host_table = PlauditHostV1{plugin.get(), &HostCall, &ReleaseBuffer};
-  plugin->instance = plugin->table->create(&plugin->host_table);
-  if (plugin->instance == nullptr) return fail("create() returned no instance");
-
+pb::InitRequest PluginHost::InitRequestFor(const std::string& stem) const {
   pb::InitRequest init;
   init.set_data_dir(options_.data_dir);
-  // Config is looked up by file stem; the plugin's own name is known only after init.
-  auto config = options_.config.find(plugin->status.name);
+  auto config = options_.config.find(stem);
   if (config != options_.config.end()) {
     for (const auto& [key, value] : config->second) {
       // Settings plauditd reads itself are not the plugin's.
@@ -306,22 +293,46 @@ PluginStatus PluginHost::Load(const std::string& path) {
       (*init.mutable_config())[key] = value;
     }
   }
-  pb::InitResponse response;
-  std::string call_error = CallPlugin(*plugin, "init", init, &response);
-  if (!call_error.empty()) return fail(absl::StrCat("init failed: ", call_error));
-  if (!response.error().empty()) return fail(absl::StrCat("init failed: ", response.error()));
-  const pb::PluginInfo& info = response.info();
-  if (info.name().empty()) return fail("init returned no plugin name");
+  return init;
+}
+
+PluginStatus PluginHost::Load(const std::string& path) { return LoadProbed(path, Probe(path)); }
+
+PluginStatus PluginHost::LoadProbed(const std::string& path, const absl::Status& probed) {
+  auto plugin = std::make_unique<LoadedPlugin>();
+  plugin->host = this;
+  plugin->status.path = path;
+  plugin->status.name = std::filesystem::path(path).stem().string();
+  auto fail = [&](absl::string_view reason) {
+    plugin->status.error = std::string(reason);
+    LogWarning("plugins", absl::StrCat("skipping ", path, ": ", plugin->status.error));
+    PluginStatus status = plugin->status;
+    if (plugin->opened.instance != nullptr) plugin->opened.table->destroy(plugin->opened.instance);
+    plugin->opened.instance = nullptr;
+    plugins_.push_back(std::move(plugin));
+    return status;
+  };
+
+  if (!probed.ok()) return fail(probed.message());
+  // Config is looked up by file stem; the plugin's own name is known only after init.
+  const pb::InitRequest init = InitRequestFor(plugin->status.name);
+
+  plugin->host_table = PlauditHostV1{plugin.get(), &HostCall, &ReleaseBuffer};
+  if (absl::Status opened = OpenPlugin(path, &plugin->host_table, nullptr, &plugin->opened);
+      !opened.ok()) {
+    return fail(opened.message());
+  }
+  absl::StatusOr<pb::PluginInfo> initialised = InitPlugin(plugin->opened, init, nullptr);
+  if (!initialised.ok()) return fail(initialised.status().message());
+  const pb::PluginInfo& info = *initialised;
   plugin->status.name = info.name();
   plugin->kind = info.kind();
   plugin->status.kind = KindName(info.kind());
   plugin->status.version = info.version();
   if (info.kind() == pb::PLUGIN_KIND_FULFILMENT) {
     plugin->status.serves.assign(info.reward_types().begin(), info.reward_types().end());
-  } else if (info.kind() == pb::PLUGIN_KIND_METRIC_SOURCE) {
-    plugin->status.serves.assign(info.sources().begin(), info.sources().end());
   } else {
-    return fail("init returned an unknown plugin kind");
+    plugin->status.serves.assign(info.sources().begin(), info.sources().end());
   }
   for (const auto& other : plugins_) {
     if (!other->status.loaded) continue;
@@ -347,6 +358,53 @@ PluginStatus PluginHost::Load(const std::string& path) {
   PluginStatus status = plugin->status;
   plugins_.push_back(std::move(plugin));
   return status;
+}
+
+absl::Status PluginHost::CheckConfigBlocks() const {
+  std::set<std::string> claimants;
+  std::set<std::string> stems;
+  // Loaded plugins by their own name, to the file each is in.
+  std::map<std::string, std::string> files_by_name;
+  for (const auto& plugin : plugins_) {
+    const std::filesystem::path path(plugin->status.path);
+    stems.insert(path.stem().string());
+    claimants.insert(path.stem().string());
+    if (plugin->status.loaded) {
+      claimants.insert(plugin->status.name);
+      files_by_name[plugin->status.name] = path.filename().string();
+    }
+  }
+  for (const auto& [block, settings] : options_.config) {
+    if (stems.count(block) != 0) continue;
+    if (auto named = files_by_name.find(block); named != files_by_name.end()) {
+      // plauditd's own settings follow the plugin's name, but the plugin's settings follow its
+      // file: under the name they would never reach it.
+      for (const auto& [key, value] : settings) {
+        if (IsHostSetting(key)) continue;
+        const std::string stem = std::filesystem::path(named->second).stem().string();
+        return absl::InvalidArgumentError(
+            absl::StrCat("plugins.", block, ".", key, ": the plugin named ", block, " is in ",
+                         named->second, " and reads its settings from plugins.", stem));
+      }
+      continue;
+    }
+    std::string closest;
+    size_t closest_distance = 0;
+    for (const std::string& name : claimants) {
+      const size_t distance = EditDistance(block, name);
+      if (closest.empty() || distance < closest_distance) {
+        closest = name;
+        closest_distance = distance;
+      }
+    }
+    // A suggestion further off than a typo or two would mislead more than it helps.
+    const bool near = !closest.empty() && closest_distance <= std::max<size_t>(2, block.size() / 3);
+    return absl::InvalidArgumentError(
+        absl::StrCat("plugins.", block, ": no plugin",
+                     plugin_dir_.empty() ? "" : absl::StrCat(" in ", plugin_dir_), " is called ",
+                     block, near ? absl::StrCat(" (did you mean ", closest, "?)") : ""));
+  }
+  return absl::OkStatus();
 }
 
 std::vector<PluginStatus> PluginHost::Plugins() const {

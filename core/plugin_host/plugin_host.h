@@ -3,8 +3,18 @@
 // services (plugin-scoped state, clock, logger, event ingest). A plugin that fails to load is
 // recorded with the reason and skipped.
 //
-// Lifecycle: construct, LoadDirectory() once at start-up, then the other methods from any thread.
-// Destruction destroys every plugin instance before unloading its library.
+// Each plugin is first tried in a short-lived child process (plugin_probe.h): loaded, checked,
+// created and initialised there under a time limit. Only one that passes is loaded into this
+// process, so a plugin that segfaults in create(), aborts in a static constructor or never
+// returns from init is listed with that reason instead of taking plauditd down or keeping it
+// from serving. The probe runs init once more than before: a plugin's init must tolerate being
+// run twice (against the probe's throw-away state, then for real).
+//
+// Plugin configuration blocks are matched to plugin files by file stem (gift_card.so reads
+// plugins.gift_card); CheckConfigBlocks() finds a block that no plugin claims.
+//
+// Lifecycle: construct, LoadDirectory() once at start-up (from one thread), then the other
+// methods from any thread. Destruction destroys every plugin instance; libraries stay mapped.
 #ifndef PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_HOST_H_
 #define PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_HOST_H_
 
@@ -14,7 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/domain/clock.h"
 #include "core/fulfilment/reward_fulfiller.h"
 #include "core/ingest/ingest.h"
@@ -46,6 +58,9 @@ class PluginHost : public RewardFulfiller {
     std::string data_dir;
     // Per plugin name, its configuration keys.
     std::map<std::string, std::map<std::string, std::string>> config;
+    // How long a plugin may take to load, create and initialise in the probe before it is
+    // killed and reported as hanging.
+    absl::Duration probe_time_limit = absl::Seconds(10);
   };
 
   PluginHost(Options options, Store* store, EventIngestor* ingestor, Clock* clock);
@@ -53,10 +68,20 @@ class PluginHost : public RewardFulfiller {
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
 
-  // Loads every *.so in `dir`, in name order. A missing directory is recorded as a warning.
-  void LoadDirectory(const std::string& dir);
-  // Loads one plugin file; the result is also recorded in Plugins().
+  // Loads every *.so in `dir`, in name order; a plugin that fails is recorded in Plugins() and
+  // does not stop the others. NOT_FOUND when `dir` does not exist, FAILED_PRECONDITION when it is
+  // not a directory, UNAVAILABLE when it cannot be read: plauditd must not start with a plugin
+  // directory that is not there.
+  absl::Status LoadDirectory(const std::string& dir);
+  // Tries one plugin file in the probe, then loads it; the result is also recorded in Plugins().
   PluginStatus Load(const std::string& path);
+
+  // INVALID_ARGUMENT naming the first block of Options::config that neither a plugin file tried
+  // so far (loaded or not, by file stem) nor a loaded plugin (by its own name) claims, with the
+  // closest real name when one is near: a misspelled block must not be silently ignored. A block
+  // under a plugin's own name (not its file's) may hold only plauditd's settings (IsHostSetting):
+  // the plugin's own would never reach it, and that is an error too.
+  absl::Status CheckConfigBlocks() const;
 
   std::vector<PluginStatus> Plugins() const;
   // Reward types served by loaded fulfilment plugins.
@@ -97,7 +122,16 @@ class PluginHost : public RewardFulfiller {
   absl::StatusOr<Response> CallNamed(const std::string& plugin_name, const char* method,
                                      const Request& request);
 
+  // Tries the plugin at `path` in a child process (plugin_probe.h).
+  absl::Status Probe(const std::string& path) const;
+  // Loads the plugin at `path` into this process if `probed` is OK; records it either way.
+  PluginStatus LoadProbed(const std::string& path, const absl::Status& probed);
+  // What init receives for the plugin in file `stem`.
+  plugin::v1::InitRequest InitRequestFor(const std::string& stem) const;
+
   Options options_;
+  // The directory LoadDirectory() read, for messages.
+  std::string plugin_dir_;
   Store* store_;
   EventIngestor* ingestor_;
   Clock* clock_;

@@ -1,5 +1,6 @@
 #include "core/config/server_config.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "gtest/gtest.h"
@@ -19,8 +20,9 @@ TEST(ServerConfig, ReadsTheExampleConfig) {
   auto config = LoadServerConfig(path, ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
-  EXPECT_EQ(config->data_dir, "var");
-  EXPECT_EQ(config->plugin_dir, "build/plugins");
+  // Relative to the example's folder: the repository's var/ and build/plugins/.
+  EXPECT_EQ(config->data_dir, std::string(PLAUDIT_SOURCE_DIR) + "/var");
+  EXPECT_EQ(config->plugin_dir, std::string(PLAUDIT_SOURCE_DIR) + "/build/plugins");
   EXPECT_EQ(config->plugins.at("csv_dir").at("poll_interval_ms"), "1000");
 }
 
@@ -36,8 +38,52 @@ TEST(ServerConfig, FileOverridesDefaultsAndKeepsTheRest) {
   EXPECT_EQ(config->data_dir, "/srv/plaudit");
   EXPECT_EQ(config->source_poll_interval, absl::Milliseconds(250));
   EXPECT_EQ(config->shutdown_timeout, absl::Milliseconds(1500));
-  EXPECT_EQ(config->plugins.at("certificate").at("output_dir"), "out");
+  EXPECT_EQ(config->plugins.at("certificate").at("output_dir"), dir.path() + "/out");
   EXPECT_TRUE(config->plugins.at("leave_credit").empty());
+}
+
+TEST(ServerConfig, RelativePathsInTheFileAreRelativeToItsFolder) {
+  testing::TempDir dir;
+  std::filesystem::create_directory(dir.File("etc"));
+  std::string path = dir.File("etc/plauditd.yaml");
+  std::ofstream(path) << "data_dir: ../state\nplugin_dir: plugins\nplugins:\n"
+                         "  certificate: {output_dir: out, issuer_key_file: /keys/issuer.pem}\n"
+                         "  gift_card: {ca_file: ./ca.pem, base_url: http://x/y, cache_path: c}\n"
+                         "  csv_dir: {inbox: drop}\n";
+  ServerConfig base;
+  base.listen = "127.0.0.1:1";
+  auto config = LoadServerConfig(path, base);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->data_dir, dir.path() + "/state");
+  EXPECT_EQ(config->plugin_dir, dir.path() + "/etc/plugins");
+  EXPECT_EQ(config->plugins.at("certificate").at("output_dir"), dir.path() + "/etc/out");
+  EXPECT_EQ(config->plugins.at("certificate").at("issuer_key_file"), "/keys/issuer.pem");
+  EXPECT_EQ(config->plugins.at("gift_card").at("ca_file"), dir.path() + "/etc/ca.pem");
+  EXPECT_EQ(config->plugins.at("gift_card").at("cache_path"), dir.path() + "/etc/c");
+  // Not a path by the naming convention: passed as written.
+  EXPECT_EQ(config->plugins.at("gift_card").at("base_url"), "http://x/y");
+  EXPECT_EQ(config->plugins.at("csv_dir").at("inbox"), "drop");
+}
+
+TEST(ServerConfig, DefaultsNotInTheFileStayRelativeToTheWorkingDirectory) {
+  testing::TempDir dir;
+  auto config = LoadServerConfig(Write(dir, "listen: 127.0.0.1:2\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->data_dir, "var");
+  EXPECT_EQ(config->plugin_dir, "build/plugins");
+}
+
+TEST(ServerConfig, ReadsThePluginStartTimeout) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->plugin_start_timeout, absl::Seconds(10));
+  auto config = LoadServerConfig(Write(dir, "plugin_start_timeout_ms: 2500\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->plugin_start_timeout, absl::Milliseconds(2500));
+  auto zero = LoadServerConfig(Write(dir, "plugin_start_timeout_ms: 0\n"), ServerConfig());
+  EXPECT_EQ(zero.status().message(),
+            "line 1: plugin_start_timeout_ms: must be a positive number of milliseconds");
 }
 
 TEST(ServerConfig, ReadsTheRetryBackoff) {

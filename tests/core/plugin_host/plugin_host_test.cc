@@ -2,7 +2,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
+#include "core/plugin_host/plugin_probe.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
 
@@ -13,16 +15,31 @@ std::string TestPlugin(const std::string& name) {
   return std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/test-plugins/" + name + ".so";
 }
 
+// Long enough for a child to start and load a plugin on a busy machine, short enough to wait
+// for the hanging test plugin.
+constexpr absl::Duration kShortLimit = absl::Seconds(2);
+
+std::string TestPluginDir() {
+  return std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/test-plugins";
+}
+
 class PluginHostTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = testing::OpenTestStore(dir_);
     ASSERT_NE(store_, nullptr);
     ingestor_ = std::make_unique<EventIngestor>(store_.get());
-    PluginHost::Options options{
-        dir_.path(),
-        {{"test_good_plugin", {{"greeting", "hej"}}}, {"second_copy", {{"name", "good-again"}}}}};
-    host_ = std::make_unique<PluginHost>(options, store_.get(), ingestor_.get(), &clock_);
+    host_ = MakeHost(
+        {{"test_good_plugin", {{"greeting", "hej"}}}, {"second_copy", {{"name", "good-again"}}}});
+  }
+
+  // The hanging test plugin is given up on after `probe_time_limit`: pass kShortLimit when it
+  // is loaded.
+  std::unique_ptr<PluginHost> MakeHost(
+      std::map<std::string, std::map<std::string, std::string>> config,
+      absl::Duration probe_time_limit = absl::Seconds(10)) {
+    PluginHost::Options options{dir_.path(), std::move(config), probe_time_limit};
+    return std::make_unique<PluginHost>(options, store_.get(), ingestor_.get(), &clock_);
   }
 
   FulfilmentCall Call(const std::string& key) {
@@ -88,14 +105,114 @@ TEST_F(PluginHostTest, RecordsAFileThatIsNotASharedObject) {
   EXPECT_EQ(status.error.rfind("cannot load: ", 0), 0u) << status.error;
 }
 
+TEST_F(PluginHostTest, RecordsAnEmptyFileAsEmpty) {
+  std::string path = dir_.File("empty.so");
+  std::fclose(std::fopen(path.c_str(), "w"));
+  PluginStatus status = host_->Load(path);
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "empty file (0 bytes)");
+}
+
+TEST_F(PluginHostTest, ASegfaultInCreateIsReportedAndTheHostCarriesOn) {
+  PluginStatus status = host_->Load(TestPlugin("test_segfault_in_create_plugin"));
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "crashed in create: SIGSEGV");
+  // Still here, and still able to load a good plugin.
+  EXPECT_TRUE(host_->Load(TestPlugin("test_good_plugin")).loaded);
+}
+
+TEST_F(PluginHostTest, AnAbortInAStaticConstructorIsReportedAsACrashWhileLoading) {
+  PluginStatus status = host_->Load(TestPlugin("test_abort_at_load_plugin"));
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "crashed while loading: SIGABRT");
+}
+
+TEST_F(PluginHostTest, AnInitThatNeverReturnsIsGivenUpOnAtTheTimeLimit) {
+  auto host = MakeHost({}, kShortLimit);
+  PluginStatus status = host->Load(TestPlugin("test_hang_in_init_plugin"));
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "init did not return within 2 s");
+}
+
+TEST_F(PluginHostTest, APluginThatEndsTheProcessInInitIsReportedWithItsExitStatus) {
+  PluginStatus status = host_->Load(TestPlugin("test_exit_in_init_plugin"));
+  EXPECT_FALSE(status.loaded);
+  EXPECT_EQ(status.error, "exited with status 3 in init");
+}
+
 TEST_F(PluginHostTest, LoadDirectoryKeepsGoingPastBadPlugins) {
-  host_->LoadDirectory(std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/test-plugins");
-  std::vector<PluginStatus> plugins = host_->Plugins();
-  ASSERT_EQ(plugins.size(), 4u);
-  int loaded = 0;
-  for (const PluginStatus& p : plugins) loaded += p.loaded ? 1 : 0;
-  EXPECT_EQ(loaded, 1);
-  EXPECT_EQ(host_->RewardTypes(), std::set<std::string>{"thanks"});
+  auto host = MakeHost({}, kShortLimit);
+  ASSERT_TRUE(host->LoadDirectory(TestPluginDir()).ok());
+  std::map<std::string, std::string> errors;
+  for (const PluginStatus& p : host->Plugins()) {
+    errors[std::filesystem::path(p.path).filename().string()] = p.loaded ? "loaded" : p.error;
+  }
+  EXPECT_EQ(
+      errors,
+      (std::map<std::string, std::string>{
+          {"test_abort_at_load_plugin.so", "crashed while loading: SIGABRT"},
+          {"test_exit_in_init_plugin.so", "exited with status 3 in init"},
+          {"test_good_plugin.so", "loaded"},
+          {"test_hang_in_init_plugin.so", "init did not return within 2 s"},
+          {"test_init_fails_plugin.so", "init failed: config key api_key is required"},
+          {"test_no_entry_plugin.so",
+           "not a Plaudit plugin: no plaudit_plugin_abi_version entry point"},
+          {"test_segfault_in_create_plugin.so", "crashed in create: SIGSEGV"},
+          {"test_wrong_abi_plugin.so", "ABI version 42 is not supported (this plauditd speaks 1)"},
+      }));
+  EXPECT_EQ(host->RewardTypes(), std::set<std::string>{"thanks"});
+}
+
+TEST_F(PluginHostTest, AMissingPluginDirectoryIsAnError) {
+  absl::Status status = host_->LoadDirectory(dir_.File("no-such-plugins"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "plugin_dir: " + dir_.File("no-such-plugins") + " does not exist");
+  absl::Status file = host_->LoadDirectory(TestPlugin("test_good_plugin"));
+  EXPECT_EQ(file.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(file.message(),
+            "plugin_dir: " + TestPlugin("test_good_plugin") + " is not a directory");
+}
+
+TEST_F(PluginHostTest, AMisspelledConfigBlockIsNamedWithTheClosestPlugin) {
+  auto host = MakeHost({{"test_good_plugn", {{"greeting", "hej"}}}}, kShortLimit);
+  ASSERT_TRUE(host->LoadDirectory(TestPluginDir()).ok());
+  absl::Status status = host->CheckConfigBlocks();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "plugins.test_good_plugn: no plugin in " + TestPluginDir() +
+                                  " is called test_good_plugn (did you mean test_good_plugin?)");
+}
+
+TEST_F(PluginHostTest, AConfigBlockFarFromAnyPluginGetsNoSuggestion) {
+  auto host = MakeHost({{"gift_card", {}}});
+  host->Load(TestPlugin("test_good_plugin"));
+  EXPECT_EQ(host->CheckConfigBlocks().message(),
+            "plugins.gift_card: no plugin is called gift_card");
+}
+
+TEST_F(PluginHostTest, ConfigBlocksOfFailedPluginsAndOfPluginNamesAreClaimed) {
+  // test_init_fails_plugin fails, but its block is for it; "good" is the good plugin's own name,
+  // under which plauditd's own settings are read.
+  auto host = MakeHost({{"test_init_fails_plugin", {}},
+                        {"good", {{"max_concurrency", "1"}}},
+                        {"test_good_plugin", {}}});
+  host->Load(TestPlugin("test_init_fails_plugin"));
+  host->Load(TestPlugin("test_good_plugin"));
+  EXPECT_TRUE(host->CheckConfigBlocks().ok()) << host->CheckConfigBlocks();
+}
+
+TEST_F(PluginHostTest, PluginSettingsUnderAPluginsOwnNameAreAnError) {
+  // The good plugin is named "good" but reads its settings from its file's block.
+  auto host = MakeHost({{"good", {{"max_concurrency", "1"}, {"greeting", "hej"}}}});
+  host->Load(TestPlugin("test_good_plugin"));
+  EXPECT_EQ(host->CheckConfigBlocks().message(),
+            "plugins.good.greeting: the plugin named good is in test_good_plugin.so and reads its "
+            "settings from plugins.test_good_plugin");
+}
+
+TEST(FormatTimeLimit, WholeSecondsInSecondsTheRestInMilliseconds) {
+  EXPECT_EQ(FormatTimeLimit(absl::Seconds(10)), "10 s");
+  EXPECT_EQ(FormatTimeLimit(absl::Milliseconds(300)), "300 ms");
+  EXPECT_EQ(FormatTimeLimit(absl::Milliseconds(1500)), "1500 ms");
 }
 
 TEST_F(PluginHostTest, RefusesASecondPluginForTheSameRewardType) {
