@@ -16,12 +16,12 @@
 namespace plaudit::cli {
 namespace {
 
-CommandResult ImportAgents(CliContext& ctx, const std::string& path) {
+CommandResult ImportAgents(CliContext& ctx, const std::string& path, CsvEncoding encoding) {
   std::ifstream in;
   std::string error;
   if (!OpenInputFile(path, &in, &error)) return CommandResult::Failure(error);
   v1::ImportAgentsRequest request;
-  CsvUpload upload(in);
+  CsvUpload upload(in, encoding);
   if (!upload.ReadHeader(request.mutable_header())) {
     return CommandResult::Failure(path + ": " + upload.error());
   }
@@ -70,9 +70,12 @@ void AddAgentCommands(CLI::App& app, CommandAction* selected) {
 
   auto import_path = std::make_shared<std::string>();
   CLI::App* import = agents->add_subcommand("import", "Import or update agents from a CSV file");
+  auto import_encoding = std::make_shared<CsvEncoding>();
   import->add_option("FILE", *import_path, "CSV file with a header line")->required();
-  import->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ImportAgents(ctx, *import_path);
+  AddEncodingOption(import, import_encoding.get());
+  import->callback([=] {
+    *selected = [=](CliContext& ctx) {
+      return ImportAgents(ctx, *import_path, *import_encoding);
 };
 }  // namespace plaudit::cli
 );

@@ -14,6 +14,7 @@
 
 #include "clients/plaudit/cli_context.h"
 #include "clients/plaudit/output.h"
+#include "core/csv/csv_reader.h"
 
 namespace plaudit::cli {
 
@@ -32,6 +33,11 @@ void AddParkingCommands(CLI::App& app, CommandAction* selected);
 void AddTaskCommands(CLI::App& app, CommandAction* selected);
 void AddLeaveCommands(CLI::App& app, CommandAction* selected);
 void AddCertificateCommands(CLI::App& app, CommandAction* selected);
+
+// --encoding utf-8|latin1|windows-1252 (default utf-8) for a command that reads a CSV file: the
+// file is decoded to UTF-8 before anything is sent, and a row that is not valid in it is
+// rejected by line.
+void AddEncodingOption(CLI::App* command, CsvEncoding* encoding);
 
 // Adds "-o,--output FORMAT" to `command`, accepting `formats` (e.g. {"table", "json", "csv"}),
 // defaulting to "table". Parsing succeeds only for an accepted name, so ParseOutputFormat on

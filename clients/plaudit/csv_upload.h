@@ -1,8 +1,9 @@
 // Reads CSV files the way the import RPCs take them: the header, then data rows tagged with the
 // line each starts on. The server validates the rows (one set of rules and wording for every
-// client); this only splits the file. A record the reader cannot parse (an unterminated quote,
-// which runs to the end of the file) is not sent: it becomes a local RowError and counts as
-// rejected, in every import alike.
+// client); this only decodes the file to UTF-8 and splits it. A line the reader cannot parse (a
+// quote left open, bytes not valid in the file's encoding) is not sent: it becomes a local
+// RowError naming the line and counts as rejected, in every import alike, and every other row
+// still goes.
 //
 // Neither class is thread-safe; each reads one stream.
 #ifndef PLAUDIT_CLIENTS_PLAUDIT_CSV_UPLOAD_H_
@@ -21,7 +22,8 @@ namespace plaudit::cli {
 
 class CsvUpload {
  public:
-  explicit CsvUpload(std::istream& in) : in_(in), reader_(in) {}
+  explicit CsvUpload(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8)
+      : in_(in), reader_(in, encoding) {}
 
   // Reads the first record as the header. False when there is none, it is malformed, or the
   // input cannot be read; error() says why.
@@ -54,8 +56,9 @@ inline constexpr int64_t kEventRowsPerMessage = 2000;
 // Holds one message's rows at a time, so files of any size stream in constant memory.
 class EventImportChunker {
  public:
-  explicit EventImportChunker(std::istream& in, int64_t rows_per_message = kEventRowsPerMessage)
-      : upload_(in), rows_per_message_(rows_per_message) {}
+  explicit EventImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
+                              int64_t rows_per_message = kEventRowsPerMessage)
+      : upload_(in, encoding), rows_per_message_(rows_per_message) {}
 
   // Replaces `message` with the next one to send. False when nothing is left to send, or when
   // reading failed (error() is then set).

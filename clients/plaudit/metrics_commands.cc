@@ -26,11 +26,11 @@ struct SummaryOptions {
   std::string format;
 };
 
-CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
+CommandResult ImportEvents(CliContext& ctx, const std::string& path, CsvEncoding encoding) {
   std::ifstream in;
   std::string error;
   if (!OpenInputFile(path, &in, &error)) return CommandResult::Failure(error);
-  EventImportChunker chunker(in);
+  EventImportChunker chunker(in, encoding);
   v1::ImportEventsRequest message;
   // The header is read before connecting, so an empty or broken file fails without a call.
   if (!chunker.Next(&message)) return CommandResult::Failure(path + ": " + chunker.error());
@@ -123,10 +123,13 @@ void AddMetricCommands(CLI::App& app, CommandAction* selected) {
   metrics->require_subcommand(1);
 
   auto import_path = std::make_shared<std::string>();
+  auto import_encoding = std::make_shared<CsvEncoding>();
   CLI::App* import = metrics->add_subcommand("import", "Stream metric events from a CSV file");
   import->add_option("FILE", *import_path, "CSV file with a header line")->required();
-  import->callback(
-      [=] { *selected = [=](CliContext& ctx) { return ImportEvents(ctx, *import_path);
+  AddEncodingOption(import, import_encoding.get());
+  import->callback([=] {
+    *selected = [=](CliContext& ctx) {
+      return ImportEvents(ctx, *import_path, *import_encoding);
 };
 }  // namespace plaudit::cli
 );

@@ -77,36 +77,70 @@ TEST(EventImportChunker, EmptyFileIsAnError) {
   EXPECT_EQ(chunker.error(), "the file is empty (expected a header line)");
 }
 
-TEST(EventImportChunker, LineNumbersFollowTheFileAcrossQuotedLineBreaksAndBlankLines) {
+TEST(EventImportChunker, LineNumbersFollowTheFileAcrossBlankLines) {
   std::istringstream in(
       "id,note\r\n"
-      "1,\"two\nlines\"\r\n"
+      "1,\"quoted, with a comma\"\r\n"
       "\n"
       "2,plain\r\n");
-  EventImportChunker chunker(in, 10);
+  EventImportChunker chunker(in, CsvEncoding::kUtf8, 10);
   std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
   ASSERT_EQ(messages.size(), 2u);
   ASSERT_EQ(messages[1].rows_size(), 2);
   EXPECT_EQ(messages[1].rows(0).line(), 2);
-  EXPECT_EQ(messages[1].rows(0).fields(1), "two\nlines");
-  EXPECT_EQ(messages[1].rows(1).line(), 5);
+  EXPECT_EQ(messages[1].rows(0).fields(1), "quoted, with a comma");
+  EXPECT_EQ(messages[1].rows(1).line(), 4);
 }
 
-TEST(EventImportChunker, UnterminatedQuoteIsRejectedLocallyNotSent) {
+TEST(EventImportChunker, UnterminatedQuoteIsRejectedLocallyAndTheNextRowStillGoes) {
   std::istringstream in(
       "id,note\n"
       "1,fine\n"
       "2,\"never closed\n"
-      "3,swallowed\n");
+      "3,kept\n");
   EventImportChunker chunker(in);
   std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
   ASSERT_EQ(messages.size(), 2u);
-  ASSERT_EQ(messages[1].rows_size(), 1);
+  ASSERT_EQ(messages[1].rows_size(), 2);
   EXPECT_EQ(messages[1].rows(0).line(), 2);
+  EXPECT_EQ(messages[1].rows(1).line(), 4);
+  EXPECT_EQ(messages[1].rows(1).fields(1), "kept");
   ASSERT_EQ(chunker.local_errors().size(), 1u);
   EXPECT_EQ(chunker.local_errors()[0].line(), 3);
-  EXPECT_EQ(chunker.local_errors()[0].reason(), "unterminated quoted field");
+  EXPECT_EQ(chunker.local_errors()[0].reason(),
+            "unterminated quoted field (the quote at column 3 is not closed on this line; a field "
+            "cannot span lines)");
   EXPECT_TRUE(chunker.error().empty());
+}
+
+TEST(EventImportChunker, RowsNotValidInTheEncodingStayLocalAndTheRestIsSent) {
+  // One Latin-1 byte among valid rows: only its row is held back, and nothing invalid is sent.
+  std::istringstream in(
+      "event_id,agent_id,metric,value,occurred_at\n"
+      "e1,a1,csat,5,2026-10-01T10:00:00Z\n"
+      "e2,a\xE9,csat,5,2026-10-01T10:00:00Z\n"
+      "e3,a1,csat,4,2026-10-01T10:00:00Z\n");
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_EQ(messages[1].rows_size(), 2);
+  EXPECT_EQ(messages[1].rows(1).fields(0), "e3");
+  ASSERT_EQ(chunker.local_errors().size(), 1u);
+  EXPECT_EQ(chunker.local_errors()[0].line(), 3);
+  EXPECT_EQ(chunker.local_errors()[0].reason(),
+            "not valid UTF-8 (byte 0xE9 at column 5; if the file is Latin-1 or Windows-1252, give "
+            "--encoding)");
+}
+
+TEST(CsvUpload, Latin1IsDecodedBeforeItIsSent) {
+  std::istringstream in("id,display_name\na1,Jos\xE9\n");
+  CsvUpload upload(in, CsvEncoding::kLatin1);
+  google::protobuf::RepeatedPtrField<std::string> header;
+  google::protobuf::RepeatedPtrField<v1::CsvRow> rows;
+  ASSERT_TRUE(upload.ReadHeader(&header));
+  EXPECT_EQ(upload.ReadRows(10, &rows), 1);
+  EXPECT_EQ(rows[0].fields(1), "Jos\xC3\xA9");
+  EXPECT_TRUE(upload.local_errors().empty());
 }
 
 TEST(CsvUpload, MalformedHeaderIsAnError) {
@@ -114,7 +148,9 @@ TEST(CsvUpload, MalformedHeaderIsAnError) {
   CsvUpload upload(in);
   google::protobuf::RepeatedPtrField<std::string> header;
   EXPECT_FALSE(upload.ReadHeader(&header));
-  EXPECT_EQ(upload.error(), "line 1: unterminated quoted field");
+  EXPECT_EQ(upload.error(),
+            "line 1: unterminated quoted field (the quote at column 1 is not closed on this line; "
+            "a field cannot span lines)");
 }
 
 TEST(CsvUpload, ReadsEveryRowWhenAskedFor) {

@@ -206,8 +206,10 @@ TEST_F(CsvDirPluginTest, ImportsRowsMovesTheFileAndKeepsRejectedRowsWithReasons)
                                                    "value \"lots\" is not a number"}));
   EXPECT_EQ(rejected[2], (std::vector<std::string>{"e3", "a18", "calls_handled", "",
                                                    "expected 4 fields, got 3"}));
-  EXPECT_EQ(rejected[3], (std::vector<std::string>{"e5", "a18", "note", "unterminated",
-                                                   "unterminated quoted field"}));
+  EXPECT_EQ(rejected[3], (std::vector<std::string>{
+                             "e5", "a18", "note", "unterminated",
+                             "unterminated quoted field (the quote at column 13 is not closed on "
+                             "this line; a field cannot span lines)"}));
 
   EXPECT_TRUE(host_.Logged("csv_dir: events.csv: imported 2, duplicates 0, rejected 3"));
 }
