@@ -42,8 +42,9 @@
 #include "fulfilment/announce/settings.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/trim.h"
 #include "plugins/common/http_client.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::fulfilment::announce {
 namespace {
@@ -176,7 +177,7 @@ class AnnouncePlugin : public sdk::Plugin {
       if (std::string error = CheckTemplate(value); !error.empty()) {
         return "param \"message\": " + error;
       }
-      if (!TrimText(value).empty()) *text += "\n" + ExpandTemplate(value, award);
+      if (!Trim(value).empty()) *text += "\n" + ExpandTemplate(value, award);
     }
     return {};
   }
@@ -186,7 +187,9 @@ class AnnouncePlugin : public sdk::Plugin {
     post.method = "POST";
     post.url = settings.webhook_url;
     post.headers = {{"Content-Type", "application/json"}, {"User-Agent", "plaudit-announce/1.0"}};
-    post.body = json::Value::Object().Set("text", json::Value::String(text)).Serialize();
+    json::Json body = json::Json::object();
+    body["text"] = text;
+    post.body = json::Serialize(body);
     post.timeout_ms = settings.timeout_ms;
     post.connect_timeout_ms = std::min<int64_t>(settings.timeout_ms, 5000);
     post.ca_file = settings.ca_file;
@@ -224,9 +227,7 @@ class AnnouncePlugin : public sdk::Plugin {
     if (response.failure == http::Failure::kNotSent) {
       resp = Retryable("chat webhook unreachable: " + Redact(settings, response.error));
     } else if (response.status == 429) {
-      const std::optional<std::string> header = response.Header("retry-after");
-      const std::optional<int64_t> wait =
-          header ? http::ParseRetryAfterMs(*header, host().NowMicros() / 1000000) : std::nullopt;
+      const std::optional<int64_t> wait = response.retry_after_ms;
       resp = Retryable("chat webhook is rate limiting (HTTP 429)",
                        wait.value_or(kDefaultRetryAfterMs));
     } else if (response.status >= 500) {

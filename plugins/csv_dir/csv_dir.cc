@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "core/csv/csv_reader.h"
+#include "plaudit/errno_message.h"
 #include "plaudit/plugin_sdk.h"
 
 namespace plaudit::plugins {
@@ -56,10 +57,6 @@ constexpr char kRejectedSuffix[] = ".rejected.csv";
 constexpr int kMaxRowsPerChunk = 5000;
 constexpr auto kMinFileAge = std::chrono::seconds(1);
 constexpr int64_t kMaxPollIntervalMs = 24 * 60 * 60 * 1000;
-
-std::string ErrnoMessage(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 // Flushes a directory's entries (renames into or out of it) to disk; best effort.
 void SyncDirectory(const fs::path& dir) {

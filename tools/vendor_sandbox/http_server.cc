@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "plaudit/trim.h"
+
 namespace plaudit::sandbox {
 namespace {
 
@@ -24,13 +26,6 @@ std::string Lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
 }
 
 const char* Reason(int status) {
