@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -43,10 +42,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "fulfilment/certificate/certificate_layout.h"
 #include "fulfilment/certificate/issuer_key.h"
 #include "fulfilment/certificate/open_badge.h"
 #include "fulfilment/certificate/qr_code.h"
+#include "fulfilment/common/period_days.h"
 #include "plaudit/errno_message.h"
 #include "plaudit/plugin_sdk.h"
 #include "plaudit/state_transaction.h"
@@ -86,36 +88,21 @@ constexpr char kRevocationPrefix[] = "revocation/";  // + credential id: Revocat
 
 using ::plaudit::sdk::Outcome;
 
-bool ParseNumber(std::string_view digits, int* out) {
-  if (digits.empty()) return false;
-  int value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
+// How the period reads on the certificate, from its days in the program's time zone: a day is
+// "5 October 2026", a calendar month "October 2026"; any other period (a week, a quarter, a
+// year) and a request without the period's instants show the label as it is.
+std::string DescribePeriod(const pb::FulfilRequest& request) {
+  const std::string label(Trim(request.period()));
+  const std::optional<PeriodDays> days = PeriodDaysOf(request);
+  if (!days) return label;
+  const std::string month_year =
+      absl::FormatTime("%B %Y", absl::FromCivil(days->first, days->zone), days->zone);
+  if (days->first == days->last) return std::to_string(days->first.day()) + " " + month_year;
+  const absl::CivilMonth month(days->first);
+  if (days->first == absl::CivilDay(month) && days->last == absl::CivilDay(month + 1) - 1) {
+    return month_year;
   }
-  *out = value;
-  return true;
-}
-
-// How a period label reads on the certificate: "2026-10" is "October 2026", "2026-10-05" is
-// "5 October 2026"; any other label (a year, a quarter) is shown as it is.
-std::string DescribePeriod(std::string_view period) {
-  static constexpr std::array<const char*, 12> kMonths = {
-      "January", "February", "March",     "April",   "May",      "June",
-      "July",    "August",   "September", "October", "November", "December"};
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  if (period.size() >= 7 && period[4] == '-' && ParseNumber(period.substr(0, 4), &year) &&
-      ParseNumber(period.substr(5, 2), &month) && month >= 1 && month <= 12) {
-    const std::string month_year = std::string(kMonths[month - 1]) + " " + std::to_string(year);
-    if (period.size() == 7) return month_year;
-    if (period.size() == 10 && period[7] == '-' && ParseNumber(period.substr(8, 2), &day) &&
-        day >= 1 && day <= 31) {
-      return std::to_string(day) + " " + month_year;
-    }
-  }
-  return std::string(period);
+  return label;
 }
 
 uint64_t Fnv1a64(std::string_view text) {
@@ -410,7 +397,7 @@ class CertificatePlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "agent id is empty");
     }
     text.program = std::string(Trim(request.program_name()));
-    text.period = DescribePeriod(Trim(request.period()));
+    text.period = DescribePeriod(request);
     text.award_id = request.award_id();
     text.credential_id = CredentialIdForKey(request.idempotency_key());
     std::optional<QrMatrix> qr = EncodeQr(VerificationUrl(text.credential_id));

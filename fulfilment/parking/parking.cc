@@ -12,9 +12,10 @@
 // Reward params: prefer (ATTR,ATTR...), require (ATTR,ATTR...), window (as the setting), or
 // from and to (YYYY-MM-DD, inclusive, both or neither, at most 366 days).
 //
-// The window follows the award's period (its last day): next_month is the calendar month after
-// the month holding that day, next_week the Monday-to-Sunday week after it, days:N the N days
-// after it. Without a readable period it follows yesterday, i.e. starts from today.
+// The window follows the award's period (its last day, in the program's time zone, from the
+// period's instants the host sends): next_month is the calendar month after the month holding
+// that day, next_week the Monday-to-Sunday week after it, days:N the N days after it. Without the
+// period's instants it follows yesterday, i.e. starts from today.
 //
 // Which spot: among the spots that have every required attribute and no booking overlapping the
 // window, those having the first preferred attribute beat those without it; among equals, the
@@ -42,6 +43,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "fulfilment/common/period_days.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
 #include "plaudit/state_transaction.h"
@@ -166,47 +168,6 @@ std::optional<WindowRule> ParseWindowRule(std::string_view text) {
 }
 
 constexpr char kWindowSyntax[] = "next_month, next_week or days:N with 1 <= N <= 366";
-
-std::optional<int> ParseDigits(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  int value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-// The last day of a period label: "2026-10-05", "2026-W41", "2026-10", "2026-Q4" or "2026".
-std::optional<absl::CivilDay> PeriodLastDay(std::string_view label) {
-  label = Trim(label);
-  if (auto day = ParseDay(label)) return day;
-  if (label.size() < 4) return std::nullopt;
-  const std::optional<int> year = ParseDigits(label.substr(0, 4));
-  if (!year) return std::nullopt;
-  if (label.size() == 4) return absl::CivilDay(*year, 12, 31);
-  if (label[4] != '-') return std::nullopt;
-  const std::string_view rest = label.substr(5);
-  if (rest.size() == 2 && rest[0] == 'Q') {
-    const std::optional<int> quarter = ParseDigits(rest.substr(1));
-    if (!quarter || *quarter < 1 || *quarter > 4) return std::nullopt;
-    return absl::CivilDay(absl::CivilMonth(*year, *quarter * 3) + 1) - 1;
-  }
-  if (rest.size() == 2) {
-    const std::optional<int> month = ParseDigits(rest);
-    if (!month || *month < 1 || *month > 12) return std::nullopt;
-    return absl::CivilDay(absl::CivilMonth(*year, *month) + 1) - 1;
-  }
-  if (rest.size() == 3 && rest[0] == 'W') {
-    const std::optional<int> week = ParseDigits(rest.substr(1));
-    if (!week || *week < 1 || *week > 53) return std::nullopt;
-    // ISO 8601: week 1 holds 4 January; weeks run Monday to Sunday.
-    const absl::CivilDay week1_monday =
-        absl::PrevWeekday(absl::CivilDay(*year, 1, 4) + 1, absl::Weekday::monday);
-    return week1_monday + 7 * (*week - 1) + 6;
-  }
-  return std::nullopt;
-}
 
 struct Window {
   absl::CivilDay from;
@@ -438,9 +399,10 @@ class ParkingPlugin : public sdk::Plugin {
         }
         rule = *parsed;
       }
-      std::optional<absl::CivilDay> last_day = PeriodLastDay(request.period());
-      if (!last_day) last_day = LocalDay(host().NowMicros(), zone_) - 1;
-      out->window = WindowAfter(rule, *last_day);
+      const std::optional<PeriodDays> period = PeriodDaysOf(request);
+      const absl::CivilDay last_day =
+          period ? period->last : LocalDay(host().NowMicros(), zone_) - 1;
+      out->window = WindowAfter(rule, last_day);
     }
     out->award = request.award_id();
     out->agent_id = request.agent().id();
