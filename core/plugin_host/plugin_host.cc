@@ -208,6 +208,7 @@ static int HostCall(void* context, const char* method, const uint8_t* data, size
           e->set_reason(std::string(columns.status().message()));
         }
         resp.set_rejected(req.rows_size());
+        resp.set_header_error(std::string(columns.status().message()));
       } else {
         std::vector<CsvLine> rows;
         rows.reserve(req.rows_size());
