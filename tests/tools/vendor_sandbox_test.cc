@@ -87,6 +87,14 @@ class VendorSandboxTest : public ::testing::Test {
   http::CurlHttpClient http_;
 };
 
+TEST(QueryComponent, DecodesPercentEscapesAndPlusAsSpace) {
+  EXPECT_EQ(DecodeQueryComponent("ref+1%2Fa%2B%41"), "ref 1/a+A");  // an escape at the very end too
+  EXPECT_EQ(DecodeQueryComponent("%C3%A9"), "\xc3\xa9");
+  EXPECT_EQ(DecodeQueryComponent("100%"), "100%");  // not an escape: kept as it is
+  EXPECT_EQ(DecodeQueryComponent("%zz"), "%zz");
+  EXPECT_EQ(DecodeQueryComponent(""), "");
+}
+
 TEST_F(VendorSandboxTest, RefusesRequestsWithoutTheApiKey) {
   EXPECT_EQ(Send("GET", "/v1/catalog", "", "").status, 401);
   const http::Response wrong = Send("GET", "/v1/catalog", "", "other");

@@ -1,6 +1,7 @@
 #include "tools/vendor_sandbox/http_server.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -216,21 +217,16 @@ std::optional<std::string> HttpRequest::Header(std::string_view name) const {
 }
 
 std::string DecodeQueryComponent(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() &&
-               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  // A form-encoded '+' is a space; the %XX escapes are libcurl's to read (since 7.82 it needs no
+  // handle). Done in this order, an escaped "%2B" stays a '+'.
+  std::string plus_as_space(text);
+  std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+  int length = 0;
+  std::unique_ptr<char, decltype(&curl_free)> decoded(
+      curl_easy_unescape(nullptr, plus_as_space.data(), static_cast<int>(plus_as_space.size()),
+                         &length),
+      &curl_free);
+  return decoded ? std::string(decoded.get(), static_cast<size_t>(length)) : std::string();
 }
 
 std::unique_ptr<HttpServer> HttpServer::Start(int port, Handler handler, std::string* error) {
