@@ -42,6 +42,7 @@
 #include "fulfilment/announce/settings.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
 #include "plaudit/trim.h"
 #include "plugins/common/http_client.h"
 #include "plugins/common/json_text.h"
@@ -114,26 +115,30 @@ class AnnouncePlugin : public sdk::Plugin {
     }
 
     // Claim the key: only the attempt that turns the record into "sending" posts.
-    const StateRead before = host().ReadState(PostKey(key));
+    sdk::StateTransaction claiming(&host());
+    const StateRead before = claiming.Read(PostKey(key));
     if (!before.ok) return Retryable("state store: " + before.error);
     if (before.value) {
       const Record record = DecodeRecord(*before.value);
       if (record[0] != kNotSent) return FromRecord(*settings, key, record);
     }
     const std::string claim = EncodeRecord({kSending, std::to_string(host().NowMicros())});
+    claiming.Put(PostKey(key), claim);
     std::string error;
-    const bool claimed = before.value
-                             ? host().StateCommit({{PostKey(key), claim}}, {},
-                                                  {{PostKey(key), *before.value}}, &error)
-                             : host().StateCommit({{PostKey(key), claim}}, {PostKey(key)}, &error);
-    if (!claimed) {
-      const StateRead now = host().ReadState(PostKey(key));
-      if (now.ok && now.value && *now.value != before.value) {
-        const Record record = DecodeRecord(*now.value);
-        if (record[0] != kNotSent) return FromRecord(*settings, key, record);
+    switch (claiming.Commit(&error)) {
+      case sdk::CommitResult::kCommitted:
+        break;
+      case sdk::CommitResult::kConflict: {
+        // Another attempt claimed the key first: answer from its record.
+        const StateRead now = host().ReadState(PostKey(key));
+        if (now.ok && now.value) {
+          const Record record = DecodeRecord(*now.value);
+          if (record[0] != kNotSent) return FromRecord(*settings, key, record);
+        }
+        return Retryable("another attempt was recording the post for " + key);
       }
-      return Retryable("state store refused to record the post: " +
-                       (error.empty() ? std::string("no reason") : error));
+      case sdk::CommitResult::kRefused:
+        return Retryable("state store refused to record the post: " + error);
     }
 
     const http::Response response = Post(*settings, text);
