@@ -19,12 +19,13 @@
 // would most likely fail the same way.
 //
 // A file that can never be imported is set aside instead of being tried at every poll: one that
-// cannot be opened, that is not text (a NUL byte), not UTF-8 throughout, whose header record is
-// malformed, or whose header the host refuses (IngestCsvResponse.header_error: a required column
-// is missing; nothing was stored). It moves to failed/<name> beside failed/<name>.error, a line
-// saying why, with the same numbering as processed/ when the name is taken, and one warning is
-// logged; the files after it go on. Rows that are bad one by one are not this: they are rejected
-// as above while the rest of the file is imported.
+// cannot be opened for a reason of its own (its permissions), that is not text (a NUL byte), not
+// UTF-8 throughout, whose header record is malformed, or whose header the host refuses
+// (IngestCsvResponse.header_error: a required column is missing; nothing was stored). It moves to
+// failed/<name> beside failed/<name>.error, a line saying why, with the same numbering as
+// processed/ when the name is taken, and one warning is logged; the files after it go on. Rows that
+// are bad one by one are not this: they are rejected as above while the rest of the file is
+// imported.
 //
 // Ignored: names not ending in ".csv", names starting with '.' (temporary files), and files
 // modified less than a second ago by the filesystem's clock, which are probably still being
@@ -358,7 +359,15 @@ class CsvDirPlugin : public sdk::Plugin {
   ImportResult ImportFile(const std::string& name) {
     const fs::path path = inbox_ / name;
     std::ifstream in(path, std::ios::binary);
-    if (!in) return SetAside(name, "cannot open: " + ErrnoMessage(errno));
+    if (!in) {
+      const int err = errno;
+      const std::string why = "cannot open: " + ErrnoMessage(err);
+      // Out of descriptors or memory, or gone since the listing: not the file's fault.
+      if (err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR || err == ENOENT) {
+        return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + why};
+      }
+      return SetAside(name, why);
+    }
     bool read_failed = false;
     const std::string not_text = NotText(in, &read_failed);
     if (read_failed) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
