@@ -6,7 +6,6 @@
 #ifndef PLAUDIT_FULFILMENT_COMMON_STATE_TEXT_H_
 #define PLAUDIT_FULFILMENT_COMMON_STATE_TEXT_H_
 
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -17,7 +17,6 @@
 #define PLAUDIT_FULFILMENT_GIFT_CARD_VENDOR_API_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
