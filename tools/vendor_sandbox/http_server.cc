@@ -11,8 +11,8 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 
+#include "plaudit/errno_message.h"
 #include "plaudit/trim.h"
 
 namespace plaudit::sandbox {
@@ -232,7 +232,7 @@ std::string DecodeQueryComponent(std::string_view text) {
 std::unique_ptr<HttpServer> HttpServer::Start(int port, Handler handler, std::string* error) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    *error = std::string("socket: ") + std::strerror(errno);
+    *error = "socket: " + ErrnoMessage(errno);
     return nullptr;
   }
   const int one = 1;
@@ -243,7 +243,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(int port, Handler handler, std::st
   address.sin_port = htons(static_cast<uint16_t>(port));
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(fd, 64) != 0) {
-    *error = "bind 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    *error = "bind 127.0.0.1:" + std::to_string(port) + ": " + ErrnoMessage(errno);
     ::close(fd);
     return nullptr;
   }
