@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
+#include "core/scoring/period.h"
 
 namespace plaudit {
 namespace {
@@ -194,6 +195,19 @@ FulfilmentCall FulfilmentEngine::BuildCall(const FulfilmentRecord& record, bool*
   call.agent = **agent;
   auto program = store_->GetProgram(award.program_id);
   call.program_name = program.ok() && program->has_value() ? (*program)->name : award.program_id;
+  if (program.ok() && program->has_value()) {
+    // The period crosses to the plugin as instants, so that no plugin parses labels.
+    call.time_zone = (*program)->time_zone;
+    const std::optional<Cadence> cadence = CadenceFromName((*program)->cadence);
+    const absl::StatusOr<absl::TimeZone> zone = LoadZone((*program)->time_zone);
+    if (cadence && zone.ok()) {
+      const absl::StatusOr<PeriodWindow> window = ParsePeriod(*cadence, award.period, *zone);
+      if (window.ok()) {
+        call.period_start = window->start;
+        call.period_end = window->end;
+      }
+    }
+  }
   *ok = true;
   return call;
 }

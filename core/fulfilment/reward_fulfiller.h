@@ -4,6 +4,7 @@
 #define PLAUDIT_CORE_FULFILMENT_REWARD_FULFILLER_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -17,7 +18,14 @@ struct FulfilmentCall {
   std::string award_id;
   std::string program_id;
   std::string program_name;
+  // The period's label, for showing; plugins compute with the instants below.
   std::string period;
+  // The period as [period_start, period_end) in the program's time zone; unset when the program
+  // or its period could not be read.
+  std::optional<absl::Time> period_start;
+  std::optional<absl::Time> period_end;
+  // The program's IANA time zone.
+  std::string time_zone;
   Agent agent;
   std::string reward_type;
   std::map<std::string, std::string> params;

@@ -112,6 +112,13 @@ FulfilResult PluginHost::ToResult(const pb::FulfilResponse& response) {
 
 namespace {
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  out->set_seconds(seconds);
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+}
+
 pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
   pb::FulfilRequest request;
   request.set_idempotency_key(call.idempotency_key);
@@ -119,6 +126,11 @@ pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
   request.set_program_id(call.program_id);
   request.set_program_name(call.program_name);
   request.set_period(call.period);
+  if (call.period_start && call.period_end) {
+    SetTimestamp(*call.period_start, request.mutable_period_start());
+    SetTimestamp(*call.period_end, request.mutable_period_end());
+  }
+  request.set_time_zone(call.time_zone);
   request.set_reward_type(call.reward_type);
   request.set_attempt(call.attempt);
   auto* agent = request.mutable_agent();
@@ -204,6 +216,7 @@ static int HostCall(void* context, const char* method, const uint8_t* data, size
           e->set_reason(std::string(columns.status().message()));
         }
         resp.set_rejected(req.rows_size());
+        resp.set_header_error(std::string(columns.status().message()));
       } else {
         std::vector<CsvLine> rows;
         rows.reserve(req.rows_size());

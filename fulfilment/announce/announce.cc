@@ -42,8 +42,10 @@
 #include "fulfilment/announce/settings.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
+#include "plaudit/trim.h"
 #include "plugins/common/http_client.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::fulfilment::announce {
 namespace {
@@ -113,26 +115,30 @@ class AnnouncePlugin : public sdk::Plugin {
     }
 
     // Claim the key: only the attempt that turns the record into "sending" posts.
-    const StateRead before = host().ReadState(PostKey(key));
+    sdk::StateTransaction claiming(&host());
+    const StateRead before = claiming.Read(PostKey(key));
     if (!before.ok) return Retryable("state store: " + before.error);
     if (before.value) {
       const Record record = DecodeRecord(*before.value);
       if (record[0] != kNotSent) return FromRecord(*settings, key, record);
     }
     const std::string claim = EncodeRecord({kSending, std::to_string(host().NowMicros())});
+    claiming.Put(PostKey(key), claim);
     std::string error;
-    const bool claimed = before.value
-                             ? host().StateCommit({{PostKey(key), claim}}, {},
-                                                  {{PostKey(key), *before.value}}, &error)
-                             : host().StateCommit({{PostKey(key), claim}}, {PostKey(key)}, &error);
-    if (!claimed) {
-      const StateRead now = host().ReadState(PostKey(key));
-      if (now.ok && now.value && *now.value != before.value) {
-        const Record record = DecodeRecord(*now.value);
-        if (record[0] != kNotSent) return FromRecord(*settings, key, record);
+    switch (claiming.Commit(&error)) {
+      case sdk::CommitResult::kCommitted:
+        break;
+      case sdk::CommitResult::kConflict: {
+        // Another attempt claimed the key first: answer from its record.
+        const StateRead now = host().ReadState(PostKey(key));
+        if (now.ok && now.value) {
+          const Record record = DecodeRecord(*now.value);
+          if (record[0] != kNotSent) return FromRecord(*settings, key, record);
+        }
+        return Retryable("another attempt was recording the post for " + key);
       }
-      return Retryable("state store refused to record the post: " +
-                       (error.empty() ? std::string("no reason") : error));
+      case sdk::CommitResult::kRefused:
+        return Retryable("state store refused to record the post: " + error);
     }
 
     const http::Response response = Post(*settings, text);
@@ -176,7 +182,7 @@ class AnnouncePlugin : public sdk::Plugin {
       if (std::string error = CheckTemplate(value); !error.empty()) {
         return "param \"message\": " + error;
       }
-      if (!TrimText(value).empty()) *text += "\n" + ExpandTemplate(value, award);
+      if (!Trim(value).empty()) *text += "\n" + ExpandTemplate(value, award);
     }
     return {};
   }
@@ -186,7 +192,9 @@ class AnnouncePlugin : public sdk::Plugin {
     post.method = "POST";
     post.url = settings.webhook_url;
     post.headers = {{"Content-Type", "application/json"}, {"User-Agent", "plaudit-announce/1.0"}};
-    post.body = json::Value::Object().Set("text", json::Value::String(text)).Serialize();
+    json::Json body = json::Json::object();
+    body["text"] = text;
+    post.body = json::Serialize(body);
     post.timeout_ms = settings.timeout_ms;
     post.connect_timeout_ms = std::min<int64_t>(settings.timeout_ms, 5000);
     post.ca_file = settings.ca_file;
@@ -224,9 +232,7 @@ class AnnouncePlugin : public sdk::Plugin {
     if (response.failure == http::Failure::kNotSent) {
       resp = Retryable("chat webhook unreachable: " + Redact(settings, response.error));
     } else if (response.status == 429) {
-      const std::optional<std::string> header = response.Header("retry-after");
-      const std::optional<int64_t> wait =
-          header ? http::ParseRetryAfterMs(*header, host().NowMicros() / 1000000) : std::nullopt;
+      const std::optional<int64_t> wait = response.retry_after_ms;
       resp = Retryable("chat webhook is rate limiting (HTTP 429)",
                        wait.value_or(kDefaultRetryAfterMs));
     } else if (response.status >= 500) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "fulfilment/common/state_text.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::fulfilment::announce {
 namespace {
@@ -102,7 +103,7 @@ std::string ReadSettings(const std::map<std::string, std::string>& config,
     settings->timeout_ms = *value;
   }
   if (const std::string* text = get("template")) {
-    if (TrimText(*text).empty()) return "config template is empty";
+    if (Trim(*text).empty()) return "config template is empty";
     if (std::string error = CheckTemplate(*text); !error.empty()) return "config " + error;
     settings->message_template = *text;
   }
@@ -122,7 +123,7 @@ std::string ReadSettings(const std::map<std::string, std::string>& config,
   }
   std::string where;
   if (url != nullptr) {
-    settings->webhook_url = std::string(TrimText(*url));
+    settings->webhook_url = std::string(Trim(*url));
     where = "config webhook_url";
   } else if (url_file != nullptr) {
     std::filesystem::path path(*url_file);
@@ -131,13 +132,13 @@ std::string ReadSettings(const std::map<std::string, std::string>& config,
     if (!in) return "config webhook_url_file: cannot read " + path.string();
     std::stringstream text;
     text << in.rdbuf();
-    settings->webhook_url = std::string(TrimText(text.str()));
+    settings->webhook_url = std::string(Trim(text.str()));
     where = "webhook_url_file " + path.string();
   } else {
     const std::string name = url_env != nullptr ? *url_env : kDefaultWebhookUrlEnv;
     if (name.empty()) return "config webhook_url_env is empty";
     const char* value = std::getenv(name.c_str());
-    settings->webhook_url = value == nullptr ? "" : std::string(TrimText(value));
+    settings->webhook_url = value == nullptr ? "" : std::string(Trim(value));
     where = "environment variable " + name;
     if (settings->webhook_url.empty()) {
       return "no webhook URL: " + where + " is not set (or give webhook_url or webhook_url_file)";

@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -43,11 +42,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "fulfilment/certificate/certificate_layout.h"
 #include "fulfilment/certificate/issuer_key.h"
 #include "fulfilment/certificate/open_badge.h"
 #include "fulfilment/certificate/qr_code.h"
+#include "fulfilment/common/period_days.h"
+#include "plaudit/errno_message.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -83,47 +88,21 @@ constexpr char kRevocationPrefix[] = "revocation/";  // + credential id: Revocat
 
 using ::plaudit::sdk::Outcome;
 
-std::string ErrnoMessage(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
-bool ParseNumber(std::string_view digits, int* out) {
-  if (digits.empty()) return false;
-  int value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
+// How the period reads on the certificate, from its days in the program's time zone: a day is
+// "5 October 2026", a calendar month "October 2026"; any other period (a week, a quarter, a
+// year) and a request without the period's instants show the label as it is.
+std::string DescribePeriod(const pb::FulfilRequest& request) {
+  const std::string label(Trim(request.period()));
+  const std::optional<PeriodDays> days = PeriodDaysOf(request);
+  if (!days) return label;
+  const std::string month_year =
+      absl::FormatTime("%B %Y", absl::FromCivil(days->first, days->zone), days->zone);
+  if (days->first == days->last) return std::to_string(days->first.day()) + " " + month_year;
+  const absl::CivilMonth month(days->first);
+  if (days->first == absl::CivilDay(month) && days->last == absl::CivilDay(month + 1) - 1) {
+    return month_year;
   }
-  *out = value;
-  return true;
-}
-
-// How a period label reads on the certificate: "2026-10" is "October 2026", "2026-10-05" is
-// "5 October 2026"; any other label (a year, a quarter) is shown as it is.
-std::string DescribePeriod(std::string_view period) {
-  static constexpr std::array<const char*, 12> kMonths = {
-      "January", "February", "March",     "April",   "May",      "June",
-      "July",    "August",   "September", "October", "November", "December"};
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  if (period.size() >= 7 && period[4] == '-' && ParseNumber(period.substr(0, 4), &year) &&
-      ParseNumber(period.substr(5, 2), &month) && month >= 1 && month <= 12) {
-    const std::string month_year = std::string(kMonths[month - 1]) + " " + std::to_string(year);
-    if (period.size() == 7) return month_year;
-    if (period.size() == 10 && period[7] == '-' && ParseNumber(period.substr(8, 2), &day) &&
-        day >= 1 && day <= 31) {
-      return std::to_string(day) + " " + month_year;
-    }
-  }
-  return std::string(period);
+  return label;
 }
 
 uint64_t Fnv1a64(std::string_view text) {
@@ -307,19 +286,19 @@ struct Revocation {
   std::string reason;
 
   std::string ToJson() const {
-    return json::Value::Object()
-        .Set("at", json::Value::String(at))
-        .Set("by", json::Value::String(by))
-        .Set("reason", json::Value::String(reason))
-        .Serialize();
+    json::Json record = json::Json::object();
+    record["at"] = at;
+    record["by"] = by;
+    record["reason"] = reason;
+    return json::Serialize(record);
   }
   static Revocation FromJson(const std::string& text) {
     std::string error;
     Revocation revocation;
-    if (std::optional<json::Value> json = json::Parse(text, &error)) {
-      revocation.at = json->StringMember("at");
-      revocation.by = json->StringMember("by");
-      revocation.reason = json->StringMember("reason");
+    if (std::optional<json::Json> json = json::ParseStrict(text, &error)) {
+      revocation.at = json::StringMember(*json, "at");
+      revocation.by = json::StringMember(*json, "by");
+      revocation.reason = json::StringMember(*json, "reason");
     }
     return revocation;
   }
@@ -418,7 +397,7 @@ class CertificatePlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "agent id is empty");
     }
     text.program = std::string(Trim(request.program_name()));
-    text.period = DescribePeriod(Trim(request.period()));
+    text.period = DescribePeriod(request);
     text.award_id = request.award_id();
     text.credential_id = CredentialIdForKey(request.idempotency_key());
     std::optional<QrMatrix> qr = EncodeQr(VerificationUrl(text.credential_id));
@@ -580,20 +559,18 @@ class CertificatePlugin : public sdk::Plugin {
       return false;
     }
     if (existing.value) return true;
-    const std::string record = json::Value::Object()
-                                   .Set("key", json::Value::String(request.idempotency_key()))
-                                   .Set("agent", json::Value::String(request.agent().id()))
-                                   .Set("award", json::Value::String(request.award_id()))
-                                   .Set("program", json::Value::String(request.program_id()))
-                                   .Set("pdf", json::Value::String(pdf_path.string()))
-                                   .Set("jwt", json::Value::String(jwt_path.string()))
-                                   .Serialize();
-    std::string commit_error;
-    if (host().StateCommit({{state_key, record}}, {state_key}, &commit_error)) return true;
+    json::Json fields = json::Json::object();
+    fields["key"] = request.idempotency_key();
+    fields["agent"] = request.agent().id();
+    fields["award"] = request.award_id();
+    fields["program"] = request.program_id();
+    fields["pdf"] = pdf_path.string();
+    fields["jwt"] = jwt_path.string();
+    const std::string record = json::Serialize(fields);
     // A concurrent attempt may have recorded it first; that is as good.
-    const StateRead again = host().ReadState(state_key);
-    if (again.ok && again.value) return true;
-    *error = "cannot record credential " + credential_id + ": " + commit_error;
+    const StateRead stored = sdk::InsertOrRead(host(), state_key, record);
+    if (stored.ok) return true;
+    *error = "cannot record credential " + credential_id + ": " + stored.error;
     return false;
   }
 
@@ -624,8 +601,8 @@ class CertificatePlugin : public sdk::Plugin {
       fail("structure: INVALID (" + parse_error + ")");
       lines.push_back("signature: not checked");
     } else {
-      const std::string alg = jwt->header.StringMember("alg");
-      const std::string typ = jwt->header.StringMember("typ");
+      const std::string alg = json::StringMember(jwt->header, "alg");
+      const std::string typ = json::StringMember(jwt->header, "typ");
       if (alg != "EdDSA") {
         fail("structure: INVALID (header alg is \"" + alg + "\", expected EdDSA)");
       } else if (!typ.empty() && typ != kVcJwtType && typ != "JWT") {
@@ -634,7 +611,7 @@ class CertificatePlugin : public sdk::Plugin {
         lines.push_back("structure: valid (VC-JWT, EdDSA)");
       }
 
-      const std::string kid = jwt->header.StringMember("kid");
+      const std::string kid = json::StringMember(jwt->header, "kid");
       if (alg == "EdDSA" && key_->Verify(jwt->signing_input, jwt->signature)) {
         signature_cell = "valid";
         lines.push_back("signature: valid (Ed25519, key " + key_->kid() + ")");
@@ -646,11 +623,11 @@ class CertificatePlugin : public sdk::Plugin {
         fail("signature: INVALID (" + why + ")");
       }
 
-      const json::Value& payload = jwt->payload;
-      credential_id = payload.StringMember("id");
-      const json::Value* issuer = payload.Find("issuer");
-      const std::string issuer_id = issuer != nullptr ? issuer->StringMember("id") : "";
-      const std::string issuer_name = issuer != nullptr ? issuer->StringMember("name") : "";
+      const json::Json& payload = jwt->payload;
+      credential_id = json::StringMember(payload, "id");
+      const json::Json* issuer = json::Find(payload, "issuer");
+      const std::string issuer_id = issuer != nullptr ? json::StringMember(*issuer, "id") : "";
+      const std::string issuer_name = issuer != nullptr ? json::StringMember(*issuer, "name") : "";
       issuer_cell = issuer_id;
       if (issuer_id == issuer_.id) {
         lines.push_back("issuer: " + issuer_id + " (" + issuer_name + ")");
@@ -662,7 +639,7 @@ class CertificatePlugin : public sdk::Plugin {
       const std::vector<std::string> problems = OpenBadgeProblems(payload);
       if (problems.empty()) {
         lines.push_back("credential: " + credential_id + " (OpenBadgeCredential, valid from " +
-                        payload.StringMember("validFrom") + ")");
+                        json::StringMember(payload, "validFrom") + ")");
       } else {
         std::string joined;
         for (const std::string& problem : problems)
@@ -670,11 +647,11 @@ class CertificatePlugin : public sdk::Plugin {
         fail("credential: INVALID (" + joined + ")");
       }
 
-      const json::Value* subject = payload.Find("credentialSubject");
+      const json::Json* subject = json::Find(payload, "credentialSubject");
       if (subject != nullptr) {
-        subject_cell = subject->StringMember("id");
-        if (const json::Value* achievement = subject->Find("achievement")) {
-          achievement_cell = achievement->StringMember("name");
+        subject_cell = json::StringMember(*subject, "id");
+        if (const json::Json* achievement = json::Find(*subject, "achievement")) {
+          achievement_cell = json::StringMember(*achievement, "name");
         }
       }
       lines.push_back("subject: " + subject_cell);
@@ -750,15 +727,14 @@ class CertificatePlugin : public sdk::Plugin {
       revocation = Revocation::FromJson(*existing.value);
     } else {
       revocation = {FormatUtc(UnixSecondsNow(host())), request.actor(), reason};
-      std::string commit_error;
-      if (!host().StateCommit({{revocation_key, revocation.ToJson()}}, {revocation_key},
-                              &commit_error)) {
+      const std::string ours = revocation.ToJson();
+      const StateRead stored = sdk::InsertOrRead(host(), revocation_key, ours);
+      if (!stored.ok) {
+        return QueryError(kUnavailable, "cannot record the revocation: " + stored.error);
+      }
+      if (*stored.value != ours) {
         // Someone revoked it meanwhile: theirs stands.
-        const StateRead again = host().ReadState(revocation_key);
-        if (!again.ok || !again.value) {
-          return QueryError(kUnavailable, "cannot record the revocation: " + commit_error);
-        }
-        revocation = Revocation::FromJson(*again.value);
+        revocation = Revocation::FromJson(*stored.value);
         already = true;
       } else {
         host().Info("certificate: " + credential_id + " " + revocation.Describe());

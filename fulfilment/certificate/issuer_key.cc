@@ -12,18 +12,17 @@
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "plaudit/errno_message.h"
 
 namespace plaudit::fulfilment {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr size_t kSignatureSize = 64;
-
-std::string ErrnoMessage(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 // Never prompts on a terminal for a passphrase: an encrypted key simply fails to load.
 int NoPassphrase(char*, int, int, void*) { return -1; }
@@ -45,61 +44,14 @@ std::string MemoryBioContents(BIO* bio) {
 
 }  // namespace
 
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                       static_cast<uint8_t>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
+bool DecodeBase64Url(std::string_view text, std::string* bytes) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(absl::string_view(text.data(), text.size()), &decoded)) {
+    return false;
   }
-  const size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    if (rest == 2) out.push_back(kAlphabet[(n >> 6) & 63]);
-  }
-  return out;
-}
-
-bool Base64UrlDecode(std::string_view text, std::string* bytes) {
-  if (text.size() % 4 == 1) return false;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t bits = 0;
-  int bit_count = 0;
-  for (char c : text) {
-    int value;
-    if (c >= 'A' && c <= 'Z') {
-      value = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      value = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      value = c - '0' + 52;
-    } else if (c == '-') {
-      value = 62;
-    } else if (c == '_') {
-      value = 63;
-    } else {
-      return false;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    bit_count += 6;
-    if (bit_count >= 8) {
-      bit_count -= 8;
-      out.push_back(static_cast<char>((bits >> bit_count) & 0xFF));
-    }
-  }
-  // The bits left over must be zero, so that each byte string has exactly one encoding.
-  if ((bits & ((1u << bit_count) - 1)) != 0) return false;
-  *bytes = std::move(out);
+  // Abseil also accepts padding and non-zero spare bits; a signature must have one spelling only.
+  if (absl::WebSafeBase64Escape(decoded) != text) return false;
+  *bytes = std::move(decoded);
   return true;
 }
 
@@ -131,8 +83,8 @@ IssuerKey::IssuerKey(EVP_PKEY* key) : key_(key) {
   BioPtr pem(BIO_new(BIO_s_mem()));
   if (pem && PEM_write_bio_PUBKEY(pem.get(), key_) == 1) public_pem_ = MemoryBioContents(pem.get());
   // RFC 7638: the required members, sorted, without spaces.
-  kid_ = Base64UrlEncode(
-      Sha256(R"({"crv":"Ed25519","kty":"OKP","x":")" + Base64UrlEncode(public_raw_) + "\"}"));
+  kid_ = absl::WebSafeBase64Escape(Sha256(R"({"crv":"Ed25519","kty":"OKP","x":")" +
+                                          absl::WebSafeBase64Escape(public_raw_) + "\"}"));
 }
 
 IssuerKey::~IssuerKey() { EVP_PKEY_free(key_); }
@@ -261,8 +213,8 @@ bool IssuerKey::Verify(std::string_view message, std::string_view signature) con
 }
 
 std::string IssuerKey::PublicJwk() const {
-  return R"({"kty":"OKP","crv":"Ed25519","x":")" + Base64UrlEncode(public_raw_) + R"(","kid":")" +
-         kid_ + R"(","alg":"EdDSA","use":"sig"})";
+  return R"({"kty":"OKP","crv":"Ed25519","x":")" + absl::WebSafeBase64Escape(public_raw_) +
+         R"(","kid":")" + kid_ + R"(","alg":"EdDSA","use":"sig"})";
 }
 
 }  // namespace plaudit::fulfilment

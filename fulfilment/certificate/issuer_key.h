@@ -1,5 +1,5 @@
 // The certificate issuer's Ed25519 signing key (OpenSSL 3), and the JOSE encodings a VC-JWT
-// needs: base64url without padding, SHA-256, the public key as PEM and as a JWK, and the key id
+// needs: strict base64url decoding, SHA-256, the public key as PEM and as a JWK, and the key id
 // (the RFC 7638 JWK thumbprint, so anyone holding the public key can compute it).
 //
 // An IssuerKey is immutable once loaded; Sign() and Verify() may be called from several threads.
@@ -15,10 +15,9 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 namespace plaudit::fulfilment {
 
-// RFC 4648 §5 base64url, without '=' padding.
-std::string Base64UrlEncode(std::string_view bytes);
-// Strict inverse of Base64UrlEncode: false for padding, other alphabets or non-zero spare bits.
-bool Base64UrlDecode(std::string_view text, std::string* bytes);
+// Reads RFC 4648 §5 base64url as JOSE writes it (absl::WebSafeBase64Escape's form): false for
+// padding, the other alphabet or non-zero spare bits, so each byte string has one encoding only.
+bool DecodeBase64Url(std::string_view text, std::string* bytes);
 
 // The 32-byte SHA-256 digest of `bytes`.
 std::string Sha256(std::string_view bytes);

@@ -4,10 +4,10 @@
 
 #include <array>
 #include <cctype>
-#include <charconv>
-#include <cmath>
-#include <cstdio>
-#include <ctime>
+
+#include "absl/strings/escaping.h"
+#include "absl/time/time.h"
+#include "plugins/common/http_client.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -17,59 +17,32 @@ namespace {
 constexpr std::array<unsigned char, 16> kCredentialNamespace = {
     0x5b, 0x0f, 0x3c, 0x2e, 0x8d, 0x1a, 0x4f, 0x6e, 0x9b, 0x7c, 0x2a, 0x4d, 0x6e, 0x8f, 0x0a, 0x13};
 
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kDigits[byte >> 4]);
-      out.push_back(kDigits[byte & 15]);
-    }
-  }
-  return out;
-}
-
 std::string Lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
-json::Value Strings(std::initializer_list<const char*> values) {
-  json::Value array = json::Value::Array();
-  for (const char* value : values) array.Append(json::Value::String(value));
+json::Json Strings(std::initializer_list<const char*> values) {
+  json::Json array = json::Json::array();
+  for (const char* value : values) array.push_back(value);
   return array;
 }
 
 // The member's string, or "" when it is absent or not a string (a number does not count: the
 // credential's fields are checked for their type as well as their text).
-std::string StringAt(const json::Value& object, std::string_view key) {
-  const json::Value* member = object.Find(key);
-  return member != nullptr && member->is_string() ? member->text() : std::string();
-}
-
-// A number's value, read from its literal; NaN when it is not a number or out of range.
-double NumberOf(const json::Value& value) {
-  double number = 0;
-  const std::string& literal = value.text();
-  const auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), number);
-  if (!value.is_number() || ec != std::errc() || end != literal.data() + literal.size()) {
-    return std::nan("");
-  }
-  return number;
+std::string StringAt(const json::Json& object, std::string_view key) {
+  const json::Json* member = json::Find(object, key);
+  return member != nullptr && member->is_string() ? member->get<std::string>() : std::string();
 }
 
 // Whether `value` is `name` or an array holding it (VC allows either for `type`).
-bool HasType(const json::Value* value, std::string_view name) {
+bool HasType(const json::Json* value, std::string_view name) {
   if (value == nullptr) return false;
-  if (value->is_string()) return value->text() == name;
+  if (value->is_string()) return value->get_ref<const std::string&>() == name;
   if (!value->is_array()) return false;
-  for (const json::Value& item : value->items()) {
-    if (item.is_string() && item.text() == name) return true;
+  for (const json::Json& item : *value) {
+    if (item.is_string() && item.get_ref<const std::string&>() == name) return true;
   }
   return false;
 }
@@ -113,54 +86,26 @@ std::string_view UuidOf(std::string_view credential_id) {
 }
 
 std::string SubjectIdForAgent(std::string_view agent_id) {
-  return "urn:plaudit:agent:" + PercentEncode(agent_id);
+  return "urn:plaudit:agent:" + http::PercentEncode(agent_id);
 }
 
 std::string FormatUtc(int64_t unix_seconds) {
-  const std::time_t time = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&time, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(unix_seconds),
+                          absl::UTCTimeZone());
 }
 
 bool ParseUtc(std::string_view text, int64_t* unix_seconds) {
-  // YYYY-MM-DDTHH:MM:SS, an optional fraction, Z.
-  if (text.size() < 20 || text.back() != 'Z') return false;
-  const std::string_view fraction = text.substr(19, text.size() - 20);
-  if (!fraction.empty()) {
-    if (fraction[0] != '.' || fraction.size() < 2) return false;
-    for (char c : fraction.substr(1)) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-    }
-  }
-  static constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd";
-  for (size_t i = 0; i < kPattern.size(); ++i) {
-    const bool digit = std::isdigit(static_cast<unsigned char>(text[i]));
-    if (kPattern[i] == 'd' ? !digit : text[i] != kPattern[i]) return false;
-  }
-  auto number = [&](size_t pos, size_t len) {
-    int value = 0;
-    for (size_t i = pos; i < pos + len; ++i) value = value * 10 + (text[i] - '0');
-    return value;
-  };
-  std::tm tm{};
-  tm.tm_year = number(0, 4) - 1900;
-  tm.tm_mon = number(5, 2) - 1;
-  tm.tm_mday = number(8, 2);
-  tm.tm_hour = number(11, 2);
-  tm.tm_min = number(14, 2);
-  tm.tm_sec = number(17, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%E*SZ", std::string(text), absl::UTCTimeZone(), &time,
+                       &error)) {
     return false;
   }
-  *unix_seconds = static_cast<int64_t>(timegm(&tm));
+  *unix_seconds = absl::ToUnixSeconds(time);
   return true;
 }
 
-json::Value BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
+json::Json BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
   const std::string program = !award.program_name.empty()
                                   ? award.program_name
                                   : (!award.program_id.empty() ? award.program_id : "Recognition");
@@ -175,71 +120,69 @@ json::Value BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer) {
   if (!award.period.empty()) narrative += " for the period " + award.period;
   narrative += ": the winning agent received this award.";
 
-  json::Value achievement = json::Value::Object();
-  achievement
-      .Set("id", json::Value::String(
-                     "urn:plaudit:program:" +
-                     PercentEncode(award.program_id.empty() ? program : award.program_id)))
-      .Set("type", Strings({"Achievement"}))
-      .Set("name", json::Value::String(program))
-      .Set("description", json::Value::String(description))
-      .Set("criteria", json::Value::Object().Set("narrative", json::Value::String(narrative)));
+  json::Json achievement = json::Json::object();
+  achievement["id"] = "urn:plaudit:program:" +
+                      http::PercentEncode(award.program_id.empty() ? program : award.program_id);
+  achievement["type"] = Strings({"Achievement"});
+  achievement["name"] = program;
+  achievement["description"] = description;
+  achievement["criteria"] = {{"narrative", narrative}};
 
-  json::Value subject = json::Value::Object();
-  subject.Set("id", json::Value::String(subject_id)).Set("type", Strings({"AchievementSubject"}));
+  json::Json subject = json::Json::object();
+  subject["id"] = subject_id;
+  subject["type"] = Strings({"AchievementSubject"});
   if (!award.agent_email.empty()) {
     // Salted so the hash alone does not reveal the address; the salt is per credential.
     const std::string salt =
         Hex(Sha256("plaudit-identity-salt:" + award.credential_id)).substr(0, 16);
-    json::Value identity = json::Value::Object();
-    identity.Set("type", json::Value::String("IdentityObject"))
-        .Set("identityHash",
-             json::Value::String("sha256$" + Hex(Sha256(Lower(award.agent_email) + salt))))
-        .Set("identityType", json::Value::String("emailAddress"))
-        .Set("hashed", json::Value::Bool(true))
-        .Set("salt", json::Value::String(salt));
-    subject.Set("identifier", json::Value::Array().Append(std::move(identity)));
+    json::Json identity = json::Json::object();
+    identity["type"] = "IdentityObject";
+    identity["identityHash"] = "sha256$" + Hex(Sha256(Lower(award.agent_email) + salt));
+    identity["identityType"] = "emailAddress";
+    identity["hashed"] = true;
+    identity["salt"] = salt;
+    subject["identifier"] = json::Json::array({std::move(identity)});
   }
-  subject.Set("achievement", std::move(achievement));
+  subject["achievement"] = std::move(achievement);
 
   const std::string uuid(UuidOf(award.credential_id));
-  json::Value status = json::Value::Object();
-  status
-      .Set("id", json::Value::String(award.verification_url.empty()
-                                         ? "urn:plaudit:revocation:" + uuid
-                                         : award.verification_url + "#revocation"))
-      .Set("type", json::Value::String(kRevocationStatusType))
-      .Set("statusPurpose", json::Value::String("revocation"));
+  json::Json status = json::Json::object();
+  status["id"] = award.verification_url.empty() ? "urn:plaudit:revocation:" + uuid
+                                                : award.verification_url + "#revocation";
+  status["type"] = kRevocationStatusType;
+  status["statusPurpose"] = "revocation";
 
-  json::Value credential = json::Value::Object();
-  credential.Set("@context", Strings({kVcContextV2, kOpenBadgesContext}))
-      .Set("id", json::Value::String(award.credential_id))
-      .Set("type", Strings({"VerifiableCredential", "OpenBadgeCredential"}))
-      .Set("name", json::Value::String(program + when))
-      .Set("issuer", json::Value::Object()
-                         .Set("id", json::Value::String(issuer.id))
-                         .Set("type", Strings({"Profile"}))
-                         .Set("name", json::Value::String(issuer.name)))
-      .Set("validFrom", json::Value::String(FormatUtc(award.valid_from)))
-      .Set("credentialSubject", std::move(subject))
-      .Set("credentialStatus", std::move(status))
-      .Set("iss", json::Value::String(issuer.id))
-      .Set("sub", json::Value::String(subject_id))
-      .Set("jti", json::Value::String(award.credential_id))
-      .Set("nbf", json::Value::Number(award.valid_from));
+  json::Json issuer_profile = json::Json::object();
+  issuer_profile["id"] = issuer.id;
+  issuer_profile["type"] = Strings({"Profile"});
+  issuer_profile["name"] = issuer.name;
+
+  json::Json credential = json::Json::object();
+  credential["@context"] = Strings({kVcContextV2, kOpenBadgesContext});
+  credential["id"] = award.credential_id;
+  credential["type"] = Strings({"VerifiableCredential", "OpenBadgeCredential"});
+  credential["name"] = program + when;
+  credential["issuer"] = std::move(issuer_profile);
+  credential["validFrom"] = FormatUtc(award.valid_from);
+  credential["credentialSubject"] = std::move(subject);
+  credential["credentialStatus"] = std::move(status);
+  credential["iss"] = issuer.id;
+  credential["sub"] = subject_id;
+  credential["jti"] = award.credential_id;
+  credential["nbf"] = award.valid_from;
   return credential;
 }
 
-std::string SignVcJwt(const json::Value& credential, const IssuerKey& key) {
-  json::Value header = json::Value::Object();
-  header.Set("alg", json::Value::String("EdDSA"))
-      .Set("typ", json::Value::String(kVcJwtType))
-      .Set("kid", json::Value::String(key.kid()));
-  const std::string signing_input =
-      Base64UrlEncode(header.Serialize()) + "." + Base64UrlEncode(credential.Serialize());
+std::string SignVcJwt(const json::Json& credential, const IssuerKey& key) {
+  json::Json header = json::Json::object();
+  header["alg"] = "EdDSA";
+  header["typ"] = kVcJwtType;
+  header["kid"] = key.kid();
+  const std::string signing_input = absl::WebSafeBase64Escape(json::Serialize(header)) + "." +
+                                    absl::WebSafeBase64Escape(json::Serialize(credential));
   const std::string signature = key.Sign(signing_input);
   if (signature.empty()) return {};
-  return signing_input + "." + Base64UrlEncode(signature);
+  return signing_input + "." + absl::WebSafeBase64Escape(signature);
 }
 
 std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error) {
@@ -252,25 +195,25 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
   std::string header_bytes;
   std::string payload_bytes;
   ParsedVcJwt parsed;
-  if (!Base64UrlDecode(token.substr(0, first), &header_bytes)) {
+  if (!DecodeBase64Url(token.substr(0, first), &header_bytes)) {
     *error = "the header is not base64url";
     return std::nullopt;
   }
-  if (!Base64UrlDecode(token.substr(first + 1, second - first - 1), &payload_bytes)) {
+  if (!DecodeBase64Url(token.substr(first + 1, second - first - 1), &payload_bytes)) {
     *error = "the payload is not base64url";
     return std::nullopt;
   }
-  if (!Base64UrlDecode(token.substr(second + 1), &parsed.signature)) {
+  if (!DecodeBase64Url(token.substr(second + 1), &parsed.signature)) {
     *error = "the signature is not base64url";
     return std::nullopt;
   }
   std::string json_error;
-  std::optional<json::Value> header = json::Parse(header_bytes, &json_error);
+  std::optional<json::Json> header = json::ParseStrict(header_bytes, &json_error);
   if (!header || !header->is_object()) {
     *error = "the header is not a JSON object" + (json_error.empty() ? "" : ": " + json_error);
     return std::nullopt;
   }
-  std::optional<json::Value> payload = json::Parse(payload_bytes, &json_error);
+  std::optional<json::Json> payload = json::ParseStrict(payload_bytes, &json_error);
   if (!payload || !payload->is_object()) {
     *error = "the payload is not a JSON object" + (json_error.empty() ? "" : ": " + json_error);
     return std::nullopt;
@@ -281,22 +224,22 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
   return parsed;
 }
 
-std::vector<std::string> OpenBadgeProblems(const json::Value& payload) {
+std::vector<std::string> OpenBadgeProblems(const json::Json& payload) {
   std::vector<std::string> problems;
-  const json::Value* context = payload.Find("@context");
-  if (context == nullptr || !context->is_array() || context->items().empty() ||
-      !context->items()[0].is_string() || context->items()[0].text() != kVcContextV2) {
+  const json::Json* context = json::Find(payload, "@context");
+  if (context == nullptr || !context->is_array() || context->empty() ||
+      !(*context)[0].is_string() || (*context)[0].get<std::string>() != kVcContextV2) {
     problems.push_back(std::string("@context does not start with ") + kVcContextV2);
   } else {
     bool open_badges = false;
-    for (const json::Value& item : context->items()) {
+    for (const json::Json& item : *context) {
       open_badges =
-          open_badges ||
-          (item.is_string() && item.text().starts_with("https://purl.imsglobal.org/spec/ob/v3p0/"));
+          open_badges || (item.is_string() && item.get_ref<const std::string&>().starts_with(
+                                                  "https://purl.imsglobal.org/spec/ob/v3p0/"));
     }
     if (!open_badges) problems.push_back("@context lacks the Open Badges 3.0 context");
   }
-  const json::Value* type = payload.Find("type");
+  const json::Json* type = json::Find(payload, "type");
   if (!HasType(type, "VerifiableCredential") ||
       !(HasType(type, "OpenBadgeCredential") || HasType(type, "AchievementCredential"))) {
     problems.push_back("type is not [VerifiableCredential, OpenBadgeCredential]");
@@ -305,9 +248,9 @@ std::vector<std::string> OpenBadgeProblems(const json::Value& payload) {
   if (!id.starts_with("urn:uuid:")) problems.push_back("id is not a urn:uuid");
   if (StringAt(payload, "jti") != id) problems.push_back("jti differs from the credential id");
 
-  const json::Value* issuer = payload.Find("issuer");
+  const json::Json* issuer = json::Find(payload, "issuer");
   const std::string issuer_id = issuer != nullptr && issuer->is_string()
-                                    ? issuer->text()
+                                    ? issuer->get<std::string>()
                                     : (issuer != nullptr ? StringAt(*issuer, "id") : "");
   if (!IsUri(issuer_id)) problems.push_back("issuer has no id URI");
   if (StringAt(payload, "iss") != issuer_id) problems.push_back("iss differs from issuer.id");
@@ -315,45 +258,45 @@ std::vector<std::string> OpenBadgeProblems(const json::Value& payload) {
   int64_t valid_from = 0;
   if (!ParseUtc(StringAt(payload, "validFrom"), &valid_from)) {
     problems.push_back("validFrom is not an RFC 3339 UTC time");
-  } else if (const json::Value* nbf = payload.Find("nbf");
+  } else if (const json::Json* nbf = json::Find(payload, "nbf");
              nbf != nullptr &&
-             (!nbf->is_number() || NumberOf(*nbf) != static_cast<double>(valid_from))) {
+             (!nbf->is_number() || nbf->get<double>() != static_cast<double>(valid_from))) {
     problems.push_back("nbf differs from validFrom");
   }
 
-  const json::Value* subject = payload.Find("credentialSubject");
+  const json::Json* subject = json::Find(payload, "credentialSubject");
   if (subject == nullptr || !subject->is_object()) {
     problems.push_back("credentialSubject is missing");
     return problems;
   }
-  if (!HasType(subject->Find("type"), "AchievementSubject")) {
+  if (!HasType(json::Find(*subject, "type"), "AchievementSubject")) {
     problems.push_back("credentialSubject.type is not AchievementSubject");
   }
   const std::string subject_id = StringAt(*subject, "id");
-  const json::Value* identifier = subject->Find("identifier");
+  const json::Json* identifier = json::Find(*subject, "identifier");
   if (subject_id.empty() &&
-      (identifier == nullptr || !identifier->is_array() || identifier->items().empty())) {
+      (identifier == nullptr || !identifier->is_array() || identifier->empty())) {
     problems.push_back("credentialSubject has neither id nor identifier");
   }
   if (!subject_id.empty() && !IsUri(subject_id))
     problems.push_back("credentialSubject.id is not a URI");
-  if (payload.Find("sub") != nullptr && StringAt(payload, "sub") != subject_id) {
+  if (json::Find(payload, "sub") != nullptr && StringAt(payload, "sub") != subject_id) {
     problems.push_back("sub differs from credentialSubject.id");
   }
-  const json::Value* achievement = subject->Find("achievement");
+  const json::Json* achievement = json::Find(*subject, "achievement");
   if (achievement == nullptr || !achievement->is_object()) {
     problems.push_back("credentialSubject.achievement is missing");
     return problems;
   }
   if (!IsUri(StringAt(*achievement, "id"))) problems.push_back("achievement has no id URI");
-  if (!HasType(achievement->Find("type"), "Achievement")) {
+  if (!HasType(json::Find(*achievement, "type"), "Achievement")) {
     problems.push_back("achievement.type is not Achievement");
   }
   if (StringAt(*achievement, "name").empty()) problems.push_back("achievement has no name");
   if (StringAt(*achievement, "description").empty()) {
     problems.push_back("achievement has no description");
   }
-  const json::Value* criteria = achievement->Find("criteria");
+  const json::Json* criteria = json::Find(*achievement, "criteria");
   if (criteria == nullptr ||
       (StringAt(*criteria, "narrative").empty() && StringAt(*criteria, "id").empty())) {
     problems.push_back("achievement has no criteria");

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "fulfilment/certificate/issuer_key.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::fulfilment {
 
@@ -68,14 +68,14 @@ std::string FormatUtc(int64_t unix_seconds);
 bool ParseUtc(std::string_view text, int64_t* unix_seconds);
 
 // The credential (with its JWT claims) as it will be signed.
-json::Value BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer);
+json::Json BuildOpenBadge(const BadgeAward& award, const BadgeIssuer& issuer);
 
 // The compact VC-JWT of `credential`, signed by `key`; "" when signing failed.
-std::string SignVcJwt(const json::Value& credential, const IssuerKey& key);
+std::string SignVcJwt(const json::Json& credential, const IssuerKey& key);
 
 struct ParsedVcJwt {
-  json::Value header;
-  json::Value payload;
+  json::Json header;
+  json::Json payload;
   std::string signing_input;  // header.payload, as received
   std::string signature;      // raw bytes
 };
@@ -86,7 +86,7 @@ std::optional<ParsedVcJwt> ParseVcJwt(std::string_view token, std::string* error
 
 // What keeps `payload` from being a well-formed OpenBadgeCredential with consistent JWT claims;
 // empty when nothing does.
-std::vector<std::string> OpenBadgeProblems(const json::Value& payload);
+std::vector<std::string> OpenBadgeProblems(const json::Json& payload);
 
 }  // namespace plaudit::fulfilment
 

@@ -1,32 +1,22 @@
 // Small text helpers shared by fulfilment plugins that keep records in their host state store:
 // records of tab-separated fields (escaped, so any text survives), lists of records one per
-// line, calendar days as "YYYY-MM-DD" in a configured time zone, and the jittered pause before a
-// compare-and-set commit that lost a race is tried again. Header-only: each plugin is its own
-// shared object. Every function is thread-safe.
+// line, and calendar days as "YYYY-MM-DD" in a configured time zone. (The retry of a
+// compare-and-set commit that lost a race is the SDK's: plaudit/state_transaction.h.) Header-only:
+// each plugin is its own shared object. Every function is thread-safe.
 #ifndef PLAUDIT_FULFILMENT_COMMON_STATE_TEXT_H_
 #define PLAUDIT_FULFILMENT_COMMON_STATE_TEXT_H_
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::fulfilment {
-
-inline std::string_view TrimText(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 // "a, b,,c" split at `separator` into trimmed pieces; empty pieces are kept (callers name them).
 inline std::vector<std::string> SplitTrimmed(std::string_view text, char separator) {
@@ -34,7 +24,7 @@ inline std::vector<std::string> SplitTrimmed(std::string_view text, char separat
   size_t start = 0;
   while (true) {
     const size_t end = text.find(separator, start);
-    pieces.emplace_back(TrimText(text.substr(start, end - start)));
+    pieces.emplace_back(Trim(text.substr(start, end - start)));
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
@@ -112,7 +102,7 @@ inline std::string FormatDay(absl::CivilDay day) { return absl::FormatCivilTime(
 
 // A whole number in [min, max], written in plain digits.
 inline std::optional<int64_t> ParseBoundedInt(std::string_view text, int64_t min, int64_t max) {
-  text = TrimText(text);
+  text = Trim(text);
   if (text.empty() || text.size() > 12) return std::nullopt;
   int64_t value = 0;
   for (char c : text) {
@@ -126,14 +116,6 @@ inline std::optional<int64_t> ParseBoundedInt(std::string_view text, int64_t min
 // The local day of the instant `unix_micros` in `zone`.
 inline absl::CivilDay LocalDay(int64_t unix_micros, absl::TimeZone zone) {
   return absl::ToCivilDay(absl::FromUnixMicros(unix_micros), zone);
-}
-
-// Full-jitter pause before retrying a commit that lost a race.
-inline void PauseBeforeRetry(int attempt) {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  const int64_t cap_micros = int64_t{100} << std::min(attempt, 6);
-  std::uniform_int_distribution<int64_t> jitter(0, cap_micros);
-  std::this_thread::sleep_for(std::chrono::microseconds(jitter(rng)));
 }
 
 }  // namespace plaudit::fulfilment

@@ -41,8 +41,9 @@
 #include "fulfilment/gift_card/settings.h"
 #include "fulfilment/gift_card/vendor_api.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
 #include "plugins/common/http_client.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "plugins/common/money.h"
 
 namespace plaudit::fulfilment::gift_card {
@@ -134,11 +135,9 @@ class GiftCardPlugin : public sdk::Plugin {
     }
     std::lock_guard<std::mutex> lock(mu_);
     settings_ = settings;
-    vendor_ =
-        std::make_shared<const VendorApi>(&http_,
-                                          VendorApi::Options{settings.base_url, settings.api_key,
-                                                             settings.timeout_ms, settings.ca_file},
-                                          [this] { return host().NowMicros() / 1000000; });
+    vendor_ = std::make_shared<const VendorApi>(
+        &http_, VendorApi::Options{settings.base_url, settings.api_key, settings.timeout_ms,
+                                   settings.ca_file});
     catalog_.reset();
     return {};
   }
@@ -189,12 +188,9 @@ class GiftCardPlugin : public sdk::Plugin {
     }
 
     if (!recipient.value) {
-      std::string error;
-      if (!host().StateCommit({{RecipientKey(key), request.agent().id()}}, {RecipientKey(key)},
-                              &error)) {
-        const sdk::StateRead again = host().ReadState(RecipientKey(key));
-        if (!again.ok || !again.value) return Retryable("state store refused: " + error);
-      }
+      const sdk::StateRead stored =
+          sdk::InsertOrRead(host(), RecipientKey(key), request.agent().id());
+      if (!stored.ok) return Retryable("state store: " + stored.error);
     }
 
     std::map<std::string, int64_t> balances;
@@ -246,16 +242,17 @@ class GiftCardPlugin : public sdk::Plugin {
   pb::CallbackResponse Callback(const pb::CallbackRequest& request) override {
     pb::CallbackResponse resp;
     std::string error;
-    const std::optional<json::Value> body = json::Parse(request.body(), &error);
+    const std::optional<json::Json> body = json::ParseStrict(request.body(), &error);
     if (!body) {
       resp.set_error("callback body is not JSON: " + error);
       return resp;
     }
-    std::vector<json::Value> notifications;
+    std::vector<json::Json> notifications;
     if (body->is_array()) {
-      notifications = body->items();
-    } else if (const json::Value* events = body->Find("events"); events && events->is_array()) {
-      notifications = events->items();
+      notifications.assign(body->begin(), body->end());
+    } else if (const json::Json* events = json::Find(*body, "events");
+               events && events->is_array()) {
+      notifications.assign(events->begin(), events->end());
     } else {
       notifications.push_back(*body);
     }
@@ -264,9 +261,9 @@ class GiftCardPlugin : public sdk::Plugin {
       return resp;
     }
     for (size_t i = 0; i < notifications.size(); ++i) {
-      const json::Value& note = notifications[i];
-      const std::string reference = note.StringMember("external_reference");
-      const std::string status = note.StringMember("status");
+      const json::Json& note = notifications[i];
+      const std::string reference = json::StringMember(note, "external_reference");
+      const std::string status = json::StringMember(note, "status");
       if (!note.is_object() || reference.empty() || status.empty()) {
         resp.clear_updates();
         resp.set_error("callback notification " + std::to_string(i + 1) +
@@ -274,10 +271,10 @@ class GiftCardPlugin : public sdk::Plugin {
         return resp;
       }
       Order order;
-      order.id = note.StringMember("order_id");
+      order.id = json::StringMember(note, "order_id");
       order.external_reference = reference;
       order.status = status;
-      order.failure_reason = note.StringMember("failure_reason");
+      order.failure_reason = json::StringMember(note, "failure_reason");
       pb::StatusUpdate* update = resp.add_updates();
       update->set_idempotency_key(reference);
       *update->mutable_result() = MapStatus(reference, order);
@@ -333,8 +330,8 @@ class GiftCardPlugin : public sdk::Plugin {
 
   std::string StoredArtifact(const std::string& stored) {
     std::string error;
-    const std::optional<json::Value> value = json::Parse(stored, &error);
-    return Artifact(value ? value->StringMember("order_id") : std::string("?"));
+    const std::optional<json::Json> value = json::ParseStrict(stored, &error);
+    return Artifact(value ? json::StringMember(*value, "order_id") : std::string("?"));
   }
 
   // The outcome an order's status means, without side effects.
@@ -371,16 +368,15 @@ class GiftCardPlugin : public sdk::Plugin {
   }
 
   bool KeepRedemption(const std::string& key, const Order& order, std::string* error) {
-    const std::string value = json::Value::Object()
-                                  .Set("order_id", json::Value::String(order.id))
-                                  .Set("code", json::Value::String(order.code))
-                                  .Set("url", json::Value::String(order.url))
-                                  .Serialize();
-    if (host().StateCommit({{RedemptionKey(key), value}}, {RedemptionKey(key)}, error)) {
-      return true;
-    }
-    const sdk::StateRead stored = host().ReadState(RedemptionKey(key));
-    return stored.ok && stored.value.has_value();
+    json::Json redemption = json::Json::object();
+    redemption["order_id"] = order.id;
+    redemption["code"] = order.code;
+    redemption["url"] = order.url;
+    const std::string value = json::Serialize(redemption);
+    // A callback may have kept the same redemption first; either copy will do.
+    const sdk::StateRead stored = sdk::InsertOrRead(host(), RedemptionKey(key), value);
+    if (!stored.ok) *error = stored.error;
+    return stored.ok;
   }
 
   pb::FulfilResponse FromFailure(const CallResult& result, const std::string& what) {
@@ -493,15 +489,15 @@ class GiftCardPlugin : public sdk::Plugin {
       if (!stored.ok || !stored.value) return QueryError(0, "state store: " + stored.error);
     }
     std::string error;
-    const std::optional<json::Value> redemption = json::Parse(*stored.value, &error);
+    const std::optional<json::Json> redemption = json::ParseStrict(*stored.value, &error);
     if (!redemption) return QueryError(0, "stored redemption is unreadable");
     pb::QueryResponse resp;
     for (const char* column : {"idempotency_key", "order", "code", "url"}) resp.add_columns(column);
     auto* row = resp.add_rows();
     row->add_cells(key);
-    row->add_cells(redemption->StringMember("order_id"));
-    row->add_cells(redemption->StringMember("code"));
-    row->add_cells(redemption->StringMember("url"));
+    row->add_cells(json::StringMember(*redemption, "order_id"));
+    row->add_cells(json::StringMember(*redemption, "code"));
+    row->add_cells(json::StringMember(*redemption, "url"));
     return resp;
   }
 

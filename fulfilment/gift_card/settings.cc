@@ -7,18 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "plaudit/trim.h"
+
 namespace plaudit::fulfilment::gift_card {
 namespace {
 
 constexpr char kKnownKeys[] =
     "base_url, api_key_file, api_key_env, timeout_ms, catalog_ttl_s, ca_file";
-
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 // "" or why `text` is not a whole number in [low, high].
 std::string ReadInt(const std::string& key, const std::string& text, int64_t low, int64_t high,

@@ -5,13 +5,14 @@
 #include <optional>
 #include <utility>
 
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "plugins/common/money.h"
 
 namespace plaudit::fulfilment::gift_card {
 namespace {
 
-using json::Value;
+using json::Json;
+using json::StringMember;
 
 constexpr size_t kMaxMessageChars = 300;
 constexpr int64_t kDefaultRetryAfterMs = 1000;
@@ -23,38 +24,38 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-std::optional<int64_t> ReadAmount(const Value* value) {
-  if (value == nullptr || !(value->is_number() || value->is_string())) return std::nullopt;
-  return money::ParseMinorUnits(value->text());
+std::optional<int64_t> ReadAmount(const Json* value) {
+  if (value == nullptr) return std::nullopt;
+  return money::AmountFromJson(*value);
 }
 
 // The vendor's own words about a failed call: error.message, message or error, else the body.
 std::string VendorMessage(const std::string& body) {
   std::string ignored;
-  const std::optional<Value> parsed = json::Parse(body, &ignored);
+  const std::optional<Json> parsed = json::ParseStrict(body, &ignored);
   std::string message;
   if (parsed && parsed->is_object()) {
-    if (const Value* error = parsed->Find("error"); error != nullptr && error->is_object()) {
-      message = error->StringMember("message");
+    if (const Json* error = json::Find(*parsed, "error"); error != nullptr && error->is_object()) {
+      message = StringMember(*error, "message");
     }
-    if (message.empty()) message = parsed->StringMember("message");
-    if (message.empty()) message = parsed->StringMember("error");
+    if (message.empty()) message = StringMember(*parsed, "message");
+    if (message.empty()) message = StringMember(*parsed, "error");
   }
   if (message.empty()) message = body;
   if (message.size() > kMaxMessageChars) message = message.substr(0, kMaxMessageChars) + "...";
   return message;
 }
 
-bool ReadOrder(const Value& value, Order* order) {
+bool ReadOrder(const Json& value, Order* order) {
   if (!value.is_object()) return false;
-  order->id = value.StringMember("id");
-  order->external_reference = value.StringMember("external_reference");
-  order->status = value.StringMember("status");
-  order->failure_reason = value.StringMember("failure_reason");
-  if (const Value* redemption = value.Find("redemption");
+  order->id = StringMember(value, "id");
+  order->external_reference = StringMember(value, "external_reference");
+  order->status = StringMember(value, "status");
+  order->failure_reason = StringMember(value, "failure_reason");
+  if (const Json* redemption = json::Find(value, "redemption");
       redemption != nullptr && redemption->is_object()) {
-    order->code = redemption->StringMember("code");
-    order->url = redemption->StringMember("url");
+    order->code = StringMember(*redemption, "code");
+    order->url = StringMember(*redemption, "url");
   }
   return !order->id.empty() && !order->status.empty();
 }
@@ -116,9 +117,8 @@ OrderState ClassifyStatus(std::string_view status) {
   return OrderState::kUnrecognised;
 }
 
-VendorApi::VendorApi(http::HttpClient* client, Options options,
-                     std::function<int64_t()> now_seconds)
-    : client_(client), options_(std::move(options)), now_seconds_(std::move(now_seconds)) {}
+VendorApi::VendorApi(http::HttpClient* client, Options options)
+    : client_(client), options_(std::move(options)) {}
 
 http::Response VendorApi::Send(const std::string& method, const std::string& path,
                                const std::string& body) const {
@@ -168,11 +168,7 @@ CallResult VendorApi::Classify(const http::Response& response) const {
   } else if (response.status == 429) {
     result.kind = CallResult::Kind::kRateLimited;
     result.retry_after_ms = kDefaultRetryAfterMs;
-    if (const auto header = response.Header("retry-after")) {
-      if (const auto ms = http::ParseRetryAfterMs(*header, now_seconds_())) {
-        result.retry_after_ms = *ms;
-      }
-    }
+    if (response.retry_after_ms) result.retry_after_ms = *response.retry_after_ms;
   } else if (response.status == 401 || response.status == 403) {
     result.kind = CallResult::Kind::kUnauthorized;
   } else if (response.status == 402) {
@@ -191,27 +187,28 @@ CallResult VendorApi::GetCatalog(std::vector<Brand>* brands) const {
   CallResult result = Classify(response);
   if (!result.ok()) return result;
   std::string error;
-  const std::optional<Value> body = json::Parse(response.body, &error);
-  const Value* list = body ? body->Find("brands") : nullptr;
+  const std::optional<Json> body = json::ParseStrict(response.body, &error);
+  const Json* list = body ? json::Find(*body, "brands") : nullptr;
   if (list == nullptr || !list->is_array()) return Malformed("catalogue");
   brands->clear();
-  for (const Value& item : list->items()) {
+  for (const Json& item : *list) {
     Brand brand;
-    brand.id = item.StringMember("id");
-    brand.name = item.StringMember("name");
+    brand.id = StringMember(item, "id");
+    brand.name = StringMember(item, "name");
     if (brand.id.empty()) continue;
-    if (const Value* currencies = item.Find("currencies"); currencies && currencies->is_array()) {
-      for (const Value& currency : currencies->items()) {
-        if (currency.is_string()) brand.currencies.push_back(currency.text());
+    if (const Json* currencies = json::Find(item, "currencies");
+        currencies && currencies->is_array()) {
+      for (const Json& currency : *currencies) {
+        if (currency.is_string()) brand.currencies.push_back(currency.get<std::string>());
       }
     }
-    if (const Value* values = item.Find("denominations"); values && values->is_array()) {
-      for (const Value& value : values->items()) {
+    if (const Json* values = json::Find(item, "denominations"); values && values->is_array()) {
+      for (const Json& value : *values) {
         if (const auto amount = ReadAmount(&value)) brand.denominations.push_back(*amount);
       }
     } else {
-      brand.min_amount = ReadAmount(item.Find("min_amount")).value_or(0);
-      brand.max_amount = ReadAmount(item.Find("max_amount")).value_or(0);
+      brand.min_amount = ReadAmount(json::Find(item, "min_amount")).value_or(0);
+      brand.max_amount = ReadAmount(json::Find(item, "max_amount")).value_or(0);
     }
     brands->push_back(std::move(brand));
   }
@@ -223,48 +220,45 @@ CallResult VendorApi::GetBalance(std::map<std::string, int64_t>* balances) const
   CallResult result = Classify(response);
   if (!result.ok()) return result;
   std::string error;
-  const std::optional<Value> body = json::Parse(response.body, &error);
-  const Value* list = body ? body->Find("balances") : nullptr;
+  const std::optional<Json> body = json::ParseStrict(response.body, &error);
+  const Json* list = body ? json::Find(*body, "balances") : nullptr;
   if (list == nullptr || !list->is_array()) return Malformed("balance");
   balances->clear();
-  for (const Value& item : list->items()) {
-    const std::optional<int64_t> available = ReadAmount(item.Find("available"));
-    const std::string currency = item.StringMember("currency");
+  for (const Json& item : *list) {
+    const std::optional<int64_t> available = ReadAmount(json::Find(item, "available"));
+    const std::string currency = StringMember(item, "currency");
     if (!currency.empty() && available) (*balances)[currency] = *available;
   }
   return result;
 }
 
 CallResult VendorApi::PlaceOrder(const OrderRequest& request, Order* order) const {
-  Value recipient = Value::Object();
-  recipient.Set("name", Value::String(request.recipient_name));
-  if (!request.recipient_email.empty()) {
-    recipient.Set("email", Value::String(request.recipient_email));
-  }
-  const std::string body =
-      Value::Object()
-          .Set("external_reference", Value::String(request.external_reference))
-          .Set("brand_id", Value::String(request.brand_id))
-          .Set("amount", Value::Number(money::FormatMinorUnits(request.amount)))
-          .Set("currency", Value::String(request.currency))
-          .Set("recipient", std::move(recipient))
-          .Serialize();
+  Json recipient = Json::object();
+  recipient["name"] = request.recipient_name;
+  if (!request.recipient_email.empty()) recipient["email"] = request.recipient_email;
+  Json order_body = Json::object();
+  order_body["external_reference"] = request.external_reference;
+  order_body["brand_id"] = request.brand_id;
+  order_body["amount"] = money::AmountToJson(request.amount);
+  order_body["currency"] = request.currency;
+  order_body["recipient"] = std::move(recipient);
+  const std::string body = json::Serialize(order_body);
   const http::Response response = Send("POST", "/v1/orders", body);
   CallResult result = Classify(response);
   if (!result.ok()) return result;
   std::string error;
-  const std::optional<Value> parsed = json::Parse(response.body, &error);
+  const std::optional<Json> parsed = json::ParseStrict(response.body, &error);
   if (!parsed || !ReadOrder(*parsed, order)) return Malformed("order");
   return result;
 }
 
 CallResult VendorApi::FindOrder(const std::string& external_reference, Order* order) const {
-  const http::Response response = Send(
-      "GET", "/v1/orders?external_reference=" + http::EncodeQueryValue(external_reference), "");
+  const http::Response response =
+      Send("GET", "/v1/orders?external_reference=" + http::PercentEncode(external_reference), "");
   CallResult result = Classify(response);
   if (!result.ok()) return result;
   std::string error;
-  const std::optional<Value> parsed = json::Parse(response.body, &error);
+  const std::optional<Json> parsed = json::ParseStrict(response.body, &error);
   if (!parsed || !ReadOrder(*parsed, order)) return Malformed("order");
   return result;
 }

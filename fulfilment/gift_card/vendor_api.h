@@ -17,7 +17,6 @@
 #define PLAUDIT_FULFILMENT_GIFT_CARD_VENDOR_API_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -99,8 +98,7 @@ class VendorApi {
     std::string ca_file;
   };
 
-  // `now_seconds` reads the clock for Retry-After dates.
-  VendorApi(http::HttpClient* client, Options options, std::function<int64_t()> now_seconds);
+  VendorApi(http::HttpClient* client, Options options);
 
   CallResult GetCatalog(std::vector<Brand>* brands) const;
   // Available balance per currency, in minor units.
@@ -117,7 +115,6 @@ class VendorApi {
 
   http::HttpClient* const client_;
   const Options options_;
-  const std::function<int64_t()> now_seconds_;
 };
 
 }  // namespace plaudit::fulfilment::gift_card

@@ -66,8 +66,10 @@
 #include "absl/time/time.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
+#include "plaudit/trim.h"
 #include "plugins/common/http_client.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -101,6 +103,13 @@ std::string FormatUnits(int64_t units) {
   while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
   if (!fraction.empty()) text += "." + fraction;
   return text;
+}
+
+// Units as a JSON number of hours: 8 for whole hours, else the shortest decimal (7.5, 0.0001),
+// which reads back as the same units.
+json::Json HoursJson(int64_t units) {
+  if (units % kUnitsPerHour == 0) return json::Json(units / kUnitsPerHour);
+  return json::Json(static_cast<double>(units) / kUnitsPerHour);
 }
 
 // The inverse of FormatUnits; false when `text` is not a balance this plugin wrote.
@@ -140,7 +149,7 @@ std::string ParseHours(const pb::FulfilRequest& request, int64_t* units) {
   if (it == request.params().end()) {
     return "param \"hours\" is required (a positive number of hours, at most 400)";
   }
-  const std::string_view text = TrimText(it->second);
+  const std::string_view text = Trim(it->second);
   const std::string invalid =
       "param \"hours\" must be a positive number of hours, at most 400; "
       "got \"" +
@@ -257,7 +266,7 @@ std::string ReadHrisSettings(const google::protobuf::Map<std::string, std::strin
     return {};
   }
   auto settings = std::make_shared<HrisSettings>();
-  settings->url = std::string(TrimText(*url));
+  settings->url = std::string(Trim(*url));
   if (settings->url.rfind("https://", 0) != 0 && settings->url.rfind("http://", 0) != 0) {
     return "config hris_url must start with https:// (or http://); got \"" + *url + "\"";
   }
@@ -279,13 +288,13 @@ std::string ReadHrisSettings(const google::protobuf::Map<std::string, std::strin
     if (!in) return "config hris_token_file: cannot read " + path.string();
     std::stringstream text;
     text << in.rdbuf();
-    settings->token = std::string(TrimText(text.str()));
+    settings->token = std::string(Trim(text.str()));
     if (settings->token.empty()) return "config hris_token_file: " + path.string() + " is empty";
   } else {
     const std::string name = token_env != nullptr ? *token_env : kDefaultHrisTokenEnv;
     if (name.empty()) return "config hris_token_env is empty";
     const char* value = std::getenv(name.c_str());
-    settings->token = value == nullptr ? "" : std::string(TrimText(value));
+    settings->token = value == nullptr ? "" : std::string(Trim(value));
     if (settings->token.empty() && token_env != nullptr) {
       return "no HRIS token: environment variable " + name + " is not set";
     }
@@ -333,7 +342,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
     }
     zone_ = absl::UTCTimeZone();
     if (auto it = config.find("time_zone"); it != config.end()) {
-      if (!absl::LoadTimeZone(std::string(TrimText(it->second)), &zone_)) {
+      if (!absl::LoadTimeZone(std::string(Trim(it->second)), &zone_)) {
         return "config time_zone: unknown time zone \"" + it->second + "\"";
       }
     }
@@ -386,89 +395,74 @@ class LeaveCreditPlugin : public sdk::Plugin {
     const std::string grant_key = "grant/" + request.idempotency_key();
     const std::string balance_key = "balance/" + agent_id;
     const std::string grants_key = "grants/" + agent_id;
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead grant = host().ReadState(grant_key);
-      if (!grant.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + grant.error);
-      if (grant.value) return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *grant.value);
+    // A conflict is this key credited concurrently (answered next round) or the agent's state
+    // moving under us.
+    std::optional<pb::FulfilResponse> settled = sdk::RetryStateTransaction(
+        host(), kMaxCommitAttempts,
+        [&](sdk::StateTransaction& tx) -> std::optional<pb::FulfilResponse> {
+          const StateRead grant = tx.Read(grant_key);
+          if (!grant.ok)
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + grant.error);
+          if (grant.value) return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *grant.value);
 
-      const StateRead balance = host().ReadState(balance_key);
-      const StateRead listed = host().ReadState(grants_key);
-      const StateRead agents = host().ReadState(kAgentsKey);
-      for (const StateRead* read : {&balance, &listed, &agents}) {
-        if (!read->ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + read->error);
-      }
-      int64_t current = 0;
-      if (balance.value && !ParseUnits(*balance.value, &current)) {
-        return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "stored leave balance of agent " + agent_id +
-                                                         " is not a number: \"" + *balance.value +
-                                                         "\"");
-      }
-      std::vector<Grant> grants;
-      if (listed.value && !ParseGrants(*listed.value, &grants)) {
-        return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
-                       "stored leave grants of agent " + agent_id + " are unreadable");
-      }
-      int64_t updated = 0;
-      if (__builtin_add_overflow(current, units, &updated)) {
-        return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
-                       "leave balance of agent " + agent_id + " would overflow");
-      }
-      const Grant& granted = planned;
-      grants.push_back(granted);
-      const AgentBalance available = BalanceOn(today, updated, grants);
-      std::vector<Record> grant_records;
-      for (const Grant& g : grants) grant_records.push_back(GrantRecord(g));
+          const StateRead balance = tx.Read(balance_key);
+          const StateRead listed = tx.Read(grants_key);
+          // Read without a condition: the list only matters when this agent is not on it yet.
+          const StateRead agents = host().ReadState(kAgentsKey);
+          for (const StateRead* read : {&balance, &listed, &agents}) {
+            if (!read->ok) {
+              return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + read->error);
+            }
+          }
+          int64_t current = 0;
+          if (balance.value && !ParseUnits(*balance.value, &current)) {
+            return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "stored leave balance of agent " +
+                                                             agent_id + " is not a number: \"" +
+                                                             *balance.value + "\"");
+          }
+          std::vector<Grant> grants;
+          if (listed.value && !ParseGrants(*listed.value, &grants)) {
+            return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
+                           "stored leave grants of agent " + agent_id + " are unreadable");
+          }
+          int64_t updated = 0;
+          if (__builtin_add_overflow(current, units, &updated)) {
+            return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
+                           "leave balance of agent " + agent_id + " would overflow");
+          }
+          grants.push_back(planned);
+          const AgentBalance available = BalanceOn(today, updated, grants);
+          std::vector<Record> grant_records;
+          for (const Grant& g : grants) grant_records.push_back(GrantRecord(g));
 
-      const std::string artifact =
-          DescribeCredit(units, granted.expires, available.available_units);
-      std::vector<std::pair<std::string, std::string>> puts = {
-          {balance_key, FormatUnits(updated)},
-          {grants_key, EncodeRecordList(grant_records)},
-          {grant_key, artifact}};
-      std::vector<std::string> absent = {grant_key};
-      std::vector<std::pair<std::string, std::string>> expected;
-      auto condition_on = [&](const std::string& key, const StateRead& read) {
-        if (read.value) {
-          expected.emplace_back(key, *read.value);
-        } else {
-          absent.push_back(key);
-        }
-      };
-      condition_on(balance_key, balance);
-      condition_on(grants_key, listed);
-      std::vector<Record> agent_records =
-          agents.value ? DecodeRecordList(*agents.value) : std::vector<Record>();
-      const bool known = std::any_of(agent_records.begin(), agent_records.end(),
-                                     [&](const Record& r) { return r[0] == agent_id; });
-      if (!known) {
-        agent_records.push_back({agent_id, request.agent().display_name()});
-        puts.emplace_back(kAgentsKey, EncodeRecordList(agent_records));
-        condition_on(kAgentsKey, agents);
-      }
-      std::string error;
-      if (host().StateCommit(puts, absent, expected, &error)) {
-        host().Info("leave_credit: " + artifact + " for agent " + agent_id + " (key " +
-                    request.idempotency_key() + ")");
-        return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, artifact);
-      }
-
-      // Why did the commit fail? This key was credited concurrently (done), the agent's state
-      // moved under us (try again), or neither: the store itself refused.
-      const StateRead grant_now = host().ReadState(grant_key);
-      if (grant_now.ok && grant_now.value) {
-        return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, *grant_now.value);
-      }
-      const StateRead balance_now = host().ReadState(balance_key);
-      const StateRead listed_now = host().ReadState(grants_key);
-      const StateRead agents_now = host().ReadState(kAgentsKey);
-      const bool unchanged = balance_now.value == balance.value &&
-                             listed_now.value == listed.value && agents_now.value == agents.value;
-      if (!grant_now.ok || !balance_now.ok || !listed_now.ok || !agents_now.ok || unchanged) {
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
-                       "state store refused the credit: " + (error.empty() ? "no reason" : error));
-      }
-    }
+          const std::string artifact =
+              DescribeCredit(units, planned.expires, available.available_units);
+          tx.Put(balance_key, FormatUnits(updated));
+          tx.Put(grants_key, EncodeRecordList(grant_records));
+          tx.Put(grant_key, artifact);
+          std::vector<Record> agent_records =
+              agents.value ? DecodeRecordList(*agents.value) : std::vector<Record>();
+          const bool known = std::any_of(agent_records.begin(), agent_records.end(),
+                                         [&](const Record& r) { return r[0] == agent_id; });
+          if (!known) {
+            agent_records.push_back({agent_id, request.agent().display_name()});
+            tx.Put(kAgentsKey, EncodeRecordList(agent_records));
+            tx.Expect(kAgentsKey, agents.value);
+          }
+          std::string error;
+          switch (tx.Commit(&error)) {
+            case sdk::CommitResult::kCommitted:
+              host().Info("leave_credit: " + artifact + " for agent " + agent_id + " (key " +
+                          request.idempotency_key() + ")");
+              return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, artifact);
+            case sdk::CommitResult::kConflict:
+              return std::nullopt;
+            case sdk::CommitResult::kRefused:
+              break;
+          }
+          return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store refused the credit: " + error);
+        });
+    if (settled) return *settled;
     return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
                    "leave balance of agent " + agent_id + " kept changing; gave up after " +
                        std::to_string(kMaxCommitAttempts) + " attempts");
@@ -489,27 +483,20 @@ class LeaveCreditPlugin : public sdk::Plugin {
     StateRead pinned = host().ReadState(pin_key);
     if (!pinned.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + pinned.error);
     if (!pinned.value) {
-      const std::string body =
-          json::Value::Object()
-              .Set("agent_id", json::Value::String(request.agent().id()))
-              .Set("hours", json::Value::Number(FormatUnits(grant->units)))
-              .Set("expires", json::Value::String(FormatDay(grant->expires)))
-              .Set("award_id", json::Value::String(request.award_id()))
-              .Set("granted_at", json::Value::String(absl::FormatTime(
-                                     "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(host().NowMicros()),
-                                     absl::UTCTimeZone())))
-              .Serialize();
+      json::Json message = json::Json::object();
+      message["agent_id"] = request.agent().id();
+      message["hours"] = HoursJson(grant->units);
+      message["expires"] = FormatDay(grant->expires);
+      message["award_id"] = request.award_id();
+      message["granted_at"] = absl::FormatTime(
+          "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(host().NowMicros()), absl::UTCTimeZone());
+      const std::string body = json::Serialize(message);
       const std::string record = EncodeRecord(
           {body, FormatUnits(grant->units), FormatDay(grant->granted), FormatDay(grant->expires)});
-      std::string error;
-      if (!host().StateCommit({{pin_key, record}}, {pin_key}, &error)) {
-        pinned = host().ReadState(pin_key);  // a concurrent attempt pinned it first
-        if (!pinned.ok || !pinned.value) {
-          return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store refused the HRIS record: " +
-                                                           (error.empty() ? "no reason" : error));
-        }
-      } else {
-        pinned.value = record;
+      // A concurrent attempt may pin its own first; then that one is sent.
+      pinned = sdk::InsertOrRead(host(), pin_key, record);
+      if (!pinned.ok) {
+        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "cannot pin the HRIS record: " + pinned.error);
       }
     }
     const Record fields = DecodeRecord(*pinned.value);
@@ -545,9 +532,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
       return std::nullopt;
     }
     if (response.status == 429) {
-      const std::optional<std::string> header = response.Header("retry-after");
-      const std::optional<int64_t> wait =
-          header ? http::ParseRetryAfterMs(*header, host().NowMicros() / 1000000) : std::nullopt;
+      const std::optional<int64_t> wait = response.retry_after_ms;
       pb::FulfilResponse resp =
           Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
                   "HRIS is rate limiting (" + status + "); nothing credited yet");
@@ -569,7 +554,7 @@ class LeaveCreditPlugin : public sdk::Plugin {
       if (key != "agent") {
         return QueryError(kInvalidArgument, "unknown arg \"" + key + "\" (known: agent)");
       }
-      only_agent = std::string(TrimText(value));
+      only_agent = std::string(Trim(value));
     }
     const StateRead agents = host().ReadState(kAgentsKey);
     if (!agents.ok) return QueryError(0, "state store: " + agents.error);

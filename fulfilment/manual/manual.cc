@@ -34,6 +34,8 @@
 #include "absl/time/time.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -126,7 +128,7 @@ class ManualPlugin : public sdk::Plugin {
     }
     default_role_.clear();
     if (auto it = config.find("assignee_role"); it != config.end()) {
-      default_role_ = std::string(TrimText(it->second));
+      default_role_ = std::string(Trim(it->second));
       if (!IsRole(default_role_)) {
         return "config assignee_role must be a role name such as facilities; got \"" + it->second +
                "\"";
@@ -141,7 +143,7 @@ class ManualPlugin : public sdk::Plugin {
     }
     zone_ = absl::UTCTimeZone();
     if (auto it = config.find("time_zone"); it != config.end()) {
-      if (!absl::LoadTimeZone(std::string(TrimText(it->second)), &zone_)) {
+      if (!absl::LoadTimeZone(std::string(Trim(it->second)), &zone_)) {
         return "config time_zone: unknown time zone \"" + it->second + "\"";
       }
     }
@@ -156,39 +158,35 @@ class ManualPlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_PERMANENT, error);
     }
     const std::string task_key = "task/" + key;
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead current = host().ReadState(task_key);
-      if (!current.ok)
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + current.error);
-      if (current.value) return Describe(key, *current.value);
-
-      const StateRead index = host().ReadState(kIndexKey);
-      if (!index.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + index.error);
-      std::vector<std::string> absent = {task_key};
-      std::vector<std::pair<std::string, std::string>> expected;
-      if (index.value) {
-        expected.emplace_back(kIndexKey, *index.value);
-      } else {
-        absent.push_back(kIndexKey);
-      }
-      const std::string updated_index = index.value.value_or("") + EncodeRecord({key}) + "\n";
-      std::string error;
-      if (host().StateCommit({{task_key, EncodeTask(task)}, {kIndexKey, updated_index}}, absent,
-                             expected, &error)) {
-        host().Info("manual: opened " + DescribeTask(task) + " (key " + key + ")");
-        const std::string text = DescribeTask(task);
-        return Outcome(pb::FULFIL_OUTCOME_PENDING, text, text);
-      }
-      // The task appeared concurrently (answered above next round), the index moved (try again),
-      // or neither: the store refused.
-      const StateRead task_now = host().ReadState(task_key);
-      const StateRead index_now = host().ReadState(kIndexKey);
-      if (task_now.ok && index_now.ok && !task_now.value && index_now.value == index.value) {
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
-                       "state store refused the task: " + (error.empty() ? "no reason" : error));
-      }
-    }
+    // A conflict is the task appearing concurrently (answered next round) or the index moving.
+    std::optional<pb::FulfilResponse> settled = sdk::RetryStateTransaction(
+        host(), kMaxCommitAttempts,
+        [&](sdk::StateTransaction& tx) -> std::optional<pb::FulfilResponse> {
+          const StateRead current = tx.Read(task_key);
+          if (!current.ok) {
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + current.error);
+          }
+          if (current.value) return Describe(key, *current.value);
+          const StateRead index = tx.Read(kIndexKey);
+          if (!index.ok)
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + index.error);
+          tx.Put(task_key, EncodeTask(task));
+          tx.Put(kIndexKey, index.value.value_or("") + EncodeRecord({key}) + "\n");
+          std::string error;
+          switch (tx.Commit(&error)) {
+            case sdk::CommitResult::kCommitted: {
+              host().Info("manual: opened " + DescribeTask(task) + " (key " + key + ")");
+              const std::string text = DescribeTask(task);
+              return Outcome(pb::FULFIL_OUTCOME_PENDING, text, text);
+            }
+            case sdk::CommitResult::kConflict:
+              return std::nullopt;
+            case sdk::CommitResult::kRefused:
+              break;
+          }
+          return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store refused the task: " + error);
+        });
+    if (settled) return *settled;
     return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "manual task list kept changing; gave up after " +
                                                      std::to_string(kMaxCommitAttempts) +
                                                      " attempts");
@@ -221,16 +219,16 @@ class ManualPlugin : public sdk::Plugin {
       }
     }
     const auto item = params.find("item");
-    if (item == params.end() || TrimText(item->second).empty()) {
+    if (item == params.end() || Trim(item->second).empty()) {
       return "param item is required: what is handed over, e.g. \"team lunch\"";
     }
-    task->item = std::string(TrimText(item->second));
+    task->item = std::string(Trim(item->second));
     if (task->item.size() > kMaxItemChars) {
       return "param item is longer than " + std::to_string(kMaxItemChars) + " characters";
     }
     task->role = default_role_;
     if (auto it = params.find("assignee_role"); it != params.end()) {
-      task->role = std::string(TrimText(it->second));
+      task->role = std::string(Trim(it->second));
       if (!IsRole(task->role)) {
         return "param assignee_role must be a role name such as facilities; got \"" + it->second +
                "\"";
@@ -296,13 +294,13 @@ class ManualPlugin : public sdk::Plugin {
     std::string role;
     for (const auto& [key, value] : request.args()) {
       if (key == "status") {
-        status = std::string(TrimText(value));
+        status = std::string(Trim(value));
         if (status != "open" && status != "done" && status != "all") {
           return QueryError(kInvalidArgument,
                             "status must be open, done or all; got \"" + value + "\"");
         }
       } else if (key == "assignee_role") {
-        role = std::string(TrimText(value));
+        role = std::string(Trim(value));
       } else {
         return QueryError(kInvalidArgument,
                           "unknown arg \"" + key + "\" (known: status, assignee_role)");
@@ -377,47 +375,52 @@ class ManualPlugin : public sdk::Plugin {
                         "(plaudit --as USER)");
     }
     const auto given = request.args().find("idempotency_key");
-    if (given == request.args().end() || TrimText(given->second).empty()) {
+    if (given == request.args().end() || Trim(given->second).empty()) {
       return QueryError(kInvalidArgument, "arg idempotency_key is required");
     }
     int code = 0;
     std::string error;
     const std::optional<std::string> key =
-        ResolveKey(std::string(TrimText(given->second)), &code, &error);
+        ResolveKey(std::string(Trim(given->second)), &code, &error);
     if (!key) return QueryError(code, error);
     const auto note = request.args().find("note");
     const std::string task_key = "task/" + *key;
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead current = host().ReadState(task_key);
-      if (!current.ok) return QueryError(0, "state store: " + current.error);
-      if (!current.value) return QueryError(kNotFound, "no task under key " + *key);
-      std::optional<Task> task = DecodeTask(*key, *current.value);
-      if (!task) return QueryError(0, "stored task of key " + *key + " is unreadable");
-      if (task->status == kDone) {
-        return QueryError(kFailedPrecondition,
-                          "the task under key " + *key + " was already completed by " +
-                              task->completed_by + " at " + task->completed_at);
-      }
-      task->status = kDone;
-      task->completed_by = request.actor();
-      task->completed_at =
-          absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMicros(host().NowMicros()), zone_);
-      task->note = note == request.args().end() ? "" : std::string(TrimText(note->second));
-      if (host().StateCommit({{task_key, EncodeTask(*task)}}, {}, {{task_key, *current.value}},
-                             &error)) {
-        host().Info("manual: " + request.actor() + " completed " + DescribeTask(*task) + " (key " +
-                    *key + ")");
-        pb::QueryResponse response;
-        response.set_text("completed: " + HandedOver(*task));
-        response.add_changed_keys(*key);
-        return response;
-      }
-      const StateRead now = host().ReadState(task_key);
-      if (now.ok && now.value == current.value) {
-        return QueryError(0, "state store refused: " + (error.empty() ? "no reason" : error));
-      }
-    }
+    std::optional<pb::QueryResponse> settled = sdk::RetryStateTransaction(
+        host(), kMaxCommitAttempts,
+        [&](sdk::StateTransaction& tx) -> std::optional<pb::QueryResponse> {
+          const StateRead current = tx.Read(task_key);
+          if (!current.ok) return QueryError(0, "state store: " + current.error);
+          if (!current.value) return QueryError(kNotFound, "no task under key " + *key);
+          std::optional<Task> task = DecodeTask(*key, *current.value);
+          if (!task) return QueryError(0, "stored task of key " + *key + " is unreadable");
+          if (task->status == kDone) {
+            return QueryError(kFailedPrecondition,
+                              "the task under key " + *key + " was already completed by " +
+                                  task->completed_by + " at " + task->completed_at);
+          }
+          task->status = kDone;
+          task->completed_by = request.actor();
+          task->completed_at =
+              absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixMicros(host().NowMicros()), zone_);
+          task->note = note == request.args().end() ? "" : std::string(Trim(note->second));
+          tx.Put(task_key, EncodeTask(*task));
+          switch (tx.Commit(&error)) {
+            case sdk::CommitResult::kCommitted: {
+              host().Info("manual: " + request.actor() + " completed " + DescribeTask(*task) +
+                          " (key " + *key + ")");
+              pb::QueryResponse response;
+              response.set_text("completed: " + HandedOver(*task));
+              response.add_changed_keys(*key);
+              return response;
+            }
+            case sdk::CommitResult::kConflict:
+              return std::nullopt;
+            case sdk::CommitResult::kRefused:
+              break;
+          }
+          return QueryError(0, "state store refused: " + error);
+        });
+    if (settled) return *settled;
     return QueryError(0, "the task under key " + *key + " kept changing; try again");
   }
 

@@ -12,9 +12,10 @@
 // Reward params: prefer (ATTR,ATTR...), require (ATTR,ATTR...), window (as the setting), or
 // from and to (YYYY-MM-DD, inclusive, both or neither, at most 366 days).
 //
-// The window follows the award's period (its last day): next_month is the calendar month after
-// the month holding that day, next_week the Monday-to-Sunday week after it, days:N the N days
-// after it. Without a readable period it follows yesterday, i.e. starts from today.
+// The window follows the award's period (its last day, in the program's time zone, from the
+// period's instants the host sends): next_month is the calendar month after the month holding
+// that day, next_week the Monday-to-Sunday week after it, days:N the N days after it. Without the
+// period's instants it follows yesterday, i.e. starts from today.
 //
 // Which spot: among the spots that have every required attribute and no booking overlapping the
 // window, those having the first preferred attribute beat those without it; among equals, the
@@ -42,8 +43,11 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "fulfilment/common/period_days.h"
 #include "fulfilment/common/state_text.h"
 #include "plaudit/plugin_sdk.h"
+#include "plaudit/state_transaction.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::fulfilment {
 namespace {
@@ -100,7 +104,7 @@ std::string DescribeSpot(const Spot& spot) {
 // Parses the "spots" setting; returns "" or a reason naming the spot.
 std::string ParseSpots(std::string_view text, std::vector<Spot>* spots) {
   const std::string example = "e.g. \"P1:vip,near_entrance;P2:ev;P3\"";
-  if (TrimText(text).empty()) return "config spots is required, " + example;
+  if (Trim(text).empty()) return "config spots is required, " + example;
   std::vector<std::string> entries = SplitTrimmed(text, ';');
   if (entries.size() > 1 && entries.back().empty()) entries.pop_back();  // a trailing ";"
   std::set<std::string> seen;
@@ -109,7 +113,7 @@ std::string ParseSpots(std::string_view text, std::vector<Spot>* spots) {
     if (entry.empty()) return "config spots: entry " + std::to_string(i + 1) + " is empty";
     Spot spot;
     const size_t colon = entry.find(':');
-    spot.id = std::string(TrimText(std::string_view(entry).substr(0, colon)));
+    spot.id = std::string(Trim(std::string_view(entry).substr(0, colon)));
     if (spot.id.empty()) {
       return "config spots: entry " + std::to_string(i + 1) + " (\"" + entry + "\") has no spot id";
     }
@@ -152,7 +156,7 @@ struct WindowRule {
 };
 
 std::optional<WindowRule> ParseWindowRule(std::string_view text) {
-  text = TrimText(text);
+  text = Trim(text);
   if (text == "next_month") return WindowRule{WindowRule::kNextMonth, 0};
   if (text == "next_week") return WindowRule{WindowRule::kNextWeek, 0};
   if (text.starts_with("days:")) {
@@ -164,47 +168,6 @@ std::optional<WindowRule> ParseWindowRule(std::string_view text) {
 }
 
 constexpr char kWindowSyntax[] = "next_month, next_week or days:N with 1 <= N <= 366";
-
-std::optional<int> ParseDigits(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  int value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-// The last day of a period label: "2026-10-05", "2026-W41", "2026-10", "2026-Q4" or "2026".
-std::optional<absl::CivilDay> PeriodLastDay(std::string_view label) {
-  label = TrimText(label);
-  if (auto day = ParseDay(label)) return day;
-  if (label.size() < 4) return std::nullopt;
-  const std::optional<int> year = ParseDigits(label.substr(0, 4));
-  if (!year) return std::nullopt;
-  if (label.size() == 4) return absl::CivilDay(*year, 12, 31);
-  if (label[4] != '-') return std::nullopt;
-  const std::string_view rest = label.substr(5);
-  if (rest.size() == 2 && rest[0] == 'Q') {
-    const std::optional<int> quarter = ParseDigits(rest.substr(1));
-    if (!quarter || *quarter < 1 || *quarter > 4) return std::nullopt;
-    return absl::CivilDay(absl::CivilMonth(*year, *quarter * 3) + 1) - 1;
-  }
-  if (rest.size() == 2) {
-    const std::optional<int> month = ParseDigits(rest);
-    if (!month || *month < 1 || *month > 12) return std::nullopt;
-    return absl::CivilDay(absl::CivilMonth(*year, *month) + 1) - 1;
-  }
-  if (rest.size() == 3 && rest[0] == 'W') {
-    const std::optional<int> week = ParseDigits(rest.substr(1));
-    if (!week || *week < 1 || *week > 53) return std::nullopt;
-    // ISO 8601: week 1 holds 4 January; weeks run Monday to Sunday.
-    const absl::CivilDay week1_monday =
-        absl::PrevWeekday(absl::CivilDay(*year, 1, 4) + 1, absl::Weekday::monday);
-    return week1_monday + 7 * (*week - 1) + 6;
-  }
-  return std::nullopt;
-}
 
 struct Window {
   absl::CivilDay from;
@@ -323,13 +286,13 @@ class ParkingPlugin : public sdk::Plugin {
     }
     zone_ = absl::UTCTimeZone();
     if (auto it = config.find("time_zone"); it != config.end()) {
-      if (!absl::LoadTimeZone(std::string(TrimText(it->second)), &zone_)) {
+      if (!absl::LoadTimeZone(std::string(Trim(it->second)), &zone_)) {
         return "config time_zone: unknown time zone \"" + it->second + "\"";
       }
     }
     wait_when_full_ = false;
     if (auto it = config.find("when_full"); it != config.end()) {
-      const std::string_view mode = TrimText(it->second);
+      const std::string_view mode = Trim(it->second);
       if (mode != "fail" && mode != "wait") {
         return "config when_full must be fail or wait; got \"" + it->second + "\"";
       }
@@ -372,7 +335,7 @@ class ParkingPlugin : public sdk::Plugin {
   std::string ReadAttributes(const pb::FulfilRequest& request, const std::string& param,
                              std::vector<std::string>* attributes) const {
     const auto it = request.params().find(param);
-    if (it == request.params().end() || TrimText(it->second).empty()) return {};
+    if (it == request.params().end() || Trim(it->second).empty()) return {};
     for (const std::string& attribute : SplitTrimmed(it->second, ',')) {
       if (attribute.empty())
         return "param " + param + " has an empty attribute: \"" + it->second + "\"";
@@ -415,8 +378,8 @@ class ParkingPlugin : public sdk::Plugin {
         return "params from and to go together (YYYY-MM-DD, inclusive)";
       }
       if (params.count("window") != 0) return "param window cannot be combined with from and to";
-      const auto from_day = ParseDay(TrimText(from->second));
-      const auto to_day = ParseDay(TrimText(to->second));
+      const auto from_day = ParseDay(Trim(from->second));
+      const auto to_day = ParseDay(Trim(to->second));
       if (!from_day) return "param from must be a date YYYY-MM-DD; got \"" + from->second + "\"";
       if (!to_day) return "param to must be a date YYYY-MM-DD; got \"" + to->second + "\"";
       if (*to_day < *from_day) {
@@ -436,9 +399,10 @@ class ParkingPlugin : public sdk::Plugin {
         }
         rule = *parsed;
       }
-      std::optional<absl::CivilDay> last_day = PeriodLastDay(request.period());
-      if (!last_day) last_day = LocalDay(host().NowMicros(), zone_) - 1;
-      out->window = WindowAfter(rule, *last_day);
+      const std::optional<PeriodDays> period = PeriodDaysOf(request);
+      const absl::CivilDay last_day =
+          period ? period->last : LocalDay(host().NowMicros(), zone_) - 1;
+      out->window = WindowAfter(rule, last_day);
     }
     out->award = request.award_id();
     out->agent_id = request.agent().id();
@@ -521,145 +485,126 @@ class ParkingPlugin : public sdk::Plugin {
                      "no spot in the pool has all of " + Join(fresh->require, ", "));
     }
     const std::string booking_key = "booking/" + key;
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead current = host().ReadState(booking_key);
-      if (!current.ok)
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + current.error);
-      SpotRequest request;
-      bool waiting = false;
-      if (current.value) {
-        const Record record = DecodeRecord(*current.value);
-        if (record[0] == kBooked && record.size() >= 4) {
-          const auto from = ParseDay(record[2]);
-          const auto to = ParseDay(record[3]);
-          if (from && to) {
-            return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {},
-                           Artifact(FindSpot(record[1]), record[1], {*from, *to}));
+    // Conditions: the key's booking, the chosen spot's list and the waiting queue when written.
+    // A conflict is someone booking that spot, the queue moving, or the key being settled.
+    std::optional<pb::FulfilResponse> settled = sdk::RetryStateTransaction(
+        host(), kMaxCommitAttempts,
+        [&](sdk::StateTransaction& tx) -> std::optional<pb::FulfilResponse> {
+          const StateRead current = tx.Read(booking_key);
+          if (!current.ok) {
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + current.error);
           }
-        } else if (record[0] == kReleased && record.size() >= 5) {
-          return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
-                         "the booking of spot " + (record[1].empty() ? "(none)" : record[1]) +
-                             " from " + record[2] + " to " + record[3] + " was released by " +
-                             record[4]);
-        } else if (record[0] == kWaiting && record.size() >= 8) {
-          const auto from = ParseDay(record[1]);
-          const auto to = ParseDay(record[2]);
-          if (from && to) {
-            waiting = true;
-            request.window = {*from, *to};
-            if (!record[3].empty()) request.prefer = SplitTrimmed(record[3], ',');
-            if (!record[4].empty()) request.require = SplitTrimmed(record[4], ',');
-            request.award = record[5];
-            request.agent_id = record[6];
-            request.agent_name = record[7];
+          SpotRequest request;
+          bool waiting = false;
+          if (current.value) {
+            const Record record = DecodeRecord(*current.value);
+            if (record[0] == kBooked && record.size() >= 4) {
+              const auto from = ParseDay(record[2]);
+              const auto to = ParseDay(record[3]);
+              if (from && to) {
+                return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {},
+                               Artifact(FindSpot(record[1]), record[1], {*from, *to}));
+              }
+            } else if (record[0] == kReleased && record.size() >= 5) {
+              return Outcome(pb::FULFIL_OUTCOME_PERMANENT,
+                             "the booking of spot " + (record[1].empty() ? "(none)" : record[1]) +
+                                 " from " + record[2] + " to " + record[3] + " was released by " +
+                                 record[4]);
+            } else if (record[0] == kWaiting && record.size() >= 8) {
+              const auto from = ParseDay(record[1]);
+              const auto to = ParseDay(record[2]);
+              if (from && to) {
+                waiting = true;
+                request.window = {*from, *to};
+                if (!record[3].empty()) request.prefer = SplitTrimmed(record[3], ',');
+                if (!record[4].empty()) request.require = SplitTrimmed(record[4], ',');
+                request.award = record[5];
+                request.agent_id = record[6];
+                request.agent_name = record[7];
+              }
+            }
+            if (!waiting) {
+              return Outcome(
+                  pb::FULFIL_OUTCOME_PERMANENT,
+                  "stored booking of key " + key + " is unreadable: \"" + *current.value + "\"");
+            }
+          } else if (fresh == nullptr) {
+            return Outcome(pb::FULFIL_OUTCOME_NOT_FOUND, "no booking under key " + key);
+          } else {
+            request = *fresh;
           }
-        }
-        if (!waiting) {
-          return Outcome(
-              pb::FULFIL_OUTCOME_PERMANENT,
-              "stored booking of key " + key + " is unreadable: \"" + *current.value + "\"");
-        }
-      } else if (fresh == nullptr) {
-        return Outcome(pb::FULFIL_OUTCOME_NOT_FOUND, "no booking under key " + key);
-      } else {
-        request = *fresh;
-      }
 
-      std::vector<std::optional<std::string>> raw;
-      std::vector<std::vector<Booking>> lists;
-      std::string error;
-      if (!ReadSpotLists(&raw, &lists, &error)) {
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error);
-      }
-      const int chosen = ChooseSpot(request, lists);
-      if (chosen < 0 && (waiting || !wait_when_full_)) {
-        if (!waiting) {
-          // A concurrent call for this key may have booked the last spot: report that booking.
-          const StateRead now = host().ReadState(booking_key);
-          if (now.ok && now.value) continue;
-          return Outcome(pb::FULFIL_OUTCOME_PERMANENT, NoneFree(request));
-        }
-        return Outcome(pb::FULFIL_OUTCOME_PENDING, "waiting: " + NoneFree(request));
-      }
+          std::vector<std::optional<std::string>> raw;
+          std::vector<std::vector<Booking>> lists;
+          std::string error;
+          if (!ReadSpotLists(&raw, &lists, &error)) {
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, error);
+          }
+          const int chosen = ChooseSpot(request, lists);
+          if (chosen < 0 && (waiting || !wait_when_full_)) {
+            if (!waiting) {
+              // A concurrent call for this key may have booked the last spot: report that booking.
+              const StateRead now = host().ReadState(booking_key);
+              if (now.ok && now.value) return std::nullopt;
+              return Outcome(pb::FULFIL_OUTCOME_PERMANENT, NoneFree(request));
+            }
+            return Outcome(pb::FULFIL_OUTCOME_PENDING, "waiting: " + NoneFree(request));
+          }
 
-      const StateRead queue = host().ReadState(kWaitingKey);
-      if (!queue.ok) return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + queue.error);
-      std::vector<Record> queued =
-          queue.value ? DecodeRecordList(*queue.value) : std::vector<Record>();
+          const StateRead queue = host().ReadState(kWaitingKey);
+          if (!queue.ok)
+            return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store: " + queue.error);
+          std::vector<Record> queued =
+              queue.value ? DecodeRecordList(*queue.value) : std::vector<Record>();
 
-      std::vector<std::pair<std::string, std::string>> puts;
-      std::vector<std::string> absent;
-      std::vector<std::pair<std::string, std::string>> expected;
-      if (waiting) {
-        expected.emplace_back(booking_key, *current.value);
-      } else {
-        absent.push_back(booking_key);
-      }
-      auto condition_on = [&](const std::string& state_key, const std::optional<std::string>& was) {
-        if (was) {
-          expected.emplace_back(state_key, *was);
-        } else {
-          absent.push_back(state_key);
-        }
-      };
-
-      std::string artifact;
-      if (chosen >= 0) {
-        const Spot& spot = spots_[chosen];
-        std::vector<Booking> bookings = lists[chosen];
-        bookings.push_back(
-            {request.window, key, request.award, request.agent_id, request.agent_name});
-        std::sort(bookings.begin(), bookings.end(),
-                  [](const Booking& a, const Booking& b) { return a.window.from < b.window.from; });
-        std::vector<Record> records;
-        for (const Booking& booking : bookings) records.push_back(BookingRecord(booking));
-        puts.emplace_back("spot/" + spot.id, EncodeRecordList(records));
-        condition_on("spot/" + spot.id, raw[chosen]);
-        puts.emplace_back(booking_key,
-                          EncodeRecord({kBooked, spot.id, FormatDay(request.window.from),
-                                        FormatDay(request.window.to), request.award,
-                                        request.agent_id, request.agent_name}));
-        if (waiting) {
-          std::erase_if(queued, [&](const Record& r) { return r[0] == key; });
-          puts.emplace_back(kWaitingKey, EncodeRecordList(queued));
-          condition_on(kWaitingKey, queue.value);
-        }
-        artifact = Artifact(&spot, spot.id, request.window);
-      } else {
-        queued.push_back({key});
-        puts.emplace_back(kWaitingKey, EncodeRecordList(queued));
-        condition_on(kWaitingKey, queue.value);
-        puts.emplace_back(
-            booking_key,
-            EncodeRecord({kWaiting, FormatDay(request.window.from), FormatDay(request.window.to),
-                          Join(request.prefer, ","), Join(request.require, ","), request.award,
-                          request.agent_id, request.agent_name}));
-      }
-      if (host().StateCommit(puts, absent, expected, &error)) {
-        if (chosen < 0) {
-          return Outcome(pb::FULFIL_OUTCOME_PENDING, "waiting: " + NoneFree(request));
-        }
-        host().Info("parking: booked " + artifact + " for agent " + request.agent_id + " (key " +
-                    key + ")");
-        return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, artifact);
-      }
-      // Lost a race (someone booked, the queue moved, the key was settled): read and pick
-      // again. When nothing we read has changed, the store itself refused.
-      bool changed = false;
-      for (const auto& [state_key, value] : expected) {
-        const StateRead now = host().ReadState(state_key);
-        changed = changed || !now.ok || now.value != value;
-      }
-      for (const std::string& state_key : absent) {
-        const StateRead now = host().ReadState(state_key);
-        changed = changed || !now.ok || now.value.has_value();
-      }
-      if (!changed) {
-        return Outcome(pb::FULFIL_OUTCOME_RETRYABLE,
-                       "state store refused the booking: " + (error.empty() ? "no reason" : error));
-      }
-    }
+          std::string artifact;
+          if (chosen >= 0) {
+            const Spot& spot = spots_[chosen];
+            std::vector<Booking> bookings = lists[chosen];
+            bookings.push_back(
+                {request.window, key, request.award, request.agent_id, request.agent_name});
+            std::sort(bookings.begin(), bookings.end(), [](const Booking& a, const Booking& b) {
+              return a.window.from < b.window.from;
+            });
+            std::vector<Record> records;
+            for (const Booking& booking : bookings) records.push_back(BookingRecord(booking));
+            tx.Put("spot/" + spot.id, EncodeRecordList(records));
+            tx.Expect("spot/" + spot.id, raw[chosen]);
+            tx.Put(booking_key, EncodeRecord({kBooked, spot.id, FormatDay(request.window.from),
+                                              FormatDay(request.window.to), request.award,
+                                              request.agent_id, request.agent_name}));
+            if (waiting) {
+              std::erase_if(queued, [&](const Record& r) { return r[0] == key; });
+              tx.Put(kWaitingKey, EncodeRecordList(queued));
+              tx.Expect(kWaitingKey, queue.value);
+            }
+            artifact = Artifact(&spot, spot.id, request.window);
+          } else {
+            queued.push_back({key});
+            tx.Put(kWaitingKey, EncodeRecordList(queued));
+            tx.Expect(kWaitingKey, queue.value);
+            tx.Put(booking_key,
+                   EncodeRecord({kWaiting, FormatDay(request.window.from),
+                                 FormatDay(request.window.to), Join(request.prefer, ","),
+                                 Join(request.require, ","), request.award, request.agent_id,
+                                 request.agent_name}));
+          }
+          switch (tx.Commit(&error)) {
+            case sdk::CommitResult::kCommitted:
+              if (chosen < 0) {
+                return Outcome(pb::FULFIL_OUTCOME_PENDING, "waiting: " + NoneFree(request));
+              }
+              host().Info("parking: booked " + artifact + " for agent " + request.agent_id +
+                          " (key " + key + ")");
+              return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, artifact);
+            case sdk::CommitResult::kConflict:
+              return std::nullopt;
+            case sdk::CommitResult::kRefused:
+              break;
+          }
+          return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "state store refused the booking: " + error);
+        });
+    if (settled) return *settled;
     return Outcome(pb::FULFIL_OUTCOME_RETRYABLE, "parking bookings kept changing; gave up after " +
                                                      std::to_string(kMaxCommitAttempts) +
                                                      " attempts");
@@ -672,9 +617,8 @@ class ParkingPlugin : public sdk::Plugin {
     }
     Window range;
     if (auto it = request.args().find("month"); it != request.args().end()) {
-      const std::optional<absl::CivilDay> first =
-          ParseDay(std::string(TrimText(it->second)) + "-01");
-      if (!first || TrimText(it->second).size() != 7) {
+      const std::optional<absl::CivilDay> first = ParseDay(std::string(Trim(it->second)) + "-01");
+      if (!first || Trim(it->second).size() != 7) {
         return QueryError(kInvalidArgument, "month must be YYYY-MM; got \"" + it->second + "\"");
       }
       range = {*first, absl::CivilDay(absl::CivilMonth(*first) + 1) - 1};
@@ -727,68 +671,73 @@ class ParkingPlugin : public sdk::Plugin {
       return QueryError(kUnauthenticated, "release needs to know who releases (plaudit --as USER)");
     }
     const auto it = request.args().find("idempotency_key");
-    if (it == request.args().end() || TrimText(it->second).empty()) {
+    if (it == request.args().end() || Trim(it->second).empty()) {
       return QueryError(kInvalidArgument, "arg idempotency_key is required");
     }
-    const std::string key(TrimText(it->second));
+    const std::string key(Trim(it->second));
     const std::string booking_key = "booking/" + key;
     const std::string today = FormatDay(LocalDay(host().NowMicros(), zone_));
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      if (attempt > 0) PauseBeforeRetry(attempt);
-      const StateRead current = host().ReadState(booking_key);
-      if (!current.ok) return QueryError(0, "state store: " + current.error);
-      if (!current.value) return QueryError(kNotFound, "no booking under key " + key);
-      const Record record = DecodeRecord(*current.value);
-      if (record[0] == kReleased) {
-        return QueryError(kFailedPrecondition, "the booking under key " + key +
-                                                   " was already released by " +
-                                                   (record.size() > 4 ? record[4] : "someone"));
-      }
-      std::vector<std::pair<std::string, std::string>> puts;
-      std::vector<std::pair<std::string, std::string>> expected = {{booking_key, *current.value}};
-      std::string spot_id;
-      std::string from;
-      std::string to;
-      const StateRead queue = host().ReadState(kWaitingKey);
-      if (!queue.ok) return QueryError(0, "state store: " + queue.error);
-      std::vector<Record> queued =
-          queue.value ? DecodeRecordList(*queue.value) : std::vector<Record>();
-      if (record[0] == kBooked && record.size() >= 4) {
-        spot_id = record[1];
-        from = record[2];
-        to = record[3];
-        const StateRead list = host().ReadState("spot/" + spot_id);
-        if (!list.ok) return QueryError(0, "state store: " + list.error);
-        std::vector<Record> bookings =
-            list.value ? DecodeRecordList(*list.value) : std::vector<Record>();
-        std::erase_if(bookings, [&](const Record& r) { return r.size() > 2 && r[2] == key; });
-        puts.emplace_back("spot/" + spot_id, EncodeRecordList(bookings));
-        if (list.value) expected.emplace_back("spot/" + spot_id, *list.value);
-      } else if (record[0] == kWaiting && record.size() >= 3) {
-        from = record[1];
-        to = record[2];
-        std::erase_if(queued, [&](const Record& r) { return r[0] == key; });
-        puts.emplace_back(kWaitingKey, EncodeRecordList(queued));
-        if (queue.value) expected.emplace_back(kWaitingKey, *queue.value);
-      } else {
-        return QueryError(0, "stored booking of key " + key + " is unreadable");
-      }
-      puts.emplace_back(booking_key,
-                        EncodeRecord({kReleased, spot_id, from, to, request.actor(), today}));
-      std::string error;
-      if (host().StateCommit(puts, {}, expected, &error)) {
-        host().Info("parking: " + request.actor() + " released the booking under key " + key);
-        pb::QueryResponse response;
-        response.set_text(spot_id.empty() ? "released the waiting request under key " + key
-                                          : "released spot " + spot_id + " from " + from + " to " +
-                                                to + " (key " + key + ")");
-        // Rewards waiting for a spot may fit now: have the host look them up at once.
-        for (const Record& r : queued) {
-          if (r[0] != key) response.add_changed_keys(r[0]);
-        }
-        return response;
-      }
-    }
+    std::optional<pb::QueryResponse> settled = sdk::RetryStateTransaction(
+        host(), kMaxCommitAttempts,
+        [&](sdk::StateTransaction& tx) -> std::optional<pb::QueryResponse> {
+          const StateRead current = tx.Read(booking_key);
+          if (!current.ok) return QueryError(0, "state store: " + current.error);
+          if (!current.value) return QueryError(kNotFound, "no booking under key " + key);
+          const Record record = DecodeRecord(*current.value);
+          if (record[0] == kReleased) {
+            return QueryError(kFailedPrecondition, "the booking under key " + key +
+                                                       " was already released by " +
+                                                       (record.size() > 4 ? record[4] : "someone"));
+          }
+          std::string spot_id;
+          std::string from;
+          std::string to;
+          const StateRead queue = host().ReadState(kWaitingKey);
+          if (!queue.ok) return QueryError(0, "state store: " + queue.error);
+          std::vector<Record> queued =
+              queue.value ? DecodeRecordList(*queue.value) : std::vector<Record>();
+          if (record[0] == kBooked && record.size() >= 4) {
+            spot_id = record[1];
+            from = record[2];
+            to = record[3];
+            const StateRead list = tx.Read("spot/" + spot_id);
+            if (!list.ok) return QueryError(0, "state store: " + list.error);
+            std::vector<Record> bookings =
+                list.value ? DecodeRecordList(*list.value) : std::vector<Record>();
+            std::erase_if(bookings, [&](const Record& r) { return r.size() > 2 && r[2] == key; });
+            tx.Put("spot/" + spot_id, EncodeRecordList(bookings));
+          } else if (record[0] == kWaiting && record.size() >= 3) {
+            from = record[1];
+            to = record[2];
+            std::erase_if(queued, [&](const Record& r) { return r[0] == key; });
+            tx.Put(kWaitingKey, EncodeRecordList(queued));
+            tx.Expect(kWaitingKey, queue.value);
+          } else {
+            return QueryError(0, "stored booking of key " + key + " is unreadable");
+          }
+          tx.Put(booking_key, EncodeRecord({kReleased, spot_id, from, to, request.actor(), today}));
+          std::string error;
+          switch (tx.Commit(&error)) {
+            case sdk::CommitResult::kCommitted: {
+              host().Info("parking: " + request.actor() + " released the booking under key " + key);
+              pb::QueryResponse response;
+              response.set_text(spot_id.empty() ? "released the waiting request under key " + key
+                                                : "released spot " + spot_id + " from " + from +
+                                                      " to " + to + " (key " + key + ")");
+              // Rewards waiting for a spot may fit now: have the host look them up at once.
+              for (const Record& r : queued) {
+                if (r[0] != key) response.add_changed_keys(r[0]);
+              }
+              return response;
+            }
+            case sdk::CommitResult::kConflict:
+              return std::nullopt;
+            case sdk::CommitResult::kRefused:
+              break;
+          }
+          return QueryError(0, "state store refused the release: " + error);
+        });
+    if (settled) return *settled;
     return QueryError(0, "parking bookings kept changing; try again");
   }
 

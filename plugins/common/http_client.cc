@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <memory>
 #include <mutex>
+
+#include "plaudit/trim.h"
 
 namespace plaudit::http {
 namespace {
@@ -16,13 +17,6 @@ std::string Lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
 }
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
@@ -114,6 +108,12 @@ Response CurlHttpClient::Send(const Request& request) {
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     response.status = static_cast<int>(status);
+    // libcurl reads both forms (delta-seconds and an HTTP date); 0 when absent or unreadable.
+    curl_off_t retry_after_s = 0;
+    if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after_s) == CURLE_OK &&
+        retry_after_s > 0) {
+      response.retry_after_ms = static_cast<int64_t>(retry_after_s) * 1000;
+    }
     return response;
   }
   // How far it got: a request that left us may have been acted upon.
@@ -133,36 +133,11 @@ Response CurlHttpClient::Send(const Request& request) {
   return response;
 }
 
-std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_unix_seconds) {
-  value = Trim(value);
-  if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::nullopt;
-    int64_t seconds = 0;
-    for (char c : value) seconds = seconds * 10 + (c - '0');
-    return seconds * 1000;
-  }
-  std::tm parts{};
-  const std::string text(value);
-  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
-  if (end == nullptr || *end != '\0') return std::nullopt;
-  const int64_t at = static_cast<int64_t>(timegm(&parts));
-  return std::max<int64_t>(0, at - now_unix_seconds) * 1000;
-}
-
-std::string EncodeQueryValue(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
+std::string PercentEncode(std::string_view text) {
+  // Since libcurl 7.82 the handle argument is unused; the encoding does not depend on one.
+  std::unique_ptr<char, decltype(&curl_free)> escaped(
+      curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size())), &curl_free);
+  return escaped ? std::string(escaped.get()) : std::string();
 }
 
 }  // namespace plaudit::http

@@ -52,6 +52,9 @@ struct Response {
   // Names in lower case, in the order received.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // How long a Retry-After header asks to wait, as libcurl reads it (delta-seconds, or an HTTP
+  // date against the system clock); nullopt when there is none, it is unreadable, or it has passed.
+  std::optional<int64_t> retry_after_ms;
 
   // The first header named `name` (any case).
   std::optional<std::string> Header(std::string_view name) const;
@@ -69,12 +72,9 @@ class CurlHttpClient : public HttpClient {
   Response Send(const Request& request) override;
 };
 
-// Milliseconds to wait that a Retry-After header asks for: delta-seconds ("120") or an HTTP
-// date ("Wed, 21 Oct 2026 07:28:00 GMT") relative to `now_unix_seconds`. nullopt when malformed.
-std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_unix_seconds);
-
-// `text` with every byte outside [A-Za-z0-9-._~] percent-encoded, for a query parameter.
-std::string EncodeQueryValue(std::string_view text);
+// `text` with every byte outside [A-Za-z0-9-._~] percent-encoded (RFC 3986 unreserved kept), as
+// libcurl's curl_easy_escape writes it: for a query parameter or a URN component.
+std::string PercentEncode(std::string_view text);
 
 }  // namespace plaudit::http
 

@@ -1,5 +1,6 @@
 #include "plugins/common/money.h"
 
+#include <cmath>
 #include <cstdlib>
 
 namespace plaudit::money {
@@ -33,6 +34,37 @@ std::string FormatMinorUnits(int64_t minor_units) {
   std::string cents = std::to_string(magnitude % 100);
   if (cents.size() < 2) cents.insert(0, "0");
   return (negative ? "-" : "") + std::to_string(magnitude / 100) + "." + cents;
+}
+
+json::Json AmountToJson(int64_t minor_units) {
+  if (minor_units % 100 == 0) return json::Json(minor_units / 100);
+  return json::Json(static_cast<double>(minor_units) / 100.0);
+}
+
+std::optional<int64_t> AmountFromJson(const json::Json& value) {
+  constexpr int64_t kMaxWhole = 999'999'999'999;  // 12 digits, as ParseMinorUnits allows
+  if (value.is_string()) return ParseMinorUnits(value.get_ref<const std::string&>());
+  if (value.is_number_unsigned()) {
+    const uint64_t whole = value.get<uint64_t>();
+    if (whole > static_cast<uint64_t>(kMaxWhole)) return std::nullopt;
+    return static_cast<int64_t>(whole) * 100;
+  }
+  if (value.is_number_integer()) {
+    const int64_t whole = value.get<int64_t>();
+    if (whole < 0 || whole > kMaxWhole) return std::nullopt;
+    return whole * 100;
+  }
+  if (value.is_number_float()) {
+    const double cents = value.get<double>() * 100.0;
+    if (!(cents >= 0.0) || cents > static_cast<double>(kMaxWhole) * 100.0 + 99.0) {
+      return std::nullopt;
+    }
+    const double rounded = std::round(cents);
+    // 25.5 * 100 may come out as 2549.9999999999995; a third decimal is further off than this.
+    if (std::abs(cents - rounded) > 1e-6) return std::nullopt;
+    return static_cast<int64_t>(rounded);
+  }
+  return std::nullopt;
 }
 
 }  // namespace plaudit::money

@@ -2,7 +2,8 @@
 //
 // Config keys:
 //   inbox             the folder to watch (optional; default <data_dir>/inbox; a relative path is
-//                     taken relative to the data dir). Finished files go to <data_dir>/processed/.
+//                     taken relative to the data dir). Finished files go to <data_dir>/processed/,
+//                     files that cannot be imported at all to <data_dir>/failed/.
 //   poll_interval_ms  the least time between two scans of the inbox by the host clock (optional;
 //                     default 0: every Poll() scans). A Poll() that comes sooner does nothing.
 //
@@ -16,6 +17,15 @@
 // a host failure mid-file leaves the file in the inbox; the next poll sends it again and the rows
 // already stored count as duplicates. A host failure also ends the poll, since the next file
 // would most likely fail the same way.
+//
+// A file that can never be imported is set aside instead of being tried at every poll: one that
+// cannot be opened for a reason of its own (its permissions), that is not text (a NUL byte), not
+// UTF-8 throughout, whose header record is malformed, or whose header the host refuses
+// (IngestCsvResponse.header_error: a required column is missing; nothing was stored). It moves to
+// failed/<name> beside failed/<name>.error, a line saying why, with the same numbering as
+// processed/ when the name is taken, and one warning is logged; the files after it go on. Rows that
+// are bad one by one are not this: they are rejected as above while the rest of the file is
+// imported.
 //
 // Ignored: names not ending in ".csv", names starting with '.' (temporary files), and files
 // modified less than a second ago by the filesystem's clock, which are probably still being
@@ -41,6 +51,7 @@
 #include <vector>
 
 #include "core/csv/csv_reader.h"
+#include "plaudit/errno_message.h"
 #include "plaudit/plugin_sdk.h"
 
 namespace plaudit::plugins {
@@ -53,13 +64,11 @@ constexpr char kPluginName[] = "csv_dir";
 constexpr char kVersion[] = "1.0.0";
 constexpr char kCsvExtension[] = ".csv";
 constexpr char kRejectedSuffix[] = ".rejected.csv";
+constexpr char kErrorSuffix[] = ".error";
+constexpr size_t kCheckBlockBytes = 64 * 1024;
 constexpr int kMaxRowsPerChunk = 5000;
 constexpr auto kMinFileAge = std::chrono::seconds(1);
 constexpr int64_t kMaxPollIntervalMs = 24 * 60 * 60 * 1000;
-
-std::string ErrnoMessage(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 // Flushes a directory's entries (renames into or out of it) to disk; best effort.
 void SyncDirectory(const fs::path& dir) {
@@ -67,6 +76,80 @@ void SyncDirectory(const fs::path& dir) {
   if (fd < 0) return;
   ::fsync(fd);
   ::close(fd);
+}
+
+// Checks UTF-8 one byte at a time (RFC 3629: no overlong forms, surrogates or code points above
+// U+10FFFF), so that a file is checked in blocks however its characters fall across them. Written
+// here because none of the libraries the project uses offers a plain check of bytes.
+class Utf8Check {
+ public:
+  // False at the first byte that cannot continue valid UTF-8.
+  bool Feed(unsigned char c) {
+    if (pending_ > 0) {
+      if (c < lower_ || c > upper_) return false;
+      --pending_;
+      lower_ = 0x80;
+      upper_ = 0xBF;
+      return true;
+    }
+    if (c < 0x80) return true;
+    lead_ = c;
+    if (c >= 0xC2 && c <= 0xDF) return Expect(1, 0x80, 0xBF);
+    if (c == 0xE0) return Expect(2, 0xA0, 0xBF);
+    if (c == 0xED) return Expect(2, 0x80, 0x9F);
+    if (c >= 0xE1 && c <= 0xEF) return Expect(2, 0x80, 0xBF);
+    if (c == 0xF0) return Expect(3, 0x90, 0xBF);
+    if (c >= 0xF1 && c <= 0xF3) return Expect(3, 0x80, 0xBF);
+    if (c == 0xF4) return Expect(3, 0x80, 0x8F);
+    return false;
+  }
+  // Whether the bytes fed so far end on a whole character.
+  bool Complete() const { return pending_ == 0; }
+  // The first byte of the last character begun with more than one byte.
+  unsigned char lead() const { return lead_; }
+
+ private:
+  bool Expect(int pending, unsigned char lower, unsigned char upper) {
+    pending_ = pending;
+    lower_ = lower;
+    upper_ = upper;
+    return true;
+  }
+
+  int pending_ = 0;
+  unsigned char lead_ = 0;
+  unsigned char lower_ = 0x80;  // the range the next byte must fall in
+  unsigned char upper_ = 0xBF;
+};
+
+// Why `in` cannot be CSV text: "" when it is UTF-8 text without NUL bytes. Reads it to the end;
+// *read_failed says the stream failed on the way (the answer then means nothing).
+std::string NotText(std::istream& in, bool* read_failed) {
+  Utf8Check utf8;
+  int64_t line = 1;
+  std::vector<char> block(kCheckBlockBytes);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const std::streamsize got = in.gcount();
+    for (std::streamsize i = 0; i < got; ++i) {
+      const auto c = static_cast<unsigned char>(block[i]);
+      if (c == 0) {
+        return "line " + std::to_string(line) +
+               ": a NUL byte: not a text file (a spreadsheet, or text saved as UTF-16?)";
+      }
+      // A broken character is named by its first byte (0xE9 for a Latin-1 "é").
+      const unsigned char shown = utf8.Complete() ? c : utf8.lead();
+      if (!utf8.Feed(c)) {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        return "line " + std::to_string(line) + ": byte 0x" + kHex[shown >> 4] + kHex[shown & 15] +
+               " is not UTF-8; save the file as UTF-8";
+      }
+      if (c == '\n') ++line;
+    }
+  }
+  *read_failed = in.bad();
+  if (!utf8.Complete()) return "line " + std::to_string(line) + ": ends inside a UTF-8 character";
+  return {};
 }
 
 struct RejectedRow {
@@ -151,6 +234,7 @@ struct ImportTally {
 
 enum class ImportStatus {
   kDone,        // stored and moved to processed/
+  kSetAside,    // can never be imported: moved to failed/ with the reason beside it
   kFileFailed,  // this file could not be read or moved; it stays in the inbox
   kHostFailed,  // the host did not store a chunk; the file stays in the inbox
 };
@@ -190,6 +274,7 @@ class CsvDirPlugin : public sdk::Plugin {
     }
     inbox_ = (data_dir / inbox).lexically_normal();  // an absolute `inbox` replaces data_dir
     processed_ = (data_dir / "processed").lexically_normal();
+    failed_ = (data_dir / "failed").lexically_normal();
 
     info->set_name(kPluginName);
     info->set_kind(pb::PLUGIN_KIND_METRIC_SOURCE);
@@ -223,7 +308,8 @@ class CsvDirPlugin : public sdk::Plugin {
     std::string list_error;
     for (const std::string& name : ReadyFiles(&list_error)) {
       const ImportResult result = ImportFile(name);
-      if (result.status == ImportStatus::kDone) {
+      // A file set aside was logged once, as it moved; it is no failure of this poll.
+      if (result.status == ImportStatus::kDone || result.status == ImportStatus::kSetAside) {
         resp.set_files_processed(resp.files_processed() + 1);
         continue;
       }
@@ -240,7 +326,7 @@ class CsvDirPlugin : public sdk::Plugin {
 
  private:
   std::string CreateFolders() {
-    for (const fs::path& dir : {inbox_, processed_}) {
+    for (const fs::path& dir : {inbox_, processed_, failed_}) {
       std::error_code ec;
       fs::create_directories(dir, ec);
       if (ec) return "csv_dir: cannot create " + dir.string() + ": " + ec.message();
@@ -274,17 +360,28 @@ class CsvDirPlugin : public sdk::Plugin {
     const fs::path path = inbox_ / name;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-      return {ImportStatus::kFileFailed,
-              "csv_dir: " + name + ": cannot open: " + ErrnoMessage(errno)};
+      const int err = errno;
+      const std::string why = "cannot open: " + ErrnoMessage(err);
+      // Out of descriptors or memory, or gone since the listing: not the file's fault.
+      if (err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR || err == ENOENT) {
+        return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + why};
+      }
+      return SetAside(name, why);
     }
+    bool read_failed = false;
+    const std::string not_text = NotText(in, &read_failed);
+    if (read_failed) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
+    if (!not_text.empty()) return SetAside(name, not_text);
+    in.clear();
+    in.seekg(0);
+
     CsvReader reader(in);
     CsvRecord record;
     std::vector<std::string> header;
     if (reader.Next(&record)) {
       if (!record.error.empty()) {
         // The rest of the file belongs to the broken header: there are no rows to import.
-        host().Warning("csv_dir: " + name + ": line " + std::to_string(record.line) +
-                       ": header: " + record.error);
+        return SetAside(name, "line " + std::to_string(record.line) + ": header: " + record.error);
       }
       header = std::move(record.fields);
     }
@@ -315,6 +412,9 @@ class CsvDirPlugin : public sdk::Plugin {
           return {ImportStatus::kHostFailed, "csv_dir: " + name + ": host did not store rows: " +
                                                  error + "; will retry at the next poll"};
         }
+        // Only the first chunk can meet this (the header is the same for all), so nothing of
+        // the file is stored.
+        if (!resp.header_error().empty()) return SetAside(name, resp.header_error());
         tally.imported += resp.imported();
         tally.duplicates += resp.duplicates();
         tally.rejected += resp.rejected();
@@ -338,7 +438,7 @@ class CsvDirPlugin : public sdk::Plugin {
     }
     if (in.bad()) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
 
-    const std::string destination = UnusedProcessedName(name);
+    const std::string destination = UnusedName(processed_, name, kRejectedSuffix);
     if (!rejected_file.Commit(processed_ / (destination + kRejectedSuffix), &error)) {
       return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
     }
@@ -360,19 +460,65 @@ class CsvDirPlugin : public sdk::Plugin {
     return {it->fields().begin(), it->fields().end()};
   }
 
-  // `name`, or "<stem>-N.csv" for the smallest N, such that neither it nor its rejected-rows
-  // file exists in processed/ (so a rejected-rows file always belongs to the file beside it).
-  std::string UnusedProcessedName(const std::string& name) {
+  // Moves a file that can never be imported to failed/, with `why` in <name>.error beside it
+  // (written first, so a file in failed/ always has its reason), and logs it once. When that
+  // cannot be done the file stays in the inbox, to be set aside at a later poll.
+  ImportResult SetAside(const std::string& name, const std::string& why) {
+    const std::string destination = UnusedName(failed_, name, kErrorSuffix);
+    const fs::path reason_path = failed_ / (destination + kErrorSuffix);
+    std::string error;
+    if (!WriteWhole(reason_path, why + "\n", &error)) {
+      return {ImportStatus::kFileFailed,
+              "csv_dir: " + name + ": cannot be imported (" + why + ") nor set aside: " + error};
+    }
+    if (!MoveFile(inbox_ / name, failed_ / destination, &error)) {
+      std::error_code ec;
+      fs::remove(reason_path, ec);
+      return {ImportStatus::kFileFailed,
+              "csv_dir: " + name + ": cannot be imported (" + why + ") nor set aside: " + error};
+    }
+    host().Warning("csv_dir: " + name + ": cannot be imported: " + why + "; moved to " +
+                   (failed_ / destination).string());
+    return {ImportStatus::kSetAside, why};
+  }
+
+  // `name`, or "<stem>-N.csv" for the smallest N, such that neither it nor its companion file
+  // (name + `companion_suffix`) exists in `dir`, so that a companion always belongs to the file
+  // beside it.
+  static std::string UnusedName(const fs::path& dir, const std::string& name,
+                                const std::string& companion_suffix) {
     const std::string stem = name.substr(0, name.size() - (sizeof(kCsvExtension) - 1));
     std::string candidate = name;
     for (int n = 1;; ++n) {
       std::error_code ec;
-      if (!fs::exists(processed_ / candidate, ec) &&
-          !fs::exists(processed_ / (candidate + kRejectedSuffix), ec)) {
+      if (!fs::exists(dir / candidate, ec) &&
+          !fs::exists(dir / (candidate + companion_suffix), ec)) {
         return candidate;
       }
       candidate = stem + "-" + std::to_string(n) + kCsvExtension;
     }
+  }
+
+  // Writes `text` to `path` whole: to a hidden temporary file, synced, then renamed into place.
+  static bool WriteWhole(const fs::path& path, const std::string& text, std::string* error) {
+    const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+    std::FILE* file = std::fopen(temp.c_str(), "wb");
+    if (file == nullptr) {
+      *error = "cannot create " + temp.string() + ": " + ErrnoMessage(errno);
+      return false;
+    }
+    int err = 0;
+    if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0 ||
+        ::fsync(::fileno(file)) != 0) {
+      err = errno;
+    }
+    if (std::fclose(file) != 0 && err == 0) err = errno;
+    if (err == 0 && ::rename(temp.c_str(), path.c_str()) != 0) err = errno;
+    if (err == 0) return true;
+    *error = "cannot write " + path.string() + ": " + ErrnoMessage(err);
+    std::error_code ec;
+    fs::remove(temp, ec);
+    return false;
   }
 
   // Renames `from` to `to`, copying when they are on different filesystems.
@@ -401,6 +547,7 @@ class CsvDirPlugin : public sdk::Plugin {
 
   fs::path inbox_;
   fs::path processed_;
+  fs::path failed_;
   int64_t poll_interval_micros_ = 0;
   std::mutex poll_mu_;
   std::optional<int64_t> last_scan_micros_;  // guarded by poll_mu_

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "tests/testing/plugin_harness.h"
 #include "tools/vendor_sandbox/http_server.h"
 #include "tools/webhook_sink/webhook_sink.h"
@@ -44,8 +44,8 @@ pb::FulfilRequest Award(const std::string& key, const std::string& agent = "a17"
 // The "text" of a posted Slack-style body.
 std::string PostedText(const ReceivedPost& post) {
   std::string error;
-  const std::optional<json::Value> body = json::Parse(post.body, &error);
-  return body ? body->StringMember("text") : "unreadable body: " + post.body;
+  const std::optional<json::Json> body = json::ParseStrict(post.body, &error);
+  return body ? json::StringMember(*body, "text") : "unreadable body: " + post.body;
 }
 
 class AnnouncePluginTest : public ::testing::Test {

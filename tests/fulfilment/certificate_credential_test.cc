@@ -2,31 +2,39 @@
 // Badges credential's checks, and the QR code's matrix and drawing.
 #include <cairo.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "fulfilment/certificate/issuer_key.h"
 #include "fulfilment/certificate/open_badge.h"
 #include "fulfilment/certificate/qr_code.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::fulfilment {
 namespace {
 
 TEST(Base64Url, RoundTripsWithoutPaddingAndIsStrict) {
-  EXPECT_EQ(Base64UrlEncode(""), "");
-  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
-  EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
-  EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
-  EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
+  // The JWS is written with Abseil's encoder; these pin the form it must have.
+  EXPECT_EQ(absl::WebSafeBase64Escape(""), "");
+  EXPECT_EQ(absl::WebSafeBase64Escape("f"), "Zg");
+  EXPECT_EQ(absl::WebSafeBase64Escape("fo"), "Zm8");
+  EXPECT_EQ(absl::WebSafeBase64Escape("foo"), "Zm9v");
+  EXPECT_EQ(absl::WebSafeBase64Escape("\xfb\xff"), "-_8");
   std::string bytes;
-  ASSERT_TRUE(Base64UrlDecode("-_8", &bytes));
+  ASSERT_TRUE(DecodeBase64Url("-_8", &bytes));
   EXPECT_EQ(bytes, "\xfb\xff");
-  EXPECT_FALSE(Base64UrlDecode("Zg==", &bytes));  // padding
-  EXPECT_FALSE(Base64UrlDecode("+/8", &bytes));   // the other alphabet
-  EXPECT_FALSE(Base64UrlDecode("Zh", &bytes));    // non-zero spare bits
-  EXPECT_FALSE(Base64UrlDecode("Z", &bytes));     // impossible length
+  ASSERT_TRUE(DecodeBase64Url("", &bytes));
+  EXPECT_EQ(bytes, "");
+  EXPECT_FALSE(DecodeBase64Url("Zg==", &bytes));   // padding
+  EXPECT_FALSE(DecodeBase64Url("+/8", &bytes));    // the other alphabet
+  EXPECT_FALSE(DecodeBase64Url("Zh", &bytes));     // non-zero spare bits
+  EXPECT_FALSE(DecodeBase64Url("Z", &bytes));      // impossible length
+  EXPECT_FALSE(DecodeBase64Url("Zm 9v", &bytes));  // a space inside
 }
 
 TEST(CredentialId, IsAStableVersion5UuidOfTheKey) {
@@ -64,22 +72,47 @@ BadgeAward SampleAward() {
 }
 
 TEST(OpenBadge, BuildsAWellFormedCredential) {
-  const json::Value badge =
-      BuildOpenBadge(SampleAward(), {"https://example.com/issuer", "Example"});
+  const json::Json badge = BuildOpenBadge(SampleAward(), {"https://example.com/issuer", "Example"});
   EXPECT_TRUE(OpenBadgeProblems(badge).empty());
-  EXPECT_EQ(badge.Find("credentialSubject")->StringMember("id"), "urn:plaudit:agent:a%2017");
-  EXPECT_EQ(badge.StringMember("jti"), badge.StringMember("id"));
+  EXPECT_EQ(badge["credentialSubject"]["id"], "urn:plaudit:agent:a%2017");
+  EXPECT_EQ(badge["jti"], badge["id"]);
+  EXPECT_EQ(badge["credentialSubject"]["achievement"]["id"], "urn:plaudit:program:eotm");
+  EXPECT_EQ(badge["nbf"], 1793620800);
+}
+
+// Signs `payload_json` as it is, so a test can hand the parser any bytes a forger could.
+std::string SignRaw(const std::string& payload_json, const IssuerKey& key) {
+  const std::string input = absl::WebSafeBase64Escape(R"({"alg":"EdDSA","typ":"vc+jwt"})") + "." +
+                            absl::WebSafeBase64Escape(payload_json);
+  return input + "." + absl::WebSafeBase64Escape(key.Sign(input));
+}
+
+TEST(VcJwt, RefusesAPayloadThatNamesAMemberTwice) {
+  std::string error;
+  bool created = false;
+  const std::string path =
+      ::testing::TempDir() + "vc-jwt-duplicate-" + std::to_string(::getpid()) + ".pem";
+  const std::unique_ptr<IssuerKey> key = IssuerKey::LoadOrCreate(path, &created, &error);
+  ASSERT_NE(key, nullptr) << error;
+  std::remove(path.c_str());
+  // Which "id" would a verifier read? Neither: the credential is refused.
+  const std::optional<ParsedVcJwt> twice = ParseVcJwt(
+      SignRaw(R"({"id":"urn:uuid:1","sub":{"id":"a","id":"b"},"id":"urn:uuid:2"})", *key), &error);
+  EXPECT_FALSE(twice.has_value());
+  EXPECT_NE(error.find("the payload is not a JSON object"), std::string::npos) << error;
+  EXPECT_NE(error.find("duplicate member \"id\""), std::string::npos) << error;
+
+  const std::optional<ParsedVcJwt> once =
+      ParseVcJwt(SignRaw(R"({"id":"urn:uuid:1","sub":{"id":"a"}})", *key), &error);
+  ASSERT_TRUE(once.has_value()) << error;
+  EXPECT_EQ(once->payload["sub"]["id"], "a");
 }
 
 TEST(OpenBadge, NamesWhatIsMissingOrInconsistent) {
-  json::Value badge = BuildOpenBadge(SampleAward(), {"https://example.com/issuer", "Example"});
-  badge.Set("iss", json::Value::String("https://evil.example/"));
-  badge.Set("type", json::Value::String("VerifiableCredential"));
-  json::Value subject = *badge.Find("credentialSubject");
-  json::Value achievement = *subject.Find("achievement");
-  achievement.Set("criteria", json::Value::Object());
-  subject.Set("achievement", achievement);
-  badge.Set("credentialSubject", subject);
+  json::Json badge = BuildOpenBadge(SampleAward(), {"https://example.com/issuer", "Example"});
+  badge["iss"] = "https://evil.example/";
+  badge["type"] = "VerifiableCredential";
+  badge["credentialSubject"]["achievement"]["criteria"] = json::Json::object();
   const std::vector<std::string> problems = OpenBadgeProblems(badge);
   ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0], "type is not [VerifiableCredential, OpenBadgeCredential]");

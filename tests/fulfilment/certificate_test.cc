@@ -37,6 +37,10 @@ pb::FulfilRequest CertificateRequest(const std::string& key, const std::string& 
   request.set_program_id("eotm");
   request.set_program_name("Employee of the Month");
   request.set_period("2026-10");
+  // October 2026 in UTC, as the host sends it: 2026-10-01T00:00Z to 2026-11-01T00:00Z.
+  request.mutable_period_start()->set_seconds(1790812800);
+  request.mutable_period_end()->set_seconds(1793491200);
+  request.set_time_zone("UTC");
   request.set_reward_type("certificate");
   request.mutable_agent()->set_id("a17");
   request.mutable_agent()->set_display_name(name);
@@ -281,6 +285,31 @@ TEST_F(CertificatePluginTest, WritesAPdfNamingAgentProgramAndPeriod) {
   EXPECT_NE(text.find("Employee of the Month"), std::string::npos) << text;
   EXPECT_NE(text.find("for October 2026"), std::string::npos) << text;
   EXPECT_NE(text.find("awd_0042"), std::string::npos) << text;
+}
+
+TEST_F(CertificatePluginTest, PeriodWordsComeFromTheInstantsInTheProgramsZone) {
+  InitWith();
+  // 5 October 2026 in Los Angeles: 2026-10-05T07:00Z to 2026-10-06T07:00Z, which by UTC would
+  // span two days.
+  pb::FulfilRequest day = CertificateRequest("rwd-day", "Dana Okafor");
+  day.set_period("daily 41/5");  // the label is not parsed
+  day.mutable_period_start()->set_seconds(1791183600);
+  day.mutable_period_end()->set_seconds(1791270000);
+  day.set_time_zone("America/Los_Angeles");
+  const pb::FulfilResponse resp = plugin_->Fulfil(day);
+  ASSERT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << resp.error();
+  const std::string text = PdfText(resp.artifact());
+  EXPECT_NE(text.find("for 5 October 2026"), std::string::npos) << text;
+
+  // A week is shown by its label.
+  pb::FulfilRequest week = CertificateRequest("rwd-week", "Dana Okafor");
+  week.set_period("2026-W41");
+  week.mutable_period_start()->set_seconds(1791158400);  // 2026-10-05T00:00Z
+  week.mutable_period_end()->set_seconds(1791763200);    // 2026-10-12T00:00Z
+  const pb::FulfilResponse week_resp = plugin_->Fulfil(week);
+  ASSERT_EQ(week_resp.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << week_resp.error();
+  const std::string week_text = PdfText(week_resp.artifact());
+  EXPECT_NE(week_text.find("for 2026-W41"), std::string::npos) << week_text;
 }
 
 TEST_F(CertificatePluginTest, SameKeyReturnsTheSameFile) {

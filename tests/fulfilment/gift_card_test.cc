@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "plugins/common/http_client.h"
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "tests/testing/plugin_harness.h"
 #include "tools/vendor_sandbox/http_server.h"
 #include "tools/vendor_sandbox/vendor_sandbox.h"
@@ -19,7 +19,7 @@
 namespace plaudit::testing {
 namespace {
 
-using json::Value;
+using json::Json;
 using sandbox::HttpServer;
 using sandbox::SandboxOptions;
 using sandbox::VendorSandbox;
@@ -80,7 +80,7 @@ class GiftCardPluginTest : public ::testing::Test {
   }
 
   // A call to the sandbox's own API (controls included), as a test's hand on the vendor.
-  Value Vendor(const std::string& method, const std::string& path, const std::string& body = "") {
+  Json Vendor(const std::string& method, const std::string& path, const std::string& body = "") {
     http::Request request;
     request.method = method;
     request.url = server_->url() + path;
@@ -89,37 +89,37 @@ class GiftCardPluginTest : public ::testing::Test {
     const http::Response response = http_.Send(request);
     EXPECT_EQ(response.failure, http::Failure::kNone) << response.error;
     std::string error;
-    std::optional<Value> value = json::Parse(response.body, &error);
+    std::optional<Json> value = json::ParseStrict(response.body, &error);
     EXPECT_TRUE(value.has_value()) << error << ": " << response.body;
-    return value.value_or(Value());
+    return value.value_or(Json());
   }
 
   void AddFault(const std::string& spec) {
-    const Value faults = Vendor("POST", "/v1/_faults", spec);
-    ASSERT_NE(faults.Find("faults"), nullptr) << faults.Serialize();
+    const Json faults = Vendor("POST", "/v1/_faults", spec);
+    ASSERT_NE(json::Find(faults, "faults"), nullptr) << json::Serialize(faults);
   }
 
-  std::vector<Value> Orders() { return Vendor("GET", "/v1/_orders").Find("orders")->items(); }
+  std::vector<Json> Orders() { return Vendor("GET", "/v1/_orders").at("orders"); }
 
-  std::vector<Value> OrdersFor(const std::string& reference) {
-    std::vector<Value> found;
-    for (const Value& order : Orders()) {
-      if (order.StringMember("external_reference") == reference) found.push_back(order);
+  std::vector<Json> OrdersFor(const std::string& reference) {
+    std::vector<Json> found;
+    for (const Json& order : Orders()) {
+      if (json::StringMember(order, "external_reference") == reference) found.push_back(order);
     }
     return found;
   }
 
   std::string CodeAtVendor(const std::string& reference) {
-    const std::vector<Value> orders = OrdersFor(reference);
+    const std::vector<Json> orders = OrdersFor(reference);
     if (orders.size() != 1) return "";
-    const Value* redemption = orders[0].Find("redemption");
-    return redemption == nullptr ? "" : redemption->StringMember("code");
+    const Json* redemption = json::Find(orders[0], "redemption");
+    return redemption == nullptr ? "" : json::StringMember(*redemption, "code");
   }
 
   void SetStatus(const std::string& reference, const std::string& status) {
     Vendor("POST", "/v1/_orders/status",
-           "{\"external_reference\":" + json::Quote(reference) +
-               ",\"status\":" + json::Quote(status) + "}");
+           "{\"external_reference\":" + json::Serialize(json::Json(reference)) +
+               ",\"status\":" + json::Serialize(json::Json(status)) + "}");
   }
 
   // Every captured log line and every text the plugin answered, for secret hunting.
@@ -200,13 +200,13 @@ TEST_F(GiftCardPluginTest, CompletedOrderIsFulfilledAndItsCodeKeptForTheRecipien
   EXPECT_EQ(host_.Get("recipient/k1"), "a17");
   EXPECT_EQ(EverythingSaid({resp.error(), resp.artifact()}).find(code), std::string::npos);
 
-  const std::vector<Value> orders = OrdersFor("k1");
+  const std::vector<Json> orders = OrdersFor("k1");
   ASSERT_EQ(orders.size(), 1u);
-  EXPECT_EQ(orders[0].StringMember("brand_id"), "bookshop");
-  EXPECT_EQ(orders[0].StringMember("amount"), "25.00");
-  EXPECT_EQ(orders[0].StringMember("currency"), "USD");
-  EXPECT_EQ(orders[0].Find("recipient")->StringMember("name"), "Dana Okafor");
-  EXPECT_EQ(orders[0].Find("recipient")->StringMember("email"), "dana@example.com");
+  EXPECT_EQ(orders[0]["brand_id"], "bookshop");
+  EXPECT_EQ(orders[0]["amount"], 25);
+  EXPECT_EQ(orders[0]["currency"], "USD");
+  EXPECT_EQ(orders[0]["recipient"]["name"], "Dana Okafor");
+  EXPECT_EQ(orders[0]["recipient"]["email"], "dana@example.com");
 }
 
 TEST_F(GiftCardPluginTest, SameKeyTwicePlacesOneOrder) {
@@ -371,10 +371,10 @@ TEST_F(GiftCardPluginTest, VendorStatusEventsBecomeStatusUpdates) {
   SetStatus("k2", "cancelled");
 
   std::map<std::string, std::vector<pb::FulfilResponse>> seen;
-  const Value events = Vendor("GET", "/v1/_events");
-  for (const Value& event : events.Find("events")->items()) {
-    const pb::CallbackResponse resp = plugin_->Callback(event.Serialize());
-    ASSERT_EQ(resp.error(), "") << event.Serialize();
+  const Json events = Vendor("GET", "/v1/_events");
+  for (const Json& event : events.at("events")) {
+    const pb::CallbackResponse resp = plugin_->Callback(json::Serialize(event));
+    ASSERT_EQ(resp.error(), "") << json::Serialize(event);
     ASSERT_EQ(resp.updates_size(), 1);
     seen[resp.updates(0).idempotency_key()].push_back(resp.updates(0).result());
   }
@@ -387,7 +387,7 @@ TEST_F(GiftCardPluginTest, VendorStatusEventsBecomeStatusUpdates) {
 
   // A batch of notifications in one body, as some vendors send them.
   const pb::CallbackResponse batch =
-      plugin_->Callback(Vendor("GET", "/v1/_events?after=2").Serialize());
+      plugin_->Callback(json::Serialize(Vendor("GET", "/v1/_events?after=2")));
   ASSERT_EQ(batch.error(), "");
   EXPECT_EQ(batch.updates_size(), 2);
 }

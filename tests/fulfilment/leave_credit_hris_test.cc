@@ -11,7 +11,6 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "plugins/common/json.h"
 #include "tests/testing/plugin_harness.h"
 #include "tools/vendor_sandbox/http_server.h"
 #include "tools/webhook_sink/webhook_sink.h"

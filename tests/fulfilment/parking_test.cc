@@ -24,9 +24,35 @@ int64_t Micros(int year, int month, int day) {
   return absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(year, month, day), absl::UTCTimeZone()));
 }
 
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  out->set_seconds(absl::ToUnixSeconds(t));
+}
+
+// What the host sends with the label: the period's instants, [first day, day after last), at
+// local midnights in `zone`.
+void SetPeriod(pb::FulfilRequest* request, absl::CivilDay first, absl::CivilDay day_after_last,
+               const std::string& zone_name = "UTC") {
+  absl::TimeZone zone;
+  ASSERT_TRUE(absl::LoadTimeZone(zone_name, &zone));
+  SetTimestamp(absl::FromCivil(first, zone), request->mutable_period_start());
+  SetTimestamp(absl::FromCivil(day_after_last, zone), request->mutable_period_end());
+  request->set_time_zone(zone_name);
+}
+
 pb::FulfilRequest Reward(const std::string& key, const std::map<std::string, std::string>& params,
                          const std::string& period = "2026-10") {
+  // The periods these tests use, as a UTC program's host would send them.
+  static const std::map<std::string, std::pair<absl::CivilDay, absl::CivilDay>> kPeriods = {
+      {"2026-10", {absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 11, 1)}},
+      {"2026-11", {absl::CivilDay(2026, 11, 1), absl::CivilDay(2026, 12, 1)}},
+      {"2026-Q4", {absl::CivilDay(2026, 10, 1), absl::CivilDay(2027, 1, 1)}},
+      {"2026-W41", {absl::CivilDay(2026, 10, 5), absl::CivilDay(2026, 10, 12)}},
+      {"2026-10-05", {absl::CivilDay(2026, 10, 5), absl::CivilDay(2026, 10, 6)}},
+  };
   pb::FulfilRequest request;
+  if (auto it = kPeriods.find(period); it != kPeriods.end()) {
+    SetPeriod(&request, it->second.first, it->second.second);
+  }
   request.set_idempotency_key(key);
   request.set_award_id("awd_" + key);
   request.set_reward_type("parking");
@@ -169,7 +195,7 @@ TEST_F(ParkingPluginTest, TheWindowFollowsTheAwardPeriod) {
   EXPECT_EQ(
       plugin_->Fulfil(Reward("dates", {{"from", "2026-12-24"}, {"to", "2026-12-26"}})).artifact(),
       "spot P1 from 2026-12-24 to 2026-12-26");
-  // Without a readable period the window starts today (2026-11-22).
+  // Without the period's instants the window starts today (2026-11-22).
   EXPECT_EQ(plugin_->Fulfil(Reward("none", {{"window", "days:2"}}, "")).artifact(),
             "spot P2 from 2026-11-22 to 2026-11-23");  // P1 is booked for November
 
@@ -183,6 +209,21 @@ TEST_F(ParkingPluginTest, TheWindowFollowsTheAwardPeriod) {
     EXPECT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_PERMANENT);
     EXPECT_NE(resp.error().find(expected), std::string::npos) << resp.error();
   }
+}
+
+TEST_F(ParkingPluginTest, WindowFollowsThePeriodsInstantsInTheProgramsZoneNotItsLabel) {
+  Configure({{"spots", "P1;P2"}});
+  // October 2026 in Los Angeles ends at 2026-11-01T07:00Z: by UTC its last instant falls on
+  // 1 November, which would put next_month in December.
+  pb::FulfilRequest october = Reward("la", {}, "");
+  october.set_period("October, Pacific time");  // a label no plugin needs to read
+  SetPeriod(&october, absl::CivilDay(2026, 10, 1), absl::CivilDay(2026, 11, 1),
+            "America/Los_Angeles");
+  EXPECT_EQ(plugin_->Fulfil(october).artifact(), "spot P1 from 2026-11-01 to 2026-11-30");
+
+  pb::FulfilRequest day = Reward("la-day", {{"window", "days:1"}}, "");
+  SetPeriod(&day, absl::CivilDay(2026, 10, 5), absl::CivilDay(2026, 10, 6), "America/Los_Angeles");
+  EXPECT_EQ(plugin_->Fulfil(day).artifact(), "spot P1 from 2026-10-06 to 2026-10-06");
 }
 
 TEST_F(ParkingPluginTest, ConfiguredWindowIsTheDefault) {

@@ -2,6 +2,7 @@
 // stores events by id the way the real one does: a repeated id is a duplicate, never a second
 // event.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -30,6 +31,21 @@ class FakeEventStore {
               std::string* error) {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(request);
+    // As the host does: without the columns no row can be read, so all are refused at once.
+    const std::set<std::string> header(request.header().begin(), request.header().end());
+    for (const char* column : {"event_id", "agent_id", "metric", "value"}) {
+      if (header.count(column) == 0) {
+        const std::string reason = std::string("line 1: header: missing column ") + column;
+        for (const pb::CsvRow& row : request.rows()) {
+          auto* row_error = response->add_errors();
+          row_error->set_line(row.line());
+          row_error->set_reason(reason);
+        }
+        response->set_rejected(request.rows_size());
+        response->set_header_error(reason);
+        return true;
+      }
+    }
     if (failures_left_ > 0) {
       --failures_left_;
       if (fail_in_response_) {
@@ -131,6 +147,16 @@ class CsvDirPluginTest : public ::testing::Test {
 
   fs::path inbox() const { return dir_.path() / "inbox"; }
   fs::path processed() const { return dir_.path() / "processed"; }
+  fs::path failed_dir() const { return dir_.path() / "failed"; }
+
+  // How many captured log lines contain `text`.
+  int LogCount(const std::string& text) const {
+    int count = 0;
+    for (const LogLine& line : host_.Logs()) {
+      if (line.message.find(text) != std::string::npos) ++count;
+    }
+    return count;
+  }
 
   // Writes a file that finished being written a minute ago, so the plugin takes it.
   fs::path Drop(const std::string& name, const std::string& content) const {
@@ -234,6 +260,7 @@ TEST_F(CsvDirPluginTest, HostFailureLeavesFilesForTheNextPoll) {
   EXPECT_EQ(store_.requests().size(), 1u) << "the poll stops at the first host failure";
   EXPECT_EQ(FileNames(inbox()), (std::set<std::string>{"a.csv", "b.csv"}));
   EXPECT_EQ(FileNames(processed()), std::set<std::string>{});
+  EXPECT_EQ(FileNames(failed_dir()), std::set<std::string>{}) << "a host failure may pass";
   bool warned = false;
   for (const LogLine& line : host_.Logs()) {
     warned = warned || (line.level == pb::LogRequest::WARNING &&
@@ -257,6 +284,7 @@ TEST_F(CsvDirPluginTest, ErrorInIngestResponseAlsoLeavesTheFile) {
   const pb::PollResponse failed = plugin_->Poll();
   EXPECT_NE(failed.error().find("database is locked"), std::string::npos) << failed.error();
   EXPECT_EQ(FileNames(inbox()), std::set<std::string>{"a.csv"});
+  EXPECT_EQ(FileNames(failed_dir()), std::set<std::string>{});
 
   EXPECT_EQ(plugin_->Poll().files_processed(), 1);
   EXPECT_EQ(FileNames(processed()), std::set<std::string>{"a.csv"});
@@ -399,6 +427,94 @@ TEST_F(CsvDirPluginTest, HeaderOnlyAndEmptyFilesAreMovedWithoutHostCalls) {
   EXPECT_EQ(plugin_->Poll().files_processed(), 2);
   EXPECT_TRUE(store_.requests().empty());
   EXPECT_EQ(FileNames(processed()), (std::set<std::string>{"empty.csv", "header.csv"}));
+}
+
+TEST_F(CsvDirPluginTest, FilesThatCanNeverBeImportedAreSetAsideWithWhyAndLaterFilesGoOn) {
+  InitWith();
+  Drop("a-binary.csv", std::string("event_id,agent_id\n\x01\x00\x02", 21));
+  Drop("b-latin1.csv", std::string(kHeader) + "\ne1,a17,calls_handled,1\ne2,Jos\xe9,csat,4\n");
+  Drop("c-columns.csv", "id,agent,metric,value\ne1,a17,calls_handled,1\n");
+  Drop("d-header.csv", "\"event_id,agent_id,metric,value\ne1,a17,calls_handled,1\n");
+  Drop("e-good.csv", std::string(kHeader) + "\n" + Rows(1, 2));
+
+  const pb::PollResponse poll = plugin_->Poll();
+  EXPECT_EQ(poll.error(), "");
+  EXPECT_EQ(poll.files_processed(), 5);
+  EXPECT_EQ(FileNames(inbox()), std::set<std::string>{});
+  EXPECT_EQ(FileNames(processed()), std::set<std::string>{"e-good.csv"});
+  EXPECT_EQ(FileNames(failed_dir()),
+            (std::set<std::string>{"a-binary.csv", "a-binary.csv.error", "b-latin1.csv",
+                                   "b-latin1.csv.error", "c-columns.csv", "c-columns.csv.error",
+                                   "d-header.csv", "d-header.csv.error"}));
+  EXPECT_EQ(ReadFile(failed_dir() / "a-binary.csv.error"),
+            "line 2: a NUL byte: not a text file (a spreadsheet, or text saved as UTF-16?)\n");
+  EXPECT_EQ(ReadFile(failed_dir() / "b-latin1.csv.error"),
+            "line 3: byte 0xE9 is not UTF-8; save the file as UTF-8\n");
+  EXPECT_EQ(ReadFile(failed_dir() / "c-columns.csv.error"),
+            "line 1: header: missing column event_id\n");
+  EXPECT_EQ(ReadFile(failed_dir() / "d-header.csv.error"),
+            "line 1: header: unterminated quoted field\n");
+  EXPECT_EQ(ReadFile(failed_dir() / "c-columns.csv"),
+            "id,agent,metric,value\ne1,a17,calls_handled,1\n");
+
+  // Only the file with the refused header reached the host, and nothing of it was stored.
+  const auto requests = store_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].source(), "c-columns.csv");
+  EXPECT_EQ(requests[1].source(), "e-good.csv");
+  EXPECT_EQ(store_.stored(), 2u);
+
+  // Logged once each, as they moved; the next polls have nothing to say about them.
+  for (const char* name : {"a-binary.csv", "b-latin1.csv", "c-columns.csv", "d-header.csv"}) {
+    EXPECT_EQ(LogCount(std::string("csv_dir: ") + name + ": cannot be imported"), 1) << name;
+  }
+  const size_t logged = host_.Logs().size();
+  EXPECT_EQ(plugin_->Poll().files_processed(), 0);
+  EXPECT_EQ(plugin_->Poll().files_processed(), 0);
+  EXPECT_EQ(host_.Logs().size(), logged);
+}
+
+TEST_F(CsvDirPluginTest, AFileEndingInsideAUtf8CharacterIsSetAside) {
+  InitWith();
+  Drop("cut.csv", std::string(kHeader) + "\ne1,a17,calls_handled,1\n\xc3");
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+  EXPECT_EQ(ReadFile(failed_dir() / "cut.csv.error"), "line 3: ends inside a UTF-8 character\n");
+  EXPECT_TRUE(store_.requests().empty());
+}
+
+TEST_F(CsvDirPluginTest, ValidUtf8InEveryFieldIsImported) {
+  InitWith();
+  // Two-, three- and four-byte characters, across the file.
+  Drop("names.csv", std::string(kHeader) +
+                        "\ne1,Jos\xc3\xa9,calls_handled,1\ne2,\xe6\x9d\xb1,csat,4\n"
+                        "e3,\xf0\x9f\x98\x80,csat,5\n");
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+  EXPECT_EQ(FileNames(processed()), std::set<std::string>{"names.csv"});
+  EXPECT_EQ(FileNames(failed_dir()), std::set<std::string>{});
+  EXPECT_EQ(store_.stored(), 3u);
+}
+
+TEST_F(CsvDirPluginTest, NameTakenInFailedGetsANumericSuffix) {
+  InitWith();
+  Drop("x.csv", "id\n1\n");
+  Drop("x-1.csv", std::string(kHeader) + "\n" + Rows(1, 1));  // imported: not in failed/
+  ASSERT_EQ(plugin_->Poll().files_processed(), 2);
+  Drop("x.csv", "no,header,here\n1,2,3\n");
+  ASSERT_EQ(plugin_->Poll().files_processed(), 1);
+  EXPECT_EQ(FileNames(failed_dir()),
+            (std::set<std::string>{"x.csv", "x.csv.error", "x-1.csv", "x-1.csv.error"}));
+  EXPECT_EQ(ReadFile(failed_dir() / "x-1.csv"), "no,header,here\n1,2,3\n");
+  EXPECT_EQ(ReadFile(failed_dir() / "x-1.csv.error"), "line 1: header: missing column event_id\n");
+}
+
+TEST_F(CsvDirPluginTest, AFileThatCannotBeOpenedIsSetAside) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads a file without read permission";
+  InitWith();
+  const fs::path path = Drop("locked.csv", std::string(kHeader) + "\n" + Rows(1, 1));
+  fs::permissions(path, fs::perms::none);
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+  EXPECT_EQ(ReadFile(failed_dir() / "locked.csv.error"), "cannot open: Permission denied\n");
+  EXPECT_TRUE(store_.requests().empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tools/vendor_sandbox/http_server.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,7 +11,9 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
+
+#include "plaudit/errno_message.h"
+#include "plaudit/trim.h"
 
 namespace plaudit::sandbox {
 namespace {
@@ -24,13 +27,6 @@ std::string Lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
 }
 
 const char* Reason(int status) {
@@ -221,27 +217,22 @@ std::optional<std::string> HttpRequest::Header(std::string_view name) const {
 }
 
 std::string DecodeQueryComponent(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%' && i + 2 < text.size() &&
-               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  // A form-encoded '+' is a space; the %XX escapes are libcurl's to read (since 7.82 it needs no
+  // handle). Done in this order, an escaped "%2B" stays a '+'.
+  std::string plus_as_space(text);
+  std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+  int length = 0;
+  std::unique_ptr<char, decltype(&curl_free)> decoded(
+      curl_easy_unescape(nullptr, plus_as_space.data(), static_cast<int>(plus_as_space.size()),
+                         &length),
+      &curl_free);
+  return decoded ? std::string(decoded.get(), static_cast<size_t>(length)) : std::string();
 }
 
 std::unique_ptr<HttpServer> HttpServer::Start(int port, Handler handler, std::string* error) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    *error = std::string("socket: ") + std::strerror(errno);
+    *error = "socket: " + ErrnoMessage(errno);
     return nullptr;
   }
   const int one = 1;
@@ -252,7 +243,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(int port, Handler handler, std::st
   address.sin_port = htons(static_cast<uint16_t>(port));
   if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(fd, 64) != 0) {
-    *error = "bind 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+    *error = "bind 127.0.0.1:" + std::to_string(port) + ": " + ErrnoMessage(errno);
     ::close(fd);
     return nullptr;
   }

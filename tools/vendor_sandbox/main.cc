@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "plugins/common/money.h"
 #include "tools/vendor_sandbox/callback_sender.h"
 #include "tools/vendor_sandbox/http_server.h"
@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const std::string& text : faults) {
-    const auto spec = plaudit::json::Parse(text, &error);
+    const auto spec = plaudit::json::ParseStrict(text, &error);
     if (!spec || !sandbox.AddFault(*spec, &error)) return Usage("--fault: " + error);
   }
 

@@ -8,19 +8,21 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "plugins/common/json_text.h"
 #include "plugins/common/money.h"
 
 namespace plaudit::sandbox {
 namespace {
 
-using json::Value;
+using json::Json;
+using json::StringMember;
 using money::FormatMinorUnits;
-using money::ParseMinorUnits;
 
 constexpr size_t kMaxReferenceChars = 200;
 constexpr char kFaultTypes[][24] = {
@@ -34,34 +36,31 @@ int64_t NowMs() {
 }
 
 std::string Rfc3339Now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
 }
 
-HttpReply JsonReply(int status, const Value& body) {
+HttpReply JsonReply(int status, const Json& body) {
   HttpReply reply;
   reply.status = status;
-  reply.body = body.Serialize();
+  reply.body = json::Serialize(body);
   return reply;
 }
 
 HttpReply Error(int status, const std::string& code, const std::string& message) {
-  Value error = Value::Object();
-  error.Set("code", Value::String(code)).Set("message", Value::String(message));
-  return JsonReply(status, Value::Object().Set("error", std::move(error)));
+  return JsonReply(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-// An amount as a JSON number with two decimals ("25.00").
-Value Amount(int64_t minor_units) { return Value::Number(FormatMinorUnits(minor_units)); }
-
 // An amount from a JSON number or numeric string; nullopt when it is neither.
-std::optional<int64_t> ReadAmount(const Value* value) {
-  if (value == nullptr || !(value->is_number() || value->is_string())) return std::nullopt;
-  return ParseMinorUnits(value->text());
+std::optional<int64_t> ReadAmount(const Json* value) {
+  if (value == nullptr) return std::nullopt;
+  return money::AmountFromJson(*value);
+}
+
+// The string a member holds; nullptr when it is absent or not a string.
+const std::string* StringAt(const Json& object, std::string_view key) {
+  const Json* member = json::Find(object, key);
+  return member != nullptr && member->is_string() ? &member->get_ref<const std::string&>()
+                                                  : nullptr;
 }
 
 bool IsFinal(const std::string& status) { return status == "failed" || status == "cancelled"; }
@@ -151,96 +150,93 @@ HttpReply VendorSandbox::HandleLocked(const HttpRequest& request) {
 }
 
 HttpReply VendorSandbox::Catalog() const {
-  Value brands = Value::Array();
+  Json brands = Json::array();
   for (const Brand& brand : catalog_) {
-    Value currencies = Value::Array();
-    for (const std::string& currency : brand.currencies) currencies.Append(Value::String(currency));
-    Value item = Value::Object();
-    item.Set("id", Value::String(brand.id))
-        .Set("name", Value::String(brand.name))
-        .Set("currencies", std::move(currencies));
+    Json item = Json::object();
+    item["id"] = brand.id;
+    item["name"] = brand.name;
+    item["currencies"] = brand.currencies;
     if (brand.denominations.empty()) {
-      item.Set("min_amount", Amount(brand.min)).Set("max_amount", Amount(brand.max));
+      item["min_amount"] = money::AmountToJson(brand.min);
+      item["max_amount"] = money::AmountToJson(brand.max);
     } else {
-      Value denominations = Value::Array();
-      for (int64_t value : brand.denominations) denominations.Append(Amount(value));
-      item.Set("denominations", std::move(denominations));
+      Json denominations = Json::array();
+      for (int64_t value : brand.denominations) denominations.push_back(money::AmountToJson(value));
+      item["denominations"] = std::move(denominations);
     }
-    item.Set("delivery", Value::String(brand.async || options_.all_async ? "async" : "instant"));
-    brands.Append(std::move(item));
+    item["delivery"] = brand.async || options_.all_async ? "async" : "instant";
+    brands.push_back(std::move(item));
   }
-  return JsonReply(200, Value::Object().Set("brands", std::move(brands)));
+  return JsonReply(200, {{"brands", std::move(brands)}});
 }
 
 HttpReply VendorSandbox::Balance() const {
-  Value balances = Value::Array();
+  Json balances = Json::array();
   for (const auto& [currency, available] : balances_) {
-    balances.Append(Value::Object()
-                        .Set("currency", Value::String(currency))
-                        .Set("available", Amount(available)));
+    balances.push_back({{"currency", currency}, {"available", money::AmountToJson(available)}});
   }
-  return JsonReply(200, Value::Object().Set("balances", std::move(balances)));
+  return JsonReply(200, {{"balances", std::move(balances)}});
 }
 
 HttpReply VendorSandbox::PlaceOrder(const HttpRequest& request) {
   std::string parse_error;
-  const std::optional<Value> body = json::Parse(request.body, &parse_error);
+  const std::optional<Json> body = json::ParseStrict(request.body, &parse_error);
   if (!body) return Error(400, "invalid_json", "body is not JSON: " + parse_error);
   if (!body->is_object()) return Error(400, "invalid_json", "body must be a JSON object");
 
-  const Value* reference = body->Find("external_reference");
-  if (reference == nullptr || !reference->is_string() || reference->text().empty()) {
+  const std::string* reference = StringAt(*body, "external_reference");
+  if (reference == nullptr || reference->empty()) {
     return Error(400, "invalid_request", "external_reference is required (a non-empty string)");
   }
-  if (reference->text().size() > kMaxReferenceChars) {
+  if (reference->size() > kMaxReferenceChars) {
     return Error(400, "invalid_request", "external_reference is longer than 200 characters");
   }
-  if (auto it = by_reference_.find(reference->text()); it != by_reference_.end()) {
+  if (auto it = by_reference_.find(*reference); it != by_reference_.end()) {
     HttpReply replay = JsonReply(200, OrderJson(orders_[it->second]));
     replay.headers.emplace_back("Idempotent-Replayed", "true");
     return replay;
   }
 
-  const Value* brand_id = body->Find("brand_id");
-  if (brand_id == nullptr) brand_id = body->Find("product_id");
-  if (brand_id == nullptr || !brand_id->is_string() || brand_id->text().empty()) {
+  const std::string* brand_id = json::Find(*body, "brand_id") != nullptr
+                                    ? StringAt(*body, "brand_id")
+                                    : StringAt(*body, "product_id");
+  if (brand_id == nullptr || brand_id->empty()) {
     return Error(400, "invalid_request", "brand_id is required (a string)");
   }
-  const Value* currency = body->Find("currency");
-  if (currency == nullptr || !currency->is_string() || currency->text().empty()) {
+  const std::string* currency = StringAt(*body, "currency");
+  if (currency == nullptr || currency->empty()) {
     return Error(400, "invalid_request", "currency is required (a string such as \"USD\")");
   }
-  const Value* amount_value = body->Find("amount");
-  const std::optional<int64_t> amount = ReadAmount(amount_value);
+  const std::optional<int64_t> amount = ReadAmount(json::Find(*body, "amount"));
   if (!amount || *amount <= 0) {
     return Error(400, "invalid_request",
                  "amount is required: a positive number with at most two decimals");
   }
-  const Value* recipient = body->Find("recipient");
+  const Json* recipient = json::Find(*body, "recipient");
   if (recipient == nullptr || !recipient->is_object()) {
     return Error(400, "invalid_request", "recipient is required (an object with name, email)");
   }
-  const Value* name = recipient->Find("name");
-  if (name == nullptr || !name->is_string() || name->text().empty()) {
+  const std::string* name = StringAt(*recipient, "name");
+  if (name == nullptr || name->empty()) {
     return Error(400, "invalid_request", "recipient.name is required (a string)");
   }
-  const Value* email = recipient->Find("email");
-  if (email != nullptr && !email->is_null() &&
-      (!email->is_string() ||
-       (!email->text().empty() && email->text().find('@') == std::string::npos))) {
+  const Json* email_value = json::Find(*recipient, "email");
+  const std::string* email = StringAt(*recipient, "email");
+  if (email_value != nullptr && !email_value->is_null() &&
+      (email == nullptr || (!email->empty() && email->find('@') == std::string::npos))) {
     return Error(400, "invalid_request", "recipient.email is not an email address");
   }
 
   const auto brand = std::find_if(catalog_.begin(), catalog_.end(),
-                                  [&](const Brand& b) { return b.id == brand_id->text(); });
+                                  [&](const Brand& b) { return b.id == *brand_id; });
   if (brand == catalog_.end()) {
-    return Error(422, "unknown_brand", "no brand \"" + brand_id->text() + "\" in the catalogue");
+    return Error(422, "unknown_brand", "no brand \"" + *brand_id + "\" in the catalogue");
   }
-  if (std::find(brand->currencies.begin(), brand->currencies.end(), currency->text()) ==
+  if (std::find(brand->currencies.begin(), brand->currencies.end(), *currency) ==
       brand->currencies.end()) {
-    return Error(422, "unsupported_currency",
-                 brand->id + " is not sold in " + currency->text() +
-                     " (offered: " + Join(brand->currencies) + ")");
+    return Error(
+        422, "unsupported_currency",
+        brand->id + " is not sold in " + *currency + " (offered: " + Join(brand->currencies) + ")");
   }
   if (brand->denominations.empty()) {
     if (*amount < brand->min || *amount > brand->max) {
@@ -256,10 +252,10 @@ HttpReply VendorSandbox::PlaceOrder(const HttpRequest& request) {
                  brand->id + " has no " + FormatMinorUnits(*amount) +
                      " card (offered: " + Join(offered) + ")");
   }
-  const int64_t available = balances_.count(currency->text()) ? balances_[currency->text()] : 0;
+  const int64_t available = balances_.count(*currency) ? balances_[*currency] : 0;
   if (available < *amount) {
     return Error(402, "insufficient_funds",
-                 "account balance " + currency->text() + " " + FormatMinorUnits(available) +
+                 "account balance " + *currency + " " + FormatMinorUnits(available) +
                      " does not cover " + FormatMinorUnits(*amount));
   }
 
@@ -267,12 +263,12 @@ HttpReply VendorSandbox::PlaceOrder(const HttpRequest& request) {
   char id[32];
   std::snprintf(id, sizeof(id), "ord_%06zu", orders_.size() + 1);
   order.id = id;
-  order.external_reference = reference->text();
+  order.external_reference = *reference;
   order.brand_id = brand->id;
   order.amount = *amount;
-  order.currency = currency->text();
-  order.recipient_name = name->text();
-  if (email != nullptr && email->is_string()) order.recipient_email = email->text();
+  order.currency = *currency;
+  order.recipient_name = *name;
+  if (email != nullptr) order.recipient_email = *email;
   order.created_at = Rfc3339Now();
   balances_[order.currency] -= order.amount;
 
@@ -316,54 +312,54 @@ HttpReply VendorSandbox::FindOrder(const HttpRequest& request) const {
 HttpReply VendorSandbox::Control(const HttpRequest& request) {
   if (request.path == "/v1/_faults") {
     if (request.method == "GET") {
-      Value faults = Value::Array();
-      for (const Fault& fault : faults_) faults.Append(FaultJson(fault));
-      return JsonReply(200, Value::Object().Set("faults", std::move(faults)));
+      Json faults = Json::array();
+      for (const Fault& fault : faults_) faults.push_back(FaultJson(fault));
+      return JsonReply(200, {{"faults", std::move(faults)}});
     }
     if (request.method == "DELETE") {
       faults_.clear();
-      return JsonReply(200, Value::Object().Set("faults", Value::Array()));
+      return JsonReply(200, {{"faults", Json::array()}});
     }
     if (request.method != "POST") return Error(405, "method_not_allowed", "use GET, POST, DELETE");
     std::string error;
-    const std::optional<Value> body = json::Parse(request.body, &error);
+    const std::optional<Json> body = json::ParseStrict(request.body, &error);
     if (!body) return Error(400, "invalid_json", "body is not JSON: " + error);
-    std::vector<Value> specs;
-    if (const Value* list = body->Find("faults"); list != nullptr && list->is_array()) {
-      specs = list->items();
+    std::vector<Json> specs;
+    if (const Json* list = json::Find(*body, "faults"); list != nullptr && list->is_array()) {
+      specs.assign(list->begin(), list->end());
     } else {
       specs.push_back(*body);
     }
     const std::vector<Fault> before = faults_;
-    for (const Value& spec : specs) {
+    for (const Json& spec : specs) {
       if (!AddFault(spec, &error)) {
         faults_ = before;
         return Error(400, "invalid_fault", error);
       }
     }
-    Value faults = Value::Array();
-    for (const Fault& fault : faults_) faults.Append(FaultJson(fault));
-    return JsonReply(201, Value::Object().Set("faults", std::move(faults)));
+    Json faults = Json::array();
+    for (const Fault& fault : faults_) faults.push_back(FaultJson(fault));
+    return JsonReply(201, {{"faults", std::move(faults)}});
   }
   if (request.path == "/v1/_orders" && request.method == "GET") {
-    Value orders = Value::Array();
-    for (const Order& order : orders_) orders.Append(OrderJson(order));
-    return JsonReply(200, Value::Object().Set("orders", std::move(orders)));
+    Json orders = Json::array();
+    for (const Order& order : orders_) orders.push_back(OrderJson(order));
+    return JsonReply(200, {{"orders", std::move(orders)}});
   }
   if (request.path == "/v1/_orders/status" && request.method == "POST") {
     std::string error;
-    const std::optional<Value> body = json::Parse(request.body, &error);
+    const std::optional<Json> body = json::ParseStrict(request.body, &error);
     if (!body || !body->is_object()) {
       return Error(400, "invalid_json", "body must be a JSON object: " + error);
     }
-    const std::string status = body->StringMember("status");
+    const std::string status = StringMember(*body, "status");
     if (status.empty()) return Error(400, "invalid_request", "status is required");
-    const std::string id = body->StringMember("id");
-    const std::string reference = body->StringMember("external_reference");
+    const std::string id = StringMember(*body, "id");
+    const std::string reference = StringMember(*body, "external_reference");
     for (Order& order : orders_) {
       if ((!id.empty() && order.id == id) ||
           (!reference.empty() && order.external_reference == reference)) {
-        order.failure_reason = body->StringMember("failure_reason");
+        order.failure_reason = StringMember(*body, "failure_reason");
         order.complete_at_ms = 0;
         SetStatus(&order, status);
         return JsonReply(200, OrderJson(order));
@@ -376,22 +372,20 @@ HttpReply VendorSandbox::Control(const HttpRequest& request) {
     if (auto it = request.query.find("after"); it != request.query.end()) {
       after = std::atoll(it->second.c_str());
     }
-    Value events = Value::Array();
-    for (const Value& event : events_) {
-      if (event.Find("sequence")->AsInt().value_or(0) > after) events.Append(event);
+    Json events = Json::array();
+    for (const Json& event : events_) {
+      if (json::IntMember(event, "sequence").value_or(0) > after) events.push_back(event);
     }
-    return JsonReply(200, Value::Object()
-                              .Set("events", std::move(events))
-                              .Set("dropped", Value::Number(dropped_events_)));
+    return JsonReply(200, {{"events", std::move(events)}, {"dropped", dropped_events_}});
   }
   if (request.path == "/v1/_balance" && request.method == "POST") {
     std::string error;
-    const std::optional<Value> body = json::Parse(request.body, &error);
+    const std::optional<Json> body = json::ParseStrict(request.body, &error);
     if (!body || !body->is_object()) {
       return Error(400, "invalid_json", "body must be a JSON object: " + error);
     }
-    const std::string currency = body->StringMember("currency");
-    const std::optional<int64_t> amount = ReadAmount(body->Find("available"));
+    const std::string currency = StringMember(*body, "currency");
+    const std::optional<int64_t> amount = ReadAmount(json::Find(*body, "available"));
     if (currency.empty() || !amount) {
       return Error(400, "invalid_request", "give currency and available (a decimal amount)");
     }
@@ -402,16 +396,16 @@ HttpReply VendorSandbox::Control(const HttpRequest& request) {
   return Error(404, "not_found", "no such control: " + request.method + " " + request.path);
 }
 
-bool VendorSandbox::AddFault(const Value& spec, std::string* error) {
+bool VendorSandbox::AddFault(const Json& spec, std::string* error) {
   if (!spec.is_object()) {
     *error = "a fault must be a JSON object";
     return false;
   }
   Fault fault;
   bool has_count = false;
-  for (const auto& [name, value] : spec.members()) {
-    auto integer = [&, &name = name, &value = value](int64_t low, int64_t high, int64_t* out) {
-      const std::optional<int64_t> number = value.AsInt();
+  for (const auto& [name, value] : spec.items()) {
+    auto integer = [&, &name = name](int64_t low, int64_t high, int64_t* out) {
+      const std::optional<int64_t> number = json::IntMember(spec, name);
       if (!number || *number < low || *number > high) {
         *error = name + " must be a whole number from " + std::to_string(low) + " to " +
                  std::to_string(high);
@@ -421,17 +415,16 @@ bool VendorSandbox::AddFault(const Value& spec, std::string* error) {
       return true;
     };
     if (name == "type") {
-      fault.type = value.text();
+      fault.type = StringMember(spec, name);
     } else if (name == "method") {
-      fault.method = value.text();
+      fault.method = StringMember(spec, name);
     } else if (name == "path") {
-      fault.path = value.text();
+      fault.path = StringMember(spec, name);
     } else if (name == "count") {
       if (!integer(1, 1000000, &fault.remaining)) return false;
       has_count = true;
     } else if (name == "ratio") {
-      char* end = nullptr;
-      fault.ratio = value.is_number() ? std::strtod(value.text().c_str(), &end) : -1;
+      fault.ratio = value.is_number() ? value.get<double>() : -1;
       if (!(fault.ratio > 0 && fault.ratio <= 1)) {
         *error = "ratio must be a number above 0 and at most 1";
         return false;
@@ -447,7 +440,7 @@ bool VendorSandbox::AddFault(const Value& spec, std::string* error) {
     } else if (name == "hang_ms") {
       if (!integer(1, 600000, &fault.hang_ms)) return false;
     } else if (name == "order_status") {
-      fault.order_status = value.text();
+      fault.order_status = StringMember(spec, name);
     } else {
       *error = "unknown fault field \"" + name +
                "\" (known: type, method, path, count, ratio, status, retry_after_s, latency_ms, "
@@ -529,61 +522,53 @@ void VendorSandbox::RecordEvent(const Order& order) {
     ++dropped_events_;
     return;
   }
-  Value event = Value::Object();
-  event.Set("event", Value::String("order.status_changed"))
-      .Set("sequence", Value::Number(next_event_++))
-      .Set("order_id", Value::String(order.id))
-      .Set("external_reference", Value::String(order.external_reference))
-      .Set("status", Value::String(order.status))
-      .Set("brand_id", Value::String(order.brand_id))
-      .Set("amount", Amount(order.amount))
-      .Set("currency", Value::String(order.currency))
-      .Set("occurred_at", Value::String(Rfc3339Now()));
-  if (!order.failure_reason.empty()) {
-    event.Set("failure_reason", Value::String(order.failure_reason));
-  }
-  if (options_.on_event) options_.on_event(event.Serialize());
+  Json event = Json::object();
+  event["event"] = "order.status_changed";
+  event["sequence"] = next_event_++;
+  event["order_id"] = order.id;
+  event["external_reference"] = order.external_reference;
+  event["status"] = order.status;
+  event["brand_id"] = order.brand_id;
+  event["amount"] = money::AmountToJson(order.amount);
+  event["currency"] = order.currency;
+  event["occurred_at"] = Rfc3339Now();
+  if (!order.failure_reason.empty()) event["failure_reason"] = order.failure_reason;
+  if (options_.on_event) options_.on_event(json::Serialize(event));
   events_.push_back(std::move(event));
 }
 
-Value VendorSandbox::OrderJson(const Order& order) const {
-  Value recipient = Value::Object();
-  recipient.Set("name", Value::String(order.recipient_name));
-  if (!order.recipient_email.empty()) {
-    recipient.Set("email", Value::String(order.recipient_email));
-  }
-  Value out = Value::Object();
-  out.Set("id", Value::String(order.id))
-      .Set("external_reference", Value::String(order.external_reference))
-      .Set("brand_id", Value::String(order.brand_id))
-      .Set("amount", Amount(order.amount))
-      .Set("currency", Value::String(order.currency))
-      .Set("recipient", std::move(recipient))
-      .Set("status", Value::String(order.status))
-      .Set("created_at", Value::String(order.created_at));
-  if (!order.failure_reason.empty()) {
-    out.Set("failure_reason", Value::String(order.failure_reason));
-  }
+Json VendorSandbox::OrderJson(const Order& order) const {
+  Json recipient = Json::object();
+  recipient["name"] = order.recipient_name;
+  if (!order.recipient_email.empty()) recipient["email"] = order.recipient_email;
+  Json out = Json::object();
+  out["id"] = order.id;
+  out["external_reference"] = order.external_reference;
+  out["brand_id"] = order.brand_id;
+  out["amount"] = money::AmountToJson(order.amount);
+  out["currency"] = order.currency;
+  out["recipient"] = std::move(recipient);
+  out["status"] = order.status;
+  out["created_at"] = order.created_at;
+  if (!order.failure_reason.empty()) out["failure_reason"] = order.failure_reason;
   if (order.status == "completed" && !order.code.empty()) {
-    out.Set("redemption", Value::Object()
-                              .Set("code", Value::String(order.code))
-                              .Set("url", Value::String(order.url)));
+    out["redemption"] = {{"code", order.code}, {"url", order.url}};
   }
   return out;
 }
 
-Value VendorSandbox::FaultJson(const Fault& fault) const {
-  Value out = Value::Object();
-  out.Set("type", Value::String(fault.type));
-  if (!fault.method.empty()) out.Set("method", Value::String(fault.method));
-  if (!fault.path.empty()) out.Set("path", Value::String(fault.path));
-  out.Set("remaining", Value::Number(fault.remaining));
-  if (fault.ratio > 0) out.Set("ratio", Value::Number(std::to_string(fault.ratio)));
-  if (fault.type == "error") out.Set("status", Value::Number(fault.status));
-  if (fault.type == "rate_limit") out.Set("retry_after_s", Value::Number(fault.retry_after_s));
-  if (fault.type == "latency") out.Set("latency_ms", Value::Number(fault.latency_ms));
-  if (fault.type == "record_then_hang") out.Set("hang_ms", Value::Number(fault.hang_ms));
-  if (fault.type == "order_status") out.Set("order_status", Value::String(fault.order_status));
+Json VendorSandbox::FaultJson(const Fault& fault) const {
+  Json out = Json::object();
+  out["type"] = fault.type;
+  if (!fault.method.empty()) out["method"] = fault.method;
+  if (!fault.path.empty()) out["path"] = fault.path;
+  out["remaining"] = fault.remaining;
+  if (fault.ratio > 0) out["ratio"] = fault.ratio;
+  if (fault.type == "error") out["status"] = fault.status;
+  if (fault.type == "rate_limit") out["retry_after_s"] = fault.retry_after_s;
+  if (fault.type == "latency") out["latency_ms"] = fault.latency_ms;
+  if (fault.type == "record_then_hang") out["hang_ms"] = fault.hang_ms;
+  if (fault.type == "order_status") out["order_status"] = fault.order_status;
   return out;
 }
 
@@ -600,22 +585,23 @@ std::string VendorSandbox::NewCode() {
 
 void VendorSandbox::SaveState() {
   if (options_.state_file.empty()) return;
-  Value balances = Value::Object();
+  Json balances = Json::object();
   for (const auto& [currency, available] : balances_) {
-    balances.Set(currency, Value::String(FormatMinorUnits(available)));
+    balances[currency] = FormatMinorUnits(available);
   }
-  Value orders = Value::Array();
+  Json orders = Json::array();
   for (const Order& order : orders_) {
-    Value saved = OrderJson(order);
-    saved.Set("complete_at_ms", Value::Number(order.complete_at_ms));
-    saved.Set("code", Value::String(order.code)).Set("url", Value::String(order.url));
-    orders.Append(std::move(saved));
+    Json saved = OrderJson(order);
+    saved["complete_at_ms"] = order.complete_at_ms;
+    saved["code"] = order.code;
+    saved["url"] = order.url;
+    orders.push_back(std::move(saved));
   }
-  const std::string text = Value::Object()
-                               .Set("balances", std::move(balances))
-                               .Set("orders", std::move(orders))
-                               .Set("next_event", Value::Number(next_event_))
-                               .Serialize();
+  Json state = Json::object();
+  state["balances"] = std::move(balances);
+  state["orders"] = std::move(orders);
+  state["next_event"] = next_event_;
+  const std::string text = json::Serialize(state);
   // Written whole to a temporary file, synced, then renamed over the old one.
   const std::string temp = options_.state_file + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -639,37 +625,35 @@ bool VendorSandbox::LoadState(std::string* error) {
   std::stringstream text;
   text << in.rdbuf();
   std::string parse_error;
-  const std::optional<Value> state = json::Parse(text.str(), &parse_error);
+  const std::optional<Json> state = json::ParseStrict(text.str(), &parse_error);
   if (!state || !state->is_object()) {
     *error = options_.state_file + ": not a sandbox state file: " + parse_error;
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (const Value* balances = state->Find("balances"); balances != nullptr) {
-    for (const auto& [currency, value] : balances->members()) {
+  if (const Json* balances = json::Find(*state, "balances"); balances != nullptr) {
+    for (const auto& [currency, value] : balances->items()) {
       if (const auto amount = ReadAmount(&value)) balances_[currency] = *amount;
     }
   }
-  if (const Value* orders = state->Find("orders"); orders != nullptr) {
-    for (const Value& saved : orders->items()) {
+  if (const Json* orders = json::Find(*state, "orders"); orders != nullptr && orders->is_array()) {
+    for (const Json& saved : *orders) {
       Order order;
-      order.id = saved.StringMember("id");
-      order.external_reference = saved.StringMember("external_reference");
-      order.brand_id = saved.StringMember("brand_id");
-      order.amount = ReadAmount(saved.Find("amount")).value_or(0);
-      order.currency = saved.StringMember("currency");
-      if (const Value* recipient = saved.Find("recipient"); recipient != nullptr) {
-        order.recipient_name = recipient->StringMember("name");
-        order.recipient_email = recipient->StringMember("email");
+      order.id = StringMember(saved, "id");
+      order.external_reference = StringMember(saved, "external_reference");
+      order.brand_id = StringMember(saved, "brand_id");
+      order.amount = ReadAmount(json::Find(saved, "amount")).value_or(0);
+      order.currency = StringMember(saved, "currency");
+      if (const Json* recipient = json::Find(saved, "recipient"); recipient != nullptr) {
+        order.recipient_name = StringMember(*recipient, "name");
+        order.recipient_email = StringMember(*recipient, "email");
       }
-      order.status = saved.StringMember("status");
-      order.failure_reason = saved.StringMember("failure_reason");
-      order.code = saved.StringMember("code");
-      order.url = saved.StringMember("url");
-      order.created_at = saved.StringMember("created_at");
-      if (const Value* at = saved.Find("complete_at_ms"); at != nullptr) {
-        order.complete_at_ms = at->AsInt().value_or(0);
-      }
+      order.status = StringMember(saved, "status");
+      order.failure_reason = StringMember(saved, "failure_reason");
+      order.code = StringMember(saved, "code");
+      order.url = StringMember(saved, "url");
+      order.created_at = StringMember(saved, "created_at");
+      order.complete_at_ms = json::IntMember(saved, "complete_at_ms").value_or(0);
       if (order.id.empty() || order.external_reference.empty()) {
         *error = options_.state_file + ": an order lacks its id or external_reference";
         return false;
@@ -678,8 +662,8 @@ bool VendorSandbox::LoadState(std::string* error) {
       orders_.push_back(std::move(order));
     }
   }
-  if (const Value* next = state->Find("next_event"); next != nullptr) {
-    next_event_ = next->AsInt().value_or(1);
+  if (json::Find(*state, "next_event") != nullptr) {
+    next_event_ = json::IntMember(*state, "next_event").value_or(1);
   }
   return true;
 }

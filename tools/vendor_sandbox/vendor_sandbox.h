@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 #include "tools/vendor_sandbox/http_server.h"
 
 namespace plaudit::sandbox {
@@ -59,7 +59,7 @@ class VendorSandbox {
   void Tick();
 
   // Adds a fault rule (the body of POST /v1/_faults); false with *error when it is malformed.
-  bool AddFault(const json::Value& spec, std::string* error);
+  bool AddFault(const json::Json& spec, std::string* error);
 
  private:
   struct Brand {
@@ -121,8 +121,8 @@ class VendorSandbox {
   void Advance();
   void SetStatus(Order* order, const std::string& status);
   void RecordEvent(const Order& order);
-  json::Value OrderJson(const Order& order) const;
-  json::Value FaultJson(const Fault& fault) const;
+  json::Json OrderJson(const Order& order) const;
+  json::Json FaultJson(const Fault& fault) const;
   std::string NewCode();
   void SaveState();
 
@@ -134,7 +134,7 @@ class VendorSandbox {
   std::vector<Order> orders_;                   // guarded by mu_
   std::map<std::string, size_t> by_reference_;  // guarded by mu_
   std::vector<Fault> faults_;                   // guarded by mu_
-  std::vector<json::Value> events_;             // guarded by mu_
+  std::vector<json::Json> events_;              // guarded by mu_
   int64_t next_event_ = 1;                      // guarded by mu_
   int64_t dropped_events_ = 0;                  // guarded by mu_
   std::mt19937_64 rng_;                         // guarded by mu_

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "plugins/common/json.h"
+#include "plugins/common/json_text.h"
 
 namespace plaudit::sandbox {
 namespace {
@@ -16,8 +16,7 @@ HttpReply JsonReply(int status, const std::string& body) {
 }
 
 HttpReply ErrorReply(int status, const std::string& message) {
-  return JsonReply(status,
-                   json::Value::Object().Set("error", json::Value::String(message)).Serialize());
+  return JsonReply(status, json::Serialize({{"error", message}}));
 }
 
 }  // namespace
@@ -80,14 +79,14 @@ void WebhookSink::AddFault(const WebhookFault& fault) {
 
 bool WebhookSink::ParseFault(const std::string& body, WebhookFault* fault, std::string* error) {
   std::string parse_error;
-  const std::optional<json::Value> value = json::Parse(body, &parse_error);
+  const std::optional<json::Json> value = json::ParseStrict(body, &parse_error);
   if (!value || !value->is_object()) {
     *error = "expected a JSON object {status, count, retry_after, hang_ms}";
     return false;
   }
   *fault = WebhookFault();
-  for (const auto& [name, member] : value->members()) {
-    const std::optional<int64_t> number = member.AsInt();
+  for (const auto& [name, member] : value->items()) {
+    const std::optional<int64_t> number = json::IntMember(*value, name);
     if (name == "status") {
       if (!number || *number < 100 || *number > 599) {
         *error = "status must be an HTTP status from 100 to 599";
@@ -101,7 +100,7 @@ bool WebhookSink::ParseFault(const std::string& body, WebhookFault* fault, std::
       }
       fault->count = static_cast<int>(*number);
     } else if (name == "retry_after") {
-      fault->retry_after = member.text();
+      fault->retry_after = json::StringMember(*value, name);
     } else if (name == "hang_ms") {
       if (!number || *number < 0 || *number > 600000) {
         *error = "hang_ms must be a whole number from 0 to 600000";
@@ -136,18 +135,19 @@ void WebhookSink::Reset() {
 }
 
 std::string ReceivedJson(const std::vector<ReceivedPost>& posts) {
-  json::Value list = json::Value::Array();
+  json::Json list = json::Json::array();
   for (const ReceivedPost& post : posts) {
-    json::Value headers = json::Value::Object();
-    for (const auto& [name, value] : post.headers) headers.Set(name, json::Value::String(value));
-    list.Append(json::Value::Object()
-                    .Set("method", json::Value::String(post.method))
-                    .Set("path", json::Value::String(post.path))
-                    .Set("headers", std::move(headers))
-                    .Set("body", json::Value::String(post.body))
-                    .Set("status", json::Value::Number(int64_t{post.status})));
+    json::Json headers = json::Json::object();
+    for (const auto& [name, value] : post.headers) headers[name] = value;
+    json::Json entry = json::Json::object();
+    entry["method"] = post.method;
+    entry["path"] = post.path;
+    entry["headers"] = std::move(headers);
+    entry["body"] = post.body;
+    entry["status"] = post.status;
+    list.push_back(std::move(entry));
   }
-  return json::Value::Object().Set("received", std::move(list)).Serialize();
+  return json::Serialize({{"received", std::move(list)}});
 }
 
 }  // namespace plaudit::sandbox

@@ -98,6 +98,18 @@ TEST_F(FulfilmentEngineTest, FulfilsWithTheCommittedKeyAndAwardDetails) {
   EXPECT_EQ(engine_->RunOnce(), 0);  // Nothing left to do: never twice.
 }
 
+TEST_F(FulfilmentEngineTest, SendsThePeriodAsInstantsInTheProgramsZone) {
+  EXPECT_EQ(engine_->RunOnce(), 1);
+  ASSERT_EQ(fulfiller_.calls.size(), 1u);
+  const FulfilmentCall& call = fulfiller_.calls[0];
+  EXPECT_EQ(call.time_zone, "UTC");
+  // October 2026 in UTC: 2026-10-01T00:00:00Z to 2026-11-01T00:00:00Z.
+  ASSERT_TRUE(call.period_start.has_value());
+  ASSERT_TRUE(call.period_end.has_value());
+  EXPECT_EQ(absl::ToUnixSeconds(*call.period_start), 1790812800);
+  EXPECT_EQ(absl::ToUnixSeconds(*call.period_end), 1793491200);
+}
+
 TEST_F(FulfilmentEngineTest, RetriesWithTheSameKeyAfterBackoffThenGivesUp) {
   fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor 503", "", {}},
                        {FulfilOutcome::kUnknown, "timeout", "", {}},
