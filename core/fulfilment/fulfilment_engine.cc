@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/domain/log.h"
-#include "core/scoring/period.h"
+#include "core/domain/period.h"
 
 namespace plaudit {
 namespace {

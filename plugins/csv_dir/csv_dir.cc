@@ -19,13 +19,14 @@
 // would most likely fail the same way.
 //
 // A file that can never be imported is set aside instead of being tried at every poll: one that
-// cannot be opened for a reason of its own (its permissions), that is not text (a NUL byte), not
-// UTF-8 throughout, whose header record is malformed, or whose header the host refuses
+// cannot be opened for a reason of its own (its permissions), that is not text (a NUL byte),
+// whose header record is malformed, or whose header the host refuses
 // (IngestCsvResponse.header_error: a required column is missing; nothing was stored). It moves to
 // failed/<name> beside failed/<name>.error, a line saying why, with the same numbering as
 // processed/ when the name is taken, and one warning is logged; the files after it go on. Rows that
 // are bad one by one are not this: they are rejected as above while the rest of the file is
-// imported.
+// imported; a line not valid in the file's encoding (setting `encoding`: utf-8, the default,
+// latin1 or windows-1252) is such a row.
 //
 // Ignored: names not ending in ".csv", names starting with '.' (temporary files), and files
 // modified less than a second ago by the filesystem's clock, which are probably still being
@@ -78,77 +79,25 @@ void SyncDirectory(const fs::path& dir) {
   ::close(fd);
 }
 
-// Checks UTF-8 one byte at a time (RFC 3629: no overlong forms, surrogates or code points above
-// U+10FFFF), so that a file is checked in blocks however its characters fall across them. Written
-// here because none of the libraries the project uses offers a plain check of bytes.
-class Utf8Check {
- public:
-  // False at the first byte that cannot continue valid UTF-8.
-  bool Feed(unsigned char c) {
-    if (pending_ > 0) {
-      if (c < lower_ || c > upper_) return false;
-      --pending_;
-      lower_ = 0x80;
-      upper_ = 0xBF;
-      return true;
-    }
-    if (c < 0x80) return true;
-    lead_ = c;
-    if (c >= 0xC2 && c <= 0xDF) return Expect(1, 0x80, 0xBF);
-    if (c == 0xE0) return Expect(2, 0xA0, 0xBF);
-    if (c == 0xED) return Expect(2, 0x80, 0x9F);
-    if (c >= 0xE1 && c <= 0xEF) return Expect(2, 0x80, 0xBF);
-    if (c == 0xF0) return Expect(3, 0x90, 0xBF);
-    if (c >= 0xF1 && c <= 0xF3) return Expect(3, 0x80, 0xBF);
-    if (c == 0xF4) return Expect(3, 0x80, 0x8F);
-    return false;
-  }
-  // Whether the bytes fed so far end on a whole character.
-  bool Complete() const { return pending_ == 0; }
-  // The first byte of the last character begun with more than one byte.
-  unsigned char lead() const { return lead_; }
-
- private:
-  bool Expect(int pending, unsigned char lower, unsigned char upper) {
-    pending_ = pending;
-    lower_ = lower;
-    upper_ = upper;
-    return true;
-  }
-
-  int pending_ = 0;
-  unsigned char lead_ = 0;
-  unsigned char lower_ = 0x80;  // the range the next byte must fall in
-  unsigned char upper_ = 0xBF;
-};
-
-// Why `in` cannot be CSV text: "" when it is UTF-8 text without NUL bytes. Reads it to the end;
-// *read_failed says the stream failed on the way (the answer then means nothing).
+// Why `in` cannot be CSV text: "" when it has no NUL byte. Reads it to the end; *read_failed
+// says the stream failed on the way (the answer then means nothing). Encoding errors are not
+// checked here: the reader rejects each line that is not valid in the file's encoding, and the
+// rest of the file is imported.
 std::string NotText(std::istream& in, bool* read_failed) {
-  Utf8Check utf8;
   int64_t line = 1;
   std::vector<char> block(kCheckBlockBytes);
   while (in) {
     in.read(block.data(), static_cast<std::streamsize>(block.size()));
     const std::streamsize got = in.gcount();
     for (std::streamsize i = 0; i < got; ++i) {
-      const auto c = static_cast<unsigned char>(block[i]);
-      if (c == 0) {
+      if (block[i] == '\0') {
         return "line " + std::to_string(line) +
                ": a NUL byte: not a text file (a spreadsheet, or text saved as UTF-16?)";
       }
-      // A broken character is named by its first byte (0xE9 for a Latin-1 "é").
-      const unsigned char shown = utf8.Complete() ? c : utf8.lead();
-      if (!utf8.Feed(c)) {
-        static constexpr char kHex[] = "0123456789ABCDEF";
-        return "line " + std::to_string(line) + ": byte 0x" + kHex[shown >> 4] + kHex[shown & 15] +
-               " is not UTF-8; save the file as UTF-8";
-      }
-      if (c == '\n') ++line;
+      if (block[i] == '\n') ++line;
     }
   }
   *read_failed = in.bad();
-  if (!utf8.Complete()) return "line " + std::to_string(line) + ": ends inside a UTF-8 character";
   return {};
 }
 
@@ -248,9 +197,17 @@ class CsvDirPlugin : public sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     for (const auto& [key, value] : request.config()) {
-      if (key != "inbox" && key != "poll_interval_ms") {
-        return "unknown config key \"" + key + "\" (known: inbox, poll_interval_ms)";
+      if (key != "inbox" && key != "poll_interval_ms" && key != "encoding") {
+        return "unknown config key \"" + key + "\" (known: inbox, poll_interval_ms, encoding)";
       }
+    }
+    if (auto it = request.config().find("encoding"); it != request.config().end()) {
+      std::optional<CsvEncoding> encoding = ParseCsvEncoding(it->second);
+      if (!encoding.has_value()) {
+        return "config encoding must be utf-8, latin1 or windows-1252; got \"" + it->second +
+               "\"";
+      }
+      encoding_ = *encoding;
     }
     if (auto it = request.config().find("poll_interval_ms"); it != request.config().end()) {
       const std::string& text = it->second;
@@ -375,7 +332,7 @@ class CsvDirPlugin : public sdk::Plugin {
     in.clear();
     in.seekg(0);
 
-    CsvReader reader(in);
+    CsvReader reader(in, encoding_);
     CsvRecord record;
     std::vector<std::string> header;
     if (reader.Next(&record)) {
@@ -549,6 +506,7 @@ class CsvDirPlugin : public sdk::Plugin {
   fs::path processed_;
   fs::path failed_;
   int64_t poll_interval_micros_ = 0;
+  CsvEncoding encoding_ = CsvEncoding::kUtf8;
   std::mutex poll_mu_;
   std::optional<int64_t> last_scan_micros_;  // guarded by poll_mu_
 };

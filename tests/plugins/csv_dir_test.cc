@@ -432,28 +432,25 @@ TEST_F(CsvDirPluginTest, HeaderOnlyAndEmptyFilesAreMovedWithoutHostCalls) {
 TEST_F(CsvDirPluginTest, FilesThatCanNeverBeImportedAreSetAsideWithWhyAndLaterFilesGoOn) {
   InitWith();
   Drop("a-binary.csv", std::string("event_id,agent_id\n\x01\x00\x02", 21));
-  Drop("b-latin1.csv", std::string(kHeader) + "\ne1,a17,calls_handled,1\ne2,Jos\xe9,csat,4\n");
   Drop("c-columns.csv", "id,agent,metric,value\ne1,a17,calls_handled,1\n");
   Drop("d-header.csv", "\"event_id,agent_id,metric,value\ne1,a17,calls_handled,1\n");
   Drop("e-good.csv", std::string(kHeader) + "\n" + Rows(1, 2));
 
   const pb::PollResponse poll = plugin_->Poll();
   EXPECT_EQ(poll.error(), "");
-  EXPECT_EQ(poll.files_processed(), 5);
+  EXPECT_EQ(poll.files_processed(), 4);
   EXPECT_EQ(FileNames(inbox()), std::set<std::string>{});
   EXPECT_EQ(FileNames(processed()), std::set<std::string>{"e-good.csv"});
   EXPECT_EQ(FileNames(failed_dir()),
-            (std::set<std::string>{"a-binary.csv", "a-binary.csv.error", "b-latin1.csv",
-                                   "b-latin1.csv.error", "c-columns.csv", "c-columns.csv.error",
-                                   "d-header.csv", "d-header.csv.error"}));
+            (std::set<std::string>{"a-binary.csv", "a-binary.csv.error", "c-columns.csv",
+                                   "c-columns.csv.error", "d-header.csv", "d-header.csv.error"}));
   EXPECT_EQ(ReadFile(failed_dir() / "a-binary.csv.error"),
             "line 2: a NUL byte: not a text file (a spreadsheet, or text saved as UTF-16?)\n");
-  EXPECT_EQ(ReadFile(failed_dir() / "b-latin1.csv.error"),
-            "line 3: byte 0xE9 is not UTF-8; save the file as UTF-8\n");
   EXPECT_EQ(ReadFile(failed_dir() / "c-columns.csv.error"),
             "line 1: header: missing column event_id\n");
   EXPECT_EQ(ReadFile(failed_dir() / "d-header.csv.error"),
-            "line 1: header: unterminated quoted field\n");
+            "line 1: header: unterminated quoted field (the quote at column 1 is not closed on "
+            "this line; a field cannot span lines)\n");
   EXPECT_EQ(ReadFile(failed_dir() / "c-columns.csv"),
             "id,agent,metric,value\ne1,a17,calls_handled,1\n");
 
@@ -465,7 +462,7 @@ TEST_F(CsvDirPluginTest, FilesThatCanNeverBeImportedAreSetAsideWithWhyAndLaterFi
   EXPECT_EQ(store_.stored(), 2u);
 
   // Logged once each, as they moved; the next polls have nothing to say about them.
-  for (const char* name : {"a-binary.csv", "b-latin1.csv", "c-columns.csv", "d-header.csv"}) {
+  for (const char* name : {"a-binary.csv", "c-columns.csv", "d-header.csv"}) {
     EXPECT_EQ(LogCount(std::string("csv_dir: ") + name + ": cannot be imported"), 1) << name;
   }
   const size_t logged = host_.Logs().size();
@@ -474,12 +471,29 @@ TEST_F(CsvDirPluginTest, FilesThatCanNeverBeImportedAreSetAsideWithWhyAndLaterFi
   EXPECT_EQ(host_.Logs().size(), logged);
 }
 
-TEST_F(CsvDirPluginTest, AFileEndingInsideAUtf8CharacterIsSetAside) {
+TEST_F(CsvDirPluginTest, ALineNotValidUtf8IsRejectedAndTheRestOfTheFileImported) {
   InitWith();
-  Drop("cut.csv", std::string(kHeader) + "\ne1,a17,calls_handled,1\n\xc3");
+  Drop("latin1.csv",
+       std::string(kHeader) + "\ne1,a17,calls_handled,1\ne2,Jos\xe9,csat,4\ne3,a17,csat,5\n\xc3");
   EXPECT_EQ(plugin_->Poll().files_processed(), 1);
-  EXPECT_EQ(ReadFile(failed_dir() / "cut.csv.error"), "line 3: ends inside a UTF-8 character\n");
-  EXPECT_TRUE(store_.requests().empty());
+  EXPECT_EQ(FileNames(failed_dir()), std::set<std::string>{});
+  EXPECT_EQ(store_.stored(), 2u);
+  const auto rejected = ReadCsv(processed() / "latin1.csv.rejected.csv");
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[1].back(),
+            "not valid UTF-8 (byte 0xE9 at column 7; if the file is Latin-1 or Windows-1252, give "
+            "--encoding)");
+  // The file ends inside a character: that last line is rejected too.
+  EXPECT_EQ(rejected[2].back().rfind("not valid UTF-8 (byte 0xC3 at column 1", 0), 0u);
+}
+
+TEST_F(CsvDirPluginTest, TheEncodingSettingDecodesLatin1) {
+  InitWith({{"encoding", "latin1"}});
+  Drop("latin1.csv", std::string(kHeader) + "\ne2,Jos\xe9,csat,4\n");
+  EXPECT_EQ(plugin_->Poll().files_processed(), 1);
+  const auto requests = store_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].rows(0).fields(1), "Jos\xc3\xa9");
 }
 
 TEST_F(CsvDirPluginTest, ValidUtf8InEveryFieldIsImported) {
