@@ -141,6 +141,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->praise_ledger_ = std::make_unique<PraiseLedger>(
       s->store_.get(), clock, PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
   s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get());
+  s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, config.roles);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -157,6 +158,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->fulfilments_.get());
   builder.RegisterService(s->plugin_service_.get());
   builder.RegisterService(s->praise_.get());
+  builder.RegisterService(s->corrections_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "core/api/correction_service.h"
 #include "core/api/praise_service.h"
 #include "core/api/services.h"
 #include "core/config/server_config.h"
@@ -59,6 +60,7 @@ class PlauditServer {
   std::unique_ptr<PluginServiceImpl> plugin_service_;
   std::unique_ptr<PraiseLedger> praise_ledger_;
   std::unique_ptr<PraiseServiceImpl> praise_;
+  std::unique_ptr<CorrectionServiceImpl> corrections_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex mu_;

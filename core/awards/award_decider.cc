@@ -206,6 +206,7 @@ absl::StatusOr<AwardDecider::Basis> AwardDecider::BasisFor(const std::string& pr
   }
   Basis basis;
   basis.version = (*program)->version;
+  basis.program_disabled = (*program)->disabled;
   auto spec = ParseProgram((*program)->yaml);
   if (!spec.ok()) {
     return absl::FailedPreconditionError(
@@ -308,6 +309,12 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
   auto basis = BasisFor(program_id, period);
   if (!basis.ok()) return basis.status();
   absl::Time now = clock_->Now();
+  if (!dry_run && basis->program_disabled) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("program ", program_id,
+                     " is disabled: it decides nothing until enabled (plaudit programs enable ",
+                     program_id, "); evaluate it with --dry-run meanwhile"));
+  }
   if (!dry_run && basis->window.end > now) {
     return absl::FailedPreconditionError(
         absl::StrCat("period: ", period, " has not ended yet (it ends ",

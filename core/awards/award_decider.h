@@ -34,7 +34,8 @@ class AwardDecider {
   };
 
   // NOT_FOUND for an unknown program; INVALID_ARGUMENT for a malformed period;
-  // FAILED_PRECONDITION when committing a period that has not ended yet. `actor` (plauditd when
+  // FAILED_PRECONDITION when committing a period that has not ended yet, or of a disabled
+  // program. `actor` (plauditd when
   // empty) is recorded as who decided.
   absl::StatusOr<Result> Evaluate(const std::string& program_id, const std::string& period,
                                   bool dry_run, const std::string& actor = "");
@@ -75,6 +76,7 @@ class AwardDecider {
     int64_t version = 0;
     ProgramSpec spec;
     PeriodWindow window;
+    bool program_disabled = false;
   };
   // The basis of `period`: the program version `version` when given (a committed decision's),
   // else the one in force when the period closes (its end plus close_after). NOT_FOUND for an

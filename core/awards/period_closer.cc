@@ -38,6 +38,7 @@ PeriodCloser::ProgramClosing PeriodCloser::Visit(const ProgramRecord& program, b
                                                  int* committed) {
   ProgramClosing closing;
   closing.program_id = program.id;
+  closing.disabled = program.disabled;
   auto spec = decider_->ParseProgram(program.yaml);
   if (!spec.ok()) {
     closing.error = std::string(spec.status().message());
@@ -65,9 +66,13 @@ PeriodCloser::ProgramClosing PeriodCloser::Visit(const ProgramRecord& program, b
   PeriodWindow period =
       PeriodContaining(spec->cadence, absl::FromUnixMicros(**first_applied), spec->zone);
   for (int i = 0; i < kMaxPeriodsPerVisit; ++i) {
-    const bool due = period.end + spec->close_after <= now;
-    if (!decided.contains(period.label)) {
-      if (!due || !commit) break;
+    const absl::Time close_time = period.end + spec->close_after;
+    const bool due = close_time <= now;
+    // A period that closed while the program was disabled is passed over for good: it is
+    // decided only when someone evaluates it explicitly.
+    const bool passed_over = absl::FromUnixMicros(program.enabled_us) > close_time;
+    if (!decided.contains(period.label) && !passed_over) {
+      if (!due || !commit || program.disabled) break;
       auto result = decider_->Evaluate(program.id, period.label, /*dry_run=*/false);
       if (!result.ok()) {
         closing.error = absl::StrCat("closing ", period.label, ": ", result.status().message());

@@ -36,6 +36,9 @@ class PeriodCloser {
     absl::Time next_close;
     // Why the program cannot be closed (its YAML no longer parses, the store failed).
     std::string error;
+    // Disabled programs close nothing until enabled; periods that closed meanwhile are passed
+    // over.
+    bool disabled = false;
   };
 
   // One entry per program, by id.

@@ -61,6 +61,15 @@ bool ParseDecimal(absl::string_view text, double* value) {
   return absl::SimpleAtod(text, value) && std::isfinite(*value);
 }
 
+// Why the store refused an event it was given.
+std::string InsertRefusal(InsertOutcome outcome, const std::string& event_id) {
+  if (outcome == InsertOutcome::kRetracted) {
+    return absl::StrCat("event_id ", Quoted(event_id),
+                        " was retracted (its id stays taken; give the event a new id)");
+  }
+  return absl::StrCat("event_id ", Quoted(event_id), " is already stored with different content");
+}
+
 // Checks the parts of an event common to CSV and typed input. Empty when valid.
 std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::string>& agents) {
   if (!ValidId(e.event_id)) {
@@ -215,8 +224,8 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
           ++summary.duplicates;
           break;
         case InsertOutcome::kConflict:
-          reject(valid_lines[i], absl::StrCat("event_id ", Quoted(valid[i].event_id),
-                                              " is already stored with different content"));
+        case InsertOutcome::kRetracted:
+          reject(valid_lines[i], InsertRefusal((*outcomes)[i], valid[i].event_id));
           break;
       }
     }
@@ -257,9 +266,9 @@ absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
           r.outcome = EventOutcome::kDuplicate;
           break;
         case InsertOutcome::kConflict:
+        case InsertOutcome::kRetracted:
           r.outcome = EventOutcome::kRejected;
-          r.error = absl::StrCat("event_id ", Quoted(valid[k].event_id),
-                                 " is already stored with different content");
+          r.error = InsertRefusal((*outcomes)[k], valid[k].event_id);
           break;
       }
     }

@@ -187,6 +187,30 @@ CREATE TABLE fulfilment_attempts (
   PRIMARY KEY (fulfilment_id, seq)
 );
 )sql",
+    // Corrections: programs disabled and enabled, agents deactivated, events retracted or
+    // replaced, each recorded with who, when and why. A retracted event leaves `events` (so no
+    // aggregate counts it) and keeps its id, so that importing it again does not bring it back.
+    R"sql(
+ALTER TABLE programs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE programs ADD COLUMN enabled_us INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE corrections (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at_us INTEGER NOT NULL
+);
+CREATE INDEX corrections_by_subject ON corrections (subject, seq);
+CREATE TABLE retracted_events (
+  event_id TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  value REAL NOT NULL,
+  occurred_at_us INTEGER NOT NULL
+);
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
@@ -340,8 +364,15 @@ AggregateRow ReadAggregateRow(const SqliteStatement& s) {
                       MetricAggregate{s.Int(2), s.Double(3), s.Double(4), s.Double(5), {}}};
 }
 
+constexpr const char* kProgramColumns =
+    "id, name, cadence, time_zone, version, yaml, disabled, enabled_us";
+
+// Columns: kProgramColumns.
 ProgramRecord ReadProgram(const SqliteStatement& s) {
-  return ProgramRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
+  ProgramRecord program{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5)};
+  program.disabled = s.Int(6) != 0;
+  program.enabled_us = s.Int(7);
+  return program;
 }
 
 }  // namespace
@@ -482,8 +513,18 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING");
   SqliteStatement existing(
       db_, "SELECT agent_id, metric, value, occurred_at_us FROM events WHERE event_id = ?");
+  SqliteStatement retracted(db_, "SELECT 1 FROM retracted_events WHERE event_id = ?");
+  SqliteStatement undo(db_, "DELETE FROM events WHERE event_id = ?");
   PLAUDIT_RETURN_IF_ERROR(insert.status());
   PLAUDIT_RETURN_IF_ERROR(existing.status());
+  PLAUDIT_RETURN_IF_ERROR(retracted.status());
+  PLAUDIT_RETURN_IF_ERROR(undo.status());
+  bool any_retracted = false;
+  {
+    SqliteStatement any(db_, "SELECT EXISTS (SELECT 1 FROM retracted_events)");
+    any_retracted = any.Step() && any.Int(0) != 0;
+    PLAUDIT_RETURN_IF_ERROR(any.status());
+  }
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(events.size());
   for (const StoredEvent& e : events) {
@@ -495,6 +536,22 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
     PLAUDIT_RETURN_IF_ERROR(insert.Run());
     insert.Reset();
     if (sqlite3_changes(db_) == 1) {
+      if (!any_retracted) {
+        outcomes.push_back(InsertOutcome::kStored);
+        continue;
+      }
+      // A retracted id must not come back: undo the insert.
+      retracted.Bind(1, e.event_id);
+      const bool was_retracted = retracted.Step();
+      PLAUDIT_RETURN_IF_ERROR(retracted.status());
+      retracted.Reset();
+      if (was_retracted) {
+        undo.Bind(1, e.event_id);
+        PLAUDIT_RETURN_IF_ERROR(undo.Run());
+        undo.Reset();
+        outcomes.push_back(InsertOutcome::kRetracted);
+        continue;
+      }
       outcomes.push_back(InsertOutcome::kStored);
       continue;
     }
@@ -615,14 +672,14 @@ absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program, in
 absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
-                    "SELECT id, name, cadence, time_zone, version, yaml FROM programs ORDER BY id");
+                    absl::StrCat("SELECT ", kProgramColumns, " FROM programs ORDER BY id").c_str());
   return CollectRows<ProgramRecord>(q, ReadProgram);
 }
 
 absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(
-      db_, "SELECT id, name, cadence, time_zone, version, yaml FROM programs WHERE id = ?");
+      db_, absl::StrCat("SELECT ", kProgramColumns, " FROM programs WHERE id = ?").c_str());
   q.Bind(1, id);
   if (q.Step()) return std::optional<ProgramRecord>(ReadProgram(q));
   if (!q.status().ok()) return q.status();

@@ -41,6 +41,8 @@ enum class InsertOutcome {
   kDuplicate,
   // Same event_id, different content: refused.
   kConflict,
+  // The event_id was retracted: refused (its id stays taken).
+  kRetracted,
 };
 
 struct AggregateRow {
@@ -56,6 +58,31 @@ struct ProgramRecord {
   std::string time_zone;
   int64_t version = 0;
   std::string yaml;
+  // A disabled program closes no period by itself and commits no decision.
+  bool disabled = false;
+  // When it was last enabled after being disabled; 0 when it never was. Periods closing
+  // before then are not closed by themselves.
+  int64_t enabled_us = 0;
+};
+
+struct ProgramVersionRecord {
+  int64_t version = 0;
+  int64_t applied_us = 0;
+};
+
+// A correction: a change to what Plaudit decides on, made by a person with a reason.
+struct CorrectionRecord {
+  int64_t seq = 0;
+  // "event_retracted", "event_replaced", "program_disabled", "program_enabled",
+  // "agent_deactivated".
+  std::string kind;
+  // The event, program or agent id.
+  std::string subject;
+  // What it was before, when that matters (an event's content).
+  std::string detail;
+  std::string actor;
+  std::string reason;
+  int64_t at_us = 0;
 };
 
 enum class FulfilmentState {
@@ -230,6 +257,31 @@ class Store {
   // by then, or the first one when none was. Nullopt for an unknown program.
   absl::StatusOr<std::optional<ProgramRecord>> ProgramVersionAt(const std::string& id,
                                                                 int64_t at_us);
+  // Every version of the program, oldest first; empty for an unknown program.
+  absl::StatusOr<std::vector<ProgramVersionRecord>> ProgramVersions(const std::string& id);
+  // Disables or enables a program, recorded as a correction by `actor` with `reason`. Returns
+  // the program; NOT_FOUND for an unknown one. Asking for the state it is in changes nothing.
+  absl::StatusOr<ProgramRecord> SetProgramDisabled(const std::string& id, bool disabled,
+                                                   const std::string& actor,
+                                                   const std::string& reason, int64_t at_us);
+
+  // Deactivates an agent (recorded as a correction); NOT_FOUND for an unknown agent. An
+  // inactive agent competes in no period decided afterwards; importing the agent as active
+  // again reactivates them.
+  absl::Status DeactivateAgent(const std::string& id, const std::string& actor,
+                               const std::string& reason, int64_t at_us);
+
+  // Retracts stored events: each leaves every aggregate, its content is kept in the
+  // correction, and its id stays taken (InsertEvents reports it kRetracted). Returns the ids
+  // that were not stored (unknown or already retracted); the others are retracted in one
+  // transaction.
+  absl::StatusOr<std::vector<std::string>> RetractEvents(const std::vector<std::string>& ids,
+                                                         const std::string& actor,
+                                                         const std::string& reason, int64_t at_us);
+
+  // Corrections, oldest first; an empty `subject` lists all of them.
+  absl::StatusOr<std::vector<CorrectionRecord>> ListCorrections(const std::string& subject);
+
   // One version of a program (number and YAML in `version`/`yaml`); nullopt when it has none
   // such.
   absl::StatusOr<std::optional<ProgramRecord>> GetProgramVersion(const std::string& id,

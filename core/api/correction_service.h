@@ -1,0 +1,50 @@
+// The gRPC face of corrections: retracting events, disabling and enabling programs,
+// deactivating agents, and reading what was corrected. Each correction needs an admin actor and
+// a reason; the store records both with the time.
+#ifndef PLAUDIT_CORE_API_CORRECTION_SERVICE_H_
+#define PLAUDIT_CORE_API_CORRECTION_SERVICE_H_
+
+#include <map>
+#include <string>
+
+#include "core/domain/clock.h"
+#include "core/store/store.h"
+#include "plaudit/v1/corrections.grpc.pb.h"
+
+namespace plaudit::api {
+
+class CorrectionServiceImpl final : public v1::CorrectionService::Service {
+ public:
+  // `roles` maps user names to manager or admin.
+  CorrectionServiceImpl(Store* store, Clock* clock, std::map<std::string, std::string> roles)
+      : store_(store), clock_(clock), roles_(std::move(roles)) {}
+  grpc::Status RetractEvents(grpc::ServerContext*, const v1::RetractEventsRequest*,
+                             v1::RetractEventsResponse*) override;
+  grpc::Status DisableProgram(grpc::ServerContext*, const v1::ChangeProgramStateRequest*,
+                              v1::ChangeProgramStateResponse*) override;
+  grpc::Status EnableProgram(grpc::ServerContext*, const v1::ChangeProgramStateRequest*,
+                             v1::ChangeProgramStateResponse*) override;
+  grpc::Status DeactivateAgent(grpc::ServerContext*, const v1::DeactivateAgentRequest*,
+                               v1::DeactivateAgentResponse*) override;
+  grpc::Status ListCorrections(grpc::ServerContext*, const v1::ListCorrectionsRequest*,
+                               v1::ListCorrectionsResponse*) override;
+  grpc::Status GetProgramHistory(grpc::ServerContext*, const v1::GetProgramHistoryRequest*,
+                                 v1::ProgramHistory*) override;
+
+ private:
+  // The admin making a correction with `reason`: UNAUTHENTICATED without an actor,
+  // PERMISSION_DENIED below admin, INVALID_ARGUMENT without a reason.
+  absl::StatusOr<std::string> Corrector(const grpc::ServerContext& context,
+                                        const std::string& reason) const;
+  grpc::Status ChangeProgramState(grpc::ServerContext* context,
+                                  const v1::ChangeProgramStateRequest& request, bool disabled,
+                                  v1::ChangeProgramStateResponse* response);
+
+  Store* store_;
+  Clock* clock_;
+  const std::map<std::string, std::string> roles_;
+};
+
+}  // namespace plaudit::api
+
+#endif  // PLAUDIT_CORE_API_CORRECTION_SERVICE_H_
