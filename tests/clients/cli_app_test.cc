@@ -26,6 +26,7 @@
 #include "plaudit/v1/metrics.grpc.pb.h"
 #include "plaudit/v1/plugins.grpc.pb.h"
 #include "plaudit/v1/programs.grpc.pb.h"
+#include "plaudit_version.h"
 
 namespace plaudit::cli {
 namespace {
@@ -351,6 +352,34 @@ TEST_F(PlauditCliTest, HelpExitsZero) {
   EXPECT_NE(run.out.find("agents"), std::string::npos) << run.out;
 }
 
+TEST_F(PlauditCliTest, VersionPrintsTheVersionAndExitsZero) {
+  Invocation run = Plaudit({"--version"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, std::string("plaudit ") + kPlauditVersion + "\n");
+}
+
+TEST_F(PlauditCliTest, UnknownTimeZoneIsAUsageError) {
+  Invocation run =
+      Plaudit({"--server", address_, "--time-zone", "Mars/Olympus", "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
+  EXPECT_NE(run.err.find("unknown time zone \"Mars/Olympus\""), std::string::npos) << run.err;
+}
+
+TEST_F(PlauditCliTest, UnknownHostIsOneLineSayingSo) {
+  Invocation run = Plaudit({"--server", "nohost.invalid", "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: cannot reach plauditd at nohost.invalid:50051: host not found\n");
+}
+
+TEST_F(PlauditCliTest, RefusedConnectionAsksWhetherPlauditdRuns) {
+  std::string closed = ClosedLoopbackAddress();
+  Invocation run = Plaudit({"--server", closed, "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: cannot reach plauditd at " + closed +
+                         ": connection refused \u2014 is plauditd running?\n");
+}
+
 TEST_F(PlauditCliTest, UnreachableServerIsOneLineNamingTheAddress) {
   std::string closed = ClosedLoopbackAddress();
   Invocation run = Plaudit({"--server", closed, "plugins", "list"});
@@ -507,6 +536,19 @@ TEST_F(PlauditCliTest, RewardsCodeAsksForTheKeyAsTheActor) {
   EXPECT_EQ(plugins_.last_query().args().at("idempotency_key"), "k-42");
   EXPECT_EQ(plugins_.last_actor(), "a17");
   EXPECT_EQ(Plaudit({"--server", address_, "rewards", "code"}).exit_code, 2);
+}
+
+TEST_F(PlauditCliTest, PluginQueryJsonIsAnArrayOfRowObjects) {
+  Invocation run = Plaudit({"--server", address_, "rewards", "catalog", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "[\n  {\"brand\": \"bookshop\", \"name\": \"Paper Lantern Books\"}\n]\n");
+}
+
+TEST_F(PlauditCliTest, ASingleResourceQueryPrintsOneObject) {
+  Invocation run =
+      Plaudit({"--server", address_, "--as", "a17", "rewards", "code", "k-42", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "{\"brand\": \"bookshop\", \"name\": \"Paper Lantern Books\"}\n");
 }
 
 }  // namespace
