@@ -36,8 +36,9 @@ struct EvaluateOptions {
 void AddTopOptions(CLI::App* command, EvaluateOptions* options) {
   command
       ->add_option("--top", options->top,
-                   "Show only the standings ranked N or better in each peer group, and not the "
-                   "ineligible agents (unless --ineligible); the awards are always all shown")
+                   "Show only the standings ranked N or better (the first N rows; more on a "
+                   "tie), and not the ineligible agents unless --ineligible; the awards are "
+                   "always all shown")
       ->type_name("N")
       ->check(CLI::NonNegativeNumber);
   command->add_flag("--ineligible", options->with_ineligible,
@@ -74,7 +75,7 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   ctx.out() << RenderLeaderboard(response, options.dry_run);
   if (left_out > 0) {
     ctx.out() << "(" << left_out << " more standing" << (left_out == 1 ? "" : "s")
-              << " not shown: ranked below " << options.top << " in their peer group"
+              << " not shown: ranked below " << options.top
               << (options.with_ineligible ? "" : ", or ineligible") << ")\n";
   }
   if (options.restate) {

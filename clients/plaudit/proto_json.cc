@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -32,8 +33,14 @@ std::string ValuePrefix(const std::string& type_name) {
   return prefix + "_";
 }
 
+// A whole decimal is written without ".0" ("16", not "16.0"), as the tables' JSON writes it, so
+// one value reads the same whichever command printed it.
 ordered_json Decimal(double value) {
   if (!std::isfinite(value)) return nullptr;
+  constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+  if (value == std::trunc(value) && std::fabs(value) < kExactIntegers) {
+    return static_cast<int64_t>(value);
+  }
   return value;
 }
 

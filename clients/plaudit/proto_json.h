@@ -1,9 +1,10 @@
 // The JSON form of an API message for `-o json`, in the shape every command shares: an object
 // per message with the proto field names, every field present (an unset message or optional
 // field as null), integers of any width and decimals as JSON numbers (non-finite decimals as
-// null), enum values in lower snake case without their type's prefix as `list` prints them
-// (CHANNEL_PHONE -> "phone", APPROVED -> "approved", an _UNSPECIFIED value -> ""), timestamps
-// as RFC 3339 text in the display zone (see time_text.h), maps as objects.
+// null, whole ones without ".0" as the tables write them), enum values in lower snake case without
+// their type's prefix as `list` prints them (CHANNEL_PHONE -> "phone", APPROVED -> "approved", an
+// _UNSPECIFIED value -> ""), timestamps as RFC 3339 text in the display zone (see time_text.h),
+// maps as objects.
 //
 // Pure functions; thread-safe.
 #ifndef PLAUDIT_CLIENTS_PLAUDIT_PROTO_JSON_H_

@@ -92,14 +92,14 @@ TEST(RenderLeaderboard, SaysWhenTheDecisionWasStoredEarlier) {
       << text;
 }
 
-TEST(KeepTopStandings, KeepsTheBestNOfEachPeerGroupAndDropsTheIneligible) {
+TEST(KeepTopStandings, KeepsRankNOrBetterTiesIncludedAndDropsTheIneligible) {
   v1::EvaluateAwardsResponse response = SampleEvaluation();
-  v1::Standing* email = response.add_standings();
-  email->set_agent_id("e-1");
-  email->set_eligible(true);
-  email->set_rank(1);
-  email->set_peer_group("email");
-  // a-2 (rank 2) and the ineligible a-3 go; a-1 (phone, rank 1) and e-1 (email, rank 1) stay.
+  v1::Standing* tied = response.add_standings();
+  tied->set_agent_id("e-1");
+  tied->set_eligible(true);
+  tied->set_rank(1);
+  tied->set_peer_group("email");
+  // a-2 (rank 2) and the ineligible a-3 go; a-1 and e-1, tied at rank 1, stay.
   EXPECT_EQ(KeepTopStandings(&response, 1, /*with_ineligible=*/false), 2);
   ASSERT_EQ(response.standings_size(), 2);
   EXPECT_EQ(response.standings(0).agent_id(), "a-1");

@@ -35,6 +35,14 @@ TEST(ProtoToJson, Int64IsANumberNotAString) {
   EXPECT_EQ(sent["value"], 312.5);
 }
 
+TEST(ProtoToJson, WholeDecimalsAreWrittenLikeTheTablesWriteThem) {
+  v1::MetricStanding metric;
+  metric.set_value(16);
+  metric.set_normalized(0.5);
+  EXPECT_EQ(ProtoToJson(metric, absl::UTCTimeZone()).dump(),
+            R"({"metric":"","value":16,"samples":0,"normalized":0.5})");
+}
+
 TEST(ProtoToJson, EveryFieldIsPresentAndUnsetOptionalsAreNull) {
   v1::Standing standing;
   standing.set_improvement(0.25);
