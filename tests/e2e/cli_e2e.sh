@@ -253,6 +253,17 @@ done
 expect_contains "$calendar" "P1,\"vip,near_entrance\",2026-11-01,2026-11-30" "VIP spot booked for November"
 expect_contains "$calendar" "($parker)" "parking calendar names the winner"
 
+# A team award to its members is one line, its rewards once with the member count.
+"$plaudit" programs apply -f examples/programs/team-of-the-month.yaml >/dev/null
+teams=$("$plaudit" awards evaluate team-of-the-month --period 2026-10 --dry-run -o json)
+team=$(json_eval "$teams" 'd["awards"][0]["team"]')
+members=$(json_eval "$teams" '[len(s["members"]) for s in d["standings"] if s["team"] == d["awards"][0]["team"]][0]')
+[[ $(json_eval "$teams" 'len(d["awards"][0]["rewards"])') -ge 2 ]] || fail "team award: one reward per member expected in JSON"
+board=$("$plaudit" awards evaluate team-of-the-month --period 2026-10 --dry-run)
+award_lines=$(sed -n '/^Awards:/,$p' <<<"$board" | grep -c "team:$team") || true
+[[ $award_lines -eq 1 ]] || fail "a team award must be one line: $board"
+expect_contains "$board" "certificate (each of $members members)" "team award rewards grouped"
+
 # Plugin answers in JSON: an array of objects, numbers as numbers.
 balances=$("$plaudit" leave balances -o json)
 [[ $(json_eval "$balances" 'type(d) is list and all(type(r) is dict for r in d)') == True ]] ||
