@@ -4,11 +4,12 @@
 # bad events, to show how they are reported), applies the Employee of the Month program, decides
 # October 2026, waits for the rewards to be fulfilled and lists the certificates. Then a program
 # with a manager's approval and a leave budget, and one whose winners get a gift card ordered
-# from the vendor sandbox (started beside plauditd) and a parking spot.
+# from the vendor sandbox (started beside plauditd), a parking spot and an announcement in the
+# team chat (a webhook sink started beside plauditd stands in for the chat service).
 #
 # Usage: scripts/demo.sh [BUILD_DIR]     (BUILD_DIR defaults to build; `make demo` runs this)
 #
-# The server is stopped when the script ends, however it ends. The data directory is kept, so the
+# The server, the sandbox and the sink are stopped when the script ends, however it ends. The data directory is kept, so the
 # certificates can be opened afterwards; the script prints where it is.
 set -euo pipefail
 
@@ -22,7 +23,8 @@ fi
 plauditd_bin=$build/bin/plauditd
 plaudit_bin=$build/bin/plaudit
 sandbox_bin=$build/bin/vendor_sandbox
-for bin in "$plauditd_bin" "$plaudit_bin" "$sandbox_bin"; do
+sink_bin=$build/bin/webhook_sink
+for bin in "$plauditd_bin" "$plaudit_bin" "$sandbox_bin" "$sink_bin"; do
   if [[ ! -x $bin ]]; then
     echo "demo: $bin is missing; run 'make build' first" >&2
     exit 1
@@ -47,13 +49,19 @@ source scripts/lib/plauditd.sh
 data_dir=
 
 sandbox_pid=
+sink_pid=
+# Stops a helper started by this script, by its pid.
+stop_helper() {
+  if [[ -n $1 ]]; then
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
 on_exit() {
   local status=$?
   stop_server
-  if [[ -n $sandbox_pid ]]; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
+  stop_helper "$sandbox_pid"
+  stop_helper "$sink_pid"
   if ((status != 0)) && [[ -n $data_dir ]]; then
     echo "demo: failed; the server log and data are in $data_dir" >&2
   fi
@@ -91,26 +99,41 @@ imported_count() {
   if [[ $1 =~ imported\ ([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo '?'; fi
 }
 
-step "Starting the gift-card vendor sandbox"
+# The address a helper started with --port 0 prints as its first line ("listening on ADDR"),
+# once it is listening; fails when the helper (pid $1, output in $2) exits or stays silent.
+listening_address() {
+  local pid=$1 out=$2 line=
+  for _ in $(seq 1 100); do
+    line=$(head -n 1 "$out" 2>/dev/null || true)
+    if [[ $line == "listening on 127.0.0.1:"* ]]; then
+      echo "${line#listening on }"
+      return 0
+    fi
+    alive "$pid" || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+step "Starting the gift-card vendor sandbox and a team-chat webhook"
 export PLAUDIT_GIFT_CARD_API_KEY=demo-sandbox-key
 "$sandbox_bin" --port 0 --api-key "$PLAUDIT_GIFT_CARD_API_KEY" --balance EUR=500 \
   >"$data_dir/sandbox.out" 2>"$data_dir/sandbox.log" &
 sandbox_pid=$!
-sandbox_line=
-for _ in $(seq 1 100); do
-  sandbox_line=$(head -n 1 "$data_dir/sandbox.out" 2>/dev/null || true)
-  [[ $sandbox_line == "listening on "* ]] && break
-  sleep 0.05
-done
-if [[ $sandbox_line != "listening on 127.0.0.1:"* ]]; then
-  echo "demo: the vendor sandbox did not start" >&2
-  exit 1
-fi
-sandbox_address=${sandbox_line#listening on }
+sandbox_address=$(listening_address "$sandbox_pid" "$data_dir/sandbox.out") ||
+  { echo "demo: the vendor sandbox did not start" >&2; exit 1; }
 note "A stand-in for a gift-card vendor's REST API on $sandbox_address (500 EUR on account)."
-# The example configuration, with the gift_card plugin pointed at the sandbox.
+"$sink_bin" --port 0 >"$data_dir/sink.out" 2>"$data_dir/sink.log" &
+sink_pid=$!
+sink_address=$(listening_address "$sink_pid" "$data_dir/sink.out") ||
+  { echo "demo: the webhook sink did not start" >&2; exit 1; }
+note "A stand-in for a team chat's incoming webhook on $sink_address."
+# The example configuration, with the gift_card plugin pointed at the sandbox and the announce
+# plugin at the sink.
 cp examples/plauditd.yaml "$data_dir/plauditd.yaml"
 printf '  gift_card: {base_url: "http://%s"}\n' "$sandbox_address" >>"$data_dir/plauditd.yaml"
+printf '  announce: {webhook_url: "http://%s/hooks/team-chat"}\n' "$sink_address" \
+  >>"$data_dir/plauditd.yaml"
 
 step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
 "$plauditd_bin" --config "$data_dir/plauditd.yaml" --listen "$PLAUDIT_SERVER" \
@@ -177,7 +200,8 @@ note "examples/programs/employee-of-the-month.yaml: one winner per channel; CSAT
 run programs apply -f examples/programs/employee-of-the-month.yaml
 
 step "Decide $period: the leaderboard and the awards"
-run awards evaluate "$program" --period "$period"
+note "The ten best ranks and every ineligible agent with the reason; --top 0 shows everyone."
+run awards evaluate "$program" --period "$period" --top 10 --ineligible
 
 # --- fulfilment -------------------------------------------------------------------------------
 
@@ -240,27 +264,37 @@ done <<<"$rows"
 if ((failed > 0)); then note "warning: $failed fulfilment(s) failed; the error column above says why"; fi
 
 echo
-echo "Certificates written:"
-if ((${#pdfs[@]} == 0)); then
-  note "(none: is the certificate plugin in $build/plugins?)"
-fi
+# The paths are in the artifact column above; say only whether the files are there.
+missing=()
 for pdf in "${pdfs[@]}"; do
   if [[ -f $pdf ]]; then
-    note "$pdf"
     certificates=$((certificates + 1))
   else
-    note "$pdf (not found)"
+    missing+=("$pdf")
   fi
 done
+if ((${#pdfs[@]} == 0)); then
+  note "No certificate was written: is the certificate plugin in $build/plugins?"
+else
+  note "$certificates certificate PDFs written (the artifact column above); open one with" \
+    "xdg-open ${pdfs[0]}"
+fi
+for pdf in "${missing[@]}"; do note "warning: $pdf is missing"; done
 
 step "Decide $period again"
 note "The decision is already recorded, so the same awards come back and no reward is given twice."
-run awards evaluate "$program" --period "$period"
+printf '$ plaudit awards evaluate %s --period %s -o json\n' "$program" "$period"
+plaudit awards evaluate "$program" --period "$period" -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("   %d awards, %s" % (len(d["awards"]), "newly decided" if d["newly_committed"] else
+      "returned as stored: " + ", ".join(a["id"] + " " + a["state"] for a in d["awards"])))'
 after=$(fulfilment_rows | awk 'NF > 0' | wc -l)
 if ((after != fulfilments)); then
   echo "demo: evaluating again changed the fulfilments ($fulfilments before, $after after)" >&2
   exit 1
 fi
+note "Still $after fulfilments."
 
 step "A program with a manager's approval and a budget of 16 hours of leave"
 note "CSAT Leave Day offers a day off to the 3 best CSAT averages; team-lead is a manager in"
@@ -269,13 +303,31 @@ run programs apply -f examples/programs/csat-leave-day.yaml
 leave_awards=($(plaudit awards evaluate csat-leave-day --period "$period" -o json |
   python3 -c 'import json,sys; print(" ".join(a["id"] for a in json.load(sys.stdin)["awards"]))'))
 run awards list --program csat-leave-day
-for id in "${leave_awards[@]}"; do run --as team-lead awards approve "$id"; done
+for id in "${leave_awards[@]}"; do
+  if run --as team-lead awards approve "$id"; then
+    approve_status=0
+  else
+    approve_status=$?
+  fi
+  if ((approve_status == 3)); then
+    note "Exit status 3: approved, but the budget cannot take it; it waits as over_budget."
+  elif ((approve_status != 0)); then
+    echo "demo: approving $id exited with $approve_status" >&2
+    exit 1
+  fi
+done
 run budgets show csat-leave-day --period "$period"
 run awards history "${leave_awards[0]}"
 
-step "Customer Hero: a gift card from the vendor and a parking spot for the two best CSAT averages"
-run programs apply -f examples/programs/customer-hero.yaml
-run awards evaluate customer-hero --period "$period"
+step "Customer Hero: a gift card from the vendor, a parking spot and a shout-out in the team chat"
+note "examples/programs/customer-hero.yaml with an announce reward added: the two best CSAT"
+note "averages are congratulated in the team chat too."
+sed 's/^  rewards:$/  rewards:\n    - {type: announce, value: 0}/' examples/programs/customer-hero.yaml \
+  >"$data_dir/customer-hero.yaml"
+grep -q 'type: announce' "$data_dir/customer-hero.yaml" ||
+  { echo "demo: could not add the announce reward to customer-hero.yaml" >&2; exit 1; }
+run programs apply -f "$data_dir/customer-hero.yaml"
+run awards evaluate customer-hero --period "$period" --top 5
 hero_states=
 for _ in $(seq 1 150); do
   hero_states=$(plaudit fulfilments list -o csv | awk -F, '$2 ~ /^customer-hero\./ { print $5 }' |
@@ -292,11 +344,27 @@ printf '$ plaudit fulfilments list | grep customer-hero\n'
 plaudit fulfilments list | awk 'NR == 1 || /^customer-hero\./' 
 note "The redemption codes stay with the vendor's order and the plugin: only the recipient may ask"
 note "for one (plaudit --as AGENT rewards code KEY); the artifact names the order, not the code."
+echo
+echo "What the team chat received, one line per post:"
+python3 - "http://$sink_address/_received" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=5) as answer:
+    posts = json.load(answer)["received"]
+if not posts:
+    print("   (nothing)")
+for post in posts:
+    text = json.loads(post["body"]).get("text", post["body"])
+    print("   " + " / ".join(line for line in text.splitlines() if line))
+PY
 run parking calendar --month 2026-11
 run leave balances
 run budgets show customer-hero --period "$period"
 
 stop_server
+stop_helper "$sink_pid"
+sink_pid=
+stop_helper "$sandbox_pid"
+sandbox_pid=
 echo
 echo "${bold}Demo finished:${plain} $agents_imported agents and $events_imported events imported," \
   "${#awards[@]} awards decided for $period, $certificates certificates written;" \

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "clients/plaudit/cli_app.h"
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/display_names.h"
 #include "clients/plaudit/leaderboard.h"
@@ -26,7 +27,23 @@ struct EvaluateOptions {
   std::string format;
   // Print a heading naming the (resolved) period: the live leaderboard.
   bool live = false;
+  // --top N (0: every standing) and --ineligible; see KeepTopStandings.
+  int top = 0;
+  bool with_ineligible = false;
 };
+
+// --top and --ineligible, the same on `awards evaluate` and `leaderboard`.
+void AddTopOptions(CLI::App* command, EvaluateOptions* options) {
+  command
+      ->add_option("--top", options->top,
+                   "Show only the standings ranked N or better (the first N rows; more on a "
+                   "tie), and not the ineligible agents unless --ineligible; the awards are "
+                   "always all shown")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--ineligible", options->with_ineligible,
+                    "With --top: list the ineligible agents and their reasons too");
+}
 
 struct ListOptions {
   std::string program_id;
@@ -48,6 +65,7 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   grpc::Status status = stub->EvaluateAwards(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
 
+  const int left_out = KeepTopStandings(&response, options.top, options.with_ineligible);
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, response);
 
   if (options.live) {
@@ -55,6 +73,11 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
               << "; the awards are decided when the period closes.\n\n";
   }
   ctx.out() << RenderLeaderboard(response, options.dry_run);
+  if (left_out > 0) {
+    ctx.out() << "(" << left_out << " more standing" << (left_out == 1 ? "" : "s")
+              << " not shown: ranked below " << options.top
+              << (options.with_ineligible ? "" : ", or ineligible") << ")\n";
+  }
   if (options.restate) {
     ctx.out() << "\nDecided again from today's data (nothing changes):\n";
     if (response.differences().empty()) ctx.out() << "  no difference\n";
@@ -186,6 +209,15 @@ struct ActionOptions {
   std::string format;
 };
 
+// "award X is over budget: fixed budget has 20 EUR left, the award is 50 EUR". The server's
+// reason starts with the approval's own reason; the budget's part is what the user needs here.
+std::string OverBudgetMessage(const v1::Award& award) {
+  const std::string& reason = award.state_reason();
+  const size_t budget_part = reason.find("fixed budget has");
+  std::string why = budget_part == std::string::npos ? reason : reason.substr(budget_part);
+  return "award " + award.id() + " is over budget" + (why.empty() ? "" : ": " + why);
+}
+
 // approve, reject or cancel: one call as ctx.actor().
 CommandResult ActOnAward(CliContext& ctx, const std::string& verb, const ActionOptions& options) {
   auto stub = v1::AwardService::NewStub(ctx.channel());
@@ -204,6 +236,10 @@ CommandResult ActOnAward(CliContext& ctx, const std::string& verb, const ActionO
       : verb == "reject" ? send(v1::RejectAwardRequest(), &v1::AwardService::Stub::RejectAward)
                          : send(v1::CancelAwardRequest(), &v1::AwardService::Stub::CancelAward);
   if (!status.ok()) return ctx.RpcFailure(status);
+  if (verb == "approve" && award.state() == v1::Award::OVER_BUDGET) {
+    if (ParseOutputFormat(options.format) == OutputFormat::kJson) PrintJson(ctx, award);
+    return {kExitOverBudget, OverBudgetMessage(award)};
+  }
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, award);
   ctx.out() << "award " << award.id() << " is " << AwardStateName(award.state());
   if (!award.state_reason().empty()) ctx.out() << " (" << award.state_reason() << ")";
@@ -223,7 +259,7 @@ CommandResult AwardHistory(CliContext& ctx, const ActionOptions& options) {
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, history);
   Table table{AwardTransitionColumns(), {}};
   for (const v1::AwardTransition& t : history.transitions()) {
-    table.rows.push_back(AwardTransitionRow(t));
+    table.rows.push_back(AwardTransitionRow(t, ctx.time_zone()));
   }
   if (ParseOutputFormat(options.format) == OutputFormat::kTable) {
     const v1::Award& award = history.award();
@@ -312,6 +348,7 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
                      "Show the standings and awards without writing anything");
   evaluate->add_flag("--restate", evaluate_options->restate,
                      "For a decided period: show what would differ if it were decided now");
+  AddTopOptions(evaluate, evaluate_options.get());
   AddOutputOption(evaluate, &evaluate_options->format, {"table", "json"});
   evaluate->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); }; });
@@ -325,6 +362,7 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   board->add_option("PROGRAM", board_options->program_id, "Program id")->required();
   board->add_option("--period", board_options->period,
                     "Period to show (default: current, the open period)");
+  AddTopOptions(board, board_options.get());
   AddOutputOption(board, &board_options->format, {"table", "json"});
   board->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *board_options); }; });
@@ -352,7 +390,9 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
 
   for (const std::string verb : {"approve", "reject", "cancel"}) {
     auto options = std::make_shared<ActionOptions>();
-    const std::string help = verb == "approve"  ? "Approve an award (as --as USER)"
+    const std::string help = verb == "approve"
+                                 ? "Approve an award (as --as USER); exits 3 when the award is "
+                                   "then over budget (a fixed budget cannot take it)"
                              : verb == "reject" ? "Reject a proposed or held award"
                                                 : "Cancel an award before its fulfilment begins";
     CLI::App* action = awards->add_subcommand(verb, help);

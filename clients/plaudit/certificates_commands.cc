@@ -66,8 +66,7 @@ CommandResult VerifyCertificate(CliContext& ctx, const VerifyOptions& options) {
   // The report's lines say everything the table does, so a terminal gets the lines alone.
   const OutputFormat format = ParseOutputFormat(options.format).value_or(OutputFormat::kTable);
   if (format == OutputFormat::kJson) {
-    CommandResult printed = PrintJson(ctx, response);
-    if (printed.exit_code != 0) return printed;
+    ctx.out() << QueryJson(response, AnswerShape::kOne);
   } else if (format == OutputFormat::kCsv) {
     CommandResult printed = PrintTable(ctx, QueryTable(response), options.format);
     if (printed.exit_code != 0) return printed;
@@ -113,7 +112,7 @@ void AddCertificateCommands(CLI::App& app, CommandAction* selected) {
     *selected = [=](CliContext& ctx) {
       return RunPluginQuery(ctx, kPlugin, "revoke",
                             {{"id", revoke_options->id}, {"reason", revoke_options->reason}},
-                            revoke_options->format);
+                            revoke_options->format, AnswerShape::kOne);
     };
   });
 
@@ -123,7 +122,7 @@ void AddCertificateCommands(CLI::App& app, CommandAction* selected) {
   AddOutputOption(public_key, key_format.get(), {"table", "json", "csv"});
   public_key->callback([=] {
     *selected = [=](CliContext& ctx) {
-      return RunPluginQuery(ctx, kPlugin, "public_key", {}, *key_format);
+      return RunPluginQuery(ctx, kPlugin, "public_key", {}, *key_format, AnswerShape::kOne);
     };
   });
 }

@@ -10,6 +10,8 @@
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/error_line.h"
 #include "clients/plaudit/server_address.h"
+#include "clients/plaudit/time_text.h"
+#include "plaudit_version.h"
 
 namespace plaudit::cli {
 namespace {
@@ -46,16 +48,32 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   // Lets --server follow the subcommand too: `plaudit agents list --server host:port`.
   app.fallthrough();
   app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 done; 1 failed (the server refused, could not be reached, or rows were "
+      "rejected); 2 usage error, nothing sent; 3 an approval left the award over budget.\n"
+      "Times are shown in UTC (RFC 3339) unless --time-zone is given.");
+  app.set_version_flag("--version", std::string("plaudit ") + kPlauditVersion,
+                       "Print the version of plaudit and exit");
   std::string server_flag;
   CLI::Option* server_option =
       app.add_option("--server", server_flag,
-                     std::string("plauditd address, host:port (default $") + kServerAddressEnvVar +
-                         " or " + kDefaultServerAddress + ")")
+                     std::string("plauditd address, host[:port] (port ") + kDefaultServerPort +
+                         " when not given; default $" + kServerAddressEnvVar + " or " +
+                         kDefaultServerAddress + ")")
           ->type_name("ADDR");
   std::string actor;
   app.add_option("--as", actor,
                  "Who you are, for approvals and the audit history (until authentication lands)")
       ->type_name("USER");
+  std::string zone_name;
+  app.add_option("--time-zone", zone_name,
+                 "Show times in this IANA zone (e.g. Europe/Stockholm) with its offset; default "
+                 "UTC")
+      ->type_name("ZONE")
+      ->check([](const std::string& name) -> std::string {
+        if (LoadDisplayZone(name).has_value()) return "";
+        return "unknown time zone \"" + name + "\" (an IANA name such as Europe/Stockholm)";
+      });
 
   CommandAction selected;
   AddAgentCommands(app, &selected);
@@ -91,6 +109,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   if (server_option->count() > 0) flag_value = server_flag;
   CliContext context(ResolveServerAddress(flag_value, env_server), out, err, err_is_terminal);
   context.set_actor(actor);
+  if (!zone_name.empty()) context.set_time_zone(*LoadDisplayZone(zone_name));
   CommandResult result;
   try {
     result = selected(context);

@@ -11,6 +11,9 @@ namespace plaudit::cli {
 inline constexpr int kExitSuccess = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
+// `awards approve` went through, but a fixed budget cannot take the award: it is over_budget
+// and nothing is fulfilled until the budget has room.
+inline constexpr int kExitOverBudget = 3;
 
 // Parses `argv`, resolves the server address (--server, else `env_server` — the value of
 // $PLAUDIT_SERVER or null — else the default), runs the command and returns the exit code.

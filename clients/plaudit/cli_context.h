@@ -15,6 +15,8 @@
 #include <ostream>
 #include <string>
 
+#include "absl/time/time.h"
+
 namespace plaudit::cli {
 
 // Unary calls that read or change a few records.
@@ -46,6 +48,9 @@ class CliContext {
   // Who the user says they are (plaudit --as USER); empty when not said.
   const std::string& actor() const { return actor_; }
   void set_actor(std::string actor) { actor_ = std::move(actor); }
+  // The zone times are shown in (plaudit --time-zone ZONE); UTC when not said.
+  const absl::TimeZone& time_zone() const { return time_zone_; }
+  void set_time_zone(absl::TimeZone zone) { time_zone_ = zone; }
   // Names actor() in the call's metadata, where plauditd looks for who acts.
   void Identify(grpc::ClientContext* call) const;
   // An insecure channel to server(), opened on first use.
@@ -64,6 +69,7 @@ class CliContext {
   std::ostream& err_;
   const bool err_is_terminal_;
   std::string actor_;
+  absl::TimeZone time_zone_ = absl::UTCTimeZone();
   std::shared_ptr<grpc::Channel> channel_;
 };
 

@@ -1,6 +1,5 @@
-#include <google/protobuf/util/json_util.h>
-
 #include "clients/plaudit/commands.h"
+#include "clients/plaudit/proto_json.h"
 
 namespace plaudit::cli {
 
@@ -41,18 +40,13 @@ CommandResult PrintTable(CliContext& ctx, const Table& table, const std::string&
 }
 
 CommandResult PrintJson(CliContext& ctx, const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  auto converted = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!converted.ok()) {
-    return CommandResult::Failure("cannot print the result as JSON: " +
-                                  std::string(converted.message()));
-  }
-  ctx.out() << json;
-  if (json.empty() || json.back() != '\n') ctx.out() << '\n';
+  return PrintJson(ctx, ProtoToJson(message, ctx.time_zone()));
+}
+
+CommandResult PrintJson(CliContext& ctx, const nlohmann::ordered_json& json) {
+  ctx.out() << JsonText(json);
+  ctx.out().flush();
+  if (!ctx.out()) return CommandResult::Failure("cannot write the output");
   return CommandResult::Success();
 }
 

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,10 @@ void AddEncodingOption(CLI::App* command, CsvEncoding* encoding);
 void AddOutputOption(CLI::App* command, std::string* format,
                      const std::vector<std::string>& formats);
 
-// Writes `message` to ctx.out() as proto3 JSON with the proto field names and every field,
-// defaults included.
+// Writes `message` to ctx.out() as JSON in the shape every command shares (see proto_json.h),
+// times in ctx.time_zone().
 CommandResult PrintJson(CliContext& ctx, const google::protobuf::Message& message);
+CommandResult PrintJson(CliContext& ctx, const nlohmann::ordered_json& json);
 
 // Writes `table` to ctx.out() in the format named by `format`.
 CommandResult PrintTable(CliContext& ctx, const Table& table, const std::string& format);

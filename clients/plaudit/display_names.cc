@@ -83,6 +83,33 @@ std::string RewardsText(const google::protobuf::RepeatedPtrField<v1::Reward>& re
   return text;
 }
 
+std::string AwardRewardsText(const v1::Award& award) {
+  std::vector<std::pair<std::string, int>> counted;  // in the order first seen
+  for (const v1::Reward& reward : award.rewards()) {
+    const std::string text = RewardText(reward);
+    auto it = std::find_if(counted.begin(), counted.end(),
+                           [&](const auto& entry) { return entry.first == text; });
+    if (it == counted.end()) {
+      counted.emplace_back(text, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  const bool team_award = award.agent_id().empty() && !award.team().empty();
+  const int members = counted.empty() ? 0 : counted.front().second;
+  const bool each_member = team_award && members > 1 &&
+                           std::all_of(counted.begin(), counted.end(),
+                                       [&](const auto& entry) { return entry.second == members; });
+  std::string text;
+  for (const auto& [reward, count] : counted) {
+    if (!text.empty()) text += "; ";
+    text += reward;
+    if (!each_member && count > 1) text += " x" + std::to_string(count);
+  }
+  if (each_member) text += " (each of " + std::to_string(members) + " members)";
+  return text;
+}
+
 std::string PluginStatusText(const v1::PluginStatus& plugin) {
   if (plugin.loaded()) return "loaded";
   return plugin.error().empty() ? "failed" : "failed: " + plugin.error();

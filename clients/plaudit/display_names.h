@@ -23,6 +23,11 @@ std::string RewardText(const v1::Reward& reward);
 // The rewards joined with "; ".
 std::string RewardsText(const google::protobuf::RepeatedPtrField<v1::Reward>& rewards);
 
+// An award's rewards, each once: the server lists a reward once per recipient, so a team award
+// to its 4 members reads "certificate (each of 4 members)" rather than the certificate four
+// times. Other repeats show their count: "certificate x2".
+std::string AwardRewardsText(const v1::Award& award);
+
 // "loaded", or "failed: <error>".
 std::string PluginStatusText(const v1::PluginStatus& plugin);
 

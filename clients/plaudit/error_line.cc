@@ -69,6 +69,30 @@ std::vector<std::string> FieldViolations(const grpc::Status& status) {
   return violations;
 }
 
+bool Contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Why a channel could not reach the server, from gRPC's UNAVAILABLE message, in words an
+// administrator can act on; the resolver's and the transport's internals are left out.
+std::string UnreachableReason(const std::string& message) {
+  if (Contains(message, "DNS resolution failed") || Contains(message, "Domain name not found") ||
+      Contains(message, "ARES_ENOTFOUND") || Contains(message, "Name or service not known")) {
+    return "host not found";
+  }
+  if (Contains(message, "Connection refused")) {
+    return "connection refused \u2014 is plauditd running?";
+  }
+  if (Contains(message, "Network is unreachable") || Contains(message, "No route to host")) {
+    return "network unreachable";
+  }
+  if (Contains(message, "Connection reset") || Contains(message, "Socket closed")) {
+    return "the connection was closed; is it plauditd (without TLS) listening there?";
+  }
+  if (Contains(message, "failed to connect to all addresses")) return "cannot connect";
+  return message;
+}
+
 }  // namespace
 
 std::string ErrorLine(std::string_view message) {
@@ -98,7 +122,8 @@ std::string DescribeRpcFailure(const grpc::Status& status, std::string_view serv
   };
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-      return with_message("cannot reach plauditd at " + std::string(server));
+      return "cannot reach plauditd at " + std::string(server) +
+             (message.empty() ? "" : ": " + UnreachableReason(message));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return with_message("plauditd at " + std::string(server) + " did not answer in time");
     case grpc::StatusCode::UNIMPLEMENTED:

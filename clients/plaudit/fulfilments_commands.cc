@@ -1,5 +1,4 @@
 // plaudit fulfilments list | show ID | retry ID | cancel ID | complete ID --note TEXT
-#include <google/protobuf/util/time_util.h>
 
 #include <memory>
 #include <string>
@@ -8,6 +7,7 @@
 #include "clients/plaudit/display_names.h"
 #include "clients/plaudit/pagination.h"
 #include "clients/plaudit/resource_tables.h"
+#include "clients/plaudit/time_text.h"
 #include "plaudit/v1/fulfilments.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -46,10 +46,6 @@ struct ActionOptions {
   std::string format;
 };
 
-std::string Time(const google::protobuf::Timestamp& at) {
-  return google::protobuf::util::TimeUtil::ToString(at);
-}
-
 CommandResult ShowFulfilment(CliContext& ctx, const ActionOptions& options) {
   auto stub = v1::FulfilmentService::NewStub(ctx.channel());
   grpc::ClientContext call;
@@ -70,7 +66,7 @@ CommandResult ShowFulfilment(CliContext& ctx, const ActionOptions& options) {
     if (!f.artifact().empty()) ctx.out() << "  artifact: " << f.artifact() << "\n";
     if (f.state() == v1::Fulfilment::PENDING) {
       ctx.out() << "  next " << (f.check_first() ? "lookup" : "attempt") << ": "
-                << Time(f.next_attempt_at()) << "\n";
+                << TimeText(f.next_attempt_at(), ctx.time_zone()) << "\n";
     }
     ctx.out() << "\n";
   }
@@ -82,8 +78,8 @@ CommandResult ShowFulfilment(CliContext& ctx, const ActionOptions& options) {
                {"error", ColumnType::kText}},
               {}};
   for (const v1::FulfilmentAttempt& a : detail.attempts()) {
-    table.rows.push_back(
-        {a.seq(), Time(a.started_at()), a.kind(), a.outcome(), a.actor(), a.error()});
+    table.rows.push_back({a.seq(), TimeText(a.started_at(), ctx.time_zone()), a.kind(), a.outcome(),
+                          a.actor(), a.error()});
   }
   return PrintTable(ctx, table, options.format);
 }

@@ -80,7 +80,7 @@ Table AwardsTable(const v1::EvaluateAwardsResponse& response) {
                    {"state", ColumnType::kText}};
   for (const v1::Award& award : response.awards()) {
     table.rows.push_back({award.id(), CompetitorText(award.agent_id(), award.team()),
-                          int64_t{award.rank()}, RewardsText(award.rewards()),
+                          int64_t{award.rank()}, AwardRewardsText(award),
                           AwardStateName(award.state())});
   }
   return table;
@@ -129,6 +129,21 @@ std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool d
     out += "(already decided earlier; returned as stored)\n";
   }
   return out;
+}
+
+int KeepTopStandings(v1::EvaluateAwardsResponse* response, int top, bool with_ineligible) {
+  if (top <= 0) return 0;
+  auto* standings = response->mutable_standings();
+  const int before = standings->size();
+  // Erase-remove keeps the server's order of what stays.
+  int kept = 0;
+  for (int i = 0; i < standings->size(); ++i) {
+    const v1::Standing& standing = standings->Get(i);
+    const bool keep = standing.eligible() ? standing.rank() <= top : with_ineligible;
+    if (keep) standings->SwapElements(kept++, i);
+  }
+  standings->DeleteSubrange(kept, before - kept);
+  return before - kept;
 }
 
 }  // namespace plaudit::cli

@@ -20,6 +20,11 @@ std::string RuleProgressText(const v1::Standing& standing);
 
 std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run);
 
+// Which standings `--top N` keeps: the eligible ones ranked N or better (the first N rows of the
+// leaderboard; more when agents tie at rank N), and the ineligible ones only when
+// `with_ineligible`. N = 0 keeps every standing. Returns how many were left out.
+int KeepTopStandings(v1::EvaluateAwardsResponse* response, int top, bool with_ineligible);
+
 }  // namespace plaudit::cli
 
 #endif  // PLAUDIT_CLIENTS_PLAUDIT_LEADERBOARD_H_

@@ -271,22 +271,36 @@ std::string RenderCsv(const Table& table) {
   return out;
 }
 
+namespace {
+
+// One row as a JSON object on one line, keys in column order.
+std::string JsonObject(const Table& table, const std::vector<Cell>& row) {
+  std::string out = "{";
+  for (size_t c = 0; c < table.columns.size(); ++c) {
+    if (c > 0) out += ", ";
+    out += JsonQuote(table.columns[c].name);
+    out += ": ";
+    out += c < row.size() ? JsonValue(row[c]) : "null";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
 std::string RenderJson(const Table& table) {
   if (table.rows.empty()) return "[]\n";
   std::string out = "[\n";
   for (size_t r = 0; r < table.rows.size(); ++r) {
-    const auto& row = table.rows[r];
-    out += "  {";
-    for (size_t c = 0; c < table.columns.size(); ++c) {
-      if (c > 0) out += ", ";
-      out += JsonQuote(table.columns[c].name);
-      out += ": ";
-      out += c < row.size() ? JsonValue(row[c]) : "null";
-    }
-    out += r + 1 < table.rows.size() ? "},\n" : "}\n";
+    out += "  " + JsonObject(table, table.rows[r]);
+    out += r + 1 < table.rows.size() ? ",\n" : "\n";
   }
   out += "]\n";
   return out;
+}
+
+std::string RenderJsonObject(const Table& table) {
+  if (table.rows.empty()) return "null\n";
+  return JsonObject(table, table.rows.front()) + "\n";
 }
 
 std::string Render(const Table& table, OutputFormat format) {

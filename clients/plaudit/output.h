@@ -7,6 +7,8 @@
 //   shortest form that reads back to the same double.
 // - JSON: an array with one object per row, keys in column order; integers and decimals as JSON
 //   numbers (non-finite decimals as null), booleans as true/false, absent cells as null.
+//   RenderJsonObject prints the first row alone as one object (null without rows), for commands
+//   about a single resource.
 //
 // Every function here is pure and thread-safe.
 #ifndef PLAUDIT_CLIENTS_PLAUDIT_OUTPUT_H_
@@ -28,6 +30,7 @@ std::optional<OutputFormat> ParseOutputFormat(std::string_view name);
 std::string RenderTable(const Table& table);
 std::string RenderCsv(const Table& table);
 std::string RenderJson(const Table& table);
+std::string RenderJsonObject(const Table& table);
 std::string Render(const Table& table, OutputFormat format);
 
 // A JSON string literal, quotes included. Invalid UTF-8 becomes U+FFFD.

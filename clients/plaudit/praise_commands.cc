@@ -1,5 +1,4 @@
 // plaudit praise send --from A --to B --message TEXT [--value TAG] | praise feed [--agent A]
-#include <google/protobuf/util/time_util.h>
 
 #include <memory>
 #include <string>
@@ -51,7 +50,8 @@ CommandResult PraiseFeed(CliContext& ctx, const std::string& agent_id, const std
         return stub->ListPraise(&call, request, response);
       },
       [&](const v1::ListPraiseResponse& page) {
-        for (const v1::Praise& praise : page.praise()) table.rows.push_back(PraiseRow(praise));
+        for (const v1::Praise& praise : page.praise())
+          table.rows.push_back(PraiseRow(praise, ctx.time_zone()));
       });
   if (!status.ok()) return ctx.RpcFailure(status);
   return PrintTable(ctx, table, format);

@@ -1,5 +1,4 @@
 // plaudit programs apply -f FILE | list | simulate -f FILE --period P | status
-#include <google/protobuf/util/time_util.h>
 
 #include <memory>
 #include <set>
@@ -10,6 +9,7 @@
 #include "clients/plaudit/leaderboard.h"
 #include "clients/plaudit/pagination.h"
 #include "clients/plaudit/resource_tables.h"
+#include "clients/plaudit/time_text.h"
 #include "plaudit/v1/programs.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -115,9 +115,7 @@ CommandResult ProgramStatus(CliContext& ctx, const std::string& format) {
               {}};
   for (const v1::ProgramStatus& program : response.programs()) {
     std::string next_close =
-        program.next_period().empty()
-            ? ""
-            : google::protobuf::util::TimeUtil::ToString(program.next_close_time());
+        program.next_period().empty() ? "" : TimeText(program.next_close_time(), ctx.time_zone());
     table.rows.push_back({program.program_id(), program.cadence(), program.close_after(),
                           program.last_closed_period(), program.next_period(), next_close,
                           program.error()});

@@ -1,10 +1,9 @@
 #include "clients/plaudit/resource_tables.h"
 
-#include <google/protobuf/util/time_util.h>
-
 #include <string>
 
 #include "clients/plaudit/display_names.h"
+#include "clients/plaudit/time_text.h"
 
 namespace plaudit::cli {
 namespace {
@@ -80,7 +79,7 @@ std::vector<Cell> AwardRow(const v1::Award& award) {
           award.period(),
           recipient,
           int64_t{award.rank()},
-          RewardsText(award.rewards()),
+          AwardRewardsText(award),
           AwardStateName(award.state()),
           award.state_reason()};
 }
@@ -89,8 +88,9 @@ std::vector<Column> AwardTransitionColumns() {
   return {Integer("seq"), Text("at"), Text("from"), Text("to"), Text("actor"), Text("reason")};
 }
 
-std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition) {
-  return {transition.seq(),        google::protobuf::util::TimeUtil::ToString(transition.at()),
+std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition,
+                                     const absl::TimeZone& zone) {
+  return {transition.seq(),        TimeText(transition.at(), zone),
           transition.from_state(), transition.to_state(),
           transition.actor(),      transition.reason()};
 }
@@ -115,8 +115,8 @@ std::vector<Column> PraiseColumns() {
   return {Text("sent_at"), Text("from"), Text("to"), Text("value"), Text("message"), Text("id")};
 }
 
-std::vector<Cell> PraiseRow(const v1::Praise& praise) {
-  return {google::protobuf::util::TimeUtil::ToString(praise.sent_at()),
+std::vector<Cell> PraiseRow(const v1::Praise& praise, const absl::TimeZone& zone) {
+  return {TimeText(praise.sent_at(), zone),
           praise.from_agent_id(),
           praise.to_agent_id(),
           praise.value(),

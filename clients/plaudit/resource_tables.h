@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "absl/time/time.h"
 #include "clients/plaudit/table.h"
 #include "plaudit/v1/agents.pb.h"
 #include "plaudit/v1/awards.pb.h"
@@ -36,9 +37,10 @@ std::vector<Cell> ProgramRow(const v1::Program& program);
 std::vector<Column> AwardColumns();
 std::vector<Cell> AwardRow(const v1::Award& award);
 
-// seq, at (RFC 3339, UTC), from, to, actor, reason.
+// seq, at (RFC 3339 in `zone`), from, to, actor, reason.
 std::vector<Column> AwardTransitionColumns();
-std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition);
+std::vector<Cell> AwardTransitionRow(const v1::AwardTransition& transition,
+                                     const absl::TimeZone& zone);
 
 // id, award_id, agent_id, type, state, attempts, error, artifact.
 std::vector<Column> FulfilmentColumns();
@@ -48,9 +50,9 @@ std::vector<Cell> FulfilmentRow(const v1::Fulfilment& fulfilment);
 std::vector<Column> PluginColumns();
 std::vector<Cell> PluginRow(const v1::PluginStatus& plugin);
 
-// sent_at (RFC 3339, UTC), from, to, value, message, id.
+// sent_at (RFC 3339 in `zone`), from, to, value, message, id.
 std::vector<Column> PraiseColumns();
-std::vector<Cell> PraiseRow(const v1::Praise& praise);
+std::vector<Cell> PraiseRow(const v1::Praise& praise, const absl::TimeZone& zone);
 
 }  // namespace plaudit::cli
 

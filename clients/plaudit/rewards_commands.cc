@@ -40,7 +40,7 @@ void AddRewardCommands(CLI::App& app, CommandAction* selected) {
     *selected = [=](CliContext& ctx) {
       return RunPluginQuery(ctx, kGiftCardPlugin, "code",
                             {{"idempotency_key", code_options->idempotency_key}},
-                            code_options->format);
+                            code_options->format, AnswerShape::kOne);
     };
   });
 }

@@ -1,11 +1,29 @@
 #include "clients/plaudit/server_address.h"
 
+#include <algorithm>
+
 namespace plaudit::cli {
+
+std::string WithDefaultPort(const std::string& address) {
+  const std::string port = std::string(":") + kDefaultServerPort;
+  if (address.empty() || address.starts_with("unix:") || address.find("://") != std::string::npos) {
+    return address;
+  }
+  if (address.front() == '[') {
+    // "[::1]" has no port; "[::1]:1234" has one.
+    return address.back() == ']' ? address + port : address;
+  }
+  const auto colons = std::count(address.begin(), address.end(), ':');
+  if (colons == 0) return address + port;
+  // More than one colon without brackets is a bare IPv6 address.
+  if (colons > 1) return "[" + address + "]" + port;
+  return address;
+}
 
 std::string ResolveServerAddress(const std::optional<std::string>& flag_value,
                                  const char* env_value) {
-  if (flag_value.has_value() && !flag_value->empty()) return *flag_value;
-  if (env_value != nullptr && env_value[0] != '\0') return env_value;
+  if (flag_value.has_value() && !flag_value->empty()) return WithDefaultPort(*flag_value);
+  if (env_value != nullptr && env_value[0] != '\0') return WithDefaultPort(env_value);
   return kDefaultServerAddress;
 }
 

@@ -8,13 +8,19 @@
 namespace plaudit::cli {
 
 inline constexpr char kDefaultServerAddress[] = "127.0.0.1:50051";
+inline constexpr char kDefaultServerPort[] = "50051";
 inline constexpr char kServerAddressEnvVar[] = "PLAUDIT_SERVER";
 
 // The flag wins over the environment, the environment over the default. An empty value counts
 // as not given, so `PLAUDIT_SERVER= plaudit ...` falls back to the default.
-// `env_value` is the variable's value, or null when it is unset.
+// `env_value` is the variable's value, or null when it is unset. An address without a port
+// gets kDefaultServerPort (see WithDefaultPort).
 std::string ResolveServerAddress(const std::optional<std::string>& flag_value,
                                  const char* env_value);
+
+// "host" -> "host:50051", "::1" or "[::1]" -> "[::1]:50051"; an address with a port, or a gRPC
+// target with a scheme ("unix:/run/plauditd.sock", "dns:///host:1234"), is left as it is.
+std::string WithDefaultPort(const std::string& address);
 
 }  // namespace plaudit::cli
 

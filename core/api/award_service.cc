@@ -218,6 +218,15 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
 grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,
                                           const v1::ListAwardsRequest* request,
                                           v1::ListAwardsResponse* response) {
+  // An unknown program is a mistake to report, not an empty list that reads as "no awards yet".
+  if (!request->program_id().empty()) {
+    auto program = store_->GetProgram(request->program_id());
+    if (!program.ok()) return ToGrpcStatus(program.status());
+    if (!program->has_value()) {
+      return ToGrpcStatus(absl::NotFoundError(
+          absl::StrCat("program_id: program \"", request->program_id(), "\" not found")));
+    }
+  }
   auto awards = store_->ListAwards(request->program_id(), request->period());
   if (!awards.ok()) return ToGrpcStatus(awards.status());
   auto page = Paginate(request->page_size(), request->page_token(), awards->size());

@@ -139,7 +139,11 @@ std::vector<std::string> AgentReasons(const ProgramSpec& program, const PeriodWi
   if (!agent.active) reasons.push_back("inactive");
   const int64_t tenure_days = period.day_after_last - agent.hire_date;
   if (tenure_days < program.min_tenure_days) {
-    reasons.push_back(absl::StrCat("tenure ", tenure_days, " days < ", program.min_tenure_days));
+    // A negative tenure ("tenure -4 days") reads as a bug; say what it means.
+    reasons.push_back(
+        agent.hire_date >= period.day_after_last
+            ? std::string("hired after the period")
+            : absl::StrCat("tenure ", tenure_days, " days < ", program.min_tenure_days));
   }
   return reasons;
 }

@@ -156,6 +156,15 @@ TEST_F(CertificatesCommandsTest, VerifyExitsOneForARevokedCredential) {
   EXPECT_NE(run.err.find("credential is revoked"), std::string::npos) << run.err;
 }
 
+TEST_F(CertificatesCommandsTest, VerifyJsonIsOneObjectWithTheReport) {
+  const Invocation run =
+      Plaudit({"certificates", "verify", WriteCredential("valid.payload.signature"), "-o", "json"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "{\"credential\": \"urn:uuid:1\", \"verdict\": \"valid\", \"text\": \"signature: "
+            "valid\\nverdict: valid\\n\"}\n");
+}
+
 TEST_F(CertificatesCommandsTest, VerifyOfAMissingFileSendsNothing) {
   const Invocation run = Plaudit({"certificates", "verify", (dir_ / "absent.jwt").string()});
   EXPECT_EQ(run.exit_code, 1);

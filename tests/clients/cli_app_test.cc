@@ -26,6 +26,7 @@
 #include "plaudit/v1/metrics.grpc.pb.h"
 #include "plaudit/v1/plugins.grpc.pb.h"
 #include "plaudit/v1/programs.grpc.pb.h"
+#include "plaudit_version.h"
 
 namespace plaudit::cli {
 namespace {
@@ -156,7 +157,37 @@ class FakeAwards final : public v1::AwardService::Service {
     v1::Standing* standing = response->add_standings();
     standing->set_agent_id("a-9");
     standing->add_reasons("inactive");
+    for (int rank = 1; rank <= 3; ++rank) {
+      v1::Standing* ranked = response->add_standings();
+      ranked->set_agent_id("a-" + std::to_string(rank));
+      ranked->set_eligible(true);
+      ranked->set_rank(rank);
+      v1::MetricStanding* csat = ranked->add_metrics();
+      csat->set_metric("csat");
+      csat->set_value(4.5);
+      csat->set_samples(40);
+    }
+    v1::Award* award = response->add_awards();
+    award->set_id("eotm.2026-10.a-1");
+    award->set_agent_id("a-1");
+    award->set_state(v1::Award::PROPOSED);
+    award->mutable_decided_at()->set_seconds(1793487600);  // 2026-10-31T23:00:00Z
     response->set_newly_committed(!request->dry_run());
+    return grpc::Status::OK;
+  }
+
+  // "over" is left over budget by its approval, as a fixed budget of 20 EUR would leave a
+  // 50 EUR award; any other id is approved.
+  grpc::Status ApproveAward(grpc::ServerContext*, const v1::ApproveAwardRequest* request,
+                            v1::Award* award) override {
+    award->set_id(request->award_id());
+    if (request->award_id() == "over") {
+      award->set_state(v1::Award::OVER_BUDGET);
+      award->set_state_reason(
+          "approved by team-lead; fixed budget has 20 EUR left, the award is 50 EUR");
+    } else {
+      award->set_state(v1::Award::APPROVED);
+    }
     return grpc::Status::OK;
   }
 };
@@ -351,6 +382,34 @@ TEST_F(PlauditCliTest, HelpExitsZero) {
   EXPECT_NE(run.out.find("agents"), std::string::npos) << run.out;
 }
 
+TEST_F(PlauditCliTest, VersionPrintsTheVersionAndExitsZero) {
+  Invocation run = Plaudit({"--version"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, std::string("plaudit ") + kPlauditVersion + "\n");
+}
+
+TEST_F(PlauditCliTest, UnknownTimeZoneIsAUsageError) {
+  Invocation run =
+      Plaudit({"--server", address_, "--time-zone", "Mars/Olympus", "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_TRUE(IsOneErrorLine(run.err)) << run.err;
+  EXPECT_NE(run.err.find("unknown time zone \"Mars/Olympus\""), std::string::npos) << run.err;
+}
+
+TEST_F(PlauditCliTest, UnknownHostIsOneLineSayingSo) {
+  Invocation run = Plaudit({"--server", "nohost.invalid", "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: cannot reach plauditd at nohost.invalid:50051: host not found\n");
+}
+
+TEST_F(PlauditCliTest, RefusedConnectionAsksWhetherPlauditdRuns) {
+  std::string closed = ClosedLoopbackAddress();
+  Invocation run = Plaudit({"--server", closed, "plugins", "list"});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.err, "plaudit: cannot reach plauditd at " + closed +
+                         ": connection refused \u2014 is plauditd running?\n");
+}
+
 TEST_F(PlauditCliTest, UnreachableServerIsOneLineNamingTheAddress) {
   std::string closed = ClosedLoopbackAddress();
   Invocation run = Plaudit({"--server", closed, "plugins", "list"});
@@ -484,6 +543,63 @@ TEST_F(PlauditCliTest, EvaluateJsonUsesProtoFieldNamesAndPrintsDefaults) {
   EXPECT_NE(run.out.find("\"newly_committed\": false"), std::string::npos) << run.out;
 }
 
+TEST_F(PlauditCliTest, EvaluateJsonHasNumbersLowerCaseEnumsAndUtcTimes) {
+  Invocation run = Plaudit(
+      {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_NE(run.out.find("\"samples\": 40,"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"state\": \"proposed\""), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"decided_at\": \"2026-10-31T23:00:00Z\""), std::string::npos) << run.out;
+}
+
+TEST_F(PlauditCliTest, TimeZoneShowsTimesWithTheZonesOffset) {
+  Invocation run = Plaudit({"--server", address_, "--time-zone", "Europe/Stockholm", "awards",
+                            "evaluate", "eotm", "--period", "2026-10", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_NE(run.out.find("\"decided_at\": \"2026-11-01T00:00:00+01:00\""), std::string::npos)
+      << run.out;
+}
+
+TEST_F(PlauditCliTest, TopShowsTheBestRanksAndSaysHowManyAreLeftOut) {
+  Invocation run = Plaudit(
+      {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--top", "2"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_NE(run.out.find("\n   1  a-1 "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\n   2  a-2 "), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("a-3"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("a-9"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("(2 more standings not shown: ranked below 2, or ineligible)\n"),
+            std::string::npos)
+      << run.out;
+
+  Invocation json = Plaudit(
+      {"--server", address_, "leaderboard", "eotm", "--top", "1", "--ineligible", "-o", "json"});
+  EXPECT_EQ(json.exit_code, kExitSuccess) << json.err;
+  EXPECT_NE(json.out.find("\"agent_id\": \"a-9\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"agent_id\": \"a-1\""), std::string::npos) << json.out;
+  EXPECT_EQ(json.out.find("\"agent_id\": \"a-2\""), std::string::npos) << json.out;
+}
+
+TEST_F(PlauditCliTest, AnApprovalLeftOverBudgetExitsThreeAndSaysWhy) {
+  Invocation run =
+      Plaudit({"--server", address_, "--as", "team-lead", "awards", "approve", "over"});
+  EXPECT_EQ(run.exit_code, kExitOverBudget);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err,
+            "plaudit: award over is over budget: fixed budget has 20 EUR left, the award is 50 "
+            "EUR\n");
+
+  Invocation json = Plaudit(
+      {"--server", address_, "--as", "team-lead", "awards", "approve", "over", "-o", "json"});
+  EXPECT_EQ(json.exit_code, kExitOverBudget);
+  EXPECT_NE(json.out.find("\"state\": \"over_budget\""), std::string::npos) << json.out;
+
+  Invocation approved =
+      Plaudit({"--server", address_, "--as", "team-lead", "awards", "approve", "fits"});
+  EXPECT_EQ(approved.exit_code, kExitSuccess) << approved.err;
+  EXPECT_EQ(approved.out, "award fits is approved\n");
+}
+
 TEST_F(PlauditCliTest, EvaluateTableMarksADryRun) {
   Invocation run = Plaudit(
       {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--dry-run"});
@@ -507,6 +623,19 @@ TEST_F(PlauditCliTest, RewardsCodeAsksForTheKeyAsTheActor) {
   EXPECT_EQ(plugins_.last_query().args().at("idempotency_key"), "k-42");
   EXPECT_EQ(plugins_.last_actor(), "a17");
   EXPECT_EQ(Plaudit({"--server", address_, "rewards", "code"}).exit_code, 2);
+}
+
+TEST_F(PlauditCliTest, PluginQueryJsonIsAnArrayOfRowObjects) {
+  Invocation run = Plaudit({"--server", address_, "rewards", "catalog", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "[\n  {\"brand\": \"bookshop\", \"name\": \"Paper Lantern Books\"}\n]\n");
+}
+
+TEST_F(PlauditCliTest, ASingleResourceQueryPrintsOneObject) {
+  Invocation run =
+      Plaudit({"--server", address_, "--as", "a17", "rewards", "code", "k-42", "-o", "json"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "{\"brand\": \"bookshop\", \"name\": \"Paper Lantern Books\"}\n");
 }
 
 }  // namespace

@@ -36,7 +36,31 @@ TEST(ErrorLine, FoldsLineBreaksIntoOneLine) {
 TEST(DescribeRpcFailure, UnavailableSaysTheServerCannotBeReached) {
   grpc::Status status(grpc::StatusCode::UNAVAILABLE, "failed to connect to all addresses");
   EXPECT_EQ(DescribeRpcFailure(status, "127.0.0.1:50051"),
-            "cannot reach plauditd at 127.0.0.1:50051: failed to connect to all addresses");
+            "cannot reach plauditd at 127.0.0.1:50051: cannot connect");
+}
+
+// The messages are gRPC 1.51's for an unknown host and for a port nobody listens on.
+TEST(DescribeRpcFailure, UnknownHostIsHostNotFoundWithoutResolverInternals) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                      "DNS resolution failed for nohost.invalid:50051: C-ares status is not "
+                      "ARES_SUCCESS qtype=A name=nohost.invalid is_balancer=0: Domain name not "
+                      "found");
+  EXPECT_EQ(DescribeRpcFailure(status, "nohost.invalid:50051"),
+            "cannot reach plauditd at nohost.invalid:50051: host not found");
+}
+
+TEST(DescribeRpcFailure, RefusedConnectionAsksWhetherPlauditdRuns) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                      "failed to connect to all addresses; last error: UNKNOWN: "
+                      "ipv4:127.0.0.1:1: Failed to connect to remote host: Connection refused");
+  EXPECT_EQ(DescribeRpcFailure(status, "127.0.0.1:1"),
+            "cannot reach plauditd at 127.0.0.1:1: connection refused \u2014 is plauditd running?");
+}
+
+TEST(DescribeRpcFailure, OtherUnavailableMessagesAreKept) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE, "plauditd is shutting down");
+  EXPECT_EQ(DescribeRpcFailure(status, "h:1"),
+            "cannot reach plauditd at h:1: plauditd is shutting down");
 }
 
 TEST(DescribeRpcFailure, NotFoundGivesTheServersMessage) {

@@ -92,5 +92,34 @@ TEST(RenderLeaderboard, SaysWhenTheDecisionWasStoredEarlier) {
       << text;
 }
 
+TEST(KeepTopStandings, KeepsRankNOrBetterTiesIncludedAndDropsTheIneligible) {
+  v1::EvaluateAwardsResponse response = SampleEvaluation();
+  v1::Standing* tied = response.add_standings();
+  tied->set_agent_id("e-1");
+  tied->set_eligible(true);
+  tied->set_rank(1);
+  tied->set_peer_group("email");
+  // a-2 (rank 2) and the ineligible a-3 go; a-1 and e-1, tied at rank 1, stay.
+  EXPECT_EQ(KeepTopStandings(&response, 1, /*with_ineligible=*/false), 2);
+  ASSERT_EQ(response.standings_size(), 2);
+  EXPECT_EQ(response.standings(0).agent_id(), "a-1");
+  EXPECT_EQ(response.standings(1).agent_id(), "e-1");
+  EXPECT_EQ(response.awards_size(), 1);
+}
+
+TEST(KeepTopStandings, IneligibleStayWhenAskedFor) {
+  v1::EvaluateAwardsResponse response = SampleEvaluation();
+  EXPECT_EQ(KeepTopStandings(&response, 1, /*with_ineligible=*/true), 1);
+  ASSERT_EQ(response.standings_size(), 2);
+  EXPECT_EQ(response.standings(0).agent_id(), "a-3");
+  EXPECT_EQ(response.standings(1).agent_id(), "a-1");
+}
+
+TEST(KeepTopStandings, ZeroKeepsEverything) {
+  v1::EvaluateAwardsResponse response = SampleEvaluation();
+  EXPECT_EQ(KeepTopStandings(&response, 0, /*with_ineligible=*/false), 0);
+  EXPECT_EQ(response.standings_size(), 3);
+}
+
 }  // namespace
 }  // namespace plaudit::cli

@@ -99,6 +99,58 @@ TEST(AwardTable, JoinsRewardsWithTheirParameters) {
             "fixed budget has 20 EUR left\n");
 }
 
+TEST(AwardTable, ATeamAwardToItsMembersListsEachRewardOnce) {
+  v1::Award award;
+  award.set_id("aw-2");
+  award.set_team("red");
+  // One reward per member, as the server lists them for rewards_to: members.
+  for (int member = 0; member < 3; ++member) {
+    award.add_rewards()->set_type("certificate");
+    v1::Reward* lunch = award.add_rewards();
+    lunch->set_type("manual");
+    (*lunch->mutable_params())["item"] = "lunch";
+  }
+  EXPECT_EQ(AwardRewardsText(award), "certificate; manual(item=lunch) (each of 3 members)");
+  const std::vector<Cell> row = AwardRow(award);
+  EXPECT_EQ(std::get<std::string>(row[3]), "team:red");
+  EXPECT_EQ(std::get<std::string>(row[5]), "certificate; manual(item=lunch) (each of 3 members)");
+}
+
+TEST(AwardTable, AnAgentsRepeatedRewardShowsItsCount) {
+  v1::Award award;
+  award.set_agent_id("a-1");
+  award.add_rewards()->set_type("certificate");
+  award.add_rewards()->set_type("certificate");
+  award.add_rewards()->set_type("praise");
+  EXPECT_EQ(AwardRewardsText(award), "certificate x2; praise");
+}
+
+TEST(AwardTransitionTable, TimesAreUtcOrTheChosenZone) {
+  v1::AwardTransition transition;
+  transition.set_seq(2);
+  transition.set_from_state("proposed");
+  transition.set_to_state("approved");
+  transition.set_actor("team-lead");
+  transition.mutable_at()->set_seconds(1793487600);  // 2026-10-31T23:00:00Z
+  EXPECT_EQ(
+      RenderCsv({AwardTransitionColumns(), {AwardTransitionRow(transition, absl::UTCTimeZone())}}),
+      "seq,at,from,to,actor,reason\n2,2026-10-31T23:00:00Z,proposed,approved,team-lead,\n");
+  absl::TimeZone stockholm;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Stockholm", &stockholm));
+  EXPECT_EQ(std::get<std::string>(AwardTransitionRow(transition, stockholm)[1]),
+            "2026-11-01T00:00:00+01:00");
+}
+
+TEST(PraiseTable, SentAtIsInTheChosenZone) {
+  v1::Praise praise;
+  praise.mutable_sent_at()->set_seconds(1782900000);  // 2026-07-01T10:00:00Z
+  absl::TimeZone stockholm;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Stockholm", &stockholm));
+  EXPECT_EQ(std::get<std::string>(PraiseRow(praise, absl::UTCTimeZone())[0]),
+            "2026-07-01T10:00:00Z");
+  EXPECT_EQ(std::get<std::string>(PraiseRow(praise, stockholm)[0]), "2026-07-01T12:00:00+02:00");
+}
+
 TEST(FulfilmentTable, Columns) {
   v1::Fulfilment fulfilment;
   fulfilment.set_id("f-1");

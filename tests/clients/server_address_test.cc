@@ -23,5 +23,20 @@ TEST(ResolveServerAddress, EmptyValuesCountAsNotGiven) {
   EXPECT_EQ(ResolveServerAddress(std::string(""), "env:1"), "env:1");
 }
 
+TEST(ResolveServerAddress, AHostWithoutAPortGetsTheDefaultPort) {
+  EXPECT_EQ(ResolveServerAddress(std::string("plaudit.internal"), nullptr),
+            "plaudit.internal:50051");
+  EXPECT_EQ(ResolveServerAddress(std::nullopt, "10.0.0.5"), "10.0.0.5:50051");
+}
+
+TEST(WithDefaultPort, HandlesIpv6AndLeavesPortsAndSchemesAlone) {
+  EXPECT_EQ(WithDefaultPort("::1"), "[::1]:50051");
+  EXPECT_EQ(WithDefaultPort("[::1]"), "[::1]:50051");
+  EXPECT_EQ(WithDefaultPort("[::1]:7000"), "[::1]:7000");
+  EXPECT_EQ(WithDefaultPort("host:7000"), "host:7000");
+  EXPECT_EQ(WithDefaultPort("unix:/run/plauditd.sock"), "unix:/run/plauditd.sock");
+  EXPECT_EQ(WithDefaultPort("dns:///host:7000"), "dns:///host:7000");
+}
+
 }  // namespace
 }  // namespace plaudit::cli

@@ -53,6 +53,18 @@ expect_contains "$("$plaudit" programs list)" "employee-of-the-month" "programs 
 dry=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-run -o json)
 [[ $(json_eval "$dry" 'len(d["standings"])') == 60 ]] || fail "every agent has a standing"
 [[ $(json_eval "$dry" 'len(d["awards"])') == 3 ]] || fail "one award per channel"
+# One JSON shape: numbers as numbers, enums in lower case as `list` prints them.
+[[ $(json_eval "$dry" 'all(type(m["samples"]) is int for s in d["standings"] for m in s["metrics"])') == True ]] ||
+  fail "samples must be JSON numbers"
+[[ $(json_eval "$dry" 'sorted(set(a["state"] for a in d["awards"]))') == "['proposed']" ]] ||
+  fail "award states must be lower case in evaluate's JSON"
+# --top 3: ranks 1 to 3, nobody ineligible; the awards all stay.
+top=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-run --top 3 -o json)
+[[ $(json_eval "$top" '[s["rank"] for s in d["standings"]]') == "[1, 2, 3]" ]] ||
+  fail "--top 3 keeps ranks 1 to 3: $top"
+[[ $(json_eval "$top" 'len(d["awards"])') == 3 ]] || fail "--top leaves the awards alone"
+expect_contains "$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-run --top 1)" \
+  "more standings not shown" "--top says what it left out"
 [[ $("$plaudit" awards list -o json | json_eval "$(cat)" 'len(d)') == 0 ]] ||
   fail "a dry run writes nothing"
 
@@ -132,7 +144,7 @@ expect_contains "$("$plaudit" metrics summary --period "$month" --agent a002 -o 
 # Approvals and a fixed budget of 16 h: three proposed day-off awards, room for two.
 "$plaudit" programs apply -f examples/programs/csat-leave-day.yaml >/dev/null
 decided=$("$plaudit" awards evaluate csat-leave-day --period 2026-10 -o json)
-[[ $(json_eval "$decided" '",".join(a["state"] for a in d["awards"])') == "PROPOSED,PROPOSED,PROPOSED" ]] ||
+[[ $(json_eval "$decided" '",".join(a["state"] for a in d["awards"])') == "proposed,proposed,proposed" ]] ||
   fail "approval: manager must leave awards proposed: $decided"
 ids=($(json_eval "$decided" '" ".join(a["id"] for a in d["awards"])'))
 winner=$(json_eval "$decided" 'd["awards"][0]["agent_id"]')
@@ -145,15 +157,23 @@ expect_contains "$(cat "$work/self.err")" "it is their own award" "self-approval
 out=$("$plaudit" --as team-lead awards approve "${ids[0]}" --reason "top CSAT")
 expect_contains "$out" "is approved (approved by team-lead: top CSAT)" "approve"
 "$plaudit" awards approve "${ids[1]}" --as ops-lead >/dev/null
-out=$("$plaudit" --as team-lead awards approve "${ids[2]}")
-expect_contains "$out" "is over_budget" "the third day off does not fit 16 h"
+set +e
+"$plaudit" --as team-lead awards approve "${ids[2]}" >"$work/over.out" 2>"$work/over.err"
+rc=$?
+set -e
+[[ $rc -eq 3 ]] || fail "an approval left over budget must exit 3, not $rc"
+[[ $(cat "$work/over.err") == "plaudit: award ${ids[2]} is over budget: fixed budget has 0 h left, the award is 8 h" ]] ||
+  fail "over budget must say why: $(cat "$work/over.err")"
+[[ $("$plaudit" awards list --program csat-leave-day -o json |
+  json_eval "$(cat)" "[a['state'] for a in d if a['id'] == '${ids[2]}'][0]") == over_budget ]] ||
+  fail "the third day off does not fit 16 h"
 budget=$("$plaudit" budgets show csat-leave-day --period 2026-10)
 expect_contains "$budget" "amount     16 h" "budgets show amount"
 expect_contains "$budget" "remaining  0 h" "budgets show remaining"
 expect_contains "$budget" "1 award(s) over budget" "budgets show over budget"
 # The approved awards are fulfilled; each step is in the award's history.
 for _ in $(seq 1 100); do
-  [[ $("$plaudit" awards history "${ids[0]}" -o json | json_eval "$(cat)" 'd["award"]["state"]') == FULFILLED ]] && break
+  [[ $("$plaudit" awards history "${ids[0]}" -o json | json_eval "$(cat)" 'd["award"]["state"]') == fulfilled ]] && break
   sleep 0.1
 done
 history=$("$plaudit" awards history "${ids[0]}" -o csv)
@@ -217,7 +237,7 @@ expect_contains "$(cat "$work/complete.err")" "plaudit --as USER" "complete with
 out=$("$plaudit" --as facilities-lead fulfilments complete "$task_id" --note "Lunch at Luigi's")
 expect_contains "$out" "completed" "fulfilments complete"
 for _ in $(seq 1 100); do
-  [[ $("$plaudit" fulfilments show "$task_id" -o json | json_eval "$(cat)" 'd["fulfilment"]["state"]') == FULFILLED ]] && break
+  [[ $("$plaudit" fulfilments show "$task_id" -o json | json_eval "$(cat)" 'd["fulfilment"]["state"]') == fulfilled ]] && break
   sleep 0.1
 done
 shown=$("$plaudit" fulfilments show "$task_id" -o csv)
@@ -233,7 +253,42 @@ done
 expect_contains "$calendar" "P1,\"vip,near_entrance\",2026-11-01,2026-11-30" "VIP spot booked for November"
 expect_contains "$calendar" "($parker)" "parking calendar names the winner"
 
+# A team award to its members is one line, its rewards once with the member count.
+"$plaudit" programs apply -f examples/programs/team-of-the-month.yaml >/dev/null
+teams=$("$plaudit" awards evaluate team-of-the-month --period 2026-10 --dry-run -o json)
+team=$(json_eval "$teams" 'd["awards"][0]["team"]')
+members=$(json_eval "$teams" '[len(s["members"]) for s in d["standings"] if s["team"] == d["awards"][0]["team"]][0]')
+[[ $(json_eval "$teams" 'len(d["awards"][0]["rewards"])') -ge 2 ]] || fail "team award: one reward per member expected in JSON"
+board=$("$plaudit" awards evaluate team-of-the-month --period 2026-10 --dry-run)
+award_lines=$(sed -n '/^Awards:/,$p' <<<"$board" | grep -c "team:$team") || true
+[[ $award_lines -eq 1 ]] || fail "a team award must be one line: $board"
+expect_contains "$board" "certificate (each of $members members)" "team award rewards grouped"
+
+# Plugin answers in JSON: an array of objects, numbers as numbers.
+balances=$("$plaudit" leave balances -o json)
+[[ $(json_eval "$balances" 'type(d) is list and all(type(r) is dict for r in d)') == True ]] ||
+  fail "leave balances JSON must be an array of objects: $balances"
+[[ $(json_eval "$balances" 'len(d) > 0 and all(isinstance(r["hours_available"], (int, float)) and isinstance(r["grants"], int) for r in d)') == True ]] ||
+  fail "leave balances must carry numbers: $balances"
+[[ $("$plaudit" parking calendar --month 2026-11 -o json | json_eval "$(cat)" 'type(d).__name__ + ":" + type(d[0]).__name__') == "list:dict" ]] ||
+  fail "parking calendar JSON must be an array of objects"
+
+# Times: UTC RFC 3339 by default, the zone's offset with --time-zone.
+[[ $("$plaudit" awards history "${ids[0]}" -o json | json_eval "$(cat)" 'd["transitions"][0]["at"][-1]') == Z ]] ||
+  fail "times are UTC by default"
+[[ $("$plaudit" --time-zone Asia/Kolkata awards history "${ids[0]}" -o json | json_eval "$(cat)" 'd["transitions"][0]["at"][-6:]') == "+05:30" ]] ||
+  fail "--time-zone shows the zone's offset"
+
 # Errors: one line on stderr and a non-zero exit.
+if "$plaudit" awards list --program nope 2>"$work/list-nf.err"; then
+  fail "awards list of an unknown program must fail"
+fi
+[[ $(cat "$work/list-nf.err") == 'plaudit: program_id: program "nope" not found' ]] ||
+  fail "awards list of an unknown program: $(cat "$work/list-nf.err")"
+[[ $("$plaudit" --version) == "plaudit "[0-9]* ]] || fail "--version"
+if "$plaudit" --server nohost.invalid agents list 2>"$work/nohost.err"; then fail "unknown host must fail"; fi
+[[ $(cat "$work/nohost.err") == "plaudit: cannot reach plauditd at nohost.invalid:50051: host not found" ]] ||
+  fail "unknown host: $(cat "$work/nohost.err")"
 if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then
   fail "unknown program must fail"
 fi
@@ -241,5 +296,6 @@ expect_contains "$(cat "$work/nf.err")" "not found" "not found error"
 stop_server
 if "$plaudit" agents list 2>"$work/down.err"; then fail "server down must fail"; fi
 [[ $(wc -l <"$work/down.err") -eq 1 ]] || fail "server-down error must be one line"
+expect_contains "$(cat "$work/down.err")" "connection refused" "server down says the connection was refused"
 
 echo "cli_e2e: 1 passed, 0 failed"

@@ -645,6 +645,16 @@ TEST_F(ApiTest, WeeklyTiersProgramAwardsEachAgentItsTierAndItsRewards) {
   EXPECT_EQ(listed.awards(1).tier(), "bronze");
 }
 
+TEST_F(ApiTest, ListingTheAwardsOfAnUnknownProgramIsNotFound) {
+  grpc::ClientContext ctx;
+  v1::ListAwardsRequest list;
+  list.set_program_id("nope");
+  v1::ListAwardsResponse listed;
+  grpc::Status status = awards_->ListAwards(&ctx, list, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "program_id: program \"nope\" not found");
+}
+
 TEST_F(ApiTest, TopBoxWithWilsonRanksSixtyVeryGoodSurveysAboveThreePerfectOnes) {
   ImportTwoAgents();
   v1::ImportEventsRequest req = EventsRequest();

@@ -212,13 +212,24 @@ TEST(ScorecardEligibility, TenureCountsDaysUpToTheDayAfterThePeriod) {
   EXPECT_THAT(StandingOf(evaluation, "oct3").reasons, ElementsAre("tenure 29 days < 30"));
 }
 
-TEST(ScorecardEligibility, AgentHiredAfterThePeriodHasNegativeTenure) {
+TEST(ScorecardEligibility, AgentHiredAfterThePeriodIsSaidSo) {
   ProgramSpec program = Program({Metric("calls_handled")});
   const std::vector<Agent> agents = {
       MakeAgent("late", Channel::kPhone, "red", absl::CivilDay(2026, 11, 5))};
   const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, {});
-  EXPECT_THAT(StandingOf(evaluation, "late").reasons, ElementsAre("tenure -4 days < 0"));
+  EXPECT_THAT(StandingOf(evaluation, "late").reasons, ElementsAre("hired after the period"));
   EXPECT_THAT(evaluation.winners, IsEmpty());
+}
+
+TEST(ScorecardEligibility, HiredOnTheDayAfterThePeriodIsAfterIt) {
+  ProgramSpec program = Program({Metric("calls_handled")});
+  program.min_tenure_days = 30;
+  const std::vector<Agent> agents = {
+      MakeAgent("oct31", Channel::kPhone, "red", absl::CivilDay(2026, 10, 31)),
+      MakeAgent("nov1", Channel::kPhone, "red", absl::CivilDay(2026, 11, 1))};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, {});
+  EXPECT_THAT(StandingOf(evaluation, "oct31").reasons, ElementsAre("tenure 1 days < 30"));
+  EXPECT_THAT(StandingOf(evaluation, "nov1").reasons, ElementsAre("hired after the period"));
 }
 
 TEST(ScorecardEligibility, EveryReasonIsListed) {
