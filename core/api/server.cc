@@ -17,6 +17,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/api/request_limits.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -149,7 +150,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   // CLI reach either server at random: a port in use must stop the second one instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
-  builder.SetMaxReceiveMessageSize(64 << 20);
+  // Larger requests are refused by gRPC before they are parsed (RESOURCE_EXHAUSTED naming both
+  // sizes); imports stay under it by sending files in several messages.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.RegisterService(s->agents_.get());
   builder.RegisterService(s->metrics_.get());
   builder.RegisterService(s->programs_.get());
