@@ -4,6 +4,7 @@
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <future>
@@ -20,6 +21,7 @@ namespace plaudit::api {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 v1::CsvRow Row(int64_t line, std::vector<std::string> fields) {
   v1::CsvRow row;
@@ -44,14 +46,19 @@ v1::ImportAgentsRequest AgentsRequest(int count, size_t name_bytes = 10) {
 class RequestLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.data_dir = dir_.path() + "/data";
+    config_.listen = "127.0.0.1:0";
+    config_.data_dir = dir_.path() + "/data";
     // No plugins: these tests are about the API's edges.
-    config.plugin_dir = dir_.path() + "/plugins";
-    std::filesystem::create_directories(config.plugin_dir);
-    Configure(&config);
-    auto server = PlauditServer::Start(config, &clock_);
+    config_.plugin_dir = dir_.path() + "/plugins";
+    std::filesystem::create_directories(config_.plugin_dir);
+    Configure(&config_);
+    Restart();
+  }
+
+  // Stops the server if it runs and starts it again on the same data.
+  void Restart() {
+    server_.reset();
+    auto server = PlauditServer::Start(config_, &clock_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
@@ -71,6 +78,7 @@ class RequestLimitsTest : public ::testing::Test {
   }
 
   plaudit::testing::TempDir dir_;
+  ServerConfig config_;
   RealClock clock_;
   std::unique_ptr<PlauditServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -126,6 +134,28 @@ TEST_F(RequestLimitsTest, ProgramYamlOverOneMebibyteIsRefusedBySimulateAsByApply
     EXPECT_EQ(status.error_message(),
               "yaml: the program is 1048587 bytes; the limit is 1 MiB (1048576 bytes)");
   }
+}
+
+// Run by SQLite for every connection opened while registered: the database may not grow past the
+// pages it has (SQLite raises a smaller max_page_count to the current size), so the next write
+// that needs a new page fails as on a full disk.
+int CapDatabaseAtItsSize(sqlite3* db, const char**, const sqlite3_api_routines*) {
+  return sqlite3_exec(db, "PRAGMA max_page_count = 1", nullptr, nullptr, nullptr);
+}
+
+TEST_F(RequestLimitsTest, AFullDiskIsResourceExhaustedNotInternal) {
+  server_.reset();
+  ASSERT_EQ(sqlite3_auto_extension(reinterpret_cast<void (*)()>(CapDatabaseAtItsSize)), SQLITE_OK);
+  Restart();
+  ASSERT_EQ(sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(CapDatabaseAtItsSize)), 1);
+  grpc::Status status = ImportAgents(AgentsRequest(5000));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), StartsWith("store: disk full ("));
+  // Nothing of the refused request is stored, and the server still answers.
+  grpc::ClientContext ctx;
+  v1::ListAgentsResponse listed;
+  ASSERT_TRUE(agents_->ListAgents(&ctx, v1::ListAgentsRequest(), &listed).ok());
+  EXPECT_EQ(listed.agents_size(), 0);
 }
 
 }  // namespace
