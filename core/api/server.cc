@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/request_limits.h"
+#include "core/api/unparsed_request.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -120,7 +121,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
-  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
+  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get(),
+                                                    config.stream_idle_timeout);
   s->programs_ =
       std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
   s->awards_ = std::make_unique<AwardServiceImpl>(
@@ -153,6 +155,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   // Larger requests are refused by gRPC before they are parsed (RESOURCE_EXHAUSTED naming both
   // sizes); imports stay under it by sending files in several messages.
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(UnparsedRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(s->agents_.get());
   builder.RegisterService(s->metrics_.get());
   builder.RegisterService(s->programs_.get());
