@@ -1,7 +1,10 @@
 // plaudit metrics import FILE | metrics list | metrics summary
+#include <deque>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clients/plaudit/commands.h"
@@ -26,6 +29,70 @@ struct SummaryOptions {
   std::string format;
 };
 
+// What the server has acknowledged of a StreamEvents import: an acknowledged message is committed
+// and survives a crash, so after a broken stream the user knows what is stored. Filled by the
+// thread that reads acknowledgements, read by the one that writes messages.
+class Acknowledgements {
+ public:
+  // Records that message `seq` was written; it holds the file's data rows up to `rows` (counted
+  // from the start), the last starting on `line`.
+  void Sent(int64_t seq, int64_t rows, int64_t line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.push_back(Position{seq, rows, line});
+  }
+
+  void Received(const v1::ImportEventsProgress& ack) {
+    std::lock_guard<std::mutex> lock(mu_);
+    imported_ += ack.imported();
+    duplicates_ += ack.duplicates();
+    rejected_ += ack.rejected();
+    for (const v1::RowError& e : ack.errors()) {
+      if (errors_.size() >= kMaxRowErrorsKept) break;
+      errors_.push_back(e);
+    }
+    while (!in_flight_.empty() && in_flight_.front().seq <= ack.chunk_seq()) {
+      committed_ = in_flight_.front();
+      in_flight_.pop_front();
+    }
+  }
+
+  struct Position {
+    int64_t seq = 0;
+    int64_t rows = 0;
+    int64_t line = 1;
+  };
+  Position committed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return committed_;
+  }
+  int64_t imported() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return imported_;
+  }
+  int64_t duplicates() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return duplicates_;
+  }
+  int64_t rejected() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rejected_;
+  }
+  // Call once the reading thread has ended.
+  std::vector<v1::RowError> TakeErrors() { return std::move(errors_); }
+
+ private:
+  // More than anyone reads; the counts stay exact beyond it.
+  static constexpr size_t kMaxRowErrorsKept = 10000;
+
+  mutable std::mutex mu_;
+  std::deque<Position> in_flight_;
+  Position committed_;
+  int64_t imported_ = 0;
+  int64_t duplicates_ = 0;
+  int64_t rejected_ = 0;
+  std::vector<v1::RowError> errors_;
+};
+
 CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
   std::ifstream in;
   std::string error;
@@ -35,18 +102,27 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
   // The header is read before connecting, so an empty or broken file fails without a call.
   if (!chunker.Next(&message)) return CommandResult::Failure(path + ": " + chunker.error());
 
+  // StreamEvents acknowledges each message once committed; the acknowledgements are read on
+  // their own thread, so neither side's writes wait for the other to read.
   auto stub = v1::MetricService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kImportDeadline);
-  v1::ImportEventsResponse response;
-  std::unique_ptr<grpc::ClientWriter<v1::ImportEventsRequest>> writer =
-      stub->ImportEvents(&call, &response);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ImportEventsRequest, v1::ImportEventsProgress>>
+      stream = stub->StreamEvents(&call);
+  Acknowledgements acks;
+  std::thread ack_reader([&stream, &acks] {
+    v1::ImportEventsProgress ack;
+    while (stream->Read(&ack)) acks.Received(ack);
+  });
 
   ImportProgress progress(ctx.err(), ctx.err_is_terminal());
   int64_t bytes_sent = 0;
+  int64_t seq = 0;
   bool stream_open = true;
   do {
-    if (!writer->Write(message)) {
+    message.set_chunk_seq(++seq);
+    acks.Sent(seq, chunker.rows_read(), chunker.last_line());
+    if (!stream->Write(message)) {
       // The server ended the call early; Finish() says why.
       stream_open = false;
       break;
@@ -62,18 +138,28 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
     // Half a file must not look like a finished import.
     call.TryCancel();
   } else if (stream_open) {
-    writer->WritesDone();
+    stream->WritesDone();
   }
-  grpc::Status status = writer->Finish();
+  ack_reader.join();
+  grpc::Status status = stream->Finish();
   progress.Clear();
+  const Acknowledgements::Position committed = acks.committed();
+  if (!status.ok() && committed.rows > 0) {
+    ctx.err() << "stream lost after row " << committed.rows << "; rows up to " << committed.rows
+              << " (line " << committed.line << " of " << path
+              << ") are stored; run again to resume (duplicates are skipped)\n";
+  } else if (!status.ok() && chunker.rows_read() > 0) {
+    ctx.err() << "stream lost before any row was acknowledged; run again to resume (duplicates "
+                 "are skipped)\n";
+  }
   if (read_failed) return CommandResult::Failure("cannot read " + path + ": " + chunker.error());
   if (!status.ok()) return ctx.RpcFailure(status);
 
-  std::vector<v1::RowError> errors(response.errors().begin(), response.errors().end());
+  std::vector<v1::RowError> errors = acks.TakeErrors();
   errors.insert(errors.end(), chunker.local_errors().begin(), chunker.local_errors().end());
-  int64_t rejected = response.rejected() + static_cast<int64_t>(chunker.local_errors().size());
+  int64_t rejected = acks.rejected() + static_cast<int64_t>(chunker.local_errors().size());
   PrintRowErrors(std::move(errors), rejected, kMaxRowErrorsShown, ctx.err());
-  ctx.out() << "imported " << response.imported() << ", duplicates " << response.duplicates()
+  ctx.out() << "imported " << acks.imported() << ", duplicates " << acks.duplicates()
             << ", rejected " << rejected << "\n";
   return rejected > 0 ? CommandResult::Exit(1) : CommandResult::Success();
 }
