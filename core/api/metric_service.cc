@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
+#include "core/api/request_limits.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/domain/metric_catalogue.h"
@@ -33,9 +34,12 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
 grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
                                                   const v1::BatchCreateEventsRequest* request,
                                                   v1::BatchCreateEventsResponse* response) {
-  if (request->events_size() > 10000) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("events: at most 10000 events per batch, got ", request->events_size())));
+  if (request->events_size() > kMaxEventsPerBatch) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("events: the batch has ", request->events_size(), " events; the limit is ",
+                     kMaxEventsPerBatch,
+                     " per batch: send several batches, or stream them with "
+                     "StreamEvents")));
   }
   // Timestamps are checked here (they arrive typed); everything else by the ingestor.
   std::vector<EventResult> results(request->events_size());

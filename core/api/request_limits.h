@@ -17,6 +17,8 @@ namespace plaudit::api {
 inline constexpr size_t kMaxRequestBytes = size_t{4} << 20;
 // A program's YAML, in ApplyProgram and SimulateProgram alike.
 inline constexpr size_t kMaxProgramYamlBytes = size_t{1} << 20;
+// Events in one BatchCreateEvents request.
+inline constexpr int64_t kMaxEventsPerBatch = 10000;
 // Rows in one ImportAgents request; `plaudit agents import` sends a larger file in several.
 inline constexpr int64_t kMaxAgentRowsPerRequest = 10000;
 

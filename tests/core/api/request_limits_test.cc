@@ -113,6 +113,18 @@ TEST_F(RequestLimitsTest, MoreThanTenThousandAgentsInOneRequestAreRefusedNamingT
   EXPECT_EQ(resp.imported(), 10000);
 }
 
+TEST_F(RequestLimitsTest, MoreThanTenThousandEventsInOneBatchAreRefusedNamingTheLimit) {
+  v1::BatchCreateEventsRequest batch;
+  for (int i = 0; i < 10001; ++i) batch.add_events()->set_event_id(absl::StrCat("e", i));
+  grpc::ClientContext ctx;
+  v1::BatchCreateEventsResponse out;
+  grpc::Status status = metrics_->BatchCreateEvents(&ctx, batch, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(status.error_message(),
+            "events: the batch has 10001 events; the limit is 10000 per batch: send several "
+            "batches, or stream them with StreamEvents");
+}
+
 TEST_F(RequestLimitsTest, ProgramYamlOverOneMebibyteIsRefusedBySimulateAsByApply) {
   std::string yaml = "id: big\n# " + std::string(kMaxProgramYamlBytes, 'x') + "\n";
   {
