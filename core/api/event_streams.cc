@@ -173,10 +173,9 @@ class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
     grpc::Status parsed =
         grpc::SerializationTraits<v1::ImportEventsRequest>::Deserialize(&in_, &message);
     if (!parsed.ok()) {
-      return FinishOnce(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
+      return FinishOnce(ToGrpcStatus(absl::InvalidArgumentError(
           absl::StrCat("message ", messages_read_,
-                       " of the stream is not an ImportEventsRequest (it does not parse)")));
+                       " of the stream is not an ImportEventsRequest (it does not parse)"))));
     }
     Hold();
     deps_.workers->Post([this, message = std::move(message)]() mutable {
@@ -201,11 +200,10 @@ class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
       context_->TryCancel();
       return;
     }
-    FinishOnce(grpc::Status(
-        grpc::StatusCode::DEADLINE_EXCEEDED,
+    FinishOnce(ToGrpcStatus(absl::DeadlineExceededError(
         absl::StrCat("the stream was idle for ", absl::ToDoubleSeconds(deps_.idle->timeout()),
                      " s (stream_idle_timeout_ms): send messages more often, or close the "
-                     "stream when done")));
+                     "stream when done"))));
   }
 
  protected:
@@ -334,7 +332,7 @@ class EventStream final
     WriteDone();
     if (!ok) {
       return FinishOnce(
-          grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped taking acknowledgements"));
+          ToGrpcStatus(absl::CancelledError("the client stopped taking acknowledgements")));
     }
     ReadNext();
   }

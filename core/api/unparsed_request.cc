@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/api/status.h"
 
 namespace plaudit::api {
 namespace {
@@ -26,10 +28,10 @@ class UnparsedRequestInterceptor final : public grpc::experimental::Interceptor 
     }
     if (unparsed_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
-      methods->ModifySendStatus(
-          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                       absl::StrCat("request: not a valid request message for ",
-                                    std::string(info_->method()), " (it does not parse)")));
+      // "request: ..." names the field for the BadRequest details, as other validation errors do.
+      methods->ModifySendStatus(ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("request: not a valid request message for ", std::string(info_->method()),
+                       " (it does not parse)"))));
     }
     methods->Proceed();
   }

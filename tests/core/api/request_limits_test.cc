@@ -16,6 +16,8 @@
 #include "absl/time/clock.h"
 #include "core/api/server.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -293,6 +295,13 @@ TEST_F(RequestLimitsTest, ARequestThatDoesNotParseIsInvalidArgument) {
   EXPECT_EQ(status.error_message(),
             "request: not a valid request message for /plaudit.v1.AgentService/GetAgent (it does "
             "not parse)");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  google::rpc::BadRequest bad_request;
+  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "request");
 }
 
 TEST_F(RequestLimitsTest, AStreamedMessageThatDoesNotParseIsInvalidArgumentNotTheEnd) {
