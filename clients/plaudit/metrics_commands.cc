@@ -1,8 +1,6 @@
 // plaudit metrics import FILE | metrics list | metrics summary
-#include <deque>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +12,7 @@
 #include "clients/plaudit/input_file.h"
 #include "clients/plaudit/pagination.h"
 #include "clients/plaudit/resource_tables.h"
+#include "clients/plaudit/stream_acknowledgements.h"
 #include "plaudit/v1/metrics.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -27,70 +26,6 @@ struct SummaryOptions {
   std::string agent_id;
   std::string time_zone;
   std::string format;
-};
-
-// What the server has acknowledged of a StreamEvents import: an acknowledged message is committed
-// and survives a crash, so after a broken stream the user knows what is stored. Filled by the
-// thread that reads acknowledgements, read by the one that writes messages.
-class Acknowledgements {
- public:
-  // Records that message `seq` was written; it holds the file's data rows up to `rows` (counted
-  // from the start), the last starting on `line`.
-  void Sent(int64_t seq, int64_t rows, int64_t line) {
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_.push_back(Position{seq, rows, line});
-  }
-
-  void Received(const v1::ImportEventsProgress& ack) {
-    std::lock_guard<std::mutex> lock(mu_);
-    imported_ += ack.imported();
-    duplicates_ += ack.duplicates();
-    rejected_ += ack.rejected();
-    for (const v1::RowError& e : ack.errors()) {
-      if (errors_.size() >= kMaxRowErrorsKept) break;
-      errors_.push_back(e);
-    }
-    while (!in_flight_.empty() && in_flight_.front().seq <= ack.chunk_seq()) {
-      committed_ = in_flight_.front();
-      in_flight_.pop_front();
-    }
-  }
-
-  struct Position {
-    int64_t seq = 0;
-    int64_t rows = 0;
-    int64_t line = 1;
-  };
-  Position committed() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return committed_;
-  }
-  int64_t imported() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return imported_;
-  }
-  int64_t duplicates() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return duplicates_;
-  }
-  int64_t rejected() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return rejected_;
-  }
-  // Call once the reading thread has ended.
-  std::vector<v1::RowError> TakeErrors() { return std::move(errors_); }
-
- private:
-  // More than anyone reads; the counts stay exact beyond it.
-  static constexpr size_t kMaxRowErrorsKept = 10000;
-
-  mutable std::mutex mu_;
-  std::deque<Position> in_flight_;
-  Position committed_;
-  int64_t imported_ = 0;
-  int64_t duplicates_ = 0;
-  int64_t rejected_ = 0;
-  std::vector<v1::RowError> errors_;
 };
 
 CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
@@ -109,7 +44,7 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
   SetDeadline(&call, kImportDeadline);
   std::unique_ptr<grpc::ClientReaderWriter<v1::ImportEventsRequest, v1::ImportEventsProgress>>
       stream = stub->StreamEvents(&call);
-  Acknowledgements acks;
+  StreamAcknowledgements acks;
   std::thread ack_reader([&stream, &acks] {
     v1::ImportEventsProgress ack;
     while (stream->Read(&ack)) acks.Received(ack);
@@ -143,7 +78,7 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
   ack_reader.join();
   grpc::Status status = stream->Finish();
   progress.Clear();
-  const Acknowledgements::Position committed = acks.committed();
+  const StreamAcknowledgements::Position committed = acks.committed();
   if (!status.ok() && committed.rows > 0) {
     ctx.err() << "stream lost after row " << committed.rows << "; rows up to " << committed.rows
               << " (line " << committed.line << " of " << path
@@ -155,7 +90,7 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path) {
   if (read_failed) return CommandResult::Failure("cannot read " + path + ": " + chunker.error());
   if (!status.ok()) return ctx.RpcFailure(status);
 
-  std::vector<v1::RowError> errors = acks.TakeErrors();
+  std::vector<v1::RowError> errors = acks.errors();
   errors.insert(errors.end(), chunker.local_errors().begin(), chunker.local_errors().end());
   int64_t rejected = acks.rejected() + static_cast<int64_t>(chunker.local_errors().size());
   PrintRowErrors(std::move(errors), rejected, kMaxRowErrorsShown, ctx.err());
