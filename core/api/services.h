@@ -57,8 +57,8 @@ class MetricServiceImpl final
  private:
   Store* store_;
   EventIngestor* ingestor_;
-  // Commits are serialized by the store anyway: two workers keep one stream's commit from
-  // waiting behind another's parsing.
+  // Writes are serialized by the store anyway; a second worker lets one stream's rows be checked
+  // while another's are written.
   ChunkWorkers workers_{2};
   IdleStreamWatch idle_;
 };
