@@ -241,7 +241,7 @@ TEST_F(RequestLimitsTest, StreamEventsWithoutAHeaderIsInvalidArgument) {
   EXPECT_EQ(status.error_message(), "header: the first message must carry the CSV header");
 }
 
-TEST_F(RequestLimitsTest, TwoHundredOpenStreamsDoNotCostTwoHundredThreads) {
+TEST_F(RequestLimitsTest, TwoHundredOpenStreamsOfEachKindDoNotCostAThreadEach) {
   // Warm up: one finished stream starts whatever threads gRPC and the workers use at all.
   {
     grpc::ClientContext ctx;
@@ -256,6 +256,13 @@ TEST_F(RequestLimitsTest, TwoHundredOpenStreamsDoNotCostTwoHundredThreads) {
   ASSERT_GT(before, 0);
   constexpr int kStreams = 200;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientWriter<v1::ImportEventsRequest>>> imports;
+  std::vector<v1::ImportEventsResponse> summaries(kStreams);
+  for (int i = 0; i < kStreams; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    imports.push_back(metrics_->ImportEvents(contexts.back().get(), &summaries[i]));
+    ASSERT_TRUE(imports.back()->Write(EventsHeader()));
+  }
   std::vector<
       std::unique_ptr<grpc::ClientReaderWriter<v1::ImportEventsRequest, v1::ImportEventsProgress>>>
       streams;
@@ -264,18 +271,23 @@ TEST_F(RequestLimitsTest, TwoHundredOpenStreamsDoNotCostTwoHundredThreads) {
     streams.push_back(metrics_->StreamEvents(contexts.back().get()));
     ASSERT_TRUE(streams.back()->Write(EventsHeader(i)));
   }
-  // Each stream's header is acknowledged: the server holds all of them open, waiting.
+  // Each StreamEvents header is acknowledged: the server holds all of those open, waiting, and
+  // the ImportEvents streams, opened before them on the same connection, too.
   for (int i = 0; i < kStreams; ++i) {
     v1::ImportEventsProgress ack;
     ASSERT_TRUE(streams[i]->Read(&ack)) << "stream " << i;
     EXPECT_EQ(ack.chunk_seq(), i);
   }
   const int during = ThreadCount();
-  EXPECT_LT(during - before, 20) << before << " threads before, " << during << " with " << kStreams
-                                 << " open streams";
+  EXPECT_LT(during - before, 20) << before << " threads before, " << during << " with "
+                                 << 2 * kStreams << " open streams";
   for (auto& stream : streams) {
     stream->WritesDone();
     EXPECT_TRUE(stream->Finish().ok());
+  }
+  for (auto& import : imports) {
+    import->WritesDone();
+    EXPECT_TRUE(import->Finish().ok());
   }
 }
 
