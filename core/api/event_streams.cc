@@ -67,6 +67,9 @@ void IdleStreamWatch::Watch(Stream* stream) {
 void IdleStreamWatch::Unwatch(Stream* stream) {
   absl::MutexLock lock(&mu_);
   since_.erase(stream);
+  // From OnIdle itself (should gRPC end the call on the calling thread) there is nothing to wait
+  // for, and waiting would never end.
+  if (std::this_thread::get_id() == thread_.get_id()) return;
   auto not_calling = [this, stream]()
                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return calling_.count(stream) == 0; };
   mu_.Await(absl::Condition(&not_calling));

@@ -69,8 +69,8 @@ class IdleStreamWatch {
   absl::Duration timeout() const { return timeout_; }
   // Starts the stream's idle clock from now (again, if it was running).
   void Watch(Stream* stream);
-  // Stops it. When this returns, OnIdle is not running for `stream` and will not be called until
-  // the next Watch().
+  // Stops it. When this returns, OnIdle is not running for `stream` (unless this is called from
+  // that OnIdle) and will not be called until the next Watch().
   void Unwatch(Stream* stream);
 
  private:
