@@ -1,6 +1,5 @@
 // plaudit agents import FILE | agents list
 #include <fstream>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,26 +19,43 @@ CommandResult ImportAgents(CliContext& ctx, const std::string& path, CsvEncoding
   std::ifstream in;
   std::string error;
   if (!OpenInputFile(path, &in, &error)) return CommandResult::Failure(error);
-  v1::ImportAgentsRequest request;
-  CsvUpload upload(in, encoding);
-  if (!upload.ReadHeader(request.mutable_header())) {
-    return CommandResult::Failure(path + ": " + upload.error());
-  }
-  upload.ReadRows(std::numeric_limits<int64_t>::max(), request.mutable_rows());
-  if (!upload.error().empty()) return CommandResult::Failure(path + ": " + upload.error());
+  AgentImportChunker chunker(in, encoding);
+  if (!chunker.ReadHeader()) return CommandResult::Failure(path + ": " + chunker.error());
 
+  // The server takes a bounded number of rows per request: a large file goes in several. Each
+  // request is committed on its own; agents are upserted by id, so running the import again after
+  // a failure part-way is harmless.
   auto stub = v1::AgentService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kImportDeadline);
-  v1::ImportAgentsResponse response;
-  grpc::Status status = stub->ImportAgents(&call, request, &response);
-  if (!status.ok()) return ctx.RpcFailure(status);
+  v1::ImportAgentsRequest request;
+  int64_t imported = 0;
+  int64_t rejected = 0;
+  int64_t committed_line = 0;
+  std::vector<v1::RowError> errors;
+  while (chunker.Next(&request)) {
+    grpc::ClientContext call;
+    SetDeadline(&call, kImportDeadline);
+    v1::ImportAgentsResponse response;
+    grpc::Status status = stub->ImportAgents(&call, request, &response);
+    if (!status.ok()) {
+      if (committed_line > 0) {
+        ctx.err() << "agents up to line " << committed_line << " of " << path
+                  << " are stored; run the import again to finish it\n";
+      }
+      return ctx.RpcFailure(status);
+    }
+    imported += response.imported();
+    rejected += response.rejected();
+    errors.insert(errors.end(), response.errors().begin(), response.errors().end());
+    committed_line = chunker.last_line();
+  }
+  if (!chunker.error().empty()) {
+    return CommandResult::Failure("cannot read " + path + ": " + chunker.error());
+  }
 
-  std::vector<v1::RowError> errors(response.errors().begin(), response.errors().end());
-  errors.insert(errors.end(), upload.local_errors().begin(), upload.local_errors().end());
-  int64_t rejected = response.rejected() + static_cast<int64_t>(upload.local_errors().size());
+  errors.insert(errors.end(), chunker.local_errors().begin(), chunker.local_errors().end());
+  rejected += static_cast<int64_t>(chunker.local_errors().size());
   PrintRowErrors(std::move(errors), rejected, kAllRowErrors, ctx.err());
-  ctx.out() << "imported " << response.imported() << ", rejected " << rejected << "\n";
+  ctx.out() << "imported " << imported << ", rejected " << rejected << "\n";
   return rejected > 0 ? CommandResult::Exit(1) : CommandResult::Success();
 }
 

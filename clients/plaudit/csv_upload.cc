@@ -38,6 +38,18 @@ int64_t CsvUpload::ReadRows(int64_t max_rows,
   return appended;
 }
 
+int64_t ReadRowChunk(CsvUpload& upload, int64_t max_rows, size_t max_bytes,
+                     google::protobuf::RepeatedPtrField<v1::CsvRow>* rows) {
+  int64_t appended = 0;
+  size_t bytes = 0;
+  // One row at a time, so the size is known before the next row is read.
+  while (appended < max_rows && bytes < max_bytes && upload.ReadRows(1, rows) == 1) {
+    bytes += rows->Get(rows->size() - 1).ByteSizeLong();
+    ++appended;
+  }
+  return appended;
+}
+
 bool EventImportChunker::Next(v1::ImportEventsRequest* message) {
   message->Clear();
   if (done_) return false;
@@ -49,11 +61,33 @@ bool EventImportChunker::Next(v1::ImportEventsRequest* message) {
     }
     return true;
   }
-  int64_t appended = upload_.ReadRows(rows_per_message_, message->mutable_rows());
+  int64_t appended = ReadRowChunk(upload_, rows_per_message_, max_bytes_, message->mutable_rows());
   rows_read_ += appended;
-  if (appended < rows_per_message_) done_ = true;
+  if (appended > 0) last_line_ = message->rows(message->rows_size() - 1).line();
+  // A chunk closed early by its size is not the end of the file.
+  if (appended == 0 || (appended < rows_per_message_ && message->ByteSizeLong() < max_bytes_)) {
+    done_ = true;
+  }
   if (!upload_.error().empty()) return false;
   return appended > 0;
+}
+
+bool AgentImportChunker::ReadHeader() { return upload_.ReadHeader(&header_); }
+
+bool AgentImportChunker::Next(v1::ImportAgentsRequest* request) {
+  request->Clear();
+  if (done_) return false;
+  *request->mutable_header() = header_;
+  int64_t appended = ReadRowChunk(upload_, rows_per_request_, max_bytes_, request->mutable_rows());
+  rows_read_ += appended;
+  if (appended > 0) last_line_ = request->rows(request->rows_size() - 1).line();
+  if (appended == 0 || (appended < rows_per_request_ && request->ByteSizeLong() < max_bytes_)) {
+    done_ = true;
+  }
+  if (!upload_.error().empty()) return false;
+  const bool first = !first_sent_;
+  first_sent_ = true;
+  return appended > 0 || first;
 }
 
 }  // namespace plaudit::cli

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/csv/csv_reader.h"
+#include "plaudit/v1/agents.pb.h"
 #include "plaudit/v1/common.pb.h"
 #include "plaudit/v1/metrics.pb.h"
 
@@ -48,8 +49,19 @@ class CsvUpload {
 };
 
 // Rows per ImportEvents message: big enough to amortise per-message costs, small enough that a
-// message stays far below gRPC's 4 MB default limit.
+// message stays far below the server's 4 MiB limit on a message.
 inline constexpr int64_t kEventRowsPerMessage = 2000;
+// Rows per ImportAgents request, well under the server's 10,000.
+inline constexpr int64_t kAgentRowsPerRequest = 2000;
+// A message is closed early once its rows reach this many bytes, so files with long rows stay
+// under the server's 4 MiB limit too.
+inline constexpr size_t kMaxRowBytesPerMessage = size_t{1} << 20;
+
+// Appends data rows to `rows` until `max_rows` or `max_bytes` (of encoded rows) is reached, or the
+// input ends; returns how many it appended. One row larger than `max_bytes` is still appended,
+// alone: the server then names its own limit.
+int64_t ReadRowChunk(CsvUpload& upload, int64_t max_rows, size_t max_bytes,
+                     google::protobuf::RepeatedPtrField<v1::CsvRow>* rows);
 
 // Splits an events CSV into the messages of the client-streaming MetricService.ImportEvents:
 // the first message carries only the header, each following one up to `rows_per_message` rows.
@@ -57,8 +69,9 @@ inline constexpr int64_t kEventRowsPerMessage = 2000;
 class EventImportChunker {
  public:
   explicit EventImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
-                              int64_t rows_per_message = kEventRowsPerMessage)
-      : upload_(in, encoding), rows_per_message_(rows_per_message) {}
+                              int64_t rows_per_message = kEventRowsPerMessage,
+                              size_t max_bytes = kMaxRowBytesPerMessage)
+      : upload_(in, encoding), rows_per_message_(rows_per_message), max_bytes_(max_bytes) {}
 
   // Replaces `message` with the next one to send. False when nothing is left to send, or when
   // reading failed (error() is then set).
@@ -66,15 +79,53 @@ class EventImportChunker {
 
   // Data rows put into messages so far.
   int64_t rows_read() const { return rows_read_; }
+  // The file line the last row put into a message started on; 1 (the header) before any.
+  int64_t last_line() const { return last_line_; }
   const std::vector<v1::RowError>& local_errors() const { return upload_.local_errors(); }
   const std::string& error() const { return upload_.error(); }
 
  private:
   CsvUpload upload_;
   const int64_t rows_per_message_;
+  const size_t max_bytes_;
   bool header_sent_ = false;
   bool done_ = false;
   int64_t rows_read_ = 0;
+  int64_t last_line_ = 1;
+};
+
+// Splits an agents CSV into ImportAgents requests, each with the header and up to
+// `rows_per_request` rows: the server takes at most 10,000 rows and 4 MiB per request. The first
+// request is sent even when the file has no rows, so the server checks the header.
+class AgentImportChunker {
+ public:
+  explicit AgentImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
+                              int64_t rows_per_request = kAgentRowsPerRequest,
+                              size_t max_bytes = kMaxRowBytesPerMessage)
+      : upload_(in, encoding), rows_per_request_(rows_per_request), max_bytes_(max_bytes) {}
+
+  // Reads the header. False when there is none or it is malformed (error() says why).
+  bool ReadHeader();
+  // Replaces `request` with the next one to send. False when nothing is left to send, or when
+  // reading failed (error() is then set).
+  bool Next(v1::ImportAgentsRequest* request);
+
+  // Data rows put into requests so far.
+  int64_t rows_read() const { return rows_read_; }
+  // The file line the last row put into a request started on; 1 (the header) before any.
+  int64_t last_line() const { return last_line_; }
+  const std::vector<v1::RowError>& local_errors() const { return upload_.local_errors(); }
+  const std::string& error() const { return upload_.error(); }
+
+ private:
+  CsvUpload upload_;
+  const int64_t rows_per_request_;
+  const size_t max_bytes_;
+  google::protobuf::RepeatedPtrField<std::string> header_;
+  bool first_sent_ = false;
+  bool done_ = false;
+  int64_t rows_read_ = 0;
+  int64_t last_line_ = 1;
 };
 
 }  // namespace plaudit::cli

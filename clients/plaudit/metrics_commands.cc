@@ -2,6 +2,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clients/plaudit/commands.h"
@@ -11,6 +12,7 @@
 #include "clients/plaudit/input_file.h"
 #include "clients/plaudit/pagination.h"
 #include "clients/plaudit/resource_tables.h"
+#include "clients/plaudit/stream_acknowledgements.h"
 #include "plaudit/v1/metrics.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -35,18 +37,27 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path, CsvEncoding
   // The header is read before connecting, so an empty or broken file fails without a call.
   if (!chunker.Next(&message)) return CommandResult::Failure(path + ": " + chunker.error());
 
+  // StreamEvents acknowledges each message once committed; the acknowledgements are read on
+  // their own thread, so neither side's writes wait for the other to read.
   auto stub = v1::MetricService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kImportDeadline);
-  v1::ImportEventsResponse response;
-  std::unique_ptr<grpc::ClientWriter<v1::ImportEventsRequest>> writer =
-      stub->ImportEvents(&call, &response);
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ImportEventsRequest, v1::ImportEventsProgress>>
+      stream = stub->StreamEvents(&call);
+  StreamAcknowledgements acks;
+  std::thread ack_reader([&stream, &acks] {
+    v1::ImportEventsProgress ack;
+    while (stream->Read(&ack)) acks.Received(ack);
+  });
 
   ImportProgress progress(ctx.err(), ctx.err_is_terminal());
   int64_t bytes_sent = 0;
+  int64_t seq = 0;
   bool stream_open = true;
   do {
-    if (!writer->Write(message)) {
+    message.set_chunk_seq(++seq);
+    acks.Sent(seq, chunker.rows_read(), chunker.last_line());
+    if (!stream->Write(message)) {
       // The server ended the call early; Finish() says why.
       stream_open = false;
       break;
@@ -62,18 +73,28 @@ CommandResult ImportEvents(CliContext& ctx, const std::string& path, CsvEncoding
     // Half a file must not look like a finished import.
     call.TryCancel();
   } else if (stream_open) {
-    writer->WritesDone();
+    stream->WritesDone();
   }
-  grpc::Status status = writer->Finish();
+  ack_reader.join();
+  grpc::Status status = stream->Finish();
   progress.Clear();
+  const StreamAcknowledgements::Position committed = acks.committed();
+  if (!status.ok() && committed.rows > 0) {
+    ctx.err() << "stream lost after row " << committed.rows << "; rows up to " << committed.rows
+              << " (line " << committed.line << " of " << path
+              << ") are stored; run again to resume (duplicates are skipped)\n";
+  } else if (!status.ok() && chunker.rows_read() > 0) {
+    ctx.err() << "stream lost before any row was acknowledged; run again to resume (duplicates "
+                 "are skipped)\n";
+  }
   if (read_failed) return CommandResult::Failure("cannot read " + path + ": " + chunker.error());
   if (!status.ok()) return ctx.RpcFailure(status);
 
-  std::vector<v1::RowError> errors(response.errors().begin(), response.errors().end());
+  std::vector<v1::RowError> errors = acks.errors();
   errors.insert(errors.end(), chunker.local_errors().begin(), chunker.local_errors().end());
-  int64_t rejected = response.rejected() + static_cast<int64_t>(chunker.local_errors().size());
+  int64_t rejected = acks.rejected() + static_cast<int64_t>(chunker.local_errors().size());
   PrintRowErrors(std::move(errors), rejected, kMaxRowErrorsShown, ctx.err());
-  ctx.out() << "imported " << response.imported() << ", duplicates " << response.duplicates()
+  ctx.out() << "imported " << acks.imported() << ", duplicates " << acks.duplicates()
             << ", rejected " << rejected << "\n";
   return rejected > 0 ? CommandResult::Exit(1) : CommandResult::Success();
 }

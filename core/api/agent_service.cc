@@ -1,5 +1,6 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
+#include "core/api/request_limits.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 
@@ -36,6 +37,12 @@ void ToProto(const Agent& a, v1::Agent* out) {
 grpc::Status AgentServiceImpl::ImportAgents(grpc::ServerContext*,
                                             const v1::ImportAgentsRequest* request,
                                             v1::ImportAgentsResponse* response) {
+  if (request->rows_size() > kMaxAgentRowsPerRequest) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+        "rows: the request has ", request->rows_size(), " rows; the limit is ",
+        kMaxAgentRowsPerRequest,
+        " per request: import agents in chunks (plaudit agents import sends them so)")));
+  }
   std::vector<std::string> header(request->header().begin(), request->header().end());
   std::vector<CsvLine> rows;
   rows.reserve(request->rows_size());

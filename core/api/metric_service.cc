@@ -3,27 +3,17 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
+#include "core/api/request_limits.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/domain/metric_catalogue.h"
 #include "core/domain/period.h"
 
 namespace plaudit::api {
-namespace {
 
-// Enough for anyone fixing a file; the counts stay exact beyond it.
-constexpr size_t kMaxReportedErrors = 10000;
-
-void AddErrors(const ImportSummary& summary, v1::ImportEventsResponse* response) {
-  for (const RowError& e : summary.errors) {
-    if (static_cast<size_t>(response->errors_size()) >= kMaxReportedErrors) break;
-    auto* err = response->add_errors();
-    err->set_line(e.line);
-    err->set_reason(e.reason);
-  }
-}
-
-}  // namespace
+MetricServiceImpl::MetricServiceImpl(Store* store, EventIngestor* ingestor,
+                                     absl::Duration stream_idle_timeout)
+    : store_(store), ingestor_(ingestor), idle_(stream_idle_timeout) {}
 
 grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
                                             v1::ListMetricsResponse* response) {
@@ -44,9 +34,12 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
 grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
                                                   const v1::BatchCreateEventsRequest* request,
                                                   v1::BatchCreateEventsResponse* response) {
-  if (request->events_size() > 10000) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("events: at most 10000 events per batch, got ", request->events_size())));
+  if (request->events_size() > kMaxEventsPerBatch) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("events: the batch has ", request->events_size(), " events; the limit is ",
+                     kMaxEventsPerBatch,
+                     " per batch: send several batches, or stream them with "
+                     "StreamEvents")));
   }
   // Timestamps are checked here (they arrive typed); everything else by the ingestor.
   std::vector<EventResult> results(request->events_size());
@@ -84,43 +77,14 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status MetricServiceImpl::ImportEvents(grpc::ServerContext*,
-                                             grpc::ServerReader<v1::ImportEventsRequest>* reader,
-                                             v1::ImportEventsResponse* response) {
-  v1::ImportEventsRequest chunk;
-  std::optional<EventColumns> columns;
-  ImportSummary total;
-  // Each chunk is committed as it arrives, so a long import makes progress durable as it goes.
-  while (reader->Read(&chunk)) {
-    if (!columns) {
-      std::vector<std::string> header(chunk.header().begin(), chunk.header().end());
-      if (header.empty()) {
-        return ToGrpcStatus(
-            absl::InvalidArgumentError("header: the first message must carry the CSV header"));
-      }
-      auto parsed = ParseEventHeader(header);
-      if (!parsed.ok()) return ToGrpcStatus(parsed.status());
-      columns = *parsed;
-    }
-    std::vector<CsvLine> rows;
-    rows.reserve(chunk.rows_size());
-    for (auto& row : *chunk.mutable_rows()) {
-      CsvLine line;
-      line.line = row.line();
-      line.fields.reserve(row.fields_size());
-      for (auto& f : *row.mutable_fields()) line.fields.push_back(std::move(f));
-      rows.push_back(std::move(line));
-    }
-    auto summary = ingestor_->IngestCsv(*columns, rows);
-    if (!summary.ok()) return ToGrpcStatus(summary.status());
-    total.Add(*summary);
-    if (total.errors.size() > kMaxReportedErrors) total.errors.resize(kMaxReportedErrors);
-  }
-  response->set_imported(total.imported);
-  response->set_duplicates(total.duplicates);
-  response->set_rejected(total.rejected);
-  AddErrors(total, response);
-  return grpc::Status::OK;
+grpc::ServerReadReactor<grpc::ByteBuffer>* MetricServiceImpl::ImportEvents(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  return StartEventImport(EventStreamDeps{ingestor_, &workers_, &idle_}, context, response);
+}
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* MetricServiceImpl::StreamEvents(
+    grpc::CallbackServerContext* context) {
+  return StartEventStream(EventStreamDeps{ingestor_, &workers_, &idle_}, context);
 }
 
 grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,

@@ -1,6 +1,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/api/award_protos.h"
 #include "core/api/pagination.h"
+#include "core/api/request_limits.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
@@ -22,8 +23,8 @@ void ToProto(const ProgramRecord& p, v1::Program* out) {
 grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext*,
                                               const v1::ApplyProgramRequest* request,
                                               v1::Program* response) {
-  if (request->yaml().size() > (1 << 20)) {
-    return ToGrpcStatus(absl::InvalidArgumentError("yaml: larger than 1 MiB"));
+  if (absl::Status size = CheckProgramYamlSize(request->yaml()); !size.ok()) {
+    return ToGrpcStatus(size);
   }
   auto spec = decider_->ParseProgram(request->yaml());
   if (!spec.ok()) return ToGrpcStatus(spec.status());
@@ -66,6 +67,9 @@ grpc::Status ProgramServiceImpl::SimulateProgram(grpc::ServerContext*,
                                                  v1::SimulateProgramResponse* response) {
   if (request->period().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("period: required"));
+  }
+  if (absl::Status size = CheckProgramYamlSize(request->yaml()); !size.ok()) {
+    return ToGrpcStatus(size);
   }
   auto draft = decider_->Simulate(request->yaml(), request->period());
   if (!draft.ok()) return ToGrpcStatus(draft.status());

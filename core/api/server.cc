@@ -17,6 +17,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/api/request_limits.h"
+#include "core/api/unparsed_request.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -119,7 +121,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
-  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get());
+  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get(),
+                                                    config.stream_idle_timeout);
   s->programs_ =
       std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
   s->awards_ = std::make_unique<AwardServiceImpl>(
@@ -150,7 +153,12 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   // CLI reach either server at random: a port in use must stop the second one instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
-  builder.SetMaxReceiveMessageSize(64 << 20);
+  // Larger requests are refused by gRPC before they are parsed (RESOURCE_EXHAUSTED naming both
+  // sizes); imports stay under it by sending files in several messages.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(UnparsedRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(s->agents_.get());
   builder.RegisterService(s->metrics_.get());
   builder.RegisterService(s->programs_.get());

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "core/api/event_streams.h"
 #include "core/awards/award_decider.h"
 #include "core/awards/period_closer.h"
 #include "core/fulfilment/fulfilment_engine.h"
@@ -35,21 +36,31 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   Store* store_;
 };
 
-class MetricServiceImpl final : public v1::MetricService::Service {
+// The streamed imports are callback methods (see event_streams.h); the rest are synchronous.
+class MetricServiceImpl final
+    : public v1::MetricService::WithRawCallbackMethod_ImportEvents<
+          v1::MetricService::WithRawCallbackMethod_StreamEvents<v1::MetricService::Service>> {
  public:
-  MetricServiceImpl(Store* store, EventIngestor* ingestor) : store_(store), ingestor_(ingestor) {}
+  // Streams that send nothing for `stream_idle_timeout` are ended.
+  MetricServiceImpl(Store* store, EventIngestor* ingestor, absl::Duration stream_idle_timeout);
   grpc::Status ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
                            v1::ListMetricsResponse*) override;
   grpc::Status BatchCreateEvents(grpc::ServerContext*, const v1::BatchCreateEventsRequest*,
                                  v1::BatchCreateEventsResponse*) override;
-  grpc::Status ImportEvents(grpc::ServerContext*, grpc::ServerReader<v1::ImportEventsRequest>*,
-                            v1::ImportEventsResponse*) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ImportEvents(grpc::CallbackServerContext* context,
+                                                          grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StreamEvents(
+      grpc::CallbackServerContext* context) override;
   grpc::Status SummarizeMetrics(grpc::ServerContext*, const v1::SummarizeMetricsRequest*,
                                 v1::SummarizeMetricsResponse*) override;
 
  private:
   Store* store_;
   EventIngestor* ingestor_;
+  // Writes are serialized by the store anyway; a second worker lets one stream's rows be checked
+  // while another's are written.
+  ChunkWorkers workers_{2};
+  IdleStreamWatch idle_;
 };
 
 class ProgramServiceImpl final : public v1::ProgramService::Service {

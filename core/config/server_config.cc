@@ -58,7 +58,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
       } else if (key == "source_poll_interval_ms" || key == "shutdown_timeout_ms" ||
                  key == "close_check_interval_ms" || key == "reconcile_interval_ms" ||
                  key == "retry_base_ms" || key == "retry_max_ms" ||
-                 key == "plugin_start_timeout_ms") {
+                 key == "plugin_start_timeout_ms" || key == "stream_idle_timeout_ms") {
         int64_t ms = 0;
         if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms <= 0) {
           return Problem(value, key, "must be a positive number of milliseconds");
@@ -69,6 +69,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                                   : key == "retry_base_ms"           ? config.retry_base
                                   : key == "retry_max_ms"            ? config.retry_max
                                   : key == "plugin_start_timeout_ms" ? config.plugin_start_timeout
+                                  : key == "stream_idle_timeout_ms"  ? config.stream_idle_timeout
                                                                      : config.source_poll_interval;
         setting = absl::Milliseconds(ms);
       } else if (key == "praise_monthly_allowance") {
@@ -120,7 +121,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "unknown setting (expected listen, data_dir, plugin_dir, "
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
-            "praise_monthly_allowance, praise_time_zone, roles, plugins)");
+            "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins)");
       }
     }
   } catch (const YAML::Exception& e) {

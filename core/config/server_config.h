@@ -7,6 +7,7 @@
 //   source_poll_interval_ms: 1000
 //   shutdown_timeout_ms: 30000
 //   plugin_start_timeout_ms: 10000
+//   stream_idle_timeout_ms: 60000
 //   close_check_interval_ms: 30000
 //   reconcile_interval_ms: 30000
 //   retry_base_ms: 2000
@@ -53,6 +54,9 @@ struct ServerConfig {
   // How long a plugin may take to load, be created and initialised when it is tried at start;
   // past it the plugin is reported as hanging and plauditd starts without it.
   absl::Duration plugin_start_timeout = absl::Seconds(10);
+  // How long an import stream may go without a message before plauditd ends it
+  // (DEADLINE_EXCEEDED): a client that went away without closing its stream does not hold it.
+  absl::Duration stream_idle_timeout = absl::Seconds(60);
   // Praise one agent may send per calendar month of `praise_time_zone`.
   int praise_monthly_allowance = 5;
   std::string praise_time_zone = "UTC";

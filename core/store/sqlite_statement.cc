@@ -1,18 +1,40 @@
 #include "core/store/sqlite_statement.h"
 
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 
 namespace plaudit {
+namespace {
+
+// SQLITE_FULL, or a write that failed with ENOSPC (SQLite reports some of those as I/O errors):
+// the operator has to free space, and a client may retry later, so it is not an internal error.
+bool IsDiskFull(sqlite3* db, int code) {
+  return (code & 0xff) == SQLITE_FULL ||
+         ((code & 0xff) == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC);
+}
+
+absl::Status StoreError(sqlite3* db, int code, const std::string& detail) {
+  if (IsDiskFull(db, code)) {
+    return absl::ResourceExhaustedError(absl::StrCat("store: disk full (", detail, ")"));
+  }
+  return absl::InternalError(absl::StrCat("store: ", detail));
+}
+
+}  // namespace
 
 absl::Status SqliteError(sqlite3* db, std::string_view what) {
-  return absl::InternalError(absl::StrCat("store: ", std::string(what), ": ", sqlite3_errmsg(db)));
+  return StoreError(db, sqlite3_extended_errcode(db),
+                    absl::StrCat(std::string(what), ": ", sqlite3_errmsg(db)));
 }
 
 absl::Status SqliteExec(sqlite3* db, const char* sql) {
   char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(
-        absl::StrCat("store: ", message ? message : "unknown error", " in: ", sql));
+  const int code = sqlite3_exec(db, sql, nullptr, nullptr, &message);
+  if (code != SQLITE_OK) {
+    absl::Status status =
+        StoreError(db, sqlite3_extended_errcode(db),
+                   absl::StrCat(message ? message : "unknown error", " in: ", sql));
     sqlite3_free(message);
     return status;
   }

@@ -15,9 +15,11 @@
 
 namespace plaudit {
 
+// The connection's last error as a status: RESOURCE_EXHAUSTED ("store: disk full (...)") when the
+// disk or the database's size limit is full, INTERNAL otherwise.
 absl::Status SqliteError(sqlite3* db, std::string_view what);
 
-// Runs statements that return no rows.
+// Runs statements that return no rows. Errors as SqliteError.
 absl::Status SqliteExec(sqlite3* db, const char* sql);
 
 class SqliteStatement {

@@ -36,6 +36,10 @@ class FakeAgents final : public v1::AgentService::Service {
   // Rows with an empty id are rejected, as the real server would.
   grpc::Status ImportAgents(grpc::ServerContext*, const v1::ImportAgentsRequest* request,
                             v1::ImportAgentsResponse* response) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      request_sizes_.push_back(request->rows_size());
+    }
     for (const v1::CsvRow& row : request->rows()) {
       if (row.fields_size() == 0 || row.fields(0).empty()) {
         response->set_rejected(response->rejected() + 1);
@@ -72,41 +76,55 @@ class FakeAgents final : public v1::AgentService::Service {
     std::lock_guard<std::mutex> lock(mu_);
     return page_sizes_;
   }
+  std::vector<int> request_sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return request_sizes_;
+  }
 
  private:
   std::mutex mu_;
   std::vector<int32_t> page_sizes_;
+  std::vector<int> request_sizes_;
 };
 
 class FakeMetrics final : public v1::MetricService::Service {
  public:
-  // A row whose value field is "x" is rejected; one with event id "dup" is a duplicate.
-  grpc::Status ImportEvents(grpc::ServerContext*,
-                            grpc::ServerReader<v1::ImportEventsRequest>* reader,
-                            v1::ImportEventsResponse* response) override {
+  // A row whose value field is "x" is rejected; one with event id "dup" is a duplicate. Each
+  // message is acknowledged, as the real server does once it is committed; a message holding a
+  // row with event id "boom" breaks the stream instead.
+  grpc::Status StreamEvents(grpc::ServerContext*,
+                            grpc::ServerReaderWriter<v1::ImportEventsProgress,
+                                                     v1::ImportEventsRequest>* stream) override {
     v1::ImportEventsRequest message;
     std::vector<int> sizes;
     int header_fields = -1;
-    while (reader->Read(&message)) {
+    grpc::Status status = grpc::Status::OK;
+    while (stream->Read(&message)) {
       if (header_fields < 0) header_fields = message.header_size();
       sizes.push_back(message.rows_size());
+      v1::ImportEventsProgress ack;
+      ack.set_chunk_seq(message.chunk_seq());
       for (const v1::CsvRow& row : message.rows()) {
-        if (row.fields(3) == "x") {
-          response->set_rejected(response->rejected() + 1);
-          v1::RowError* error = response->add_errors();
+        if (row.fields(0) == "boom") {
+          status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection reset");
+        } else if (row.fields(3) == "x") {
+          ack.set_rejected(ack.rejected() + 1);
+          v1::RowError* error = ack.add_errors();
           error->set_line(row.line());
           error->set_reason("value: not a number");
         } else if (row.fields(0) == "dup") {
-          response->set_duplicates(response->duplicates() + 1);
+          ack.set_duplicates(ack.duplicates() + 1);
         } else {
-          response->set_imported(response->imported() + 1);
+          ack.set_imported(ack.imported() + 1);
         }
       }
+      if (!status.ok()) break;
+      stream->Write(ack);
     }
     std::lock_guard<std::mutex> lock(mu_);
     message_sizes_ = sizes;
     header_fields_ = header_fields;
-    return grpc::Status::OK;
+    return status;
   }
 
   std::vector<int> message_sizes() {
@@ -464,6 +482,33 @@ TEST_F(PlauditCliTest, AgentsImportOfACleanFileExitsZero) {
   EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
   EXPECT_EQ(run.out, "imported 1, rejected 0\n");
   EXPECT_EQ(run.err, "");
+}
+
+TEST_F(PlauditCliTest, AgentsImportSendsALargeFileInRequestsOfTwoThousand) {
+  std::string csv = "id,display_name\n";
+  for (int i = 0; i < 4500; ++i) csv += "a-" + std::to_string(i) + ",Agent\n";
+  std::string path = WriteFile("agents.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "agents", "import", path});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "imported 4500, rejected 0\n");
+  EXPECT_EQ(agents_.request_sizes(), (std::vector<int>{2000, 2000, 500}));
+}
+
+TEST_F(PlauditCliTest, MetricsImportSaysWhichRowsAreStoredWhenTheStreamBreaks) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < 4500; ++i) {
+    csv += (i == 4200 ? std::string("boom") : "e" + std::to_string(i)) +
+           ",a-1,calls,1,2026-10-01T09:00:00Z\n";
+  }
+  std::string path = WriteFile("events.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "metrics", "import", path});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.out, "");
+  EXPECT_TRUE(run.err.starts_with("stream lost after row 4000; rows up to 4000 (line 4001 of " +
+                                  path +
+                                  ") are stored; run again to resume (duplicates are skipped)\n"))
+      << run.err;
+  EXPECT_NE(run.err.find("connection reset"), std::string::npos) << run.err;
 }
 
 TEST_F(PlauditCliTest, MetricsImportStreamsTheHeaderThenChunksOfTwoThousand) {

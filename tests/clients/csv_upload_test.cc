@@ -143,6 +143,77 @@ TEST(CsvUpload, Latin1IsDecodedBeforeItIsSent) {
   EXPECT_TRUE(upload.local_errors().empty());
 }
 
+TEST(EventImportChunker, LongRowsCloseAMessageEarlySoItStaysUnderTheServersLimit) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  // 30 rows of about 100 KB each: 3 MB in all, in messages of about 1 MiB.
+  for (int i = 0; i < 30; ++i) {
+    csv +=
+        "e" + std::to_string(i) + "," + std::string(100000, 'a') + ",csat,5,2026-10-01T09:00:00Z\n";
+  }
+  std::istringstream in(csv);
+  EventImportChunker chunker(in);
+  std::vector<v1::ImportEventsRequest> messages = AllMessages(chunker);
+  ASSERT_EQ(messages.size(), 4u);
+  EXPECT_EQ(messages[1].rows_size(), 11);
+  EXPECT_EQ(messages[2].rows_size(), 11);
+  EXPECT_EQ(messages[3].rows_size(), 8);
+  for (const auto& message : messages) EXPECT_LT(message.ByteSizeLong(), 1200000u);
+  EXPECT_EQ(chunker.rows_read(), 30);
+  EXPECT_EQ(chunker.last_line(), 31);
+}
+
+std::string AgentsCsv(int rows) {
+  std::string csv = "id,display_name,email,team,channel,hire_date,status\n";
+  for (int i = 0; i < rows; ++i) {
+    csv += "a" + std::to_string(i) + ",Agent,a@example.com,Chat,chat,2024-03-01,active\n";
+  }
+  return csv;
+}
+
+std::vector<v1::ImportAgentsRequest> AllRequests(AgentImportChunker& chunker) {
+  std::vector<v1::ImportAgentsRequest> requests;
+  v1::ImportAgentsRequest request;
+  while (chunker.Next(&request)) requests.push_back(request);
+  return requests;
+}
+
+TEST(AgentImportChunker, SendsALargeFileInRequestsThatEachCarryTheHeader) {
+  std::istringstream in(AgentsCsv(4500));
+  AgentImportChunker chunker(in);
+  ASSERT_TRUE(chunker.ReadHeader());
+  std::vector<v1::ImportAgentsRequest> requests = AllRequests(chunker);
+  ASSERT_EQ(requests.size(), 3u);
+  int64_t expected_line = 2;
+  for (const v1::ImportAgentsRequest& request : requests) {
+    ASSERT_EQ(request.header_size(), 7);
+    EXPECT_EQ(request.header(0), "id");
+    for (const v1::CsvRow& row : request.rows()) ASSERT_EQ(row.line(), expected_line++);
+  }
+  EXPECT_EQ(requests[0].rows_size(), 2000);
+  EXPECT_EQ(requests[1].rows_size(), 2000);
+  EXPECT_EQ(requests[2].rows_size(), 500);
+  EXPECT_EQ(chunker.rows_read(), 4500);
+  EXPECT_EQ(chunker.last_line(), 4501);
+  EXPECT_TRUE(chunker.error().empty());
+}
+
+TEST(AgentImportChunker, HeaderOnlyFileSendsOneRequestSoTheServerChecksTheHeader) {
+  std::istringstream in("id,display_name\n");
+  AgentImportChunker chunker(in);
+  ASSERT_TRUE(chunker.ReadHeader());
+  std::vector<v1::ImportAgentsRequest> requests = AllRequests(chunker);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].header_size(), 2);
+  EXPECT_EQ(requests[0].rows_size(), 0);
+}
+
+TEST(AgentImportChunker, EmptyFileIsAnError) {
+  std::istringstream in("");
+  AgentImportChunker chunker(in);
+  EXPECT_FALSE(chunker.ReadHeader());
+  EXPECT_EQ(chunker.error(), "the file is empty (expected a header line)");
+}
+
 TEST(CsvUpload, MalformedHeaderIsAnError) {
   std::istringstream in("\"id,name\n");
   CsvUpload upload(in);

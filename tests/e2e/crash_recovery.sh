@@ -14,16 +14,22 @@ acked=$(($(wc -l <examples/events-2026-10.csv) - 1))
 python3 examples/generate_sample.py --rows 200000 --out "$work/big.csv"
 "$plaudit" metrics import "$work/big.csv" >"$work/big.out" 2>&1 &
 client=$!
-# Kill as soon as part of the big file is committed, so the kill lands mid-import.
+# Kill as soon as part of the big file is committed, so the kill lands mid-import: three
+# messages of 2,000 rows, so that the first one's acknowledgement has reached the client.
 for _ in $(seq 1 500); do
   stored=$(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM events' 2>/dev/null || echo 0)
-  ((stored > acked)) && break
+  ((stored > acked + 6000)) && break
   sleep 0.01
 done
 kill9_server
 if wait "$client"; then fail "the import finished before the kill; the test proved nothing"; fi
 stored=$(sqlite3 "$data/plaudit.db" 'SELECT COUNT(*) FROM events')
 echo "killed with $stored events stored"
+# The client says how far the server had acknowledged, and every acknowledged row is stored.
+reported=$(sed -n 's/^stream lost after row \([0-9]*\); rows up to .* are stored; run again to resume (duplicates are skipped)$/\1/p' "$work/big.out")
+[[ -n $reported ]] || fail "the interrupted import did not say what was stored: $(cat "$work/big.out")"
+((stored >= acked + reported)) ||
+  fail "the client was told $reported rows were stored, but only $((stored - acked)) are"
 
 start_server "$data"
 out=$("$plaudit" metrics import examples/events-2026-10.csv)

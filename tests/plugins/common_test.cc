@@ -160,14 +160,14 @@ TEST_F(RetryAfterTest, ReadsDelaySeconds) {
 }
 
 TEST_F(RetryAfterTest, ReadsAnHttpDateAgainstTheSystemClock) {
-  // Two minutes ahead, to the second; libcurl subtracts its own reading of the clock, which may
-  // have moved on by a second or two when it does.
+  // Two minutes ahead, to the second; libcurl subtracts its own reading of the clock, which on a
+  // loaded machine may have moved on by several seconds when it does.
   const absl::Time at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 120);
   const http::Response response =
       Answer(absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", at, absl::UTCTimeZone()));
   ASSERT_TRUE(response.retry_after_ms.has_value());
   EXPECT_LE(*response.retry_after_ms, 120000);
-  EXPECT_GE(*response.retry_after_ms, 115000);
+  EXPECT_GE(*response.retry_after_ms, 90000);
 }
 
 TEST_F(RetryAfterTest, IsAbsentWithoutAReadableHeader) {

@@ -86,6 +86,19 @@ TEST(ServerConfig, ReadsThePluginStartTimeout) {
             "line 1: plugin_start_timeout_ms: must be a positive number of milliseconds");
 }
 
+TEST(ServerConfig, ReadsTheStreamIdleTimeout) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->stream_idle_timeout, absl::Seconds(60));
+  auto config = LoadServerConfig(Write(dir, "stream_idle_timeout_ms: 1500\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->stream_idle_timeout, absl::Milliseconds(1500));
+  auto zero = LoadServerConfig(Write(dir, "stream_idle_timeout_ms: 0\n"), ServerConfig());
+  EXPECT_EQ(zero.status().message(),
+            "line 1: stream_idle_timeout_ms: must be a positive number of milliseconds");
+}
+
 TEST(ServerConfig, ReadsTheRetryBackoff) {
   testing::TempDir dir;
   auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
