@@ -6,10 +6,10 @@
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
 #include "core/awards/award_actions.h"
+#include "core/awards/explain.h"
 #include "core/awards/restatement.h"
 #include "core/domain/metric_catalogue.h"
 #include "core/domain/period.h"
-#include "core/scoring/explain.h"
 
 namespace plaudit::api {
 namespace {

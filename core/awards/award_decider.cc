@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/awards/award_lifecycle.h"
+#include "core/awards/award_rules.h"
 #include "core/awards/restatement.h"
 #include "core/domain/period.h"
 #include "core/scoring/scorecard.h"

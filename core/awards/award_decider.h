@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/awards/award_rules.h"
+#include "core/awards/explain.h"
 #include "core/domain/clock.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"
-#include "core/scoring/explain.h"
 #include "core/scoring/scorecard.h"
 #include "core/store/store.h"
 

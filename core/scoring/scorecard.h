@@ -1,5 +1,7 @@
-// Scores agents on a program's balanced scorecard for one period and picks the winners. A pure
-// function of (program, period, agents, aggregates): the same inputs give the same standings.
+// Scores agents on a program's balanced scorecard for one period and ranks them: aggregation,
+// eligibility, normalisation within peer groups, the weighted score and the rank. Which of them
+// win is the award rules' (core/awards/award_rules.h). Pure functions of their inputs: the same
+// inputs give the same standings; thread-safe.
 #ifndef PLAUDIT_CORE_SCORING_SCORECARD_H_
 #define PLAUDIT_CORE_SCORING_SCORECARD_H_
 
@@ -84,48 +86,6 @@ inline const std::string& CompetitorId(const Standing& standing) {
   return standing.agent_id.empty() ? standing.team : standing.agent_id;
 }
 
-struct Winner {
-  // Empty under scope team.
-  std::string agent_id;
-  int rank = 0;
-  // The tier reached under rule tiers; empty otherwise.
-  std::string tier;
-  // Why the award is held for human review (one readable sentence per hold that matched);
-  // empty when it is not held.
-  std::vector<std::string> holds;
-  // Scope team: the winning team (the award goes to it or its `members`, per rewards_to).
-  std::string team;
-  std::vector<std::string> members;
-};
-
-struct Evaluation {
-  // Eligible agents by rank, then ineligible agents by id.
-  std::vector<Standing> standings;
-  // In rank order. top_n: the n best (per peer group); threshold: every eligible agent whose
-  // score or min_metric aggregate reaches the minimum; tiers: every eligible agent reaching a tier,
-  // with the highest tier reached; target: every eligible agent whose target aggregate reaches
-  // the target; most_improved: the n largest improvements above 0, ties broken like top_n's
-  // (rank, then id) so exactly n win when n improved; streak: every agent won by the base rule
-  // in this period and each of the periods - 1 before. A value within a relative 1e-9 of a
-  // minimum reaches it. Each winner's `holds` lists the program's holds it matches.
-  std::vector<Winner> winners;
-};
-
-// One period before the evaluated one, for rules that look back (most_improved, streak): its
-// window and every agent's aggregates in it, as for the evaluated period.
-struct EarlierPeriod {
-  PeriodWindow period;
-  AggregateTable aggregates;
-};
-
-// `earlier`: the periods just before `period`, latest first; EarlierPeriodsNeeded(program) of
-// them (missing ones count as periods nobody was eligible in). Each is evaluated with the same
-// scorecard and agents. Under scope team, `aggregates` are still per agent: a team's are its
-// eligible members' events pooled (TeamAggregates()).
-Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& period,
-                           const std::vector<Agent>& agents, const AggregateTable& aggregates,
-                           const std::vector<EarlierPeriod>& earlier = {});
-
 // Under scope team, each team's aggregates: its eligible members' events pooled, as the teams
 // are ranked on. Empty under scope agent, whose competitors' aggregates are `aggregates`.
 AggregateTable TeamAggregates(const ProgramSpec& program, const PeriodWindow& period,
@@ -135,15 +95,23 @@ AggregateTable TeamAggregates(const ProgramSpec& program, const PeriodWindow& pe
 // A team's mean is then the mean of all its members' events, not the mean of member means.
 MetricAggregate MergeAggregates(const MetricAggregate& a, const MetricAggregate& b);
 
-// The second half of EvaluateProgram(): normalises the metric values of the eligible standings
-// within their peer groups, scores, ranks and picks the winners. `standings` carry the agent,
-// peer group, eligibility and metric values as EvaluateProgram() sets them; the rest is
-// recomputed, as are target_progress, improvement (from `previous`) and streak (from
-// earlier_streak). `aggregates` (per competitor: per team under scope team) are read for the
-// award's and holds' measures. Lets a caller ask what the outcome would be with one value
-// changed (core/scoring/explain.h).
-Evaluation RankStandings(const ProgramSpec& program, std::vector<Standing> standings,
-                         const AggregateTable& aggregates);
+// The competitors of a period and what each stands on: the agents as given, or under scope team
+// each team with its eligible members' events pooled (in `team_aggregates`). Each standing has
+// its peer group, eligibility with every reason, and its metric values; nothing is ranked yet.
+struct Field {
+  std::vector<Standing> standings;
+  // Per team under scope team; empty under scope agent.
+  AggregateTable team_aggregates;
+};
+Field AssessField(const ProgramSpec& program, const PeriodWindow& period,
+                  const std::vector<Agent>& agents, const AggregateTable& aggregates);
+
+// Normalises the metric values of the eligible standings within their peer groups, scores them
+// (the weighted mean of normalised values) and ranks them: eligible standings by score
+// descending, ties (TiedValues()) by the first metric's normalised value and then by id; ranks
+// 1..n without gaps; then the ineligible ones by id with rank 0. Scores, ranks and normalised
+// values are recomputed from scratch.
+void ScoreAndRank(const ProgramSpec& program, std::vector<Standing>& standings);
 
 // A gate's (or min_metric's) aggregate for one agent; no value when it needs events and there
 // are none, or when a ratio's denominator sums to 0.

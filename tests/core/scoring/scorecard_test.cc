@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "core/awards/award_rules.h"
 #include "core/domain/agent.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"

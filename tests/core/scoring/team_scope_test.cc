@@ -4,10 +4,11 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "core/awards/award_rules.h"
+#include "core/awards/explain.h"
 #include "core/domain/agent.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"
-#include "core/scoring/explain.h"
 #include "core/scoring/scorecard.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,10 +1,11 @@
-#include "core/scoring/holds.h"
+#include "core/awards/holds.h"
 
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "core/awards/award_rules.h"
 #include "core/domain/agent.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"

@@ -1,4 +1,4 @@
-#include "core/scoring/explain.h"
+#include "core/awards/explain.h"
 
 #include <algorithm>
 #include <cmath>

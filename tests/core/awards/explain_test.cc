@@ -1,9 +1,10 @@
-#include "core/scoring/explain.h"
+#include "core/awards/explain.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "core/awards/award_rules.h"
 #include "core/domain/agent.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"

@@ -1,4 +1,6 @@
 // Rules target, most_improved and streak, on hand-computed aggregates.
+#include "core/awards/award_rules.h"
+
 #include <map>
 #include <optional>
 #include <string>

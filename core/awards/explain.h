@@ -9,8 +9,8 @@
 // better value never makes the outcome worse; zscore and none bisect on the value itself. Each
 // re-run is O(n log n) in the competitors, and a metric takes O(log n) of them (percentile) or
 // at most ~130 (zscore, none).
-#ifndef PLAUDIT_CORE_SCORING_EXPLAIN_H_
-#define PLAUDIT_CORE_SCORING_EXPLAIN_H_
+#ifndef PLAUDIT_CORE_AWARDS_EXPLAIN_H_
+#define PLAUDIT_CORE_AWARDS_EXPLAIN_H_
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/awards/award_rules.h"
 #include "core/domain/agent.h"
 #include "core/domain/period.h"
 #include "core/program/program_spec.h"
@@ -116,4 +117,4 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_SCORING_EXPLAIN_H_
+#endif  // PLAUDIT_CORE_AWARDS_EXPLAIN_H_

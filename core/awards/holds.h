@@ -8,8 +8,8 @@
 // P%" means fewer than P/100 x n are strictly worse. So with n = 20 and P = 10, the best 10% are
 // those with 0 or 1 better, and agents tied with them share the position. A competitor without a
 // value never matches a condition. Pure functions; thread-safe.
-#ifndef PLAUDIT_CORE_SCORING_HOLDS_H_
-#define PLAUDIT_CORE_SCORING_HOLDS_H_
+#ifndef PLAUDIT_CORE_AWARDS_HOLDS_H_
+#define PLAUDIT_CORE_AWARDS_HOLDS_H_
 
 #include <string>
 #include <vector>
@@ -31,4 +31,4 @@ std::vector<std::string> MatchedHolds(const ProgramSpec& program,
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_SCORING_HOLDS_H_
+#endif  // PLAUDIT_CORE_AWARDS_HOLDS_H_

@@ -1,4 +1,4 @@
-#include "core/scoring/holds.h"
+#include "core/awards/holds.h"
 
 #include <algorithm>
 #include <cmath>
