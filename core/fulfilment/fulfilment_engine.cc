@@ -114,6 +114,8 @@ void FulfilmentEngine::Dispatch() {
     if (!due.ok()) {
       LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
     } else {
+      // Read outside the lock: a scarce reward's turn is the store's to say.
+      std::erase_if(*due, [this](const FulfilmentRecord& record) { return !IsItsTurn(record); });
       absl::MutexLock lock(&mu_);
       for (FulfilmentRecord& record : *due) {
         if (in_flight_.contains(record.id)) continue;
@@ -169,9 +171,26 @@ int FulfilmentEngine::RunOnce() {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
+    // Asked just before the attempt: a reward attempted earlier in this round may have settled.
+    if (!IsItsTurn(record)) continue;
     if (Attempt(std::move(record))) ++attempted;
   }
   return attempted;
+}
+
+bool FulfilmentEngine::IsItsTurn(const FulfilmentRecord& record) {
+  if (!fulfiller_->AllocatesInRankOrder(record.type)) return true;
+  absl::StatusOr<std::optional<std::string>> first =
+      store_->FirstUnsettledInRankOrder(record.award_id, record.type);
+  if (!first.ok()) {
+    // Placing out of order cannot be undone; waiting for the store can.
+    LogError("fulfilment",
+             absl::StrCat(record.id, ": cannot tell whether its rank's turn has come: ",
+                          first.status().message()));
+    return false;
+  }
+  // Nullopt would mean the row is no longer pending: BeginFulfilmentAttempt will skip it.
+  return !first->has_value() || **first == record.id;
 }
 
 FulfilmentCall FulfilmentEngine::BuildCall(const FulfilmentRecord& record, bool* ok) {

@@ -67,6 +67,9 @@ class RewardFulfiller {
   }
   // The name of the plugin that serves `reward_type` (for per-plugin limits); "" when none.
   virtual std::string PluginServing(const std::string& reward_type) const { return reward_type; }
+  // Whether rewards of `reward_type` are scarce, so that the engine hands them out in rank order
+  // (see FulfilmentEngine).
+  virtual bool AllocatesInRankOrder(const std::string& /*reward_type*/) const { return false; }
 };
 
 }  // namespace plaudit

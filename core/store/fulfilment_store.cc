@@ -57,6 +57,24 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_
   return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
 }
 
+absl::StatusOr<std::optional<std::string>> Store::FirstUnsettledInRankOrder(
+    const std::string& award_id, const std::string& type) {
+  absl::MutexLock lock(&mu_);
+  // An award still to be approved or rejected keeps its place in line: approving it later must
+  // not leave it what lower ranks did not want.
+  SqliteStatement q(db_,
+                    "SELECT f.id FROM awards mine "
+                    "JOIN awards a ON a.program_id = mine.program_id AND a.period = mine.period "
+                    "JOIN fulfilments f ON f.award_id = a.id "
+                    "WHERE mine.id = ?1 AND f.type = ?2 AND (f.state = 'pending' OR "
+                    "(f.state = 'waiting' AND a.state IN ('proposed', 'held'))) "
+                    "ORDER BY a.rank, a.id, f.seq LIMIT 1");
+  q.Bind(1, award_id).Bind(2, type);
+  if (q.Step()) return std::optional<std::string>(q.Text(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<std::string>();
+}
+
 absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT MIN(next_attempt_us) FROM fulfilments WHERE state = 'pending'");

@@ -344,6 +344,15 @@ class Store {
                                    int64_t now_us);
   // Pending fulfilments with next_attempt_us <= now_us, oldest first.
   absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(int64_t now_us, int limit);
+  // Rank order of a scarce reward type: among the fulfilments of type `type` in the decision
+  // (program and period) of award `award_id`, the first one, by award rank, then award id, then
+  // reward order within the award, that is not settled: pending, or waiting for its award's
+  // approval (proposed or held). Nullopt when every one is settled (fulfilled, failed,
+  // cancelled, or waiting on an award that will not be approved as it stands: rejected,
+  // cancelled, over budget). The engine places only this one, so that an earlier rank is always
+  // served first; the answer is the store's, so it holds across restarts.
+  absl::StatusOr<std::optional<std::string>> FirstUnsettledInRankOrder(const std::string& award_id,
+                                                                       const std::string& type);
   // Earliest next_attempt_us of a pending fulfilment, if any.
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
   // Before a call for a due fulfilment: marks it check_first (a crash during the call leaves it
