@@ -25,8 +25,10 @@
 // it is fulfilled, failed or cancelled. So an earlier rank retrying with backoff, or waiting to
 // be looked up, holds the later ones back until it is settled: bounded by `max_attempts` for
 // failures, not for a pending reward (a parking spot being waited for), and an award awaiting
-// approval keeps its place too. The turn is read from the store before each call, so it holds
-// across restarts. Rewards of other decisions and other types are not held back.
+// approval keeps its place too. The turn is the store's to say, both when due rewards are read
+// (Store::DueFulfilments()) and, atomically, when an attempt begins
+// (Store::BeginFulfilmentAttempt()), so it holds across restarts.
+// Rewards of other decisions and other types are not held back.
 #ifndef PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 #define PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 
@@ -101,9 +103,6 @@ class FulfilmentEngine {
  private:
   // False when the row was not attempted (no longer pending, or the store failed).
   bool Attempt(FulfilmentRecord record);
-  // False for a reward of a scarce type (RewardFulfiller::AllocatesInRankOrder) that is not the
-  // first unsettled one of its decision in rank order, or when the store cannot tell.
-  bool IsItsTurn(const FulfilmentRecord& record);
   // The plugin call's inputs: the award, the agent (or team) and the program.
   FulfilmentCall BuildCall(const FulfilmentRecord& record, bool* ok);
   void Record(const FulfilmentRecord& record, const std::string& kind, absl::Time started,

@@ -535,9 +535,16 @@ std::string PluginHost::PluginServing(const std::string& reward_type) const {
   return target == nullptr ? "" : target->status.name;
 }
 
-bool PluginHost::AllocatesInRankOrder(const std::string& reward_type) const {
-  LoadedPlugin* target = ServingPlugin(reward_type);
-  return target != nullptr && target->allocates_in_rank_order;
+std::set<std::string> PluginHost::RewardTypesInRankOrder() const {
+  std::set<std::string> types;
+  for (const auto& plugin : plugins_) {
+    if (!plugin->status.loaded || plugin->kind != pb::PLUGIN_KIND_FULFILMENT ||
+        !plugin->allocates_in_rank_order) {
+      continue;
+    }
+    types.insert(plugin->status.serves.begin(), plugin->status.serves.end());
+  }
+  return types;
 }
 
 void PluginHost::PollMetricSources() {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,8 @@ class CountingFulfiller : public RewardFulfiller {
   std::string PluginServing(const std::string& reward_type) const override {
     return host_->PluginServing(reward_type);
   }
-  bool AllocatesInRankOrder(const std::string& reward_type) const override {
-    return host_->AllocatesInRankOrder(reward_type);
+  std::set<std::string> RewardTypesInRankOrder() const override {
+    return host_->RewardTypesInRankOrder();
   }
 
   bool AwaitFulfilled(int n) {
@@ -108,7 +109,8 @@ TEST(ParkingRankOrder, TheBestRankGetsThePreferredSpotEveryTime) {
                     store.get(), &ingestor, &clock);
     const PluginStatus loaded = host.Load(ParkingPlugin());
     ASSERT_TRUE(loaded.loaded) << loaded.error;
-    ASSERT_TRUE(host.AllocatesInRankOrder("parking"));
+    // The host reads the plugin's declaration.
+    ASSERT_EQ(host.RewardTypesInRankOrder(), std::set<std::string>{"parking"});
 
     CountingFulfiller fulfiller(&host);
     FulfilmentEngine::Options options;

@@ -4,6 +4,7 @@
 #include <deque>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -541,9 +542,7 @@ class ScarceFulfiller : public RewardFulfiller {
 
   FulfilResult Fulfil(const FulfilmentCall& call) override { return Answer(call, "fulfil"); }
   FulfilResult Lookup(const FulfilmentCall& call) override { return Answer(call, "lookup"); }
-  bool AllocatesInRankOrder(const std::string& reward_type) const override {
-    return reward_type == "parking";
-  }
+  std::set<std::string> RewardTypesInRankOrder() const override { return {"parking"}; }
 
   // Waits until `n` calls of any type have answered fulfilled; false after a generous limit.
   bool AwaitFulfilled(int n) {
@@ -746,6 +745,22 @@ TEST_F(RankOrderTest, ACrashMidCallKeepsTheTurnUntilTheRewardIsLookedUp) {
                                       "fulfil p.2026-10.a.parking"}));
 }
 
+TEST_F(RankOrderTest, TheTurnIsCheckedAgainWhenTheAttemptBegins) {
+  // Rank 2's row as the engine may hold it, read as due while rank 1 had failed; rank 1 is
+  // pending now (as when a person retries it), so rank 2 may not begin.
+  FulfilmentRecord second = Row("p.2026-10.a.parking");
+  second.updated_us = absl::ToUnixMicros(clock_.Now());
+  EXPECT_FALSE(*store_->BeginFulfilmentAttempt(second, true, /*in_rank_order=*/true));
+  EXPECT_EQ(Row("p.2026-10.a.parking").attempts, 0);
+  EXPECT_FALSE(Row("p.2026-10.a.parking").check_first);
+  // Not a scarce type: no turn to wait for.
+  EXPECT_TRUE(*store_->BeginFulfilmentAttempt(second, true, /*in_rank_order=*/false));
+  // Rank 1 settled: rank 2's turn.
+  FulfilmentRecord third = Row("p.2026-10.a.parking");
+  ASSERT_TRUE(store_->CancelFulfilment("p.2026-10.b.parking", "anna", "", 1).ok());
+  EXPECT_TRUE(*store_->BeginFulfilmentAttempt(third, true, /*in_rank_order=*/true));
+}
+
 TEST_F(RankOrderTest, ACancelledRewardGivesUpItsTurn) {
   ASSERT_TRUE(store_
                   ->CancelFulfilment("p.2026-10.b.parking", "anna", "has a car park pass",
@@ -766,6 +781,31 @@ TEST_F(RankOrderTest, ARewardThatFailedForGoodGivesUpItsTurn) {
   engine.RunOnce();
   EXPECT_EQ(ParkingCalls(),
             (std::vector<std::string>{"fulfil p.2026-10.b.parking", "fulfil p.2026-10.a.parking"}));
+}
+
+TEST(FulfilmentEngineRankOrderLine, ALongLineOfScarceRewardsDoesNotStarveOthers) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  // More waiting parking rewards than one round reads (RunOnce reads 100), each due before the
+  // gift card, which comes last by id.
+  std::vector<AwardRecord> awards;
+  for (int rank = 1; rank <= 120; ++rank) {
+    awards.push_back(RankedAward(absl::StrCat("a", 1000 + rank), rank, {"parking"}));
+  }
+  awards.push_back(RankedAward("z", 121, {"gift_card"}));
+  CommitRanked(*store, awards);
+  FakeClock clock{absl::FromUnixSeconds(1800000000)};
+  ScarceFulfiller fulfiller;
+  {
+    absl::MutexLock lock(&fulfiller.mu_);
+    fulfiller.script["p.2026-10.a1001.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}}};
+  }
+  FulfilmentEngine::Options options;
+  options.base_backoff = absl::Seconds(10);
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, options);
+  EXPECT_EQ(engine.RunOnce(), 2);  // Rank 1's parking (refused) and the gift card.
+  EXPECT_EQ((*store->GetFulfilment("p.2026-10.z.gift_card"))->state, FulfilmentState::kFulfilled);
 }
 
 TEST(FulfilmentEngineRankOrderApproval, AnAwardAwaitingApprovalKeepsItsPlaceInLine) {
