@@ -21,7 +21,9 @@
 // window, those having the first preferred attribute beat those without it; among equals, the
 // second preferred attribute decides, and so on; remaining ties go to the spot listed first.
 // Who books first chooses first, so the plugin declares allocates_in_rank_order: the host books
-// the winners of one decision one at a time, best rank first.
+// the winners of one decision one at a time, best rank first. With when_full: wait, a winner
+// waiting for a spot therefore holds back the lower ranks of its decision until it is booked or
+// released; it cannot be passed by one of them for a spot that frees up.
 //
 // State keys:
 //   spot/<id>         the spot's bookings, one record per line: from, to, key, award, agent id,
