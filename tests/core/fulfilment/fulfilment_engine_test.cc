@@ -761,6 +761,26 @@ TEST_F(RankOrderTest, TheTurnIsCheckedAgainWhenTheAttemptBegins) {
   EXPECT_TRUE(*store_->BeginFulfilmentAttempt(third, true, /*in_rank_order=*/true));
 }
 
+TEST_F(RankOrderTest, AHigherRankWaitingForItsRewardHoldsTheLowerOnesBack) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    // Rank 1 waits (a parking spot to be freed), then is looked up and found booked.
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPending, "waiting", "", {}},
+                                                {FulfilOutcome::kPending, "waiting", "", {}}};
+  }
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
+  engine.RunOnce();
+  clock_.Advance(absl::Seconds(30));
+  engine.RunOnce();
+  EXPECT_EQ(Row("p.2026-10.a.parking").attempts, 0);
+  clock_.Advance(absl::Seconds(30));
+  engine.RunOnce();
+  engine.RunOnce();
+  EXPECT_EQ(ParkingCalls(),
+            (std::vector<std::string>{"fulfil p.2026-10.b.parking", "lookup p.2026-10.b.parking",
+                                      "lookup p.2026-10.b.parking", "fulfil p.2026-10.a.parking"}));
+}
+
 TEST_F(RankOrderTest, ACancelledRewardGivesUpItsTurn) {
   ASSERT_TRUE(store_
                   ->CancelFulfilment("p.2026-10.b.parking", "anna", "has a car park pass",
