@@ -110,7 +110,8 @@ void FulfilmentEngine::Dispatch() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 200);
+    auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 200,
+                                      fulfiller_->RewardTypesInRankOrder());
     if (!due.ok()) {
       LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
     } else {
@@ -158,7 +159,8 @@ void FulfilmentEngine::Work() {
 }
 
 int FulfilmentEngine::RunOnce() {
-  auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 100);
+  auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 100,
+                                    fulfiller_->RewardTypesInRankOrder());
   if (!due.ok()) {
     LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
     return 0;
@@ -231,17 +233,20 @@ void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string&
 
 bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   const bool look_up_first = record.check_first;
+  const bool in_rank_order = fulfiller_->RewardTypesInRankOrder().contains(record.type);
   // Mark the row (and count a placing call) durably before calling out: a crash during the call
   // must neither grant unlimited attempts nor place the reward again without looking first.
   absl::Time started = clock_->Now();
   record.updated_us = absl::ToUnixMicros(started);
-  absl::StatusOr<bool> begun = store_->BeginFulfilmentAttempt(record, !look_up_first);
+  absl::StatusOr<bool> begun =
+      store_->BeginFulfilmentAttempt(record, !look_up_first, in_rank_order);
   if (!begun.ok()) {
     LogError("fulfilment",
              absl::StrCat(record.id, ": cannot record attempt: ", begun.status().message()));
     return false;
   }
-  // Cancelled, or finished by a callback, since it was read as due.
+  // Cancelled, or finished by a callback, since it was read as due; or, for a scarce reward, an
+  // earlier rank is unsettled again (approved, or retried by a person, meanwhile).
   if (!*begun) return false;
 
   bool readable = false;
@@ -258,7 +263,7 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       Record(record, kind, started, result);
       started = clock_->Now();
       record.updated_us = absl::ToUnixMicros(started);
-      absl::StatusOr<bool> counted = store_->BeginFulfilmentAttempt(record, true);
+      absl::StatusOr<bool> counted = store_->BeginFulfilmentAttempt(record, true, in_rank_order);
       if (!counted.ok() || !*counted) return false;
       call.attempt = record.attempts;
       kind = "fulfil";

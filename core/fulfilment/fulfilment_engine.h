@@ -17,6 +17,18 @@
 // Start() runs a dispatcher and `workers` threads, with at most `plugin_concurrency` calls (or
 // the plugin's own limit) in flight per plugin; RunOnce() processes what is due synchronously
 // (tests drive it with a FakeClock) and must not run while the engine is started.
+//
+// Scarce rewards (a reward type whose plugin allocates in rank order: parking, limited stock) go
+// out in rank order whatever the workers and limits: of the rewards of one type in one decision
+// (program and period), only the first unsettled one by award rank (then award id, then reward
+// order within the award, e.g. a team's members) is ever called; the next is not called before
+// it is fulfilled, failed or cancelled. So an earlier rank retrying with backoff, or waiting to
+// be looked up, holds the later ones back until it is settled: bounded by `max_attempts` for
+// failures, not for a pending reward (a parking spot being waited for), and an award awaiting
+// approval keeps its place too. The turn is the store's to say, both when due rewards are read
+// (Store::DueFulfilments()) and, atomically, when an attempt begins
+// (Store::BeginFulfilmentAttempt()), so it holds across restarts.
+// Rewards of other decisions and other types are not held back.
 #ifndef PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 #define PLAUDIT_CORE_FULFILMENT_FULFILMENT_ENGINE_H_
 

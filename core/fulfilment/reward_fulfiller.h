@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "absl/time/time.h"
@@ -67,6 +68,9 @@ class RewardFulfiller {
   }
   // The name of the plugin that serves `reward_type` (for per-plugin limits); "" when none.
   virtual std::string PluginServing(const std::string& reward_type) const { return reward_type; }
+  // The reward types that are scarce, which the engine hands out in rank order (see
+  // FulfilmentEngine).
+  virtual std::set<std::string> RewardTypesInRankOrder() const { return {}; }
 };
 
 }  // namespace plaudit

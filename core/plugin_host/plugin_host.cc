@@ -24,6 +24,8 @@ struct PluginHost::LoadedPlugin {
   PluginHost* host = nullptr;
   PluginStatus status;
   pb::PluginKind kind = pb::PLUGIN_KIND_UNSPECIFIED;
+  // PluginInfo.allocates_in_rank_order: its rewards are scarce.
+  bool allocates_in_rank_order = false;
   OpenedPlugin opened;
   PlauditHostV1 host_table{};
 };
@@ -344,6 +346,7 @@ PluginStatus PluginHost::LoadProbed(const std::string& path, const absl::Status&
   plugin->status.version = info.version();
   if (info.kind() == pb::PLUGIN_KIND_FULFILMENT) {
     plugin->status.serves.assign(info.reward_types().begin(), info.reward_types().end());
+    plugin->allocates_in_rank_order = info.allocates_in_rank_order();
   } else {
     plugin->status.serves.assign(info.sources().begin(), info.sources().end());
   }
@@ -530,6 +533,18 @@ absl::StatusOr<pb::CallbackResponse> PluginHost::Callback(const std::string& plu
 std::string PluginHost::PluginServing(const std::string& reward_type) const {
   LoadedPlugin* target = ServingPlugin(reward_type);
   return target == nullptr ? "" : target->status.name;
+}
+
+std::set<std::string> PluginHost::RewardTypesInRankOrder() const {
+  std::set<std::string> types;
+  for (const auto& plugin : plugins_) {
+    if (!plugin->status.loaded || plugin->kind != pb::PLUGIN_KIND_FULFILMENT ||
+        !plugin->allocates_in_rank_order) {
+      continue;
+    }
+    types.insert(plugin->status.serves.begin(), plugin->status.serves.end());
+  }
+  return types;
 }
 
 void PluginHost::PollMetricSources() {

@@ -91,6 +91,8 @@ class PluginHost : public RewardFulfiller {
   FulfilResult Fulfil(const FulfilmentCall& call) override;
   FulfilResult Lookup(const FulfilmentCall& call) override;
   std::string PluginServing(const std::string& reward_type) const override;
+  // The reward types of loaded plugins that declared allocates_in_rank_order in their info.
+  std::set<std::string> RewardTypesInRankOrder() const override;
 
   // A plugin's named operation ("query" in plugin.proto). NOT_FOUND for an unknown plugin;
   // INTERNAL when the call itself failed. A plugin's own refusal is in the response's error.

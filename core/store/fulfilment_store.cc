@@ -2,6 +2,9 @@
 // history, and the retry and cancel actions people take on a reward.
 #include <sqlite3.h>
 
+#include <set>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "core/store/sqlite_statement.h"
 #include "core/store/store.h"
@@ -12,6 +15,19 @@ namespace {
 
 // Budgets are compared to the cent (as in award_lifecycle.cc).
 constexpr double kBudgetEpsilon = 1e-6;
+
+// The id of the first unsettled fulfilment of type `type` (an SQL expression) in the decision of
+// award `award_id` (an SQL expression), in rank order (see Store::TurnHasCome()). An award still
+// to be approved or rejected keeps its place in line: approved later, it must not be left what
+// lower ranks did not want.
+std::string FirstUnsettledSql(const std::string& award_id, const std::string& type) {
+  return absl::StrCat(
+      "SELECT g.id FROM awards mine JOIN awards a ON a.program_id = mine.program_id AND "
+      "a.period = mine.period JOIN fulfilments g ON g.award_id = a.id WHERE mine.id = ",
+      award_id, " AND g.type = ", type,
+      " AND (g.state = 'pending' OR (g.state = 'waiting' AND a.state IN ('proposed', 'held'))) "
+      "ORDER BY a.rank, a.id, g.seq LIMIT 1");
+}
 
 }  // namespace
 
@@ -47,14 +63,38 @@ absl::StatusOr<std::optional<FulfilmentRecord>> Store::FindFulfilmentByKey(
   return std::optional<FulfilmentRecord>();
 }
 
-absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(int64_t now_us, int limit) {
+absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(
+    int64_t now_us, int limit, const std::set<std::string>& in_rank_order) {
   absl::MutexLock lock(&mu_);
+  // Scarce rewards whose turn has not come are left out here rather than by the caller, so that
+  // a long line of them cannot fill `limit` and starve other rewards.
+  std::string scarce;
+  if (!in_rank_order.empty()) {
+    std::string placeholders;
+    for (size_t i = 0; i < in_rank_order.size(); ++i) {
+      absl::StrAppend(&placeholders, i == 0 ? "" : ", ", "?", i + 3);
+    }
+    scarce = absl::StrCat(" AND (f.type NOT IN (", placeholders, ") OR f.id = (",
+                          FirstUnsettledSql("f.award_id", "f.type"), "))");
+  }
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
-                                 " FROM fulfilments WHERE state = 'pending' AND "
-                                 "next_attempt_us <= ? ORDER BY next_attempt_us, id LIMIT ?");
+                                 " FROM fulfilments f WHERE f.state = 'pending' AND "
+                                 "f.next_attempt_us <= ?1",
+                                 scarce, " ORDER BY f.next_attempt_us, f.id LIMIT ?2");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, now_us).Bind(2, int64_t{limit});
+  int index = 3;
+  for (const std::string& type : in_rank_order) q.Bind(index++, type);
   return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
+}
+
+absl::StatusOr<bool> Store::TurnHasCome(const FulfilmentRecord& record) {
+  SqliteStatement q(db_, FirstUnsettledSql("?1", "?2").c_str());
+  q.Bind(1, record.award_id).Bind(2, record.type);
+  if (q.Step()) return q.Text(0) == record.id;
+  PLAUDIT_RETURN_IF_ERROR(q.status());
+  // Nothing unsettled: the record itself is no longer pending, which the caller finds out.
+  return true;
 }
 
 absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
@@ -65,10 +105,16 @@ absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
   return std::optional<int64_t>();
 }
 
-absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt) {
+absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
+                                                   bool in_rank_order) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
+  if (in_rank_order) {
+    absl::StatusOr<bool> turn = TurnHasCome(record);
+    if (!turn.ok()) return turn.status();
+    if (!*turn) return false;
+  }
   SqliteStatement u(db_,
                     "UPDATE fulfilments SET attempts = attempts + ?, check_first = 1, "
                     "updated_us = ? WHERE id = ? AND state = 'pending'");

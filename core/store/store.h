@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -342,15 +343,20 @@ class Store {
   // Makes the pending rewards with these keys due now, looked up first.
   absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
                                    int64_t now_us);
-  // Pending fulfilments with next_attempt_us <= now_us, oldest first.
-  absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(int64_t now_us, int limit);
+  // Pending fulfilments with next_attempt_us <= now_us, oldest first. Of a type in
+  // `in_rank_order` (scarce rewards), only those whose turn has come (TurnHasCome()).
+  absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(
+      int64_t now_us, int limit, const std::set<std::string>& in_rank_order = {});
   // Earliest next_attempt_us of a pending fulfilment, if any.
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue();
   // Before a call for a due fulfilment: marks it check_first (a crash during the call leaves it
   // to be looked up), counts one more attempt when `count_attempt`, writes updated_us, and moves
   // its award from approved to fulfilling. False, writing nothing, when the fulfilment is no
-  // longer pending (cancelled, or finished by a callback, since it was read).
-  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt = true);
+  // longer pending (cancelled, or finished by a callback, since it was read), or, with
+  // `in_rank_order` (a scarce reward), when its turn has not come (TurnHasCome()): checked in
+  // the same transaction, so that nothing decided meanwhile lets it overtake an earlier rank.
+  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt = true,
+                                              bool in_rank_order = false);
   // Writes state, attempts, error, artifact, next_attempt_us, updated_us and check_first of a
   // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. When
   // that finishes its award, the award becomes fulfilled (its reservation settled), failed
@@ -394,6 +400,14 @@ class Store {
   absl::Status AppendHistory(const std::string& award_id, const std::string& from_state,
                              AwardState to, const std::string& actor, const std::string& reason,
                              int64_t at_us) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Rank order of a scarce reward: the turn of a pending fulfilment has come when it is the
+  // first unsettled one of its type in its award's decision (program and period), by award rank,
+  // then award id, then reward order within the award (a team's members). Unsettled: pending, or
+  // waiting for its award's approval (proposed or held), which keeps its place in line.
+  // Fulfilled, failed and cancelled rewards, and those waiting on an award that is not to be
+  // approved as it stands (rejected, cancelled, over budget), are settled.
+  absl::StatusOr<bool> TurnHasCome(const FulfilmentRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // fulfilment_store.cc: one fulfilment row (NOT_FOUND naming it), and an attempt history row.
   absl::StatusOr<FulfilmentRecord> LoadFulfilmentRow(const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -20,6 +20,10 @@
 // Which spot: among the spots that have every required attribute and no booking overlapping the
 // window, those having the first preferred attribute beat those without it; among equals, the
 // second preferred attribute decides, and so on; remaining ties go to the spot listed first.
+// Who books first chooses first, so the plugin declares allocates_in_rank_order: the host books
+// the winners of one decision one at a time, best rank first. With when_full: wait, a winner
+// waiting for a spot therefore holds back the lower ranks of its decision until it is booked or
+// released; it cannot be passed by one of them for a spot that frees up.
 //
 // State keys:
 //   spot/<id>         the spot's bookings, one record per line: from, to, key, award, agent id,
@@ -264,6 +268,9 @@ class ParkingPlugin : public sdk::Plugin {
     info->set_kind(pb::PLUGIN_KIND_FULFILMENT);
     info->set_version(kVersion);
     info->add_reward_types("parking");
+    // Spots are scarce: the best free one goes to whoever books first, so the host must book
+    // for the higher rank first.
+    info->set_allocates_in_rank_order(true);
     const auto& config = request.config();
     for (const auto& [key, value] : config) {
       if (key != "spots" && key != "window" && key != "time_zone" && key != "when_full") {

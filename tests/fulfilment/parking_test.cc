@@ -107,6 +107,8 @@ TEST_F(ParkingPluginTest, DescribesItselfAsTheParkingFulfilment) {
   EXPECT_EQ(init.info().kind(), pb::PLUGIN_KIND_FULFILMENT);
   ASSERT_EQ(init.info().reward_types_size(), 1);
   EXPECT_EQ(init.info().reward_types(0), "parking");
+  // Spots are scarce: the host must book them best rank first.
+  EXPECT_TRUE(init.info().allocates_in_rank_order());
 }
 
 TEST_F(ParkingPluginTest, BadConfigIsRefusedNamingTheSpot) {

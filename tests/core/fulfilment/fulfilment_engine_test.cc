@@ -3,7 +3,13 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/awards/award_actions.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
@@ -472,6 +478,394 @@ TEST(FulfilmentEngineTeams, ARewardToATeamIsSentWithTheTeamAsTheAgent) {
   EXPECT_EQ(fulfiller.calls[0].agent.display_name, "red");
   EXPECT_EQ(fulfiller.calls[0].agent.team, "red");
   EXPECT_EQ((*store->ListFulfilments(""))[0].state, FulfilmentState::kFulfilled);
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+// An award of program "p" for 2026-10 with one reward per type, or, given `members`, a team's
+// award with one reward per type and member (in member order).
+AwardRecord RankedAward(const std::string& id, int rank, const std::vector<std::string>& types,
+                        const std::vector<std::string>& members = {}) {
+  AwardRecord award;
+  award.id = "p.2026-10." + id;
+  award.program_id = "p";
+  award.period = "2026-10";
+  award.rank = rank;
+  if (members.empty()) {
+    award.agent_id = id;
+  } else {
+    award.team = id;
+  }
+  for (const std::string& type : types) {
+    for (const std::string& agent : members.empty() ? std::vector<std::string>{id} : members) {
+      FulfilmentRecord f;
+      f.id = members.empty() ? absl::StrCat(award.id, ".", type)
+                             : absl::StrCat(award.id, ".", type, ".", agent);
+      f.award_id = award.id;
+      f.agent_id = agent;
+      f.type = type;
+      f.idempotency_key = f.id;
+      award.fulfilments.push_back(f);
+    }
+  }
+  return award;
+}
+
+// Commits the awards as one decision of "p" for 2026-10, creating their agents.
+void CommitRanked(Store& store, const std::vector<AwardRecord>& awards) {
+  std::vector<Agent> agents;
+  for (const AwardRecord& award : awards) {
+    for (const FulfilmentRecord& f : award.fulfilments) {
+      agents.push_back(testing::TestAgent(f.agent_id));
+    }
+  }
+  ASSERT_TRUE(store.UpsertAgents(agents).ok());
+  ASSERT_TRUE(store.PutProgram({"p", "Customer Hero", "monthly", "UTC", 0, "x"}).ok());
+  DecisionRecord d;
+  d.program_id = "p";
+  d.period = "2026-10";
+  d.awards = awards;
+  ASSERT_TRUE(store.CommitDecision(d, PlanAutoApproval).ok());
+}
+
+// A fulfiller whose "parking" rewards are scarce. It records the order in which parking calls
+// begin (by key, which the tests make the fulfilment id) and how many run at once, and answers
+// them from `script` (fulfilled when a key's script runs out). Each call pauses for a random
+// moment, so that calls finish in a different order in every run.
+class ScarceFulfiller : public RewardFulfiller {
+ public:
+  explicit ScarceFulfiller(uint32_t seed = 0) : rng_(seed) {}
+
+  FulfilResult Fulfil(const FulfilmentCall& call) override { return Answer(call, "fulfil"); }
+  FulfilResult Lookup(const FulfilmentCall& call) override { return Answer(call, "lookup"); }
+  std::set<std::string> RewardTypesInRankOrder() const override { return {"parking"}; }
+
+  // Waits until `n` calls of any type have answered fulfilled; false after a generous limit.
+  bool AwaitFulfilled(int n) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return fulfilled_ >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(60));
+  }
+
+  absl::Mutex mu_;
+  // "fulfil <key>" or "lookup <key>" per parking call, in the order the calls began.
+  std::vector<std::string> parking_calls ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::deque<FulfilResult>> script ABSL_GUARDED_BY(mu_);
+  int parking_peak ABSL_GUARDED_BY(mu_) = 0;
+
+ private:
+  FulfilResult Answer(const FulfilmentCall& call, const char* kind) {
+    const bool scarce = call.reward_type == "parking";
+    FulfilResult result{FulfilOutcome::kFulfilled, "", "done", {}};
+    int pause_us = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      pause_us = std::uniform_int_distribution<int>(0, 1500)(rng_);
+      if (scarce) {
+        parking_calls.push_back(absl::StrCat(kind, " ", call.idempotency_key));
+        parking_peak = std::max(parking_peak, ++parking_now_);
+        std::deque<FulfilResult>& answers = script[call.idempotency_key];
+        if (!answers.empty()) {
+          result = answers.front();
+          answers.pop_front();
+        }
+      }
+    }
+    // Timing noise only; nothing waits on it.
+    if (pause_us % 3 == 0) {
+      std::this_thread::yield();
+    } else {
+      absl::SleepFor(absl::Microseconds(pause_us));
+    }
+    absl::MutexLock lock(&mu_);
+    if (scarce) --parking_now_;
+    if (result.outcome == FulfilOutcome::kFulfilled) ++fulfilled_;
+    return result;
+  }
+
+  std::mt19937 rng_ ABSL_GUARDED_BY(mu_);
+  int parking_now_ ABSL_GUARDED_BY(mu_) = 0;
+  int fulfilled_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The parking calls with consecutive repeats (retries of one reward) folded into one entry.
+std::vector<std::string> Turns(const std::vector<std::string>& calls) {
+  std::vector<std::string> turns;
+  for (const std::string& call : calls) {
+    const std::string key = call.substr(call.find(' ') + 1);
+    if (turns.empty() || turns.back() != key) turns.push_back(key);
+  }
+  return turns;
+}
+
+TEST(FulfilmentEngineRankOrder, ScarceRewardsAreCalledInRankOrderWhateverTheTiming) {
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    SCOPED_TRACE(absl::StrCat("seed ", seed));
+    testing::TempDir dir;
+    std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+    ASSERT_NE(store, nullptr);
+    // Ranks run against the ids' order, so that neither id nor commit order gives rank order;
+    // rank 4 is a team award to three members, served in member order.
+    std::vector<AwardRecord> awards;
+    const int kRanks[] = {11, 10, 9, 1, 2, 3, 5, 6, 7, 8};
+    for (int i = 0; i < 10; ++i) {
+      awards.push_back(RankedAward(absl::StrCat("a", i), kRanks[i], {"gift_card", "parking"}));
+    }
+    awards.push_back(RankedAward("red", 4, {"parking", "gift_card"}, {"r3", "r1", "r2"}));
+    std::mt19937 pick(seed);
+    std::shuffle(awards.begin(), awards.end(), pick);
+    CommitRanked(*store, awards);
+
+    std::vector<std::pair<int, std::string>> by_rank;
+    for (const AwardRecord& award : awards) by_rank.emplace_back(award.rank, award.id);
+    std::sort(by_rank.begin(), by_rank.end());
+    std::vector<std::string> expected;
+    for (const auto& [rank, id] : by_rank) {
+      if (id == "p.2026-10.red") {
+        for (const char* member : {"r3", "r1", "r2"}) {
+          expected.push_back(absl::StrCat(id, ".parking.", member));
+        }
+      } else {
+        expected.push_back(absl::StrCat(id, ".parking"));
+      }
+    }
+
+    ScarceFulfiller fulfiller(seed);
+    {
+      absl::MutexLock lock(&fulfiller.mu_);
+      // Some winners are refused, time out or fail for good first: their turn lasts until they
+      // are settled, and a reward that failed for good gives the turn to the next rank.
+      std::uniform_int_distribution<size_t> any(0, expected.size() - 1);
+      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kRetryable, "busy", "", {}},
+                                               {FulfilOutcome::kRetryable, "busy", "", {}}};
+      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kUnknown, "timeout", "", {}},
+                                               {FulfilOutcome::kNotFound, "", "", {}}};
+      fulfiller.script[expected[0]].push_back({FulfilOutcome::kPermanent, "no such spot", "", {}});
+    }
+    FulfilmentEngine::Options options;
+    options.workers = 4;
+    options.plugin_concurrency = 4;
+    options.base_backoff = absl::Milliseconds(1);
+    options.max_backoff = absl::Milliseconds(5);
+    options.idle_wait = absl::Milliseconds(5);
+    RealClock clock;
+    FulfilmentEngine engine(store.get(), &fulfiller, &clock, options);
+    engine.Start();
+    engine.Wake();
+    // Every reward but the one that failed for good ends fulfilled.
+    const int rewards = static_cast<int>(2 * expected.size());
+    EXPECT_TRUE(fulfiller.AwaitFulfilled(rewards - 1));
+    engine.Stop();
+
+    absl::MutexLock lock(&fulfiller.mu_);
+    EXPECT_EQ(Turns(fulfiller.parking_calls), expected);
+    EXPECT_EQ(fulfiller.parking_peak, 1);
+    const std::vector<FulfilmentRecord> rows = *store->ListFulfilments("");
+    for (const FulfilmentRecord& f : rows) {
+      EXPECT_EQ(f.state,
+                f.id == expected[0] ? FulfilmentState::kFailed : FulfilmentState::kFulfilled)
+          << f.id;
+    }
+  }
+}
+
+// Rank 1 is "p.2026-10.b", rank 2 "p.2026-10.a": due in id order, wanted in rank order.
+class RankOrderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = testing::OpenTestStore(dir_);
+    ASSERT_NE(store_, nullptr);
+    CommitRanked(*store_, {RankedAward("b", 1, {"parking", "gift_card"}),
+                           RankedAward("a", 2, {"parking", "gift_card"})});
+  }
+
+  FulfilmentRecord Row(const std::string& id) { return **store_->GetFulfilment(id); }
+  std::vector<std::string> ParkingCalls() {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    return fulfiller_.parking_calls;
+  }
+  FulfilmentEngine::Options Options() {
+    FulfilmentEngine::Options options;
+    options.base_backoff = absl::Seconds(10);
+    options.max_backoff = absl::Seconds(10);
+    return options;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
+  std::unique_ptr<Store> store_;
+  ScarceFulfiller fulfiller_;
+};
+
+TEST_F(RankOrderTest, ALowerRankWaitsWhileAHigherOneRetriesEvenAcrossARestart) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}}};
+  }
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
+  // Both gift cards and rank 1's parking; rank 2's parking waits although it is due.
+  EXPECT_EQ(engine.RunOnce(), 3);
+  EXPECT_EQ(ParkingCalls(), std::vector<std::string>{"fulfil p.2026-10.b.parking"});
+  EXPECT_EQ(Row("p.2026-10.a.gift_card").state, FulfilmentState::kFulfilled);
+  EXPECT_EQ(Row("p.2026-10.a.parking").attempts, 0);
+
+  // A new engine (after kill -9) reads the turn from the store: rank 2 still waits.
+  FulfilmentEngine restarted(store_.get(), &fulfiller_, &clock_, Options());
+  EXPECT_EQ(restarted.RunOnce(), 0);
+  clock_.Advance(absl::Seconds(10));
+  restarted.RunOnce();
+  restarted.RunOnce();
+  EXPECT_EQ(ParkingCalls(),
+            (std::vector<std::string>{"fulfil p.2026-10.b.parking", "fulfil p.2026-10.b.parking",
+                                      "fulfil p.2026-10.a.parking"}));
+  EXPECT_EQ(Row("p.2026-10.b.parking").state, FulfilmentState::kFulfilled);
+  EXPECT_EQ(Row("p.2026-10.a.parking").state, FulfilmentState::kFulfilled);
+}
+
+TEST_F(RankOrderTest, ACrashMidCallKeepsTheTurnUntilTheRewardIsLookedUp) {
+  FulfilmentRecord first = Row("p.2026-10.b.parking");
+  first.updated_us = absl::ToUnixMicros(clock_.Now());
+  ASSERT_TRUE(*store_->BeginFulfilmentAttempt(first));  // The call that died with the process.
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kUnknown, "timeout", "", {}}};
+  }
+  FulfilmentEngine restarted(store_.get(), &fulfiller_, &clock_, Options());
+  restarted.RunOnce();
+  EXPECT_EQ(ParkingCalls(), std::vector<std::string>{"lookup p.2026-10.b.parking"});
+  clock_.Advance(absl::Seconds(10));
+  restarted.RunOnce();  // Found booked: rank 1 is settled only now.
+  restarted.RunOnce();
+  EXPECT_EQ(ParkingCalls(),
+            (std::vector<std::string>{"lookup p.2026-10.b.parking", "lookup p.2026-10.b.parking",
+                                      "fulfil p.2026-10.a.parking"}));
+}
+
+TEST_F(RankOrderTest, TheTurnIsCheckedAgainWhenTheAttemptBegins) {
+  // Rank 2's row as the engine may hold it, read as due while rank 1 had failed; rank 1 is
+  // pending now (as when a person retries it), so rank 2 may not begin.
+  FulfilmentRecord second = Row("p.2026-10.a.parking");
+  second.updated_us = absl::ToUnixMicros(clock_.Now());
+  EXPECT_FALSE(*store_->BeginFulfilmentAttempt(second, true, /*in_rank_order=*/true));
+  EXPECT_EQ(Row("p.2026-10.a.parking").attempts, 0);
+  EXPECT_FALSE(Row("p.2026-10.a.parking").check_first);
+  // Not a scarce type: no turn to wait for.
+  EXPECT_TRUE(*store_->BeginFulfilmentAttempt(second, true, /*in_rank_order=*/false));
+  // Rank 1 settled: rank 2's turn.
+  FulfilmentRecord third = Row("p.2026-10.a.parking");
+  ASSERT_TRUE(store_->CancelFulfilment("p.2026-10.b.parking", "anna", "", 1).ok());
+  EXPECT_TRUE(*store_->BeginFulfilmentAttempt(third, true, /*in_rank_order=*/true));
+}
+
+TEST_F(RankOrderTest, AHigherRankWaitingForItsRewardHoldsTheLowerOnesBack) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    // Rank 1 waits (a parking spot to be freed), then is looked up and found booked.
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPending, "waiting", "", {}},
+                                                {FulfilOutcome::kPending, "waiting", "", {}}};
+  }
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
+  engine.RunOnce();
+  clock_.Advance(absl::Seconds(30));
+  engine.RunOnce();
+  EXPECT_EQ(Row("p.2026-10.a.parking").attempts, 0);
+  clock_.Advance(absl::Seconds(30));
+  engine.RunOnce();
+  engine.RunOnce();
+  EXPECT_EQ(ParkingCalls(),
+            (std::vector<std::string>{"fulfil p.2026-10.b.parking", "lookup p.2026-10.b.parking",
+                                      "lookup p.2026-10.b.parking", "fulfil p.2026-10.a.parking"}));
+}
+
+TEST_F(RankOrderTest, ACancelledRewardGivesUpItsTurn) {
+  ASSERT_TRUE(store_
+                  ->CancelFulfilment("p.2026-10.b.parking", "anna", "has a car park pass",
+                                     absl::ToUnixMicros(clock_.Now()))
+                  .ok());
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
+  EXPECT_EQ(engine.RunOnce(), 3);
+  EXPECT_EQ(ParkingCalls(), std::vector<std::string>{"fulfil p.2026-10.a.parking"});
+}
+
+TEST_F(RankOrderTest, ARewardThatFailedForGoodGivesUpItsTurn) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPermanent, "no spot", "", {}}};
+  }
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
+  engine.RunOnce();
+  engine.RunOnce();
+  EXPECT_EQ(ParkingCalls(),
+            (std::vector<std::string>{"fulfil p.2026-10.b.parking", "fulfil p.2026-10.a.parking"}));
+}
+
+TEST(FulfilmentEngineRankOrderLine, ALongLineOfScarceRewardsDoesNotStarveOthers) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  // More waiting parking rewards than one round reads (RunOnce reads 100), each due before the
+  // gift card, which comes last by id.
+  std::vector<AwardRecord> awards;
+  for (int rank = 1; rank <= 120; ++rank) {
+    awards.push_back(RankedAward(absl::StrCat("a", 1000 + rank), rank, {"parking"}));
+  }
+  awards.push_back(RankedAward("z", 121, {"gift_card"}));
+  CommitRanked(*store, awards);
+  FakeClock clock{absl::FromUnixSeconds(1800000000)};
+  ScarceFulfiller fulfiller;
+  {
+    absl::MutexLock lock(&fulfiller.mu_);
+    fulfiller.script["p.2026-10.a1001.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}}};
+  }
+  FulfilmentEngine::Options options;
+  options.base_backoff = absl::Seconds(10);
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, options);
+  EXPECT_EQ(engine.RunOnce(), 2);  // Rank 1's parking (refused) and the gift card.
+  EXPECT_EQ((*store->GetFulfilment("p.2026-10.z.gift_card"))->state, FulfilmentState::kFulfilled);
+}
+
+TEST(FulfilmentEngineRankOrderApproval, AnAwardAwaitingApprovalKeepsItsPlaceInLine) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  AwardRecord first = RankedAward("b", 1, {"parking"});
+  first.approvals_needed = 1;  // Held for a manager; rank 2 needs nobody.
+  CommitRanked(*store, {first, RankedAward("a", 2, {"parking"})});
+  FakeClock clock{absl::FromUnixSeconds(1800000000)};
+  ScarceFulfiller fulfiller;
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
+  EXPECT_EQ(engine.RunOnce(), 0);
+  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kApprove, {"anna", Role::kManager}, "",
+                         absl::ToUnixMicros(clock.Now()))
+                  .ok());
+  engine.RunOnce();
+  engine.RunOnce();
+  absl::MutexLock lock(&fulfiller.mu_);
+  EXPECT_EQ(fulfiller.parking_calls,
+            (std::vector<std::string>{"fulfil p.2026-10.b.parking", "fulfil p.2026-10.a.parking"}));
+}
+
+TEST(FulfilmentEngineRankOrderApproval, ARejectedAwardLetsTheNextRankGo) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  AwardRecord first = RankedAward("b", 1, {"parking"});
+  first.approvals_needed = 1;
+  CommitRanked(*store, {first, RankedAward("a", 2, {"parking"})});
+  FakeClock clock{absl::FromUnixSeconds(1800000000)};
+  ScarceFulfiller fulfiller;
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
+  EXPECT_EQ(engine.RunOnce(), 0);
+  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kReject, {"anna", Role::kManager},
+                         "duplicate", absl::ToUnixMicros(clock.Now()))
+                  .ok());
+  EXPECT_EQ(engine.RunOnce(), 1);
+  absl::MutexLock lock(&fulfiller.mu_);
+  EXPECT_EQ(fulfiller.parking_calls, std::vector<std::string>{"fulfil p.2026-10.a.parking"});
 }
 
 }  // namespace
