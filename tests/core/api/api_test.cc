@@ -573,8 +573,17 @@ TEST_F(ApiTest, ReplacingStreamedEventsNeedsAnAdminAndAReasonBeforeAnyRowIsStore
     EXPECT_EQ(status.error_message(), refusal.message);
     EXPECT_TRUE(acks.empty());
   }
-  // Replacing from a later message on is refused too: the first one decides.
+  // A reason is for replacing.
   v1::ImportEventsRequest plain = EventsRequest();
+  v1::ImportEventsRequest reason_only = plain;
+  reason_only.set_reason("re-scored");
+  {
+    std::vector<v1::ImportEventsProgress> acks;
+    grpc::Status status = StreamEventsAs(*metrics_, "ops", {reason_only}, &acks);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "reason: given without replace");
+  }
+  // Replacing from a later message on is refused too: the first one decides.
   v1::ImportEventsRequest later = first;
   later.clear_header();
   later.set_reason("re-scored");
