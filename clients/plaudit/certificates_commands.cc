@@ -9,6 +9,7 @@
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/input_file.h"
 #include "clients/plaudit/plugin_query.h"
+#include "plaudit/trim.h"
 #include "plaudit/v1/plugins.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -27,12 +28,6 @@ struct RevokeOptions {
   std::string format;
 };
 
-std::string Trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 // The cell of `column` in the answer's first row, or "".
 std::string FirstRowCell(const v1::QueryPluginResponse& response, const std::string& column) {
   for (int i = 0; i < response.columns_size(); ++i) {
@@ -48,7 +43,7 @@ CommandResult VerifyCertificate(CliContext& ctx, const VerifyOptions& options) {
   std::string contents;
   std::string error;
   if (!ReadInputFile(options.file, &contents, &error)) return CommandResult::Failure(error);
-  const std::string credential = Trim(contents);
+  const std::string credential(Trim(contents));
   if (credential.empty()) return CommandResult::Failure(options.file + " is empty");
 
   auto stub = v1::PluginService::NewStub(ctx.channel());

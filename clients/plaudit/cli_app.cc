@@ -89,6 +89,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddTaskCommands(app, &selected);
   AddLeaveCommands(app, &selected);
   AddCertificateCommands(app, &selected);
+  AddCorrectionCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

@@ -34,6 +34,8 @@ void AddParkingCommands(CLI::App& app, CommandAction* selected);
 void AddTaskCommands(CLI::App& app, CommandAction* selected);
 void AddLeaveCommands(CLI::App& app, CommandAction* selected);
 void AddCertificateCommands(CLI::App& app, CommandAction* selected);
+// After the metrics, programs and agents commands: it adds to them.
+void AddCorrectionCommands(CLI::App& app, CommandAction* selected);
 
 // --encoding utf-8|latin1|windows-1252 (default utf-8) for a command that reads a CSV file: the
 // file is decoded to UTF-8 before anything is sent, and a row that is not valid in it is

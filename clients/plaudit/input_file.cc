@@ -1,9 +1,10 @@
 #include "clients/plaudit/input_file.h"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <sstream>
+
+#include "plaudit/errno_message.h"
 
 namespace plaudit::cli {
 
@@ -16,7 +17,7 @@ bool OpenInputFile(const std::string& path, std::ifstream* in, std::string* erro
   errno = 0;
   in->open(path, std::ios::binary);
   if (!in->is_open()) {
-    *error = "cannot read " + path + ": " + (errno != 0 ? std::strerror(errno) : "open failed");
+    *error = "cannot read " + path + ": " + (errno != 0 ? ErrnoMessage(errno) : "open failed");
     return false;
   }
   return true;

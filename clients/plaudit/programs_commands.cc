@@ -111,6 +111,7 @@ CommandResult ProgramStatus(CliContext& ctx, const std::string& format) {
                {"last_closed", ColumnType::kText},
                {"next_period", ColumnType::kText},
                {"next_close", ColumnType::kText},
+               {"disabled", ColumnType::kBoolean},
                {"error", ColumnType::kText}},
               {}};
   for (const v1::ProgramStatus& program : response.programs()) {
@@ -118,7 +119,7 @@ CommandResult ProgramStatus(CliContext& ctx, const std::string& format) {
         program.next_period().empty() ? "" : TimeText(program.next_close_time(), ctx.time_zone());
     table.rows.push_back({program.program_id(), program.cadence(), program.close_after(),
                           program.last_closed_period(), program.next_period(), next_close,
-                          program.error()});
+                          program.disabled(), program.error()});
   }
   return PrintTable(ctx, table, format);
 }

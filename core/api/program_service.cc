@@ -16,6 +16,7 @@ void ToProto(const ProgramRecord& p, v1::Program* out) {
   out->set_time_zone(p.time_zone);
   out->set_version(p.version);
   out->set_yaml(p.yaml);
+  out->set_disabled(p.disabled);
 }
 
 }  // namespace
@@ -94,6 +95,7 @@ grpc::Status ProgramServiceImpl::ListProgramStatus(grpc::ServerContext*,
     auto* out = response->add_programs();
     out->set_program_id(closing.program_id);
     out->set_error(closing.error);
+    out->set_disabled(closing.disabled);
     if (!closing.error.empty() && closing.next_period.empty()) continue;
     out->set_cadence(std::string(CadenceName(closing.cadence)));
     out->set_close_after(absl::FormatDuration(closing.close_after));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "core/store/sqlite_statement.h"
 #include "core/store/store_rows.h"
@@ -350,9 +351,8 @@ Agent ReadAgent(const SqliteStatement& s) {
   a.email = s.Text(2);
   a.team = s.Text(3);
   a.channel = ParseChannel(s.Text(4)).value_or(Channel::kPhone);
-  int y = 0, m = 0, d = 0;
-  std::sscanf(s.Text(5).c_str(), "%d-%d-%d", &y, &m, &d);
-  a.hire_date = absl::CivilDay(y, m, d);
+  // Written by the store itself as YYYY-MM-DD, so it parses.
+  absl::ParseCivilTime(s.Text(5), &a.hire_date);
   a.active = s.Int(6) != 0;
   a.public_praise = s.Int(7) != 0;
   return a;

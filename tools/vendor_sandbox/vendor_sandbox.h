@@ -1,6 +1,6 @@
 // A gift-card vendor's REST API, played in memory for tests and demos: a catalogue of brands, an
 // account balance per currency, and orders placed once per external reference. It answers
-// HttpRequests from HttpServer; see README.md ("Vendor sandbox") for the endpoints.
+// HttpRequests from HttpServer; see docs/vendor-sandbox.md for the endpoints.
 //
 // Orders of an asynchronous brand (or of every brand with `all_async`) start "processing" and
 // complete after `processing_ms` (or when told through /v1/_orders/status). Every status an order

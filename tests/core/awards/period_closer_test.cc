@@ -161,3 +161,50 @@ TEST_F(PeriodCloserTest, EachPeriodIsDecidedByTheVersionInForceWhenItClosed) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST_F(PeriodCloserTest, ADisabledProgramClosesNothingAndPeriodsClosedMeanwhileArePassedOver) {
+  AwardDecider decider(store_.get(), &clock_, [] { return std::set<std::string>{"certificate"}; });
+  PeriodCloser closer(store_.get(), &decider, &clock_);
+  ASSERT_TRUE(store_
+                  ->SetProgramDisabled("eotm", true, "ops", "n is wrong",
+                                       absl::ToUnixMicros(Utc(2026, 11, 1, 0)))
+                  .ok());
+  clock_.Set(Utc(2026, 12, 10, 0));  // October and November have closed, while disabled.
+  EXPECT_EQ(closer.RunOnce(), 0);
+  EXPECT_TRUE(Decided().empty());
+  auto status = closer.Status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_TRUE(status[0].disabled);
+  // Committing by hand is refused too; a dry run still answers.
+  EXPECT_EQ(decider.Evaluate("eotm", "2026-10", /*dry_run=*/false).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(decider.Evaluate("eotm", "2026-10", /*dry_run=*/true).ok());
+
+  // Enabled again: the periods that closed while it was disabled stay undecided; December,
+  // which closes after, is decided when due.
+  ASSERT_TRUE(
+      store_->SetProgramDisabled("eotm", false, "ops", "fixed", absl::ToUnixMicros(clock_.Now()))
+          .ok());
+  EXPECT_EQ(closer.RunOnce(), 0);
+  status = closer.Status();
+  EXPECT_FALSE(status[0].disabled);
+  EXPECT_EQ(status[0].next_period, "2026-12");
+  clock_.Set(Utc(2027, 1, 3, 0));
+  EXPECT_EQ(closer.RunOnce(), 1);
+  EXPECT_EQ(Decided(), std::vector<std::string>{"2026-12"});
+  // An explicit evaluation still decides a passed-over period.
+  EXPECT_TRUE(decider.Evaluate("eotm", "2026-10", /*dry_run=*/false).ok());
+
+  auto corrections = store_->ListCorrections("eotm");
+  ASSERT_TRUE(corrections.ok());
+  ASSERT_EQ(corrections->size(), 2u);
+  EXPECT_EQ((*corrections)[0].kind, "program_disabled");
+  EXPECT_EQ((*corrections)[0].reason, "n is wrong");
+  EXPECT_EQ((*corrections)[1].kind, "program_enabled");
+}
+
+}  // namespace
+}  // namespace plaudit

@@ -52,6 +52,54 @@ TEST_F(StoreTest, IdenticalEventIsDuplicateAndDifferentContentIsConflict) {
   EXPECT_EQ(*store_->CountEvents(), 2);
 }
 
+TEST_F(StoreTest, RetractedEventsLeaveAggregatesAndTheirIdsStayTakenAcrossRestarts) {
+  ASSERT_TRUE(store_
+                  ->InsertEvents({{"e1", "a1", "csat", 4, 100},
+                                  {"e2", "a1", "csat", 2, 150},
+                                  {"e3", "a1", "csat", 5, 160}})
+                  .ok());
+  auto not_stored = store_->RetractEvents({"e2", "nope"}, "ops", "sent twice", 5000);
+  ASSERT_TRUE(not_stored.ok()) << not_stored.status();
+  EXPECT_EQ(*not_stored, std::vector<std::string>{"nope"});
+  auto rows = store_->Aggregate(0, 1000);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].aggregate.samples, 2);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.sum, 9);
+
+  Reopen();
+  // Neither the same content nor new content brings it back; other events still go in.
+  auto again = store_->InsertEvents(
+      {{"e2", "a1", "csat", 2, 150}, {"e2", "a1", "csat", 3, 150}, {"e4", "a1", "csat", 1, 170}});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0], InsertOutcome::kRetracted);
+  EXPECT_EQ((*again)[1], InsertOutcome::kRetracted);
+  EXPECT_EQ((*again)[2], InsertOutcome::kStored);
+  EXPECT_EQ(*store_->CountEvents(), 3);
+  // Retracting again finds nothing stored.
+  EXPECT_EQ(*store_->RetractEvents({"e2"}, "ops", "again", 6000), std::vector<std::string>{"e2"});
+
+  auto corrections = store_->ListCorrections("e2");
+  ASSERT_TRUE(corrections.ok());
+  ASSERT_EQ(corrections->size(), 1u);
+  EXPECT_EQ((*corrections)[0].kind, "event_retracted");
+  EXPECT_EQ((*corrections)[0].actor, "ops");
+  EXPECT_EQ((*corrections)[0].reason, "sent twice");
+  EXPECT_EQ((*corrections)[0].at_us, 5000);
+  EXPECT_EQ((*corrections)[0].detail, "a1 csat 2 at 1970-01-01T00:00:00.00015Z");
+}
+
+TEST_F(StoreTest, DeactivatingAnAgentIsRecordedOnceAndUnknownAgentsAreNotFound) {
+  ASSERT_TRUE(store_->UpsertAgents({TestAgent("a1")}).ok());
+  ASSERT_TRUE(store_->DeactivateAgent("a1", "ops", "left", 10).ok());
+  ASSERT_TRUE(store_->DeactivateAgent("a1", "ops", "left again", 20).ok());
+  auto agents = store_->ListAgents();
+  ASSERT_TRUE(agents.ok());
+  EXPECT_FALSE((*agents)[0].active);
+  EXPECT_EQ(store_->ListCorrections("a1")->size(), 1u);
+  EXPECT_EQ(store_->DeactivateAgent("zz", "ops", "x", 30).code(), absl::StatusCode::kNotFound);
+}
+
 // 2026-10-05T12:03:00Z.
 constexpr int64_t kOctoberFifth = int64_t{1791201780} * 1000000;
 
