@@ -22,7 +22,7 @@ award_ids=$(json_eval "$first" 'sorted(a["id"] for a in d["awards"])')
 survey=$(awk -F, -v id="$winner" '$2 == id && $3 == "csat" && $5 ~ /^2026-10-1/ { print; exit }' \
   examples/events-2026-10.csv)
 [[ -n $survey ]] || fail "no mid-October survey of $winner in the example events"
-IFS=, read -r survey_id _ _ _ survey_at <<<"$survey"
+IFS=, read -r survey_id _ _ survey_value survey_at <<<"$survey"
 unchanged=$(sed -n 2p examples/events-2026-10.csv)
 fixes=$work/fixes.csv
 {
@@ -74,6 +74,14 @@ samples() { json_eval "$1" "sum(r['samples'] for r in d if r['metric'] == '$2')"
 [[ $(samples "$after" complaints) -eq $(($(samples "$before" complaints) + 1)) ]] ||
   fail "the replacement must count as complaints: $after"
 
+# Recorded as a correction: who, why, and the content before.
+corrections=$("$plaudit" corrections list --subject "$survey_id" -o json)
+[[ $(json_eval "$corrections" '"|".join(c["kind"] + "," + c["actor"] + "," + c["reason"] for c in d)') == \
+  "event_replaced,ops-lead,survey was a complaint" ]] || fail "corrections: $corrections"
+[[ $(json_eval "$corrections" 'd[0]["detail"]') == \
+  "$winner csat $survey_value at $(date -u -d "$survey_at" +%Y-%m-%dT%H:%M:%SZ)" ]] ||
+  fail "the content before is kept: $corrections"
+
 # Acknowledged means committed: after kill -9 the replacement is there, and a second run finds
 # every row as it is.
 kill9_server
@@ -81,6 +89,15 @@ start_server "$work/data"
 out=$("$plaudit" --as ops-lead metrics import --replace --reason "survey was a complaint" "$fixes")
 [[ $out == "imported 0, replaced 0, duplicates 3, rejected 0" ]] || fail "after kill -9: $out"
 [[ $(summary_of) == "$after" ]] || fail "the summary changed across kill -9"
+
+# A retracted event comes back with --replace, recorded as replaced too.
+"$plaudit" --as ops-lead metrics retract fix-0001 --reason "not a call" >/dev/null
+out=$("$plaudit" --as ops-lead metrics import --replace --reason "a call after all" "$fixes")
+[[ $out == "imported 0, replaced 1, duplicates 2, rejected 0" ]] || fail "restore: $out"
+corrections=$("$plaudit" corrections list --subject fix-0001 -o json)
+[[ $(json_eval "$corrections" '"|".join(c["kind"] + "," + c["detail"] for c in d)') == \
+  "event_retracted,$winner calls_handled 1 at 2026-10-20T10:00:00Z|event_replaced,$winner calls_handled 1 at 2026-10-20T10:00:00Z (retracted)" ]] ||
+  fail "a restored event's corrections: $corrections"
 
 # The committed decision stands; restating it shows what the replacement would change.
 [[ $("$plaudit" awards list --program employee-of-the-month --period 2026-10 -o json |
