@@ -16,6 +16,7 @@ void StreamAcknowledgements::Sent(int64_t seq, int64_t rows, int64_t line) {
 void StreamAcknowledgements::Received(const v1::ImportEventsProgress& ack) {
   std::lock_guard<std::mutex> lock(mu_);
   imported_ += ack.imported();
+  replaced_ += ack.replaced();
   duplicates_ += ack.duplicates();
   rejected_ += ack.rejected();
   for (const v1::RowError& e : ack.errors()) {
@@ -37,6 +38,11 @@ StreamAcknowledgements::Position StreamAcknowledgements::committed() const {
 int64_t StreamAcknowledgements::imported() const {
   std::lock_guard<std::mutex> lock(mu_);
   return imported_;
+}
+
+int64_t StreamAcknowledgements::replaced() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return replaced_;
 }
 
 int64_t StreamAcknowledgements::duplicates() const {

@@ -34,6 +34,7 @@ class StreamAcknowledgements {
   // The furthest message acknowledged; seq 0 and no rows before any.
   Position committed() const;
   int64_t imported() const;
+  int64_t replaced() const;
   int64_t duplicates() const;
   int64_t rejected() const;
   // The rejected rows acknowledged so far, at most the first 10,000 (rejected() counts them all).
@@ -44,6 +45,7 @@ class StreamAcknowledgements {
   std::deque<Position> in_flight_;
   Position committed_;
   int64_t imported_ = 0;
+  int64_t replaced_ = 0;
   int64_t duplicates_ = 0;
   int64_t rejected_ = 0;
   std::vector<v1::RowError> errors_;

@@ -25,17 +25,7 @@ void ToProto(const CorrectionRecord& c, v1::Correction* out) {
 
 absl::StatusOr<std::string> CorrectionServiceImpl::Corrector(const grpc::ServerContext& context,
                                                              const std::string& reason) const {
-  const Actor actor = ActorOf(context, roles_);
-  if (actor.name.empty()) {
-    return absl::UnauthenticatedError(
-        "a correction needs to say who makes it (plaudit --as USER, an admin)");
-  }
-  if (actor.role != Role::kAdmin) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(actor.name, " is not an admin: only admins make corrections"));
-  }
-  if (reason.empty()) return absl::InvalidArgumentError("reason: required (say why)");
-  return actor.name;
+  return CorrectingAdmin(context, roles_, reason);
 }
 
 grpc::Status CorrectionServiceImpl::RetractEvents(grpc::ServerContext* context,
@@ -52,8 +42,8 @@ grpc::Status CorrectionServiceImpl::RetractEvents(grpc::ServerContext* context,
   auto actor = Corrector(*context, request->reason());
   if (!actor.ok()) return ToGrpcStatus(actor.status());
   const std::vector<std::string> ids(request->event_ids().begin(), request->event_ids().end());
-  auto not_found = store_->RetractEvents(ids, *actor, request->reason(),
-                                         absl::ToUnixMicros(clock_->Now()));
+  auto not_found =
+      store_->RetractEvents(ids, *actor, request->reason(), absl::ToUnixMicros(clock_->Now()));
   if (!not_found.ok()) return ToGrpcStatus(not_found.status());
   response->set_retracted(static_cast<int64_t>(ids.size() - not_found->size()));
   for (const std::string& id : *not_found) response->add_not_found(id);

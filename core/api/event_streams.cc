@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/api/actor.h"
 #include "core/api/status.h"
 #include "plaudit/v1/metrics.pb.h"
 
@@ -121,12 +122,16 @@ void AddErrors(const std::vector<RowError>& errors,
   }
 }
 
-// One stream's import: the header from the first message, then each message's rows committed.
+// One stream's import: the header, and whether rows replace what is stored, from the first
+// message, then each message's rows committed.
 class StreamedCsv {
  public:
-  explicit StreamedCsv(EventIngestor* ingestor) : ingestor_(ingestor) {}
+  StreamedCsv(const EventStreamDeps& deps, const grpc::ServerContextBase* context)
+      : deps_(deps), context_(context) {}
 
-  // Commits the message's rows; INVALID_ARGUMENT when the first message has no valid header.
+  // Commits the message's rows. INVALID_ARGUMENT when the first message has no valid header or
+  // a later one asks for replacing otherwise than the first; with `replace`, the refusals of
+  // CorrectingAdmin, all before any row is stored.
   absl::StatusOr<ImportSummary> Commit(v1::ImportEventsRequest& message) {
     if (!columns_) {
       std::vector<std::string> header(message.header().begin(), message.header().end());
@@ -135,7 +140,20 @@ class StreamedCsv {
       }
       auto parsed = ParseEventHeader(header);
       if (!parsed.ok()) return parsed.status();
+      if (message.replace()) {
+        auto admin = CorrectingAdmin(*context_, *deps_.roles, message.reason());
+        if (!admin.ok()) return admin.status();
+        replacement_ = EventReplacement{*std::move(admin), message.reason(), 0};
+      } else if (!message.reason().empty()) {
+        return absl::InvalidArgumentError("reason: given without replace");
+      }
       columns_ = *parsed;
+    } else if ((message.replace() || !message.reason().empty()) &&
+               (message.replace() != replacement_.has_value() ||
+                message.reason() != (replacement_ ? replacement_->reason : ""))) {
+      return absl::InvalidArgumentError(
+          "replace: a later message asks otherwise than the first; set replace and reason on "
+          "the first message (the one with the header)");
     }
     std::vector<CsvLine> rows;
     rows.reserve(message.rows_size());
@@ -146,12 +164,15 @@ class StreamedCsv {
       for (std::string& f : *row.mutable_fields()) line.fields.push_back(std::move(f));
       rows.push_back(std::move(line));
     }
-    return ingestor_->IngestCsv(*columns_, rows);
+    if (replacement_) replacement_->at_us = absl::ToUnixMicros(deps_.clock->Now());
+    return deps_.ingestor->IngestCsv(*columns_, rows, replacement_);
   }
 
  private:
-  EventIngestor* const ingestor_;
+  const EventStreamDeps deps_;
+  const grpc::ServerContextBase* const context_;
   std::optional<EventColumns> columns_;
+  std::optional<EventReplacement> replacement_;
 };
 
 // What both streams share: read a message, commit it on a worker, then `Committed` decides what
@@ -165,7 +186,7 @@ template <typename Reactor>
 class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
  public:
   EventStreamBase(const EventStreamDeps& deps, grpc::CallbackServerContext* context)
-      : deps_(deps), context_(context), csv_(deps.ingestor) {}
+      : deps_(deps), context_(context), csv_(deps, context) {}
 
   void OnReadDone(bool ok) override {
     deps_.idle->Unwatch(this);
@@ -309,6 +330,7 @@ class EventImport final : public EventStreamBase<grpc::ServerReadReactor<grpc::B
     if (finished()) return;
     v1::ImportEventsResponse summary;
     summary.set_imported(total_.imported);
+    summary.set_replaced(total_.replaced);
     summary.set_duplicates(total_.duplicates);
     summary.set_rejected(total_.rejected);
     AddErrors(total_.errors, summary.mutable_errors());
@@ -345,6 +367,7 @@ class EventStream final
     v1::ImportEventsProgress progress;
     progress.set_chunk_seq(message.chunk_seq());
     progress.set_imported(committed.imported);
+    progress.set_replaced(committed.replaced);
     progress.set_duplicates(committed.duplicates);
     progress.set_rejected(committed.rejected);
     AddErrors(committed.errors, progress.mutable_errors());

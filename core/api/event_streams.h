@@ -17,12 +17,14 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/domain/clock.h"
 #include "core/ingest/ingest.h"
 
 namespace plaudit::api {
@@ -91,6 +93,9 @@ struct EventStreamDeps {
   EventIngestor* ingestor;
   ChunkWorkers* workers;
   IdleStreamWatch* idle;
+  // Who may replace stored events (user name to manager or admin), and when they do.
+  const std::map<std::string, std::string>* roles;
+  Clock* clock;
 };
 
 // The reactor of one ImportEvents call: commits each message as it arrives and, at the end,

@@ -1,7 +1,10 @@
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "core/api/actor.h"
 #include "core/api/pagination.h"
 #include "core/api/request_limits.h"
 #include "core/api/services.h"
@@ -10,10 +13,32 @@
 #include "core/domain/period.h"
 
 namespace plaudit::api {
+namespace {
 
-MetricServiceImpl::MetricServiceImpl(Store* store, EventIngestor* ingestor,
+v1::IngestOutcome OutcomeProto(EventOutcome outcome) {
+  switch (outcome) {
+    case EventOutcome::kStored:
+      return v1::INGEST_OUTCOME_STORED;
+    case EventOutcome::kDuplicate:
+      return v1::INGEST_OUTCOME_DUPLICATE;
+    case EventOutcome::kReplaced:
+      return v1::INGEST_OUTCOME_REPLACED;
+    case EventOutcome::kRejected:
+      break;
+  }
+  return v1::INGEST_OUTCOME_REJECTED;
+}
+
+}  // namespace
+
+MetricServiceImpl::MetricServiceImpl(Store* store, EventIngestor* ingestor, Clock* clock,
+                                     std::map<std::string, std::string> roles,
                                      absl::Duration stream_idle_timeout)
-    : store_(store), ingestor_(ingestor), idle_(stream_idle_timeout) {}
+    : store_(store),
+      ingestor_(ingestor),
+      clock_(clock),
+      roles_(std::move(roles)),
+      idle_(stream_idle_timeout) {}
 
 grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
                                             v1::ListMetricsResponse* response) {
@@ -31,7 +56,7 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
   return grpc::Status::OK;
 }
 
-grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
+grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext* context,
                                                   const v1::BatchCreateEventsRequest* request,
                                                   v1::BatchCreateEventsResponse* response) {
   if (request->events_size() > kMaxEventsPerBatch) {
@@ -40,6 +65,15 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
                      kMaxEventsPerBatch,
                      " per batch: send several batches, or stream them with "
                      "StreamEvents")));
+  }
+  std::optional<EventReplacement> replacement;
+  if (request->replace()) {
+    auto admin = CorrectingAdmin(*context, roles_, request->reason());
+    if (!admin.ok()) return ToGrpcStatus(admin.status());
+    replacement =
+        EventReplacement{*std::move(admin), request->reason(), absl::ToUnixMicros(clock_->Now())};
+  } else if (!request->reason().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("reason: given without replace"));
   }
   // Timestamps are checked here (they arrive typed); everything else by the ingestor.
   std::vector<EventResult> results(request->events_size());
@@ -62,16 +96,14 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
                                 absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos())});
     index.push_back(i);
   }
-  auto ingested = ingestor_->IngestEvents(events);
+  auto ingested = ingestor_->IngestEvents(events, replacement);
   if (!ingested.ok()) return ToGrpcStatus(ingested.status());
   for (size_t k = 0; k < ingested->size(); ++k) results[index[k]] = (*ingested)[k];
   for (int i = 0; i < request->events_size(); ++i) {
     auto* r = response->add_results();
     r->set_event_id(request->events(i).event_id());
     const EventResult& result = results[i];
-    r->set_outcome(result.outcome == EventOutcome::kStored      ? v1::INGEST_OUTCOME_STORED
-                   : result.outcome == EventOutcome::kDuplicate ? v1::INGEST_OUTCOME_DUPLICATE
-                                                                : v1::INGEST_OUTCOME_REJECTED);
+    r->set_outcome(OutcomeProto(result.outcome));
     r->set_error(result.error);
   }
   return grpc::Status::OK;
@@ -79,12 +111,13 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext*,
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* MetricServiceImpl::ImportEvents(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
-  return StartEventImport(EventStreamDeps{ingestor_, &workers_, &idle_}, context, response);
+  return StartEventImport(EventStreamDeps{ingestor_, &workers_, &idle_, &roles_, clock_}, context,
+                          response);
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* MetricServiceImpl::StreamEvents(
     grpc::CallbackServerContext* context) {
-  return StartEventStream(EventStreamDeps{ingestor_, &workers_, &idle_}, context);
+  return StartEventStream(EventStreamDeps{ingestor_, &workers_, &idle_, &roles_, clock_}, context);
 }
 
 grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,

@@ -121,8 +121,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   FulfilmentEngine* engine = s->engine_.get();
 
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
-  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get(),
-                                                    config.stream_idle_timeout);
+  s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get(), clock,
+                                                    config.roles, config.stream_idle_timeout);
   s->programs_ =
       std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
   s->awards_ = std::make_unique<AwardServiceImpl>(

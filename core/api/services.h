@@ -41,8 +41,10 @@ class MetricServiceImpl final
     : public v1::MetricService::WithRawCallbackMethod_ImportEvents<
           v1::MetricService::WithRawCallbackMethod_StreamEvents<v1::MetricService::Service>> {
  public:
-  // Streams that send nothing for `stream_idle_timeout` are ended.
-  MetricServiceImpl(Store* store, EventIngestor* ingestor, absl::Duration stream_idle_timeout);
+  // Streams that send nothing for `stream_idle_timeout` are ended. `roles` maps user names to
+  // manager or admin: admins may replace stored events.
+  MetricServiceImpl(Store* store, EventIngestor* ingestor, Clock* clock,
+                    std::map<std::string, std::string> roles, absl::Duration stream_idle_timeout);
   grpc::Status ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
                            v1::ListMetricsResponse*) override;
   grpc::Status BatchCreateEvents(grpc::ServerContext*, const v1::BatchCreateEventsRequest*,
@@ -57,6 +59,8 @@ class MetricServiceImpl final
  private:
   Store* store_;
   EventIngestor* ingestor_;
+  Clock* clock_;
+  const std::map<std::string, std::string> roles_;
   // Writes are serialized by the store anyway; a second worker lets one stream's rows be checked
   // while another's are written.
   ChunkWorkers workers_{2};

@@ -92,6 +92,7 @@ std::string CheckEvent(const EventInput& e, const absl::flat_hash_set<std::strin
 
 void ImportSummary::Add(const ImportSummary& other) {
   imported += other.imported;
+  replaced += other.replaced;
   duplicates += other.duplicates;
   rejected += other.rejected;
   errors.insert(errors.end(), other.errors.begin(), other.errors.end());
@@ -154,8 +155,9 @@ EventIngestor::KnownAgents() {
   return set;
 }
 
-absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& columns,
-                                                       const std::vector<CsvLine>& rows) {
+absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(
+    const EventColumns& columns, const std::vector<CsvLine>& rows,
+    const std::optional<EventReplacement>& replacement) {
   auto known = KnownAgents();
   if (!known.ok()) return known.status();
   const absl::flat_hash_set<std::string>* agents = known->get();
@@ -213,12 +215,15 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
     valid_lines.push_back(row.line);
   }
   if (!valid.empty()) {
-    auto outcomes = store_->InsertEvents(valid);
+    auto outcomes = store_->InsertEvents(valid, replacement);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t i = 0; i < outcomes->size(); ++i) {
       switch ((*outcomes)[i]) {
         case InsertOutcome::kStored:
           ++summary.imported;
+          break;
+        case InsertOutcome::kReplaced:
+          ++summary.replaced;
           break;
         case InsertOutcome::kDuplicate:
           ++summary.duplicates;
@@ -236,7 +241,7 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(const EventColumns& colum
 }
 
 absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
-    const std::vector<EventInput>& events) {
+    const std::vector<EventInput>& events, const std::optional<EventReplacement>& replacement) {
   auto known = KnownAgents();
   if (!known.ok()) return known.status();
   const absl::flat_hash_set<std::string>* agents = known->get();
@@ -254,13 +259,16 @@ absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
     index.push_back(i);
   }
   if (!valid.empty()) {
-    auto outcomes = store_->InsertEvents(valid);
+    auto outcomes = store_->InsertEvents(valid, replacement);
     if (!outcomes.ok()) return outcomes.status();
     for (size_t k = 0; k < outcomes->size(); ++k) {
       EventResult& r = results[index[k]];
       switch ((*outcomes)[k]) {
         case InsertOutcome::kStored:
           r.outcome = EventOutcome::kStored;
+          break;
+        case InsertOutcome::kReplaced:
+          r.outcome = EventOutcome::kReplaced;
           break;
         case InsertOutcome::kDuplicate:
           r.outcome = EventOutcome::kDuplicate;

@@ -33,6 +33,8 @@ struct RowError {
 
 struct ImportSummary {
   int64_t imported = 0;
+  // Rows that replaced a stored or retracted event of the same id (only when asked to).
+  int64_t replaced = 0;
   int64_t duplicates = 0;
   int64_t rejected = 0;
   std::vector<RowError> errors;
@@ -62,7 +64,7 @@ struct EventInput {
   absl::Time occurred_at;
 };
 
-enum class EventOutcome { kStored, kDuplicate, kRejected };
+enum class EventOutcome { kStored, kDuplicate, kRejected, kReplaced };
 
 struct EventResult {
   EventOutcome outcome = EventOutcome::kRejected;
@@ -73,12 +75,18 @@ class EventIngestor {
  public:
   explicit EventIngestor(Store* store) : store_(store) {}
 
-  // Validates and stores one chunk of CSV rows in one transaction.
-  absl::StatusOr<ImportSummary> IngestCsv(const EventColumns& columns,
-                                          const std::vector<CsvLine>& rows);
+  // Validates and stores one chunk of CSV rows in one transaction. With `replacement`, a row
+  // whose event_id is stored with different content, or was retracted, replaces it (see
+  // Store::InsertEvents) instead of being rejected.
+  absl::StatusOr<ImportSummary> IngestCsv(
+      const EventColumns& columns, const std::vector<CsvLine>& rows,
+      const std::optional<EventReplacement>& replacement = std::nullopt);
 
   // Validates and stores typed events in one transaction; one result per event, in order.
-  absl::StatusOr<std::vector<EventResult>> IngestEvents(const std::vector<EventInput>& events);
+  // `replacement` as for IngestCsv.
+  absl::StatusOr<std::vector<EventResult>> IngestEvents(
+      const std::vector<EventInput>& events,
+      const std::optional<EventReplacement>& replacement = std::nullopt);
 
  private:
   // The ids of all agents, re-read only after agents changed.

@@ -8,7 +8,6 @@
 #include "core/store/store_rows.h"
 
 namespace plaudit {
-namespace {
 
 absl::Status RecordCorrection(sqlite3* db, const CorrectionRecord& c) {
   SqliteStatement insert(db,
@@ -23,16 +22,13 @@ absl::Status RecordCorrection(sqlite3* db, const CorrectionRecord& c) {
   return insert.Run();
 }
 
-// "a017 csat 4 at 2026-10-05T12:03:00Z": an event's content, as a retraction keeps it.
 std::string EventContent(const std::string& agent_id, const std::string& metric, double value,
                          int64_t occurred_at_us) {
-  return absl::StrFormat("%s %s %.15g at %s", agent_id, metric, value,
-                         absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
-                                          absl::FromUnixMicros(occurred_at_us),
-                                          absl::UTCTimeZone()));
+  return absl::StrFormat(
+      "%s %s %.15g at %s", agent_id, metric, value,
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixMicros(occurred_at_us),
+                       absl::UTCTimeZone()));
 }
-
-}  // namespace
 
 absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<std::string>& ids,
                                                               const std::string& actor,
@@ -81,8 +77,7 @@ absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<
 
 absl::StatusOr<ProgramRecord> Store::SetProgramDisabled(const std::string& id, bool disabled,
                                                         const std::string& actor,
-                                                        const std::string& reason,
-                                                        int64_t at_us) {
+                                                        const std::string& reason, int64_t at_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -93,9 +88,9 @@ absl::StatusOr<ProgramRecord> Store::SetProgramDisabled(const std::string& id, b
   update.Bind(1, static_cast<int64_t>(disabled ? 1 : 0)).Bind(2, at_us).Bind(3, id);
   PLAUDIT_RETURN_IF_ERROR(update.Run());
   if (sqlite3_changes(db_) == 1) {
-    PLAUDIT_RETURN_IF_ERROR(RecordCorrection(
-        db_, CorrectionRecord{0, disabled ? "program_disabled" : "program_enabled", id, "", actor,
-                              reason, at_us}));
+    PLAUDIT_RETURN_IF_ERROR(
+        RecordCorrection(db_, CorrectionRecord{0, disabled ? "program_disabled" : "program_enabled",
+                                               id, "", actor, reason, at_us}));
   }
   SqliteStatement read(db_,
                        "SELECT id, name, cadence, time_zone, version, yaml, disabled, enabled_us "

@@ -504,7 +504,7 @@ absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
 }
 
 absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
-    const std::vector<StoredEvent>& events) {
+    const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -513,18 +513,29 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING");
   SqliteStatement existing(
       db_, "SELECT agent_id, metric, value, occurred_at_us FROM events WHERE event_id = ?");
-  SqliteStatement retracted(db_, "SELECT 1 FROM retracted_events WHERE event_id = ?");
+  SqliteStatement retracted(
+      db_,
+      "SELECT agent_id, metric, value, occurred_at_us FROM retracted_events WHERE event_id = ?");
   SqliteStatement undo(db_, "DELETE FROM events WHERE event_id = ?");
-  PLAUDIT_RETURN_IF_ERROR(insert.status());
-  PLAUDIT_RETURN_IF_ERROR(existing.status());
-  PLAUDIT_RETURN_IF_ERROR(retracted.status());
-  PLAUDIT_RETURN_IF_ERROR(undo.status());
+  SqliteStatement unretract(db_, "DELETE FROM retracted_events WHERE event_id = ?");
+  SqliteStatement update(db_,
+                         "UPDATE events SET agent_id = ?, metric = ?, value = ?, "
+                         "occurred_at_us = ? WHERE event_id = ?");
+  for (const SqliteStatement* statement :
+       {&insert, &existing, &retracted, &undo, &unretract, &update}) {
+    PLAUDIT_RETURN_IF_ERROR(statement->status());
+  }
   bool any_retracted = false;
   {
     SqliteStatement any(db_, "SELECT EXISTS (SELECT 1 FROM retracted_events)");
     any_retracted = any.Step() && any.Int(0) != 0;
     PLAUDIT_RETURN_IF_ERROR(any.status());
   }
+  auto record_replacement = [&](const StoredEvent& e, std::string before) {
+    return RecordCorrection(
+        db_, CorrectionRecord{0, "event_replaced", e.event_id, std::move(before),
+                              replacement->actor, replacement->reason, replacement->at_us});
+  };
   std::vector<InsertOutcome> outcomes;
   outcomes.reserve(events.size());
   for (const StoredEvent& e : events) {
@@ -540,30 +551,57 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
         outcomes.push_back(InsertOutcome::kStored);
         continue;
       }
-      // A retracted id must not come back: undo the insert.
       retracted.Bind(1, e.event_id);
-      const bool was_retracted = retracted.Step();
-      PLAUDIT_RETURN_IF_ERROR(retracted.status());
+      if (!retracted.Step()) {
+        PLAUDIT_RETURN_IF_ERROR(retracted.status());
+        retracted.Reset();
+        outcomes.push_back(InsertOutcome::kStored);
+        continue;
+      }
+      const std::string before =
+          EventContent(retracted.Text(0), retracted.Text(1), retracted.Double(2), retracted.Int(3));
       retracted.Reset();
-      if (was_retracted) {
+      if (!replacement) {
+        // A retracted id must not come back unless an admin replaces it: undo the insert.
         undo.Bind(1, e.event_id);
         PLAUDIT_RETURN_IF_ERROR(undo.Run());
         undo.Reset();
         outcomes.push_back(InsertOutcome::kRetracted);
         continue;
       }
-      outcomes.push_back(InsertOutcome::kStored);
+      // Stored again: the id is live, and a later retraction keeps this content.
+      unretract.Bind(1, e.event_id);
+      PLAUDIT_RETURN_IF_ERROR(unretract.Run());
+      unretract.Reset();
+      PLAUDIT_RETURN_IF_ERROR(record_replacement(e, absl::StrCat(before, " (retracted)")));
+      outcomes.push_back(InsertOutcome::kReplaced);
       continue;
     }
     existing.Bind(1, e.event_id);
-    InsertOutcome outcome = InsertOutcome::kConflict;
-    if (existing.Step() && existing.Text(0) == e.agent_id && existing.Text(1) == e.metric &&
-        existing.Double(2) == e.value && existing.Int(3) == e.occurred_at_us) {
-      outcome = InsertOutcome::kDuplicate;
+    if (!existing.Step()) {
+      PLAUDIT_RETURN_IF_ERROR(existing.status());
+      return absl::InternalError(
+          absl::StrCat("store: event \"", e.event_id, "\" conflicts but cannot be read"));
     }
-    PLAUDIT_RETURN_IF_ERROR(existing.status());
+    const bool identical = existing.Text(0) == e.agent_id && existing.Text(1) == e.metric &&
+                           existing.Double(2) == e.value && existing.Int(3) == e.occurred_at_us;
+    if (identical || !replacement) {
+      existing.Reset();
+      outcomes.push_back(identical ? InsertOutcome::kDuplicate : InsertOutcome::kConflict);
+      continue;
+    }
+    const std::string before =
+        EventContent(existing.Text(0), existing.Text(1), existing.Double(2), existing.Int(3));
     existing.Reset();
-    outcomes.push_back(outcome);
+    update.Bind(1, e.agent_id)
+        .Bind(2, e.metric)
+        .Bind(3, e.value)
+        .Bind(4, e.occurred_at_us)
+        .Bind(5, e.event_id);
+    PLAUDIT_RETURN_IF_ERROR(update.Run());
+    update.Reset();
+    PLAUDIT_RETURN_IF_ERROR(record_replacement(e, before));
+    outcomes.push_back(InsertOutcome::kReplaced);
   }
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
   return outcomes;

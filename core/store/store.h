@@ -44,6 +44,18 @@ enum class InsertOutcome {
   kConflict,
   // The event_id was retracted: refused (its id stays taken).
   kRetracted,
+  // Only with an EventReplacement: the event_id was stored with different content, or was
+  // retracted, and now holds this content; the content before is kept in an "event_replaced"
+  // correction.
+  kReplaced,
+};
+
+// Who replaces stored events and why. Given to InsertEvents, an event whose id is stored with
+// different content, or was retracted, is stored with its new content instead of refused.
+struct EventReplacement {
+  std::string actor;
+  std::string reason;
+  int64_t at_us = 0;
 };
 
 struct AggregateRow {
@@ -228,8 +240,15 @@ class Store {
   // Changes whenever agents are written, so callers can cache what they read.
   int64_t agents_generation() const { return agents_generation_.load(); }
 
-  // Events. One outcome per event, in order; all stored in one transaction.
-  absl::StatusOr<std::vector<InsertOutcome>> InsertEvents(const std::vector<StoredEvent>& events);
+  // Events. One outcome per event, in order; all stored in one transaction, with the
+  // corrections that record replacements. Without `replacement` an id stored with different
+  // content is kConflict and a retracted id kRetracted, nothing written for either; with it both
+  // are kReplaced, each recorded as an "event_replaced" correction by its actor whose detail is
+  // the content before ("... (retracted)" for a retracted id, which is then no longer retracted).
+  // Identical content is kDuplicate either way and records nothing.
+  absl::StatusOr<std::vector<InsertOutcome>> InsertEvents(
+      const std::vector<StoredEvent>& events,
+      const std::optional<EventReplacement>& replacement = std::nullopt);
   absl::StatusOr<int64_t> CountEvents();
   // Per (agent, metric) aggregates of events with start_us <= occurred_at_us < end_us, ordered
   // by agent then metric. An empty agent_id means every agent.

@@ -1,9 +1,11 @@
-// Row readers shared by the store's source files. Internal to core/store.
+// Row readers and writers shared by the store's source files. Internal to core/store.
 #ifndef PLAUDIT_CORE_STORE_STORE_ROWS_H_
 #define PLAUDIT_CORE_STORE_STORE_ROWS_H_
 
+#include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
 #include "core/store/sqlite_statement.h"
 #include "core/store/store.h"
 
@@ -23,6 +25,14 @@ inline constexpr const char* kFulfilmentColumns =
 
 FulfilmentState ParseFulfilmentState(const std::string& text);
 FulfilmentRecord ReadFulfilment(const SqliteStatement& s);
+
+// Appends `correction` to the corrections log (its seq is assigned), inside the caller's
+// transaction.
+absl::Status RecordCorrection(sqlite3* db, const CorrectionRecord& correction);
+
+// "a017 csat 4 at 2026-10-05T12:03:00Z": an event's content as a correction keeps it.
+std::string EventContent(const std::string& agent_id, const std::string& metric, double value,
+                         int64_t occurred_at_us);
 
 }  // namespace plaudit
 

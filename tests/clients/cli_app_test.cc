@@ -17,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "google/rpc/error_details.pb.h"
@@ -89,10 +90,11 @@ class FakeAgents final : public v1::AgentService::Service {
 
 class FakeMetrics final : public v1::MetricService::Service {
  public:
-  // A row whose value field is "x" is rejected; one with event id "dup" is a duplicate. Each
-  // message is acknowledged, as the real server does once it is committed; a message holding a
-  // row with event id "boom" breaks the stream instead.
-  grpc::Status StreamEvents(grpc::ServerContext*,
+  // A row whose value field is "x" is rejected; one with event id "dup" is a duplicate, and
+  // with "rep" replaced. Each message is acknowledged, as the real server does once it is
+  // committed; a message holding a row with event id "boom" breaks the stream instead. A first
+  // message asking to replace is refused unless "ops" asks.
+  grpc::Status StreamEvents(grpc::ServerContext* context,
                             grpc::ServerReaderWriter<v1::ImportEventsProgress,
                                                      v1::ImportEventsRequest>* stream) override {
     v1::ImportEventsRequest message;
@@ -100,7 +102,20 @@ class FakeMetrics final : public v1::MetricService::Service {
     int header_fields = -1;
     grpc::Status status = grpc::Status::OK;
     while (stream->Read(&message)) {
-      if (header_fields < 0) header_fields = message.header_size();
+      if (header_fields < 0) {
+        header_fields = message.header_size();
+        auto actor = context->client_metadata().find("x-plaudit-actor");
+        std::lock_guard<std::mutex> lock(mu_);
+        replace_ = message.replace();
+        reason_ = message.reason();
+        actor_ = actor == context->client_metadata().end()
+                     ? ""
+                     : std::string(actor->second.data(), actor->second.size());
+        if (replace_ && actor_ != "ops") {
+          return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                              actor_ + " is not an admin: only admins make corrections");
+        }
+      }
       sizes.push_back(message.rows_size());
       v1::ImportEventsProgress ack;
       ack.set_chunk_seq(message.chunk_seq());
@@ -114,6 +129,8 @@ class FakeMetrics final : public v1::MetricService::Service {
           error->set_reason("value: not a number");
         } else if (row.fields(0) == "dup") {
           ack.set_duplicates(ack.duplicates() + 1);
+        } else if (row.fields(0) == "rep") {
+          ack.set_replaced(ack.replaced() + 1);
         } else {
           ack.set_imported(ack.imported() + 1);
         }
@@ -135,11 +152,19 @@ class FakeMetrics final : public v1::MetricService::Service {
     std::lock_guard<std::mutex> lock(mu_);
     return header_fields_;
   }
+  // What the first message of the last stream asked, and who asked it.
+  std::tuple<bool, std::string, std::string> replace_reason_actor() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {replace_, reason_, actor_};
+  }
 
  private:
   std::mutex mu_;
   std::vector<int> message_sizes_;
   int header_fields_ = -1;
+  bool replace_ = false;
+  std::string reason_;
+  std::string actor_;
 };
 
 class FakePrograms final : public v1::ProgramService::Service {
@@ -524,6 +549,43 @@ TEST_F(PlauditCliTest, MetricsImportStreamsTheHeaderThenChunksOfTwoThousand) {
   EXPECT_EQ(run.err, "");
   EXPECT_EQ(metrics_.header_fields(), 5);
   EXPECT_EQ(metrics_.message_sizes(), (std::vector<int>{0, 2000, 2000, 501}));
+}
+
+TEST_F(PlauditCliTest, MetricsImportReplaceAsksOnTheFirstMessageAndCountsReplacedRows) {
+  std::string path = WriteFile("events.csv",
+                               "event_id,agent_id,metric,value,occurred_at\n"
+                               "e1,a-1,calls,1,2026-10-01T09:00:00Z\n"
+                               "rep,a-1,calls,2,2026-10-01T09:00:00Z\n"
+                               "dup,a-1,calls,1,2026-10-01T09:00:00Z\n");
+  Invocation run = Plaudit({"--server", address_, "--as", "ops", "metrics", "import", "--replace",
+                            "--reason", "calls re-counted", path});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(run.out, "imported 1, replaced 1, duplicates 1, rejected 0\n");
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(metrics_.replace_reason_actor(),
+            std::make_tuple(true, std::string("calls re-counted"), std::string("ops")));
+}
+
+TEST_F(PlauditCliTest, MetricsImportReplaceRefusedSaysOnlyWhy) {
+  std::string csv = "event_id,agent_id,metric,value,occurred_at\n";
+  for (int i = 0; i < 4500; ++i)
+    csv += "e" + std::to_string(i) + ",a-1,calls,1,2026-10-01T09:00:00Z\n";
+  std::string path = WriteFile("events.csv", csv);
+  Invocation run = Plaudit({"--server", address_, "--as", "anna", "metrics", "import", "--replace",
+                            "--reason", "calls re-counted", path});
+  EXPECT_EQ(run.exit_code, kExitFailure);
+  EXPECT_EQ(run.out, "");
+  // Nothing was stored: no word of a lost stream or of resuming.
+  EXPECT_EQ(run.err, "plaudit: anna is not an admin: only admins make corrections\n");
+}
+
+TEST_F(PlauditCliTest, MetricsImportReasonNeedsReplace) {
+  std::string path = WriteFile("events.csv", "event_id,agent_id,metric,value,occurred_at\n");
+  Invocation run =
+      Plaudit({"--server", address_, "metrics", "import", "--reason", "why not", path});
+  EXPECT_NE(run.exit_code, kExitSuccess);
+  EXPECT_NE(run.err.find("--replace"), std::string::npos) << run.err;
+  EXPECT_EQ(metrics_.header_fields(), -1);  // No call was made.
 }
 
 TEST_F(PlauditCliTest, MetricsImportShowsProgressOnATerminalAndClearsIt) {

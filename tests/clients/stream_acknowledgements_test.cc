@@ -50,5 +50,22 @@ TEST(StreamAcknowledgements, AnAcknowledgementCoversTheMessagesBeforeIt) {
   EXPECT_EQ(acks.committed().rows, 4000);
 }
 
+TEST(StreamAcknowledgements, ReplacedRowsAreCountedOnTheirOwn) {
+  StreamAcknowledgements acks;
+  acks.Sent(1, 0, 1);
+  acks.Sent(2, 10, 11);
+  acks.Sent(3, 20, 21);
+  v1::ImportEventsProgress second = Ack(2, 6, 1, 0);
+  second.set_replaced(3);
+  v1::ImportEventsProgress third = Ack(3, 8, 0, 0);
+  third.set_replaced(2);
+  acks.Received(Ack(1, 0, 0, 0));
+  acks.Received(second);
+  acks.Received(third);
+  EXPECT_EQ(acks.replaced(), 5);
+  EXPECT_EQ(acks.imported(), 14);
+  EXPECT_EQ(acks.duplicates(), 1);
+}
+
 }  // namespace
 }  // namespace plaudit::cli

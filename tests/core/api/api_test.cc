@@ -531,6 +531,210 @@ TEST_F(ApiTest, BatchAndStreamingIngestReportPerEvent) {
   EXPECT_EQ(summary.errors(0).line(), 4);
 }
 
+// Sends `messages` on a StreamEvents call as `actor` (no metadata when empty), collects the
+// acknowledgements in `acks`, and returns how the call ended.
+grpc::Status StreamEventsAs(v1::MetricService::Stub& metrics, const std::string& actor,
+                            const std::vector<v1::ImportEventsRequest>& messages,
+                            std::vector<v1::ImportEventsProgress>* acks) {
+  grpc::ClientContext ctx;
+  if (!actor.empty()) ctx.AddMetadata("x-plaudit-actor", actor);
+  auto stream = metrics.StreamEvents(&ctx);
+  for (const v1::ImportEventsRequest& message : messages) {
+    if (!stream->Write(message)) break;  // Ended by the server: Finish says why.
+  }
+  stream->WritesDone();
+  v1::ImportEventsProgress ack;
+  while (stream->Read(&ack)) acks->push_back(ack);
+  return stream->Finish();
+}
+
+TEST_F(ApiTest, ReplacingStreamedEventsNeedsAnAdminAndAReasonBeforeAnyRowIsStored) {
+  ImportTwoAgents();
+  v1::ImportEventsRequest first = EventsRequest();
+  first.set_replace(true);
+  *first.add_rows() = Row(2, {"n1", "a1", "csat", "4", "2026-10-05T12:03:00Z"});
+  const struct {
+    std::string actor;
+    std::string reason;
+    grpc::StatusCode code;
+    std::string message;
+  } kRefusals[] = {
+      {"", "re-scored", grpc::StatusCode::UNAUTHENTICATED,
+       "a correction needs to say who makes it (plaudit --as USER, an admin)"},
+      {"anna", "re-scored", grpc::StatusCode::PERMISSION_DENIED,
+       "anna is not an admin: only admins make corrections"},
+      {"ops", "", grpc::StatusCode::INVALID_ARGUMENT, "reason: required (say why)"},
+  };
+  for (const auto& refusal : kRefusals) {
+    first.set_reason(refusal.reason);
+    std::vector<v1::ImportEventsProgress> acks;
+    grpc::Status status = StreamEventsAs(*metrics_, refusal.actor, {first}, &acks);
+    EXPECT_EQ(status.error_code(), refusal.code) << refusal.actor;
+    EXPECT_EQ(status.error_message(), refusal.message);
+    EXPECT_TRUE(acks.empty());
+  }
+  // A reason is for replacing.
+  v1::ImportEventsRequest plain = EventsRequest();
+  v1::ImportEventsRequest reason_only = plain;
+  reason_only.set_reason("re-scored");
+  {
+    std::vector<v1::ImportEventsProgress> acks;
+    grpc::Status status = StreamEventsAs(*metrics_, "ops", {reason_only}, &acks);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "reason: given without replace");
+  }
+  // Replacing from a later message on is refused too: the first one decides.
+  v1::ImportEventsRequest later = first;
+  later.clear_header();
+  later.set_reason("re-scored");
+  std::vector<v1::ImportEventsProgress> acks;
+  grpc::Status status = StreamEventsAs(*metrics_, "ops", {plain, later}, &acks);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(acks.size(), 1u);
+
+  // None of those stored the row: a plain import finds it new.
+  plain.add_rows()->CopyFrom(first.rows(0));
+  acks.clear();
+  ASSERT_TRUE(StreamEventsAs(*metrics_, "", {plain}, &acks).ok());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].imported(), 1);
+}
+
+TEST_F(ApiTest, ReplacedEventsAreCountedAndRecordedAndLeaveCommittedAwardsAlone) {
+  ImportTwoAgents();
+  v1::ImportEventsRequest initial = EventsRequest();
+  *initial.add_rows() = Row(2, {"r1", "a1", "csat", "5", "2026-10-03T04:00:00Z"});
+  *initial.add_rows() = Row(3, {"r2", "a2", "csat", "3", "2026-10-03T04:00:00Z"});
+  StreamEvents(initial);
+  ApplyProgram(kProgram);
+  v1::EvaluateAwardsResponse committed = Commit("eotm", "2026-10");
+  ASSERT_EQ(committed.awards_size(), 1);
+  ASSERT_EQ(committed.awards(0).agent_id(), "a1");
+
+  v1::ImportEventsRequest header = EventsRequest();
+  header.set_chunk_seq(1);
+  header.set_replace(true);
+  header.set_reason("survey r1 was keyed in wrong");
+  v1::ImportEventsRequest rows;
+  rows.set_chunk_seq(2);
+  *rows.add_rows() = Row(2, {"r1", "a1", "csat", "1", "2026-10-03T04:00:00Z"});  // Replaced.
+  *rows.add_rows() = Row(3, {"r2", "a2", "csat", "3", "2026-10-03T04:00:00Z"});  // Duplicate.
+  *rows.add_rows() = Row(4, {"r3", "a2", "csat", "5", "2026-10-03T04:00:00Z"});  // Imported.
+  *rows.add_rows() = Row(5, {"r4", "a9", "csat", "5", "2026-10-03T04:00:00Z"});  // Rejected.
+  std::vector<v1::ImportEventsProgress> acks;
+  grpc::Status status = StreamEventsAs(*metrics_, "ops", {header, rows}, &acks);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[1].chunk_seq(), 2);
+  EXPECT_EQ(acks[1].imported(), 1);
+  EXPECT_EQ(acks[1].replaced(), 1);
+  EXPECT_EQ(acks[1].duplicates(), 1);
+  EXPECT_EQ(acks[1].rejected(), 1);
+
+  auto corrections_stub = v1::CorrectionService::NewStub(channel_);
+  v1::ListCorrectionsRequest list;
+  list.set_subject("r1");
+  v1::ListCorrectionsResponse corrections;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(corrections_stub->ListCorrections(&ctx, list, &corrections).ok());
+  }
+  ASSERT_EQ(corrections.corrections_size(), 1);
+  EXPECT_EQ(corrections.corrections(0).kind(), "event_replaced");
+  EXPECT_EQ(corrections.corrections(0).detail(), "a1 csat 5 at 2026-10-03T04:00:00Z");
+  EXPECT_EQ(corrections.corrections(0).actor(), "ops");
+  EXPECT_EQ(corrections.corrections(0).reason(), "survey r1 was keyed in wrong");
+
+  // The committed decision stands; restating it shows what the replacement would change.
+  v1::EvaluateAwardsRequest eval;
+  eval.set_program_id("eotm");
+  eval.set_period("2026-10");
+  eval.set_restate(true);
+  v1::EvaluateAwardsResponse restated;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->EvaluateAwards(&ctx, eval, &restated).ok());
+  }
+  ASSERT_EQ(restated.awards_size(), 1);
+  EXPECT_EQ(restated.awards(0).agent_id(), "a1");
+  EXPECT_EQ(restated.awards(0).id(), committed.awards(0).id());
+  ASSERT_EQ(restated.restated().awards_size(), 1);
+  EXPECT_EQ(restated.restated().awards(0).agent_id(), "a2");
+  ASSERT_FALSE(restated.differences().empty());
+  EXPECT_EQ(restated.differences(0), "a1: awarded then, would not be now; rank 1 -> rank 2");
+  v1::ListAwardsResponse awards;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(awards_->ListAwards(&ctx, v1::ListAwardsRequest(), &awards).ok());
+  }
+  ASSERT_EQ(awards.awards_size(), 1);
+  EXPECT_EQ(awards.awards(0).agent_id(), "a1");
+
+  // ImportEvents replaces the same way and counts it in its summary.
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-plaudit-actor", "ops");
+  v1::ImportEventsResponse summary;
+  auto writer = metrics_->ImportEvents(&ctx, &summary);
+  header.add_rows()->CopyFrom(Row(2, {"r1", "a1", "csat", "5", "2026-10-03T04:00:00Z"}));
+  header.set_reason("r1 was right after all");
+  ASSERT_TRUE(writer->Write(header));
+  writer->WritesDone();
+  ASSERT_TRUE(writer->Finish().ok());
+  EXPECT_EQ(summary.replaced(), 1);
+  EXPECT_EQ(summary.imported(), 0);
+  {
+    grpc::ClientContext list_ctx;
+    ASSERT_TRUE(corrections_stub->ListCorrections(&list_ctx, list, &corrections).ok());
+  }
+  ASSERT_EQ(corrections.corrections_size(), 2);
+  EXPECT_EQ(corrections.corrections(1).detail(), "a1 csat 1 at 2026-10-03T04:00:00Z");
+}
+
+TEST_F(ApiTest, BatchCreateEventsReplacesForAnAdminWithAReason) {
+  ImportTwoAgents();
+  v1::BatchCreateEventsRequest batch;
+  auto* e = batch.add_events();
+  e->set_event_id("b1");
+  e->set_agent_id("a1");
+  e->set_metric("csat");
+  e->set_value(5);
+  e->mutable_occurred_at()->set_seconds(1791000000);
+  v1::BatchCreateEventsResponse results;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &results).ok());
+  }
+  e->set_value(2);
+  batch.set_replace(true);
+  batch.set_reason("re-scored");
+  {
+    grpc::ClientContext ctx;  // Nobody named.
+    EXPECT_EQ(metrics_->BatchCreateEvents(&ctx, batch, &results).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-plaudit-actor", "anna");
+    EXPECT_EQ(metrics_->BatchCreateEvents(&ctx, batch, &results).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  results.Clear();
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-plaudit-actor", "ops");
+    ASSERT_TRUE(metrics_->BatchCreateEvents(&ctx, batch, &results).ok());
+  }
+  ASSERT_EQ(results.results_size(), 1);
+  EXPECT_EQ(results.results(0).outcome(), v1::INGEST_OUTCOME_REPLACED);
+  batch.set_replace(false);
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = metrics_->BatchCreateEvents(&ctx, batch, &results);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "reason: given without replace");
+  }
+}
+
 TEST_F(ApiTest, SummaryPagesThroughEveryAgentAndMetricOnce) {
   ImportTwoAgents();
   v1::BatchCreateEventsRequest batch;

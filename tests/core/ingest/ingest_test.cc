@@ -129,6 +129,45 @@ TEST_F(IngestTest, SameEventTwiceIsADuplicateAndChangedContentIsRejected) {
   EXPECT_EQ(s.errors[0].reason, "event_id \"e1\" is already stored with different content");
 }
 
+TEST_F(IngestTest, WithAReplacementChangedContentReplacesAndRetractedIdsAreStoredAgain) {
+  Ingest({{2, {"e1", "a1", "csat", "4", "2026-10-05T12:03:00Z"}},
+          {3, {"e2", "a1", "csat", "4", "2026-10-05T12:03:00Z"}},
+          {4, {"e3", "a1", "csat", "4", "2026-10-05T12:03:00Z"}}});
+  ASSERT_TRUE(store_->RetractEvents({"e3"}, "ops", "duplicate survey", 1).ok());
+  auto columns = ParseEventHeader({"event_id", "agent_id", "metric", "value", "occurred_at"});
+  ASSERT_TRUE(columns.ok());
+  auto s = ingestor_->IngestCsv(*columns,
+                                {{2, {"e1", "a1", "csat", "2", "2026-10-05T12:03:00Z"}},
+                                 {3, {"e2", "a1", "csat", "4", "2026-10-05T14:03:00+02:00"}},
+                                 {4, {"e3", "a1", "csat", "5", "2026-10-05T12:03:00Z"}},
+                                 {5, {"e4", "a1", "csat", "3", "2026-10-05T12:03:00Z"}},
+                                 {6, {"e5", "a9", "csat", "3", "2026-10-05T12:03:00Z"}}},
+                                EventReplacement{"ops", "re-scored", 2});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->imported, 1);
+  EXPECT_EQ(s->replaced, 2);
+  EXPECT_EQ(s->duplicates, 1);
+  EXPECT_EQ(s->rejected, 1);
+  ASSERT_EQ(s->errors.size(), 1u);
+  EXPECT_EQ(s->errors[0].line, 6);
+  // e1 2 + e2 4 + e3 5 + e4 3.
+  auto rows = store_->Aggregate(0, absl::ToUnixMicros(absl::InfiniteFuture()));
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].aggregate.samples, 4);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.sum, 14);
+}
+
+TEST_F(IngestTest, TypedEventsMayReplaceToo) {
+  absl::Time t = absl::FromUnixSeconds(1790000000);
+  ASSERT_TRUE(ingestor_->IngestEvents({{"e1", "a1", "csat", 5, t}}).ok());
+  auto results =
+      ingestor_->IngestEvents({{"e1", "a1", "csat", 3, t}}, EventReplacement{"ops", "typo", 1});
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ((*results)[0].outcome, EventOutcome::kReplaced);
+  EXPECT_EQ((*results)[0].error, "");
+}
+
 TEST_F(IngestTest, TypedEventsGetOneResultEach) {
   absl::Time t = absl::FromUnixSeconds(1790000000);
   auto results = ingestor_->IngestEvents({{"e1", "a1", "csat", 5, t},

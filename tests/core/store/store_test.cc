@@ -100,6 +100,74 @@ TEST_F(StoreTest, DeactivatingAnAgentIsRecordedOnceAndUnknownAgentsAreNotFound) 
   EXPECT_EQ(store_->DeactivateAgent("zz", "ops", "x", 30).code(), absl::StatusCode::kNotFound);
 }
 
+// 2026-10-05T12:03:00Z.
+constexpr int64_t kOctoberFifth = int64_t{1791201780} * 1000000;
+
+TEST_F(StoreTest, ReplacementUpdatesTheEventAndRecordsTheContentBefore) {
+  ASSERT_TRUE(store_->InsertEvents({{"e1", "a017", "csat", 4, kOctoberFifth}}).ok());
+  const EventReplacement replacement{"ops", "survey re-scored", 5000};
+  auto outcomes = store_->InsertEvents(
+      {{"e1", "a017", "csat", 2, kOctoberFifth}, {"e2", "a017", "csat", 3, kOctoberFifth}},
+      replacement);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  EXPECT_EQ((*outcomes)[0], InsertOutcome::kReplaced);
+  EXPECT_EQ((*outcomes)[1], InsertOutcome::kStored);
+  Reopen();  // Committed: the replacement and its correction survive.
+  auto rows = store_->Aggregate(0, kOctoberFifth + 1);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].aggregate.samples, 2);
+  EXPECT_DOUBLE_EQ((*rows)[0].aggregate.sum, 5);
+  auto corrections = store_->ListCorrections("");
+  ASSERT_TRUE(corrections.ok());
+  ASSERT_EQ(corrections->size(), 1u);
+  const CorrectionRecord& c = (*corrections)[0];
+  EXPECT_EQ(c.kind, "event_replaced");
+  EXPECT_EQ(c.subject, "e1");
+  EXPECT_EQ(c.detail, "a017 csat 4 at 2026-10-05T12:03:00Z");
+  EXPECT_EQ(c.actor, "ops");
+  EXPECT_EQ(c.reason, "survey re-scored");
+  EXPECT_EQ(c.at_us, 5000);
+}
+
+TEST_F(StoreTest, ReplacingWithIdenticalContentIsADuplicateAndRecordsNothing) {
+  const StoredEvent e{"e1", "a017", "csat", 4, kOctoberFifth};
+  ASSERT_TRUE(store_->InsertEvents({e}).ok());
+  auto outcomes = store_->InsertEvents({e}, EventReplacement{"ops", "again", 1});
+  ASSERT_TRUE(outcomes.ok());
+  EXPECT_EQ((*outcomes)[0], InsertOutcome::kDuplicate);
+  EXPECT_TRUE(store_->ListCorrections("")->empty());
+}
+
+TEST_F(StoreTest, WithoutReplacementARetractedIdIsRefusedAndWithOneItIsStoredAgain) {
+  ASSERT_TRUE(store_->InsertEvents({{"e1", "a017", "csat", 4, kOctoberFifth}}).ok());
+  ASSERT_TRUE(store_->RetractEvents({"e1"}, "ops", "wrong agent", 10).ok());
+  const StoredEvent corrected{"e1", "a018", "csat", 4, kOctoberFifth};
+  auto refused = store_->InsertEvents({corrected});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ((*refused)[0], InsertOutcome::kRetracted);
+  EXPECT_EQ(*store_->CountEvents(), 0);
+
+  auto restored = store_->InsertEvents({corrected}, EventReplacement{"ops", "right agent", 20});
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ((*restored)[0], InsertOutcome::kReplaced);
+  auto rows = store_->Aggregate(0, kOctoberFifth + 1);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].agent_id, "a018");
+  auto corrections = store_->ListCorrections("e1");
+  ASSERT_TRUE(corrections.ok());
+  ASSERT_EQ(corrections->size(), 2u);
+  EXPECT_EQ((*corrections)[1].kind, "event_replaced");
+  EXPECT_EQ((*corrections)[1].detail, "a017 csat 4 at 2026-10-05T12:03:00Z (retracted)");
+  EXPECT_EQ((*corrections)[1].reason, "right agent");
+  // Live again: it may be retracted again, and then keeps its new content.
+  auto not_stored = store_->RetractEvents({"e1"}, "ops", "after all", 30);
+  ASSERT_TRUE(not_stored.ok()) << not_stored.status();
+  EXPECT_TRUE(not_stored->empty());
+  EXPECT_EQ(store_->ListCorrections("e1")->back().detail, "a018 csat 4 at 2026-10-05T12:03:00Z");
+}
+
 TEST_F(StoreTest, AggregatesWithinHalfOpenWindow) {
   ASSERT_TRUE(store_
                   ->InsertEvents({{"e1", "a1", "csat", 4, 100},
