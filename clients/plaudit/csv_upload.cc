@@ -50,41 +50,37 @@ int64_t ReadRowChunk(CsvUpload& upload, int64_t max_rows, size_t max_bytes,
   return appended;
 }
 
-bool EventImportChunker::Next(v1::ImportEventsRequest* message) {
-  message->Clear();
-  if (done_) return false;
-  if (!header_sent_) {
-    header_sent_ = true;
-    if (!upload_.ReadHeader(message->mutable_header())) {
-      done_ = true;
-      return false;
-    }
-    return true;
-  }
-  int64_t appended = ReadRowChunk(upload_, rows_per_message_, max_bytes_, message->mutable_rows());
+int64_t RowChunks::Next(google::protobuf::RepeatedPtrField<v1::CsvRow>* rows) {
+  if (done_) return 0;
+  const int64_t appended = ReadRowChunk(upload_, max_rows_, max_bytes_, rows);
   rows_read_ += appended;
-  if (appended > 0) last_line_ = message->rows(message->rows_size() - 1).line();
+  if (appended > 0) last_line_ = rows->Get(rows->size() - 1).line();
+  size_t bytes = 0;
+  for (const v1::CsvRow& row : *rows) bytes += row.ByteSizeLong();
   // A chunk closed early by its size is not the end of the file.
-  if (appended == 0 || (appended < rows_per_message_ && message->ByteSizeLong() < max_bytes_)) {
-    done_ = true;
-  }
-  if (!upload_.error().empty()) return false;
-  return appended > 0;
+  if (appended == 0 || (appended < max_rows_ && bytes < max_bytes_)) done_ = true;
+  if (!upload_.error().empty()) return 0;
+  return appended;
 }
 
-bool AgentImportChunker::ReadHeader() { return upload_.ReadHeader(&header_); }
+bool EventImportChunker::Next(v1::ImportEventsRequest* message) {
+  message->Clear();
+  if (header_failed_) return false;
+  if (!header_sent_) {
+    header_sent_ = true;
+    header_failed_ = !upload().ReadHeader(message->mutable_header());
+    return !header_failed_;
+  }
+  return RowChunks::Next(message->mutable_rows()) > 0;
+}
+
+bool AgentImportChunker::ReadHeader() { return upload().ReadHeader(&header_); }
 
 bool AgentImportChunker::Next(v1::ImportAgentsRequest* request) {
   request->Clear();
-  if (done_) return false;
   *request->mutable_header() = header_;
-  int64_t appended = ReadRowChunk(upload_, rows_per_request_, max_bytes_, request->mutable_rows());
-  rows_read_ += appended;
-  if (appended > 0) last_line_ = request->rows(request->rows_size() - 1).line();
-  if (appended == 0 || (appended < rows_per_request_ && request->ByteSizeLong() < max_bytes_)) {
-    done_ = true;
-  }
-  if (!upload_.error().empty()) return false;
+  const int64_t appended = RowChunks::Next(request->mutable_rows());
+  if (!error().empty()) return false;
   const bool first = !first_sent_;
   first_sent_ = true;
   return appended > 0 || first;

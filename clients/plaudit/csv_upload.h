@@ -63,46 +63,63 @@ inline constexpr size_t kMaxRowBytesPerMessage = size_t{1} << 20;
 int64_t ReadRowChunk(CsvUpload& upload, int64_t max_rows, size_t max_bytes,
                      google::protobuf::RepeatedPtrField<v1::CsvRow>* rows);
 
-// Splits an events CSV into the messages of the client-streaming MetricService.ImportEvents:
-// the first message carries only the header, each following one up to `rows_per_message` rows.
-// Holds one message's rows at a time, so files of any size stream in constant memory.
-class EventImportChunker {
+// The data rows of a CSV file in chunks of up to `max_rows` rows or `max_bytes` of encoded rows,
+// whichever comes first, with what has been read so far. The base of the import chunkers below.
+class RowChunks {
  public:
-  explicit EventImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
-                              int64_t rows_per_message = kEventRowsPerMessage,
-                              size_t max_bytes = kMaxRowBytesPerMessage)
-      : upload_(in, encoding), rows_per_message_(rows_per_message), max_bytes_(max_bytes) {}
+  RowChunks(std::istream& in, CsvEncoding encoding, int64_t max_rows, size_t max_bytes)
+      : upload_(in, encoding), max_rows_(max_rows), max_bytes_(max_bytes) {}
 
-  // Replaces `message` with the next one to send. False when nothing is left to send, or when
-  // reading failed (error() is then set).
-  bool Next(v1::ImportEventsRequest* message);
+  CsvUpload& upload() { return upload_; }
+  // Appends the next chunk to `rows` (cleared by the caller) and returns how many rows it holds;
+  // 0 once the input is done or reading failed (see error()).
+  int64_t Next(google::protobuf::RepeatedPtrField<v1::CsvRow>* rows);
 
-  // Data rows put into messages so far.
+  // Data rows put into chunks so far.
   int64_t rows_read() const { return rows_read_; }
-  // The file line the last row put into a message started on; 1 (the header) before any.
+  // The file line the last row put into a chunk started on; 1 (the header) before any.
   int64_t last_line() const { return last_line_; }
   const std::vector<v1::RowError>& local_errors() const { return upload_.local_errors(); }
   const std::string& error() const { return upload_.error(); }
 
  private:
   CsvUpload upload_;
-  const int64_t rows_per_message_;
+  const int64_t max_rows_;
   const size_t max_bytes_;
-  bool header_sent_ = false;
   bool done_ = false;
   int64_t rows_read_ = 0;
   int64_t last_line_ = 1;
 };
 
+// Splits an events CSV into the messages of the streaming MetricService.StreamEvents (and
+// ImportEvents): the first message carries only the header, each following one up to
+// `rows_per_message` rows. Holds one message's rows at a time, so files of any size stream in
+// constant memory.
+class EventImportChunker : public RowChunks {
+ public:
+  explicit EventImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
+                              int64_t rows_per_message = kEventRowsPerMessage,
+                              size_t max_bytes = kMaxRowBytesPerMessage)
+      : RowChunks(in, encoding, rows_per_message, max_bytes) {}
+
+  // Replaces `message` with the next one to send. False when nothing is left to send, or when
+  // reading failed (error() is then set).
+  bool Next(v1::ImportEventsRequest* message);
+
+ private:
+  bool header_sent_ = false;
+  bool header_failed_ = false;
+};
+
 // Splits an agents CSV into ImportAgents requests, each with the header and up to
 // `rows_per_request` rows: the server takes at most 10,000 rows and 4 MiB per request. The first
 // request is sent even when the file has no rows, so the server checks the header.
-class AgentImportChunker {
+class AgentImportChunker : public RowChunks {
  public:
   explicit AgentImportChunker(std::istream& in, CsvEncoding encoding = CsvEncoding::kUtf8,
                               int64_t rows_per_request = kAgentRowsPerRequest,
                               size_t max_bytes = kMaxRowBytesPerMessage)
-      : upload_(in, encoding), rows_per_request_(rows_per_request), max_bytes_(max_bytes) {}
+      : RowChunks(in, encoding, rows_per_request, max_bytes) {}
 
   // Reads the header. False when there is none or it is malformed (error() says why).
   bool ReadHeader();
@@ -110,22 +127,9 @@ class AgentImportChunker {
   // reading failed (error() is then set).
   bool Next(v1::ImportAgentsRequest* request);
 
-  // Data rows put into requests so far.
-  int64_t rows_read() const { return rows_read_; }
-  // The file line the last row put into a request started on; 1 (the header) before any.
-  int64_t last_line() const { return last_line_; }
-  const std::vector<v1::RowError>& local_errors() const { return upload_.local_errors(); }
-  const std::string& error() const { return upload_.error(); }
-
  private:
-  CsvUpload upload_;
-  const int64_t rows_per_request_;
-  const size_t max_bytes_;
   google::protobuf::RepeatedPtrField<std::string> header_;
   bool first_sent_ = false;
-  bool done_ = false;
-  int64_t rows_read_ = 0;
-  int64_t last_line_ = 1;
 };
 
 }  // namespace plaudit::cli
