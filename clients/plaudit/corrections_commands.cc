@@ -30,17 +30,28 @@ std::vector<Cell> CorrectionRow(const v1::Correction& c, const absl::TimeZone& z
           c.detail()};
 }
 
+// One call to the correction service, as the user says they are (plaudit --as), within the CLI's
+// deadline.
+template <typename Request, typename Response>
+grpc::Status CallCorrections(CliContext& ctx,
+                             grpc::Status (v1::CorrectionService::Stub::*method)(
+                                 grpc::ClientContext*, const Request&, Response*),
+                             const Request& request, Response* response) {
+  auto stub = v1::CorrectionService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kCallDeadline);
+  ctx.Identify(&call);
+  return (stub.get()->*method)(&call, request, response);
+}
+
 CommandResult RetractEvents(CliContext& ctx, const std::vector<std::string>& ids,
                             const std::string& reason) {
   v1::RetractEventsRequest request;
   for (const std::string& id : ids) request.add_event_ids(id);
   request.set_reason(reason);
-  auto stub = v1::CorrectionService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::RetractEventsResponse response;
-  grpc::Status status = stub->RetractEvents(&call, request, &response);
+  grpc::Status status =
+      CallCorrections(ctx, &v1::CorrectionService::Stub::RetractEvents, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
   ctx.out() << "retracted " << response.retracted() << "\n";
   if (response.not_found_size() == 0) return CommandResult::Success();
@@ -55,13 +66,11 @@ CommandResult ChangeProgramState(CliContext& ctx, const std::string& program_id,
   v1::ChangeProgramStateRequest request;
   request.set_program_id(program_id);
   request.set_reason(reason);
-  auto stub = v1::CorrectionService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::ChangeProgramStateResponse response;
-  grpc::Status status = disable ? stub->DisableProgram(&call, request, &response)
-                                : stub->EnableProgram(&call, request, &response);
+  grpc::Status status = CallCorrections(ctx,
+                                        disable ? &v1::CorrectionService::Stub::DisableProgram
+                                                : &v1::CorrectionService::Stub::EnableProgram,
+                                        request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
   ctx.out() << "program " << response.program_id() << " is "
             << (response.disabled() ? "disabled: it closes no period until enabled" : "enabled")
@@ -73,11 +82,9 @@ CommandResult ShowProgram(CliContext& ctx, const std::string& program_id,
                           const std::string& format) {
   v1::GetProgramHistoryRequest request;
   request.set_program_id(program_id);
-  auto stub = v1::CorrectionService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kCallDeadline);
   v1::ProgramHistory history;
-  grpc::Status status = stub->GetProgramHistory(&call, request, &history);
+  grpc::Status status =
+      CallCorrections(ctx, &v1::CorrectionService::Stub::GetProgramHistory, request, &history);
   if (!status.ok()) return ctx.RpcFailure(status);
   if (format == "json") return PrintJson(ctx, history);
   std::ostream& out = ctx.out();
@@ -104,12 +111,9 @@ CommandResult DeactivateAgent(CliContext& ctx, const std::string& agent_id,
   v1::DeactivateAgentRequest request;
   request.set_agent_id(agent_id);
   request.set_reason(reason);
-  auto stub = v1::CorrectionService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::DeactivateAgentResponse response;
-  grpc::Status status = stub->DeactivateAgent(&call, request, &response);
+  grpc::Status status =
+      CallCorrections(ctx, &v1::CorrectionService::Stub::DeactivateAgent, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
   ctx.out() << "agent " << agent_id << " is inactive: no period decided from now on ranks them\n";
   return CommandResult::Success();
@@ -119,11 +123,9 @@ CommandResult ListCorrections(CliContext& ctx, const std::string& subject,
                               const std::string& format) {
   v1::ListCorrectionsRequest request;
   request.set_subject(subject);
-  auto stub = v1::CorrectionService::NewStub(ctx.channel());
-  grpc::ClientContext call;
-  SetDeadline(&call, kCallDeadline);
   v1::ListCorrectionsResponse response;
-  grpc::Status status = stub->ListCorrections(&call, request, &response);
+  grpc::Status status =
+      CallCorrections(ctx, &v1::CorrectionService::Stub::ListCorrections, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
   Table table{CorrectionColumns(), {}};
   for (const v1::Correction& c : response.corrections()) {
