@@ -18,7 +18,8 @@ namespace {
 const char kUsage[] =
     "usage: plauditd [--listen ADDR] [--data-dir DIR] [--plugin-dir DIR] [--config FILE]\n"
     "       plauditd --version\n"
-    "  --listen      address to serve gRPC on (default 127.0.0.1:50051)\n"
+    "  --listen      address to serve gRPC on (default 127.0.0.1:50051); without `tls` in the\n"
+    "                config (cert_file, key_file, client_ca_file) loopback addresses only\n"
     "  --data-dir    where the database, artifacts and inbox live (default ./var)\n"
     "  --plugin-dir  where plugin shared objects are loaded from (default build/plugins)\n"
     "  --config      YAML file with these settings and per-plugin configuration; paths in it\n"

@@ -11,6 +11,7 @@
 #include "clients/plaudit/error_line.h"
 #include "clients/plaudit/server_address.h"
 #include "clients/plaudit/time_text.h"
+#include "clients/plaudit/tls_files.h"
 #include "plaudit_version.h"
 
 namespace plaudit::cli {
@@ -57,10 +58,24 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   std::string server_flag;
   CLI::Option* server_option =
       app.add_option("--server", server_flag,
-                     std::string("plauditd address, host[:port] (port ") + kDefaultServerPort +
-                         " when not given; default $" + kServerAddressEnvVar + " or " +
-                         kDefaultServerAddress + ")")
+                     std::string("plauditd address, host[:port] for plaintext or "
+                                 "https://host[:port] for TLS (port ") +
+                         kDefaultServerPort + " when not given; default $" + kServerAddressEnvVar +
+                         " or " + kDefaultServerAddress + ")")
           ->type_name("ADDR");
+  std::string ca_file, cert_file, key_file;
+  app.add_option("--ca-file", ca_file,
+                 "CA certificate (PEM) that signed an https:// server's certificate; default the "
+                 "system's trusted CAs")
+      ->type_name("FILE")
+      ->envname("PLAUDIT_CA_FILE");
+  app.add_option("--cert", cert_file,
+                 "Client certificate (PEM) for a server that requires one; needs --key")
+      ->type_name("FILE")
+      ->envname("PLAUDIT_CERT");
+  app.add_option("--key", key_file, "Private key (PEM) of --cert")
+      ->type_name("FILE")
+      ->envname("PLAUDIT_KEY");
   std::string actor;
   app.add_option("--as", actor,
                  "Who you are, for approvals and the audit history (until authentication lands)")
@@ -108,7 +123,26 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
 
   std::optional<std::string> flag_value;
   if (server_option->count() > 0) flag_value = server_flag;
-  CliContext context(ResolveServerAddress(flag_value, env_server), out, err, err_is_terminal);
+  const std::string server = ResolveServerAddress(flag_value, env_server);
+  if (cert_file.empty() != key_file.empty()) {
+    err << ErrorLine("--cert and --key go together (also $PLAUDIT_CERT and $PLAUDIT_KEY)") << '\n';
+    return kExitUsage;
+  }
+  // Certificates with a plaintext address would be silently unused: the user meant TLS.
+  if (!IsTlsAddress(server) && !(ca_file.empty() && cert_file.empty())) {
+    err << ErrorLine("--ca-file, --cert and --key are for a TLS server, but " + server +
+                     " is plaintext (use https://" + server + ")")
+        << '\n';
+    return kExitUsage;
+  }
+  TlsFiles tls_files;
+  if (std::string problem = LoadTlsFiles(ca_file, cert_file, key_file, &tls_files);
+      !problem.empty()) {
+    err << ErrorLine(problem) << '\n';
+    return kExitFailure;
+  }
+  CliContext context(server, out, err, err_is_terminal);
+  context.set_tls_files(std::move(tls_files));
   context.set_actor(actor);
   if (!zone_name.empty()) context.set_time_zone(*LoadDisplayZone(zone_name));
   CommandResult result;

@@ -5,6 +5,7 @@
 #include <grpcpp/support/channel_arguments.h>
 
 #include "clients/plaudit/error_line.h"
+#include "clients/plaudit/server_address.h"
 
 namespace plaudit::cli {
 namespace {
@@ -23,7 +24,15 @@ const std::shared_ptr<grpc::Channel>& CliContext::channel() {
   if (channel_ == nullptr) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-    channel_ = grpc::CreateCustomChannel(server_, grpc::InsecureChannelCredentials(), arguments);
+    std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+    if (IsTlsAddress(server_)) {
+      grpc::SslCredentialsOptions options;
+      options.pem_root_certs = tls_files_.ca_pem;
+      options.pem_cert_chain = tls_files_.cert_pem;
+      options.pem_private_key = tls_files_.key_pem;
+      credentials = grpc::SslCredentials(options);
+    }
+    channel_ = grpc::CreateCustomChannel(GrpcTarget(server_), credentials, arguments);
   }
   return channel_;
 }

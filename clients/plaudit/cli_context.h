@@ -39,6 +39,14 @@ struct CommandResult {
   static CommandResult Exit(int exit_code) { return {exit_code, ""}; }
 };
 
+// The PEM texts for a TLS channel: the CA to trust (empty: the system's store) and, for servers
+// that require one, the client's certificate and key.
+struct TlsFiles {
+  std::string ca_pem;
+  std::string cert_pem;
+  std::string key_pem;
+};
+
 class CliContext {
  public:
   CliContext(std::string server, std::ostream& out, std::ostream& err, bool err_is_terminal)
@@ -53,7 +61,9 @@ class CliContext {
   void set_time_zone(absl::TimeZone zone) { time_zone_ = zone; }
   // Names actor() in the call's metadata, where plauditd looks for who acts.
   void Identify(grpc::ClientContext* call) const;
-  // An insecure channel to server(), opened on first use.
+  // The files for a TLS server (an https:// address).
+  void set_tls_files(TlsFiles files) { tls_files_ = std::move(files); }
+  // A channel to server(), opened on first use: TLS for an https:// address, else plaintext.
   const std::shared_ptr<grpc::Channel>& channel();
 
   std::ostream& out() { return out_; }
@@ -70,6 +80,7 @@ class CliContext {
   const bool err_is_terminal_;
   std::string actor_;
   absl::TimeZone time_zone_ = absl::UTCTimeZone();
+  TlsFiles tls_files_;
   std::shared_ptr<grpc::Channel> channel_;
 };
 

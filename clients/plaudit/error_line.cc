@@ -75,7 +75,20 @@ bool Contains(const std::string& text, std::string_view part) {
 
 // Why a channel could not reach the server, from gRPC's UNAVAILABLE message, in words an
 // administrator can act on; the resolver's and the transport's internals are left out.
-std::string UnreachableReason(const std::string& message) {
+// `server` is the address as given: "https://..." when the CLI spoke TLS.
+std::string UnreachableReason(const std::string& message, std::string_view server) {
+  const bool tls = server.starts_with("https://");
+  if (Contains(message, "Ssl handshake failed") || Contains(message, "Handshake failed")) {
+    if (Contains(message, "certificate verify failed") ||
+        Contains(message, "CERTIFICATE_VERIFY_FAILED")) {
+      return "TLS handshake failed (is --ca-file the CA that signed the server's certificate?)";
+    }
+    if (Contains(message, "wrong version number") || Contains(message, "WRONG_VERSION_NUMBER")) {
+      return "TLS handshake failed (plauditd there does not seem to serve TLS; without tls, "
+             "give the address without https://)";
+    }
+    return "TLS handshake failed";
+  }
   if (Contains(message, "DNS resolution failed") || Contains(message, "Domain name not found") ||
       Contains(message, "ARES_ENOTFOUND") || Contains(message, "Name or service not known")) {
     return "host not found";
@@ -87,7 +100,14 @@ std::string UnreachableReason(const std::string& message) {
     return "network unreachable";
   }
   if (Contains(message, "Connection reset") || Contains(message, "Socket closed")) {
-    return "the connection was closed; is it plauditd (without TLS) listening there?";
+    // A TLS server closes a plaintext connection; a server requiring client certificates closes
+    // a TLS connection without one.
+    if (tls) {
+      return "the connection was closed; does plauditd there require a client certificate "
+             "(--cert and --key)?";
+    }
+    return "the connection was closed; if plauditd there serves TLS, use https://" +
+           std::string(server);
   }
   if (Contains(message, "failed to connect to all addresses")) return "cannot connect";
   return message;
@@ -123,7 +143,7 @@ std::string DescribeRpcFailure(const grpc::Status& status, std::string_view serv
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       return "cannot reach plauditd at " + std::string(server) +
-             (message.empty() ? "" : ": " + UnreachableReason(message));
+             (message.empty() ? "" : ": " + UnreachableReason(message, server));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return with_message("plauditd at " + std::string(server) + " did not answer in time");
     case grpc::StatusCode::UNIMPLEMENTED:

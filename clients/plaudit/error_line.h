@@ -16,7 +16,8 @@ std::string ErrorLine(std::string_view message);
 
 // What went wrong with an RPC to the server at `server`, in words for an administrator:
 // UNAVAILABLE says the server cannot be reached and, in plain words, why ("host not found",
-// "connection refused — is plauditd running?"); INVALID_ARGUMENT, NOT_FOUND and other
+// "connection refused — is plauditd running?", "TLS handshake failed (is --ca-file the CA that
+// signed the server's certificate?)"); INVALID_ARGUMENT, NOT_FOUND and other
 // caller-facing codes give the server's message, followed by the field violations of a
 // google.rpc.BadRequest carried in the status details; other codes name the code.
 std::string DescribeRpcFailure(const grpc::Status& status, std::string_view server);

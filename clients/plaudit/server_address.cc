@@ -4,7 +4,20 @@
 
 namespace plaudit::cli {
 
+bool IsTlsAddress(const std::string& address) { return address.starts_with(kTlsScheme); }
+
+std::string GrpcTarget(const std::string& address) {
+  return IsTlsAddress(address) ? address.substr(std::string_view(kTlsScheme).size()) : address;
+}
+
 std::string WithDefaultPort(const std::string& address) {
+  if (IsTlsAddress(address)) {
+    std::string host_port = GrpcTarget(address);
+    // "https://host:1234/" as copied from a browser bar: the slash is no part of the address.
+    while (host_port.ends_with("/")) host_port.pop_back();
+    if (host_port.empty()) return address;
+    return kTlsScheme + WithDefaultPort(host_port);
+  }
   const std::string port = std::string(":") + kDefaultServerPort;
   if (address.empty() || address.starts_with("unix:") || address.find("://") != std::string::npos) {
     return address;

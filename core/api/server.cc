@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/request_limits.h"
+#include "core/api/server_credentials.h"
 #include "core/api/unparsed_request.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
@@ -70,6 +71,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   std::unique_ptr<PlauditServer> s(new PlauditServer());
   s->config_ = config;
   s->clock_ = clock;
+  // Before anything is opened: a transport that may not or cannot be served stops the start.
+  auto credentials = MakeServerCredentials(config);
+  if (!credentials.ok()) return credentials.status();
 
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -152,7 +156,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   // gRPC sets SO_REUSEPORT by default, which lets a second plauditd share a taken port and the
   // CLI reach either server at random: a port in use must stop the second one instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(config.listen, *credentials, &s->port_);
   // Larger requests are refused by gRPC before they are parsed (RESOURCE_EXHAUSTED naming both
   // sizes); imports stay under it by sending files in several messages.
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
@@ -176,7 +180,15 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->engine_->Start();
   PlauditServer* self = s.get();
   s->poller_ = std::thread([self] { self->PollSources(); });
-  LogInfo("server", absl::StrCat("serving on port ", s->port_, ", data in ", data_dir));
+  if (!config.tls.has_value()) {
+    LogWarning("server",
+               "TLS is off: every caller is trusted (local development mode, loopback only)");
+  }
+  LogInfo("server", absl::StrCat("serving on port ", s->port_,
+                                 !config.tls.has_value()              ? ""
+                                 : config.tls->client_ca_file.empty() ? " over TLS"
+                                                                      : " over mutual TLS",
+                                 ", data in ", data_dir));
   return s;
 }
 

@@ -22,7 +22,8 @@ namespace plaudit::api {
 class PlauditServer {
  public:
   // Starts serving. UNAVAILABLE when the address cannot be bound or the data directory is in
-  // use by another plauditd.
+  // use by another plauditd; FAILED_PRECONDITION when the tls files are missing or do not match,
+  // or when a non-loopback address is to be served without tls (see MakeServerCredentials).
   static absl::StatusOr<std::unique_ptr<PlauditServer>> Start(const ServerConfig& config,
                                                               Clock* clock);
   ~PlauditServer();

@@ -1,10 +1,13 @@
 #include "core/config/server_config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +22,25 @@ absl::Status Problem(const YAML::Node& node, const std::string& field, const std
 }
 
 }  // namespace
+
+bool IsLoopbackListen(const std::string& listen) {
+  std::string address = listen;
+  if (address.starts_with("ipv4:") || address.starts_with("ipv6:")) address.erase(0, 5);
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host(address.substr(0, colon));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (absl::AsciiStrToLower(host) == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return false;
+}
 
 bool IsPathSetting(const std::string& key) {
   return absl::EndsWith(key, "_file") || absl::EndsWith(key, "_dir") ||
@@ -115,13 +137,37 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                 IsPathSetting(setting_key) ? resolve(setting_value) : setting_value;
           }
         }
+      } else if (key == "tls") {
+        if (!value.IsMap()) {
+          return Problem(value, key, "must be a map: {cert_file, key_file, client_ca_file}");
+        }
+        TlsConfig tls;
+        for (const auto& setting : value) {
+          const std::string name = setting.first.as<std::string>();
+          if (name != "cert_file" && name != "key_file" && name != "client_ca_file") {
+            return Problem(setting.first, "tls." + name,
+                           "unknown setting (expected cert_file, key_file, client_ca_file)");
+          }
+          if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+            return Problem(setting.second, "tls." + name, "must be a file name");
+          }
+          const std::string file = resolve(setting.second.as<std::string>());
+          if (name == "cert_file") tls.cert_file = file;
+          if (name == "key_file") tls.key_file = file;
+          if (name == "client_ca_file") tls.client_ca_file = file;
+        }
+        if (tls.cert_file.empty() || tls.key_file.empty()) {
+          return Problem(value, key, "needs both cert_file and key_file");
+        }
+        config.tls = std::move(tls);
       } else {
         return Problem(
             entry.first, key,
             "unknown setting (expected listen, data_dir, plugin_dir, "
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
-            "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins)");
+            "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
+            "tls)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -17,22 +17,32 @@
 //   roles: {ops-lead: admin, mgr-anna: manager}
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
+//   tls: {cert_file: server.pem, key_file: server.key, client_ca_file: clients-ca.pem}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
-// whose key ends in `_file`, `_dir` or `_path` (output_dir, ca_file, api_key_file, ...), which is
-// the convention for plugin settings that name files or folders. They are made absolute when
-// read. Flags and the built-in defaults stay relative to the working directory.
+// whose key ends in `_file`, the tls files, `_dir` or `_path` (output_dir, ca_file, api_key_file,
+// ...), which is the convention for plugin settings that name files or folders. They are made
+// absolute when read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 #define PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace plaudit {
+
+// gRPC over TLS: the server's certificate chain and private key (PEM files), and, when
+// client_ca_file is set, client certificates signed by that CA are required (mutual TLS).
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+};
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
@@ -65,11 +75,18 @@ struct ServerConfig {
   std::map<std::string, std::string> roles;
   // Per plugin name, its configuration (values as text).
   std::map<std::string, std::map<std::string, std::string>> plugins;
+  // Serve over TLS; without it plauditd serves plaintext on loopback only.
+  std::optional<TlsConfig> tls;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.
 // INVALID_ARGUMENT names the line and key of a problem.
 absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerConfig base);
+
+// Whether `listen` (HOST:PORT, [V6]:PORT, optionally with gRPC's ipv4:/ipv6: scheme) names a
+// loopback address: 127.0.0.0/8, ::1 or localhost. Anything else, including a wildcard or
+// another host name, is not.
+bool IsLoopbackListen(const std::string& listen);
 
 // Whether a plugin setting names a file or folder (its key ends in _file, _dir or _path).
 bool IsPathSetting(const std::string& key);

@@ -57,6 +57,41 @@ TEST(DescribeRpcFailure, RefusedConnectionAsksWhetherPlauditdRuns) {
             "cannot reach plauditd at 127.0.0.1:1: connection refused \u2014 is plauditd running?");
 }
 
+// gRPC 1.51's messages for a server certificate the client does not trust, a TLS client at a
+// plaintext server, and a closed connection (a TLS server reading plaintext, or a server that
+// requires a client certificate).
+TEST(DescribeRpcFailure, UntrustedServerCertificateAsksForTheCa) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                      "failed to connect to all addresses; last error: UNKNOWN: "
+                      "ipv4:127.0.0.1:1: Ssl handshake failed: SSL_ERROR_SSL: error:0A000086:SSL "
+                      "routines::certificate verify failed");
+  EXPECT_EQ(DescribeRpcFailure(status, "https://127.0.0.1:1"),
+            "cannot reach plauditd at https://127.0.0.1:1: TLS handshake failed (is --ca-file "
+            "the CA that signed the server's certificate?)");
+}
+
+TEST(DescribeRpcFailure, TlsToAPlaintextServerSaysItDoesNotServeTls) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                      "failed to connect to all addresses; last error: UNKNOWN: "
+                      "ipv4:127.0.0.1:1: Ssl handshake failed: SSL_ERROR_SSL: error:0A00010B:SSL "
+                      "routines::wrong version number");
+  EXPECT_EQ(DescribeRpcFailure(status, "https://127.0.0.1:1"),
+            "cannot reach plauditd at https://127.0.0.1:1: TLS handshake failed (plauditd there "
+            "does not seem to serve TLS; without tls, give the address without https://)");
+}
+
+TEST(DescribeRpcFailure, ClosedConnectionHintsAtTlsOrAClientCertificate) {
+  grpc::Status status(grpc::StatusCode::UNAVAILABLE,
+                      "failed to connect to all addresses; last error: UNAVAILABLE: "
+                      "ipv4:127.0.0.1:1: Socket closed");
+  EXPECT_EQ(DescribeRpcFailure(status, "127.0.0.1:1"),
+            "cannot reach plauditd at 127.0.0.1:1: the connection was closed; if plauditd there "
+            "serves TLS, use https://127.0.0.1:1");
+  EXPECT_EQ(DescribeRpcFailure(status, "https://127.0.0.1:1"),
+            "cannot reach plauditd at https://127.0.0.1:1: the connection was closed; does "
+            "plauditd there require a client certificate (--cert and --key)?");
+}
+
 TEST(DescribeRpcFailure, OtherUnavailableMessagesAreKept) {
   grpc::Status status(grpc::StatusCode::UNAVAILABLE, "plauditd is shutting down");
   EXPECT_EQ(DescribeRpcFailure(status, "h:1"),

@@ -132,5 +132,71 @@ TEST(ServerConfig, ErrorsNameTheLineAndKey) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ServerConfig, TlsFilesAreRelativeToTheConfigFile) {
+  testing::TempDir dir;
+  auto config = LoadServerConfig(
+      Write(dir, "tls: {cert_file: pki/server.pem, key_file: /keys/server.key}\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->tls.has_value());
+  EXPECT_EQ(config->tls->cert_file, dir.path() + "/pki/server.pem");
+  EXPECT_EQ(config->tls->key_file, "/keys/server.key");
+  EXPECT_EQ(config->tls->client_ca_file, "");
+}
+
+TEST(ServerConfig, ClientCaFileAsksForClientCertificates) {
+  testing::TempDir dir;
+  auto config = LoadServerConfig(
+      Write(dir, "tls:\n  cert_file: s.pem\n  key_file: s.key\n  client_ca_file: ca.pem\n"),
+      ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->tls.has_value());
+  EXPECT_EQ(config->tls->client_ca_file, dir.path() + "/ca.pem");
+}
+
+TEST(ServerConfig, WithoutTlsThereIsNone) {
+  testing::TempDir dir;
+  auto config = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->tls.has_value());
+}
+
+TEST(ServerConfig, TlsNeedsBothCertAndKeyAndKnowsItsSettings) {
+  testing::TempDir dir;
+  auto no_key = LoadServerConfig(Write(dir, "tls: {cert_file: s.pem}\n"), ServerConfig());
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_EQ(no_key.status().message(), "line 1: tls: needs both cert_file and key_file");
+  auto misspelled = LoadServerConfig(
+      Write(dir, "tls: {cert_file: s.pem, key_file: s.key, ca_file: ca.pem}\n"), ServerConfig());
+  ASSERT_FALSE(misspelled.ok());
+  EXPECT_EQ(misspelled.status().message(),
+            "line 1: tls.ca_file: unknown setting (expected cert_file, key_file, client_ca_file)");
+  auto not_a_map = LoadServerConfig(Write(dir, "tls: yes\n"), ServerConfig());
+  ASSERT_FALSE(not_a_map.ok());
+  EXPECT_EQ(not_a_map.status().message(),
+            "line 1: tls: must be a map: {cert_file, key_file, client_ca_file}");
+}
+
+TEST(IsLoopbackListen, LoopbackAddressesAre) {
+  EXPECT_TRUE(IsLoopbackListen("127.0.0.1:1"));
+  EXPECT_TRUE(IsLoopbackListen("127.3.2.1:50051"));
+  EXPECT_TRUE(IsLoopbackListen("[::1]:1"));
+  EXPECT_TRUE(IsLoopbackListen("localhost:1"));
+  EXPECT_TRUE(IsLoopbackListen("LocalHost:1"));
+  EXPECT_TRUE(IsLoopbackListen("ipv4:127.0.0.1:1"));
+  EXPECT_TRUE(IsLoopbackListen("ipv6:[::1]:1"));
+}
+
+TEST(IsLoopbackListen, WildcardsAndOtherHostsAreNot) {
+  EXPECT_FALSE(IsLoopbackListen("0.0.0.0:1"));
+  EXPECT_FALSE(IsLoopbackListen("10.0.0.1:1"));
+  EXPECT_FALSE(IsLoopbackListen("[::]:1"));
+  EXPECT_FALSE(IsLoopbackListen(":1"));
+  EXPECT_FALSE(IsLoopbackListen("plaudit.internal:1"));
+  EXPECT_FALSE(IsLoopbackListen("localhost.evil.example:1"));
+  EXPECT_FALSE(IsLoopbackListen("128.0.0.1:1"));
+  EXPECT_FALSE(IsLoopbackListen("127.0.0.1"));
+  EXPECT_FALSE(IsLoopbackListen("unix:/run/plauditd.sock"));
+}
+
 }  // namespace
 }  // namespace plaudit
