@@ -144,6 +144,19 @@ rc=$(run_plauditd "$work/wrong-key.out" --listen 127.0.0.1:0 --data-dir "$work/b
 ((rc == 1)) || fail "a key of another certificate: exit status $rc, expected 1"
 [[ $(cat "$work/wrong-key.out") == "plauditd: tls.key_file: $work/pki/client.key is not the key of the certificate in $work/pki/server.pem" ]] ||
   fail "a key of another certificate: $(cat "$work/wrong-key.out")"
+printf 'tls: {cert_file: pki/server.pem, key_file: pki/server.key, client_ca_file: pki/nope.pem}\n' \
+  >"$work/missing-ca.yaml"
+rc=$(run_plauditd "$work/missing-ca.out" --listen 127.0.0.1:0 --data-dir "$work/bad-data" \
+  --plugin-dir "$build/plugins" --config "$work/missing-ca.yaml")
+((rc == 1)) || fail "a missing client CA file: exit status $rc, expected 1"
+[[ $(cat "$work/missing-ca.out") == "plauditd: tls.client_ca_file: cannot read $work/pki/nope.pem: No such file or directory" ]] ||
+  fail "a missing client CA file: $(cat "$work/missing-ca.out")"
+printf 'tls: {cert_file: pki/server.csr, key_file: pki/server.key}\n' >"$work/not-a-cert.yaml"
+rc=$(run_plauditd "$work/not-a-cert.out" --listen 127.0.0.1:0 --data-dir "$work/bad-data" \
+  --plugin-dir "$build/plugins" --config "$work/not-a-cert.yaml")
+((rc == 1)) || fail "a certificate file without a certificate: exit status $rc, expected 1"
+[[ $(cat "$work/not-a-cert.out") == "plauditd: tls.cert_file: $work/pki/server.csr holds no PEM certificate" ]] ||
+  fail "a certificate file without a certificate: $(cat "$work/not-a-cert.out")"
 grep -q "PRIVATE KEY" "$work/wrong-key.out" "$work/plauditd.log" && fail "a key was logged"
 
 # --- without tls: loopback only, announced -----------------------------------------------------
