@@ -52,6 +52,22 @@ start_server() {
   fail "plauditd did not answer on $PLAUDIT_SERVER"
 }
 
+# exit_status_of OUTPUT_FILE COMMAND ARGS...: runs COMMAND to its end (60 s at most) with its
+# output in OUTPUT_FILE, and prints its exit status.
+exit_status_of() {
+  local out=$1
+  shift
+  set +e
+  timeout 60 "$@" >"$out" 2>&1
+  echo $?
+  set -e
+}
+
+# run_plauditd OUTPUT_FILE ARGS...: plauditd run to its end (it must refuse to start).
+run_plauditd() { exit_status_of "$1" "$plauditd" "${@:2}"; }
+# run_plaudit OUTPUT_FILE ARGS...: one plaudit command.
+run_plaudit() { exit_status_of "$1" "$plaudit" "${@:2}"; }
+
 stop_server() {
   kill -TERM "$server_pid"
   wait "$server_pid" || fail "plauditd did not stop cleanly"

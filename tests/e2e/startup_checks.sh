@@ -6,17 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
-# run_plauditd OUTPUT_FILE ARGS...: runs plauditd to its end (it must refuse to start); prints
-# its exit status.
-run_plauditd() {
-  local out=$1
-  shift
-  set +e
-  timeout 60 "$plauditd" "$@" >"$out" 2>&1
-  echo $?
-  set -e
-}
-
 # --- --version ---------------------------------------------------------------------------------
 version=$(sed -n 's/^project(plaudit VERSION \([0-9.]*\) .*/\1/p' "$src/CMakeLists.txt")
 [[ -n $version ]] || fail "no VERSION in project() of CMakeLists.txt"

@@ -43,25 +43,6 @@ start_tls_server() {
   fail "plauditd did not listen on 127.0.0.1:$port"
 }
 
-# run_plaudit OUTPUT_FILE ARGS...: runs plaudit, prints its exit status.
-run_plaudit() {
-  local out=$1
-  shift
-  set +e
-  timeout 60 "$plaudit" "$@" >"$out" 2>&1
-  echo $?
-  set -e
-}
-
-# run_plauditd OUTPUT_FILE ARGS...: runs plauditd to its end (it must refuse to start).
-run_plauditd() {
-  local out=$1
-  shift
-  set +e
-  timeout 60 "$plauditd" "$@" >"$out" 2>&1
-  echo $?
-  set -e
-}
 unset PLAUDIT_SERVER PLAUDIT_CA_FILE PLAUDIT_CERT PLAUDIT_KEY
 
 # --- TLS: the config's paths are relative to its folder --------------------------------------
