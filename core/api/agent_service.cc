@@ -34,9 +34,11 @@ void ToProto(const Agent& a, v1::Agent* out) {
 
 }  // namespace
 
-grpc::Status AgentServiceImpl::ImportAgents(grpc::ServerContext*,
+grpc::Status AgentServiceImpl::ImportAgents(grpc::ServerContext* context,
                                             const v1::ImportAgentsRequest* request,
                                             v1::ImportAgentsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AgentService/ImportAgents");
+  gate_->NoteResource(*context, absl::StrCat("agents (", request->rows_size(), " rows)"));
   if (request->rows_size() > kMaxAgentRowsPerRequest) {
     return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
         "rows: the request has ", request->rows_size(), " rows; the limit is ",
@@ -61,26 +63,39 @@ grpc::Status AgentServiceImpl::ImportAgents(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AgentServiceImpl::ListAgents(grpc::ServerContext*,
+grpc::Status AgentServiceImpl::ListAgents(grpc::ServerContext* context,
                                           const v1::ListAgentsRequest* request,
                                           v1::ListAgentsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AgentService/ListAgents");
   auto agents = store_->ListAgents();
   if (!agents.ok()) return ToGrpcStatus(agents.status());
   auto page = Paginate(request->page_size(), request->page_token(), agents->size());
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (size_t i = page->begin; i < page->end; ++i) ToProto((*agents)[i], response->add_agents());
+  for (size_t i = page->begin; i < page->end; ++i) {
+    const Agent& agent = (*agents)[i];
+    v1::Agent* out = response->add_agents();
+    if (gate_->Covers(caller, agent.id)) {
+      ToProto(agent, out);
+    } else {
+      // The directory every leaderboard needs: who is who, and nothing more (no email).
+      out->set_id(agent.id);
+      out->set_display_name(agent.display_name);
+      out->set_team(agent.team);
+    }
+  }
   response->set_next_page_token(page->next_token);
   return grpc::Status::OK;
 }
 
-grpc::Status AgentServiceImpl::GetAgent(grpc::ServerContext*, const v1::GetAgentRequest* request,
-                                        v1::Agent* response) {
+grpc::Status AgentServiceImpl::GetAgent(grpc::ServerContext* context,
+                                        const v1::GetAgentRequest* request, v1::Agent* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AgentService/GetAgent");
   if (request->id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("id: required"));
   }
   auto agent = store_->GetAgent(request->id());
   if (!agent.ok()) return ToGrpcStatus(agent.status());
-  if (!agent->has_value()) {
+  if (!agent->has_value() || !gate_->Covers(caller, request->id())) {
     return ToGrpcStatus(
         absl::NotFoundError(absl::StrCat("agent \"", request->id(), "\" not found")));
   }

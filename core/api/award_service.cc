@@ -1,5 +1,4 @@
 #include "absl/strings/str_cat.h"
-#include "core/api/actor.h"
 #include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
@@ -64,17 +63,45 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_streak(e.streak);
 }
 
-}  // namespace
-
-Actor AwardServiceImpl::ActorOf(const grpc::ServerContext& context) const {
-  return api::ActorOf(context, roles_);
+// Whether `agent_id` has a standing (alone, or as a member of a team) in the response.
+bool TakesPart(const std::string& agent_id, const v1::EvaluateAwardsResponse& response) {
+  if (agent_id.empty()) return false;
+  for (const v1::Standing& standing : response.standings()) {
+    if (standing.agent_id() == agent_id) return true;
+    for (const std::string& member : standing.members()) {
+      if (member == agent_id) return true;
+    }
+  }
+  return false;
 }
 
-grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, const std::string& award_id,
-                                   const std::string& reason, AwardAction action,
-                                   v1::Award* response) {
-  if (award_id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("award_id: required"));
-  auto award = plaudit::ActOnAward(*store_, award_id, action, ActorOf(*context), reason,
+}  // namespace
+
+bool AwardServiceImpl::Reaches(const Caller& caller, const AwardRecord& award) const {
+  return award.agent_id.empty() ? gate_->CoversTeam(caller, award.team)
+                                : gate_->Covers(caller, award.agent_id);
+}
+
+absl::Status AwardServiceImpl::CheckAward(const Caller& caller, const std::string& award_id) const {
+  if (award_id.empty()) return absl::InvalidArgumentError("award_id: required");
+  if (caller.reach == Reach::kAll) return absl::OkStatus();
+  auto award = store_->GetAward(award_id);
+  if (!award.ok()) return award.status();
+  if (!award->has_value() || !Reaches(caller, **award)) {
+    return absl::NotFoundError(absl::StrCat("award_id: award \"", award_id, "\" not found"));
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, std::string_view method,
+                                   const std::string& award_id, const std::string& reason,
+                                   AwardAction action, v1::Award* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, method);
+  gate_->NoteResource(*context, absl::StrCat("awards/", award_id));
+  if (absl::Status reachable = CheckAward(caller, award_id); !reachable.ok()) {
+    return ToGrpcStatus(reachable);
+  }
+  auto award = plaudit::ActOnAward(*store_, award_id, action, caller.AsActor(), reason,
                                    absl::ToUnixMicros(clock_->Now()));
   if (!award.ok()) return ToGrpcStatus(award.status());
   ToProto(*award, response);
@@ -85,26 +112,30 @@ grpc::Status AwardServiceImpl::Act(grpc::ServerContext* context, const std::stri
 grpc::Status AwardServiceImpl::ApproveAward(grpc::ServerContext* context,
                                             const v1::ApproveAwardRequest* request,
                                             v1::Award* response) {
-  return Act(context, request->award_id(), request->reason(), AwardAction::kApprove, response);
+  return Act(context, "plaudit.v1.AwardService/ApproveAward", request->award_id(),
+             request->reason(), AwardAction::kApprove, response);
 }
 
 grpc::Status AwardServiceImpl::RejectAward(grpc::ServerContext* context,
                                            const v1::RejectAwardRequest* request,
                                            v1::Award* response) {
-  return Act(context, request->award_id(), request->reason(), AwardAction::kReject, response);
+  return Act(context, "plaudit.v1.AwardService/RejectAward", request->award_id(),
+             request->reason(), AwardAction::kReject, response);
 }
 
 grpc::Status AwardServiceImpl::CancelAward(grpc::ServerContext* context,
                                            const v1::CancelAwardRequest* request,
                                            v1::Award* response) {
-  return Act(context, request->award_id(), request->reason(), AwardAction::kCancel, response);
+  return Act(context, "plaudit.v1.AwardService/CancelAward", request->award_id(),
+             request->reason(), AwardAction::kCancel, response);
 }
 
-grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext*,
+grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext* context,
                                                const v1::GetAwardHistoryRequest* request,
                                                v1::AwardHistory* response) {
-  if (request->award_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("award_id: required"));
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/GetAwardHistory");
+  if (absl::Status reachable = CheckAward(caller, request->award_id()); !reachable.ok()) {
+    return ToGrpcStatus(reachable);
   }
   auto history = store_->AwardHistory(request->award_id());
   if (!history.ok()) return ToGrpcStatus(history.status());
@@ -123,8 +154,10 @@ grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AwardServiceImpl::GetBudget(grpc::ServerContext*, const v1::GetBudgetRequest* request,
+grpc::Status AwardServiceImpl::GetBudget(grpc::ServerContext* context,
+                                         const v1::GetBudgetRequest* request,
                                          v1::Budget* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/GetBudget");
   if (request->program_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
   }
@@ -156,14 +189,19 @@ grpc::Status AwardServiceImpl::GetBudget(grpc::ServerContext*, const v1::GetBudg
   return grpc::Status::OK;
 }
 
-grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
+grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext* context,
                                             const v1::ExplainAwardRequest* request,
                                             v1::AwardExplanation* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/ExplainAward");
   if (request->program_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
   }
   if (request->agent_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("agent_id: required"));
+  }
+  if (!gate_->Covers(caller, request->agent_id())) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("agent_id: agent \"", request->agent_id(), "\" not found")));
   }
   if (request->period().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError(
@@ -182,6 +220,19 @@ grpc::Status AwardServiceImpl::ExplainAward(grpc::ServerContext*,
 grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
                                               const v1::EvaluateAwardsRequest* request,
                                               v1::EvaluateAwardsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/EvaluateAwards");
+  // A dry run is the leaderboard, for everyone in the program; deciding or restating a period is
+  // an admin's act, and the only one audited.
+  const bool deciding = !request->dry_run() || request->restate();
+  gate_->NoteResource(*context,
+                      absl::StrCat("programs/", request->program_id(), "/periods/",
+                                   request->period()),
+                      /*audited=*/deciding);
+  if (deciding && !caller.HasRole(kAdminRole)) {
+    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
+        caller.subject, " may not decide or restate a period: only admins may (a dry run shows "
+                        "the standings)")));
+  }
   if (request->program_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
   }
@@ -206,18 +257,38 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     return grpc::Status::OK;
   }
   auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run(),
-                                   ActorOf(*context).name);
+                                   caller.subject);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
   ToProto(result->decision, response);
+  if (caller.reach != Reach::kAll) {
+    if (caller.reach == Reach::kSelf && !TakesPart(caller.agent_id, *response)) {
+      return ToGrpcStatus(absl::PermissionDeniedError(
+          absl::StrCat(caller.subject, " does not take part in program ", request->program_id(),
+                       ": only its agents see its standings")));
+    }
+    // Everyone in the program sees ranks, names and scores; the details (raw metrics, reasons)
+    // only within the caller's reach.
+    for (v1::Standing& standing : *response->mutable_standings()) {
+      const bool reachable =
+          standing.agent_id().empty()
+              ? gate_->CoversAny(caller, {standing.members().begin(), standing.members().end()})
+              : gate_->Covers(caller, standing.agent_id());
+      if (!reachable) {
+        standing.clear_metrics();
+        standing.clear_reasons();
+      }
+    }
+  }
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;
 }
 
-grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,
+grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext* context,
                                           const v1::ListAwardsRequest* request,
                                           v1::ListAwardsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/ListAwards");
   // An unknown program is a mistake to report, not an empty list that reads as "no awards yet".
   if (!request->program_id().empty()) {
     auto program = store_->GetProgram(request->program_id());
@@ -229,6 +300,10 @@ grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext*,
   }
   auto awards = store_->ListAwards(request->program_id(), request->period());
   if (!awards.ok()) return ToGrpcStatus(awards.status());
+  if (caller.reach != Reach::kAll) {
+    std::erase_if(*awards,
+                  [&](const AwardRecord& a) { return !Reaches(caller, a); });
+  }
   auto page = Paginate(request->page_size(), request->page_token(), awards->size());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) ToProto((*awards)[i], response->add_awards());

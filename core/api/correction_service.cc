@@ -24,13 +24,18 @@ void ToProto(const CorrectionRecord& c, v1::Correction* out) {
 }  // namespace
 
 absl::StatusOr<std::string> CorrectionServiceImpl::Corrector(const grpc::ServerContext& context,
+                                                             std::string_view method,
                                                              const std::string& reason) const {
-  return CorrectingAdmin(context, roles_, reason);
+  auto caller = gate_->Admit(context, method);
+  if (!caller.ok()) return caller.status();
+  return CorrectingAdmin(*caller, reason);
 }
 
 grpc::Status CorrectionServiceImpl::RetractEvents(grpc::ServerContext* context,
                                                   const v1::RetractEventsRequest* request,
                                                   v1::RetractEventsResponse* response) {
+  auto actor = Corrector(*context, "plaudit.v1.CorrectionService/RetractEvents", request->reason());
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
   if (request->event_ids().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("event_ids: name at least one event"));
   }
@@ -39,8 +44,8 @@ grpc::Status CorrectionServiceImpl::RetractEvents(grpc::ServerContext* context,
         absl::StrCat("event_ids: ", request->event_ids_size(), " in one call; the limit is ",
                      kMaxRetractedPerCall)));
   }
-  auto actor = Corrector(*context, request->reason());
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  gate_->NoteResource(*context, absl::StrCat("events/", request->event_ids(0),
+                                             request->event_ids_size() > 1 ? " and more" : ""));
   const std::vector<std::string> ids(request->event_ids().begin(), request->event_ids().end());
   auto not_found =
       store_->RetractEvents(ids, *actor, request->reason(), absl::ToUnixMicros(clock_->Now()));
@@ -54,10 +59,15 @@ grpc::Status CorrectionServiceImpl::ChangeProgramState(grpc::ServerContext* cont
                                                        const v1::ChangeProgramStateRequest& request,
                                                        bool disabled,
                                                        v1::ChangeProgramStateResponse* response) {
+  auto actor = Corrector(*context,
+                         disabled ? "plaudit.v1.CorrectionService/DisableProgram"
+                                  : "plaudit.v1.CorrectionService/EnableProgram",
+                         request.reason());
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
   if (request.program_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
   }
-  auto actor = Corrector(*context, request.reason());
+  gate_->NoteResource(*context, absl::StrCat("programs/", request.program_id()));
   if (!actor.ok()) return ToGrpcStatus(actor.status());
   auto program = store_->SetProgramDisabled(request.program_id(), disabled, *actor,
                                             request.reason(), absl::ToUnixMicros(clock_->Now()));
@@ -82,27 +92,32 @@ grpc::Status CorrectionServiceImpl::EnableProgram(grpc::ServerContext* context,
 grpc::Status CorrectionServiceImpl::DeactivateAgent(grpc::ServerContext* context,
                                                     const v1::DeactivateAgentRequest* request,
                                                     v1::DeactivateAgentResponse*) {
+  auto actor =
+      Corrector(*context, "plaudit.v1.CorrectionService/DeactivateAgent", request->reason());
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
   if (request->agent_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("agent_id: required"));
   }
-  auto actor = Corrector(*context, request->reason());
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  gate_->NoteResource(*context, absl::StrCat("agents/", request->agent_id()));
   return ToGrpcStatus(store_->DeactivateAgent(request->agent_id(), *actor, request->reason(),
                                               absl::ToUnixMicros(clock_->Now())));
 }
 
-grpc::Status CorrectionServiceImpl::ListCorrections(grpc::ServerContext*,
+grpc::Status CorrectionServiceImpl::ListCorrections(grpc::ServerContext* context,
                                                     const v1::ListCorrectionsRequest* request,
                                                     v1::ListCorrectionsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.CorrectionService/ListCorrections");
   auto corrections = store_->ListCorrections(request->subject());
   if (!corrections.ok()) return ToGrpcStatus(corrections.status());
   for (const CorrectionRecord& c : *corrections) ToProto(c, response->add_corrections());
   return grpc::Status::OK;
 }
 
-grpc::Status CorrectionServiceImpl::GetProgramHistory(grpc::ServerContext*,
+grpc::Status CorrectionServiceImpl::GetProgramHistory(grpc::ServerContext* context,
                                                       const v1::GetProgramHistoryRequest* request,
                                                       v1::ProgramHistory* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
+                          "plaudit.v1.CorrectionService/GetProgramHistory");
   auto program = store_->GetProgram(request->program_id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   if (!program->has_value()) {

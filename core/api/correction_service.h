@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "core/api/access_gate.h"
 #include "core/domain/clock.h"
 #include "core/store/store.h"
 #include "plaudit/v1/corrections.grpc.pb.h"
@@ -15,9 +16,8 @@ namespace plaudit::api {
 
 class CorrectionServiceImpl final : public v1::CorrectionService::Service {
  public:
-  // `roles` maps user names to manager or admin.
-  CorrectionServiceImpl(Store* store, Clock* clock, std::map<std::string, std::string> roles)
-      : store_(store), clock_(clock), roles_(std::move(roles)) {}
+  CorrectionServiceImpl(Store* store, Clock* clock, AccessGate* gate)
+      : store_(store), clock_(clock), gate_(gate) {}
   grpc::Status RetractEvents(grpc::ServerContext*, const v1::RetractEventsRequest*,
                              v1::RetractEventsResponse*) override;
   grpc::Status DisableProgram(grpc::ServerContext*, const v1::ChangeProgramStateRequest*,
@@ -32,9 +32,9 @@ class CorrectionServiceImpl final : public v1::CorrectionService::Service {
                                  v1::ProgramHistory*) override;
 
  private:
-  // The admin making a correction with `reason`: UNAUTHENTICATED without an actor,
-  // PERMISSION_DENIED below admin, INVALID_ARGUMENT without a reason.
-  absl::StatusOr<std::string> Corrector(const grpc::ServerContext& context,
+  // The admin making a correction to `method` with `reason`: the gate's refusals, or
+  // INVALID_ARGUMENT without a reason.
+  absl::StatusOr<std::string> Corrector(const grpc::ServerContext& context, std::string_view method,
                                         const std::string& reason) const;
   grpc::Status ChangeProgramState(grpc::ServerContext* context,
                                   const v1::ChangeProgramStateRequest& request, bool disabled,
@@ -42,7 +42,7 @@ class CorrectionServiceImpl final : public v1::CorrectionService::Service {
 
   Store* store_;
   Clock* clock_;
-  const std::map<std::string, std::string> roles_;
+  AccessGate* gate_;
 };
 
 }  // namespace plaudit::api

@@ -126,8 +126,8 @@ void AddErrors(const std::vector<RowError>& errors,
 // message, then each message's rows committed.
 class StreamedCsv {
  public:
-  StreamedCsv(const EventStreamDeps& deps, const grpc::ServerContextBase* context)
-      : deps_(deps), context_(context) {}
+  StreamedCsv(const EventStreamDeps& deps, Caller caller)
+      : deps_(deps), caller_(std::move(caller)) {}
 
   // Commits the message's rows. INVALID_ARGUMENT when the first message has no valid header or
   // a later one asks for replacing otherwise than the first; with `replace`, the refusals of
@@ -141,7 +141,7 @@ class StreamedCsv {
       auto parsed = ParseEventHeader(header);
       if (!parsed.ok()) return parsed.status();
       if (message.replace()) {
-        auto admin = CorrectingAdmin(*context_, *deps_.roles, message.reason());
+        auto admin = CorrectingAdmin(caller_, message.reason());
         if (!admin.ok()) return admin.status();
         replacement_ = EventReplacement{*std::move(admin), message.reason(), 0};
       } else if (!message.reason().empty()) {
@@ -170,7 +170,7 @@ class StreamedCsv {
 
  private:
   const EventStreamDeps deps_;
-  const grpc::ServerContextBase* const context_;
+  const Caller caller_;
   std::optional<EventColumns> columns_;
   std::optional<EventReplacement> replacement_;
 };
@@ -185,8 +185,9 @@ class StreamedCsv {
 template <typename Reactor>
 class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
  public:
-  EventStreamBase(const EventStreamDeps& deps, grpc::CallbackServerContext* context)
-      : deps_(deps), context_(context), csv_(deps, context) {}
+  EventStreamBase(const EventStreamDeps& deps, grpc::CallbackServerContext* context,
+                  Caller caller)
+      : deps_(deps), context_(context), csv_(deps, std::move(caller)) {}
 
   void OnReadDone(bool ok) override {
     deps_.idle->Unwatch(this);
@@ -314,8 +315,8 @@ class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
 class EventImport final : public EventStreamBase<grpc::ServerReadReactor<grpc::ByteBuffer>> {
  public:
   EventImport(const EventStreamDeps& deps, grpc::CallbackServerContext* context,
-              grpc::ByteBuffer* response)
-      : EventStreamBase(deps, context), response_(response) {
+              grpc::ByteBuffer* response, Caller caller)
+      : EventStreamBase(deps, context, std::move(caller)), response_(response) {
     ReadNext();
   }
 
@@ -348,8 +349,8 @@ class EventImport final : public EventStreamBase<grpc::ServerReadReactor<grpc::B
 class EventStream final
     : public EventStreamBase<grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>> {
  public:
-  EventStream(const EventStreamDeps& deps, grpc::CallbackServerContext* context)
-      : EventStreamBase(deps, context) {
+  EventStream(const EventStreamDeps& deps, grpc::CallbackServerContext* context, Caller caller)
+      : EventStreamBase(deps, context, std::move(caller)) {
     ReadNext();
   }
 
@@ -383,17 +384,34 @@ class EventStream final
   void EndOfInput() override { FinishOnce(grpc::Status::OK); }
 };
 
+// A stream the gate turned away: it ends at once with the refusal.
+template <typename Reactor>
+class Refused final : public Reactor {
+ public:
+  explicit Refused(const absl::Status& refusal) { this->Finish(ToGrpcStatus(refusal)); }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* StartEventImport(const EventStreamDeps& deps,
                                                             grpc::CallbackServerContext* context,
                                                             grpc::ByteBuffer* response) {
-  return new EventImport(deps, context, response);
+  auto caller = deps.gate->Admit(*context, "plaudit.v1.MetricService/ImportEvents");
+  if (!caller.ok()) return new Refused<grpc::ServerReadReactor<grpc::ByteBuffer>>(caller.status());
+  deps.gate->NoteResource(*context, "events (streamed import)");
+  return new EventImport(deps, context, response, *std::move(caller));
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StartEventStream(
     const EventStreamDeps& deps, grpc::CallbackServerContext* context) {
-  return new EventStream(deps, context);
+  auto caller = deps.gate->Admit(*context, "plaudit.v1.MetricService/StreamEvents");
+  if (!caller.ok()) {
+    return new Refused<grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>>(
+        caller.status());
+  }
+  deps.gate->NoteResource(*context, "events (stream)");
+  return new EventStream(deps, context, *std::move(caller));
 }
 
 }  // namespace plaudit::api

@@ -24,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/api/access_gate.h"
 #include "core/domain/clock.h"
 #include "core/ingest/ingest.h"
 
@@ -93,8 +94,8 @@ struct EventStreamDeps {
   EventIngestor* ingestor;
   ChunkWorkers* workers;
   IdleStreamWatch* idle;
-  // Who may replace stored events (user name to manager or admin), and when they do.
-  const std::map<std::string, std::string>* roles;
+  // Who may stream, and replace stored events (admins).
+  AccessGate* gate;
   Clock* clock;
 };
 

@@ -3,7 +3,6 @@
 #include <openssl/hmac.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/api/actor.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
@@ -61,34 +60,27 @@ std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
   return hex;
 }
 
-// Retry and cancel change what is delivered: the people who may approve awards may do them.
-absl::Status CheckManager(const Actor& actor, const std::string& action) {
-  if (actor.name.empty()) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("no actor: say who you are to ", action, " a reward (plaudit --as USER)"));
-  }
-  if (actor.role == Role::kNone) {
-    return absl::PermissionDeniedError(
-        absl::StrCat(actor.name, " may not ", action, " rewards: it needs a manager or an admin"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
-grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext*,
+absl::StatusOr<FulfilmentRecord> FulfilmentServiceImpl::Reachable(
+    const Caller& caller, const std::string& fulfilment_id) const {
+  if (fulfilment_id.empty()) return absl::InvalidArgumentError("fulfilment_id: required");
+  auto record = store_->GetFulfilment(fulfilment_id);
+  if (!record.ok()) return record.status();
+  if (!record->has_value() || !gate_->Covers(caller, (*record)->agent_id)) {
+    return absl::NotFoundError(
+        absl::StrCat("fulfilment_id: fulfilment \"", fulfilment_id, "\" not found"));
+  }
+  return **record;
+}
+
+grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext* context,
                                                   const v1::GetFulfilmentRequest* request,
                                                   v1::FulfilmentDetail* response) {
-  if (request->fulfilment_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
-  }
-  auto record = store_->GetFulfilment(request->fulfilment_id());
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.FulfilmentService/GetFulfilment");
+  auto record = Reachable(caller, request->fulfilment_id());
   if (!record.ok()) return ToGrpcStatus(record.status());
-  if (!record->has_value()) {
-    return ToGrpcStatus(absl::NotFoundError(
-        absl::StrCat("fulfilment_id: fulfilment \"", request->fulfilment_id(), "\" not found")));
-  }
-  ToProto(**record, response->mutable_fulfilment());
+  ToProto(*record, response->mutable_fulfilment());
   auto attempts = store_->ListAttempts(request->fulfilment_id());
   if (!attempts.ok()) return ToGrpcStatus(attempts.status());
   for (const FulfilmentAttempt& a : *attempts) {
@@ -107,14 +99,12 @@ grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext*,
 grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context,
                                                     const v1::RetryFulfilmentRequest* request,
                                                     v1::Fulfilment* response) {
-  if (request->fulfilment_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
-  }
-  const Actor actor = ActorOf(*context, roles_);
-  if (absl::Status allowed = CheckManager(actor, "retry"); !allowed.ok()) {
-    return ToGrpcStatus(allowed);
-  }
-  auto record = store_->RetryFulfilment(request->fulfilment_id(), actor.name, request->reason(),
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
+                          "plaudit.v1.FulfilmentService/RetryFulfilment");
+  gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
+  auto reachable = Reachable(caller, request->fulfilment_id());
+  if (!reachable.ok()) return ToGrpcStatus(reachable.status());
+  auto record = store_->RetryFulfilment(request->fulfilment_id(), caller.subject, request->reason(),
                                         absl::ToUnixMicros(clock_->Now()));
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response);
@@ -125,14 +115,12 @@ grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context
 grpc::Status FulfilmentServiceImpl::CancelFulfilment(grpc::ServerContext* context,
                                                      const v1::CancelFulfilmentRequest* request,
                                                      v1::Fulfilment* response) {
-  if (request->fulfilment_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
-  }
-  const Actor actor = ActorOf(*context, roles_);
-  if (absl::Status allowed = CheckManager(actor, "cancel"); !allowed.ok()) {
-    return ToGrpcStatus(allowed);
-  }
-  auto record = store_->CancelFulfilment(request->fulfilment_id(), actor.name, request->reason(),
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
+                          "plaudit.v1.FulfilmentService/CancelFulfilment");
+  gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
+  auto reachable = Reachable(caller, request->fulfilment_id());
+  if (!reachable.ok()) return ToGrpcStatus(reachable.status());
+  auto record = store_->CancelFulfilment(request->fulfilment_id(), caller.subject, request->reason(),
                                          absl::ToUnixMicros(clock_->Now()));
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response);
@@ -142,21 +130,14 @@ grpc::Status FulfilmentServiceImpl::CancelFulfilment(grpc::ServerContext* contex
 grpc::Status FulfilmentServiceImpl::CompleteFulfilment(grpc::ServerContext* context,
                                                        const v1::CompleteFulfilmentRequest* request,
                                                        v1::Fulfilment* response) {
-  if (request->fulfilment_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("fulfilment_id: required"));
-  }
-  const std::string actor = ActorName(*context);
-  if (actor.empty()) {
-    return ToGrpcStatus(
-        absl::UnauthenticatedError("no actor: say who handed the reward over (plaudit --as USER)"));
-  }
-  auto record = store_->GetFulfilment(request->fulfilment_id());
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
+                          "plaudit.v1.FulfilmentService/CompleteFulfilment");
+  gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
+  // A task role reaches every fulfilment here; the plugin narrows it to the role's own tasks.
+  auto record = Reachable(caller, request->fulfilment_id());
   if (!record.ok()) return ToGrpcStatus(record.status());
-  if (!record->has_value()) {
-    return ToGrpcStatus(absl::NotFoundError(
-        absl::StrCat("fulfilment_id: fulfilment \"", request->fulfilment_id(), "\" not found")));
-  }
-  const FulfilmentRecord& f = **record;
+  const std::string& actor = caller.subject;
+  const FulfilmentRecord& f = *record;
   if (f.state != FulfilmentState::kPending) {
     return ToGrpcStatus(absl::FailedPreconditionError(
         absl::StrCat("fulfilment ", f.id, " is ", std::string(FulfilmentStateName(f.state)),
@@ -172,6 +153,7 @@ grpc::Status FulfilmentServiceImpl::CompleteFulfilment(grpc::ServerContext* cont
   (*query.mutable_args())["idempotency_key"] = f.idempotency_key;
   (*query.mutable_args())["note"] = request->note();
   query.set_actor(actor);
+  for (const std::string& role : caller.roles) query.add_actor_roles(role);
   auto answer = host_->Query(plugin, query);
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   if (!answer->error().empty()) {
@@ -195,9 +177,11 @@ grpc::Status FulfilmentServiceImpl::CompleteFulfilment(grpc::ServerContext* cont
   return grpc::Status::OK;
 }
 
-grpc::Status FulfilmentServiceImpl::DeliverCallback(grpc::ServerContext*,
+grpc::Status FulfilmentServiceImpl::DeliverCallback(grpc::ServerContext* context,
                                                     const v1::DeliverCallbackRequest* request,
                                                     v1::DeliverCallbackResponse* response) {
+  // Open to any caller: the vendor proves itself with the body's HMAC signature.
+  gate_->AdmitOpen(*context, absl::StrCat("vendor:", request->plugin()));
   auto secret = callback_secrets_.find(request->plugin());
   if (secret == callback_secrets_.end() || secret->second.empty()) {
     return ToGrpcStatus(absl::UnauthenticatedError(
@@ -232,11 +216,15 @@ grpc::Status FulfilmentServiceImpl::DeliverCallback(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext*,
+grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext* context,
                                                     const v1::ListFulfilmentsRequest* request,
                                                     v1::ListFulfilmentsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.FulfilmentService/ListFulfilments");
   auto rows = store_->ListFulfilments(request->award_id());
   if (!rows.ok()) return ToGrpcStatus(rows.status());
+  if (caller.reach != Reach::kAll) {
+    std::erase_if(*rows, [&](const FulfilmentRecord& f) { return !gate_->Covers(caller, f.agent_id); });
+  }
   auto page = Paginate(request->page_size(), request->page_token(), rows->size());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) {

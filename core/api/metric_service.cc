@@ -32,16 +32,13 @@ v1::IngestOutcome OutcomeProto(EventOutcome outcome) {
 }  // namespace
 
 MetricServiceImpl::MetricServiceImpl(Store* store, EventIngestor* ingestor, Clock* clock,
-                                     std::map<std::string, std::string> roles,
-                                     absl::Duration stream_idle_timeout)
-    : store_(store),
-      ingestor_(ingestor),
-      clock_(clock),
-      roles_(std::move(roles)),
-      idle_(stream_idle_timeout) {}
+                                     AccessGate* gate, absl::Duration stream_idle_timeout)
+    : store_(store), ingestor_(ingestor), clock_(clock), gate_(gate), idle_(stream_idle_timeout) {}
 
-grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
+grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext* context,
+                                            const v1::ListMetricsRequest*,
                                             v1::ListMetricsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.MetricService/ListMetrics");
   for (const MetricSpec& spec : BuiltInMetrics()) {
     auto* m = response->add_metrics();
     m->set_name(spec.name);
@@ -59,6 +56,8 @@ grpc::Status MetricServiceImpl::ListMetrics(grpc::ServerContext*, const v1::List
 grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext* context,
                                                   const v1::BatchCreateEventsRequest* request,
                                                   v1::BatchCreateEventsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.MetricService/BatchCreateEvents");
+  gate_->NoteResource(*context, absl::StrCat("events (", request->events_size(), ")"));
   if (request->events_size() > kMaxEventsPerBatch) {
     return ToGrpcStatus(absl::ResourceExhaustedError(
         absl::StrCat("events: the batch has ", request->events_size(), " events; the limit is ",
@@ -68,7 +67,7 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext* context,
   }
   std::optional<EventReplacement> replacement;
   if (request->replace()) {
-    auto admin = CorrectingAdmin(*context, roles_, request->reason());
+    auto admin = CorrectingAdmin(caller, request->reason());
     if (!admin.ok()) return ToGrpcStatus(admin.status());
     replacement =
         EventReplacement{*std::move(admin), request->reason(), absl::ToUnixMicros(clock_->Now())};
@@ -111,18 +110,31 @@ grpc::Status MetricServiceImpl::BatchCreateEvents(grpc::ServerContext* context,
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* MetricServiceImpl::ImportEvents(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
-  return StartEventImport(EventStreamDeps{ingestor_, &workers_, &idle_, &roles_, clock_}, context,
+  return StartEventImport(EventStreamDeps{ingestor_, &workers_, &idle_, gate_, clock_}, context,
                           response);
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* MetricServiceImpl::StreamEvents(
     grpc::CallbackServerContext* context) {
-  return StartEventStream(EventStreamDeps{ingestor_, &workers_, &idle_, &roles_, clock_}, context);
+  return StartEventStream(EventStreamDeps{ingestor_, &workers_, &idle_, gate_, clock_}, context);
 }
 
-grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
+grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext* context,
                                                  const v1::SummarizeMetricsRequest* request,
                                                  v1::SummarizeMetricsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.MetricService/SummarizeMetrics");
+  // An agent sees their own figures only: asking for nobody in particular means themselves.
+  const std::string agent_id = caller.reach == Reach::kSelf && request->agent_id().empty()
+                                   ? caller.agent_id
+                                   : request->agent_id();
+  if (caller.reach == Reach::kSelf && agent_id.empty()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat(caller.subject, " is not an agent here: there are no figures of theirs")));
+  }
+  if (!agent_id.empty() && !gate_->Covers(caller, agent_id)) {
+    return ToGrpcStatus(
+        absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found")));
+  }
   auto zone = LoadZone(request->time_zone().empty() ? "UTC" : request->time_zone());
   if (!zone.ok()) {
     return ToGrpcStatus(
@@ -152,17 +164,23 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
   int limit = request->page_size() == 0 ? 100 : std::min(request->page_size(), 1000);
   auto rows =
       store_->AggregatePage(absl::ToUnixMicros(window->start), absl::ToUnixMicros(window->end),
-                            request->agent_id(), after_agent, after_metric, limit + 1);
+                            agent_id, after_agent, after_metric, limit + 1);
   if (!rows.ok()) return ToGrpcStatus(rows.status());
-  if (!request->agent_id().empty() && rows->empty() && request->page_token().empty()) {
-    auto agent = store_->GetAgent(request->agent_id());
+  if (!agent_id.empty() && rows->empty() && request->page_token().empty()) {
+    auto agent = store_->GetAgent(agent_id);
     if (agent.ok() && !agent->has_value()) {
-      return ToGrpcStatus(absl::NotFoundError(
-          absl::StrCat("agent_id: agent \"", request->agent_id(), "\" not found")));
+      return ToGrpcStatus(
+          absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found")));
     }
   }
   const bool more = rows->size() > static_cast<size_t>(limit);
   if (more) rows->resize(limit);
+  // The page's last key is kept before rows beyond the caller's reach are left out.
+  const std::string last_key =
+      more ? absl::StrCat(rows->back().agent_id, "\x1f", rows->back().metric) : "";
+  if (agent_id.empty() && caller.reach != Reach::kAll) {
+    std::erase_if(*rows, [&](const AggregateRow& row) { return !gate_->Covers(caller, row.agent_id); });
+  }
   for (const AggregateRow& row : *rows) {
     auto* out = response->add_rows();
     out->set_agent_id(row.agent_id);
@@ -174,9 +192,8 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext*,
     out->set_max(row.aggregate.max);
   }
   if (more) {
-    std::string key = absl::StrCat(rows->back().agent_id, "\x1f", rows->back().metric);
     std::string token;
-    absl::WebSafeBase64Escape(key, &token);
+    absl::WebSafeBase64Escape(last_key, &token);
     response->set_next_page_token(token);
   }
   return grpc::Status::OK;

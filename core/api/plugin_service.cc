@@ -1,12 +1,15 @@
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
-#include "core/api/actor.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
 
 namespace plaudit::api {
 
-grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
+grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext* context,
+                                            const v1::ListPluginsRequest*,
                                             v1::ListPluginsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PluginService/ListPlugins");
   for (const PluginStatus& p : host_->Plugins()) {
     auto* out = response->add_plugins();
     out->set_name(p.name);
@@ -23,16 +26,41 @@ grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext*, const v1::List
 grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
                                             const v1::QueryPluginRequest* request,
                                             v1::QueryPluginResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(any_caller, gate_, context, "plaudit.v1.PluginService/QueryPlugin");
   if (request->plugin().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("plugin: required"));
   }
   if (request->method().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("method: required"));
   }
+  // Each query is admitted, and audited, as itself. One without a row is nobody's; but naming
+  // a plugin that is not there deserves to hear so.
+  const std::string method = PluginQueryMethod(request->plugin(), request->method());
+  if (FindPolicy(method) == nullptr) {
+    const std::vector<PluginStatus> plugins = host_->Plugins();
+    const bool loaded = std::any_of(plugins.begin(), plugins.end(), [&](const PluginStatus& p) {
+      return p.name == request->plugin() && p.loaded;
+    });
+    if (!loaded) {
+      return ToGrpcStatus(absl::NotFoundError(
+          absl::StrCat("plugin: no loaded plugin named \"", request->plugin(), "\"")));
+    }
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat(request->plugin(), " has no query \"", request->method(),
+                     "\" that the policy table lets anyone call")));
+  }
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, method);
   plugin::v1::QueryRequest query;
   query.set_method(request->method());
   for (const auto& [key, value] : request->args()) (*query.mutable_args())[key] = value;
-  query.set_actor(ActorName(*context));
+  // Within their own reach, agents act as the agent they are (a code is its recipient's).
+  query.set_actor(caller.reach == Reach::kSelf ? caller.agent_id : caller.subject);
+  for (const std::string& role : caller.roles) query.add_actor_roles(role);
+  if (auto key = request->args().find("idempotency_key"); key != request->args().end()) {
+    gate_->NoteResource(*context, absl::StrCat("rewards/", key->second));
+  } else if (auto id = request->args().find("id"); id != request->args().end()) {
+    gate_->NoteResource(*context, absl::StrCat(request->plugin(), "/", id->second));
+  }
   auto answer = host_->Query(request->plugin(), query);
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   if (!answer->error().empty()) {
@@ -43,7 +71,18 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
         absl::StrCat(request->plugin(), " ", request->method(), ": ", answer->error())));
   }
   for (const std::string& column : answer->columns()) response->add_columns(column);
+  // Rows about an agent (an `agent` column) beyond the caller's reach are left out.
+  int agent_column = -1;
+  if (caller.reach != Reach::kAll) {
+    for (int i = 0; i < answer->columns_size(); ++i) {
+      if (answer->columns(i) == "agent") agent_column = i;
+    }
+  }
   for (const auto& row : answer->rows()) {
+    if (agent_column >= 0 && agent_column < row.cells_size() &&
+        !row.cells(agent_column).empty() && !gate_->Covers(caller, row.cells(agent_column))) {
+      continue;
+    }
     auto* out = response->add_rows();
     for (const std::string& cell : row.cells()) out->add_cells(cell);
   }

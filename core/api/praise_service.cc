@@ -1,5 +1,6 @@
 #include "core/api/praise_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
@@ -21,20 +22,41 @@ void ToProto(const PraiseRecord& p, v1::Praise* out) {
 
 }  // namespace
 
-grpc::Status PraiseServiceImpl::SendPraise(grpc::ServerContext*,
+grpc::Status PraiseServiceImpl::SendPraise(grpc::ServerContext* context,
                                            const v1::SendPraiseRequest* request,
                                            v1::Praise* response) {
-  auto praise = ledger_->Send(request->from_agent_id(), request->to_agent_id(), request->message(),
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PraiseService/SendPraise");
+  gate_->NoteResource(*context, absl::StrCat("agents/", request->to_agent_id(), "/praise"));
+  // Praise is sent as oneself: the sender is the caller's agent, never another's.
+  if (caller.agent_id.empty()) {
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat(caller.subject, " is not an agent here: only agents send praise")));
+  }
+  if (!request->from_agent_id().empty() && request->from_agent_id() != caller.agent_id) {
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat("from_agent_id: ", caller.subject, " sends praise as ", caller.agent_id,
+                     " only, not as ", request->from_agent_id())));
+  }
+  auto praise = ledger_->Send(caller.agent_id, request->to_agent_id(), request->message(),
                               request->value(), request->request_id());
   if (!praise.ok()) return ToGrpcStatus(praise.status());
   ToProto(*praise, response);
   return grpc::Status::OK;
 }
 
-grpc::Status PraiseServiceImpl::ListPraise(grpc::ServerContext*,
+grpc::Status PraiseServiceImpl::ListPraise(grpc::ServerContext* context,
                                            const v1::ListPraiseRequest* request,
                                            v1::ListPraiseResponse* response) {
-  auto feed = ledger_->Feed(request->agent_id());
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PraiseService/ListPraise");
+  // An agent's feed is the praise they sent or received.
+  const std::string agent_id =
+      caller.reach == Reach::kSelf ? caller.agent_id : request->agent_id();
+  if (caller.reach == Reach::kSelf &&
+      (agent_id.empty() || (!request->agent_id().empty() && request->agent_id() != agent_id))) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("agent_id: agent \"", request->agent_id(), "\" not found")));
+  }
+  auto feed = ledger_->Feed(agent_id);
   if (!feed.ok()) return ToGrpcStatus(feed.status());
   auto page = Paginate(request->page_size(), request->page_token(), feed->size());
   if (!page.ok()) return ToGrpcStatus(page.status());

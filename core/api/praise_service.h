@@ -2,6 +2,7 @@
 #ifndef PLAUDIT_CORE_API_PRAISE_SERVICE_H_
 #define PLAUDIT_CORE_API_PRAISE_SERVICE_H_
 
+#include "core/api/access_gate.h"
 #include "core/praise/praise_ledger.h"
 #include "plaudit/v1/praise.grpc.pb.h"
 
@@ -9,7 +10,7 @@ namespace plaudit::api {
 
 class PraiseServiceImpl final : public ::plaudit::v1::PraiseService::Service {
  public:
-  explicit PraiseServiceImpl(PraiseLedger* ledger) : ledger_(ledger) {}
+  PraiseServiceImpl(PraiseLedger* ledger, AccessGate* gate) : ledger_(ledger), gate_(gate) {}
   grpc::Status SendPraise(grpc::ServerContext*, const ::plaudit::v1::SendPraiseRequest*,
                           ::plaudit::v1::Praise*) override;
   grpc::Status ListPraise(grpc::ServerContext*, const ::plaudit::v1::ListPraiseRequest*,
@@ -17,6 +18,7 @@ class PraiseServiceImpl final : public ::plaudit::v1::PraiseService::Service {
 
  private:
   PraiseLedger* ledger_;
+  AccessGate* gate_;
 };
 
 }  // namespace plaudit::api

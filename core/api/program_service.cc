@@ -21,14 +21,16 @@ void ToProto(const ProgramRecord& p, v1::Program* out) {
 
 }  // namespace
 
-grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext*,
+grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext* context,
                                               const v1::ApplyProgramRequest* request,
                                               v1::Program* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ProgramService/ApplyProgram");
   if (absl::Status size = CheckProgramYamlSize(request->yaml()); !size.ok()) {
     return ToGrpcStatus(size);
   }
   auto spec = decider_->ParseProgram(request->yaml());
   if (!spec.ok()) return ToGrpcStatus(spec.status());
+  gate_->NoteResource(*context, absl::StrCat("programs/", spec->id));
   auto stored = store_->PutProgram(ProgramRecord{spec->id, spec->name,
                                                  std::string(CadenceName(spec->cadence)),
                                                  spec->time_zone, 0, request->yaml()});
@@ -37,9 +39,10 @@ grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ProgramServiceImpl::ListPrograms(grpc::ServerContext*,
+grpc::Status ProgramServiceImpl::ListPrograms(grpc::ServerContext* context,
                                               const v1::ListProgramsRequest* request,
                                               v1::ListProgramsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ProgramService/ListPrograms");
   auto programs = store_->ListPrograms();
   if (!programs.ok()) return ToGrpcStatus(programs.status());
   auto page = Paginate(request->page_size(), request->page_token(), programs->size());
@@ -50,9 +53,10 @@ grpc::Status ProgramServiceImpl::ListPrograms(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ProgramServiceImpl::GetProgram(grpc::ServerContext*,
+grpc::Status ProgramServiceImpl::GetProgram(grpc::ServerContext* context,
                                             const v1::GetProgramRequest* request,
                                             v1::Program* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ProgramService/GetProgram");
   auto program = store_->GetProgram(request->id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   if (!program->has_value()) {
@@ -63,9 +67,10 @@ grpc::Status ProgramServiceImpl::GetProgram(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ProgramServiceImpl::SimulateProgram(grpc::ServerContext*,
+grpc::Status ProgramServiceImpl::SimulateProgram(grpc::ServerContext* context,
                                                  const v1::SimulateProgramRequest* request,
                                                  v1::SimulateProgramResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ProgramService/SimulateProgram");
   if (request->period().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("period: required"));
   }
@@ -88,9 +93,10 @@ grpc::Status ProgramServiceImpl::SimulateProgram(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ProgramServiceImpl::ListProgramStatus(grpc::ServerContext*,
+grpc::Status ProgramServiceImpl::ListProgramStatus(grpc::ServerContext* context,
                                                    const v1::ListProgramStatusRequest*,
                                                    v1::ListProgramStatusResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ProgramService/ListProgramStatus");
   for (const PeriodCloser::ProgramClosing& closing : closer_->Status()) {
     auto* out = response->add_programs();
     out->set_program_id(closing.program_id);

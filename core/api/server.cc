@@ -64,6 +64,19 @@ std::string WhyCannotListen(const std::string& address) {
   return reason;
 }
 
+// How the gate knows callers: tokens checked against the configured issuer's keys, services'
+// client certificates, and the development mode's roles.
+absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config) {
+  AccessGate::Options options;
+  options.services = config.services;
+  options.dev_roles = config.roles;
+  if (config.auth.has_value()) {
+    options.agent_match = config.auth->agent_match;
+    return absl::UnimplementedError("auth: token validation is not available in this build");
+  }
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const ServerConfig& config,
@@ -124,22 +137,27 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->engine_ = std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, engine_options);
   FulfilmentEngine* engine = s->engine_.get();
 
-  s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get());
+  auto gate_options = MakeGateOptions(config);
+  if (!gate_options.ok()) return gate_options.status();
+  s->gate_ = std::make_unique<AccessGate>(*std::move(gate_options), s->store_.get(), clock);
+  AccessGate* gate = s->gate_.get();
+  s->access_ = std::make_unique<AccessServiceImpl>(gate);
+  s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get(), gate);
   s->metrics_ = std::make_unique<MetricServiceImpl>(s->store_.get(), s->ingestor_.get(), clock,
-                                                    config.roles, config.stream_idle_timeout);
-  s->programs_ =
-      std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(), s->closer_.get());
+                                                    gate, config.stream_idle_timeout);
+  s->programs_ = std::make_unique<ProgramServiceImpl>(s->store_.get(), s->decider_.get(),
+                                                      s->closer_.get(), gate);
   s->awards_ = std::make_unique<AwardServiceImpl>(
-      s->store_.get(), s->decider_.get(), clock, [engine] { engine->Wake(); }, config.roles);
+      s->store_.get(), s->decider_.get(), clock, [engine] { engine->Wake(); }, gate);
   std::map<std::string, std::string> callback_secrets;
   for (const auto& [plugin, settings] : config.plugins) {
     auto secret = settings.find("callback_secret");
     if (secret != settings.end()) callback_secrets[plugin] = secret->second;
   }
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(
-      s->store_.get(), host, engine, clock, config.roles, std::move(callback_secrets));
+      s->store_.get(), host, engine, clock, gate, std::move(callback_secrets));
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(
-      host, [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
+      host, gate, [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
   auto praise_zone = LoadZone(config.praise_time_zone);
   if (!praise_zone.ok()) {
     return absl::InvalidArgumentError(
@@ -147,8 +165,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   }
   s->praise_ledger_ = std::make_unique<PraiseLedger>(
       s->store_.get(), clock, PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
-  s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get());
-  s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, config.roles);
+  s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get(), gate);
+  s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -162,6 +180,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(UnparsedRequestInterceptorFactory());
+  interceptors.push_back(gate->InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(s->agents_.get());
   builder.RegisterService(s->metrics_.get());
@@ -171,6 +190,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->plugin_service_.get());
   builder.RegisterService(s->praise_.get());
   builder.RegisterService(s->corrections_.get());
+  builder.RegisterService(s->access_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);
@@ -180,9 +200,12 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->engine_->Start();
   PlauditServer* self = s.get();
   s->poller_ = std::thread([self] { self->PollSources(); });
-  if (!config.tls.has_value()) {
+  if (gate->development_mode()) {
     LogWarning("server",
-               "TLS is off: every caller is trusted (local development mode, loopback only)");
+               "no auth configured: every caller is trusted and may claim any name with --as "
+               "(local development mode, loopback only)");
+  } else if (!config.tls.has_value()) {
+    LogWarning("server", "TLS is off: tokens travel in clear (loopback only)");
   }
   LogInfo("server", absl::StrCat("serving on port ", s->port_,
                                  !config.tls.has_value()              ? ""

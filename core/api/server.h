@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "core/api/access_gate.h"
+#include "core/api/access_service.h"
 #include "core/api/correction_service.h"
 #include "core/api/praise_service.h"
 #include "core/api/services.h"
@@ -53,6 +55,8 @@ class PlauditServer {
   std::unique_ptr<AwardDecider> decider_;
   std::unique_ptr<PeriodCloser> closer_;
   std::unique_ptr<FulfilmentEngine> engine_;
+  std::unique_ptr<AccessGate> gate_;
+  std::unique_ptr<AccessServiceImpl> access_;
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<MetricServiceImpl> metrics_;
   std::unique_ptr<ProgramServiceImpl> programs_;

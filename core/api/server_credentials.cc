@@ -72,17 +72,22 @@ absl::StatusOr<std::unique_ptr<X509, X509Deleter>> FirstCertificate(const std::s
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerConfig& config) {
-  if (!config.tls.has_value()) {
-    // Until authentication lands, TLS is what decides: without it nothing tells callers apart,
-    // so plauditd must not be reachable from other machines.
-    if (!IsLoopbackListen(config.listen)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("refusing to listen on ", config.listen,
-                       " without tls: every caller would be trusted (configure tls, or listen "
-                       "on 127.0.0.1)"));
-    }
-    return grpc::InsecureServerCredentials();
+  // Other machines may reach plauditd only over TLS and only when callers must prove who they
+  // are (auth, or services known by client certificates).
+  const bool authenticated = config.auth.has_value() || !config.services.empty();
+  if (!IsLoopbackListen(config.listen) && (!config.tls.has_value() || !authenticated)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to listen on ", config.listen,
+        !config.tls.has_value() ? " without tls" : " without auth",
+        !authenticated ? ": every caller would be trusted" : ": tokens would travel in clear",
+        " (configure tls and auth, or listen on 127.0.0.1)"));
   }
+  if (!config.services.empty() &&
+      (!config.tls.has_value() || config.tls->client_ca_file.empty())) {
+    return absl::FailedPreconditionError(
+        "services: known by client certificates, which need tls.client_ca_file");
+  }
+  if (!config.tls.has_value()) return grpc::InsecureServerCredentials();
   const TlsConfig& tls = *config.tls;
   auto cert_pem = ReadFile("cert_file", tls.cert_file);
   if (!cert_pem.ok()) return cert_pem.status();
@@ -112,7 +117,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
       return ca.status();
     }
     options.pem_root_certs = *ca_pem;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    // With tokens, people call without certificates and services may present one; without
+    // them, every caller must.
+    options.client_certificate_request =
+        config.auth.has_value() ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
+                                : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
 }

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "core/api/access_gate.h"
 #include "core/api/event_streams.h"
 #include "core/awards/award_decider.h"
 #include "core/awards/period_closer.h"
@@ -25,7 +26,7 @@ namespace v1 = ::plaudit::v1;
 
 class AgentServiceImpl final : public v1::AgentService::Service {
  public:
-  explicit AgentServiceImpl(Store* store) : store_(store) {}
+  AgentServiceImpl(Store* store, AccessGate* gate) : store_(store), gate_(gate) {}
   grpc::Status ImportAgents(grpc::ServerContext*, const v1::ImportAgentsRequest*,
                             v1::ImportAgentsResponse*) override;
   grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
@@ -34,6 +35,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
 
  private:
   Store* store_;
+  AccessGate* gate_;
 };
 
 // The streamed imports are callback methods (see event_streams.h); the rest are synchronous.
@@ -41,10 +43,10 @@ class MetricServiceImpl final
     : public v1::MetricService::WithRawCallbackMethod_ImportEvents<
           v1::MetricService::WithRawCallbackMethod_StreamEvents<v1::MetricService::Service>> {
  public:
-  // Streams that send nothing for `stream_idle_timeout` are ended. `roles` maps user names to
-  // manager or admin: admins may replace stored events.
-  MetricServiceImpl(Store* store, EventIngestor* ingestor, Clock* clock,
-                    std::map<std::string, std::string> roles, absl::Duration stream_idle_timeout);
+  // Streams that send nothing for `stream_idle_timeout` are ended. Admins may replace stored
+  // events.
+  MetricServiceImpl(Store* store, EventIngestor* ingestor, Clock* clock, AccessGate* gate,
+                    absl::Duration stream_idle_timeout);
   grpc::Status ListMetrics(grpc::ServerContext*, const v1::ListMetricsRequest*,
                            v1::ListMetricsResponse*) override;
   grpc::Status BatchCreateEvents(grpc::ServerContext*, const v1::BatchCreateEventsRequest*,
@@ -60,7 +62,7 @@ class MetricServiceImpl final
   Store* store_;
   EventIngestor* ingestor_;
   Clock* clock_;
-  const std::map<std::string, std::string> roles_;
+  AccessGate* gate_;
   // Writes are serialized by the store anyway; a second worker lets one stream's rows be checked
   // while another's are written.
   ChunkWorkers workers_{2};
@@ -69,8 +71,8 @@ class MetricServiceImpl final
 
 class ProgramServiceImpl final : public v1::ProgramService::Service {
  public:
-  ProgramServiceImpl(Store* store, AwardDecider* decider, PeriodCloser* closer)
-      : store_(store), decider_(decider), closer_(closer) {}
+  ProgramServiceImpl(Store* store, AwardDecider* decider, PeriodCloser* closer, AccessGate* gate)
+      : store_(store), decider_(decider), closer_(closer), gate_(gate) {}
   grpc::Status ApplyProgram(grpc::ServerContext*, const v1::ApplyProgramRequest*,
                             v1::Program*) override;
   grpc::Status ListPrograms(grpc::ServerContext*, const v1::ListProgramsRequest*,
@@ -86,20 +88,20 @@ class ProgramServiceImpl final : public v1::ProgramService::Service {
   Store* store_;
   AwardDecider* decider_;
   PeriodCloser* closer_;
+  AccessGate* gate_;
 };
 
 class AwardServiceImpl final : public v1::AwardService::Service {
  public:
   // `committed` is called after a decision was newly committed (to wake the fulfilment engine).
-  // `committed` is also called after an approval released rewards. `roles` maps user names to
-  // manager or admin.
+  // `committed` is also called after an approval released rewards.
   AwardServiceImpl(Store* store, AwardDecider* decider, Clock* clock,
-                   std::function<void()> committed, std::map<std::string, std::string> roles)
+                   std::function<void()> committed, AccessGate* gate)
       : store_(store),
         decider_(decider),
         clock_(clock),
         committed_(std::move(committed)),
-        roles_(std::move(roles)) {}
+        gate_(gate) {}
   grpc::Status EvaluateAwards(grpc::ServerContext*, const v1::EvaluateAwardsRequest*,
                               v1::EvaluateAwardsResponse*) override;
   grpc::Status ListAwards(grpc::ServerContext*, const v1::ListAwardsRequest*,
@@ -117,29 +119,31 @@ class AwardServiceImpl final : public v1::AwardService::Service {
   grpc::Status GetBudget(grpc::ServerContext*, const v1::GetBudgetRequest*, v1::Budget*) override;
 
  private:
-  // The request's actor (x-plaudit-actor metadata) and the role configured for it.
-  Actor ActorOf(const grpc::ServerContext& context) const;
-  grpc::Status Act(grpc::ServerContext* context, const std::string& award_id,
-                   const std::string& reason, AwardAction action, v1::Award* response);
+  grpc::Status Act(grpc::ServerContext* context, std::string_view method,
+                   const std::string& award_id, const std::string& reason, AwardAction action,
+                   v1::Award* response);
+  // NOT_FOUND when the award is beyond the caller's reach (none of its recipients is).
+  absl::Status CheckAward(const Caller& caller, const std::string& award_id) const;
+  // Whether the award's agent (or, for a team award, its team) is within the caller's reach.
+  bool Reaches(const Caller& caller, const AwardRecord& award) const;
 
   Store* store_;
   AwardDecider* decider_;
   Clock* clock_;
   std::function<void()> committed_;
-  const std::map<std::string, std::string> roles_;
+  AccessGate* gate_;
 };
 
 class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {
  public:
   // `callback_secrets`: per plugin name, the HMAC key its vendor signs callbacks with.
   FulfilmentServiceImpl(Store* store, PluginHost* host, FulfilmentEngine* engine, Clock* clock,
-                        std::map<std::string, std::string> roles,
-                        std::map<std::string, std::string> callback_secrets)
+                        AccessGate* gate, std::map<std::string, std::string> callback_secrets)
       : store_(store),
         host_(host),
         engine_(engine),
         clock_(clock),
-        roles_(std::move(roles)),
+        gate_(gate),
         callback_secrets_(std::move(callback_secrets)) {}
   grpc::Status ListFulfilments(grpc::ServerContext*, const v1::ListFulfilmentsRequest*,
                                v1::ListFulfilmentsResponse*) override;
@@ -155,11 +159,14 @@ class FulfilmentServiceImpl final : public v1::FulfilmentService::Service {
                                v1::DeliverCallbackResponse*) override;
 
  private:
+  // The fulfilment, or NOT_FOUND when there is none or it is beyond the caller's reach.
+  absl::StatusOr<FulfilmentRecord> Reachable(const Caller& caller,
+                                             const std::string& fulfilment_id) const;
   Store* store_;
   PluginHost* host_;
   FulfilmentEngine* engine_;
   Clock* clock_;
-  const std::map<std::string, std::string> roles_;
+  AccessGate* gate_;
   const std::map<std::string, std::string> callback_secrets_;
 };
 
@@ -167,8 +174,9 @@ class PluginServiceImpl final : public v1::PluginService::Service {
  public:
   // `changed` receives the idempotency keys of rewards a query may have changed (a completed
   // manual task), to look them up now.
-  PluginServiceImpl(PluginHost* host, std::function<void(const std::vector<std::string>&)> changed)
-      : host_(host), changed_(std::move(changed)) {}
+  PluginServiceImpl(PluginHost* host, AccessGate* gate,
+                    std::function<void(const std::vector<std::string>&)> changed)
+      : host_(host), gate_(gate), changed_(std::move(changed)) {}
   grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
                            v1::ListPluginsResponse*) override;
   grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest*,
@@ -176,6 +184,7 @@ class PluginServiceImpl final : public v1::PluginService::Service {
 
  private:
   PluginHost* host_;
+  AccessGate* gate_;
   std::function<void(const std::vector<std::string>&)> changed_;
 };
 

@@ -60,7 +60,9 @@ absl::StatusOr<TransitionPlan> PlanAwardAction(const AwardFacts& award, AwardAct
                                                    std::string(AwardActionName(action)),
                                                    " an award (plaudit --as USER)"));
   }
-  if (action != AwardAction::kCancel && Contains(award.recipients, actor.name)) {
+  const bool own = Contains(award.recipients, actor.name) ||
+                   (!actor.agent_id.empty() && Contains(award.recipients, actor.agent_id));
+  if (action != AwardAction::kCancel && own) {
     return absl::PermissionDeniedError(absl::StrCat(actor.name, " may not ",
                                                     std::string(AwardActionName(action)), " award ",
                                                     award.award_id, ": it is their own award"));

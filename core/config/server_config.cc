@@ -21,6 +21,64 @@ absl::Status Problem(const YAML::Node& node, const std::string& field, const std
       absl::StrCat("line ", node.Mark().line + 1, ": ", field, ": ", what));
 }
 
+template <typename Resolve>
+absl::StatusOr<AuthConfig> ParseAuth(const YAML::Node& value, const Resolve& resolve) {
+  if (!value.IsMap()) {
+    return Problem(value, "auth", "must be a map: {issuer, audience, jwks_file | jwks_url, ...}");
+  }
+  AuthConfig auth;
+  for (const auto& setting : value) {
+    const std::string name = setting.first.as<std::string>();
+    const std::string field = "auth." + name;
+    if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+      return Problem(setting.second, field, "must be a single value");
+    }
+    const std::string text = setting.second.as<std::string>();
+    if (name == "issuer") {
+      auth.issuer = text;
+    } else if (name == "audience") {
+      auth.audience = text;
+    } else if (name == "jwks_file") {
+      auth.jwks_file = resolve(text);
+    } else if (name == "jwks_ca_file") {
+      auth.jwks_ca_file = resolve(text);
+    } else if (name == "jwks_url") {
+      if (!absl::StartsWith(text, "https://")) {
+        return Problem(setting.second, field, "must be an https:// address, got \"" + text + "\"");
+      }
+      auth.jwks_url = text;
+    } else if (name == "roles_claim") {
+      auth.roles_claim = text;
+    } else if (name == "agent_claim") {
+      auth.agent_claim = text;
+    } else if (name == "teams_claim") {
+      auth.teams_claim = text;
+    } else if (name == "agent_match") {
+      if (text != "id" && text != "email") {
+        return Problem(setting.second, field, "expected id or email, got \"" + text + "\"");
+      }
+      auth.agent_match = text == "id" ? AuthConfig::AgentMatch::kId : AuthConfig::AgentMatch::kEmail;
+    } else if (name == "clock_skew_s") {
+      int seconds = 0;
+      if (!absl::SimpleAtoi(text, &seconds) || seconds < 0 || seconds > 600) {
+        return Problem(setting.second, field, "must be a number of seconds from 0 to 600");
+      }
+      auth.clock_skew = absl::Seconds(seconds);
+    } else {
+      return Problem(setting.first, field,
+                     "unknown setting (expected issuer, audience, jwks_file, jwks_url, "
+                     "jwks_ca_file, roles_claim, agent_claim, agent_match, teams_claim, "
+                     "clock_skew_s)");
+    }
+  }
+  if (auth.issuer.empty()) return Problem(value, "auth.issuer", "required");
+  if (auth.audience.empty()) return Problem(value, "auth.audience", "required");
+  if (auth.jwks_file.empty() == auth.jwks_url.empty()) {
+    return Problem(value, "auth", "needs exactly one of jwks_file and jwks_url");
+  }
+  return auth;
+}
+
 }  // namespace
 
 bool IsLoopbackListen(const std::string& listen) {
@@ -160,6 +218,22 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           return Problem(value, key, "needs both cert_file and key_file");
         }
         config.tls = std::move(tls);
+      } else if (key == "auth") {
+        auto auth = ParseAuth(value, resolve);
+        if (!auth.ok()) return auth.status();
+        config.auth = *std::move(auth);
+      } else if (key == "services") {
+        if (!value.IsMap()) return Problem(value, key, "must map service names to {subject}");
+        for (const auto& service : value) {
+          const std::string name = service.first.as<std::string>();
+          const YAML::Node subject = service.second.IsMap() ? service.second["subject"] : YAML::Node();
+          if (!subject.IsDefined() || !subject.IsScalar() || subject.as<std::string>().empty()) {
+            return Problem(service.second, "services." + name,
+                           "needs subject: the client certificate's subject, e.g. \"CN=" + name +
+                               "\"");
+          }
+          config.services[name].subject = subject.as<std::string>();
+        }
       } else {
         return Problem(
             entry.first, key,
@@ -167,7 +241,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
-            "tls)");
+            "tls, auth, services)");
       }
     }
   } catch (const YAML::Exception& e) {

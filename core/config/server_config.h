@@ -18,6 +18,18 @@
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 //   tls: {cert_file: server.pem, key_file: server.key, client_ca_file: clients-ca.pem}
+//   auth:
+//     issuer: https://login.example.com/realms/contact-centre
+//     audience: plaudit
+//     jwks_file: jwks.json          # or jwks_url: https://login.example.com/.../certs
+//     jwks_ca_file: issuer-ca.pem   # optional, for jwks_url
+//     roles_claim: roles
+//     agent_claim: sub
+//     agent_match: id               # or email: the agent_claim value is an agent's email
+//     teams_claim: teams
+//     clock_skew_s: 60
+//   services:
+//     hris-sync: {subject: "CN=hris-sync"}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
@@ -42,6 +54,28 @@ struct TlsConfig {
   std::string cert_file;
   std::string key_file;
   std::string client_ca_file;
+};
+
+// OpenID Connect bearer tokens: who may sign them (the JWKS), for whom (issuer, audience), and
+// which claims carry the caller's roles, agent id and teams.
+struct AuthConfig {
+  std::string issuer;
+  std::string audience;
+  std::string jwks_file;
+  std::string jwks_url;
+  std::string jwks_ca_file;
+  std::string roles_claim = "roles";
+  std::string agent_claim = "sub";
+  // How the agent_claim value names an agent: its id, or its email.
+  enum class AgentMatch { kId, kEmail } agent_match = AgentMatch::kId;
+  std::string teams_claim = "teams";
+  absl::Duration clock_skew = absl::Seconds(60);
+};
+
+// A service that authenticates with a client certificate (mutual TLS): the certificate's
+// subject, as OpenSSL prints it in RFC 2253 form ("CN=hris-sync,O=Example").
+struct ServiceIdentity {
+  std::string subject;
 };
 
 struct ServerConfig {
@@ -70,13 +104,18 @@ struct ServerConfig {
   // Praise one agent may send per calendar month of `praise_time_zone`.
   int praise_monthly_allowance = 5;
   std::string praise_time_zone = "UTC";
-  // Who may approve, reject and cancel awards: user name -> manager or admin. The user is the one
-  // a request names (plaudit --as USER) until authentication lands.
+  // Local development mode only (no auth): the role of a user a request names with
+  // `plaudit --as USER` -> manager or admin. With auth, roles come from tokens.
   std::map<std::string, std::string> roles;
   // Per plugin name, its configuration (values as text).
   std::map<std::string, std::map<std::string, std::string>> plugins;
   // Serve over TLS; without it plauditd serves plaintext on loopback only.
   std::optional<TlsConfig> tls;
+  // Callers prove who they are with bearer tokens; without it (and without tls) every caller is
+  // trusted: the local development mode.
+  std::optional<AuthConfig> auth;
+  // Services known by their client certificates: name -> identity.
+  std::map<std::string, ServiceIdentity> services;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.

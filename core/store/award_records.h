@@ -34,9 +34,11 @@ enum class Role { kNone, kManager, kAdmin };
 std::string_view RoleName(Role role);
 
 struct Actor {
-  // Who asks; empty when the request named nobody.
+  // Who asks (the authenticated subject); empty when the request named nobody.
   std::string name;
   Role role = Role::kNone;
+  // The agent the subject is, when it is one: nobody acts on an award to themselves.
+  std::string agent_id;
 };
 
 // The actor of transitions plauditd makes by itself (auto approval, fulfilment).

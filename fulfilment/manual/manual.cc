@@ -44,6 +44,7 @@ namespace pb = ::plaudit::plugin::v1;
 using ::plaudit::sdk::kFailedPrecondition;
 using ::plaudit::sdk::kInvalidArgument;
 using ::plaudit::sdk::kNotFound;
+using ::plaudit::sdk::kPermissionDenied;
 using ::plaudit::sdk::kUnauthenticated;
 using ::plaudit::sdk::Outcome;
 using ::plaudit::sdk::QueryError;
@@ -289,6 +290,16 @@ class ManualPlugin : public sdk::Plugin {
     return true;
   }
 
+  // Whether the asker may see and complete a task for `role`: admins and managers any, a task
+  // role its own. A host that names no roles has decided alone.
+  static bool MayHandle(const pb::QueryRequest& request, const std::string& role) {
+    if (request.actor_roles().empty()) return true;
+    for (const std::string& held : request.actor_roles()) {
+      if (held == "admin" || held == "manager" || held == role) return true;
+    }
+    return false;
+  }
+
   pb::QueryResponse ListTasks(const pb::QueryRequest& request) {
     std::string status = kOpen;
     std::string role;
@@ -318,6 +329,7 @@ class ManualPlugin : public sdk::Plugin {
     for (const Task& task : tasks) {
       if (status != "all" && task.status != status) continue;
       if (!role.empty() && task.role != role) continue;
+      if (!MayHandle(request, task.role)) continue;
       const std::string shown_status =
           task.status == kOpen && today > task.due ? "overdue" : task.status;
       auto* row = response.add_rows();
@@ -393,6 +405,10 @@ class ManualPlugin : public sdk::Plugin {
           if (!current.value) return QueryError(kNotFound, "no task under key " + *key);
           std::optional<Task> task = DecodeTask(*key, *current.value);
           if (!task) return QueryError(0, "stored task of key " + *key + " is unreadable");
+          if (!MayHandle(request, task->role)) {
+            return QueryError(kPermissionDenied, "the task under key " + *key + " is for " +
+                                                     task->role + ", not for " + request.actor());
+          }
           if (task->status == kDone) {
             return QueryError(kFailedPrecondition,
                               "the task under key " + *key + " was already completed by " +

@@ -308,7 +308,7 @@ award:
   EXPECT_EQ((*store_->AwardHistory(held.id))[0].actor, "ops");
   EXPECT_TRUE(store_->DueFulfilments(absl::ToUnixMicros(Utc(2026, 12, 1)), 10)->size() == 1u);
 
-  auto approved = ActOnAward(*store_, held.id, AwardAction::kApprove, Actor{"anna", Role::kManager},
+  auto approved = ActOnAward(*store_, held.id, AwardAction::kApprove, Actor{"anna", Role::kManager, ""},
                              "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->state, AwardState::kApproved);
@@ -333,10 +333,10 @@ TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.state, AwardState::kProposed);
   EXPECT_DOUBLE_EQ(award.value, 8);  // 4 h for each of r1 and r2.
-  auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager}, "",
+  auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager, ""}, "",
                         absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
-  auto approved = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"b1", Role::kManager},
+  auto approved = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"b1", Role::kManager, ""},
                              "", absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_DOUBLE_EQ((*store_->GetBudget("team-month", "2026-10"))->position.reserved, 8);
@@ -352,7 +352,7 @@ TEST_F(AwardDeciderTest, MembersOfATeamAwardedAsOneCannotApproveIt) {
   ASSERT_TRUE(result.ok()) << result.status();
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.approver_role, Role::kAdmin);
-  auto own = ActOnAward(*store_, award.id, AwardAction::kReject, Actor{"r1", Role::kAdmin}, "",
+  auto own = ActOnAward(*store_, award.id, AwardAction::kReject, Actor{"r1", Role::kAdmin, ""}, "",
                         absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(own.status().message(),

@@ -5,9 +5,9 @@
 namespace plaudit {
 namespace {
 
-const Actor kAnna{"anna", Role::kManager};
-const Actor kBen{"ben", Role::kManager};
-const Actor kOps{"ops", Role::kAdmin};
+const Actor kAnna{"anna", Role::kManager, ""};
+const Actor kBen{"ben", Role::kManager, ""};
+const Actor kOps{"ops", Role::kAdmin, ""};
 
 AwardFacts Proposed(int approvals_needed = 1) {
   AwardFacts award;
@@ -74,7 +74,7 @@ TEST(AwardLifecycle, NobodyApprovesOrRejectsTheirOwnAward) {
 
 TEST(AwardLifecycle, RolesBelowTheApproverRoleAreRefused) {
   AwardFacts award = Proposed();
-  auto nobody = PlanAwardAction(award, AwardAction::kApprove, Actor{"zoe", Role::kNone}, "");
+  auto nobody = PlanAwardAction(award, AwardAction::kApprove, Actor{"zoe", Role::kNone, ""}, "");
   EXPECT_EQ(nobody.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(nobody.status().message(),
             "zoe may not approve award eotm.2026-10.a1: it needs a manager or an admin, and zoe "

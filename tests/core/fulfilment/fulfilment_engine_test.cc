@@ -839,7 +839,7 @@ TEST(FulfilmentEngineRankOrderApproval, AnAwardAwaitingApprovalKeepsItsPlaceInLi
   ScarceFulfiller fulfiller;
   FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
   EXPECT_EQ(engine.RunOnce(), 0);
-  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kApprove, {"anna", Role::kManager}, "",
+  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kApprove, {"anna", Role::kManager, ""}, "",
                          absl::ToUnixMicros(clock.Now()))
                   .ok());
   engine.RunOnce();
@@ -860,7 +860,7 @@ TEST(FulfilmentEngineRankOrderApproval, ARejectedAwardLetsTheNextRankGo) {
   ScarceFulfiller fulfiller;
   FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
   EXPECT_EQ(engine.RunOnce(), 0);
-  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kReject, {"anna", Role::kManager},
+  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kReject, {"anna", Role::kManager, ""},
                          "duplicate", absl::ToUnixMicros(clock.Now()))
                   .ok());
   EXPECT_EQ(engine.RunOnce(), 1);

@@ -13,8 +13,8 @@
 namespace plaudit {
 namespace {
 
-const Actor kAnna{"anna", Role::kManager};
-const Actor kBen{"ben", Role::kManager};
+const Actor kAnna{"anna", Role::kManager, ""};
+const Actor kBen{"ben", Role::kManager, ""};
 
 std::string AgentId(int i) { return absl::StrCat("a", i); }
 std::string AwardIdOf(int i) { return absl::StrCat("eotm.2026-10.a", i); }
@@ -169,7 +169,7 @@ TEST_F(AwardStoreTest, UnknownAwardIsNotFound) {
 TEST_F(AwardStoreTest, OwnAwardCannotBeApproved) {
   ASSERT_TRUE(store_->CommitDecision(Decision({10}, 1, std::nullopt), PlanAutoApproval).ok());
   auto own =
-      ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin}, "", 2000);
+      ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin, ""}, "", 2000);
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
@@ -192,7 +192,7 @@ TEST_F(AwardStoreTest, ConcurrentApprovalsNeverOverspendAFixedBudget) {
         std::vector<int> order(40);
         for (int i = 0; i < 40; ++i) order[i] = i + 1;
         std::shuffle(order.begin(), order.end(), std::mt19937(seed * 100 + t));
-        const Actor actor{absl::StrCat("manager-", t), Role::kManager};
+        const Actor actor{absl::StrCat("manager-", t), Role::kManager, ""};
         for (int n : order) {
           // Refusals (already approved, over budget) are expected; only the outcome matters.
           (void)ActOnAward(*store, AwardIdOf(n), AwardAction::kApprove, actor, "", 5000);
