@@ -115,7 +115,7 @@ absl::StatusOr<EVP_PKEY*> P256Key(const json& jwk, size_t index) {
     return FieldError(index, "x", "out of memory");
   }
   EVP_PKEY* key = PublicKeyFromParams("EC", bld.get());
-  if (key == nullptr) return FieldError(index, "x", "not a point on P-256");
+  if (key == nullptr) return FieldError(index, "y", "(x, y) is not a point on P-256");
   return key;
 }
 
