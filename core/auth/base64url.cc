@@ -35,6 +35,19 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
     }
   }
   const size_t padding = (4 - standard.size() % 4) % 4;
+  // The last character's bits past the final byte must be zero, or a token would have several
+  // spellings and a flipped character could leave the decoded bytes unchanged.
+  if (padding > 0) {
+    const char last = text.back();
+    int value = 0;
+    if (last >= 'A' && last <= 'Z') value = last - 'A';
+    if (last >= 'a' && last <= 'z') value = last - 'a' + 26;
+    if (last >= '0' && last <= '9') value = last - '0' + 52;
+    if (last == '-') value = 62;
+    if (last == '_') value = 63;
+    const int unused_bits_mask = padding == 2 ? 0x0F : 0x03;
+    if ((value & unused_bits_mask) != 0) return std::nullopt;
+  }
   standard.append(padding, '=');
   std::string out(standard.size() / 4 * 3, '\0');
   const int decoded = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
