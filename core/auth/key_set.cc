@@ -13,6 +13,22 @@
 #include "core/domain/log.h"
 
 namespace plaudit::auth {
+namespace {
+
+// Keys fetched in the clear could be swapped by anyone on the path, and with them every token.
+bool IsAllowedJwksUrl(const std::string& url) {
+  if (url.rfind("https://", 0) == 0) return true;
+  for (const char* loopback : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    const std::string prefix = loopback;
+    if (url.rfind(prefix, 0) == 0 &&
+        (url.size() == prefix.size() || url[prefix.size()] == ':' || url[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 KeySet::KeySet(std::vector<std::shared_ptr<const SigningKey>> keys, JwksSource source,
                absl::Duration min_refresh_interval, Clock* clock)
@@ -43,6 +59,10 @@ absl::StatusOr<std::unique_ptr<KeySet>> KeySet::FromFile(const std::string& path
 absl::StatusOr<std::unique_ptr<KeySet>> KeySet::FromUrl(const std::string& url,
                                                         const std::string& ca_file,
                                                         absl::Duration min_refresh_interval) {
+  if (!IsAllowedJwksUrl(url)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "jwks url ", url, ": use https:// (http:// is allowed for a loopback address only)"));
+  }
   JwksSource source = [url, ca_file] { return FetchJwks(url, ca_file); };
   absl::StatusOr<std::string> text = source();
   if (!text.ok()) return text.status();

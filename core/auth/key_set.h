@@ -28,9 +28,10 @@ class KeySet {
 
   // Reads and parses the file once; never refetches. The file's errors name the path.
   static absl::StatusOr<std::unique_ptr<KeySet>> FromFile(const std::string& path);
-  // Fetches `url` (https://, or http:// for loopback tests) with libcurl, verifying the server
-  // against `ca_file` when it is not empty, else the system CAs. Fails if the first fetch fails,
-  // so a wrong URL stops plauditd at start rather than refusing every caller later.
+  // Fetches `url` with libcurl, verifying the server against `ca_file` when it is not empty, else
+  // the system CAs. INVALID_ARGUMENT unless the URL is https:// (http:// only to 127.0.0.1,
+  // localhost or [::1]). Fails if the first fetch fails, so a wrong URL stops plauditd at start
+  // rather than refusing every caller later.
   static absl::StatusOr<std::unique_ptr<KeySet>> FromUrl(
       const std::string& url, const std::string& ca_file,
       absl::Duration min_refresh_interval = absl::Seconds(30));

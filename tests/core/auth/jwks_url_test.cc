@@ -185,5 +185,13 @@ TEST_F(JwksUrlTest, ReportsAnHttpError) {
   EXPECT_EQ(keys.status().message(), "jwks " + missing + ": HTTP status 404");
 }
 
+TEST(JwksUrl, RefusesPlainHttpBeyondLoopback) {
+  for (const char* url : {"http://issuer.example.com/jwks.json", "http://127.0.0.1.example.com/k",
+                          "ftp://127.0.0.1/jwks.json", "file:///etc/jwks.json"}) {
+    absl::StatusOr<std::unique_ptr<KeySet>> keys = KeySet::FromUrl(url, "");
+    EXPECT_EQ(keys.status().code(), absl::StatusCode::kInvalidArgument) << url;
+  }
+}
+
 }  // namespace
 }  // namespace plaudit::auth
