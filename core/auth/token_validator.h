@@ -48,7 +48,7 @@ class TokenValidator {
   // The caller a token names, if it is valid at `now`. Otherwise UNAUTHENTICATED whose message
   // starts with one of:
   //   "malformed token: ..."          not three base64url segments of JSON objects, a claim
-  //                                   of the wrong type, no `exp`
+  //                                   of the wrong type, no `exp`, over 16 KiB
   //   "unsupported algorithm ALG"     anything but RS256, ES256, EdDSA; or an alg that does not
   //                                   fit the key the kid names
   //   "unknown signing key KID"       no key with that kid, even after a refetch
@@ -59,6 +59,7 @@ class TokenValidator {
   //   "wrong audience"
   //   "token has no subject"          `sub` missing or empty
   // The signature is checked before any claim, so an unsigned claim never shapes the answer.
+  // Keys come from the KeySet only: the header's jku, jwk and x5u are ignored, never fetched.
   absl::StatusOr<TokenClaims> Validate(std::string_view compact_jws, absl::Time now) const;
 
   const TokenSettings& settings() const { return settings_; }

@@ -234,6 +234,8 @@ TEST_F(TokenValidatorTest, RefusesMalformedSegments) {
   const std::string header = token.substr(0, token.find('.'));
   EXPECT_EQ(Reason(header + ".%%." + "sig"), "malformed token: payload is not base64url");
   EXPECT_EQ(Reason(header + "." + payload + ".a"), "malformed token: signature is not base64url");
+  EXPECT_EQ(Reason(header + "." + std::string(16 * 1024, 'A') + ".sig"),
+            "malformed token: longer than 16384 bytes");
 }
 
 TEST_F(TokenValidatorTest, RefusesATokenWithoutExp) {
