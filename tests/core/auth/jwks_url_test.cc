@@ -40,9 +40,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(cert, key)
-server.socket = context.wrap_socket(server.socket, server_side=True)
+if cert != "-":
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 )";
@@ -99,8 +100,9 @@ class JwksUrlTest : public ::testing::Test {
       close(out[0]);
       close(out[1]);
       const std::string script = dir_.File("server.py"), www = dir_.File("www"),
-                        cert = dir_.File("first/tls/server.pem"),
-                        key = dir_.File("first/tls/server.key"), log = dir_.File("requests.log");
+                        cert = tls_ ? dir_.File("first/tls/server.pem") : "-",
+                        key = tls_ ? dir_.File("first/tls/server.key") : "-",
+                        log = dir_.File("requests.log");
       execlp(python.c_str(), python.c_str(), script.c_str(), www.c_str(), cert.c_str(), key.c_str(),
              log.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -111,7 +113,8 @@ class JwksUrlTest : public ::testing::Test {
     const bool got_port = fgets(first_line, sizeof(first_line), lines) != nullptr;
     fclose(lines);
     ASSERT_TRUE(got_port) << "the HTTPS server did not start";
-    url_ = "https://127.0.0.1:" + std::to_string(std::stoi(first_line)) + "/jwks.json";
+    url_ = std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(std::stoi(first_line)) + "/jwks.json";
   }
 
   int Requests() {
@@ -123,6 +126,7 @@ class JwksUrlTest : public ::testing::Test {
 
   std::string CaFile() { return dir_.File("first/tls/ca.pem"); }
 
+  bool tls_ = true;
   testing::TempDir dir_;
   pid_t pid_ = -1;
   std::string url_;
@@ -183,6 +187,18 @@ TEST_F(JwksUrlTest, ReportsAnHttpError) {
   absl::StatusOr<std::unique_ptr<KeySet>> keys = KeySet::FromUrl(missing, CaFile());
   EXPECT_EQ(keys.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(keys.status().message(), "jwks " + missing + ": HTTP status 404");
+}
+
+class PlainHttpJwksUrlTest : public JwksUrlTest {
+ protected:
+  PlainHttpJwksUrlTest() { tls_ = false; }
+};
+
+TEST_F(PlainHttpJwksUrlTest, FetchesFromLoopbackWithoutTls) {
+  absl::StatusOr<std::unique_ptr<KeySet>> keys = KeySet::FromUrl(url_, "");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_TRUE((*keys)->Find(KidOf(dir_.File("first/jwks.json"))).ok());
+  EXPECT_EQ(Requests(), 1);
 }
 
 TEST(JwksUrl, RefusesPlainHttpBeyondLoopback) {
