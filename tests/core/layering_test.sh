@@ -16,6 +16,7 @@ declare -A allowed=(
   [plugin_host]="domain program store ingest fulfilment plugin_host"
   [config]="domain config"
   [csv]="csv"
+  [auth]="domain auth"
 )
 
 failures=0
