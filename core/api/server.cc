@@ -20,6 +20,7 @@
 #include "core/api/request_limits.h"
 #include "core/api/server_credentials.h"
 #include "core/api/unparsed_request.h"
+#include "core/auth/token_validator.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -66,14 +67,33 @@ std::string WhyCannotListen(const std::string& address) {
 
 // How the gate knows callers: tokens checked against the configured issuer's keys, services'
 // client certificates, and the development mode's roles.
-absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config) {
+absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, Clock* clock) {
   AccessGate::Options options;
   options.services = config.services;
   options.dev_roles = config.roles;
-  if (config.auth.has_value()) {
-    options.agent_match = config.auth->agent_match;
-    return absl::UnimplementedError("auth: token validation is not available in this build");
+  if (!config.auth.has_value()) return options;
+  const AuthConfig& auth = *config.auth;
+  options.agent_match = auth.agent_match;
+  auto keys = auth.jwks_file.empty() ? auth::KeySet::FromUrl(auth.jwks_url, auth.jwks_ca_file)
+                                     : auth::KeySet::FromFile(auth.jwks_file);
+  if (!keys.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "auth.", auth.jwks_file.empty() ? "jwks_url" : "jwks_file", ": ", keys.status().message()));
   }
+  auth::TokenSettings settings;
+  settings.issuer = auth.issuer;
+  settings.audience = auth.audience;
+  settings.roles_claim = auth.roles_claim;
+  settings.agent_claim = auth.agent_claim;
+  settings.teams_claim = auth.teams_claim;
+  settings.clock_skew = auth.clock_skew;
+  auto validator = std::make_shared<auth::TokenValidator>(settings, *std::move(keys));
+  options.verify_token = [validator, clock](std::string_view token)
+      -> absl::StatusOr<TokenIdentity> {
+    auto claims = validator->Validate(token, clock->Now());
+    if (!claims.ok()) return claims.status();
+    return TokenIdentity{claims->subject, claims->roles, claims->teams, claims->agent};
+  };
   return options;
 }
 
@@ -137,7 +157,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->engine_ = std::make_unique<FulfilmentEngine>(s->store_.get(), host, clock, engine_options);
   FulfilmentEngine* engine = s->engine_.get();
 
-  auto gate_options = MakeGateOptions(config);
+  auto gate_options = MakeGateOptions(config, clock);
   if (!gate_options.ok()) return gate_options.status();
   s->gate_ = std::make_unique<AccessGate>(*std::move(gate_options), s->store_.get(), clock);
   AccessGate* gate = s->gate_.get();
