@@ -93,6 +93,13 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   auto store = Store::Open(data_dir + "/plaudit.db");
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
+  auto audit = AuditTrail::Open(
+      s->store_.get(),
+      config.audit_key_file.empty() ? data_dir + "/audit.key" : config.audit_key_file,
+      config.audit_checkpoint_file.empty() ? data_dir + "/audit.checkpoint"
+                                           : config.audit_checkpoint_file);
+  if (!audit.ok()) return audit.status();
+  s->audit_ = *std::move(audit);
   s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
   PluginHost::Options plugin_options{data_dir, config.plugins, config.plugin_start_timeout};
   s->plugins_ =
@@ -149,6 +156,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       s->store_.get(), clock, PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
   s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get());
   s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, config.roles);
+  s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -171,6 +179,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->plugin_service_.get());
   builder.RegisterService(s->praise_.get());
   builder.RegisterService(s->corrections_.get());
+  builder.RegisterService(s->audit_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);
