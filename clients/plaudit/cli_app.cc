@@ -105,6 +105,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddLeaveCommands(app, &selected);
   AddCertificateCommands(app, &selected);
   AddCorrectionCommands(app, &selected);
+  AddAuditCommands(app, &selected);
 
   try {
     app.parse(argc, argv);
