@@ -367,8 +367,12 @@ void AuditTrail::Diagnose(const std::vector<AuditRecord>& records, size_t i,
   }
 
   if (last && (!checkpoint.has_value() || checkpoint->first < seq)) {
-    verdict.problem = absl::StrCat("a record was inserted after record ", seq - 1, ": record ", seq,
-                                   " is not in the chain");
+    verdict.problem =
+        checkpoint.has_value()
+            ? absl::StrCat("record ", seq,
+                           " is not in the chain: inserted after the checkpoint at seq ",
+                           checkpoint->first)
+            : absl::StrCat("record ", seq, " is not in the chain: inserted at the end");
     return;
   }
   verdict.problem = absl::StrCat("record ", seq,

@@ -217,8 +217,7 @@ TEST_F(AuditTrailTest, AForgedRecordAddedAtTheEndIsNamed) {
       "'plaudit.v1.AwardService/ApproveAward', 'awards/77', 'OK', 'req-x', '', '" +
       std::string(64, 'b') + "');");
   EXPECT_EQ(trail_->Verify().problem,
-            "a record was inserted after record 5: record 6 is not in "
-            "the chain");
+            "record 6 is not in the chain: inserted after the checkpoint at seq 5");
 }
 
 TEST_F(AuditTrailTest, TwoRecordsSwappedWithTheirMacsAreNamedOutOfOrder) {
