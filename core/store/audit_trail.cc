@@ -248,13 +248,20 @@ absl::StatusOr<std::vector<AuditRecord>> AuditTrail::List(const AuditFilter& fil
 
 AuditVerdict AuditTrail::Verify() {
   AuditVerdict verdict;
-  auto records = store_->ListAuditRecords(AuditFilter());
+  absl::StatusOr<std::vector<AuditRecord>> records;
+  absl::StatusOr<Checkpoint> checkpoint;
+  {
+    // The records and the checkpoint as one append left them: read between an append's commit
+    // and its checkpoint, the checkpoint would be ahead of the records.
+    absl::MutexLock lock(&mu_);
+    records = store_->ListAuditRecords(AuditFilter());
+    checkpoint = ReadCheckpoint(checkpoint_file_);
+  }
   if (!records.ok()) {
     verdict.problem = absl::StrCat("cannot read the audit log: ", records.status().message());
     return verdict;
   }
   verdict.records = static_cast<int64_t>(records->size());
-  auto checkpoint = ReadCheckpoint(checkpoint_file_);
   if (!checkpoint.ok()) {
     verdict.problem = std::string(checkpoint.status().message());
     return verdict;

@@ -166,6 +166,18 @@ TEST_F(AuditTrailTest, ConcurrentAppendsFormOneChain) {
   EXPECT_EQ(verdict.Summary(), "40 records, chain intact, checkpoint at seq 40");
 }
 
+TEST_F(AuditTrailTest, VerifyingWhileRecordsAreAppendedFindsThemIntact) {
+  std::thread appender([this] {
+    for (int n = 1; n <= 50; ++n) EXPECT_TRUE(trail_->Append(Entry(n)).ok());
+  });
+  for (int i = 0; i < 50; ++i) {
+    AuditVerdict verdict = trail_->Verify();
+    EXPECT_TRUE(verdict.intact) << verdict.problem;
+  }
+  appender.join();
+  EXPECT_EQ(trail_->Verify().Summary(), "50 records, chain intact, checkpoint at seq 50");
+}
+
 TEST_F(AuditTrailTest, AnEditedFieldIsNamedAsAnEdit) {
   AppendRecords(5);
   Tamper("UPDATE audit_log SET outcome = 'PERMISSION_DENIED' WHERE seq = 3");
