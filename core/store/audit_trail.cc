@@ -228,6 +228,13 @@ absl::Status AuditTrail::WriteCheckpoint(int64_t seq, const std::string& mac_hex
 }
 
 absl::Status AuditTrail::Append(const AuditEntry& entry) {
+  for (const std::string& role : entry.roles) {
+    // The store keeps roles as one text: each must read back as it was sealed.
+    if (role.empty() || role.find('\x1f') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("roles: \"", absl::CHexEscape(role), "\" is not a role name"));
+    }
+  }
   absl::MutexLock lock(&mu_);
   auto record = store_->AppendAuditRecord(
       entry, [this](const AuditRecord& r, const std::string& previous_mac_hex) {

@@ -51,9 +51,10 @@ class AuditTrail {
   static absl::StatusOr<std::unique_ptr<AuditTrail>> Open(Store* store, std::string key_file,
                                                           std::string checkpoint_file);
 
-  // Appends `entry` as the next record and moves the checkpoint to it. An error after the record
-  // was committed (the checkpoint could not be written) says so; Verify() still accepts such a
-  // record, as its chain is sound.
+  // Appends `entry` as the next record and moves the checkpoint to it. INVALID_ARGUMENT for an
+  // empty role name or one with a \x1f in it. An error after the record was committed (the
+  // checkpoint could not be written) says so; Verify() still accepts such a record, as its chain
+  // is sound.
   absl::Status Append(const AuditEntry& entry);
 
   // The records `filter` matches, in seq order.

@@ -130,6 +130,17 @@ TEST_F(AuditTrailTest, RecordsSurviveReopeningWithEveryField) {
   EXPECT_TRUE(trail_->Verify().intact);
 }
 
+TEST_F(AuditTrailTest, ARoleThatWouldNotReadBackIsRefused) {
+  AuditEntry entry = Entry(1);
+  entry.roles = {"admin", ""};
+  EXPECT_EQ(trail_->Append(entry).code(), absl::StatusCode::kInvalidArgument);
+  entry.roles = {"admin\x1fmanager"};
+  EXPECT_EQ(trail_->Append(entry).message(), "roles: \"admin\\x1fmanager\" is not a role name");
+  entry.roles = {};
+  ASSERT_TRUE(trail_->Append(entry).ok());
+  EXPECT_EQ(trail_->Verify().Summary(), "1 record, chain intact, checkpoint at seq 1");
+}
+
 TEST_F(AuditTrailTest, ListFiltersBySubjectSinceAndPagesAfterASeq) {
   for (int n = 1; n <= 6; ++n) {
     ASSERT_TRUE(trail_->Append(Entry(n, n % 2 == 0 ? "bob" : "alice")).ok());
