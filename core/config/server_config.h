@@ -18,7 +18,7 @@
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 //   tls: {cert_file: server.pem, key_file: server.key, client_ca_file: clients-ca.pem}
-//   audit: {key_file: /etc/plaudit/audit.key, checkpoint_file: /etc/plaudit/audit.checkpoint}
+//   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
