@@ -50,8 +50,9 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   app.fallthrough();
   app.require_subcommand(1);
   app.footer(
-      "Exit status: 0 done; 1 failed (the server refused, could not be reached, or rows were "
-      "rejected); 2 usage error, nothing sent; 3 an approval left the award over budget.\n"
+      "Exit status: 0 done; 1 failed (the server refused, could not be reached, rows were "
+      "rejected, or the audit trail is not intact); 2 usage error, nothing sent; 3 an approval "
+      "left the award over budget.\n"
       "Times are shown in UTC (RFC 3339) unless --time-zone is given.");
   app.set_version_flag("--version", std::string("plaudit ") + kPlauditVersion,
                        "Print the version of plaudit and exit");
@@ -105,6 +106,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddLeaveCommands(app, &selected);
   AddCertificateCommands(app, &selected);
   AddCorrectionCommands(app, &selected);
+  AddAuditCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

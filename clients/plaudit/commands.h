@@ -34,6 +34,7 @@ void AddParkingCommands(CLI::App& app, CommandAction* selected);
 void AddTaskCommands(CLI::App& app, CommandAction* selected);
 void AddLeaveCommands(CLI::App& app, CommandAction* selected);
 void AddCertificateCommands(CLI::App& app, CommandAction* selected);
+void AddAuditCommands(CLI::App& app, CommandAction* selected);
 // After the metrics, programs and agents commands: it adds to them.
 void AddCorrectionCommands(CLI::App& app, CommandAction* selected);
 

@@ -18,4 +18,20 @@ std::string TimeText(const google::protobuf::Timestamp& at, const absl::TimeZone
   return TimeText(absl::FromUnixSeconds(at.seconds()) + absl::Nanoseconds(at.nanos()), zone);
 }
 
+std::optional<absl::Time> ParseTimeText(std::string_view text, const absl::TimeZone& zone) {
+  const std::string input(text);
+  absl::Time at;
+  std::string error;
+  // %Ez takes "+01:00"; "Z" is UTC.
+  std::string zoned = input;
+  if (!zoned.empty() && (zoned.back() == 'Z' || zoned.back() == 'z')) {
+    zoned.back() = '+';
+    zoned += "00:00";
+  }
+  if (absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S%Ez", zoned, &at, &error)) return at;
+  if (absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S", input, zone, &at, &error)) return at;
+  if (absl::ParseTime("%Y-%m-%d", input, zone, &at, &error)) return at;
+  return std::nullopt;
+}
+
 }  // namespace plaudit::cli

@@ -22,6 +22,11 @@ std::optional<absl::TimeZone> LoadDisplayZone(std::string_view name);
 std::string TimeText(absl::Time at, const absl::TimeZone& zone);
 std::string TimeText(const google::protobuf::Timestamp& at, const absl::TimeZone& zone);
 
+// An instant the user typed: RFC 3339 with an offset or Z ("2026-11-30T12:00:00Z"), or a local
+// time ("2026-11-30T12:00:00") or a date ("2026-11-30", its midnight) in `zone`. Nullopt for
+// anything else.
+std::optional<absl::Time> ParseTimeText(std::string_view text, const absl::TimeZone& zone);
+
 }  // namespace plaudit::cli
 
 #endif  // PLAUDIT_CLIENTS_PLAUDIT_TIME_TEXT_H_

@@ -59,6 +59,8 @@ constexpr std::array kPolicy = {
   PolicyRow{"plaudit.v1.CorrectionService/DeactivateAgent",         A,   N,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.CorrectionService/ListCorrections",         A,   A,   N,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.CorrectionService/GetProgramHistory",       A,   A,   N,   N,   N, kRead, ""},
+  PolicyRow{"plaudit.v1.AuditService/ListAuditRecords",             A,   N,   N,   N,   N, kRead, ""},
+  PolicyRow{"plaudit.v1.AuditService/VerifyAudit",                  A,   N,   N,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.AccessService/WhoAmI",                      A,   A,   A,   A,   A, kRead, ""},
   PolicyRow{"plugin:gift_card/catalog",                             A,   A,   A,   N,   N, kRead, ""},
   PolicyRow{"plugin:gift_card/balance",                             A,   A,   N,   N,   N, kRead, ""},

@@ -24,4 +24,18 @@ absl::StatusOr<Page> Paginate(int32_t page_size, const std::string& page_token, 
   return page;
 }
 
+absl::StatusOr<SeqPage> PageAfterSeq(int32_t page_size, const std::string& page_token) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must not be negative, got ", page_size));
+  }
+  SeqPage page;
+  page.size = page_size == 0 ? 100 : std::min<int64_t>(page_size, 1000);
+  if (!page_token.empty() &&
+      (!absl::SimpleAtoi(page_token, &page.after_seq) || page.after_seq < 1)) {
+    return absl::InvalidArgumentError("page_token: not a token returned by this list");
+  }
+  return page;
+}
+
 }  // namespace plaudit::api

@@ -20,6 +20,16 @@ struct Page {
 // page_size 0 means the default (100); at most 1000.
 absl::StatusOr<Page> Paginate(int32_t page_size, const std::string& page_token, size_t total);
 
+// Pagination over a sequence read page by page: the page token is the last seq of the page
+// before, so records appended meanwhile neither shift nor repeat a page.
+struct SeqPage {
+  // The page size (page_size as Paginate reads it).
+  int64_t size = 0;
+  // Records after this seq; 0 for the first page.
+  int64_t after_seq = 0;
+};
+absl::StatusOr<SeqPage> PageAfterSeq(int32_t page_size, const std::string& page_token);
+
 }  // namespace plaudit::api
 
 #endif  // PLAUDIT_CORE_API_PAGINATION_H_

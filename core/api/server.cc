@@ -126,6 +126,13 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   auto store = Store::Open(data_dir + "/plaudit.db");
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
+  auto audit = AuditTrail::Open(
+      s->store_.get(),
+      config.audit_key_file.empty() ? data_dir + "/audit.key" : config.audit_key_file,
+      config.audit_checkpoint_file.empty() ? data_dir + "/audit.checkpoint"
+                                           : config.audit_checkpoint_file);
+  if (!audit.ok()) return audit.status();
+  s->audit_ = *std::move(audit);
   s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
   PluginHost::Options plugin_options{data_dir, config.plugins, config.plugin_start_timeout};
   s->plugins_ =
@@ -159,6 +166,21 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
 
   auto gate_options = MakeGateOptions(config, clock);
   if (!gate_options.ok()) return gate_options.status();
+  AuditTrail* trail = s->audit_.get();
+  gate_options->audit = [trail](const AuditNote& note) {
+    AuditEntry entry;
+    entry.time = note.time;
+    entry.subject = note.subject;
+    entry.roles = note.roles;
+    entry.method = note.method;
+    entry.resource = note.resource;
+    entry.outcome = note.outcome;
+    entry.request_id = note.request_id;
+    if (absl::Status appended = trail->Append(entry); !appended.ok()) {
+      LogError("audit", absl::StrCat("cannot append the record of ", note.method, " by ",
+                                     note.subject, ": ", appended.message()));
+    }
+  };
   s->gate_ = std::make_unique<AccessGate>(*std::move(gate_options), s->store_.get(), clock);
   AccessGate* gate = s->gate_.get();
   s->access_ = std::make_unique<AccessServiceImpl>(gate);
@@ -187,6 +209,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       s->store_.get(), clock, PraiseLedger::Options{config.praise_monthly_allowance, *praise_zone});
   s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get(), gate);
   s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, gate);
+  s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get(), gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -211,6 +234,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->praise_.get());
   builder.RegisterService(s->corrections_.get());
   builder.RegisterService(s->access_.get());
+  builder.RegisterService(s->audit_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/api/access_gate.h"
 #include "core/api/access_service.h"
+#include "core/api/audit_service.h"
 #include "core/api/correction_service.h"
 #include "core/api/praise_service.h"
 #include "core/api/services.h"
@@ -38,6 +39,8 @@ class PlauditServer {
   Store* store() { return store_.get(); }
   PluginHost* plugins() { return plugins_.get(); }
   FulfilmentEngine* engine() { return engine_.get(); }
+  // Where the API layer appends audit records.
+  AuditTrail* audit() { return audit_.get(); }
 
  private:
   PlauditServer() = default;
@@ -50,6 +53,7 @@ class PlauditServer {
   int lock_fd_ = -1;
   int port_ = 0;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<AuditTrail> audit_;
   std::unique_ptr<EventIngestor> ingestor_;
   std::unique_ptr<PluginHost> plugins_;
   std::unique_ptr<AwardDecider> decider_;
@@ -66,6 +70,7 @@ class PlauditServer {
   std::unique_ptr<PraiseLedger> praise_ledger_;
   std::unique_ptr<PraiseServiceImpl> praise_;
   std::unique_ptr<CorrectionServiceImpl> corrections_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex mu_;

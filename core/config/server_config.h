@@ -30,10 +30,12 @@
 //     clock_skew_s: 60
 //   services:
 //     hris-sync: {subject: "CN=hris-sync"}
+//   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
-// whose key ends in `_file`, the tls files, `_dir` or `_path` (output_dir, ca_file, api_key_file,
+// whose key ends in `_file`, the tls and audit files, `_dir` or `_path` (output_dir, ca_file,
+// api_key_file,
 // ...), which is the convention for plugin settings that name files or folders. They are made
 // absolute when read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
@@ -116,6 +118,10 @@ struct ServerConfig {
   std::optional<AuthConfig> auth;
   // Services known by their client certificates: name -> identity.
   std::map<std::string, ServiceIdentity> services;
+  // The audit trail's key and checkpoint (see core/store/audit_trail.h); empty means audit.key
+  // and audit.checkpoint in data_dir. Best kept off the database's disk and out of its backups.
+  std::string audit_key_file;
+  std::string audit_checkpoint_file;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.

@@ -212,6 +212,23 @@ CREATE TABLE retracted_events (
   occurred_at_us INTEGER NOT NULL
 );
 )sql",
+    // The audit trail: one row per audited call, each sealed by a MAC chained to the row before
+    // (see core/store/audit_trail.h). Roles are joined by \x1f.
+    R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  method TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  mac TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
+)sql",
 };
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }

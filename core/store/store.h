@@ -17,11 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/domain/agent.h"
 #include "core/scoring/scorecard.h"
+#include "core/store/audit_records.h"
 #include "core/store/award_records.h"
 
 struct sqlite3;
@@ -400,6 +402,15 @@ class Store {
       const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
       const std::vector<std::string>& absent,
       const std::vector<std::pair<std::string, std::string>>& expected);
+
+  // The audit log (audit_store.cc), kept in seq order; only AuditTrail appends to it. Appends
+  // `entry` after the last record in one transaction: `seal` gets the record with its seq and the
+  // MAC (hex) of the record before it ("" for the first) and returns the record's MAC.
+  absl::StatusOr<AuditRecord> AppendAuditRecord(
+      const AuditEntry& entry,
+      absl::FunctionRef<std::string(const AuditRecord&, const std::string&)> seal);
+  // The records `filter` matches, in seq order.
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditRecords(const AuditFilter& filter);
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}

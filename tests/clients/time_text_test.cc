@@ -40,5 +40,33 @@ TEST(LoadDisplayZone, UnknownOrEmptyNamesAreNotZones) {
   EXPECT_FALSE(LoadDisplayZone("").has_value());
 }
 
+TEST(ParseTimeText, AnOffsetOrZSaysTheInstant) {
+  std::optional<absl::TimeZone> stockholm = LoadDisplayZone("Europe/Stockholm");
+  ASSERT_TRUE(stockholm.has_value());
+  EXPECT_EQ(ParseTimeText("2026-10-31T23:00:00Z", *stockholm),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm));
+  EXPECT_EQ(ParseTimeText("2026-11-01T00:00:00+01:00", absl::UTCTimeZone()),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm));
+  EXPECT_EQ(ParseTimeText("2026-10-31T23:00:00.5Z", absl::UTCTimeZone()),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm) + absl::Milliseconds(500));
+}
+
+TEST(ParseTimeText, ALocalTimeOrADateIsInTheDisplayZone) {
+  std::optional<absl::TimeZone> stockholm = LoadDisplayZone("Europe/Stockholm");
+  ASSERT_TRUE(stockholm.has_value());
+  EXPECT_EQ(ParseTimeText("2026-11-01", *stockholm),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm));
+  EXPECT_EQ(ParseTimeText("2026-11-01T00:00:00", *stockholm),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm));
+  EXPECT_EQ(ParseTimeText("2026-10-31T23:00:00", absl::UTCTimeZone()),
+            absl::FromUnixSeconds(kOctoberEndsInStockholm));
+}
+
+TEST(ParseTimeText, AnythingElseIsNot) {
+  EXPECT_EQ(ParseTimeText("yesterday", absl::UTCTimeZone()), std::nullopt);
+  EXPECT_EQ(ParseTimeText("2026-13-01", absl::UTCTimeZone()), std::nullopt);
+  EXPECT_EQ(ParseTimeText("", absl::UTCTimeZone()), std::nullopt);
+}
+
 }  // namespace
 }  // namespace plaudit::cli

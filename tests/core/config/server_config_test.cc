@@ -176,6 +176,32 @@ TEST(ServerConfig, TlsNeedsBothCertAndKeyAndKnowsItsSettings) {
             "line 1: tls: must be a map: {cert_file, key_file, client_ca_file}");
 }
 
+TEST(ServerConfig, AuditFilesAreRelativeToTheConfigFileAndDefaultToTheDataDir) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->audit_key_file, "");
+  EXPECT_EQ(defaults->audit_checkpoint_file, "");
+  auto config = LoadServerConfig(
+      Write(dir, "audit: {key_file: secrets/audit.key, checkpoint_file: /srv/audit.checkpoint}\n"),
+      ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->audit_key_file, dir.path() + "/secrets/audit.key");
+  EXPECT_EQ(config->audit_checkpoint_file, "/srv/audit.checkpoint");
+}
+
+TEST(ServerConfig, AuditKnowsItsSettings) {
+  testing::TempDir dir;
+  auto misspelled = LoadServerConfig(Write(dir, "audit: {keyfile: a.key}\n"), ServerConfig());
+  ASSERT_FALSE(misspelled.ok());
+  EXPECT_EQ(misspelled.status().message(),
+            "line 1: audit.keyfile: unknown setting (expected key_file, checkpoint_file)");
+  auto not_a_map = LoadServerConfig(Write(dir, "audit: yes\n"), ServerConfig());
+  ASSERT_FALSE(not_a_map.ok());
+  EXPECT_EQ(not_a_map.status().message(),
+            "line 1: audit: must be a map: {key_file, checkpoint_file}");
+}
+
 TEST(IsLoopbackListen, LoopbackAddressesAre) {
   EXPECT_TRUE(IsLoopbackListen("127.0.0.1:1"));
   EXPECT_TRUE(IsLoopbackListen("127.3.2.1:50051"));

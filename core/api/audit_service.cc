@@ -1,0 +1,64 @@
+#include "core/api/audit_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/api/pagination.h"
+#include "core/api/status.h"
+#include "core/api/timestamps.h"
+
+namespace plaudit::api {
+namespace {
+
+void ToProto(const AuditRecord& r, v1::AuditRecord* out) {
+  out->set_seq(r.seq);
+  *out->mutable_time() = ToTimestamp(absl::ToUnixMicros(r.time));
+  out->set_subject(r.subject);
+  for (const std::string& role : r.roles) out->add_roles(role);
+  out->set_method(r.method);
+  out->set_resource(r.resource);
+  out->set_outcome(r.outcome);
+  out->set_request_id(r.request_id);
+  out->set_detail(r.detail);
+  out->set_mac(r.mac_hex);
+}
+
+}  // namespace
+
+grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* context,
+                                                const v1::ListAuditRecordsRequest* request,
+                                                v1::ListAuditRecordsResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AuditService/ListAuditRecords");
+  auto page = PageAfterSeq(request->page_size(), request->page_token());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  AuditFilter filter;
+  filter.subject = request->subject();
+  if (request->has_since()) {
+    filter.since = absl::FromUnixSeconds(request->since().seconds()) +
+                   absl::Nanoseconds(request->since().nanos());
+  }
+  filter.after_seq = page->after_seq;
+  // One more than the page: whether there is a next page.
+  filter.limit = page->size + 1;
+  auto records = trail_->List(filter);
+  if (!records.ok()) return ToGrpcStatus(records.status());
+  const bool more = static_cast<int64_t>(records->size()) > page->size;
+  if (more) records->resize(static_cast<size_t>(page->size));
+  for (const AuditRecord& r : *records) ToProto(r, response->add_records());
+  if (more) response->set_next_page_token(absl::StrCat(records->back().seq));
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditServiceImpl::VerifyAudit(grpc::ServerContext* context,
+                                           const v1::VerifyAuditRequest*,
+                                           v1::AuditVerdict* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AuditService/VerifyAudit");
+  const AuditVerdict verdict = trail_->Verify();
+  response->set_intact(verdict.intact);
+  response->set_records(verdict.records);
+  response->set_checkpoint_seq(verdict.checkpoint_seq);
+  response->set_first_bad_seq(verdict.first_bad_seq);
+  response->set_problem(verdict.problem);
+  response->set_summary(verdict.Summary());
+  return grpc::Status::OK;
+}
+
+}  // namespace plaudit::api
