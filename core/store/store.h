@@ -2,8 +2,9 @@
 // fulfilments (written together: the transactional outbox), and plugin-scoped state.
 //
 // SQLite in WAL mode with synchronous=FULL: when a write method returns OK the data is on disk
-// and survives kill -9. Each method is one transaction. Thread-safe: calls are serialised on one
-// connection.
+// and survives kill -9. Plugin state values are sealed (StateCipher) under the key given to
+// Open, so the database file holds no plugin secret in clear. Each method is one transaction.
+// Thread-safe: calls are serialised on one connection.
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 
@@ -23,6 +24,7 @@
 #include "core/domain/agent.h"
 #include "core/scoring/scorecard.h"
 #include "core/store/award_records.h"
+#include "core/store/state_cipher.h"
 
 struct sqlite3;
 
@@ -226,7 +228,12 @@ struct PraiseAllowance {
 
 class Store {
  public:
-  // Opens (creating and migrating as needed) the database at `path`.
+  // Opens (creating and migrating as needed) the database at `path`, sealing plugin state under
+  // `cipher`. Plaintext plugin state of an older database is sealed in place on the way.
+  // FAILED_PRECONDITION when the database was sealed under another key.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path, StateCipher cipher);
+  // Under a random key that lives only in this Store: for tests and scratch databases. Opening
+  // the same file again this way fails, as under any other key.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
@@ -391,7 +398,8 @@ class Store {
   // Newest first; only praise sent or received by `agent_id` unless it is empty.
   absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id);
 
-  // Plugin-scoped key-value state.
+  // Plugin-scoped key-value state, sealed at rest with (plugin, key) authenticated: a value that
+  // was tampered with or moved to another key reads as DATA_LOSS naming the plugin and key.
   absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,
                                                       const std::string& key);
   // Atomically: every key in `absent` is missing and every (key, value) in `expected` holds
@@ -402,8 +410,12 @@ class Store {
       const std::vector<std::pair<std::string, std::string>>& expected);
 
  private:
-  explicit Store(sqlite3* db) : db_(db) {}
+  Store(sqlite3* db, StateCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
   absl::Status Migrate();
+  // Seals every plugin_state value in place (a database from before values were sealed).
+  absl::Status SealPlaintextState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Refuses a cipher other than the one the database was first sealed under, or records it.
+  absl::Status CheckSecretsKey() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<AwardRecord>> LoadAwards(const std::string& where,
                                                       const std::vector<std::string>& args)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -438,6 +450,7 @@ class Store {
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  const StateCipher cipher_;
   std::atomic<int64_t> agents_generation_{0};
 };
 

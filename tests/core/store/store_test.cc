@@ -15,7 +15,7 @@ class StoreTest : public ::testing::Test {
   void SetUp() override { Reopen(); }
   void Reopen() {
     store_.reset();
-    auto store = Store::Open(dir_.File("plaudit.db"));
+    auto store = Store::Open(dir_.File("plaudit.db"), testing::TestCipher());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
