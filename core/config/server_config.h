@@ -18,10 +18,12 @@
 //   plugins:
 //     certificate: {output_dir: /srv/certificates}
 //   tls: {cert_file: server.pem, key_file: server.key, client_ca_file: clients-ca.pem}
+//   secrets: {key_file: /etc/plaudit/secrets.key}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
-// whose key ends in `_file`, the tls files, `_dir` or `_path` (output_dir, ca_file, api_key_file,
+// whose key ends in `_file`, the tls files, the secrets key file, `_dir` or `_path` (output_dir,
+// ca_file, api_key_file,
 // ...), which is the convention for plugin settings that name files or folders. They are made
 // absolute when read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_
@@ -77,6 +79,10 @@ struct ServerConfig {
   std::map<std::string, std::map<std::string, std::string>> plugins;
   // Serve over TLS; without it plauditd serves plaintext on loopback only.
   std::optional<TlsConfig> tls;
+  // The file holding the 32-byte key that seals plugin state in the database (YAML
+  // `secrets: {key_file: ...}`); empty means <data_dir>/secrets.key. Made with mode 0600 when
+  // missing; refused when group or others may read it.
+  std::string secrets_key_file;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.
