@@ -217,6 +217,16 @@ CREATE TABLE retracted_events (
     R"sql(
 CREATE TABLE secrets_key_check (sealed TEXT NOT NULL);
 )sql",
+    // Vendor callbacks applied, by signature, kept until a replay would be refused as stale.
+    R"sql(
+CREATE TABLE applied_callbacks (
+  plugin TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  expires_us INTEGER NOT NULL,
+  PRIMARY KEY (plugin, digest)
+);
+CREATE INDEX applied_callbacks_by_expiry ON applied_callbacks (expires_us);
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.

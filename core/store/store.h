@@ -398,6 +398,14 @@ class Store {
   // Newest first; only praise sent or received by `agent_id` unless it is empty.
   absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id);
 
+  // Vendor callbacks (callback_store.cc). Remembers that `plugin`'s callback signed `digest` is
+  // applied, until `expires_us`; false, writing nothing, when it is remembered already (a
+  // replay). Entries past their expiry are forgotten on the way.
+  absl::StatusOr<bool> RememberCallback(const std::string& plugin, const std::string& digest,
+                                        int64_t expires_us, int64_t now_us);
+  // Forgets a callback that could not be applied after all, so that it may be delivered again.
+  absl::Status ForgetCallback(const std::string& plugin, const std::string& digest);
+
   // Plugin-scoped key-value state, sealed at rest with (plugin, key) authenticated: a value that
   // was tampered with or moved to another key reads as DATA_LOSS naming the plugin and key.
   absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,

@@ -130,7 +130,8 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
   store_.reset();
   // The database as the version before sealing left it: schema 8, plaintext values.
   Sql(db_,
-      "DROP TABLE secrets_key_check; UPDATE schema_version SET version = 8;"
+      "DROP TABLE secrets_key_check; DROP TABLE applied_callbacks;"
+      "UPDATE schema_version SET version = 8;"
       "INSERT INTO plugin_state (plugin, key, value) VALUES "
       "('gift_card', 'redemption/old', CAST('" +
           std::string(kSecret) + "' AS BLOB)), ('leave_credit', 'balance/a1', CAST('8' AS BLOB))");

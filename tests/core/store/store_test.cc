@@ -365,6 +365,18 @@ TEST_F(StoreTest, DueFulfilmentsRespectNextAttemptTime) {
   EXPECT_EQ(**store_->NextFulfilmentDue(), 500);
 }
 
+TEST_F(StoreTest, ACallbackIsRememberedUntilItExpires) {
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", /*expires_us=*/100, /*now_us=*/10));
+  EXPECT_FALSE(*store_->RememberCallback("gift_card", "d1", 100, 50));
+  EXPECT_TRUE(*store_->RememberCallback("announce", "d1", 100, 50));  // per plugin
+  Reopen();
+  EXPECT_FALSE(*store_->RememberCallback("gift_card", "d1", 100, 99));
+  // Past its expiry it is forgotten.
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", 200, 100));
+  ASSERT_TRUE(store_->ForgetCallback("gift_card", "d1").ok());
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", 200, 101));
+}
+
 TEST_F(StoreTest, PluginStateIsScopedAndConditional) {
   EXPECT_TRUE(*store_->StateCommit("p1", {{"k", "v1"}}, {"k"}, {}));
   EXPECT_FALSE(*store_->StateCommit("p1", {{"k", "v2"}}, {"k"}, {}));  // k exists now
