@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "core/domain/log.h"
 
 namespace plaudit {
 namespace {
@@ -39,8 +38,6 @@ absl::Status Create(const std::string& path) {
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
-  LogInfo("secrets", absl::StrCat("created secrets key file ", path,
-                                  " (mode 0600); back it up apart from the database"));
   return absl::OkStatus();
 }
 
