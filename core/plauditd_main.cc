@@ -1,4 +1,6 @@
 // plauditd: the Plaudit server.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -34,6 +36,8 @@ int Usage(const std::string& problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything plauditd and its plugins create is private to its user unless made otherwise.
+  umask(077);
   std::string config_path;
   std::string listen, data_dir, plugin_dir;
   for (int i = 1; i < argc; ++i) {

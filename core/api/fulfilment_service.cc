@@ -1,8 +1,5 @@
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "absl/strings/str_cat.h"
+#include "core/api/callback_signature.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
@@ -45,20 +42,9 @@ void ToProto(const FulfilmentRecord& f, v1::Fulfilment* out) {
   out->set_check_first(f.check_first);
 }
 
-// Lowercase hex HMAC-SHA256 of `body` under `secret`.
-std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
-}
+// How long past its timestamp a callback's signature is remembered. It is taken as fresh until
+// kCallbackTolerance past it; remembered twice as long and a minute more, for a clock that steps.
+const absl::Duration kRememberCallbacksFor = absl::Minutes(11);
 
 }  // namespace
 
@@ -188,16 +174,28 @@ grpc::Status FulfilmentServiceImpl::DeliverCallback(grpc::ServerContext* context
         absl::StrCat("plugin ", request->plugin(),
                      " takes no callbacks: it has no callback_secret in plauditd's settings")));
   }
-  const std::string expected = HmacSha256Hex(secret->second, request->body());
-  if (request->signature().size() != expected.size() ||
-      CRYPTO_memcmp(request->signature().data(), expected.data(), expected.size()) != 0) {
-    return ToGrpcStatus(absl::UnauthenticatedError(
-        "signature: does not match the body (HMAC-SHA256 under the plugin's callback_secret)"));
+  const absl::Time now = clock_->Now();
+  auto verified =
+      VerifyCallbackSignature(secret->second, request->signature(), request->body(), now);
+  if (!verified.ok()) return ToGrpcStatus(verified.status());
+  // Claimed before it is applied, so that two deliveries at once cannot both be; released when
+  // it cannot be applied, so that the vendor may deliver it again.
+  auto fresh = store_->RememberCallback(
+      request->plugin(), verified->digest,
+      absl::ToUnixMicros(verified->signed_at + kRememberCallbacksFor), absl::ToUnixMicros(now));
+  if (!fresh.ok()) return ToGrpcStatus(fresh.status());
+  if (!*fresh) {
+    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
+        "callback replayed: this signature (t=", absl::ToUnixSeconds(verified->signed_at),
+        ") was applied already")));
   }
   plugin::v1::CallbackRequest callback;
   callback.set_body(request->body());
   for (const auto& [key, value] : request->headers()) (*callback.mutable_headers())[key] = value;
   auto answer = host_->Callback(request->plugin(), callback);
+  if (!answer.ok() || !answer->error().empty()) {
+    (void)store_->ForgetCallback(request->plugin(), verified->digest);
+  }
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   if (!answer->error().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("body: ", answer->error())));

@@ -17,12 +17,14 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/api/private_data_dir.h"
 #include "core/api/request_limits.h"
 #include "core/api/server_credentials.h"
 #include "core/api/unparsed_request.h"
 #include "core/auth/token_validator.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
+#include "core/store/secrets_key_file.h"
 
 namespace plaudit::api {
 namespace {
@@ -108,6 +110,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   auto credentials = MakeServerCredentials(config);
   if (!credentials.ok()) return credentials.status();
 
+  if (absl::Status made = MakePrivateDataDir(config.data_dir); !made.ok()) return made;
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
@@ -117,13 +120,24 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   std::string data_dir = std::filesystem::absolute(config.data_dir).lexically_normal().string();
   // One plauditd per data directory: a second one would break exactly-once fulfilment.
   std::string lock_path = data_dir + "/plauditd.lock";
-  s->lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  s->lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (s->lock_fd_ < 0 || flock(s->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return absl::UnavailableError(
         absl::StrCat("data_dir: ", data_dir, " is in use by another plauditd"));
   }
 
-  auto store = Store::Open(data_dir + "/plaudit.db");
+  if (absl::Status tightened = TightenIfPresent(lock_path); !tightened.ok()) return tightened;
+  auto cipher = LoadOrCreateSecretsKey(config.secrets_key_file.empty() ? data_dir + "/secrets.key"
+                                                                       : config.secrets_key_file);
+  if (!cipher.ok()) return cipher.status();
+  for (const char* suffix : {"-wal", "-shm"}) {
+    if (absl::Status tightened = TightenIfPresent(data_dir + "/plaudit.db" + suffix);
+        !tightened.ok()) {
+      return tightened;
+    }
+  }
+  if (absl::Status made = MakePrivateFile(data_dir + "/plaudit.db"); !made.ok()) return made;
+  auto store = Store::Open(data_dir + "/plaudit.db", *std::move(cipher));
   if (!store.ok()) return store.status();
   s->store_ = *std::move(store);
   auto audit = AuditTrail::Open(

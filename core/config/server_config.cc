@@ -250,6 +250,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           if (name == "key_file") config.audit_key_file = file;
           if (name == "checkpoint_file") config.audit_checkpoint_file = file;
         }
+      } else if (key == "secrets") {
+        if (!value.IsMap()) return Problem(value, key, "must be a map: {key_file}");
+        for (const auto& setting : value) {
+          const std::string name = setting.first.as<std::string>();
+          if (name != "key_file") {
+            return Problem(setting.first, "secrets." + name, "unknown setting (expected key_file)");
+          }
+          if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+            return Problem(setting.second, "secrets." + name, "must be a file name");
+          }
+          config.secrets_key_file = resolve(setting.second.as<std::string>());
+        }
       } else {
         return Problem(
             entry.first, key,
@@ -257,7 +269,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
-            "tls, auth, services, audit)");
+            "tls, auth, services, audit, secrets)");
       }
     }
   } catch (const YAML::Exception& e) {

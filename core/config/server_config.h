@@ -31,10 +31,11 @@
 //   services:
 //     hris-sync: {subject: "CN=hris-sync"}
 //   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
+//   secrets: {key_file: /etc/plaudit/secrets.key}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
-// whose key ends in `_file`, the tls and audit files, `_dir` or `_path` (output_dir, ca_file,
+// whose key ends in `_file`, the tls, audit and secrets key files, `_dir` or `_path` (output_dir, ca_file,
 // api_key_file,
 // ...), which is the convention for plugin settings that name files or folders. They are made
 // absolute when read. Flags and the built-in defaults stay relative to the working directory.
@@ -122,6 +123,10 @@ struct ServerConfig {
   // and audit.checkpoint in data_dir. Best kept off the database's disk and out of its backups.
   std::string audit_key_file;
   std::string audit_checkpoint_file;
+  // The file holding the 32-byte key that seals plugin state in the database (YAML
+  // `secrets: {key_file: ...}`); empty means <data_dir>/secrets.key. Made with mode 0600 when
+  // missing; refused when group or others may read it.
+  std::string secrets_key_file;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.

@@ -212,6 +212,21 @@ CREATE TABLE retracted_events (
   occurred_at_us INTEGER NOT NULL
 );
 )sql",
+    // Plugin state is sealed from here on: Migrate() seals the rows written before (kSealedState).
+    // The check value tells a database's secrets key from another one.
+    R"sql(
+CREATE TABLE secrets_key_check (sealed TEXT NOT NULL);
+)sql",
+    // Vendor callbacks applied, by signature, kept until a replay would be refused as stale.
+    R"sql(
+CREATE TABLE applied_callbacks (
+  plugin TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  expires_us INTEGER NOT NULL,
+  PRIMARY KEY (plugin, digest)
+);
+CREATE INDEX applied_callbacks_by_expiry ON applied_callbacks (expires_us);
+)sql",
     // The audit trail: one row per audited call, each sealed by a MAC chained to the row before
     // (see core/store/audit_trail.h). Roles are joined by \x1f.
     R"sql(
@@ -230,6 +245,13 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
 )sql",
 };
+
+// The schema version from which plugin_state values are sealed.
+constexpr int64_t kSealedStateVersion = 9;
+// What the check value holds, sealed under the database's key with an empty plugin name, which no
+// plugin has.
+constexpr char kKeyCheckName[] = "secrets_key_check";
+constexpr char kKeyCheckText[] = "plaudit secrets key";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
@@ -411,6 +433,10 @@ std::string_view FulfilmentStateName(FulfilmentState state) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  return Open(path, StateCipher::WithRandomKey());
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path, StateCipher cipher) {
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -421,7 +447,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ", message));
   }
   sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<Store> store(new Store(db));
+  std::unique_ptr<Store> store(new Store(db, std::move(cipher)));
   absl::Status status = store->Migrate();
   if (!status.ok()) return status;
   return store;
@@ -438,6 +464,8 @@ absl::Status Store::Migrate() {
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA journal_mode=WAL"));
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA synchronous=FULL"));
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA foreign_keys=ON"));
+  // Overwritten and deleted content is zeroed, so no freed page keeps a secret sealed since.
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA secure_delete=ON"));
   PLAUDIT_RETURN_IF_ERROR(
       SqliteExec(db_, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
   SqliteTransaction txn(db_);
@@ -455,11 +483,49 @@ absl::Status Store::Migrate() {
   }
   for (int64_t v = version; v < target; ++v) {
     PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, kMigrations[v]));
+    if (v + 1 == kSealedStateVersion) PLAUDIT_RETURN_IF_ERROR(SealPlaintextState());
   }
+  PLAUDIT_RETURN_IF_ERROR(CheckSecretsKey());
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "DELETE FROM schema_version"));
   SqliteStatement set(db_, "INSERT INTO schema_version (version) VALUES (?)");
   PLAUDIT_RETURN_IF_ERROR(set.Bind(1, target).Run());
   return txn.Commit();
+}
+
+absl::Status Store::SealPlaintextState() {
+  struct Row {
+    std::string plugin, key, value;
+  };
+  std::vector<Row> rows;
+  {
+    SqliteStatement q(db_, "SELECT plugin, key, value FROM plugin_state");
+    while (q.Step()) rows.push_back(Row{q.Text(0), q.Text(1), q.Text(2)});
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+  }
+  SqliteStatement put(db_, "UPDATE plugin_state SET value = ? WHERE plugin = ? AND key = ?");
+  for (const Row& row : rows) {
+    auto sealed = cipher_.Seal(row.plugin, row.key, row.value);
+    if (!sealed.ok()) return sealed.status();
+    put.Bind(1, *sealed).Bind(2, row.plugin).Bind(3, row.key);
+    PLAUDIT_RETURN_IF_ERROR(put.Run());
+    put.Reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::CheckSecretsKey() {
+  SqliteStatement q(db_, "SELECT sealed FROM secrets_key_check");
+  if (q.Step()) {
+    if (cipher_.Open("", kKeyCheckName, q.Text(0)).ok()) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        "secrets key: not the key this database's plugin state is sealed under (restore the "
+        "secrets key file that belongs with this database)");
+  }
+  PLAUDIT_RETURN_IF_ERROR(q.status());
+  auto sealed = cipher_.Seal("", kKeyCheckName, kKeyCheckText);
+  if (!sealed.ok()) return sealed.status();
+  SqliteStatement put(db_, "INSERT INTO secrets_key_check (sealed) VALUES (?)");
+  return put.Bind(1, *sealed).Run();
 }
 
 absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
@@ -998,7 +1064,11 @@ absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& pl
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
   q.Bind(1, plugin).Bind(2, key);
-  if (q.Step()) return std::optional<std::string>(q.Text(0));
+  if (q.Step()) {
+    auto value = cipher_.Open(plugin, key, q.Text(0));
+    if (!value.ok()) return value.status();
+    return std::optional<std::string>(*std::move(value));
+  }
   if (!q.status().ok()) return q.status();
   return std::optional<std::string>();
 }
@@ -1020,16 +1090,22 @@ absl::StatusOr<bool> Store::StateCommit(
   }
   for (const auto& [key, value] : expected) {
     get.Bind(1, plugin).Bind(2, key);
-    bool matches = get.Step() && get.Text(0) == value;
+    std::optional<std::string> sealed;
+    if (get.Step()) sealed = get.Text(0);
     PLAUDIT_RETURN_IF_ERROR(get.status());
     get.Reset();
-    if (!matches) return false;
+    if (!sealed.has_value()) return false;
+    auto stored = cipher_.Open(plugin, key, *sealed);
+    if (!stored.ok()) return stored.status();
+    if (*stored != value) return false;
   }
   SqliteStatement put(db_,
                       "INSERT INTO plugin_state (plugin, key, value) VALUES (?, ?, ?) "
                       "ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value");
   for (const auto& [key, value] : puts) {
-    put.Bind(1, plugin).Bind(2, key).BindBlob(3, value);
+    auto sealed = cipher_.Seal(plugin, key, value);
+    if (!sealed.ok()) return sealed.status();
+    put.Bind(1, plugin).Bind(2, key).Bind(3, *sealed);
     PLAUDIT_RETURN_IF_ERROR(put.Run());
     put.Reset();
   }

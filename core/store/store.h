@@ -2,8 +2,9 @@
 // fulfilments (written together: the transactional outbox), and plugin-scoped state.
 //
 // SQLite in WAL mode with synchronous=FULL: when a write method returns OK the data is on disk
-// and survives kill -9. Each method is one transaction. Thread-safe: calls are serialised on one
-// connection.
+// and survives kill -9. Plugin state values are sealed (StateCipher) under the key given to
+// Open, so the database file holds no plugin secret in clear. Each method is one transaction.
+// Thread-safe: calls are serialised on one connection.
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 
@@ -25,6 +26,7 @@
 #include "core/scoring/scorecard.h"
 #include "core/store/audit_records.h"
 #include "core/store/award_records.h"
+#include "core/store/state_cipher.h"
 
 struct sqlite3;
 
@@ -228,7 +230,12 @@ struct PraiseAllowance {
 
 class Store {
  public:
-  // Opens (creating and migrating as needed) the database at `path`.
+  // Opens (creating and migrating as needed) the database at `path`, sealing plugin state under
+  // `cipher`. Plaintext plugin state of an older database is sealed in place on the way.
+  // FAILED_PRECONDITION when the database was sealed under another key.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path, StateCipher cipher);
+  // Under a random key that lives only in this Store: for tests and scratch databases. Opening
+  // the same file again this way fails, as under any other key.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
@@ -393,7 +400,16 @@ class Store {
   // Newest first; only praise sent or received by `agent_id` unless it is empty.
   absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id);
 
-  // Plugin-scoped key-value state.
+  // Vendor callbacks (callback_store.cc). Remembers that `plugin`'s callback signed `digest` is
+  // applied, until `expires_us`; false, writing nothing, when it is remembered already (a
+  // replay). Entries past their expiry are forgotten on the way.
+  absl::StatusOr<bool> RememberCallback(const std::string& plugin, const std::string& digest,
+                                        int64_t expires_us, int64_t now_us);
+  // Forgets a callback that could not be applied after all, so that it may be delivered again.
+  absl::Status ForgetCallback(const std::string& plugin, const std::string& digest);
+
+  // Plugin-scoped key-value state, sealed at rest with (plugin, key) authenticated: a value that
+  // was tampered with or moved to another key reads as DATA_LOSS naming the plugin and key.
   absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,
                                                       const std::string& key);
   // Atomically: every key in `absent` is missing and every (key, value) in `expected` holds
@@ -413,8 +429,12 @@ class Store {
   absl::StatusOr<std::vector<AuditRecord>> ListAuditRecords(const AuditFilter& filter);
 
  private:
-  explicit Store(sqlite3* db) : db_(db) {}
+  Store(sqlite3* db, StateCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
   absl::Status Migrate();
+  // Seals every plugin_state value in place (a database from before values were sealed).
+  absl::Status SealPlaintextState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Refuses a cipher other than the one the database was first sealed under, or records it.
+  absl::Status CheckSecretsKey() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<AwardRecord>> LoadAwards(const std::string& where,
                                                       const std::vector<std::string>& args)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -449,6 +469,7 @@ class Store {
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  const StateCipher cipher_;
   std::atomic<int64_t> agents_generation_{0};
 };
 

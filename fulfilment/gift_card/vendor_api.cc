@@ -29,7 +29,9 @@ std::optional<int64_t> ReadAmount(const Json* value) {
   return money::AmountFromJson(*value);
 }
 
-// The vendor's own words about a failed call: error.message, message or error, else the body.
+// The vendor's own words about a failed call: error.message, message or error, else a body that
+// is not JSON (an HTML error page). A JSON body without a message is not copied: it may carry an
+// order, redemption code included, and the message ends up in the reward's history.
 std::string VendorMessage(const std::string& body) {
   std::string ignored;
   const std::optional<Json> parsed = json::ParseStrict(body, &ignored);
@@ -41,7 +43,11 @@ std::string VendorMessage(const std::string& body) {
     if (message.empty()) message = StringMember(*parsed, "message");
     if (message.empty()) message = StringMember(*parsed, "error");
   }
-  if (message.empty()) message = body;
+  if (message.empty()) {
+    message = parsed ? "no message (a JSON answer of " + std::to_string(body.size()) +
+                           " bytes, not shown: it may hold secrets)"
+                     : body;
+  }
   if (message.size() > kMaxMessageChars) message = message.substr(0, kMaxMessageChars) + "...";
   return message;
 }

@@ -81,9 +81,9 @@ done
             AND s.key = 'effect/' || f.idempotency_key WHERE f.type = 'slow_thanks'") -eq 3 ]] ||
   fail "slow effects do not match the fulfilments' keys"
 # Leave was credited once per award: 8 hours each.
-balances=$(count "SELECT DISTINCT CAST(value AS TEXT) FROM plugin_state
-                  WHERE plugin = 'leave_credit' AND key LIKE 'balance/%'")
-[[ $balances == "8" ]] || fail "leave credited more than once: $balances"
+balances=$(json_eval "$("$plaudit" leave balances -o json)" \
+  'sorted({float(r["hours_available"]) for r in d})')
+[[ $balances == "[8.0]" ]] || fail "leave credited more than once: $balances"
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
 [[ $(count 'SELECT COUNT(*) FROM fulfilments') -eq 9 ]] || fail "duplicate fulfilments"
 stop_server

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Vendor callbacks end to end: a gift card left processing by the vendor sandbox is fulfilled by
 # the sandbox's signed callback to plauditd (reconciliation is 10 minutes away, so nothing else
-# can have done it), and a callback signed with the wrong secret is refused and changes nothing.
+# can have done it); a callback signed with the wrong secret, one delivered again and one signed
+# too long ago are refused and change nothing.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
@@ -138,6 +139,23 @@ done
   fail "the last attempt is not the callback: $("$plaudit" fulfilments list)"
 [[ $(count 'SELECT COUNT(*) FROM fulfilment_attempts') == $((attempts_before + 1)) ]] ||
   fail "something besides the callback looked at the reward"
+
+# The vendor's last callback delivered again byte for byte is refused as replayed, and its body
+# signed ten minutes ago as too old; neither is recorded.
+attempts_after=$((attempts_before + 1))
+refused_with() {
+  for _ in $(seq 1 100); do
+    grep -q "callback refused (7): .*$1" "$work/vendor.err" && return 0
+    sleep 0.05
+  done
+  fail "the sandbox saw no refusal with \"$1\": $(cat "$work/vendor.err")"
+}
+http POST "$vendor_url/v1/_callbacks/replay" >/dev/null
+refused_with "callback replayed"
+http POST "$vendor_url/v1/_callbacks/resend?age_s=600" >/dev/null
+refused_with "stale callback: .*too old"
+[[ $(count 'SELECT COUNT(*) FROM fulfilment_attempts') == "$attempts_after" ]] ||
+  fail "a replayed or stale callback was recorded"
 
 # The recipient reads the card's code, fetched from the vendor since the callback carries none.
 code=$(json_eval "$(http GET "$vendor_url/v1/orders?external_reference=$key")" 'd["redemption"]["code"]')

@@ -112,6 +112,12 @@ if "$plaudit" --as ops-lead rewards code "$key" >"$work/code.out" 2>"$work/code.
 fi
 expect_contains "$(cat "$work/code.err")" "recipient" "rewards code refusal"
 [[ $("$plaudit" fulfilments list) != *"$code"* ]] || fail "fulfilments list shows a code"
+# A copy of the database reveals no code: plugin state is sealed, and no other row holds one.
+for file in "$work/data/plaudit.db" "$work/data/plaudit.db-wal"; do
+  [[ ! -e $file ]] || ! grep -qaF -- "$code" "$file" || fail "a redemption code is readable in $file"
+done
+[[ $(stat -c %a "$work/data") == 700 && $(stat -c %a "$work/data/plaudit.db") == 600 &&
+   $(stat -c %a "$work/data/secrets.key") == 600 ]] || fail "the data directory is not private"
 
 # A restarted sandbox keeps its orders, and asking again for the period orders nothing new.
 stop_sandbox

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,7 +53,18 @@ class GiftCardPluginTest : public ::testing::Test {
     sandbox_ = std::make_unique<VendorSandbox>(options);
     std::string error;
     server_ = HttpServer::Start(
-        0, [this](const sandbox::HttpRequest& request) { return sandbox_->Handle(request); },
+        0,
+        [this](const sandbox::HttpRequest& request) {
+          {
+            std::lock_guard<std::mutex> lock(next_reply_mu_);
+            if (next_reply_) {
+              sandbox::HttpReply reply = *std::move(next_reply_);
+              next_reply_.reset();
+              return reply;
+            }
+          }
+          return sandbox_->Handle(request);
+        },
         &error);
     ASSERT_NE(server_, nullptr) << error;
     key_file_ = (dir_.path() / "vendor.key").string();
@@ -130,6 +142,14 @@ class GiftCardPluginTest : public ::testing::Test {
     return all;
   }
 
+  // The next request is answered with this instead of by the sandbox.
+  void AnswerNextWith(sandbox::HttpReply reply) {
+    std::lock_guard<std::mutex> lock(next_reply_mu_);
+    next_reply_ = std::move(reply);
+  }
+
+  std::mutex next_reply_mu_;
+  std::optional<sandbox::HttpReply> next_reply_;  // guarded by next_reply_mu_
   TempDir dir_;
   FakePluginHost host_;
   std::unique_ptr<VendorSandbox> sandbox_;
@@ -305,6 +325,27 @@ TEST_F(GiftCardPluginTest, OtherRefusalIsPermanentWithTheVendorsMessage) {
   EXPECT_NE(resp.error().find("vendor refused the order (HTTP 422): injected fault"),
             std::string::npos)
       << resp.error();
+}
+
+TEST_F(GiftCardPluginTest, ARefusalCarryingAnOrderKeepsItsCodeOutOfTheError) {
+  // A vendor that refuses a lookup but answers with the whole order, code and all: the error
+  // becomes the reward's history, so the body must not be copied into it.
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k1")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  const std::string code = CodeAtVendor("k1");
+  ASSERT_FALSE(code.empty());
+  sandbox::HttpReply reply;
+  reply.status = 409;
+  reply.body = json::Serialize(OrdersFor("k1").front());
+  AnswerNextWith(reply);
+  const pb::FulfilResponse resp = plugin_->Fulfil(GiftCard("k2"));
+  EXPECT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_PERMANENT) << resp.error();
+  EXPECT_EQ(resp.error().find(code), std::string::npos) << resp.error();
+  EXPECT_NE(resp.error().find("no message"), std::string::npos) << resp.error();
+  // A plain-text error page is still shown.
+  reply.status = 422;
+  reply.body = "brand withdrawn";
+  AnswerNextWith(reply);
+  EXPECT_NE(plugin_->Fulfil(GiftCard("k3")).error().find("brand withdrawn"), std::string::npos);
 }
 
 TEST_F(GiftCardPluginTest, OrderRecordedWithoutAnAnswerIsUnknownThenLookupFindsIt) {

@@ -23,9 +23,12 @@ inline Agent TestAgent(const std::string& id, Channel channel = Channel::kPhone)
   return a;
 }
 
+// The secrets key of test stores: the same every time, so a test may open its store again.
+inline StateCipher TestCipher() { return *StateCipher::FromKey(std::string(32, 'k')); }
+
 // Opens a fresh store in `dir`, failing the test if it cannot.
 inline std::unique_ptr<Store> OpenTestStore(const TempDir& dir) {
-  auto store = Store::Open(dir.File("plaudit.db"));
+  auto store = Store::Open(dir.File("plaudit.db"), TestCipher());
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
 }

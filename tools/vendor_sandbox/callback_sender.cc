@@ -24,7 +24,18 @@ std::string HmacSha256Hex(const std::string& secret, const std::string& body) {
   return hex;
 }
 
+std::string SignCallback(const std::string& secret, int64_t unix_seconds, const std::string& body) {
+  const std::string t = std::to_string(unix_seconds);
+  return "t=" + t + ",v1=" + HmacSha256Hex(secret, t + "." + body);
+}
+
 namespace {
+
+int64_t UnixSecondsNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // A channel that reconnects within a second of plauditd coming back, however long it was down
 // (gRPC's default backoff grows to two minutes).
@@ -52,39 +63,67 @@ CallbackSender::~CallbackSender() {
   thread_.join();
 }
 
-void CallbackSender::Send(std::string body) {
+void CallbackSender::Send(std::string body) { Queue(Delivery{std::move(body), {}}); }
+
+bool CallbackSender::ReplayLast() {
+  std::optional<Delivery> last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last = last_;
+  }
+  if (!last) return false;
+  Queue(*std::move(last));
+  return true;
+}
+
+bool CallbackSender::ResendLastSignedAgo(int64_t age_seconds) {
+  std::optional<Delivery> last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last = last_;
+  }
+  if (!last) return false;
+  last->signature = SignCallback(options_.secret, UnixSecondsNow() - age_seconds, last->body);
+  Queue(*std::move(last));
+  return true;
+}
+
+void CallbackSender::Queue(Delivery delivery) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= options_.queue_limit) {
       queue_.pop_front();
       std::cerr << "vendor_sandbox: callback queue full; the oldest notification was dropped\n";
     }
-    queue_.push_back(std::move(body));
+    queue_.push_back(std::move(delivery));
   }
   wake_.notify_all();
 }
 
 void CallbackSender::Run() {
   while (true) {
-    std::string body;
+    Delivery delivery;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      body = std::move(queue_.front());
+      delivery = std::move(queue_.front());
       queue_.pop_front();
     }
-    Deliver(body);
+    Deliver(delivery);
   }
 }
 
-bool CallbackSender::Deliver(const std::string& body) {
-  const std::string signature = HmacSha256Hex(options_.secret, body);
+bool CallbackSender::Deliver(const Delivery& delivery) {
   int64_t pause_ms = options_.retry_pause_ms;
   for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+    // A vendor's retry is a new delivery with a new timestamp, unless this one is a replay.
+    const std::string signature =
+        delivery.signature.empty() ? SignCallback(options_.secret, UnixSecondsNow(), delivery.body)
+                                   : delivery.signature;
     plaudit::v1::DeliverCallbackRequest request;
     request.set_plugin(options_.plugin);
-    request.set_body(body);
+    request.set_body(delivery.body);
     request.set_signature(signature);
     (*request.mutable_headers())["content-type"] = "application/json";
     (*request.mutable_headers())["x-sandbox-attempt"] = std::to_string(attempt);
@@ -93,6 +132,10 @@ bool CallbackSender::Deliver(const std::string& body) {
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(options_.deadline_ms));
     const grpc::Status status = stub_->DeliverCallback(&context, request, &response);
+    if (status.ok() || status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_ = Delivery{delivery.body, signature};
+    }
     if (status.ok()) return true;
     const bool transient = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;

@@ -1,6 +1,8 @@
 // Delivers the sandbox's order status-change notifications to plauditd, as a vendor's webhook
-// would: each body goes through FulfilmentService.DeliverCallback with its signature, the
-// lowercase hex HMAC-SHA256 of the body under the shared callback secret.
+// would: each body goes through FulfilmentService.DeliverCallback with its signature,
+// "t=<unix seconds>,v1=<lowercase hex HMAC-SHA256 of "<t>.<body>" under the callback secret>",
+// signed anew at every try. For tests, the last delivery can be sent again byte for byte (a
+// replay) or signed as of some seconds ago (a stale callback).
 //
 // Send() only queues the body; one background thread delivers the queue in order. A delivery that
 // meets UNAVAILABLE (plauditd is down or restarting) or DEADLINE_EXCEEDED is tried again a few
@@ -19,6 +21,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -45,6 +48,10 @@ struct CallbackOptions {
 // Lowercase hex HMAC-SHA256 of `body` under `secret`.
 std::string HmacSha256Hex(const std::string& secret, const std::string& body);
 
+// The signature of `body` signed at `unix_seconds`: "t=<unix_seconds>,v1=<HmacSha256Hex of
+// "<unix_seconds>.<body>">".
+std::string SignCallback(const std::string& secret, int64_t unix_seconds, const std::string& body);
+
 class CallbackSender {
  public:
   explicit CallbackSender(CallbackOptions options);
@@ -55,19 +62,33 @@ class CallbackSender {
 
   // Queues a notification body for delivery.
   void Send(std::string body);
+  // Queues the last body delivered again with the very signature it was delivered with; false
+  // when none was delivered yet.
+  bool ReplayLast();
+  // Queues the last body delivered again, signed as of `age_seconds` ago; false when none was.
+  bool ResendLastSignedAgo(int64_t age_seconds);
 
  private:
+  struct Delivery {
+    std::string body;
+    // Empty: signed at each try with the time of the try.
+    std::string signature;
+  };
+
   void Run();
   // One body, with its retries; false when it was given up or refused.
-  bool Deliver(const std::string& body);
+  bool Deliver(const Delivery& delivery);
+  void Queue(Delivery delivery);
 
   const CallbackOptions options_;
   std::unique_ptr<plaudit::v1::FulfilmentService::Stub> stub_;
 
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::string> queue_;  // guarded by mu_
-  bool stopping_ = false;          // guarded by mu_
+  std::deque<Delivery> queue_;  // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  // The last delivery plauditd answered, as sent.
+  std::optional<Delivery> last_;  // guarded by mu_
   std::thread thread_;
 };
 

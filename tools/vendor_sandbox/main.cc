@@ -77,6 +77,39 @@ std::optional<std::string> ReadSecretFile(const std::string& path) {
   return secret;
 }
 
+plaudit::sandbox::HttpReply Answer(int status, const std::string& body) {
+  plaudit::sandbox::HttpReply reply;
+  reply.status = status;
+  reply.headers = {{"Content-Type", "application/json"}};
+  reply.body = body + "\n";
+  return reply;
+}
+
+// POST /v1/_callbacks/replay: the last callback again, same signature (plauditd refuses it as
+// replayed). POST /v1/_callbacks/resend?age_s=N: the last callback's body signed N seconds ago.
+plaudit::sandbox::HttpReply CallbackControl(const plaudit::sandbox::HttpRequest& request,
+                                            plaudit::sandbox::CallbackSender* sender) {
+  if (sender == nullptr) {
+    return Answer(404, "{\"error\": \"callbacks are off: no --callback-target\"}");
+  }
+  if (request.method != "POST") return Answer(405, "{\"error\": \"use POST\"}");
+  bool queued = false;
+  if (request.path == "/v1/_callbacks/replay") {
+    queued = sender->ReplayLast();
+  } else if (request.path == "/v1/_callbacks/resend") {
+    auto age = request.query.find("age_s");
+    int64_t age_s = 0;
+    if (age == request.query.end() || !ParseInt(age->second, &age_s)) {
+      return Answer(400, "{\"error\": \"give age_s, whole seconds\"}");
+    }
+    queued = sender->ResendLastSignedAgo(age_s);
+  } else {
+    return Answer(404, "{\"error\": \"unknown callback control\"}");
+  }
+  if (!queued) return Answer(409, "{\"error\": \"no callback was delivered yet\"}");
+  return Answer(202, "{\"queued\": true}");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,7 +212,11 @@ int main(int argc, char** argv) {
 
   auto server = HttpServer::Start(
       static_cast<int>(port),
-      [&sandbox](const plaudit::sandbox::HttpRequest& request) { return sandbox.Handle(request); },
+      [&sandbox, &sender](const plaudit::sandbox::HttpRequest& request) {
+        if (request.path.rfind("/v1/_callbacks/", 0) == 0)
+          return CallbackControl(request, sender.get());
+        return sandbox.Handle(request);
+      },
       &error);
   if (!server) {
     std::cerr << "vendor_sandbox: " << error << "\n";

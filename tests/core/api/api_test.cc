@@ -2,8 +2,6 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -14,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/api/callback_signature.h"
 #include "core/api/server.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -305,17 +304,8 @@ TEST_F(ApiTest, PluginQueriesReachThePluginAndKeepItsErrorCodes) {
   }
 }
 
-TEST_F(ApiTest, VendorCallbacksMustCarryTheHmacOfTheirBody) {
+TEST_F(ApiTest, VendorCallbacksMustCarryTheHmacOfTheirTimestampAndBody) {
   const std::string body = R"({"external_reference":"k1","status":"completed"})";
-  auto sign = [](const std::string& secret, const std::string& text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) hex += absl::StrFormat("%02x", digest[i]);
-    return hex;
-  };
   v1::DeliverCallbackRequest request;
   request.set_plugin("leave_credit");
   request.set_body(body);
@@ -324,15 +314,16 @@ TEST_F(ApiTest, VendorCallbacksMustCarryTheHmacOfTheirBody) {
     grpc::ClientContext ctx;
     return fulfilments_->DeliverCallback(&ctx, request, &response);
   };
-  request.set_signature(sign("wrong", body));
+  request.set_signature(SignCallback("wrong", absl::Now(), body));
   grpc::Status status = deliver();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(status.error_message(),
-            "signature: does not match the body (HMAC-SHA256 under the plugin's callback_secret)");
-  request.set_signature(sign("s3cret", body + " "));
+            "signature: does not match the body and timestamp (HMAC-SHA256 of \"<t>.<body>\" "
+            "under the plugin's callback_secret)");
+  request.set_signature(SignCallback("s3cret", absl::Now(), body + " "));
   EXPECT_EQ(deliver().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // Signed right: the plugin reads it (leave_credit takes no callbacks).
-  request.set_signature(sign("s3cret", body));
+  request.set_signature(SignCallback("s3cret", absl::Now(), body));
   status = deliver();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "body: this plugin takes no callbacks");

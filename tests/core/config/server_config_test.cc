@@ -202,6 +202,22 @@ TEST(ServerConfig, AuditKnowsItsSettings) {
             "line 1: audit: must be a map: {key_file, checkpoint_file}");
 }
 
+TEST(ServerConfig, SecretsKeyFileIsRelativeToTheConfigFile) {
+  testing::TempDir dir;
+  auto unset = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\n"), ServerConfig());
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->secrets_key_file, "");  // <data_dir>/secrets.key
+  auto config =
+      LoadServerConfig(Write(dir, "secrets: {key_file: keys/plaudit.key}\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->secrets_key_file, dir.path() + "/keys/plaudit.key");
+  auto misspelled = LoadServerConfig(Write(dir, "secrets: {file: k}\n"), ServerConfig());
+  EXPECT_EQ(misspelled.status().message(),
+            "line 1: secrets.file: unknown setting (expected key_file)");
+  auto not_a_map = LoadServerConfig(Write(dir, "secrets: k\n"), ServerConfig());
+  EXPECT_EQ(not_a_map.status().message(), "line 1: secrets: must be a map: {key_file}");
+}
+
 TEST(IsLoopbackListen, LoopbackAddressesAre) {
   EXPECT_TRUE(IsLoopbackListen("127.0.0.1:1"));
   EXPECT_TRUE(IsLoopbackListen("127.3.2.1:50051"));

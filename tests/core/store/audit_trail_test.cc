@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "tests/testing/test_store.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -38,7 +39,7 @@ class AuditTrailTest : public ::testing::Test {
   void SetUp() override { Open(); }
 
   void Open() {
-    auto store = Store::Open(db_);
+    auto store = Store::Open(db_, testing::TestCipher());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     auto trail = AuditTrail::Open(store_.get(), key_, checkpoint_);
@@ -316,7 +317,7 @@ TEST_F(AuditTrailTest, KeyAndCheckpointFilesAreMadeOwnerOnly) {
 TEST_F(AuditTrailTest, AKeyFileOthersCanReadIsRefusedNamingFileAndMode) {
   Close();
   ASSERT_EQ(chmod(key_.c_str(), 0644), 0);
-  auto store = Store::Open(db_);
+  auto store = Store::Open(db_, testing::TestCipher());
   ASSERT_TRUE(store.ok());
   auto trail = AuditTrail::Open(store->get(), key_, checkpoint_);
   ASSERT_FALSE(trail.ok());
@@ -333,7 +334,7 @@ TEST_F(AuditTrailTest, AKeyFileOfTheWrongSizeIsRefused) {
     std::ofstream out(key_, std::ios::trunc);
     out << "short";
   }
-  auto store = Store::Open(db_);
+  auto store = Store::Open(db_, testing::TestCipher());
   ASSERT_TRUE(store.ok());
   auto trail = AuditTrail::Open(store->get(), key_, checkpoint_);
   ASSERT_FALSE(trail.ok());

@@ -15,7 +15,7 @@ class StoreTest : public ::testing::Test {
   void SetUp() override { Reopen(); }
   void Reopen() {
     store_.reset();
-    auto store = Store::Open(dir_.File("plaudit.db"));
+    auto store = Store::Open(dir_.File("plaudit.db"), testing::TestCipher());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -363,6 +363,18 @@ TEST_F(StoreTest, DueFulfilmentsRespectNextAttemptTime) {
   EXPECT_TRUE(store_->DueFulfilments(499, 10)->empty());
   EXPECT_EQ(store_->DueFulfilments(500, 10)->size(), 1u);
   EXPECT_EQ(**store_->NextFulfilmentDue(), 500);
+}
+
+TEST_F(StoreTest, ACallbackIsRememberedUntilItExpires) {
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", /*expires_us=*/100, /*now_us=*/10));
+  EXPECT_FALSE(*store_->RememberCallback("gift_card", "d1", 100, 50));
+  EXPECT_TRUE(*store_->RememberCallback("announce", "d1", 100, 50));  // per plugin
+  Reopen();
+  EXPECT_FALSE(*store_->RememberCallback("gift_card", "d1", 100, 99));
+  // Past its expiry it is forgotten.
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", 200, 100));
+  ASSERT_TRUE(store_->ForgetCallback("gift_card", "d1").ok());
+  EXPECT_TRUE(*store_->RememberCallback("gift_card", "d1", 200, 101));
 }
 
 TEST_F(StoreTest, PluginStateIsScopedAndConditional) {
