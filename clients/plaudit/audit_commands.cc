@@ -69,7 +69,6 @@ CommandResult ListAuditRecords(CliContext& ctx, const ListOptions& options) {
     v1::ListAuditRecordsResponse response;
     grpc::ClientContext call;
     SetDeadline(&call, kCallDeadline);
-    ctx.Identify(&call);
     grpc::Status status = stub->ListAuditRecords(&call, request, &response);
     if (!status.ok()) return ctx.RpcFailure(status);
     for (const v1::AuditRecord& r : response.records()) {
@@ -85,7 +84,6 @@ CommandResult VerifyAudit(CliContext& ctx, const std::string& format) {
   auto stub = v1::AuditService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::AuditVerdict verdict;
   grpc::Status status = stub->VerifyAudit(&call, v1::VerifyAuditRequest(), &verdict);
   if (!status.ok()) return ctx.RpcFailure(status);

@@ -60,7 +60,6 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   auto stub = v1::AwardService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::EvaluateAwardsResponse response;
   grpc::Status status = stub->EvaluateAwards(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
@@ -223,7 +222,6 @@ CommandResult ActOnAward(CliContext& ctx, const std::string& verb, const ActionO
   auto stub = v1::AwardService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::Award award;
   // The three requests have the same fields; only the call differs.
   auto send = [&](auto request, auto rpc) {

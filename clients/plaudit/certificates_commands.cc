@@ -49,7 +49,6 @@ CommandResult VerifyCertificate(CliContext& ctx, const VerifyOptions& options) {
   auto stub = v1::PluginService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::QueryPluginRequest request;
   request.set_plugin(kPlugin);
   request.set_method("verify");

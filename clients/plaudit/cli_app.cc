@@ -1,6 +1,7 @@
 #include "clients/plaudit/cli_app.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "clients/plaudit/cli_context.h"
 #include "clients/plaudit/commands.h"
+#include "clients/plaudit/credentials.h"
 #include "clients/plaudit/error_line.h"
 #include "clients/plaudit/server_address.h"
 #include "clients/plaudit/time_text.h"
@@ -77,9 +79,21 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   app.add_option("--key", key_file, "Private key (PEM) of --cert")
       ->type_name("FILE")
       ->envname("PLAUDIT_KEY");
+  std::string token_file, profile_name;
+  app.add_option("--token-file", token_file,
+                 "File holding your OpenID Connect access token, sent as a bearer token; "
+                 "default $PLAUDIT_TOKEN (the token itself), then the profile's token_file")
+      ->type_name("FILE")
+      ->envname("PLAUDIT_TOKEN_FILE");
+  app.add_option("--profile", profile_name,
+                 "Profile of the config file ($PLAUDIT_CONFIG or ~/.config/plaudit/config.yaml) "
+                 "giving server, ca_file, cert, key and token_file; default \"default\"")
+      ->type_name("NAME")
+      ->envname("PLAUDIT_PROFILE");
   std::string actor;
   app.add_option("--as", actor,
-                 "Who you are, for approvals and the audit history (until authentication lands)")
+                 "Development mode only: the name to act as on a server that trusts every "
+                 "caller (ignored by a server that checks tokens)")
       ->type_name("USER");
   std::string zone_name;
   app.add_option("--time-zone", zone_name,
@@ -107,6 +121,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddCertificateCommands(app, &selected);
   AddCorrectionCommands(app, &selected);
   AddAuditCommands(app, &selected);
+  AddAuthCommands(app, &selected);
 
   try {
     app.parse(argc, argv);
@@ -123,8 +138,40 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
     return kExitUsage;
   }
 
+  // A profile fills in what neither the flags nor the environment gave.
+  std::string problem;
+  const std::optional<Profile> profile =
+      LoadProfile(ProfileFilePath(), profile_name.empty() ? "default" : profile_name, &problem);
+  if (!problem.empty()) {
+    err << ErrorLine(problem) << '\n';
+    return kExitUsage;
+  }
   std::optional<std::string> flag_value;
   if (server_option->count() > 0) flag_value = server_flag;
+  if (!flag_value && (env_server == nullptr || *env_server == '\0') && profile &&
+      !profile->server.empty()) {
+    flag_value = profile->server;
+  }
+  if (profile) {
+    if (ca_file.empty()) ca_file = profile->ca_file;
+    if (cert_file.empty() && key_file.empty()) {
+      cert_file = profile->cert;
+      key_file = profile->key;
+    }
+  }
+  std::string token;
+  const char* env_token = std::getenv("PLAUDIT_TOKEN");
+  if (!token_file.empty()) {
+    token = ReadTokenFile(token_file, &problem);
+  } else if (env_token != nullptr && *env_token != '\0') {
+    token = env_token;
+  } else if (profile && !profile->token_file.empty()) {
+    token = ReadTokenFile(profile->token_file, &problem);
+  }
+  if (!problem.empty()) {
+    err << ErrorLine(problem) << '\n';
+    return kExitFailure;
+  }
   const std::string server = ResolveServerAddress(flag_value, env_server);
   if (cert_file.empty() != key_file.empty()) {
     err << ErrorLine("--cert and --key go together (also $PLAUDIT_CERT and $PLAUDIT_KEY)") << '\n';
@@ -146,6 +193,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   CliContext context(server, out, err, err_is_terminal);
   context.set_tls_files(std::move(tls_files));
   context.set_actor(actor);
+  context.set_token(token);
   if (!zone_name.empty()) context.set_time_zone(*LoadDisplayZone(zone_name));
   CommandResult result;
   try {

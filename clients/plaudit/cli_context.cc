@@ -4,6 +4,7 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include "clients/plaudit/credentials.h"
 #include "clients/plaudit/error_line.h"
 #include "clients/plaudit/server_address.h"
 
@@ -32,13 +33,14 @@ const std::shared_ptr<grpc::Channel>& CliContext::channel() {
       options.pem_private_key = tls_files_.key_pem;
       credentials = grpc::SslCredentials(options);
     }
-    channel_ = grpc::CreateCustomChannel(GrpcTarget(server_), credentials, arguments);
+    // The token and the claimed name travel on every call of the channel.
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(CredentialsInterceptor(token_, actor_));
+    channel_ = grpc::experimental::CreateCustomChannelWithInterceptors(
+        GrpcTarget(server_), credentials, arguments, std::move(interceptors));
   }
   return channel_;
-}
-
-void CliContext::Identify(grpc::ClientContext* call) const {
-  if (!actor_.empty()) call->AddMetadata("x-plaudit-actor", actor_);
 }
 
 CommandResult CliContext::RpcFailure(const grpc::Status& status) const {

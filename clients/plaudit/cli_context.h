@@ -53,14 +53,14 @@ class CliContext {
       : server_(std::move(server)), out_(out), err_(err), err_is_terminal_(err_is_terminal) {}
 
   const std::string& server() const { return server_; }
-  // Who the user says they are (plaudit --as USER); empty when not said.
+  // Who the user claims to be in the server's development mode (plaudit --as USER).
   const std::string& actor() const { return actor_; }
   void set_actor(std::string actor) { actor_ = std::move(actor); }
+  // The bearer token sent on every call; empty for none.
+  void set_token(std::string token) { token_ = std::move(token); }
   // The zone times are shown in (plaudit --time-zone ZONE); UTC when not said.
   const absl::TimeZone& time_zone() const { return time_zone_; }
   void set_time_zone(absl::TimeZone zone) { time_zone_ = zone; }
-  // Names actor() in the call's metadata, where plauditd looks for who acts.
-  void Identify(grpc::ClientContext* call) const;
   // The files for a TLS server (an https:// address).
   void set_tls_files(TlsFiles files) { tls_files_ = std::move(files); }
   // A channel to server(), opened on first use: TLS for an https:// address, else plaintext.
@@ -79,6 +79,7 @@ class CliContext {
   std::ostream& err_;
   const bool err_is_terminal_;
   std::string actor_;
+  std::string token_;
   absl::TimeZone time_zone_ = absl::UTCTimeZone();
   TlsFiles tls_files_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -40,7 +40,6 @@ grpc::Status CallCorrections(CliContext& ctx,
   auto stub = v1::CorrectionService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   return (stub.get()->*method)(&call, request, response);
 }
 

@@ -90,7 +90,6 @@ CommandResult ActOnFulfilment(CliContext& ctx, const std::string& verb,
   auto stub = v1::FulfilmentService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::Fulfilment fulfilment;
   auto send = [&](auto request, auto rpc) {
     request.set_fulfilment_id(options.fulfilment_id);

@@ -67,7 +67,6 @@ CommandResult ImportEvents(CliContext& ctx, const ImportOptions& options) {
   auto stub = v1::MetricService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kImportDeadline);
-  ctx.Identify(&call);
   std::unique_ptr<grpc::ClientReaderWriter<v1::ImportEventsRequest, v1::ImportEventsProgress>>
       stream = stub->StreamEvents(&call);
   StreamAcknowledgements acks;

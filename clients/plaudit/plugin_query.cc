@@ -113,7 +113,6 @@ CommandResult RunPluginQuery(CliContext& ctx, const std::string& plugin, const s
   auto stub = v1::PluginService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
-  ctx.Identify(&call);
   v1::QueryPluginRequest request;
   request.set_plugin(plugin);
   request.set_method(method);

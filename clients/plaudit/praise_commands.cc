@@ -1,4 +1,4 @@
-// plaudit praise send --from A --to B --message TEXT [--value TAG] | praise feed [--agent A]
+// plaudit praise send [--from A] --to B --message TEXT [--value TAG] | praise feed [--agent A]
 
 #include <memory>
 #include <string>
@@ -32,7 +32,8 @@ CommandResult SendPraise(CliContext& ctx, const SendOptions& options) {
   v1::Praise praise;
   grpc::Status status = stub->SendPraise(&call, request, &praise);
   if (!status.ok()) return ctx.RpcFailure(status);
-  ctx.out() << options.from << " praised " << praise.to_agent_id() << " (" << praise.id() << ")\n";
+  ctx.out() << praise.from_agent_id() << " praised " << praise.to_agent_id() << " (" << praise.id()
+            << ")\n";
   return CommandResult::Success();
 }
 
@@ -65,7 +66,8 @@ void AddPraiseCommands(CLI::App& app, CommandAction* selected) {
 
   auto send_options = std::make_shared<SendOptions>();
   CLI::App* send = praise->add_subcommand("send", "Praise a colleague");
-  send->add_option("--from", send_options->from, "Agent id of the giver")->required();
+  send->add_option("--from", send_options->from,
+                   "Agent id of the giver: yourself (the server refuses any other; optional)");
   send->add_option("--to", send_options->to, "Agent id of the colleague praised")->required();
   send->add_option("--message", send_options->message, "What they did")->required();
   send->add_option("--value", send_options->value, "The company value it shows, e.g. teamwork");

@@ -22,7 +22,8 @@ bool Contains(const std::vector<std::string>& values, std::string_view value) {
 }
 
 std::string Metadata(const grpc::ServerContextBase& context, std::string_view key) {
-  auto [begin, end] = context.client_metadata().equal_range(grpc::string_ref(key.data(), key.size()));
+  auto [begin, end] =
+      context.client_metadata().equal_range(grpc::string_ref(key.data(), key.size()));
   if (begin == end) return "";
   return std::string(begin->second.data(), begin->second.size());
 }
@@ -143,8 +144,7 @@ Caller AccessGate::FromDevelopment(const grpc::ServerContextBase& context) const
   if (caller.subject.empty()) {
     // Nobody named: the operator at the machine, who may do anything an admin may.
     caller.subject = "local";
-    caller.roles = {std::string(kAdminRole), std::string(kManagerRole),
-                    std::string(kServiceRole)};
+    caller.roles = {std::string(kAdminRole), std::string(kManagerRole), std::string(kServiceRole)};
     return caller;
   }
   auto role = options_.dev_roles.find(caller.subject);
@@ -208,8 +208,7 @@ absl::StatusOr<Caller> AccessGate::Authenticate(const grpc::ServerContextBase& c
   const std::string authorization = Metadata(context, "authorization");
   if (!authorization.empty()) {
     constexpr absl::string_view kBearer = "bearer ";
-    if (!options_.verify_token ||
-        !absl::StartsWithIgnoreCase(authorization, kBearer)) {
+    if (!options_.verify_token || !absl::StartsWithIgnoreCase(authorization, kBearer)) {
       return absl::UnauthenticatedError(
           "authorization: expected \"Bearer <token>\" (an OpenID Connect access token)");
     }
@@ -243,9 +242,9 @@ absl::StatusOr<Caller> AccessGate::Admit(const grpc::ServerContextBase& context,
   }
   if (caller.ok() && caller->reach == Reach::kNone) {
     return absl::PermissionDeniedError(absl::StrCat(
-        caller->subject, " (roles: ",
-        caller->roles.empty() ? "none" : absl::StrJoin(caller->roles, ", "), ") may not call ",
-        std::string(method)));
+        caller->subject,
+        " (roles: ", caller->roles.empty() ? "none" : absl::StrJoin(caller->roles, ", "),
+        ") may not call ", std::string(method)));
   }
   return caller;
 }
@@ -344,11 +343,10 @@ void AccessGate::CallEnded(const grpc::ServerContextBase* context, const grpc::S
     // Refused before anyone was known: whoever it was is still worth a line.
     entry.subject = "(unauthenticated)";
   }
-  entry.outcome =
-      status.ok() ? "OK"
-                  : absl::StrCat(absl::StatusCodeToString(
-                                     static_cast<absl::StatusCode>(status.error_code())),
-                                 ": ", status.error_message());
+  entry.outcome = status.ok() ? "OK"
+                              : absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(
+                                                 status.error_code())),
+                                             ": ", status.error_message());
   entry.request_id = note.request_id;
   options_.audit(entry);
 }

@@ -148,8 +148,8 @@ class AccessGate {
 
 // In a handler: admits the call to `method` as `caller` (a const Caller&), or returns the refusal
 // as the call's status.
-#define PLAUDIT_ADMIT_OR_RETURN(caller, gate, context, method)                 \
-  auto caller##_admitted = (gate)->Admit(*(context), (method));                \
+#define PLAUDIT_ADMIT_OR_RETURN(caller, gate, context, method)                  \
+  auto caller##_admitted = (gate)->Admit(*(context), (method));                 \
   if (!caller##_admitted.ok()) return ToGrpcStatus(caller##_admitted.status()); \
   [[maybe_unused]] const ::plaudit::api::Caller& caller = *caller##_admitted
 

@@ -12,7 +12,8 @@ namespace plaudit::api {
 
 // The admin making a correction with `reason`: PERMISSION_DENIED below admin, INVALID_ARGUMENT
 // without a reason.
-inline absl::StatusOr<std::string> CorrectingAdmin(const Caller& caller, const std::string& reason) {
+inline absl::StatusOr<std::string> CorrectingAdmin(const Caller& caller,
+                                                   const std::string& reason) {
   if (!caller.HasRole(kAdminRole)) {
     return absl::PermissionDeniedError(
         absl::StrCat(caller.subject, " is not an admin: only admins make corrections"));

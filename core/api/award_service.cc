@@ -119,15 +119,15 @@ grpc::Status AwardServiceImpl::ApproveAward(grpc::ServerContext* context,
 grpc::Status AwardServiceImpl::RejectAward(grpc::ServerContext* context,
                                            const v1::RejectAwardRequest* request,
                                            v1::Award* response) {
-  return Act(context, "plaudit.v1.AwardService/RejectAward", request->award_id(),
-             request->reason(), AwardAction::kReject, response);
+  return Act(context, "plaudit.v1.AwardService/RejectAward", request->award_id(), request->reason(),
+             AwardAction::kReject, response);
 }
 
 grpc::Status AwardServiceImpl::CancelAward(grpc::ServerContext* context,
                                            const v1::CancelAwardRequest* request,
                                            v1::Award* response) {
-  return Act(context, "plaudit.v1.AwardService/CancelAward", request->award_id(),
-             request->reason(), AwardAction::kCancel, response);
+  return Act(context, "plaudit.v1.AwardService/CancelAward", request->award_id(), request->reason(),
+             AwardAction::kCancel, response);
 }
 
 grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext* context,
@@ -224,14 +224,14 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
   // A dry run is the leaderboard, for everyone in the program; deciding or restating a period is
   // an admin's act, and the only one audited.
   const bool deciding = !request->dry_run() || request->restate();
-  gate_->NoteResource(*context,
-                      absl::StrCat("programs/", request->program_id(), "/periods/",
-                                   request->period()),
-                      /*audited=*/deciding);
+  gate_->NoteResource(
+      *context, absl::StrCat("programs/", request->program_id(), "/periods/", request->period()),
+      /*audited=*/deciding);
   if (deciding && !caller.HasRole(kAdminRole)) {
-    return ToGrpcStatus(absl::PermissionDeniedError(absl::StrCat(
-        caller.subject, " may not decide or restate a period: only admins may (a dry run shows "
-                        "the standings)")));
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat(caller.subject,
+                     " may not decide or restate a period: only admins may (a dry run shows "
+                     "the standings)")));
   }
   if (request->program_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
@@ -256,8 +256,8 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     for (const std::string& line : restatement->differences) response->add_differences(line);
     return grpc::Status::OK;
   }
-  auto result = decider_->Evaluate(request->program_id(), *period, request->dry_run(),
-                                   caller.subject);
+  auto result =
+      decider_->Evaluate(request->program_id(), *period, request->dry_run(), caller.subject);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
   ToProto(result->decision, response);
@@ -301,8 +301,7 @@ grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext* context,
   auto awards = store_->ListAwards(request->program_id(), request->period());
   if (!awards.ok()) return ToGrpcStatus(awards.status());
   if (caller.reach != Reach::kAll) {
-    std::erase_if(*awards,
-                  [&](const AwardRecord& a) { return !Reaches(caller, a); });
+    std::erase_if(*awards, [&](const AwardRecord& a) { return !Reaches(caller, a); });
   }
   auto page = Paginate(request->page_size(), request->page_token(), awards->size());
   if (!page.ok()) return ToGrpcStatus(page.status());

@@ -116,8 +116,7 @@ grpc::Status CorrectionServiceImpl::ListCorrections(grpc::ServerContext* context
 grpc::Status CorrectionServiceImpl::GetProgramHistory(grpc::ServerContext* context,
                                                       const v1::GetProgramHistoryRequest* request,
                                                       v1::ProgramHistory* response) {
-  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
-                          "plaudit.v1.CorrectionService/GetProgramHistory");
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.CorrectionService/GetProgramHistory");
   auto program = store_->GetProgram(request->program_id());
   if (!program.ok()) return ToGrpcStatus(program.status());
   if (!program->has_value()) {

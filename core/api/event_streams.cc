@@ -185,8 +185,7 @@ class StreamedCsv {
 template <typename Reactor>
 class EventStreamBase : public Reactor, public IdleStreamWatch::Stream {
  public:
-  EventStreamBase(const EventStreamDeps& deps, grpc::CallbackServerContext* context,
-                  Caller caller)
+  EventStreamBase(const EventStreamDeps& deps, grpc::CallbackServerContext* context, Caller caller)
       : deps_(deps), context_(context), csv_(deps, std::move(caller)) {}
 
   void OnReadDone(bool ok) override {

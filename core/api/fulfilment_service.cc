@@ -85,8 +85,7 @@ grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext* context,
 grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context,
                                                     const v1::RetryFulfilmentRequest* request,
                                                     v1::Fulfilment* response) {
-  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
-                          "plaudit.v1.FulfilmentService/RetryFulfilment");
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.FulfilmentService/RetryFulfilment");
   gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
   auto reachable = Reachable(caller, request->fulfilment_id());
   if (!reachable.ok()) return ToGrpcStatus(reachable.status());
@@ -101,13 +100,12 @@ grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context
 grpc::Status FulfilmentServiceImpl::CancelFulfilment(grpc::ServerContext* context,
                                                      const v1::CancelFulfilmentRequest* request,
                                                      v1::Fulfilment* response) {
-  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context,
-                          "plaudit.v1.FulfilmentService/CancelFulfilment");
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.FulfilmentService/CancelFulfilment");
   gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
   auto reachable = Reachable(caller, request->fulfilment_id());
   if (!reachable.ok()) return ToGrpcStatus(reachable.status());
-  auto record = store_->CancelFulfilment(request->fulfilment_id(), caller.subject, request->reason(),
-                                         absl::ToUnixMicros(clock_->Now()));
+  auto record = store_->CancelFulfilment(request->fulfilment_id(), caller.subject,
+                                         request->reason(), absl::ToUnixMicros(clock_->Now()));
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response);
   return grpc::Status::OK;
@@ -221,7 +219,8 @@ grpc::Status FulfilmentServiceImpl::ListFulfilments(grpc::ServerContext* context
   auto rows = store_->ListFulfilments(request->award_id());
   if (!rows.ok()) return ToGrpcStatus(rows.status());
   if (caller.reach != Reach::kAll) {
-    std::erase_if(*rows, [&](const FulfilmentRecord& f) { return !gate_->Covers(caller, f.agent_id); });
+    std::erase_if(*rows,
+                  [&](const FulfilmentRecord& f) { return !gate_->Covers(caller, f.agent_id); });
   }
   auto page = Paginate(request->page_size(), request->page_token(), rows->size());
   if (!page.ok()) return ToGrpcStatus(page.status());

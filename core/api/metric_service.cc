@@ -179,7 +179,8 @@ grpc::Status MetricServiceImpl::SummarizeMetrics(grpc::ServerContext* context,
   const std::string last_key =
       more ? absl::StrCat(rows->back().agent_id, "\x1f", rows->back().metric) : "";
   if (agent_id.empty() && caller.reach != Reach::kAll) {
-    std::erase_if(*rows, [&](const AggregateRow& row) { return !gate_->Covers(caller, row.agent_id); });
+    std::erase_if(*rows,
+                  [&](const AggregateRow& row) { return !gate_->Covers(caller, row.agent_id); });
   }
   for (const AggregateRow& row : *rows) {
     auto* out = response->add_rows();

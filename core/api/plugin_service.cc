@@ -79,8 +79,8 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
     }
   }
   for (const auto& row : answer->rows()) {
-    if (agent_column >= 0 && agent_column < row.cells_size() &&
-        !row.cells(agent_column).empty() && !gate_->Covers(caller, row.cells(agent_column))) {
+    if (agent_column >= 0 && agent_column < row.cells_size() && !row.cells(agent_column).empty() &&
+        !gate_->Covers(caller, row.cells(agent_column))) {
       continue;
     }
     auto* out = response->add_rows();

@@ -49,8 +49,7 @@ grpc::Status PraiseServiceImpl::ListPraise(grpc::ServerContext* context,
                                            v1::ListPraiseResponse* response) {
   PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PraiseService/ListPraise");
   // An agent's feed is the praise they sent or received.
-  const std::string agent_id =
-      caller.reach == Reach::kSelf ? caller.agent_id : request->agent_id();
+  const std::string agent_id = caller.reach == Reach::kSelf ? caller.agent_id : request->agent_id();
   if (caller.reach == Reach::kSelf &&
       (agent_id.empty() || (!request->agent_id().empty() && request->agent_id() != agent_id))) {
     return ToGrpcStatus(absl::NotFoundError(

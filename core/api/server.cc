@@ -90,8 +90,8 @@ absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, 
   settings.teams_claim = auth.teams_claim;
   settings.clock_skew = auth.clock_skew;
   auto validator = std::make_shared<auth::TokenValidator>(settings, *std::move(keys));
-  options.verify_token = [validator, clock](std::string_view token)
-      -> absl::StatusOr<TokenIdentity> {
+  options.verify_token = [validator,
+                          clock](std::string_view token) -> absl::StatusOr<TokenIdentity> {
     auto claims = validator->Validate(token, clock->Now());
     if (!claims.ok()) return claims.status();
     return TokenIdentity{claims->subject, claims->roles, claims->teams, claims->agent};
@@ -210,8 +210,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
     auto secret = settings.find("callback_secret");
     if (secret != settings.end()) callback_secrets[plugin] = secret->second;
   }
-  s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(
-      s->store_.get(), host, engine, clock, gate, std::move(callback_secrets));
+  s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get(), host, engine, clock,
+                                                            gate, std::move(callback_secrets));
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(
       host, gate, [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
   auto praise_zone = LoadZone(config.praise_time_zone);

@@ -82,8 +82,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
         !authenticated ? ": every caller would be trusted" : ": tokens would travel in clear",
         " (configure tls and auth, or listen on 127.0.0.1)"));
   }
-  if (!config.services.empty() &&
-      (!config.tls.has_value() || config.tls->client_ca_file.empty())) {
+  if (!config.services.empty() && (!config.tls.has_value() || config.tls->client_ca_file.empty())) {
     return absl::FailedPreconditionError(
         "services: known by client certificates, which need tls.client_ca_file");
   }

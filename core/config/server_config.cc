@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -57,7 +58,8 @@ absl::StatusOr<AuthConfig> ParseAuth(const YAML::Node& value, const Resolve& res
       if (text != "id" && text != "email") {
         return Problem(setting.second, field, "expected id or email, got \"" + text + "\"");
       }
-      auth.agent_match = text == "id" ? AuthConfig::AgentMatch::kId : AuthConfig::AgentMatch::kEmail;
+      auth.agent_match =
+          text == "id" ? AuthConfig::AgentMatch::kId : AuthConfig::AgentMatch::kEmail;
     } else if (name == "clock_skew_s") {
       int seconds = 0;
       if (!absl::SimpleAtoi(text, &seconds) || seconds < 0 || seconds > 600) {
@@ -165,13 +167,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (!zone.ok()) return Problem(value, key, std::string(zone.status().message()));
         config.praise_time_zone = value.as<std::string>();
       } else if (key == "roles") {
-        if (!value.IsMap()) return Problem(value, key, "must map user names to manager or admin");
+        if (!value.IsMap()) return Problem(value, key, "must map user names to roles");
         for (const auto& user : value) {
           std::string name = user.first.as<std::string>();
           std::string role = user.second.IsScalar() ? user.second.as<std::string>() : "";
-          if (role != "manager" && role != "admin") {
+          const bool word = !role.empty() && std::all_of(role.begin(), role.end(), [](char c) {
+            return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-' || c == '_';
+          });
+          if (!word) {
             return Problem(user.second, "roles." + name,
-                           "unknown role \"" + role + "\" (expected manager or admin)");
+                           "unknown role \"" + role +
+                               "\" (expected admin, manager, agent, service, or a task role "
+                               "such as facilities)");
           }
           config.roles[name] = role;
         }
@@ -226,11 +233,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (!value.IsMap()) return Problem(value, key, "must map service names to {subject}");
         for (const auto& service : value) {
           const std::string name = service.first.as<std::string>();
-          const YAML::Node subject = service.second.IsMap() ? service.second["subject"] : YAML::Node();
+          const YAML::Node subject =
+              service.second.IsMap() ? service.second["subject"] : YAML::Node();
           if (!subject.IsDefined() || !subject.IsScalar() || subject.as<std::string>().empty()) {
-            return Problem(service.second, "services." + name,
-                           "needs subject: the client certificate's subject, e.g. \"CN=" + name +
-                               "\"");
+            return Problem(
+                service.second, "services." + name,
+                "needs subject: the client certificate's subject, e.g. \"CN=" + name + "\"");
           }
           config.services[name].subject = subject.as<std::string>();
         }

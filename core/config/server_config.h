@@ -35,8 +35,8 @@
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
-// whose key ends in `_file`, the tls, audit and secrets key files, `_dir` or `_path` (output_dir, ca_file,
-// api_key_file,
+// whose key ends in `_file`, the tls, audit and secrets key files, `_dir` or `_path` (output_dir,
+// ca_file, api_key_file,
 // ...), which is the convention for plugin settings that name files or folders. They are made
 // absolute when read. Flags and the built-in defaults stay relative to the working directory.
 #ifndef PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_

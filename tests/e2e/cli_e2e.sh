@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$src"
 
 cat >"$work/plauditd.yaml" <<'YAML'
-roles: {team-lead: manager, ops-lead: admin}
+roles: {team-lead: manager, ops-lead: admin, facilities-lead: facilities, hr-lead: hr}
 plugins:
   parking: {spots: "P1:vip,near_entrance;P2:ev", time_zone: Europe/Stockholm}
   manual: {assignee_role: facilities}
@@ -128,9 +128,9 @@ expect_contains "$board" "Live standings of employee-of-the-month for $(TZ=Europ
   fail "the leaderboard must not decide anything"
 
 # Peer praise: stored, in the feed, and counted as the metric praise_received.
-out=$("$plaudit" praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
+out=$("$plaudit" --as a001 praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
 expect_contains "$out" "a001 praised a002" "praise send"
-if "$plaudit" praise send --from a003 --to a003 --message "me" 2>"$work/self.err"; then
+if "$plaudit" --as a003 praise send --to a003 --message "me" 2>"$work/self.err"; then
   fail "self-praise must be refused"
 fi
 expect_contains "$(cat "$work/self.err")" "nobody can praise themselves" "self-praise error"
@@ -148,12 +148,12 @@ decided=$("$plaudit" awards evaluate csat-leave-day --period 2026-10 -o json)
   fail "approval: manager must leave awards proposed: $decided"
 ids=($(json_eval "$decided" '" ".join(a["id"] for a in d["awards"])'))
 winner=$(json_eval "$decided" 'd["awards"][0]["agent_id"]')
-if "$plaudit" awards approve "${ids[0]}" 2>"$work/noactor.err"; then fail "approval needs --as"; fi
-expect_contains "$(cat "$work/noactor.err")" "plaudit --as USER" "approval without an actor"
+# An agent approves nothing, least of all their own award.
 if "$plaudit" --as "$winner" awards approve "${ids[0]}" 2>"$work/self.err"; then
-  fail "nobody approves their own award"
+  fail "an agent approves no award"
 fi
-expect_contains "$(cat "$work/self.err")" "it is their own award" "self-approval error"
+expect_contains "$(cat "$work/self.err")" "(roles: agent) may not call plaudit.v1.AwardService/ApproveAward" \
+  "an agent's approval error"
 out=$("$plaudit" --as team-lead awards approve "${ids[0]}" --reason "top CSAT")
 expect_contains "$out" "is approved (approved by team-lead: top CSAT)" "approve"
 "$plaudit" awards approve "${ids[1]}" --as ops-lead >/dev/null
@@ -230,10 +230,12 @@ done
 [[ $task == *pending ]] || fail "the team lunch must wait as a task: $task"
 task_id=${task% *}
 expect_contains "$("$plaudit" tasks list)" "team lunch" "tasks list"
-if "$plaudit" fulfilments complete "$task_id" --note "Lunch at Luigi's" 2>"$work/complete.err"; then
-  fail "completing a task needs --as"
+# A task is its assignee role's: hr may not complete facilities' task.
+if "$plaudit" --as hr-lead fulfilments complete "$task_id" --note "Lunch" 2>"$work/complete.err"; then
+  fail "another task role must not complete the task"
 fi
-expect_contains "$(cat "$work/complete.err")" "plaudit --as USER" "complete without an actor"
+expect_contains "$(cat "$work/complete.err")" "is for facilities, not for hr-lead" \
+  "complete by another task role"
 out=$("$plaudit" --as facilities-lead fulfilments complete "$task_id" --note "Lunch at Luigi's")
 expect_contains "$out" "completed" "fulfilments complete"
 for _ in $(seq 1 100); do

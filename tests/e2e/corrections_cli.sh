@@ -40,14 +40,14 @@ YAML
 decided=$("$plaudit" awards evaluate best-survey --period 2026-10 -o json)
 [[ $(json_eval "$decided" 'd["awards"][0]["agent_id"]') == a001 ]] || fail "a001 wins October"
 
-# Who may correct: nobody anonymous, no manager, and never without a reason.
+# Who may correct: no agent, no manager, and never without a reason.
 set +e
-out=$("$plaudit" metrics retract s1 --reason "survey sent twice" 2>&1)
-[[ $? -ne 0 ]] || fail "an anonymous retraction must fail"
-expect_contains "$out" "needs to say who makes it" "anonymous retraction"
+out=$("$plaudit" --as a001 metrics retract s1 --reason "survey sent twice" 2>&1)
+[[ $? -ne 0 ]] || fail "an agent's retraction must fail"
+expect_contains "$out" "a001 (roles: agent) may not call" "agent's retraction"
 out=$("$plaudit" --as team-lead metrics retract s1 --reason "survey sent twice" 2>&1)
 [[ $? -ne 0 ]] || fail "a manager's retraction must fail"
-expect_contains "$out" "team-lead is not an admin" "manager's retraction"
+expect_contains "$out" "team-lead (roles: manager) may not call" "manager's retraction"
 out=$("$plaudit" --as ops-lead metrics retract s1 2>&1)
 [[ $? -ne 0 ]] || fail "a retraction without a reason must fail"
 expect_contains "$out" "--reason is required" "retraction without a reason"

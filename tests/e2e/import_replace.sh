@@ -49,9 +49,9 @@ refused() {
   [[ $(cat "$work/refused.err") == "plaudit: $expected" ]] ||
     fail "$*: expected 'plaudit: $expected', got: $(cat "$work/refused.err")"
 }
-refused "a correction needs to say who makes it (plaudit --as USER, an admin)" \
-  metrics import --replace --reason "survey was a complaint" "$fixes"
-refused "team-lead is not an admin: only admins make corrections" \
+refused "a001 (roles: agent) may not call plaudit.v1.MetricService/StreamEvents" \
+  --as a001 metrics import --replace --reason "survey was a complaint" "$fixes"
+refused "team-lead (roles: manager) may not call plaudit.v1.MetricService/StreamEvents" \
   --as team-lead metrics import --replace --reason "survey was a complaint" "$fixes"
 refused "reason: required (say why)" --as ops-lead metrics import --replace "$fixes"
 
