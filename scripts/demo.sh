@@ -7,6 +7,12 @@
 # from the vendor sandbox (started beside plauditd), a parking spot and an announcement in the
 # team chat (a webhook sink started beside plauditd stands in for the chat service).
 #
+# plauditd runs as it would for real: over TLS, with every caller proving who they are by an
+# OpenID Connect token. plaudit-dev-issuer stands in for the company's identity provider: it
+# makes the TLS certificates and mints the tokens of an admin (ops-lead), a manager (team-lead)
+# and agents. The tour ends with a winner reading their gift-card code, another agent refused,
+# and the audit trail verified.
+#
 # Usage: scripts/demo.sh [BUILD_DIR]     (BUILD_DIR defaults to build; `make demo` runs this)
 #
 # The server, the sandbox and the sink are stopped when the script ends, however it ends. The data directory is kept, so the
@@ -24,7 +30,8 @@ plauditd_bin=$build/bin/plauditd
 plaudit_bin=$build/bin/plaudit
 sandbox_bin=$build/bin/vendor_sandbox
 sink_bin=$build/bin/webhook_sink
-for bin in "$plauditd_bin" "$plaudit_bin" "$sandbox_bin" "$sink_bin"; do
+issuer_bin=$build/bin/plaudit-dev-issuer
+for bin in "$plauditd_bin" "$plaudit_bin" "$sandbox_bin" "$sink_bin" "$issuer_bin"; do
   if [[ ! -x $bin ]]; then
     echo "demo: $bin is missing; run 'make build' first" >&2
     exit 1
@@ -81,13 +88,22 @@ show_log_tail() {
 
 port=$(free_port) || { echo "demo: no free port in 50051-50350 on 127.0.0.1" >&2; exit 1; }
 data_dir=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-demo.XXXXXX")
-export PLAUDIT_SERVER=127.0.0.1:$port
+issuer=$data_dir/issuer
+export PLAUDIT_SERVER=https://127.0.0.1:$port PLAUDIT_CA_FILE=$issuer/tls/ca.pem
 
 plaudit() { "$plaudit_bin" --server "$PLAUDIT_SERVER" "$@"; }
 run() {
   printf '$ plaudit %s\n' "$*"
   plaudit "$@"
 }
+# run_as NAME ARGS...: one command with NAME's token (minted below) instead of the admin's.
+run_as() {
+  local name=$1
+  shift
+  printf '$ PLAUDIT_TOKEN=<%s> plaudit %s\n' "$name" "$*"
+  PLAUDIT_TOKEN=${tokens[$name]} plaudit "$@"
+}
+declare -A tokens=()
 # Like run, and keeps the output in $out.
 capture() {
   printf '$ plaudit %s\n' "$*"
@@ -115,6 +131,16 @@ listening_address() {
   return 1
 }
 
+step "An identity provider for the demo: plaudit-dev-issuer"
+"$issuer_bin" init "$issuer" >/dev/null
+note "Signing key and JWKS in $issuer; TLS certificates for localhost signed by its dev CA."
+mint() { "$issuer_bin" mint --dir "$issuer" --ttl 2h "$@"; }
+tokens[ops-lead]=$(mint --sub ops-lead --roles admin)
+tokens[team-lead]=$(mint --sub team-lead --roles manager)
+# Everything below runs as the admin unless run_as names someone else.
+export PLAUDIT_TOKEN=${tokens[ops-lead]}
+note "Tokens minted: ops-lead (admin), team-lead (manager); agents' tokens come later."
+
 step "Starting the gift-card vendor sandbox and a team-chat webhook"
 export PLAUDIT_GIFT_CARD_API_KEY=demo-sandbox-key
 "$sandbox_bin" --port 0 --api-key "$PLAUDIT_GIFT_CARD_API_KEY" --balance EUR=500 \
@@ -134,9 +160,17 @@ cp examples/plauditd.yaml "$data_dir/plauditd.yaml"
 printf '  gift_card: {base_url: "http://%s"}\n' "$sandbox_address" >>"$data_dir/plauditd.yaml"
 printf '  announce: {webhook_url: "http://%s/hooks/team-chat"}\n' "$sink_address" \
   >>"$data_dir/plauditd.yaml"
+# TLS, and tokens from the dev issuer: without them plauditd would trust every caller.
+cat >>"$data_dir/plauditd.yaml" <<YAML
+tls: {cert_file: issuer/tls/server.pem, key_file: issuer/tls/server.key}
+auth:
+  issuer: $(cat "$issuer/issuer.txt")
+  audience: plaudit
+  jwks_file: issuer/jwks.json
+YAML
 
 step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
-"$plauditd_bin" --config "$data_dir/plauditd.yaml" --listen "$PLAUDIT_SERVER" \
+"$plauditd_bin" --config "$data_dir/plauditd.yaml" --listen "127.0.0.1:$port" \
   --data-dir "$data_dir" --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
 server_pid=$!
 
@@ -154,7 +188,14 @@ until timeout 5 "$plaudit_bin" --server "$PLAUDIT_SERVER" plugins list >/dev/nul
   fi
   sleep 0.25
 done
-note "plauditd is up (pid $server_pid)."
+note "plauditd is up (pid $server_pid), over TLS, checking every caller's token."
+run auth whoami
+printf '$ PLAUDIT_TOKEN= plaudit agents list\n'
+if PLAUDIT_TOKEN= plaudit agents list; then
+  echo "demo: a call without a token was served" >&2
+  exit 1
+fi
+note "Refused: no token, no answer."
 
 # --- the sample contact centre ----------------------------------------------------------------
 
@@ -297,14 +338,14 @@ fi
 note "Still $after fulfilments."
 
 step "A program with a manager's approval and a budget of 16 hours of leave"
-note "CSAT Leave Day offers a day off to the 3 best CSAT averages; team-lead is a manager in"
-note "examples/plauditd.yaml. Two days fit the budget; the third approval is left over_budget."
+note "CSAT Leave Day offers a day off to the 3 best CSAT averages; team-lead, whose token says"
+note "manager, approves. Two days fit the budget; the third approval is left over_budget."
 run programs apply -f examples/programs/csat-leave-day.yaml
 leave_awards=($(plaudit awards evaluate csat-leave-day --period "$period" -o json |
   python3 -c 'import json,sys; print(" ".join(a["id"] for a in json.load(sys.stdin)["awards"]))'))
 run awards list --program csat-leave-day
 for id in "${leave_awards[@]}"; do
-  if run --as team-lead awards approve "$id"; then
+  if run_as team-lead awards approve "$id"; then
     approve_status=0
   else
     approve_status=$?
@@ -342,8 +383,27 @@ if [[ $hero_states != "fulfilled " ]]; then
 fi
 printf '$ plaudit fulfilments list | grep customer-hero\n'
 plaudit fulfilments list | awk 'NR == 1 || /^customer-hero\./' 
-note "The redemption codes stay with the vendor's order and the plugin: only the recipient may ask"
-note "for one (plaudit --as AGENT rewards code KEY); the artifact names the order, not the code."
+note "The redemption codes stay with the plugin, sealed in the database: only the recipient may"
+note "read one, with their own token; the artifact names the order, not the code."
+hero=$(plaudit fulfilments list -o json | python3 -c '
+import json, sys
+rows = [f for f in json.load(sys.stdin) if f["award_id"].startswith("customer-hero.") and f["type"] == "gift_card"]
+print(" ".join(f["id"] + "," + f["agent_id"] for f in rows[:2]))')
+read -r first second <<<"$hero"
+hero_agent=${first#*,}
+other_agent=${second#*,}
+hero_key=$(plaudit fulfilments show "${first%,*}" -o json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["fulfilment"]["idempotency_key"])')
+tokens[$hero_agent]=$(mint --sub "$hero_agent" --roles agent)
+tokens[$other_agent]=$(mint --sub "$other_agent" --roles agent)
+run_as "$hero_agent" auth whoami
+run_as "$hero_agent" rewards code "$hero_key"
+if run_as "$other_agent" rewards code "$hero_key"; then
+  echo "demo: another agent read $hero_agent's gift-card code" >&2
+  exit 1
+fi
+note "Refused: the code is $hero_agent's alone (an admin is refused too)."
+
 echo
 echo "What the team chat received, one line per post:"
 python3 - "http://$sink_address/_received" <<'PY'
@@ -359,6 +419,11 @@ PY
 run parking calendar --month 2026-11
 run leave balances
 run budgets show customer-hero --period "$period"
+
+step "The audit trail: every change and every code read, chained"
+printf '$ plaudit audit list | tail -n 6\n'
+plaudit audit list | tail -n 6
+run audit verify
 
 stop_server
 stop_helper "$sink_pid"
