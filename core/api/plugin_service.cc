@@ -6,6 +6,60 @@
 
 namespace plaudit::api {
 
+namespace {
+
+constexpr char kVerifyMethod[] = "plugin:certificate/verify";
+constexpr char kRevokeMethod[] = "plugin:certificate/revoke";
+
+// The audit trail's name of a credential: "certificate/<id>" without the urn:uuid: prefix, so a
+// revocation given either way is found.
+std::string CredentialResource(const std::string& plugin, std::string id) {
+  if (id.rfind("urn:uuid:", 0) == 0) id.erase(0, 9);
+  return absl::StrCat(plugin, "/", id);
+}
+
+// The agent id an `agent` cell names: the id itself, or the id in "Name (id)"; "" for a cell
+// about nobody ("", "(free)").
+std::string AgentIdOfCell(const std::string& cell) {
+  if (cell.empty() || cell.front() == '(') return "";
+  if (cell.back() == ')') {
+    const size_t open = cell.rfind(" (");
+    if (open != std::string::npos) return cell.substr(open + 2, cell.size() - open - 3);
+  }
+  return cell;
+}
+
+}  // namespace
+
+absl::Status PluginServiceImpl::ApplyAuditedRevocations(v1::QueryPluginResponse* response) const {
+  // A revocation is an audited act: once the trail holds one, the credential stays revoked even
+  // if the plugin's own record of it is deleted.
+  int credential = -1, verdict = -1, status = -1;
+  for (int i = 0; i < response->columns_size(); ++i) {
+    if (response->columns(i) == "credential") credential = i;
+    if (response->columns(i) == "verdict") verdict = i;
+    if (response->columns(i) == "status") status = i;
+  }
+  if (credential < 0 || verdict < 0 || store_ == nullptr) return absl::OkStatus();
+  for (auto& row : *response->mutable_rows()) {
+    if (row.cells_size() <= std::max(credential, verdict) || row.cells(verdict) != "valid") {
+      continue;
+    }
+    auto revoked = store_->AuditRecordExists(
+        kRevokeMethod, CredentialResource("certificate", row.cells(credential)), "OK");
+    if (!revoked.ok()) return revoked.status();
+    if (!*revoked) continue;
+    *row.mutable_cells(verdict) = "revoked";
+    if (status >= 0 && status < row.cells_size()) {
+      *row.mutable_cells(status) = "revoked (per the audit trail)";
+    }
+    response->set_text(response->text() +
+                       "audit: the audit trail records this credential's revocation; verdict: "
+                       "revoked\n");
+  }
+  return absl::OkStatus();
+}
+
 grpc::Status PluginServiceImpl::ListPlugins(grpc::ServerContext* context,
                                             const v1::ListPluginsRequest*,
                                             v1::ListPluginsResponse* response) {
@@ -59,7 +113,7 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
   if (auto key = request->args().find("idempotency_key"); key != request->args().end()) {
     gate_->NoteResource(*context, absl::StrCat("rewards/", key->second));
   } else if (auto id = request->args().find("id"); id != request->args().end()) {
-    gate_->NoteResource(*context, absl::StrCat(request->plugin(), "/", id->second));
+    gate_->NoteResource(*context, CredentialResource(request->plugin(), id->second));
   }
   auto answer = host_->Query(request->plugin(), query);
   if (!answer.ok()) return ToGrpcStatus(answer.status());
@@ -87,6 +141,11 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
     for (const std::string& cell : row.cells()) out->add_cells(cell);
   }
   response->set_text(answer->text());
+  if (method == kVerifyMethod) {
+    if (absl::Status checked = ApplyAuditedRevocations(response); !checked.ok()) {
+      return ToGrpcStatus(checked);
+    }
+  }
   if (!answer->changed_keys().empty() && changed_) {
     changed_(
         std::vector<std::string>(answer->changed_keys().begin(), answer->changed_keys().end()));

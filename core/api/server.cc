@@ -213,7 +213,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->fulfilments_ = std::make_unique<FulfilmentServiceImpl>(s->store_.get(), host, engine, clock,
                                                             gate, std::move(callback_secrets));
   s->plugin_service_ = std::make_unique<PluginServiceImpl>(
-      host, gate, [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
+      host, gate, s->store_.get(),
+      [engine](const std::vector<std::string>& keys) { engine->CheckNow(keys); });
   auto praise_zone = LoadZone(config.praise_time_zone);
   if (!praise_zone.ok()) {
     return absl::InvalidArgumentError(

@@ -174,17 +174,22 @@ class PluginServiceImpl final : public v1::PluginService::Service {
  public:
   // `changed` receives the idempotency keys of rewards a query may have changed (a completed
   // manual task), to look them up now.
-  PluginServiceImpl(PluginHost* host, AccessGate* gate,
+  // `store` holds the audit trail, where revocations are looked up.
+  PluginServiceImpl(PluginHost* host, AccessGate* gate, Store* store,
                     std::function<void(const std::vector<std::string>&)> changed)
-      : host_(host), gate_(gate), changed_(std::move(changed)) {}
+      : host_(host), gate_(gate), store_(store), changed_(std::move(changed)) {}
   grpc::Status ListPlugins(grpc::ServerContext*, const v1::ListPluginsRequest*,
                            v1::ListPluginsResponse*) override;
   grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest*,
                            v1::QueryPluginResponse*) override;
 
  private:
+  // A certificate verified valid whose revocation the audit trail records is revoked.
+  absl::Status ApplyAuditedRevocations(v1::QueryPluginResponse* response) const;
+
   PluginHost* host_;
   AccessGate* gate_;
+  Store* store_;
   std::function<void(const std::vector<std::string>&)> changed_;
 };
 

@@ -97,4 +97,18 @@ absl::StatusOr<std::vector<AuditRecord>> Store::ListAuditRecords(const AuditFilt
   return CollectRows<AuditRecord>(q, ReadAuditRecord);
 }
 
+absl::StatusOr<bool> Store::AuditRecordExists(const std::string& method,
+                                              const std::string& resource,
+                                              const std::string& outcome) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT 1 FROM audit_log WHERE resource = ? AND method = ? AND outcome = ? "
+                    "LIMIT 1");
+  PLAUDIT_RETURN_IF_ERROR(q.status());
+  q.Bind(1, resource).Bind(2, method).Bind(3, outcome);
+  const bool found = q.Step();
+  PLAUDIT_RETURN_IF_ERROR(q.status());
+  return found;
+}
+
 }  // namespace plaudit

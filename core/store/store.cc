@@ -243,6 +243,7 @@ CREATE TABLE audit_log (
   mac TEXT NOT NULL
 );
 CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
+CREATE INDEX audit_log_by_resource ON audit_log (resource, method);
 )sql",
 };
 

@@ -427,6 +427,9 @@ class Store {
       absl::FunctionRef<std::string(const AuditRecord&, const std::string&)> seal);
   // The records `filter` matches, in seq order.
   absl::StatusOr<std::vector<AuditRecord>> ListAuditRecords(const AuditFilter& filter);
+  // Whether a record of `method` on `resource` with `outcome` exists (a revocation, say).
+  absl::StatusOr<bool> AuditRecordExists(const std::string& method, const std::string& resource,
+                                         const std::string& outcome);
 
  private:
   Store(sqlite3* db, StateCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
