@@ -1,0 +1,533 @@
+// The policy table against the API plauditd serves: every RPC of the public API has a row, every
+// row names something that exists, and a server with auth configured turns away exactly the
+// credentials and roles the table says, for every method and every plugin query. Then the
+// resources: admitted callers see and act on only what is within their reach.
+#include "core/api/access_policy.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/api/server.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "plaudit/v1/access.grpc.pb.h"
+#include "plaudit/v1/audit.grpc.pb.h"
+#include "plaudit/v1/corrections.grpc.pb.h"
+#include "plaudit/v1/praise.grpc.pb.h"
+#include "tests/testing/temp_dir.h"
+#include "tools/dev_issuer/dev_issuer.h"
+
+namespace plaudit::api {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kPackage[] = "plaudit.v1";
+// The gate's refusal: "<subject> (roles: ...) may not call <method>".
+constexpr char kGateRefusal[] = "may not call ";
+
+// One method of the public API, as the policy table names it, and how it streams.
+struct ApiMethod {
+  std::string name;  // "plaudit.v1.AwardService/ApproveAward"
+  bool client_streaming = false;
+  bool server_streaming = false;
+};
+
+// Every .proto of the public API, from the source tree, so that a new file is not missed.
+std::vector<std::string> ApiProtoFiles() {
+  std::vector<std::string> files;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(PLAUDIT_SOURCE_DIR) + "/proto/plaudit/v1")) {
+    if (entry.path().extension() == ".proto") {
+      files.push_back("plaudit/v1/" + entry.path().filename().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Every method of every service in those files, from the generated descriptor pool.
+std::vector<ApiMethod> ApiMethods() {
+  std::vector<ApiMethod> methods;
+  const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : ApiProtoFiles()) {
+    const google::protobuf::FileDescriptor* file = pool->FindFileByName(name);
+    if (file == nullptr) {
+      ADD_FAILURE() << name << " is not in the generated pool: is it built into plaudit_api_proto?";
+      continue;
+    }
+    for (int s = 0; s < file->service_count(); ++s) {
+      const google::protobuf::ServiceDescriptor* service = file->service(s);
+      for (int m = 0; m < service->method_count(); ++m) {
+        const google::protobuf::MethodDescriptor* method = service->method(m);
+        methods.push_back(ApiMethod{absl::StrCat(service->full_name(), "/", method->name()),
+                                    method->client_streaming(), method->server_streaming()});
+      }
+    }
+  }
+  return methods;
+}
+
+std::set<std::string> ApiServices() {
+  std::set<std::string> services;
+  for (const ApiMethod& method : ApiMethods()) {
+    services.insert(method.name.substr(0, method.name.find('/')));
+  }
+  return services;
+}
+
+// The reach the table gives one role, read straight from its column.
+Reach Column(const PolicyRow& row, const std::string& role) {
+  if (role == kAdminRole) return row.admin;
+  if (role == kManagerRole) return row.manager;
+  if (role == kAgentRole) return row.agent;
+  if (role == kServiceRole) return row.service;
+  return row.task;
+}
+
+// --- 1. The table and the API are the same list. ---
+
+TEST(AccessPolicyTableTest, EveryProtoFileOfTheApiIsLinkedAndDeclaresItsServices) {
+  const std::vector<std::string> files = ApiProtoFiles();
+  for (const char* expected :
+       {"plaudit/v1/agents.proto", "plaudit/v1/metrics.proto", "plaudit/v1/programs.proto",
+        "plaudit/v1/awards.proto", "plaudit/v1/fulfilments.proto", "plaudit/v1/plugins.proto",
+        "plaudit/v1/praise.proto", "plaudit/v1/corrections.proto", "plaudit/v1/audit.proto",
+        "plaudit/v1/access.proto"}) {
+    EXPECT_NE(std::find(files.begin(), files.end(), expected), files.end()) << expected;
+  }
+  const std::set<std::string> services = ApiServices();
+  EXPECT_EQ(services.size(), 10u) << absl::StrJoin(services, ", ");
+  for (const std::string& service : services) {
+    EXPECT_TRUE(absl::StartsWith(service, absl::StrCat(kPackage, "."))) << service;
+  }
+}
+
+TEST(AccessPolicyTableTest, EveryRpcHasARow) {
+  const std::vector<ApiMethod> methods = ApiMethods();
+  ASSERT_GE(methods.size(), 40u);
+  for (const ApiMethod& method : methods) {
+    EXPECT_NE(FindPolicy(method.name), nullptr)
+        << method.name << " has no row in the policy table (core/api/access_policy.cc)";
+  }
+}
+
+TEST(AccessPolicyTableTest, EveryRowNamesAnRpcOrAPluginQueryThatExists) {
+  std::set<std::string> rpcs;
+  for (const ApiMethod& method : ApiMethods()) rpcs.insert(method.name);
+  std::set<std::string> seen;
+  for (const PolicyRow& row : PolicyTable()) {
+    const std::string method(row.method);
+    EXPECT_TRUE(seen.insert(method).second) << method << " has two rows";
+    if (absl::StartsWith(method, "plugin:")) {
+      // plugin:NAME/QUERY, NAME one of the fulfilment plugins in the tree.
+      const std::string rest = method.substr(7);
+      const size_t slash = rest.find('/');
+      ASSERT_NE(slash, std::string::npos) << method;
+      const std::string plugin = rest.substr(0, slash);
+      EXPECT_FALSE(plugin.empty()) << method;
+      EXPECT_GT(rest.size(), slash + 1) << method;
+      EXPECT_TRUE(
+          std::filesystem::is_directory(std::string(PLAUDIT_SOURCE_DIR) + "/fulfilment/" + plugin))
+          << method << " names no plugin of the tree";
+      EXPECT_EQ(PluginQueryMethod(plugin, rest.substr(slash + 1)), method);
+    } else {
+      EXPECT_TRUE(rpcs.count(method)) << method << " is a row for an RPC the API does not have";
+    }
+  }
+}
+
+TEST(AccessPolicyTableTest, OnlyVendorCallbacksAreOpenAndOpenRowsGiveNoRoleAReach) {
+  std::vector<std::string> open;
+  for (const PolicyRow& row : PolicyTable()) {
+    if (row.open.empty()) continue;
+    open.push_back(std::string(row.method));
+    for (const char* role : {"admin", "manager", "agent", "service", "facilities"}) {
+      EXPECT_EQ(Column(row, role), Reach::kNone) << row.method << " " << role;
+    }
+  }
+  EXPECT_THAT(open, UnorderedElementsAre("plaudit.v1.FulfilmentService/DeliverCallback"));
+}
+
+// --- 2. Every RPC with every credential, against a server that enforces the table. ---
+
+std::string Bytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+grpc::ByteBuffer Buffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+class AuthServer {
+ public:
+  // Starts plauditd with bearer tokens required, signed by a dev issuer made under `dir`.
+  explicit AuthServer(const std::string& dir) : dir_(dir) {
+    issuer_dir_ = dir + "/issuer";
+    dev_issuer::IssuerOptions issuer;
+    issuer.dir = issuer_dir_;
+    absl::Status init = dev_issuer::InitIssuer(issuer, absl::Now());
+    EXPECT_TRUE(init.ok()) << init;
+    // A second issuer's key, which plauditd does not know, under the same issuer name.
+    stranger_dir_ = dir + "/stranger";
+    issuer.dir = stranger_dir_;
+    init = dev_issuer::InitIssuer(issuer, absl::Now());
+    EXPECT_TRUE(init.ok()) << init;
+
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = dir + "/data";
+    config.plugin_dir = std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/plugins";
+    config.source_poll_interval = absl::Milliseconds(50);
+    config.plugins["parking"] = {{"spots", "P1:vip,near_entrance;P2:ev"}};
+    config.plugins["leave_credit"] = {{"callback_secret", "s3cret"}};
+    AuthConfig auth;
+    auth.issuer = dev_issuer::kDefaultIssuer;
+    auth.audience = dev_issuer::kDefaultAudience;
+    auth.jwks_file = issuer_dir_ + "/jwks.json";
+    config.auth = auth;
+    auto server = PlauditServer::Start(config, &clock_);
+    EXPECT_TRUE(server.ok()) << server.status();
+    if (!server.ok()) return;
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+  }
+
+  bool ok() const { return server_ != nullptr; }
+  PlauditServer* server() { return server_.get(); }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+
+  std::string Mint(const dev_issuer::MintOptions& options, bool stranger = false) const {
+    auto token =
+        dev_issuer::MintToken(stranger ? stranger_dir_ : issuer_dir_, options, absl::Now());
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : "";
+  }
+  std::string Token(const std::string& subject, std::vector<std::string> roles,
+                    std::vector<std::string> teams = {}) const {
+    dev_issuer::MintOptions options;
+    options.subject = subject;
+    options.roles = std::move(roles);
+    options.teams = std::move(teams);
+    return Mint(options);
+  }
+
+  // One unary call with raw request bytes; `token` empty sends no credentials.
+  grpc::Status Unary(const std::string& method, const std::string& token,
+                     const std::string& request_bytes = "", std::string* response_bytes = nullptr) {
+    grpc::GenericStub generic(channel_);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    grpc::ByteBuffer request = Buffer(request_bytes);
+    grpc::ByteBuffer response;
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&ctx, "/" + method, grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    grpc::Status status = done.get_future().get();
+    if (response_bytes != nullptr) *response_bytes = Bytes(response);
+    return status;
+  }
+
+  // One streaming call: writes `requests`, closes its side, reads every response.
+  grpc::Status Stream(const std::string& method, const std::string& token,
+                      const std::vector<std::string>& requests,
+                      std::vector<std::string>* responses = nullptr) {
+    grpc::GenericStub generic(channel_);
+    grpc::CompletionQueue cq;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    auto call = generic.PrepareCall(&ctx, "/" + method, &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    // Each operation is waited for before the next starts, so tags come back in order.
+    auto wait = [&] { return cq.Next(&tag, &ok) && ok; };
+    call->StartCall(reinterpret_cast<void*>(1));
+    bool open = wait();
+    for (const std::string& bytes : requests) {
+      if (!open) break;
+      call->Write(Buffer(bytes), reinterpret_cast<void*>(2));
+      open = wait();
+    }
+    call->WritesDone(reinterpret_cast<void*>(3));
+    wait();
+    for (;;) {
+      grpc::ByteBuffer response;
+      call->Read(&response, reinterpret_cast<void*>(4));
+      if (!wait()) break;
+      if (responses != nullptr) responses->push_back(Bytes(response));
+    }
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    wait();
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+
+  grpc::Status Call(const ApiMethod& method, const std::string& token) {
+    if (method.client_streaming || method.server_streaming) return Stream(method.name, token, {});
+    return Unary(method.name, token);
+  }
+
+ private:
+  std::string dir_;
+  std::string issuer_dir_;
+  std::string stranger_dir_;
+  RealClock clock_;
+  std::unique_ptr<PlauditServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+std::string Describe(const grpc::Status& status) {
+  return absl::StrCat(status.error_code(), " \"", status.error_message(), "\"");
+}
+
+// The roles the matrix calls with: the four built in and a task role.
+const std::vector<std::string>& MatrixRoles() {
+  static const std::vector<std::string> roles = {"admin", "manager", "agent", "service",
+                                                 "facilities"};
+  return roles;
+}
+
+class AccessMatrixTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(api_.ok()); }
+
+  // Credentials the gate must turn away before any row is read, by the reason it gives.
+  std::vector<std::pair<std::string, std::string>> BadCredentials() const {
+    std::vector<std::pair<std::string, std::string>> bad;
+    bad.emplace_back("", "no credentials");
+    dev_issuer::MintOptions options;
+    options.subject = "ada";
+    options.roles = {"admin"};
+    options.expired = true;
+    bad.emplace_back(api_.Mint(options), "token expired");
+    options.expired = false;
+    options.audience = "someone-else";
+    bad.emplace_back(api_.Mint(options), "wrong audience");
+    options.audience = dev_issuer::kDefaultAudience;
+    bad.emplace_back(api_.Mint(options, /*stranger=*/true), "unknown signing key");
+    return bad;
+  }
+
+  plaudit::testing::TempDir dir_;
+  AuthServer api_{dir_.path()};
+};
+
+TEST_F(AccessMatrixTest, EveryRpcRefusesMissingAndInvalidTokens) {
+  const auto bad = BadCredentials();
+  for (const ApiMethod& method : ApiMethods()) {
+    const PolicyRow* row = FindPolicy(method.name);
+    ASSERT_NE(row, nullptr) << method.name;
+    for (const auto& [token, reason] : bad) {
+      SCOPED_TRACE(absl::StrCat(method.name, " with ", reason));
+      const grpc::Status status = api_.Call(method, token);
+      if (!row->open.empty()) {
+        // Open to anyone: the method's own check answers, never the gate.
+        EXPECT_THAT(status.error_message(), Not(HasSubstr(kGateRefusal))) << Describe(status);
+        EXPECT_THAT(status.error_message(), Not(HasSubstr(reason))) << Describe(status);
+        continue;
+      }
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << Describe(status);
+      EXPECT_THAT(status.error_message(), HasSubstr(reason));
+    }
+  }
+}
+
+TEST_F(AccessMatrixTest, EveryRpcAdmitsExactlyTheRolesItsRowGivesAReach) {
+  std::map<std::string, std::string> tokens;
+  for (const std::string& role : MatrixRoles()) {
+    tokens[role] = api_.Token(absl::StrCat("user-", role), {role});
+  }
+  for (const ApiMethod& method : ApiMethods()) {
+    const PolicyRow* row = FindPolicy(method.name);
+    ASSERT_NE(row, nullptr) << method.name;
+    for (const std::string& role : MatrixRoles()) {
+      SCOPED_TRACE(absl::StrCat(method.name, " as ", role));
+      const grpc::Status status = api_.Call(method, tokens[role]);
+      if (!row->open.empty()) {
+        // Open: the method proves its callers itself (DeliverCallback refuses an empty request
+        // on its own account), whoever the token says they are.
+        EXPECT_THAT(status.error_message(), Not(HasSubstr(kGateRefusal))) << Describe(status);
+        EXPECT_THAT(status.error_message(), Not(HasSubstr("no credentials"))) << Describe(status);
+        continue;
+      }
+      EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << Describe(status);
+      if (Column(*row, role) == Reach::kNone) {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+        EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat(kGateRefusal, method.name)));
+        EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("roles: ", role)));
+      } else {
+        // Admitted: whatever the handler makes of an empty request, it is not the gate's no.
+        EXPECT_THAT(status.error_message(), Not(HasSubstr(kGateRefusal))) << Describe(status);
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << Describe(status);
+      }
+    }
+  }
+}
+
+TEST_F(AccessMatrixTest, ATokenWithSeveralRolesGetsTheWidestReach) {
+  const std::string token = api_.Token("multi", {"agent", "facilities"});
+  // Neither role may list plugins, so together they may not either ...
+  grpc::Status status = api_.Unary("plaudit.v1.PluginService/ListPlugins", token);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("(roles: agent, facilities)"));
+  // ... but the task role completes fulfilments, which an agent may not.
+  status = api_.Unary("plaudit.v1.FulfilmentService/CompleteFulfilment", token);
+  EXPECT_THAT(status.error_message(), Not(HasSubstr(kGateRefusal))) << Describe(status);
+  // A token with no roles at all reaches nothing, not even WhoAmI.
+  status = api_.Unary("plaudit.v1.AccessService/WhoAmI", api_.Token("nobody", {}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("(roles: none)"));
+}
+
+TEST_F(AccessMatrixTest, HealthNeedsNoTokenAndReportsServing) {
+  std::string response;
+  const grpc::Status status = api_.Unary("grpc.health.v1.Health/Check", "", "", &response);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(response, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+// The plaudit.v1 services server reflection lists (ServerReflectionResponse field 6,
+// list_services_response: repeated field 1, each with its name in field 1).
+std::set<std::string> ListedApiServices(const std::vector<std::string>& responses) {
+  std::set<std::string> services;
+  for (const std::string& bytes : responses) {
+    google::protobuf::UnknownFieldSet response;
+    if (!response.ParseFromString(bytes)) continue;
+    for (int i = 0; i < response.field_count(); ++i) {
+      const auto& field = response.field(i);
+      if (field.number() != 6 ||
+          field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+        continue;
+      }
+      google::protobuf::UnknownFieldSet list;
+      if (!list.ParseFromString(field.length_delimited())) continue;
+      for (int j = 0; j < list.field_count(); ++j) {
+        if (list.field(j).number() != 1) continue;
+        google::protobuf::UnknownFieldSet service;
+        if (!service.ParseFromString(list.field(j).length_delimited())) continue;
+        for (int k = 0; k < service.field_count(); ++k) {
+          if (service.field(k).number() != 1) continue;
+          const std::string& name = service.field(k).length_delimited();
+          if (absl::StartsWith(name, absl::StrCat(kPackage, "."))) services.insert(name);
+        }
+      }
+    }
+  }
+  return services;
+}
+
+TEST_F(AccessMatrixTest, ReflectionNeedsAValidTokenAndListsEveryApiService) {
+  const std::string method = "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+  // ServerReflectionRequest { list_services: "" } (field 7).
+  const std::string list_services("\x3a\x00", 2);
+  std::vector<std::string> responses;
+  grpc::Status status = api_.Stream(method, "", {list_services}, &responses);
+  EXPECT_FALSE(status.ok());
+  EXPECT_TRUE(ListedApiServices(responses).empty());
+  for (const auto& [token, reason] : BadCredentials()) {
+    responses.clear();
+    status = api_.Stream(method, token, {list_services}, &responses);
+    EXPECT_FALSE(status.ok()) << reason;
+    EXPECT_TRUE(ListedApiServices(responses).empty()) << reason;
+  }
+  responses.clear();
+  status = api_.Stream(method, api_.Token("user-agent", {"agent"}), {list_services}, &responses);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  // What the server serves is what the table was checked against.
+  const std::set<std::string> expected = ApiServices();
+  EXPECT_EQ(ListedApiServices(responses), expected);
+}
+
+// --- 3. Plugin queries: each is admitted as its own row. ---
+
+TEST_F(AccessMatrixTest, EveryPluginQueryAdmitsExactlyTheRolesItsRowGivesAReach) {
+  std::map<std::string, std::string> tokens;
+  for (const std::string& role : MatrixRoles()) {
+    tokens[role] = api_.Token(absl::StrCat("user-", role), {role});
+  }
+  std::set<std::string> loaded;
+  for (const PluginStatus& plugin : api_.server()->plugins()->Plugins()) {
+    if (plugin.loaded) loaded.insert(plugin.name);
+  }
+  for (const char* expected : {"certificate", "leave_credit", "manual", "parking"}) {
+    EXPECT_TRUE(loaded.count(expected)) << expected << " did not load";
+  }
+  int queries = 0;
+  for (const PolicyRow& row : PolicyTable()) {
+    const std::string name(row.method);
+    if (!absl::StartsWith(name, "plugin:")) continue;
+    ++queries;
+    const std::string rest = name.substr(7);
+    const std::string plugin = rest.substr(0, rest.find('/'));
+    const std::string query = rest.substr(rest.find('/') + 1);
+    v1::QueryPluginRequest request;
+    request.set_plugin(plugin);
+    request.set_method(query);
+    for (const std::string& role : MatrixRoles()) {
+      SCOPED_TRACE(absl::StrCat(name, " as ", role));
+      const grpc::Status status = api_.Unary("plaudit.v1.PluginService/QueryPlugin", tokens[role],
+                                             request.SerializeAsString());
+      if (Column(row, role) == Reach::kNone) {
+        // Refused before the plugin is asked, loaded or not.
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+        EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat(kGateRefusal, name)));
+      } else {
+        EXPECT_THAT(status.error_message(), Not(HasSubstr(kGateRefusal))) << Describe(status);
+        if (loaded.count(plugin)) {
+          // The plugin was asked: whatever it answered, not that it is missing.
+          EXPECT_THAT(status.error_message(), Not(HasSubstr("no loaded plugin")))
+              << Describe(status);
+        }
+      }
+    }
+    const grpc::Status anonymous =
+        api_.Unary("plaudit.v1.PluginService/QueryPlugin", "", request.SerializeAsString());
+    EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << name << ": " << Describe(anonymous);
+  }
+  EXPECT_GT(queries, 0);
+}
+
+TEST_F(AccessMatrixTest, APluginQueryWithoutARowIsNobodys) {
+  v1::QueryPluginRequest request;
+  request.set_plugin("parking");
+  request.set_method("no-such-query");
+  const grpc::Status status = api_.Unary("plaudit.v1.PluginService/QueryPlugin",
+                                         api_.Token("ada", {"admin"}), request.SerializeAsString());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("no query \"no-such-query\""));
+}
+
+}  // namespace
+}  // namespace plaudit::api
