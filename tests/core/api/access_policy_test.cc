@@ -167,6 +167,68 @@ TEST(AccessPolicyTableTest, OnlyVendorCallbacksAreOpenAndOpenRowsGiveNoRoleAReac
   EXPECT_THAT(open, UnorderedElementsAre("plaudit.v1.FulfilmentService/DeliverCallback"));
 }
 
+// Whatever else changes in the table, these cells stay as they are: a secret stays its owner's,
+// and what only admins do stays theirs.
+TEST(AccessPolicyTableTest, TheNarrowestCellsStayNarrow) {
+  struct Expected {
+    const char* method;
+    Reach admin, manager, agent, service, task;
+  };
+  constexpr Reach N = Reach::kNone;
+  constexpr Reach S = Reach::kSelf;
+  constexpr Reach A = Reach::kAll;
+  const Expected expected[] = {
+      {"plugin:gift_card/code", N, N, S, N, N},
+      {"plaudit.v1.ProgramService/ApplyProgram", A, N, N, N, N},
+      {"plaudit.v1.AuditService/ListAuditRecords", A, N, N, N, N},
+      {"plaudit.v1.AuditService/VerifyAudit", A, N, N, N, N},
+      {"plaudit.v1.CorrectionService/RetractEvents", A, N, N, N, N},
+      {"plaudit.v1.CorrectionService/DeactivateAgent", A, N, N, N, N},
+      {"plaudit.v1.FulfilmentService/DeliverCallback", N, N, N, N, N},
+  };
+  for (const Expected& e : expected) {
+    const PolicyRow* row = FindPolicy(e.method);
+    ASSERT_NE(row, nullptr) << e.method;
+    EXPECT_EQ(Column(*row, "admin"), e.admin) << e.method;
+    EXPECT_EQ(Column(*row, "manager"), e.manager) << e.method;
+    EXPECT_EQ(Column(*row, "agent"), e.agent) << e.method;
+    EXPECT_EQ(Column(*row, "service"), e.service) << e.method;
+    EXPECT_EQ(Column(*row, "facilities"), e.task) << e.method;
+  }
+  // Approving, rejecting and cancelling awards is never an agent's or a service's.
+  for (const char* method :
+       {"plaudit.v1.AwardService/ApproveAward", "plaudit.v1.AwardService/RejectAward",
+        "plaudit.v1.AwardService/CancelAward"}) {
+    const PolicyRow* row = FindPolicy(method);
+    ASSERT_NE(row, nullptr) << method;
+    EXPECT_EQ(row->agent, Reach::kNone) << method;
+    EXPECT_EQ(row->service, Reach::kNone) << method;
+    EXPECT_EQ(row->task, Reach::kNone) << method;
+  }
+}
+
+// Every method that changes something (by its verb) is written to the audit trail, and so is
+// the one read of a secret.
+TEST(AccessPolicyTableTest, EveryChangeIsAudited) {
+  const std::vector<std::string> changing = {
+      "Import",  "BatchCreate", "Stream",     "Apply",   "Approve", "Reject",
+      "Cancel",  "Retry",       "Complete",   "Deliver", "Send",    "Retract",
+      "Disable", "Enable",      "Deactivate", "revoke",  "release", "complete"};
+  for (const PolicyRow& row : PolicyTable()) {
+    const std::string method(row.method);
+    const std::string verb = method.substr(method.find('/') + 1);
+    const bool changes = std::any_of(changing.begin(), changing.end(), [&](const std::string& v) {
+      return absl::StartsWith(verb, v);
+    });
+    if (changes) {
+      EXPECT_TRUE(row.audited) << method << " changes something but is not audited";
+    }
+  }
+  const PolicyRow* code = FindPolicy("plugin:gift_card/code");
+  ASSERT_NE(code, nullptr);
+  EXPECT_TRUE(code->audited);
+}
+
 // --- 2. Every RPC with every credential, against a server that enforces the table. ---
 
 std::string Bytes(const grpc::ByteBuffer& buffer) {
@@ -326,6 +388,7 @@ class AccessMatrixTest : public ::testing::Test {
   std::vector<std::pair<std::string, std::string>> BadCredentials() const {
     std::vector<std::pair<std::string, std::string>> bad;
     bad.emplace_back("", "no credentials");
+    bad.emplace_back("not-a-jwt", "malformed token");
     dev_issuer::MintOptions options;
     options.subject = "ada";
     options.roles = {"admin"};
