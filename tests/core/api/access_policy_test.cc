@@ -249,7 +249,7 @@ grpc::ByteBuffer Buffer(const std::string& bytes) {
 class AuthServer {
  public:
   // Starts plauditd with bearer tokens required, signed by a dev issuer made under `dir`.
-  explicit AuthServer(const std::string& dir) : dir_(dir) {
+  explicit AuthServer(const std::string& dir) {
     issuer_dir_ = dir + "/issuer";
     dev_issuer::IssuerOptions issuer;
     issuer.dir = issuer_dir_;
@@ -264,7 +264,10 @@ class AuthServer {
     ServerConfig config;
     config.listen = "127.0.0.1:0";
     config.data_dir = dir + "/data";
-    config.plugin_dir = std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/plugins";
+    const char* build_dir = std::getenv("PLAUDIT_BUILD_DIR");
+    EXPECT_NE(build_dir, nullptr) << "PLAUDIT_BUILD_DIR names the build, whose plugins are loaded";
+    if (build_dir == nullptr) return;
+    config.plugin_dir = std::string(build_dir) + "/plugins";
     config.source_poll_interval = absl::Milliseconds(50);
     config.plugins["parking"] = {{"spots", "P1:vip,near_entrance;P2:ev"}};
     config.plugins["leave_credit"] = {{"callback_secret", "s3cret"}};
@@ -361,7 +364,6 @@ class AuthServer {
   }
 
  private:
-  std::string dir_;
   std::string issuer_dir_;
   std::string stranger_dir_;
   RealClock clock_;
@@ -843,6 +845,29 @@ TEST_F(AccessScopeTest, AnotherAgentsResourcesAreNotFoundForAnAgent) {
   status = agents_->GetAgent(Ctx(agent_a1_).get(), agent, &found);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(found.email(), "a1@example.com");
+}
+
+TEST_F(AccessScopeTest, AnAgentSeesTheLeaderboardButOnlyTheirOwnDetails) {
+  v1::EvaluateAwardsRequest evaluate;
+  evaluate.set_program_id("leave");
+  evaluate.set_period(kPeriod);
+  evaluate.set_dry_run(true);
+  v1::EvaluateAwardsResponse standings;
+  grpc::Status status = awards_->EvaluateAwards(Ctx(agent_a1_).get(), evaluate, &standings);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(standings.standings_size(), 3);
+  for (const v1::Standing& standing : standings.standings()) {
+    if (standing.agent_id() == "a1") {
+      EXPECT_GT(standing.metrics_size(), 0);
+    } else {
+      EXPECT_EQ(standing.metrics_size(), 0) << standing.agent_id();
+    }
+  }
+  // Deciding a period is an admin's, whatever the row lets a manager see.
+  evaluate.set_dry_run(false);
+  status = awards_->EvaluateAwards(Ctx(north_).get(), evaluate, &standings);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("only admins may"));
 }
 
 TEST_F(AccessScopeTest, TheAgentDirectoryShowsOthersWithoutTheirEmail) {
