@@ -133,9 +133,9 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
     }
   }
   for (const auto& row : answer->rows()) {
-    if (agent_column >= 0 && agent_column < row.cells_size() && !row.cells(agent_column).empty() &&
-        !gate_->Covers(caller, row.cells(agent_column))) {
-      continue;
+    if (agent_column >= 0 && agent_column < row.cells_size()) {
+      const std::string agent = AgentIdOfCell(row.cells(agent_column));
+      if (!agent.empty() && !gate_->Covers(caller, agent)) continue;
     }
     auto* out = response->add_rows();
     for (const std::string& cell : row.cells()) out->add_cells(cell);
