@@ -91,6 +91,16 @@ refused "" "no credentials" --as ops-lead agents list
 out=$(as "$admin" auth whoami)
 expect_contains "$out" "subject:          ops-lead" "whoami subject"
 expect_contains "$out" "authenticated by: bearer token" "whoami by token"
+# The same from a profile: server, CA and token file, nothing in the environment.
+mint --sub team-lead --roles manager --teams north >"$work/manager.token"
+cat >"$work/config.yaml" <<YAML
+profiles:
+  lead: {server: "https://localhost:$port", ca_file: issuer/tls/ca.pem, token_file: manager.token}
+YAML
+out=$(env -u PLAUDIT_SERVER -u PLAUDIT_CA_FILE PLAUDIT_CONFIG="$work/config.yaml" \
+  "$plaudit" --profile lead auth whoami)
+expect_contains "$out" "subject:          team-lead" "whoami from a profile"
+expect_contains "$out" "teams:            north" "teams from the token"
 # Health checking stays open (the CLI's wait above needed a token; grpc health needs none).
 python3 - "$port" "$issuer/tls/ca.pem" <<'PY' || fail "health check without a token"
 import socket, ssl, sys
