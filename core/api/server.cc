@@ -14,7 +14,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/api/private_data_dir.h"
@@ -67,6 +69,42 @@ std::string WhyCannotListen(const std::string& address) {
   return reason;
 }
 
+// Tokens already validated, until they expire: a client sends the same token on every call, and
+// checking its signature each time would cost more than most calls do (BENCHMARKS.md). Only the
+// exact token text is found; when full, the cache starts afresh.
+class TokenCache {
+ public:
+  explicit TokenCache(absl::Duration clock_skew) : clock_skew_(clock_skew) {}
+
+  std::optional<TokenIdentity> Find(std::string_view token, absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    auto found = entries_.find(std::string(token));
+    if (found == entries_.end()) return std::nullopt;
+    // The validator's own rule: expired once now passes exp by more than the skew.
+    if (now > found->second.expires + clock_skew_) {
+      entries_.erase(found);
+      return std::nullopt;
+    }
+    return found->second.identity;
+  }
+
+  void Keep(std::string_view token, const TokenIdentity& identity, absl::Time expires) {
+    absl::MutexLock lock(&mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[std::string(token)] = Entry{identity, expires};
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 10000;
+  struct Entry {
+    TokenIdentity identity;
+    absl::Time expires;
+  };
+  const absl::Duration clock_skew_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
 // How the gate knows callers: tokens checked against the configured issuer's keys, services'
 // client certificates, and the development mode's roles.
 absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, Clock* clock) {
@@ -90,11 +128,16 @@ absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, 
   settings.teams_claim = auth.teams_claim;
   settings.clock_skew = auth.clock_skew;
   auto validator = std::make_shared<auth::TokenValidator>(settings, *std::move(keys));
-  options.verify_token = [validator,
+  auto cache = std::make_shared<TokenCache>(auth.clock_skew);
+  options.verify_token = [validator, cache,
                           clock](std::string_view token) -> absl::StatusOr<TokenIdentity> {
-    auto claims = validator->Validate(token, clock->Now());
+    const absl::Time now = clock->Now();
+    if (auto known = cache->Find(token, now); known.has_value()) return *known;
+    auto claims = validator->Validate(token, now);
     if (!claims.ok()) return claims.status();
-    return TokenIdentity{claims->subject, claims->roles, claims->teams, claims->agent};
+    TokenIdentity identity{claims->subject, claims->roles, claims->teams, claims->agent};
+    cache->Keep(token, identity, claims->expires);
+    return identity;
   };
   return options;
 }
