@@ -172,12 +172,8 @@ absl::StatusOr<Caller> AccessGate::FromToken(std::string_view token) const {
       auto agent = store_->GetAgent(identity->agent);
       if (agent.ok() && agent->has_value()) caller.agent_id = (*agent)->id;
     } else {
-      auto agents = store_->ListAgents();
-      if (agents.ok()) {
-        for (const Agent& agent : *agents) {
-          if (absl::EqualsIgnoreCase(agent.email, identity->agent)) caller.agent_id = agent.id;
-        }
-      }
+      auto agent = store_->FindAgentIdByEmail(identity->agent);
+      if (agent.ok() && agent->has_value()) caller.agent_id = **agent;
     }
   }
   return caller;

@@ -245,6 +245,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
 CREATE INDEX audit_log_by_resource ON audit_log (resource, method);
 )sql",
+    // Tokens may name an agent by email (auth.agent_match: email): found by index, per call.
+    R"sql(
+CREATE INDEX agents_by_email ON agents (email COLLATE NOCASE);
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
@@ -585,6 +589,17 @@ absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
   if (q.Step()) return std::optional<Agent>(ReadAgent(q));
   if (!q.status().ok()) return q.status();
   return std::optional<Agent>();
+}
+
+absl::StatusOr<std::optional<std::string>> Store::FindAgentIdByEmail(const std::string& email) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT id FROM agents WHERE email = ? COLLATE NOCASE AND email != '' "
+                    "ORDER BY id LIMIT 1");
+  q.Bind(1, email);
+  if (q.Step()) return std::optional<std::string>(q.Text(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<std::string>();
 }
 
 absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(

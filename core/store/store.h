@@ -245,6 +245,8 @@ class Store {
   absl::Status UpsertAgents(const std::vector<Agent>& agents);
   absl::StatusOr<std::vector<Agent>> ListAgents();
   absl::StatusOr<std::optional<Agent>> GetAgent(const std::string& id);
+  // The agent whose email is `email`, compared without case; nullopt when none.
+  absl::StatusOr<std::optional<std::string>> FindAgentIdByEmail(const std::string& email);
   absl::StatusOr<std::vector<std::string>> ListAgentIds();
   // Changes whenever agents are written, so callers can cache what they read.
   int64_t agents_generation() const { return agents_generation_.load(); }
