@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The CLI against a running plauditd with the real plugins: import, evaluate, fulfil, check the
-# certificate's text, and every error path a user meets first.
+# The CLI against a running plauditd with the real plugins, over TLS with tokens minted by
+# plaudit-dev-issuer (an admin unless as_user names someone else): import, evaluate, fulfil,
+# check the certificate's text, and every error path a user meets first.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
 cat >"$work/plauditd.yaml" <<'YAML'
-roles: {team-lead: manager, ops-lead: admin, facilities-lead: facilities, hr-lead: hr}
 plugins:
   parking: {spots: "P1:vip,near_entrance;P2:ev", time_zone: Europe/Stockholm}
   manual: {assignee_role: facilities}
 YAML
-PLAUDITD_CONFIG="$work/plauditd.yaml" start_server "$work/data"
+PLAUDITD_CONFIG="$work/plauditd.yaml" start_secure_server "$work/data"
 
 out=$("$plaudit" plugins list)
 for p in certificate leave_credit csv_dir; do expect_contains "$out" "$p" "plugins list"; done
@@ -128,9 +128,9 @@ expect_contains "$board" "Live standings of employee-of-the-month for $(TZ=Europ
   fail "the leaderboard must not decide anything"
 
 # Peer praise: stored, in the feed, and counted as the metric praise_received.
-out=$("$plaudit" --as a001 praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
+out=$(as_user a001 agent "$plaudit" praise send --from a001 --to a002 --message "Took my escalations" --value teamwork)
 expect_contains "$out" "a001 praised a002" "praise send"
-if "$plaudit" --as a003 praise send --to a003 --message "me" 2>"$work/self.err"; then
+if as_user a003 agent "$plaudit" praise send --to a003 --message "me" 2>"$work/self.err"; then
   fail "self-praise must be refused"
 fi
 expect_contains "$(cat "$work/self.err")" "nobody can praise themselves" "self-praise error"
@@ -149,16 +149,16 @@ decided=$("$plaudit" awards evaluate csat-leave-day --period 2026-10 -o json)
 ids=($(json_eval "$decided" '" ".join(a["id"] for a in d["awards"])'))
 winner=$(json_eval "$decided" 'd["awards"][0]["agent_id"]')
 # An agent approves nothing, least of all their own award.
-if "$plaudit" --as "$winner" awards approve "${ids[0]}" 2>"$work/self.err"; then
+if as_user "$winner" agent "$plaudit" awards approve "${ids[0]}" 2>"$work/self.err"; then
   fail "an agent approves no award"
 fi
 expect_contains "$(cat "$work/self.err")" "(roles: agent) may not call plaudit.v1.AwardService/ApproveAward" \
   "an agent's approval error"
-out=$("$plaudit" --as team-lead awards approve "${ids[0]}" --reason "top CSAT")
+out=$(as_user team-lead manager "$plaudit" awards approve "${ids[0]}" --reason "top CSAT")
 expect_contains "$out" "is approved (approved by team-lead: top CSAT)" "approve"
-"$plaudit" awards approve "${ids[1]}" --as ops-lead >/dev/null
+"$plaudit" awards approve "${ids[1]}" >/dev/null
 set +e
-"$plaudit" --as team-lead awards approve "${ids[2]}" >"$work/over.out" 2>"$work/over.err"
+as_user team-lead manager "$plaudit" awards approve "${ids[2]}" >"$work/over.out" 2>"$work/over.err"
 rc=$?
 set -e
 [[ $rc -eq 3 ]] || fail "an approval left over budget must exit 3, not $rc"
@@ -179,7 +179,7 @@ done
 history=$("$plaudit" awards history "${ids[0]}" -o csv)
 expect_contains "$history" ",proposed,approved,team-lead,approved by team-lead: top CSAT" "history approval"
 expect_contains "$history" ",fulfilling,fulfilled,plauditd,every reward fulfilled" "history fulfilment"
-if "$plaudit" --as team-lead awards reject "${ids[0]}" 2>"$work/late.err"; then
+if as_user team-lead manager "$plaudit" awards reject "${ids[0]}" 2>"$work/late.err"; then
   fail "a fulfilled award cannot be rejected"
 fi
 expect_contains "$(cat "$work/late.err")" "is fulfilled; only proposed, held or over_budget" "late reject"
@@ -231,12 +231,12 @@ done
 task_id=${task% *}
 expect_contains "$("$plaudit" tasks list)" "team lunch" "tasks list"
 # A task is its assignee role's: hr may not complete facilities' task.
-if "$plaudit" --as hr-lead fulfilments complete "$task_id" --note "Lunch" 2>"$work/complete.err"; then
+if as_user hr-lead hr "$plaudit" fulfilments complete "$task_id" --note "Lunch" 2>"$work/complete.err"; then
   fail "another task role must not complete the task"
 fi
 expect_contains "$(cat "$work/complete.err")" "is for facilities, not for hr-lead" \
   "complete by another task role"
-out=$("$plaudit" --as facilities-lead fulfilments complete "$task_id" --note "Lunch at Luigi's")
+out=$(as_user facilities-lead facilities "$plaudit" fulfilments complete "$task_id" --note "Lunch at Luigi's")
 expect_contains "$out" "completed" "fulfilments complete"
 for _ in $(seq 1 100); do
   [[ $("$plaudit" fulfilments show "$task_id" -o json | json_eval "$(cat)" 'd["fulfilment"]["state"]') == fulfilled ]] && break
@@ -288,7 +288,7 @@ fi
 [[ $(cat "$work/list-nf.err") == 'plaudit: program_id: program "nope" not found' ]] ||
   fail "awards list of an unknown program: $(cat "$work/list-nf.err")"
 [[ $("$plaudit" --version) == "plaudit "[0-9]* ]] || fail "--version"
-if "$plaudit" --server nohost.invalid agents list 2>"$work/nohost.err"; then fail "unknown host must fail"; fi
+if env -u PLAUDIT_CA_FILE "$plaudit" --server nohost.invalid agents list 2>"$work/nohost.err"; then fail "unknown host must fail"; fi
 [[ $(cat "$work/nohost.err") == "plaudit: cannot reach plauditd at nohost.invalid:50051: host not found" ]] ||
   fail "unknown host: $(cat "$work/nohost.err")"
 if "$plaudit" awards evaluate no-such-program --period 2026-10 2>"$work/nf.err"; then

@@ -52,6 +52,44 @@ start_server() {
   fail "plauditd did not answer on $PLAUDIT_SERVER"
 }
 
+# start_secure_server DATA: plauditd as it runs for real, over TLS and checking OpenID Connect
+# tokens from plaudit-dev-issuer (its directory is $issuer), with $PLAUDITD_CONFIG's settings
+# too. The CLI then calls as ops-lead, an admin, unless as_user says otherwise.
+issuer=$work/issuer
+start_secure_server() {
+  local data=$1 config=$work/secure-plauditd.yaml
+  [[ -f $issuer/signing-key.pem ]] || "$build/bin/plaudit-dev-issuer" init "$issuer" >/dev/null
+  {
+    if [[ -n ${PLAUDITD_CONFIG:-} ]]; then cat "$PLAUDITD_CONFIG"; fi
+    printf 'tls: {cert_file: %s, key_file: %s}\n' "$issuer/tls/server.pem" "$issuer/tls/server.key"
+    printf 'auth: {issuer: "%s", audience: plaudit, jwks_file: %s}\n' \
+      "$(cat "$issuer/issuer.txt")" "$issuer/jwks.json"
+  } >"$config"
+  port=${port:-$(pick_port)}
+  export PLAUDIT_SERVER=https://127.0.0.1:$port PLAUDIT_CA_FILE=$issuer/tls/ca.pem
+  PLAUDIT_TOKEN=$(mint_token ops-lead admin)
+  export PLAUDIT_TOKEN
+  "$plauditd" --listen "127.0.0.1:$port" --data-dir "$data" --plugin-dir "${PLUGIN_DIR:-$build/plugins}" \
+    --config "$config" >>"$work/plauditd.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    if "$plaudit" plugins list >/dev/null 2>&1; then return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
+    sleep 0.1
+  done
+  fail "plauditd did not answer on $PLAUDIT_SERVER"
+}
+# mint_token SUBJECT ROLES [TEAMS]: a token from the dev issuer (roles and teams comma-separated).
+mint_token() {
+  "$build/bin/plaudit-dev-issuer" mint --dir "$issuer" --sub "$1" --roles "$2" ${3:+--teams "$3"}
+}
+# as_user SUBJECT ROLES COMMAND ARGS...: COMMAND with SUBJECT's token.
+as_user() {
+  local subject=$1 roles=$2
+  shift 2
+  PLAUDIT_TOKEN=$(mint_token "$subject" "$roles") "$@"
+}
+
 # exit_status_of OUTPUT_FILE COMMAND ARGS...: runs COMMAND to its end (60 s at most) with its
 # output in OUTPUT_FILE, and prints its exit status.
 exit_status_of() {
