@@ -14,7 +14,6 @@
 namespace plaudit::api {
 namespace {
 
-constexpr absl::string_view kReflectionPrefix = "/grpc.reflection.";
 constexpr absl::string_view kHealthPrefix = "/grpc.health.";
 
 bool Contains(const std::vector<std::string>& values, std::string_view value) {
@@ -70,13 +69,7 @@ class GateInterceptor final : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       const absl::string_view path(info_->method() == nullptr ? "" : info_->method());
-      if (absl::StartsWith(path, kReflectionPrefix)) {
-        // Reflection is gRPC's own service: it cannot call Admit, so a caller it may not serve
-        // is turned away here.
-        if (!gate_->Authenticate(*info_->server_context()).ok()) {
-          info_->server_context()->TryCancel();
-        }
-      } else if (!absl::StartsWith(path, kHealthPrefix)) {
+      if (!absl::StartsWith(path, kHealthPrefix)) {
         gate_->CallStarted(info_->server_context(), MethodName(info_->method()));
         started_ = true;
       }

@@ -116,7 +116,7 @@ class AccessGate {
   // Within reach when any of `agent_ids` is.
   bool CoversAny(const Caller& caller, const std::vector<std::string>& agent_ids) const;
 
-  // Authenticates reflection calls (the other services call Admit) and writes the audit trail.
+  // Follows every call but health checks, to write audited ones to the audit trail.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory();
 
   // Called by the interceptor.

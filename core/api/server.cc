@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <grpc/grpc.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 #include <netdb.h>
@@ -270,7 +269,6 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get(), gate);
 
   grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which lets a second plauditd share a taken port and the
   // CLI reach either server at random: a port in use must stop the second one instead.
@@ -292,6 +290,22 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->praise_.get());
   builder.RegisterService(s->corrections_.get());
   builder.RegisterService(s->access_.get());
+  // Reflection lists what is served: every service registered above, health checking, itself.
+  std::vector<std::string> served = {
+      v1::AgentService::service_full_name(),
+      v1::MetricService::service_full_name(),
+      v1::ProgramService::service_full_name(),
+      v1::AwardService::service_full_name(),
+      v1::FulfilmentService::service_full_name(),
+      v1::PluginService::service_full_name(),
+      v1::PraiseService::service_full_name(),
+      v1::CorrectionService::service_full_name(),
+      v1::AuditService::service_full_name(),
+      v1::AccessService::service_full_name(),
+      "grpc.health.v1.Health",
+      ::grpc::reflection::v1alpha::ServerReflection::service_full_name()};
+  s->reflection_ = std::make_unique<ReflectionServiceImpl>(gate, std::move(served));
+  builder.RegisterService(s->reflection_.get());
   builder.RegisterService(s->audit_service_.get());
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {

@@ -16,6 +16,7 @@
 #include "core/api/audit_service.h"
 #include "core/api/correction_service.h"
 #include "core/api/praise_service.h"
+#include "core/api/reflection_service.h"
 #include "core/api/services.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
@@ -61,6 +62,7 @@ class PlauditServer {
   std::unique_ptr<FulfilmentEngine> engine_;
   std::unique_ptr<AccessGate> gate_;
   std::unique_ptr<AccessServiceImpl> access_;
+  std::unique_ptr<ReflectionServiceImpl> reflection_;
   std::unique_ptr<AgentServiceImpl> agents_;
   std::unique_ptr<MetricServiceImpl> metrics_;
   std::unique_ptr<ProgramServiceImpl> programs_;
