@@ -26,7 +26,8 @@ demo: build
 sanitize: deps
 	cmake -S . -B build-asan -DPLAUDIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build-asan -j$(JOBS)
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

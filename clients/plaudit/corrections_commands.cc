@@ -3,7 +3,7 @@
 //   plaudit programs disable|enable ID --reason R | programs show ID
 //   plaudit agents deactivate ID --reason R
 //   plaudit corrections list [--subject ID]
-// Each correction needs an admin (plaudit --as USER) and a reason; plauditd records both.
+// Each correction needs an admin and a reason; plauditd records both.
 #include <memory>
 #include <string>
 #include <vector>
