@@ -295,10 +295,11 @@ bool AccessGate::CoversAny(const Caller& caller, const std::vector<std::string>&
                      [&](const std::string& id) { return Covers(caller, id); });
 }
 
-absl::Status AccessGate::CheckAgent(const Caller& caller, const std::string& agent_id,
-                                    std::string_view what) const {
-  if (Covers(caller, agent_id)) return absl::OkStatus();
-  return absl::NotFoundError(absl::StrCat(std::string(what), " not found"));
+bool AccessGate::CoversAgent(const Caller& caller, const Agent& agent) const {
+  if (caller.reach == Reach::kTeam) {
+    return caller.teams.empty() || Contains(caller.teams, agent.team);
+  }
+  return Covers(caller, agent.id);
 }
 
 void AccessGate::CallStarted(const grpc::ServerContextBase* context, std::string method) {

@@ -1,7 +1,7 @@
 // Who is calling, and whether they may: every RPC handler starts with AccessGate::Admit, which
 // authenticates the caller (a bearer token, a service's client certificate, or, in the local
 // development mode, the name the caller claims) and checks the policy table (access_policy.h).
-// Handlers then keep each resource within the caller's reach with Covers/CheckAgent.
+// Handlers then keep each resource within the caller's reach with Covers.
 //
 // Audited methods: the gate's interceptor writes one audit entry per call, when its status is
 // sent, with the caller Admit found, the resource the handler named and the outcome.
@@ -108,9 +108,8 @@ class AccessGate {
 
   // Whether `agent_id`'s resources are within the caller's reach.
   bool Covers(const Caller& caller, const std::string& agent_id) const;
-  // NOT_FOUND (as if it did not exist) when `agent_id` is beyond the caller's reach.
-  absl::Status CheckAgent(const Caller& caller, const std::string& agent_id,
-                          std::string_view what) const;
+  // The same for an agent whose record is at hand: no lookup of its team.
+  bool CoversAgent(const Caller& caller, const Agent& agent) const;
   // Whether a team's resources (a team award) are: its members' are, or it is the caller's team.
   bool CoversTeam(const Caller& caller, const std::string& team) const;
   // Within reach when any of `agent_ids` is.

@@ -74,7 +74,7 @@ grpc::Status AgentServiceImpl::ListAgents(grpc::ServerContext* context,
   for (size_t i = page->begin; i < page->end; ++i) {
     const Agent& agent = (*agents)[i];
     v1::Agent* out = response->add_agents();
-    if (gate_->Covers(caller, agent.id)) {
+    if (gate_->CoversAgent(caller, agent)) {
       ToProto(agent, out);
     } else {
       // The directory every leaderboard needs: who is who, and nothing more (no email).
