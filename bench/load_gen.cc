@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -75,27 +76,10 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
+// "DEADLINE_EXCEEDED: Deadline Exceeded": gRPC's codes are numbered as absl's.
 std::string DescribeStatus(const grpc::Status& status) {
-  static constexpr const char* kCodes[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int code = static_cast<int>(status.error_code());
-  const char* name = code >= 0 && code <= 16 ? kCodes[code] : "?";
-  return absl::StrCat(name, ": ", status.error_message());
+  return absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                      ": ", status.error_message());
 }
 
 // The agents calls pick from: the file's lines, or <prefix><n> for n in 1..agents, n padded to
