@@ -263,7 +263,7 @@ absl::StatusOr<std::string> AwardDecider::ResolvePeriod(const std::string& progr
 absl::StatusOr<AwardExplanation> AwardDecider::Explain(const std::string& program_id,
                                                        const std::string& period,
                                                        const std::string& agent_id) {
-  auto committed = store_->GetDecision(program_id, period);
+  auto committed = store_->GetDecision(program_id, period, /*with_standings=*/false);
   if (!committed.ok()) return committed.status();
   std::optional<int64_t> version;
   if (committed->has_value()) version = (*committed)->program_version;
@@ -303,7 +303,7 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
                                                             const std::string& actor) {
   // A committed decision is returned as stored, whatever has changed since (plugins, program).
   if (!dry_run) {
-    auto existing = store_->GetDecision(program_id, period);
+    auto existing = store_->GetDecision(program_id, period, /*with_standings=*/false);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Result{**std::move(existing), false};
   }

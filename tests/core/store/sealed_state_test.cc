@@ -131,7 +131,8 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
   // The database as the version before sealing left it: schema 8, plaintext values.
   Sql(db_,
       "DROP TABLE secrets_key_check; DROP TABLE applied_callbacks; DROP TABLE audit_log;"
-      "DROP INDEX agents_by_email;"
+      "DROP INDEX agents_by_email; DROP TABLE decision_standings;"
+      "DROP TABLE decision_standing_members;"
       "UPDATE schema_version SET version = 8;"
       "INSERT INTO plugin_state (plugin, key, value) VALUES "
       "('gift_card', 'redemption/old', CAST('" +
