@@ -1102,9 +1102,16 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
     PLAUDIT_RETURN_IF_ERROR(
         ApplyPlan(award, *plan, std::string(kSystemActor), decision.decided_us));
   }
-  DecisionRecord committed = decision;
+  // Returned without its standings, like a stored one: no second copy of a large field.
+  DecisionRecord committed;
+  committed.program_id = decision.program_id;
+  committed.period = decision.period;
+  committed.program_version = decision.program_version;
+  committed.decided_us = decision.decided_us;
+  committed.decided_by = decision.decided_by;
+  committed.budget = decision.budget;
   committed.standings_count = static_cast<int64_t>(decision.standings.size());
-  committed.standings_loaded = true;
+  committed.standings_loaded = false;
   auto awards =
       LoadAwards("WHERE program_id = ? AND period = ?", {decision.program_id, decision.period});
   if (!awards.ok()) return awards.status();

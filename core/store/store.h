@@ -335,12 +335,12 @@ class Store {
 
   // Decisions. CommitDecision writes the decision, its awards (in the state each was decided in:
   // proposed or held) and their fulfilment rows in one transaction, unless a decision for
-  // (program, period) exists: then nothing is written and the stored one is returned, without
-  // its standings (standings_loaded false), with `second` false. The standings are written one
-  // row each, in order. Awards that need no approval are approved in rank order in the same
-  // transaction, each reserving its value in the period's budget (a fixed budget leaves the
-  // ones that do not fit over_budget, as `auto_approval` plans). Only approved awards'
-  // fulfilments become pending.
+  // (program, period) exists: then nothing is written and the stored one is returned with
+  // `second` false. Either is returned without its standings (standings_loaded false), which are
+  // written one row each, in order, and read a page at a time. Awards that need no approval are
+  // approved in rank order in the same transaction, each reserving its value in the period's budget
+  // (a fixed budget leaves the ones that do not fit over_budget, as `auto_approval` plans). Only
+  // approved awards' fulfilments become pending.
   absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision,
                                                                  const AwardPlanner& auto_approval);
   // With `with_standings` false the standings are not read (standings_loaded false), only
