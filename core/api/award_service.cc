@@ -65,12 +65,15 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
 }
 
 // Whether `agent_id` has a standing (alone, or as a member of a team) among all of the source's
-// standings, whichever page is asked for.
+// standings, whichever page is asked for. A team of the agent's id is not the agent.
 absl::StatusOr<bool> TakesPart(const std::string& agent_id, StandingsSource& source) {
   if (agent_id.empty()) return false;
-  auto found = source.Find(agent_id);
+  auto found = source.Find(agent_id, /*members_only=*/false);
   if (!found.ok()) return found.status();
-  return found->has_value();
+  if (!found->has_value() || (*found)->standing.agent_id == agent_id) return found->has_value();
+  auto member = source.Find(agent_id, /*members_only=*/true);
+  if (!member.ok()) return member.status();
+  return member->has_value();
 }
 
 StandingsQuery QueryOf(const v1::EvaluateAwardsRequest& request) {

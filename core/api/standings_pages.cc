@@ -20,8 +20,9 @@ absl::StatusOr<std::vector<PositionedStanding>> LoadedStandings::Range(int64_t o
   return page;
 }
 
-absl::StatusOr<std::optional<PositionedStanding>> LoadedStandings::Find(const std::string& id) {
-  for (size_t i = 0; i < standings_.size(); ++i) {
+absl::StatusOr<std::optional<PositionedStanding>> LoadedStandings::Find(const std::string& id,
+                                                                        bool members_only) {
+  for (size_t i = 0; i < standings_.size() && !members_only; ++i) {
     if (CompetitorId(standings_[i]) == id) {
       return PositionedStanding{static_cast<int64_t>(i), standings_[i]};
     }
@@ -44,15 +45,16 @@ absl::StatusOr<std::vector<PositionedStanding>> StoredStandings::Range(int64_t o
   return store_->ListStandings(program_id_, period_, offset, limit);
 }
 
-absl::StatusOr<std::optional<PositionedStanding>> StoredStandings::Find(const std::string& id) {
-  return store_->FindStanding(program_id_, period_, id);
+absl::StatusOr<std::optional<PositionedStanding>> StoredStandings::Find(const std::string& id,
+                                                                        bool members_only) {
+  return store_->FindStanding(program_id_, period_, id, members_only);
 }
 
 namespace {
 
 absl::StatusOr<PositionedStanding> FindOrNotFound(StandingsSource& source, const char* field,
                                                   const std::string& id) {
-  auto found = source.Find(id);
+  auto found = source.Find(id, /*members_only=*/false);
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
     return absl::NotFoundError(absl::StrCat(field, ": \"", id, "\" has no standing"));

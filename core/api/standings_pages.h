@@ -22,8 +22,10 @@ class StandingsSource {
   virtual absl::StatusOr<int64_t> Count() = 0;
   // Positions [offset, offset + limit), fewer at the end.
   virtual absl::StatusOr<std::vector<PositionedStanding>> Range(int64_t offset, int64_t limit) = 0;
-  // The standing whose competitor is `id`, else the team standing `id` is a member of.
-  virtual absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id) = 0;
+  // The standing whose competitor is `id`, else the team standing `id` is a member of; with
+  // `members_only`, only the latter.
+  virtual absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id,
+                                                                 bool members_only) = 0;
 };
 
 // A decision's standings in memory.
@@ -32,7 +34,8 @@ class LoadedStandings final : public StandingsSource {
   explicit LoadedStandings(const std::vector<Standing>& standings) : standings_(standings) {}
   absl::StatusOr<int64_t> Count() override;
   absl::StatusOr<std::vector<PositionedStanding>> Range(int64_t offset, int64_t limit) override;
-  absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id) override;
+  absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id,
+                                                         bool members_only) override;
 
  private:
   const std::vector<Standing>& standings_;
@@ -45,7 +48,8 @@ class StoredStandings final : public StandingsSource {
       : store_(store), program_id_(std::move(program_id)), period_(std::move(period)) {}
   absl::StatusOr<int64_t> Count() override;
   absl::StatusOr<std::vector<PositionedStanding>> Range(int64_t offset, int64_t limit) override;
-  absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id) override;
+  absl::StatusOr<std::optional<PositionedStanding>> Find(const std::string& id,
+                                                         bool members_only) override;
 
  private:
   Store* store_;

@@ -1202,16 +1202,18 @@ absl::StatusOr<std::vector<PositionedStanding>> Store::ListStandings(const std::
   return LoadStandingRows(program_id, period, std::max<int64_t>(offset, 0), limit);
 }
 
-absl::StatusOr<std::optional<PositionedStanding>> Store::FindStanding(
-    const std::string& program_id, const std::string& period, const std::string& competitor) {
+absl::StatusOr<std::optional<PositionedStanding>> Store::FindStanding(const std::string& program_id,
+                                                                      const std::string& period,
+                                                                      const std::string& competitor,
+                                                                      bool members_only) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT position, standing FROM decision_standings WHERE program_id = ?1 AND "
                     "period = ?2 AND position = COALESCE((SELECT MIN(position) FROM "
-                    "decision_standings WHERE program_id = ?1 AND period = ?2 AND competitor = "
-                    "?3), (SELECT MIN(position) FROM decision_standing_members WHERE program_id "
-                    "= ?1 AND period = ?2 AND agent_id = ?3))");
-  q.Bind(1, program_id).Bind(2, period).Bind(3, competitor);
+                    "decision_standings WHERE ?4 = 0 AND program_id = ?1 AND period = ?2 AND "
+                    "competitor = ?3), (SELECT MIN(position) FROM decision_standing_members WHERE "
+                    "program_id = ?1 AND period = ?2 AND agent_id = ?3))");
+  q.Bind(1, program_id).Bind(2, period).Bind(3, competitor).Bind(4, int64_t{members_only ? 1 : 0});
   if (q.Step()) {
     auto standing = ReadStandingRow(q);
     if (!standing.ok()) return standing.status();

@@ -357,11 +357,12 @@ class Store {
   // How many standings the decision has; 0 without a decision.
   absl::StatusOr<int64_t> CountStandings(const std::string& program_id, const std::string& period);
   // The standing of `competitor`: the one whose competitor id (CompetitorId(): the agent, or
-  // under scope team the team) it is, else the team standing it is a member of; nullopt when
-  // there is none.
+  // under scope team the team) it is, else the team standing it is a member of; with
+  // `members_only`, only the latter. nullopt when there is none.
   absl::StatusOr<std::optional<PositionedStanding>> FindStanding(const std::string& program_id,
                                                                  const std::string& period,
-                                                                 const std::string& competitor);
+                                                                 const std::string& competitor,
+                                                                 bool members_only = false);
   // Empty filters match everything. Ordered by program, period, rank.
   absl::StatusOr<std::vector<AwardRecord>> ListAwards(const std::string& program_id,
                                                       const std::string& period);

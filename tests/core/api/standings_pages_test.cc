@@ -76,6 +76,8 @@ TEST(SelectStandings, OneCompetitorByItsIdOrAMembersWithItsPosition) {
     EXPECT_EQ(page->total, 4);
     EXPECT_EQ(page->next_token, "");
   }
+  EXPECT_FALSE(source.Find("red", /*members_only=*/true)->has_value());
+  EXPECT_EQ((*source.Find("m2", /*members_only=*/true))->position, 3);
   auto missing = SelectStandings(source, StandingsQuery{0, "", "", "zed"});
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(missing.status().message(), "agent_id: \"zed\" has no standing");

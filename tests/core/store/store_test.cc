@@ -371,6 +371,8 @@ TEST_F(StoreTest, StandingsAreReadAPageByPositionAndOneCompetitorWithItsPosition
     EXPECT_EQ((*red)->standing.members, (std::vector<std::string>{"m1", "m2"}));
     EXPECT_EQ((*red)->standing.reasons, (std::vector<std::string>{"too few events"}));
   }
+  EXPECT_FALSE(store_->FindStanding("eotm", "2026-10", "red", /*members_only=*/true)->has_value());
+  EXPECT_EQ((*store_->FindStanding("eotm", "2026-10", "m1", /*members_only=*/true))->position, 5);
   EXPECT_FALSE(store_->FindStanding("eotm", "2026-10", "nobody")->has_value());
   EXPECT_FALSE(store_->FindStanding("eotm", "2026-09", "a1")->has_value());
 
