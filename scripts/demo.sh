@@ -241,8 +241,8 @@ note "examples/programs/employee-of-the-month.yaml: one winner per channel; CSAT
 run programs apply -f examples/programs/employee-of-the-month.yaml
 
 step "Decide $period: the leaderboard and the awards"
-note "The ten best ranks and every ineligible agent with the reason; --top 0 shows everyone."
-run awards evaluate "$program" --period "$period" --top 10 --ineligible
+note "The ten best ranks; the line under them names the next page (--around AGENT: an agent's neighbours)."
+run awards evaluate "$program" --period "$period" --top 10
 
 # --- fulfilment -------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-// plaudit awards evaluate PROGRAM --period P | awards list | awards explain PROGRAM --period P
+// plaudit awards evaluate PROGRAM --period P [--top N] [--page-token T | --around A | --agent A]
+// | awards list | awards explain PROGRAM --period P
 // --agent A | awards approve|reject|cancel ID [--reason R] | awards history ID |
 // leaderboard PROGRAM [--period P] | budgets show PROGRAM --period P
 #include <cstdint>
@@ -27,24 +28,41 @@ struct EvaluateOptions {
   std::string format;
   // Print a heading naming the (resolved) period: the live leaderboard.
   bool live = false;
-  // --top N (0: every standing) and --ineligible; see KeepTopStandings.
+  // Which standings: a page of `top` (0: the server's default), the page after `page_token`, the
+  // page around `around`, or `agent`'s alone; the ineligible ones of a --top page only with
+  // `with_ineligible`.
   int top = 0;
+  std::string page_token;
+  std::string around;
+  std::string agent;
   bool with_ineligible = false;
 };
 
-// --top and --ineligible, the same on `awards evaluate` and `leaderboard`.
-void AddTopOptions(CLI::App* command, EvaluateOptions* options) {
+// The page options, the same on `awards evaluate` and `leaderboard`.
+void AddPageOptions(CLI::App* command, EvaluateOptions* options) {
   command
       ->add_option("--top", options->top,
-                   "Show only the standings ranked N or better (the first N rows; more on a "
-                   "tie), and not the ineligible agents unless --ineligible; the awards are "
-                   "always all shown")
+                   "Show a page of N standings (at most 1000; default 100), the first unless "
+                   "--page-token or --around says which; the awards are always all shown")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1000));
+  command
+      ->add_option("--page-token", options->page_token,
+                   "Show the page that the previous one's \"next page\" line names")
+      ->type_name("T");
+  command
+      ->add_option("--around", options->around,
+                   "Show the page with this agent (or team) in its middle")
+      ->type_name("AGENT");
+  command->add_option("--agent", options->agent, "Show only this agent's (or team's) standing")
+      ->type_name("AGENT")
+      ->excludes("--top")
+      ->excludes("--page-token")
+      ->excludes("--around");
+  command->get_option("--around")->excludes("--page-token");
   command->add_flag("--ineligible", options->with_ineligible,
-                    "With --top: list the ineligible agents and their reasons too");
+                    "With --top: list the ineligible agents on the page and their reasons too");
 }
-
 struct ListOptions {
   std::string program_id;
   std::string period;
@@ -57,6 +75,10 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   request.set_period(options.period);
   request.set_dry_run(options.dry_run);
   request.set_restate(options.restate);
+  request.set_page_size(options.top);
+  request.set_page_token(options.page_token);
+  request.set_around_agent_id(options.around);
+  request.set_agent_id(options.agent);
   auto stub = v1::AwardService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kCallDeadline);
@@ -64,19 +86,20 @@ CommandResult EvaluateAwards(CliContext& ctx, const EvaluateOptions& options) {
   grpc::Status status = stub->EvaluateAwards(&call, request, &response);
   if (!status.ok()) return ctx.RpcFailure(status);
 
-  const int left_out = KeepTopStandings(&response, options.top, options.with_ineligible);
+  std::string page = StandingsPageText(response);
+  const int left_out =
+      options.top > 0 && !options.with_ineligible ? LeaveOutIneligible(&response) : 0;
   if (ParseOutputFormat(options.format) == OutputFormat::kJson) return PrintJson(ctx, response);
 
   if (options.live) {
     ctx.out() << "Live standings of " << options.program_id << " for " << response.period()
               << "; the awards are decided when the period closes.\n\n";
   }
-  ctx.out() << RenderLeaderboard(response, options.dry_run);
   if (left_out > 0) {
-    ctx.out() << "(" << left_out << " more standing" << (left_out == 1 ? "" : "s")
-              << " not shown: ranked below " << options.top
-              << (options.with_ineligible ? "" : ", or ineligible") << ")\n";
+    page += "(" + std::to_string(left_out) + " ineligible standing" + (left_out == 1 ? "" : "s") +
+            " on this page not shown; --ineligible lists them)\n";
   }
+  ctx.out() << RenderLeaderboard(response, options.dry_run, page);
   if (options.restate) {
     ctx.out() << "\nDecided again from today's data (nothing changes):\n";
     if (response.differences().empty()) ctx.out() << "  no difference\n";
@@ -346,7 +369,7 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
                      "Show the standings and awards without writing anything");
   evaluate->add_flag("--restate", evaluate_options->restate,
                      "For a decided period: show what would differ if it were decided now");
-  AddTopOptions(evaluate, evaluate_options.get());
+  AddPageOptions(evaluate, evaluate_options.get());
   AddOutputOption(evaluate, &evaluate_options->format, {"table", "json"});
   evaluate->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *evaluate_options); }; });
@@ -360,7 +383,7 @@ void AddAwardCommands(CLI::App& app, CommandAction* selected) {
   board->add_option("PROGRAM", board_options->program_id, "Program id")->required();
   board->add_option("--period", board_options->period,
                     "Period to show (default: current, the open period)");
-  AddTopOptions(board, board_options.get());
+  AddPageOptions(board, board_options.get());
   AddOutputOption(board, &board_options->format, {"table", "json"});
   board->callback(
       [=] { *selected = [=](CliContext& ctx) { return EvaluateAwards(ctx, *board_options); }; });

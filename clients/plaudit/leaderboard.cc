@@ -119,8 +119,10 @@ std::string RuleProgressText(const v1::Standing& standing) {
   return text;
 }
 
-std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run) {
+std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run,
+                              const std::string& page_lines) {
   std::string out = RenderTable(StandingsTable(response));
+  out += page_lines;
   out += "\nAwards:\n";
   out += response.awards().empty() ? "(none)\n" : RenderTable(AwardsTable(response));
   if (dry_run) {
@@ -131,16 +133,31 @@ std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool d
   return out;
 }
 
-int KeepTopStandings(v1::EvaluateAwardsResponse* response, int top, bool with_ineligible) {
-  if (top <= 0) return 0;
+std::string StandingsPageText(const v1::EvaluateAwardsResponse& response) {
+  const int64_t total = response.total_standings();
+  const int64_t shown = response.standings_size();
+  if (shown == 0) {
+    return total == 0 ? "no standings\n"
+                      : "no standings on this page, of " + std::to_string(total) + "\n";
+  }
+  const int64_t first = response.standings_offset() + 1;
+  std::string text = shown == 1 ? "standing " + std::to_string(first)
+                                : "standings " + std::to_string(first) + "\u2013" +
+                                      std::to_string(first + shown - 1);
+  text += " of " + std::to_string(std::max(total, first + shown - 1));
+  if (!response.next_page_token().empty()) {
+    text += "; next page: --page-token " + response.next_page_token();
+  }
+  return text + "\n";
+}
+
+int LeaveOutIneligible(v1::EvaluateAwardsResponse* response) {
   auto* standings = response->mutable_standings();
   const int before = standings->size();
   // Erase-remove keeps the server's order of what stays.
   int kept = 0;
   for (int i = 0; i < standings->size(); ++i) {
-    const v1::Standing& standing = standings->Get(i);
-    const bool keep = standing.eligible() ? standing.rank() <= top : with_ineligible;
-    if (keep) standings->SwapElements(kept++, i);
+    if (standings->Get(i).eligible()) standings->SwapElements(kept++, i);
   }
   standings->DeleteSubrange(kept, before - kept);
   return before - kept;

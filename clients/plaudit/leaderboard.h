@@ -18,12 +18,18 @@ std::string MetricStandingText(const v1::MetricStanding& standing);
 // "streak 3", "4 eligible members", comma-separated; empty when it adds nothing.
 std::string RuleProgressText(const v1::Standing& standing);
 
-std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run);
+// `page_lines` (StandingsPageText() and what else the command says of the page) follow the
+// standings.
+std::string RenderLeaderboard(const v1::EvaluateAwardsResponse& response, bool dry_run,
+                              const std::string& page_lines = "");
 
-// Which standings `--top N` keeps: the eligible ones ranked N or better (the first N rows of the
-// leaderboard; more when agents tie at rank N), and the ineligible ones only when
-// `with_ineligible`. N = 0 keeps every standing. Returns how many were left out.
-int KeepTopStandings(v1::EvaluateAwardsResponse* response, int top, bool with_ineligible);
+// Which standings of all the page holds, and how to ask for the next one: "standings 1–100 of
+// 250; next page: --page-token 100", "standing 7 of 250", "no standings".
+std::string StandingsPageText(const v1::EvaluateAwardsResponse& response);
+
+// Leaves the ineligible standings out of the response (`--top` without `--ineligible`); returns
+// how many were left out.
+int LeaveOutIneligible(v1::EvaluateAwardsResponse* response);
 
 }  // namespace plaudit::cli
 

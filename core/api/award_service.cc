@@ -2,6 +2,7 @@
 #include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
+#include "core/api/standings_pages.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
 #include "core/awards/award_actions.h"
@@ -63,19 +64,53 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_streak(e.streak);
 }
 
-// Whether `agent_id` has a standing (alone, or as a member of a team) in the response.
-bool TakesPart(const std::string& agent_id, const v1::EvaluateAwardsResponse& response) {
+// Whether `agent_id` has a standing (alone, or as a member of a team) among all of the source's
+// standings, whichever page is asked for. A team of the agent's id is not the agent.
+absl::StatusOr<bool> TakesPart(const std::string& agent_id, StandingsSource& source) {
   if (agent_id.empty()) return false;
-  for (const v1::Standing& standing : response.standings()) {
-    if (standing.agent_id() == agent_id) return true;
-    for (const std::string& member : standing.members()) {
-      if (member == agent_id) return true;
-    }
-  }
-  return false;
+  auto found = source.Find(agent_id, /*members_only=*/false);
+  if (!found.ok()) return found.status();
+  if (!found->has_value() || (*found)->standing.agent_id == agent_id) return found->has_value();
+  auto member = source.Find(agent_id, /*members_only=*/true);
+  if (!member.ok()) return member.status();
+  return member->has_value();
+}
+
+StandingsQuery QueryOf(const v1::EvaluateAwardsRequest& request) {
+  return StandingsQuery{request.page_size(), request.page_token(), request.around_agent_id(),
+                        request.agent_id()};
+}
+
+void PageToProto(const StandingsPage& page, v1::EvaluateAwardsResponse* out) {
+  for (const Standing& s : page.standings) api::ToProto(s, out->add_standings());
+  out->set_total_standings(static_cast<int32_t>(page.total));
+  out->set_standings_offset(static_cast<int32_t>(page.offset));
+  out->set_next_page_token(page.next_token);
 }
 
 }  // namespace
+
+absl::Status AwardServiceImpl::PageStandings(const Caller& caller, StandingsSource& source,
+                                             const StandingsQuery& query,
+                                             v1::EvaluateAwardsResponse* response) const {
+  auto page = SelectStandings(source, query);
+  if (!page.ok()) return page.status();
+  PageToProto(*page, response);
+  if (caller.reach == Reach::kAll) return absl::OkStatus();
+  // Everyone in the program sees ranks, names and scores; the details (raw metrics, reasons)
+  // only within the caller's reach.
+  for (v1::Standing& standing : *response->mutable_standings()) {
+    const bool reachable =
+        standing.agent_id().empty()
+            ? gate_->CoversAny(caller, {standing.members().begin(), standing.members().end()})
+            : gate_->Covers(caller, standing.agent_id());
+    if (!reachable) {
+      standing.clear_metrics();
+      standing.clear_reasons();
+    }
+  }
+  return absl::OkStatus();
+}
 
 bool AwardServiceImpl::Reaches(const Caller& caller, const AwardRecord& award) const {
   return award.agent_id.empty() ? gate_->CoversTeam(caller, award.team)
@@ -250,9 +285,22 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     auto restatement = decider_->Restate(request->program_id(), *period);
     if (!restatement.ok()) return ToGrpcStatus(restatement.status());
     response->set_period(*period);
-    ToProto(restatement->committed, response);
-    ToProto(restatement->now, response->mutable_restated());
-    response->mutable_restated()->set_period(*period);
+    for (const AwardRecord& a : restatement->committed.awards) ToProto(a, response->add_awards());
+    LoadedStandings committed(restatement->committed.standings);
+    absl::Status paged = PageStandings(caller, committed, QueryOf(*request), response);
+    if (!paged.ok()) return ToGrpcStatus(paged);
+    v1::EvaluateAwardsResponse* restated = response->mutable_restated();
+    for (const AwardRecord& a : restatement->now.awards) ToProto(a, restated->add_awards());
+    // The same page of the standings decided now; a competitor asked for that has no standing
+    // now gets an empty page.
+    LoadedStandings now(restatement->now.standings);
+    paged = PageStandings(caller, now, QueryOf(*request), restated);
+    if (absl::IsNotFound(paged)) {
+      restated->set_total_standings(static_cast<int32_t>(restatement->now.standings.size()));
+    } else if (!paged.ok()) {
+      return ToGrpcStatus(paged);
+    }
+    restated->set_period(*period);
     for (const std::string& line : restatement->differences) response->add_differences(line);
     return grpc::Status::OK;
   }
@@ -260,26 +308,24 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
       decider_->Evaluate(request->program_id(), *period, request->dry_run(), caller.subject);
   if (!result.ok()) return ToGrpcStatus(result.status());
   response->set_period(*period);
-  ToProto(result->decision, response);
-  if (caller.reach != Reach::kAll) {
-    if (caller.reach == Reach::kSelf && !TakesPart(caller.agent_id, *response)) {
+  const DecisionRecord& decision = result->decision;
+  // A decision committed before is read a page at a time from the store, never whole.
+  LoadedStandings loaded(decision.standings);
+  StoredStandings stored(store_, request->program_id(), *period);
+  StandingsSource& source =
+      decision.standings_loaded ? static_cast<StandingsSource&>(loaded) : stored;
+  if (caller.reach == Reach::kSelf) {
+    auto takes_part = TakesPart(caller.agent_id, source);
+    if (!takes_part.ok()) return ToGrpcStatus(takes_part.status());
+    if (!*takes_part) {
       return ToGrpcStatus(absl::PermissionDeniedError(
           absl::StrCat(caller.subject, " does not take part in program ", request->program_id(),
                        ": only its agents see its standings")));
     }
-    // Everyone in the program sees ranks, names and scores; the details (raw metrics, reasons)
-    // only within the caller's reach.
-    for (v1::Standing& standing : *response->mutable_standings()) {
-      const bool reachable =
-          standing.agent_id().empty()
-              ? gate_->CoversAny(caller, {standing.members().begin(), standing.members().end()})
-              : gate_->Covers(caller, standing.agent_id());
-      if (!reachable) {
-        standing.clear_metrics();
-        standing.clear_reasons();
-      }
-    }
   }
+  for (const AwardRecord& a : decision.awards) ToProto(a, response->add_awards());
+  absl::Status paged = PageStandings(caller, source, QueryOf(*request), response);
+  if (!paged.ok()) return ToGrpcStatus(paged);
   response->set_newly_committed(result->newly_committed);
   if (result->newly_committed && committed_) committed_();
   return grpc::Status::OK;

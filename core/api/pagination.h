@@ -17,7 +17,10 @@ struct Page {
   std::string next_token;
 };
 
-// page_size 0 means the default (100); at most 1000.
+inline constexpr int64_t kDefaultPageSize = 100;
+inline constexpr int64_t kMaxPageSize = 1000;
+
+// page_size 0 means the default (kDefaultPageSize); at most kMaxPageSize.
 absl::StatusOr<Page> Paginate(int32_t page_size, const std::string& page_token, size_t total);
 
 // Pagination over a sequence read page by page: the page token is the last seq of the page

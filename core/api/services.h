@@ -7,6 +7,7 @@
 
 #include "core/api/access_gate.h"
 #include "core/api/event_streams.h"
+#include "core/api/standings_pages.h"
 #include "core/awards/award_decider.h"
 #include "core/awards/period_closer.h"
 #include "core/fulfilment/fulfilment_engine.h"
@@ -126,6 +127,11 @@ class AwardServiceImpl final : public v1::AwardService::Service {
   absl::Status CheckAward(const Caller& caller, const std::string& award_id) const;
   // Whether the award's agent (or, for a team award, its team) is within the caller's reach.
   bool Reaches(const Caller& caller, const AwardRecord& award) const;
+  // Adds the page of `source`'s standings that `query` asks for to `response`, with the metrics
+  // and reasons of standings beyond the caller's reach cleared.
+  absl::Status PageStandings(const Caller& caller, StandingsSource& source,
+                             const StandingsQuery& query,
+                             v1::EvaluateAwardsResponse* response) const;
 
   Store* store_;
   AwardDecider* decider_;

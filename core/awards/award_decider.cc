@@ -370,7 +370,7 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
                                                             const std::string& actor) {
   // A committed decision is returned as stored, whatever has changed since (plugins, program).
   if (!dry_run) {
-    auto existing = store_->GetDecision(program_id, period);
+    auto existing = store_->GetDecision(program_id, period, /*with_standings=*/false);
     if (!existing.ok()) return existing.status();
     if (existing->has_value()) return Result{**std::move(existing), false};
   }

@@ -54,10 +54,11 @@ class AwardDecider {
     bool newly_committed = false;
   };
 
-  // NOT_FOUND for an unknown program; INVALID_ARGUMENT for a malformed period;
-  // FAILED_PRECONDITION when committing a period that has not ended yet, or of a disabled
-  // program. `actor` (plauditd when
-  // empty) is recorded as who decided.
+  // A committed decision, new or not, comes without its standings (standings_loaded false): read
+  // them a page at a time from the store; a dry run's are in memory. NOT_FOUND for an unknown
+  // program; INVALID_ARGUMENT for a malformed period; FAILED_PRECONDITION when committing a period
+  // that has not ended yet, or of a disabled program. `actor` (plauditd when empty) is recorded as
+  // who decided.
   absl::StatusOr<Result> Evaluate(const std::string& program_id, const std::string& period,
                                   bool dry_run, const std::string& actor = "");
 

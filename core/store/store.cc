@@ -293,10 +293,36 @@ CREATE TABLE rollup_at_least (
   PRIMARY KEY (period, metric, threshold, agent_id)
 ) WITHOUT ROWID;
 )sql",
+    // A decision's standings, one row each in the decision's order, so that a page of them, or
+    // one competitor's, is read without the rest (and members of team standings, so that an
+    // agent's team standing is found). Migrate() moves the standings of decisions stored before
+    // (one TEXT column) into rows (kStandingRowsVersion).
+    R"sql(
+CREATE TABLE decision_standings (
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  competitor TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  standing TEXT NOT NULL,
+  PRIMARY KEY (program_id, period, position)
+) WITHOUT ROWID;
+CREATE INDEX decision_standings_by_competitor ON decision_standings (program_id, period,
+  competitor);
+CREATE TABLE decision_standing_members (
+  program_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (program_id, period, agent_id, position)
+) WITHOUT ROWID;
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
 constexpr int64_t kSealedStateVersion = 9;
+// The schema version from which a decision's standings are rows of decision_standings.
+constexpr int64_t kStandingRowsVersion = 14;
 // What the check value holds, sealed under the database's key with an empty plugin name, which no
 // plugin has.
 constexpr char kKeyCheckName[] = "secrets_key_check";
@@ -338,67 +364,105 @@ std::optional<double> ParseOptionalNum(const std::string& text) {
   return value;
 }
 
-// One line per standing: agent, peer group, eligible, rank, score, reasons, metrics, and then
+// A standing as one line: agent, peer group, eligible, rank, score, reasons, metrics, and then
 // what the award rule adds: team, members, target progress, previous, improvement, earlier
-// streak and streak.
-// Decisions stored before the rule fields existed have seven fields.
-std::string EncodeStandings(const std::vector<Standing>& standings) {
-  std::string out;
-  for (const Standing& s : standings) {
-    std::vector<std::string> metrics;
-    for (const MetricStanding& m : s.metrics) {
-      metrics.push_back(absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d",
-                                     Num(m.normalized)));
-    }
-    absl::StrAppend(
-        &out, s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank, "\t",
-        Num(s.score), "\t", absl::StrJoin(s.reasons, "\x1f"), "\t", absl::StrJoin(metrics, "\x1f"),
-        "\t",
-        absl::StrCat(s.team, "\x1d", absl::StrJoin(s.members, "\x1f"), "\x1d",
-                     OptionalNum(s.target_progress), "\x1d", OptionalNum(s.previous), "\x1d",
-                     OptionalNum(s.improvement), "\x1d", s.earlier_streak, "\x1d", s.streak),
-        "\n");
+// streak and streak. Decisions stored before the rule fields existed have seven fields.
+std::string EncodeStanding(const Standing& s) {
+  std::vector<std::string> metrics;
+  for (const MetricStanding& m : s.metrics) {
+    metrics.push_back(
+        absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d", Num(m.normalized)));
   }
-  return out;
+  return absl::StrCat(
+      s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank, "\t", Num(s.score),
+      "\t", absl::StrJoin(s.reasons, "\x1f"), "\t", absl::StrJoin(metrics, "\x1f"), "\t",
+      absl::StrCat(s.team, "\x1d", absl::StrJoin(s.members, "\x1f"), "\x1d",
+                   OptionalNum(s.target_progress), "\x1d", OptionalNum(s.previous), "\x1d",
+                   OptionalNum(s.improvement), "\x1d", s.earlier_streak, "\x1d", s.streak));
 }
 
+std::optional<Standing> DecodeStanding(absl::string_view line) {
+  std::vector<std::string> f = absl::StrSplit(line, '\t');
+  if (f.size() != 7 && f.size() != 8) return std::nullopt;
+  Standing s;
+  s.agent_id = f[0];
+  s.peer_group = f[1];
+  s.eligible = f[2] == "1";
+  (void)absl::SimpleAtoi(f[3], &s.rank);
+  (void)absl::SimpleAtod(f[4], &s.score);
+  if (!f[5].empty()) s.reasons = absl::StrSplit(f[5], kUnit);
+  for (absl::string_view m : absl::StrSplit(f[6], kUnit, absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(m, '\x1d');
+    if (parts.size() != 4) continue;
+    MetricStanding ms;
+    ms.metric = parts[0];
+    (void)absl::SimpleAtod(parts[1], &ms.value);
+    (void)absl::SimpleAtoi(parts[2], &ms.samples);
+    (void)absl::SimpleAtod(parts[3], &ms.normalized);
+    s.metrics.push_back(std::move(ms));
+  }
+  if (f.size() == 8) {
+    std::vector<std::string> rule = absl::StrSplit(f[7], '\x1d');
+    if (rule.size() == 7) {
+      s.team = rule[0];
+      if (!rule[1].empty()) s.members = absl::StrSplit(rule[1], kUnit);
+      s.target_progress = ParseOptionalNum(rule[2]);
+      s.previous = ParseOptionalNum(rule[3]);
+      s.improvement = ParseOptionalNum(rule[4]);
+      (void)absl::SimpleAtoi(rule[5], &s.earlier_streak);
+      (void)absl::SimpleAtoi(rule[6], &s.streak);
+    }
+  }
+  return s;
+}
+
+// The standings column of decisions stored before kStandingRowsVersion: one line each.
 std::vector<Standing> DecodeStandings(const std::string& text) {
   std::vector<Standing> standings;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    if (f.size() != 7 && f.size() != 8) continue;
-    Standing s;
-    s.agent_id = f[0];
-    s.peer_group = f[1];
-    s.eligible = f[2] == "1";
-    (void)absl::SimpleAtoi(f[3], &s.rank);
-    (void)absl::SimpleAtod(f[4], &s.score);
-    if (!f[5].empty()) s.reasons = absl::StrSplit(f[5], kUnit);
-    for (absl::string_view m : absl::StrSplit(f[6], kUnit, absl::SkipEmpty())) {
-      std::vector<std::string> parts = absl::StrSplit(m, '\x1d');
-      if (parts.size() != 4) continue;
-      MetricStanding ms;
-      ms.metric = parts[0];
-      (void)absl::SimpleAtod(parts[1], &ms.value);
-      (void)absl::SimpleAtoi(parts[2], &ms.samples);
-      (void)absl::SimpleAtod(parts[3], &ms.normalized);
-      s.metrics.push_back(std::move(ms));
-    }
-    if (f.size() == 8) {
-      std::vector<std::string> rule = absl::StrSplit(f[7], '\x1d');
-      if (rule.size() == 7) {
-        s.team = rule[0];
-        if (!rule[1].empty()) s.members = absl::StrSplit(rule[1], kUnit);
-        s.target_progress = ParseOptionalNum(rule[2]);
-        s.previous = ParseOptionalNum(rule[3]);
-        s.improvement = ParseOptionalNum(rule[4]);
-        (void)absl::SimpleAtoi(rule[5], &s.earlier_streak);
-        (void)absl::SimpleAtoi(rule[6], &s.streak);
-      }
-    }
-    standings.push_back(std::move(s));
+    std::optional<Standing> s = DecodeStanding(line);
+    if (s.has_value()) standings.push_back(*std::move(s));
   }
   return standings;
+}
+
+// Writes a decision's standings as rows, in order, with one statement each prepared once.
+absl::Status InsertStandingRows(sqlite3* db, const std::string& program_id,
+                                const std::string& period, const std::vector<Standing>& standings) {
+  SqliteStatement row(db,
+                      "INSERT INTO decision_standings (program_id, period, position, competitor, "
+                      "rank, standing) VALUES (?, ?, ?, ?, ?, ?)");
+  SqliteStatement member(db,
+                         "INSERT OR IGNORE INTO decision_standing_members (program_id, period, "
+                         "agent_id, position) VALUES (?, ?, ?, ?)");
+  int64_t position = 0;
+  for (const Standing& s : standings) {
+    row.Bind(1, program_id)
+        .Bind(2, period)
+        .Bind(3, position)
+        .Bind(4, CompetitorId(s))
+        .Bind(5, int64_t{s.rank})
+        .Bind(6, EncodeStanding(s));
+    PLAUDIT_RETURN_IF_ERROR(row.Run());
+    row.Reset();
+    for (const std::string& agent_id : s.members) {
+      member.Bind(1, program_id).Bind(2, period).Bind(3, agent_id).Bind(4, position);
+      PLAUDIT_RETURN_IF_ERROR(member.Run());
+      member.Reset();
+    }
+    ++position;
+  }
+  return absl::OkStatus();
+}
+
+// Columns: position, standing.
+absl::StatusOr<PositionedStanding> ReadStandingRow(const SqliteStatement& q) {
+  std::optional<Standing> standing = DecodeStanding(q.Text(1));
+  if (!standing.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("stored standing at position ", q.Int(0), " cannot be read"));
+  }
+  return PositionedStanding{q.Int(0), *std::move(standing)};
 }
 
 }  // namespace
@@ -536,12 +600,35 @@ absl::Status Store::Migrate() {
   for (int64_t v = version; v < target; ++v) {
     PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, kMigrations[v]));
     if (v + 1 == kSealedStateVersion) PLAUDIT_RETURN_IF_ERROR(SealPlaintextState());
+    if (v + 1 == kStandingRowsVersion) PLAUDIT_RETURN_IF_ERROR(MoveStandingsToRows());
   }
   PLAUDIT_RETURN_IF_ERROR(CheckSecretsKey());
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "DELETE FROM schema_version"));
   SqliteStatement set(db_, "INSERT INTO schema_version (version) VALUES (?)");
   PLAUDIT_RETURN_IF_ERROR(set.Bind(1, target).Run());
   return txn.Commit();
+}
+
+absl::Status Store::MoveStandingsToRows() {
+  struct Decided {
+    std::string program_id, period, standings;
+  };
+  std::vector<Decided> decided;
+  {
+    SqliteStatement q(db_, "SELECT program_id, period, standings FROM decisions");
+    while (q.Step()) decided.push_back(Decided{q.Text(0), q.Text(1), q.Text(2)});
+    PLAUDIT_RETURN_IF_ERROR(q.status());
+  }
+  SqliteStatement clear(db_,
+                        "UPDATE decisions SET standings = '' WHERE program_id = ? AND period = ?");
+  for (const Decided& d : decided) {
+    PLAUDIT_RETURN_IF_ERROR(
+        InsertStandingRows(db_, d.program_id, d.period, DecodeStandings(d.standings)));
+    clear.Bind(1, d.program_id).Bind(2, d.period);
+    PLAUDIT_RETURN_IF_ERROR(clear.Run());
+    clear.Reset();
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Store::SealPlaintextState() {
@@ -1133,34 +1220,20 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
   {
-    SqliteStatement q(db_,
-                      "SELECT program_version, decided_us, standings FROM decisions "
-                      "WHERE program_id = ? AND period = ?");
-    q.Bind(1, decision.program_id).Bind(2, decision.period);
-    if (q.Step()) {
-      DecisionRecord stored;
-      stored.program_id = decision.program_id;
-      stored.period = decision.period;
-      stored.program_version = q.Int(0);
-      stored.decided_us = q.Int(1);
-      stored.standings = DecodeStandings(q.Text(2));
-      auto awards =
-          LoadAwards("WHERE program_id = ? AND period = ?", {decision.program_id, decision.period});
-      if (!awards.ok()) return awards.status();
-      stored.awards = *std::move(awards);
-      return std::make_pair(std::move(stored), false);
-    }
-    PLAUDIT_RETURN_IF_ERROR(q.status());
+    auto stored = LoadDecision(decision.program_id, decision.period, /*with_standings=*/false);
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) return std::make_pair(**std::move(stored), false);
   }
   SqliteStatement d(db_,
                     "INSERT INTO decisions (program_id, period, program_version, decided_us, "
-                    "standings) VALUES (?, ?, ?, ?, ?)");
+                    "standings) VALUES (?, ?, ?, ?, '')");
   d.Bind(1, decision.program_id)
       .Bind(2, decision.period)
       .Bind(3, decision.program_version)
-      .Bind(4, decision.decided_us)
-      .Bind(5, EncodeStandings(decision.standings));
+      .Bind(4, decision.decided_us);
   PLAUDIT_RETURN_IF_ERROR(d.Run());
+  PLAUDIT_RETURN_IF_ERROR(
+      InsertStandingRows(db_, decision.program_id, decision.period, decision.standings));
   if (decision.budget.has_value()) {
     SqliteStatement b(db_,
                       "INSERT INTO budgets (program_id, period, mode, unit, currency, amount) "
@@ -1230,7 +1303,16 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
     PLAUDIT_RETURN_IF_ERROR(
         ApplyPlan(award, *plan, std::string(kSystemActor), decision.decided_us));
   }
-  DecisionRecord committed = decision;
+  // Returned without its standings, like a stored one: no second copy of a large field.
+  DecisionRecord committed;
+  committed.program_id = decision.program_id;
+  committed.period = decision.period;
+  committed.program_version = decision.program_version;
+  committed.decided_us = decision.decided_us;
+  committed.decided_by = decision.decided_by;
+  committed.budget = decision.budget;
+  committed.standings_count = static_cast<int64_t>(decision.standings.size());
+  committed.standings_loaded = false;
   auto awards =
       LoadAwards("WHERE program_id = ? AND period = ?", {decision.program_id, decision.period});
   if (!awards.ok()) return awards.status();
@@ -1240,10 +1322,17 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
 }
 
 absl::StatusOr<std::optional<DecisionRecord>> Store::GetDecision(const std::string& program_id,
-                                                                 const std::string& period) {
+                                                                 const std::string& period,
+                                                                 bool with_standings) {
   absl::MutexLock lock(&mu_);
+  return LoadDecision(program_id, period, with_standings);
+}
+
+absl::StatusOr<std::optional<DecisionRecord>> Store::LoadDecision(const std::string& program_id,
+                                                                  const std::string& period,
+                                                                  bool with_standings) {
   SqliteStatement q(db_,
-                    "SELECT program_version, decided_us, standings FROM decisions "
+                    "SELECT program_version, decided_us FROM decisions "
                     "WHERE program_id = ? AND period = ?");
   q.Bind(1, program_id).Bind(2, period);
   if (!q.Step()) {
@@ -1255,11 +1344,84 @@ absl::StatusOr<std::optional<DecisionRecord>> Store::GetDecision(const std::stri
   stored.period = period;
   stored.program_version = q.Int(0);
   stored.decided_us = q.Int(1);
-  stored.standings = DecodeStandings(q.Text(2));
+  auto count = CountStandingRows(program_id, period);
+  if (!count.ok()) return count.status();
+  stored.standings_count = *count;
+  stored.standings_loaded = with_standings;
+  if (with_standings) {
+    auto standings = LoadStandingRows(program_id, period, 0, *count);
+    if (!standings.ok()) return standings.status();
+    stored.standings.reserve(standings->size());
+    for (PositionedStanding& s : *standings) stored.standings.push_back(std::move(s.standing));
+  }
   auto awards = LoadAwards("WHERE program_id = ? AND period = ?", {program_id, period});
   if (!awards.ok()) return awards.status();
   stored.awards = *std::move(awards);
   return std::optional<DecisionRecord>(std::move(stored));
+}
+
+absl::StatusOr<int64_t> Store::CountStandingRows(const std::string& program_id,
+                                                 const std::string& period) {
+  // The last position by the primary key: one seek, however many standings there are.
+  SqliteStatement q(db_,
+                    "SELECT position FROM decision_standings WHERE program_id = ? AND period = ? "
+                    "ORDER BY position DESC LIMIT 1");
+  q.Bind(1, program_id).Bind(2, period);
+  if (q.Step()) return q.Int(0) + 1;
+  if (!q.status().ok()) return q.status();
+  return int64_t{0};
+}
+
+absl::StatusOr<std::vector<PositionedStanding>> Store::LoadStandingRows(
+    const std::string& program_id, const std::string& period, int64_t offset, int64_t limit) {
+  std::vector<PositionedStanding> page;
+  if (limit <= 0) return page;
+  SqliteStatement q(db_,
+                    "SELECT position, standing FROM decision_standings WHERE program_id = ? AND "
+                    "period = ? AND position >= ? ORDER BY position LIMIT ?");
+  q.Bind(1, program_id).Bind(2, period).Bind(3, offset).Bind(4, limit);
+  while (q.Step()) {
+    auto standing = ReadStandingRow(q);
+    if (!standing.ok()) return standing.status();
+    page.push_back(*std::move(standing));
+  }
+  if (!q.status().ok()) return q.status();
+  return page;
+}
+
+absl::StatusOr<int64_t> Store::CountStandings(const std::string& program_id,
+                                              const std::string& period) {
+  absl::MutexLock lock(&mu_);
+  return CountStandingRows(program_id, period);
+}
+
+absl::StatusOr<std::vector<PositionedStanding>> Store::ListStandings(const std::string& program_id,
+                                                                     const std::string& period,
+                                                                     int64_t offset,
+                                                                     int64_t limit) {
+  absl::MutexLock lock(&mu_);
+  return LoadStandingRows(program_id, period, std::max<int64_t>(offset, 0), limit);
+}
+
+absl::StatusOr<std::optional<PositionedStanding>> Store::FindStanding(const std::string& program_id,
+                                                                      const std::string& period,
+                                                                      const std::string& competitor,
+                                                                      bool members_only) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement q(db_,
+                    "SELECT position, standing FROM decision_standings WHERE program_id = ?1 AND "
+                    "period = ?2 AND position = COALESCE((SELECT MIN(position) FROM "
+                    "decision_standings WHERE ?4 = 0 AND program_id = ?1 AND period = ?2 AND "
+                    "competitor = ?3), (SELECT MIN(position) FROM decision_standing_members WHERE "
+                    "program_id = ?1 AND period = ?2 AND agent_id = ?3))");
+  q.Bind(1, program_id).Bind(2, period).Bind(3, competitor).Bind(4, int64_t{members_only ? 1 : 0});
+  if (q.Step()) {
+    auto standing = ReadStandingRow(q);
+    if (!standing.ok()) return standing.status();
+    return std::optional<PositionedStanding>(*std::move(standing));
+  }
+  if (!q.status().ok()) return q.status();
+  return std::optional<PositionedStanding>();
 }
 
 absl::StatusOr<std::vector<AwardRecord>> Store::ListAwards(const std::string& program_id,

@@ -206,12 +206,23 @@ struct DecisionRecord {
   std::string period;
   int64_t program_version = 0;
   int64_t decided_us = 0;
+  // In the decision's order (core/scoring: eligible by rank, then ineligible by competitor). Empty
+  // when not loaded (standings_loaded false): read them a page at a time (Store::ListStandings).
   std::vector<Standing> standings;
+  // How many standings the decision has, loaded or not; set by the store.
+  int64_t standings_count = 0;
+  bool standings_loaded = true;
   std::vector<AwardRecord> awards;
   // Who decided it: a user, or plauditd when it closed the period by itself.
   std::string decided_by = std::string(kSystemActor);
   // The budget of the program version that decided the period.
   std::optional<BudgetSpec> budget;
+};
+
+// A standing of a committed decision and its 0-based position in the decision's standings.
+struct PositionedStanding {
+  int64_t position = 0;
+  Standing standing;
 };
 
 struct PraiseRecord {
@@ -350,14 +361,33 @@ class Store {
   // Decisions. CommitDecision writes the decision, its awards (in the state each was decided in:
   // proposed or held) and their fulfilment rows in one transaction, unless a decision for
   // (program, period) exists: then nothing is written and the stored one is returned with
-  // `second` false. Awards that need no approval are approved in rank order in the same
-  // transaction, each reserving its value in the period's budget (a fixed budget leaves the
-  // ones that do not fit over_budget, as `auto_approval` plans). Only approved awards'
-  // fulfilments become pending.
+  // `second` false. Either is returned without its standings (standings_loaded false), which are
+  // written one row each, in order, and read a page at a time. Awards that need no approval are
+  // approved in rank order in the same transaction, each reserving its value in the period's budget
+  // (a fixed budget leaves the ones that do not fit over_budget, as `auto_approval` plans). Only
+  // approved awards' fulfilments become pending.
   absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(const DecisionRecord& decision,
                                                                  const AwardPlanner& auto_approval);
+  // With `with_standings` false the standings are not read (standings_loaded false), only
+  // counted: the decision's header and awards, whatever the number of standings.
   absl::StatusOr<std::optional<DecisionRecord>> GetDecision(const std::string& program_id,
-                                                            const std::string& period);
+                                                            const std::string& period,
+                                                            bool with_standings = true);
+  // A committed decision's standings, a page at a time, in time that does not grow with their
+  // number: those at positions [offset, offset + limit), fewer at the end; none for a period
+  // without a decision.
+  absl::StatusOr<std::vector<PositionedStanding>> ListStandings(const std::string& program_id,
+                                                                const std::string& period,
+                                                                int64_t offset, int64_t limit);
+  // How many standings the decision has; 0 without a decision.
+  absl::StatusOr<int64_t> CountStandings(const std::string& program_id, const std::string& period);
+  // The standing of `competitor`: the one whose competitor id (CompetitorId(): the agent, or
+  // under scope team the team) it is, else the team standing it is a member of; with
+  // `members_only`, only the latter. nullopt when there is none.
+  absl::StatusOr<std::optional<PositionedStanding>> FindStanding(const std::string& program_id,
+                                                                 const std::string& period,
+                                                                 const std::string& competitor,
+                                                                 bool members_only = false);
   // Empty filters match everything. Ordered by program, period, rank.
   absl::StatusOr<std::vector<AwardRecord>> ListAwards(const std::string& program_id,
                                                       const std::string& period);
@@ -464,6 +494,19 @@ class Store {
   absl::Status Migrate();
   // Seals every plugin_state value in place (a database from before values were sealed).
   absl::Status SealPlaintextState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves the standings of decisions stored in one TEXT column into decision_standings rows.
+  absl::Status MoveStandingsToRows() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::optional<DecisionRecord>> LoadDecision(const std::string& program_id,
+                                                             const std::string& period,
+                                                             bool with_standings)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<int64_t> CountStandingRows(const std::string& program_id,
+                                            const std::string& period)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<PositionedStanding>> LoadStandingRows(const std::string& program_id,
+                                                                   const std::string& period,
+                                                                   int64_t offset, int64_t limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Refuses a cipher other than the one the database was first sealed under, or records it.
   absl::Status CheckSecretsKey() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<AwardRecord>> LoadAwards(const std::string& where,

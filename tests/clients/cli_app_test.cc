@@ -197,18 +197,38 @@ class FakeAwards final : public v1::AwardService::Service {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           "program \"" + request->program_id() + "\" not found");
     }
-    v1::Standing* standing = response->add_standings();
-    standing->set_agent_id("a-9");
-    standing->add_reasons("inactive");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_request_ = *request;
+    }
+    // Ranked first, then the ineligible, a page of them as plauditd pages them (page_size 0:
+    // every one; no token, around or agent checks).
+    std::vector<v1::Standing> standings;
     for (int rank = 1; rank <= 3; ++rank) {
-      v1::Standing* ranked = response->add_standings();
-      ranked->set_agent_id("a-" + std::to_string(rank));
-      ranked->set_eligible(true);
-      ranked->set_rank(rank);
-      v1::MetricStanding* csat = ranked->add_metrics();
+      v1::Standing& ranked = standings.emplace_back();
+      ranked.set_agent_id("a-" + std::to_string(rank));
+      ranked.set_eligible(true);
+      ranked.set_rank(rank);
+      v1::MetricStanding* csat = ranked.add_metrics();
       csat->set_metric("csat");
       csat->set_value(4.5);
       csat->set_samples(40);
+    }
+    v1::Standing& ineligible = standings.emplace_back();
+    ineligible.set_agent_id("a-9");
+    ineligible.add_reasons("inactive");
+    int begin = request->page_token().empty() ? 0 : std::stoi(request->page_token());
+    int size = request->page_size() == 0 ? 4 : request->page_size();
+    if (!request->agent_id().empty()) {
+      begin = std::stoi(request->agent_id().substr(2)) - 1;
+      size = 1;
+    }
+    const int end = std::min(4, begin + size);
+    for (int i = begin; i < end; ++i) *response->add_standings() = standings[i];
+    response->set_total_standings(4);
+    response->set_standings_offset(begin);
+    if (end < 4 && request->agent_id().empty()) {
+      response->set_next_page_token(std::to_string(end));
     }
     v1::Award* award = response->add_awards();
     award->set_id("eotm.2026-10.a-1");
@@ -233,6 +253,15 @@ class FakeAwards final : public v1::AwardService::Service {
     }
     return grpc::Status::OK;
   }
+
+  v1::EvaluateAwardsRequest last_request() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_request_;
+  }
+
+ private:
+  std::mutex mu_;
+  v1::EvaluateAwardsRequest last_request_;
 };
 
 class FakePlugins final : public v1::PluginService::Service {
@@ -667,24 +696,56 @@ TEST_F(PlauditCliTest, TimeZoneShowsTimesWithTheZonesOffset) {
       << run.out;
 }
 
-TEST_F(PlauditCliTest, TopShowsTheBestRanksAndSaysHowManyAreLeftOut) {
+TEST_F(PlauditCliTest, TopShowsAPageOfStandingsAndHowToAskForTheNext) {
   Invocation run = Plaudit(
       {"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--top", "2"});
   EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(awards_.last_request().page_size(), 2);
   EXPECT_NE(run.out.find("\n   1  a-1 "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("\n   2  a-2 "), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("a-3"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("standings 1\u20132 of 4; next page: --page-token 2\n"), std::string::npos)
+      << run.out;
+
+  // The next page: a-3, and the ineligible a-9 left out unless asked for.
+  run = Plaudit({"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10", "--top",
+                 "2", "--page-token", "2"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(awards_.last_request().page_token(), "2");
+  EXPECT_NE(run.out.find("\n   3  a-3 "), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("a-9"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("(2 more standings not shown: ranked below 2, or ineligible)\n"),
+  EXPECT_NE(run.out.find("standings 3\u20134 of 4\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("(1 ineligible standing on this page not shown; --ineligible lists "
+                         "them)\n"),
             std::string::npos)
       << run.out;
 
-  Invocation json = Plaudit(
-      {"--server", address_, "leaderboard", "eotm", "--top", "1", "--ineligible", "-o", "json"});
+  Invocation json = Plaudit({"--server", address_, "leaderboard", "eotm", "--top", "2",
+                             "--page-token", "2", "--ineligible", "-o", "json"});
   EXPECT_EQ(json.exit_code, kExitSuccess) << json.err;
   EXPECT_NE(json.out.find("\"agent_id\": \"a-9\""), std::string::npos) << json.out;
-  EXPECT_NE(json.out.find("\"agent_id\": \"a-1\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"agent_id\": \"a-3\""), std::string::npos) << json.out;
   EXPECT_EQ(json.out.find("\"agent_id\": \"a-2\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"total_standings\": 4"), std::string::npos) << json.out;
+}
+
+TEST_F(PlauditCliTest, AroundAndAgentAskForThePageAroundAnAgentOrItsStandingAlone) {
+  Invocation run =
+      Plaudit({"--server", address_, "leaderboard", "eotm", "--top", "3", "--around", "a-2"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(awards_.last_request().around_agent_id(), "a-2");
+  EXPECT_EQ(awards_.last_request().page_size(), 3);
+
+  run = Plaudit({"--server", address_, "awards", "evaluate", "eotm", "--period", "2026-10",
+                 "--agent", "a-3"});
+  EXPECT_EQ(run.exit_code, kExitSuccess) << run.err;
+  EXPECT_EQ(awards_.last_request().agent_id(), "a-3");
+  EXPECT_NE(run.out.find("\n   3  a-3 "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("standing 3 of 4\n"), std::string::npos) << run.out;
+
+  // One agent's standing is not a page.
+  run = Plaudit({"--server", address_, "leaderboard", "eotm", "--agent", "a-3", "--top", "2"});
+  EXPECT_NE(run.exit_code, kExitSuccess);
 }
 
 TEST_F(PlauditCliTest, AnApprovalLeftOverBudgetExitsThreeAndSaysWhy) {

@@ -92,33 +92,31 @@ TEST(RenderLeaderboard, SaysWhenTheDecisionWasStoredEarlier) {
       << text;
 }
 
-TEST(KeepTopStandings, KeepsRankNOrBetterTiesIncludedAndDropsTheIneligible) {
+TEST(LeaveOutIneligible, KeepsTheRankedInTheirOrder) {
   v1::EvaluateAwardsResponse response = SampleEvaluation();
-  v1::Standing* tied = response.add_standings();
-  tied->set_agent_id("e-1");
-  tied->set_eligible(true);
-  tied->set_rank(1);
-  tied->set_peer_group("email");
-  // a-2 (rank 2) and the ineligible a-3 go; a-1 and e-1, tied at rank 1, stay.
-  EXPECT_EQ(KeepTopStandings(&response, 1, /*with_ineligible=*/false), 2);
+  EXPECT_EQ(LeaveOutIneligible(&response), 1);
   ASSERT_EQ(response.standings_size(), 2);
-  EXPECT_EQ(response.standings(0).agent_id(), "a-1");
-  EXPECT_EQ(response.standings(1).agent_id(), "e-1");
+  EXPECT_EQ(response.standings(0).agent_id(), "a-2");
+  EXPECT_EQ(response.standings(1).agent_id(), "a-1");
   EXPECT_EQ(response.awards_size(), 1);
 }
 
-TEST(KeepTopStandings, IneligibleStayWhenAskedFor) {
+TEST(StandingsPageText, SaysWhichStandingsOfAllAndHowToAskForTheNextPage) {
   v1::EvaluateAwardsResponse response = SampleEvaluation();
-  EXPECT_EQ(KeepTopStandings(&response, 1, /*with_ineligible=*/true), 1);
-  ASSERT_EQ(response.standings_size(), 2);
-  EXPECT_EQ(response.standings(0).agent_id(), "a-3");
-  EXPECT_EQ(response.standings(1).agent_id(), "a-1");
-}
-
-TEST(KeepTopStandings, ZeroKeepsEverything) {
-  v1::EvaluateAwardsResponse response = SampleEvaluation();
-  EXPECT_EQ(KeepTopStandings(&response, 0, /*with_ineligible=*/false), 0);
-  EXPECT_EQ(response.standings_size(), 3);
+  response.set_total_standings(250);
+  response.set_standings_offset(100);
+  response.set_next_page_token("103");
+  EXPECT_EQ(StandingsPageText(response),
+            "standings 101\u2013103 of 250; next page: --page-token 103\n");
+  response.clear_next_page_token();
+  response.set_total_standings(103);
+  EXPECT_EQ(StandingsPageText(response), "standings 101\u2013103 of 103\n");
+  response.mutable_standings()->DeleteSubrange(1, 2);
+  response.set_standings_offset(6);
+  EXPECT_EQ(StandingsPageText(response), "standing 7 of 103\n");
+  response.clear_standings();
+  response.set_total_standings(0);
+  EXPECT_EQ(StandingsPageText(response), "no standings\n");
 }
 
 }  // namespace

@@ -64,7 +64,7 @@ top=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-ru
   fail "--top 3 keeps ranks 1 to 3: $top"
 [[ $(json_eval "$top" 'len(d["awards"])') == 3 ]] || fail "--top leaves the awards alone"
 expect_contains "$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --dry-run --top 1)" \
-  "more standings not shown" "--top says what it left out"
+  "standing 1 of 60; next page: --page-token 1" "--top says which standings and the next page"
 [[ $("$plaudit" awards list -o json | json_eval "$(cat)" 'len(d)') == 0 ]] ||
   fail "a dry run writes nothing"
 
@@ -73,6 +73,19 @@ first=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 -o jso
   "$(json_eval "$dry" 'sorted(a["id"] for a in d["awards"])')" ]] || fail "dry run and commit differ"
 [[ $(json_eval "$first" 'sum(1 for s in d["standings"] if not s["eligible"] and s["reasons"])') -gt 0 ]] ||
   fail "ineligible agents carry reasons"
+# The stored decision a page at a time: five around the 31st standing, then its next page.
+around=$(json_eval "$first" 'd["standings"][30]["agent_id"]')
+page=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --top 5 --around "$around" -o json)
+[[ $(json_eval "$page" '[s["agent_id"] for s in d["standings"]]') == \
+  "$(json_eval "$first" '[s["agent_id"] for s in d["standings"][28:33]]')" ]] ||
+  fail "--around shows the page around the agent: $page"
+expect_contains "$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --top 5 --around "$around")" \
+  "standings 29–33 of 60; next page: --page-token 33" "--around says which standings"
+next=$("$plaudit" awards evaluate employee-of-the-month --period 2026-10 --top 5 --page-token 33 -o json)
+[[ $(json_eval "$next" 'd["standings"][0]["agent_id"]') == "$(json_eval "$first" 'd["standings"][33]["agent_id"]')" ]] ||
+  fail "--page-token shows the next page: $next"
+expect_contains "$("$plaudit" leaderboard employee-of-the-month --period 2026-10 --agent "$around")" \
+  "standing 31 of 60" "--agent shows one standing"
 
 # Wait for the fulfilment engine.
 for _ in $(seq 1 100); do

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -884,6 +885,58 @@ TEST_F(AccessScopeTest, AnAgentSeesTheLeaderboardButOnlyTheirOwnDetails) {
   status = awards_->EvaluateAwards(Ctx(north_).get(), evaluate, &standings);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Describe(status);
   EXPECT_THAT(status.error_message(), HasSubstr("only admins may"));
+}
+
+// Paging comes after the filter, which hides no standing: every page, the one around a
+// competitor and one competitor's standing show ranks and scores to everyone in the program, the
+// details only within the caller's reach. Whether an agent takes part is asked of every standing,
+// not of the page.
+TEST_F(AccessScopeTest, PagesOfTheLeaderboardShowDetailsOnlyWithinTheCallersReach) {
+  v1::EvaluateAwardsRequest evaluate;
+  evaluate.set_program_id("leave");
+  evaluate.set_period(kPeriod);
+  evaluate.set_dry_run(true);
+  evaluate.set_page_size(1);
+  std::map<std::string, int> metrics_seen;
+  std::string token;
+  for (int page = 0; page < 3; ++page) {
+    evaluate.set_page_token(token);
+    v1::EvaluateAwardsResponse standings;
+    grpc::Status status = awards_->EvaluateAwards(Ctx(agent_a1_).get(), evaluate, &standings);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    ASSERT_EQ(standings.standings_size(), 1);
+    EXPECT_EQ(standings.total_standings(), 3);
+    EXPECT_EQ(standings.standings_offset(), page);
+    metrics_seen[standings.standings(0).agent_id()] = standings.standings(0).metrics_size();
+    token = standings.next_page_token();
+  }
+  EXPECT_EQ(token, "");
+  ASSERT_EQ(metrics_seen.size(), 3u);
+  EXPECT_GT(metrics_seen["a1"], 0);
+  EXPECT_EQ(metrics_seen["a2"], 0);
+  EXPECT_EQ(metrics_seen["b1"], 0);
+
+  evaluate.set_page_token("");
+  for (const auto& [token_of, agent, sees_details] : {std::tuple{&agent_a1_, "b1", false},
+                                                      {&agent_a1_, "a1", true},
+                                                      {&north_, "a2", true},
+                                                      {&north_, "b1", false}}) {
+    for (bool around : {false, true}) {
+      v1::EvaluateAwardsRequest request = evaluate;
+      if (around) {
+        request.set_around_agent_id(agent);
+      } else {
+        request.set_agent_id(agent);
+      }
+      v1::EvaluateAwardsResponse standings;
+      grpc::Status status = awards_->EvaluateAwards(Ctx(*token_of).get(), request, &standings);
+      ASSERT_TRUE(status.ok()) << Describe(status);
+      ASSERT_EQ(standings.standings_size(), 1) << agent;
+      EXPECT_EQ(standings.standings(0).agent_id(), agent);
+      EXPECT_GT(standings.standings(0).rank(), 0) << agent;
+      EXPECT_EQ(standings.standings(0).metrics_size() > 0, sees_details) << agent;
+    }
+  }
 }
 
 TEST_F(AccessScopeTest, TheAgentDirectoryShowsOthersWithoutTheirEmail) {

@@ -1352,6 +1352,160 @@ TEST_F(ApiTest, RewardActionsNeedAManagerAndAreRecordedInTheirHistory) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+v1::EvaluateAwardsRequest EotmOctober(bool dry_run, int32_t page_size) {
+  v1::EvaluateAwardsRequest request;
+  request.set_program_id("eotm");
+  request.set_period("2026-10");
+  request.set_dry_run(dry_run);
+  request.set_page_size(page_size);
+  return request;
+}
+
+std::vector<std::string> StandingIds(const v1::EvaluateAwardsResponse& response) {
+  std::vector<std::string> ids;
+  for (const v1::Standing& s : response.standings()) ids.push_back(s.agent_id());
+  return ids;
+}
+
+std::vector<std::string> Slice(const std::vector<std::string>& ids, size_t begin, size_t end) {
+  return std::vector<std::string>(ids.begin() + begin, ids.begin() + end);
+}
+
+// A committed decision's standings are read a page at a time, and are the same pages as a dry
+// run's over the same data.
+TEST_F(ApiTest, StandingsComeAPageAtATimeFromAStoredDecisionAsFromADryRun) {
+  ImportAgentsWithSurveys(120);
+  ApplyProgram(kProgram);
+  auto evaluate = [&](const v1::EvaluateAwardsRequest& request, grpc::Status* status) {
+    v1::EvaluateAwardsResponse out;
+    grpc::ClientContext ctx;
+    *status = awards_->EvaluateAwards(&ctx, request, &out);
+    return out;
+  };
+  grpc::Status status;
+  // page_size above the most gives the most, 1000: all 120 here.
+  v1::EvaluateAwardsResponse whole = evaluate(EotmOctober(true, 5000), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<std::string> all = StandingIds(whole);
+  ASSERT_EQ(all.size(), 120u);
+  EXPECT_EQ(whole.total_standings(), 120);
+  EXPECT_EQ(whole.next_page_token(), "");
+
+  // Deciding returns the first page of the default size, and every award.
+  v1::EvaluateAwardsResponse decided = evaluate(EotmOctober(false, 0), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(decided.newly_committed());
+  EXPECT_EQ(StandingIds(decided), Slice(all, 0, 100));
+  EXPECT_EQ(decided.total_standings(), 120);
+  EXPECT_EQ(decided.standings_offset(), 0);
+  EXPECT_FALSE(decided.next_page_token().empty());
+  EXPECT_EQ(decided.awards_size(), whole.awards_size());
+  EXPECT_EQ(decided.standings(0).rank(), 1);
+
+  for (bool dry_run : {false, true}) {
+    SCOPED_TRACE(dry_run ? "dry run" : "stored");
+    v1::EvaluateAwardsRequest request = EotmOctober(dry_run, 0);
+    v1::EvaluateAwardsResponse first = evaluate(request, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_FALSE(first.newly_committed());
+    EXPECT_EQ(StandingIds(first), Slice(all, 0, 100));
+    request.set_page_token(first.next_page_token());
+    v1::EvaluateAwardsResponse second = evaluate(request, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(StandingIds(second), Slice(all, 100, 120));
+    EXPECT_EQ(second.standings_offset(), 100);
+    EXPECT_EQ(second.next_page_token(), "");
+    EXPECT_EQ(second.awards_size(), whole.awards_size());
+
+    // Seven around the 51st: three before it, three after.
+    request = EotmOctober(dry_run, 7);
+    request.set_around_agent_id(all[50]);
+    v1::EvaluateAwardsResponse around = evaluate(request, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(StandingIds(around), Slice(all, 47, 54));
+    EXPECT_EQ(around.standings_offset(), 47);
+    EXPECT_EQ(around.total_standings(), 120);
+    request.clear_around_agent_id();
+    request.set_page_token(around.next_page_token());
+    EXPECT_EQ(StandingIds(evaluate(request, &status)), Slice(all, 54, 61));
+    // At either end the page stays full.
+    request = EotmOctober(dry_run, 7);
+    request.set_around_agent_id(all[1]);
+    EXPECT_EQ(StandingIds(evaluate(request, &status)), Slice(all, 0, 7));
+    request.set_around_agent_id(all[119]);
+    around = evaluate(request, &status);
+    EXPECT_EQ(StandingIds(around), Slice(all, 113, 120));
+    EXPECT_EQ(around.next_page_token(), "");
+
+    request = EotmOctober(dry_run, 0);
+    request.set_agent_id(all[60]);
+    v1::EvaluateAwardsResponse one = evaluate(request, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(StandingIds(one), std::vector<std::string>{all[60]});
+    EXPECT_EQ(one.standings_offset(), 60);
+    EXPECT_EQ(one.standings(0).rank(), whole.standings(60).rank());
+    EXPECT_EQ(one.next_page_token(), "");
+  }
+}
+
+TEST_F(ApiTest, PagingMistakesNameTheFieldAndTheValue) {
+  ImportAgentsWithSurveys(3);
+  ApplyProgram(kProgram);
+  Commit("eotm", "2026-10");
+  for (bool dry_run : {false, true}) {
+    SCOPED_TRACE(dry_run ? "dry run" : "stored");
+    auto expect = [&](const v1::EvaluateAwardsRequest& request, grpc::StatusCode code,
+                      const std::string& message) {
+      v1::EvaluateAwardsResponse out;
+      grpc::ClientContext ctx;
+      grpc::Status status = awards_->EvaluateAwards(&ctx, request, &out);
+      EXPECT_EQ(status.error_code(), code) << status.error_message();
+      EXPECT_EQ(status.error_message(), message);
+    };
+    v1::EvaluateAwardsRequest request = EotmOctober(dry_run, 0);
+    request.set_page_token("x");
+    expect(request, grpc::StatusCode::INVALID_ARGUMENT,
+           "page_token: \"x\" is not a token returned for these standings");
+    request.set_page_token("4");
+    expect(request, grpc::StatusCode::INVALID_ARGUMENT,
+           "page_token: \"4\" is not a token returned for these standings");
+    request.set_around_agent_id("a1");
+    expect(request, grpc::StatusCode::INVALID_ARGUMENT, "around_agent_id: not with page_token");
+    request = EotmOctober(dry_run, 0);
+    request.set_around_agent_id("a9");
+    expect(request, grpc::StatusCode::NOT_FOUND, "around_agent_id: \"a9\" has no standing");
+    request = EotmOctober(dry_run, 0);
+    request.set_agent_id("a9");
+    expect(request, grpc::StatusCode::NOT_FOUND, "agent_id: \"a9\" has no standing");
+    request.set_around_agent_id("a1");
+    expect(request, grpc::StatusCode::INVALID_ARGUMENT,
+           "agent_id: asks for one standing; not with page_token or around_agent_id");
+    request = EotmOctober(dry_run, -1);
+    expect(request, grpc::StatusCode::INVALID_ARGUMENT, "page_size: must not be negative, got -1");
+  }
+}
+
+TEST_F(ApiTest, ARestatementPagesTheStandingsThenAndNowAlike) {
+  ImportAgentsWithSurveys(5);
+  ApplyProgram(kProgram);
+  Commit("eotm", "2026-10");
+  v1::EvaluateAwardsRequest request = EotmOctober(false, 2);
+  request.set_restate(true);
+  v1::EvaluateAwardsResponse restated;
+  {
+    grpc::ClientContext ctx;
+    grpc::Status status = awards_->EvaluateAwards(&ctx, request, &restated);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(restated.standings_size(), 2);
+  EXPECT_EQ(restated.total_standings(), 5);
+  EXPECT_EQ(restated.next_page_token(), "2");
+  EXPECT_EQ(restated.restated().standings_size(), 2);
+  EXPECT_EQ(restated.restated().total_standings(), 5);
+  EXPECT_EQ(StandingIds(restated.restated()), StandingIds(restated));
+  EXPECT_TRUE(restated.differences().empty());
+}
+
 // Many clients, each on its own connection, approve every award at once: the fixed budget
 // takes exactly ten 10 EUR awards, whatever the interleaving.
 TEST_F(ApiTest, ConcurrentApproversFromManyClientsNeverOverspendAFixedBudget) {

@@ -133,6 +133,7 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
       "DROP TABLE secrets_key_check; DROP TABLE applied_callbacks; DROP TABLE audit_log;"
       "DROP INDEX agents_by_email; DROP TABLE rollup_schemes; DROP TABLE rollup_thresholds;"
       "DROP TABLE rollup_periods; DROP TABLE rollups; DROP TABLE rollup_at_least;"
+      "DROP TABLE decision_standings; DROP TABLE decision_standing_members;"
       "UPDATE schema_version SET version = 8;"
       "INSERT INTO plugin_state (plugin, key, value) VALUES "
       "('gift_card', 'redemption/old', CAST('" +

@@ -1,5 +1,7 @@
 #include "core/store/store.h"
 
+#include <sqlite3.h>
+
 #include "absl/strings/str_cat.h"
 #include "core/awards/award_actions.h"
 #include "gtest/gtest.h"
@@ -291,11 +293,17 @@ TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   EXPECT_FALSE(second->second);
   const DecisionRecord& stored = second->first;
   EXPECT_EQ(stored.program_version, 3);
-  ASSERT_EQ(stored.standings.size(), 2u);
-  EXPECT_DOUBLE_EQ(stored.standings[0].score, 0.75);
-  EXPECT_DOUBLE_EQ(stored.standings[0].metrics[0].value, 4.25);
-  EXPECT_EQ(stored.standings[0].metrics[0].samples, 30);
-  EXPECT_EQ(stored.standings[1].reasons,
+  // The stored decision comes without its standings, which are read a page at a time.
+  EXPECT_FALSE(stored.standings_loaded);
+  EXPECT_TRUE(stored.standings.empty());
+  EXPECT_EQ(stored.standings_count, 2);
+  auto standings = store_->ListStandings("eotm", "2026-10", 0, 10);
+  ASSERT_TRUE(standings.ok()) << standings.status();
+  ASSERT_EQ(standings->size(), 2u);
+  EXPECT_DOUBLE_EQ((*standings)[0].standing.score, 0.75);
+  EXPECT_DOUBLE_EQ((*standings)[0].standing.metrics[0].value, 4.25);
+  EXPECT_EQ((*standings)[0].standing.metrics[0].samples, 30);
+  EXPECT_EQ((*standings)[1].standing.reasons,
             (std::vector<std::string>{"inactive", "tenure 3 days < 30"}));
   ASSERT_EQ(stored.awards.size(), 1u);
   ASSERT_EQ(stored.awards[0].fulfilments.size(), 1u);
@@ -304,6 +312,147 @@ TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   auto fulfilments = store_->ListFulfilments("");
   ASSERT_TRUE(fulfilments.ok());
   EXPECT_EQ(fulfilments->size(), 1u);
+}
+
+// A decision of `n` agents a0, a1, ... ranked in that order, and one team standing of red with
+// members m1 and m2 last.
+DecisionRecord DecisionOf(int n) {
+  DecisionRecord d;
+  d.program_id = "eotm";
+  d.period = "2026-10";
+  d.program_version = 1;
+  for (int i = 0; i < n; ++i) {
+    Standing s;
+    s.agent_id = absl::StrCat("a", i);
+    s.eligible = true;
+    s.rank = i + 1;
+    s.score = 1.0 / (i + 1);
+    d.standings.push_back(s);
+  }
+  Standing team;
+  team.team = "red";
+  team.members = {"m1", "m2"};
+  team.reasons = {"too few events"};
+  d.standings.push_back(team);
+  return d;
+}
+
+std::vector<std::string> Competitors(const std::vector<PositionedStanding>& page) {
+  std::vector<std::string> ids;
+  for (const PositionedStanding& s : page) {
+    ids.push_back(absl::StrCat(s.position, ":", CompetitorId(s.standing)));
+  }
+  return ids;
+}
+
+TEST_F(StoreTest, StandingsAreReadAPageByPositionAndOneCompetitorWithItsPosition) {
+  ASSERT_TRUE(store_->CommitDecision(DecisionOf(5), PlanAutoApproval).ok());
+  Reopen();
+  EXPECT_EQ(*store_->CountStandings("eotm", "2026-10"), 6);
+  EXPECT_EQ(*store_->CountStandings("eotm", "2026-09"), 0);
+  EXPECT_EQ(Competitors(*store_->ListStandings("eotm", "2026-10", 0, 2)),
+            (std::vector<std::string>{"0:a0", "1:a1"}));
+  EXPECT_EQ(Competitors(*store_->ListStandings("eotm", "2026-10", 4, 10)),
+            (std::vector<std::string>{"4:a4", "5:red"}));
+  EXPECT_TRUE(store_->ListStandings("eotm", "2026-10", 6, 10)->empty());
+  EXPECT_TRUE(store_->ListStandings("eotm", "2026-09", 0, 10)->empty());
+
+  auto a3 = store_->FindStanding("eotm", "2026-10", "a3");
+  ASSERT_TRUE(a3.ok()) << a3.status();
+  ASSERT_TRUE(a3->has_value());
+  EXPECT_EQ((*a3)->position, 3);
+  EXPECT_EQ((*a3)->standing.rank, 4);
+  EXPECT_DOUBLE_EQ((*a3)->standing.score, 0.25);
+  // A team by its name, and by any of its members.
+  for (const char* id : {"red", "m2"}) {
+    auto red = store_->FindStanding("eotm", "2026-10", id);
+    ASSERT_TRUE(red.ok() && red->has_value()) << id;
+    EXPECT_EQ((*red)->position, 5);
+    EXPECT_EQ((*red)->standing.members, (std::vector<std::string>{"m1", "m2"}));
+    EXPECT_EQ((*red)->standing.reasons, (std::vector<std::string>{"too few events"}));
+  }
+  EXPECT_FALSE(store_->FindStanding("eotm", "2026-10", "red", /*members_only=*/true)->has_value());
+  EXPECT_EQ((*store_->FindStanding("eotm", "2026-10", "m1", /*members_only=*/true))->position, 5);
+  EXPECT_FALSE(store_->FindStanding("eotm", "2026-10", "nobody")->has_value());
+  EXPECT_FALSE(store_->FindStanding("eotm", "2026-09", "a1")->has_value());
+
+  // The header alone, or the whole decision.
+  auto header = store_->GetDecision("eotm", "2026-10", /*with_standings=*/false);
+  ASSERT_TRUE(header.ok() && header->has_value());
+  EXPECT_FALSE((*header)->standings_loaded);
+  EXPECT_TRUE((*header)->standings.empty());
+  EXPECT_EQ((*header)->standings_count, 6);
+  auto whole = store_->GetDecision("eotm", "2026-10");
+  ASSERT_TRUE(whole.ok() && whole->has_value());
+  ASSERT_EQ((*whole)->standings.size(), 6u);
+  EXPECT_EQ((*whole)->standings[5].team, "red");
+}
+
+TEST_F(StoreTest, StandingsStoredAsOneTextColumnBecomeRowsWhenTheDatabaseIsOpened) {
+  store_.reset();
+  // The database as the version before standing rows left it: schema 12, each decision's
+  // standings one TEXT line each, a line of the rule fields' time (eight fields) and one from
+  // before them (seven).
+  const std::string text =
+      "a1\tphone\t1\t1\t0.75\t\tcsat\x1d"
+      "4.25\x1d"
+      "30\x1d"
+      "0.5\t\x1d\x1d"
+      "0.9\x1d\x1d\x1d"
+      "0\x1d"
+      "2\n"
+      "a2\tphone\t0\t0\t0\tinactive\x1ftenure 3 days < 30\t\n";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
+                         "UPDATE schema_version SET version = 12;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* insert = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO decisions (program_id, period, program_version, "
+                               "decided_us, standings) VALUES ('eotm', '2026-09', 2, 7, ?)",
+                               -1, &insert, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(insert, 1, text.c_str(), -1, SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(insert), SQLITE_DONE);
+  sqlite3_finalize(insert);
+  sqlite3_close(db);
+
+  Reopen();
+  EXPECT_EQ(*store_->CountStandings("eotm", "2026-09"), 2);
+  auto standings = store_->ListStandings("eotm", "2026-09", 0, 10);
+  ASSERT_TRUE(standings.ok()) << standings.status();
+  ASSERT_EQ(standings->size(), 2u);
+  const Standing& a1 = (*standings)[0].standing;
+  EXPECT_EQ(a1.agent_id, "a1");
+  EXPECT_TRUE(a1.eligible);
+  EXPECT_EQ(a1.rank, 1);
+  EXPECT_DOUBLE_EQ(a1.score, 0.75);
+  ASSERT_EQ(a1.metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(a1.metrics[0].value, 4.25);
+  EXPECT_EQ(a1.metrics[0].samples, 30);
+  EXPECT_EQ(a1.target_progress, 0.9);
+  EXPECT_EQ(a1.streak, 2);
+  const Standing& a2 = (*standings)[1].standing;
+  EXPECT_EQ(a2.agent_id, "a2");
+  EXPECT_FALSE(a2.eligible);
+  EXPECT_EQ(a2.reasons, (std::vector<std::string>{"inactive", "tenure 3 days < 30"}));
+  EXPECT_EQ((*store_->FindStanding("eotm", "2026-09", "a2"))->position, 1);
+  // The TEXT column is emptied; the decision keeps what else it had.
+  auto decision = store_->GetDecision("eotm", "2026-09");
+  ASSERT_TRUE(decision.ok() && decision->has_value());
+  EXPECT_EQ((*decision)->program_version, 2);
+  EXPECT_EQ((*decision)->standings.size(), 2u);
+  ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* left = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT length(standings) FROM decisions", -1, &left, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(left), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(left, 0), 0);
+  sqlite3_finalize(left);
+  sqlite3_close(db);
 }
 
 TEST_F(StoreTest, AutoApprovedAwardMovesThroughFulfilment) {
