@@ -146,7 +146,7 @@ award:
   n: 3
   per_peer_group: true
   rewards:
-    - {type: manual, item: "lunch with the head of the centre"}
+    - {type: manual, item: "lunch with the head of the centre", assignee_role: team-lead}
 YAML
 
 show_log_tail() {
