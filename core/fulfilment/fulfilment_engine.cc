@@ -214,8 +214,9 @@ FulfilmentCall FulfilmentEngine::BuildCall(const FulfilmentRecord& record, bool*
   return call;
 }
 
-void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string& kind,
-                              absl::Time started, const FulfilResult& result) {
+FulfilmentAttempt FulfilmentEngine::AttemptRow(const FulfilmentRecord& record,
+                                               const std::string& kind, absl::Time started,
+                                               const FulfilResult& result) {
   FulfilmentAttempt attempt;
   attempt.fulfilment_id = record.id;
   attempt.kind = kind;
@@ -224,7 +225,12 @@ void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string&
   attempt.outcome = std::string(FulfilOutcomeName(result.outcome));
   attempt.error = result.error;
   attempt.actor = std::string(kSystemActor);
-  absl::Status recorded = store_->RecordAttempt(attempt);
+  return attempt;
+}
+
+void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string& kind,
+                              absl::Time started, const FulfilResult& result) {
+  absl::Status recorded = store_->RecordAttempt(AttemptRow(record, kind, started, result));
   if (!recorded.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record the ", kind,
                                         " in its history: ", recorded.message()));
@@ -272,7 +278,8 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   } else {
     result = fulfiller_->Fulfil(call);
   }
-  Record(record, kind, started, result);
+  // Written with the outcome below, in one transaction.
+  const FulfilmentAttempt history = AttemptRow(record, kind, started, result);
 
   absl::Time now = clock_->Now();
   record.updated_us = absl::ToUnixMicros(now);
@@ -312,7 +319,7 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       }
       break;
   }
-  absl::Status saved = store_->UpdateFulfilment(record);
+  absl::Status saved = store_->UpdateFulfilment(record, history);
   if (!saved.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record outcome: ", saved.message()));
     return true;

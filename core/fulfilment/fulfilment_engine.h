@@ -105,6 +105,9 @@ class FulfilmentEngine {
   bool Attempt(FulfilmentRecord record);
   // The plugin call's inputs: the award, the agent (or team) and the program.
   FulfilmentCall BuildCall(const FulfilmentRecord& record, bool* ok);
+  // The history row of a call: which kind, when, and what it came to.
+  FulfilmentAttempt AttemptRow(const FulfilmentRecord& record, const std::string& kind,
+                               absl::Time started, const FulfilResult& result);
   void Record(const FulfilmentRecord& record, const std::string& kind, absl::Time started,
               const FulfilResult& result);
   void Dispatch();

@@ -139,9 +139,12 @@ absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, boo
   return true;
 }
 
-absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
-  return WriteInGroup([&]() -> absl::Status {
+absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record,
+                                     const std::optional<FulfilmentAttempt>& attempt) {
+  absl::Status not_pending;
+  PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
     mu_.AssertHeld();
+    if (attempt.has_value()) PLAUDIT_RETURN_IF_ERROR(InsertAttempt(*attempt));
     SqliteStatement u(db_,
                       "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
                       "next_attempt_us = ?, updated_us = ?, check_first = ? WHERE id = ? AND "
@@ -159,14 +162,17 @@ absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
       SqliteStatement q(db_, "SELECT state FROM fulfilments WHERE id = ?");
       q.Bind(1, record.id);
       if (q.Step()) {
-        return absl::FailedPreconditionError(
+        // Kept: the attempt, which did happen. Refused: the outcome.
+        not_pending = absl::FailedPreconditionError(
             absl::StrCat("fulfilment ", record.id, " is ", q.Text(0), ", no longer pending"));
+        return absl::OkStatus();
       }
       PLAUDIT_RETURN_IF_ERROR(q.status());
       return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
     }
     return FinishAwardIfDone(record.award_id, record.updated_us);
-  });
+  }));
+  return not_pending;
 }
 
 absl::Status Store::RecordAttempt(const FulfilmentAttempt& attempt) {

@@ -394,8 +394,11 @@ class Store {
   // Writes state, attempts, error, artifact, next_attempt_us, updated_us and check_first of a
   // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. When
   // that finishes its award, the award becomes fulfilled (its reservation settled), failed
-  // (released) or, when every reward was cancelled, cancelled (released).
-  absl::Status UpdateFulfilment(const FulfilmentRecord& record);
+  // (released) or, when every reward was cancelled, cancelled (released). With `attempt`, the
+  // call that led to it is appended to the reward's history in the same transaction (also when
+  // the reward is no longer pending: the call happened).
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record,
+                                const std::optional<FulfilmentAttempt>& attempt = std::nullopt);
 
   // Praise. InsertPraise stores the praise and the recipient's praise_received event (value 1,
   // event_id "praise:<id>") in one transaction. It returns the giver's earlier praise when the

@@ -469,7 +469,7 @@ class CommittedMarkFulfiller : public RewardFulfiller {
       const std::string plugin = call.reward_type;
       peak_[plugin] = std::max(peak_[plugin], ++running_[plugin]);
     }
-    absl::SleepFor(absl::Milliseconds(2));
+    absl::SleepFor(absl::Milliseconds(20));
     absl::MutexLock lock(&mu_);
     --running_[call.reward_type];
     return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}};
@@ -540,8 +540,10 @@ TEST(FulfilmentEngineGroupCommit, ManyWorkersCallEachRewardOnceAfterItsMarkIsCom
   EXPECT_EQ(fulfiller.calls_.size(), 2u * kAgents);
   for (const auto& [key, calls] : fulfiller.calls_) EXPECT_EQ(calls, 1) << key;
   EXPECT_TRUE(fulfiller.unmarked_.empty()) << fulfiller.unmarked_.front();
-  EXPECT_EQ(fulfiller.peak_["gift_card"], 16);
-  EXPECT_EQ(fulfiller.peak_["leave_credit"], 5);
+  // Within each plugin's limit, and gift cards beyond the default one: their own limit applied.
+  EXPECT_LE(fulfiller.peak_["gift_card"], 16);
+  EXPECT_GT(fulfiller.peak_["gift_card"], 5);
+  EXPECT_LE(fulfiller.peak_["leave_credit"], 5);
   const std::vector<FulfilmentRecord> rows = *store->ListFulfilments("");
   for (const FulfilmentRecord& f : rows) {
     const std::vector<FulfilmentAttempt> history = *store->ListAttempts(f.id);
@@ -549,9 +551,9 @@ TEST(FulfilmentEngineGroupCommit, ManyWorkersCallEachRewardOnceAfterItsMarkIsCom
     EXPECT_EQ(history[0].kind, "fulfil");
     EXPECT_EQ(f.attempts, 1);
   }
-  // Each reward was written three times (begun, its history, its outcome); workers shared commits.
+  // Each reward was written twice (begun; its outcome with its history); workers shared commits.
   const Store::WriteGroupStats after = store->write_group_stats();
-  EXPECT_EQ(after.writes - before.writes, 3 * 2 * kAgents);
+  EXPECT_EQ(after.writes - before.writes, 2 * 2 * kAgents);
   EXPECT_LT(after.commits - before.commits, after.writes - before.writes);
 }
 
