@@ -104,36 +104,61 @@ absl::Duration FulfilmentEngine::Backoff(int attempts, absl::Duration retry_afte
 }
 
 void FulfilmentEngine::Dispatch() {
+  // Due rows read from the store and not handed out yet. A finished call frees a slot: the next
+  // row comes from here without asking the store again, which is read when this runs out, when
+  // new work is announced, and at least every idle_wait (for rows whose backoff has passed).
+  // A row that changed meanwhile (cancelled, finished by a callback, not its turn) is refused by
+  // BeginFulfilmentAttempt, which checks it in the store.
+  std::deque<FulfilmentRecord> due_rows;
+  absl::Time read_at = absl::InfinitePast();
+  bool read_again = true;
   while (true) {
-    int handed_out = 0;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 200,
-                                      fulfiller_->RewardTypesInRankOrder());
-    if (!due.ok()) {
-      LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
-    } else {
-      absl::MutexLock lock(&mu_);
-      for (FulfilmentRecord& record : *due) {
-        if (in_flight_.contains(record.id)) continue;
-        const std::string plugin = fulfiller_->PluginServing(record.type);
-        int& running = per_plugin_[plugin];
-        if (running >= LimitFor(plugin)) continue;
-        ++running;
-        in_flight_.insert(record.id);
-        queue_.emplace_back(std::move(record), plugin);
-        ++handed_out;
+    const absl::Time now = clock_->Now();
+    if (read_again || due_rows.empty() || now - read_at >= options_.idle_wait) {
+      auto due = store_->DueFulfilments(absl::ToUnixMicros(now), 200,
+                                        fulfiller_->RewardTypesInRankOrder());
+      if (!due.ok()) {
+        LogError("fulfilment",
+                 absl::StrCat("cannot read due fulfilments: ", due.status().message()));
+        due_rows.clear();
+      } else {
+        due_rows.assign(std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
       }
+      read_at = now;
     }
+    int handed_out = 0;
     absl::MutexLock lock(&mu_);
+    for (auto it = due_rows.begin(); it != due_rows.end();) {
+      // In flight from an earlier reading: its worker writes where it stands.
+      if (in_flight_.contains(it->id)) {
+        it = due_rows.erase(it);
+        continue;
+      }
+      const std::string plugin = fulfiller_->PluginServing(it->type);
+      int& running = per_plugin_[plugin];
+      if (running >= LimitFor(plugin)) {
+        if (running == 0) per_plugin_.erase(plugin);
+        ++it;
+        continue;
+      }
+      ++running;
+      in_flight_.insert(it->id);
+      queue_.emplace_back(std::move(*it), plugin);
+      it = due_rows.erase(it);
+      ++handed_out;
+    }
     // Woken by new work, a finished call (which may free a plugin's slot) or the idle timer.
-    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_; };
+    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_ || freed_; };
     mu_.AwaitWithTimeout(absl::Condition(&wake), handed_out > 0 && queue_.empty()
                                                      ? absl::Milliseconds(10)
                                                      : options_.idle_wait);
+    read_again = woken_;
     woken_ = false;
+    freed_ = false;
   }
 }
 
@@ -154,7 +179,7 @@ void FulfilmentEngine::Work() {
     absl::MutexLock lock(&mu_);
     in_flight_.erase(id);
     if (--per_plugin_[job.second] <= 0) per_plugin_.erase(job.second);
-    woken_ = true;
+    freed_ = true;
   }
 }
 

@@ -121,7 +121,9 @@ class FulfilmentEngine {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // New work was announced (read the store again); a call finished (a slot is free).
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  bool freed_ ABSL_GUARDED_BY(mu_) = false;
   absl::BitGen rng_ ABSL_GUARDED_BY(mu_);
   // Rows handed to workers and not finished, by id; calls in flight per plugin.
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
