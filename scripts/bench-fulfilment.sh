@@ -8,7 +8,7 @@
 #
 # Usage: scripts/bench-fulfilment.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
 # Environment: REWARDS (default 5000) rewards per run (the first run takes a tenth of them: it is
-# slow); LATENCY_MS (default 20); TUNED_WORKERS (default 128) and TUNED_CONCURRENCY (default 64).
+# slow); LATENCY_MS (default 20); TUNED_WORKERS (default 256) and TUNED_CONCURRENCY (default 128).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,8 +25,8 @@ if [[ ! -x $bench_bin || ! -f $build/plugins/gift_card.so ]]; then
 fi
 rewards=${REWARDS:-5000}
 latency=${LATENCY_MS:-20}
-tuned_workers=${TUNED_WORKERS:-128}
-tuned_concurrency=${TUNED_CONCURRENCY:-64}
+tuned_workers=${TUNED_WORKERS:-256}
+tuned_concurrency=${TUNED_CONCURRENCY:-128}
 for value in "$rewards" "$latency" "$tuned_workers" "$tuned_concurrency"; do
   if [[ ! $value =~ ^[0-9]+$ ]]; then
     echo "bench: REWARDS, LATENCY_MS, TUNED_WORKERS and TUNED_CONCURRENCY must be numbers" >&2

@@ -61,9 +61,9 @@ class FulfilmentEngine {
     absl::Duration pending_poll = absl::Seconds(30);
     // How long the idle dispatcher sleeps before looking again, unless woken.
     absl::Duration idle_wait = absl::Seconds(1);
-    int workers = 64;
+    int workers = 128;
     // Calls in flight at once per plugin, unless `plugin_limits` names the plugin.
-    int plugin_concurrency = 32;
+    int plugin_concurrency = 64;
     std::map<std::string, int> plugin_limits;
   };
 

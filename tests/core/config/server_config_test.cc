@@ -121,8 +121,8 @@ TEST(ServerConfig, ReadsFulfilmentWorkersAndConcurrencyPerPlugin) {
   testing::TempDir dir;
   auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
   ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_EQ(defaults->fulfilment.workers, 64);
-  EXPECT_EQ(defaults->fulfilment.default_concurrency, 32);
+  EXPECT_EQ(defaults->fulfilment.workers, 128);
+  EXPECT_EQ(defaults->fulfilment.default_concurrency, 64);
   EXPECT_TRUE(defaults->fulfilment.concurrency.empty());
   auto config = LoadServerConfig(Write(dir,
                                        "fulfilment:\n  workers: 16\n  default_concurrency: 3\n"
