@@ -35,6 +35,8 @@ grpc::Status ProgramServiceImpl::ApplyProgram(grpc::ServerContext* context,
                                                  std::string(CadenceName(spec->cadence)),
                                                  spec->time_zone, 0, request->yaml()});
   if (!stored.ok()) return ToGrpcStatus(stored.status());
+  // Its periods' aggregates are kept from now on, not re-read from events when asked for.
+  if (absl::Status kept = decider_->KeepRolledUp(*spec); !kept.ok()) return ToGrpcStatus(kept);
   ToProto(*stored, response);
   return grpc::Status::OK;
 }

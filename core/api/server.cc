@@ -202,6 +202,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   PluginHost* host = s->plugins_.get();
   s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
                                                [host] { return host->RewardTypes(); });
+  if (absl::Status kept = s->decider_->KeepAllRolledUp(); !kept.ok()) return kept;
   s->closer_ = std::make_unique<PeriodCloser>(s->store_.get(), s->decider_.get(), clock);
   FulfilmentEngine::Options engine_options;
   engine_options.pending_poll = config.reconcile_interval;

@@ -13,6 +13,12 @@
 #include "core/domain/period.h"
 #include "core/scoring/scorecard.h"
 
+#define PLAUDIT_AWARDS_RETURN_IF_ERROR(expr) \
+  do {                                       \
+    absl::Status _status = (expr);           \
+    if (!_status.ok()) return _status;       \
+  } while (false)
+
 namespace plaudit {
 namespace {
 
@@ -34,9 +40,19 @@ const std::vector<RewardSpec>& RewardsFor(const AwardRule& award, const Winner& 
   return award.rewards;
 }
 
-// The (metric, at_least) of every top_box measure of the program, each once.
-std::set<std::pair<std::string, double>> TopBoxThresholds(const ProgramSpec& program) {
-  std::set<std::pair<std::string, double>> thresholds;
+// How many approvals an award worth `value` needs, and from whom.
+void ApprovalRequirement(const ApprovalPolicy& policy, double value, AwardRecord& award) {
+  award.approvals_needed = policy.by == ApprovalBy::kAuto ? 0 : 1;
+  award.approver_role = policy.by == ApprovalBy::kAdmin ? Role::kAdmin : Role::kManager;
+  if (policy.two_approvers_above.has_value() && value > *policy.two_approvers_above) {
+    award.approvals_needed = 2;
+  }
+}
+
+}  // namespace
+
+ThresholdSet TopBoxThresholds(const ProgramSpec& program) {
+  ThresholdSet thresholds;
   auto add = [&thresholds](const auto& measure) {
     if (measure.top_box.has_value()) thresholds.emplace(measure.metric, measure.top_box->at_least);
   };
@@ -55,19 +71,20 @@ std::set<std::pair<std::string, double>> TopBoxThresholds(const ProgramSpec& pro
   return thresholds;
 }
 
-// How many approvals an award worth `value` needs, and from whom.
-void ApprovalRequirement(const ApprovalPolicy& policy, double value, AwardRecord& award) {
-  award.approvals_needed = policy.by == ApprovalBy::kAuto ? 0 : 1;
-  award.approver_role = policy.by == ApprovalBy::kAdmin ? Role::kAdmin : Role::kManager;
-  if (policy.two_approvers_above.has_value() && value > *policy.two_approvers_above) {
-    award.approvals_needed = 2;
-  }
-}
-
-}  // namespace
-
 absl::StatusOr<AggregateTable> LoadAggregates(Store& store, const ProgramSpec& program,
                                               const PeriodWindow& window) {
+  auto rolled = store.RolledUpAggregates(
+      program.time_zone, std::string(CadenceName(program.cadence)), window.label,
+      absl::ToUnixMicros(window.start), absl::ToUnixMicros(window.end), TopBoxThresholds(program));
+  if (!rolled.ok()) return rolled.status();
+  if (!rolled->has_value()) return LoadAggregatesFromEvents(store, program, window);
+  AggregateTable table;
+  for (AggregateRow& row : **rolled) table[row.agent_id][row.metric] = std::move(row.aggregate);
+  return table;
+}
+
+absl::StatusOr<AggregateTable> LoadAggregatesFromEvents(Store& store, const ProgramSpec& program,
+                                                        const PeriodWindow& window) {
   const int64_t start_us = absl::ToUnixMicros(window.start);
   const int64_t end_us = absl::ToUnixMicros(window.end);
   auto rows = store.Aggregate(start_us, end_us);
@@ -110,6 +127,27 @@ absl::StatusOr<std::vector<EarlierPeriod>> LoadEarlierPeriods(Store& store,
   return earlier;
 }
 
+struct AwardDecider::Snapshot {
+  int64_t generation = 0;
+  absl::Time computed_at;
+  Basis basis;
+  std::shared_ptr<const std::vector<Agent>> agents;
+  AggregateTable table;
+  std::vector<EarlierPeriod> earlier;
+  std::shared_ptr<const DecisionRecord> decision;
+  mutable absl::Mutex mu;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const AwardExplanation>> explanations
+      ABSL_GUARDED_BY(mu);
+};
+
+struct AwardDecider::Slot {
+  absl::Mutex mu;
+  absl::CondVar done;
+  std::shared_ptr<const Snapshot> snapshot ABSL_GUARDED_BY(mu);
+  bool computing ABSL_GUARDED_BY(mu) = false;
+  uint64_t last_used = 0;  // guarded by AwardDecider::slots_mu_
+};
+
 absl::StatusOr<ProgramSpec> AwardDecider::ParseProgram(const std::string& yaml) const {
   return ParseProgramYaml(yaml, reward_types_());
 }
@@ -118,13 +156,21 @@ absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
                                                      const std::string& program_id, int64_t version,
                                                      const PeriodWindow& window, absl::Time now,
                                                      bool with_keys) {
-  auto agents = store_->ListAgents();
+  auto agents = Agents();
   if (!agents.ok()) return agents.status();
   auto table = LoadAggregates(*store_, spec, window);
   if (!table.ok()) return table.status();
   auto earlier = LoadEarlierPeriods(*store_, spec, window);
   if (!earlier.ok()) return earlier.status();
-  Evaluation evaluation = EvaluateProgram(spec, window, *agents, *table, *earlier);
+  return Decide(spec, program_id, version, window, now, with_keys, **agents, *table, *earlier);
+}
+
+DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& program_id,
+                                    int64_t version, const PeriodWindow& window, absl::Time now,
+                                    bool with_keys, const std::vector<Agent>& agents,
+                                    const AggregateTable& table,
+                                    const std::vector<EarlierPeriod>& earlier) {
+  Evaluation evaluation = EvaluateProgram(spec, window, agents, table, earlier);
 
   DecisionRecord decision;
   decision.program_id = program_id;
@@ -208,12 +254,12 @@ absl::StatusOr<AwardDecider::Basis> AwardDecider::BasisFor(const std::string& pr
   Basis basis;
   basis.version = (*program)->version;
   basis.program_disabled = (*program)->disabled;
-  auto spec = ParseProgram((*program)->yaml);
+  auto spec = ParseCached((*program)->yaml);
   if (!spec.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
   }
-  auto window = ParsePeriod(spec->cadence, period, spec->zone);
+  auto window = ParsePeriod((*spec)->cadence, period, (*spec)->zone);
   if (!window.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message()));
   }
@@ -222,24 +268,28 @@ absl::StatusOr<AwardDecider::Basis> AwardDecider::BasisFor(const std::string& pr
   absl::StatusOr<std::optional<ProgramRecord>> chosen =
       version.has_value() ? store_->GetProgramVersion(program_id, *version)
                           : store_->ProgramVersionAt(
-                                program_id, absl::ToUnixMicros(window->end + spec->close_after));
+                                program_id, absl::ToUnixMicros(window->end + (*spec)->close_after));
   if (!chosen.ok()) return chosen.status();
   if (chosen->has_value() && (*chosen)->version != basis.version) {
     basis.version = (*chosen)->version;
-    spec = ParseProgram((*chosen)->yaml);
+    spec = ParseCached((*chosen)->yaml);
     if (!spec.ok()) {
       return absl::FailedPreconditionError(
           absl::StrCat("program ", program_id, " version ", basis.version, " (in force for ",
                        period, ") cannot be evaluated: ", spec.status().message()));
     }
-    window = ParsePeriod(spec->cadence, period, spec->zone);
+    window = ParsePeriod((*spec)->cadence, period, (*spec)->zone);
     if (!window.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("period: ", window.status().message(),
                                                      " (under version ", basis.version, ")"));
     }
   }
-  basis.spec = *std::move(spec);
+  basis.spec = **spec;
   basis.window = *std::move(window);
+  // Periods are read from rollups from now on (filled in once when the program predates them).
+  PLAUDIT_AWARDS_RETURN_IF_ERROR(store_->EnsureRollup(basis.spec.time_zone,
+                                                      std::string(CadenceName(basis.spec.cadence)),
+                                                      TopBoxThresholds(basis.spec)));
   return basis;
 }
 
@@ -252,30 +302,47 @@ absl::StatusOr<std::string> AwardDecider::ResolvePeriod(const std::string& progr
     return absl::NotFoundError(
         absl::StrCat("program_id: program \"", program_id, "\" not found (apply it first)"));
   }
-  auto spec = ParseProgram((*program)->yaml);
+  auto spec = ParseCached((*program)->yaml);
   if (!spec.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("program ", program_id, " cannot be evaluated: ", spec.status().message()));
   }
-  return PeriodContaining(spec->cadence, clock_->Now(), spec->zone).label;
+  return PeriodContaining((*spec)->cadence, clock_->Now(), (*spec)->zone).label;
 }
 
 absl::StatusOr<AwardExplanation> AwardDecider::Explain(const std::string& program_id,
                                                        const std::string& period,
                                                        const std::string& agent_id) {
-  auto committed = store_->GetDecision(program_id, period);
+  auto committed = store_->DecisionVersion(program_id, period);
   if (!committed.ok()) return committed.status();
-  std::optional<int64_t> version;
-  if (committed->has_value()) version = (*committed)->program_version;
-  auto basis = BasisFor(program_id, period, version);
-  if (!basis.ok()) return basis.status();
-  auto agents = store_->ListAgents();
-  if (!agents.ok()) return agents.status();
-  auto table = LoadAggregates(*store_, basis->spec, basis->window);
-  if (!table.ok()) return table.status();
-  auto earlier = LoadEarlierPeriods(*store_, basis->spec, basis->window);
-  if (!earlier.ok()) return earlier.status();
-  return ExplainAward(basis->spec, basis->window, *agents, *table, agent_id, *earlier);
+  auto snapshot = SnapshotOf(program_id, period);
+  if (!snapshot.ok()) return snapshot.status();
+  const Snapshot& snap = **snapshot;
+  if (committed->has_value() && **committed != snap.basis.version) {
+    // Decided under a version other than the one now in force for it: explained on that one.
+    auto basis = BasisFor(program_id, period, *committed);
+    if (!basis.ok()) return basis.status();
+    auto agents = Agents();
+    if (!agents.ok()) return agents.status();
+    auto table = LoadAggregates(*store_, basis->spec, basis->window);
+    if (!table.ok()) return table.status();
+    auto earlier = LoadEarlierPeriods(*store_, basis->spec, basis->window);
+    if (!earlier.ok()) return earlier.status();
+    return ExplainAward(basis->spec, basis->window, **agents, *table, agent_id, *earlier);
+  }
+  {
+    absl::MutexLock lock(&snap.mu);
+    auto it = snap.explanations.find(agent_id);
+    if (it != snap.explanations.end()) return *it->second;
+  }
+  auto explanation = ExplainAward(snap.basis.spec, snap.basis.window, *snap.agents, snap.table,
+                                  agent_id, snap.earlier);
+  if (!explanation.ok()) return explanation.status();
+  absl::MutexLock lock(&snap.mu);
+  if (static_cast<int>(snap.explanations.size()) < options_.max_cached_explanations) {
+    snap.explanations[agent_id] = std::make_shared<const AwardExplanation>(*explanation);
+  }
+  return explanation;
 }
 
 absl::StatusOr<AwardDecider::Restatement> AwardDecider::Restate(const std::string& program_id,
@@ -329,6 +396,140 @@ absl::StatusOr<AwardDecider::Result> AwardDecider::Evaluate(const std::string& p
   auto committed = store_->CommitDecision(*decision, PlanAutoApproval);
   if (!committed.ok()) return committed.status();
   return Result{std::move(committed->first), committed->second};
+}
+
+}  // namespace plaudit
+
+namespace plaudit {
+
+AwardDecider::~AwardDecider() = default;
+
+absl::StatusOr<std::shared_ptr<const ProgramSpec>> AwardDecider::ParseCached(
+    const std::string& yaml) const {
+  std::set<std::string> types = reward_types_();
+  {
+    absl::MutexLock lock(&specs_mu_);
+    auto it = specs_.find(yaml);
+    if (it != specs_.end() && it->second.first == types) return it->second.second;
+  }
+  auto spec = ParseProgramYaml(yaml, types);
+  if (!spec.ok()) return spec.status();
+  auto shared = std::make_shared<const ProgramSpec>(*std::move(spec));
+  absl::MutexLock lock(&specs_mu_);
+  // Programs are few; a bound keeps a stream of drafts from growing it.
+  if (specs_.size() >= 256) specs_.clear();
+  specs_[yaml] = {std::move(types), shared};
+  return shared;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<Agent>>> AwardDecider::Agents() {
+  const int64_t generation = store_->agents_generation();
+  {
+    absl::MutexLock lock(&agents_mu_);
+    if (agents_ != nullptr && agents_generation_ == generation) return agents_;
+  }
+  auto agents = store_->ListAgents();
+  if (!agents.ok()) return agents.status();
+  auto shared = std::make_shared<const std::vector<Agent>>(*std::move(agents));
+  absl::MutexLock lock(&agents_mu_);
+  agents_ = shared;
+  agents_generation_ = generation;
+  return shared;
+}
+
+absl::Status AwardDecider::KeepRolledUp(const ProgramSpec& spec) {
+  return store_->EnsureRollup(spec.time_zone, std::string(CadenceName(spec.cadence)),
+                              TopBoxThresholds(spec));
+}
+
+absl::Status AwardDecider::KeepAllRolledUp() {
+  auto programs = store_->ListPrograms();
+  if (!programs.ok()) return programs.status();
+  for (const ProgramRecord& program : *programs) {
+    auto spec = ParseCached(program.yaml);
+    // A program that no longer parses (a plugin gone) is reported when it is evaluated.
+    if (!spec.ok()) continue;
+    if (absl::Status kept = KeepRolledUp(**spec); !kept.ok()) return kept;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const AwardDecider::Snapshot>> AwardDecider::ComputeSnapshot(
+    const std::string& program_id, const std::string& period, int64_t generation) {
+  auto basis = BasisFor(program_id, period);
+  if (!basis.ok()) return basis.status();
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->generation = generation;
+  snapshot->basis = *std::move(basis);
+  auto agents = Agents();
+  if (!agents.ok()) return agents.status();
+  snapshot->agents = *std::move(agents);
+  const ProgramSpec& spec = snapshot->basis.spec;
+  auto table = LoadAggregates(*store_, spec, snapshot->basis.window);
+  if (!table.ok()) return table.status();
+  snapshot->table = *std::move(table);
+  auto earlier = LoadEarlierPeriods(*store_, spec, snapshot->basis.window);
+  if (!earlier.ok()) return earlier.status();
+  snapshot->earlier = *std::move(earlier);
+  auto decision =
+      Decide(spec, program_id, snapshot->basis.version, snapshot->basis.window, clock_->Now(),
+             /*with_keys=*/false, *snapshot->agents, snapshot->table, snapshot->earlier);
+  snapshot->decision = std::make_shared<const DecisionRecord>(std::move(decision));
+  snapshot->computed_at = absl::Now();
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+absl::StatusOr<std::shared_ptr<const AwardDecider::Snapshot>> AwardDecider::SnapshotOf(
+    const std::string& program_id, const std::string& period) {
+  // Read before anything is: a write after this point makes the snapshot stale, not wrong.
+  const int64_t generation = store_->standings_generation();
+  std::shared_ptr<Slot> slot;
+  {
+    absl::MutexLock lock(&slots_mu_);
+    std::shared_ptr<Slot>& found = slots_[{program_id, period}];
+    if (found == nullptr) found = std::make_shared<Slot>();
+    found->last_used = ++slot_clock_;
+    slot = found;
+    if (slots_.size() > static_cast<size_t>(std::max(1, options_.max_cached_standings))) {
+      auto oldest = slots_.begin();
+      for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+        if (it->second->last_used < oldest->second->last_used) oldest = it;
+      }
+      slots_.erase(oldest);
+    }
+  }
+  slot->mu.Lock();
+  while (true) {
+    const std::shared_ptr<const Snapshot>& have = slot->snapshot;
+    if (have != nullptr && have->generation >= generation) {
+      auto answer = have;
+      slot->mu.Unlock();
+      return answer;
+    }
+    if (!slot->computing) break;
+    if (have != nullptr && absl::Now() - have->computed_at <= options_.max_staleness) {
+      auto answer = have;
+      slot->mu.Unlock();
+      return answer;
+    }
+    slot->done.Wait(&slot->mu);
+  }
+  slot->computing = true;
+  slot->mu.Unlock();
+  auto computed = ComputeSnapshot(program_id, period, store_->standings_generation());
+  slot->mu.Lock();
+  slot->computing = false;
+  if (computed.ok()) slot->snapshot = *computed;
+  slot->done.SignalAll();
+  slot->mu.Unlock();
+  return computed;
+}
+
+absl::StatusOr<std::shared_ptr<const DecisionRecord>> AwardDecider::Leaderboard(
+    const std::string& program_id, const std::string& period) {
+  auto snapshot = SnapshotOf(program_id, period);
+  if (!snapshot.ok()) return snapshot.status();
+  return (*snapshot)->decision;
 }
 
 }  // namespace plaudit

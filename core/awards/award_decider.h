@@ -6,12 +6,16 @@
 #define PLAUDIT_CORE_AWARDS_AWARD_DECIDER_H_
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "core/awards/award_rules.h"
 #include "core/awards/explain.h"
 #include "core/domain/clock.h"
@@ -24,9 +28,25 @@ namespace plaudit {
 
 class AwardDecider {
  public:
+  struct Options {
+    // While another call is recomputing standings that writes have made stale, a leaderboard or
+    // explanation may be answered from the standings computed at most this long ago instead of
+    // waiting. A call made when no recompute is running waits for one and sees every write
+    // acknowledged before it.
+    absl::Duration max_staleness = absl::Milliseconds(500);
+    // Standings kept in memory (program and period each), least recently used dropped first.
+    int max_cached_standings = 16;
+    // Explanations kept per cached standings.
+    int max_cached_explanations = 20000;
+  };
+
   // `reward_types` tells which reward types can be fulfilled right now.
   AwardDecider(Store* store, Clock* clock, std::function<std::set<std::string>()> reward_types)
-      : store_(store), clock_(clock), reward_types_(std::move(reward_types)) {}
+      : AwardDecider(store, clock, std::move(reward_types), Options()) {}
+  AwardDecider(Store* store, Clock* clock, std::function<std::set<std::string>()> reward_types,
+               Options options)
+      : store_(store), clock_(clock), reward_types_(std::move(reward_types)), options_(options) {}
+  ~AwardDecider();
 
   struct Result {
     DecisionRecord decision;
@@ -46,6 +66,18 @@ class AwardDecider {
   // validated by the call that uses them.
   absl::StatusOr<std::string> ResolvePeriod(const std::string& program_id,
                                             const std::string& period) const;
+
+  // The standings and awards `period` would have if it were decided now (a dry run, with no
+  // idempotency keys), shared: computed from the period's rolled-up aggregates once, then kept
+  // until something they are computed from is written (Store::standings_generation()), within
+  // Options::max_staleness.
+  absl::StatusOr<std::shared_ptr<const DecisionRecord>> Leaderboard(const std::string& program_id,
+                                                                    const std::string& period);
+
+  // Keeps the aggregates of `spec`'s periods rolled up as events arrive (Store::EnsureRollup):
+  // done when a program is applied, and for every program at start.
+  absl::Status KeepRolledUp(const ProgramSpec& spec);
+  absl::Status KeepAllRolledUp();
 
   // Why `agent_id` stands where it does in `period`, on the same program version the period's
   // decision used (the committed one's, or the one in force when the period closes) and over
@@ -91,16 +123,60 @@ class AwardDecider {
                                          int64_t version, const PeriodWindow& window,
                                          absl::Time now, bool with_keys);
 
+  // Standings of one (program, period) and what they were computed from.
+  struct Snapshot;
+  // Where a (program, period)'s snapshot is kept and recomputed, one recompute at a time.
+  struct Slot;
+  absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotOf(const std::string& program_id,
+                                                             const std::string& period);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> ComputeSnapshot(const std::string& program_id,
+                                                                  const std::string& period,
+                                                                  int64_t generation);
+  // Every agent, read again only when agents were written.
+  absl::StatusOr<std::shared_ptr<const std::vector<Agent>>> Agents();
+  // ParseProgram(), remembered per YAML and reward types.
+  absl::StatusOr<std::shared_ptr<const ProgramSpec>> ParseCached(const std::string& yaml) const;
+
+  // Scores and builds the decision from what was loaded; writes nothing.
+  static DecisionRecord Decide(const ProgramSpec& spec, const std::string& program_id,
+                               int64_t version, const PeriodWindow& window, absl::Time now,
+                               bool with_keys, const std::vector<Agent>& agents,
+                               const AggregateTable& table,
+                               const std::vector<EarlierPeriod>& earlier);
+
   Store* store_;
   Clock* clock_;
   std::function<std::set<std::string>()> reward_types_;
+  const Options options_;
+
+  absl::Mutex slots_mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<Slot>> slots_
+      ABSL_GUARDED_BY(slots_mu_);
+  uint64_t slot_clock_ ABSL_GUARDED_BY(slots_mu_) = 0;
+
+  absl::Mutex agents_mu_;
+  std::shared_ptr<const std::vector<Agent>> agents_ ABSL_GUARDED_BY(agents_mu_);
+  int64_t agents_generation_ ABSL_GUARDED_BY(agents_mu_) = -1;
+
+  mutable absl::Mutex specs_mu_;
+  mutable std::map<std::string,
+                   std::pair<std::set<std::string>, std::shared_ptr<const ProgramSpec>>>
+      specs_ ABSL_GUARDED_BY(specs_mu_);
 };
 
+// The (metric, at_least) of every top_box measure of the program (scorecard metrics, gates,
+// holds, and the award rule's min_metric, target or metric), each once.
+ThresholdSet TopBoxThresholds(const ProgramSpec& program);
+
 // Every agent's per-metric aggregates over the window, with the at-least counts that the
-// program's top_box measures (scorecard metrics, gates, holds, and the award rule's min_metric,
-// target or metric) need: what EvaluateProgram() takes for this program and period.
+// program's top_box measures need: what EvaluateProgram() takes for this program and period.
+// From the rollups when they cover the program's periods (Store::RolledUpAggregates), else
+// from the raw events (LoadAggregatesFromEvents); the two agree bit for bit.
 absl::StatusOr<AggregateTable> LoadAggregates(Store& store, const ProgramSpec& program,
                                               const PeriodWindow& window);
+// The same re-aggregated from the raw events, whatever the rollups hold.
+absl::StatusOr<AggregateTable> LoadAggregatesFromEvents(Store& store, const ProgramSpec& program,
+                                                        const PeriodWindow& window);
 
 // The periods before `window` that the program's rule looks back on (EarlierPeriodsNeeded()),
 // latest first, each with its aggregates: what EvaluateProgram() takes as `earlier`.

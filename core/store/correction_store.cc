@@ -46,6 +46,7 @@ absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<
   PLAUDIT_RETURN_IF_ERROR(find.status());
   PLAUDIT_RETURN_IF_ERROR(keep.status());
   PLAUDIT_RETURN_IF_ERROR(remove.status());
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
   std::vector<std::string> not_stored;
   for (const std::string& id : ids) {
     find.Bind(1, id);
@@ -66,12 +67,16 @@ absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<
     remove.Bind(1, id);
     PLAUDIT_RETURN_IF_ERROR(remove.Run());
     remove.Reset();
+    PLAUDIT_RETURN_IF_ERROR(rollups_.Changed(db_, agent_id, metric, occurred_at_us));
     PLAUDIT_RETURN_IF_ERROR(RecordCorrection(
         db_, CorrectionRecord{0, "event_retracted", id,
                               EventContent(agent_id, metric, value, occurred_at_us), actor, reason,
                               at_us}));
   }
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  rollups_.Committed();
+  standings_generation_.fetch_add(1);
   return not_stored;
 }
 
@@ -106,6 +111,7 @@ absl::StatusOr<ProgramRecord> Store::SetProgramDisabled(const std::string& id, b
   program.enabled_us = read.Int(7);
   read.Reset();
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  standings_generation_.fetch_add(1);
   return program;
 }
 
@@ -129,7 +135,10 @@ absl::Status Store::DeactivateAgent(const std::string& id, const std::string& ac
     PLAUDIT_RETURN_IF_ERROR(RecordCorrection(
         db_, CorrectionRecord{0, "agent_deactivated", id, "", actor, reason, at_us}));
   }
-  return txn.Commit();
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  agents_generation_.fetch_add(1);
+  standings_generation_.fetch_add(1);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ProgramVersionRecord>> Store::ProgramVersions(const std::string& id) {

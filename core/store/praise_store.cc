@@ -57,8 +57,16 @@ absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseReco
       .Bind(3, praise.sent_us);
   status = event.Run();
   if (!status.ok()) return status;
+  status = rollups_.Begin(db_);
+  if (!status.ok()) return status;
+  status = rollups_.Added(db_, praise.to_agent_id, "praise_received", 1, praise.sent_us);
+  if (!status.ok()) return status;
+  status = rollups_.Flush(db_);
+  if (!status.ok()) return status;
   status = txn.Commit();
   if (!status.ok()) return status;
+  rollups_.Committed();
+  standings_generation_.fetch_add(1);
   return std::optional<PraiseRecord>(praise);
 }
 

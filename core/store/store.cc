@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -249,6 +251,48 @@ CREATE INDEX audit_log_by_resource ON audit_log (resource, method);
     R"sql(
 CREATE INDEX agents_by_email ON agents (email COLLATE NOCASE);
 )sql",
+    // Period aggregates kept as events arrive (core/store/rollups.h), per (time zone, cadence).
+    R"sql(
+CREATE TABLE rollup_schemes (
+  id INTEGER PRIMARY KEY,
+  time_zone TEXT NOT NULL,
+  cadence TEXT NOT NULL,
+  UNIQUE (time_zone, cadence)
+);
+CREATE TABLE rollup_thresholds (
+  scheme INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  threshold REAL NOT NULL,
+  PRIMARY KEY (scheme, metric, threshold)
+) WITHOUT ROWID;
+CREATE TABLE rollup_periods (
+  id INTEGER PRIMARY KEY,
+  scheme INTEGER NOT NULL,
+  label TEXT NOT NULL,
+  start_us INTEGER NOT NULL,
+  end_us INTEGER NOT NULL,
+  UNIQUE (scheme, label)
+);
+CREATE TABLE rollups (
+  period INTEGER NOT NULL,
+  agent_id TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  partials BLOB NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (period, agent_id, metric)
+) WITHOUT ROWID;
+CREATE TABLE rollup_at_least (
+  period INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  threshold REAL NOT NULL,
+  agent_id TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (period, metric, threshold, agent_id)
+) WITHOUT ROWID;
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
@@ -452,9 +496,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path, Stat
     return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ", message));
   }
   sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<Store> store(new Store(db, std::move(cipher)));
+  std::unique_ptr<Store> store(new Store(db, std::move(cipher), path));
   absl::Status status = store->Migrate();
   if (!status.ok()) return status;
+  absl::MutexLock lock(&store->mu_);
+  PLAUDIT_RETURN_IF_ERROR(RegisterExactSumFunction(store->db_));
+  PLAUDIT_RETURN_IF_ERROR(store->rollups_.Load(store->db_));
   return store;
 }
 
@@ -559,19 +606,24 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
   }
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
   agents_generation_.fetch_add(1);
+  standings_generation_.fetch_add(1);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_, "SELECT id FROM agents");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db, "SELECT id FROM agents");
   return CollectRows<std::string>(q, [](const SqliteStatement& row) { return row.Text(0); });
 }
 
 absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
   SqliteStatement q(
-      db_,
+      db,
       "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
       "FROM agents "
       "ORDER BY id");
@@ -579,9 +631,11 @@ absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
 }
 
 absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
   SqliteStatement q(
-      db_,
+      db,
       "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
       "FROM agents "
       "WHERE id = ?");
@@ -592,8 +646,10 @@ absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
 }
 
 absl::StatusOr<std::optional<std::string>> Store::FindAgentIdByEmail(const std::string& email) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db,
                     "SELECT id FROM agents WHERE email = ? COLLATE NOCASE AND email != '' "
                     "ORDER BY id LIMIT 1");
   q.Bind(1, email);
@@ -607,6 +663,10 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
+  auto added = [this](const StoredEvent& e) {
+    return rollups_.Added(db_, e.agent_id, e.metric, e.value, e.occurred_at_us);
+  };
   SqliteStatement insert(db_,
                          "INSERT INTO events (event_id, agent_id, metric, value, occurred_at_us) "
                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING");
@@ -647,6 +707,7 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
     insert.Reset();
     if (sqlite3_changes(db_) == 1) {
       if (!any_retracted) {
+        PLAUDIT_RETURN_IF_ERROR(added(e));
         outcomes.push_back(InsertOutcome::kStored);
         continue;
       }
@@ -654,6 +715,7 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
       if (!retracted.Step()) {
         PLAUDIT_RETURN_IF_ERROR(retracted.status());
         retracted.Reset();
+        PLAUDIT_RETURN_IF_ERROR(added(e));
         outcomes.push_back(InsertOutcome::kStored);
         continue;
       }
@@ -673,6 +735,7 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
       PLAUDIT_RETURN_IF_ERROR(unretract.Run());
       unretract.Reset();
       PLAUDIT_RETURN_IF_ERROR(record_replacement(e, absl::StrCat(before, " (retracted)")));
+      PLAUDIT_RETURN_IF_ERROR(added(e));
       outcomes.push_back(InsertOutcome::kReplaced);
       continue;
     }
@@ -691,6 +754,9 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
     }
     const std::string before =
         EventContent(existing.Text(0), existing.Text(1), existing.Double(2), existing.Int(3));
+    PLAUDIT_RETURN_IF_ERROR(
+        rollups_.Changed(db_, existing.Text(0), existing.Text(1), existing.Int(3)));
+    PLAUDIT_RETURN_IF_ERROR(rollups_.Changed(db_, e.agent_id, e.metric, e.occurred_at_us));
     existing.Reset();
     update.Bind(1, e.agent_id)
         .Bind(2, e.metric)
@@ -702,36 +768,136 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
     PLAUDIT_RETURN_IF_ERROR(record_replacement(e, before));
     outcomes.push_back(InsertOutcome::kReplaced);
   }
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  rollups_.Committed();
+  standings_generation_.fetch_add(1);
   return outcomes;
 }
 
 absl::StatusOr<int64_t> Store::CountEvents() {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_, "SELECT COUNT(*) FROM events");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db, "SELECT COUNT(*) FROM events");
   int64_t n = q.Step() ? q.Int(0) : 0;
   if (!q.status().ok()) return q.status();
   return n;
 }
 
+absl::Status Store::EnsureRollup(const std::string& time_zone, const std::string& cadence,
+                                 const ThresholdSet& thresholds) {
+  if (rollups_.Covers(time_zone, cadence, thresholds).has_value()) return absl::OkStatus();
+  absl::MutexLock lock(&mu_);
+  SqliteTransaction txn(db_);
+  PLAUDIT_RETURN_IF_ERROR(txn.status());
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Register(db_, time_zone, cadence, thresholds));
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  rollups_.Committed();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::vector<AggregateRow>>> Store::RolledUpAggregates(
+    const std::string& time_zone, const std::string& cadence, const std::string& label,
+    int64_t start_us, int64_t end_us, const ThresholdSet& thresholds, const std::string& agent_id) {
+  using Result = std::optional<std::vector<AggregateRow>>;
+  const std::optional<int64_t> scheme = rollups_.Covers(time_zone, cadence, thresholds);
+  if (!scheme.has_value()) return Result();
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  // One read transaction: the aggregates and the counts come from the same commit.
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db, "BEGIN"));
+  std::vector<AggregateRow> rows;
+  {
+    SqliteStatement period(db,
+                           "SELECT id, start_us, end_us FROM rollup_periods "
+                           "WHERE scheme = ? AND label = ?");
+    period.Bind(1, *scheme).Bind(2, label);
+    if (!period.Step()) {
+      PLAUDIT_RETURN_IF_ERROR(period.status());
+      // Covered, and nothing ever fell in the period.
+      PLAUDIT_RETURN_IF_ERROR(SqliteExec(db, "COMMIT"));
+      return Result(std::move(rows));
+    }
+    if (period.Int(1) != start_us || period.Int(2) != end_us) {
+      PLAUDIT_RETURN_IF_ERROR(SqliteExec(db, "COMMIT"));
+      return Result();
+    }
+    const int64_t id = period.Int(0);
+    SqliteStatement q(db, agent_id.empty()
+                              ? "SELECT agent_id, metric, samples, sum, min, max FROM rollups "
+                                "WHERE period = ?1 ORDER BY agent_id, metric"
+                              : "SELECT agent_id, metric, samples, sum, min, max FROM rollups "
+                                "WHERE period = ?1 AND agent_id = ?2 ORDER BY metric");
+    q.Bind(1, id);
+    if (!agent_id.empty()) q.Bind(2, agent_id);
+    auto read = CollectRows<AggregateRow>(q, ReadAggregateRow);
+    if (!read.ok()) return read.status();
+    rows = *std::move(read);
+    SqliteStatement counts(db, agent_id.empty()
+                                   ? "SELECT agent_id, count FROM rollup_at_least WHERE "
+                                     "period = ?1 AND metric = ?2 AND threshold = ?3"
+                                   : "SELECT agent_id, count FROM rollup_at_least WHERE "
+                                     "period = ?1 AND metric = ?2 AND threshold = ?3 "
+                                     "AND agent_id = ?4");
+    PLAUDIT_RETURN_IF_ERROR(counts.status());
+    // Rows are in (agent, metric) order: found by binary search.
+    auto find = [&rows](const std::string& agent, const std::string& metric) -> AggregateRow* {
+      auto it = std::lower_bound(rows.begin(), rows.end(), std::make_pair(agent, metric),
+                                 [](const AggregateRow& row, const auto& key) {
+                                   return std::tie(row.agent_id, row.metric) <
+                                          std::tie(key.first, key.second);
+                                 });
+      if (it == rows.end() || it->agent_id != agent || it->metric != metric) return nullptr;
+      return &*it;
+    };
+    for (const auto& [metric, threshold] : thresholds) {
+      counts.Bind(1, id).Bind(2, metric).Bind(3, threshold);
+      if (!agent_id.empty()) counts.Bind(4, agent_id);
+      while (counts.Step()) {
+        if (AggregateRow* row = find(counts.Text(0), metric)) {
+          row->aggregate.at_least[threshold] = counts.Int(1);
+        }
+      }
+      PLAUDIT_RETURN_IF_ERROR(counts.status());
+      counts.Reset();
+    }
+  }
+  PLAUDIT_RETURN_IF_ERROR(SqliteExec(db, "COMMIT"));
+  return Result(std::move(rows));
+}
+
 absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int64_t end_us,
                                                            const std::string& agent_id) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
-                    "SELECT agent_id, metric, COUNT(*), SUM(value), MIN(value), MAX(value) "
-                    "FROM events WHERE occurred_at_us >= ? AND occurred_at_us < ? "
-                    "AND (? = '' OR agent_id = ?) GROUP BY agent_id, metric "
-                    "ORDER BY agent_id, metric");
-  q.Bind(1, start_us).Bind(2, end_us).Bind(3, agent_id).Bind(4, agent_id);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  // One agent's by an equality lookup on events_by_agent; everyone's from the window's stretch
+  // of events_by_time.
+  SqliteStatement q(
+      db, agent_id.empty() ? "SELECT agent_id, metric, COUNT(*), exact_sum(value), MIN(value), "
+                             "MAX(value) FROM events INDEXED BY events_by_time "
+                             "WHERE occurred_at_us >= ?1 AND occurred_at_us < ?2 "
+                             "GROUP BY agent_id, metric ORDER BY agent_id, metric"
+                           : "SELECT agent_id, metric, COUNT(*), exact_sum(value), MIN(value), "
+                             "MAX(value) FROM events INDEXED BY events_by_agent "
+                             "WHERE agent_id = ?3 AND occurred_at_us >= ?1 AND occurred_at_us < ?2 "
+                             "GROUP BY agent_id, metric ORDER BY agent_id, metric");
+  q.Bind(1, start_us).Bind(2, end_us);
+  if (!agent_id.empty()) q.Bind(3, agent_id);
   return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Store::CountAtLeast(
     int64_t start_us, int64_t end_us, const std::string& metric, double threshold) {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
   // events_by_time covers the query and reads only the window's events; events_by_agent would
   // be scanned whole, every period ever.
-  SqliteStatement q(db_,
+  SqliteStatement q(db,
                     "SELECT agent_id, COUNT(*) FROM events INDEXED BY events_by_time "
                     "WHERE metric = ? AND occurred_at_us >= ? AND occurred_at_us < ? "
                     "AND value >= ? GROUP BY agent_id ORDER BY agent_id");
@@ -745,18 +911,35 @@ absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us,
                                                                const std::string& after_agent,
                                                                const std::string& after_metric,
                                                                int limit) {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  if (!agent_id.empty()) {
+    // One agent: an equality lookup on events_by_agent, that agent's metrics after after_metric.
+    if (!after_agent.empty() && after_agent > agent_id) return std::vector<AggregateRow>();
+    SqliteStatement q(db,
+                      "SELECT agent_id, metric, COUNT(*), exact_sum(value), MIN(value), "
+                      "MAX(value) FROM events INDEXED BY events_by_agent "
+                      "WHERE agent_id = ?1 AND metric > ?2 "
+                      "AND occurred_at_us >= ?3 AND occurred_at_us < ?4 "
+                      "GROUP BY metric ORDER BY metric LIMIT ?5");
+    q.Bind(1, agent_id)
+        .Bind(2, after_agent == agent_id ? after_metric : std::string())
+        .Bind(3, start_us)
+        .Bind(4, end_us)
+        .Bind(5, int64_t{limit});
+    return CollectRows<AggregateRow>(q, ReadAggregateRow);
+  }
   // Keyed: each page starts where the last ended and stops after `limit` groups, walking
   // events_by_agent in agent order, so paging through a month reads it about once.
-  SqliteStatement q(db_,
-                    "SELECT agent_id, metric, COUNT(*), SUM(value), MIN(value), MAX(value) "
+  SqliteStatement q(db,
+                    "SELECT agent_id, metric, COUNT(*), exact_sum(value), MIN(value), MAX(value) "
                     "FROM events INDEXED BY events_by_agent "
-                    "WHERE agent_id >= ?1 AND (?2 = '' OR agent_id = ?2) "
+                    "WHERE agent_id >= ?1 "
                     "AND occurred_at_us >= ?3 AND occurred_at_us < ?4 "
                     "GROUP BY agent_id, metric HAVING agent_id > ?1 OR metric > ?5 "
                     "ORDER BY agent_id, metric LIMIT ?6");
   q.Bind(1, after_agent)
-      .Bind(2, agent_id)
       .Bind(3, start_us)
       .Bind(4, end_us)
       .Bind(5, after_metric)
@@ -803,20 +986,25 @@ absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program, in
       .Bind(4, applied_us != 0 ? applied_us : NowMicros());
   PLAUDIT_RETURN_IF_ERROR(history.Run());
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  standings_generation_.fetch_add(1);
   return stored;
 }
 
 absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement q(db_,
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db,
                     absl::StrCat("SELECT ", kProgramColumns, " FROM programs ORDER BY id").c_str());
   return CollectRows<ProgramRecord>(q, ReadProgram);
 }
 
 absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
   SqliteStatement q(
-      db_, absl::StrCat("SELECT ", kProgramColumns, " FROM programs WHERE id = ?").c_str());
+      db, absl::StrCat("SELECT ", kProgramColumns, " FROM programs WHERE id = ?").c_str());
   q.Bind(1, id);
   if (q.Step()) return std::optional<ProgramRecord>(ReadProgram(q));
   if (!q.status().ok()) return q.status();
@@ -825,9 +1013,11 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string
 
 absl::StatusOr<std::optional<ProgramRecord>> Store::ProgramVersionAt(const std::string& id,
                                                                      int64_t at_us) {
-  absl::MutexLock lock(&mu_);
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
   // Versions applied by then, newest first; failing that, the first version.
-  SqliteStatement q(db_,
+  SqliteStatement q(db,
                     "SELECT version, yaml FROM program_versions WHERE program_id = ?1 "
                     "ORDER BY applied_us <= ?2 DESC, "
                     "CASE WHEN applied_us <= ?2 THEN -version ELSE version END LIMIT 1");
@@ -865,6 +1055,18 @@ absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::s
   SqliteStatement q(db_, "SELECT MIN(applied_us) FROM program_versions WHERE program_id = ?");
   q.Bind(1, id);
   if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
+  if (!q.status().ok()) return q.status();
+  return std::optional<int64_t>();
+}
+
+absl::StatusOr<std::optional<int64_t>> Store::DecisionVersion(const std::string& program_id,
+                                                              const std::string& period) {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(),
+                    "SELECT program_version FROM decisions WHERE program_id = ? AND period = ?");
+  q.Bind(1, program_id).Bind(2, period);
+  if (q.Step()) return std::optional<int64_t>(q.Int(0));
   if (!q.status().ok()) return q.status();
   return std::optional<int64_t>();
 }

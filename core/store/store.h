@@ -4,11 +4,13 @@
 // SQLite in WAL mode with synchronous=FULL: when a write method returns OK the data is on disk
 // and survives kill -9. Plugin state values are sealed (StateCipher) under the key given to
 // Open, so the database file holds no plugin secret in clear. Each method is one transaction.
-// Thread-safe: calls are serialised on one connection. The writes of fulfilment workers
-// (BeginFulfilmentAttempt, UpdateFulfilment, RecordAttempt, StateCommit) that arrive while
-// another commit is on its way to disk are committed together: each stays atomic on its own (a
-// savepoint of the shared transaction) and still returns only once it is on disk, but the batch
-// costs one disk flush instead of one each (group commit).
+// Thread-safe: writes are serialised on one connection; the reads that serve standings, agents,
+// programs and metrics run on a pool of read-only connections (ReadPool) and never wait for a
+// write. Period aggregates are kept up to date in the transactions that store events (Rollups).
+// The writes of fulfilment workers (BeginFulfilmentAttempt, UpdateFulfilment, RecordAttempt,
+// StateCommit) that arrive while another commit is on its way to disk are committed together:
+// each stays atomic on its own (a savepoint of the shared transaction) and still returns only
+// once it is on disk, but the batch costs one disk flush instead of one each (group commit).
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 
@@ -30,6 +32,8 @@
 #include "core/scoring/scorecard.h"
 #include "core/store/audit_records.h"
 #include "core/store/award_records.h"
+#include "core/store/read_pool.h"
+#include "core/store/rollups.h"
 #include "core/store/state_cipher.h"
 
 struct sqlite3;
@@ -275,6 +279,24 @@ class Store {
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountAtLeast(
       int64_t start_us, int64_t end_us, const std::string& metric, double threshold);
 
+  // Keeps the aggregates of every period of (time_zone, cadence) up to date from now on, with
+  // at-least counts for `thresholds`, filling in what is missing from the raw events once (one
+  // pass over them, in one transaction). INVALID_ARGUMENT for an unknown zone or cadence.
+  absl::Status EnsureRollup(const std::string& time_zone, const std::string& cadence,
+                            const ThresholdSet& thresholds);
+  // The aggregates of the period `label` ([start_us, end_us)) of (time_zone, cadence), as
+  // Aggregate() and CountAtLeast() give them from the raw events (bit for bit), with at_least
+  // filled in for `thresholds`, ordered by agent then metric; only `agent_id`'s unless it is empty.
+  // Read from the rollups without touching raw events; nullopt when they do not cover it (not
+  // registered by EnsureRollup, or the zone's rules moved the period since).
+  absl::StatusOr<std::optional<std::vector<AggregateRow>>> RolledUpAggregates(
+      const std::string& time_zone, const std::string& cadence, const std::string& label,
+      int64_t start_us, int64_t end_us, const ThresholdSet& thresholds,
+      const std::string& agent_id = "");
+  // Changes whenever something standings are computed from is written (events, agents,
+  // programs), so callers can cache standings.
+  int64_t standings_generation() const { return standings_generation_.load(); }
+
   // At most `limit` rows of the same aggregates (optionally for one agent) that come after
   // (after_agent, after_metric) in (agent, metric) order; empty strings start at the beginning.
   absl::StatusOr<std::vector<AggregateRow>> AggregatePage(int64_t start_us, int64_t end_us,
@@ -323,6 +345,9 @@ class Store {
                                                                  int64_t version);
   // When the program's first version was applied; nullopt for an unknown program.
   absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id);
+  // The program version of the period's committed decision; nullopt when it has none.
+  absl::StatusOr<std::optional<int64_t>> DecisionVersion(const std::string& program_id,
+                                                         const std::string& period);
   // The periods of the program that have a committed decision.
   absl::StatusOr<std::vector<std::string>> DecidedPeriods(const std::string& program_id);
 
@@ -450,7 +475,8 @@ class Store {
                                          const std::string& outcome);
 
  private:
-  Store(sqlite3* db, StateCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
+  Store(sqlite3* db, StateCipher cipher, const std::string& path)
+      : db_(db), cipher_(std::move(cipher)), readers_(path, /*max_idle=*/16) {}
   absl::Status Migrate();
   // Seals every plugin_state value in place (a database from before values were sealed).
   absl::Status SealPlaintextState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -505,7 +531,10 @@ class Store {
   bool group_leader_ ABSL_GUARDED_BY(group_mu_) = false;
   WriteGroupStats group_stats_ ABSL_GUARDED_BY(group_mu_);
   const StateCipher cipher_;
+  ReadPool readers_;
+  Rollups rollups_;
   std::atomic<int64_t> agents_generation_{0};
+  std::atomic<int64_t> standings_generation_{0};
 };
 
 }  // namespace plaudit

@@ -146,6 +146,74 @@ TEST_F(AwardDeciderTest, ATeamAwardToTheTeamGivesOneRewardEachWithoutAnAgent) {
   EXPECT_EQ(award.fulfilments[1].id, "team-month.2026-10.team.red.leave_credit");
 }
 
+TEST_F(AwardDeciderTest, LeaderboardIsKeptUntilAWriteAndThenSeesIt) {
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4, Utc(2026, 10, 4));
+  Survey("b1", 3, Utc(2026, 10, 5));
+  Survey("b2", 3, Utc(2026, 10, 6));
+  Apply(TeamProgram("team"));
+  AwardDecider decider = Decider();
+  auto first = decider.Leaderboard("team-month", "2026-10");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ((*first)->awards.size(), 1u);
+  EXPECT_EQ((*first)->awards[0].team, "red");
+  // Nothing written: the very same standings, not computed again.
+  auto again = decider.Leaderboard("team-month", "2026-10");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->get(), again->get());
+  auto explained = decider.Explain("team-month", "2026-10", "blue");
+  ASSERT_TRUE(explained.ok()) << explained.status();
+  EXPECT_FALSE(explained->won);
+  // A write is seen by the next call made after it.
+  for (int day = 7; day < 15; ++day) Survey(day % 2 ? "b1" : "b2", 5, Utc(2026, 10, day));
+  auto after = decider.Leaderboard("team-month", "2026-10");
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(first->get(), after->get());
+  ASSERT_EQ((*after)->awards.size(), 1u);
+  EXPECT_EQ((*after)->awards[0].team, "blue");
+  explained = decider.Explain("team-month", "2026-10", "blue");
+  ASSERT_TRUE(explained.ok());
+  EXPECT_TRUE(explained->won);
+  // The same as deciding it afresh.
+  auto fresh = decider.Evaluate("team-month", "2026-10", /*dry_run=*/true);
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_EQ(fresh->decision.standings.size(), (*after)->standings.size());
+  for (size_t i = 0; i < fresh->decision.standings.size(); ++i) {
+    EXPECT_EQ(fresh->decision.standings[i].team, (*after)->standings[i].team);
+    EXPECT_EQ(fresh->decision.standings[i].score, (*after)->standings[i].score);
+  }
+}
+
+TEST_F(AwardDeciderTest, AppliedProgramsReadRollupsThatEqualTheRawEvents) {
+  Apply(TeamProgram("team"));
+  AwardDecider decider = Decider();
+  auto spec = decider.ParseProgram(TeamProgram("team"));
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(decider.KeepAllRolledUp().ok());
+  Survey("r1", 5, Utc(2026, 10, 3));
+  Survey("r2", 4.1, Utc(2026, 10, 31, 23));
+  Survey("b1", 0.3, Utc(2026, 10, 1, 0));
+  Survey("b1", 0.1, Utc(2026, 11, 1, 0));
+  auto window = *ParsePeriod(Cadence::kMonthly, "2026-10", absl::UTCTimeZone());
+  auto rolled =
+      store_->RolledUpAggregates("UTC", "monthly", "2026-10", absl::ToUnixMicros(window.start),
+                                 absl::ToUnixMicros(window.end), TopBoxThresholds(*spec));
+  ASSERT_TRUE(rolled.ok() && rolled->has_value()) << "not covered after KeepAllRolledUp";
+  auto table = LoadAggregates(*store_, *spec, window);
+  auto raw = LoadAggregatesFromEvents(*store_, *spec, window);
+  ASSERT_TRUE(table.ok() && raw.ok());
+  ASSERT_EQ(table->size(), 3u);
+  for (const auto& [agent, metrics] : *raw) {
+    for (const auto& [metric, aggregate] : metrics) {
+      const MetricAggregate& got = table->at(agent).at(metric);
+      EXPECT_EQ(got.samples, aggregate.samples);
+      EXPECT_EQ(got.sum, aggregate.sum);
+      EXPECT_EQ(got.min, aggregate.min);
+      EXPECT_EQ(got.max, aggregate.max);
+    }
+  }
+}
+
 constexpr char kBestSurvey[] = R"(id: best-survey
 name: Best Survey
 time_zone: UTC
@@ -308,8 +376,9 @@ award:
   EXPECT_EQ((*store_->AwardHistory(held.id))[0].actor, "ops");
   EXPECT_TRUE(store_->DueFulfilments(absl::ToUnixMicros(Utc(2026, 12, 1)), 10)->size() == 1u);
 
-  auto approved = ActOnAward(*store_, held.id, AwardAction::kApprove, Actor{"anna", Role::kManager, ""},
-                             "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto approved =
+      ActOnAward(*store_, held.id, AwardAction::kApprove, Actor{"anna", Role::kManager, ""},
+                 "checked", absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->state, AwardState::kApproved);
   EXPECT_EQ(approved->fulfilments[0].state, FulfilmentState::kPending);
@@ -333,11 +402,12 @@ TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.state, AwardState::kProposed);
   EXPECT_DOUBLE_EQ(award.value, 8);  // 4 h for each of r1 and r2.
-  auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager, ""}, "",
-                        absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager, ""},
+                        "", absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
-  auto approved = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"b1", Role::kManager, ""},
-                             "", absl::ToUnixMicros(Utc(2026, 11, 6)));
+  auto approved =
+      ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"b1", Role::kManager, ""}, "",
+                 absl::ToUnixMicros(Utc(2026, 11, 6)));
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_DOUBLE_EQ((*store_->GetBudget("team-month", "2026-10"))->position.reserved, 8);
 }

@@ -131,7 +131,8 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
   // The database as the version before sealing left it: schema 8, plaintext values.
   Sql(db_,
       "DROP TABLE secrets_key_check; DROP TABLE applied_callbacks; DROP TABLE audit_log;"
-      "DROP INDEX agents_by_email;"
+      "DROP INDEX agents_by_email; DROP TABLE rollup_schemes; DROP TABLE rollup_thresholds;"
+      "DROP TABLE rollup_periods; DROP TABLE rollups; DROP TABLE rollup_at_least;"
       "UPDATE schema_version SET version = 8;"
       "INSERT INTO plugin_state (plugin, key, value) VALUES "
       "('gift_card', 'redemption/old', CAST('" +

@@ -429,6 +429,19 @@ TEST_F(StoreTest, AggregatePagesContinueFromTheLastKey) {
   ASSERT_TRUE(one.ok());
   ASSERT_EQ(one->size(), 2u);
   EXPECT_EQ((*one)[0].agent_id, "a2");
+  // One agent's, page by page: after its first metric comes its second, then nothing.
+  auto rest = store_->AggregatePage(100, 200, "a2", "a2", "csat", 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].metric, "nps");
+  EXPECT_EQ((*rest)[0].aggregate.samples, 2);
+  auto done = store_->AggregatePage(100, 200, "a2", "a2", "nps", 10);
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(done->empty());
+  auto first_page = store_->AggregatePage(100, 200, "a2", "", "", 1);
+  ASSERT_TRUE(first_page.ok());
+  ASSERT_EQ(first_page->size(), 1u);
+  EXPECT_EQ((*first_page)[0].metric, "csat");
 }
 
 }  // namespace
