@@ -73,6 +73,7 @@ void FulfilmentEngine::Stop() {
   absl::MutexLock lock(&mu_);
   queue_.clear();
   in_flight_.clear();
+  finished_since_read_.clear();
   per_plugin_.clear();
 }
 
@@ -119,6 +120,11 @@ void FulfilmentEngine::Dispatch() {
     }
     const absl::Time now = clock_->Now();
     if (read_again || due_rows.empty() || now - read_at >= options_.idle_wait) {
+      {
+        // A call that ends from here on may be read below as it was before it ended.
+        absl::MutexLock lock(&mu_);
+        finished_since_read_.clear();
+      }
       auto due = store_->DueFulfilments(absl::ToUnixMicros(now), 200,
                                         fulfiller_->RewardTypesInRankOrder());
       if (!due.ok()) {
@@ -133,15 +139,15 @@ void FulfilmentEngine::Dispatch() {
     int handed_out = 0;
     absl::MutexLock lock(&mu_);
     for (auto it = due_rows.begin(); it != due_rows.end();) {
-      // In flight from an earlier reading: its worker writes where it stands.
-      if (in_flight_.contains(it->id)) {
+      // In flight, or ended since the reading began: its worker wrote where it stands, which
+      // the next reading sees (a backoff, say).
+      if (in_flight_.contains(it->id) || finished_since_read_.contains(it->id)) {
         it = due_rows.erase(it);
         continue;
       }
       const std::string plugin = fulfiller_->PluginServing(it->type);
       int& running = per_plugin_[plugin];
       if (running >= LimitFor(plugin)) {
-        if (running == 0) per_plugin_.erase(plugin);
         ++it;
         continue;
       }
@@ -178,6 +184,7 @@ void FulfilmentEngine::Work() {
     Attempt(std::move(job.first));
     absl::MutexLock lock(&mu_);
     in_flight_.erase(id);
+    finished_since_read_.insert(id);
     if (--per_plugin_[job.second] <= 0) per_plugin_.erase(job.second);
     freed_ = true;
   }

@@ -61,6 +61,8 @@ class FulfilmentEngine {
     absl::Duration pending_poll = absl::Seconds(30);
     // How long the idle dispatcher sleeps before looking again, unless woken.
     absl::Duration idle_wait = absl::Seconds(1);
+    // Threads calling plugins (plauditd's fulfilment.workers). Each holds its call for the
+    // vendor's whole answer time: throughput is about the calls in flight over that time.
     int workers = 128;
     // Calls in flight at once per plugin, unless `plugin_limits` names the plugin.
     int plugin_concurrency = 64;
@@ -127,6 +129,8 @@ class FulfilmentEngine {
   absl::BitGen rng_ ABSL_GUARDED_BY(mu_);
   // Rows handed to workers and not finished, by id; calls in flight per plugin.
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Rows whose call ended since the dispatcher last began to read due rows.
+  std::set<std::string> finished_since_read_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> per_plugin_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<FulfilmentRecord, std::string>> queue_ ABSL_GUARDED_BY(mu_);
   std::thread dispatcher_;

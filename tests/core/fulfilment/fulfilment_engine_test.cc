@@ -362,6 +362,28 @@ TEST_F(FulfilmentEngineTest, StartedEngineWorksInTheBackground) {
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
 }
 
+TEST_F(FulfilmentEngineTest, AStartedEngineWaitsOutABackoffWhateverWakesIt) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    fulfiller_.script = {{FulfilOutcome::kRetryable, "rate limited", "", absl::Hours(1)}};
+  }
+  FulfilmentEngine::Options options;
+  options.idle_wait = absl::Milliseconds(5);
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, options);
+  engine.Start();
+  // New work announced again and again, each time read afresh: none hands the row out before its
+  // Retry-After has passed.
+  for (int i = 0; i < 100; ++i) {
+    engine.Wake();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  engine.Stop();
+  absl::MutexLock lock(&fulfiller_.mu_);
+  EXPECT_EQ(fulfiller_.calls.size(), 1u);
+  EXPECT_EQ(Row().state, FulfilmentState::kPending);
+  EXPECT_EQ(Row().attempts, 1);
+}
+
 // Sleeps in every call and records how many calls run at once per reward type.
 class SlowFulfiller : public RewardFulfiller {
  public:
