@@ -14,10 +14,12 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/api/private_data_dir.h"
 #include "core/api/request_limits.h"
 #include "core/api/server_credentials.h"
@@ -206,6 +208,22 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   engine_options.pending_poll = config.reconcile_interval;
   engine_options.base_backoff = config.retry_base;
   engine_options.max_backoff = config.retry_max;
+  engine_options.workers = config.fulfilment.workers;
+  engine_options.plugin_concurrency = config.fulfilment.default_concurrency;
+  engine_options.plugin_limits = config.fulfilment.concurrency;
+  // A limit for a plugin that is not there is a misspelling, not a limit to ignore.
+  std::set<std::string> plugin_names;
+  for (const PluginStatus& plugin : host->Plugins()) {
+    plugin_names.insert(plugin.name);
+    plugin_names.insert(std::filesystem::path(plugin.path).stem().string());
+  }
+  for (const auto& [plugin, calls] : config.fulfilment.concurrency) {
+    if (!plugin_names.contains(plugin)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fulfilment.concurrency.", plugin, ": no plugin in ", config.plugin_dir, " is called ",
+          plugin, " (there are: ", absl::StrJoin(plugin_names, ", "), ")"));
+    }
+  }
   for (const auto& [plugin, settings] : config.plugins) {
     auto limit = settings.find("max_concurrency");
     int calls = 0;
@@ -215,6 +233,11 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
                                                      ".max_concurrency: expected a number of "
                                                      "calls, 1 or more, got \"",
                                                      limit->second, "\""));
+    }
+    if (config.fulfilment.concurrency.contains(plugin)) {
+      return absl::InvalidArgumentError(absl::StrCat("plugins.", plugin,
+                                                     ".max_concurrency: fulfilment.concurrency.",
+                                                     plugin, " sets it too; keep one"));
     }
     engine_options.plugin_limits[plugin] = calls;
   }

@@ -81,6 +81,56 @@ absl::StatusOr<AuthConfig> ParseAuth(const YAML::Node& value, const Resolve& res
   return auth;
 }
 
+// A whole number of `what` from 1 to kMaxFulfilmentWorkers, or the problem naming `field` and the
+// value given.
+absl::StatusOr<int> FulfilmentCount(const YAML::Node& value, const std::string& field,
+                                    const std::string& what) {
+  int count = 0;
+  const std::string text = value.IsScalar() ? value.as<std::string>() : "";
+  if (!value.IsScalar() || !absl::SimpleAtoi(text, &count) || count < 1 ||
+      count > kMaxFulfilmentWorkers) {
+    return Problem(
+        value, field,
+        absl::StrCat("must be a whole number of ", what, " from 1 to ", kMaxFulfilmentWorkers,
+                     ", got ",
+                     value.IsScalar() ? absl::StrCat("\"", text, "\"") : "a list or map"));
+  }
+  return count;
+}
+
+absl::StatusOr<FulfilmentConfig> ParseFulfilment(const YAML::Node& value) {
+  if (!value.IsMap()) {
+    return Problem(value, "fulfilment",
+                   "must be a map: {workers, default_concurrency, concurrency: {PLUGIN: calls}}");
+  }
+  FulfilmentConfig fulfilment;
+  for (const auto& setting : value) {
+    const std::string name = setting.first.as<std::string>();
+    const std::string field = "fulfilment." + name;
+    if (name == "workers" || name == "default_concurrency") {
+      absl::StatusOr<int> count =
+          FulfilmentCount(setting.second, field, name == "workers" ? "threads" : "calls");
+      if (!count.ok()) return count.status();
+      (name == "workers" ? fulfilment.workers : fulfilment.default_concurrency) = *count;
+    } else if (name == "concurrency") {
+      if (!setting.second.IsMap()) {
+        return Problem(setting.second, field, "must map plugin names to calls at once");
+      }
+      for (const auto& plugin : setting.second) {
+        const std::string plugin_name = plugin.first.as<std::string>();
+        absl::StatusOr<int> count =
+            FulfilmentCount(plugin.second, field + "." + plugin_name, "calls");
+        if (!count.ok()) return count.status();
+        fulfilment.concurrency[plugin_name] = *count;
+      }
+    } else {
+      return Problem(setting.first, field,
+                     "unknown setting (expected workers, default_concurrency, concurrency)");
+    }
+  }
+  return fulfilment;
+}
+
 }  // namespace
 
 bool IsLoopbackListen(const std::string& listen) {
@@ -202,6 +252,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                 IsPathSetting(setting_key) ? resolve(setting_value) : setting_value;
           }
         }
+      } else if (key == "fulfilment") {
+        auto fulfilment = ParseFulfilment(value);
+        if (!fulfilment.ok()) return fulfilment.status();
+        config.fulfilment = *std::move(fulfilment);
       } else if (key == "tls") {
         if (!value.IsMap()) {
           return Problem(value, key, "must be a map: {cert_file, key_file, client_ca_file}");
@@ -277,7 +331,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
-            "tls, auth, services, audit, secrets)");
+            "fulfilment, tls, auth, services, audit, secrets)");
       }
     }
   } catch (const YAML::Exception& e) {

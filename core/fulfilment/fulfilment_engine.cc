@@ -73,6 +73,7 @@ void FulfilmentEngine::Stop() {
   absl::MutexLock lock(&mu_);
   queue_.clear();
   in_flight_.clear();
+  finished_since_read_.clear();
   per_plugin_.clear();
 }
 
@@ -104,36 +105,66 @@ absl::Duration FulfilmentEngine::Backoff(int attempts, absl::Duration retry_afte
 }
 
 void FulfilmentEngine::Dispatch() {
+  // Due rows read from the store and not handed out yet. A finished call frees a slot: the next
+  // row comes from here without asking the store again, which is read when this runs out, when
+  // new work is announced, and at least every idle_wait (for rows whose backoff has passed).
+  // A row that changed meanwhile (cancelled, finished by a callback, not its turn) is refused by
+  // BeginFulfilmentAttempt, which checks it in the store.
+  std::deque<FulfilmentRecord> due_rows;
+  absl::Time read_at = absl::InfinitePast();
+  bool read_again = true;
   while (true) {
-    int handed_out = 0;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    auto due = store_->DueFulfilments(absl::ToUnixMicros(clock_->Now()), 200,
-                                      fulfiller_->RewardTypesInRankOrder());
-    if (!due.ok()) {
-      LogError("fulfilment", absl::StrCat("cannot read due fulfilments: ", due.status().message()));
-    } else {
-      absl::MutexLock lock(&mu_);
-      for (FulfilmentRecord& record : *due) {
-        if (in_flight_.contains(record.id)) continue;
-        const std::string plugin = fulfiller_->PluginServing(record.type);
-        int& running = per_plugin_[plugin];
-        if (running >= LimitFor(plugin)) continue;
-        ++running;
-        in_flight_.insert(record.id);
-        queue_.emplace_back(std::move(record), plugin);
-        ++handed_out;
+    const absl::Time now = clock_->Now();
+    if (read_again || due_rows.empty() || now - read_at >= options_.idle_wait) {
+      {
+        // A call that ends from here on may be read below as it was before it ended.
+        absl::MutexLock lock(&mu_);
+        finished_since_read_.clear();
       }
+      auto due = store_->DueFulfilments(absl::ToUnixMicros(now), 200,
+                                        fulfiller_->RewardTypesInRankOrder());
+      if (!due.ok()) {
+        LogError("fulfilment",
+                 absl::StrCat("cannot read due fulfilments: ", due.status().message()));
+        due_rows.clear();
+      } else {
+        due_rows.assign(std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
+      }
+      read_at = now;
     }
+    int handed_out = 0;
     absl::MutexLock lock(&mu_);
+    for (auto it = due_rows.begin(); it != due_rows.end();) {
+      // In flight, or ended since the reading began: its worker wrote where it stands, which
+      // the next reading sees (a backoff, say).
+      if (in_flight_.contains(it->id) || finished_since_read_.contains(it->id)) {
+        it = due_rows.erase(it);
+        continue;
+      }
+      const std::string plugin = fulfiller_->PluginServing(it->type);
+      int& running = per_plugin_[plugin];
+      if (running >= LimitFor(plugin)) {
+        ++it;
+        continue;
+      }
+      ++running;
+      in_flight_.insert(it->id);
+      queue_.emplace_back(std::move(*it), plugin);
+      it = due_rows.erase(it);
+      ++handed_out;
+    }
     // Woken by new work, a finished call (which may free a plugin's slot) or the idle timer.
-    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_; };
+    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_ || freed_; };
     mu_.AwaitWithTimeout(absl::Condition(&wake), handed_out > 0 && queue_.empty()
                                                      ? absl::Milliseconds(10)
                                                      : options_.idle_wait);
+    read_again = woken_;
     woken_ = false;
+    freed_ = false;
   }
 }
 
@@ -153,8 +184,9 @@ void FulfilmentEngine::Work() {
     Attempt(std::move(job.first));
     absl::MutexLock lock(&mu_);
     in_flight_.erase(id);
+    finished_since_read_.insert(id);
     if (--per_plugin_[job.second] <= 0) per_plugin_.erase(job.second);
-    woken_ = true;
+    freed_ = true;
   }
 }
 
@@ -214,8 +246,9 @@ FulfilmentCall FulfilmentEngine::BuildCall(const FulfilmentRecord& record, bool*
   return call;
 }
 
-void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string& kind,
-                              absl::Time started, const FulfilResult& result) {
+FulfilmentAttempt FulfilmentEngine::AttemptRow(const FulfilmentRecord& record,
+                                               const std::string& kind, absl::Time started,
+                                               const FulfilResult& result) {
   FulfilmentAttempt attempt;
   attempt.fulfilment_id = record.id;
   attempt.kind = kind;
@@ -224,7 +257,12 @@ void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string&
   attempt.outcome = std::string(FulfilOutcomeName(result.outcome));
   attempt.error = result.error;
   attempt.actor = std::string(kSystemActor);
-  absl::Status recorded = store_->RecordAttempt(attempt);
+  return attempt;
+}
+
+void FulfilmentEngine::Record(const FulfilmentRecord& record, const std::string& kind,
+                              absl::Time started, const FulfilResult& result) {
+  absl::Status recorded = store_->RecordAttempt(AttemptRow(record, kind, started, result));
   if (!recorded.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record the ", kind,
                                         " in its history: ", recorded.message()));
@@ -272,7 +310,8 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
   } else {
     result = fulfiller_->Fulfil(call);
   }
-  Record(record, kind, started, result);
+  // Written with the outcome below, in one transaction.
+  const FulfilmentAttempt history = AttemptRow(record, kind, started, result);
 
   absl::Time now = clock_->Now();
   record.updated_us = absl::ToUnixMicros(now);
@@ -312,7 +351,7 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       }
       break;
   }
-  absl::Status saved = store_->UpdateFulfilment(record);
+  absl::Status saved = store_->UpdateFulfilment(record, history);
   if (!saved.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record outcome: ", saved.message()));
     return true;

@@ -61,9 +61,11 @@ class FulfilmentEngine {
     absl::Duration pending_poll = absl::Seconds(30);
     // How long the idle dispatcher sleeps before looking again, unless woken.
     absl::Duration idle_wait = absl::Seconds(1);
-    int workers = 4;
+    // Threads calling plugins (plauditd's fulfilment.workers). Each holds its call for the
+    // vendor's whole answer time: throughput is about the calls in flight over that time.
+    int workers = 128;
     // Calls in flight at once per plugin, unless `plugin_limits` names the plugin.
-    int plugin_concurrency = 2;
+    int plugin_concurrency = 64;
     std::map<std::string, int> plugin_limits;
   };
 
@@ -105,6 +107,9 @@ class FulfilmentEngine {
   bool Attempt(FulfilmentRecord record);
   // The plugin call's inputs: the award, the agent (or team) and the program.
   FulfilmentCall BuildCall(const FulfilmentRecord& record, bool* ok);
+  // The history row of a call: which kind, when, and what it came to.
+  FulfilmentAttempt AttemptRow(const FulfilmentRecord& record, const std::string& kind,
+                               absl::Time started, const FulfilResult& result);
   void Record(const FulfilmentRecord& record, const std::string& kind, absl::Time started,
               const FulfilResult& result);
   void Dispatch();
@@ -118,10 +123,14 @@ class FulfilmentEngine {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // New work was announced (read the store again); a call finished (a slot is free).
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  bool freed_ ABSL_GUARDED_BY(mu_) = false;
   absl::BitGen rng_ ABSL_GUARDED_BY(mu_);
   // Rows handed to workers and not finished, by id; calls in flight per plugin.
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Rows whose call ended since the dispatcher last began to read due rows.
+  std::set<std::string> finished_since_read_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> per_plugin_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<FulfilmentRecord, std::string>> queue_ ABSL_GUARDED_BY(mu_);
   std::thread dispatcher_;

@@ -77,10 +77,12 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(
     scarce = absl::StrCat(" AND (f.type NOT IN (", placeholders, ") OR f.id = (",
                           FirstUnsettledSql("f.award_id", "f.type"), "))");
   }
+  // In the order of the due index (rowid breaks ties: the order rows were committed in), so that
+  // LIMIT stops the scan early instead of sorting every due row.
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
                                  " FROM fulfilments f WHERE f.state = 'pending' AND "
                                  "f.next_attempt_us <= ?1",
-                                 scarce, " ORDER BY f.next_attempt_us, f.id LIMIT ?2");
+                                 scarce, " ORDER BY f.next_attempt_us, f.rowid LIMIT ?2");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, now_us).Bind(2, int64_t{limit});
   int index = 3;
@@ -107,69 +109,79 @@ absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
 
 absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
                                                    bool in_rank_order) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
-  if (in_rank_order) {
-    absl::StatusOr<bool> turn = TurnHasCome(record);
-    if (!turn.ok()) return turn.status();
-    if (!*turn) return false;
-  }
-  SqliteStatement u(db_,
-                    "UPDATE fulfilments SET attempts = attempts + ?, check_first = 1, "
-                    "updated_us = ? WHERE id = ? AND state = 'pending'");
-  u.Bind(1, int64_t{count_attempt ? 1 : 0}).Bind(2, record.updated_us).Bind(3, record.id);
-  PLAUDIT_RETURN_IF_ERROR(u.Run());
-  if (sqlite3_changes(db_) != 1) return false;
-  auto awards = LoadAwards("WHERE id = ?", {record.award_id});
-  if (!awards.ok()) return awards.status();
-  if (!awards->empty() && awards->front().state == AwardState::kApproved) {
-    TransitionPlan plan;
-    plan.to = AwardState::kFulfilling;
-    plan.reason = absl::StrCat("first attempt of ", record.id);
-    PLAUDIT_RETURN_IF_ERROR(
-        ApplyPlan(awards->front(), plan, std::string(kSystemActor), record.updated_us));
-  }
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  bool begun = false;
+  PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
+    mu_.AssertHeld();
+    if (in_rank_order) {
+      absl::StatusOr<bool> turn = TurnHasCome(record);
+      if (!turn.ok()) return turn.status();
+      if (!*turn) return absl::OkStatus();
+    }
+    SqliteStatement u(db_,
+                      "UPDATE fulfilments SET attempts = attempts + ?, check_first = 1, "
+                      "updated_us = ? WHERE id = ? AND state = 'pending'");
+    u.Bind(1, int64_t{count_attempt ? 1 : 0}).Bind(2, record.updated_us).Bind(3, record.id);
+    PLAUDIT_RETURN_IF_ERROR(u.Run());
+    if (sqlite3_changes(db_) != 1) return absl::OkStatus();
+    auto awards = LoadAwards("WHERE id = ?", {record.award_id});
+    if (!awards.ok()) return awards.status();
+    if (!awards->empty() && awards->front().state == AwardState::kApproved) {
+      TransitionPlan plan;
+      plan.to = AwardState::kFulfilling;
+      plan.reason = absl::StrCat("first attempt of ", record.id);
+      PLAUDIT_RETURN_IF_ERROR(
+          ApplyPlan(awards->front(), plan, std::string(kSystemActor), record.updated_us));
+    }
+    begun = true;
+    return absl::OkStatus();
+  }));
+  if (!begun) return false;
   if (count_attempt) record.attempts += 1;
   record.check_first = true;
   return true;
 }
 
-absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
-  SqliteStatement u(db_,
-                    "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
-                    "next_attempt_us = ?, updated_us = ?, check_first = ? WHERE id = ? AND "
-                    "state = 'pending'");
-  u.Bind(1, FulfilmentStateName(record.state))
-      .Bind(2, int64_t{record.attempts})
-      .Bind(3, record.error)
-      .Bind(4, record.artifact)
-      .Bind(5, record.next_attempt_us)
-      .Bind(6, record.updated_us)
-      .Bind(7, int64_t{record.check_first ? 1 : 0})
-      .Bind(8, record.id);
-  PLAUDIT_RETURN_IF_ERROR(u.Run());
-  if (sqlite3_changes(db_) != 1) {
-    SqliteStatement q(db_, "SELECT state FROM fulfilments WHERE id = ?");
-    q.Bind(1, record.id);
-    if (q.Step()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("fulfilment ", record.id, " is ", q.Text(0), ", no longer pending"));
+absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record,
+                                     const std::optional<FulfilmentAttempt>& attempt) {
+  absl::Status not_pending;
+  PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
+    mu_.AssertHeld();
+    if (attempt.has_value()) PLAUDIT_RETURN_IF_ERROR(InsertAttempt(*attempt));
+    SqliteStatement u(db_,
+                      "UPDATE fulfilments SET state = ?, attempts = ?, error = ?, artifact = ?, "
+                      "next_attempt_us = ?, updated_us = ?, check_first = ? WHERE id = ? AND "
+                      "state = 'pending'");
+    u.Bind(1, FulfilmentStateName(record.state))
+        .Bind(2, int64_t{record.attempts})
+        .Bind(3, record.error)
+        .Bind(4, record.artifact)
+        .Bind(5, record.next_attempt_us)
+        .Bind(6, record.updated_us)
+        .Bind(7, int64_t{record.check_first ? 1 : 0})
+        .Bind(8, record.id);
+    PLAUDIT_RETURN_IF_ERROR(u.Run());
+    if (sqlite3_changes(db_) != 1) {
+      SqliteStatement q(db_, "SELECT state FROM fulfilments WHERE id = ?");
+      q.Bind(1, record.id);
+      if (q.Step()) {
+        // Kept: the attempt, which did happen. Refused: the outcome.
+        not_pending = absl::FailedPreconditionError(
+            absl::StrCat("fulfilment ", record.id, " is ", q.Text(0), ", no longer pending"));
+        return absl::OkStatus();
+      }
+      PLAUDIT_RETURN_IF_ERROR(q.status());
+      return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
     }
-    PLAUDIT_RETURN_IF_ERROR(q.status());
-    return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
-  }
-  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, record.updated_us));
-  return txn.Commit();
+    return FinishAwardIfDone(record.award_id, record.updated_us);
+  }));
+  return not_pending;
 }
 
 absl::Status Store::RecordAttempt(const FulfilmentAttempt& attempt) {
-  absl::MutexLock lock(&mu_);
-  return InsertAttempt(attempt);
+  return WriteInGroup([&]() -> absl::Status {
+    mu_.AssertHeld();
+    return InsertAttempt(attempt);
+  });
 }
 
 absl::Status Store::InsertAttempt(const FulfilmentAttempt& attempt) {

@@ -1457,40 +1457,44 @@ absl::StatusOr<bool> Store::StateCommit(
     const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
     const std::vector<std::string>& absent,
     const std::vector<std::pair<std::string, std::string>>& expected) {
-  absl::MutexLock lock(&mu_);
-  SqliteTransaction txn(db_);
-  PLAUDIT_RETURN_IF_ERROR(txn.status());
-  SqliteStatement get(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
-  for (const std::string& key : absent) {
-    get.Bind(1, plugin).Bind(2, key);
-    bool found = get.Step();
-    PLAUDIT_RETURN_IF_ERROR(get.status());
-    get.Reset();
-    if (found) return false;
-  }
-  for (const auto& [key, value] : expected) {
-    get.Bind(1, plugin).Bind(2, key);
-    std::optional<std::string> sealed;
-    if (get.Step()) sealed = get.Text(0);
-    PLAUDIT_RETURN_IF_ERROR(get.status());
-    get.Reset();
-    if (!sealed.has_value()) return false;
-    auto stored = cipher_.Open(plugin, key, *sealed);
-    if (!stored.ok()) return stored.status();
-    if (*stored != value) return false;
-  }
-  SqliteStatement put(db_,
-                      "INSERT INTO plugin_state (plugin, key, value) VALUES (?, ?, ?) "
-                      "ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value");
-  for (const auto& [key, value] : puts) {
-    auto sealed = cipher_.Seal(plugin, key, value);
-    if (!sealed.ok()) return sealed.status();
-    put.Bind(1, plugin).Bind(2, key).Bind(3, *sealed);
-    PLAUDIT_RETURN_IF_ERROR(put.Run());
-    put.Reset();
-  }
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
-  return true;
+  bool written = false;
+  // Grouped: a plugin's state is written mid-fulfilment (the gift card's "an order may exist"
+  // mark before every order), as often as rewards go out.
+  PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
+    mu_.AssertHeld();
+    SqliteStatement get(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
+    for (const std::string& key : absent) {
+      get.Bind(1, plugin).Bind(2, key);
+      bool found = get.Step();
+      PLAUDIT_RETURN_IF_ERROR(get.status());
+      get.Reset();
+      if (found) return absl::OkStatus();
+    }
+    for (const auto& [key, value] : expected) {
+      get.Bind(1, plugin).Bind(2, key);
+      std::optional<std::string> sealed;
+      if (get.Step()) sealed = get.Text(0);
+      PLAUDIT_RETURN_IF_ERROR(get.status());
+      get.Reset();
+      if (!sealed.has_value()) return absl::OkStatus();
+      auto stored = cipher_.Open(plugin, key, *sealed);
+      if (!stored.ok()) return stored.status();
+      if (*stored != value) return absl::OkStatus();
+    }
+    SqliteStatement put(db_,
+                        "INSERT INTO plugin_state (plugin, key, value) VALUES (?, ?, ?) "
+                        "ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value");
+    for (const auto& [key, value] : puts) {
+      auto sealed = cipher_.Seal(plugin, key, value);
+      if (!sealed.ok()) return sealed.status();
+      put.Bind(1, plugin).Bind(2, key).Bind(3, *sealed);
+      PLAUDIT_RETURN_IF_ERROR(put.Run());
+      put.Reset();
+    }
+    written = true;
+    return absl::OkStatus();
+  }));
+  return written;
 }
 
 }  // namespace plaudit

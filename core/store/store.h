@@ -7,6 +7,10 @@
 // Thread-safe: writes are serialised on one connection; the reads that serve standings, agents,
 // programs and metrics run on a pool of read-only connections (ReadPool) and never wait for a
 // write. Period aggregates are kept up to date in the transactions that store events (Rollups).
+// The writes of fulfilment workers (BeginFulfilmentAttempt, UpdateFulfilment, RecordAttempt,
+// StateCommit) that arrive while another commit is on its way to disk are committed together:
+// each stays atomic on its own (a savepoint of the shared transaction) and still returns only
+// once it is on disk, but the batch costs one disk flush instead of one each (group commit).
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 
@@ -445,8 +449,11 @@ class Store {
   // Writes state, attempts, error, artifact, next_attempt_us, updated_us and check_first of a
   // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. When
   // that finishes its award, the award becomes fulfilled (its reservation settled), failed
-  // (released) or, when every reward was cancelled, cancelled (released).
-  absl::Status UpdateFulfilment(const FulfilmentRecord& record);
+  // (released) or, when every reward was cancelled, cancelled (released). With `attempt`, the
+  // call that led to it is appended to the reward's history in the same transaction (also when
+  // the reward is no longer pending: the call happened).
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record,
+                                const std::optional<FulfilmentAttempt>& attempt = std::nullopt);
 
   // Praise. InsertPraise stores the praise and the recipient's praise_received event (value 1,
   // event_id "praise:<id>") in one transaction. It returns the giver's earlier praise when the
@@ -475,6 +482,15 @@ class Store {
       const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
       const std::vector<std::string>& absent,
       const std::vector<std::pair<std::string, std::string>>& expected);
+
+  // How the group-committed writes went so far: writes, and the commits that made them durable
+  // (fewer when writes shared one); `queued` are waiting now.
+  struct WriteGroupStats {
+    int64_t writes = 0;
+    int64_t commits = 0;
+    int64_t queued = 0;
+  };
+  WriteGroupStats write_group_stats() const;
 
   // The audit log (audit_store.cc), kept in seq order; only AuditTrail appends to it. Appends
   // `entry` after the last record in one transaction: `seal` gets the record with its seq and the
@@ -541,8 +557,22 @@ class Store {
   absl::Status FinishAwardIfDone(const std::string& award_id, int64_t now_us)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // write_group.cc: runs `write` (which holds mu_ and writes through db_, without a transaction
+  // of its own) in a transaction shared with the writes other threads hand in meanwhile, each in
+  // its own savepoint so that a failed write is rolled back alone. Returns once the shared commit
+  // is durable: the write's own status, or the commit's error (then none of the batch is stored).
+  absl::Status WriteInGroup(absl::FunctionRef<absl::Status()> write) ABSL_LOCKS_EXCLUDED(mu_);
+  struct GroupedWrite;
+  void CommitGroup(const std::vector<GroupedWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  // The writes waiting for a group commit, and whether a thread is committing a group now. Taken
+  // after mu_ when both are held.
+  mutable absl::Mutex group_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::vector<GroupedWrite*> group_queue_ ABSL_GUARDED_BY(group_mu_);
+  bool group_leader_ ABSL_GUARDED_BY(group_mu_) = false;
+  WriteGroupStats group_stats_ ABSL_GUARDED_BY(group_mu_);
   const StateCipher cipher_;
   ReadPool readers_;
   Rollups rollups_;

@@ -16,7 +16,10 @@
 // (look it up before trying again); any other 4xx is permanent with the vendor's message. Two
 // exceptions, because the order was certainly not placed and a person can fix them: an account
 // balance too low for the card (checked before ordering, and the vendor's 402) and a refused API
-// key (401/403) are retryable, the first after kInsufficientFundsRetryMs.
+// key (401/403) are retryable, the first after kInsufficientFundsRetryMs. The balance is checked
+// against the figure last read less the cards ordered since (balance_estimate.h), read again
+// when it is older than balance_ttl_s, too low for the card, or after a 402: one vendor call per
+// order instead of two.
 //
 // Secrets: the redemption code and link belong to the recipient. They are kept in the plugin's
 // host state only, returned by the "code" query to the recipient alone, and never logged or put
@@ -38,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "fulfilment/gift_card/balance_estimate.h"
 #include "fulfilment/gift_card/settings.h"
 #include "fulfilment/gift_card/vendor_api.h"
 #include "plaudit/plugin_sdk.h"
@@ -139,6 +143,7 @@ class GiftCardPlugin : public sdk::Plugin {
         &http_, VendorApi::Options{settings.base_url, settings.api_key, settings.timeout_ms,
                                    settings.ca_file});
     catalog_.reset();
+    balance_ = std::make_shared<BalanceEstimate>(settings.balance_ttl_s * 1000000);
     return {};
   }
 
@@ -193,16 +198,23 @@ class GiftCardPlugin : public sdk::Plugin {
       if (!stored.ok) return Retryable("state store: " + stored.error);
     }
 
-    std::map<std::string, int64_t> balances;
-    if (CallResult result = vendor->GetBalance(&balances); !result.ok()) {
-      return FromFailure(result, "balance");
-    }
-    const int64_t available = balances.count(card.currency) ? balances[card.currency] : 0;
-    if (available < card.amount) {
-      return Retryable("vendor account balance " + card.currency + " " +
-                           money::FormatMinorUnits(available) + " does not cover a " +
-                           money::FormatMinorUnits(card.amount) + " card; top up the account",
-                       kInsufficientFundsRetryMs);
+    const std::shared_ptr<BalanceEstimate> balance = Balance();
+    if (!balance->TryTake(card.currency, card.amount, host().NowMicros())) {
+      // The figure is stale, or too low for this card: only a fresh reading may refuse it.
+      const int64_t read_at = host().NowMicros();
+      std::map<std::string, int64_t> balances;
+      if (CallResult result = vendor->GetBalance(&balances); !result.ok()) {
+        return FromFailure(result, "balance");
+      }
+      balance->Read(balances, read_at);
+      const int64_t available = balances.count(card.currency) ? balances[card.currency] : 0;
+      if (available < card.amount) {
+        return Retryable("vendor account balance " + card.currency + " " +
+                             money::FormatMinorUnits(available) + " does not cover a " +
+                             money::FormatMinorUnits(card.amount) + " card; top up the account",
+                         kInsufficientFundsRetryMs);
+      }
+      balance->Take(card.currency, card.amount);
     }
 
     OrderRequest order_request;
@@ -216,6 +228,12 @@ class GiftCardPlugin : public sdk::Plugin {
     order_request.recipient_email = request.agent().email();
     Order order;
     const CallResult placed = vendor->PlaceOrder(order_request, &order);
+    if (placed.kind == Kind::kInsufficientFunds) balance->Distrust(card.currency);
+    if (placed.ok() || placed.kind == Kind::kNoAnswer || placed.kind == Kind::kMalformed) {
+      balance->Placed(card.currency, card.amount);
+    } else {
+      balance->NotPlaced(card.currency, card.amount);
+    }
     if (!placed.ok()) return FromFailure(placed, "order");
     host().Info("gift_card: placed vendor order " + order.id + " for key " + key + ", status " +
                 order.status);
@@ -296,6 +314,11 @@ class GiftCardPlugin : public sdk::Plugin {
   std::shared_ptr<const VendorApi> Vendor() {
     std::lock_guard<std::mutex> lock(mu_);
     return vendor_;
+  }
+
+  std::shared_ptr<BalanceEstimate> Balance() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return balance_;
   }
 
   // The catalogue, from the cache while it is fresh. A stale cache is used when the vendor
@@ -441,10 +464,13 @@ class GiftCardPlugin : public sdk::Plugin {
   }
 
   pb::QueryResponse BalanceQuery(const VendorApi& vendor) {
+    const int64_t read_at = host().NowMicros();
     std::map<std::string, int64_t> balances;
     if (CallResult result = vendor.GetBalance(&balances); !result.ok()) {
       return QueryError(kUnavailable, "vendor balance: " + result.message);
     }
+    if (const std::shared_ptr<BalanceEstimate> balance = Balance())
+      balance->Read(balances, read_at);
     pb::QueryResponse resp;
     resp.add_columns("currency");
     resp.add_columns("available");
@@ -506,6 +532,7 @@ class GiftCardPlugin : public sdk::Plugin {
   Settings settings_;                          // guarded by mu_
   std::shared_ptr<const VendorApi> vendor_;    // guarded by mu_
   std::optional<std::vector<Brand>> catalog_;  // guarded by mu_
+  std::shared_ptr<BalanceEstimate> balance_;   // guarded by mu_
   int64_t catalog_fetched_micros_ = 0;         // guarded by mu_
 };
 

@@ -13,7 +13,7 @@ namespace plaudit::fulfilment::gift_card {
 namespace {
 
 constexpr char kKnownKeys[] =
-    "base_url, api_key_file, api_key_env, timeout_ms, catalog_ttl_s, ca_file";
+    "base_url, api_key_file, api_key_env, timeout_ms, catalog_ttl_s, balance_ttl_s, ca_file";
 
 // "" or why `text` is not a whole number in [low, high].
 std::string ReadInt(const std::string& key, const std::string& text, int64_t low, int64_t high,
@@ -40,7 +40,7 @@ std::string ReadSettings(const std::map<std::string, std::string>& config,
   *settings = Settings();
   for (const auto& [key, value] : config) {
     if (key != "base_url" && key != "api_key_file" && key != "api_key_env" && key != "timeout_ms" &&
-        key != "catalog_ttl_s" && key != "ca_file") {
+        key != "catalog_ttl_s" && key != "balance_ttl_s" && key != "ca_file") {
       return "unknown config key \"" + key + "\" (known: " + kKnownKeys + ")";
     }
   }
@@ -71,6 +71,13 @@ std::string ReadSettings(const std::map<std::string, std::string>& config,
   if (const std::string* text = get("catalog_ttl_s")) {
     if (std::string error =
             ReadInt("config catalog_ttl_s", *text, 0, 86400, &settings->catalog_ttl_s);
+        !error.empty()) {
+      return error;
+    }
+  }
+  if (const std::string* text = get("balance_ttl_s")) {
+    if (std::string error =
+            ReadInt("config balance_ttl_s", *text, 0, 86400, &settings->balance_ttl_s);
         !error.empty()) {
       return error;
     }

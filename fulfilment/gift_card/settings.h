@@ -5,6 +5,8 @@
 //   api_key_env     the environment variable holding it (default PLAUDIT_GIFT_CARD_API_KEY)
 //   timeout_ms      limit of one vendor call, connecting included (default 10000)
 //   catalog_ttl_s   how long the brand catalogue is cached (default 300)
+//   balance_ttl_s   how long a reading of the account balance is trusted, less the cards
+//                   ordered since (default 60; 0 reads it before every order)
 //   ca_file         PEM bundle to verify the vendor's certificate with (default: system store)
 //
 // The key itself never appears in an error: only where it was looked for.
@@ -24,6 +26,7 @@ struct Settings {
   std::string api_key;
   int64_t timeout_ms = 10000;
   int64_t catalog_ttl_s = 300;
+  int64_t balance_ttl_s = 60;
   std::string ca_file;
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What plauditd checks at start, end to end: --version; broken plugins are listed with the reason
 # and do not take it down; a missing plugin directory, a misspelled plugin block and a port that
-# another plauditd already serves each stop it with one clear line and a non-zero exit; paths in
-# the config file are relative to the file's folder.
+# another plauditd already serves, and a fulfilment limit for a plugin that is not there each stop
+# it with one clear line and a non-zero exit; paths in the config file are relative to the file's
+# folder.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
@@ -27,6 +28,15 @@ rc=$(run_plauditd "$work/misspelled.out" --listen 127.0.0.1:0 --data-dir "$work/
 expected="plauditd: plugins.parkng: no plugin in $build/plugins is called parkng (did you mean parking?)"
 [[ $(tail -n 1 "$work/misspelled.out") == "$expected" ]] ||
   fail "a misspelled plugin block: $(cat "$work/misspelled.out")"
+
+# --- a limit for a plugin that is not there ---------------------------------------------------
+printf 'fulfilment:\n  concurrency: {gift_crd: 8}\n' >"$work/concurrency.yaml"
+rc=$(run_plauditd "$work/concurrency.out" --listen 127.0.0.1:0 --data-dir "$work/concurrency-data" \
+  --plugin-dir "$build/plugins" --config "$work/concurrency.yaml")
+((rc == 1)) || fail "a misspelled plugin in fulfilment.concurrency: exit status $rc, expected 1"
+expected="plauditd: fulfilment.concurrency.gift_crd: no plugin in $build/plugins is called gift_crd (there are: "
+[[ $(tail -n 1 "$work/concurrency.out") == "$expected"*gift_card* ]] ||
+  fail "a misspelled plugin in fulfilment.concurrency: $(cat "$work/concurrency.out")"
 
 # --- broken plugins are listed, and plauditd serves --------------------------------------------
 plugins=$work/plugins

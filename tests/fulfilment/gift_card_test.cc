@@ -57,6 +57,7 @@ class GiftCardPluginTest : public ::testing::Test {
         [this](const sandbox::HttpRequest& request) {
           {
             std::lock_guard<std::mutex> lock(next_reply_mu_);
+            ++requests_[request.method + " " + request.path];
             if (next_reply_) {
               sandbox::HttpReply reply = *std::move(next_reply_);
               next_reply_.reset();
@@ -148,8 +149,15 @@ class GiftCardPluginTest : public ::testing::Test {
     next_reply_ = std::move(reply);
   }
 
+  // How many requests the vendor had for "METHOD /path".
+  int Requests(const std::string& method_and_path) {
+    std::lock_guard<std::mutex> lock(next_reply_mu_);
+    return requests_[method_and_path];
+  }
+
   std::mutex next_reply_mu_;
   std::optional<sandbox::HttpReply> next_reply_;  // guarded by next_reply_mu_
+  std::map<std::string, int> requests_;           // guarded by next_reply_mu_
   TempDir dir_;
   FakePluginHost host_;
   std::unique_ptr<VendorSandbox> sandbox_;
@@ -289,6 +297,81 @@ TEST_F(GiftCardPluginTest, InsufficientBalanceIsRetryableLaterAndOrdersNothing) 
   const pb::FulfilResponse topped_up = plugin_->Fulfil(GiftCard("k1"));
   EXPECT_EQ(topped_up.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << topped_up.error();
   EXPECT_EQ(Orders().size(), 1u);
+}
+
+TEST_F(GiftCardPluginTest, ReadsTheBalanceOnceForManyOrders) {
+  for (const char* key : {"k1", "k2", "k3", "k4", "k5"}) {
+    const pb::FulfilResponse resp = plugin_->Fulfil(GiftCard(key));
+    EXPECT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << key << ": " << resp.error();
+  }
+  EXPECT_EQ(Requests("GET /v1/balance"), 1);
+  EXPECT_EQ(Requests("POST /v1/orders"), 5);
+}
+
+TEST_F(GiftCardPluginTest, ReadsTheBalanceAgainWhenTheFigureLeftCannotCoverTheCard) {
+  Vendor("POST", "/v1/_balance", R"({"currency":"USD","available":"60.00"})");
+  EXPECT_EQ(plugin_->Fulfil(GiftCard("k1")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(plugin_->Fulfil(GiftCard("k2")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(Requests("GET /v1/balance"), 1);
+  // 60.00 - 2 x 25.00 leaves 10.00: the third card is checked against a fresh reading.
+  const pb::FulfilResponse short_of = plugin_->Fulfil(GiftCard("k3"));
+  EXPECT_EQ(short_of.outcome(), pb::FULFIL_OUTCOME_RETRYABLE);
+  EXPECT_EQ(short_of.retry_after_ms(), kFifteenMinutesMs);
+  EXPECT_NE(short_of.error().find("balance USD 10.00 does not cover a 25.00 card"),
+            std::string::npos)
+      << short_of.error();
+  EXPECT_EQ(Requests("GET /v1/balance"), 2);
+  EXPECT_TRUE(OrdersFor("k3").empty());
+
+  Vendor("POST", "/v1/_balance", R"({"currency":"USD","available":"100.00"})");
+  EXPECT_EQ(plugin_->Fulfil(GiftCard("k3")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(Requests("GET /v1/balance"), 3);
+  EXPECT_EQ(Orders().size(), 3u);
+}
+
+TEST_F(GiftCardPluginTest, AVendorRefusalForBalanceIsRetryableAndTheBalanceIsReadAgain) {
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k1")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  // Someone else spends the account down: the figure still says 975.00.
+  Vendor("POST", "/v1/_balance", R"({"currency":"USD","available":"10.00"})");
+  const pb::FulfilResponse refused = plugin_->Fulfil(GiftCard("k2"));
+  EXPECT_EQ(refused.outcome(), pb::FULFIL_OUTCOME_RETRYABLE);
+  EXPECT_EQ(refused.retry_after_ms(), kFifteenMinutesMs);
+  EXPECT_NE(refused.error().find("top up the account"), std::string::npos) << refused.error();
+  EXPECT_EQ(Requests("POST /v1/orders"), 2);
+  EXPECT_EQ(Requests("GET /v1/balance"), 1);
+  EXPECT_TRUE(OrdersFor("k2").empty());
+
+  // After the refusal the figure is read again before anything is ordered.
+  const pb::FulfilResponse again = plugin_->Fulfil(GiftCard("k3"));
+  EXPECT_EQ(again.outcome(), pb::FULFIL_OUTCOME_RETRYABLE);
+  EXPECT_NE(again.error().find("balance USD 10.00 does not cover a 25.00 card"), std::string::npos)
+      << again.error();
+  EXPECT_EQ(Requests("GET /v1/balance"), 2);
+  EXPECT_EQ(Requests("POST /v1/orders"), 2);
+  EXPECT_EQ(Orders().size(), 1u);
+}
+
+TEST_F(GiftCardPluginTest, ReadsTheBalanceAgainOnceItsReadingIsStale) {
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k1")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  host_.SetNowMicros(int64_t{59} * 1000000);
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k2")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(Requests("GET /v1/balance"), 1);
+  host_.SetNowMicros(int64_t{61} * 1000000);  // past the default 60 s
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k3")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(Requests("GET /v1/balance"), 2);
+
+  // With balance_ttl_s 0 every order reads the balance first, as it once always did.
+  auto config = Config();
+  config["balance_ttl_s"] = "0";
+  ASSERT_EQ(plugin_->Init(dir_.path().string(), config).error(), "");
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k4")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k5")).outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(Requests("GET /v1/balance"), 4);
+  config["balance_ttl_s"] = "soon";
+  EXPECT_NE(plugin_->Init(dir_.path().string(), config)
+                .error()
+                .find("balance_ttl_s must be a whole number from 0 to 86400; got \"soon\""),
+            std::string::npos);
 }
 
 TEST_F(GiftCardPluginTest, RateLimitIsRetryableAfterTheVendorsRetryAfter) {

@@ -330,6 +330,34 @@ TEST_F(VendorSandboxTest, LatencyDelaysTheAnswer) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
 }
 
+// A latency rule that fires on every request (ratio 1, no count) delays each request once; rules
+// that fire together add up. It used to be taken again and again for the same request, forever.
+TEST_F(VendorSandboxTest, LatencyOnEveryRequestDelaysEachOnce) {
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"latency","latency_ms":20,"ratio":1})").status,
+            201);
+  ASSERT_EQ(Send("POST", "/v1/_faults", R"({"type":"latency","latency_ms":5,"count":1})").status,
+            201);
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/v1/catalog";
+  request.headers = {{"authorization", std::string("Bearer ") + kKey}};
+  const HttpReply first = sandbox_->Handle(request);
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.delay_ms, 25);
+  const HttpReply second = sandbox_->Handle(request);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.delay_ms, 20);
+  // Over HTTP too: every answer comes, each at least 20 ms late.
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(Send("GET", "/v1/balance").status, 200);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+  }
+  const Json faults = Body(Send("GET", "/v1/_faults"));
+  ASSERT_EQ(faults.at("faults").size(), 1u);
+  EXPECT_EQ(json::IntMember(faults.at("faults")[0], "remaining"), -1);
+}
+
 TEST_F(VendorSandboxTest, OrderStatusFaultProducesAnyStatusWord) {
   ASSERT_EQ(
       Send("POST", "/v1/_faults", R"({"type":"order_status","order_status":"on_hold"})").status,

@@ -102,11 +102,7 @@ HttpReply VendorSandbox::HandleLocked(const HttpRequest& request) {
   if (request.path.rfind("/v1/_", 0) == 0) return Control(request);
 
   int64_t latency_ms = 0;
-  while (true) {
-    const Fault slow = TakeFault(request, {"latency"});
-    if (slow.type.empty()) break;
-    latency_ms += slow.latency_ms;
-  }
+  for (const Fault& slow : TakeEveryFault(request, "latency")) latency_ms += slow.latency_ms;
   const Fault before = TakeFault(request, {"error", "rate_limit", "drop_connection"});
   HttpReply reply;
   if (before.type == "error") {
@@ -488,6 +484,21 @@ VendorSandbox::Fault VendorSandbox::TakeFault(const HttpRequest& request,
     return fired;
   }
   return Fault();
+}
+
+std::vector<VendorSandbox::Fault> VendorSandbox::TakeEveryFault(const HttpRequest& request,
+                                                                const std::string& type) {
+  std::vector<Fault> fired;
+  for (auto it = faults_.begin(); it != faults_.end();) {
+    if (it->type != type || (!it->method.empty() && it->method != request.method) ||
+        (!it->path.empty() && it->path != request.path) || !Fires(&*it)) {
+      ++it;
+      continue;
+    }
+    fired.push_back(*it);
+    it = it->remaining == 0 ? faults_.erase(it) : it + 1;
+  }
+  return fired;
 }
 
 void VendorSandbox::Advance() {

@@ -116,6 +116,9 @@ class VendorSandbox {
   // The first fault of one of `types` that fires for the request, removed when spent; copied
   // out. Type "" when none fires.
   Fault TakeFault(const HttpRequest& request, const std::vector<std::string>& types);
+  // Every fault of `type` that fires for the request, each at most once (so that a rule firing
+  // always, ratio 1 without a count, adds its effect once), spent ones removed.
+  std::vector<Fault> TakeEveryFault(const HttpRequest& request, const std::string& type);
 
   // Moves due processing orders to completed.
   void Advance();

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -113,6 +115,51 @@ TEST(ServerConfig, ReadsTheRetryBackoff) {
   auto inverted =
       LoadServerConfig(Write(dir, "retry_base_ms: 500\nretry_max_ms: 400\n"), ServerConfig());
   EXPECT_EQ(inverted.status().message(), "retry_max_ms: must not be below retry_base_ms");
+}
+
+TEST(ServerConfig, ReadsFulfilmentWorkersAndConcurrencyPerPlugin) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->fulfilment.workers, 128);
+  EXPECT_EQ(defaults->fulfilment.default_concurrency, 64);
+  EXPECT_TRUE(defaults->fulfilment.concurrency.empty());
+  auto config = LoadServerConfig(Write(dir,
+                                       "fulfilment:\n  workers: 16\n  default_concurrency: 3\n"
+                                       "  concurrency: {gift_card: 12, parking: 1}\n"),
+                                 ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->fulfilment.workers, 16);
+  EXPECT_EQ(config->fulfilment.default_concurrency, 3);
+  EXPECT_EQ(config->fulfilment.concurrency,
+            (std::map<std::string, int>{{"gift_card", 12}, {"parking", 1}}));
+}
+
+TEST(ServerConfig, RefusesFulfilmentSettingsNamingTheFieldAndValue) {
+  testing::TempDir dir;
+  auto Error = [&dir](const std::string& text) {
+    return std::string(LoadServerConfig(Write(dir, text), ServerConfig()).status().message());
+  };
+  EXPECT_EQ(Error("fulfilment: {workers: 0}\n"),
+            "line 1: fulfilment.workers: must be a whole number of threads from 1 to 1024, got "
+            "\"0\"");
+  EXPECT_EQ(Error("fulfilment:\n  workers: many\n"),
+            "line 2: fulfilment.workers: must be a whole number of threads from 1 to 1024, got "
+            "\"many\"");
+  EXPECT_EQ(Error("fulfilment: {default_concurrency: 5000}\n"),
+            "line 1: fulfilment.default_concurrency: must be a whole number of calls from 1 to "
+            "1024, got \"5000\"");
+  EXPECT_EQ(Error("fulfilment:\n  concurrency:\n    gift_card: -2\n"),
+            "line 3: fulfilment.concurrency.gift_card: must be a whole number of calls from 1 to "
+            "1024, got \"-2\"");
+  EXPECT_EQ(Error("fulfilment: {concurrency: [gift_card]}\n"),
+            "line 1: fulfilment.concurrency: must map plugin names to calls at once");
+  EXPECT_EQ(Error("fulfilment: {worker: 8}\n"),
+            "line 1: fulfilment.worker: unknown setting (expected workers, default_concurrency, "
+            "concurrency)");
+  EXPECT_EQ(Error("fulfilment: 64\n"),
+            "line 1: fulfilment: must be a map: {workers, default_concurrency, concurrency: "
+            "{PLUGIN: calls}}");
 }
 
 TEST(ServerConfig, ErrorsNameTheLineAndKey) {

@@ -1,5 +1,7 @@
 #include "core/fulfilment/fulfilment_engine.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -360,6 +362,28 @@ TEST_F(FulfilmentEngineTest, StartedEngineWorksInTheBackground) {
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
 }
 
+TEST_F(FulfilmentEngineTest, AStartedEngineWaitsOutABackoffWhateverWakesIt) {
+  {
+    absl::MutexLock lock(&fulfiller_.mu_);
+    fulfiller_.script = {{FulfilOutcome::kRetryable, "rate limited", "", absl::Hours(1)}};
+  }
+  FulfilmentEngine::Options options;
+  options.idle_wait = absl::Milliseconds(5);
+  FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, options);
+  engine.Start();
+  // New work announced again and again, each time read afresh: none hands the row out before its
+  // Retry-After has passed.
+  for (int i = 0; i < 100; ++i) {
+    engine.Wake();
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  engine.Stop();
+  absl::MutexLock lock(&fulfiller_.mu_);
+  EXPECT_EQ(fulfiller_.calls.size(), 1u);
+  EXPECT_EQ(Row().state, FulfilmentState::kPending);
+  EXPECT_EQ(Row().attempts, 1);
+}
+
 // Sleeps in every call and records how many calls run at once per reward type.
 class SlowFulfiller : public RewardFulfiller {
  public:
@@ -438,6 +462,121 @@ TEST(FulfilmentEngineConcurrency, CallsPerPluginStayWithinTheirLimit) {
   EXPECT_EQ(fulfiller.peak_["gift_card"], 2);
   EXPECT_EQ(fulfiller.peak_["parking"], 1);
   EXPECT_EQ(fulfiller.peak_total_, 3);  // The two plugins run side by side.
+}
+
+// Reads through a connection of its own, which sees only what the store committed: at every
+// call, the reward must already be marked "look before placing" on disk, with its attempt counted.
+class CommittedMarkFulfiller : public RewardFulfiller {
+ public:
+  explicit CommittedMarkFulfiller(const std::string& db_path) {
+    sqlite3_open_v2(db_path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~CommittedMarkFulfiller() override { sqlite3_close(db_); }
+
+  FulfilResult Fulfil(const FulfilmentCall& call) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++calls_[call.idempotency_key];
+      sqlite3_stmt* q = nullptr;
+      sqlite3_prepare_v2(db_,
+                         "SELECT check_first, attempts FROM fulfilments WHERE idempotency_key = ?",
+                         -1, &q, nullptr);
+      sqlite3_bind_text(q, 1, call.idempotency_key.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != 1 ||
+          sqlite3_column_int(q, 1) != 1) {
+        unmarked_.push_back(call.idempotency_key);
+      }
+      sqlite3_finalize(q);
+      const std::string plugin = call.reward_type;
+      peak_[plugin] = std::max(peak_[plugin], ++running_[plugin]);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+    absl::MutexLock lock(&mu_);
+    --running_[call.reward_type];
+    return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}};
+  }
+
+  absl::Mutex mu_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, int> calls_;
+  std::vector<std::string> unmarked_;
+  std::map<std::string, int> running_;
+  std::map<std::string, int> peak_;
+};
+
+TEST(FulfilmentEngineGroupCommit, ManyWorkersCallEachRewardOnceAfterItsMarkIsCommitted) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  constexpr int kAgents = 150;
+  std::vector<Agent> agents;
+  DecisionRecord d;
+  d.program_id = "p";
+  d.period = "2026-10";
+  for (int i = 0; i < kAgents; ++i) {
+    const std::string id = absl::StrCat("a", i);
+    agents.push_back(testing::TestAgent(id));
+    AwardRecord award;
+    award.id = "p.2026-10." + id;
+    award.program_id = "p";
+    award.period = "2026-10";
+    award.agent_id = id;
+    award.rank = i + 1;
+    for (const char* type : {"gift_card", "leave_credit"}) {
+      FulfilmentRecord f;
+      f.id = absl::StrCat(award.id, ".", type);
+      f.award_id = award.id;
+      f.agent_id = id;
+      f.type = type;
+      f.idempotency_key = f.id;
+      award.fulfilments.push_back(f);
+    }
+    d.awards.push_back(award);
+  }
+  ASSERT_TRUE(store->UpsertAgents(agents).ok());
+  ASSERT_TRUE(store->CommitDecision(d, PlanAutoApproval).ok());
+  const Store::WriteGroupStats before = store->write_group_stats();
+
+  CommittedMarkFulfiller fulfiller(dir.File("plaudit.db"));
+  RealClock clock;
+  FulfilmentEngine::Options options;
+  options.workers = 24;
+  options.plugin_concurrency = 5;
+  options.plugin_limits = {{"gift_card", 16}};
+  options.idle_wait = absl::Milliseconds(20);
+  FulfilmentEngine engine(store.get(), &fulfiller, &clock, options);
+  engine.Start();
+  engine.Wake();
+  bool done = false;
+  for (int i = 0; i < 3000 && !done; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    done = true;
+    const std::vector<FulfilmentRecord> rows = *store->ListFulfilments("");
+    for (const FulfilmentRecord& f : rows) done = done && f.state == FulfilmentState::kFulfilled;
+  }
+  engine.Stop();
+  ASSERT_TRUE(done);
+
+  absl::MutexLock lock(&fulfiller.mu_);
+  EXPECT_EQ(fulfiller.calls_.size(), 2u * kAgents);
+  for (const auto& [key, calls] : fulfiller.calls_) EXPECT_EQ(calls, 1) << key;
+  EXPECT_TRUE(fulfiller.unmarked_.empty()) << fulfiller.unmarked_.front();
+  // Within each plugin's limit, and gift cards beyond the default one: their own limit applied.
+  EXPECT_LE(fulfiller.peak_["gift_card"], 16);
+  EXPECT_GT(fulfiller.peak_["gift_card"], 5);
+  EXPECT_LE(fulfiller.peak_["leave_credit"], 5);
+  const std::vector<FulfilmentRecord> rows = *store->ListFulfilments("");
+  for (const FulfilmentRecord& f : rows) {
+    const std::vector<FulfilmentAttempt> history = *store->ListAttempts(f.id);
+    ASSERT_EQ(history.size(), 1u) << f.id;
+    EXPECT_EQ(history[0].kind, "fulfil");
+    EXPECT_EQ(f.attempts, 1);
+  }
+  // Each reward was written twice (begun; its outcome with its history); workers shared commits.
+  const Store::WriteGroupStats after = store->write_group_stats();
+  EXPECT_EQ(after.writes - before.writes, 2 * 2 * kAgents);
+  EXPECT_LT(after.commits - before.commits, after.writes - before.writes);
 }
 
 }  // namespace
@@ -839,8 +978,8 @@ TEST(FulfilmentEngineRankOrderApproval, AnAwardAwaitingApprovalKeepsItsPlaceInLi
   ScarceFulfiller fulfiller;
   FulfilmentEngine engine(store.get(), &fulfiller, &clock, FulfilmentEngine::Options());
   EXPECT_EQ(engine.RunOnce(), 0);
-  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kApprove, {"anna", Role::kManager, ""}, "",
-                         absl::ToUnixMicros(clock.Now()))
+  ASSERT_TRUE(ActOnAward(*store, "p.2026-10.b", AwardAction::kApprove, {"anna", Role::kManager, ""},
+                         "", absl::ToUnixMicros(clock.Now()))
                   .ok());
   engine.RunOnce();
   engine.RunOnce();

@@ -406,7 +406,7 @@ TEST_F(StoreTest, StandingsStoredAsOneTextColumnBecomeRowsWhenTheDatabaseIsOpene
   ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
-                         "UPDATE schema_version SET version = 12;",
+                         "UPDATE schema_version SET version = 13;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_stmt* insert = nullptr;
