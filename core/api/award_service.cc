@@ -304,11 +304,23 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     for (const std::string& line : restatement->differences) response->add_differences(line);
     return grpc::Status::OK;
   }
-  auto result =
-      decider_->Evaluate(request->program_id(), *period, request->dry_run(), caller.subject);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  // A dry run is the leaderboard: shared standings, computed once until something they are
+  // computed from is written.
+  std::shared_ptr<const DecisionRecord> shared;
+  bool newly_committed = false;
+  if (request->dry_run()) {
+    auto leaderboard = decider_->Leaderboard(request->program_id(), *period);
+    if (!leaderboard.ok()) return ToGrpcStatus(leaderboard.status());
+    shared = *std::move(leaderboard);
+  } else {
+    auto result = decider_->Evaluate(request->program_id(), *period, /*dry_run=*/false,
+                                     caller.subject);
+    if (!result.ok()) return ToGrpcStatus(result.status());
+    newly_committed = result->newly_committed;
+    shared = std::make_shared<const DecisionRecord>(std::move(result->decision));
+  }
   response->set_period(*period);
-  const DecisionRecord& decision = result->decision;
+  const DecisionRecord& decision = *shared;
   // A decision committed before is read a page at a time from the store, never whole.
   LoadedStandings loaded(decision.standings);
   StoredStandings stored(store_, request->program_id(), *period);
@@ -326,8 +338,8 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
   for (const AwardRecord& a : decision.awards) ToProto(a, response->add_awards());
   absl::Status paged = PageStandings(caller, source, QueryOf(*request), response);
   if (!paged.ok()) return ToGrpcStatus(paged);
-  response->set_newly_committed(result->newly_committed);
-  if (result->newly_committed && committed_) committed_();
+  response->set_newly_committed(newly_committed);
+  if (newly_committed && committed_) committed_();
   return grpc::Status::OK;
 }
 
