@@ -105,16 +105,26 @@ int WriteStore(const DataOptions& options) {
   // plauditd keeps its data directory private; it would tighten it anyway, with a notice.
   ::chmod(options.data_dir.c_str(), 0700);
   const std::string db_path = options.data_dir + "/plaudit.db";
-  if (fs::exists(db_path)) {
-    return Fail("--data-dir: " + db_path + " exists; generate into an empty directory");
+  // A new database, or one that holds no events yet (programs applied first, so that the store
+  // keeps their period aggregates as the events are written).
+  const bool existed = fs::exists(db_path);
+  if (!existed) {
+    std::ofstream touch(db_path);
   }
-  { std::ofstream touch(db_path); }
   ::chmod(db_path.c_str(), 0600);
   // Where plauditd looks for the key by default, so that it opens the database as its own.
   auto cipher = LoadOrCreateSecretsKey(options.data_dir + "/secrets.key");
   if (!cipher.ok()) return Fail(std::string(cipher.status().message()));
   auto store = Store::Open(db_path, *std::move(cipher));
   if (!store.ok()) return Fail(std::string(store.status().message()));
+  if (existed) {
+    auto events = (*store)->CountEvents();
+    if (!events.ok()) return Fail(std::string(events.status().message()));
+    if (*events != 0) {
+      return Fail("--data-dir: " + db_path + " already holds events; generate into a directory " +
+                  "without any");
+    }
+  }
 
   auto started = std::chrono::steady_clock::now();
   if (absl::Status upserted = (*store)->UpsertAgents(SyntheticAgents(spec)); !upserted.ok()) {
@@ -244,7 +254,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "plaudit-bench-data: a synthetic contact centre's month, into a plauditd data "
       "directory (or an events CSV), with SQLite's own figures beside the store's"};
-  app.add_option("--data-dir", options.data_dir, "an empty or new plauditd data directory");
+  app.add_option("--data-dir", options.data_dir, "a plauditd data directory without events (new, or with programs applied)");
   app.add_option("--csv-out", options.csv_out, "write the events as a CSV instead");
   app.add_option("--agents-out", options.agents_out, "also write the agent ids, one a line");
   app.add_option("--agents", spec.agents, "agents")->capture_default_str();
