@@ -13,12 +13,6 @@
 #include "core/domain/period.h"
 #include "core/scoring/scorecard.h"
 
-#define PLAUDIT_AWARDS_RETURN_IF_ERROR(expr) \
-  do {                                       \
-    absl::Status _status = (expr);           \
-    if (!_status.ok()) return _status;       \
-  } while (false)
-
 namespace plaudit {
 namespace {
 
@@ -287,9 +281,10 @@ absl::StatusOr<AwardDecider::Basis> AwardDecider::BasisFor(const std::string& pr
   basis.spec = **spec;
   basis.window = *std::move(window);
   // Periods are read from rollups from now on (filled in once when the program predates them).
-  PLAUDIT_AWARDS_RETURN_IF_ERROR(store_->EnsureRollup(basis.spec.time_zone,
-                                                      std::string(CadenceName(basis.spec.cadence)),
-                                                      TopBoxThresholds(basis.spec)));
+  absl::Status rolled_up =
+      store_->EnsureRollup(basis.spec.time_zone, std::string(CadenceName(basis.spec.cadence)),
+                           TopBoxThresholds(basis.spec));
+  if (!rolled_up.ok()) return rolled_up;
   return basis;
 }
 

@@ -6,12 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/store/sqlite_statement.h"
-
-#define PLAUDIT_ROLLUP_RETURN_IF_ERROR(expr) \
-  do {                                       \
-    absl::Status _status = (expr);           \
-    if (!_status.ok()) return _status;       \
-  } while (false)
+#include "core/store/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -89,22 +84,18 @@ absl::Status Rollups::Load(sqlite3* db) {
     scheme->cadence = *cadence;
     schemes_.push_back(std::move(scheme));
   }
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(q.status());
+  PLAUDIT_RETURN_IF_ERROR(q.status());
   SqliteStatement t(db, "SELECT scheme, metric, threshold FROM rollup_thresholds");
   while (t.Step()) {
     for (auto& scheme : schemes_) {
       if (scheme->id == t.Int(0)) scheme->thresholds[t.Text(1)].push_back(t.Double(2));
     }
   }
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(t.status());
+  PLAUDIT_RETURN_IF_ERROR(t.status());
   for (auto& scheme : schemes_) {
-    ThresholdSet set;
-    for (auto& [metric, values] : scheme->thresholds) {
-      std::sort(values.begin(), values.end());
-      for (double v : values) set.emplace(metric, v);
-    }
-    committed_[{scheme->time_zone, scheme->cadence_name}] = {scheme->id, std::move(set)};
+    for (auto& [metric, values] : scheme->thresholds) std::sort(values.begin(), values.end());
   }
+  PublishSchemes();
   in_transaction_ = false;
   schemes_dirty_ = false;
   return absl::OkStatus();
@@ -133,7 +124,7 @@ absl::Status Rollups::Begin(sqlite3* db) {
     in_transaction_ = true;
   }
   if (!reload) return absl::OkStatus();
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(Load(db));
+  PLAUDIT_RETURN_IF_ERROR(Load(db));
   absl::MutexLock lock(&mu_);
   in_transaction_ = true;
   return absl::OkStatus();
@@ -146,7 +137,11 @@ void Rollups::Committed() {
   changed_.clear();
   if (!schemes_dirty_) return;
   schemes_dirty_ = false;
-  for (auto& scheme : schemes_) {
+  PublishSchemes();
+}
+
+void Rollups::PublishSchemes() {
+  for (const auto& scheme : schemes_) {
     ThresholdSet set;
     for (const auto& [metric, values] : scheme->thresholds) {
       for (double v : values) set.emplace(metric, v);
@@ -176,12 +171,12 @@ absl::StatusOr<Rollups::Period> Rollups::PeriodOf(sqlite3* db, Scheme& scheme, i
   if (find.Step()) {
     period.id = find.Int(0);
   } else {
-    PLAUDIT_ROLLUP_RETURN_IF_ERROR(find.status());
+    PLAUDIT_RETURN_IF_ERROR(find.status());
     SqliteStatement put(db,
                         "INSERT INTO rollup_periods (scheme, label, start_us, end_us) "
                         "VALUES (?, ?, ?, ?)");
     put.Bind(1, scheme.id).Bind(2, window.label).Bind(3, period.start_us).Bind(4, period.end_us);
-    PLAUDIT_ROLLUP_RETURN_IF_ERROR(put.Run());
+    PLAUDIT_RETURN_IF_ERROR(put.Run());
     period.id = sqlite3_last_insert_rowid(db);
   }
   scheme.periods[period.start_us] = period;
@@ -219,8 +214,8 @@ absl::Status Rollups::Changed(sqlite3* db, const std::string& agent_id, const st
 absl::Status Rollups::Flush(sqlite3* db) {
   absl::MutexLock lock(&mu_);
   for (const Cell& cell : changed_) pending_.erase(cell);
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(WriteDeltas(db, pending_, /*with_aggregates=*/true));
-  for (const Cell& cell : changed_) PLAUDIT_ROLLUP_RETURN_IF_ERROR(Rebuild(db, cell));
+  PLAUDIT_RETURN_IF_ERROR(WriteDeltas(db, pending_, /*with_aggregates=*/true));
+  for (const Cell& cell : changed_) PLAUDIT_RETURN_IF_ERROR(Rebuild(db, cell));
   pending_.clear();
   changed_.clear();
   return absl::OkStatus();
@@ -240,7 +235,7 @@ absl::Status Rollups::WriteDeltas(sqlite3* db, const absl::flat_hash_map<Cell, D
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (period, metric, threshold, agent_id) "
                         "DO UPDATE SET count = count + excluded.count");
   for (const SqliteStatement* s : {&read, &write, &count}) {
-    PLAUDIT_ROLLUP_RETURN_IF_ERROR(s->status());
+    PLAUDIT_RETURN_IF_ERROR(s->status());
   }
   for (const auto& [cell, delta] : deltas) {
     if (with_aggregates && delta.samples > 0) {
@@ -261,7 +256,7 @@ absl::Status Rollups::WriteDeltas(sqlite3* db, const absl::flat_hash_map<Cell, D
         min = std::min(min, read.Double(2));
         max = std::max(max, read.Double(3));
       }
-      PLAUDIT_ROLLUP_RETURN_IF_ERROR(read.status());
+      PLAUDIT_RETURN_IF_ERROR(read.status());
       read.Reset();
       write.Bind(1, cell.period)
           .Bind(2, cell.agent_id)
@@ -271,7 +266,7 @@ absl::Status Rollups::WriteDeltas(sqlite3* db, const absl::flat_hash_map<Cell, D
           .BindBlob(6, sum.Encode())
           .Bind(7, min)
           .Bind(8, max);
-      PLAUDIT_ROLLUP_RETURN_IF_ERROR(write.Run());
+      PLAUDIT_RETURN_IF_ERROR(write.Run());
       write.Reset();
     }
     for (const auto& [threshold, n] : delta.at_least) {
@@ -281,7 +276,7 @@ absl::Status Rollups::WriteDeltas(sqlite3* db, const absl::flat_hash_map<Cell, D
           .Bind(3, threshold)
           .Bind(4, cell.agent_id)
           .Bind(5, n);
-      PLAUDIT_ROLLUP_RETURN_IF_ERROR(count.Run());
+      PLAUDIT_RETURN_IF_ERROR(count.Run());
       count.Reset();
     }
   }
@@ -306,14 +301,14 @@ absl::Status Rollups::Rebuild(sqlite3* db, const Cell& cell) {
   while (q.Step()) {
     AddTo(q.Double(0), wanted, delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
   }
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(q.status());
+  PLAUDIT_RETURN_IF_ERROR(q.status());
   SqliteStatement drop(db, "DELETE FROM rollups WHERE period = ? AND agent_id = ? AND metric = ?");
   drop.Bind(1, cell.period).Bind(2, cell.agent_id).Bind(3, cell.metric);
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(drop.Run());
+  PLAUDIT_RETURN_IF_ERROR(drop.Run());
   SqliteStatement drop_counts(
       db, "DELETE FROM rollup_at_least WHERE period = ? AND metric = ? AND agent_id = ?");
   drop_counts.Bind(1, cell.period).Bind(2, cell.metric).Bind(3, cell.agent_id);
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(drop_counts.Run());
+  PLAUDIT_RETURN_IF_ERROR(drop_counts.Run());
   if (delta.samples == 0) return absl::OkStatus();
   absl::flat_hash_map<Cell, Delta> one;
   one.emplace(cell, std::move(delta));
@@ -336,7 +331,7 @@ absl::Status Rollups::Register(sqlite3* db, const std::string& time_zone,
   const bool is_new = scheme == nullptr;
   if (is_new) {
     SqliteStatement put(db, "INSERT INTO rollup_schemes (time_zone, cadence) VALUES (?, ?)");
-    PLAUDIT_ROLLUP_RETURN_IF_ERROR(put.Bind(1, time_zone).Bind(2, cadence).Run());
+    PLAUDIT_RETURN_IF_ERROR(put.Bind(1, time_zone).Bind(2, cadence).Run());
     auto created = std::make_unique<Scheme>();
     created->id = sqlite3_last_insert_rowid(db);
     created->time_zone = time_zone;
@@ -358,7 +353,7 @@ absl::Status Rollups::Register(sqlite3* db, const std::string& time_zone,
                       "INSERT INTO rollup_thresholds (scheme, metric, threshold) VALUES (?, ?, ?)");
   for (auto& [metric, values] : missing) {
     for (double v : values) {
-      PLAUDIT_ROLLUP_RETURN_IF_ERROR(put.Bind(1, scheme->id).Bind(2, metric).Bind(3, v).Run());
+      PLAUDIT_RETURN_IF_ERROR(put.Bind(1, scheme->id).Bind(2, metric).Bind(3, v).Run());
       put.Reset();
       scheme->thresholds[metric].push_back(v);
     }
@@ -382,7 +377,7 @@ absl::Status Rollups::Backfill(sqlite3* db, Scheme& scheme, bool with_aggregates
     auto thresholds = fill.find(metric);
     if (!with_aggregates && thresholds == fill.end()) continue;
     if (at_us >= period_end && !cells.empty()) {
-      PLAUDIT_ROLLUP_RETURN_IF_ERROR(WriteDeltas(db, cells, with_aggregates));
+      PLAUDIT_RETURN_IF_ERROR(WriteDeltas(db, cells, with_aggregates));
       cells.clear();
     }
     auto period = PeriodOf(db, scheme, at_us);
@@ -392,7 +387,7 @@ absl::Status Rollups::Backfill(sqlite3* db, Scheme& scheme, bool with_aggregates
     AddTo(q.Double(2), thresholds == fill.end() ? nullptr : &thresholds->second, delta.samples,
           delta.sum, delta.min, delta.max, delta.at_least);
   }
-  PLAUDIT_ROLLUP_RETURN_IF_ERROR(q.status());
+  PLAUDIT_RETURN_IF_ERROR(q.status());
   return WriteDeltas(db, cells, with_aggregates);
 }
 

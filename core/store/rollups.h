@@ -126,6 +126,8 @@ class Rollups {
   absl::Status WriteDeltas(sqlite3* db, const absl::flat_hash_map<Cell, Delta>& deltas,
                            bool replace) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetUncommitted() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the schemes as they stand what Covers() answers from.
+  void PublishSchemes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Scheme>> schemes_ ABSL_GUARDED_BY(mu_);
