@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <grpc/grpc.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server_builder.h>
 #include <netdb.h>
 #include <sys/file.h>
@@ -331,12 +330,25 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->reflection_ = std::make_unique<ReflectionServiceImpl>(gate, std::move(served));
   builder.RegisterService(s->reflection_.get());
   builder.RegisterService(s->audit_service_.get());
+  // The streamed imports are on gRPC's callback API. A server with callback methods makes its
+  // synchronous queues non-polling and leaves the sockets to the pollers of the callback queue:
+  // in gRPC 1.51 two library threads that sleep 100 ms whenever a second passes without a
+  // callback of their own. Every call to plauditd then waited up to 100 ms about once a second.
+  // A queue of our own, which one thread always waits on, keeps a poller on the sockets; no
+  // call is ever queued on it.
+  s->poll_cq_ = builder.AddCompletionQueue();
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen, reason.empty() ? "" : ": ", reason));
   }
+  s->poll_thread_ = std::thread([cq = s->poll_cq_.get()] {
+    void* tag;
+    bool ok;
+    while (cq->Next(&tag, &ok)) {
+    }
+  });
   s->engine_->Start();
   PlauditServer* self = s.get();
   s->poller_ = std::thread([self] { self->PollSources(); });
@@ -376,6 +388,17 @@ void PlauditServer::Shutdown(absl::Duration grace) {
     stopping_ = true;
   }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  if (poll_cq_) {
+    poll_cq_->Shutdown();
+    if (poll_thread_.joinable()) {
+      poll_thread_.join();
+    } else {
+      void* tag;
+      bool ok;
+      while (poll_cq_->Next(&tag, &ok)) {
+      }
+    }
+  }
   if (poller_.joinable()) poller_.join();
   if (engine_) engine_->Stop();
   // A server that never started serving has nothing to announce: its refusal is the last word.

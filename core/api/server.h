@@ -73,6 +73,10 @@ class PlauditServer {
   std::unique_ptr<PraiseServiceImpl> praise_;
   std::unique_ptr<CorrectionServiceImpl> corrections_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  // Polled by poll_thread_ for as long as the server runs; see Start(). Declared before server_,
+  // which must go first.
+  std::unique_ptr<grpc::ServerCompletionQueue> poll_cq_;
+  std::thread poll_thread_;
   std::unique_ptr<grpc::Server> server_;
 
   absl::Mutex mu_;
