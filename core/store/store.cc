@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <tuple>
 
@@ -350,10 +351,11 @@ std::map<std::string, std::string> DecodeParams(const std::string& text) {
   return params;
 }
 
+// The shortest text that reads back as exactly `v`.
 std::string Num(double v) {
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
-  return buffer;
+  const std::to_chars_result end = std::to_chars(buffer, buffer + sizeof(buffer), v);
+  return std::string(buffer, end.ptr);
 }
 
 std::string OptionalNum(const std::optional<double>& v) { return v.has_value() ? Num(*v) : ""; }

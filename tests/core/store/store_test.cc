@@ -279,6 +279,29 @@ TEST_F(StoreTest, AwardTierIsStoredAndReadBack) {
   EXPECT_EQ((*listed)[0].tier, "gold");
 }
 
+// Stored standings read back as exactly the numbers decided, not merely close to them: a page
+// of a committed decision must agree with the decision bit for bit.
+TEST_F(StoreTest, StandingNumbersReadBackExactly) {
+  DecisionRecord decision = MakeDecision();
+  const double third = 1.0 / 3.0;
+  const double sum = 0.1 + 0.2;
+  decision.standings[0].score = sum;
+  decision.standings[0].metrics[0].value = third;
+  decision.standings[0].metrics[0].normalized = 1e-300 / 7;
+  decision.standings[0].target_progress = -2.0 / 3.0;
+  ASSERT_TRUE(store_->CommitDecision(decision, PlanAutoApproval).ok());
+  Reopen();
+  auto standings = store_->ListStandings("eotm", "2026-10", 0, 1);
+  ASSERT_TRUE(standings.ok()) << standings.status();
+  ASSERT_EQ(standings->size(), 1u);
+  const Standing& read = (*standings)[0].standing;
+  EXPECT_EQ(read.score, sum);
+  EXPECT_EQ(read.metrics[0].value, third);
+  EXPECT_EQ(read.metrics[0].normalized, 1e-300 / 7);
+  ASSERT_TRUE(read.target_progress.has_value());
+  EXPECT_EQ(*read.target_progress, -2.0 / 3.0);
+}
+
 TEST_F(StoreTest, DecisionIsCommittedOnceAndSurvivesReopen) {
   auto first = store_->CommitDecision(MakeDecision(), PlanAutoApproval);
   ASSERT_TRUE(first.ok()) << first.status();
