@@ -14,6 +14,7 @@
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
 #include "core/domain/log.h"
+#include "core/web/web_server.h"
 #include "plaudit_version.h"
 
 namespace {
@@ -104,6 +105,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "plauditd: %s\n", std::string(server.status().message()).c_str());
     return 1;
   }
+  std::unique_ptr<plaudit::web::WebServer> web;
+  if (config.web.has_value()) {
+    plaudit::web::WebServerOptions options;
+    options.listen = config.web->listen;
+    options.tls = config.tls;
+    options.development_mode = (*server)->development_mode();
+    auto started = plaudit::web::WebServer::Start(options, (*server)->InProcessChannel());
+    if (!started.ok()) {
+      std::fprintf(stderr, "plauditd: %s\n", std::string(started.status().message()).c_str());
+      (*server)->Shutdown();
+      return 1;
+    }
+    web = *std::move(started);
+    plaudit::LogInfo("web", absl::StrCat("pages on ", web->scheme(), "://", config.web->listen));
+  }
   int signal = 0;
   sigwait(&signals, &signal);
   plaudit::LogInfo("server", absl::StrCat("received ", strsignal(signal), ", shutting down"));
@@ -118,6 +134,7 @@ int main(int argc, char** argv) {
       std::_Exit(1);
     }
   });
+  if (web != nullptr) web->Stop();
   (*server)->Shutdown();
   stopped.Notify();
   watchdog.join();

@@ -11,7 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libqrencode-dev
   libgtest-dev libgmock-dev
   poppler-utils fonts-dejavu-core tzdata python3 sqlite3
-  nlohmann-json3-dev ccache
+  nlohmann-json3-dev ccache libcpp-httplib-dev
 )
 
 missing=()

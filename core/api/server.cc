@@ -381,6 +381,14 @@ void PlauditServer::PollSources() {
   }
 }
 
+std::shared_ptr<grpc::Channel> PlauditServer::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  return server_->InProcessChannel(args);
+}
+
+bool PlauditServer::development_mode() const { return gate_->development_mode(); }
+
 void PlauditServer::Shutdown(absl::Duration grace) {
   {
     absl::MutexLock lock(&mu_);

@@ -324,6 +324,20 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           }
           config.secrets_key_file = resolve(setting.second.as<std::string>());
         }
+      } else if (key == "web") {
+        if (!value.IsMap()) return Problem(value, key, "must be a map: {listen}");
+        WebConfig web;
+        for (const auto& setting : value) {
+          const std::string name = setting.first.as<std::string>();
+          if (name != "listen") {
+            return Problem(setting.first, "web." + name, "unknown setting (expected listen)");
+          }
+          if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+            return Problem(setting.second, "web.listen", "must be HOST:PORT, e.g. 127.0.0.1:8080");
+          }
+          web.listen = setting.second.as<std::string>();
+        }
+        config.web = std::move(web);
       } else {
         return Problem(
             entry.first, key,
@@ -331,7 +345,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
-            "fulfilment, tls, auth, services, audit, secrets)");
+            "fulfilment, tls, auth, services, audit, secrets, web)");
       }
     }
   } catch (const YAML::Exception& e) {

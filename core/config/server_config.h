@@ -33,6 +33,7 @@
 //     hris-sync: {subject: "CN=hris-sync"}
 //   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
 //   secrets: {key_file: /etc/plaudit/secrets.key}
+//   web: {listen: 127.0.0.1:8080}
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
@@ -94,6 +95,11 @@ struct FulfilmentConfig {
   std::map<std::string, int> concurrency;
 };
 
+// The pages' own listener (HTTP, or HTTPS with `tls`): the web pages and their JSON API.
+struct WebConfig {
+  std::string listen = "127.0.0.1:8080";
+};
+
 // The most workers, and calls in flight to one plugin, that the configuration accepts.
 inline constexpr int kMaxFulfilmentWorkers = 1024;
 
@@ -144,6 +150,8 @@ struct ServerConfig {
   // `secrets: {key_file: ...}`); empty means <data_dir>/secrets.key. Made with mode 0600 when
   // missing; refused when group or others may read it.
   std::string secrets_key_file;
+  // Serve the web pages; without it plauditd serves gRPC only.
+  std::optional<WebConfig> web;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.

@@ -1,0 +1,191 @@
+#include "core/web/web_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/web/web_assets.h"
+
+namespace plaudit::web {
+namespace {
+
+constexpr char kJson[] = "application/json";
+constexpr char kApiPath[] = R"(/api/v1/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))";
+
+// HOST:PORT or [V6]:PORT into the host httplib binds and the port.
+absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("web.listen: \"", listen, "\" is not HOST:PORT (e.g. 127.0.0.1:8080)"));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("web.listen: \"", listen, "\" names no host (e.g. 127.0.0.1:8080)"));
+  }
+  return std::make_pair(host, port);
+}
+
+bool Readable(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+WebServer::WebServer(const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel)
+    : options_(options), gateway_(std::move(channel), options.development_mode) {}
+
+absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
+    const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel) {
+  auto address = SplitListen(options.listen);
+  if (!address.ok()) return address.status();
+  if (!IsLoopbackListen(options.listen) && (options.development_mode || !options.tls)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "web.listen: ", options.listen, " is not a loopback address; serving the pages to ",
+        "other hosts needs ", options.tls ? "" : "tls (cert_file, key_file) ",
+        options.tls || !options.development_mode ? "" : "and ",
+        options.development_mode ? "auth (an OpenID Connect issuer)" : ""));
+  }
+  std::unique_ptr<WebServer> server(new WebServer(options, std::move(channel)));
+  if (options.tls) {
+    for (const std::string& file : {options.tls->cert_file, options.tls->key_file}) {
+      if (!Readable(file)) {
+        return absl::FailedPreconditionError(absl::StrCat("tls: cannot read ", file));
+      }
+    }
+    auto https = std::make_unique<httplib::SSLServer>(options.tls->cert_file.c_str(),
+                                                      options.tls->key_file.c_str());
+    if (!https->is_valid()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("tls: ", options.tls->cert_file, " and ", options.tls->key_file,
+                       " are not a certificate and its private key"));
+    }
+    server->http_ = std::move(https);
+    server->scheme_ = "https";
+  } else {
+    server->http_ = std::make_unique<httplib::Server>();
+  }
+  // httplib also sets SO_REUSEPORT, which would let a second plauditd share a taken port.
+  server->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->Route();
+  const auto& [host, port] = *address;
+  if (port == 0) {
+    server->port_ = server->http_->bind_to_any_port(host);
+  } else if (server->http_->bind_to_port(host, port)) {
+    server->port_ = port;
+  }
+  if (server->port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("web.listen: cannot listen on ", options.listen,
+                                               " (in use, or not an address of this host)"));
+  }
+  server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
+  // httplib's stop() does nothing until the listener runs: a server stopped before would go on
+  // accepting. Returning only once it runs makes Stop() always stop it.
+  while (!server->http_->is_running()) absl::SleepFor(absl::Milliseconds(1));
+  return server;
+}
+
+void WebServer::Route() {
+  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_default_headers({
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
+       "form-action 'self'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+  });
+  if (options_.development_mode) {
+    // In the development mode anyone who reaches the port is trusted, so a page of another site
+    // must not reach it through a name of its own that resolves to this host (DNS rebinding):
+    // only loopback host names are answered.
+    http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      // The name without its port: "[::1]:8080" -> "[::1]", "localhost:8080" -> "localhost".
+      std::string host = req.get_header_value("Host");
+      if (!host.empty() && host.front() == '[') {
+        host = host.substr(0, host.find(']') + 1);
+      } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+        host.resize(colon);
+      }
+      if (host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.")) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      res.status = 403;
+      res.set_content(ErrorJson("PERMISSION_DENIED",
+                                absl::StrCat("Host: \"", req.get_header_value("Host"),
+                                             "\" is not a loopback name; in the development mode "
+                                             "the pages answer localhost only")),
+                      kJson);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
+  http_->Post(kApiPath, [this](const httplib::Request& req, httplib::Response& res) {
+    WebCredentials credentials;
+    credentials.authorization = req.get_header_value("Authorization");
+    credentials.actor = req.get_header_value("X-Plaudit-Actor");
+    const std::string content_type = req.get_header_value("Content-Type");
+    GatewayReply reply;
+    // A page of another site can send a form or text/plain without asking; application/json
+    // it cannot, so requiring it keeps other sites from calling the API in a user's name.
+    if (!absl::StartsWithIgnoreCase(content_type, kJson)) {
+      reply = {415, ErrorJson("INVALID_ARGUMENT",
+                              absl::StrCat("Content-Type: expected application/json, got \"",
+                                           content_type, "\""))};
+    } else {
+      reply = gateway_.Call(req.matches[1].str(), req.matches[2].str(), req.body, credentials);
+    }
+    res.status = reply.http_status;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(reply.json, kJson);
+  });
+  auto wrong_method = [](const httplib::Request& req, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "POST");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(ErrorJson("INVALID_ARGUMENT",
+                              absl::StrCat(req.method, " ", req.path,
+                                           ": the API takes POST with a JSON request body")),
+                    kJson);
+  };
+  http_->Get(kApiPath, wrong_method);
+  http_->Put(kApiPath, wrong_method);
+  http_->Delete(kApiPath, wrong_method);
+  http_->Patch(kApiPath, wrong_method);
+  http_->Get(R"(/[A-Za-z0-9_\-./]*)", [](const httplib::Request& req, httplib::Response& res) {
+    const WebAsset* asset = FindWebAsset(req.path == "/" ? "/index.html" : req.path);
+    if (asset == nullptr) {
+      res.status = 404;
+      res.set_content(absl::StrCat("no page at ", req.path, "\n"), "text/plain; charset=utf-8");
+      return;
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(asset->body.data(), asset->body.size(), std::string(asset->content_type));
+  });
+  // An exception in a handler is a bug; the caller gets 500 and nothing of its text.
+  http_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content(ErrorJson("INTERNAL", "the request failed inside plauditd"), kJson);
+      });
+}
+
+void WebServer::Stop() {
+  if (http_) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+WebServer::~WebServer() { Stop(); }
+
+}  // namespace plaudit::web

@@ -1,0 +1,110 @@
+'use strict';
+
+// One program's standing for the signed-in agent, from ExplainAward: rank and score in the peer
+// group, each metric's part in the score and what would change the outcome, gates, the cut-off.
+function standingCard(program, x) {
+  const { el, number } = Plaudit;
+  const card = el('section', { class: 'card', 'aria-label': program.name || program.id });
+  card.append(el('h2', {}, program.name || program.id, ' ',
+                 el('span', { class: 'muted' }, x.period)));
+  const outcome = x.won ? el('p', { class: 'won' }, 'Winning' + (x.tier ? ': ' + x.tier : ''))
+                        : el('p', {}, x.eligible ? 'Not winning yet' : 'Not eligible');
+  card.append(outcome);
+  const facts = el('dl', {});
+  const fact = (term, value) => facts.append(el('dt', {}, term), el('dd', {}, value));
+  fact('Peer group', x.peer_group || '–');
+  fact('Rank', x.rank ? x.rank + ' of ' + x.competitors : '–');
+  fact('Score', number(x.score, 3));
+  if (x.cutoff !== undefined) fact('Cut-off', number(x.cutoff, 3) + ' (' + x.cutoff_basis + ')');
+  if (x.target_progress !== undefined) fact('Progress to target', number(x.target_progress * 100, 0) + ' %');
+  if (x.streak) fact('Streak', x.streak);
+  card.append(facts);
+  if (x.metrics.length) {
+    const table = el('table', {});
+    table.append(el('caption', { class: 'muted' }, 'How the score is made'));
+    table.append(el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, 'Metric'), el('th', { scope: 'col', class: 'num' }, 'Value'),
+        el('th', { scope: 'col', class: 'num wide' }, 'Samples'),
+        el('th', { scope: 'col', class: 'num wide' }, 'Normalised'),
+        el('th', { scope: 'col', class: 'num wide' }, 'Weight'),
+        el('th', { scope: 'col', class: 'num' }, 'Contribution'),
+        el('th', { scope: 'col' }, 'What would change it'))));
+    const body = el('tbody', {});
+    for (const m of x.metrics) {
+      const whatIf = m.what_if && m.what_if.possible
+          ? 'reach ' + number(m.what_if.target, 2) : (m.what_if ? m.what_if.reason : '');
+      body.append(el('tr', {},
+          el('th', { scope: 'row' }, m.metric),
+          el('td', { class: 'num' }, number(m.value, 2)),
+          el('td', { class: 'num wide' }, m.samples + (m.min_samples ? ' / ' + m.min_samples : '')),
+          el('td', { class: 'num wide' }, number(m.normalized, 3)),
+          el('td', { class: 'num wide' }, number(m.weight, 2)),
+          el('td', { class: 'num' }, number(m.contribution, 3)),
+          el('td', {}, whatIf)));
+    }
+    table.append(body);
+    card.append(table);
+  }
+  const notes = [...x.reasons, ...x.fixes, ...x.holds,
+                 ...x.gates.filter((g) => !g.passed).map((g) => 'Gate not passed: ' + g.label)];
+  if (notes.length) card.append(el('ul', {}, ...notes.map((n) => el('li', {}, n))));
+  return card;
+}
+
+async function load() {
+  const who = document.getElementById('who');
+  const programs = document.getElementById('programs');
+  const awards = document.getElementById('awards');
+  let identity;
+  try {
+    identity = await Plaudit.call('AccessService', 'WhoAmI', {});
+  } catch (error) {
+    who.textContent = 'Not signed in: ' + error.message;
+    return;
+  }
+  if (!identity.agent_id) {
+    who.textContent = identity.subject + ' is not an agent: this page shows an agent\'s own standing.';
+    return;
+  }
+  who.textContent = 'Agent ' + identity.agent_id;
+  try {
+    const listed = await Plaudit.call('ProgramService', 'ListPrograms', {});
+    for (const program of listed.programs.filter((p) => !p.disabled)) {
+      try {
+        const x = await Plaudit.call('AwardService', 'ExplainAward',
+                                     { program_id: program.id, period: 'current', agent_id: identity.agent_id });
+        programs.append(standingCard(program, x));
+      } catch (error) {
+        // A program the agent does not take part in is not theirs to see.
+        if (error.code !== 'PERMISSION_DENIED' && error.code !== 'NOT_FOUND') throw error;
+      }
+    }
+    if (!programs.children.length) programs.append(Plaudit.el('p', {}, 'You take part in no program yet.'));
+  } catch (error) {
+    Plaudit.showError(programs, error);
+  }
+  try {
+    const listed = await Plaudit.call('AwardService', 'ListAwards', {});
+    if (!listed.awards.length) {
+      awards.append(Plaudit.el('p', {}, 'No awards yet.'));
+      return;
+    }
+    const { el } = Plaudit;
+    const table = el('table', {}, el('thead', {}, el('tr', {},
+        el('th', { scope: 'col' }, 'Program'), el('th', { scope: 'col' }, 'Period'),
+        el('th', { scope: 'col', class: 'num' }, 'Rank'), el('th', { scope: 'col' }, 'State'),
+        el('th', { scope: 'col' }, 'Rewards'))));
+    const body = el('tbody', {});
+    for (const a of listed.awards) {
+      body.append(el('tr', {}, el('td', {}, a.program_id), el('td', {}, a.period),
+                     el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()),
+                     el('td', {}, a.rewards.map((r) => r.type).join(', '))));
+    }
+    table.append(body);
+    awards.append(table);
+  } catch (error) {
+    Plaudit.showError(awards, error);
+  }
+}
+
+load();
