@@ -135,6 +135,24 @@ TEST(ServerConfig, ReadsFulfilmentWorkersAndConcurrencyPerPlugin) {
             (std::map<std::string, int>{{"gift_card", 12}, {"parking", 1}}));
 }
 
+TEST(ServerConfig, ReadsTheWebListenerAndRefusesWhatItDoesNotKnow) {
+  testing::TempDir dir;
+  auto without = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->web.has_value());
+  auto with = LoadServerConfig(Write(dir, "web: {listen: 127.0.0.1:9090}\n"), ServerConfig());
+  ASSERT_TRUE(with.ok()) << with.status();
+  ASSERT_TRUE(with->web.has_value());
+  EXPECT_EQ(with->web->listen, "127.0.0.1:9090");
+  auto Error = [&dir](const std::string& text) {
+    return std::string(LoadServerConfig(Write(dir, text), ServerConfig()).status().message());
+  };
+  EXPECT_EQ(Error("web: {port: 80}\n"), "line 1: web.port: unknown setting (expected listen)");
+  EXPECT_EQ(Error("web: 8080\n"), "line 1: web: must be a map: {listen}");
+  EXPECT_EQ(Error("web:\n  listen: [a, b]\n"),
+            "line 2: web.listen: must be HOST:PORT, e.g. 127.0.0.1:8080");
+}
+
 TEST(ServerConfig, RefusesFulfilmentSettingsNamingTheFieldAndValue) {
   testing::TempDir dir;
   auto Error = [&dir](const std::string& text) {
