@@ -27,6 +27,11 @@ const Plaudit = (() => {
     return json;
   }
 
+  // Whether this tab holds credentials (a token, or a development-mode name).
+  function signedIn() {
+    return Boolean(sessionStorage.getItem(TOKEN) || sessionStorage.getItem(ACTOR));
+  }
+
   function signIn(token, actor) {
     if (token) sessionStorage.setItem(TOKEN, token); else sessionStorage.removeItem(TOKEN);
     if (actor) sessionStorage.setItem(ACTOR, actor); else sessionStorage.removeItem(ACTOR);
@@ -54,5 +59,5 @@ const Plaudit = (() => {
     container.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message));
   }
 
-  return { call, signIn, el, number, showError };
+  return { call, signIn, signedIn, el, number, showError };
 })();

@@ -2,6 +2,10 @@
 
 async function showWho() {
   const who = document.getElementById('who');
+  if (!Plaudit.signedIn()) {
+    who.textContent = 'Not signed in.';
+    return;
+  }
   try {
     const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
     who.textContent = 'Signed in as ' + identity.subject +

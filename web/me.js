@@ -4,17 +4,21 @@
 // group, each metric's part in the score and what would change the outcome, gates, the cut-off.
 function standingCard(program, x) {
   const { el, number } = Plaudit;
-  const card = el('section', { class: 'card', 'aria-label': program.name || program.id });
+  const card = el('section', { class: 'card', 'aria-label': program.name || program.id,
+                               'data-program': program.id });
   card.append(el('h2', {}, program.name || program.id, ' ',
                  el('span', { class: 'muted' }, x.period)));
   const outcome = x.won ? el('p', { class: 'won' }, 'Winning' + (x.tier ? ': ' + x.tier : ''))
                         : el('p', {}, x.eligible ? 'Not winning yet' : 'Not eligible');
   card.append(outcome);
   const facts = el('dl', {});
-  const fact = (term, value) => facts.append(el('dt', {}, term), el('dd', {}, value));
+  // Each figure carries its exact value beside the rounded text, for tools that read the page.
+  const fact = (term, value, field, exact) => facts.append(
+      el('dt', {}, term),
+      el('dd', field ? { 'data-field': field, 'data-value': String(exact) } : {}, value));
   fact('Peer group', x.peer_group || '–');
-  fact('Rank', x.rank ? x.rank + ' of ' + x.competitors : '–');
-  fact('Score', number(x.score, 3));
+  fact('Rank', x.rank ? x.rank + ' of ' + x.competitors : '–', 'rank', x.rank);
+  fact('Score', number(x.score, 3), 'score', x.score);
   if (x.cutoff !== undefined) fact('Cut-off', number(x.cutoff, 3) + ' (' + x.cutoff_basis + ')');
   if (x.target_progress !== undefined) fact('Progress to target', number(x.target_progress * 100, 0) + ' %');
   if (x.streak) fact('Streak', x.streak);
@@ -33,13 +37,15 @@ function standingCard(program, x) {
     for (const m of x.metrics) {
       const whatIf = m.what_if && m.what_if.possible
           ? 'reach ' + number(m.what_if.target, 2) : (m.what_if ? m.what_if.reason : '');
-      body.append(el('tr', {},
+      body.append(el('tr', { 'data-metric': m.metric },
           el('th', { scope: 'row' }, m.metric),
-          el('td', { class: 'num' }, number(m.value, 2)),
-          el('td', { class: 'num wide' }, m.samples + (m.min_samples ? ' / ' + m.min_samples : '')),
+          el('td', { class: 'num', 'data-field': 'value', 'data-value': String(m.value) },
+             number(m.value, 2)),
+          el('td', { class: 'num wide' }, m.samples + (Number(m.min_samples) ? ' / ' + m.min_samples : '')),
           el('td', { class: 'num wide' }, number(m.normalized, 3)),
           el('td', { class: 'num wide' }, number(m.weight, 2)),
-          el('td', { class: 'num' }, number(m.contribution, 3)),
+          el('td', { class: 'num', 'data-field': 'contribution', 'data-value': String(m.contribution) },
+             number(m.contribution, 3)),
           el('td', {}, whatIf)));
     }
     table.append(body);

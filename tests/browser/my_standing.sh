@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The "My standing" page in headless Chromium against the real plauditd with bearer tokens from
+# plaudit-dev-issuer: an agent signs in and sees the figures `plaudit awards explain` gives them
+# (my_standing.mjs checks them, console errors and axe-core). Screenshots are written to
+# BUILD/test-artifacts/browser. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
+# puppeteer-core and axe-core come from the npm registry, pinned by package-lock.json, into
+# BUILD/browser-tests.
+source "${PLAUDIT_SOURCE_DIR:?}/tests/e2e/lib.sh"
+
+chromium=${CHROMIUM:-$(command -v chromium || true)}
+[[ -n $chromium ]] || fail "chromium is not installed (make deps installs Debian's chromium)"
+command -v node >/dev/null || fail "node is not installed (make deps installs Node.js)"
+command -v npm >/dev/null || fail "npm is not installed (make deps installs it)"
+export CHROMIUM=$chromium
+
+# The test's own node_modules, installed again only when the lock file changes.
+modules=$build/browser-tests
+mkdir -p "$modules"
+if ! cmp -s "$src/tests/browser/package-lock.json" "$modules/package-lock.json" ||
+  [[ ! -d $modules/node_modules ]]; then
+  cp "$src/tests/browser/package.json" "$src/tests/browser/package-lock.json" "$modules/"
+  (cd "$modules" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) ||
+    fail "npm ci of the browser tests' packages failed"
+fi
+cp "$src/tests/browser/"*.mjs "$modules/"
+
+# plauditd with tokens required, the pages on a port of their own (loopback: no TLS needed).
+issuer=$work/issuer
+"$build/bin/plaudit-dev-issuer" init "$issuer" >/dev/null
+port=$(pick_port)
+web_port=$(pick_port)
+while [[ $web_port == "$port" ]]; do web_port=$(pick_port); done
+cat >"$work/plauditd.yaml" <<YAML
+auth: {issuer: "$(cat "$issuer/issuer.txt")", audience: plaudit, jwks_file: issuer/jwks.json}
+web: {listen: "127.0.0.1:$web_port"}
+YAML
+"$plauditd" --config "$work/plauditd.yaml" --listen "127.0.0.1:$port" --data-dir "$work/data" \
+  --plugin-dir "$build/plugins" >>"$work/plauditd.log" 2>&1 &
+server_pid=$!
+export PLAUDIT_SERVER=127.0.0.1:$port
+admin=$(mint_token ops-lead admin)
+for _ in $(seq 1 100); do
+  PLAUDIT_TOKEN=$admin "$plaudit" auth whoami >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
+  sleep 0.1
+done
+grep -q "pages on http://127.0.0.1:$web_port" "$work/plauditd.log" || fail "no pages listener"
+
+# Three agents and a month in progress: this month's events, a few hours old.
+cat >"$work/agents.csv" <<CSV
+id,display_name,email,team,channel,hire_date,status
+a1,Zoë Lindqvist,zoe@example.com,Chat,chat,2023-01-10,active
+a2,Bo Berg,bo@example.com,Chat,chat,2023-02-11,active
+a3,Ana Sousa,ana@example.com,Chat,chat,2023-03-12,active
+CSV
+month_start=$(date -u +%Y-%m-01T00:00:00Z)
+{
+  echo "event_id,agent_id,metric,value,occurred_at"
+  n=0
+  for agent in a1 a2 a3; do
+    for i in 1 2 3 4 5 6; do
+      n=$((n + 1))
+      csat=$(((n * 7) % 5 + 1))
+      aht=$((200 + (n * 37) % 150))
+      at=$(date -u -d "$month_start + $((i * 5)) minutes" +%Y-%m-%dT%H:%M:%SZ)
+      echo "e$n-c,$agent,csat,$csat,$at"
+      echo "e$n-h,$agent,aht_seconds,$aht.5,$at"
+    done
+  done
+} >"$work/events.csv"
+cat >"$work/program.yaml" <<YAML
+id: service-stars
+name: Service Stars
+cadence: monthly
+time_zone: UTC
+scorecard:
+  peer_group: all
+  metrics:
+    - {metric: csat, aggregation: mean, weight: 0.6}
+    - {metric: aht_seconds, aggregation: mean, direction: lower_is_better, weight: 0.4}
+award:
+  rule: top_n
+  n: 1
+  rewards:
+    - {type: manual, item: lunch with the head of the centre}
+approval: manager
+YAML
+as_admin() { PLAUDIT_TOKEN=$admin "$plaudit" "$@"; }
+as_admin agents import "$work/agents.csv" >/dev/null || fail "agents import"
+as_admin metrics import "$work/events.csv" >/dev/null || fail "events import"
+as_admin programs apply --file "$work/program.yaml" >/dev/null || fail "programs apply"
+
+agent=$(mint_token a1 agent)
+PLAUDIT_TOKEN=$agent "$plaudit" awards explain service-stars --period current --agent a1 -o json \
+  >"$work/explain.json" || fail "plaudit awards explain as a1: $(cat "$work/explain.json")"
+
+artifacts=$build/test-artifacts/browser
+node "$modules/my_standing.mjs" "http://127.0.0.1:$web_port" "$agent" service-stars \
+  "$work/explain.json" "$artifacts" || fail "the page (screenshots in $artifacts)"
+echo "PASS: my standing (screenshots in $artifacts)"
