@@ -31,6 +31,8 @@ inline constexpr std::string_view kAdminRole = "admin";
 inline constexpr std::string_view kManagerRole = "manager";
 inline constexpr std::string_view kAgentRole = "agent";
 inline constexpr std::string_view kServiceRole = "service";
+// A wall display (a kiosk's token): reads what the floor may see, nothing else.
+inline constexpr std::string_view kDisplayRole = "display";
 
 struct PolicyRow {
   // "plaudit.v1.AwardService/ApproveAward", or "plugin:gift_card/code" for a plugin query.
@@ -41,6 +43,7 @@ struct PolicyRow {
   Reach service;
   // Any other role: a task role.
   Reach task;
+  Reach display;
   // Whether each call is written to the audit trail: every change, and every read of a secret.
   bool audited;
   // How callers are known when they are not by a token: "open" (no credentials needed, e.g.

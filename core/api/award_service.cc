@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "core/api/award_protos.h"
 #include "core/api/pagination.h"
@@ -313,8 +316,8 @@ grpc::Status AwardServiceImpl::EvaluateAwards(grpc::ServerContext* context,
     if (!leaderboard.ok()) return ToGrpcStatus(leaderboard.status());
     shared = *std::move(leaderboard);
   } else {
-    auto result = decider_->Evaluate(request->program_id(), *period, /*dry_run=*/false,
-                                     caller.subject);
+    auto result =
+        decider_->Evaluate(request->program_id(), *period, /*dry_run=*/false, caller.subject);
     if (!result.ok()) return ToGrpcStatus(result.status());
     newly_committed = result->newly_committed;
     shared = std::make_shared<const DecisionRecord>(std::move(result->decision));
@@ -365,6 +368,107 @@ grpc::Status AwardServiceImpl::ListAwards(grpc::ServerContext* context,
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) ToProto((*awards)[i], response->add_awards());
   response->set_next_page_token(page->next_token);
+  return grpc::Status::OK;
+}
+
+}  // namespace plaudit::api
+
+namespace plaudit::api {
+
+grpc::Status AwardServiceImpl::GetWall(grpc::ServerContext* context,
+                                       const v1::GetWallRequest* request, v1::Wall* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.AwardService/GetWall");
+  constexpr int kDefaultTop = 10;
+  constexpr int kMaxTop = 50;
+  if (request->program_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
+  }
+  if (request->top() < 0 || request->top() > kMaxTop) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "top: ", request->top(), " is not from 1 to ", kMaxTop, " (0: ", kDefaultTop, ")")));
+  }
+  const int top = request->top() == 0 ? kDefaultTop : request->top();
+  auto program = store_->GetProgram(request->program_id());
+  if (!program.ok()) return ToGrpcStatus(program.status());
+  if (!program->has_value()) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("program_id: program \"", request->program_id(), "\" not found")));
+  }
+  auto period = decider_->ResolvePeriod(request->program_id(),
+                                        request->period().empty() ? "current" : request->period());
+  if (!period.ok()) return ToGrpcStatus(period.status());
+  auto leaderboard = decider_->Leaderboard(request->program_id(), *period);
+  if (!leaderboard.ok()) return ToGrpcStatus(leaderboard.status());
+  const DecisionRecord& decision = **leaderboard;
+  response->set_program_id(request->program_id());
+  response->set_program_name((*program)->name);
+  response->set_period(*period);
+
+  // What the floor may see of a competitor: the name, never the email; nothing of an agent who
+  // opted out of public praise.
+  struct Shown {
+    std::string name;
+    std::string team;
+  };
+  auto shown = [this](const std::string& agent_id,
+                      const std::string& team) -> absl::StatusOr<std::optional<Shown>> {
+    if (agent_id.empty()) return Shown{team, team};
+    auto agent = store_->GetAgent(agent_id);
+    if (!agent.ok()) return agent.status();
+    if (!agent->has_value() || !(*agent)->public_praise) return std::nullopt;
+    return Shown{(*agent)->display_name.empty() ? agent_id : (*agent)->display_name,
+                 (*agent)->team};
+  };
+  std::set<std::string> winning;
+  for (const AwardRecord& award : decision.awards) {
+    winning.insert(award.agent_id.empty() ? award.team : award.agent_id);
+  }
+  for (const Standing& standing : decision.standings) {
+    if (!standing.eligible || standing.rank <= 0 || standing.rank > top) continue;
+    auto entry = shown(standing.agent_id, standing.team);
+    if (!entry.ok()) return ToGrpcStatus(entry.status());
+    if (!entry->has_value()) continue;
+    v1::WallEntry* out = response->add_entries();
+    out->set_rank(standing.rank);
+    out->set_name((*entry)->name);
+    out->set_team((*entry)->team);
+    out->set_score(standing.score);
+    out->set_winning(winning.count(standing.agent_id.empty() ? standing.team : standing.agent_id) >
+                     0);
+  }
+  for (const AwardRecord& award : decision.awards) {
+    if (award.tier.empty()) continue;
+    for (v1::WallEntry& entry : *response->mutable_entries()) {
+      if (entry.rank() == award.rank) entry.set_tier(award.tier);
+    }
+  }
+
+  // The latest decided period's winners whose awards went ahead.
+  auto awards = store_->ListAwards(request->program_id(), "");
+  if (!awards.ok()) return ToGrpcStatus(awards.status());
+  std::string latest;
+  for (const AwardRecord& award : *awards) latest = std::max(latest, award.period);
+  response->set_winners_period(latest);
+  std::vector<const AwardRecord*> winners;
+  for (const AwardRecord& award : *awards) {
+    const bool went_ahead = award.state == AwardState::kApproved ||
+                            award.state == AwardState::kFulfilling ||
+                            award.state == AwardState::kFulfilled;
+    if (award.period == latest && went_ahead) winners.push_back(&award);
+  }
+  std::sort(winners.begin(), winners.end(),
+            [](const AwardRecord* a, const AwardRecord* b) { return a->rank < b->rank; });
+  for (const AwardRecord* award : winners) {
+    auto entry = shown(award->agent_id, award->team);
+    if (!entry.ok()) return ToGrpcStatus(entry.status());
+    if (!entry->has_value()) continue;
+    v1::WallEntry* out = response->add_winners();
+    out->set_rank(award->rank);
+    out->set_name((*entry)->name);
+    out->set_team((*entry)->team);
+    out->set_winning(true);
+    out->set_tier(award->tier);
+  }
   return grpc::Status::OK;
 }
 

@@ -118,6 +118,7 @@ class AwardServiceImpl final : public v1::AwardService::Service {
   grpc::Status GetAwardHistory(grpc::ServerContext*, const v1::GetAwardHistoryRequest*,
                                v1::AwardHistory*) override;
   grpc::Status GetBudget(grpc::ServerContext*, const v1::GetBudgetRequest*, v1::Budget*) override;
+  grpc::Status GetWall(grpc::ServerContext*, const v1::GetWallRequest*, v1::Wall*) override;
 
  private:
   grpc::Status Act(grpc::ServerContext* context, std::string_view method,

@@ -101,6 +101,7 @@ Reach Column(const PolicyRow& row, const std::string& role) {
   if (role == kManagerRole) return row.manager;
   if (role == kAgentRole) return row.agent;
   if (role == kServiceRole) return row.service;
+  if (role == kDisplayRole) return row.display;
   return row.task;
 }
 
@@ -161,11 +162,24 @@ TEST(AccessPolicyTableTest, OnlyVendorCallbacksAreOpenAndOpenRowsGiveNoRoleAReac
   for (const PolicyRow& row : PolicyTable()) {
     if (row.open.empty()) continue;
     open.push_back(std::string(row.method));
-    for (const char* role : {"admin", "manager", "agent", "service", "facilities"}) {
+    for (const char* role : {"admin", "manager", "agent", "service", "facilities", "display"}) {
       EXPECT_EQ(Column(row, role), Reach::kNone) << row.method << " " << role;
     }
   }
   EXPECT_THAT(open, UnorderedElementsAre("plaudit.v1.FulfilmentService/DeliverCallback"));
+}
+
+// A wall display's token reads what the floor may see and nothing else: no agent's details, no
+// award, no change.
+TEST(AccessPolicyTableTest, TheDisplayRoleReadsTheWallAndNothingElse) {
+  std::set<std::string> reached;
+  for (const PolicyRow& row : PolicyTable()) {
+    if (ReachOf(row, {"display"}) != Reach::kNone) reached.insert(std::string(row.method));
+  }
+  EXPECT_THAT(reached, UnorderedElementsAre("plaudit.v1.AccessService/WhoAmI",
+                                            "plaudit.v1.ProgramService/ListPrograms",
+                                            "plaudit.v1.ProgramService/GetProgram",
+                                            "plaudit.v1.AwardService/GetWall"));
 }
 
 // Whatever else changes in the table, these cells stay as they are: a secret stays its owner's,

@@ -26,17 +26,18 @@ std::string Cell(Reach reach) {
 
 std::string RenderedTable() {
   std::string table =
-      "| RPC or plugin query | admin | manager | agent | service | task role | audited |\n"
-      "|---|---|---|---|---|---|---|\n";
+      "| RPC or plugin query | admin | manager | agent | service | task role | display | audited "
+      "|\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const PolicyRow& row : PolicyTable()) {
     std::string method(row.method);
     if (method.rfind("plaudit.v1.", 0) == 0) method.erase(0, 11);
     table += "| `" + method + "` | ";
     if (!row.open.empty()) {
-      table += "open: " + std::string(row.open) + " | | | | | ";
+      table += "open: " + std::string(row.open) + " | | | | | | ";
     } else {
       table += Cell(row.admin) + " | " + Cell(row.manager) + " | " + Cell(row.agent) + " | " +
-               Cell(row.service) + " | " + Cell(row.task) + " | ";
+               Cell(row.service) + " | " + Cell(row.task) + " | " + Cell(row.display) + " | ";
     }
     table += std::string(row.audited ? "yes" : "") + " |\n";
   }

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/api/server.h"
 #include "core/domain/clock.h"
@@ -151,6 +153,68 @@ TEST_F(WebServerTest, ApiKeepsTheAccessRulesOfGrpc) {
                 "may not call plaudit.v1.AgentService/ImportAgents"),
             std::string::npos)
       << refused->body;
+}
+
+// The wall: names and scores of the leaders, never an email, never an agent who opted out of
+// public praise (even in the lead); a display's token reads the wall and nothing else.
+TEST_F(WebServerTest, TheWallShowsNamesLeavesOutOptedOutAgentsAndIsAllADisplaySees) {
+  ServerConfig config = BaseConfig(dir_.path());
+  config.roles = {{"kiosk", "display"}};
+  Start(config);
+  const std::string agents = R"({"header": ["id", "display_name", "email", "team", "channel",
+      "hire_date", "status", "public_praise"], "rows": [
+      {"line": 2, "fields": ["a1", "Zoë Lindqvist", "zoe@example.com", "Chat", "chat", "2024-03-01", "active", "yes"]},
+      {"line": 3, "fields": ["a2", "Bo Berg", "bo@example.com", "Chat", "chat", "2024-03-01", "active", "no"]},
+      {"line": 4, "fields": ["a3", "Ana Sousa", "ana@example.com", "Chat", "chat", "2024-03-01", "active", ""]}]})";
+  auto imported = Api("AgentService/ImportAgents", agents);
+  ASSERT_TRUE(imported);
+  ASSERT_EQ(imported->status, 200) << imported->body;
+  // Bo (opted out) leads, then Ana, then Zoë.
+  const std::string events = R"({"events": [
+      {"event_id": "e1", "agent_id": "a2", "metric": "csat", "value": 5, "occurred_at": "2026-10-05T10:00:00Z"},
+      {"event_id": "e2", "agent_id": "a3", "metric": "csat", "value": 4, "occurred_at": "2026-10-05T10:00:00Z"},
+      {"event_id": "e3", "agent_id": "a1", "metric": "csat", "value": 2, "occurred_at": "2026-10-05T10:00:00Z"}]})";
+  auto stored = Api("MetricService/BatchCreateEvents", events);
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->status, 200) << stored->body;
+  const std::string program =
+      R"({"yaml": "id: stars\nname: Stars\ncadence: monthly\ntime_zone: UTC\nscorecard:\n  peer_group: all\n  metrics:\n    - {metric: csat, aggregation: mean}\naward:\n  rule: top_n\n  n: 2\n  rewards:\n    - {type: manual, item: cake}\n"})";
+  auto applied = Api("ProgramService/ApplyProgram", program);
+  ASSERT_TRUE(applied);
+  ASSERT_EQ(applied->status, 200) << applied->body;
+
+  auto wall = Api("AwardService/GetWall", R"({"program_id": "stars", "period": "2026-10"})",
+                  {{"X-Plaudit-Actor", "kiosk"}});
+  ASSERT_TRUE(wall);
+  ASSERT_EQ(wall->status, 200) << wall->body;
+  json body = Body(wall);
+  EXPECT_EQ(body["program_name"], "Stars");
+  ASSERT_EQ(body["entries"].size(), 2u) << wall->body;
+  EXPECT_EQ(body["entries"][0]["name"], "Ana Sousa");
+  EXPECT_EQ(body["entries"][0]["rank"], 2);
+  EXPECT_TRUE(body["entries"][0]["winning"]);
+  EXPECT_EQ(body["entries"][1]["name"], "Zoë Lindqvist");
+  EXPECT_EQ(body["entries"][1]["rank"], 3);
+  EXPECT_FALSE(body["entries"][1]["winning"]);
+  EXPECT_EQ(wall->body.find("Bo Berg"), std::string::npos) << wall->body;
+  EXPECT_EQ(wall->body.find("a2"), std::string::npos) << wall->body;
+  EXPECT_EQ(wall->body.find("@"), std::string::npos) << wall->body;
+  // A display reads nothing else: not the agents, not the leaderboard's details.
+  for (const auto& [method, request] : std::vector<std::pair<std::string, std::string>>{
+           {"AgentService/ListAgents", "{}"},
+           {"AwardService/EvaluateAwards",
+            R"({"program_id": "stars", "period": "2026-10", "dry_run": true})"},
+           {"AwardService/ListAwards", "{}"}}) {
+    auto refused = Api(method, request, {{"X-Plaudit-Actor", "kiosk"}});
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 403) << method << ": " << refused->body;
+  }
+  auto top = Api("AwardService/GetWall", R"({"program_id": "stars", "top": 51})");
+  ASSERT_TRUE(top);
+  EXPECT_EQ(top->status, 400);
+  auto unknown = Api("AwardService/GetWall", R"({"program_id": "nope"})");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
 }
 
 TEST_F(WebServerTest, BadRequestsAreRefusedNamingTheProblem) {
