@@ -90,6 +90,8 @@ try {
   await page.setViewport({ width: 375, height: 812, isMobile: true });
   await page.screenshot({ path: path.join(artifacts, 'my-standing-phone.png'), fullPage: true });
   failures.push(...problems);
+} catch (error) {
+  failures.push(error.message);
 } finally {
   await browser.close();
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The "My standing" page in headless Chromium against the real plauditd with bearer tokens from
-# plaudit-dev-issuer: an agent signs in and sees the figures `plaudit awards explain` gives them
-# (my_standing.mjs checks them, console errors and axe-core). Screenshots are written to
-# BUILD/test-artifacts/browser. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
+# The pages in headless Chromium against the real plauditd with bearer tokens from
+# plaudit-dev-issuer, each script checking console errors and axe-core and writing screenshots to
+# BUILD/test-artifacts/browser:
+# - my_standing.mjs: an agent signs in and sees the figures `plaudit awards explain` gives them;
+# - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
+#   import, and never the agent who opted out of public praise. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
 # puppeteer-core and axe-core come from the npm registry, pinned by package-lock.json, into
 # BUILD/browser-tests.
 source "${PLAUDIT_SOURCE_DIR:?}/tests/e2e/lib.sh"
@@ -48,10 +50,10 @@ grep -q "pages on http://127.0.0.1:$web_port" "$work/plauditd.log" || fail "no p
 
 # Three agents and a month in progress: this month's events, a few hours old.
 cat >"$work/agents.csv" <<CSV
-id,display_name,email,team,channel,hire_date,status
-a1,Zoë Lindqvist,zoe@example.com,Chat,chat,2023-01-10,active
-a2,Bo Berg,bo@example.com,Chat,chat,2023-02-11,active
-a3,Ana Sousa,ana@example.com,Chat,chat,2023-03-12,active
+id,display_name,email,team,channel,hire_date,status,public_praise
+a1,Zoë Lindqvist,zoe@example.com,Chat,chat,2023-01-10,active,yes
+a2,Bo Berg,bo@example.com,Chat,chat,2023-02-11,active,yes
+a3,Ana Sousa,ana@example.com,Chat,chat,2023-03-12,active,no
 CSV
 month_start=$(date -u +%Y-%m-01T00:00:00Z)
 {
@@ -62,6 +64,8 @@ month_start=$(date -u +%Y-%m-01T00:00:00Z)
       n=$((n + 1))
       csat=$(((n * 7) % 5 + 1))
       aht=$((200 + (n * 37) % 150))
+      # Ana, who opted out of public praise, leads until Bo's good week below.
+      if [[ $agent == a3 ]]; then csat=4 aht=150; fi
       at=$(date -u -d "$month_start + $((i * 5)) minutes" +%Y-%m-%dT%H:%M:%SZ)
       echo "e$n-c,$agent,csat,$csat,$at"
       echo "e$n-h,$agent,aht_seconds,$aht.5,$at"
@@ -95,6 +99,22 @@ PLAUDIT_TOKEN=$agent "$plaudit" awards explain service-stars --period current --
   >"$work/explain.json" || fail "plaudit awards explain as a1: $(cat "$work/explain.json")"
 
 artifacts=$build/test-artifacts/browser
-node "$modules/my_standing.mjs" "http://127.0.0.1:$web_port" "$agent" service-stars \
-  "$work/explain.json" "$artifacts" || fail "the page (screenshots in $artifacts)"
-echo "PASS: my standing (screenshots in $artifacts)"
+base=http://127.0.0.1:$web_port
+node "$modules/my_standing.mjs" "$base" "$agent" service-stars "$work/explain.json" "$artifacts" ||
+  fail "my standing (screenshots in $artifacts)"
+
+# Bo's good week: forty perfect, quick calls put him ahead of everyone.
+{
+  echo "event_id,agent_id,metric,value,occurred_at"
+  for i in $(seq 1 40); do
+    at=$(date -u -d "$month_start + $((i + 60)) minutes" +%Y-%m-%dT%H:%M:%SZ)
+    echo "bo$i-c,a2,csat,5,$at"
+    echo "bo$i-h,a2,aht_seconds,90,$at"
+  done
+} >"$work/bo.csv"
+kiosk=$(mint_token wall-kiosk display)
+export PLAUDIT_TOKEN=$admin
+node "$modules/wall.mjs" "$base" "$kiosk" service-stars "Bo Berg" "Ana Sousa" \
+  "'$plaudit' metrics import '$work/bo.csv' >/dev/null" "$artifacts" ||
+  fail "the wall (screenshots in $artifacts)"
+echo "PASS: my standing and the wall (screenshots in $artifacts)"
