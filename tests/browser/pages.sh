@@ -4,7 +4,8 @@
 # BUILD/test-artifacts/browser:
 # - my_standing.mjs: an agent signs in and sees the figures `plaudit awards explain` gives them;
 # - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
-#   import, and never the agent who opted out of public praise. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
+#   import, and never the agent who opted out of public praise;
+# - manager.mjs: a manager approves an award in their queue, and the CLI sees it approved. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
 # puppeteer-core and axe-core come from the npm registry, pinned by package-lock.json, into
 # BUILD/browser-tests.
 source "${PLAUDIT_SOURCE_DIR:?}/tests/e2e/lib.sh"
@@ -86,12 +87,25 @@ award:
   rule: top_n
   n: 1
   rewards:
-    - {type: manual, item: lunch with the head of the centre}
+    - {type: manual, item: lunch with the head of the centre, assignee_role: facilities, value: 40}
 approval: manager
+budget: {amount: 100, unit: money, currency: EUR, mode: fixed}
 YAML
+# Last month, closed: each agent's week of surveys, to decide and approve.
+last_month_start=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-01T00:00:00Z)
+last_month=$(date -u -d "$last_month_start" +%Y-%m)
+{
+  for agent in a1 a2 a3; do
+    for i in 1 2 3 4; do
+      at=$(date -u -d "$last_month_start + $((i * 24)) hours" +%Y-%m-%dT%H:%M:%SZ)
+      echo "lm-$agent-$i-c,$agent,csat,$((${agent#a} + 2)),$at"
+      echo "lm-$agent-$i-h,$agent,aht_seconds,$((300 - ${agent#a} * 20)),$at"
+    done
+  done
+} >>"$work/events.csv"
 as_admin() { PLAUDIT_TOKEN=$admin "$plaudit" "$@"; }
 as_admin agents import "$work/agents.csv" >/dev/null || fail "agents import"
-as_admin metrics import "$work/events.csv" >/dev/null || fail "events import"
+as_admin metrics import "$work/events.csv" >"$work/import.out" 2>&1 || fail "events import: $(tail -5 "$work/import.out")"
 as_admin programs apply --file "$work/program.yaml" >/dev/null || fail "programs apply"
 
 agent=$(mint_token a1 agent)
@@ -117,4 +131,18 @@ export PLAUDIT_TOKEN=$admin
 node "$modules/wall.mjs" "$base" "$kiosk" service-stars "Bo Berg" "Ana Sousa" \
   "'$plaudit' metrics import '$work/bo.csv' >/dev/null" "$artifacts" ||
   fail "the wall (screenshots in $artifacts)"
-echo "PASS: my standing and the wall (screenshots in $artifacts)"
+
+# Last month decided: its award waits for a manager.
+as_admin awards evaluate service-stars --period "$last_month" >/dev/null || fail "awards evaluate"
+award=$(as_admin awards list --program service-stars --period "$last_month" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])') || fail "awards list"
+state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
+[[ $state == proposed ]] || fail "the award is $state before the manager, expected proposed"
+node "$modules/manager.mjs" "$base" "$(mint_token team-lead manager)" "$award" "$artifacts" ||
+  fail "the manager's queue (screenshots in $artifacts)"
+state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
+[[ $state =~ ^(approved|fulfilling|fulfilled)$ ]] ||
+  fail "after the manager approved it on the page, the CLI says $state"
+echo "PASS: my standing, the wall and the manager's queue (screenshots in $artifacts)"

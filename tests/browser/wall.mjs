@@ -5,30 +5,18 @@
 //
 // node wall.mjs BASE_URL TOKEN PROGRAM NEW_LEADER OPTED_OUT IMPORT_COMMAND ARTIFACTS_DIR
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import { Session } from './browser.mjs';
 
 const [base, token, program, newLeader, optedOut, importCommand, artifacts] = process.argv.slice(2);
 if (!artifacts) {
   console.error('usage: node wall.mjs BASE_URL TOKEN PROGRAM NEW_LEADER OPTED_OUT IMPORT_COMMAND ARTIFACTS_DIR');
   process.exit(2);
 }
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-mkdirSync(artifacts, { recursive: true });
-const failures = [];
+const session = new Session(artifacts);
+const check = session.check.bind(session);
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-});
-try {
-  const page = await browser.newPage();
+await session.run(async (page) => {
   await page.setViewport({ width: 1920, height: 1080 });
-  page.on('console', (m) => { if (m.type() === 'error') failures.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
   // Everything the wall ever shows, kept as it appears.
   await page.evaluateOnNewDocument(() => {
     window.__shown = [];
@@ -42,7 +30,7 @@ try {
     await page.waitForSelector('#entries li .name', { timeout: 10000 });
   } catch {
     const status = await page.$eval('#status', (n) => n.textContent);
-    await page.screenshot({ path: path.join(artifacts, 'wall-failed.png') });
+    await session.screenshot('wall-failed');
     throw new Error(`the wall shows no standings (its status: "${status}")`);
   }
   // The leader is rank 1 (an opted-out agent in the lead is left off, so the first shown may not be).
@@ -59,32 +47,11 @@ try {
     await page.waitForFunction(leads, { timeout: 15000, polling: 200 }, newLeader);
     console.log(`wall: ${newLeader} leads ${((Date.now() - started) / 1000).toFixed(1)} s after the import`);
   } catch {
-    failures.push(`the wall does not show ${newLeader} first 15 s after the import`);
+    session.failures.push(`the wall does not show ${newLeader} first 15 s after the import`);
   }
   const shown = await page.evaluate(() => window.__shown.join('\n') + '\n' + document.body.innerText);
   check(!shown.includes(optedOut), `the wall showed ${optedOut}, who opted out of public praise`);
   check(!shown.includes('@'), 'the wall showed an email address');
 
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  for (const v of result.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical') {
-      failures.push(`wall: axe ${v.impact}: ${v.id}: ${v.help} (${v.nodes.length} element(s))`);
-    }
-  }
-  await page.screenshot({ path: path.join(artifacts, 'wall.png') });
-} catch (error) {
-  failures.push(error.message);
-} finally {
-  await browser.close();
-}
-
-function check(ok, what) { if (!ok) failures.push(what); }
-
-if (failures.length) {
-  for (const f of failures) console.error('FAIL: ' + f);
-  process.exit(1);
-}
-console.log('wall: new leader shown, opted-out agent never shown; no console error; axe clean');
+  await session.audit('wall', {});
+}, 'wall: new leader shown, opted-out agent never shown; no console error; axe clean');

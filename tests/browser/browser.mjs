@@ -1,0 +1,80 @@
+// What the browser tests share: Debian's Chromium started headless over the DevTools protocol,
+// a page whose console errors, uncaught errors and failed requests count as failures, and the
+// accessibility audit (axe-core, WCAG 2.1 A and AA; serious and critical violations fail) with a
+// screenshot of what was audited.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export class Session {
+  constructor(artifacts) {
+    this.artifacts = artifacts;
+    this.failures = [];
+    mkdirSync(artifacts, { recursive: true });
+  }
+
+  check(ok, what) {
+    if (!ok) this.failures.push(what);
+  }
+
+  async start() {
+    this.browser = await puppeteer.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
+    });
+    this.page = await this.browser.newPage();
+    await this.page.setViewport({ width: 1280, height: 900 });
+    this.page.on('console', (m) => { if (m.type() === 'error') this.failures.push(`console: ${m.text()}`); });
+    this.page.on('pageerror', (e) => this.failures.push(`page error: ${e.message}`));
+    this.page.on('requestfailed', (r) => this.failures.push(`request failed: ${r.url()}`));
+    return this.page;
+  }
+
+  // axe-core is evaluated through DevTools, which the pages' own policy does not govern.
+  async audit(name, screenshotOptions = { fullPage: true }) {
+    await this.page.evaluate(axeSource);
+    const result = await this.page.evaluate(() => axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }));
+    for (const v of result.violations) {
+      if (v.impact === 'serious' || v.impact === 'critical') {
+        this.failures.push(`${name}: axe ${v.impact}: ${v.id}: ${v.help} (${v.nodes.length} element(s))`);
+      }
+    }
+    await this.screenshot(name, screenshotOptions);
+  }
+
+  async screenshot(name, options = { fullPage: true }) {
+    await this.page.screenshot({ path: path.join(this.artifacts, `${name}.png`), ...options });
+  }
+
+  // Runs `steps`, closes the browser, prints the failures; exits 1 when there are any.
+  async run(steps, passed) {
+    try {
+      await this.start();
+      await steps(this.page);
+    } catch (error) {
+      this.failures.push(error.message);
+    } finally {
+      if (this.browser) await this.browser.close();
+    }
+    if (this.failures.length) {
+      for (const f of this.failures) console.error('FAIL: ' + f);
+      process.exit(1);
+    }
+    console.log(passed);
+  }
+}
+
+// Signs in through the sign-in page's token form.
+export async function signIn(page, base, token) {
+  await page.goto(base + '/', { waitUntil: 'networkidle0' });
+  await page.type('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForFunction(
+      () => document.getElementById('who').textContent.startsWith('Signed in as'), { timeout: 10000 });
+}
