@@ -29,14 +29,15 @@ make_cert client ca
 make_cert stranger other-ca
 
 # start_tls_server CONFIG DATA_DIR: starts plauditd with CONFIG on a free port and waits until it
-# accepts connections (start_server's readiness check speaks plaintext).
+# has said it serves (start_server's readiness check speaks plaintext). The port opens a moment
+# before the line is written, so the line is what is waited for.
 start_tls_server() {
   port=$(pick_port)
   "$plauditd" --listen "127.0.0.1:$port" --data-dir "$2" --plugin-dir "$build/plugins" \
     --config "$1" >>"$work/plauditd.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
-    port_in_use "$port" && return 0
+    port_in_use "$port" && grep -q "serving on port $port" "$work/plauditd.log" && return 0
     kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
     sleep 0.1
   done
