@@ -19,8 +19,9 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
+# KEEP=1 leaves plauditd (and the vendor sandbox) running at the end, to open the pages.
 demo: build
-	bash scripts/demo.sh $(BUILD)
+	KEEP=$(KEEP) bash scripts/demo.sh $(BUILD)
 
 # The test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build tree.
 sanitize: deps

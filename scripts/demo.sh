@@ -161,7 +161,10 @@ printf '  gift_card: {base_url: "http://%s"}\n' "$sandbox_address" >>"$data_dir/
 printf '  announce: {webhook_url: "http://%s/hooks/team-chat"}\n' "$sink_address" \
   >>"$data_dir/plauditd.yaml"
 # TLS, and tokens from the dev issuer: without them plauditd would trust every caller.
+web_port=$port
+while [[ $web_port == "$port" ]] || port_in_use "$web_port"; do web_port=$((web_port + 1)); done
 cat >>"$data_dir/plauditd.yaml" <<YAML
+web: {listen: "127.0.0.1:$web_port"}
 tls: {cert_file: issuer/tls/server.pem, key_file: issuer/tls/server.key}
 auth:
   issuer: $(cat "$issuer/issuer.txt")
@@ -425,6 +428,32 @@ printf '$ plaudit audit list | tail -n 6\n'
 plaudit audit list | tail -n 6
 run audit verify
 
+step "The web pages"
+web=https://localhost:$web_port
+grep -q "pages on https://127.0.0.1:$web_port" "$data_dir/plauditd.log" ||
+  { echo "demo: plauditd did not start its pages listener" >&2; show_log_tail; exit 1; }
+wall_token=$(mint --sub lobby-tv --roles display)
+printf '%s\n' "${tokens[$hero_agent]}" >"$data_dir/agent.token"
+printf '%s\n' "${tokens[team-lead]}" >"$data_dir/manager.token"
+note "plauditd serves them on $web (TLS from the demo's own CA: trust $issuer/tls/ca.pem in the" \
+  "browser, or accept its warning). Sign in on $web/ by pasting a token:" \
+  "  agent $hero_agent, for My standing ($web/me.html): $data_dir/agent.token" \
+  "  manager team-lead, for Approvals ($web/manager.html): $data_dir/manager.token" \
+  "The wall display, signed in by its address (a display token, kept in the tab):" \
+  "  $web/wall.html#token=$wall_token"
+
+if [[ ${KEEP:-} == 1 ]]; then
+  stop_helper "$sink_pid"
+  sink_pid=
+  echo
+  echo "${bold}Demo finished; plauditd keeps running${plain} (KEEP=1): gRPC on $PLAUDIT_SERVER," \
+    "pages on $web, pid $server_pid, data and log in $data_dir."
+  echo "Stop it with: kill $server_pid $sandbox_pid"
+  # Neither is stopped when the script ends.
+  server_pid=
+  sandbox_pid=
+  exit 0
+fi
 stop_server
 stop_helper "$sink_pid"
 sink_pid=
@@ -433,4 +462,4 @@ sandbox_pid=
 echo
 echo "${bold}Demo finished:${plain} $agents_imported agents and $events_imported events imported," \
   "${#awards[@]} awards decided for $period, $certificates certificates written;" \
-  "plauditd stopped, data and log kept in $data_dir"
+  "plauditd stopped (make demo KEEP=1 keeps it running, to open the pages), data and log kept in $data_dir"
