@@ -6,6 +6,51 @@
 const Plaudit = (() => {
   const TOKEN = 'plaudit.token';
   const ACTOR = 'plaudit.actor';
+  const LANGUAGE = 'plaudit.lang';
+  const LANGUAGES = ['en', 'ms', 'pt', 'sv', 'fa'];
+  const RIGHT_TO_LEFT = new Set(['fa']);
+  let messages = {};
+
+  // The page's language: ?lang=xx (remembered in this browser), else the one remembered, else
+  // the first of the browser's languages that the pages come in, else English.
+  function chooseLanguage() {
+    const asked = new URLSearchParams(location.search).get('lang');
+    if (asked && LANGUAGES.includes(asked)) localStorage.setItem(LANGUAGE, asked);
+    for (const tag of [asked, localStorage.getItem(LANGUAGE), ...(navigator.languages || [])]) {
+      const base = (tag || '').toLowerCase().split('-')[0];
+      if (LANGUAGES.includes(base)) return base;
+    }
+    return 'en';
+  }
+
+  async function catalogue(language) {
+    const response = await fetch('/i18n/' + language + '.json');
+    if (!response.ok) throw new Error(response.statusText);
+    return response.json();
+  }
+
+  // The message KEY of the page's language with {0}, {1}... replaced by ARGS (English when the
+  // language lacks it; the key itself when English does too).
+  function t(key, ...args) {
+    const text = messages[key] || key;
+    return text.replace(/\{(\d)\}/g, (_, i) => (args[i] === undefined ? '' : String(args[i])));
+  }
+
+  // Resolves once the page speaks its language: elements with data-i18n="KEY" get their text,
+  // <html> its lang and dir (right to left for Persian).
+  const ready = (async () => {
+    const language = chooseLanguage();
+    try {
+      messages = await catalogue('en');
+      if (language !== 'en') messages = { ...messages, ...(await catalogue(language)) };
+    } catch (error) {
+      // The pages still work, in their English text.
+    }
+    document.documentElement.lang = language;
+    document.documentElement.dir = RIGHT_TO_LEFT.has(language) ? 'rtl' : 'ltr';
+    for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+    return language;
+  })();
 
   // Calls SERVICE/METHOD ("AwardService", "ExplainAward") with BODY; resolves to the response,
   // rejects with an Error whose message is the server's.
@@ -59,5 +104,5 @@ const Plaudit = (() => {
     container.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message));
   }
 
-  return { call, signIn, signedIn, el, number, showError };
+  return { call, signIn, signedIn, el, number, showError, t, ready };
 })();

@@ -3,16 +3,16 @@
 async function showWho() {
   const who = document.getElementById('who');
   if (!Plaudit.signedIn()) {
-    who.textContent = 'Not signed in.';
+    who.textContent = Plaudit.t('signin.none');
     return;
   }
   try {
     const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
-    who.textContent = 'Signed in as ' + identity.subject +
-        (identity.agent_id ? ' (agent ' + identity.agent_id + ')' : '') +
-        ', roles: ' + (identity.roles.join(', ') || 'none') + '.';
+    who.textContent = Plaudit.t('signin.as', identity.subject) +
+        (identity.agent_id ? ' (' + Plaudit.t('signin.agent', identity.agent_id) + ')' : '') +
+        ', ' + Plaudit.t('signin.roles', identity.roles.join(', ') || '–') + '.';
   } catch (error) {
-    who.textContent = 'Not signed in: ' + error.message;
+    who.textContent = Plaudit.t('signin.failed', error.message);
   }
 }
 
@@ -20,6 +20,6 @@ document.getElementById('signin').addEventListener('submit', (event) => {
   event.preventDefault();
   Plaudit.signIn(document.getElementById('token').value.trim(),
                  document.getElementById('actor').value.trim());
-  showWho();
+  Plaudit.ready.then(showWho);
 });
-showWho();
+Plaudit.ready.then(showWho);

@@ -98,4 +98,4 @@ async function load() {
   }
 }
 
-load();
+Plaudit.ready.then(load);

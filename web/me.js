@@ -3,45 +3,45 @@
 // One program's standing for the signed-in agent, from ExplainAward: rank and score in the peer
 // group, each metric's part in the score and what would change the outcome, gates, the cut-off.
 function standingCard(program, x) {
-  const { el, number } = Plaudit;
+  const { el, number, t } = Plaudit;
   const card = el('section', { class: 'card', 'aria-label': program.name || program.id,
                                'data-program': program.id });
   card.append(el('h2', {}, program.name || program.id, ' ',
                  el('span', { class: 'muted' }, x.period)));
-  const outcome = x.won ? el('p', { class: 'won' }, 'Winning' + (x.tier ? ': ' + x.tier : ''))
-                        : el('p', {}, x.eligible ? 'Not winning yet' : 'Not eligible');
+  const outcome = x.won ? el('p', { class: 'won' }, t('me.winning') + (x.tier ? ': ' + x.tier : ''))
+                        : el('p', {}, x.eligible ? t('me.not_winning') : t('me.not_eligible'));
   card.append(outcome);
   const facts = el('dl', {});
   // Each figure carries its exact value beside the rounded text, for tools that read the page.
   const fact = (term, value, field, exact) => facts.append(
       el('dt', {}, term),
       el('dd', field ? { 'data-field': field, 'data-value': String(exact) } : {}, value));
-  fact('Peer group', x.peer_group || '–');
-  fact('Rank', x.rank ? x.rank + ' of ' + x.competitors : '–', 'rank', x.rank);
-  fact('Score', number(x.score, 3), 'score', x.score);
-  if (x.cutoff !== undefined) fact('Cut-off', number(x.cutoff, 3) + ' (' + x.cutoff_basis + ')');
-  if (x.target_progress !== undefined) fact('Progress to target', number(x.target_progress * 100, 0) + ' %');
-  if (x.streak) fact('Streak', x.streak);
+  fact(t('me.peer_group'), x.peer_group || '–');
+  fact(t('me.rank'), x.rank ? t('me.rank_of', number(x.rank), number(x.competitors)) : '–', 'rank', x.rank);
+  fact(t('me.score'), number(x.score, 3), 'score', x.score);
+  if (x.cutoff !== undefined) fact(t('me.cutoff'), number(x.cutoff, 3) + ' (' + x.cutoff_basis + ')');
+  if (x.target_progress !== undefined) fact(t('me.target'), number(x.target_progress * 100, 0) + ' %');
+  if (x.streak) fact(t('me.streak'), number(x.streak));
   card.append(facts);
   if (x.metrics.length) {
     const table = el('table', {});
-    table.append(el('caption', { class: 'muted' }, 'How the score is made'));
+    table.append(el('caption', { class: 'muted' }, t('me.how')));
     table.append(el('thead', {}, el('tr', {},
-        el('th', { scope: 'col' }, 'Metric'), el('th', { scope: 'col', class: 'num' }, 'Value'),
-        el('th', { scope: 'col', class: 'num wide' }, 'Samples'),
-        el('th', { scope: 'col', class: 'num wide' }, 'Normalised'),
-        el('th', { scope: 'col', class: 'num wide' }, 'Weight'),
-        el('th', { scope: 'col', class: 'num' }, 'Contribution'),
-        el('th', { scope: 'col' }, 'What would change it'))));
+        el('th', { scope: 'col' }, t('me.metric')), el('th', { scope: 'col', class: 'num' }, t('me.value')),
+        el('th', { scope: 'col', class: 'num wide' }, t('me.samples')),
+        el('th', { scope: 'col', class: 'num wide' }, t('me.normalised')),
+        el('th', { scope: 'col', class: 'num wide' }, t('me.weight')),
+        el('th', { scope: 'col', class: 'num' }, t('me.contribution')),
+        el('th', { scope: 'col' }, t('me.what_if')))));
     const body = el('tbody', {});
     for (const m of x.metrics) {
       const whatIf = m.what_if && m.what_if.possible
-          ? 'reach ' + number(m.what_if.target, 2) : (m.what_if ? m.what_if.reason : '');
+          ? t('me.reach', number(m.what_if.target, 2)) : (m.what_if ? m.what_if.reason : '');
       body.append(el('tr', { 'data-metric': m.metric },
           el('th', { scope: 'row' }, m.metric),
           el('td', { class: 'num', 'data-field': 'value', 'data-value': String(m.value) },
              number(m.value, 2)),
-          el('td', { class: 'num wide' }, m.samples + (Number(m.min_samples) ? ' / ' + m.min_samples : '')),
+          el('td', { class: 'num wide' }, number(m.samples) + (Number(m.min_samples) ? ' / ' + number(m.min_samples) : '')),
           el('td', { class: 'num wide' }, number(m.normalized, 3)),
           el('td', { class: 'num wide' }, number(m.weight, 2)),
           el('td', { class: 'num', 'data-field': 'contribution', 'data-value': String(m.contribution) },
@@ -52,7 +52,7 @@ function standingCard(program, x) {
     card.append(table);
   }
   const notes = [...x.reasons, ...x.fixes, ...x.holds,
-                 ...x.gates.filter((g) => !g.passed).map((g) => 'Gate not passed: ' + g.label)];
+                 ...x.gates.filter((g) => !g.passed).map((g) => t('me.gate_failed', g.label))];
   if (notes.length) card.append(el('ul', {}, ...notes.map((n) => el('li', {}, n))));
   return card;
 }
@@ -65,14 +65,14 @@ async function load() {
   try {
     identity = await Plaudit.call('AccessService', 'WhoAmI', {});
   } catch (error) {
-    who.textContent = 'Not signed in: ' + error.message;
+    who.textContent = Plaudit.t('signin.failed', error.message);
     return;
   }
   if (!identity.agent_id) {
-    who.textContent = identity.subject + ' is not an agent: this page shows an agent\'s own standing.';
+    who.textContent = Plaudit.t('me.not_agent', identity.subject);
     return;
   }
-  who.textContent = 'Agent ' + identity.agent_id;
+  who.textContent = Plaudit.t('me.agent', identity.agent_id);
   try {
     const listed = await Plaudit.call('ProgramService', 'ListPrograms', {});
     for (const program of listed.programs.filter((p) => !p.disabled)) {
@@ -85,21 +85,21 @@ async function load() {
         if (error.code !== 'PERMISSION_DENIED' && error.code !== 'NOT_FOUND') throw error;
       }
     }
-    if (!programs.children.length) programs.append(Plaudit.el('p', {}, 'You take part in no program yet.'));
+    if (!programs.children.length) programs.append(Plaudit.el('p', {}, Plaudit.t('me.no_program')));
   } catch (error) {
     Plaudit.showError(programs, error);
   }
   try {
     const listed = await Plaudit.call('AwardService', 'ListAwards', {});
     if (!listed.awards.length) {
-      awards.append(Plaudit.el('p', {}, 'No awards yet.'));
+      awards.append(Plaudit.el('p', {}, Plaudit.t('me.no_awards')));
       return;
     }
     const { el } = Plaudit;
     const table = el('table', {}, el('thead', {}, el('tr', {},
-        el('th', { scope: 'col' }, 'Program'), el('th', { scope: 'col' }, 'Period'),
-        el('th', { scope: 'col', class: 'num' }, 'Rank'), el('th', { scope: 'col' }, 'State'),
-        el('th', { scope: 'col' }, 'Rewards'))));
+        el('th', { scope: 'col' }, Plaudit.t('me.program')), el('th', { scope: 'col' }, Plaudit.t('me.period')),
+        el('th', { scope: 'col', class: 'num' }, Plaudit.t('me.rank')), el('th', { scope: 'col' }, Plaudit.t('me.state')),
+        el('th', { scope: 'col' }, Plaudit.t('me.rewards')))));
     const body = el('tbody', {});
     for (const a of listed.awards) {
       body.append(el('tr', {}, el('td', {}, a.program_id), el('td', {}, a.period),
@@ -113,4 +113,4 @@ async function load() {
   }
 }
 
-load();
+Plaudit.ready.then(load);

@@ -28,7 +28,7 @@ function render(wall) {
       el('span', {}, el('span', { class: 'name' }, e.name),
          e.team && e.team !== e.name ? el('span', { class: 'team' }, e.team) : null),
       el('span', { class: 'score' }, number(e.score, 3)))));
-  if (!wall.entries.length) list.append(el('li', {}, 'No standings yet.'));
+  if (!wall.entries.length) list.append(el('li', {}, Plaudit.t('wall.none')));
 }
 
 function announce(wall) {
@@ -67,11 +67,11 @@ async function tick() {
                                     { program_id: programs[current], period: 'current', top: leaders });
     render(wall);
     announce(wall);
-    status.textContent = 'Updated ' + new Date().toLocaleTimeString();
+    status.textContent = Plaudit.t('wall.updated', new Date().toLocaleTimeString(document.documentElement.lang));
   } catch (error) {
-    status.textContent = 'Not updated: ' + error.message;
+    status.textContent = Plaudit.t('wall.not_updated', error.message);
   }
   setTimeout(tick, refreshSeconds * 1000);
 }
 
-tick();
+Plaudit.ready.then(tick);

@@ -49,4 +49,30 @@ await session.run(async (page) => {
   await session.audit('my-standing');
   await page.setViewport({ width: 375, height: 812, isMobile: true });
   await session.screenshot('my-standing-phone');
+  await page.setViewport({ width: 1280, height: 900 });
+
+  // In Persian the page reads right to left, in Persian, with the same figures.
+  await page.goto(base + '/me.html?lang=fa', { waitUntil: 'networkidle0' });
+  await page.waitForSelector(`${card} [data-field="score"]`, { timeout: 10000 });
+  const persian = await page.evaluate((card) => ({
+    lang: document.documentElement.lang,
+    dir: document.documentElement.dir,
+    direction: getComputedStyle(document.body).direction,
+    title: document.querySelector('h1').textContent,
+    rank: Number(document.querySelector(`${card} [data-field="rank"]`).dataset.value),
+  }), card);
+  check(persian.lang === 'fa', `lang=fa: <html lang> is ${persian.lang}`);
+  check(persian.dir === 'rtl' && persian.direction === 'rtl',
+        `lang=fa: dir ${persian.dir}, computed direction ${persian.direction}; expected rtl`);
+  check(persian.title === 'جایگاه من', `lang=fa: the heading reads "${persian.title}"`);
+  check(persian.rank === expected.rank, `lang=fa: rank ${persian.rank}`);
+  await session.audit('my-standing-fa', {});
+  // Every language the pages come in, each at least its heading.
+  for (const [lang, title] of [['ms', 'Kedudukan saya'], ['pt', 'A minha classificação'],
+                               ['sv', 'Min placering'], ['en', 'My standing']]) {
+    await page.goto(`${base}/me.html?lang=${lang}`, { waitUntil: 'networkidle0' });
+    const shownTitle = await page.$eval('h1', (n) => n.textContent);
+    check(shownTitle === title, `lang=${lang}: the heading reads "${shownTitle}", expected "${title}"`);
+    check(await page.evaluate(() => document.documentElement.dir) === 'ltr', `lang=${lang}: not left to right`);
+  }
 }, 'my standing: the page agrees with plaudit awards explain; no console error; axe clean');
