@@ -79,7 +79,11 @@ TEST_F(WebServerTest, PagesAreServedWithTheirTypesAndAPolicyAllowingOnlyTheirOwn
   ASSERT_TRUE(index);
   EXPECT_EQ(index->status, 200);
   EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_NE(index->body.find("<title>Plaudit</title>"), std::string::npos);
+  EXPECT_NE(index->body.find(">Plaudit</title>"), std::string::npos);
+  auto persian = client_->Get("/i18n/fa.json");
+  ASSERT_TRUE(persian);
+  EXPECT_EQ(persian->status, 200);
+  EXPECT_EQ(persian->get_header_value("Content-Type"), "application/json");
   EXPECT_NE(index->get_header_value("Content-Security-Policy").find("default-src 'self'"),
             std::string::npos);
   EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
