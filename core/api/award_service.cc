@@ -99,6 +99,21 @@ absl::Status AwardServiceImpl::PageStandings(const Caller& caller, StandingsSour
   auto page = SelectStandings(source, query);
   if (!page.ok()) return page.status();
   PageToProto(*page, response);
+  // Names: everyone's but an opted-out agent's, which only those who reach the agent see.
+  auto directory = decider_->Directory();
+  if (!directory.ok()) return directory.status();
+  for (v1::Standing& standing : *response->mutable_standings()) {
+    if (standing.agent_id().empty()) {
+      standing.set_display_name(standing.team());
+      continue;
+    }
+    auto agent = (*directory)->by_id.find(standing.agent_id());
+    if (agent == (*directory)->by_id.end()) continue;
+    const bool named = agent->second->public_praise || caller.reach == Reach::kAll ||
+                       caller.agent_id == standing.agent_id() ||
+                       (caller.reach == Reach::kTeam && gate_->Covers(caller, standing.agent_id()));
+    if (named) standing.set_display_name(agent->second->display_name);
+  }
   if (caller.reach == Reach::kAll) return absl::OkStatus();
   // Everyone in the program sees ranks, names and scores; the details (raw metrics, reasons)
   // only within the caller's reach.

@@ -429,7 +429,24 @@ absl::StatusOr<std::shared_ptr<const std::vector<Agent>>> AwardDecider::Agents()
   absl::MutexLock lock(&agents_mu_);
   agents_ = shared;
   agents_generation_ = generation;
+  directory_ = nullptr;
   return shared;
+}
+
+absl::StatusOr<std::shared_ptr<const AwardDecider::AgentDirectory>> AwardDecider::Directory() {
+  auto agents = Agents();
+  if (!agents.ok()) return agents.status();
+  {
+    absl::MutexLock lock(&agents_mu_);
+    if (directory_ != nullptr && directory_->agents == *agents) return directory_;
+  }
+  auto directory = std::make_shared<AgentDirectory>();
+  directory->agents = *agents;
+  directory->by_id.reserve(directory->agents->size());
+  for (const Agent& agent : *directory->agents) directory->by_id.emplace(agent.id, &agent);
+  absl::MutexLock lock(&agents_mu_);
+  if (agents_ == directory->agents) directory_ = directory;
+  return std::shared_ptr<const AgentDirectory>(std::move(directory));
 }
 
 absl::Status AwardDecider::KeepRolledUp(const ProgramSpec& spec) {

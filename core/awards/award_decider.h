@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -104,6 +105,13 @@ class AwardDecider {
   // Nothing is written; awards carry no idempotency keys and program version 0.
   absl::StatusOr<DecisionRecord> Simulate(const std::string& yaml, const std::string& period);
 
+  // Every agent by id, read again only when agents were written: for naming competitors.
+  struct AgentDirectory {
+    std::shared_ptr<const std::vector<Agent>> agents;
+    absl::flat_hash_map<std::string, const Agent*> by_id;
+  };
+  absl::StatusOr<std::shared_ptr<const AgentDirectory>> Directory();
+
  private:
   // What a period of a program is decided on: the version, its spec and the period's window.
   struct Basis {
@@ -157,6 +165,8 @@ class AwardDecider {
 
   absl::Mutex agents_mu_;
   std::shared_ptr<const std::vector<Agent>> agents_ ABSL_GUARDED_BY(agents_mu_);
+  // Built from agents_ when first asked for, and dropped with it.
+  std::shared_ptr<const AgentDirectory> directory_ ABSL_GUARDED_BY(agents_mu_);
   int64_t agents_generation_ ABSL_GUARDED_BY(agents_mu_) = -1;
 
   mutable absl::Mutex specs_mu_;

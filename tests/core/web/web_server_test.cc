@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -213,6 +214,29 @@ TEST_F(WebServerTest, TheWallShowsNamesLeavesOutOptedOutAgentsAndIsAllADisplaySe
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->status, 403) << method << ": " << refused->body;
   }
+  // The leaderboard names competitors too, but an opted-out agent only to those who reach them.
+  auto names_for = [this](const std::string& actor) {
+    httplib::Headers headers;
+    if (!actor.empty()) headers.emplace("X-Plaudit-Actor", actor);
+    auto board = Api("AwardService/EvaluateAwards",
+                     R"({"program_id": "stars", "period": "2026-10", "dry_run": true})", headers);
+    std::map<std::string, std::string> names;
+    if (!board || board->status != 200) {
+      ADD_FAILURE() << (board ? board->body : "no answer");
+      return names;
+    }
+    const json body = Body(board);
+    for (const json& standing : body["standings"]) {
+      names[standing["agent_id"].get<std::string>()] = standing["display_name"].get<std::string>();
+    }
+    return names;
+  };
+  const auto names_for_agent = names_for("a1");
+  const auto names_for_admin = names_for("");
+  EXPECT_EQ(names_for_agent, (std::map<std::string, std::string>{
+                                 {"a1", "Zoë Lindqvist"}, {"a2", ""}, {"a3", "Ana Sousa"}}));
+  EXPECT_EQ(names_for_admin, (std::map<std::string, std::string>{
+                                 {"a1", "Zoë Lindqvist"}, {"a2", "Bo Berg"}, {"a3", "Ana Sousa"}}));
   auto top = Api("AwardService/GetWall", R"({"program_id": "stars", "top": 51})");
   ASSERT_TRUE(top);
   EXPECT_EQ(top->status, 400);
