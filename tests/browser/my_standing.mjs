@@ -67,6 +67,18 @@ await session.run(async (page) => {
   check(persian.title === 'جایگاه من', `lang=fa: the heading reads "${persian.title}"`);
   check(persian.rank === expected.rank, `lang=fa: rank ${persian.rank}`);
   await session.audit('my-standing-fa', {});
+  // The leaderboard: the agent's own row, marked, at the rank explain gives.
+  await page.goto(`${base}/leaderboard.html?program=${program}&lang=en`, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#around tr[aria-current="true"]', { timeout: 10000 });
+  const board = await page.evaluate(() => ({
+    rank: Number(document.querySelector('#around tr[aria-current="true"] [data-field="rank"]').dataset.value),
+    top: document.querySelectorAll('#top tbody tr').length,
+    names: [...document.querySelectorAll('#top tbody th')].map((n) => n.textContent),
+  }));
+  check(board.rank === expected.rank, `leaderboard: own rank ${board.rank}, plaudit awards explain ${expected.rank}`);
+  check(board.top >= 1 && board.names.every((n) => n.length > 0), `leaderboard: top rows ${JSON.stringify(board.names)}`);
+  await session.audit('leaderboard');
+
   // Every language the pages come in, each at least its heading.
   for (const [lang, title] of [['ms', 'Kedudukan saya'], ['pt', 'A minha classificação'],
                                ['sv', 'Min placering'], ['en', 'My standing']]) {
