@@ -254,7 +254,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "plaudit-bench-data: a synthetic contact centre's month, into a plauditd data "
       "directory (or an events CSV), with SQLite's own figures beside the store's"};
-  app.add_option("--data-dir", options.data_dir, "a plauditd data directory without events (new, or with programs applied)");
+  app.add_option("--data-dir", options.data_dir,
+                 "a plauditd data directory without events (new, or with programs applied)");
   app.add_option("--csv-out", options.csv_out, "write the events as a CSV instead");
   app.add_option("--agents-out", options.agents_out, "also write the agent ids, one a line");
   app.add_option("--agents", spec.agents, "agents")->capture_default_str();

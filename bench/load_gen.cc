@@ -241,7 +241,9 @@ int Run(const LoadOptions& parsed) {
   std::vector<std::unique_ptr<StandingsCaller>> callers;
   for (int c = 0; c < channels; ++c) {
     auto channel = MakeChannel(options, ca_pem, c);
-    if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    // Over the JSON API the channel is never used, and never connects.
+    if (options.call.web.empty() &&
+        !channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
       std::fprintf(stderr, "plaudit-load: cannot connect to %s within 10 s\n",
                    options.server.c_str());
       return 1;
@@ -297,7 +299,8 @@ int main(int argc, char** argv) {
       "plaudit-load: load for the standings RPCs (leaderboard, explain, summary, "
       "decision, whoami) at several concurrency levels"};
   app.add_option("--server", options.server, "host:port of plauditd")->capture_default_str();
-  app.add_option("--rpc", options.rpc_name, "leaderboard | explain | summary | decision | whoami")
+  app.add_option("--rpc", options.rpc_name,
+                 "leaderboard | explain | summary | decision | wall | whoami")
       ->capture_default_str();
   app.add_option("--program", options.call.program_id, "the program's id");
   app.add_option("--period", options.call.period,
@@ -330,6 +333,9 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", options.token_file, "a bearer token to send");
   app.add_option("--ca-file", options.ca_file, "speak TLS, trusting this CA");
   app.add_option("--as", options.call.actor, "development mode: the claimed name");
+  app.add_option("--web", options.call.web,
+                 "the pages' base URL (http://127.0.0.1:8080): call their JSON API over HTTP "
+                 "instead of gRPC");
   app.add_option("--seed", options.seed, "seed of the agent picks")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.call.deadline = std::chrono::milliseconds(deadline_ms);

@@ -12,6 +12,8 @@
 #   2. A closed month: AGENTS_LARGE agents, EVENTS_LARGE events in LARGE_MONTH (last month by
 #      default). `plaudit awards evaluate` decides and commits it (timed); the committed decision
 #      is returned again (plaudit-load --rpc decision); plauditd's memory is read from /proc.
+#      Then the pages' data for that month over their JSON API (plaudit-load --web): a
+#      leaderboard page, one agent's explanation, the wall, and WhoAmI (the HTTP path's floor).
 #
 # Usage: scripts/bench-standings.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
 #
@@ -160,7 +162,12 @@ start_server() {
   local data=$1 log=$2
   port=$(free_port) || { echo "bench: no free port in 50051-50350 on 127.0.0.1" >&2; exit 1; }
   server=127.0.0.1:$port
-  "$plauditd_bin" --listen "$server" --data-dir "$data" --plugin-dir "$work/plugins" >"$log" 2>&1 &
+  # The pages' listener too, for the JSON API's figures.
+  web_port=$((port + 100))
+  while port_in_use "$web_port"; do web_port=$((web_port + 1)); done
+  printf 'web: {listen: "127.0.0.1:%s"}\n' "$web_port" >"$work/web.yaml"
+  "$plauditd_bin" --listen "$server" --data-dir "$data" --plugin-dir "$work/plugins" \
+    --config "$work/web.yaml" >"$log" 2>&1 &
   server_pid=$!
   local deadline=$((SECONDS + 60))
   until timeout 5 "$plaudit_bin" --server "$server" plugins list >/dev/null 2>&1; do
@@ -320,6 +327,14 @@ if [[ ${SKIP_LARGE:-} != 1 ]]; then
   echo "-- the committed decision, returned as stored (EvaluateAwards of $large_month)"
   load decision --rpc decision --program "$program" --period "$large_month" --concurrency 1 \
     --calls "$decision_calls" --warmup 0
+  echo "-- the pages' data at $agents_large agents, over their JSON API (HTTP), $large_month"
+  for rpc in leaderboard explain wall whoami; do
+    page_flags=()
+    [[ $rpc == leaderboard || $rpc == wall ]] && page_flags=(--page-size 20)
+    load "web-$rpc" --web "http://127.0.0.1:$web_port" --rpc "$rpc" --program "$program" \
+      --period "$large_month" --agents "$agents_large" "${page_flags[@]}" \
+      --concurrency "$concurrency" --duration "$duration"
+  done
   stop_server
   group_by_large=$(data_figure "$work/data-large.txt" "group_by  again" 5)
   store_rate_large=$(data_figure "$work/data-large.txt" "insert    store " 7)
@@ -355,6 +370,9 @@ echo "| leaderboard p99, $writes_concurrency clients, during an import | $(figur
 echo "| import during that load | $(calc 'b > 0 ? sprintf("%.0f", a / b) : "n/a"' "$import_events" "$import_seconds") events/s | | |"
 echo "| evaluate and commit the closed month | $evaluate_seconds s | GROUP BY over the month $group_by_large s; evaluate ÷ GROUP BY = $(calc 'b > 0 ? sprintf("%.3f", a / b) : "n/a"' "$evaluate_seconds" "$group_by_large") | ≤ 1 s, and evaluate ÷ GROUP BY ≤ 0.05 (20× faster) |"
 echo "| return the committed decision, p50 | $(figure decision 1 5) ms | evaluate and commit $(ms_of_s "$evaluate_seconds") ms | ≤ 100 ms for a page |"
+echo "| page data over HTTP, $agents_large agents: leaderboard page of 20, p99 at 8 clients ($top_level) | $(figure web-leaderboard 8 7) ms ($(figure web-leaderboard "$top_level" 7) ms) | the JSON API's WhoAmI p99 $(figure web-whoami 8 7) ms | ≤ 50 ms |"
+echo "| page data over HTTP, $agents_large agents: one agent's explanation, p99 at 8 clients ($top_level) | $(figure web-explain 8 7) ms ($(figure web-explain "$top_level" 7) ms) | | ≤ 50 ms |"
+echo "| page data over HTTP, $agents_large agents: the wall's top 20, p99 at 8 clients ($top_level) | $(figure web-wall 8 7) ms ($(figure web-wall "$top_level" 7) ms) | | ≤ 50 ms |"
 echo "| plauditd memory after the commit | VmRSS $rss_after MiB, VmHWM $hwm_after MiB | VmRSS $rss_before MiB before evaluating | ≤ 300 MiB |"
 echo "| insert, small dataset | $store_rate_small events/s (Store) | raw insert loop $raw_rate_small events/s | |"
 echo "| insert, large dataset | $store_rate_large events/s (Store, the raw loop's rows) | raw insert loop $raw_rate_large events/s | |"

@@ -425,14 +425,15 @@ grpc::Status AwardServiceImpl::GetWall(grpc::ServerContext* context,
     std::string name;
     std::string team;
   };
-  auto shown = [this](const std::string& agent_id,
-                      const std::string& team) -> absl::StatusOr<std::optional<Shown>> {
+  auto directory = decider_->Directory();
+  if (!directory.ok()) return ToGrpcStatus(directory.status());
+  auto shown = [&directory](const std::string& agent_id,
+                            const std::string& team) -> absl::StatusOr<std::optional<Shown>> {
     if (agent_id.empty()) return Shown{team, team};
-    auto agent = store_->GetAgent(agent_id);
-    if (!agent.ok()) return agent.status();
-    if (!agent->has_value() || !(*agent)->public_praise) return std::nullopt;
-    return Shown{(*agent)->display_name.empty() ? agent_id : (*agent)->display_name,
-                 (*agent)->team};
+    auto agent = (*directory)->by_id.find(agent_id);
+    if (agent == (*directory)->by_id.end() || !agent->second->public_praise) return std::nullopt;
+    return Shown{agent->second->display_name.empty() ? agent_id : agent->second->display_name,
+                 agent->second->team};
   };
   std::set<std::string> winning;
   for (const AwardRecord& award : decision.awards) {

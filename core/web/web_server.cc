@@ -74,11 +74,23 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
   } else {
     server->http_ = std::make_unique<httplib::Server>();
   }
-  // httplib also sets SO_REUSEPORT, which would let a second plauditd share a taken port.
-  server->http_->set_socket_options([](socket_t sock) {
+  // httplib also sets SO_REUSEPORT, which would let a second plauditd share a taken port. The
+  // listening socket is kept, to lengthen its queue below.
+  int listening = -1;
+  server->http_->set_socket_options([&listening](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listening = sock;
   });
+  // A response goes out in more than one write; without this, Nagle's algorithm holds the last
+  // one back for the client's delayed acknowledgement (about 40 ms a call).
+  server->http_->set_tcp_nodelay(true);
+  server->http_->new_task_queue = [threads = options.threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  // A browser keeps its connection for the page's calls; an idle one gives its thread back soon.
+  server->http_->set_keep_alive_max_count(1000);
+  server->http_->set_keep_alive_timeout(2);
   server->Route();
   const auto& [host, port] = *address;
   if (port == 0) {
@@ -90,6 +102,10 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
     return absl::UnavailableError(absl::StrCat("web.listen: cannot listen on ", options.listen,
                                                " (in use, or not an address of this host)"));
   }
+  // httplib (Debian's build) listens with a queue of 5 connections: a burst of browsers opening
+  // theirs overflows it, and each one dropped retries a second later. Listening again on the same
+  // socket lengthens the queue.
+  if (listening >= 0) ::listen(listening, SOMAXCONN);
   server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
   // httplib's stop() does nothing until the listener runs: a server stopped before would go on
   // accepting. Returning only once it runs makes Stop() always stop it.

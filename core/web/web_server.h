@@ -36,6 +36,9 @@ struct WebServerOptions {
   bool development_mode = true;
   // The largest request body taken.
   size_t max_body_bytes = size_t{1} << 20;
+  // httplib serves each connection on a thread of a fixed pool for as long as the connection
+  // stays open (keep-alive): this many connections are served at once, the rest wait.
+  int threads = 64;
 };
 
 class WebServer {
