@@ -57,6 +57,30 @@ function standingCard(program, x) {
   return card;
 }
 
+// One reward and its state; a delivered gift card's code is shown on request (each reading is
+// written to the audit trail, and only the recipient may read it).
+function rewardItem(f) {
+  const { el, t } = Plaudit;
+  const item = el('div', { 'data-fulfilment': f.id }, `${f.type}: ${f.state.toLowerCase()}`);
+  if (f.type === 'gift_card' && f.state === 'FULFILLED') {
+    const button = el('button', { type: 'button', 'data-action': 'reveal' }, t('me.reveal'));
+    const shown = el('span', { 'data-field': 'code', 'aria-live': 'polite' });
+    button.addEventListener('click', async () => {
+      try {
+        const answer = await Plaudit.call('PluginService', 'QueryPlugin',
+            { plugin: 'gift_card', method: 'code', args: { idempotency_key: f.idempotency_key } });
+        const column = answer.columns.indexOf('code');
+        shown.textContent = column >= 0 && answer.rows.length ? answer.rows[0].cells[column] : answer.text;
+        button.remove();
+      } catch (error) {
+        shown.textContent = error.message;
+      }
+    });
+    item.append(' ', button, ' ', shown);
+  }
+  return item;
+}
+
 async function load() {
   const who = document.getElementById('who');
   const programs = document.getElementById('programs');
@@ -102,9 +126,11 @@ async function load() {
         el('th', { scope: 'col' }, Plaudit.t('me.rewards')))));
     const body = el('tbody', {});
     for (const a of listed.awards) {
-      body.append(el('tr', {}, el('td', {}, a.program_id), el('td', {}, a.period),
-                     el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()),
-                     el('td', {}, a.rewards.map((r) => r.type).join(', '))));
+      const rewards = el('td', {});
+      const fulfilments = await Plaudit.call('FulfilmentService', 'ListFulfilments', { award_id: a.id });
+      for (const f of fulfilments.fulfilments) rewards.append(rewardItem(f));
+      body.append(el('tr', { 'data-award': a.id }, el('td', {}, a.program_id), el('td', {}, a.period),
+                     el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()), rewards));
     }
     table.append(body);
     awards.append(table);

@@ -5,7 +5,9 @@
 # - my_standing.mjs: an agent signs in and sees the figures `plaudit awards explain` gives them;
 # - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
 #   import, and never the agent who opted out of public praise;
-# - manager.mjs: a manager approves an award in their queue, and the CLI sees it approved. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
+# - manager.mjs: a manager approves an award in their queue, and the CLI sees it approved;
+# - gift_code.mjs: a winner reveals their gift card's code on their page (the code the CLI shows
+#   them), and another agent cannot read it through the API. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
 # puppeteer-core and axe-core come from the npm registry, pinned by package-lock.json, into
 # BUILD/browser-tests.
 source "${PLAUDIT_SOURCE_DIR:?}/tests/e2e/lib.sh"
@@ -27,6 +29,27 @@ if ! cmp -s "$src/tests/browser/package-lock.json" "$modules/package-lock.json" 
 fi
 cp "$src/tests/browser/"*.mjs "$modules/"
 
+# The gift-card vendor's stand-in, for a reward whose code the winner reveals.
+api_key=pages-sk-7Hc2
+sandbox_pid=
+stop_sandbox() {
+  if [[ -n $sandbox_pid ]]; then
+    kill -TERM "$sandbox_pid" 2>/dev/null || true
+    wait "$sandbox_pid" 2>/dev/null || true
+  fi
+}
+trap 'stop_sandbox; cleanup' EXIT
+"$build/bin/vendor_sandbox" --port 0 --api-key "$api_key" >"$work/sandbox.out" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+  [[ $(head -n 1 "$work/sandbox.out") == "listening on 127.0.0.1:"* ]] && break
+  sleep 0.05
+done
+sandbox=$(head -n 1 "$work/sandbox.out")
+[[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
+sandbox=${sandbox#listening on }
+export PAGES_GIFT_CARD_KEY=$api_key
+
 # plauditd with tokens required, the pages on a port of their own (loopback: no TLS needed).
 issuer=$work/issuer
 "$build/bin/plaudit-dev-issuer" init "$issuer" >/dev/null
@@ -36,6 +59,8 @@ while [[ $web_port == "$port" ]]; do web_port=$(pick_port); done
 cat >"$work/plauditd.yaml" <<YAML
 auth: {issuer: "$(cat "$issuer/issuer.txt")", audience: plaudit, jwks_file: issuer/jwks.json}
 web: {listen: "127.0.0.1:$web_port"}
+plugins:
+  gift_card: {base_url: "http://$sandbox", api_key_env: PAGES_GIFT_CARD_KEY}
 YAML
 "$plauditd" --config "$work/plauditd.yaml" --listen "127.0.0.1:$port" --data-dir "$work/data" \
   --plugin-dir "$build/plugins" >>"$work/plauditd.log" 2>&1 &
@@ -145,4 +170,44 @@ state=$(as_admin awards list --program service-stars --period "$last_month" -o j
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
 [[ $state =~ ^(approved|fulfilling|fulfilled)$ ]] ||
   fail "after the manager approved it on the page, the CLI says $state"
-echo "PASS: my standing, the wall and the manager's queue (screenshots in $artifacts)"
+
+# A gift card for last month's best, approved as decided and delivered by the sandbox.
+cat >"$work/gift.yaml" <<YAML
+id: gift-stars
+name: Gift Stars
+cadence: monthly
+time_zone: UTC
+scorecard:
+  peer_group: all
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: top_n
+  n: 1
+  rewards:
+    - {type: gift_card, brand: coffee, amount: 25, currency: EUR}
+YAML
+as_admin programs apply --file "$work/gift.yaml" >/dev/null || fail "programs apply gift-stars"
+as_admin awards evaluate gift-stars --period "$last_month" >/dev/null || fail "evaluate gift-stars"
+winner=$(as_admin awards list --program gift-stars --period "$last_month" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["agent_id"])')
+[[ $winner == a3 ]] || fail "gift-stars was won by $winner, expected a3"
+for _ in $(seq 1 100); do
+  state=$(as_admin fulfilments list -o json | python3 -c '
+import json, sys
+print(" ".join(f["state"] for f in json.load(sys.stdin) if f["type"] == "gift_card"))')
+  [[ $state == fulfilled ]] && break
+  sleep 0.1
+done
+[[ $state == fulfilled ]] || fail "the gift card is $state, expected fulfilled"
+gift=$(as_admin fulfilments list -o json | python3 -c '
+import json, sys
+print([f for f in json.load(sys.stdin) if f["type"] == "gift_card"][0]["id"])')
+key=$(as_admin fulfilments show "$gift" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["fulfilment"]["idempotency_key"])')
+winner_token=$(mint_token a3 agent)
+code=$(PLAUDIT_TOKEN=$winner_token "$plaudit" rewards code "$key" -o json |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["code"])') || fail "rewards code as a3"
+node "$modules/gift_code.mjs" "$base" "$winner_token" "$(mint_token a1 agent)" "$key" "$code" \
+  "$artifacts" || fail "the gift card's code (screenshots in $artifacts)"
+echo "PASS: my standing, the wall, the manager's queue and a gift card's code (screenshots in $artifacts)"

@@ -1,0 +1,47 @@
+// A winner reveals their gift card's code on their page, and it is the code `plaudit rewards
+// code` shows them; another agent's request for it through the API is refused, and their page
+// offers nothing to reveal. No console error; axe-core clean.
+//
+// node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE ARTIFACTS_DIR
+import { Session, signIn } from './browser.mjs';
+
+const [base, winnerToken, otherToken, key, expectedCode, artifacts] = process.argv.slice(2);
+if (!artifacts) {
+  console.error('usage: node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE ARTIFACTS_DIR');
+  process.exit(2);
+}
+const session = new Session(artifacts);
+const check = session.check.bind(session);
+
+await session.run(async (page) => {
+  await signIn(page, base, winnerToken);
+  await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
+  const button = '#awards button[data-action="reveal"]';
+  await page.waitForSelector(button, { timeout: 10000 });
+  check(!(await page.evaluate((code) => document.body.innerText.includes(code), expectedCode)),
+        'the code is on the page before it was asked for');
+  await page.click(button);
+  await page.waitForFunction(() => {
+    const shown = document.querySelector('#awards [data-field="code"]');
+    return shown && shown.textContent.length > 0;
+  }, { timeout: 10000 });
+  const shown = await page.$eval('#awards [data-field="code"]', (n) => n.textContent);
+  check(shown === expectedCode, `revealed "${shown}", plaudit rewards code shows "${expectedCode}"`);
+  await session.audit('gift-code');
+
+  // Another agent, through the API itself: refused, and the code is not in the answer.
+  const answer = await fetch(`${base}/api/v1/plaudit.v1.PluginService/QueryPlugin`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${otherToken}` },
+    body: JSON.stringify({ plugin: 'gift_card', method: 'code', args: { idempotency_key: key } }),
+  });
+  const body = await answer.text();
+  check(answer.status === 403 || answer.status === 404,
+        `another agent asking for the code: HTTP ${answer.status}`);
+  check(!body.includes(expectedCode), 'another agent was sent the code');
+  // And their own page has no code to reveal.
+  await page.evaluate(() => sessionStorage.clear());
+  await signIn(page, base, otherToken);
+  await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
+  check(!(await page.$(button)), "another agent's page offers a code to reveal");
+}, "gift card: the winner revealed their code; another agent was refused; no console error; axe clean");
