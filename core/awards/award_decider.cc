@@ -129,6 +129,8 @@ struct AwardDecider::Snapshot {
   AggregateTable table;
   std::vector<EarlierPeriod> earlier;
   std::shared_ptr<const DecisionRecord> decision;
+  // The evaluation's winners (its standings are the decision's), for explanations.
+  std::vector<Winner> winners;
   mutable absl::Mutex mu;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const AwardExplanation>> explanations
       ABSL_GUARDED_BY(mu);
@@ -163,8 +165,10 @@ DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& 
                                     int64_t version, const PeriodWindow& window, absl::Time now,
                                     bool with_keys, const std::vector<Agent>& agents,
                                     const AggregateTable& table,
-                                    const std::vector<EarlierPeriod>& earlier) {
+                                    const std::vector<EarlierPeriod>& earlier,
+                                    std::vector<Winner>* winners) {
   Evaluation evaluation = EvaluateProgram(spec, window, agents, table, earlier);
+  if (winners != nullptr) *winners = evaluation.winners;
 
   DecisionRecord decision;
   decision.program_id = program_id;
@@ -331,7 +335,7 @@ absl::StatusOr<AwardExplanation> AwardDecider::Explain(const std::string& progra
     if (it != snap.explanations.end()) return *it->second;
   }
   auto explanation = ExplainAward(snap.basis.spec, snap.basis.window, *snap.agents, snap.table,
-                                  agent_id, snap.earlier);
+                                  agent_id, snap.decision->standings, snap.winners);
   if (!explanation.ok()) return explanation.status();
   absl::MutexLock lock(&snap.mu);
   if (static_cast<int>(snap.explanations.size()) < options_.max_cached_explanations) {
@@ -483,9 +487,9 @@ absl::StatusOr<std::shared_ptr<const AwardDecider::Snapshot>> AwardDecider::Comp
   auto earlier = LoadEarlierPeriods(*store_, spec, snapshot->basis.window);
   if (!earlier.ok()) return earlier.status();
   snapshot->earlier = *std::move(earlier);
-  auto decision =
-      Decide(spec, program_id, snapshot->basis.version, snapshot->basis.window, clock_->Now(),
-             /*with_keys=*/false, *snapshot->agents, snapshot->table, snapshot->earlier);
+  auto decision = Decide(spec, program_id, snapshot->basis.version, snapshot->basis.window,
+                         clock_->Now(), /*with_keys=*/false, *snapshot->agents, snapshot->table,
+                         snapshot->earlier, &snapshot->winners);
   snapshot->decision = std::make_shared<const DecisionRecord>(std::move(decision));
   snapshot->computed_at = absl::Now();
   return std::shared_ptr<const Snapshot>(std::move(snapshot));

@@ -151,7 +151,8 @@ class AwardDecider {
                                int64_t version, const PeriodWindow& window, absl::Time now,
                                bool with_keys, const std::vector<Agent>& agents,
                                const AggregateTable& table,
-                               const std::vector<EarlierPeriod>& earlier);
+                               const std::vector<EarlierPeriod>& earlier,
+                               std::vector<Winner>* winners = nullptr);
 
   Store* store_;
   Clock* clock_;

@@ -53,9 +53,9 @@ double JustAbove(double value) { return value + std::max(std::fabs(value) * 1e-6
 
 // How far the agent got: 0 nothing; 1 won (top_n, threshold); under tiers, 1 the lowest tier up
 // to the number of tiers for the highest.
-int OutcomeLevel(const AwardRule& award, const Evaluation& evaluation,
+int OutcomeLevel(const AwardRule& award, const std::vector<Winner>& winners,
                  const std::string& agent_id) {
-  for (const Winner& winner : evaluation.winners) {
+  for (const Winner& winner : winners) {
     if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
     if (award.rule != "tiers") return 1;
     for (size_t i = 0; i < award.tiers.size(); ++i) {
@@ -87,7 +87,7 @@ class OutcomeProbe {
     std::vector<Standing> changed = competitors_;
     changed[self_].metrics[metric].value = Directed(program_.metrics[metric].direction, directed);
     const Evaluation evaluation = RankStandings(program_, std::move(changed), aggregates_);
-    return OutcomeLevel(program_.award, evaluation, CompetitorId(competitors_[self_])) >=
+    return OutcomeLevel(program_.award, evaluation.winners, CompetitorId(competitors_[self_])) >=
            target_level_;
   }
 
@@ -291,6 +291,15 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
                                               const AggregateTable& aggregates,
                                               const std::string& agent_id,
                                               const std::vector<EarlierPeriod>& earlier) {
+  const Evaluation evaluation = EvaluateProgram(program, period, agents, aggregates, earlier);
+  return ExplainAward(program, period, agents, aggregates, agent_id, evaluation.standings,
+                      evaluation.winners);
+}
+
+absl::StatusOr<AwardExplanation> ExplainAward(
+    const ProgramSpec& program, const PeriodWindow& period, const std::vector<Agent>& agents,
+    const AggregateTable& aggregates, const std::string& agent_id,
+    const std::vector<Standing>& standings, const std::vector<Winner>& winners) {
   const bool teams = program.scope == Scope::kTeam;
   if (std::none_of(agents.begin(), agents.end(), [&](const Agent& agent) {
         return (teams ? agent.team : agent.id) == agent_id;
@@ -298,9 +307,8 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
     return absl::NotFoundError(
         absl::StrCat("agent_id: ", teams ? "team" : "agent", " \"", agent_id, "\" not found"));
   }
-  const Evaluation evaluation = EvaluateProgram(program, period, agents, aggregates, earlier);
   const Standing* self = nullptr;
-  for (const Standing& standing : evaluation.standings) {
+  for (const Standing& standing : standings) {
     if (CompetitorId(standing) == agent_id) self = &standing;
   }
   if (self == nullptr) {
@@ -323,7 +331,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
   out.previous = self->previous;
   out.improvement = self->improvement;
   out.streak = self->streak;
-  for (const Winner& winner : evaluation.winners) {
+  for (const Winner& winner : winners) {
     if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
     out.won = true;
     out.tier = winner.tier;
@@ -363,7 +371,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
   std::vector<const Standing*> field;
   std::vector<Standing> competitors;
   size_t self_index = 0;
-  for (const Standing& standing : evaluation.standings) {
+  for (const Standing& standing : standings) {
     if (!standing.eligible) continue;
     if (!whole_field && standing.peer_group != self->peer_group) continue;
     if (CompetitorId(standing) == agent_id) self_index = competitors.size();
@@ -384,7 +392,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
     return out;
   }
 
-  const int level = OutcomeLevel(award, evaluation, agent_id);
+  const int level = OutcomeLevel(award, winners, agent_id);
   std::string fixed_reason;
   if (level >= HighestLevel(award)) {
     fixed_reason = award.rule == "tiers" ? "already at the highest tier" : "already winning";

@@ -115,6 +115,15 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
                                               const std::string& agent_id,
                                               const std::vector<EarlierPeriod>& earlier = {});
 
+// The same from EvaluateProgram()'s standings and winners of that program, period, agents and
+// aggregates, already computed (a leaderboard's), which it does not compute again: explaining one
+// agent then costs their peer group's what-if, not everyone's evaluation. NOT_FOUND when
+// `agent_id` has no standing among them.
+absl::StatusOr<AwardExplanation> ExplainAward(
+    const ProgramSpec& program, const PeriodWindow& period, const std::vector<Agent>& agents,
+    const AggregateTable& aggregates, const std::string& agent_id,
+    const std::vector<Standing>& standings, const std::vector<Winner>& winners);
+
 }  // namespace plaudit
 
 #endif  // PLAUDIT_CORE_AWARDS_EXPLAIN_H_

@@ -301,6 +301,62 @@ TEST(ExplainAward, PerPeerGroupCutoffIsTheGroupsNthBest) {
   EXPECT_NEAR(b.metrics[0].what_if.target, 30, 1e-6);  // a tie b wins on the id
 }
 
+// Explaining from an evaluation already made (a leaderboard's) gives what explaining from scratch
+// gives, for every agent: winners, losers, ineligible ones, across peer groups.
+TEST(ExplainAward, FromAnEvaluationAlreadyMadeIsTheSame) {
+  ProgramSpec program =
+      Program({Metric("followups_resolved", Aggregation::kSum, 3),
+               Metric("aht_seconds", Aggregation::kMean, 1, Direction::kLowerIsBetter)},
+              Normalization::kPercentile);
+  program.peer_group = PeerGroupBy::kChannel;
+  program.award.n = 2;
+  program.metrics[0].min_samples = 2;
+  const std::vector<Agent> agents = {MakeAgent("a"),
+                                     MakeAgent("b"),
+                                     MakeAgent("c"),
+                                     MakeAgent("d", Channel::kEmail),
+                                     MakeAgent("e", Channel::kEmail),
+                                     MakeAgent("f")};
+  const AggregateTable aggregates = {
+      {"a", {{"followups_resolved", Mean(4, 10)}, {"aht_seconds", Mean(4, 100)}}},
+      {"b", {{"followups_resolved", Mean(4, 20)}, {"aht_seconds", Mean(4, 300)}}},
+      {"c", {{"followups_resolved", Mean(4, 30)}, {"aht_seconds", Mean(4, 200)}}},
+      {"d", {{"followups_resolved", Mean(3, 15)}, {"aht_seconds", Mean(4, 250)}}},
+      {"e", {{"followups_resolved", Mean(5, 25)}, {"aht_seconds", Mean(4, 150)}}},
+      {"f", {{"followups_resolved", Mean(1, 40)}, {"aht_seconds", Mean(4, 120)}}},
+  };
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, aggregates, {});
+  for (const char* id : {"a", "b", "c", "d", "e", "f"}) {
+    auto scratch = ExplainAward(program, October2026(), agents, aggregates, id);
+    auto reused = ExplainAward(program, October2026(), agents, aggregates, id, evaluation.standings,
+                               evaluation.winners);
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    ASSERT_TRUE(reused.ok()) << reused.status();
+    EXPECT_EQ(reused->rank, scratch->rank) << id;
+    EXPECT_EQ(reused->score, scratch->score) << id;
+    EXPECT_EQ(reused->won, scratch->won) << id;
+    EXPECT_EQ(reused->eligible, scratch->eligible) << id;
+    EXPECT_EQ(reused->reasons, scratch->reasons) << id;
+    EXPECT_EQ(reused->fixes, scratch->fixes) << id;
+    EXPECT_EQ(reused->cutoff, scratch->cutoff) << id;
+    EXPECT_EQ(reused->cutoff_basis, scratch->cutoff_basis) << id;
+    EXPECT_EQ(reused->competitors, scratch->competitors) << id;
+    ASSERT_EQ(reused->metrics.size(), scratch->metrics.size());
+    for (size_t m = 0; m < scratch->metrics.size(); ++m) {
+      EXPECT_EQ(reused->metrics[m].contribution, scratch->metrics[m].contribution) << id;
+      EXPECT_EQ(reused->metrics[m].what_if.possible, scratch->metrics[m].what_if.possible) << id;
+      EXPECT_EQ(reused->metrics[m].what_if.target, scratch->metrics[m].what_if.target) << id;
+      EXPECT_EQ(reused->metrics[m].what_if.reason, scratch->metrics[m].what_if.reason) << id;
+    }
+  }
+  // An unknown agent is refused the same way.
+  EXPECT_EQ(ExplainAward(program, October2026(), agents, aggregates, "zz", evaluation.standings,
+                         evaluation.winners)
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(ExplainAward, UnknownAgentIsNotFound) {
   const ProgramSpec program =
       Program({Metric("followups_resolved", Aggregation::kSum, 1)}, Normalization::kNone);
