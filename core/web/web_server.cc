@@ -106,6 +106,11 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
   // theirs overflows it, and each one dropped retries a second later. Listening again on the same
   // socket lengthens the queue.
   if (listening >= 0) ::listen(listening, SOMAXCONN);
+  // The option setter above refers to this function's `listening`; it is not to be called again.
+  server->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
   // httplib's stop() does nothing until the listener runs: a server stopped before would go on
   // accepting. Returning only once it runs makes Stop() always stop it.
