@@ -1,7 +1,6 @@
 #include "core/web/json_gateway.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/client_context.h>
@@ -12,9 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/api/access_gate.h"
 
 namespace plaudit::web {
 namespace {
@@ -25,52 +26,11 @@ using google::protobuf::MessageFactory;
 using google::protobuf::MethodDescriptor;
 
 constexpr absl::string_view kServedPackage = "plaudit.v1.";
-// The development mode's claimed-name metadata (core/api/access_gate.h's kActorMetadata).
-constexpr char kActorMetadata[] = "x-plaudit-actor";
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
-}
 
 GatewayReply Refusal(grpc::StatusCode code, const std::string& message) {
-  return GatewayReply{HttpStatusOf(static_cast<int>(code)), ErrorJson(CodeName(code), message)};
+  // gRPC's codes are Abseil's, number for number.
+  const std::string name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  return GatewayReply{HttpStatusOf(static_cast<int>(code)), ErrorJson(name, message)};
 }
 
 std::string Flatten(const grpc::ByteBuffer& buffer) {
@@ -165,7 +125,7 @@ GatewayReply JsonGateway::Call(const std::string& service, const std::string& me
     context.AddMetadata("authorization", credentials.authorization);
   }
   if (development_mode_ && !credentials.actor.empty()) {
-    context.AddMetadata(kActorMetadata, credentials.actor);
+    context.AddMetadata(api::kActorMetadata, credentials.actor);
   }
   // One completion queue per call, waited on here: the calling thread does the polling, as a
   // blocking stub's call would.

@@ -31,23 +31,7 @@ cp "$src/tests/browser/"*.mjs "$modules/"
 
 # The gift-card vendor's stand-in, for a reward whose code the winner reveals.
 api_key=pages-sk-7Hc2
-sandbox_pid=
-stop_sandbox() {
-  if [[ -n $sandbox_pid ]]; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-}
-trap 'stop_sandbox; cleanup' EXIT
-"$build/bin/vendor_sandbox" --port 0 --api-key "$api_key" >"$work/sandbox.out" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  [[ $(head -n 1 "$work/sandbox.out") == "listening on 127.0.0.1:"* ]] && break
-  sleep 0.05
-done
-sandbox=$(head -n 1 "$work/sandbox.out")
-[[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
-sandbox=${sandbox#listening on }
+start_vendor_sandbox "$api_key"
 export PAGES_GIFT_CARD_KEY=$api_key
 
 # plauditd with tokens required, the pages on a port of their own (loopback: no TLS needed).

@@ -10,24 +10,7 @@ cd "$src"
 
 issuer_bin=$build/bin/plaudit-dev-issuer
 api_key=e2e-auth-sk-5Tq8
-sandbox_pid=
-stop_sandbox() {
-  if [[ -n $sandbox_pid ]]; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-}
-trap 'stop_sandbox; cleanup' EXIT
-
-"$build/bin/vendor_sandbox" --port 0 --api-key "$api_key" >"$work/sandbox.out" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-  [[ $(head -n 1 "$work/sandbox.out") == "listening on 127.0.0.1:"* ]] && break
-  sleep 0.05
-done
-sandbox=$(head -n 1 "$work/sandbox.out")
-[[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
-sandbox=${sandbox#listening on }
+start_vendor_sandbox "$api_key"
 
 # The issuer: signing key, JWKS and dev TLS files; a client certificate for the HR sync.
 issuer=$work/issuer

@@ -9,7 +9,12 @@ plaudit=$build/bin/plaudit
 work=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-e2e-XXXXXX")
 server_pid=
 
+vendor_sandbox_pid=
 cleanup() {
+  if [[ -n $vendor_sandbox_pid ]]; then
+    kill -TERM "$vendor_sandbox_pid" 2>/dev/null || true
+    wait "$vendor_sandbox_pid" 2>/dev/null || true
+  fi
   if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -126,4 +131,18 @@ expect_contains() {
 # json_eval JSON PYTHON_EXPR: prints the expression evaluated on the parsed JSON as `d`.
 json_eval() {
   python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2" <<<"$1"
+}
+
+# start_vendor_sandbox API_KEY: the gift-card vendor's stand-in on a free loopback port, stopped
+# when the script ends; sets `sandbox` to its HOST:PORT.
+start_vendor_sandbox() {
+  "$build/bin/vendor_sandbox" --port 0 --api-key "$1" >"$work/sandbox.out" 2>&1 &
+  vendor_sandbox_pid=$!
+  for _ in $(seq 1 100); do
+    [[ $(head -n 1 "$work/sandbox.out") == "listening on 127.0.0.1:"* ]] && break
+    sleep 0.05
+  done
+  sandbox=$(head -n 1 "$work/sandbox.out")
+  [[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
+  sandbox=${sandbox#listening on }
 }
