@@ -111,6 +111,9 @@ int main(int argc, char** argv) {
     options.listen = config.web->listen;
     options.tls = config.tls;
     options.development_mode = (*server)->development_mode();
+    options.sign_in = config.web->sign_in;
+    options.auth = config.auth;
+    options.data_dir = config.data_dir;
     auto started = plaudit::web::WebServer::Start(options, (*server)->InProcessChannel());
     if (!started.ok()) {
       std::fprintf(stderr, "plauditd: %s\n", std::string(started.status().message()).c_str());
@@ -118,7 +121,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     web = *std::move(started);
-    plaudit::LogInfo("web", absl::StrCat("pages on ", web->scheme(), "://", config.web->listen));
+    plaudit::LogInfo("web",
+                     absl::StrCat("pages on ", web->scheme(), "://", config.web->listen,
+                                  config.web->sign_in.has_value()
+                                      ? absl::StrCat("; sign-in through ", config.auth->issuer)
+                                      : std::string()));
   }
   int signal = 0;
   sigwait(&signals, &signal);

@@ -57,6 +57,7 @@ data_dir=
 
 sandbox_pid=
 sink_pid=
+provider_pid=
 # Stops a helper started by this script, by its pid.
 stop_helper() {
   if [[ -n $1 ]]; then
@@ -69,6 +70,7 @@ on_exit() {
   stop_server
   stop_helper "$sandbox_pid"
   stop_helper "$sink_pid"
+  stop_helper "$provider_pid"
   if ((status != 0)) && [[ -n $data_dir ]]; then
     echo "demo: failed; the server log and data are in $data_dir" >&2
   fi
@@ -132,8 +134,22 @@ listening_address() {
 }
 
 step "An identity provider for the demo: plaudit-dev-issuer"
-"$issuer_bin" init "$issuer" >/dev/null
-note "Signing key and JWKS in $issuer; TLS certificates for localhost signed by its dev CA."
+issuer_port=$port
+while [[ $issuer_port == "$port" ]] || port_in_use "$issuer_port"; do
+  issuer_port=$((issuer_port + 1))
+done
+"$issuer_bin" init "$issuer" --issuer "http://127.0.0.1:$issuer_port" >/dev/null
+"$issuer_bin" serve --dir "$issuer" >"$data_dir/provider.out" 2>&1 &
+provider_pid=$!
+for _ in $(seq 1 100); do
+  [[ $(head -n 1 "$data_dir/provider.out" 2>/dev/null) == "serving http://"* ]] && break
+  alive "$provider_pid" || break
+  sleep 0.05
+done
+[[ $(head -n 1 "$data_dir/provider.out" 2>/dev/null) == "serving http://"* ]] ||
+  { echo "demo: plaudit-dev-issuer serve did not start: $(cat "$data_dir/provider.out")" >&2; exit 1; }
+note "Signing key and JWKS in $issuer; TLS certificates for localhost signed by its dev CA;" \
+  "the issuer's sign-in (OpenID Connect) on http://127.0.0.1:$issuer_port."
 mint() { "$issuer_bin" mint --dir "$issuer" --ttl 2h "$@"; }
 tokens[ops-lead]=$(mint --sub ops-lead --roles admin)
 tokens[team-lead]=$(mint --sub team-lead --roles manager)
@@ -162,9 +178,13 @@ printf '  announce: {webhook_url: "http://%s/hooks/team-chat"}\n' "$sink_address
   >>"$data_dir/plauditd.yaml"
 # TLS, and tokens from the dev issuer: without them plauditd would trust every caller.
 web_port=$port
-while [[ $web_port == "$port" ]] || port_in_use "$web_port"; do web_port=$((web_port + 1)); done
+while [[ $web_port == "$port" || $web_port == "$issuer_port" ]] || port_in_use "$web_port"; do
+  web_port=$((web_port + 1))
+done
 cat >>"$data_dir/plauditd.yaml" <<YAML
-web: {listen: "127.0.0.1:$web_port"}
+web:
+  listen: "127.0.0.1:$web_port"
+  sign_in: {client_id: plaudit-web, public_url: "https://localhost:$web_port"}
 tls: {cert_file: issuer/tls/server.pem, key_file: issuer/tls/server.key}
 auth:
   issuer: $(cat "$issuer/issuer.txt")
@@ -436,9 +456,11 @@ wall_token=$(mint --sub lobby-tv --roles display)
 printf '%s\n' "${tokens[$hero_agent]}" >"$data_dir/agent.token"
 printf '%s\n' "${tokens[team-lead]}" >"$data_dir/manager.token"
 note "plauditd serves them on $web (TLS from the demo's own CA: trust $issuer/tls/ca.pem in the" \
-  "browser, or accept its warning). Sign in on $web/ by pasting a token:" \
-  "  agent $hero_agent, for My standing ($web/me.html): $data_dir/agent.token" \
-  "  manager team-lead, for Approvals ($web/manager.html): $data_dir/manager.token" \
+  "browser, or accept its warning). Sign in on $web/ with the organisation's account: the dev" \
+  "issuer's form asks who you are; type" \
+  "  subject $hero_agent, roles agent, for My standing ($web/me.html)" \
+  "  subject team-lead, roles manager, for Approvals ($web/manager.html)" \
+  "or paste a token under \"Sign in with a token\": $data_dir/agent.token, $data_dir/manager.token" \
   "The wall display, signed in by its address (a display token, kept in the tab):" \
   "  $web/wall.html#token=$wall_token"
 
@@ -448,10 +470,11 @@ if [[ ${KEEP:-} == 1 ]]; then
   echo
   echo "${bold}Demo finished; plauditd keeps running${plain} (KEEP=1): gRPC on $PLAUDIT_SERVER," \
     "pages on $web, pid $server_pid, data and log in $data_dir."
-  echo "Stop it with: kill $server_pid $sandbox_pid"
-  # Neither is stopped when the script ends.
+  echo "Stop it with: kill $server_pid $sandbox_pid $provider_pid"
+  # None is stopped when the script ends.
   server_pid=
   sandbox_pid=
+  provider_pid=
   exit 0
 fi
 stop_server
@@ -459,6 +482,8 @@ stop_helper "$sink_pid"
 sink_pid=
 stop_helper "$sandbox_pid"
 sandbox_pid=
+stop_helper "$provider_pid"
+provider_pid=
 echo
 echo "${bold}Demo finished:${plain} $agents_imported agents and $events_imported events imported," \
   "${#awards[@]} awards decided for $period, $certificates certificates written;" \

@@ -52,18 +52,43 @@ const Plaudit = (() => {
     return language;
   })();
 
+  // The browser's session with plauditd, when signing in through the organisation's issuer is on:
+  // {sign_in, signed_in, subject, csrf_token}. Read once per page.
+  let sessionPromise = null;
+  function session() {
+    if (!sessionPromise) {
+      sessionPromise = fetch('/auth/session', { credentials: 'same-origin' })
+        .then((response) => (response.ok ? response.json() : { sign_in: false, signed_in: false }))
+        .catch(() => ({ sign_in: false, signed_in: false }));
+    }
+    return sessionPromise;
+  }
+
+  // Where signing in through the issuer starts, coming back to RETURN_TO (this page by default).
+  function signInUrl(returnTo) {
+    return '/auth/sign-in?return=' +
+        encodeURIComponent(returnTo || location.pathname + location.search);
+  }
+
   // Calls SERVICE/METHOD ("AwardService", "ExplainAward") with BODY; resolves to the response,
-  // rejects with an Error whose message is the server's.
+  // rejects with an Error whose message is the server's. A browser signed in through the issuer
+  // sends its session cookie and the session's CSRF token; when the session has ended, the page
+  // goes to sign in again and comes back.
   async function call(service, method, body) {
     const headers = { 'Content-Type': 'application/json' };
     const token = sessionStorage.getItem(TOKEN);
     const actor = sessionStorage.getItem(ACTOR);
     if (token) headers['Authorization'] = 'Bearer ' + token;
     if (actor) headers['X-Plaudit-Actor'] = actor;
+    const current = token ? null : await session();
+    if (current && current.signed_in) headers['X-CSRF-Token'] = current.csrf_token;
     const response = await fetch('/api/v1/plaudit.v1.' + service + '/' + method, {
       method: 'POST', headers, body: JSON.stringify(body || {}), credentials: 'same-origin',
     });
     const json = await response.json();
+    if (response.status === 401 && current && current.sign_in) {
+      location.assign(signInUrl());
+    }
     if (!response.ok) {
       const error = new Error(json.error ? json.error.message : response.statusText);
       error.code = json.error ? json.error.code : String(response.status);
@@ -72,9 +97,34 @@ const Plaudit = (() => {
     return json;
   }
 
-  // Whether this tab holds credentials (a token, or a development-mode name).
-  function signedIn() {
-    return Boolean(sessionStorage.getItem(TOKEN) || sessionStorage.getItem(ACTOR));
+  // Whether this tab holds credentials: a token, a development-mode name, or a session.
+  async function signedIn() {
+    if (sessionStorage.getItem(TOKEN) || sessionStorage.getItem(ACTOR)) return true;
+    return (await session()).signed_in;
+  }
+
+  // Resolves once the tab can call the API; when signing in through the issuer is on and the tab
+  // holds no credentials, goes to sign in first (coming back here) and never resolves.
+  async function requireSignIn() {
+    if (await signedIn()) return;
+    if ((await session()).sign_in) {
+      location.assign(signInUrl());
+      await new Promise(() => {});
+    }
+  }
+
+  // Ends the session (and forgets a token), then goes to the first page.
+  async function signOut() {
+    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(ACTOR);
+    const current = await session();
+    if (current.signed_in) {
+      await fetch('/auth/sign-out', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': current.csrf_token },
+      });
+    }
+    location.assign('/');
   }
 
   function signIn(token, actor) {
@@ -104,5 +154,8 @@ const Plaudit = (() => {
     container.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message));
   }
 
-  return { call, signIn, signedIn, el, number, showError, t, ready };
+  return {
+    call, session, signIn, signInUrl, signOut, signedIn, requireSignIn, el, number, showError, t,
+    ready,
+  };
 })();

@@ -1,11 +1,21 @@
 'use strict';
 
+// The first page: sign in through the organisation's issuer when plauditd offers it, else (and
+// for kiosks and scripts) with a token; who is signed in; why signing in failed, when it did.
 async function showWho() {
   const who = document.getElementById('who');
-  if (!Plaudit.signedIn()) {
+  const session = await Plaudit.session();
+  document.getElementById('signin-issuer').hidden = !session.sign_in;
+  document.getElementById('signin-token').open = !session.sign_in;
+  const problem = new URLSearchParams(location.search).get('sign_in_error');
+  if (problem) {
+    document.getElementById('signin-problem').textContent = Plaudit.t('signin.error', problem);
+  }
+  if (!(await Plaudit.signedIn())) {
     who.textContent = Plaudit.t('signin.none');
     return;
   }
+  document.getElementById('signout').hidden = false;
   try {
     const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
     who.textContent = Plaudit.t('signin.as', identity.subject) +
@@ -22,4 +32,8 @@ document.getElementById('signin').addEventListener('submit', (event) => {
                  document.getElementById('actor').value.trim());
   Plaudit.ready.then(showWho);
 });
+document.getElementById('signin-issuer').addEventListener('click', () => {
+  location.assign(Plaudit.signInUrl('/me.html'));
+});
+document.getElementById('signout').addEventListener('click', () => Plaudit.signOut());
 Plaudit.ready.then(showWho);

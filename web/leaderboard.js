@@ -89,4 +89,4 @@ async function start() {
   await show();
 }
 
-Plaudit.ready.then(start);
+Plaudit.ready.then(Plaudit.requireSignIn).then(start);

@@ -98,4 +98,4 @@ async function load() {
   }
 }
 
-Plaudit.ready.then(load);
+Plaudit.ready.then(Plaudit.requireSignIn).then(load);

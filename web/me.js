@@ -139,4 +139,4 @@ async function load() {
   }
 }
 
-Plaudit.ready.then(load);
+Plaudit.ready.then(Plaudit.requireSignIn).then(load);

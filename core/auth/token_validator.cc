@@ -161,6 +161,9 @@ absl::StatusOr<TokenClaims> TokenValidator::Validate(std::string_view compact_jw
   absl::StatusOr<std::string> agent = StringClaim(*payload, settings_.agent_claim);
   if (!agent.ok()) return agent.status();
   claims.agent = *std::move(agent);
+  absl::StatusOr<std::string> nonce = StringClaim(*payload, "nonce");
+  if (!nonce.ok()) return nonce.status();
+  claims.nonce = *std::move(nonce);
   claims.expires = **expires;
   return claims;
 }

@@ -38,6 +38,7 @@ struct TokenClaims {
   std::vector<std::string> roles;  // roles_claim: an array of strings, or a single string
   std::vector<std::string> teams;  // teams_claim, likewise
   std::string agent;               // the agent_claim string; empty if the claim is absent
+  std::string nonce;               // `nonce` (an ID token's), empty if absent
   absl::Time expires;              // `exp`
 };
 

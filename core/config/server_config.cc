@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "core/domain/period.h"
 
 namespace plaudit {
@@ -79,6 +80,81 @@ absl::StatusOr<AuthConfig> ParseAuth(const YAML::Node& value, const Resolve& res
     return Problem(value, "auth", "needs exactly one of jwks_file and jwks_url");
   }
   return auth;
+}
+
+// An address a browser or plauditd may be sent to: https://, or http:// to this host only.
+bool IsWebAddress(const std::string& url) {
+  if (absl::StartsWith(url, "https://")) return url.size() > 8;
+  if (!absl::StartsWith(url, "http://")) return false;
+  std::string authority = url.substr(7, url.find('/', 7) - 7);
+  if (authority.find(':') == std::string::npos || authority.back() == ']') authority += ":80";
+  return IsLoopbackListen(authority);
+}
+
+template <typename Resolve>
+absl::StatusOr<SignInConfig> ParseSignIn(const YAML::Node& value, const Resolve& resolve) {
+  if (!value.IsMap()) return Problem(value, "web.sign_in", "must be a map: {client_id, ...}");
+  SignInConfig sign_in;
+  for (const auto& setting : value) {
+    const std::string name = setting.first.as<std::string>();
+    const std::string field = "web.sign_in." + name;
+    if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+      return Problem(setting.second, field, "must be a single value");
+    }
+    const std::string text = setting.second.as<std::string>();
+    if (name == "client_id") {
+      sign_in.client_id = text;
+    } else if (name == "client_secret_file") {
+      sign_in.client_secret_file = resolve(text);
+    } else if (name == "ca_file") {
+      sign_in.ca_file = resolve(text);
+    } else if (name == "session_key_file") {
+      sign_in.session_key_file = resolve(text);
+    } else if (name == "discovery_url" || name == "public_url") {
+      if (!IsWebAddress(text)) {
+        return Problem(
+            setting.second, field,
+            "must be an https:// address (http:// only on this host), got \"" + text + "\"");
+      }
+      (name == "discovery_url" ? sign_in.discovery_url : sign_in.public_url) =
+          std::string(absl::StripSuffix(text, "/"));
+    } else if (name == "session_hours") {
+      int hours = 0;
+      if (!absl::SimpleAtoi(text, &hours) || hours < 1 || hours > 24 * 30) {
+        return Problem(setting.second, field, "must be a whole number of hours from 1 to 720");
+      }
+      sign_in.session_lifetime = absl::Hours(hours);
+    } else {
+      return Problem(setting.first, field,
+                     "unknown setting (expected client_id, client_secret_file, discovery_url, "
+                     "public_url, ca_file, session_key_file, session_hours)");
+    }
+  }
+  if (sign_in.client_id.empty()) return Problem(value, "web.sign_in.client_id", "required");
+  return sign_in;
+}
+
+template <typename Resolve>
+absl::StatusOr<WebConfig> ParseWeb(const YAML::Node& value, const Resolve& resolve) {
+  if (!value.IsMap()) return Problem(value, "web", "must be a map: {listen, sign_in}");
+  WebConfig web;
+  for (const auto& setting : value) {
+    const std::string name = setting.first.as<std::string>();
+    if (name == "sign_in") {
+      auto sign_in = ParseSignIn(setting.second, resolve);
+      if (!sign_in.ok()) return sign_in.status();
+      web.sign_in = *std::move(sign_in);
+      continue;
+    }
+    if (name != "listen") {
+      return Problem(setting.first, "web." + name, "unknown setting (expected listen, sign_in)");
+    }
+    if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
+      return Problem(setting.second, "web.listen", "must be HOST:PORT, e.g. 127.0.0.1:8080");
+    }
+    web.listen = setting.second.as<std::string>();
+  }
+  return web;
 }
 
 // A whole number of `what` from 1 to kMaxFulfilmentWorkers, or the problem naming `field` and the
@@ -325,19 +401,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           config.secrets_key_file = resolve(setting.second.as<std::string>());
         }
       } else if (key == "web") {
-        if (!value.IsMap()) return Problem(value, key, "must be a map: {listen}");
-        WebConfig web;
-        for (const auto& setting : value) {
-          const std::string name = setting.first.as<std::string>();
-          if (name != "listen") {
-            return Problem(setting.first, "web." + name, "unknown setting (expected listen)");
-          }
-          if (!setting.second.IsScalar() || setting.second.as<std::string>().empty()) {
-            return Problem(setting.second, "web.listen", "must be HOST:PORT, e.g. 127.0.0.1:8080");
-          }
-          web.listen = setting.second.as<std::string>();
-        }
-        config.web = std::move(web);
+        auto web = ParseWeb(value, resolve);
+        if (!web.ok()) return web.status();
+        config.web = *std::move(web);
       } else {
         return Problem(
             entry.first, key,
@@ -350,6 +416,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": line ", e.mark.line + 1, ": ", e.msg));
+  }
+  if (config.web.has_value() && config.web->sign_in.has_value() && !config.auth.has_value()) {
+    return absl::InvalidArgumentError(
+        "web.sign_in: needs auth (the issuer whose tokens plauditd accepts)");
   }
   if (config.retry_max < config.retry_base) {
     return absl::InvalidArgumentError("retry_max_ms: must not be below retry_base_ms");

@@ -33,7 +33,16 @@
 //     hris-sync: {subject: "CN=hris-sync"}
 //   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
 //   secrets: {key_file: /etc/plaudit/secrets.key}
-//   web: {listen: 127.0.0.1:8080}
+//   web:
+//     listen: 127.0.0.1:8080
+//     sign_in:                      # OpenID Connect sign-in for the pages; needs auth
+//       client_id: plaudit-web
+//       client_secret_file: web-client.secret    # optional: a confidential client
+//       discovery_url: https://login.example.com/.well-known/openid-configuration  # optional
+//       public_url: https://plaudit.example.com  # optional: the pages' address for browsers
+//       ca_file: issuer-ca.pem                   # optional, for the issuer's https
+//       session_key_file: web-session.key        # optional; default DATA_DIR/web-session.key
+//       session_hours: 8
 //
 // Relative paths in the file are relative to the folder the file is in, so a config file works
 // from whatever directory plauditd is started in: data_dir, plugin_dir, and every plugin setting
@@ -96,8 +105,31 @@ struct FulfilmentConfig {
 };
 
 // The pages' own listener (HTTP, or HTTPS with `tls`): the web pages and their JSON API.
+// Signing in to the pages through the `auth` issuer: OpenID Connect's authorization code flow with
+// PKCE (core/web/sign_in.h).
+struct SignInConfig {
+  std::string client_id;
+  // A file holding the client secret, for an issuer that registers the pages as a confidential
+  // client; empty for a public client (PKCE alone).
+  std::string client_secret_file;
+  // Where the issuer's endpoints are listed; empty means auth.issuer +
+  // "/.well-known/openid-configuration".
+  std::string discovery_url;
+  // The pages' address as browsers reach it (https://plaudit.example.com); the redirect URI is
+  // this + "/auth/callback". Empty means the listener's own address.
+  std::string public_url;
+  // CA certificates for the issuer's https endpoints; empty means the system's.
+  std::string ca_file;
+  // The key sealing session cookies; empty means DATA_DIR/web-session.key. Replicas behind one
+  // address share one.
+  std::string session_key_file;
+  // A session ends after this, or when the issuer's access token does, whichever is first.
+  absl::Duration session_lifetime = absl::Hours(8);
+};
+
 struct WebConfig {
   std::string listen = "127.0.0.1:8080";
+  std::optional<SignInConfig> sign_in;
 };
 
 // The most workers, and calls in flight to one plugin, that the configuration accepts.

@@ -9,7 +9,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/domain/log.h"
 #include "core/web/web_assets.h"
+#include "nlohmann/json.hpp"
 
 namespace plaudit::web {
 namespace {
@@ -91,7 +93,6 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
   // A browser keeps its connection for the page's calls; an idle one gives its thread back soon.
   server->http_->set_keep_alive_max_count(1000);
   server->http_->set_keep_alive_timeout(2);
-  server->Route();
   const auto& [host, port] = *address;
   if (port == 0) {
     server->port_ = server->http_->bind_to_any_port(host);
@@ -102,6 +103,23 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
     return absl::UnavailableError(absl::StrCat("web.listen: cannot listen on ", options.listen,
                                                " (in use, or not an address of this host)"));
   }
+  if (options.sign_in.has_value()) {
+    if (!options.auth.has_value()) {
+      return absl::FailedPreconditionError("web.sign_in: needs auth");
+    }
+    if (options.sign_in->public_url.empty() && !IsLoopbackListen(options.listen)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("web.sign_in.public_url: required when the pages listen on ", options.listen,
+                       ", an address of other hosts: the issuer sends browsers back to it"));
+    }
+    const std::string own_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    auto sign_in = SignIn::Create(
+        *options.sign_in, *options.auth,
+        absl::StrCat(server->scheme_, "://", own_host, ":", server->port_), options.data_dir);
+    if (!sign_in.ok()) return sign_in.status();
+    server->sign_in_ = *std::move(sign_in);
+  }
+  server->Route();
   // httplib (Debian's build) listens with a queue of 5 connections: a burst of browsers opening
   // theirs overflows it, and each one dropped retries a second later. Listening again on the same
   // socket lengthens the queue.
@@ -158,9 +176,29 @@ void WebServer::Route() {
     credentials.actor = req.get_header_value("X-Plaudit-Actor");
     const std::string content_type = req.get_header_value("Content-Type");
     GatewayReply reply;
+    // A signed-in browser's session stands for the Authorization header it does not send.
+    std::optional<GatewayReply> session_refusal;
+    if (credentials.authorization.empty() && sign_in_ != nullptr) {
+      auto session = sign_in_->Open(req.get_header_value("Cookie"), absl::Now());
+      if (session.ok()) {
+        if (CsrfMatches(*session, req.get_header_value("X-CSRF-Token"))) {
+          credentials.authorization = "Bearer " + session->access_token;
+        } else {
+          session_refusal = GatewayReply{
+              403, ErrorJson("PERMISSION_DENIED",
+                             "X-CSRF-Token is missing or not this session's (the page reads it "
+                             "from GET /auth/session)")};
+        }
+      } else if (!absl::IsNotFound(session.status())) {
+        session_refusal = GatewayReply{
+            401, ErrorJson("UNAUTHENTICATED", std::string(session.status().message()))};
+      }
+    }
     // A page of another site can send a form or text/plain without asking; application/json
     // it cannot, so requiring it keeps other sites from calling the API in a user's name.
-    if (!absl::StartsWithIgnoreCase(content_type, kJson)) {
+    if (session_refusal.has_value()) {
+      reply = *std::move(session_refusal);
+    } else if (!absl::StartsWithIgnoreCase(content_type, kJson)) {
       reply = {415, ErrorJson("INVALID_ARGUMENT",
                               absl::StrCat("Content-Type: expected application/json, got \"",
                                            content_type, "\""))};
@@ -171,6 +209,7 @@ void WebServer::Route() {
     res.set_header("Cache-Control", "no-store");
     res.set_content(reply.json, kJson);
   });
+  RouteSignIn();
   auto wrong_method = [](const httplib::Request& req, httplib::Response& res) {
     res.status = 405;
     res.set_header("Allow", "POST");
@@ -200,6 +239,78 @@ void WebServer::Route() {
         res.status = 500;
         res.set_content(ErrorJson("INTERNAL", "the request failed inside plauditd"), kJson);
       });
+}
+
+void WebServer::RouteSignIn() {
+  // Where the pages learn whether sign-in is on, who is signed in, and the session's CSRF token.
+  http_->Get("/auth/session", [this](const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json body = {{"sign_in", sign_in_ != nullptr}, {"signed_in", false}};
+    if (sign_in_ != nullptr) {
+      auto session = sign_in_->Open(req.get_header_value("Cookie"), absl::Now());
+      if (session.ok()) {
+        body["signed_in"] = true;
+        body["subject"] = session->subject;
+        body["csrf_token"] = session->csrf_token;
+        body["expires_at"] =
+            absl::FormatTime(absl::RFC3339_sec, session->expires, absl::UTCTimeZone());
+      } else if (!absl::IsNotFound(session.status())) {
+        body["problem"] = std::string(session.status().message());
+        res.set_header("Set-Cookie", sign_in_->SignOutCookie());
+      }
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(body.dump(), kJson);
+  });
+  auto not_configured = [](httplib::Response& res) {
+    res.status = 404;
+    res.set_content(ErrorJson("NOT_FOUND", "signing in is not configured (web.sign_in)"), kJson);
+  };
+  // A failed sign-in goes back to the first page, which says why.
+  auto back_with_problem = [](httplib::Response& res, const absl::Status& status) {
+    res.set_header("Cache-Control", "no-store");
+    res.set_redirect(
+        httplib::append_query_params("/", {{"sign_in_error", std::string(status.message())}}), 303);
+  };
+  http_->Get("/auth/sign-in", [this, not_configured, back_with_problem](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    if (sign_in_ == nullptr) return not_configured(res);
+    auto step = sign_in_->Begin(req.get_param_value("return"), absl::Now());
+    if (!step.ok()) return back_with_problem(res, step.status());
+    for (const std::string& cookie : step->set_cookies) res.set_header("Set-Cookie", cookie);
+    res.set_header("Cache-Control", "no-store");
+    res.set_redirect(step->location, 303);
+  });
+  http_->Get("/auth/callback", [this, not_configured, back_with_problem](
+                                   const httplib::Request& req, httplib::Response& res) {
+    if (sign_in_ == nullptr) return not_configured(res);
+    std::string error = req.get_param_value("error");
+    if (!error.empty() && req.has_param("error_description")) {
+      absl::StrAppend(&error, ": ", req.get_param_value("error_description"));
+    }
+    auto step = sign_in_->Complete(req.get_param_value("code"), req.get_param_value("state"), error,
+                                   req.get_header_value("Cookie"), absl::Now());
+    if (!step.ok()) {
+      LogInfo("web", absl::StrCat("sign-in refused: ", step.status().message()));
+      return back_with_problem(res, step.status());
+    }
+    for (const std::string& cookie : step->set_cookies) res.set_header("Set-Cookie", cookie);
+    res.set_header("Cache-Control", "no-store");
+    res.set_redirect(step->location, 303);
+  });
+  http_->Post("/auth/sign-out", [this](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-store");
+    if (sign_in_ != nullptr) {
+      auto session = sign_in_->Open(req.get_header_value("Cookie"), absl::Now());
+      if (session.ok() && !CsrfMatches(*session, req.get_header_value("X-CSRF-Token"))) {
+        res.status = 403;
+        res.set_content(ErrorJson("PERMISSION_DENIED", "X-CSRF-Token is not this session's"),
+                        kJson);
+        return;
+      }
+      res.set_header("Set-Cookie", sign_in_->SignOutCookie());
+    }
+    res.set_content(R"({"signed_in":false})", kJson);
+  });
 }
 
 void WebServer::Stop() {

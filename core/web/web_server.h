@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "core/config/server_config.h"
 #include "core/web/json_gateway.h"
+#include "core/web/sign_in.h"
 
 namespace httplib {
 class Server;
@@ -34,6 +35,11 @@ struct WebServerOptions {
   // Whether plauditd is in the development mode (no auth): then X-Plaudit-Actor names the
   // caller, as `plaudit --as` does, and only loopback addresses are served.
   bool development_mode = true;
+  // Signing in through the `auth` issuer (sign_in.h), with plauditd's auth settings and data
+  // folder (where the session key is kept unless the sign-in names a file).
+  std::optional<SignInConfig> sign_in;
+  std::optional<AuthConfig> auth;
+  std::string data_dir;
   // The largest request body taken.
   size_t max_body_bytes = size_t{1} << 20;
   // httplib serves each connection on a thread of a fixed pool for as long as the connection
@@ -45,7 +51,8 @@ class WebServer {
  public:
   // Binds and starts serving on a thread of its own. `channel`: plauditd's in-process channel.
   // UNAVAILABLE when the address cannot be bound; FAILED_PRECONDITION for a non-loopback
-  // address without tls and auth, or unreadable tls files.
+  // address without tls and auth, unreadable tls files, or a sign-in that cannot be set up
+  // (its keys, its secret, no public_url for a listener other hosts reach).
   static absl::StatusOr<std::unique_ptr<WebServer>> Start(const WebServerOptions& options,
                                                           std::shared_ptr<grpc::Channel> channel);
   ~WebServer();
@@ -61,9 +68,11 @@ class WebServer {
  private:
   WebServer(const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel);
   void Route();
+  void RouteSignIn();
 
   const WebServerOptions options_;
   JsonGateway gateway_;
+  std::unique_ptr<SignIn> sign_in_;  // null without web.sign_in
   std::unique_ptr<httplib::Server> http_;
   const char* scheme_ = "http";
   int port_ = 0;

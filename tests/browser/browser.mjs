@@ -70,11 +70,37 @@ export class Session {
   }
 }
 
-// Signs in through the sign-in page's token form.
+// Signs in through the sign-in page's token form (folded away when the issuer's sign-in is on).
 export async function signIn(page, base, token) {
   await page.goto(base + '/', { waitUntil: 'networkidle0' });
+  await page.$eval('#signin-token', (details) => { details.open = true; });
   await page.type('#token', token);
   await page.click('button[type=submit]');
   await page.waitForFunction(
       () => document.getElementById('who').textContent.startsWith('Signed in as'), { timeout: 10000 });
+}
+
+// Signs in through the organisation's issuer, as a person would: from the first page's button
+// (which comes back to /me.html), or by opening RETURN_TO unsigned, which sends the browser to
+// sign in first; then the issuer's form (the dev issuer's: subject and roles), and back to
+// RETURN_TO. Returns the session cookie as the browser holds it.
+export async function signInThroughIssuer(page, base, subject, roles, returnTo = '/me.html') {
+  if (returnTo === '/me.html') {
+    await page.goto(base + '/', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#signin-issuer:not([hidden])', { timeout: 10000 });
+    await Promise.all([page.waitForNavigation(), page.click('#signin-issuer')]);
+  } else {
+    await page.goto(base + returnTo);
+  }
+  await page.waitForSelector('#sub', { timeout: 10000 });
+  await page.type('#sub', subject);
+  await page.$eval('#roles', (input) => { input.value = ''; });
+  await page.type('#roles', roles);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#sign-in')]);
+  const landed = new URL(page.url());
+  if (landed.origin !== new URL(base).origin || landed.pathname !== returnTo) {
+    throw new Error(`after signing in the browser is at ${page.url()}, expected ${base}${returnTo}`);
+  }
+  const cookies = await page.cookies();
+  return cookies.find((c) => c.name === 'plaudit-session' || c.name === '__Host-plaudit-session');
 }

@@ -1,19 +1,18 @@
-// A manager signs in, finds the award waiting in their queue and approves it; the page reports
+// A manager signs in through the organisation's issuer, finds the award waiting in their queue and approves it; the page reports
 // the new state (the harness then checks it with the CLI). No console error; axe-core clean.
 //
-// node manager.mjs BASE_URL TOKEN AWARD_ID ARTIFACTS_DIR
-import { Session, signIn } from './browser.mjs';
+// node manager.mjs BASE_URL SUBJECT AWARD_ID ARTIFACTS_DIR
+import { Session, signInThroughIssuer } from './browser.mjs';
 
-const [base, token, awardId, artifacts] = process.argv.slice(2);
+const [base, subject, awardId, artifacts] = process.argv.slice(2);
 if (!artifacts) {
-  console.error('usage: node manager.mjs BASE_URL TOKEN AWARD_ID ARTIFACTS_DIR');
+  console.error('usage: node manager.mjs BASE_URL SUBJECT AWARD_ID ARTIFACTS_DIR');
   process.exit(2);
 }
 const session = new Session(artifacts);
 
 await session.run(async (page) => {
-  await signIn(page, base, token);
-  await page.goto(base + '/manager.html', { waitUntil: 'networkidle0' });
+  await signInThroughIssuer(page, base, subject, 'manager', '/manager.html');
   const row = `#queue tr[data-award="${awardId}"]`;
   await page.waitForSelector(row, { timeout: 10000 });
   await session.audit('manager-queue');

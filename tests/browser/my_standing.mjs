@@ -1,22 +1,45 @@
-// An agent signs in to the pages and sees their standing; the figures on the page must equal
-// `plaudit awards explain` for them (browser.mjs checks console errors and accessibility).
+// An agent signs in to the pages through the organisation's issuer (OpenID Connect with PKCE, the
+// dev issuer playing the provider) and sees their standing; the figures on the page must equal
+// `plaudit awards explain` for them (browser.mjs checks console errors and accessibility). The
+// session cookie is HttpOnly, Secure and SameSite=Strict, and the API refuses it without the
+// session's CSRF token.
 //
-// node my_standing.mjs BASE_URL TOKEN PROGRAM EXPLAIN_JSON ARTIFACTS_DIR
+// node my_standing.mjs BASE_URL AGENT_ID PROGRAM EXPLAIN_JSON ARTIFACTS_DIR
 import { readFileSync } from 'node:fs';
-import { Session, signIn } from './browser.mjs';
+import { Session, signInThroughIssuer } from './browser.mjs';
 
-const [base, token, program, explainFile, artifacts] = process.argv.slice(2);
+const [base, agentId, program, explainFile, artifacts] = process.argv.slice(2);
 if (!artifacts) {
-  console.error('usage: node my_standing.mjs BASE_URL TOKEN PROGRAM EXPLAIN_JSON ARTIFACTS_DIR');
+  console.error('usage: node my_standing.mjs BASE_URL AGENT_ID PROGRAM EXPLAIN_JSON ARTIFACTS_DIR');
   process.exit(2);
 }
 const expected = JSON.parse(readFileSync(explainFile, 'utf8'));
 const session = new Session(artifacts);
 
 await session.run(async (page) => {
-  await signIn(page, base, token);
+  await page.goto(base + '/', { waitUntil: 'networkidle0' });
   await session.audit('sign-in');
-  await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
+  const cookie = await signInThroughIssuer(page, base, agentId, 'agent');
+  const check = session.check.bind(session);
+  check(cookie !== undefined, 'no session cookie after signing in');
+  if (cookie) {
+    check(cookie.httpOnly, 'the session cookie is not HttpOnly');
+    check(cookie.secure, 'the session cookie is not Secure');
+    check(cookie.sameSite === 'Strict', `the session cookie is SameSite=${cookie.sameSite}`);
+    check(await page.evaluate(() => !document.cookie.includes('plaudit-session')),
+          "the page's script can read the session cookie");
+    // Outside the page, the cookie alone is refused; with the session's CSRF token it is taken.
+    const headers = { 'Content-Type': 'application/json', Cookie: `${cookie.name}=${cookie.value}` };
+    const whoAmI = (extra) => fetch(`${base}/api/v1/plaudit.v1.AccessService/WhoAmI`,
+                                    { method: 'POST', headers: { ...headers, ...extra }, body: '{}' });
+    const bare = await whoAmI({});
+    check(bare.status === 403, `the session cookie without X-CSRF-Token: HTTP ${bare.status}`);
+    const csrf = (await (await fetch(`${base}/auth/session`, { headers })).json()).csrf_token;
+    const taken = await whoAmI({ 'X-CSRF-Token': csrf });
+    const who = await taken.json();
+    check(taken.status === 200 && who.subject === agentId,
+          `the session cookie with its CSRF token: HTTP ${taken.status} ${JSON.stringify(who)}`);
+  }
   const card = `[data-program="${program}"]`;
   await page.waitForSelector(`${card} [data-field="score"]`, { timeout: 10000 });
   const shown = await page.evaluate((card) => {
@@ -34,7 +57,6 @@ await session.run(async (page) => {
     return { rank: value(`${card} [data-field="rank"]`), score: value(`${card} [data-field="score"]`),
              metrics };
   }, card);
-  const check = session.check.bind(session);
   check(shown.rank === expected.rank, `rank: page ${shown.rank}, plaudit awards explain ${expected.rank}`);
   check(shown.score === expected.score, `score: page ${shown.score}, plaudit awards explain ${expected.score}`);
   check(expected.metrics.length > 0, 'plaudit awards explain lists no metric');

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# The pages in headless Chromium against the real plauditd with bearer tokens from
-# plaudit-dev-issuer, each script checking console errors and axe-core and writing screenshots to
+# The pages in headless Chromium against the real plauditd, which signs people in through
+# `plaudit-dev-issuer serve` (the dev issuer as an OpenID Connect provider) and takes its bearer
+# tokens. Each script checks console errors and axe-core and writes screenshots to
 # BUILD/test-artifacts/browser:
-# - my_standing.mjs: an agent signs in and sees the figures `plaudit awards explain` gives them;
+# - my_standing.mjs: an agent signs in through the issuer and sees the figures `plaudit awards
+#   explain` gives them; the session cookie's flags and CSRF protection hold;
 # - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
 #   import, and never the agent who opted out of public praise;
-# - manager.mjs: a manager approves an award in their queue, and the CLI sees it approved;
-# - gift_code.mjs: a winner reveals their gift card's code on their page (the code the CLI shows
-#   them), and another agent cannot read it through the API. Needs Debian's chromium and Node.js (scripts/install-deps.sh);
-# puppeteer-core and axe-core come from the npm registry, pinned by package-lock.json, into
-# BUILD/browser-tests.
+# - manager.mjs: a manager signs in through the issuer and approves an award in their queue, and
+#   the CLI sees it approved;
+# - gift_code.mjs: a winner (signed in with a token) reveals their gift card's code on their page
+#   (the code the CLI shows them), and another agent cannot read it through the API.
+# Needs Debian's chromium and Node.js (scripts/install-deps.sh); puppeteer-core and axe-core come
+# from the npm registry, pinned by package-lock.json, into BUILD/browser-tests.
 source "${PLAUDIT_SOURCE_DIR:?}/tests/e2e/lib.sh"
 
 chromium=${CHROMIUM:-$(command -v chromium || true)}
@@ -34,15 +37,21 @@ api_key=pages-sk-7Hc2
 start_vendor_sandbox "$api_key"
 export PAGES_GIFT_CARD_KEY=$api_key
 
-# plauditd with tokens required, the pages on a port of their own (loopback: no TLS needed).
-issuer=$work/issuer
-"$build/bin/plaudit-dev-issuer" init "$issuer" >/dev/null
+# plauditd with tokens required, the pages on a port of their own (loopback: no TLS needed),
+# signing in through the dev issuer serving as the organisation's OpenID Connect provider.
 port=$(pick_port)
 web_port=$(pick_port)
 while [[ $web_port == "$port" ]]; do web_port=$(pick_port); done
+issuer_port=$(pick_port)
+while [[ $issuer_port == "$port" || $issuer_port == "$web_port" ]]; do issuer_port=$(pick_port); done
+issuer=$work/issuer
+"$build/bin/plaudit-dev-issuer" init "$issuer" --issuer "http://127.0.0.1:$issuer_port" >/dev/null
+start_dev_provider "$issuer"
 cat >"$work/plauditd.yaml" <<YAML
 auth: {issuer: "$(cat "$issuer/issuer.txt")", audience: plaudit, jwks_file: issuer/jwks.json}
-web: {listen: "127.0.0.1:$web_port"}
+web:
+  listen: "127.0.0.1:$web_port"
+  sign_in: {client_id: plaudit-web}
 plugins:
   gift_card: {base_url: "http://$sandbox", api_key_env: PAGES_GIFT_CARD_KEY}
 YAML
@@ -123,7 +132,7 @@ PLAUDIT_TOKEN=$agent "$plaudit" awards explain service-stars --period current --
 
 artifacts=$build/test-artifacts/browser
 base=http://127.0.0.1:$web_port
-node "$modules/my_standing.mjs" "$base" "$agent" service-stars "$work/explain.json" "$artifacts" ||
+node "$modules/my_standing.mjs" "$base" a1 service-stars "$work/explain.json" "$artifacts" ||
   fail "my standing (screenshots in $artifacts)"
 
 # Bo's good week: forty perfect, quick calls put him ahead of everyone.
@@ -148,7 +157,7 @@ award=$(as_admin awards list --program service-stars --period "$last_month" -o j
 state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
 [[ $state == proposed ]] || fail "the award is $state before the manager, expected proposed"
-node "$modules/manager.mjs" "$base" "$(mint_token team-lead manager)" "$award" "$artifacts" ||
+node "$modules/manager.mjs" "$base" team-lead "$award" "$artifacts" ||
   fail "the manager's queue (screenshots in $artifacts)"
 state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')

@@ -10,7 +10,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-e2e-XXXXXX")
 server_pid=
 
 vendor_sandbox_pid=
+dev_provider_pid=
 cleanup() {
+  if [[ -n $dev_provider_pid ]]; then
+    kill -TERM "$dev_provider_pid" 2>/dev/null || true
+    wait "$dev_provider_pid" 2>/dev/null || true
+  fi
   if [[ -n $vendor_sandbox_pid ]]; then
     kill -TERM "$vendor_sandbox_pid" 2>/dev/null || true
     wait "$vendor_sandbox_pid" 2>/dev/null || true
@@ -145,4 +150,17 @@ start_vendor_sandbox() {
   sandbox=$(head -n 1 "$work/sandbox.out")
   [[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
   sandbox=${sandbox#listening on }
+}
+
+# start_dev_provider ISSUER_DIR: `plaudit-dev-issuer serve`, the dev issuer as an OpenID Connect
+# provider, on the port of its http://127.0.0.1:PORT issuer URL; stopped when the script ends.
+start_dev_provider() {
+  "$build/bin/plaudit-dev-issuer" serve --dir "$1" >"$work/provider.out" 2>&1 &
+  dev_provider_pid=$!
+  for _ in $(seq 1 100); do
+    [[ $(head -n 1 "$work/provider.out") == "serving http://"* ]] && return 0
+    kill -0 "$dev_provider_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  fail "plaudit-dev-issuer serve did not start: $(cat "$work/provider.out")"
 }

@@ -1,6 +1,9 @@
 // plaudit-dev-issuer: mints OpenID Connect tokens and dev TLS certificates for the demo and tests
 // (see dev_issuer.h). Prints a token on stdout; failures as one "plaudit-dev-issuer: ..." line
 // on stderr, exit status 1 (2 for a usage error).
+#include <signal.h>
+
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -11,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tools/dev_issuer/dev_issuer.h"
+#include "tools/dev_issuer/oidc_provider.h"
 
 namespace {
 
@@ -30,6 +34,34 @@ std::optional<absl::Duration> ParseDurationFlag(const std::string& text) {
   absl::Duration duration;
   if (!absl::ParseDuration(text, &duration)) return std::nullopt;
   return duration;
+}
+
+// Serves until SIGINT or SIGTERM.
+int Serve(plaudit::dev_issuer::ProviderOptions options, const std::string& ttl) {
+  std::optional<absl::Duration> parsed_ttl = ParseDurationFlag(ttl);
+  if (!parsed_ttl.has_value() || *parsed_ttl <= absl::ZeroDuration()) {
+    return Fail("--ttl: not a positive duration: " + ttl);
+  }
+  options.token_ttl = *parsed_ttl;
+  if (options.listen.empty()) {
+    std::ifstream in(options.dir + "/issuer.txt");
+    std::string issuer;
+    std::getline(in, issuer);
+    const std::string prefix = "http://127.0.0.1:";
+    options.listen = issuer.rfind(prefix, 0) == 0 ? issuer.substr(7) : "127.0.0.1:0";
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto provider = plaudit::dev_issuer::OidcProvider::Start(options);
+  if (!provider.ok()) return Fail(provider.status());
+  std::cout << "serving " << (*provider)->base_url() << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  (*provider)->Stop();
+  return 0;
 }
 
 }  // namespace
@@ -75,6 +107,23 @@ int main(int argc, char** argv) {
   client_cert->add_option("--dir", cert_dir, "Issuer directory")->required();
   client_cert->add_option("--name", cert_name, "Common name and file name")->required();
 
+  plaudit::dev_issuer::ProviderOptions serve_options;
+  serve_options.listen.clear();  // from the issuer URL, below
+  std::string serve_ttl = "1h";
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Be a minimal OpenID Connect provider (discovery, authorize, token, jwks) until "
+      "stopped; prints its address");
+  serve->add_option("--dir", serve_options.dir, "Issuer directory")->required();
+  serve->add_option("--listen", serve_options.listen,
+                    "127.0.0.1:PORT; default: the port of an http://127.0.0.1:PORT issuer, else "
+                    "any free port");
+  serve->add_option("--redirect-uri", serve_options.redirect_uris,
+                    "A redirect URI clients may use (repeatable); default: any on this host");
+  serve->add_option("--audience", serve_options.audience, "The access token's aud")
+      ->capture_default_str();
+  serve->add_option("--ttl", serve_ttl, "Token lifetime, e.g. 1h")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   const absl::Time now = absl::Now();
 
@@ -103,6 +152,7 @@ int main(int argc, char** argv) {
     std::cout << *token << "\n";
     return 0;
   }
+  if (serve->parsed()) return Serve(serve_options, serve_ttl);
   if (absl::Status s = plaudit::dev_issuer::WriteClientCertificate(cert_dir, cert_name, now);
       !s.ok()) {
     return Fail(s);

@@ -147,10 +147,49 @@ TEST(ServerConfig, ReadsTheWebListenerAndRefusesWhatItDoesNotKnow) {
   auto Error = [&dir](const std::string& text) {
     return std::string(LoadServerConfig(Write(dir, text), ServerConfig()).status().message());
   };
-  EXPECT_EQ(Error("web: {port: 80}\n"), "line 1: web.port: unknown setting (expected listen)");
-  EXPECT_EQ(Error("web: 8080\n"), "line 1: web: must be a map: {listen}");
+  EXPECT_EQ(Error("web: {port: 80}\n"),
+            "line 1: web.port: unknown setting (expected listen, sign_in)");
+  EXPECT_EQ(Error("web: 8080\n"), "line 1: web: must be a map: {listen, sign_in}");
   EXPECT_EQ(Error("web:\n  listen: [a, b]\n"),
             "line 2: web.listen: must be HOST:PORT, e.g. 127.0.0.1:8080");
+}
+
+TEST(ServerConfig, ReadsTheSignInOfThePagesResolvingItsFilesBesideTheConfig) {
+  testing::TempDir dir;
+  const std::string auth =
+      "auth: {issuer: https://login.example.com, audience: plaudit, jwks_file: jwks.json}\n";
+  auto config = LoadServerConfig(
+      Write(dir,
+            auth + "web:\n  listen: 127.0.0.1:8080\n  sign_in:\n    client_id: plaudit-web\n"
+                   "    client_secret_file: web.secret\n    public_url: https://plaudit.example/\n"
+                   "    discovery_url: http://127.0.0.1:9999/.well-known/openid-configuration\n"
+                   "    session_hours: 2\n"),
+      ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->web.has_value() && config->web->sign_in.has_value());
+  const SignInConfig& sign_in = *config->web->sign_in;
+  EXPECT_EQ(sign_in.client_id, "plaudit-web");
+  EXPECT_EQ(sign_in.client_secret_file, dir.path() + "/web.secret");
+  EXPECT_EQ(sign_in.public_url, "https://plaudit.example");
+  EXPECT_EQ(sign_in.discovery_url, "http://127.0.0.1:9999/.well-known/openid-configuration");
+  EXPECT_EQ(sign_in.session_lifetime, absl::Hours(2));
+  EXPECT_TRUE(sign_in.session_key_file.empty());
+
+  auto Error = [&dir](const std::string& text) {
+    return std::string(LoadServerConfig(Write(dir, text), ServerConfig()).status().message());
+  };
+  EXPECT_EQ(Error("web: {sign_in: {client_id: x}}\n"),
+            "web.sign_in: needs auth (the issuer whose tokens plauditd accepts)");
+  EXPECT_EQ(Error(auth + "web: {sign_in: {public_url: https://a.example}}\n"),
+            "line 2: web.sign_in.client_id: required");
+  EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, public_url: http://plaudit.example}}\n"),
+            "line 2: web.sign_in.public_url: must be an https:// address (http:// only on this "
+            "host), got \"http://plaudit.example\"");
+  EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, session_hours: 0}}\n"),
+            "line 2: web.sign_in.session_hours: must be a whole number of hours from 1 to 720");
+  EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, scope: openid}}\n"),
+            "line 2: web.sign_in.scope: unknown setting (expected client_id, client_secret_file, "
+            "discovery_url, public_url, ca_file, session_key_file, session_hours)");
 }
 
 TEST(ServerConfig, RefusesFulfilmentSettingsNamingTheFieldAndValue) {
