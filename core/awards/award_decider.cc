@@ -134,6 +134,8 @@ struct AwardDecider::Snapshot {
   mutable absl::Mutex mu;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const AwardExplanation>> explanations
       ABSL_GUARDED_BY(mu);
+  // BuildExplainIndex() of the decision's standings, made by the first explanation.
+  mutable std::shared_ptr<const ExplainIndex> explain_index ABSL_GUARDED_BY(mu);
 };
 
 struct AwardDecider::Slot {
@@ -329,13 +331,21 @@ absl::StatusOr<AwardExplanation> AwardDecider::Explain(const std::string& progra
     if (!earlier.ok()) return earlier.status();
     return ExplainAward(basis->spec, basis->window, **agents, *table, agent_id, *earlier);
   }
+  std::shared_ptr<const ExplainIndex> index;
   {
     absl::MutexLock lock(&snap.mu);
     auto it = snap.explanations.find(agent_id);
     if (it != snap.explanations.end()) return *it->second;
+    index = snap.explain_index;
+  }
+  if (index == nullptr) {
+    // Built outside the lock; two callers at once build it twice, and one is kept.
+    index = BuildExplainIndex(snap.basis.spec, snap.decision->standings);
+    absl::MutexLock lock(&snap.mu);
+    if (snap.explain_index == nullptr) snap.explain_index = index;
   }
   auto explanation = ExplainAward(snap.basis.spec, snap.basis.window, *snap.agents, snap.table,
-                                  agent_id, snap.decision->standings, snap.winners);
+                                  agent_id, snap.decision->standings, snap.winners, index.get());
   if (!explanation.ok()) return explanation.status();
   absl::MutexLock lock(&snap.mu);
   if (static_cast<int>(snap.explanations.size()) < options_.max_cached_explanations) {

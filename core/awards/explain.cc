@@ -1,11 +1,16 @@
 #include "core/awards/explain.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <iterator>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -70,36 +75,241 @@ int HighestLevel(const AwardRule& award) {
   return award.rule == "tiers" ? static_cast<int>(award.tiers.size()) : 1;
 }
 
-// Re-runs the ranking of `competitors` with one metric value of one agent changed and tells
-// whether the agent reaches `target_level`.
+std::atomic<uint64_t> probes_told{0};
+std::atomic<uint64_t> probes_ranked{0};
+
+// A value a what-if tries is near a value of the group when they are within 100 times the
+// ranking's tolerance without being equal: there the anchored runs of ties could group values
+// differently from plain counting, and the probe ranks everyone instead.
+bool NearButUnequal(double a, double b) {
+  if (a == b) return false;
+  const double difference = std::fabs(a - b);
+  return difference <= 1e-10 || difference <= 1e-7 * std::max(std::fabs(a), std::fabs(b));
+}
+
+// Whether no value of `sorted` is near `value` without being equal to it.
+bool Isolated(const std::vector<double>& sorted, double value) {
+  const auto low = std::lower_bound(sorted.begin(), sorted.end(), value);
+  const auto high = std::upper_bound(low, sorted.end(), value);
+  if (low != sorted.begin() && NearButUnequal(*std::prev(low), value)) return false;
+  return high == sorted.end() || !NearButUnequal(*high, value);
+}
+
+}  // namespace
+
+class ExplainIndex {
+ public:
+  struct Ranked {
+    double score;
+    const Standing* standing;
+  };
+  struct Group {
+    // The group's eligible members, in the standings' order (by rank).
+    size_t size = 0;
+    std::vector<const Standing*> members_in_order;
+    // Per scorecard metric, the members' values with direction applied, OrderKey()ed, ascending.
+    std::vector<std::vector<double>> values;
+    // The members by score, best first.
+    std::vector<Ranked> by_score;
+  };
+  absl::flat_hash_map<std::string, Group> groups;
+  // Every eligible competitor by score, best first; and in the standings' order.
+  std::vector<Ranked> field;
+  std::vector<const Standing*> field_in_order;
+  // Each competitor's standing, and (when eligible) where it is in its group's and the field's
+  // members_in_order.
+  struct Position {
+    const Standing* standing;
+    size_t in_group = 0;
+    size_t in_field = 0;
+  };
+  absl::flat_hash_map<std::string, Position> positions;
+};
+
+ExplainProbeCounts ProbeCounts() {
+  return {probes_told.load(std::memory_order_relaxed),
+          probes_ranked.load(std::memory_order_relaxed)};
+}
+
+std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program,
+                                                      const std::vector<Standing>& standings) {
+  auto index = std::make_shared<ExplainIndex>();
+  const auto best_first = [](const ExplainIndex::Ranked& a, const ExplainIndex::Ranked& b) {
+    return OrderKey(a.score) > OrderKey(b.score);
+  };
+  index->positions.reserve(standings.size());
+  for (const Standing& standing : standings) {
+    ExplainIndex::Position& position = index->positions[CompetitorId(standing)];
+    position.standing = &standing;
+    if (!standing.eligible) continue;
+    ExplainIndex::Group& group = index->groups[standing.peer_group];
+    if (group.values.empty()) group.values.resize(program.metrics.size());
+    position.in_group = group.members_in_order.size();
+    position.in_field = index->field_in_order.size();
+    group.members_in_order.push_back(&standing);
+    index->field_in_order.push_back(&standing);
+    ++group.size;
+    for (size_t m = 0; m < program.metrics.size() && m < standing.metrics.size(); ++m) {
+      group.values[m].push_back(
+          OrderKey(Directed(program.metrics[m].direction, standing.metrics[m].value)));
+    }
+    group.by_score.push_back({standing.score, &standing});
+    index->field.push_back({standing.score, &standing});
+  }
+  for (auto& [name, group] : index->groups) {
+    for (std::vector<double>& values : group.values) std::sort(values.begin(), values.end());
+    std::sort(group.by_score.begin(), group.by_score.end(), best_first);
+  }
+  std::sort(index->field.begin(), index->field.end(), best_first);
+  return index;
+}
+
+namespace {
+
+// Tells whether the agent reaches `target_level` with one metric value changed. The answer is
+// the ranking's: re-run over the competitors with that value. Under percentile normalisation
+// and a top_n rule, with an index, most values are told without it: moving the agent's value up
+// moves every other competitor's score down by at most one step of that metric's percentile
+// (weight / (group size - 1), over the total weight), so only competitors whose scores come
+// within a step of the agent's new score need theirs worked out, and only a tie between scores
+// falls back to ranking everyone.
 class OutcomeProbe {
  public:
   OutcomeProbe(const ProgramSpec& program, const AggregateTable& aggregates,
-               std::vector<Standing> competitors, size_t self, int target_level)
+               std::vector<const Standing*> competitors, size_t self, int target_level,
+               const ExplainIndex* index)
       : program_(program),
         aggregates_(aggregates),
         competitors_(std::move(competitors)),
         self_(self),
-        target_level_(target_level) {}
+        target_level_(target_level) {
+    for (const ScorecardMetric& metric : program.metrics) total_weight_ += metric.weight;
+    const Standing& me = *competitors_[self_];
+    if (index == nullptr || program.award.rule != "top_n" || program.award.n <= 0 ||
+        program.normalization != Normalization::kPercentile || !(total_weight_ > 0) ||
+        me.metrics.size() != program.metrics.size()) {
+      return;
+    }
+    auto group = index->groups.find(me.peer_group);
+    if (group == index->groups.end() || group->second.size < 2) return;
+    group_ = &group->second;
+    ranked_ = program.award.per_peer_group ? &group_->by_score : &index->field;
+    for (size_t m = 0; m < program.metrics.size(); ++m) {
+      const double mine = OrderKey(Directed(program.metrics[m].direction, me.metrics[m].value));
+      own_.push_back(mine);
+      own_isolated_.push_back(Isolated(group_->values[m], mine));
+    }
+  }
 
   // `directed`: the metric's value, direction applied.
   bool Reaches(size_t metric, double directed) const {
-    std::vector<Standing> changed = competitors_;
+    if (std::optional<bool> told = Tell(metric, directed); told.has_value()) {
+      probes_told.fetch_add(1, std::memory_order_relaxed);
+      return *told;
+    }
+    probes_ranked.fetch_add(1, std::memory_order_relaxed);
+    return Rank(metric, directed);
+  }
+
+  const std::vector<const Standing*>& competitors() const { return competitors_; }
+  size_t self() const { return self_; }
+  // The index's sorted values of the agent's peer group for `metric`, or null without one.
+  const std::vector<double>* SortedValues(size_t metric) const {
+    return group_ == nullptr ? nullptr : &group_->values[metric];
+  }
+
+ private:
+  // The ranking itself.
+  bool Rank(size_t metric, double directed) const {
+    std::vector<Standing> changed;
+    changed.reserve(competitors_.size());
+    for (const Standing* standing : competitors_) changed.push_back(*standing);
     changed[self_].metrics[metric].value = Directed(program_.metrics[metric].direction, directed);
     const Evaluation evaluation = RankStandings(program_, std::move(changed), aggregates_);
-    return OutcomeLevel(program_.award, evaluation.winners, CompetitorId(competitors_[self_])) >=
+    return OutcomeLevel(program_.award, evaluation.winners, CompetitorId(*competitors_[self_])) >=
            target_level_;
   }
 
-  const std::vector<Standing>& competitors() const { return competitors_; }
-  size_t self() const { return self_; }
+  // A competitor's percentile of `metric` and score with the agent's value moved from own_ to
+  // `moved` (both OrderKey()ed); nullopt when its value is near another without being equal.
+  std::optional<double> ScoreWith(const Standing& standing, bool is_self, size_t metric,
+                                  double moved) const {
+    const std::vector<double>& values = group_->values[metric];
+    const double value = is_self ? moved
+                                 : OrderKey(Directed(program_.metrics[metric].direction,
+                                                     standing.metrics[metric].value));
+    if (!is_self && !Isolated(values, value)) return std::nullopt;
+    const double own = own_[metric];
+    const auto low = std::lower_bound(values.begin(), values.end(), value);
+    const auto high = std::upper_bound(low, values.end(), value);
+    // Counted over the group as it is, without the agent's entry at own_; then the competitor's
+    // own entry left out and the agent counted at `moved`.
+    double worse = static_cast<double>(low - values.begin());
+    double equal = static_cast<double>(high - low);
+    if (own < value) worse -= 1;
+    if (own == value) equal -= 1;
+    if (!is_self) {
+      equal -= 1;
+      if (moved < value) worse += 1;
+      if (moved == value) equal += 1;
+    }
+    const double normalized = (worse + 0.5 * equal) / static_cast<double>(group_->size - 1);
+    double weighted = 0;
+    for (size_t m = 0; m < program_.metrics.size(); ++m) {
+      weighted +=
+          program_.metrics[m].weight * (m == metric ? normalized : standing.metrics[m].normalized);
+    }
+    return weighted / total_weight_;
+  }
 
- private:
+  std::optional<bool> Tell(size_t metric, double directed) const {
+    if (group_ == nullptr || !own_isolated_[metric]) return std::nullopt;
+    const double moved = OrderKey(directed);
+    if (!Isolated(group_->values[metric], moved)) return std::nullopt;
+    const Standing& me = *competitors_[self_];
+    const std::optional<double> mine = ScoreWith(me, /*is_self=*/true, metric, moved);
+    if (!mine.has_value()) return std::nullopt;
+    const double step = std::fabs(program_.metrics[metric].weight) /
+                        static_cast<double>(group_->size - 1) / total_weight_;
+    const double tie = 1e-7 * std::max(1.0, std::fabs(*mine));
+    const int places = program_.award.n;
+    int ahead = 0;
+    for (const ExplainIndex::Ranked& other : *ranked_) {
+      if (other.standing == &me) continue;
+      // Scores only go down as the agent passes competitors: nobody below is ahead.
+      if (OrderKey(other.score) < *mine - tie) break;
+      if (ahead >= places) break;
+      if (OrderKey(other.score) > *mine + 1.5 * step + tie) {
+        ++ahead;
+        continue;
+      }
+      double theirs = other.score;
+      if (other.standing->peer_group == me.peer_group) {
+        const std::optional<double> moved_score =
+            ScoreWith(*other.standing, /*is_self=*/false, metric, moved);
+        if (!moved_score.has_value()) return std::nullopt;
+        theirs = *moved_score;
+      }
+      // A tie goes by the first metric and the id: the ranking tells.
+      if (std::fabs(theirs - *mine) <= tie) return std::nullopt;
+      if (theirs > *mine) ++ahead;
+    }
+    return ahead < places;
+  }
+
   const ProgramSpec& program_;
   const AggregateTable& aggregates_;
-  std::vector<Standing> competitors_;
+  std::vector<const Standing*> competitors_;
   size_t self_;
   int target_level_;
+  double total_weight_ = 0;
+  // With an index (percentile, top_n): the agent's peer group there, who ranks for the places
+  // (the group, or every eligible competitor), and the agent's own values and whether each is
+  // clear of near values.
+  const ExplainIndex::Group* group_ = nullptr;
+  const std::vector<ExplainIndex::Ranked>* ranked_ = nullptr;
+  std::vector<double> own_;
+  std::vector<bool> own_isolated_;
 };
 
 MetricWhatIf NotPossible(std::string reason) {
@@ -129,21 +339,52 @@ MetricWhatIf PercentileWhatIf(const OutcomeProbe& probe, size_t metric, Directio
     bool beyond;
   };
   const double current = Directed(direction, value);
-  const std::string& group = probe.competitors()[probe.self()].peer_group;
   std::vector<Candidate> candidates;
-  for (size_t i = 0; i < probe.competitors().size(); ++i) {
-    const Standing& other = probe.competitors()[i];
-    if (i == probe.self() || other.peer_group != group) continue;
-    const double theirs = Directed(direction, other.metrics[metric].value);
-    if (theirs > current && theirs <= directed_max) candidates.push_back({theirs, theirs, false});
-    const double above = JustAbove(theirs);
-    if (above > current && above <= directed_max) candidates.push_back({above, theirs, true});
+  const auto by_value = [](const Candidate& a, const Candidate& b) {
+    return a.directed < b.directed;
+  };
+  if (const std::vector<double>* sorted = probe.SortedValues(metric); sorted != nullptr) {
+    // The group's values, already sorted: each distinct one to tie, and just above each, merged.
+    // A value just below the agent's can be beaten by a candidate just above the agent's.
+    std::vector<Candidate> ties;
+    std::vector<Candidate> beyond;
+    auto from = std::lower_bound(sorted->begin(), sorted->end(),
+                                 current - 2e-6 * std::fabs(current) - 2e-9);
+    for (auto it = from; it != sorted->end(); ++it) {
+      const double theirs = *it;
+      if (it != from && theirs == *std::prev(it)) continue;
+      if (theirs > current && theirs <= directed_max) ties.push_back({theirs, theirs, false});
+      // The agent's own value counts only when another competitor has it too.
+      if (theirs == current && (std::next(it) == sorted->end() || *std::next(it) != theirs)) {
+        continue;
+      }
+      const double above = JustAbove(theirs);
+      if (above > current && above <= directed_max) beyond.push_back({above, theirs, true});
+    }
+    if (!std::is_sorted(beyond.begin(), beyond.end(), by_value)) {
+      std::sort(beyond.begin(), beyond.end(), by_value);
+    }
+    candidates.reserve(ties.size() + beyond.size() + 1);
+    std::merge(ties.begin(), ties.end(), beyond.begin(), beyond.end(),
+               std::back_inserter(candidates), by_value);
+    if (std::isfinite(directed_max) && directed_max > current) {
+      candidates.push_back({directed_max, directed_max, false});
+    }
+  } else {
+    const std::string& group = probe.competitors()[probe.self()]->peer_group;
+    for (size_t i = 0; i < probe.competitors().size(); ++i) {
+      const Standing& other = *probe.competitors()[i];
+      if (i == probe.self() || other.peer_group != group) continue;
+      const double theirs = Directed(direction, other.metrics[metric].value);
+      if (theirs > current && theirs <= directed_max) candidates.push_back({theirs, theirs, false});
+      const double above = JustAbove(theirs);
+      if (above > current && above <= directed_max) candidates.push_back({above, theirs, true});
+    }
+    if (std::isfinite(directed_max) && directed_max > current) {
+      candidates.push_back({directed_max, directed_max, false});
+    }
+    std::sort(candidates.begin(), candidates.end(), by_value);
   }
-  if (std::isfinite(directed_max) && directed_max > current) {
-    candidates.push_back({directed_max, directed_max, false});
-  }
-  std::sort(candidates.begin(), candidates.end(),
-            [](const Candidate& a, const Candidate& b) { return a.directed < b.directed; });
   if (candidates.empty()) {
     return NotPossible("already the best value of the peer group; not enough alone");
   }
@@ -178,9 +419,9 @@ MetricWhatIf ContinuousWhatIf(const OutcomeProbe& probe, size_t metric, Directio
     high = directed_max;
   } else {
     double spread = 0;
-    for (const Standing& other : probe.competitors()) {
+    for (const Standing* other : probe.competitors()) {
       spread =
-          std::max(spread, std::fabs(Directed(direction, other.metrics[metric].value) - current));
+          std::max(spread, std::fabs(Directed(direction, other->metrics[metric].value) - current));
     }
     double step = std::max({std::fabs(current), spread, 1.0});
     bool reached = false;
@@ -299,17 +540,24 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
 absl::StatusOr<AwardExplanation> ExplainAward(
     const ProgramSpec& program, const PeriodWindow& period, const std::vector<Agent>& agents,
     const AggregateTable& aggregates, const std::string& agent_id,
-    const std::vector<Standing>& standings, const std::vector<Winner>& winners) {
+    const std::vector<Standing>& standings, const std::vector<Winner>& winners,
+    const ExplainIndex* index) {
   const bool teams = program.scope == Scope::kTeam;
-  if (std::none_of(agents.begin(), agents.end(), [&](const Agent& agent) {
+  // A competitor with a standing is among the agents; the index finds it without a search.
+  const ExplainIndex::Position* position = nullptr;
+  if (index != nullptr) {
+    auto found = index->positions.find(agent_id);
+    if (found != index->positions.end()) position = &found->second;
+  }
+  if (position == nullptr && std::none_of(agents.begin(), agents.end(), [&](const Agent& agent) {
         return (teams ? agent.team : agent.id) == agent_id;
       })) {
     return absl::NotFoundError(
         absl::StrCat("agent_id: ", teams ? "team" : "agent", " \"", agent_id, "\" not found"));
   }
-  const Standing* self = nullptr;
-  for (const Standing& standing : standings) {
-    if (CompetitorId(standing) == agent_id) self = &standing;
+  const Standing* self = position != nullptr ? position->standing : nullptr;
+  for (size_t i = 0; self == nullptr && i < standings.size(); ++i) {
+    if (CompetitorId(standings[i]) == agent_id) self = &standings[i];
   }
   if (self == nullptr) {
     return absl::NotFoundError(absl::StrCat("agent_id: \"", agent_id, "\" has no standing"));
@@ -369,14 +617,18 @@ absl::StatusOr<AwardExplanation> ExplainAward(
   // Who the agent competes with for the award: its peer group, unless top_n ranks everyone.
   const bool whole_field = award.rule == "top_n" && !award.per_peer_group;
   std::vector<const Standing*> field;
-  std::vector<Standing> competitors;
   size_t self_index = 0;
-  for (const Standing& standing : standings) {
-    if (!standing.eligible) continue;
-    if (!whole_field && standing.peer_group != self->peer_group) continue;
-    if (CompetitorId(standing) == agent_id) self_index = competitors.size();
-    field.push_back(&standing);
-    competitors.push_back(standing);
+  if (position != nullptr && self->eligible) {
+    field =
+        whole_field ? index->field_in_order : index->groups.at(self->peer_group).members_in_order;
+    self_index = whole_field ? position->in_field : position->in_group;
+  } else {
+    for (const Standing& standing : standings) {
+      if (!standing.eligible) continue;
+      if (!whole_field && standing.peer_group != self->peer_group) continue;
+      if (&standing == self) self_index = field.size();
+      field.push_back(&standing);
+    }
   }
   SetCutoff(award, field, self->peer_group, out);
 
@@ -406,7 +658,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(
     fixed_reason = absl::StrCat("the award goes by the improvement of ",
                                 MeasureLabel(*award.improvement_metric), ", not by the score");
   }
-  const OutcomeProbe probe(program, ranked_on, std::move(competitors), self_index, level + 1);
+  const OutcomeProbe probe(program, ranked_on, field, self_index, level + 1, index);
   for (size_t m = 0; m < out.metrics.size(); ++m) {
     MetricExplanation& metric = out.metrics[m];
     if (!fixed_reason.empty()) {

@@ -13,6 +13,7 @@
 #define PLAUDIT_CORE_AWARDS_EXPLAIN_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,10 +120,29 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
 // aggregates, already computed (a leaderboard's), which it does not compute again: explaining one
 // agent then costs their peer group's what-if, not everyone's evaluation. NOT_FOUND when
 // `agent_id` has no standing among them.
+//
+// `index`, when given, is BuildExplainIndex() of these standings: with it a what-if under
+// percentile normalisation and a top_n rule tells most outcomes from sorted values and scores
+// instead of ranking the peer group again for each value it tries, with the same answers.
+class ExplainIndex;
 absl::StatusOr<AwardExplanation> ExplainAward(
     const ProgramSpec& program, const PeriodWindow& period, const std::vector<Agent>& agents,
     const AggregateTable& aggregates, const std::string& agent_id,
-    const std::vector<Standing>& standings, const std::vector<Winner>& winners);
+    const std::vector<Standing>& standings, const std::vector<Winner>& winners,
+    const ExplainIndex* index = nullptr);
+
+// What explaining many agents of one evaluation shares: each peer group's eligible values per
+// metric and scores, sorted. Refers to `standings`, which must outlive it. Read-only once built.
+std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program,
+                                                      const std::vector<Standing>& standings);
+
+// How the what-if probes of this process were answered so far: told from an index, or by ranking
+// every competitor again. For tests and benchmarks.
+struct ExplainProbeCounts {
+  uint64_t told = 0;
+  uint64_t ranked = 0;
+};
+ExplainProbeCounts ProbeCounts();
 
 }  // namespace plaudit
 

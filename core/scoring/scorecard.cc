@@ -18,11 +18,6 @@ namespace {
 
 bool NearlyEqual(double a, double b) { return TiedValues(a, b); }
 
-// NaN orders as the worst value so that sorting always sees a strict weak order.
-double OrderKey(double value) {
-  return std::isnan(value) ? -std::numeric_limits<double>::infinity() : value;
-}
-
 // An aggregate reduced to one number; no value when the aggregation needs events and there
 // are none.
 struct Reduced {

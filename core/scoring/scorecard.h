@@ -5,7 +5,9 @@
 #ifndef PLAUDIT_CORE_SCORING_SCORECARD_H_
 #define PLAUDIT_CORE_SCORING_SCORECARD_H_
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,6 +81,12 @@ struct Standing {
 // a z-score or a Wilson bound as residues like -1.9e-16 and 4.9e-17). Tied values are equal in
 // ranking, normalisation, minimums and holds, so rounding never picks a winner.
 bool TiedValues(double a, double b);
+
+// The value as normalisation and ranking sort it: NaN as the worst value (-infinity), so that
+// sorting always sees a strict weak order.
+inline double OrderKey(double value) {
+  return std::isnan(value) ? -std::numeric_limits<double>::infinity() : value;
+}
 
 // The id a standing competes under: the agent, or under scope team the team. Aggregates,
 // winners and explanations are keyed by it.

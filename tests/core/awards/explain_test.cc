@@ -1,5 +1,7 @@
 #include "core/awards/explain.h"
 
+#include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -355,6 +357,89 @@ TEST(ExplainAward, FromAnEvaluationAlreadyMadeIsTheSame) {
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
+}
+
+// With an index of the evaluation, a what-if under percentile and top_n is told mostly without
+// ranking again; the explanations must be the same, value for value, with ties (values drawn from
+// a few levels), near ties (a value and the same times 1 + 1e-10) and both kinds of top_n.
+TEST(ExplainAward, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
+  std::mt19937_64 random(20261201);
+  int agents_with_what_ifs = 0;
+  const ExplainProbeCounts before = ProbeCounts();
+  for (int round = 0; round < 12; ++round) {
+    ProgramSpec program =
+        Program({Metric("csat", Aggregation::kMean, 0.5),
+                 Metric("aht_seconds", Aggregation::kMean, 0.3, Direction::kLowerIsBetter),
+                 Metric("qa_score", Aggregation::kMean, 0.2)},
+                Normalization::kPercentile);
+    program.award.rule = "top_n";
+    program.award.n = 1 + round % 3;
+    program.peer_group = PeerGroupBy::kChannel;
+    program.award.per_peer_group = round % 2 == 0;
+    std::vector<Agent> agents;
+    AggregateTable aggregates;
+    const int count = 40 + round * 15;
+    std::uniform_int_distribution<int> level(1, 5);
+    std::uniform_real_distribution<double> seconds(120, 600);
+    for (int i = 0; i < count; ++i) {
+      const std::string id = "a" + std::to_string(1000 + i);
+      agents.push_back(MakeAgent(id, i % 3 == 0 ? Channel::kChat : Channel::kPhone));
+      double aht = round % 4 == 3 ? 100.0 * level(random) : seconds(random);
+      if (i % 7 == 0 && i > 0) {
+        // Nearly the previous agent's value, without being equal to it.
+        aht = aggregates["a" + std::to_string(999 + i)]["aht_seconds"].sum / 4 * (1 + 1e-10);
+      }
+      aggregates[id] = {{"csat", Mean(4, level(random))},
+                        {"aht_seconds", Mean(4, aht)},
+                        {"qa_score", Mean(4, 60 + 5 * level(random))}};
+    }
+    const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, aggregates, {});
+    const std::shared_ptr<const ExplainIndex> index =
+        BuildExplainIndex(program, evaluation.standings);
+    for (const Agent& agent : agents) {
+      auto plain = ExplainAward(program, October2026(), agents, aggregates, agent.id,
+                                evaluation.standings, evaluation.winners);
+      auto indexed = ExplainAward(program, October2026(), agents, aggregates, agent.id,
+                                  evaluation.standings, evaluation.winners, index.get());
+      ASSERT_TRUE(plain.ok() && indexed.ok());
+      EXPECT_EQ(indexed->rank, plain->rank) << agent.id;
+      EXPECT_EQ(indexed->won, plain->won) << agent.id;
+      EXPECT_EQ(indexed->cutoff, plain->cutoff) << agent.id;
+      EXPECT_EQ(indexed->competitors, plain->competitors) << agent.id;
+      ASSERT_EQ(plain->metrics.size(), indexed->metrics.size());
+      bool any = false;
+      for (size_t m = 0; m < plain->metrics.size(); ++m) {
+        const MetricWhatIf& want = plain->metrics[m].what_if;
+        const MetricWhatIf& got = indexed->metrics[m].what_if;
+        EXPECT_EQ(got.possible, want.possible) << agent.id << " metric " << m << " round " << round;
+        EXPECT_EQ(got.target, want.target) << agent.id << " metric " << m << " round " << round;
+        EXPECT_EQ(got.beyond, want.beyond) << agent.id << " metric " << m << " round " << round;
+        EXPECT_EQ(got.reason, want.reason) << agent.id << " metric " << m << " round " << round;
+        any = any || want.possible;
+      }
+      if (any) ++agents_with_what_ifs;
+    }
+  }
+  EXPECT_GT(agents_with_what_ifs, 100);
+  // Without the index every probe ranks; with it, few do.
+  const ExplainProbeCounts after = ProbeCounts();
+  const uint64_t told = after.told - before.told;
+  const uint64_t ranked = after.ranked - before.ranked;
+  EXPECT_GT(told, 0u);
+  // The plain explanations rank every probe: as many as the indexed ones make, and then some.
+  EXPECT_LT(ranked, 2 * told) << "told " << told << ", ranked " << ranked;
+  // An agent the index does not know is refused as without it.
+  const std::vector<Agent> agents = {MakeAgent("a")};
+  const AggregateTable aggregates = {{"a", {{"csat", Mean(4, 3)}}}};
+  ProgramSpec program =
+      Program({Metric("csat", Aggregation::kMean, 1)}, Normalization::kPercentile);
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, aggregates, {});
+  const auto index = BuildExplainIndex(program, evaluation.standings);
+  EXPECT_EQ(ExplainAward(program, October2026(), agents, aggregates, "zz", evaluation.standings,
+                         evaluation.winners, index.get())
+                .status()
+                .message(),
+            "agent_id: agent \"zz\" not found");
 }
 
 TEST(ExplainAward, UnknownAgentIsNotFound) {
