@@ -81,6 +81,37 @@ function rewardItem(f) {
   return item;
 }
 
+// A plugin query's answer as objects keyed by column.
+async function queryRows(plugin, method, args) {
+  const answer = await Plaudit.call('PluginService', 'QueryPlugin', { plugin, method, args });
+  return answer.rows.map((row) => Object.fromEntries(answer.columns.map((c, i) => [c, row.cells[i]])));
+}
+
+// The leave credited by leave_credit rewards, and the parking spots booked by parking rewards:
+// asked only of the plugins that delivered one of the agent's rewards (`delivered`, their types).
+async function loadRewardsAtHand(agentId, delivered) {
+  const { el, t } = Plaudit;
+  const leave = delivered.has('leave_credit') ? await queryRows('leave_credit', 'balances', { agent: agentId }) : [];
+  if (leave.length) {
+    const row = leave[0];
+    const text = t('me.leave_hours', row.hours_available) +
+        (row.next_expiry ? ', ' + t('me.leave_expiry', row.next_expiry) : '');
+    const shown = document.getElementById('leave');
+    shown.textContent = text;
+    shown.dataset.value = row.hours_available;
+    document.getElementById('leave-section').hidden = false;
+  }
+  // The calendar lists every spot; the agent's own bookings name them (the server leaves out
+  // other agents' bookings).
+  const spots = delivered.has('parking') ? await queryRows('parking', 'calendar', {}) : [];
+  const mine = spots.filter((row) => row.agent === agentId || (row.agent || '').endsWith('(' + agentId + ')'));
+  if (mine.length) {
+    document.getElementById('parking').replaceChildren(...mine.map((row) =>
+        el('li', { 'data-spot': row.spot }, t('me.parking_row', row.spot, row.from, row.to))));
+    document.getElementById('parking-section').hidden = false;
+  }
+}
+
 async function load() {
   const who = document.getElementById('who');
   const programs = document.getElementById('programs');
@@ -113,29 +144,39 @@ async function load() {
   } catch (error) {
     Plaudit.showError(programs, error);
   }
+  const delivered = new Set();
   try {
     const listed = await Plaudit.call('AwardService', 'ListAwards', {});
     if (!listed.awards.length) {
       awards.append(Plaudit.el('p', {}, Plaudit.t('me.no_awards')));
-      return;
+    } else {
+      const { el } = Plaudit;
+      const table = el('table', {}, el('thead', {}, el('tr', {},
+          el('th', { scope: 'col' }, Plaudit.t('me.program')), el('th', { scope: 'col' }, Plaudit.t('me.period')),
+          el('th', { scope: 'col', class: 'num' }, Plaudit.t('me.rank')), el('th', { scope: 'col' }, Plaudit.t('me.state')),
+          el('th', { scope: 'col' }, Plaudit.t('me.rewards')))));
+      const body = el('tbody', {});
+      for (const a of listed.awards) {
+        const rewards = el('td', {});
+        const fulfilments = await Plaudit.call('FulfilmentService', 'ListFulfilments', { award_id: a.id });
+        for (const f of fulfilments.fulfilments) {
+          rewards.append(rewardItem(f));
+          if (f.state === 'FULFILLED') delivered.add(f.type);
+        }
+        body.append(el('tr', { 'data-award': a.id }, el('td', {}, a.program_id), el('td', {}, a.period),
+                       el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()), rewards));
+      }
+      table.append(body);
+      awards.append(table);
     }
-    const { el } = Plaudit;
-    const table = el('table', {}, el('thead', {}, el('tr', {},
-        el('th', { scope: 'col' }, Plaudit.t('me.program')), el('th', { scope: 'col' }, Plaudit.t('me.period')),
-        el('th', { scope: 'col', class: 'num' }, Plaudit.t('me.rank')), el('th', { scope: 'col' }, Plaudit.t('me.state')),
-        el('th', { scope: 'col' }, Plaudit.t('me.rewards')))));
-    const body = el('tbody', {});
-    for (const a of listed.awards) {
-      const rewards = el('td', {});
-      const fulfilments = await Plaudit.call('FulfilmentService', 'ListFulfilments', { award_id: a.id });
-      for (const f of fulfilments.fulfilments) rewards.append(rewardItem(f));
-      body.append(el('tr', { 'data-award': a.id }, el('td', {}, a.program_id), el('td', {}, a.period),
-                     el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()), rewards));
-    }
-    table.append(body);
-    awards.append(table);
   } catch (error) {
     Plaudit.showError(awards, error);
+  }
+  try {
+    await loadRewardsAtHand(identity.agent_id, delivered);
+  } catch (error) {
+    Plaudit.showError(document.getElementById('leave'), error);
+    document.getElementById('leave-section').hidden = false;
   }
 }
 

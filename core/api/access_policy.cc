@@ -55,6 +55,7 @@ constexpr std::array kPolicy = {
   PolicyRow{"plaudit.v1.PluginService/QueryPlugin",                 A,   A,   A,   A,   A,   N, kRead, ""},
   PolicyRow{"plaudit.v1.PraiseService/SendPraise",                  S,   S,   S,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.PraiseService/ListPraise",                  A,   A,   S,   N,   N,   N, kRead, ""},
+  PolicyRow{"plaudit.v1.PraiseService/GetPraiseAllowance",          A,   T,   S,   N,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.CorrectionService/RetractEvents",           A,   N,   N,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.CorrectionService/DisableProgram",          A,   N,   N,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.CorrectionService/EnableProgram",           A,   N,   N,   N,   N,   N, kAudited, ""},

@@ -1,5 +1,7 @@
 #include "core/api/praise_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/api/pagination.h"
 #include "core/api/status.h"
@@ -61,6 +63,30 @@ grpc::Status PraiseServiceImpl::ListPraise(grpc::ServerContext* context,
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (size_t i = page->begin; i < page->end; ++i) ToProto((*feed)[i], response->add_praise());
   response->set_next_page_token(page->next_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status PraiseServiceImpl::GetPraiseAllowance(grpc::ServerContext* context,
+                                                   const v1::GetPraiseAllowanceRequest* request,
+                                                   v1::PraiseAllowance* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PraiseService/GetPraiseAllowance");
+  const std::string agent_id = request->agent_id().empty() ? caller.agent_id : request->agent_id();
+  if (agent_id.empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("agent_id: required (", caller.subject,
+                     " is not an agent, so there is no own allowance)")));
+  }
+  if (!gate_->Covers(caller, agent_id)) {
+    return ToGrpcStatus(
+        absl::NotFoundError(absl::StrCat("agent_id: agent \"", agent_id, "\" not found")));
+  }
+  auto allowance = ledger_->AllowanceOf(agent_id);
+  if (!allowance.ok()) return ToGrpcStatus(allowance.status());
+  response->set_agent_id(agent_id);
+  response->set_month(absl::FormatCivilTime(allowance->month));
+  response->set_monthly(allowance->monthly);
+  response->set_used(allowance->used);
+  response->set_left(std::max(0, allowance->monthly - allowance->used));
   return grpc::Status::OK;
 }
 

@@ -15,6 +15,9 @@ class PraiseServiceImpl final : public ::plaudit::v1::PraiseService::Service {
                           ::plaudit::v1::Praise*) override;
   grpc::Status ListPraise(grpc::ServerContext*, const ::plaudit::v1::ListPraiseRequest*,
                           ::plaudit::v1::ListPraiseResponse*) override;
+  grpc::Status GetPraiseAllowance(grpc::ServerContext*,
+                                  const ::plaudit::v1::GetPraiseAllowanceRequest*,
+                                  ::plaudit::v1::PraiseAllowance*) override;
 
  private:
   PraiseLedger* ledger_;

@@ -108,6 +108,21 @@ absl::StatusOr<PraiseRecord> PraiseLedger::Send(const std::string& from_agent_id
   return **stored;
 }
 
+absl::StatusOr<PraiseLedger::Allowance> PraiseLedger::AllowanceOf(const std::string& agent_id) {
+  const absl::CivilMonth month = absl::ToCivilMonth(clock_->Now(), options_.zone);
+  const int64_t start_us = absl::ToUnixMicros(absl::FromCivil(month, options_.zone));
+  const int64_t end_us = absl::ToUnixMicros(absl::FromCivil(month + 1, options_.zone));
+  auto feed = store_->ListPraise(agent_id);
+  if (!feed.ok()) return feed.status();
+  Allowance allowance{month, options_.monthly_allowance, 0};
+  for (const PraiseRecord& praise : *feed) {
+    if (praise.from_agent_id == agent_id && praise.sent_us >= start_us && praise.sent_us < end_us) {
+      ++allowance.used;
+    }
+  }
+  return allowance;
+}
+
 absl::StatusOr<std::vector<PraiseRecord>> PraiseLedger::Feed(const std::string& agent_id) {
   return store_->ListPraise(agent_id);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "core/domain/clock.h"
 #include "core/store/store.h"
@@ -32,6 +33,14 @@ class PraiseLedger {
   absl::StatusOr<PraiseRecord> Send(const std::string& from_agent_id,
                                     const std::string& to_agent_id, const std::string& message,
                                     const std::string& value, const std::string& request_id);
+
+  struct Allowance {
+    absl::CivilMonth month;
+    int monthly = 0;
+    int used = 0;
+  };
+  // What `agent_id` has sent of this month's allowance.
+  absl::StatusOr<Allowance> AllowanceOf(const std::string& agent_id);
 
   // Newest first; only praise sent or received by `agent_id` when it is not empty.
   absl::StatusOr<std::vector<PraiseRecord>> Feed(const std::string& agent_id);

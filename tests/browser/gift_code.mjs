@@ -2,12 +2,15 @@
 // code` shows them; another agent's request for it through the API is refused, and their page
 // offers nothing to reveal. No console error; axe-core clean.
 //
-// node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE ARTIFACTS_DIR
+// The winner's leave balance and parking booking from the same award show there too.
+//
+// node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE LEAVE_HOURS SPOT ARTIFACTS_DIR
 import { Session, signIn } from './browser.mjs';
 
-const [base, winnerToken, otherToken, key, expectedCode, artifacts] = process.argv.slice(2);
+const [base, winnerToken, otherToken, key, expectedCode, expectedLeave, expectedSpot, artifacts] =
+    process.argv.slice(2);
 if (!artifacts) {
-  console.error('usage: node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE ARTIFACTS_DIR');
+  console.error('usage: node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE LEAVE_HOURS SPOT ARTIFACTS_DIR');
   process.exit(2);
 }
 const session = new Session(artifacts);
@@ -28,6 +31,13 @@ await session.run(async (page) => {
   const shown = await page.$eval('#awards [data-field="code"]', (n) => n.textContent);
   check(shown === expectedCode, `revealed "${shown}", plaudit rewards code shows "${expectedCode}"`);
   await session.audit('gift-code');
+  // The same award's leave and parking rewards, on the same page.
+  await page.waitForSelector('#leave-section:not([hidden])', { timeout: 10000 });
+  const leave = await page.$eval('#leave', (n) => n.dataset.value);
+  check(leave === expectedLeave, `leave shown: ${leave} hours, expected ${expectedLeave}`);
+  await page.waitForSelector('#parking-section:not([hidden])', { timeout: 10000 });
+  const spot = await page.$eval('#parking li', (n) => n.dataset.spot);
+  check(spot === expectedSpot, `parking spot shown: ${spot}, expected ${expectedSpot}`);
 
   // Another agent, through the API itself: refused, and the code is not in the answer.
   const answer = await fetch(`${base}/api/v1/plaudit.v1.PluginService/QueryPlugin`, {
@@ -44,4 +54,4 @@ await session.run(async (page) => {
   await signIn(page, base, otherToken);
   await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
   check(!(await page.$(button)), "another agent's page offers a code to reveal");
-}, "gift card: the winner revealed their code; another agent was refused; no console error; axe clean");
+}, "gift card: the winner revealed their code, saw their leave and parking; another agent was refused; no console error; axe clean");

@@ -8,8 +8,9 @@
 # - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
 #   import, and never the agent who opted out of public praise;
 # - manager.mjs: a manager signs in through the issuer and approves an award in their queue, and
-#   the CLI sees it approved;
-# - gift_code.mjs: a winner (signed in with a token) reveals their gift card's code on their page
+#   the CLI sees it approved; completes the manual task it opened; sees the praise feed;
+# - praise.mjs: an agent sends praise on the praise page and sees the allowance go down;
+# - gift_code.mjs: a winner (signed in with a token) sees their leave and parking spot, reveals their gift card's code on their page
 #   (the code the CLI shows them), and another agent cannot read it through the API.
 # Needs Debian's chromium and Node.js (scripts/install-deps.sh); puppeteer-core and axe-core come
 # from the npm registry, pinned by package-lock.json, into BUILD/browser-tests.
@@ -54,6 +55,7 @@ web:
   sign_in: {client_id: plaudit-web}
 plugins:
   gift_card: {base_url: "http://$sandbox", api_key_env: PAGES_GIFT_CARD_KEY}
+  parking: {spots: "P7:vip"}
 YAML
 "$plauditd" --config "$work/plauditd.yaml" --listen "127.0.0.1:$port" --data-dir "$work/data" \
   --plugin-dir "$build/plugins" >>"$work/plauditd.log" 2>&1 &
@@ -135,6 +137,11 @@ base=http://127.0.0.1:$web_port
 node "$modules/my_standing.mjs" "$base" a1 service-stars "$work/explain.json" "$artifacts" ||
   fail "my standing (screenshots in $artifacts)"
 
+praise_message="Thanks for covering my queue on Tuesday"
+node "$modules/praise.mjs" "$base" a1 a2 "$praise_message" "$artifacts" ||
+  fail "praise (screenshots in $artifacts)"
+as_admin praise feed -o json | grep -q "$praise_message" || fail "the CLI does not list the page's praise"
+
 # Bo's good week: forty perfect, quick calls put him ahead of everyone.
 {
   echo "event_id,agent_id,metric,value,occurred_at"
@@ -157,8 +164,10 @@ award=$(as_admin awards list --program service-stars --period "$last_month" -o j
 state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
 [[ $state == proposed ]] || fail "the award is $state before the manager, expected proposed"
-node "$modules/manager.mjs" "$base" team-lead "$award" "$artifacts" ||
+node "$modules/manager.mjs" "$base" team-lead "$award" "$praise_message" "$artifacts" ||
   fail "the manager's queue (screenshots in $artifacts)"
+as_admin plugins query manual tasks --arg status=done -o json | grep -q "booked for Friday" ||
+  fail "the task completed on the manager's page is not done in the CLI"
 state=$(as_admin awards list --program service-stars --period "$last_month" -o json |
   python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["state"])')
 [[ $state =~ ^(approved|fulfilling|fulfilled)$ ]] ||
@@ -179,6 +188,8 @@ award:
   n: 1
   rewards:
     - {type: gift_card, brand: coffee, amount: 25, currency: EUR}
+    - {type: leave_credit, hours: 8}
+    - {type: parking}
 YAML
 as_admin programs apply --file "$work/gift.yaml" >/dev/null || fail "programs apply gift-stars"
 as_admin awards evaluate gift-stars --period "$last_month" >/dev/null || fail "evaluate gift-stars"
@@ -193,6 +204,14 @@ print(" ".join(f["state"] for f in json.load(sys.stdin) if f["type"] == "gift_ca
   sleep 0.1
 done
 [[ $state == fulfilled ]] || fail "the gift card is $state, expected fulfilled"
+for _ in $(seq 1 100); do
+  states=$(as_admin fulfilments list -o json | python3 -c '
+import json, sys
+print(" ".join(sorted(f["state"] for f in json.load(sys.stdin) if f["type"] in ("leave_credit", "parking"))))')
+  [[ $states == "fulfilled fulfilled" ]] && break
+  sleep 0.1
+done
+[[ $states == "fulfilled fulfilled" ]] || fail "leave and parking are $states, expected fulfilled"
 gift=$(as_admin fulfilments list -o json | python3 -c '
 import json, sys
 print([f for f in json.load(sys.stdin) if f["type"] == "gift_card"][0]["id"])')
@@ -202,5 +221,5 @@ winner_token=$(mint_token a3 agent)
 code=$(PLAUDIT_TOKEN=$winner_token "$plaudit" rewards code "$key" -o json |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["code"])') || fail "rewards code as a3"
 node "$modules/gift_code.mjs" "$base" "$winner_token" "$(mint_token a1 agent)" "$key" "$code" \
-  "$artifacts" || fail "the gift card's code (screenshots in $artifacts)"
+  8 P7 "$artifacts" || fail "the gift card's code (screenshots in $artifacts)"
 echo "PASS: my standing, the wall, the manager's queue and a gift card's code (screenshots in $artifacts)"

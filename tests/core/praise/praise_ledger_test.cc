@@ -112,5 +112,24 @@ TEST_F(PraiseLedgerTest, FeedIsNewestFirstAndFiltersByAgent) {
   EXPECT_EQ(ledger_->Feed("a3")->size(), 1u);
 }
 
+TEST_F(PraiseLedgerTest, TheAllowanceCountsWhatTheAgentSentThisMonthOnly) {
+  auto before = ledger_->AllowanceOf("a1");
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->month, absl::CivilMonth(2026, 10));
+  EXPECT_EQ(before->monthly, 3);
+  EXPECT_EQ(before->used, 0);
+  ASSERT_TRUE(ledger_->Send("a1", "a2", "thanks", "", "").ok());
+  ASSERT_TRUE(ledger_->Send("a2", "a1", "likewise", "", "").ok());  // received: not counted
+  ASSERT_TRUE(ledger_->Send("a1", "a3", "thanks too", "", "").ok());
+  EXPECT_EQ(ledger_->AllowanceOf("a1")->used, 2);
+  EXPECT_EQ(ledger_->AllowanceOf("a2")->used, 1);
+  // Past midnight in Stockholm it is November there: a new allowance.
+  clock_.Advance(absl::Hours(1));
+  auto november = ledger_->AllowanceOf("a1");
+  ASSERT_TRUE(november.ok());
+  EXPECT_EQ(november->month, absl::CivilMonth(2026, 11));
+  EXPECT_EQ(november->used, 0);
+}
+
 }  // namespace
 }  // namespace plaudit

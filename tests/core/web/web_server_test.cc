@@ -364,5 +364,41 @@ TEST_F(WebServerTest, WithAuthTheApiTakesBearerTokensOnly) {
   EXPECT_EQ(forged->status, 401);
 }
 
+// The praise page: an agent sends praise as themselves and sees the allowance left; another
+// agent's allowance is not theirs to read.
+TEST_F(WebServerTest, PraiseSentOverTheApiCountsAgainstTheSendersAllowance) {
+  ServerConfig config = BaseConfig(dir_.path());
+  config.praise_monthly_allowance = 2;
+  Start(config);
+  const std::string agents = R"({"header": ["id", "display_name", "email", "team", "channel",
+      "hire_date", "status"], "rows": [
+      {"line": 2, "fields": ["a1", "Zoë", "zoe@example.com", "Chat", "chat", "2024-03-01", "active"]},
+      {"line": 3, "fields": ["a2", "Bo", "bo@example.com", "Chat", "chat", "2024-03-01", "active"]}]})";
+  auto imported = Api("AgentService/ImportAgents", agents);
+  ASSERT_TRUE(imported);
+  ASSERT_EQ(imported->status, 200) << imported->body;
+  auto allowance = [this](const std::string& body) {
+    return Api("PraiseService/GetPraiseAllowance", body, {{"X-Plaudit-Actor", "a1"}});
+  };
+  auto before = allowance("{}");
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200) << before->body;
+  EXPECT_EQ(Body(before)["agent_id"], "a1");
+  EXPECT_EQ(Body(before)["monthly"], 2);
+  EXPECT_EQ(Body(before)["left"], 2);
+  auto sent = Api("PraiseService/SendPraise", R"({"to_agent_id": "a2", "message": "Thanks!"})",
+                  {{"X-Plaudit-Actor", "a1"}});
+  ASSERT_TRUE(sent);
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  EXPECT_EQ(Body(sent)["from_agent_id"], "a1");
+  auto after = allowance("{}");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(Body(after)["used"], 1);
+  EXPECT_EQ(Body(after)["left"], 1);
+  auto other = allowance(R"({"agent_id": "a2"})");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404) << other->body;
+}
+
 }  // namespace
 }  // namespace plaudit::web
