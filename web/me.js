@@ -78,7 +78,42 @@ function rewardItem(f) {
     });
     item.append(' ', button, ' ', shown);
   }
+  if (f.type === 'certificate' && f.state === 'FULFILLED') item.append(' ', certificateLinks(f));
   return item;
+}
+
+// A delivered certificate: a button that downloads its PDF, and the link that verifies its
+// credential (the issuer's verification URL when one is configured, else this site's page).
+function certificateLinks(f) {
+  const { el, t } = Plaudit;
+  const args = { idempotency_key: f.idempotency_key };
+  const links = el('span', { class: 'certificate' });
+  const download = el('button', { type: 'button', 'data-action': 'download' }, t('me.download'));
+  download.addEventListener('click', async () => {
+    try {
+      const answer = await Plaudit.call('PluginService', 'QueryPlugin', { plugin: 'certificate', method: 'pdf', args });
+      const row = Object.fromEntries(answer.columns.map((c, i) => [c, answer.rows[0].cells[i]]));
+      const bytes = Uint8Array.from(atob(row.pdf_base64), (c) => c.charCodeAt(0));
+      const save = el('a', { href: URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' })),
+                             download: row.file });
+      document.body.append(save);
+      save.click();
+      save.remove();
+    } catch (error) {
+      links.append(' ', error.message);
+    }
+  });
+  links.append(download);
+  Plaudit.call('PluginService', 'QueryPlugin', { plugin: 'certificate', method: 'credential', args })
+      .then((answer) => {
+        if (!answer.rows.length) return;
+        const row = Object.fromEntries(answer.columns.map((c, i) => [c, answer.rows[0].cells[i]]));
+        const href = row.verification_url ||
+            '/verify.html#credential=' + encodeURIComponent(row.credential);
+        links.append(' ', el('a', { href, 'data-field': 'verify' }, t('me.verify')));
+      })
+      .catch((error) => links.append(' ', error.message));
+  return links;
 }
 
 // A plugin query's answer as objects keyed by column.

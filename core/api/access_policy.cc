@@ -71,6 +71,8 @@ constexpr std::array kPolicy = {
   PolicyRow{"plugin:gift_card/code",                                N,   N,   S,   N,   N,   N, kAudited, ""},
   PolicyRow{"plugin:certificate/verify",                            A,   A,   A,   A,   A,   N, kRead, ""},
   PolicyRow{"plugin:certificate/public_key",                        A,   A,   A,   A,   A,   N, kRead, ""},
+  PolicyRow{"plugin:certificate/credential",                        A,   T,   S,   N,   N,   N, kRead, ""},
+  PolicyRow{"plugin:certificate/pdf",                               A,   T,   S,   N,   N,   N, kRead, ""},
   PolicyRow{"plugin:certificate/revoke",                            A,   N,   N,   N,   N,   N, kAudited, ""},
   PolicyRow{"plugin:leave_credit/balances",                         A,   T,   S,   N,   N,   N, kRead, ""},
   PolicyRow{"plugin:manual/tasks",                                  A,   A,   N,   N,   A,   N, kRead, ""},

@@ -21,10 +21,14 @@
 // under the final name. The credential is recorded in host state (credential/<id>) last; the
 // reward is fulfilled only once it is.
 //
-// Queries: verify {credential}, revoke {id, reason} (needs an actor), public_key.
+// Queries: verify {credential}, revoke {id, reason} (needs an actor), public_key; and, for the
+// certificate's recipient (the host keeps rows of other agents from them by the `agent` column),
+// credential {idempotency_key} (the credential id, its verification URL and the VC-JWT) and pdf
+// {idempotency_key} (the PDF, base64).
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +38,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -448,8 +453,10 @@ class CertificatePlugin : public sdk::Plugin {
     if (request.method() == "verify") return Verify(request);
     if (request.method() == "revoke") return Revoke(request);
     if (request.method() == "public_key") return PublicKey();
+    if (request.method() == "credential") return Credential(request, /*with_pdf=*/false);
+    if (request.method() == "pdf") return Credential(request, /*with_pdf=*/true);
     return QueryError(kNotFound, "unknown query \"" + request.method() +
-                                     "\" (known: verify, revoke, public_key)");
+                                     "\" (known: verify, revoke, public_key, credential, pdf)");
   }
 
  private:
@@ -572,6 +579,51 @@ class CertificatePlugin : public sdk::Plugin {
     if (stored.ok) return true;
     *error = "cannot record credential " + credential_id + ": " + stored.error;
     return false;
+  }
+
+  // The certificate of the reward with this idempotency key, as recorded: its agent, credential
+  // id and verification URL, and the VC-JWT text, or (with_pdf) the PDF in base64.
+  pb::QueryResponse Credential(const pb::QueryRequest& request, bool with_pdf) {
+    for (const auto& [key, value] : request.args()) {
+      if (key != "idempotency_key") {
+        return QueryError(kInvalidArgument, "unknown arg \"" + key + "\" (known: idempotency_key)");
+      }
+    }
+    const auto arg = request.args().find("idempotency_key");
+    const std::string key = arg == request.args().end() ? "" : std::string(Trim(arg->second));
+    if (key.empty()) return QueryError(kInvalidArgument, "arg idempotency_key is required");
+    const std::string credential_id = CredentialIdForKey(key);
+    const StateRead record = host().ReadState(kCredentialPrefix + credential_id);
+    if (!record.ok) return QueryError(kUnavailable, "cannot read plugin state: " + record.error);
+    if (!record.value) return QueryError(kNotFound, "no certificate for key " + key);
+    std::string error;
+    const std::optional<json::Json> fields = json::ParseStrict(*record.value, &error);
+    if (!fields) return QueryError(0, "stored credential " + credential_id + " is unreadable");
+    const std::string file = json::StringMember(*fields, with_pdf ? "pdf" : "jwt");
+    std::ifstream in(file, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) return QueryError(kUnavailable, "cannot read " + file);
+    if (content.empty())
+      return QueryError(kNotFound, "the certificate's file " + file + " is gone");
+    pb::QueryResponse response;
+    if (with_pdf) {
+      for (const char* column : {"agent", "file", "pdf_base64"}) response.add_columns(column);
+      std::string encoded(4 * ((content.size() + 2) / 3) + 1, '\0');
+      const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                         reinterpret_cast<const unsigned char*>(content.data()),
+                                         static_cast<int>(content.size()));
+      encoded.resize(length < 0 ? 0 : static_cast<size_t>(length));
+      AddRow(&response,
+             {json::StringMember(*fields, "agent"), fs::path(file).filename().string(), encoded});
+      return response;
+    }
+    for (const char* column : {"agent", "credential_id", "verification_url", "credential"}) {
+      response.add_columns(column);
+    }
+    AddRow(&response, {json::StringMember(*fields, "agent"), credential_id,
+                       verify_url_base_.empty() ? "" : VerificationUrl(credential_id),
+                       std::string(Trim(content))});
+    return response;
   }
 
   pb::QueryResponse Verify(const pb::QueryRequest& request) {

@@ -5,6 +5,8 @@
 // The winner's leave balance and parking booking from the same award show there too.
 //
 // node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE LEAVE_HOURS SPOT ARTIFACTS_DIR
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Session, signIn } from './browser.mjs';
 
 const [base, winnerToken, otherToken, key, expectedCode, expectedLeave, expectedSpot, artifacts] =
@@ -38,6 +40,30 @@ await session.run(async (page) => {
   await page.waitForSelector('#parking-section:not([hidden])', { timeout: 10000 });
   const spot = await page.$eval('#parking li', (n) => n.dataset.spot);
   check(spot === expectedSpot, `parking spot shown: ${spot}, expected ${expectedSpot}`);
+
+  // The certificate: its PDF downloads, and its verification link says it is valid.
+  const downloads = path.join(artifacts, 'downloads');
+  mkdirSync(downloads, { recursive: true });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  await page.click('#awards button[data-action="download"]');
+  let pdf = null;
+  for (let i = 0; i < 100 && !pdf; ++i) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    pdf = readdirSync(downloads).find((name) => name.endsWith('.pdf'));
+  }
+  check(pdf !== undefined && pdf !== null, 'no PDF was downloaded');
+  if (pdf) {
+    const head = readFileSync(path.join(downloads, pdf)).subarray(0, 5).toString('latin1');
+    check(head === '%PDF-', `the downloaded ${pdf} starts with "${head}", not %PDF-`);
+  }
+  await page.waitForSelector('#awards a[data-field="verify"]', { timeout: 10000 });
+  await Promise.all([page.waitForNavigation(), page.click('#awards a[data-field="verify"]')]);
+  await page.waitForSelector('#verdict[data-value]', { timeout: 10000 });
+  const verdict = await page.$eval('#verdict', (n) => n.dataset.value);
+  check(verdict === 'valid', `the certificate's verification says "${verdict}"`);
+  await session.audit('verify');
+  await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
 
   // Another agent, through the API itself: refused, and the code is not in the answer.
   const answer = await fetch(`${base}/api/v1/plaudit.v1.PluginService/QueryPlugin`, {

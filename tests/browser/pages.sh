@@ -10,7 +10,8 @@
 # - manager.mjs: a manager signs in through the issuer and approves an award in their queue, and
 #   the CLI sees it approved; completes the manual task it opened; sees the praise feed;
 # - praise.mjs: an agent sends praise on the praise page and sees the allowance go down;
-# - gift_code.mjs: a winner (signed in with a token) sees their leave and parking spot, reveals their gift card's code on their page
+# - gift_code.mjs: a winner (signed in with a token) sees their leave and parking spot, downloads
+#   their certificate's PDF and follows its verification link to a valid verdict, reveals their gift card's code on their page
 #   (the code the CLI shows them), and another agent cannot read it through the API.
 # Needs Debian's chromium and Node.js (scripts/install-deps.sh); puppeteer-core and axe-core come
 # from the npm registry, pinned by package-lock.json, into BUILD/browser-tests.
@@ -190,6 +191,7 @@ award:
     - {type: gift_card, brand: coffee, amount: 25, currency: EUR}
     - {type: leave_credit, hours: 8}
     - {type: parking}
+    - {type: certificate}
 YAML
 as_admin programs apply --file "$work/gift.yaml" >/dev/null || fail "programs apply gift-stars"
 as_admin awards evaluate gift-stars --period "$last_month" >/dev/null || fail "evaluate gift-stars"
@@ -207,11 +209,12 @@ done
 for _ in $(seq 1 100); do
   states=$(as_admin fulfilments list -o json | python3 -c '
 import json, sys
-print(" ".join(sorted(f["state"] for f in json.load(sys.stdin) if f["type"] in ("leave_credit", "parking"))))')
-  [[ $states == "fulfilled fulfilled" ]] && break
+print(" ".join(sorted(f["state"] for f in json.load(sys.stdin) if f["type"] in ("leave_credit", "parking", "certificate"))))')
+  [[ $states == "fulfilled fulfilled fulfilled" ]] && break
   sleep 0.1
 done
-[[ $states == "fulfilled fulfilled" ]] || fail "leave and parking are $states, expected fulfilled"
+[[ $states == "fulfilled fulfilled fulfilled" ]] ||
+  fail "leave, parking and certificate are $states, expected fulfilled"
 gift=$(as_admin fulfilments list -o json | python3 -c '
 import json, sys
 print([f for f in json.load(sys.stdin) if f["type"] == "gift_card"][0]["id"])')

@@ -469,6 +469,36 @@ TEST_F(CertificatePluginTest, VerifyReportsAValidCredential) {
   EXPECT_EQ(Cell(report, "status"), "active");
 }
 
+// For the recipient's page: the credential with its verification link, and the PDF itself.
+TEST_F(CertificatePluginTest, CredentialAndPdfQueriesReturnTheRecordedCertificate) {
+  InitWith(kIssuerConfig);
+  const std::string jwt = IssueCredential("rwd-9");
+  const pb::QueryResponse credential = plugin_->Query("credential", {{"idempotency_key", "rwd-9"}});
+  ASSERT_EQ(credential.error(), "");
+  EXPECT_EQ(Cell(credential, "agent"), "a17");
+  EXPECT_EQ(Cell(credential, "credential"), jwt);
+  const std::string id = Cell(credential, "credential_id");
+  EXPECT_TRUE(id.starts_with("urn:uuid:")) << id;
+  EXPECT_EQ(Cell(credential, "verification_url"),
+            std::string(kIssuerConfig.at("verify_url_base")) + id.substr(9));
+  const pb::QueryResponse pdf = plugin_->Query("pdf", {{"idempotency_key", "rwd-9"}});
+  ASSERT_EQ(pdf.error(), "");
+  EXPECT_EQ(Cell(pdf, "agent"), "a17");
+  EXPECT_EQ(Cell(pdf, "file"), "certificate-rwd-9.pdf");
+  const std::string encoded = Cell(pdf, "pdf_base64");
+  std::string decoded(encoded.size(), '\0');
+  const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                     reinterpret_cast<const unsigned char*>(encoded.data()),
+                                     static_cast<int>(encoded.size()));
+  ASSERT_GT(length, 4);
+  EXPECT_EQ(decoded.substr(0, 5), "%PDF-");
+  EXPECT_EQ(decoded.substr(0, 1000),
+            ReadFile(dir_.path() / "artifacts" / "certificate-rwd-9.pdf").substr(0, 1000));
+  // A key without a certificate, and no key at all.
+  EXPECT_EQ(plugin_->Query("credential", {{"idempotency_key", "nope"}}).code(), 5);
+  EXPECT_EQ(plugin_->Query("pdf").error(), "arg idempotency_key is required");
+}
+
 TEST_F(CertificatePluginTest, TamperedPayloadDoesNotVerify) {
   InitWith(kIssuerConfig);
   const std::string jwt = IssueCredential();
