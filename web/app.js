@@ -12,13 +12,34 @@ const Plaudit = (() => {
   let messages = {};
 
   // The page's language: ?lang=xx (remembered in this browser), else the one remembered, else
-  // the first of the browser's languages that the pages come in, else English.
-  function chooseLanguage() {
-    const asked = new URLSearchParams(location.search).get('lang');
-    if (asked && LANGUAGES.includes(asked)) localStorage.setItem(LANGUAGE, asked);
-    for (const tag of [asked, localStorage.getItem(LANGUAGE), ...(navigator.languages || [])]) {
-      const base = (tag || '').toLowerCase().split('-')[0];
-      if (LANGUAGES.includes(base)) return base;
+  // the signed-in agent's locale (their `locale` column), else the first of the browser's
+  // languages that the pages come in, else English.
+  function supported(tag) {
+    const base = (tag || '').toLowerCase().split('-')[0];
+    return LANGUAGES.includes(base) ? base : null;
+  }
+
+  async function agentLocale() {
+    try {
+      if (!(await signedIn())) return null;
+      const identity = await call('AccessService', 'WhoAmI', {});
+      if (!identity.agent_id) return null;
+      const agent = await call('AgentService', 'GetAgent', { id: identity.agent_id });
+      return supported(agent.locale);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  async function chooseLanguage() {
+    const asked = supported(new URLSearchParams(location.search).get('lang'));
+    if (asked) localStorage.setItem(LANGUAGE, asked);
+    const chosen = asked || supported(localStorage.getItem(LANGUAGE));
+    if (chosen) return chosen;
+    const own = await agentLocale();
+    if (own) return own;
+    for (const tag of navigator.languages || []) {
+      if (supported(tag)) return supported(tag);
     }
     return 'en';
   }
@@ -39,7 +60,7 @@ const Plaudit = (() => {
   // Resolves once the page speaks its language: elements with data-i18n="KEY" get their text,
   // <html> its lang and dir (right to left for Persian).
   const ready = (async () => {
-    const language = chooseLanguage();
+    const language = await chooseLanguage();
     try {
       messages = await catalogue('en');
       if (language !== 'en') messages = { ...messages, ...(await catalogue(language)) };

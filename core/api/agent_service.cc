@@ -30,6 +30,7 @@ void ToProto(const Agent& a, v1::Agent* out) {
   out->set_hire_date(absl::FormatCivilTime(a.hire_date));
   out->set_active(a.active);
   out->set_no_public_praise(!a.public_praise);
+  out->set_locale(a.locale);
 }
 
 }  // namespace

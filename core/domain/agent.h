@@ -26,6 +26,8 @@ struct Agent {
   bool active = true;
   // False when the agent opted out of public praise: announcements leave them out.
   bool public_praise = true;
+  // The language the agent reads Plaudit in, a language tag (sv, pt-BR); empty when not set.
+  std::string locale;
 };
 
 }  // namespace plaudit

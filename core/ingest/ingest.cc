@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "core/domain/metric_catalogue.h"
 
 namespace plaudit {
@@ -34,6 +35,24 @@ bool HasControlCharacter(const std::string& text) {
     if (c < 0x20 || c == 0x7f) return true;
   }
   return false;
+}
+
+// A language tag as agents' locales are written: a 2- or 3-letter language, then subtags of 1
+// to 8 letters or digits after hyphens (sv, pt-BR, zh-Hant-TW). RFC 5646's other forms
+// (private use, grandfathered tags) are not taken.
+bool IsLanguageTag(const std::string& tag) {
+  std::vector<std::string> parts = absl::StrSplit(tag, '-');
+  if (parts[0].size() < 2 || parts[0].size() > 3) return false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].empty() || parts[i].size() > 8) return false;
+    for (char c : parts[i]) {
+      const bool letter = absl::ascii_isalpha(static_cast<unsigned char>(c));
+      if (i == 0 ? !letter : !letter && !absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 std::string Quoted(const std::string& value) {
@@ -305,10 +324,13 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
   }
   // Optional: whether the agent may be praised in public (yes, the default, or no).
   int public_praise_column = -1;
+  // Optional: the language the agent reads Plaudit in, a language tag (sv, pt-BR).
+  int locale_column = -1;
   for (size_t i = 0; i < header.size(); ++i) {
     if (absl::StripAsciiWhitespace(header[i]) == "public_praise") {
       public_praise_column = static_cast<int>(i);
     }
+    if (absl::StripAsciiWhitespace(header[i]) == "locale") locale_column = static_cast<int>(i);
   }
   ImportSummary summary;
   std::vector<Agent> valid;
@@ -379,6 +401,14 @@ absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::
         a.public_praise = false;
       } else if (opt != "yes" && !opt.empty()) {
         reject(absl::StrCat("public_praise: ", Quoted(opt), " is not yes or no"));
+        continue;
+      }
+    }
+    if (locale_column >= 0) {
+      a.locale = std::string(absl::StripAsciiWhitespace(row.fields[locale_column]));
+      if (!a.locale.empty() && !IsLanguageTag(a.locale)) {
+        reject(absl::StrCat("locale: ", Quoted(a.locale),
+                            " is not a language tag (such as sv, pt-BR or fa)"));
         continue;
       }
     }

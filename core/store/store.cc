@@ -318,6 +318,10 @@ CREATE TABLE decision_standing_members (
   PRIMARY KEY (program_id, period, agent_id, position)
 ) WITHOUT ROWID;
 )sql",
+    // The language each agent reads Plaudit in (a language tag; empty when not set).
+    R"sql(
+ALTER TABLE agents ADD COLUMN locale TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
@@ -509,6 +513,7 @@ Agent ReadAgent(const SqliteStatement& s) {
   absl::ParseCivilTime(s.Text(5), &a.hire_date);
   a.active = s.Int(6) != 0;
   a.public_praise = s.Int(7) != 0;
+  a.locale = s.Text(8);
   return a;
 }
 
@@ -675,11 +680,12 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
   PLAUDIT_RETURN_IF_ERROR(txn.status());
   SqliteStatement upsert(db_,
                          "INSERT INTO agents (id, display_name, email, team, channel, hire_date, "
-                         "active, public_praise) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) "
-                         "DO UPDATE SET display_name = excluded.display_name, email = "
-                         "excluded.email, team = excluded.team, channel = excluded.channel, "
-                         "hire_date = excluded.hire_date, active = excluded.active, "
-                         "public_praise = excluded.public_praise");
+                         "active, public_praise, locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
+                         "CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, "
+                         "email = excluded.email, team = excluded.team, channel = "
+                         "excluded.channel, hire_date = excluded.hire_date, active = "
+                         "excluded.active, public_praise = excluded.public_praise, locale = "
+                         "excluded.locale");
   PLAUDIT_RETURN_IF_ERROR(upsert.status());
   for (const Agent& a : agents) {
     upsert.Bind(1, a.id)
@@ -689,7 +695,8 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
         .Bind(5, ChannelName(a.channel))
         .Bind(6, absl::FormatCivilTime(a.hire_date))
         .Bind(7, int64_t{a.active ? 1 : 0})
-        .Bind(8, int64_t{a.public_praise ? 1 : 0});
+        .Bind(8, int64_t{a.public_praise ? 1 : 0})
+        .Bind(9, a.locale);
     PLAUDIT_RETURN_IF_ERROR(upsert.Run());
     upsert.Reset();
   }
@@ -713,8 +720,8 @@ absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
   sqlite3* const db = reader->db();
   SqliteStatement q(
       db,
-      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
-      "FROM agents "
+      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise, "
+      "locale FROM agents "
       "ORDER BY id");
   return CollectRows<Agent>(q, ReadAgent);
 }
@@ -725,8 +732,8 @@ absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
   sqlite3* const db = reader->db();
   SqliteStatement q(
       db,
-      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise "
-      "FROM agents "
+      "SELECT id, display_name, email, team, channel, hire_date, active, public_praise, "
+      "locale FROM agents "
       "WHERE id = ?");
   q.Bind(1, id);
   if (q.Step()) return std::optional<Agent>(ReadAgent(q));

@@ -2,7 +2,8 @@
 // code` shows them; another agent's request for it through the API is refused, and their page
 // offers nothing to reveal. No console error; axe-core clean.
 //
-// The winner's leave balance and parking booking from the same award show there too.
+// The winner's leave balance and parking booking from the same award show there too, and the
+// page is in the winner's language (their locale column).
 //
 // node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE LEAVE_HOURS SPOT ARTIFACTS_DIR
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +24,11 @@ await session.run(async (page) => {
   await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
   const button = '#awards button[data-action="reveal"]';
   await page.waitForSelector(button, { timeout: 10000 });
+  // The winner's locale column says Swedish: the page is in Swedish without being asked.
+  const language = await page.evaluate(() => document.documentElement.lang);
+  check(language === 'sv', `the page is in "${language}", the agent's locale is sv`);
+  const reveal = await page.$eval(button, (n) => n.textContent);
+  check(reveal !== 'Show the code', `the reveal button is in English: "${reveal}"`);
   check(!(await page.evaluate((code) => document.body.innerText.includes(code), expectedCode)),
         'the code is on the page before it was asked for');
   await page.click(button);

@@ -68,14 +68,19 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
   sleep 0.1
 done
+# The pages' listener starts after gRPC answers (and reads the issuer's discovery document).
+for _ in $(seq 1 100); do
+  grep -q "pages on http://127.0.0.1:$web_port" "$work/plauditd.log" && break
+  sleep 0.1
+done
 grep -q "pages on http://127.0.0.1:$web_port" "$work/plauditd.log" || fail "no pages listener"
 
 # Three agents and a month in progress: this month's events, a few hours old.
 cat >"$work/agents.csv" <<CSV
-id,display_name,email,team,channel,hire_date,status,public_praise
-a1,Zoë Lindqvist,zoe@example.com,Chat,chat,2023-01-10,active,yes
-a2,Bo Berg,bo@example.com,Chat,chat,2023-02-11,active,yes
-a3,Ana Sousa,ana@example.com,Chat,chat,2023-03-12,active,no
+id,display_name,email,team,channel,hire_date,status,public_praise,locale
+a1,Zoë Lindqvist,zoe@example.com,Chat,chat,2023-01-10,active,yes,
+a2,Bo Berg,bo@example.com,Chat,chat,2023-02-11,active,yes,en
+a3,Ana Sousa,ana@example.com,Chat,chat,2023-03-12,active,no,sv
 CSV
 month_start=$(date -u +%Y-%m-01T00:00:00Z)
 {

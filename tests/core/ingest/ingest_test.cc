@@ -230,5 +230,34 @@ TEST_F(IngestTest, AgentsMayOptOutOfPublicPraise) {
   EXPECT_TRUE((*store_->GetAgent("p3"))->public_praise);  // Empty: the default.
 }
 
+TEST_F(IngestTest, AgentsMayHaveALocaleThatIsALanguageTag) {
+  std::vector<std::string> header = {"id",      "display_name", "email",  "team",
+                                     "channel", "hire_date",    "status", "locale"};
+  auto s = ImportAgents(
+      store_.get(), header,
+      {{2, {"l1", "Bo", "bo@example.com", "T", "email", "2025-02-28", "active", "sv"}},
+       {3, {"l2", "Cy", "cy@example.com", "T", "email", "2025-02-28", "active", " pt-BR "}},
+       {4, {"l3", "Di", "di@example.com", "T", "email", "2025-02-28", "active", ""}},
+       {5, {"l4", "Ed", "ed@example.com", "T", "email", "2025-02-28", "active", "pt_BR"}},
+       {6, {"l5", "Fa", "fa@example.com", "T", "email", "2025-02-28", "active", "x-"}}});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->imported, 3);
+  ASSERT_EQ(s->errors.size(), 2u);
+  EXPECT_EQ(s->errors[0].line, 5);
+  EXPECT_EQ(s->errors[0].reason,
+            "locale: \"pt_BR\" is not a language tag (such as sv, pt-BR or fa)");
+  EXPECT_EQ(s->errors[1].line, 6);
+  EXPECT_EQ((*store_->GetAgent("l1"))->locale, "sv");
+  EXPECT_EQ((*store_->GetAgent("l2"))->locale, "pt-BR");
+  EXPECT_EQ((*store_->GetAgent("l3"))->locale, "");
+  // Importing again without the column keeps no locale from before: the file is the truth.
+  ASSERT_TRUE(
+      ImportAgents(store_.get(),
+                   {"id", "display_name", "email", "team", "channel", "hire_date", "status"},
+                   {{2, {"l1", "Bo", "bo@example.com", "T", "email", "2025-02-28", "active"}}})
+          .ok());
+  EXPECT_EQ((*store_->GetAgent("l1"))->locale, "");
+}
+
 }  // namespace
 }  // namespace plaudit

@@ -429,6 +429,7 @@ TEST_F(StoreTest, StandingsStoredAsOneTextColumnBecomeRowsWhenTheDatabaseIsOpene
   ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
+                         "ALTER TABLE agents DROP COLUMN locale; "
                          "UPDATE schema_version SET version = 13;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
