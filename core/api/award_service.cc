@@ -460,17 +460,19 @@ grpc::Status AwardServiceImpl::GetWall(grpc::ServerContext* context,
   }
 
   // The latest decided period's winners whose awards went ahead.
-  auto awards = store_->ListAwards(request->program_id(), "");
+  auto latest = store_->LatestAwardPeriod(request->program_id());
+  if (!latest.ok()) return ToGrpcStatus(latest.status());
+  response->set_winners_period(*latest);
+  auto awards = latest->empty()
+                    ? absl::StatusOr<std::vector<AwardRecord>>(std::vector<AwardRecord>())
+                    : store_->ListAwards(request->program_id(), *latest);
   if (!awards.ok()) return ToGrpcStatus(awards.status());
-  std::string latest;
-  for (const AwardRecord& award : *awards) latest = std::max(latest, award.period);
-  response->set_winners_period(latest);
   std::vector<const AwardRecord*> winners;
   for (const AwardRecord& award : *awards) {
     const bool went_ahead = award.state == AwardState::kApproved ||
                             award.state == AwardState::kFulfilling ||
                             award.state == AwardState::kFulfilled;
-    if (award.period == latest && went_ahead) winners.push_back(&award);
+    if (went_ahead) winners.push_back(&award);
   }
   std::sort(winners.begin(), winners.end(),
             [](const AwardRecord* a, const AwardRecord* b) { return a->rank < b->rank; });

@@ -1440,6 +1440,16 @@ absl::StatusOr<std::vector<AwardRecord>> Store::ListAwards(const std::string& pr
                     {program_id, period});
 }
 
+absl::StatusOr<std::string> Store::LatestAwardPeriod(const std::string& program_id) {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), "SELECT MAX(period) FROM awards WHERE program_id = ?");
+  q.Bind(1, program_id);
+  if (q.Step()) return q.Text(0);
+  if (!q.status().ok()) return q.status();
+  return std::string();
+}
+
 absl::StatusOr<std::optional<AwardRecord>> Store::GetAward(const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto awards = LoadAwards("WHERE id = ?", {id});

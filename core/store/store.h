@@ -398,6 +398,10 @@ class Store {
 
   absl::StatusOr<std::optional<AwardRecord>> GetAward(const std::string& id);
 
+  // The latest period (by its label's order) in which the program has an award, or "" when it
+  // has none. Read from the awards' index, on a reader: no lock the writers take.
+  absl::StatusOr<std::string> LatestAwardPeriod(const std::string& program_id);
+
   // Applies what `plan` makes of the award's facts (an approval, rejection or cancellation, as
   // core/awards decides), atomically with its budget reservation, approvals, fulfilments and
   // history; `actor` is recorded as who acted. NOT_FOUND for an unknown award; the planner's

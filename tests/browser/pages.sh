@@ -7,6 +7,7 @@
 #   explain` gives them; the session cookie's flags and CSRF protection hold;
 # - wall.mjs: the wall display, on a display token, shows the new leader within seconds of an
 #   import, and never the agent who opted out of public praise;
+# - announce.mjs: the wall announces a program's new winners, leaving out an opted-out winner;
 # - manager.mjs: a manager signs in through the issuer and approves an award in their queue, and
 #   the CLI sees it approved; completes the manual task it opened; sees the praise feed;
 # - praise.mjs: an agent sends praise on the praise page and sees the allowance go down;
@@ -162,6 +163,28 @@ export PLAUDIT_TOKEN=$admin
 node "$modules/wall.mjs" "$base" "$kiosk" service-stars "Bo Berg" "Ana Sousa" \
   "'$plaudit' metrics import '$work/bo.csv' >/dev/null" "$artifacts" ||
   fail "the wall (screenshots in $artifacts)"
+
+# The wall announces new winners: the two best of last month's satisfaction win a cake, with no
+# approval to wait for. Ana (who opted out of public praise) and Bo win; the wall names Bo only.
+cat >"$work/floor.yaml" <<YAML
+id: floor-heroes
+name: Floor Heroes
+cadence: monthly
+time_zone: UTC
+scorecard:
+  peer_group: all
+  metrics:
+    - {metric: csat, aggregation: mean}
+award:
+  rule: top_n
+  n: 2
+  rewards:
+    - {type: manual, item: cake, assignee_role: facilities}
+YAML
+as_admin programs apply --file "$work/floor.yaml" >/dev/null || fail "programs apply floor-heroes"
+node "$modules/announce.mjs" "$base" "$kiosk" floor-heroes "Bo Berg" "Ana Sousa" \
+  "PLAUDIT_TOKEN='$admin' '$plaudit' awards evaluate floor-heroes --period '$last_month' >/dev/null" \
+  "$artifacts" || fail "the wall's announcement (screenshots in $artifacts)"
 
 # Last month decided: its award waits for a manager.
 as_admin awards evaluate service-stars --period "$last_month" >/dev/null || fail "awards evaluate"

@@ -227,5 +227,25 @@ TEST_F(AwardStoreTest, ConcurrentApprovalsNeverOverspendAFixedBudget) {
   }
 }
 
+TEST_F(AwardStoreTest, LatestAwardPeriodIsTheLatestLabelWithAnAward) {
+  EXPECT_EQ(*store_->LatestAwardPeriod("eotm"), "");
+  DecisionRecord october = Decision({10}, 0, std::nullopt);
+  ASSERT_TRUE(store_->CommitDecision(october, PlanAutoApproval).ok());
+  DecisionRecord september = Decision({10}, 0, std::nullopt);
+  september.period = "2026-09";
+  for (AwardRecord& award : september.awards) {
+    award.period = "2026-09";
+    award.id = "eotm.2026-09." + award.agent_id;
+    for (FulfilmentRecord& f : award.fulfilments) {
+      f.award_id = award.id;
+      f.id = award.id + ".leave_credit";
+      f.idempotency_key += "-september";
+    }
+  }
+  ASSERT_TRUE(store_->CommitDecision(september, PlanAutoApproval).ok());
+  EXPECT_EQ(*store_->LatestAwardPeriod("eotm"), "2026-10");
+  EXPECT_EQ(*store_->LatestAwardPeriod("other"), "");
+}
+
 }  // namespace
 }  // namespace plaudit
