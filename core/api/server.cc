@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/api/issuer_tokens.h"
 #include "core/api/private_data_dir.h"
 #include "core/api/request_limits.h"
 #include "core/api/server_credentials.h"
@@ -114,20 +115,9 @@ absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, 
   if (!config.auth.has_value()) return options;
   const AuthConfig& auth = *config.auth;
   options.agent_match = auth.agent_match;
-  auto keys = auth.jwks_file.empty() ? auth::KeySet::FromUrl(auth.jwks_url, auth.jwks_ca_file)
-                                     : auth::KeySet::FromFile(auth.jwks_file);
-  if (!keys.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "auth.", auth.jwks_file.empty() ? "jwks_url" : "jwks_file", ": ", keys.status().message()));
-  }
-  auth::TokenSettings settings;
-  settings.issuer = auth.issuer;
-  settings.audience = auth.audience;
-  settings.roles_claim = auth.roles_claim;
-  settings.agent_claim = auth.agent_claim;
-  settings.teams_claim = auth.teams_claim;
-  settings.clock_skew = auth.clock_skew;
-  auto validator = std::make_shared<auth::TokenValidator>(settings, *std::move(keys));
+  auto keys = IssuerKeys(auth);
+  if (!keys.ok()) return keys.status();
+  auto validator = std::make_shared<auth::TokenValidator>(TokenSettingsOf(auth), *std::move(keys));
   auto cache = std::make_shared<TokenCache>(auth.clock_skew);
   options.verify_token = [validator, cache,
                           clock](std::string_view token) -> absl::StatusOr<TokenIdentity> {

@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <sstream>
@@ -14,7 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "core/auth/base64url.h"
+#include "core/api/issuer_tokens.h"
+#include "core/auth/pkce.h"
 #include "core/domain/log.h"
 #include "core/store/secrets_key_file.h"
 #include "nlohmann/json.hpp"
@@ -30,18 +29,6 @@ constexpr absl::Duration kSignInLifetime = absl::Minutes(10);
 constexpr char kCipherScope[] = "web";
 constexpr char kSessionKind[] = "session";
 constexpr char kSignInKind[] = "sign-in";
-
-std::string RandomToken() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return "";
-  return auth::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes)));
-}
-
-std::string S256(const std::string& verifier) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-  return auth::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
-}
 
 // "https://host:port/a/b?c" into {"https://host:port", "/a/b?c"}.
 std::pair<std::string, std::string> SplitUrl(const std::string& url) {
@@ -70,16 +57,6 @@ absl::StatusOr<std::string> ReadSecret(const std::string& path) {
   std::string secret(absl::StripAsciiWhitespace(text.str()));
   if (secret.empty()) return absl::FailedPreconditionError(absl::StrCat(path, " is empty"));
   return secret;
-}
-
-absl::StatusOr<std::unique_ptr<auth::KeySet>> IssuerKeys(const AuthConfig& auth) {
-  auto keys = auth.jwks_file.empty() ? auth::KeySet::FromUrl(auth.jwks_url, auth.jwks_ca_file)
-                                     : auth::KeySet::FromFile(auth.jwks_file);
-  if (!keys.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "auth.", auth.jwks_file.empty() ? "jwks_url" : "jwks_file", ": ", keys.status().message()));
-  }
-  return keys;
 }
 
 bool SameSecret(const std::string& a, const std::string& b) {
@@ -154,17 +131,11 @@ absl::StatusOr<std::unique_ptr<SignIn>> SignIn::Create(const SignInConfig& confi
     }
     secret = *std::move(read);
   }
-  auto id_keys = IssuerKeys(auth);
+  auto id_keys = api::IssuerKeys(auth);
   if (!id_keys.ok()) return id_keys.status();
-  auto access_keys = IssuerKeys(auth);
+  auto access_keys = api::IssuerKeys(auth);
   if (!access_keys.ok()) return access_keys.status();
-  auth::TokenSettings access;
-  access.issuer = auth.issuer;
-  access.audience = auth.audience;
-  access.roles_claim = auth.roles_claim;
-  access.agent_claim = auth.agent_claim;
-  access.teams_claim = auth.teams_claim;
-  access.clock_skew = auth.clock_skew;
+  const auth::TokenSettings access = api::TokenSettingsOf(auth);
   auth::TokenSettings id = access;
   id.audience = config.client_id;
   const std::string url = config.public_url.empty() ? public_url : config.public_url;
@@ -233,9 +204,9 @@ std::string SignIn::Cookie(const std::string& name, const std::string& value,
 absl::StatusOr<SignInStep> SignIn::Begin(const std::string& return_to, absl::Time now) {
   auto endpoints = Discover();
   if (!endpoints.ok()) return endpoints.status();
-  const std::string state = RandomToken();
-  const std::string nonce = RandomToken();
-  const std::string verifier = RandomToken();
+  const std::string state = auth::RandomUrlToken();
+  const std::string nonce = auth::RandomUrlToken();
+  const std::string verifier = auth::RandomUrlToken();
   if (state.empty() || nonce.empty() || verifier.empty()) {
     return absl::InternalError("no random bytes from OpenSSL");
   }
@@ -252,7 +223,7 @@ absl::StatusOr<SignInStep> SignIn::Begin(const std::string& return_to, absl::Tim
                                  {"scope", "openid profile"},
                                  {"state", state},
                                  {"nonce", nonce},
-                                 {"code_challenge", S256(verifier)},
+                                 {"code_challenge", auth::PkceS256(verifier)},
                                  {"code_challenge_method", "S256"}};
   // SameSite=Lax: the issuer's redirect back is a navigation from another site, which a Strict
   // cookie would not come with.
@@ -340,7 +311,7 @@ absl::StatusOr<SignInStep> SignIn::Complete(const std::string& code, const std::
     return Refused("the access token and the ID token name different subjects");
   }
   const absl::Time expires = std::min(access->expires, now + config_.session_lifetime);
-  const std::string csrf = RandomToken();
+  const std::string csrf = auth::RandomUrlToken();
   if (csrf.empty()) return absl::InternalError("no random bytes from OpenSSL");
   const json session = {{"sub", id->subject},
                         {"token", access_token},

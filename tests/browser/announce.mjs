@@ -5,7 +5,7 @@
 //
 // node announce.mjs BASE_URL TOKEN PROGRAM WINNER OPTED_OUT DECIDE_COMMAND ARTIFACTS_DIR
 import { execFileSync } from 'node:child_process';
-import { Session } from './browser.mjs';
+import { Session, openWall, shownOnWall } from './browser.mjs';
 
 const [base, token, program, winner, optedOut, decideCommand, artifacts] = process.argv.slice(2);
 if (!artifacts) {
@@ -16,14 +16,7 @@ const session = new Session(artifacts);
 const check = session.check.bind(session);
 
 await session.run(async (page) => {
-  await page.setViewport({ width: 1920, height: 1080 });
-  await page.evaluateOnNewDocument(() => {
-    window.__shown = [];
-    new MutationObserver(() => window.__shown.push(document.body ? document.body.innerText : ''))
-        .observe(document, { subtree: true, childList: true, characterData: true });
-  });
-  await page.goto(`${base}/wall.html?programs=${program}&refresh=1#token=${encodeURIComponent(token)}`,
-                  { waitUntil: 'networkidle0' });
+  await openWall(page, base, token, program);
   // The wall has looked once (and learnt there was no winner yet) before the decision.
   await page.waitForFunction(() => document.getElementById('status').textContent.length > 0,
                              { timeout: 10000 });
@@ -40,6 +33,6 @@ await session.run(async (page) => {
   const names = await page.$$eval('#announcement-names li', (items) => items.map((n) => n.textContent));
   check(names.includes(winner), `the announcement names ${JSON.stringify(names)}, not ${winner}`);
   await session.audit('wall-announcement', { fullPage: false });
-  const shown = await page.evaluate(() => window.__shown.join('\n') + document.body.innerText);
+  const shown = await shownOnWall(page);
   check(!shown.includes(optedOut), `the wall showed ${optedOut}, who opted out of public praise`);
 }, `wall: the new winners were announced; the opted-out winner never shown; no console error; axe clean`);

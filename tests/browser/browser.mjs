@@ -104,3 +104,21 @@ export async function signInThroughIssuer(page, base, subject, roles, returnTo =
   const cookies = await page.cookies();
   return cookies.find((c) => c.name === 'plaudit-session' || c.name === '__Host-plaudit-session');
 }
+
+// Opens the wall display on PROGRAM, full HD, refreshing every second, signed in by its address
+// with a display TOKEN, and keeps everything it ever shows for shownOnWall().
+export async function openWall(page, base, token, program) {
+  await page.setViewport({ width: 1920, height: 1080 });
+  await page.evaluateOnNewDocument(() => {
+    window.__shown = [];
+    new MutationObserver(() => window.__shown.push(document.body ? document.body.innerText : ''))
+        .observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.goto(`${base}/wall.html?programs=${program}&refresh=1#token=${encodeURIComponent(token)}`,
+                  { waitUntil: 'networkidle0' });
+}
+
+// Every text the wall showed since openWall(), and what it shows now.
+export function shownOnWall(page) {
+  return page.evaluate(() => window.__shown.join('\n') + '\n' + document.body.innerText);
+}

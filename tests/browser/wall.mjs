@@ -5,7 +5,7 @@
 //
 // node wall.mjs BASE_URL TOKEN PROGRAM NEW_LEADER OPTED_OUT IMPORT_COMMAND ARTIFACTS_DIR
 import { execFileSync } from 'node:child_process';
-import { Session } from './browser.mjs';
+import { Session, openWall, shownOnWall } from './browser.mjs';
 
 const [base, token, program, newLeader, optedOut, importCommand, artifacts] = process.argv.slice(2);
 if (!artifacts) {
@@ -16,15 +16,7 @@ const session = new Session(artifacts);
 const check = session.check.bind(session);
 
 await session.run(async (page) => {
-  await page.setViewport({ width: 1920, height: 1080 });
-  // Everything the wall ever shows, kept as it appears.
-  await page.evaluateOnNewDocument(() => {
-    window.__shown = [];
-    new MutationObserver(() => window.__shown.push(document.body ? document.body.innerText : ''))
-        .observe(document, { subtree: true, childList: true, characterData: true });
-  });
-  await page.goto(`${base}/wall.html?programs=${program}&refresh=1#token=${encodeURIComponent(token)}`,
-                  { waitUntil: 'networkidle0' });
+  await openWall(page, base, token, program);
   check(!page.url().includes('token'), 'the token stays in the address bar');
   try {
     await page.waitForSelector('#entries li .name', { timeout: 10000 });
@@ -49,7 +41,7 @@ await session.run(async (page) => {
   } catch {
     session.failures.push(`the wall does not show ${newLeader} first 15 s after the import`);
   }
-  const shown = await page.evaluate(() => window.__shown.join('\n') + '\n' + document.body.innerText);
+  const shown = await shownOnWall(page);
   check(!shown.includes(optedOut), `the wall showed ${optedOut}, who opted out of public praise`);
   check(!shown.includes('@'), 'the wall showed an email address');
 

@@ -1,8 +1,6 @@
 #include "tools/dev_issuer/oidc_provider.h"
 
 #include <httplib.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <fstream>
 #include <sstream>
@@ -14,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "core/auth/base64url.h"
+#include "core/auth/pkce.h"
 #include "nlohmann/json.hpp"
 #include "tools/dev_issuer/dev_issuer.h"
 
@@ -30,18 +28,6 @@ std::string ReadText(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string RandomToken() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return "";
-  return auth::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof(bytes)));
-}
-
-std::string S256(const std::string& verifier) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-  return auth::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
 }
 
 std::string Html(std::string_view text) {
@@ -234,7 +220,7 @@ void OidcProvider::Authorize(const httplib::Request& req, httplib::Response& res
               List(req.get_param_value("roles")),
               List(req.get_param_value("teams")),
               absl::Now() + kCodeLifetime};
-  const std::string code = RandomToken();
+  const std::string code = auth::RandomUrlToken();
   if (code.empty()) return Refuse(res, 500, "no random bytes for a code");
   {
     absl::MutexLock lock(&mu_);
@@ -274,7 +260,7 @@ void OidcProvider::Token(const httplib::Request& req, httplib::Response& res) {
   if (req.get_param_value("redirect_uri") != grant.redirect_uri) {
     return TokenError(res, "invalid_grant", "redirect_uri differs from the authorization's");
   }
-  if (S256(req.get_param_value("code_verifier")) != grant.code_challenge) {
+  if (auth::PkceS256(req.get_param_value("code_verifier")) != grant.code_challenge) {
     return TokenError(res, "invalid_grant", "code_verifier does not match the code_challenge");
   }
   const absl::Time now = absl::Now();

@@ -168,8 +168,8 @@ TEST_F(AwardStoreTest, UnknownAwardIsNotFound) {
 
 TEST_F(AwardStoreTest, OwnAwardCannotBeApproved) {
   ASSERT_TRUE(store_->CommitDecision(Decision({10}, 1, std::nullopt), PlanAutoApproval).ok());
-  auto own =
-      ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin, ""}, "", 2000);
+  auto own = ActOnAward(*store_, AwardIdOf(1), AwardAction::kApprove, Actor{"a1", Role::kAdmin, ""},
+                        "", 2000);
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);
 }
 

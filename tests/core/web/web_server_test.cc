@@ -67,6 +67,12 @@ class WebServerTest : public ::testing::Test {
 
   static json Body(const httplib::Result& result) { return json::parse(result->body); }
 
+  // ImportAgents' request for two active agents of team Chat, a1 (Zoë) and a2 (Bo).
+  static constexpr char kTwoAgents[] = R"({"header": ["id", "display_name", "email", "team",
+      "channel", "hire_date", "status"], "rows": [
+      {"line": 2, "fields": ["a1", "Zoë", "zoe@example.com", "Chat", "chat", "2024-03-01", "active"]},
+      {"line": 3, "fields": ["a2", "Bo", "bo@example.com", "Chat", "chat", "2024-03-01", "active"]}]})";
+
   testing::TempDir dir_;
   RealClock clock_;
   std::unique_ptr<api::PlauditServer> server_;
@@ -119,11 +125,7 @@ TEST_F(WebServerTest, ApiCallsTheServicesAsTheCallerAndAnswersInJson) {
 TEST_F(WebServerTest, ApiKeepsTheAccessRulesOfGrpc) {
   Start(BaseConfig(dir_.path()));
   // The development mode's unnamed caller is an admin: it imports two agents.
-  const std::string agents = R"({"header": ["id", "display_name", "email", "team", "channel",
-      "hire_date", "status"], "rows": [
-      {"line": 2, "fields": ["a1", "Zoë", "zoe@example.com", "Chat", "chat", "2024-03-01", "active"]},
-      {"line": 3, "fields": ["a2", "Bo", "bo@example.com", "Chat", "chat", "2024-03-01", "active"]}]})";
-  auto imported = Api("AgentService/ImportAgents", agents);
+  auto imported = Api("AgentService/ImportAgents", kTwoAgents);
   ASSERT_TRUE(imported);
   ASSERT_EQ(imported->status, 200) << imported->body;
   // 64-bit integers are strings in protobuf's JSON.
@@ -151,7 +153,7 @@ TEST_F(WebServerTest, ApiKeepsTheAccessRulesOfGrpc) {
   EXPECT_EQ(other->status, HttpStatusOf(grpc_status.error_code())) << other->body;
   EXPECT_EQ(Body(other)["error"]["message"], grpc_status.error_message());
   // An agent may not import.
-  auto refused = Api("AgentService/ImportAgents", agents, {{"X-Plaudit-Actor", "a1"}});
+  auto refused = Api("AgentService/ImportAgents", kTwoAgents, {{"X-Plaudit-Actor", "a1"}});
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403);
   EXPECT_NE(Body(refused)["error"]["message"].get<std::string>().find(
@@ -370,11 +372,7 @@ TEST_F(WebServerTest, PraiseSentOverTheApiCountsAgainstTheSendersAllowance) {
   ServerConfig config = BaseConfig(dir_.path());
   config.praise_monthly_allowance = 2;
   Start(config);
-  const std::string agents = R"({"header": ["id", "display_name", "email", "team", "channel",
-      "hire_date", "status"], "rows": [
-      {"line": 2, "fields": ["a1", "Zoë", "zoe@example.com", "Chat", "chat", "2024-03-01", "active"]},
-      {"line": 3, "fields": ["a2", "Bo", "bo@example.com", "Chat", "chat", "2024-03-01", "active"]}]})";
-  auto imported = Api("AgentService/ImportAgents", agents);
+  auto imported = Api("AgentService/ImportAgents", kTwoAgents);
   ASSERT_TRUE(imported);
   ASSERT_EQ(imported->status, 200) << imported->body;
   auto allowance = [this](const std::string& body) {
