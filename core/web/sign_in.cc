@@ -24,6 +24,8 @@ namespace {
 using nlohmann::json;
 
 constexpr absl::Duration kSignInLifetime = absl::Minutes(10);
+// What every browser keeps of one cookie, its name and value together (RFC 6265, section 6.1).
+constexpr size_t kMaxCookieBytes = 4096;
 // What StateCipher's (plugin, key) additional data is for each cookie, so that one cannot be
 // passed off as the other.
 constexpr char kCipherScope[] = "web";
@@ -319,6 +321,13 @@ absl::StatusOr<SignInStep> SignIn::Complete(const std::string& code, const std::
                         {"exp", absl::ToUnixSeconds(expires)}};
   auto sealed_session = cipher_.Seal(kCipherScope, kSessionKind, session.dump());
   if (!sealed_session.ok()) return sealed_session.status();
+  // Browsers drop a cookie over 4096 bytes without a word, which would send the person round the
+  // sign-in for ever.
+  if (session_cookie_.size() + 1 + sealed_session->size() > kMaxCookieBytes) {
+    return Refused(absl::StrCat("the issuer's access token (", access_token.size(),
+                                " bytes) is too large to keep in a session cookie; ask the "
+                                "issuer for smaller access tokens (fewer claims)"));
+  }
   return SignInStep{pending["return"].get<std::string>(),
                     {Cookie(session_cookie_, *sealed_session, "/", expires - now, "Strict"),
                      Cookie(sign_in_cookie_, "", "/auth", absl::ZeroDuration(), "Lax")}};

@@ -297,6 +297,19 @@ TEST_F(SignInTest, TheCallbackRefusesAnotherBrowsersStateAReplayedCodeAndNoSignI
   EXPECT_NE(why.find("already used"), std::string::npos) << why;
 }
 
+TEST_F(SignInTest, AnAccessTokenTooLargeForACookieIsRefusedWithTheReason) {
+  Start(Config());
+  std::string roles = "agent";
+  for (int i = 0; i < 300; ++i) roles += ",role-number-" + std::to_string(i);
+  auto [to_issuer, sign_in_cookie] = Begin();
+  auto done = Callback(Authorize(to_issuer, "a1", roles), sign_in_cookie);
+  ASSERT_TRUE(done);
+  const std::string why = done->get_header_value("Location");
+  EXPECT_TRUE(absl::StartsWith(why, "/?sign_in_error=")) << why;
+  EXPECT_NE(why.find("too large to keep in a session cookie"), std::string::npos) << why;
+  EXPECT_EQ(done->get_header_value_count("Set-Cookie"), 0u);
+}
+
 TEST_F(SignInTest, TheIssuerRefusesACodeWithoutItsVerifier) {
   Start(Config());
   auto [to_issuer, sign_in_cookie] = Begin();
