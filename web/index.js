@@ -7,9 +7,11 @@ async function showWho() {
   const session = await Plaudit.session();
   document.getElementById('signin-issuer').hidden = !session.sign_in;
   document.getElementById('signin-token').open = !session.sign_in;
+  // The server names why signing in failed with a code; the words are the page's.
   const problem = new URLSearchParams(location.search).get('sign_in_error');
   if (problem) {
-    document.getElementById('signin-problem').textContent = Plaudit.t('signin.error', problem);
+    const messages = { issuer_unreachable: 'signin.error_unreachable', refused: 'signin.error_refused' };
+    document.getElementById('signin-problem').textContent = Plaudit.t(messages[problem] || 'signin.error_failed');
   }
   if (!(await Plaudit.signedIn())) {
     who.textContent = Plaudit.t('signin.none');

@@ -161,9 +161,10 @@ absl::StatusOr<TokenClaims> TokenValidator::Validate(std::string_view compact_jw
   absl::StatusOr<std::string> agent = StringClaim(*payload, settings_.agent_claim);
   if (!agent.ok()) return agent.status();
   claims.agent = *std::move(agent);
-  absl::StatusOr<std::string> nonce = StringClaim(*payload, "nonce");
-  if (!nonce.ok()) return nonce.status();
-  claims.nonce = *std::move(nonce);
+  // Only an ID token's nonce matters, and only to the sign-in: any other shape is not one.
+  if (auto nonce = payload->find("nonce"); nonce != payload->end() && nonce->is_string()) {
+    claims.nonce = nonce->get<std::string>();
+  }
   claims.expires = **expires;
   return claims;
 }

@@ -82,15 +82,6 @@ absl::StatusOr<AuthConfig> ParseAuth(const YAML::Node& value, const Resolve& res
   return auth;
 }
 
-// An address a browser or plauditd may be sent to: https://, or http:// to this host only.
-bool IsWebAddress(const std::string& url) {
-  if (absl::StartsWith(url, "https://")) return url.size() > 8;
-  if (!absl::StartsWith(url, "http://")) return false;
-  std::string authority = url.substr(7, url.find('/', 7) - 7);
-  if (authority.find(':') == std::string::npos || authority.back() == ']') authority += ":80";
-  return IsLoopbackListen(authority);
-}
-
 template <typename Resolve>
 absl::StatusOr<SignInConfig> ParseSignIn(const YAML::Node& value, const Resolve& resolve) {
   if (!value.IsMap()) return Problem(value, "web.sign_in", "must be a map: {client_id, ...}");
@@ -226,6 +217,25 @@ bool IsLoopbackListen(const std::string& listen) {
   in6_addr v6{};
   if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
   return false;
+}
+
+bool IsWebAddress(const std::string& url) {
+  const bool https = absl::StartsWith(url, "https://");
+  if (!https && !absl::StartsWith(url, "http://")) return false;
+  const size_t start = https ? 8 : 7;
+  const size_t end = url.find_first_of("/?#", start);
+  const std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  // No user information (user@host) and nothing a browser reads as a path separator.
+  if (authority.empty() || authority.find_first_of("@\\") != std::string::npos) return false;
+  std::string host = authority;
+  const size_t colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.back() != ']') {
+    const std::string port = authority.substr(colon + 1);
+    if (port.empty() || !std::all_of(port.begin(), port.end(), absl::ascii_isdigit)) return false;
+    host = authority.substr(0, colon);
+  }
+  if (host.empty()) return false;
+  return https || IsLoopbackListen(host + ":80");
 }
 
 bool IsPathSetting(const std::string& key) {

@@ -198,6 +198,10 @@ bool IsLoopbackListen(const std::string& listen);
 // Whether a plugin setting names a file or folder (its key ends in _file, _dir or _path).
 bool IsPathSetting(const std::string& key);
 
+// Whether `url` is an address plauditd may send a browser or itself to: https://, or http:// to
+// a loopback host only; no user information (user@host), a port of digits only.
+bool IsWebAddress(const std::string& url);
+
 }  // namespace plaudit
 
 #endif  // PLAUDIT_CORE_CONFIG_SERVER_CONFIG_H_

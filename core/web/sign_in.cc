@@ -108,7 +108,8 @@ SignIn::SignIn(const SignInConfig& config, const AuthConfig& auth, StateCipher c
       client_secret_(std::move(client_secret)),
       secure_origin_(absl::StartsWith(public_url, "https://")),
       session_cookie_(secure_origin_ ? "__Host-plaudit-session" : "plaudit-session"),
-      sign_in_cookie_(secure_origin_ ? "__Secure-plaudit-sign-in" : "plaudit-sign-in"),
+      // __Host-: no other subdomain may plant one (it would carry its own state: login CSRF).
+      sign_in_cookie_(secure_origin_ ? "__Host-plaudit-sign-in" : "plaudit-sign-in"),
       id_tokens_(std::move(id_tokens)),
       access_tokens_(std::move(access_tokens)) {}
 
@@ -176,9 +177,13 @@ absl::StatusOr<SignIn::Endpoints> SignIn::Discover() {
                                                "\", not auth.issuer \"", issuer_, "\""));
   }
   Endpoints endpoints{text("authorization_endpoint"), text("token_endpoint")};
-  if (endpoints.authorization.empty() || endpoints.token.empty()) {
-    return absl::UnavailableError(absl::StrCat("the discovery document ", discovery_url_,
-                                               " lacks authorization_endpoint or token_endpoint"));
+  for (const std::string* endpoint : {&endpoints.authorization, &endpoints.token}) {
+    // The code and the client secret go to the token endpoint: never in clear to another host.
+    if (!IsWebAddress(*endpoint)) {
+      return absl::UnavailableError(
+          absl::StrCat("the discovery document ", discovery_url_, " names endpoint \"", *endpoint,
+                       "\": an https:// address is required (http:// only on this host)"));
+    }
   }
   if (auto methods = document.find("token_endpoint_auth_methods_supported");
       methods != document.end() && methods->is_array()) {
@@ -230,7 +235,7 @@ absl::StatusOr<SignInStep> SignIn::Begin(const std::string& return_to, absl::Tim
   // SameSite=Lax: the issuer's redirect back is a navigation from another site, which a Strict
   // cookie would not come with.
   return SignInStep{httplib::append_query_params(endpoints->authorization, query),
-                    {Cookie(sign_in_cookie_, *sealed, "/auth", kSignInLifetime, "Lax")}};
+                    {Cookie(sign_in_cookie_, *sealed, "/", kSignInLifetime, "Lax")}};
 }
 
 absl::StatusOr<std::string> SignIn::Exchange(const Endpoints& endpoints, const std::string& code,
@@ -246,7 +251,9 @@ absl::StatusOr<std::string> SignIn::Exchange(const Endpoints& endpoints, const s
     if (endpoints.secret_in_body) {
       form.emplace("client_secret", client_secret_);
     } else {
-      client->set_basic_auth(config_.client_id.c_str(), client_secret_.c_str());
+      // RFC 6749, section 2.3.1: both form-encoded before they are joined.
+      client->set_basic_auth(httplib::detail::encode_query_param(config_.client_id).c_str(),
+                             httplib::detail::encode_query_param(client_secret_).c_str());
     }
   }
   httplib::Result result = client->Post(path.c_str(), form);
@@ -330,7 +337,7 @@ absl::StatusOr<SignInStep> SignIn::Complete(const std::string& code, const std::
   }
   return SignInStep{pending["return"].get<std::string>(),
                     {Cookie(session_cookie_, *sealed_session, "/", expires - now, "Strict"),
-                     Cookie(sign_in_cookie_, "", "/auth", absl::ZeroDuration(), "Lax")}};
+                     ClearSignInCookie()}};
 }
 
 absl::StatusOr<Session> SignIn::Open(const std::string& cookies, absl::Time now) const {
@@ -347,6 +354,10 @@ absl::StatusOr<Session> SignIn::Open(const std::string& cookies, absl::Time now)
                  absl::FromUnixSeconds(session["exp"].get<int64_t>())};
   if (result.expires <= now) return Refused("the session has ended; sign in again");
   return result;
+}
+
+std::string SignIn::ClearSignInCookie() const {
+  return Cookie(sign_in_cookie_, "", "/", absl::ZeroDuration(), "Lax");
 }
 
 std::string SignIn::SignOutCookie() const {

@@ -3,7 +3,7 @@
 //
 //   GET /auth/sign-in?return=/me.html  -> 303 to the issuer's authorization endpoint, with a
 //                                         fresh state, nonce and S256 code challenge, kept in a
-//                                         sealed sign-in cookie (10 minutes, Path=/auth)
+//                                         sealed sign-in cookie (10 minutes, __Host- over HTTPS)
 //   GET /auth/callback?code&state      -> the code is exchanged at the token endpoint with the
 //                                         verifier; the ID token's signature, issuer, audience
 //                                         (the client_id) and nonce are checked, and the access
@@ -73,6 +73,8 @@ class SignIn {
   absl::StatusOr<Session> Open(const std::string& cookies, absl::Time now) const;
   // The Set-Cookie header that removes the session cookie.
   std::string SignOutCookie() const;
+  // The Set-Cookie header that removes the sign-in cookie (a sign-in that failed or ended).
+  std::string ClearSignInCookie() const;
 
   const std::string& session_cookie_name() const { return session_cookie_; }
   const std::string& redirect_uri() const { return redirect_uri_; }

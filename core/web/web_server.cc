@@ -265,11 +265,22 @@ void WebServer::RouteSignIn() {
     res.status = 404;
     res.set_content(ErrorJson("NOT_FOUND", "signing in is not configured (web.sign_in)"), kJson);
   };
-  // A failed sign-in goes back to the first page, which says why.
+  // A failed sign-in goes back to the first page with one of a few fixed codes, which the page
+  // words in its language (a free text there would let any link put words on this site); the
+  // details go to the log.
   auto back_with_problem = [](httplib::Response& res, const absl::Status& status) {
+    const bool unreachable = absl::IsUnavailable(status);
+    const std::string line = absl::StrCat("sign-in failed: ", status.message());
+    if (unreachable) {
+      LogError("web", line);
+    } else {
+      LogInfo("web", line);
+    }
+    const char* code = unreachable                       ? "issuer_unreachable"
+                       : absl::IsUnauthenticated(status) ? "refused"
+                                                         : "failed";
     res.set_header("Cache-Control", "no-store");
-    res.set_redirect(
-        httplib::append_query_params("/", {{"sign_in_error", std::string(status.message())}}), 303);
+    res.set_redirect(httplib::append_query_params("/", {{"sign_in_error", code}}), 303);
   };
   http_->Get("/auth/sign-in", [this, not_configured, back_with_problem](const httplib::Request& req,
                                                                         httplib::Response& res) {
@@ -290,7 +301,7 @@ void WebServer::RouteSignIn() {
     auto step = sign_in_->Complete(req.get_param_value("code"), req.get_param_value("state"), error,
                                    req.get_header_value("Cookie"), absl::Now());
     if (!step.ok()) {
-      LogInfo("web", absl::StrCat("sign-in refused: ", step.status().message()));
+      res.set_header("Set-Cookie", sign_in_->ClearSignInCookie());
       return back_with_problem(res, step.status());
     }
     for (const std::string& cookie : step->set_cookies) res.set_header("Set-Cookie", cookie);
@@ -307,7 +318,11 @@ void WebServer::RouteSignIn() {
                         kJson);
         return;
       }
-      res.set_header("Set-Cookie", sign_in_->SignOutCookie());
+      // Only a session signed out with its token, or a cookie that is not a session, is removed:
+      // a form of another site (it comes without the Strict cookie) signs nobody out.
+      if (!absl::IsNotFound(session.status())) {
+        res.set_header("Set-Cookie", sign_in_->SignOutCookie());
+      }
     }
     res.set_content(R"({"signed_in":false})", kJson);
   });

@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -62,6 +64,33 @@ std::vector<std::string> List(const std::string& text) {
     items.emplace_back(absl::StripAsciiWhitespace(item));
   }
   return items;
+}
+
+// Whether `name` (a Host header's value, or a URI's authority) is a loopback name with at most
+// a port of digits: "127.0.0.1:8080", "localhost", "[::1]:9". Nothing else, so that
+// "localhost:1@evil.example" (user information) is not taken for this host.
+bool LoopbackName(std::string_view name) {
+  for (std::string_view host : {"127.0.0.1", "localhost", "[::1]"}) {
+    if (name.substr(0, host.size()) != host) continue;
+    std::string_view rest = name.substr(host.size());
+    if (rest.empty()) return true;
+    if (rest[0] != ':' || rest.size() == 1) return false;
+    return std::all_of(rest.begin() + 1, rest.end(),
+                       [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  }
+  return false;
+}
+
+// Whether `uri` is an http(s) URI on a loopback host.
+bool OnThisHost(const std::string& uri) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (uri.rfind(scheme, 0) != 0) continue;
+    const size_t end = uri.find_first_of("/?#\\", scheme.size());
+    if (end != std::string::npos && uri[end] == '\\') return false;
+    return LoopbackName(std::string_view(uri).substr(
+        scheme.size(), end == std::string::npos ? std::string::npos : end - scheme.size()));
+  }
+  return false;
 }
 
 void Refuse(httplib::Response& res, int status, const std::string& message) {
@@ -128,14 +157,19 @@ bool OidcProvider::RedirectAllowed(const std::string& uri) const {
     }
     return false;
   }
-  for (const char* prefix :
-       {"http://127.0.0.1:", "http://localhost:", "https://127.0.0.1:", "https://localhost:"}) {
-    if (absl::StartsWith(uri, prefix)) return true;
-  }
-  return false;
+  return OnThisHost(uri);
 }
 
 void OidcProvider::Route() {
+  // Anybody who reaches it signs in as anybody: a page of another site must not reach it through
+  // a name of its own that resolves to this host (DNS rebinding).
+  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (LoopbackName(req.get_header_value("Host"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Refuse(res, 403, "Host \"" + req.get_header_value("Host") + "\" is not a loopback name");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http_->Get("/.well-known/openid-configuration", [this](const httplib::Request&,
                                                          httplib::Response& res) {
     const std::string base = base_url();

@@ -185,6 +185,15 @@ TEST(ServerConfig, ReadsTheSignInOfThePagesResolvingItsFilesBesideTheConfig) {
   EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, public_url: http://plaudit.example}}\n"),
             "line 2: web.sign_in.public_url: must be an https:// address (http:// only on this "
             "host), got \"http://plaudit.example\"");
+  EXPECT_EQ(
+      Error(auth +
+            "web: {sign_in: {client_id: x, public_url: \"http://localhost:1@evil.example\"}}\n"),
+      "line 2: web.sign_in.public_url: must be an https:// address (http:// only on this "
+      "host), got \"http://localhost:1@evil.example\"");
+  EXPECT_TRUE(IsWebAddress("http://[::1]:8080/x"));
+  EXPECT_TRUE(IsWebAddress("https://login.example.com/realms/cc"));
+  EXPECT_FALSE(IsWebAddress("http://localhost:80x/"));
+  EXPECT_FALSE(IsWebAddress("https://user@login.example.com/"));
   EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, session_hours: 0}}\n"),
             "line 2: web.sign_in.session_hours: must be a whole number of hours from 1 to 720");
   EXPECT_EQ(Error(auth + "web: {sign_in: {client_id: x, scope: openid}}\n"),

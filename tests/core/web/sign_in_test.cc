@@ -194,7 +194,8 @@ TEST_F(SignInTest, ABrowserSignsInThroughTheIssuerAndCallsTheApiWithItsSessionAn
   EXPECT_NE(set.find("; Path=/;"), std::string::npos) << set;
   EXPECT_NE(set.find("; HttpOnly; Secure; SameSite=Strict"), std::string::npos) << set;
   // The sign-in cookie is spent.
-  EXPECT_TRUE(absl::StartsWith(done->get_header_value("Set-Cookie", 1), "plaudit-sign-in=;"));
+  EXPECT_TRUE(
+      absl::StartsWith(done->get_header_value("Set-Cookie", 1), "plaudit-sign-in=; Path=/;"));
   // Nothing of the token shows in the cookie: it is sealed.
   EXPECT_EQ(set.find("eyJ"), std::string::npos);
   const std::string cookies = CookiesOf(done);
@@ -225,6 +226,10 @@ TEST_F(SignInTest, ABrowserSignsInThroughTheIssuerAndCallsTheApiWithItsSessionAn
   ASSERT_TRUE(nobody);
   EXPECT_EQ(nobody->status, 401);
 
+  // A form of another site comes without the Strict cookie: it signs nobody out.
+  auto elsewhere = client_->Post("/auth/sign-out", "", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->get_header_value_count("Set-Cookie"), 0u);
   // Signing out needs the CSRF token too, and removes the cookie.
   auto forged = client_->Post("/auth/sign-out", {{"Cookie", cookies}}, "", "application/json");
   ASSERT_TRUE(forged);
@@ -277,24 +282,26 @@ TEST_F(SignInTest, TheCallbackRefusesAnotherBrowsersStateAReplayedCodeAndNoSignI
   auto stranger = Callback(back, "");
   ASSERT_TRUE(stranger);
   EXPECT_EQ(stranger->status, 303);
-  EXPECT_TRUE(absl::StartsWith(stranger->get_header_value("Location"), "/?sign_in_error="));
-  EXPECT_EQ(stranger->get_header_value_count("Set-Cookie"), 0u);
+  EXPECT_EQ(stranger->get_header_value("Location"), "/?sign_in_error=refused");
+  // Only the removal of a sign-in cookie: no session.
+  EXPECT_TRUE(
+      absl::StartsWith(stranger->get_header_value("Set-Cookie"), "plaudit-sign-in=; Path=/;"));
+  EXPECT_EQ(stranger->get_header_value_count("Set-Cookie"), 1u);
   // Another sign-in's cookie: its state differs.
   auto [unused, other_cookie] = Begin();
   auto crossed = Callback(back, other_cookie);
   ASSERT_TRUE(crossed);
-  EXPECT_NE(httplib::detail::decode_url(crossed->get_header_value("Location"), true).find("state"),
-            std::string::npos)
-      << crossed->get_header_value("Location");
-  EXPECT_EQ(crossed->get_header_value_count("Set-Cookie"), 0u);
+  EXPECT_EQ(crossed->get_header_value("Location"), "/?sign_in_error=refused");
+  EXPECT_EQ(CookiesOf(crossed), "");
   // The right cookie signs in once; the same code again does not.
   auto first = Callback(back, sign_in_cookie);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->get_header_value("Location"), "/me.html");
   auto again = Callback(back, sign_in_cookie);
   ASSERT_TRUE(again);
-  const std::string why = httplib::detail::decode_url(again->get_header_value("Location"), true);
-  EXPECT_NE(why.find("already used"), std::string::npos) << why;
+  // The reason (the code was used already) goes to the log; the page gets a code to word.
+  EXPECT_EQ(again->get_header_value("Location"), "/?sign_in_error=refused");
+  EXPECT_EQ(CookiesOf(again), "");
 }
 
 TEST_F(SignInTest, AnAccessTokenTooLargeForACookieIsRefusedWithTheReason) {
@@ -304,10 +311,8 @@ TEST_F(SignInTest, AnAccessTokenTooLargeForACookieIsRefusedWithTheReason) {
   auto [to_issuer, sign_in_cookie] = Begin();
   auto done = Callback(Authorize(to_issuer, "a1", roles), sign_in_cookie);
   ASSERT_TRUE(done);
-  const std::string why = done->get_header_value("Location");
-  EXPECT_TRUE(absl::StartsWith(why, "/?sign_in_error=")) << why;
-  EXPECT_NE(why.find("too large to keep in a session cookie"), std::string::npos) << why;
-  EXPECT_EQ(done->get_header_value_count("Set-Cookie"), 0u);
+  EXPECT_EQ(done->get_header_value("Location"), "/?sign_in_error=refused");
+  EXPECT_EQ(CookiesOf(done), "");
 }
 
 TEST_F(SignInTest, TheIssuerRefusesACodeWithoutItsVerifier) {
@@ -325,6 +330,23 @@ TEST_F(SignInTest, TheIssuerRefusesACodeWithoutItsVerifier) {
   EXPECT_EQ(token->status, 400);
   EXPECT_EQ(json::parse(token->body)["error"], "invalid_grant");
   EXPECT_NE(token->body.find("code_verifier"), std::string::npos);
+}
+
+TEST_F(SignInTest, TheDevIssuerRefusesRedirectsAndHostsOffThisMachine) {
+  Start(Config());
+  auto [to_issuer, sign_in_cookie] = Begin();
+  httplib::Params form = Query(to_issuer);
+  form.erase("redirect_uri");
+  form.emplace("redirect_uri", "http://localhost:1@evil.example/cb");
+  form.emplace("sub", "admin");
+  auto refused = issuer_client_->Post("/authorize", form);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("is not allowed"), std::string::npos);
+  auto rebound =
+      issuer_client_->Get("/.well-known/openid-configuration", {{"Host", "rebind.evil.example"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
 }
 
 TEST_F(SignInTest, ReturnsOnlyToPathsOfThisSite) {
@@ -348,9 +370,8 @@ TEST_F(SignInTest, BehindAnHttpsAddressTheCookiesTakeTheirSecurePrefixes) {
   EXPECT_EQ(Query(begun->get_header_value("Location")).find("redirect_uri")->second,
             "https://plaudit.example/auth/callback");
   const std::string set = begun->get_header_value("Set-Cookie");
-  EXPECT_TRUE(absl::StartsWith(set, "__Secure-plaudit-sign-in=v1:")) << set;
-  EXPECT_NE(set.find("; Path=/auth; Max-Age=600; HttpOnly; Secure; SameSite=Lax"),
-            std::string::npos)
+  EXPECT_TRUE(absl::StartsWith(set, "__Host-plaudit-sign-in=v1:")) << set;
+  EXPECT_NE(set.find("; Path=/; Max-Age=600; HttpOnly; Secure; SameSite=Lax"), std::string::npos)
       << set;
   EXPECT_EQ(Session("plaudit-session=v1:AAAA")["signed_in"], false);
   auto refused = WhoAmI({{"Cookie", "__Host-plaudit-session=v1:AAAA"}});
@@ -365,9 +386,7 @@ TEST_F(SignInTest, AnIssuerThatCannotBeReachedIsExplainedOnTheFirstPage) {
   auto begun = client_->Get("/auth/sign-in");
   ASSERT_TRUE(begun);
   EXPECT_EQ(begun->status, 303);
-  const std::string why = httplib::detail::decode_url(begun->get_header_value("Location"), true);
-  EXPECT_TRUE(absl::StartsWith(why, "/?sign_in_error=")) << why;
-  EXPECT_NE(why.find("discovery document"), std::string::npos) << why;
+  EXPECT_EQ(begun->get_header_value("Location"), "/?sign_in_error=issuer_unreachable");
 }
 
 TEST_F(SignInTest, WithoutSignInConfiguredThePagesSaySoAndTheCookieMeansNothing) {
