@@ -25,7 +25,8 @@ start_sandbox() {
   sandbox_pid=$!
   local line=
   for _ in $(seq 1 100); do
-    line=$(head -n 1 "$work/sandbox.out")
+    # The sandbox may not have opened its output file yet.
+    line=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
     [[ $line == "listening on "* ]] && break
     sleep 0.05
   done

@@ -144,10 +144,10 @@ start_vendor_sandbox() {
   "$build/bin/vendor_sandbox" --port 0 --api-key "$1" >"$work/sandbox.out" 2>&1 &
   vendor_sandbox_pid=$!
   for _ in $(seq 1 100); do
-    [[ $(head -n 1 "$work/sandbox.out") == "listening on 127.0.0.1:"* ]] && break
+    [[ $(head -n 1 "$work/sandbox.out" 2>/dev/null) == "listening on 127.0.0.1:"* ]] && break
     sleep 0.05
   done
-  sandbox=$(head -n 1 "$work/sandbox.out")
+  sandbox=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
   [[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
   sandbox=${sandbox#listening on }
 }
@@ -158,7 +158,7 @@ start_dev_provider() {
   "$build/bin/plaudit-dev-issuer" serve --dir "$1" >"$work/provider.out" 2>&1 &
   dev_provider_pid=$!
   for _ in $(seq 1 100); do
-    [[ $(head -n 1 "$work/provider.out") == "serving http://"* ]] && return 0
+    [[ $(head -n 1 "$work/provider.out" 2>/dev/null) == "serving http://"* ]] && return 0
     kill -0 "$dev_provider_pid" 2>/dev/null || break
     sleep 0.05
   done
