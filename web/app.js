@@ -22,9 +22,9 @@ const Plaudit = (() => {
   async function agentLocale() {
     try {
       if (!(await signedIn())) return null;
-      const identity = await call('AccessService', 'WhoAmI', {});
-      if (!identity.agent_id) return null;
-      const agent = await call('AgentService', 'GetAgent', { id: identity.agent_id });
+      const who = await identity();
+      if (!who.agent_id) return null;
+      const agent = await call('AgentService', 'GetAgent', { id: who.agent_id });
       return supported(agent.locale);
     } catch (error) {
       return null;
@@ -118,6 +118,21 @@ const Plaudit = (() => {
     return json;
   }
 
+  // Who is signed in (WhoAmI), asked once per page: the language choice and the page share it.
+  let identityPromise = null;
+  function identity() {
+    if (!identityPromise) {
+      identityPromise = call('AccessService', 'WhoAmI', {});
+      identityPromise.catch(() => { identityPromise = null; });
+    }
+    return identityPromise;
+  }
+
+  // A plugin query's answer (columns and rows of cells) as one object per row, keyed by column.
+  function rows(answer) {
+    return answer.rows.map((row) => Object.fromEntries(answer.columns.map((c, i) => [c, row.cells[i]])));
+  }
+
   // Whether this tab holds credentials: a token, a development-mode name, or a session.
   async function signedIn() {
     if (sessionStorage.getItem(TOKEN) || sessionStorage.getItem(ACTOR)) return true;
@@ -149,6 +164,7 @@ const Plaudit = (() => {
   }
 
   function signIn(token, actor) {
+    identityPromise = null;
     if (token) sessionStorage.setItem(TOKEN, token); else sessionStorage.removeItem(TOKEN);
     if (actor) sessionStorage.setItem(ACTOR, actor); else sessionStorage.removeItem(ACTOR);
   }
@@ -176,7 +192,7 @@ const Plaudit = (() => {
   }
 
   return {
-    call, session, signIn, signInUrl, signOut, signedIn, requireSignIn, el, number, showError, t,
-    ready,
+    call, identity, rows, session, signIn, signInUrl, signOut, signedIn, requireSignIn, el, number,
+    showError, t, ready,
   };
 })();

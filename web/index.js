@@ -19,7 +19,7 @@ async function showWho() {
   }
   document.getElementById('signout').hidden = false;
   try {
-    const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
+    const identity = await Plaudit.identity();
     who.textContent = Plaudit.t('signin.as', identity.subject) +
         (identity.agent_id ? ' (' + Plaudit.t('signin.agent', identity.agent_id) + ')' : '') +
         ', ' + Plaudit.t('signin.roles', identity.roles.join(', ') || '–') + '.';

@@ -128,7 +128,7 @@ async function load() {
   const held = document.getElementById('held');
   const budgets = document.getElementById('budgets');
   try {
-    const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
+    const identity = await Plaudit.identity();
     who.textContent = t('manager.signed_in', identity.subject, identity.roles.join(', ') || '–') +
         (identity.teams.length ? ', ' + t('manager.teams', identity.teams.join(', ')) : '');
     const listed = await Plaudit.call('AwardService', 'ListAwards', { page_size: 1000 });

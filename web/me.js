@@ -91,8 +91,7 @@ function certificateLinks(f) {
   const download = el('button', { type: 'button', 'data-action': 'download' }, t('me.download'));
   download.addEventListener('click', async () => {
     try {
-      const answer = await Plaudit.call('PluginService', 'QueryPlugin', { plugin: 'certificate', method: 'pdf', args });
-      const row = Object.fromEntries(answer.columns.map((c, i) => [c, answer.rows[0].cells[i]]));
+      const [row] = await queryRows('certificate', 'pdf', args);
       const bytes = Uint8Array.from(atob(row.pdf_base64), (c) => c.charCodeAt(0));
       const save = el('a', { href: URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' })),
                              download: row.file });
@@ -104,10 +103,9 @@ function certificateLinks(f) {
     }
   });
   links.append(download);
-  Plaudit.call('PluginService', 'QueryPlugin', { plugin: 'certificate', method: 'credential', args })
-      .then((answer) => {
-        if (!answer.rows.length) return;
-        const row = Object.fromEntries(answer.columns.map((c, i) => [c, answer.rows[0].cells[i]]));
+  queryRows('certificate', 'credential', args)
+      .then(([row]) => {
+        if (!row) return;
         const href = row.verification_url ||
             '/verify.html#credential=' + encodeURIComponent(row.credential);
         links.append(' ', el('a', { href, 'data-field': 'verify' }, t('me.verify')));
@@ -118,8 +116,7 @@ function certificateLinks(f) {
 
 // A plugin query's answer as objects keyed by column.
 async function queryRows(plugin, method, args) {
-  const answer = await Plaudit.call('PluginService', 'QueryPlugin', { plugin, method, args });
-  return answer.rows.map((row) => Object.fromEntries(answer.columns.map((c, i) => [c, row.cells[i]])));
+  return Plaudit.rows(await Plaudit.call('PluginService', 'QueryPlugin', { plugin, method, args }));
 }
 
 // The leave credited by leave_credit rewards, and the parking spots booked by parking rewards:
@@ -153,7 +150,7 @@ async function load() {
   const awards = document.getElementById('awards');
   let identity;
   try {
-    identity = await Plaudit.call('AccessService', 'WhoAmI', {});
+    identity = await Plaudit.identity();
   } catch (error) {
     who.textContent = Plaudit.t('signin.failed', error.message);
     return;

@@ -29,7 +29,7 @@ async function showFeed() {
 async function load() {
   const who = document.getElementById('who');
   try {
-    const identity = await Plaudit.call('AccessService', 'WhoAmI', {});
+    const identity = await Plaudit.identity();
     if (!identity.agent_id) {
       who.textContent = t('praise.not_agent', identity.subject);
       document.getElementById('send').hidden = true;

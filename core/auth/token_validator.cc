@@ -71,7 +71,7 @@ absl::StatusOr<std::string> StringClaim(const json& payload, const std::string& 
 
 }  // namespace
 
-TokenValidator::TokenValidator(TokenSettings settings, std::unique_ptr<KeySet> keys)
+TokenValidator::TokenValidator(TokenSettings settings, std::shared_ptr<const KeySet> keys)
     : settings_(std::move(settings)), keys_(std::move(keys)) {}
 
 absl::StatusOr<TokenClaims> TokenValidator::Validate(std::string_view compact_jws,

@@ -44,7 +44,8 @@ struct TokenClaims {
 
 class TokenValidator {
  public:
-  TokenValidator(TokenSettings settings, std::unique_ptr<KeySet> keys);
+  // `keys` may be shared with other validators of the same issuer (a KeySet is thread-safe).
+  TokenValidator(TokenSettings settings, std::shared_ptr<const KeySet> keys);
 
   // The caller a token names, if it is valid at `now`. Otherwise UNAUTHENTICATED whose message
   // starts with one of:
@@ -67,7 +68,7 @@ class TokenValidator {
 
  private:
   const TokenSettings settings_;
-  const std::unique_ptr<KeySet> keys_;
+  const std::shared_ptr<const KeySet> keys_;
 };
 
 }  // namespace plaudit::auth

@@ -94,11 +94,7 @@ absl::StatusOr<PraiseRecord> PraiseLedger::Send(const std::string& from_agent_id
   praise.value = value;
   praise.request_id = request_id;
   praise.sent_us = absl::ToUnixMicros(now);
-  PraiseAllowance allowance;
-  allowance.start_us = absl::ToUnixMicros(absl::FromCivil(month, options_.zone));
-  allowance.end_us = absl::ToUnixMicros(absl::FromCivil(month + 1, options_.zone));
-  allowance.limit = options_.monthly_allowance;
-  auto stored = store_->InsertPraise(praise, allowance);
+  auto stored = store_->InsertPraise(praise, AllowanceIn(month));
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -108,19 +104,19 @@ absl::StatusOr<PraiseRecord> PraiseLedger::Send(const std::string& from_agent_id
   return **stored;
 }
 
+PraiseAllowance PraiseLedger::AllowanceIn(absl::CivilMonth month) const {
+  PraiseAllowance allowance;
+  allowance.start_us = absl::ToUnixMicros(absl::FromCivil(month, options_.zone));
+  allowance.end_us = absl::ToUnixMicros(absl::FromCivil(month + 1, options_.zone));
+  allowance.limit = options_.monthly_allowance;
+  return allowance;
+}
+
 absl::StatusOr<PraiseLedger::Allowance> PraiseLedger::AllowanceOf(const std::string& agent_id) {
   const absl::CivilMonth month = absl::ToCivilMonth(clock_->Now(), options_.zone);
-  const int64_t start_us = absl::ToUnixMicros(absl::FromCivil(month, options_.zone));
-  const int64_t end_us = absl::ToUnixMicros(absl::FromCivil(month + 1, options_.zone));
-  auto feed = store_->ListPraise(agent_id);
-  if (!feed.ok()) return feed.status();
-  Allowance allowance{month, options_.monthly_allowance, 0};
-  for (const PraiseRecord& praise : *feed) {
-    if (praise.from_agent_id == agent_id && praise.sent_us >= start_us && praise.sent_us < end_us) {
-      ++allowance.used;
-    }
-  }
-  return allowance;
+  auto used = store_->CountPraiseSent(agent_id, AllowanceIn(month));
+  if (!used.ok()) return used.status();
+  return Allowance{month, options_.monthly_allowance, static_cast<int>(*used)};
 }
 
 absl::StatusOr<std::vector<PraiseRecord>> PraiseLedger::Feed(const std::string& agent_id) {

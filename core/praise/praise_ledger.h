@@ -46,6 +46,9 @@ class PraiseLedger {
   absl::StatusOr<std::vector<PraiseRecord>> Feed(const std::string& agent_id);
 
  private:
+  // The allowance's window: the calendar month in the allowance's zone.
+  PraiseAllowance AllowanceIn(absl::CivilMonth month) const;
+
   Store* store_;
   Clock* clock_;
   Options options_;

@@ -15,6 +15,24 @@ PraiseRecord ReadPraise(const SqliteStatement& s) {
 
 }  // namespace
 
+namespace {
+
+constexpr char kCountSent[] =
+    "SELECT COUNT(*) FROM praise WHERE from_agent_id = ? AND sent_us >= ? AND sent_us < ?";
+
+}  // namespace
+
+absl::StatusOr<int64_t> Store::CountPraiseSent(const std::string& from_agent_id,
+                                               const PraiseAllowance& allowance) {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement sent(reader->db(), kCountSent);
+  sent.Bind(1, from_agent_id).Bind(2, allowance.start_us).Bind(3, allowance.end_us);
+  const int64_t used = sent.Step() ? sent.Int(0) : 0;
+  if (!sent.status().ok()) return sent.status();
+  return used;
+}
+
 absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseRecord& praise,
                                                                 const PraiseAllowance& allowance) {
   absl::MutexLock lock(&mu_);
@@ -29,9 +47,7 @@ absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseReco
     if (!earlier.status().ok()) return earlier.status();
   }
   // Counted inside the write transaction, so concurrent senders cannot overdraw the allowance.
-  SqliteStatement sent(db_,
-                       "SELECT COUNT(*) FROM praise WHERE from_agent_id = ? AND sent_us >= ? "
-                       "AND sent_us < ?");
+  SqliteStatement sent(db_, kCountSent);
   sent.Bind(1, praise.from_agent_id).Bind(2, allowance.start_us).Bind(3, allowance.end_us);
   int64_t used = sent.Step() ? sent.Int(0) : 0;
   if (!sent.status().ok()) return sent.status();

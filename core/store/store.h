@@ -467,6 +467,9 @@ class Store {
                                                            const PraiseAllowance& allowance);
   // Newest first; only praise sent or received by `agent_id` unless it is empty.
   absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id);
+  // How much praise `from_agent_id` sent within the allowance's window, on a reader.
+  absl::StatusOr<int64_t> CountPraiseSent(const std::string& from_agent_id,
+                                          const PraiseAllowance& allowance);
 
   // Vendor callbacks (callback_store.cc). Remembers that `plugin`'s callback signed `digest` is
   // applied, until `expires_us`; false, writing nothing, when it is remembered already (a

@@ -134,18 +134,18 @@ absl::StatusOr<std::unique_ptr<SignIn>> SignIn::Create(const SignInConfig& confi
     }
     secret = *std::move(read);
   }
-  auto id_keys = api::IssuerKeys(auth);
-  if (!id_keys.ok()) return id_keys.status();
-  auto access_keys = api::IssuerKeys(auth);
-  if (!access_keys.ok()) return access_keys.status();
+  // One key set for both checks: read (or fetched) once, refetched once on rotation.
+  auto loaded = api::IssuerKeys(auth);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<const auth::KeySet> keys = *std::move(loaded);
   const auth::TokenSettings access = api::TokenSettingsOf(auth);
   auth::TokenSettings id = access;
   id.audience = config.client_id;
   const std::string url = config.public_url.empty() ? public_url : config.public_url;
-  std::unique_ptr<SignIn> sign_in(
-      new SignIn(config, auth, *std::move(cipher), url, std::move(secret),
-                 std::make_unique<auth::TokenValidator>(id, *std::move(id_keys)),
-                 std::make_unique<auth::TokenValidator>(access, *std::move(access_keys))));
+  std::unique_ptr<SignIn> sign_in(new SignIn(config, auth, *std::move(cipher), url,
+                                             std::move(secret),
+                                             std::make_unique<auth::TokenValidator>(id, keys),
+                                             std::make_unique<auth::TokenValidator>(access, keys)));
   if (auto endpoints = sign_in->Discover(); !endpoints.ok()) {
     LogError("web", absl::StrCat("sign-in: ", endpoints.status().message(),
                                  "; trying again at the next sign-in"));
