@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libboost-dev libboost-filesystem-dev
-  libsqlite3-dev libcairo2-dev libyaml-cpp-dev libcli11-dev
+  libsqlite3-dev libcairo2-dev libpango1.0-dev libyaml-cpp-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libqrencode-dev
   libgtest-dev libgmock-dev
   poppler-utils fonts-dejavu-core tzdata python3 sqlite3

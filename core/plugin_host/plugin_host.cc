@@ -141,6 +141,7 @@ pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
   agent->set_email(call.agent.email);
   agent->set_team(call.agent.team);
   agent->set_no_public_praise(!call.agent.public_praise);
+  agent->set_locale(call.agent.locale);
   for (const auto& [key, value] : call.params) (*request.mutable_params())[key] = value;
   return request;
 }

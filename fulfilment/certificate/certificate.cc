@@ -14,6 +14,9 @@
 //   verify_url_base  http(s) URL prefix; the credential's verification URL is this followed by
 //                    its UUID, and the QR code holds it (optional; without it the QR code holds
 //                    the credential id).
+//   language         the language of certificates for agents without a locale, or whose locale
+//                    is not one of en, ms, pt, sv, fa (optional; default en). An agent's own
+//                    locale, when it is one of those, chooses their certificate's language.
 //
 // Safe to repeat: file names and the credential id are derived from the idempotency key, a
 // finished certificate or credential is never rewritten, and each file is written to a hidden
@@ -29,6 +32,7 @@
 #include <cairo.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pango/pangocairo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +54,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "fulfilment/certificate/certificate_layout.h"
+#include "fulfilment/certificate/certificate_words.h"
 #include "fulfilment/certificate/issuer_key.h"
 #include "fulfilment/certificate/open_badge.h"
 #include "fulfilment/certificate/qr_code.h"
@@ -72,7 +77,6 @@ namespace fs = std::filesystem;
 
 constexpr char kPluginName[] = "certificate";
 constexpr char kVersion[] = "1.1.0";
-constexpr char kTitle[] = "Certificate of Recognition";
 constexpr char kFontFamily[] = "DejaVu Sans";
 
 // Text never comes closer to the page edge than this; long names are shrunk to fit.
@@ -82,7 +86,7 @@ constexpr double kTextMargin = 90.0;
 constexpr size_t kMaxKeyChars = 80;
 
 constexpr char kKnownConfig[] =
-    "output_dir, issuer_key_file, issuer_id, issuer_name, verify_url_base";
+    "output_dir, issuer_key_file, issuer_id, issuer_name, verify_url_base, language";
 // The generated issuer key, below the data dir, when issuer_key_file is not set.
 constexpr char kGeneratedKeyPath[] = "certificate/issuer-ed25519.pem";
 constexpr char kDefaultIssuerName[] = "Plaudit";
@@ -93,19 +97,18 @@ constexpr char kRevocationPrefix[] = "revocation/";  // + credential id: Revocat
 
 using ::plaudit::sdk::Outcome;
 
-// How the period reads on the certificate, from its days in the program's time zone: a day is
-// "5 October 2026", a calendar month "October 2026"; any other period (a week, a quarter, a
-// year) and a request without the period's instants show the label as it is.
-std::string DescribePeriod(const pb::FulfilRequest& request) {
+// How the period reads on the certificate, from its days in the program's time zone and in the
+// certificate's language: a day is "5 October 2026", a calendar month "October 2026"; any other
+// period (a week, a quarter, a year) and a request without the period's instants show the label
+// as it is.
+std::string DescribePeriod(const pb::FulfilRequest& request, const CertificateWords& words) {
   const std::string label(Trim(request.period()));
   const std::optional<PeriodDays> days = PeriodDaysOf(request);
   if (!days) return label;
-  const std::string month_year =
-      absl::FormatTime("%B %Y", absl::FromCivil(days->first, days->zone), days->zone);
-  if (days->first == days->last) return std::to_string(days->first.day()) + " " + month_year;
+  if (days->first == days->last) return PhraseDay(words, days->first);
   const absl::CivilMonth month(days->first);
   if (days->first == absl::CivilDay(month) && days->last == absl::CivilDay(month + 1) - 1) {
-    return month_year;
+    return PhraseMonth(words, month);
   }
   return label;
 }
@@ -140,33 +143,54 @@ std::string CertificateFileStem(std::string_view key) {
   return "certificate-" + safe;
 }
 
-// Draws `text` centred on the page with its baseline at y, shrinking the font size as needed so
-// that it stays within the text margins.
-void DrawCentred(cairo_t* cr, const std::string& text, double baseline, double size,
-                 cairo_font_weight_t weight) {
-  cairo_select_font_face(cr, kFontFamily, CAIRO_FONT_SLANT_NORMAL, weight);
-  cairo_set_font_size(cr, size);
-  cairo_text_extents_t extents;
-  cairo_text_extents(cr, text.c_str(), &extents);
-  const double max_width = kPageWidth - 2 * kTextMargin;
-  if (extents.width > max_width) {
-    cairo_set_font_size(cr, size * max_width / extents.width);
-    cairo_text_extents(cr, text.c_str(), &extents);
+// Draws `text` centred on x = centre_x with its first baseline at y, shrinking the font size as
+// needed so that it stays within max_width. Pango shapes the text (Persian's joined letters) and
+// lays it out in its own direction, right to left where the script is.
+void DrawCentred(cairo_t* cr, const std::string& text, double centre_x, double baseline,
+                 double size, PangoWeight weight, double max_width) {
+  PangoLayout* layout = pango_cairo_create_layout(cr);
+  PangoFontDescription* font = pango_font_description_new();
+  pango_font_description_set_family(font, kFontFamily);
+  pango_font_description_set_weight(font, weight);
+  pango_font_description_set_absolute_size(font, size * PANGO_SCALE);
+  pango_layout_set_font_description(layout, font);
+  pango_layout_set_text(layout, text.c_str(), -1);
+  PangoRectangle ink;
+  PangoRectangle logical;
+  pango_layout_get_extents(layout, &ink, &logical);
+  const double width = static_cast<double>(logical.width) / PANGO_SCALE;
+  if (width > max_width) {
+    pango_font_description_set_absolute_size(font, size * max_width / width * PANGO_SCALE);
+    pango_layout_set_font_description(layout, font);
+    pango_layout_get_extents(layout, &ink, &logical);
   }
-  cairo_move_to(cr, (kPageWidth - extents.width) / 2 - extents.x_bearing, baseline);
-  cairo_show_text(cr, text.c_str());
+  pango_font_description_free(font);
+  const double x = centre_x - static_cast<double>(logical.x + logical.width / 2) / PANGO_SCALE;
+  const double top =
+      baseline - static_cast<double>(pango_layout_get_baseline(layout)) / PANGO_SCALE;
+  cairo_move_to(cr, x, top);
+  pango_cairo_show_layout(cr, layout);
+  g_object_unref(layout);
+}
+
+// Centred on the page, within the text margins.
+void DrawLine(cairo_t* cr, const std::string& text, double baseline, double size,
+              PangoWeight weight) {
+  DrawCentred(cr, text, kPageWidth / 2, baseline, size, weight, kPageWidth - 2 * kTextMargin);
 }
 
 struct CertificateText {
+  const CertificateWords* words = &EnglishWords();
   std::string name;
   std::string program;
-  std::string period;  // already phrased, e.g. "October 2026"
+  std::string period;  // already phrased in the words' language, e.g. "October 2026"
   std::string award_id;
   std::string credential_id;
   QrMatrix qr;  // the credential's verification URL (or id)
 };
 
 void DrawCertificate(cairo_t* cr, const CertificateText& text) {
+  const CertificateWords& words = *text.words;
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
@@ -179,13 +203,13 @@ void DrawCertificate(cairo_t* cr, const CertificateText& text) {
   cairo_rectangle(cr, 38, 38, kPageWidth - 76, kPageHeight - 76);
   cairo_stroke(cr);
 
-  DrawCentred(cr, kTitle, 150, 40, CAIRO_FONT_WEIGHT_BOLD);
+  DrawLine(cr, words.title, 150, 40, PANGO_WEIGHT_BOLD);
 
   cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-  DrawCentred(cr, "is presented to", 210, 16, CAIRO_FONT_WEIGHT_NORMAL);
+  DrawLine(cr, words.presented_to, 210, 16, PANGO_WEIGHT_NORMAL);
 
   cairo_set_source_rgb(cr, 0, 0, 0);
-  DrawCentred(cr, text.name, 290, 52, CAIRO_FONT_WEIGHT_BOLD);
+  DrawLine(cr, text.name, 290, 52, PANGO_WEIGHT_BOLD);
 
   cairo_set_source_rgb(cr, 0.10, 0.20, 0.42);
   cairo_set_line_width(cr, 1);
@@ -194,34 +218,27 @@ void DrawCertificate(cairo_t* cr, const CertificateText& text) {
   cairo_stroke(cr);
 
   cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-  if (!text.program.empty()) DrawCentred(cr, text.program, 370, 24, CAIRO_FONT_WEIGHT_NORMAL);
+  if (!text.program.empty()) DrawLine(cr, text.program, 370, 24, PANGO_WEIGHT_NORMAL);
   if (!text.period.empty()) {
-    DrawCentred(cr, "for " + text.period, 410, 18, CAIRO_FONT_WEIGHT_NORMAL);
+    DrawLine(cr, Fill(words.for_period, text.period), 410, 18, PANGO_WEIGHT_NORMAL);
   }
 
   std::string footer;
-  if (!text.award_id.empty()) footer = "Award " + text.award_id;
+  if (!text.award_id.empty()) footer = Fill(words.award, text.award_id);
   if (!text.credential_id.empty()) {
-    footer +=
-        (footer.empty() ? "" : "  \u00b7  ") + std::string("Credential ") + text.credential_id;
+    footer += (footer.empty() ? "" : "  \u00b7  ") + Fill(words.credential, text.credential_id);
   }
   if (!footer.empty()) {
     cairo_set_source_rgb(cr, 0.45, 0.45, 0.45);
-    DrawCentred(cr, footer, kPageHeight - 56, 9, CAIRO_FONT_WEIGHT_NORMAL);
+    DrawLine(cr, footer, kPageHeight - 56, 9, PANGO_WEIGHT_NORMAL);
   }
 
   if (text.qr.size > 0) {
     DrawQr(cr, text.qr, kQrX, kQrY, kQrSide);
     cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-    cairo_select_font_face(cr, kFontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, 8);
-    static constexpr char kCaption[] = "Scan to verify";
-    cairo_text_extents_t extents;
-    cairo_text_extents(cr, kCaption, &extents);
     const double quiet = kQrQuietZoneModules * kQrSide / text.qr.size;
-    cairo_move_to(cr, kQrX + (kQrSide - extents.width) / 2 - extents.x_bearing,
-                  kQrY + kQrSide + quiet + 6);
-    cairo_show_text(cr, kCaption);
+    DrawCentred(cr, words.scan, kQrX + kQrSide / 2, kQrY + kQrSide + quiet + 6, 8,
+                PANGO_WEIGHT_NORMAL, kQrSide + 2 * quiet);
   }
 }
 
@@ -229,7 +246,7 @@ void DrawCertificate(cairo_t* cr, const CertificateText& text) {
 std::string RenderCertificate(const std::string& path, const CertificateText& text) {
   cairo_surface_t* surface = cairo_pdf_surface_create(path.c_str(), kPageWidth, kPageHeight);
 #if CAIRO_VERSION >= CAIRO_VERSION_ENCODE(1, 16, 0)
-  const std::string title = std::string(kTitle) + ": " + text.name;
+  const std::string title = std::string(text.words->title) + ": " + text.name;
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title.c_str());
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "Plaudit");
 #endif
@@ -329,7 +346,7 @@ class CertificatePlugin : public sdk::Plugin {
     const auto& config = request.config();
     for (const auto& [key, value] : config) {
       if (key != "output_dir" && key != "issuer_key_file" && key != "issuer_id" &&
-          key != "issuer_name" && key != "verify_url_base") {
+          key != "issuer_name" && key != "verify_url_base" && key != "language") {
         return "unknown config key \"" + key + "\" (known: " + kKnownConfig + ")";
       }
     }
@@ -383,6 +400,12 @@ class CertificatePlugin : public sdk::Plugin {
     if (!EncodeQr(VerificationUrl(CredentialIdForKey("probe")))) {
       return "config verify_url_base is too long to fit a QR code";
     }
+    if (const std::optional<std::string> language = setting("language")) {
+      default_words_ = WordsFor(*language);
+      if (default_words_ == nullptr) {
+        return "config language \"" + *language + "\" is not one of en, ms, pt, sv, fa";
+      }
+    }
     host().Info("certificate: signing credentials as " + issuer_.id + " with key " +
                 key_path.string() + " (kid " + key_->kid() + ")");
     return {};
@@ -402,7 +425,9 @@ class CertificatePlugin : public sdk::Plugin {
       return Outcome(pb::FULFIL_OUTCOME_PERMANENT, "agent id is empty");
     }
     text.program = std::string(Trim(request.program_name()));
-    text.period = DescribePeriod(request);
+    const CertificateWords* own = WordsFor(request.agent().locale());
+    text.words = own != nullptr ? own : default_words_;
+    text.period = DescribePeriod(request, *text.words);
     text.award_id = request.award_id();
     text.credential_id = CredentialIdForKey(request.idempotency_key());
     std::optional<QrMatrix> qr = EncodeQr(VerificationUrl(text.credential_id));
@@ -815,6 +840,8 @@ class CertificatePlugin : public sdk::Plugin {
   std::unique_ptr<IssuerKey> key_;
   BadgeIssuer issuer_;
   std::string verify_url_base_;
+  // The certificate's language for an agent without one of ours.
+  const CertificateWords* default_words_ = &EnglishWords();
 };
 
 }  // namespace

@@ -350,6 +350,75 @@ TEST_F(CertificatePluginTest, RendersNonAsciiNames) {
   EXPECT_NE(text.find("Zoë Ångström"), std::string::npos) << text;
 }
 
+// The certificate speaks the agent's language (their locale's primary subtag), with the period's
+// month in that language; a locale Plaudit has no words for gets the configured default.
+TEST_F(CertificatePluginTest, PrintsInTheAgentsLanguage) {
+  InitWith({{"language", "sv"}});
+  struct Case {
+    std::string locale;
+    std::vector<std::string> words;
+  };
+  const std::vector<Case> cases = {
+      {"ms-MY",
+       {"Sijil Penghargaan", "dianugerahkan kepada", "bagi Oktober 2026", "Anugerah awd_0042",
+        "Imbas untuk mengesahkan"}},
+      {"pt", {"Certificado de Reconhecimento", "referente a outubro de 2026", "Prémio awd_0042"}},
+      {"SV_se", {"Intyg om erkännande", "tilldelas", "för oktober 2026", "Utmärkelse awd_0042"}},
+      {"en-GB", {"Certificate of Recognition", "is presented to", "for October 2026"}},
+      // No words in Japanese: the configured default, Swedish.
+      {"ja", {"Intyg om erkännande", "för oktober 2026"}},
+      {"", {"Intyg om erkännande"}},
+  };
+  for (const Case& c : cases) {
+    pb::FulfilRequest request = CertificateRequest("rwd-lang-" + c.locale, "Dana Okafor");
+    request.mutable_agent()->set_locale(c.locale);
+    const pb::FulfilResponse resp = plugin_->Fulfil(request);
+    ASSERT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << resp.error();
+    const std::string text = PdfText(resp.artifact());
+    for (const std::string& word : c.words) {
+      EXPECT_NE(text.find(word), std::string::npos) << c.locale << ": " << word << " in\n" << text;
+    }
+  }
+}
+
+// Persian is shaped and set right to left: the words read back in their logical order, the
+// date's digits are Persian, and the first word of a line lies to the right of the last.
+TEST_F(CertificatePluginTest, PrintsPersianRightToLeft) {
+  InitWith();
+  pb::FulfilRequest request = CertificateRequest("rwd-fa", "Dana Okafor");
+  request.mutable_agent()->set_locale("fa-IR");
+  const pb::FulfilResponse resp = plugin_->Fulfil(request);
+  ASSERT_EQ(resp.outcome(), pb::FULFIL_OUTCOME_FULFILLED) << resp.error();
+  const std::string text = PdfText(resp.artifact());
+  EXPECT_NE(text.find("گواهی قدردانی"), std::string::npos) << text;
+  EXPECT_NE(text.find("تقدیم به"), std::string::npos) << text;
+  // pdftotext marks the embedded left-to-right run of the year with bidi controls.
+  EXPECT_NE(text.find("برای اکتبر"), std::string::npos) << text;
+  EXPECT_NE(text.find("۲۰۲۶"), std::string::npos) << text;
+  EXPECT_NE(text.find("Dana Okafor"), std::string::npos) << text;
+
+  // pdftotext -bbox gives a box for each Persian letter: on the title line, "گ" (the first
+  // letter of "گواهی", the first word) sits to the right of "ق" (the first of "قدردانی").
+  const std::string boxes =
+      CommandOutput("pdftotext -bbox -enc UTF-8 '" + resp.artifact() + "' - 2>&1");
+  auto x_of = [&](const std::string& word) -> double {
+    const size_t at = boxes.find(">" + word + "</word>");
+    if (at == std::string::npos) return -1;
+    const size_t x = boxes.rfind("xMin=\"", at);
+    return x == std::string::npos ? -1 : std::stod(boxes.substr(x + 6));
+  };
+  const double first = x_of("گ");
+  const double second = x_of("ق");
+  ASSERT_GE(first, 0) << boxes;
+  ASSERT_GE(second, 0) << boxes;
+  EXPECT_GT(first, second) << boxes;
+}
+
+TEST_F(CertificatePluginTest, RefusesALanguageItHasNoWordsFor) {
+  const pb::InitResponse init = plugin_->Init(dir_.path().string(), {{"language", "klingon"}});
+  EXPECT_NE(init.error().find("klingon"), std::string::npos) << init.error();
+}
+
 TEST_F(CertificatePluginTest, MissingDisplayNameIsPermanent) {
   InitWith();
   const pb::FulfilResponse resp = plugin_->Fulfil(CertificateRequest("rwd-3", "  "));

@@ -25,10 +25,11 @@ class GoodPlugin : public plaudit::sdk::Plugin {
     bool first = host().StateCommit({{key, "1"}}, {key}, &error);
     host().Info("fulfilled " + request.idempotency_key());
     response.set_outcome(pb::FULFIL_OUTCOME_FULFILLED);
-    response.set_artifact(greeting_ + " " + request.agent().display_name() + " " +
-                          request.program_name() + " " + request.period() +
-                          (first ? " first" : " again") +
-                          " t=" + std::to_string(host().NowMicros()));
+    response.set_artifact(
+        greeting_ + " " + request.agent().display_name() + " " + request.program_name() + " " +
+        request.period() + (first ? " first" : " again") +
+        " t=" + std::to_string(host().NowMicros()) +
+        (request.agent().locale().empty() ? "" : " locale=" + request.agent().locale()));
     return response;
   }
 

@@ -77,6 +77,16 @@ TEST_F(PluginHostTest, LoadsAGoodPluginAndPassesItsConfig) {
   EXPECT_EQ(again.artifact, "hej Zoë Employee of the Month 2026-10 again t=1234");
 }
 
+// The agent's language reaches the plugin, which prints a certificate in it.
+TEST_F(PluginHostTest, PassesTheAgentsLocale) {
+  ASSERT_TRUE(host_->Load(TestPlugin("test_good_plugin")).loaded);
+  FulfilmentCall call = Call("k-locale");
+  call.agent.locale = "pt-BR";
+  const FulfilResult result = host_->Fulfil(call);
+  EXPECT_EQ(result.outcome, FulfilOutcome::kFulfilled);
+  EXPECT_EQ(result.artifact, "hej Zoë Employee of the Month 2026-10 first t=1234 locale=pt-BR");
+}
+
 TEST_F(PluginHostTest, RejectsAWrongAbiVersionBeforeCallingAnything) {
   PluginStatus status = host_->Load(TestPlugin("test_wrong_abi_plugin"));
   EXPECT_FALSE(status.loaded);
