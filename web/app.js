@@ -187,12 +187,31 @@ const Plaudit = (() => {
     });
   }
 
+  // Sentences plauditd wrote (its Phrase messages, from core/awards/phrases.h) in the page's
+  // language: each from its template, "say.<key>" in the catalogue, with numbers in the
+  // language's digits; a hold's conditions after it. A sentence no template wrote, or one the
+  // catalogue lacks, stays in its English.
+  function say(phrases) {
+    return (phrases || []).map((phrase) => {
+      const key = 'say.' + phrase.key;
+      if (!phrase.key || !messages[key]) return phrase.text;
+      const args = (phrase.args || []).map((arg) => (/^-?\d+(\.\d+)?$/.test(arg)
+          ? number(Number(arg), (arg.split('.')[1] || '').length) : arg));
+      const parts = phrase.parts && phrase.parts.length ? ': ' + say(phrase.parts) : '';
+      return t(key, ...args) + parts;
+    }).join('; ');
+  }
+
+  // An award's or a reward's state ("HELD"), in the page's language.
+  const awardState = (state) => t('award_state.' + state);
+  const rewardState = (state) => t('reward_state.' + state);
+
   function showError(container, error) {
     container.replaceChildren(el('p', { class: 'error', role: 'alert' }, error.message));
   }
 
   return {
     call, identity, rows, session, signIn, signInUrl, signOut, signedIn, requireSignIn, el, number,
-    showError, t, ready,
+    say, awardState, rewardState, showError, t, ready,
   };
 })();

@@ -17,7 +17,7 @@ function awardRow(award, actions) {
       el('td', { class: 'num' }, award.rank),
       el('td', { class: 'num wide' }, number(award.value, 2)),
       el('td', { class: 'wide' }, approvals),
-      el('td', {}, award.state_reason),
+      el('td', {}, Plaudit.say(award.state_reason_phrases)),
       el('td', {}, actions));
 }
 
@@ -28,7 +28,7 @@ function table(awards, withActions) {
       .map((h, i) => el('th', { scope: 'col', class: i === 3 ? 'num' : (i === 4 || i === 5 ? 'num wide' : '') }, t(h))));
   const body = el('tbody', {});
   for (const award of awards) {
-    body.append(awardRow(award, withActions ? decisionForm(award) : award.state.toLowerCase()));
+    body.append(awardRow(award, withActions ? decisionForm(award) : Plaudit.awardState(award.state)));
   }
   return el('table', {}, el('thead', {}, head), body);
 }
@@ -51,7 +51,7 @@ function decisionForm(award) {
       const updated = await Plaudit.call('AwardService', method,
                                          { award_id: award.id, reason: reason.value.trim() });
       await load();
-      result.textContent = `${award.id}: ${updated.state.toLowerCase()}` +
+      result.textContent = `${award.id}: ${Plaudit.awardState(updated.state)}` +
           (updated.approvals_needed > 0 ? ', ' + t('manager.more_approvals', updated.approvals_needed) : '');
     } catch (error) {
       result.textContent = `${award.id}: ${error.message}`;

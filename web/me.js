@@ -3,7 +3,7 @@
 // One program's standing for the signed-in agent, from ExplainAward: rank and score in the peer
 // group, each metric's part in the score and what would change the outcome, gates, the cut-off.
 function standingCard(program, x) {
-  const { el, number, t } = Plaudit;
+  const { el, number, say, t } = Plaudit;
   const card = el('section', { class: 'card', 'aria-label': program.name || program.id,
                                'data-program': program.id });
   card.append(el('h2', {}, program.name || program.id, ' ',
@@ -19,7 +19,9 @@ function standingCard(program, x) {
   fact(t('me.peer_group'), x.peer_group || '–');
   fact(t('me.rank'), x.rank ? t('me.rank_of', number(x.rank), number(x.competitors)) : '–', 'rank', x.rank);
   fact(t('me.score'), number(x.score, 3), 'score', x.score);
-  if (x.cutoff !== undefined) fact(t('me.cutoff'), number(x.cutoff, 3) + ' (' + x.cutoff_basis + ')');
+  if (x.cutoff !== undefined) {
+    fact(t('me.cutoff'), number(x.cutoff, 3) + ' (' + say(x.cutoff_basis_phrases) + ')', 'cutoff', x.cutoff);
+  }
   if (x.target_progress !== undefined) fact(t('me.target'), number(x.target_progress * 100, 0) + ' %');
   if (x.streak) fact(t('me.streak'), number(x.streak));
   card.append(facts);
@@ -36,7 +38,7 @@ function standingCard(program, x) {
     const body = el('tbody', {});
     for (const m of x.metrics) {
       const whatIf = m.what_if && m.what_if.possible
-          ? t('me.reach', number(m.what_if.target, 2)) : (m.what_if ? m.what_if.reason : '');
+          ? t('me.reach', number(m.what_if.target, 2)) : (m.what_if ? say(m.what_if.reason_phrases) : '');
       body.append(el('tr', { 'data-metric': m.metric },
           el('th', { scope: 'row' }, m.metric),
           el('td', { class: 'num', 'data-field': 'value', 'data-value': String(m.value) },
@@ -51,7 +53,9 @@ function standingCard(program, x) {
     table.append(body);
     card.append(table);
   }
-  const notes = [...x.reasons, ...x.fixes, ...x.holds,
+  const sentences = (phrases) => phrases.map((phrase) => say([phrase]));
+  const notes = [...sentences(x.reason_phrases), ...sentences(x.fix_phrases),
+                 ...sentences(x.hold_phrases),
                  ...x.gates.filter((g) => !g.passed).map((g) => t('me.gate_failed', g.label))];
   if (notes.length) card.append(el('ul', {}, ...notes.map((n) => el('li', {}, n))));
   return card;
@@ -61,7 +65,8 @@ function standingCard(program, x) {
 // written to the audit trail, and only the recipient may read it).
 function rewardItem(f) {
   const { el, t } = Plaudit;
-  const item = el('div', { 'data-fulfilment': f.id }, `${f.type}: ${f.state.toLowerCase()}`);
+  const item = el('div', { 'data-fulfilment': f.id, 'data-state': f.state },
+                  `${f.type}: ${Plaudit.rewardState(f.state)}`);
   if (f.type === 'gift_card' && f.state === 'FULFILLED') {
     const button = el('button', { type: 'button', 'data-action': 'reveal' }, t('me.reveal'));
     const shown = el('span', { 'data-field': 'code', 'aria-live': 'polite' });
@@ -196,7 +201,7 @@ async function load() {
           if (f.state === 'FULFILLED') delivered.add(f.type);
         }
         body.append(el('tr', { 'data-award': a.id }, el('td', {}, a.program_id), el('td', {}, a.period),
-                       el('td', { class: 'num' }, a.rank), el('td', {}, a.state.toLowerCase()), rewards));
+                       el('td', { class: 'num' }, a.rank), el('td', { 'data-state': a.state }, Plaudit.awardState(a.state)), rewards));
       }
       table.append(body);
       awards.append(table);

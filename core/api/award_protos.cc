@@ -1,10 +1,26 @@
 #include "core/api/award_protos.h"
 
 #include "core/api/timestamps.h"
+#include "core/awards/phrases.h"
 
 namespace plaudit::api {
 
 namespace v1 = ::plaudit::v1;
+
+namespace {
+
+void ToProto(const Phrase& phrase, v1::Phrase* out) {
+  out->set_key(phrase.key);
+  for (const std::string& arg : phrase.args) out->add_args(arg);
+  out->set_text(phrase.text);
+  for (const Phrase& part : phrase.parts) ToProto(part, out->add_parts());
+}
+
+}  // namespace
+
+void AddPhrases(std::string_view text, google::protobuf::RepeatedPtrField<v1::Phrase>* out) {
+  for (const Phrase& phrase : ParsePhrases(text)) ToProto(phrase, out->Add());
+}
 
 v1::Award::State AwardStateProto(AwardState state) {
   switch (state) {
@@ -42,6 +58,7 @@ void ToProto(const AwardRecord& a, v1::Award* out) {
   *out->mutable_decided_at() = ToTimestamp(a.decided_us);
   out->set_state(AwardStateProto(a.state));
   out->set_state_reason(a.state_reason);
+  AddPhrases(a.state_reason, out->mutable_state_reason_phrases());
   out->set_value(a.value);
   out->set_approvals_needed(a.approvals_needed);
   for (const std::string& approver : a.approvals) out->add_approvals(approver);
@@ -57,7 +74,10 @@ void ToProto(const AwardRecord& a, v1::Award* out) {
 void ToProto(const Standing& s, v1::Standing* out) {
   out->set_agent_id(s.agent_id);
   out->set_eligible(s.eligible);
-  for (const std::string& reason : s.reasons) out->add_reasons(reason);
+  for (const std::string& reason : s.reasons) {
+    out->add_reasons(reason);
+    AddPhrases(reason, out->mutable_reason_phrases());
+  }
   out->set_rank(s.rank);
   out->set_score(s.score);
   out->set_peer_group(s.peer_group);

@@ -3,10 +3,16 @@
 #ifndef PLAUDIT_CORE_API_AWARD_PROTOS_H_
 #define PLAUDIT_CORE_API_AWARD_PROTOS_H_
 
+#include <string_view>
+
 #include "core/store/store.h"
 #include "plaudit/v1/awards.pb.h"
 
 namespace plaudit::api {
+
+// The phrases of a sentence Plaudit wrote (see core/awards/phrases.h), appended to `out`.
+void AddPhrases(std::string_view text,
+                ::google::protobuf::RepeatedPtrField<::plaudit::v1::Phrase>* out);
 
 void ToProto(const AwardRecord& award, ::plaudit::v1::Award* out);
 void ToProto(const Standing& standing, ::plaudit::v1::Standing* out);

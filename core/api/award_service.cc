@@ -33,14 +33,21 @@ void ToProto(const MetricExplanation& m, v1::MetricExplanation* out) {
   what_if->set_beyond(m.what_if.beyond);
   what_if->set_change(m.what_if.change);
   what_if->set_reason(m.what_if.reason);
+  AddPhrases(m.what_if.reason, what_if->mutable_reason_phrases());
 }
 
 void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_agent_id(e.agent_id);
   out->set_peer_group(e.peer_group);
   out->set_eligible(e.eligible);
-  for (const std::string& reason : e.reasons) out->add_reasons(reason);
-  for (const std::string& fix : e.fixes) out->add_fixes(fix);
+  for (const std::string& reason : e.reasons) {
+    out->add_reasons(reason);
+    AddPhrases(reason, out->mutable_reason_phrases());
+  }
+  for (const std::string& fix : e.fixes) {
+    out->add_fixes(fix);
+    AddPhrases(fix, out->mutable_fix_phrases());
+  }
   out->set_rank(e.rank);
   out->set_score(e.score);
   for (const MetricExplanation& m : e.metrics) ToProto(m, out->add_metrics());
@@ -57,10 +64,14 @@ void ToProto(const AwardExplanation& e, v1::AwardExplanation* out) {
   out->set_tier(e.tier);
   if (e.cutoff.has_value()) out->set_cutoff(*e.cutoff);
   out->set_cutoff_basis(e.cutoff_basis);
+  AddPhrases(e.cutoff_basis, out->mutable_cutoff_basis_phrases());
   out->set_next_tier(e.next_tier);
   if (e.next_tier_min.has_value()) out->set_next_tier_min(*e.next_tier_min);
   out->set_competitors(e.competitors);
-  for (const std::string& hold : e.holds) out->add_holds(hold);
+  for (const std::string& hold : e.holds) {
+    out->add_holds(hold);
+    AddPhrases(hold, out->mutable_hold_phrases());
+  }
   if (e.target_progress.has_value()) out->set_target_progress(*e.target_progress);
   if (e.previous.has_value()) out->set_previous(*e.previous);
   if (e.improvement.has_value()) out->set_improvement(*e.improvement);

@@ -82,12 +82,26 @@ await session.run(async (page) => {
     direction: getComputedStyle(document.body).direction,
     title: document.querySelector('h1').textContent,
     rank: Number(document.querySelector(`${card} [data-field="rank"]`).dataset.value),
+    cutoff: (document.querySelector(`${card} [data-field="cutoff"]`) || {}).textContent,
+    whatIf: [...document.querySelectorAll(`${card} tr[data-metric] td:last-child`)].map((n) => n.textContent),
   }), card);
   check(persian.lang === 'fa', `lang=fa: <html lang> is ${persian.lang}`);
   check(persian.dir === 'rtl' && persian.direction === 'rtl',
         `lang=fa: dir ${persian.dir}, computed direction ${persian.direction}; expected rtl`);
   check(persian.title === 'جایگاه من', `lang=fa: the heading reads "${persian.title}"`);
   check(persian.rank === expected.rank, `lang=fa: rank ${persian.rank}`);
+  // What plauditd wrote (the cut-off's basis, why a metric cannot change the outcome) reads in
+  // Persian too: worded from its template, never the English sentence.
+  check(expected.cutoff_basis_phrases.length > 0 && expected.cutoff_basis_phrases[0].key !== '',
+        `plaudit awards explain: the cut-off's basis "${expected.cutoff_basis}" has no phrase key`);
+  check(persian.cutoff !== undefined && persian.cutoff.includes('امتیاز') &&
+        !persian.cutoff.includes(expected.cutoff_basis),
+        `lang=fa: the cut-off reads "${persian.cutoff}", English "${expected.cutoff_basis}"`);
+  for (const m of expected.metrics) {
+    if (!m.what_if || m.what_if.possible) continue;
+    check(!persian.whatIf.includes(m.what_if.reason),
+          `lang=fa: ${m.metric}'s what-if is in English: "${m.what_if.reason}"`);
+  }
   await session.audit('my-standing-fa', {});
   // The leaderboard: the agent's own row, marked, at the rank explain gives.
   await page.goto(`${base}/leaderboard.html?program=${program}&lang=en`, { waitUntil: 'networkidle0' });

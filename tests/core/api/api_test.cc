@@ -1160,6 +1160,15 @@ TEST_F(ApiTest, ExplainAwardShowsTheCutoffAndWhatWouldHaveChangedIt) {
   EXPECT_EQ(explanation.metrics(0).direction(), "higher_is_better");
   EXPECT_FALSE(explanation.metrics(0).what_if().possible());
   EXPECT_EQ(explanation.metrics(0).what_if().reason(), "even the best value is not enough");
+  // The same sentences as phrases, for a page to word in its reader's language.
+  ASSERT_EQ(explanation.metrics(0).what_if().reason_phrases_size(), 1);
+  EXPECT_EQ(explanation.metrics(0).what_if().reason_phrases(0).key(), "whatif.best_not_enough");
+  ASSERT_EQ(explanation.cutoff_basis_phrases_size(), 1);
+  EXPECT_EQ(explanation.cutoff_basis_phrases(0).key(), "cutoff.best_in_group");
+  ASSERT_EQ(explanation.cutoff_basis_phrases(0).args_size(), 2);
+  EXPECT_EQ(explanation.cutoff_basis_phrases(0).args(0), "2");
+  EXPECT_EQ(explanation.cutoff_basis_phrases(0).args(1), "chat");
+  EXPECT_EQ(explanation.cutoff_basis_phrases(0).text(), explanation.cutoff_basis());
 
   request.set_agent_id("nobody");
   {
@@ -1260,6 +1269,11 @@ TEST_F(ApiTest, AwardsWaitForAManagersApprovalAndRecordWhoDidWhat) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(award.state(), v1::Award::APPROVED);
   EXPECT_EQ(award.state_reason(), "approved by anna: great month");
+  ASSERT_EQ(award.state_reason_phrases_size(), 1);
+  EXPECT_EQ(award.state_reason_phrases(0).key(), "state.approved_why");
+  ASSERT_EQ(award.state_reason_phrases(0).args_size(), 2);
+  EXPECT_EQ(award.state_reason_phrases(0).args(0), "anna");
+  EXPECT_EQ(award.state_reason_phrases(0).args(1), "great month");
   status = Act("reject", "leave-for-all.2026-10.a3", "ben", &award, "survey was a test call");
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(award.state(), v1::Award::REJECTED);

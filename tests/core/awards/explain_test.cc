@@ -13,6 +13,7 @@
 #include "core/scoring/scorecard.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/core/awards/expect_phrased.h"
 
 namespace plaudit {
 namespace {
@@ -66,7 +67,14 @@ AwardExplanation Explain(const ProgramSpec& program, const std::vector<Agent>& a
   absl::StatusOr<AwardExplanation> explanation =
       ExplainAward(program, October2026(), agents, aggregates, agent_id);
   EXPECT_TRUE(explanation.ok()) << explanation.status();
-  return explanation.ok() ? *explanation : AwardExplanation();
+  if (!explanation.ok()) return AwardExplanation();
+  // Every sentence it wrote is one the pages can translate.
+  for (const std::string& reason : explanation->reasons) ExpectPhrased(reason);
+  for (const std::string& fix : explanation->fixes) ExpectPhrased(fix);
+  for (const std::string& hold : explanation->holds) ExpectPhrased(hold);
+  ExpectPhrased(explanation->cutoff_basis);
+  for (const MetricExplanation& metric : explanation->metrics) ExpectPhrased(metric.what_if.reason);
+  return *explanation;
 }
 
 // followups_resolved (sum, weight 3) and aht_seconds (mean, lower is better, weight 1),

@@ -12,6 +12,7 @@
 #include "core/scoring/scorecard.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/core/awards/expect_phrased.h"
 
 namespace plaudit {
 namespace {
@@ -85,7 +86,10 @@ class HoldsTest : public ::testing::Test {
   std::map<std::string, std::vector<std::string>> HoldsByWinner() {
     const Evaluation evaluation = EvaluateProgram(program_, October2026(), agents_, aggregates_);
     std::map<std::string, std::vector<std::string>> holds;
-    for (const Winner& winner : evaluation.winners) holds[winner.agent_id] = winner.holds;
+    for (const Winner& winner : evaluation.winners) {
+      holds[winner.agent_id] = winner.holds;
+      for (const std::string& hold : winner.holds) ExpectPhrased(hold);
+    }
     return holds;
   }
 
