@@ -59,8 +59,9 @@ const Plaudit = (() => {
 
   // Resolves once the page speaks its language: elements with data-i18n="KEY" get their text,
   // <html> its lang and dir (right to left for Persian).
+  let language = 'en';
   const ready = (async () => {
-    const language = await chooseLanguage();
+    language = await chooseLanguage();
     try {
       messages = await catalogue('en');
       if (language !== 'en') messages = { ...messages, ...(await catalogue(language)) };
@@ -91,6 +92,17 @@ const Plaudit = (() => {
         encodeURIComponent(returnTo || location.pathname + location.search);
   }
 
+  // A refusal from the API as an Error: in English, plauditd's own message; in another language,
+  // what the status code means in it, with plauditd's message (English) after it. code and
+  // detail keep the status code and plauditd's message.
+  function refusal(code, detail) {
+    const headline = messages['error.' + code];
+    const error = new Error(language === 'en' || !headline ? detail : t('error.with_detail', headline, detail));
+    error.code = code;
+    error.detail = detail;
+    return error;
+  }
+
   // Calls SERVICE/METHOD ("AwardService", "ExplainAward") with BODY; resolves to the response,
   // rejects with an Error whose message is the server's. A browser signed in through the issuer
   // sends its session cookie and the session's CSRF token; when the session has ended, the page
@@ -111,9 +123,9 @@ const Plaudit = (() => {
       location.assign(signInUrl());
     }
     if (!response.ok) {
-      const error = new Error(json.error ? json.error.message : response.statusText);
-      error.code = json.error ? json.error.code : String(response.status);
-      throw error;
+      const detail = json.error ? json.error.message : response.statusText;
+      const code = json.error ? json.error.code : String(response.status);
+      throw refusal(code, detail);
     }
     return json;
   }

@@ -28,10 +28,26 @@ export class Session {
     });
     this.page = await this.browser.newPage();
     await this.page.setViewport({ width: 1280, height: 900 });
-    this.page.on('console', (m) => { if (m.type() === 'error') this.failures.push(`console: ${m.text()}`); });
+    this.page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      if (this.refusalsExpected && /status of 4\d\d/.test(m.text())) return;
+      this.failures.push(`console: ${m.text()}`);
+    });
     this.page.on('pageerror', (e) => this.failures.push(`page error: ${e.message}`));
     this.page.on('requestfailed', (r) => this.failures.push(`request failed: ${r.url()}`));
     return this.page;
+  }
+
+  // Runs FN while refusals by the API (HTTP 4xx) are what the test asks for: the browser logs
+  // each as a console error, which then does not count. Waits a moment for the log to arrive.
+  async expectingRefusals(fn) {
+    this.refusalsExpected = true;
+    try {
+      return await fn();
+    } finally {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      this.refusalsExpected = false;
+    }
   }
 
   // axe-core is evaluated through DevTools, which the pages' own policy does not govern.

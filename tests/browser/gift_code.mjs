@@ -6,7 +6,8 @@
 // page is in the winner's language (their locale column).
 //
 // node gift_code.mjs BASE_URL WINNER_TOKEN OTHER_TOKEN IDEMPOTENCY_KEY EXPECTED_CODE LEAVE_HOURS SPOT ARTIFACTS_DIR
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Session, signIn } from './browser.mjs';
 
@@ -49,6 +50,7 @@ await session.run(async (page) => {
 
   // The certificate: its PDF downloads, and its verification link says it is valid.
   const downloads = path.join(artifacts, 'downloads');
+  rmSync(downloads, { recursive: true, force: true });
   mkdirSync(downloads, { recursive: true });
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
@@ -62,6 +64,9 @@ await session.run(async (page) => {
   if (pdf) {
     const head = readFileSync(path.join(downloads, pdf)).subarray(0, 5).toString('latin1');
     check(head === '%PDF-', `the downloaded ${pdf} starts with "${head}", not %PDF-`);
+    // Printed in the winner's language, Swedish.
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', path.join(downloads, pdf), '-']).toString();
+    check(text.includes('Intyg om erkännande'), `the certificate is not in Swedish: ${text}`);
   }
   await page.waitForSelector('#awards a[data-field="verify"]', { timeout: 10000 });
   await Promise.all([page.waitForNavigation(), page.click('#awards a[data-field="verify"]')]);
@@ -86,4 +91,23 @@ await session.run(async (page) => {
   await signIn(page, base, otherToken);
   await page.goto(base + '/me.html', { waitUntil: 'networkidle0' });
   check(!(await page.$(button)), "another agent's page offers a code to reveal");
+  // Asked from their page in Persian, the refusal says so in Persian, with plauditd's reason.
+  await page.goto(base + '/me.html?lang=fa', { waitUntil: 'networkidle0' });
+  const refused = await session.expectingRefusals(() => page.evaluate(async (key) => {
+    await Plaudit.ready;
+    try {
+      await Plaudit.call('PluginService', 'QueryPlugin',
+                         { plugin: 'gift_card', method: 'code', args: { idempotency_key: key } });
+      return null;
+    } catch (error) {
+      return { message: error.message, code: error.code, detail: error.detail,
+               headline: Plaudit.t('error.' + error.code) };
+    }
+  }, key));
+  check(refused !== null, 'another agent was given the code from their page');
+  if (refused) {
+    check(/[\u0600-\u06FF]/.test(refused.headline) && refused.message.startsWith(refused.headline) &&
+          refused.message.includes(refused.detail),
+          `the refusal in Persian reads "${refused.message}" (${refused.code})`);
+  }
 }, "gift card: the winner revealed their code, saw their leave and parking; another agent was refused; no console error; axe clean");
