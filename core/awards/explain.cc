@@ -111,6 +111,12 @@ class ExplainIndex {
     std::vector<std::vector<double>> values;
     // The members by score, best first.
     std::vector<Ranked> by_score;
+    // Per scorecard metric, the mean of `values` and the sum of their squared distances from it:
+    // what z-scores are computed from.
+    std::vector<double> mean;
+    std::vector<double> squares;
+    // Per scorecard metric, the mean of the values' magnitudes: what bounds the rounding of sums.
+    std::vector<double> magnitude;
   };
   absl::flat_hash_map<std::string, Group> groups;
   // Every eligible competitor by score, best first; and in the standings' order.
@@ -157,7 +163,22 @@ std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program
     index->field.push_back({standing.score, &standing});
   }
   for (auto& [name, group] : index->groups) {
-    for (std::vector<double>& values : group.values) std::sort(values.begin(), values.end());
+    for (std::vector<double>& values : group.values) {
+      std::sort(values.begin(), values.end());
+      double sum = 0;
+      for (double value : values) sum += value;
+      const double mean = values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+      double squares = 0;
+      double magnitude = 0;
+      for (double value : values) {
+        squares += (value - mean) * (value - mean);
+        magnitude += std::fabs(value);
+      }
+      group.mean.push_back(mean);
+      group.squares.push_back(squares);
+      group.magnitude.push_back(values.empty() ? 0.0
+                                               : magnitude / static_cast<double>(values.size()));
+    }
     std::sort(group.by_score.begin(), group.by_score.end(), best_first);
   }
   std::sort(index->field.begin(), index->field.end(), best_first);
@@ -186,8 +207,7 @@ class OutcomeProbe {
     for (const ScorecardMetric& metric : program.metrics) total_weight_ += metric.weight;
     const Standing& me = *competitors_[self_];
     if (index == nullptr || program.award.rule != "top_n" || program.award.n <= 0 ||
-        program.normalization != Normalization::kPercentile || !(total_weight_ > 0) ||
-        me.metrics.size() != program.metrics.size()) {
+        !(total_weight_ > 0) || me.metrics.size() != program.metrics.size()) {
       return;
     }
     auto group = index->groups.find(me.peer_group);
@@ -263,7 +283,11 @@ class OutcomeProbe {
   }
 
   std::optional<bool> Tell(size_t metric, double directed) const {
-    if (group_ == nullptr || !own_isolated_[metric]) return std::nullopt;
+    if (group_ == nullptr) return std::nullopt;
+    if (program_.normalization != Normalization::kPercentile) {
+      return TellContinuous(metric, directed);
+    }
+    if (!own_isolated_[metric]) return std::nullopt;
     const double moved = OrderKey(directed);
     if (!Isolated(group_->values[metric], moved)) return std::nullopt;
     const Standing& me = *competitors_[self_];
@@ -295,6 +319,249 @@ class OutcomeProbe {
       if (theirs > *mine) ++ahead;
     }
     return ahead < places;
+  }
+
+  // Z-scores and raw values (none). With none, the agent's value moves its own score only. With
+  // z-scores it moves the group's mean and deviation, and with them every member's z-score of
+  // that metric, each by an amount linear in its value: a member's score moves by
+  // w/W x ((x - mean') / deviation' - z), between the amounts at the group's lowest and highest
+  // values. So, best first, a member whose score is clear of the agent's by more than those
+  // bounds needs no working out, and the walk ends where nobody below can reach the agent.
+  std::optional<bool> TellContinuous(size_t metric, double directed) const {
+    const Standing& me = *competitors_[self_];
+    const double share = program_.metrics[metric].weight / total_weight_;
+    const double own = own_[metric];
+    const double moved = OrderKey(directed);
+    if (!std::isfinite(moved) || !std::isfinite(own)) return std::nullopt;
+    // What a member of value x gets for the metric once the agent's value is moved: under none,
+    // x itself, and nobody's but the agent's changes; under z-scores, (x - mean') / deviation'.
+    const bool zscore = program_.normalization == Normalization::kZScore;
+    const double n = static_cast<double>(group_->size);
+    const double mean = group_->mean[metric];
+    const double old_deviation = std::sqrt(group_->squares[metric] / n);
+    double new_mean = 0;
+    double deviation = 1;
+    if (zscore) {
+      new_mean = mean + (moved - own) / n;
+      const double squares =
+          group_->squares[metric] - (own - mean) * (own - mean) + (moved - mean) * (moved - mean);
+      const double variance = squares / n - (new_mean - mean) * (new_mean - mean);
+      // A group of equal values (all z-scores 0), or one the move makes so: the ranking tells.
+      if (!(variance > 0) || !(old_deviation > 0)) return std::nullopt;
+      deviation = std::sqrt(variance);
+      // Far from rounding's reach only: a deviation this small against the values is not.
+      const double magnitude = std::max({std::fabs(mean), std::fabs(moved), std::fabs(own)});
+      if (deviation < 1e-6 * magnitude || old_deviation < 1e-6 * magnitude) return std::nullopt;
+    }
+    const auto normalized_at = [&](double x) { return zscore ? (x - new_mean) / deviation : x; };
+    const double self_normalized = normalized_at(moved);
+    const double mine = me.score + share * (self_normalized - me.metrics[metric].normalized);
+    if (!std::isfinite(mine)) return std::nullopt;
+    // How far a member's score can move: the change is linear in its value, so its extremes lie
+    // at the group's lowest and highest values (each member's own z-score is its old one).
+    double low_shift = 0;
+    double high_shift = 0;
+    if (zscore) {
+      const std::vector<double>& values = group_->values[metric];
+      for (double x : {values.front(), values.back()}) {
+        const double shift = share * (normalized_at(x) - (x - mean) / old_deviation);
+        low_shift = std::min(low_shift, shift);
+        high_shift = std::max(high_shift, shift);
+      }
+      // Room for the rounding between this and the ranking's own sums.
+      const double slack = 1e-9 * (1.0 + std::fabs(low_shift) + std::fabs(high_shift));
+      low_shift -= slack;
+      high_shift += slack;
+    }
+    // Scores tie under TiedValues(): within 1e-9 of the larger, or 1e-12. What is computed here
+    // differs from the ranking's own sums by rounding, under `error`: the ranking's z-scores
+    // come from a mean and a deviation summed over the group, each off by at most n rounding
+    // steps of the values' magnitudes; its scores from a weighted sum of a few terms. A score
+    // within `close` of the agent's is worked out again below exactly as the ranking does;
+    // one in the gap beyond, up to `clear`, could tie with those: the ranking tells.
+    constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+    double z_error = 0;
+    if (zscore) {
+      const std::vector<double>& values = group_->values[metric];
+      const double widest =
+          std::max(std::fabs(values.front() - new_mean), std::fabs(values.back() - new_mean));
+      const double widest_z = std::max(widest, std::fabs(moved - new_mean)) / deviation;
+      z_error = (n + 16) * kEpsilon * (group_->magnitude[metric] / deviation + widest_z);
+    }
+    const double error =
+        std::fabs(share) * 2 * z_error +
+        16 * kEpsilon * static_cast<double>(program_.metrics.size()) * (1.0 + 2 * std::fabs(mine));
+    // Scores within `link` of each other may tie; those within `wide` of the agent's are kept
+    // apart, the rest are clearly ahead or behind.
+    const double link = 2 * (std::max(1e-12, 1e-9 * (std::fabs(mine) + 1e-6)) + 2 * error);
+    const double wide = 8 * link;
+    const int places = program_.award.n;
+    int ahead = 0;
+    struct Near {
+      double offset;  // its score less the agent's
+      const Standing* standing;
+    };
+    std::vector<Near> near;
+    for (const ExplainIndex::Ranked& other : *ranked_) {
+      if (other.standing == &me) continue;
+      if (ahead >= places) break;
+      const double score = OrderKey(other.score);
+      // Nobody below can come near the agent.
+      if (score + high_shift < mine - wide) break;
+      const bool same_group = other.standing->peer_group == me.peer_group;
+      if (same_group && score + low_shift > mine + wide) {
+        ++ahead;
+        continue;
+      }
+      double theirs = other.score;
+      if (same_group && zscore) {
+        const double x = OrderKey(
+            Directed(program_.metrics[metric].direction, other.standing->metrics[metric].value));
+        theirs += share * (normalized_at(x) - other.standing->metrics[metric].normalized);
+      }
+      if (!std::isfinite(theirs)) return std::nullopt;
+      if (std::fabs(theirs - mine) > wide) {
+        if (theirs > mine) ++ahead;
+      } else {
+        near.push_back({theirs - mine, other.standing});
+      }
+    }
+    if (ahead >= places || near.empty()) return ahead < places;
+    // The scores chained to the agent's, each within `link` of the next: only among them can
+    // a run of ties form. One that reaches the edge of `wide` could chain further: the ranking
+    // tells.
+    std::sort(near.begin(), near.end(),
+              [](const Near& a, const Near& b) { return a.offset < b.offset; });
+    const auto first_above =
+        std::partition_point(near.begin(), near.end(), [](const Near& n) { return n.offset < 0; });
+    auto chain_end = first_above;
+    for (double last = 0; chain_end != near.end() && chain_end->offset - last <= link;
+         ++chain_end) {
+      last = chain_end->offset;
+    }
+    auto chain_begin = first_above;
+    for (double last = 0;
+         chain_begin != near.begin() && last - std::prev(chain_begin)->offset <= link;
+         --chain_begin) {
+      last = std::prev(chain_begin)->offset;
+    }
+    for (auto it = near.begin(); it != near.end(); ++it) {
+      if (it >= chain_begin && it < chain_end) continue;
+      if (it->offset > 0) ++ahead;
+    }
+    if (chain_begin == chain_end) return ahead < places;
+    if (std::fabs(chain_begin->offset) > wide - link ||
+        std::fabs(std::prev(chain_end)->offset) > wide - link) {
+      return std::nullopt;
+    }
+    std::vector<const Standing*> chained;
+    for (auto it = chain_begin; it != chain_end; ++it) chained.push_back(it->standing);
+    if (chained.size() == 1) {
+      // One competitor: its score and the agent's tie or they do not, and a tie goes by the
+      // first metric's normalised value (tied likewise), then by id. Where rounding could
+      // decide either, both are worked out as the ranking works them.
+      const Standing& other = *chained.front();
+      const auto tied = [](double a, double b, double slack) -> std::optional<bool> {
+        const double limit = std::max(1e-12, 1e-9 * std::max(std::fabs(a), std::fabs(b)));
+        const double difference = std::fabs(a - b);
+        if (difference > limit + slack) return false;
+        if (difference < limit - slack) return true;
+        return std::nullopt;
+      };
+      const double theirs = mine + chain_begin->offset;
+      std::optional<bool> other_ahead;
+      if (const std::optional<bool> scores_tie = tied(theirs, mine, 2 * error)) {
+        if (!*scores_tie) {
+          other_ahead = theirs > mine;
+        } else {
+          double other_first = OrderKey(other.metrics.front().normalized);
+          double my_first = OrderKey(me.metrics.front().normalized);
+          double slack = 0;
+          if (metric == 0) {
+            my_first = self_normalized;
+            if (zscore && other.peer_group == me.peer_group) {
+              other_first = normalized_at(
+                  OrderKey(Directed(program_.metrics[0].direction, other.metrics[0].value)));
+            }
+            slack =
+                2 * z_error + 16 * kEpsilon * (1.0 + std::fabs(my_first) + std::fabs(other_first));
+          }
+          if (const std::optional<bool> firsts_tie = tied(other_first, my_first, slack)) {
+            other_ahead =
+                *firsts_tie ? CompetitorId(other) < CompetitorId(me) : other_first > my_first;
+          }
+        }
+      }
+      if (other_ahead.has_value()) return ahead + (*other_ahead ? 1 : 0) < places;
+    }
+    return ahead + RankAmongNear(metric, moved, chained) < places;
+  }
+
+  // How many of `near` (competitors whose scores come close to the agent's once its value of
+  // `metric` is `moved`, with nobody else near them) rank ahead of the agent: their scores and
+  // first metrics worked out as the ranking works them out (ZScores() and ScoreEligible(), the
+  // same sums in the same order), then ordered as it orders them (OrderByScore()).
+  int RankAmongNear(size_t metric, double moved, const std::vector<const Standing*>& near) const {
+    const Standing& me = *competitors_[self_];
+    const ScorecardMetric& spec = program_.metrics[metric];
+    // The group's values with the agent's moved: the ranking's scale, mean and deviation.
+    double scale = 1;
+    double mean = 0;
+    double deviation = 0;
+    const bool zscore = program_.normalization == Normalization::kZScore;
+    if (zscore) {
+      const std::vector<double>& values = group_->values[metric];
+      std::vector<double> changed;
+      changed.reserve(values.size());
+      bool replaced = false;
+      for (double value : values) {
+        if (!replaced && value == own_[metric]) {
+          replaced = true;
+          continue;
+        }
+        changed.push_back(value);
+      }
+      changed.insert(std::upper_bound(changed.begin(), changed.end(), moved), moved);
+      scale = std::max(std::fabs(changed.front()), std::fabs(changed.back()));
+      double sum = 0;
+      for (double value : changed) sum += value / scale;
+      mean = sum / static_cast<double>(changed.size());
+      double squares = 0;
+      for (double value : changed) {
+        const double scaled = value / scale;
+        squares += (scaled - mean) * (scaled - mean);
+      }
+      deviation = std::sqrt(squares / static_cast<double>(changed.size()));
+    }
+    // As ZScores(): equal values, or no deviation, make every z-score 0.
+    const bool flat =
+        zscore && (group_->values[metric].empty() || !(deviation > 0) || !(scale > 0));
+    const auto normalized = [&](double directed) {
+      if (!zscore) return directed;
+      return flat ? 0.0 : (directed / scale - mean) / deviation;
+    };
+    std::vector<Standing> together;
+    together.reserve(near.size() + 1);
+    for (const Standing* standing : near) together.push_back(*standing);
+    together.push_back(me);
+    for (Standing& standing : together) {
+      const bool moves = &standing == &together.back();
+      if (moves || (zscore && standing.peer_group == me.peer_group)) {
+        const double directed =
+            moves ? moved : OrderKey(Directed(spec.direction, standing.metrics[metric].value));
+        standing.metrics[metric].normalized = normalized(directed);
+      }
+      double weighted = 0;
+      for (size_t m = 0; m < program_.metrics.size(); ++m) {
+        weighted += program_.metrics[m].weight * standing.metrics[m].normalized;
+      }
+      standing.score = weighted / total_weight_;
+    }
+    OrderByScore(together.begin(), together.end());
+    for (size_t i = 0; i < together.size(); ++i) {
+      if (CompetitorId(together[i]) == CompetitorId(me)) return static_cast<int>(i);
+    }
+    return static_cast<int>(together.size());
   }
 
   const ProgramSpec& program_;

@@ -296,10 +296,14 @@ void RankEligible(std::vector<Standing>::iterator begin, std::vector<Standing>::
       by_first_metric);
 }
 
-// A minimum is reached by any value at or above it, or equal to it within the ranking tolerance:
-// a score of exactly 0.8 reached through a weighted sum may come out as 0.7999999999999999.
 }  // namespace
 
+void OrderByScore(std::vector<Standing>::iterator begin, std::vector<Standing>::iterator end) {
+  RankEligible(begin, end);
+}
+
+// A minimum is reached by any value at or above it, or equal to it within the ranking tolerance:
+// a score of exactly 0.8 reached through a weighted sum may come out as 0.7999999999999999.
 bool TiedValues(double a, double b) {
   if (a == b) return true;
   const double difference = std::fabs(a - b);

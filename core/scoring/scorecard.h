@@ -121,6 +121,11 @@ Field AssessField(const ProgramSpec& program, const PeriodWindow& period,
 // values are recomputed from scratch.
 void ScoreAndRank(const ProgramSpec& program, std::vector<Standing>& standings);
 
+// Orders eligible standings as ScoreAndRank() ranks them, by the scores and normalised values
+// they hold (nothing is normalised or scored again): score descending, ties by the first
+// metric's normalised value, then by id.
+void OrderByScore(std::vector<Standing>::iterator begin, std::vector<Standing>::iterator end);
+
 // A gate's (or min_metric's) aggregate for one agent; no value when it needs events and there
 // are none, or when a ratio's denominator sums to 0.
 std::optional<double> GateAggregate(const Gate& gate, const AggregateTable& aggregates,

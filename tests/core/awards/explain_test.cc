@@ -370,7 +370,16 @@ TEST(ExplainAward, FromAnEvaluationAlreadyMadeIsTheSame) {
 // With an index of the evaluation, a what-if under percentile and top_n is told mostly without
 // ranking again; the explanations must be the same, value for value, with ties (values drawn from
 // a few levels), near ties (a value and the same times 1 + 1e-10) and both kinds of top_n.
-TEST(ExplainAward, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
+// Under each normalisation: percentile (which moves other competitors' scores in steps), zscore
+// (which moves them all, each in proportion to its value) and none (which moves nobody's but the
+// agent's own).
+class ExplainIndexTest : public ::testing::TestWithParam<Normalization> {};
+
+INSTANTIATE_TEST_SUITE_P(Normalizations, ExplainIndexTest,
+                         ::testing::Values(Normalization::kPercentile, Normalization::kZScore,
+                                           Normalization::kNone));
+
+TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
   std::mt19937_64 random(20261201);
   int agents_with_what_ifs = 0;
   const ExplainProbeCounts before = ProbeCounts();
@@ -379,7 +388,7 @@ TEST(ExplainAward, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
         Program({Metric("csat", Aggregation::kMean, 0.5),
                  Metric("aht_seconds", Aggregation::kMean, 0.3, Direction::kLowerIsBetter),
                  Metric("qa_score", Aggregation::kMean, 0.2)},
-                Normalization::kPercentile);
+                GetParam());
     program.award.rule = "top_n";
     program.award.n = 1 + round % 3;
     program.peer_group = PeerGroupBy::kChannel;
