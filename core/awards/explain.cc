@@ -193,7 +193,7 @@ namespace {
 // moves every other competitor's score down by at most one step of that metric's percentile
 // (weight / (group size - 1), over the total weight), so only competitors whose scores come
 // within a step of the agent's new score need theirs worked out, and only a tie between scores
-// falls back to ranking everyone.
+// falls back to ranking everyone. Under zscore and none, see TellContinuous().
 class OutcomeProbe {
  public:
   OutcomeProbe(const ProgramSpec& program, const AggregateTable& aggregates,
