@@ -10,9 +10,12 @@
 #include "core/awards/holds.h"
 
 namespace plaudit {
+
+bool ReachesMinimum(double value, double min) { return value >= min || TiedValues(value, min); }
+
 namespace {
 
-bool Reaches(double value, double min) { return value >= min || TiedValues(value, min); }
+bool Reaches(double value, double min) { return ReachesMinimum(value, min); }
 
 Winner WinnerOf(const Standing& standing, std::string tier = "") {
   Winner winner;

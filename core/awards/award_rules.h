@@ -67,6 +67,10 @@ Evaluation EvaluateProgram(const ProgramSpec& program, const PeriodWindow& perio
 Evaluation RankStandings(const ProgramSpec& program, std::vector<Standing> standings,
                          const AggregateTable& aggregates);
 
+// Whether a score (or an aggregate) reaches a minimum: at or above it, or tied with it
+// (TiedValues(): a score of exactly 0.8 reached through a weighted sum may be 0.7999999999999999).
+bool ReachesMinimum(double value, double min);
+
 }  // namespace plaudit
 
 #endif  // PLAUDIT_CORE_AWARDS_AWARD_RULES_H_

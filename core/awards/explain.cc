@@ -206,8 +206,13 @@ class OutcomeProbe {
         target_level_(target_level) {
     for (const ScorecardMetric& metric : program.metrics) total_weight_ += metric.weight;
     const Standing& me = *competitors_[self_];
-    if (index == nullptr || program.award.rule != "top_n" || program.award.n <= 0 ||
-        !(total_weight_ > 0) || me.metrics.size() != program.metrics.size()) {
+    const AwardRule& award = program.award;
+    const bool by_rank = award.rule == "top_n" && award.n > 0;
+    const bool by_own_score = (award.rule == "threshold" && !award.min_metric.has_value() &&
+                               award.min_score.has_value()) ||
+                              (award.rule == "tiers" && !award.tiers.empty());
+    if (index == nullptr || !(by_rank || by_own_score) || !(total_weight_ > 0) ||
+        me.metrics.size() != program.metrics.size()) {
       return;
     }
     auto group = index->groups.find(me.peer_group);
@@ -284,6 +289,7 @@ class OutcomeProbe {
 
   std::optional<bool> Tell(size_t metric, double directed) const {
     if (group_ == nullptr) return std::nullopt;
+    if (program_.award.rule != "top_n") return TellOwnScore(metric, directed);
     if (program_.normalization != Normalization::kPercentile) {
       return TellContinuous(metric, directed);
     }
@@ -327,36 +333,118 @@ class OutcomeProbe {
   // w/W x ((x - mean') / deviation' - z), between the amounts at the group's lowest and highest
   // values. So, best first, a member whose score is clear of the agent's by more than those
   // bounds needs no working out, and the walk ends where nobody below can reach the agent.
+  // The agent's value of `metric` moved to `moved` (direction applied, OrderKey()ed) under zscore
+  // or none: what a member of value x then gets for the metric, and the agent's new score,
+  // computed from the group's sums, with a bound on how far that can be from the ranking's
+  // own sums.
+  struct Move {
+    bool zscore;
+    double moved;
+    double share;  // the metric's weight over the total weight
+    double mean, old_deviation;
+    double new_mean = 0, deviation = 1;
+    double self_normalized, mine;
+    double z_error = 0, error = 0;
+    double NormalizedAt(double x) const { return zscore ? (x - new_mean) / deviation : x; }
+  };
+
+  std::optional<Move> MoveOf(size_t metric, double directed) const {
+    const Standing& me = *competitors_[self_];
+    Move move;
+    move.zscore = program_.normalization == Normalization::kZScore;
+    move.share = program_.metrics[metric].weight / total_weight_;
+    move.moved = OrderKey(directed);
+    const double own = own_[metric];
+    if (!std::isfinite(move.moved) || !std::isfinite(own)) return std::nullopt;
+    const double n = static_cast<double>(group_->size);
+    move.mean = group_->mean[metric];
+    move.old_deviation = std::sqrt(group_->squares[metric] / n);
+    if (move.zscore) {
+      const double mean = move.mean;
+      move.new_mean = mean + (move.moved - own) / n;
+      const double squares = group_->squares[metric] - (own - mean) * (own - mean) +
+                             (move.moved - mean) * (move.moved - mean);
+      const double variance = squares / n - (move.new_mean - mean) * (move.new_mean - mean);
+      // A group of equal values (all z-scores 0), or one the move makes so: the ranking tells.
+      if (!(variance > 0) || !(move.old_deviation > 0)) return std::nullopt;
+      move.deviation = std::sqrt(variance);
+      // Far from rounding's reach only: a deviation this small against the values is not.
+      const double magnitude = std::max({std::fabs(mean), std::fabs(move.moved), std::fabs(own)});
+      if (move.deviation < 1e-6 * magnitude || move.old_deviation < 1e-6 * magnitude) {
+        return std::nullopt;
+      }
+    }
+    move.self_normalized = move.NormalizedAt(move.moved);
+    move.mine = me.score + move.share * (move.self_normalized - me.metrics[metric].normalized);
+    if (!std::isfinite(move.mine)) return std::nullopt;
+    // What is computed here differs from the ranking's own sums by rounding, under `error`: the
+    // ranking's z-scores come from a mean and a deviation summed over the group, each off by at
+    // most n rounding steps of the values' magnitudes; its scores from a weighted sum of a few
+    // terms.
+    constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+    if (move.zscore) {
+      const std::vector<double>& values = group_->values[metric];
+      const double widest = std::max(std::fabs(values.front() - move.new_mean),
+                                     std::fabs(values.back() - move.new_mean));
+      const double widest_z =
+          std::max(widest, std::fabs(move.moved - move.new_mean)) / move.deviation;
+      move.z_error = (n + 16) * kEpsilon * (group_->magnitude[metric] / move.deviation + widest_z);
+    }
+    move.error = std::fabs(move.share) * 2 * move.z_error +
+                 16 * kEpsilon * static_cast<double>(program_.metrics.size()) *
+                     (1.0 + 2 * std::fabs(move.mine));
+    return move;
+  }
+
+  // threshold by min_score, and tiers: the outcome is the agent's own score against fixed
+  // minimums, which the agent's value moves through its own normalised value alone.
+  std::optional<bool> TellOwnScore(size_t metric, double directed) const {
+    const AwardRule& award = program_.award;
+    const auto level_at = [&award](double score) {
+      if (award.rule == "threshold") return ReachesMinimum(score, *award.min_score) ? 1 : 0;
+      for (size_t i = 0; i < award.tiers.size(); ++i) {
+        if (ReachesMinimum(score, award.tiers[i].min_score)) {
+          return static_cast<int>(award.tiers.size() - i);
+        }
+      }
+      return 0;
+    };
+    const Standing& me = *competitors_[self_];
+    if (program_.normalization == Normalization::kPercentile) {
+      // Exactly the ranking's percentile and sum, when no value is near the agent's.
+      const double moved = OrderKey(directed);
+      if (!own_isolated_[metric] || !Isolated(group_->values[metric], moved)) return std::nullopt;
+      const std::optional<double> mine = ScoreWith(me, /*is_self=*/true, metric, moved);
+      if (!mine.has_value()) return std::nullopt;
+      return level_at(*mine) >= target_level_;
+    }
+    const std::optional<Move> move = MoveOf(metric, directed);
+    if (!move.has_value()) return std::nullopt;
+    // The level is monotone in the score (tiers are best first): one answer across the
+    // rounding's reach is the answer; else the score is worked out as the ranking works it.
+    const int low = level_at(move->mine - move->error);
+    if (low == level_at(move->mine + move->error)) return low >= target_level_;
+    Standing moved_me = me;
+    moved_me.metrics[metric].normalized = ExactScaleOf(metric, move->moved).Normalized(move->moved);
+    return level_at(WeightedScore(moved_me)) >= target_level_;
+  }
+
   std::optional<bool> TellContinuous(size_t metric, double directed) const {
     const Standing& me = *competitors_[self_];
-    const double share = program_.metrics[metric].weight / total_weight_;
-    const double own = own_[metric];
-    const double moved = OrderKey(directed);
-    if (!std::isfinite(moved) || !std::isfinite(own)) return std::nullopt;
-    // What a member of value x gets for the metric once the agent's value is moved: under none,
-    // x itself, and nobody's but the agent's changes; under z-scores, (x - mean') / deviation'.
-    const bool zscore = program_.normalization == Normalization::kZScore;
-    const double n = static_cast<double>(group_->size);
-    const double mean = group_->mean[metric];
-    const double old_deviation = std::sqrt(group_->squares[metric] / n);
-    double new_mean = 0;
-    double deviation = 1;
-    if (zscore) {
-      new_mean = mean + (moved - own) / n;
-      const double squares =
-          group_->squares[metric] - (own - mean) * (own - mean) + (moved - mean) * (moved - mean);
-      const double variance = squares / n - (new_mean - mean) * (new_mean - mean);
-      // A group of equal values (all z-scores 0), or one the move makes so: the ranking tells.
-      if (!(variance > 0) || !(old_deviation > 0)) return std::nullopt;
-      deviation = std::sqrt(variance);
-      // Far from rounding's reach only: a deviation this small against the values is not.
-      const double magnitude = std::max({std::fabs(mean), std::fabs(moved), std::fabs(own)});
-      if (deviation < 1e-6 * magnitude || old_deviation < 1e-6 * magnitude) return std::nullopt;
-    }
-    const auto normalized_at = [&](double x) { return zscore ? (x - new_mean) / deviation : x; };
-    const double self_normalized = normalized_at(moved);
-    const double mine = me.score + share * (self_normalized - me.metrics[metric].normalized);
-    if (!std::isfinite(mine)) return std::nullopt;
+    const std::optional<Move> found = MoveOf(metric, directed);
+    if (!found.has_value()) return std::nullopt;
+    const Move& move = *found;
+    const bool zscore = move.zscore;
+    const double share = move.share;
+    const double mean = move.mean;
+    const double old_deviation = move.old_deviation;
+    const double moved = move.moved;
+    const double self_normalized = move.self_normalized;
+    const double mine = move.mine;
+    const double z_error = move.z_error;
+    const double error = move.error;
+    constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+    const auto normalized_at = [&move](double x) { return move.NormalizedAt(x); };
     // How far a member's score can move: the change is linear in its value, so its extremes lie
     // at the group's lowest and highest values (each member's own z-score is its old one).
     double low_shift = 0;
@@ -373,24 +461,7 @@ class OutcomeProbe {
       low_shift -= slack;
       high_shift += slack;
     }
-    // Scores tie under TiedValues(): within 1e-9 of the larger, or 1e-12. What is computed here
-    // differs from the ranking's own sums by rounding, under `error`: the ranking's z-scores
-    // come from a mean and a deviation summed over the group, each off by at most n rounding
-    // steps of the values' magnitudes; its scores from a weighted sum of a few terms. A score
-    // within `close` of the agent's is worked out again below exactly as the ranking does;
-    // one in the gap beyond, up to `clear`, could tie with those: the ranking tells.
-    constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
-    double z_error = 0;
-    if (zscore) {
-      const std::vector<double>& values = group_->values[metric];
-      const double widest =
-          std::max(std::fabs(values.front() - new_mean), std::fabs(values.back() - new_mean));
-      const double widest_z = std::max(widest, std::fabs(moved - new_mean)) / deviation;
-      z_error = (n + 16) * kEpsilon * (group_->magnitude[metric] / deviation + widest_z);
-    }
-    const double error =
-        std::fabs(share) * 2 * z_error +
-        16 * kEpsilon * static_cast<double>(program_.metrics.size()) * (1.0 + 2 * std::fabs(mine));
+    // Scores tie under TiedValues(): within 1e-9 of the larger, or 1e-12, give or take `error`.
     // Scores within `link` of each other may tie; those within `wide` of the agent's are kept
     // apart, the rest are clearly ahead or behind.
     const double link = 2 * (std::max(1e-12, 1e-9 * (std::fabs(mine) + 1e-6)) + 2 * error);
@@ -497,6 +568,61 @@ class OutcomeProbe {
     return ahead + RankAmongNear(metric, moved, chained) < places;
   }
 
+  // How the ranking normalises a value of `metric` once the agent's is `moved` (ZScores(): the
+  // group's values scaled by the largest magnitude, summed in ascending order; none: as it is).
+  struct ExactScale {
+    bool zscore = false;
+    bool flat = false;  // equal values, or no deviation: every z-score is 0
+    double scale = 1, mean = 0, deviation = 0;
+    double Normalized(double directed) const {
+      if (!zscore) return directed;
+      return flat ? 0.0 : (directed / scale - mean) / deviation;
+    }
+  };
+
+  ExactScale ExactScaleOf(size_t metric, double moved) const {
+    ExactScale exact;
+    exact.zscore = program_.normalization == Normalization::kZScore;
+    if (!exact.zscore) return exact;
+    const std::vector<double>& values = group_->values[metric];
+    std::vector<double> changed;
+    changed.reserve(values.size());
+    bool replaced = false;
+    for (double value : values) {
+      if (!replaced && value == own_[metric]) {
+        replaced = true;
+        continue;
+      }
+      changed.push_back(value);
+    }
+    changed.insert(std::upper_bound(changed.begin(), changed.end(), moved), moved);
+    exact.scale = std::max(std::fabs(changed.front()), std::fabs(changed.back()));
+    if (changed.front() == changed.back() || !(exact.scale > 0)) {
+      exact.flat = true;
+      return exact;
+    }
+    double sum = 0;
+    for (double value : changed) sum += value / exact.scale;
+    exact.mean = sum / static_cast<double>(changed.size());
+    double squares = 0;
+    for (double value : changed) {
+      const double scaled = value / exact.scale;
+      squares += (scaled - exact.mean) * (scaled - exact.mean);
+    }
+    exact.deviation = std::sqrt(squares / static_cast<double>(changed.size()));
+    exact.flat = !(exact.deviation > 0);
+    return exact;
+  }
+
+  // The score as ScoreEligible() sums it from the normalised values.
+  double WeightedScore(const Standing& standing) const {
+    double weighted = 0;
+    for (size_t m = 0; m < program_.metrics.size(); ++m) {
+      weighted += program_.metrics[m].weight * standing.metrics[m].normalized;
+    }
+    return weighted / total_weight_;
+  }
+
   // How many of `near` (competitors whose scores come close to the agent's once its value of
   // `metric` is `moved`, with nobody else near them) rank ahead of the agent: their scores and
   // first metrics worked out as the ranking works them out (ZScores() and ScoreEligible(), the
@@ -504,42 +630,8 @@ class OutcomeProbe {
   int RankAmongNear(size_t metric, double moved, const std::vector<const Standing*>& near) const {
     const Standing& me = *competitors_[self_];
     const ScorecardMetric& spec = program_.metrics[metric];
-    // The group's values with the agent's moved: the ranking's scale, mean and deviation.
-    double scale = 1;
-    double mean = 0;
-    double deviation = 0;
+    const ExactScale exact = ExactScaleOf(metric, moved);
     const bool zscore = program_.normalization == Normalization::kZScore;
-    if (zscore) {
-      const std::vector<double>& values = group_->values[metric];
-      std::vector<double> changed;
-      changed.reserve(values.size());
-      bool replaced = false;
-      for (double value : values) {
-        if (!replaced && value == own_[metric]) {
-          replaced = true;
-          continue;
-        }
-        changed.push_back(value);
-      }
-      changed.insert(std::upper_bound(changed.begin(), changed.end(), moved), moved);
-      scale = std::max(std::fabs(changed.front()), std::fabs(changed.back()));
-      double sum = 0;
-      for (double value : changed) sum += value / scale;
-      mean = sum / static_cast<double>(changed.size());
-      double squares = 0;
-      for (double value : changed) {
-        const double scaled = value / scale;
-        squares += (scaled - mean) * (scaled - mean);
-      }
-      deviation = std::sqrt(squares / static_cast<double>(changed.size()));
-    }
-    // As ZScores(): equal values, or no deviation, make every z-score 0.
-    const bool flat =
-        zscore && (group_->values[metric].empty() || !(deviation > 0) || !(scale > 0));
-    const auto normalized = [&](double directed) {
-      if (!zscore) return directed;
-      return flat ? 0.0 : (directed / scale - mean) / deviation;
-    };
     std::vector<Standing> together;
     together.reserve(near.size() + 1);
     for (const Standing* standing : near) together.push_back(*standing);
@@ -549,13 +641,9 @@ class OutcomeProbe {
       if (moves || (zscore && standing.peer_group == me.peer_group)) {
         const double directed =
             moves ? moved : OrderKey(Directed(spec.direction, standing.metrics[metric].value));
-        standing.metrics[metric].normalized = normalized(directed);
+        standing.metrics[metric].normalized = exact.Normalized(directed);
       }
-      double weighted = 0;
-      for (size_t m = 0; m < program_.metrics.size(); ++m) {
-        weighted += program_.metrics[m].weight * standing.metrics[m].normalized;
-      }
-      standing.score = weighted / total_weight_;
+      standing.score = WeightedScore(standing);
     }
     OrderByScore(together.begin(), together.end());
     for (size_t i = 0; i < together.size(); ++i) {

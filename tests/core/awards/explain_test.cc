@@ -3,6 +3,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -373,11 +374,15 @@ TEST(ExplainAward, FromAnEvaluationAlreadyMadeIsTheSame) {
 // Under each normalisation: percentile (which moves other competitors' scores in steps), zscore
 // (which moves them all, each in proportion to its value) and none (which moves nobody's but the
 // agent's own).
-class ExplainIndexTest : public ::testing::TestWithParam<Normalization> {};
+// And under each rule it serves: top_n (by rank), threshold and tiers (by the agent's own score
+// against minimums, here set at scores of the field so that some agents sit exactly on one).
+class ExplainIndexTest : public ::testing::TestWithParam<std::tuple<Normalization, std::string>> {};
 
-INSTANTIATE_TEST_SUITE_P(Normalizations, ExplainIndexTest,
-                         ::testing::Values(Normalization::kPercentile, Normalization::kZScore,
-                                           Normalization::kNone));
+INSTANTIATE_TEST_SUITE_P(NormalizationsAndRules, ExplainIndexTest,
+                         ::testing::Combine(::testing::Values(Normalization::kPercentile,
+                                                              Normalization::kZScore,
+                                                              Normalization::kNone),
+                                            ::testing::Values("top_n", "threshold", "tiers")));
 
 TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
   std::mt19937_64 random(20261201);
@@ -388,11 +393,12 @@ TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
         Program({Metric("csat", Aggregation::kMean, 0.5),
                  Metric("aht_seconds", Aggregation::kMean, 0.3, Direction::kLowerIsBetter),
                  Metric("qa_score", Aggregation::kMean, 0.2)},
-                GetParam());
+                std::get<0>(GetParam()));
     program.award.rule = "top_n";
     program.award.n = 1 + round % 3;
     program.peer_group = PeerGroupBy::kChannel;
     program.award.per_peer_group = round % 2 == 0;
+    const std::string rule = std::get<1>(GetParam());
     std::vector<Agent> agents;
     AggregateTable aggregates;
     const int count = 40 + round * 15;
@@ -409,6 +415,24 @@ TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
       aggregates[id] = {{"csat", Mean(4, level(random))},
                         {"aht_seconds", Mean(4, aht)},
                         {"qa_score", Mean(4, 60 + 5 * level(random))}};
+    }
+    if (rule != "top_n") {
+      // Minimums at scores of the field: the median's, and for tiers the upper quartile's.
+      const Evaluation ranked = EvaluateProgram(program, October2026(), agents, aggregates, {});
+      std::vector<double> scores;
+      for (const Standing& standing : ranked.standings) {
+        if (standing.eligible) scores.push_back(standing.score);
+      }
+      ASSERT_FALSE(scores.empty());
+      std::sort(scores.begin(), scores.end());
+      const double median = scores[scores.size() / 2];
+      const double upper = scores[scores.size() * 3 / 4];
+      program.award.rule = rule;
+      if (rule == "threshold") {
+        program.award.min_score = median;
+      } else {
+        program.award.tiers = {Tier{"gold", upper, {}}, Tier{"silver", median, {}}};
+      }
     }
     const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, aggregates, {});
     const std::shared_ptr<const ExplainIndex> index =
