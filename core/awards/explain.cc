@@ -56,19 +56,31 @@ double Directed(Direction direction, double value) {
 // Just better than `value`, by more than the 1e-9 relative tolerance under which values tie.
 double JustAbove(double value) { return value + std::max(std::fabs(value) * 1e-6, 1e-9); }
 
-// How far the agent got: 0 nothing; 1 won (top_n, threshold); under tiers, 1 the lowest tier up
-// to the number of tiers for the highest.
+// How far a win got: 0 none; 1 won (top_n, threshold); under tiers, 1 the lowest tier up to
+// the number of tiers for the highest.
+int LevelOf(const AwardRule& award, const Winner* win) {
+  if (win == nullptr) return 0;
+  if (award.rule != "tiers") return 1;
+  for (size_t i = 0; i < award.tiers.size(); ++i) {
+    if (award.tiers[i].name == win->tier) return static_cast<int>(award.tiers.size() - i);
+  }
+  return 1;
+}
+
+// The competitor's win among `winners`, or null. `rank`, when known (winners carry their
+// standing's rank), spares comparing every winner's id: thousands win a threshold.
+const Winner* WinOf(const std::vector<Winner>& winners, const std::string& id,
+                    std::optional<int> rank = std::nullopt) {
+  for (const Winner& winner : winners) {
+    if (rank.has_value() && winner.rank != *rank) continue;
+    if ((winner.agent_id.empty() ? winner.team : winner.agent_id) == id) return &winner;
+  }
+  return nullptr;
+}
+
 int OutcomeLevel(const AwardRule& award, const std::vector<Winner>& winners,
                  const std::string& agent_id) {
-  for (const Winner& winner : winners) {
-    if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
-    if (award.rule != "tiers") return 1;
-    for (size_t i = 0; i < award.tiers.size(); ++i) {
-      if (award.tiers[i].name == winner.tier) return static_cast<int>(award.tiers.size() - i);
-    }
-    return 1;
-  }
-  return 0;
+  return LevelOf(award, WinOf(winners, agent_id));
 }
 
 int HighestLevel(const AwardRule& award) {
@@ -117,6 +129,11 @@ class ExplainIndex {
     std::vector<double> squares;
     // Per scorecard metric, the mean of the values' magnitudes: what bounds the rounding of sums.
     std::vector<double> magnitude;
+    // Under zscore, per scorecard metric: the largest magnitude of `values`, and the running
+    // sums of `values` over it in ascending order as ZScores() adds them (prefix[k] is the sum
+    // of the first k), so that a sum with one value moved starts where the values differ.
+    std::vector<double> scale;
+    std::vector<std::vector<double>> prefix;
   };
   absl::flat_hash_map<std::string, Group> groups;
   // Every eligible competitor by score, best first; and in the standings' order.
@@ -178,6 +195,19 @@ std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program
       group.squares.push_back(squares);
       group.magnitude.push_back(values.empty() ? 0.0
                                                : magnitude / static_cast<double>(values.size()));
+      if (program.normalization == Normalization::kZScore && !values.empty()) {
+        const double scale = std::max(std::fabs(values.front()), std::fabs(values.back()));
+        std::vector<double> prefix;
+        prefix.reserve(values.size() + 1);
+        double running = 0;
+        prefix.push_back(running);
+        for (double value : values) {
+          running += value / scale;
+          prefix.push_back(running);
+        }
+        group.scale.push_back(scale);
+        group.prefix.push_back(std::move(prefix));
+      }
     }
     std::sort(group.by_score.begin(), group.by_score.end(), best_first);
   }
@@ -197,11 +227,11 @@ namespace {
 class OutcomeProbe {
  public:
   OutcomeProbe(const ProgramSpec& program, const AggregateTable& aggregates,
-               std::vector<const Standing*> competitors, size_t self, int target_level,
+               const std::vector<const Standing*>& competitors, size_t self, int target_level,
                const ExplainIndex* index)
       : program_(program),
         aggregates_(aggregates),
-        competitors_(std::move(competitors)),
+        competitors_(competitors),
         self_(self),
         target_level_(target_level) {
     for (const ScorecardMetric& metric : program.metrics) total_weight_ += metric.weight;
@@ -411,12 +441,16 @@ class OutcomeProbe {
     };
     const Standing& me = *competitors_[self_];
     if (program_.normalization == Normalization::kPercentile) {
-      // Exactly the ranking's percentile and sum, when no value is near the agent's.
+      // Exactly the ranking's percentile and sum: counted, when no value is near the agent's;
+      // else walked through the runs of ties as PercentileScores() walks them.
       const double moved = OrderKey(directed);
-      if (!own_isolated_[metric] || !Isolated(group_->values[metric], moved)) return std::nullopt;
-      const std::optional<double> mine = ScoreWith(me, /*is_self=*/true, metric, moved);
-      if (!mine.has_value()) return std::nullopt;
-      return level_at(*mine) >= target_level_;
+      if (own_isolated_[metric] && Isolated(group_->values[metric], moved)) {
+        const std::optional<double> mine = ScoreWith(me, /*is_self=*/true, metric, moved);
+        if (mine.has_value()) return level_at(*mine) >= target_level_;
+      }
+      Standing moved_me = me;
+      moved_me.metrics[metric].normalized = ExactPercentileOf(metric, moved);
+      return level_at(WeightedScore(moved_me)) >= target_level_;
     }
     const std::optional<Move> move = MoveOf(metric, directed);
     if (!move.has_value()) return std::nullopt;
@@ -584,34 +618,72 @@ class OutcomeProbe {
     ExactScale exact;
     exact.zscore = program_.normalization == Normalization::kZScore;
     if (!exact.zscore) return exact;
+    // The group's values in ascending order with the agent's (at `at`) taken out and `moved` put
+    // in before `into`, as ZScores() sorts them; walked from position `from` on.
     const std::vector<double>& values = group_->values[metric];
-    std::vector<double> changed;
-    changed.reserve(values.size());
-    bool replaced = false;
-    for (double value : values) {
-      if (!replaced && value == own_[metric]) {
-        replaced = true;
-        continue;
+    const size_t n = values.size();
+    const size_t at = std::lower_bound(values.begin(), values.end(), own_[metric]) - values.begin();
+    const size_t into = std::upper_bound(values.begin(), values.end(), moved) - values.begin();
+    const auto walk = [&](size_t from, auto&& add) {
+      bool placed = false;
+      for (size_t i = from; i < n; ++i) {
+        if (i == into && !placed) {
+          add(moved);
+          placed = true;
+        }
+        if (i != at) add(values[i]);
       }
-      changed.push_back(value);
-    }
-    changed.insert(std::upper_bound(changed.begin(), changed.end(), moved), moved);
-    exact.scale = std::max(std::fabs(changed.front()), std::fabs(changed.back()));
-    if (changed.front() == changed.back() || !(exact.scale > 0)) {
+      if (!placed) add(moved);
+    };
+    const double low = std::min(moved, values[at == 0 ? 1 : 0]);
+    const double high = std::max(moved, values[at == n - 1 ? n - 2 : n - 1]);
+    exact.scale = std::max(std::fabs(low), std::fabs(high));
+    if (low == high || !(exact.scale > 0)) {
       exact.flat = true;
       return exact;
     }
-    double sum = 0;
-    for (double value : changed) sum += value / exact.scale;
-    exact.mean = sum / static_cast<double>(changed.size());
+    // The sum as ZScores() adds it: the first values are as they were, so is their running sum
+    // when the scale is.
+    const size_t same = std::min(at, into);
+    const bool same_scale = metric < group_->scale.size() && group_->scale[metric] == exact.scale;
+    double sum = same_scale ? group_->prefix[metric][same] : 0.0;
+    walk(same_scale ? same : 0, [&](double value) { sum += value / exact.scale; });
+    exact.mean = sum / static_cast<double>(n);
     double squares = 0;
-    for (double value : changed) {
+    walk(0, [&](double value) {
       const double scaled = value / exact.scale;
       squares += (scaled - exact.mean) * (scaled - exact.mean);
-    }
-    exact.deviation = std::sqrt(squares / static_cast<double>(changed.size()));
+    });
+    exact.deviation = std::sqrt(squares / static_cast<double>(n));
     exact.flat = !(exact.deviation > 0);
     return exact;
+  }
+
+  // The agent's percentile of `metric` with its value `moved`, as PercentileScores() gives it:
+  // the group's values ascending, in runs of values tied with each run's first (lowest) one.
+  double ExactPercentileOf(size_t metric, double moved) const {
+    const std::vector<double>& values = group_->values[metric];
+    const size_t n = values.size();
+    const size_t at = std::lower_bound(values.begin(), values.end(), own_[metric]) - values.begin();
+    const size_t into = std::upper_bound(values.begin(), values.end(), moved) - values.begin();
+    // The agent's place among the others' values, and the i-th value with the agent's moved.
+    const size_t place = into > at ? into - 1 : into;
+    const auto others = [&](size_t j) { return j < at ? values[j] : values[j + 1]; };
+    const auto value = [&](size_t i) {
+      return i < place ? others(i) : i == place ? moved : others(i - 1);
+    };
+    size_t run_start = 0;
+    for (;;) {
+      const double anchor = value(run_start);
+      size_t run_end = run_start + 1;
+      while (run_end < n && TiedValues(anchor, value(run_end))) ++run_end;
+      if (place < run_end) {
+        const double worse = static_cast<double>(run_start);
+        const double equal = static_cast<double>(run_end - run_start - 1);
+        return (worse + 0.5 * equal) / static_cast<double>(n - 1);
+      }
+      run_start = run_end;
+    }
   }
 
   // The score as ScoreEligible() sums it from the normalised values.
@@ -654,7 +726,8 @@ class OutcomeProbe {
 
   const ProgramSpec& program_;
   const AggregateTable& aggregates_;
-  std::vector<const Standing*> competitors_;
+  // The competitors, in rank order: the caller's, which outlive the probe.
+  const std::vector<const Standing*>& competitors_;
   size_t self_;
   int target_level_;
   double total_weight_ = 0;
@@ -934,11 +1007,11 @@ absl::StatusOr<AwardExplanation> ExplainAward(
   out.previous = self->previous;
   out.improvement = self->improvement;
   out.streak = self->streak;
-  for (const Winner& winner : winners) {
-    if ((winner.agent_id.empty() ? winner.team : winner.agent_id) != agent_id) continue;
+  const Winner* const win = WinOf(winners, agent_id, self->rank);
+  if (win != nullptr) {
     out.won = true;
-    out.tier = winner.tier;
-    out.holds = winner.holds;
+    out.tier = win->tier;
+    out.holds = win->holds;
   }
 
   double total_weight = 0;
@@ -971,21 +1044,28 @@ absl::StatusOr<AwardExplanation> ExplainAward(
 
   // Who the agent competes with for the award: its peer group, unless top_n ranks everyone.
   const bool whole_field = award.rule == "top_n" && !award.per_peer_group;
-  std::vector<const Standing*> field;
+  // The index holds each group's and the whole field's eligible competitors in rank order.
+  static const std::vector<const Standing*> kNobody;
+  std::vector<const Standing*> listed;
+  const std::vector<const Standing*>* field = &listed;
   size_t self_index = 0;
-  if (position != nullptr && self->eligible) {
-    field =
-        whole_field ? index->field_in_order : index->groups.at(self->peer_group).members_in_order;
-    self_index = whole_field ? position->in_field : position->in_group;
+  if (index != nullptr && position != nullptr) {
+    if (whole_field) {
+      field = &index->field_in_order;
+    } else {
+      auto group = index->groups.find(self->peer_group);
+      field = group == index->groups.end() ? &kNobody : &group->second.members_in_order;
+    }
+    if (self->eligible) self_index = whole_field ? position->in_field : position->in_group;
   } else {
     for (const Standing& standing : standings) {
       if (!standing.eligible) continue;
       if (!whole_field && standing.peer_group != self->peer_group) continue;
-      if (&standing == self) self_index = field.size();
-      field.push_back(&standing);
+      if (&standing == self) self_index = listed.size();
+      listed.push_back(&standing);
     }
   }
-  SetCutoff(award, field, self->peer_group, out);
+  SetCutoff(award, *field, self->peer_group, out);
 
   if (!self->eligible) {
     const std::string ineligible = absl::StrCat("ineligible: ", absl::StrJoin(self->reasons, "; "));
@@ -999,7 +1079,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(
     return out;
   }
 
-  const int level = OutcomeLevel(award, winners, agent_id);
+  const int level = LevelOf(award, win);
   std::string fixed_reason;
   if (level >= HighestLevel(award)) {
     fixed_reason = award.rule == "tiers" ? "already at the highest tier" : "already winning";
@@ -1013,7 +1093,7 @@ absl::StatusOr<AwardExplanation> ExplainAward(
     fixed_reason = absl::StrCat("the award goes by the improvement of ",
                                 MeasureLabel(*award.improvement_metric), ", not by the score");
   }
-  const OutcomeProbe probe(program, ranked_on, field, self_index, level + 1, index);
+  const OutcomeProbe probe(program, ranked_on, *field, self_index, level + 1, index);
   for (size_t m = 0; m < out.metrics.size(); ++m) {
     MetricExplanation& metric = out.metrics[m];
     if (!fixed_reason.empty()) {
