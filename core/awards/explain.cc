@@ -236,7 +236,13 @@ class OutcomeProbe {
         target_level_(target_level) {
     for (const ScorecardMetric& metric : program.metrics) total_weight_ += metric.weight;
     const Standing& me = *competitors_[self_];
-    const AwardRule& award = program.award;
+    // A streak is won by winning its base rule now after enough periods won before: a value
+    // changes only the base rule's outcome (ExplainAward() probes no agent whose streak is too
+    // short).
+    if (program.award.rule == "streak" && !program.award.streak_of.empty()) {
+      rule_ = &program.award.streak_of.front();
+    }
+    const AwardRule& award = *rule_;
     const bool by_rank = award.rule == "top_n" && award.n > 0;
     const bool by_own_score = (award.rule == "threshold" && !award.min_metric.has_value() &&
                                award.min_score.has_value()) ||
@@ -248,7 +254,7 @@ class OutcomeProbe {
     auto group = index->groups.find(me.peer_group);
     if (group == index->groups.end() || group->second.size < 2) return;
     group_ = &group->second;
-    ranked_ = program.award.per_peer_group ? &group_->by_score : &index->field;
+    ranked_ = award.per_peer_group ? &group_->by_score : &index->field;
     for (size_t m = 0; m < program.metrics.size(); ++m) {
       const double mine = OrderKey(Directed(program.metrics[m].direction, me.metrics[m].value));
       own_.push_back(mine);
@@ -319,7 +325,7 @@ class OutcomeProbe {
 
   std::optional<bool> Tell(size_t metric, double directed) const {
     if (group_ == nullptr) return std::nullopt;
-    if (program_.award.rule != "top_n") return TellOwnScore(metric, directed);
+    if (rule_->rule != "top_n") return TellOwnScore(metric, directed);
     if (program_.normalization != Normalization::kPercentile) {
       return TellContinuous(metric, directed);
     }
@@ -332,7 +338,7 @@ class OutcomeProbe {
     const double step = std::fabs(program_.metrics[metric].weight) /
                         static_cast<double>(group_->size - 1) / total_weight_;
     const double tie = 1e-7 * std::max(1.0, std::fabs(*mine));
-    const int places = program_.award.n;
+    const int places = rule_->n;
     int ahead = 0;
     for (const ExplainIndex::Ranked& other : *ranked_) {
       if (other.standing == &me) continue;
@@ -429,7 +435,7 @@ class OutcomeProbe {
   // threshold by min_score, and tiers: the outcome is the agent's own score against fixed
   // minimums, which the agent's value moves through its own normalised value alone.
   std::optional<bool> TellOwnScore(size_t metric, double directed) const {
-    const AwardRule& award = program_.award;
+    const AwardRule& award = *rule_;
     const auto level_at = [&award](double score) {
       if (award.rule == "threshold") return ReachesMinimum(score, *award.min_score) ? 1 : 0;
       for (size_t i = 0; i < award.tiers.size(); ++i) {
@@ -500,7 +506,7 @@ class OutcomeProbe {
     // apart, the rest are clearly ahead or behind.
     const double link = 2 * (std::max(1e-12, 1e-9 * (std::fabs(mine) + 1e-6)) + 2 * error);
     const double wide = 8 * link;
-    const int places = program_.award.n;
+    const int places = rule_->n;
     int ahead = 0;
     struct Near {
       double offset;  // its score less the agent's
@@ -728,6 +734,8 @@ class OutcomeProbe {
   const AggregateTable& aggregates_;
   // The competitors, in rank order: the caller's, which outlive the probe.
   const std::vector<const Standing*>& competitors_;
+  // The rule a value can change the outcome of: the award's, or a streak's base rule.
+  const AwardRule* rule_ = &program_.award;
   size_t self_;
   int target_level_;
   double total_weight_ = 0;
@@ -1043,7 +1051,10 @@ absl::StatusOr<AwardExplanation> ExplainAward(
   }
 
   // Who the agent competes with for the award: its peer group, unless top_n ranks everyone.
-  const bool whole_field = award.rule == "top_n" && !award.per_peer_group;
+  // A streak's base rule decides who competes with whom.
+  const AwardRule& base_rule =
+      award.rule == "streak" && !award.streak_of.empty() ? award.streak_of.front() : award;
+  const bool whole_field = base_rule.rule == "top_n" && !base_rule.per_peer_group;
   // The index holds each group's and the whole field's eligible competitors in rank order.
   static const std::vector<const Standing*> kNobody;
   std::vector<const Standing*> listed;
@@ -1089,6 +1100,9 @@ absl::StatusOr<AwardExplanation> ExplainAward(
   } else if (award.rule == "target" && award.target.has_value()) {
     fixed_reason = absl::StrCat("the award goes by ", MeasureLabel(*award.target),
                                 " reaching its target, not by the score");
+  } else if (award.rule == "streak" && self->earlier_streak + 1 < award.streak_periods) {
+    fixed_reason = absl::StrCat("periods won before this one: ", self->earlier_streak, " of the ",
+                                award.streak_periods - 1, " the streak needs");
   } else if (award.rule == "most_improved" && award.improvement_metric.has_value()) {
     fixed_reason = absl::StrCat("the award goes by the improvement of ",
                                 MeasureLabel(*award.improvement_metric), ", not by the score");

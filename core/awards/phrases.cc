@@ -159,6 +159,7 @@ const std::vector<PhraseTemplate>& PhraseTemplates() {
       {"whatif.by_min", "the award goes by {0} reaching its min, not by the score"},
       {"whatif.by_target", "the award goes by {0} reaching its target, not by the score"},
       {"whatif.by_improvement", "the award goes by the improvement of {0}, not by the score"},
+      {"whatif.streak_short", "periods won before this one: {0} of the {1} the streak needs"},
       // The cut-off's basis.
       {"cutoff.best_in_group", "score of the best of {0} in peer group {1}"},
       {"cutoff.best_in_all", "score of the best of {0} in all eligible agents"},
