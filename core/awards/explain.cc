@@ -1050,11 +1050,13 @@ absl::StatusOr<AwardExplanation> ExplainAward(
     if (!out.gates.back().passed) out.fixes.push_back(GateFix(out.gates.back()));
   }
 
-  // Who the agent competes with for the award: its peer group, unless top_n ranks everyone.
-  // A streak's base rule decides who competes with whom.
+  // Who the agent competes with for the award: its peer group, unless top_n ranks everyone or
+  // the rule is most_improved, whose improvements are compared across the whole field. A
+  // streak's base rule decides who competes with whom.
   const AwardRule& base_rule =
       award.rule == "streak" && !award.streak_of.empty() ? award.streak_of.front() : award;
-  const bool whole_field = base_rule.rule == "top_n" && !base_rule.per_peer_group;
+  const bool whole_field =
+      (base_rule.rule == "top_n" && !base_rule.per_peer_group) || base_rule.rule == "most_improved";
   // The index holds each group's and the whole field's eligible competitors in rank order.
   static const std::vector<const Standing*> kNobody;
   std::vector<const Standing*> listed;

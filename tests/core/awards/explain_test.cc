@@ -371,6 +371,42 @@ TEST(ExplainAward, FromAnEvaluationAlreadyMadeIsTheSame) {
 // With an index of the evaluation, a what-if under percentile and top_n is told mostly without
 // ranking again; the explanations must be the same, value for value, with ties (values drawn from
 // a few levels), near ties (a value and the same times 1 + 1e-10) and both kinds of top_n.
+// most_improved ranks improvements across the whole field, whatever the peer groups: the chat
+// agent with chat's best improvement (+1) still loses to the phone agent's (+3), and no csat
+// (at most 5) gives it more than +2.
+TEST(ExplainAward, MostImprovedComparesTheWholeField) {
+  ProgramSpec program = Program({Metric("csat", Aggregation::kMean, 1)}, Normalization::kNone);
+  program.peer_group = PeerGroupBy::kChannel;
+  program.award.rule = "most_improved";
+  program.award.n = 1;
+  const std::vector<Agent> agents = {MakeAgent("a1", Channel::kChat),
+                                     MakeAgent("a2", Channel::kChat), MakeAgent("b1"),
+                                     MakeAgent("b2")};
+  const AggregateTable october = {{"a1", {{"csat", Mean(4, 4)}}},
+                                  {"a2", {{"csat", Mean(4, 3)}}},
+                                  {"b1", {{"csat", Mean(4, 5)}}},
+                                  {"b2", {{"csat", Mean(4, 2)}}}};
+  const AggregateTable september = {{"a1", {{"csat", Mean(4, 3)}}},
+                                    {"a2", {{"csat", Mean(4, 3)}}},
+                                    {"b1", {{"csat", Mean(4, 2)}}},
+                                    {"b2", {{"csat", Mean(4, 2)}}}};
+  const std::vector<EarlierPeriod> earlier = {
+      {*MonthPeriod("2026-09", absl::UTCTimeZone()), september}};
+  const Evaluation evaluation = EvaluateProgram(program, October2026(), agents, october, earlier);
+  ASSERT_EQ(evaluation.winners.size(), 1u);
+  EXPECT_EQ(evaluation.winners[0].agent_id, "b1");
+  for (const std::string id : {"a1", "a2"}) {
+    auto explanation = ExplainAward(program, October2026(), agents, october, id,
+                                    evaluation.standings, evaluation.winners);
+    ASSERT_TRUE(explanation.ok()) << explanation.status();
+    EXPECT_FALSE(explanation->won) << id;
+    EXPECT_EQ(explanation->competitors, 4) << id;
+    ASSERT_EQ(explanation->metrics.size(), 1u);
+    EXPECT_FALSE(explanation->metrics[0].what_if.possible) << id;
+    EXPECT_EQ(explanation->metrics[0].what_if.reason, "even the best value is not enough") << id;
+  }
+}
+
 // Under each normalisation: percentile (which moves other competitors' scores in steps), zscore
 // (which moves them all, each in proportion to its value) and none (which moves nobody's but the
 // agent's own).
