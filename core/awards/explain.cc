@@ -139,6 +139,9 @@ class ExplainIndex {
   // Every eligible competitor by score, best first; and in the standings' order.
   std::vector<Ranked> field;
   std::vector<const Standing*> field_in_order;
+  // Every eligible competitor with an improvement (most_improved), the largest first; `score`
+  // holds the improvement.
+  std::vector<Ranked> by_improvement;
   // Each competitor's standing, and (when eligible) where it is in its group's and the field's
   // members_in_order.
   struct Position {
@@ -178,6 +181,9 @@ std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program
     }
     group.by_score.push_back({standing.score, &standing});
     index->field.push_back({standing.score, &standing});
+    if (standing.improvement.has_value()) {
+      index->by_improvement.push_back({*standing.improvement, &standing});
+    }
   }
   for (auto& [name, group] : index->groups) {
     for (std::vector<double>& values : group.values) {
@@ -212,6 +218,7 @@ std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program
     std::sort(group.by_score.begin(), group.by_score.end(), best_first);
   }
   std::sort(index->field.begin(), index->field.end(), best_first);
+  std::sort(index->by_improvement.begin(), index->by_improvement.end(), best_first);
   return index;
 }
 
@@ -247,7 +254,9 @@ class OutcomeProbe {
     const bool by_own_score = (award.rule == "threshold" && !award.min_metric.has_value() &&
                                award.min_score.has_value()) ||
                               (award.rule == "tiers" && !award.tiers.empty());
-    if (index == nullptr || !(by_rank || by_own_score) || !(total_weight_ > 0) ||
+    const bool by_improvement =
+        award.rule == "most_improved" && !award.improvement_metric.has_value() && award.n > 0;
+    if (index == nullptr || !(by_rank || by_own_score || by_improvement) || !(total_weight_ > 0) ||
         me.metrics.size() != program.metrics.size()) {
       return;
     }
@@ -255,6 +264,7 @@ class OutcomeProbe {
     if (group == index->groups.end() || group->second.size < 2) return;
     group_ = &group->second;
     ranked_ = award.per_peer_group ? &group_->by_score : &index->field;
+    by_improvement_ = &index->by_improvement;
     for (size_t m = 0; m < program.metrics.size(); ++m) {
       const double mine = OrderKey(Directed(program.metrics[m].direction, me.metrics[m].value));
       own_.push_back(mine);
@@ -325,6 +335,7 @@ class OutcomeProbe {
 
   std::optional<bool> Tell(size_t metric, double directed) const {
     if (group_ == nullptr) return std::nullopt;
+    if (rule_->rule == "most_improved") return TellImprovement(metric, directed);
     if (rule_->rule != "top_n") return TellOwnScore(metric, directed);
     if (program_.normalization != Normalization::kPercentile) {
       return TellContinuous(metric, directed);
@@ -467,6 +478,155 @@ class OutcomeProbe {
     Standing moved_me = me;
     moved_me.metrics[metric].normalized = ExactScaleOf(metric, move->moved).Normalized(move->moved);
     return level_at(WeightedScore(moved_me)) >= target_level_;
+  }
+
+  // most_improved by score: the n largest improvements (score now less the previous period's)
+  // above 0 win, equal ones (TiedValues()) in rank order. Moving the agent's value moves its own
+  // score, and its group's other scores by at most one percentile step, or under zscore by the
+  // bounds TellContinuous() uses; so, the largest improvements first, a competitor clear of the
+  // agent's by more than that is ahead or behind without working out, and one close to it is
+  // worked out as the ranking works it. More than one close: the ranking tells.
+  std::optional<bool> TellImprovement(size_t metric, double directed) const {
+    const Standing& me = *competitors_[self_];
+    if (!me.previous.has_value()) return false;  // no improvement, no award
+    const double moved = OrderKey(directed);
+    const bool percentile = program_.normalization == Normalization::kPercentile;
+    const bool zscore = program_.normalization == Normalization::kZScore;
+    // Percentiles of the others are counted (ScoreWith()) only with no value near the agent's.
+    const bool counted =
+        !percentile || (own_isolated_[metric] && Isolated(group_->values[metric], moved));
+    // The agent's new score and how far it and the group's other scores can be from the
+    // ranking's own; and how far another member's score can move.
+    double mine_score;
+    double error;
+    double low_shift = 0;
+    double high_shift = 0;
+    std::optional<Move> move;
+    const double share = program_.metrics[metric].weight / total_weight_;
+    if (percentile) {
+      const double step = std::fabs(share) / static_cast<double>(group_->size - 1);
+      low_shift = -step;
+      high_shift = step;
+      Standing moved_me = me;
+      moved_me.metrics[metric].normalized = ExactPercentileOf(metric, moved);
+      mine_score = WeightedScore(moved_me);
+      error = 16 * std::numeric_limits<double>::epsilon() *
+              static_cast<double>(program_.metrics.size()) * (1.0 + 2 * std::fabs(mine_score));
+    } else {
+      move = MoveOf(metric, directed);
+      if (!move.has_value()) return std::nullopt;
+      mine_score = move->mine;
+      error = move->error;
+      if (zscore) {
+        const std::vector<double>& values = group_->values[metric];
+        for (double x : {values.front(), values.back()}) {
+          const double shift =
+              share * (move->NormalizedAt(x) - (x - move->mean) / move->old_deviation);
+          low_shift = std::min(low_shift, shift);
+          high_shift = std::max(high_shift, shift);
+        }
+      }
+    }
+    const double slack = 1e-9 * (1.0 + std::fabs(low_shift) + std::fabs(high_shift));
+    low_shift -= slack;
+    high_shift += slack;
+    // An improvement as SetRuleProgress() takes it.
+    const auto improvement = [](double now, double previous) {
+      return TiedValues(now, previous) ? 0.0 : now - previous;
+    };
+    // The exact new score of the agent or of another competitor, or nullopt when the ranking
+    // must tell (a percentile near another value).
+    const auto exact_score = [&](const Standing& standing) -> std::optional<double> {
+      if (&standing == &me) {
+        if (percentile) return mine_score;
+        Standing moved_me = me;
+        moved_me.metrics[metric].normalized = ExactScaleOf(metric, moved).Normalized(moved);
+        return WeightedScore(moved_me);
+      }
+      if (standing.peer_group != me.peer_group || !zscore) {
+        if (percentile && standing.peer_group == me.peer_group) {
+          if (!counted) return std::nullopt;
+          return ScoreWith(standing, /*is_self=*/false, metric, moved);
+        }
+        return standing.score;
+      }
+      Standing moved_other = standing;
+      moved_other.metrics[metric].normalized =
+          ExactScaleOf(metric, moved)
+              .Normalized(OrderKey(
+                  Directed(program_.metrics[metric].direction, standing.metrics[metric].value)));
+      return WeightedScore(moved_other);
+    };
+    // The agent's own improvement: nothing above 0, no award.
+    double mine = mine_score - *me.previous;
+    // Improvements tie within 1e-9 of the larger; a score and its previous one likewise.
+    const double magnitude =
+        std::max({std::fabs(mine), std::fabs(mine_score), std::fabs(*me.previous)});
+    const double tolerance = std::max(1e-12, 2e-9 * (magnitude + 1e-6));
+    const double link = 2 * (tolerance + 2 * error);
+    if (std::fabs(mine) <= 2 * link) {
+      const std::optional<double> exact = exact_score(me);
+      if (!exact.has_value()) return std::nullopt;
+      mine_score = *exact;
+      mine = improvement(mine_score, *me.previous);
+      if (!(mine > 0)) return false;
+    } else if (mine < 0) {
+      return false;
+    }
+    const double wide = 8 * link;
+    const int places = rule_->n;
+    int ahead = 0;
+    const Standing* near = nullptr;
+    for (const ExplainIndex::Ranked& other : *by_improvement_) {
+      if (other.standing == &me) continue;
+      if (ahead >= places) break;
+      const bool same_group = other.standing->peer_group == me.peer_group;
+      const double was = OrderKey(other.score);
+      if (was + high_shift < mine - wide) break;
+      if (same_group ? was + low_shift > mine + wide : was > mine + wide) {
+        ++ahead;
+        continue;
+      }
+      double now = other.standing->score;
+      if (same_group && percentile) {
+        if (!counted) return std::nullopt;
+        const std::optional<double> moved_score =
+            ScoreWith(*other.standing, /*is_self=*/false, metric, moved);
+        if (!moved_score.has_value()) return std::nullopt;
+        now = *moved_score;
+      } else if (same_group && zscore) {
+        const double x = OrderKey(
+            Directed(program_.metrics[metric].direction, other.standing->metrics[metric].value));
+        now += share * (move->NormalizedAt(x) - other.standing->metrics[metric].normalized);
+      }
+      const double theirs = now - *other.standing->previous;
+      if (!std::isfinite(theirs)) return std::nullopt;
+      if (std::fabs(theirs - mine) > wide) {
+        if (theirs > mine) ++ahead;
+        continue;
+      }
+      if (near != nullptr) return std::nullopt;
+      near = other.standing;
+    }
+    if (ahead >= places || near == nullptr) return ahead < places;
+    // One competitor close to the agent: both worked out as the ranking works them; equal
+    // improvements go by rank, which their scores decide unless those tie too.
+    const std::optional<double> near_score = exact_score(*near);
+    const std::optional<double> my_score = exact_score(me);
+    if (!near_score.has_value() || !my_score.has_value()) return std::nullopt;
+    const double theirs = improvement(*near_score, *near->previous);
+    mine = improvement(*my_score, *me.previous);
+    if (!(mine > 0)) return false;
+    bool near_ahead;
+    if (!(theirs > 0)) {
+      near_ahead = false;
+    } else if (!TiedValues(theirs, mine)) {
+      near_ahead = theirs > mine;
+    } else {
+      if (TiedValues(*near_score, *my_score)) return std::nullopt;
+      near_ahead = *near_score > *my_score;
+    }
+    return ahead + (near_ahead ? 1 : 0) < places;
   }
 
   std::optional<bool> TellContinuous(size_t metric, double directed) const {
@@ -736,6 +896,8 @@ class OutcomeProbe {
   const std::vector<const Standing*>& competitors_;
   // The rule a value can change the outcome of: the award's, or a streak's base rule.
   const AwardRule* rule_ = &program_.award;
+  // most_improved: the field by improvement, the largest first.
+  const std::vector<ExplainIndex::Ranked>* by_improvement_ = nullptr;
   size_t self_;
   int target_level_;
   double total_weight_ = 0;

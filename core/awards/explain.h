@@ -121,8 +121,9 @@ absl::StatusOr<AwardExplanation> ExplainAward(const ProgramSpec& program,
 // agent then costs their peer group's what-if, not everyone's evaluation. NOT_FOUND when
 // `agent_id` has no standing among them.
 //
-// `index`, when given, is BuildExplainIndex() of these standings: with it a what-if under a
-// top_n rule (any normalisation) tells most outcomes from sorted values, scores and each group's
+// `index`, when given, is BuildExplainIndex() of these standings: with it a what-if under
+// top_n, threshold (by min_score), tiers, streak or most_improved (by score), under any
+// normalisation, tells most outcomes from sorted values, scores and each group's
 // mean and spread instead of ranking the peer group again for each value it tries, with the
 // same answers.
 class ExplainIndex;
@@ -133,7 +134,8 @@ absl::StatusOr<AwardExplanation> ExplainAward(
     const ExplainIndex* index = nullptr);
 
 // What explaining many agents of one evaluation shares: each peer group's eligible values per
-// metric and scores, sorted, and per metric their mean and spread. Refers to `standings`, which must outlive it. Read-only once built.
+// metric and scores, sorted, and per metric their mean and spread. Refers to `standings`, which
+// must outlive it. Read-only once built.
 std::shared_ptr<const ExplainIndex> BuildExplainIndex(const ProgramSpec& program,
                                                       const std::vector<Standing>& standings);
 
