@@ -507,9 +507,16 @@ class OutcomeProbe {
       const double step = std::fabs(share) / static_cast<double>(group_->size - 1);
       low_shift = -step;
       high_shift = step;
-      Standing moved_me = me;
-      moved_me.metrics[metric].normalized = ExactPercentileOf(metric, moved);
-      mine_score = WeightedScore(moved_me);
+      // Counted when no value is near the agent's; else walked through the runs of ties.
+      const std::optional<double> counted_score =
+          counted ? ScoreWith(me, /*is_self=*/true, metric, moved) : std::nullopt;
+      if (counted_score.has_value()) {
+        mine_score = *counted_score;
+      } else {
+        Standing moved_me = me;
+        moved_me.metrics[metric].normalized = ExactPercentileOf(metric, moved);
+        mine_score = WeightedScore(moved_me);
+      }
       error = 16 * std::numeric_limits<double>::epsilon() *
               static_cast<double>(program_.metrics.size()) * (1.0 + 2 * std::fabs(mine_score));
     } else {
