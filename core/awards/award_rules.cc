@@ -15,8 +15,6 @@ bool ReachesMinimum(double value, double min) { return value >= min || TiedValue
 
 namespace {
 
-bool Reaches(double value, double min) { return ReachesMinimum(value, min); }
-
 Winner WinnerOf(const Standing& standing, std::string tier = "") {
   Winner winner;
   winner.agent_id = standing.agent_id;
@@ -45,7 +43,7 @@ std::vector<Winner> PickTopN(const AwardRule& award, const std::vector<Standing>
 // Whether the competitor's aggregate of `criterion` reaches criterion.min.
 bool ReachesMin(const Gate& criterion, const AggregateTable& aggregates, const Standing& standing) {
   const std::optional<double> value = GateAggregate(criterion, aggregates, CompetitorId(standing));
-  return value.has_value() && criterion.min.has_value() && Reaches(*value, *criterion.min);
+  return value.has_value() && criterion.min.has_value() && ReachesMinimum(*value, *criterion.min);
 }
 
 std::vector<Winner> PickThreshold(const AwardRule& award, const std::vector<Standing>& ranked,
@@ -57,7 +55,7 @@ std::vector<Winner> PickThreshold(const AwardRule& award, const std::vector<Stan
     if (award.min_metric.has_value()) {
       reached = ReachesMin(*award.min_metric, aggregates, standing);
     } else if (award.min_score.has_value()) {
-      reached = Reaches(standing.score, *award.min_score);
+      reached = ReachesMinimum(standing.score, *award.min_score);
     }
     if (reached) winners.push_back(WinnerOf(standing));
   }
@@ -81,7 +79,7 @@ std::vector<Winner> PickTiers(const AwardRule& award, const std::vector<Standing
     if (!standing.eligible) break;
     // Tiers are best first, so the first one reached is the highest.
     for (const Tier& tier : award.tiers) {
-      if (Reaches(standing.score, tier.min_score)) {
+      if (ReachesMinimum(standing.score, tier.min_score)) {
         winners.push_back(WinnerOf(standing, tier.name));
         break;
       }

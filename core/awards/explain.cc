@@ -392,6 +392,9 @@ class OutcomeProbe {
     double new_mean = 0, deviation = 1;
     double self_normalized, mine;
     double z_error = 0, error = 0;
+    // How far another member's score can move (0 under none): the change is linear in its
+    // value, so its extremes lie at the group's lowest and highest values.
+    double low_shift = 0, high_shift = 0;
     double NormalizedAt(double x) const { return zscore ? (x - new_mean) / deviation : x; }
   };
 
@@ -440,6 +443,20 @@ class OutcomeProbe {
     move.error = std::fabs(move.share) * 2 * move.z_error +
                  16 * kEpsilon * static_cast<double>(program_.metrics.size()) *
                      (1.0 + 2 * std::fabs(move.mine));
+    if (move.zscore) {
+      const std::vector<double>& values = group_->values[metric];
+      for (double x : {values.front(), values.back()}) {
+        // Each member's own z-score before the move is its old one.
+        const double shift =
+            move.share * (move.NormalizedAt(x) - (x - move.mean) / move.old_deviation);
+        move.low_shift = std::min(move.low_shift, shift);
+        move.high_shift = std::max(move.high_shift, shift);
+      }
+      // Room for the rounding between this and the ranking's own sums.
+      const double slack = 1e-9 * (1.0 + std::fabs(move.low_shift) + std::fabs(move.high_shift));
+      move.low_shift -= slack;
+      move.high_shift += slack;
+    }
     return move;
   }
 
@@ -505,8 +522,9 @@ class OutcomeProbe {
     const double share = program_.metrics[metric].weight / total_weight_;
     if (percentile) {
       const double step = std::fabs(share) / static_cast<double>(group_->size - 1);
-      low_shift = -step;
-      high_shift = step;
+      const double slack = 1e-9 * (1.0 + 2 * step);
+      low_shift = -step - slack;
+      high_shift = step + slack;
       // Counted when no value is near the agent's; else walked through the runs of ties.
       const std::optional<double> counted_score =
           counted ? ScoreWith(me, /*is_self=*/true, metric, moved) : std::nullopt;
@@ -524,19 +542,9 @@ class OutcomeProbe {
       if (!move.has_value()) return std::nullopt;
       mine_score = move->mine;
       error = move->error;
-      if (zscore) {
-        const std::vector<double>& values = group_->values[metric];
-        for (double x : {values.front(), values.back()}) {
-          const double shift =
-              share * (move->NormalizedAt(x) - (x - move->mean) / move->old_deviation);
-          low_shift = std::min(low_shift, shift);
-          high_shift = std::max(high_shift, shift);
-        }
-      }
+      low_shift = move->low_shift;
+      high_shift = move->high_shift;
     }
-    const double slack = 1e-9 * (1.0 + std::fabs(low_shift) + std::fabs(high_shift));
-    low_shift -= slack;
-    high_shift += slack;
     // An improvement as SetRuleProgress() takes it.
     const auto improvement = [](double now, double previous) {
       return TiedValues(now, previous) ? 0.0 : now - previous;
@@ -643,8 +651,6 @@ class OutcomeProbe {
     const Move& move = *found;
     const bool zscore = move.zscore;
     const double share = move.share;
-    const double mean = move.mean;
-    const double old_deviation = move.old_deviation;
     const double moved = move.moved;
     const double self_normalized = move.self_normalized;
     const double mine = move.mine;
@@ -652,22 +658,8 @@ class OutcomeProbe {
     const double error = move.error;
     constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
     const auto normalized_at = [&move](double x) { return move.NormalizedAt(x); };
-    // How far a member's score can move: the change is linear in its value, so its extremes lie
-    // at the group's lowest and highest values (each member's own z-score is its old one).
-    double low_shift = 0;
-    double high_shift = 0;
-    if (zscore) {
-      const std::vector<double>& values = group_->values[metric];
-      for (double x : {values.front(), values.back()}) {
-        const double shift = share * (normalized_at(x) - (x - mean) / old_deviation);
-        low_shift = std::min(low_shift, shift);
-        high_shift = std::max(high_shift, shift);
-      }
-      // Room for the rounding between this and the ranking's own sums.
-      const double slack = 1e-9 * (1.0 + std::fabs(low_shift) + std::fabs(high_shift));
-      low_shift -= slack;
-      high_shift += slack;
-    }
+    const double low_shift = move.low_shift;
+    const double high_shift = move.high_shift;
     // Scores tie under TiedValues(): within 1e-9 of the larger, or 1e-12, give or take `error`.
     // Scores within `link` of each other may tie; those within `wide` of the agent's are kept
     // apart, the rest are clearly ahead or behind.
