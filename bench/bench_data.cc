@@ -8,6 +8,8 @@
 //   plaudit-bench-data --csv-out more.csv --agents 1000 --events 200000 --event-prefix imp
 //
 // With --csv-out it writes the events as an events CSV for `plaudit metrics import` instead.
+// With --read-baseline DB it only reads every event of DB in export order and prints the time
+// (the baseline of scripts/bench-export.sh).
 // Output lines are described in BENCHMARKS.md ("Standings").
 #include <sys/stat.h>
 
@@ -16,6 +18,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -279,7 +282,21 @@ int main(int argc, char** argv) {
                  "where the raw insert baseline's database goes (default: the temp directory)");
   bool no_group_by = false;
   app.add_flag("--no-group-by", no_group_by, "skip the GROUP BY baseline");
+  std::string read_baseline;
+  app.add_option("--read-baseline", read_baseline,
+                 "only read every event of this database in export order, and print the time");
   CLI11_PARSE(app, argc, argv);
+  if (!read_baseline.empty()) {
+    auto read = plaudit::bench::ReadEventsInOrder(read_baseline);
+    if (!read.ok()) {
+      std::cerr << "plaudit-bench-data: " << read.status().message() << "\n";
+      return 1;
+    }
+    std::printf("baseline read_in_order rows=%lld seconds=%.3f rows_per_s=%.0f\n",
+                static_cast<long long>(read->rows), read->seconds,
+                read->seconds > 0 ? static_cast<double>(read->rows) / read->seconds : 0.0);
+    return 0;
+  }
   options.group_by = !no_group_by;
   return plaudit::bench::Run(std::move(options));
 }

@@ -1,7 +1,8 @@
 // Baselines measured by SQLite alone, for the figures the store is held against: the raw insert
 // loop (what writing the events costs at the least, with the same table, indexes, batches and
 // durability as the store) and SQLite's own GROUP BY over a period's events (what aggregating a
-// period costs when every event is read again; evaluating a period should beat it by far).
+// period costs when every event is read again; evaluating a period should beat it by far), and
+// every event read in export order (what an export of the events is held against).
 //
 // Plain sqlite3 C API on connections of their own; nothing here goes through the Store.
 #ifndef PLAUDIT_BENCH_SQLITE_BASELINES_H_
@@ -18,6 +19,8 @@ namespace plaudit::bench {
 struct TimedRows {
   int64_t rows = 0;
   double seconds = 0;
+  // Bytes of text read, where a baseline counts them.
+  int64_t bytes = 0;
 };
 
 // Creates a database at `path` (which must not exist) with the store's events table and its two
@@ -32,6 +35,11 @@ absl::StatusOr<TimedRows> RawInsertLoop(const std::string& path, SyntheticEventS
 // stepping through every row; `rows` is how many groups it returned.
 absl::StatusOr<TimedRows> GroupByOverWindow(const std::string& path, int64_t start_us,
                                             int64_t end_us);
+
+// Reads every event, read-only on the database at `path`, in the order `plaudit export events`
+// gives them (occurred_at_us, then event_id), with one statement stepped to the end and every
+// column read: the fastest the store's database gives up its events in that order.
+absl::StatusOr<TimedRows> ReadEventsInOrder(const std::string& path);
 
 }  // namespace plaudit::bench
 

@@ -122,6 +122,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddCorrectionCommands(app, &selected);
   AddAuditCommands(app, &selected);
   AddAuthCommands(app, &selected);
+  AddExportCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

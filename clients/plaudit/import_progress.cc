@@ -4,17 +4,17 @@
 
 namespace plaudit::cli {
 
-std::string ImportProgress::Describe(int64_t rows, int64_t bytes) {
+std::string ImportProgress::Describe(int64_t rows, int64_t bytes, const std::string& verb) {
   char megabytes[32];
   std::snprintf(megabytes, sizeof(megabytes), "%.1f", static_cast<double>(bytes) / 1e6);
-  return "sent " + std::to_string(rows) + " rows (" + megabytes + " MB)";
+  return verb + " " + std::to_string(rows) + " rows (" + megabytes + " MB)";
 }
 
 void ImportProgress::Update(int64_t rows, int64_t bytes, Clock::time_point now) {
   if (!enabled_) return;
   if (last_drawn_.has_value() && now - *last_drawn_ < min_interval_) return;
   last_drawn_ = now;
-  std::string text = Describe(rows, bytes);
+  std::string text = Describe(rows, bytes, verb_);
   // Pad over a longer previous line rather than rely on terminal escape sequences.
   std::string padding(shown_width_ > text.size() ? shown_width_ - text.size() : 0, ' ');
   out_ << '\r' << text << padding << std::flush;

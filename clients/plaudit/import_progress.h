@@ -27,8 +27,11 @@ class ImportProgress {
   // Erases the line, if one is showing, and leaves the cursor at the start of it.
   void Clear();
 
+  // What the line says was done with the rows ("sent" unless set: "exported").
+  void set_verb(std::string verb) { verb_ = std::move(verb); }
+
   // "sent 120000 rows (12.3 MB)"; megabytes are 10^6 bytes.
-  static std::string Describe(int64_t rows, int64_t bytes);
+  static std::string Describe(int64_t rows, int64_t bytes, const std::string& verb = "sent");
 
  private:
   std::ostream& out_;
@@ -36,6 +39,7 @@ class ImportProgress {
   const std::chrono::milliseconds min_interval_;
   std::optional<Clock::time_point> last_drawn_;
   size_t shown_width_ = 0;
+  std::string verb_ = "sent";
 };
 
 }  // namespace plaudit::cli

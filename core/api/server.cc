@@ -280,6 +280,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->praise_ = std::make_unique<PraiseServiceImpl>(s->praise_ledger_.get(), gate);
   s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, gate);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get(), gate);
+  s->exports_ = std::make_unique<ExportServiceImpl>(s->store_.get(), s->audit_.get(), gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -303,6 +304,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->praise_.get());
   builder.RegisterService(s->corrections_.get());
   builder.RegisterService(s->access_.get());
+  builder.RegisterService(s->exports_.get());
   // Reflection lists what is served: every service registered above, health checking, itself.
   std::vector<std::string> served = {
       v1::AgentService::service_full_name(),
@@ -314,6 +316,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       v1::PraiseService::service_full_name(),
       v1::CorrectionService::service_full_name(),
       v1::AuditService::service_full_name(),
+      v1::ExportService::service_full_name(),
       v1::AccessService::service_full_name(),
       "grpc.health.v1.Health",
       ::grpc::reflection::v1alpha::ServerReflection::service_full_name()};

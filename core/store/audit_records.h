@@ -40,6 +40,8 @@ struct AuditFilter {
   std::string subject;
   // Only records at or after this time.
   absl::Time since = absl::InfinitePast();
+  // Only records before this time.
+  absl::Time until = absl::InfiniteFuture();
   // Only records after this seq (the last one of the page before).
   int64_t after_seq = 0;
   // At most this many; 0 for no limit.

@@ -83,15 +83,18 @@ absl::StatusOr<std::vector<AuditRecord>> Store::ListAuditRecords(const AuditFilt
   absl::MutexLock lock(&mu_);
   const bool by_subject = !filter.subject.empty();
   const std::string sql = absl::StrCat(
-      "SELECT ", kAuditColumns, " FROM audit_log WHERE seq > ? AND time_us >= ?",
+      "SELECT ", kAuditColumns, " FROM audit_log WHERE seq > ? AND time_us >= ? AND time_us < ?",
       by_subject ? " AND subject = ?" : "", " ORDER BY seq", filter.limit > 0 ? " LIMIT ?" : "");
   SqliteStatement q(db_, sql.c_str());
   PLAUDIT_RETURN_IF_ERROR(q.status());
   const int64_t since_us = filter.since == absl::InfinitePast()
                                ? std::numeric_limits<int64_t>::min()
                                : absl::ToUnixMicros(filter.since);
-  q.Bind(1, filter.after_seq).Bind(2, since_us);
-  int next = 3;
+  const int64_t until_us = filter.until == absl::InfiniteFuture()
+                               ? std::numeric_limits<int64_t>::max()
+                               : absl::ToUnixMicros(filter.until);
+  q.Bind(1, filter.after_seq).Bind(2, since_us).Bind(3, until_us);
+  int next = 4;
   if (by_subject) q.Bind(next++, filter.subject);
   if (filter.limit > 0) q.Bind(next, filter.limit);
   return CollectRows<AuditRecord>(q, ReadAuditRecord);

@@ -2,18 +2,12 @@
 #include "absl/strings/str_cat.h"
 #include "core/store/sqlite_statement.h"
 #include "core/store/store.h"
+#include "core/store/store_rows.h"
 
 namespace plaudit {
-namespace {
-
-constexpr const char* kPraiseColumns =
-    "id, from_agent_id, to_agent_id, message, value, request_id, sent_us";
-
 PraiseRecord ReadPraise(const SqliteStatement& s) {
   return PraiseRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6)};
 }
-
-}  // namespace
 
 namespace {
 

@@ -461,7 +461,8 @@ absl::Status InsertStandingRows(sqlite3* db, const std::string& program_id,
   return absl::OkStatus();
 }
 
-// Columns: position, standing.
+}  // namespace
+
 absl::StatusOr<PositionedStanding> ReadStandingRow(const SqliteStatement& q) {
   std::optional<Standing> standing = DecodeStanding(q.Text(1));
   if (!standing.has_value()) {
@@ -470,8 +471,6 @@ absl::StatusOr<PositionedStanding> ReadStandingRow(const SqliteStatement& q) {
   }
   return PositionedStanding{q.Int(0), *std::move(standing)};
 }
-
-}  // namespace
 
 FulfilmentState ParseFulfilmentState(const std::string& text) {
   for (FulfilmentState state :
@@ -500,8 +499,6 @@ FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
   return r;
 }
 
-namespace {
-
 Agent ReadAgent(const SqliteStatement& s) {
   Agent a;
   a.id = s.Text(0);
@@ -516,6 +513,8 @@ Agent ReadAgent(const SqliteStatement& s) {
   a.locale = s.Text(8);
   return a;
 }
+
+namespace {
 
 // Columns: agent_id, metric, COUNT, SUM, MIN, MAX.
 AggregateRow ReadAggregateRow(const SqliteStatement& s) {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -247,6 +248,66 @@ struct PraiseAllowance {
   int limit = 0;
 };
 
+// What an export reads (export_store.cc); an empty or unset field does not narrow it.
+struct ExportScope {
+  std::string program_id;
+  // A period label of program_id: standings and the award datasets read its decision.
+  std::string period;
+  // [from_us, to_us): when events occurred, praise was sent, awards were decided, rewards last
+  // changed.
+  int64_t from_us = std::numeric_limits<int64_t>::min();
+  int64_t to_us = std::numeric_limits<int64_t>::max();
+  std::string agent_id;
+  // Only rows of agents in these teams (and team awards of these teams).
+  std::optional<std::vector<std::string>> teams;
+};
+
+// Where an export page starts: after the row whose ordering key this is. Each dataset uses the
+// fields its order needs (events: number = occurred_at_us, text = event_id).
+struct ExportKey {
+  bool started = false;
+  int64_t number = 0;
+  std::string text;
+  std::string program_id;
+  std::string period;
+};
+
+// An award as exported: with its agent's team, its history and its budget's unit.
+struct ExportedAwardRow {
+  AwardRecord award;
+  // The agent's team, or the team of a team award.
+  std::string team;
+  std::vector<AwardTransition> transitions;
+  // Empty when the period has no budget.
+  std::string unit;
+  std::string currency;
+};
+
+struct ExportedFulfilmentRow {
+  FulfilmentRecord fulfilment;
+  std::string program_id;
+  std::string period;
+  // The award's decision time and rank, and the reward's place within the award.
+  int64_t decided_us = 0;
+  int64_t seq = 0;
+  std::vector<FulfilmentAttempt> attempts;
+};
+
+struct ExportedLedgerRow {
+  std::string program_id;
+  std::string period;
+  std::string award_id;
+  std::string agent_id;
+  std::string team;
+  double amount = 0;
+  // reserved, settled or released.
+  std::string state;
+  std::string unit;
+  std::string currency;
+  double budget = 0;
+  std::string budget_mode;
+};
+
 class Store {
  public:
   // Opens (creating and migrating as needed) the database at `path`, sealing plugin state under
@@ -470,6 +531,31 @@ class Store {
   // How much praise `from_agent_id` sent within the allowance's window, on a reader.
   absl::StatusOr<int64_t> CountPraiseSent(const std::string& from_agent_id,
                                           const PraiseAllowance& allowance);
+
+  // Exports (export_store.cc): at most `limit` rows of a dataset within `scope`, after `after`
+  // in the dataset's order, read on a reader (no lock the writers take, and nothing kept between
+  // pages). Each dataset's order is the one exports.proto documents.
+  absl::StatusOr<std::vector<StoredEvent>> ExportEvents(const ExportScope& scope,
+                                                        const ExportKey& after, int limit);
+  absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
+                                                  int limit);
+  // The standings of the decision scope.program_id / scope.period; number is the position.
+  absl::StatusOr<std::vector<PositionedStanding>> ExportStandings(const ExportScope& scope,
+                                                                  const ExportKey& after,
+                                                                  int limit);
+  // By program, period, rank (number), award id (text).
+  absl::StatusOr<std::vector<ExportedAwardRow>> ExportAwards(const ExportScope& scope,
+                                                             const ExportKey& after, int limit);
+  // By program, period, award id (text), reward order (number).
+  absl::StatusOr<std::vector<ExportedFulfilmentRow>> ExportFulfilments(const ExportScope& scope,
+                                                                       const ExportKey& after,
+                                                                       int limit);
+  // By program, period, award id (text).
+  absl::StatusOr<std::vector<ExportedLedgerRow>> ExportLedger(const ExportScope& scope,
+                                                              const ExportKey& after, int limit);
+  // By sent time (number), praise id (text); an agent's praise is what they sent or received.
+  absl::StatusOr<std::vector<PraiseRecord>> ExportPraise(const ExportScope& scope,
+                                                         const ExportKey& after, int limit);
 
   // Vendor callbacks (callback_store.cc). Remembers that `plugin`'s callback signed `digest` is
   // applied, until `expires_us`; false, writing nothing, when it is remembered already (a

@@ -23,6 +23,19 @@ inline constexpr const char* kFulfilmentColumns =
     "id, award_id, agent_id, type, params, state, attempts, error, artifact, idempotency_key, "
     "next_attempt_us, updated_us, check_first";
 
+// The columns ReadAgent() reads, in its order.
+inline constexpr const char* kAgentColumns =
+    "id, display_name, email, team, channel, hire_date, active, public_praise, locale";
+Agent ReadAgent(const SqliteStatement& s);
+
+// Columns: position, standing (as decision_standings keeps it). DATA_LOSS when it cannot be read.
+absl::StatusOr<PositionedStanding> ReadStandingRow(const SqliteStatement& q);
+
+// The columns ReadPraise() reads, in its order.
+inline constexpr const char* kPraiseColumns =
+    "id, from_agent_id, to_agent_id, message, value, request_id, sent_us";
+PraiseRecord ReadPraise(const SqliteStatement& s);
+
 FulfilmentState ParseFulfilmentState(const std::string& text);
 FulfilmentRecord ReadFulfilment(const SqliteStatement& s);
 

@@ -65,5 +65,14 @@ TEST_F(SqliteBaselines, TheRawLoopRefusesAnExistingDatabase) {
   EXPECT_FALSE(RawInsertLoop(dir_ + "/events.db", again, 10, 10).ok());
 }
 
+TEST_F(SqliteBaselines, ReadsEveryEventInExportOrder) {
+  SyntheticEventStream stream(spec_);
+  ASSERT_TRUE(RawInsertLoop(dir_ + "/events.db", stream, 1200, 500).ok());
+  auto read = ReadEventsInOrder(dir_ + "/events.db");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->rows, 1200);
+  EXPECT_GT(read->bytes, 1200 * 3);
+}
+
 }  // namespace
 }  // namespace plaudit::bench

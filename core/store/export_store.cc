@@ -1,0 +1,328 @@
+// Store's export reads: one page of a dataset at a time, after the key of the page before, on a
+// reader. Each query walks an index in the dataset's order and stops after `limit` rows, so a page
+// costs the same wherever it starts and nothing is held between pages.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/store/sqlite_statement.h"
+#include "core/store/store.h"
+#include "core/store/store_rows.h"
+
+namespace plaudit {
+namespace {
+
+using Arg = std::variant<int64_t, std::string>;
+
+// The conditions of a WHERE clause and the values they bind, in order.
+class Conditions {
+ public:
+  void Add(std::string condition, std::vector<Arg> args = {}) {
+    conditions_.push_back(std::move(condition));
+    for (Arg& arg : args) args_.push_back(std::move(arg));
+  }
+  // "agent_column IN (the agents of `teams`)", or for team awards also "team_column IN (teams)".
+  void AddTeams(const std::optional<std::vector<std::string>>& teams,
+                const std::string& agent_column, const std::string& team_column = "") {
+    if (!teams.has_value()) return;
+    if (teams->empty()) {
+      Add("0");
+      return;
+    }
+    const std::string marks = absl::StrJoin(std::vector<std::string>(teams->size(), "?"), ", ");
+    std::string condition =
+        absl::StrCat(agent_column, " IN (SELECT id FROM agents WHERE team IN (", marks, "))");
+    std::vector<Arg> args(teams->begin(), teams->end());
+    if (!team_column.empty()) {
+      condition = absl::StrCat("(", condition, " OR (", agent_column, " = '' AND ", team_column,
+                               " IN (", marks, ")))");
+      args.insert(args.end(), teams->begin(), teams->end());
+    }
+    Add(std::move(condition), std::move(args));
+  }
+  std::string Where() const {
+    return conditions_.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(conditions_, " AND "));
+  }
+  // Binds every value, then `limit`; returns the statement's status.
+  absl::Status Bind(SqliteStatement& q, int64_t limit) const {
+    int index = 1;
+    for (const Arg& arg : args_) {
+      if (const auto* number = std::get_if<int64_t>(&arg)) {
+        q.Bind(index++, *number);
+      } else {
+        q.Bind(index++, std::get<std::string>(arg));
+      }
+    }
+    q.Bind(index, limit);
+    return q.status();
+  }
+
+ private:
+  std::vector<std::string> conditions_;
+  std::vector<Arg> args_;
+};
+
+// The program, period and decision-time conditions the award datasets share (`a` is awards).
+void AddDecisionScope(const ExportScope& scope, Conditions& where) {
+  if (!scope.program_id.empty()) where.Add("a.program_id = ?", {scope.program_id});
+  if (!scope.period.empty()) where.Add("a.period = ?", {scope.period});
+  where.Add("a.decided_us >= ? AND a.decided_us < ?", {scope.from_us, scope.to_us});
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& scope,
+                                                             const ExportKey& after, int limit) {
+  Conditions where;
+  // The key's time is given as the range's start too: SQLite does not start an index range at a
+  // row value, and would walk every row before the cursor on each page.
+  const int64_t from_us = after.started ? std::max(scope.from_us, after.number) : scope.from_us;
+  where.Add("occurred_at_us >= ? AND occurred_at_us < ?", {from_us, scope.to_us});
+  if (after.started) where.Add("(occurred_at_us, event_id) > (?, ?)", {after.number, after.text});
+  if (!scope.agent_id.empty()) where.Add("agent_id = ?", {scope.agent_id});
+  where.AddTeams(scope.teams, "agent_id");
+  const std::string sql =
+      absl::StrCat("SELECT event_id, agent_id, metric, value, occurred_at_us FROM events",
+                   where.Where(), " ORDER BY occurred_at_us, event_id LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  std::vector<StoredEvent> rows;
+  rows.reserve(static_cast<size_t>(limit));
+  while (q.Step()) rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4)});
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
+
+absl::StatusOr<std::vector<Agent>> Store::ExportAgents(const ExportScope& scope,
+                                                       const ExportKey& after, int limit) {
+  Conditions where;
+  if (after.started) where.Add("id > ?", {after.text});
+  if (!scope.agent_id.empty()) where.Add("id = ?", {scope.agent_id});
+  where.AddTeams(scope.teams, "id");
+  const std::string sql =
+      absl::StrCat("SELECT ", kAgentColumns, " FROM agents", where.Where(), " ORDER BY id LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  return CollectRows<Agent>(q, ReadAgent);
+}
+
+absl::StatusOr<std::vector<PositionedStanding>> Store::ExportStandings(const ExportScope& scope,
+                                                                       const ExportKey& after,
+                                                                       int limit) {
+  Conditions where;
+  where.Add("s.program_id = ? AND s.period = ?", {scope.program_id, scope.period});
+  if (after.started) where.Add("s.position > ?", {after.number});
+  if (!scope.agent_id.empty()) {
+    where.Add(
+        "(s.competitor = ? OR s.position IN (SELECT m.position FROM decision_standing_members m "
+        "WHERE m.program_id = s.program_id AND m.period = s.period AND m.agent_id = ?))",
+        {scope.agent_id, scope.agent_id});
+  }
+  // A team standing's competitor is the team itself.
+  where.AddTeams(scope.teams, "s.competitor", "s.competitor");
+  const std::string sql = absl::StrCat("SELECT s.position, s.standing FROM decision_standings s",
+                                       where.Where(), " ORDER BY s.position LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  std::vector<PositionedStanding> rows;
+  while (q.Step()) {
+    auto row = ReadStandingRow(q);
+    if (!row.ok()) return row.status();
+    rows.push_back(*std::move(row));
+  }
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
+
+absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportScope& scope,
+                                                                  const ExportKey& after,
+                                                                  int limit) {
+  Conditions where;
+  AddDecisionScope(scope, where);
+  if (after.started) {
+    where.Add("(a.program_id, a.period, a.rank, a.id) > (?, ?, ?, ?)",
+              {after.program_id, after.period, after.number, after.text});
+  }
+  if (!scope.agent_id.empty()) where.Add("a.agent_id = ?", {scope.agent_id});
+  where.AddTeams(scope.teams, "a.agent_id", "a.team");
+  const std::string sql = absl::StrCat(
+      "SELECT a.id, a.program_id, a.period, a.agent_id, a.rank, a.program_version, a.decided_us, "
+      "a.tier, a.state, a.state_reason, a.value, a.approvals_needed, a.approver_role, "
+      "a.over_flexible_budget, a.team, COALESCE(ag.team, a.team), COALESCE(b.unit, ''), "
+      "COALESCE(b.currency, '') FROM awards a LEFT JOIN agents ag ON ag.id = a.agent_id "
+      "LEFT JOIN budgets b ON b.program_id = a.program_id AND b.period = a.period",
+      where.Where(), " ORDER BY a.program_id, a.period, a.rank, a.id LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db, sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  std::vector<ExportedAwardRow> rows;
+  while (q.Step()) {
+    ExportedAwardRow row;
+    AwardRecord& a = row.award;
+    a.id = q.Text(0);
+    a.program_id = q.Text(1);
+    a.period = q.Text(2);
+    a.agent_id = q.Text(3);
+    a.rank = static_cast<int>(q.Int(4));
+    a.program_version = q.Int(5);
+    a.decided_us = q.Int(6);
+    a.tier = q.Text(7);
+    a.state = ParseAwardState(q.Text(8)).value_or(AwardState::kProposed);
+    a.state_reason = q.Text(9);
+    a.value = q.Double(10);
+    a.approvals_needed = static_cast<int>(q.Int(11));
+    a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
+    a.over_flexible_budget = q.Int(13) != 0;
+    a.team = q.Text(14);
+    row.team = q.Text(15);
+    row.unit = q.Text(16);
+    row.currency = q.Text(17);
+    rows.push_back(std::move(row));
+  }
+  if (!q.status().ok()) return q.status();
+  SqliteStatement history(db,
+                          "SELECT seq, from_state, to_state, actor, reason, at_us FROM "
+                          "award_history WHERE award_id = ? ORDER BY seq");
+  SqliteStatement approvals(db,
+                            "SELECT actor FROM award_approvals WHERE award_id = ? ORDER BY at_us, "
+                            "actor");
+  for (ExportedAwardRow& row : rows) {
+    history.Bind(1, row.award.id);
+    while (history.Step()) {
+      row.transitions.push_back(AwardTransition{history.Int(0), history.Text(1), history.Text(2),
+                                                history.Text(3), history.Text(4), history.Int(5)});
+    }
+    PLAUDIT_RETURN_IF_ERROR(history.status());
+    history.Reset();
+    approvals.Bind(1, row.award.id);
+    while (approvals.Step()) row.award.approvals.push_back(approvals.Text(0));
+    PLAUDIT_RETURN_IF_ERROR(approvals.status());
+    approvals.Reset();
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
+    const ExportScope& scope, const ExportKey& after, int limit) {
+  Conditions where;
+  AddDecisionScope(scope, where);
+  if (after.started) {
+    where.Add("(a.program_id, a.period, f.award_id, f.seq) > (?, ?, ?, ?)",
+              {after.program_id, after.period, after.text, after.number});
+  }
+  if (!scope.agent_id.empty()) where.Add("f.agent_id = ?", {scope.agent_id});
+  where.AddTeams(scope.teams, "f.agent_id", "a.team");
+  std::vector<std::string> columns = absl::StrSplit(kFulfilmentColumns, ", ");
+  for (std::string& column : columns) column = absl::StrCat("f.", column);
+  const std::string sql = absl::StrCat(
+      "SELECT ", absl::StrJoin(columns, ", "),
+      ", a.program_id, a.period, a.decided_us, f.seq FROM fulfilments f JOIN awards a ON a.id = "
+      "f.award_id",
+      where.Where(), " ORDER BY a.program_id, a.period, f.award_id, f.seq LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  sqlite3* const db = reader->db();
+  SqliteStatement q(db, sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  std::vector<ExportedFulfilmentRow> rows;
+  while (q.Step()) {
+    ExportedFulfilmentRow row;
+    row.fulfilment = ReadFulfilment(q);
+    row.program_id = q.Text(13);
+    row.period = q.Text(14);
+    row.decided_us = q.Int(15);
+    row.seq = q.Int(16);
+    rows.push_back(std::move(row));
+  }
+  if (!q.status().ok()) return q.status();
+  SqliteStatement attempts(db,
+                           "SELECT seq, kind, started_us, finished_us, outcome, error, actor FROM "
+                           "fulfilment_attempts WHERE fulfilment_id = ? ORDER BY seq");
+  for (ExportedFulfilmentRow& row : rows) {
+    attempts.Bind(1, row.fulfilment.id);
+    while (attempts.Step()) {
+      row.attempts.push_back(FulfilmentAttempt{row.fulfilment.id, attempts.Int(0), attempts.Text(1),
+                                               attempts.Int(2), attempts.Int(3), attempts.Text(4),
+                                               attempts.Text(5), attempts.Text(6)});
+    }
+    PLAUDIT_RETURN_IF_ERROR(attempts.status());
+    attempts.Reset();
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<ExportedLedgerRow>> Store::ExportLedger(const ExportScope& scope,
+                                                                   const ExportKey& after,
+                                                                   int limit) {
+  Conditions where;
+  AddDecisionScope(scope, where);
+  if (after.started) {
+    where.Add("(l.program_id, l.period, l.award_id) > (?, ?, ?)",
+              {after.program_id, after.period, after.text});
+  }
+  if (!scope.agent_id.empty()) where.Add("a.agent_id = ?", {scope.agent_id});
+  where.AddTeams(scope.teams, "a.agent_id", "a.team");
+  const std::string sql = absl::StrCat(
+      "SELECT l.program_id, l.period, l.award_id, a.agent_id, COALESCE(ag.team, a.team), "
+      "l.amount, l.state, COALESCE(b.unit, ''), COALESCE(b.currency, ''), COALESCE(b.amount, 0), "
+      "COALESCE(b.mode, '') FROM budget_ledger l JOIN awards a ON a.id = l.award_id LEFT JOIN "
+      "agents ag ON ag.id = a.agent_id LEFT JOIN budgets b ON b.program_id = l.program_id AND "
+      "b.period = l.period",
+      where.Where(), " ORDER BY l.program_id, l.period, l.award_id LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  return CollectRows<ExportedLedgerRow>(q, [](const SqliteStatement& r) {
+    return ExportedLedgerRow{r.Text(0), r.Text(1), r.Text(2), r.Text(3),   r.Text(4), r.Double(5),
+                             r.Text(6), r.Text(7), r.Text(8), r.Double(9), r.Text(10)};
+  });
+}
+
+absl::StatusOr<std::vector<PraiseRecord>> Store::ExportPraise(const ExportScope& scope,
+                                                              const ExportKey& after, int limit) {
+  Conditions where;
+  const int64_t from_us = after.started ? std::max(scope.from_us, after.number) : scope.from_us;
+  where.Add("sent_us >= ? AND sent_us < ?", {from_us, scope.to_us});
+  if (after.started) where.Add("(sent_us, id) > (?, ?)", {after.number, after.text});
+  if (!scope.agent_id.empty()) {
+    where.Add("(from_agent_id = ? OR to_agent_id = ?)", {scope.agent_id, scope.agent_id});
+  }
+  // Sent or received by one of the teams' agents.
+  if (scope.teams.has_value()) {
+    const std::string marks =
+        absl::StrJoin(std::vector<std::string>(scope.teams->size(), "?"), ", ");
+    if (scope.teams->empty()) {
+      where.Add("0");
+    } else {
+      std::vector<Arg> args(scope.teams->begin(), scope.teams->end());
+      args.insert(args.end(), scope.teams->begin(), scope.teams->end());
+      where.Add(
+          absl::StrCat("(from_agent_id IN (SELECT id FROM agents WHERE team IN (", marks,
+                       ")) OR to_agent_id IN (SELECT id FROM agents WHERE team IN (", marks, ")))"),
+          std::move(args));
+    }
+  }
+  const std::string sql = absl::StrCat("SELECT ", kPraiseColumns, " FROM praise", where.Where(),
+                                       " ORDER BY sent_us, id LIMIT ?");
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), sql.c_str());
+  PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
+  return CollectRows<PraiseRecord>(q, ReadPraise);
+}
+
+}  // namespace plaudit
