@@ -141,7 +141,7 @@ absl::StatusOr<TimedRows> ReadEventsInOrder(const std::string& path) {
   sqlite3_stmt* prepared = nullptr;
   if (sqlite3_prepare_v2(db.get(),
                          "SELECT event_id, agent_id, metric, value, occurred_at_us FROM events "
-                         "ORDER BY occurred_at_us, event_id",
+                         "ORDER BY occurred_at_us, agent_id, metric, value, rowid",
                          -1, &prepared, nullptr) != SQLITE_OK) {
     return Failed(db.get(), "read events: prepare");
   }

@@ -37,7 +37,8 @@ absl::StatusOr<TimedRows> GroupByOverWindow(const std::string& path, int64_t sta
                                             int64_t end_us);
 
 // Reads every event, read-only on the database at `path`, in the order `plaudit export events`
-// gives them (occurred_at_us, then event_id), with one statement stepped to the end and every
+// gives them (occurred_at_us, agent_id, metric, value, then the order they were stored in), with
+// one statement stepped to the end and every
 // column read: the fastest the store's database gives up its events in that order.
 absl::StatusOr<TimedRows> ReadEventsInOrder(const std::string& path);
 

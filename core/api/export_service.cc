@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <future>
 #include <set>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -90,10 +93,17 @@ std::string Fingerprint(const Dataset& dataset, const v1::ExportFilter& filter) 
       absl::string_view(reinterpret_cast<const char*>(digest), std::min(length, 8u)));
 }
 
+std::string ShortestText(double value) {
+  char buffer[32];
+  const std::to_chars_result end = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return std::string(buffer, end.ptr);
+}
+
 std::string EncodeCursor(const Plan& plan, const ExportKey& key) {
   const std::string text =
       absl::StrJoin({std::string("v1"), std::string(plan.dataset->name), plan.fingerprint,
-                     absl::StrCat(key.number), key.text, key.program_id, key.period},
+                     absl::StrCat(key.number), key.text, key.program_id, key.period, key.metric,
+                     ShortestText(key.value), absl::StrCat(key.row)},
                     "\x1f");
   std::string cursor;
   absl::WebSafeBase64Escape(text, &cursor);
@@ -108,7 +118,8 @@ absl::StatusOr<ExportKey> DecodeCursor(const Plan& plan, const std::string& curs
       absl::StrCat("cursor: \"", cursor.substr(0, 40), "\" is not a cursor of an export"));
   if (!absl::WebSafeBase64Unescape(cursor, &text)) return malformed;
   std::vector<std::string> parts = absl::StrSplit(text, '\x1f');
-  if (parts.size() != 7 || parts[0] != "v1" || !absl::SimpleAtoi(parts[3], &key.number)) {
+  if (parts.size() != 10 || parts[0] != "v1" || !absl::SimpleAtoi(parts[3], &key.number) ||
+      !absl::SimpleAtod(parts[8], &key.value) || !absl::SimpleAtoi(parts[9], &key.row)) {
     return malformed;
   }
   if (parts[1] != plan.dataset->name) {
@@ -123,6 +134,7 @@ absl::StatusOr<ExportKey> DecodeCursor(const Plan& plan, const std::string& curs
   key.text = parts[4];
   key.program_id = parts[5];
   key.period = parts[6];
+  key.metric = parts[7];
   return key;
 }
 
@@ -262,26 +274,43 @@ std::string ResourceOf(const Dataset& dataset, const v1::ExportFilter& filter) {
 }
 
 // Streams the dataset: reads a page after the last key, sends it as a batch with the cursor after
-// its last row, until a page comes back short.
+// its last row, until a page comes back short. The next page is read on another thread while one
+// is turned into its batch and sent, so that reading the store, the slowest step, never waits for
+// the network; the batch's messages are reused from one page to the next.
 template <typename Batch, typename ReadPage, typename Fill, typename KeyOf>
 grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
                          grpc::ServerWriter<Batch>* writer, ReadPage read, Fill fill,
                          KeyOf key_of) {
-  ExportKey key = plan.after;
+  // A page and the key of its last row: from the store when it gives it (events), else key_of.
+  const auto read_after = [&](ExportKey after) {
+    ExportKey last;
+    if constexpr (std::is_invocable_v<ReadPage, const ExportScope&, const ExportKey&, int,
+                                      ExportKey*>) {
+      auto rows = read(plan.scope, after, plan.batch, &last);
+      return std::make_pair(std::move(rows), last);
+    } else {
+      auto rows = read(plan.scope, after, plan.batch);
+      if (rows.ok() && !rows->empty()) last = key_of(rows->back());
+      return std::make_pair(std::move(rows), last);
+    }
+  };
+  auto next = std::async(std::launch::async, read_after, plan.after);
+  Batch batch;
   for (;;) {
-    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
-    auto rows = read(plan.scope, key, plan.batch);
+    auto [rows, key] = next.get();
     if (!rows.ok()) return ToGrpcStatus(rows.status());
     if (rows->empty()) return grpc::Status::OK;
-    Batch batch;
-    for (const auto& row : *rows) fill(row, batch.add_rows());
-    key = key_of(rows->back());
+    const bool last = static_cast<int>(rows->size()) < plan.batch;
     key.started = true;
+    if (!last) next = std::async(std::launch::async, read_after, key);
+    batch.Clear();
+    for (const auto& row : *rows) fill(row, batch.add_rows());
     batch.set_cursor(EncodeCursor(plan, key));
-    if (!writer->Write(batch)) {
+    if (context->IsCancelled() || !writer->Write(batch)) {
+      // `next`, if reading, is waited for as it goes.
       return grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
     }
-    if (static_cast<int>(rows->size()) < plan.batch) return grpc::Status::OK;
+    if (last) return grpc::Status::OK;
   }
 }
 
@@ -292,12 +321,6 @@ absl::StatusOr<Plan> Begin(AccessGate* gate, Store* store, grpc::ServerContext* 
   if (!caller.ok()) return caller.status();
   gate->NoteResource(*context, ResourceOf(dataset, request.filter()));
   return MakePlan(dataset, *caller, request, store);
-}
-
-std::string ShortestText(double value) {
-  char buffer[32];
-  const std::to_chars_result end = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return std::string(buffer, end.ptr);
 }
 
 }  // namespace
@@ -321,8 +344,8 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   return StreamPages(
       context, *plan, writer,
-      [&](const ExportScope& scope, const ExportKey& after, int limit) {
-        return store_->ExportEvents(scope, after, limit);
+      [&](const ExportScope& scope, const ExportKey& after, int limit, ExportKey* last) {
+        return store_->ExportEvents(scope, after, limit, last);
       },
       [](const StoredEvent& e, v1::ExportedEvent* out) {
         out->set_event_id(e.event_id);
@@ -331,12 +354,8 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
         out->set_value(e.value);
         *out->mutable_occurred_at() = ToTimestamp(e.occurred_at_us);
       },
-      [](const StoredEvent& e) {
-        ExportKey key;
-        key.number = e.occurred_at_us;
-        key.text = e.event_id;
-        return key;
-      });
+      // The store gives each page's last key (it holds the row's place).
+      [](const StoredEvent&) { return ExportKey(); });
 }
 
 grpc::Status ExportServiceImpl::ExportAgents(grpc::ServerContext* context,

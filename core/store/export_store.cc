@@ -17,7 +17,7 @@
 namespace plaudit {
 namespace {
 
-using Arg = std::variant<int64_t, std::string>;
+using Arg = std::variant<int64_t, double, std::string>;
 
 // The conditions of a WHERE clause and the values they bind, in order.
 class Conditions {
@@ -54,6 +54,8 @@ class Conditions {
     for (const Arg& arg : args_) {
       if (const auto* number = std::get_if<int64_t>(&arg)) {
         q.Bind(index++, *number);
+      } else if (const auto* real = std::get_if<double>(&arg)) {
+        q.Bind(index++, *real);
       } else {
         q.Bind(index++, std::get<std::string>(arg));
       }
@@ -77,26 +79,40 @@ void AddDecisionScope(const ExportScope& scope, Conditions& where) {
 }  // namespace
 
 absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& scope,
-                                                             const ExportKey& after, int limit) {
+                                                             const ExportKey& after, int limit,
+                                                             ExportKey* last) {
   Conditions where;
   // The key's time is given as the range's start too: SQLite does not start an index range at a
   // row value, and would walk every row before the cursor on each page.
   const int64_t from_us = after.started ? std::max(scope.from_us, after.number) : scope.from_us;
   where.Add("occurred_at_us >= ? AND occurred_at_us < ?", {from_us, scope.to_us});
-  if (after.started) where.Add("(occurred_at_us, event_id) > (?, ?)", {after.number, after.text});
+  if (after.started) {
+    where.Add("(occurred_at_us, agent_id, metric, value, rowid) > (?, ?, ?, ?, ?)",
+              {after.number, after.text, after.metric, after.value, after.row});
+  }
   if (!scope.agent_id.empty()) where.Add("agent_id = ?", {scope.agent_id});
   where.AddTeams(scope.teams, "agent_id");
-  const std::string sql =
-      absl::StrCat("SELECT event_id, agent_id, metric, value, occurred_at_us FROM events",
-                   where.Where(), " ORDER BY occurred_at_us, event_id LIMIT ?");
+  // events_by_time holds (occurred_at_us, agent_id, metric, value) and the rowid: this order is
+  // the index's own, read without sorting.
+  const std::string sql = absl::StrCat(
+      "SELECT event_id, agent_id, metric, value, occurred_at_us, rowid FROM events", where.Where(),
+      " ORDER BY occurred_at_us, agent_id, metric, value, rowid LIMIT ?");
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   SqliteStatement q(reader->db(), sql.c_str());
   PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
   std::vector<StoredEvent> rows;
   rows.reserve(static_cast<size_t>(limit));
-  while (q.Step()) rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4)});
+  int64_t last_row = 0;
+  while (q.Step()) {
+    rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4)});
+    last_row = q.Int(5);
+  }
   if (!q.status().ok()) return q.status();
+  if (!rows.empty()) {
+    const StoredEvent& e = rows.back();
+    *last = ExportKey{true, e.occurred_at_us, e.agent_id, "", "", e.metric, e.value, last_row};
+  }
   return rows;
 }
 

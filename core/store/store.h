@@ -263,13 +263,17 @@ struct ExportScope {
 };
 
 // Where an export page starts: after the row whose ordering key this is. Each dataset uses the
-// fields its order needs (events: number = occurred_at_us, text = event_id).
+// fields its order needs (events: number = occurred_at_us, text = agent_id, metric, value, row).
 struct ExportKey {
   bool started = false;
   int64_t number = 0;
   std::string text;
   std::string program_id;
   std::string period;
+  std::string metric;
+  double value = 0;
+  // The row's place in its table (events: the order events were stored in).
+  int64_t row = 0;
 };
 
 // An award as exported: with its agent's team, its history and its budget's unit.
@@ -535,8 +539,11 @@ class Store {
   // Exports (export_store.cc): at most `limit` rows of a dataset within `scope`, after `after`
   // in the dataset's order, read on a reader (no lock the writers take, and nothing kept between
   // pages). Each dataset's order is the one exports.proto documents.
+  // Events by occurred_at_us, agent, metric, value, then the order they were stored in (the
+  // order of the time index: no sort). `last` gets the last row's key, when there is a row.
   absl::StatusOr<std::vector<StoredEvent>> ExportEvents(const ExportScope& scope,
-                                                        const ExportKey& after, int limit);
+                                                        const ExportKey& after, int limit,
+                                                        ExportKey* last);
   absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
                                                   int limit);
   // The standings of the decision scope.program_id / scope.period; number is the position.
