@@ -273,38 +273,47 @@ std::string ResourceOf(const Dataset& dataset, const v1::ExportFilter& filter) {
   return resource;
 }
 
+// A batch ends early once its rows pass this many bytes, under gRPC's default 4 MiB message limit
+// whatever the rows hold (an award's history, a reward's attempts).
+constexpr size_t kMaxBatchBytes = 2 << 20;
+
 // Streams the dataset: reads a page after the last key, sends it as a batch with the cursor after
 // its last row, until a page comes back short. The next page is read on another thread while one
 // is turned into its batch and sent, so that reading the store, the slowest step, never waits for
-// the network; the batch's messages are reused from one page to the next.
+// the network. The batch's rows are reused from one page to the next. With `bounded_rows` (events,
+// whose fields are short) the batch's size is not watched.
 template <typename Batch, typename ReadPage, typename Fill, typename KeyOf>
 grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
-                         grpc::ServerWriter<Batch>* writer, ReadPage read, Fill fill,
-                         KeyOf key_of) {
-  // A page and the key of its last row: from the store when it gives it (events), else key_of.
-  const auto read_after = [&](ExportKey after) {
-    ExportKey last;
-    if constexpr (std::is_invocable_v<ReadPage, const ExportScope&, const ExportKey&, int,
-                                      ExportKey*>) {
-      auto rows = read(plan.scope, after, plan.batch, &last);
-      return std::make_pair(std::move(rows), last);
-    } else {
-      auto rows = read(plan.scope, after, plan.batch);
-      if (rows.ok() && !rows->empty()) last = key_of(rows->back());
-      return std::make_pair(std::move(rows), last);
-    }
-  };
+                         grpc::ServerWriter<Batch>* writer, ReadPage read, Fill fill, KeyOf key_of,
+                         bool bounded_rows = false) {
+  const auto read_after = [&](ExportKey after) { return read(plan.scope, after, plan.batch); };
   auto next = std::async(std::launch::async, read_after, plan.after);
   Batch batch;
   for (;;) {
-    auto [rows, key] = next.get();
+    auto rows = next.get();
     if (!rows.ok()) return ToGrpcStatus(rows.status());
     if (rows->empty()) return grpc::Status::OK;
-    const bool last = static_cast<int>(rows->size()) < plan.batch;
+    bool last = static_cast<int>(rows->size()) < plan.batch;
+    size_t taken = rows->size();
+    if (!bounded_rows) {
+      size_t bytes = 0;
+      for (size_t i = 0; i < rows->size(); ++i) {
+        typename std::remove_pointer_t<decltype(batch.add_rows())> probe;
+        fill((*rows)[i], &probe);
+        // The row and its field tag and length.
+        bytes += probe.ByteSizeLong() + 4;
+        if (bytes > kMaxBatchBytes && i > 0) {
+          taken = i;
+          last = false;
+          break;
+        }
+      }
+    }
+    ExportKey key = key_of((*rows)[taken - 1]);
     key.started = true;
     if (!last) next = std::async(std::launch::async, read_after, key);
     batch.Clear();
-    for (const auto& row : *rows) fill(row, batch.add_rows());
+    for (size_t i = 0; i < taken; ++i) fill((*rows)[i], batch.add_rows());
     batch.set_cursor(EncodeCursor(plan, key));
     if (context->IsCancelled() || !writer->Write(batch)) {
       // `next`, if reading, is waited for as it goes.
@@ -344,8 +353,8 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   return StreamPages(
       context, *plan, writer,
-      [&](const ExportScope& scope, const ExportKey& after, int limit, ExportKey* last) {
-        return store_->ExportEvents(scope, after, limit, last);
+      [&](const ExportScope& scope, const ExportKey& after, int limit) {
+        return store_->ExportEvents(scope, after, limit);
       },
       [](const StoredEvent& e, v1::ExportedEvent* out) {
         out->set_event_id(e.event_id);
@@ -354,8 +363,16 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
         out->set_value(e.value);
         *out->mutable_occurred_at() = ToTimestamp(e.occurred_at_us);
       },
-      // The store gives each page's last key (it holds the row's place).
-      [](const StoredEvent&) { return ExportKey(); });
+      [](const StoredEvent& e) {
+        ExportKey key;
+        key.number = e.occurred_at_us;
+        key.text = e.agent_id;
+        key.metric = e.metric;
+        key.value = e.value;
+        key.row = e.row;
+        return key;
+      },
+      /*bounded_rows=*/true);
 }
 
 grpc::Status ExportServiceImpl::ExportAgents(grpc::ServerContext* context,

@@ -79,8 +79,7 @@ void AddDecisionScope(const ExportScope& scope, Conditions& where) {
 }  // namespace
 
 absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& scope,
-                                                             const ExportKey& after, int limit,
-                                                             ExportKey* last) {
+                                                             const ExportKey& after, int limit) {
   Conditions where;
   // The key's time is given as the range's start too: SQLite does not start an index range at a
   // row value, and would walk every row before the cursor on each page.
@@ -103,16 +102,9 @@ absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& 
   PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
   std::vector<StoredEvent> rows;
   rows.reserve(static_cast<size_t>(limit));
-  int64_t last_row = 0;
-  while (q.Step()) {
-    rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4)});
-    last_row = q.Int(5);
-  }
+  while (q.Step())
+    rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4), q.Int(5)});
   if (!q.status().ok()) return q.status();
-  if (!rows.empty()) {
-    const StoredEvent& e = rows.back();
-    *last = ExportKey{true, e.occurred_at_us, e.agent_id, "", "", e.metric, e.value, last_row};
-  }
   return rows;
 }
 

@@ -47,6 +47,8 @@ struct StoredEvent {
   std::string metric;
   double value = 0;
   int64_t occurred_at_us = 0;
+  // Its place in the events table, where a read gives it (ExportEvents); 0 otherwise.
+  int64_t row = 0;
 };
 
 enum class InsertOutcome {
@@ -540,10 +542,9 @@ class Store {
   // in the dataset's order, read on a reader (no lock the writers take, and nothing kept between
   // pages). Each dataset's order is the one exports.proto documents.
   // Events by occurred_at_us, agent, metric, value, then the order they were stored in (the
-  // order of the time index: no sort). `last` gets the last row's key, when there is a row.
+  // order of the time index: no sort), each with its row.
   absl::StatusOr<std::vector<StoredEvent>> ExportEvents(const ExportScope& scope,
-                                                        const ExportKey& after, int limit,
-                                                        ExportKey* last);
+                                                        const ExportKey& after, int limit);
   absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
                                                   int limit);
   // The standings of the decision scope.program_id / scope.period; number is the position.

@@ -178,5 +178,38 @@ TEST_F(ExportServiceTest, RefusesWhatADatasetIsNotNarrowedByAndBadSizes) {
   EXPECT_EQ(Ids(rows).size(), 10u);  // Times 1 and 2: five events each.
 }
 
+TEST_F(ExportServiceTest, ABatchOfLargeRowsEndsEarlyUnderTheMessageLimit) {
+  std::vector<Agent> agents;
+  for (int n = 0; n < 3000; ++n) {
+    Agent a;
+    a.id = absl::StrCat("agent-", 10000 + n);
+    a.display_name = std::string(1000, 'x');
+    a.email = absl::StrCat(a.id, "@example.com");
+    a.team = "Team";
+    a.hire_date = absl::CivilDay(2024, 1, 1);
+    agents.push_back(a);
+  }
+  ASSERT_TRUE(server_->store()->UpsertAgents(agents).ok());
+  v1::ExportRequest request;
+  request.set_batch_size(10000);
+  grpc::ClientContext ctx;
+  auto reader = stub_->ExportAgents(&ctx, request);
+  std::vector<std::string> ids;
+  int batches = 0;
+  v1::ExportAgentsBatch batch;
+  while (reader->Read(&batch)) {
+    ++batches;
+    // Two MiB of rows, the cursor and one row more at most.
+    EXPECT_LE(batch.ByteSizeLong(), size_t{(2 << 20) + 2000});
+    for (const auto& row : batch.rows()) ids.push_back(row.agent_id());
+  }
+  const grpc::Status status = reader->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GE(batches, 2);
+  ASSERT_EQ(ids.size(), 3000u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
+}
+
 }  // namespace
 }  // namespace plaudit::api
