@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Exports at the speed of the store: measures `plaudit export events` end to end (plauditd reading
+# the store and streaming batches, the CLI writing CSV or NDJSON to a file) beside the baseline
+# measured in the same run: SQLite alone reading every event in the export's order, with one
+# statement stepped to the end (plaudit-bench-data --read-baseline). Also prints plauditd's CPU
+# time and its peak resident memory before and after the exports (it must not grow with them).
+#
+# Usage: scripts/bench-export.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
+#
+# Environment: AGENTS (100000), EVENTS (10000000), MONTH (2026-10), DATA_DIR (an existing plauditd
+# data directory to export instead of generating one; it is opened, not changed), SMOKE=1 (small
+# sizes, and checks the exports' row counts: for ctest), KEEP=1 keeps the temporary directory.
+# plauditd runs on a free loopback port in development mode and is stopped when the script ends.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+build_arg=${1:-build}
+if ! build=$(cd "$build_arg" 2>/dev/null && pwd); then
+  echo "bench: no build directory '$build_arg'; run 'make build' first" >&2
+  exit 1
+fi
+plauditd_bin=$build/bin/plauditd
+plaudit_bin=$build/bin/plaudit
+data_bin=$build/bin/plaudit-bench-data
+for file in "$plauditd_bin" "$plaudit_bin" "$data_bin"; do
+  [[ -e $file ]] || { echo "bench: $file is missing; build plauditd, plaudit, plaudit-bench-data" >&2; exit 1; }
+done
+
+if [[ ${SMOKE:-} == 1 ]]; then
+  : "${AGENTS:=200}" "${EVENTS:=50000}"
+fi
+agents=${AGENTS:-100000}
+events=${EVENTS:-10000000}
+month=${MONTH:-2026-10}
+
+script_name=bench
+# shellcheck source=lib/plauditd.sh
+source scripts/lib/plauditd.sh
+work=
+on_exit() {
+  local status=$?
+  stop_server "$work/plauditd.log" 2>/dev/null
+  if [[ -n $work ]]; then
+    if ((status != 0)) || [[ ${KEEP:-} == 1 ]]; then
+      echo "bench: the logs, outputs and data are in $work" >&2
+    else
+      rm -rf "$work"
+    fi
+  fi
+  exit "$status"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-bench-export.XXXXXX")
+mkdir "$work/plugins"
+
+if [[ -n ${DATA_DIR:-} ]]; then
+  data=$DATA_DIR
+  echo "== Exporting the events of $data"
+else
+  data=$work/data
+  echo "== Generating $agents agents and $events events in $month"
+  "$data_bin" --data-dir "$data" --agents "$agents" --events "$events" --month "$month" \
+    --raw-events 0 --no-group-by >"$work/data.txt" 2>&1 || { cat "$work/data.txt" >&2; exit 1; }
+fi
+
+# The baseline twice: the first read warms the page cache as the exports will find it.
+"$data_bin" --read-baseline "$data/plaudit.db" >/dev/null
+baseline=$("$data_bin" --read-baseline "$data/plaudit.db")
+base_rows=$(sed -n 's/.* rows=\([0-9]*\) .*/\1/p' <<<"$baseline")
+base_seconds=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$baseline")
+printf '  baseline  %s events read in order by SQLite alone in %s s (%s events/s)\n' \
+  "$base_rows" "$base_seconds" "$(awk -v r="$base_rows" -v s="$base_seconds" 'BEGIN { printf "%.0f", r / s }')"
+
+port=$(free_port) || { echo "bench: no free port" >&2; exit 1; }
+server=127.0.0.1:$port
+"$plauditd_bin" --listen "$server" --data-dir "$data" --plugin-dir "$work/plugins" \
+  >"$work/plauditd.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 240); do
+  timeout 5 "$plaudit_bin" --server "$server" plugins list >/dev/null 2>&1 && break
+  alive "$server_pid" || { echo "bench: plauditd exited at start" >&2; tail "$work/plauditd.log" >&2; exit 1; }
+  sleep 0.25
+done
+
+cpu_seconds() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$server_pid/stat"; }
+peak_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
+echo "  plauditd peak resident memory before the exports: $(peak_kb) kB"
+
+failures=0
+# export FORMAT: one timed export of every event to a file, with its figures.
+export_events() {
+  local format=$1 out=$work/events.$1 cpu_before cpu_after start end seconds rows
+  cpu_before=$(cpu_seconds)
+  start=$(date +%s.%N)
+  "$plaudit_bin" --server "$server" export events --format "$format" -o "$out" 2>"$work/export.err" ||
+    { cat "$work/export.err" >&2; failures=$((failures + 1)); return; }
+  end=$(date +%s.%N)
+  cpu_after=$(cpu_seconds)
+  seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
+  rows=$(wc -l <"$out")
+  [[ $format == csv ]] && rows=$((rows - 1))
+  printf '  export    %-6s %s events in %s s (%s events/s, %.2f x the baseline), %s MB; plauditd CPU %.2f s\n' \
+    "$format" "$rows" "$seconds" \
+    "$(awk -v r="$rows" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')" \
+    "$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { print (r / s) / (br / bs) }')" \
+    "$(awk -v b="$(stat -c %s "$out")" 'BEGIN { printf "%.1f", b / 1e6 }')" \
+    "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { print b - a }')"
+  if [[ $rows -ne $base_rows ]]; then
+    echo "bench: the $format export has $rows events, the store $base_rows" >&2
+    failures=$((failures + 1))
+  fi
+  rm -f "$out"
+}
+# A small export first: the peak after it against the peak after the whole ones shows whether
+# plauditd's memory grows with the size of an export.
+"$plaudit_bin" --server "$server" export events --from "$month-01T00:00:00Z" \
+  --to "$month-02T00:00:00Z" -o "$work/one-day.csv" 2>/dev/null
+echo "  plauditd peak resident memory after exporting the $(($(wc -l <"$work/one-day.csv") - 1)) events of $month-01: $(peak_kb) kB"
+export_events csv
+export_events csv
+export_events ndjson
+echo "  plauditd peak resident memory after the whole exports: $(peak_kb) kB"
+((failures == 0))
