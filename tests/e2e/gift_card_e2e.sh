@@ -113,6 +113,16 @@ if "$plaudit" --as ops-lead rewards code "$key" >"$work/code.out" 2>"$work/code.
 fi
 expect_contains "$(cat "$work/code.err")" "recipient" "rewards code refusal"
 [[ $("$plaudit" fulfilments list) != *"$code"* ]] || fail "fulfilments list shows a code"
+# Nor does any export, in either format, even the recipient's own.
+for dataset in fulfilments awards budget-ledger audit; do
+  for format in csv ndjson; do
+    out=$("$plaudit" export "$dataset" --format "$format")
+    [[ $out != *"$code"* && $out != *"$api_key"* ]] || fail "the $dataset export ($format) holds a secret"
+  done
+done
+out=$("$plaudit" --as "$agent" export fulfilments)
+expect_contains "$out" "$key" "the recipient's own reward in their export"
+[[ $out != *"$code"* ]] || fail "the recipient's export holds their code"
 # A copy of the database reveals no code: plugin state is sealed, and no other row holds one.
 for file in "$work/data/plaudit.db" "$work/data/plaudit.db-wal"; do
   [[ ! -e $file ]] || ! grep -qaF -- "$code" "$file" || fail "a redemption code is readable in $file"
