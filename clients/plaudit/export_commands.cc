@@ -360,7 +360,7 @@ struct AwardsSpec {
       out.append(",,,,,,\n");
       return;
     }
-    for (const v1::ExportedTransition& t : r.transitions()) {
+    for (const v1::AwardTransition& t : r.transitions()) {
       out.append(head);
       out.push_back(',');
       CsvLine(out)
@@ -375,7 +375,7 @@ struct AwardsSpec {
   }
   static Json ToJson(const Row& r) {
     Json transitions = Json::array();
-    for (const v1::ExportedTransition& t : r.transitions()) {
+    for (const v1::AwardTransition& t : r.transitions()) {
       transitions.push_back(Json{{"seq", t.seq()},
                                  {"from", t.from_state()},
                                  {"to", t.to_state()},
@@ -452,7 +452,7 @@ struct FulfilmentsSpec {
       out.append(",,,,,,,\n");
       return;
     }
-    for (const v1::ExportedAttempt& a : r.attempt_history()) {
+    for (const v1::FulfilmentAttempt& a : r.attempt_history()) {
       out.append(head);
       out.push_back(',');
       CsvLine(out)
@@ -468,7 +468,7 @@ struct FulfilmentsSpec {
   }
   static Json ToJson(const Row& r) {
     Json attempts = Json::array();
-    for (const v1::ExportedAttempt& a : r.attempt_history()) {
+    for (const v1::FulfilmentAttempt& a : r.attempt_history()) {
       attempts.push_back(Json{{"seq", a.seq()},
                               {"kind", a.kind()},
                               {"started_at", TimeJson(a.has_started_at(), a.started_at())},
@@ -572,7 +572,7 @@ struct PraiseSpec {
 
 struct AuditSpec {
   using Batch = v1::ExportAuditBatch;
-  using Row = v1::ExportedAuditRecord;
+  using Row = v1::AuditRecord;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
                    const v1::ExportRequest& request) {
     return stub.ExportAudit(call, request);

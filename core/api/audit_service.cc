@@ -1,27 +1,12 @@
 #include "core/api/audit_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/api/award_protos.h"
 #include "core/api/pagination.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
 
 namespace plaudit::api {
-namespace {
-
-void ToProto(const AuditRecord& r, v1::AuditRecord* out) {
-  out->set_seq(r.seq);
-  *out->mutable_time() = ToTimestamp(absl::ToUnixMicros(r.time));
-  out->set_subject(r.subject);
-  for (const std::string& role : r.roles) out->add_roles(role);
-  out->set_method(r.method);
-  out->set_resource(r.resource);
-  out->set_outcome(r.outcome);
-  out->set_request_id(r.request_id);
-  out->set_detail(r.detail);
-  out->set_mac(r.mac_hex);
-}
-
-}  // namespace
 
 grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* context,
                                                 const v1::ListAuditRecordsRequest* request,

@@ -102,4 +102,36 @@ void ToProto(const DecisionRecord& decision, v1::EvaluateAwardsResponse* out) {
   for (const AwardRecord& a : decision.awards) ToProto(a, out->add_awards());
 }
 
+void ToProto(const AwardTransition& t, v1::AwardTransition* out) {
+  out->set_seq(t.seq);
+  out->set_from_state(t.from_state);
+  out->set_to_state(t.to_state);
+  out->set_actor(t.actor);
+  out->set_reason(t.reason);
+  *out->mutable_at() = ToTimestamp(t.at_us);
+}
+
+void ToProto(const FulfilmentAttempt& a, v1::FulfilmentAttempt* out) {
+  out->set_seq(a.seq);
+  out->set_kind(a.kind);
+  *out->mutable_started_at() = ToTimestamp(a.started_us);
+  *out->mutable_finished_at() = ToTimestamp(a.finished_us);
+  out->set_outcome(a.outcome);
+  out->set_error(a.error);
+  out->set_actor(a.actor);
+}
+
+void ToProto(const AuditRecord& r, v1::AuditRecord* out) {
+  out->set_seq(r.seq);
+  *out->mutable_time() = ToTimestamp(absl::ToUnixMicros(r.time));
+  out->set_subject(r.subject);
+  for (const std::string& role : r.roles) out->add_roles(role);
+  out->set_method(r.method);
+  out->set_resource(r.resource);
+  out->set_outcome(r.outcome);
+  out->set_request_id(r.request_id);
+  out->set_detail(r.detail);
+  out->set_mac(r.mac_hex);
+}
+
 }  // namespace plaudit::api

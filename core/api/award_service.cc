@@ -206,15 +206,7 @@ grpc::Status AwardServiceImpl::GetAwardHistory(grpc::ServerContext* context,
   auto award = store_->GetAward(request->award_id());
   if (!award.ok()) return ToGrpcStatus(award.status());
   if (award->has_value()) ToProto(**award, response->mutable_award());
-  for (const AwardTransition& t : *history) {
-    auto* out = response->add_transitions();
-    out->set_seq(t.seq);
-    out->set_from_state(t.from_state);
-    out->set_to_state(t.to_state);
-    out->set_actor(t.actor);
-    out->set_reason(t.reason);
-    *out->mutable_at() = ToTimestamp(t.at_us);
-  }
+  for (const AwardTransition& t : *history) ToProto(t, response->add_transitions());
   return grpc::Status::OK;
 }
 

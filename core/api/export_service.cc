@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "core/api/award_protos.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
 #include "core/domain/period.h"
@@ -481,15 +482,7 @@ grpc::Status ExportServiceImpl::ExportAwards(grpc::ServerContext* context,
         out->set_program_version(a.program_version);
         *out->mutable_decided_at() = ToTimestamp(a.decided_us);
         for (const std::string& approver : a.approvals) out->add_approvals(approver);
-        for (const AwardTransition& t : row.transitions) {
-          v1::ExportedTransition* transition = out->add_transitions();
-          transition->set_seq(t.seq);
-          transition->set_from_state(t.from_state);
-          transition->set_to_state(t.to_state);
-          transition->set_actor(t.actor);
-          transition->set_reason(t.reason);
-          *transition->mutable_at() = ToTimestamp(t.at_us);
-        }
+        for (const AwardTransition& t : row.transitions) ToProto(t, out->add_transitions());
       },
       [](const ExportedAwardRow& row) {
         ExportKey key;
@@ -526,16 +519,7 @@ grpc::Status ExportServiceImpl::ExportFulfilments(
         out->set_idempotency_key(f.idempotency_key);
         *out->mutable_decided_at() = ToTimestamp(row.decided_us);
         *out->mutable_updated_at() = ToTimestamp(f.updated_us);
-        for (const FulfilmentAttempt& a : row.attempts) {
-          v1::ExportedAttempt* attempt = out->add_attempt_history();
-          attempt->set_seq(a.seq);
-          attempt->set_kind(a.kind);
-          *attempt->mutable_started_at() = ToTimestamp(a.started_us);
-          *attempt->mutable_finished_at() = ToTimestamp(a.finished_us);
-          attempt->set_outcome(a.outcome);
-          attempt->set_error(a.error);
-          attempt->set_actor(a.actor);
-        }
+        for (const FulfilmentAttempt& a : row.attempts) ToProto(a, out->add_attempt_history());
       },
       [](const ExportedFulfilmentRow& row) {
         ExportKey key;
@@ -625,18 +609,7 @@ grpc::Status ExportServiceImpl::ExportAudit(grpc::ServerContext* context,
         filter.limit = limit;
         return trail_->List(filter);
       },
-      [](const AuditRecord& r, v1::ExportedAuditRecord* out) {
-        out->set_seq(r.seq);
-        *out->mutable_time() = ToTimestamp(absl::ToUnixMicros(r.time));
-        out->set_subject(r.subject);
-        for (const std::string& role : r.roles) out->add_roles(role);
-        out->set_method(r.method);
-        out->set_resource(r.resource);
-        out->set_outcome(r.outcome);
-        out->set_request_id(r.request_id);
-        out->set_detail(r.detail);
-        out->set_mac(r.mac_hex);
-      },
+      [](const AuditRecord& r, v1::AuditRecord* out) { ToProto(r, out); },
       [](const AuditRecord& r) {
         ExportKey key;
         key.number = r.seq;

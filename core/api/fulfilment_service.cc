@@ -1,4 +1,5 @@
 #include "absl/strings/str_cat.h"
+#include "core/api/award_protos.h"
 #include "core/api/callback_signature.h"
 #include "core/api/pagination.h"
 #include "core/api/services.h"
@@ -69,16 +70,7 @@ grpc::Status FulfilmentServiceImpl::GetFulfilment(grpc::ServerContext* context,
   ToProto(*record, response->mutable_fulfilment());
   auto attempts = store_->ListAttempts(request->fulfilment_id());
   if (!attempts.ok()) return ToGrpcStatus(attempts.status());
-  for (const FulfilmentAttempt& a : *attempts) {
-    auto* out = response->add_attempts();
-    out->set_seq(a.seq);
-    out->set_kind(a.kind);
-    *out->mutable_started_at() = ToTimestamp(a.started_us);
-    *out->mutable_finished_at() = ToTimestamp(a.finished_us);
-    out->set_outcome(a.outcome);
-    out->set_error(a.error);
-    out->set_actor(a.actor);
-  }
+  for (const FulfilmentAttempt& a : *attempts) ToProto(a, response->add_attempts());
   return grpc::Status::OK;
 }
 

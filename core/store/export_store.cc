@@ -78,6 +78,12 @@ void AddDecisionScope(const ExportScope& scope, Conditions& where) {
 
 }  // namespace
 
+std::string Qualified(const char* alias, const char* columns) {
+  std::vector<std::string> names = absl::StrSplit(columns, ", ");
+  for (std::string& name : names) name = absl::StrCat(alias, ".", name);
+  return absl::StrJoin(names, ", ");
+}
+
 absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& scope,
                                                              const ExportKey& after, int limit) {
   Conditions where;
@@ -165,9 +171,8 @@ absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportSc
   if (!scope.agent_id.empty()) where.Add("a.agent_id = ?", {scope.agent_id});
   where.AddTeams(scope.teams, "a.agent_id", "a.team");
   const std::string sql = absl::StrCat(
-      "SELECT a.id, a.program_id, a.period, a.agent_id, a.rank, a.program_version, a.decided_us, "
-      "a.tier, a.state, a.state_reason, a.value, a.approvals_needed, a.approver_role, "
-      "a.over_flexible_budget, a.team, COALESCE(ag.team, a.team), COALESCE(b.unit, ''), "
+      "SELECT ", Qualified("a", kAwardColumns),
+      ", COALESCE(ag.team, a.team), COALESCE(b.unit, ''), "
       "COALESCE(b.currency, '') FROM awards a LEFT JOIN agents ag ON ag.id = a.agent_id "
       "LEFT JOIN budgets b ON b.program_id = a.program_id AND b.period = a.period",
       where.Where(), " ORDER BY a.program_id, a.period, a.rank, a.id LIMIT ?");
@@ -179,22 +184,7 @@ absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportSc
   std::vector<ExportedAwardRow> rows;
   while (q.Step()) {
     ExportedAwardRow row;
-    AwardRecord& a = row.award;
-    a.id = q.Text(0);
-    a.program_id = q.Text(1);
-    a.period = q.Text(2);
-    a.agent_id = q.Text(3);
-    a.rank = static_cast<int>(q.Int(4));
-    a.program_version = q.Int(5);
-    a.decided_us = q.Int(6);
-    a.tier = q.Text(7);
-    a.state = ParseAwardState(q.Text(8)).value_or(AwardState::kProposed);
-    a.state_reason = q.Text(9);
-    a.value = q.Double(10);
-    a.approvals_needed = static_cast<int>(q.Int(11));
-    a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
-    a.over_flexible_budget = q.Int(13) != 0;
-    a.team = q.Text(14);
+    row.award = ReadAward(q);
     row.team = q.Text(15);
     row.unit = q.Text(16);
     row.currency = q.Text(17);
@@ -233,10 +223,8 @@ absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
   }
   if (!scope.agent_id.empty()) where.Add("f.agent_id = ?", {scope.agent_id});
   where.AddTeams(scope.teams, "f.agent_id", "a.team");
-  std::vector<std::string> columns = absl::StrSplit(kFulfilmentColumns, ", ");
-  for (std::string& column : columns) column = absl::StrCat("f.", column);
   const std::string sql = absl::StrCat(
-      "SELECT ", absl::StrJoin(columns, ", "),
+      "SELECT ", Qualified("f", kFulfilmentColumns),
       ", a.program_id, a.period, a.decided_us, f.seq FROM fulfilments f JOIN awards a ON a.id = "
       "f.award_id",
       where.Where(), " ORDER BY a.program_id, a.period, f.award_id, f.seq LIMIT ?");

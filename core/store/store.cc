@@ -514,6 +514,26 @@ Agent ReadAgent(const SqliteStatement& s) {
   return a;
 }
 
+AwardRecord ReadAward(const SqliteStatement& q) {
+  AwardRecord a;
+  a.id = q.Text(0);
+  a.program_id = q.Text(1);
+  a.period = q.Text(2);
+  a.agent_id = q.Text(3);
+  a.rank = static_cast<int>(q.Int(4));
+  a.program_version = q.Int(5);
+  a.decided_us = q.Int(6);
+  a.tier = q.Text(7);
+  a.state = ParseAwardState(q.Text(8)).value_or(AwardState::kProposed);
+  a.state_reason = q.Text(9);
+  a.value = q.Double(10);
+  a.approvals_needed = static_cast<int>(q.Int(11));
+  a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
+  a.over_flexible_budget = q.Int(13) != 0;
+  a.team = q.Text(14);
+  return a;
+}
+
 namespace {
 
 // Columns: agent_id, metric, COUNT, SUM, MIN, MAX.
@@ -1175,33 +1195,12 @@ absl::StatusOr<std::vector<std::string>> Store::DecidedPeriods(const std::string
 
 absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
                                                            const std::vector<std::string>& args) {
-  std::string sql = absl::StrCat(
-      "SELECT id, program_id, period, agent_id, rank, program_version, decided_us, tier, state, "
-      "state_reason, value, approvals_needed, approver_role, over_flexible_budget, team FROM "
-      "awards ",
-      where, " ORDER BY program_id, period, rank, agent_id");
+  std::string sql = absl::StrCat("SELECT ", kAwardColumns, " FROM awards ", where,
+                                 " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
   for (size_t i = 0; i < args.size(); ++i) q.Bind(static_cast<int>(i + 1), args[i]);
   std::vector<AwardRecord> awards;
-  while (q.Step()) {
-    AwardRecord a;
-    a.id = q.Text(0);
-    a.program_id = q.Text(1);
-    a.period = q.Text(2);
-    a.agent_id = q.Text(3);
-    a.rank = static_cast<int>(q.Int(4));
-    a.program_version = q.Int(5);
-    a.decided_us = q.Int(6);
-    a.tier = q.Text(7);
-    a.state = ParseAwardState(q.Text(8)).value_or(AwardState::kProposed);
-    a.state_reason = q.Text(9);
-    a.value = q.Double(10);
-    a.approvals_needed = static_cast<int>(q.Int(11));
-    a.approver_role = q.Text(12) == "admin" ? Role::kAdmin : Role::kManager;
-    a.over_flexible_budget = q.Int(13) != 0;
-    a.team = q.Text(14);
-    awards.push_back(std::move(a));
-  }
+  while (q.Step()) awards.push_back(ReadAward(q));
   if (!q.status().ok()) return q.status();
   std::string fsql = absl::StrCat("SELECT ", kFulfilmentColumns,
                                   " FROM fulfilments WHERE award_id = ? ORDER BY seq");

@@ -28,6 +28,12 @@ inline constexpr const char* kAgentColumns =
     "id, display_name, email, team, channel, hire_date, active, public_praise, locale";
 Agent ReadAgent(const SqliteStatement& s);
 
+// The columns ReadAward() reads, in its order; the award has no approvals or fulfilments yet.
+inline constexpr const char* kAwardColumns =
+    "id, program_id, period, agent_id, rank, program_version, decided_us, tier, state, "
+    "state_reason, value, approvals_needed, approver_role, over_flexible_budget, team";
+AwardRecord ReadAward(const SqliteStatement& q);
+
 // Columns: position, standing (as decision_standings keeps it). DATA_LOSS when it cannot be read.
 absl::StatusOr<PositionedStanding> ReadStandingRow(const SqliteStatement& q);
 
@@ -38,6 +44,9 @@ PraiseRecord ReadPraise(const SqliteStatement& s);
 
 FulfilmentState ParseFulfilmentState(const std::string& text);
 FulfilmentRecord ReadFulfilment(const SqliteStatement& s);
+
+// `columns` (comma-separated, as the k*Columns above) each prefixed with `alias` and a dot.
+std::string Qualified(const char* alias, const char* columns);
 
 // Appends `correction` to the corrections log (its seq is assigned), inside the caller's
 // transaction.
