@@ -40,13 +40,7 @@ work=
 on_exit() {
   local status=$?
   stop_server
-  if [[ -n $work ]]; then
-    if ((status != 0)) || [[ ${KEEP:-} == 1 ]]; then
-      echo "bench: the server log and data are in $work" >&2
-    else
-      rm -rf "$work"
-    fi
-  fi
+  keep_or_remove_work "$status"
   exit "$status"
 }
 trap on_exit EXIT

@@ -47,3 +47,13 @@ stop_server() {
   server_pid=
 }
 
+# keep_or_remove_work STATUS: after a script's run, removes its scratch directory $work, or keeps
+# it and says where when the run failed (STATUS not 0) or KEEP=1 asked for it.
+keep_or_remove_work() {
+  [[ -n ${work:-} ]] || return 0
+  if (($1 != 0)) || [[ ${KEEP:-} == 1 ]]; then
+    echo "$script_name: the logs, outputs and data are in $work" >&2
+  else
+    rm -rf "$work"
+  fi
+}
