@@ -123,6 +123,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddAuditCommands(app, &selected);
   AddAuthCommands(app, &selected);
   AddExportCommands(app, &selected);
+  AddReportCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

@@ -37,6 +37,7 @@ void AddCertificateCommands(CLI::App& app, CommandAction* selected);
 void AddAuditCommands(CLI::App& app, CommandAction* selected);
 void AddAuthCommands(CLI::App& app, CommandAction* selected);
 void AddExportCommands(CLI::App& app, CommandAction* selected);
+void AddReportCommands(CLI::App& app, CommandAction* selected);
 // After the metrics, programs and agents commands: it adds to them.
 void AddCorrectionCommands(CLI::App& app, CommandAction* selected);
 

@@ -73,6 +73,8 @@ constexpr std::array kPolicy = {
   PolicyRow{"plaudit.v1.ExportService/ExportBudgetLedger",          A,   T,   N,   A,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.ExportService/ExportPraise",                A,   T,   S,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.ExportService/ExportAudit",                 A,   N,   N,   N,   N,   N, kAudited, ""},
+  // Aggregates of a program (counts, spend, delivery times): its owners' and the BI services'.
+  PolicyRow{"plaudit.v1.ReportService/GetProgramReport",            A,   A,   N,   A,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.AccessService/WhoAmI",                      A,   A,   A,   A,   A,   A, kRead, ""},
   PolicyRow{"plugin:gift_card/catalog",                             A,   A,   A,   N,   N,   N, kRead, ""},
   PolicyRow{"plugin:gift_card/balance",                             A,   A,   N,   N,   N,   N, kRead, ""},

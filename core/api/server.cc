@@ -281,6 +281,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, gate);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get(), gate);
   s->exports_ = std::make_unique<ExportServiceImpl>(s->store_.get(), s->audit_.get(), gate);
+  s->reports_ = std::make_unique<ReportServiceImpl>(s->store_.get(), gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -305,6 +306,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   builder.RegisterService(s->corrections_.get());
   builder.RegisterService(s->access_.get());
   builder.RegisterService(s->exports_.get());
+  builder.RegisterService(s->reports_.get());
   // Reflection lists what is served: every service registered above, health checking, itself.
   std::vector<std::string> served = {
       v1::AgentService::service_full_name(),
@@ -317,6 +319,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       v1::CorrectionService::service_full_name(),
       v1::AuditService::service_full_name(),
       v1::ExportService::service_full_name(),
+      v1::ReportService::service_full_name(),
       v1::AccessService::service_full_name(),
       "grpc.health.v1.Health",
       ::grpc::reflection::v1alpha::ServerReflection::service_full_name()};

@@ -16,6 +16,7 @@
 #include "core/api/audit_service.h"
 #include "core/api/correction_service.h"
 #include "core/api/export_service.h"
+#include "core/api/report_service.h"
 #include "core/api/praise_service.h"
 #include "core/api/reflection_service.h"
 #include "core/api/services.h"
@@ -81,6 +82,7 @@ class PlauditServer {
   std::unique_ptr<CorrectionServiceImpl> corrections_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<ExportServiceImpl> exports_;
+  std::unique_ptr<ReportServiceImpl> reports_;
   // Polled by poll_thread_ for as long as the server runs; see Start(). Declared before server_,
   // which must go first.
   std::unique_ptr<grpc::ServerCompletionQueue> poll_cq_;

@@ -12,6 +12,7 @@ declare -A allowed=(
   [awards]="domain program scoring store awards"
   [ingest]="domain store ingest csv"
   [praise]="domain store praise"
+  [reports]="domain program store reports"
   [fulfilment]="domain store fulfilment"
   [plugin_host]="domain program store ingest fulfilment plugin_host"
   [config]="domain config"

@@ -113,11 +113,11 @@ TEST(AccessPolicyTableTest, EveryProtoFileOfTheApiIsLinkedAndDeclaresItsServices
        {"plaudit/v1/agents.proto", "plaudit/v1/metrics.proto", "plaudit/v1/programs.proto",
         "plaudit/v1/awards.proto", "plaudit/v1/fulfilments.proto", "plaudit/v1/plugins.proto",
         "plaudit/v1/praise.proto", "plaudit/v1/corrections.proto", "plaudit/v1/audit.proto",
-        "plaudit/v1/access.proto", "plaudit/v1/exports.proto"}) {
+        "plaudit/v1/access.proto", "plaudit/v1/exports.proto", "plaudit/v1/reports.proto"}) {
     EXPECT_NE(std::find(files.begin(), files.end(), expected), files.end()) << expected;
   }
   const std::set<std::string> services = ApiServices();
-  EXPECT_EQ(services.size(), 11u) << absl::StrJoin(services, ", ");
+  EXPECT_EQ(services.size(), 12u) << absl::StrJoin(services, ", ");
   for (const std::string& service : services) {
     EXPECT_TRUE(absl::StartsWith(service, absl::StrCat(kPackage, "."))) << service;
   }

@@ -1,0 +1,214 @@
+// Program reports:
+//   plaudit report PROGRAM --from P [--to P] [-o table|json|csv]
+// table: a summary line per period and overall, then the overall figures by team, channel, praise
+// and reward type. json: the ProgramReport message in the shape every command shares. csv: one
+// figure a line (period, section, measure, group, value), for spreadsheets. docs/reports.md
+// describes every figure.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "clients/plaudit/commands.h"
+#include "clients/plaudit/output.h"
+#include "plaudit/v1/reports.grpc.pb.h"
+
+namespace plaudit::cli {
+namespace {
+
+struct ReportOptions {
+  std::string program;
+  std::string from;
+  std::string to;
+  std::string format;
+};
+
+// `part` of `whole` as a share; absent when `whole` is 0.
+Cell Share(int64_t part, int64_t whole) {
+  if (whole == 0) return std::monostate();
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+Table SummaryTable(const v1::ProgramReport& report) {
+  Table table{{{"period"},
+               {"decided", ColumnType::kBoolean},
+               {"ranked", ColumnType::kInteger},
+               {"eligible", ColumnType::kInteger},
+               {"rewarded", ColumnType::kInteger},
+               {"awards", ColumnType::kInteger},
+               {"unit"},
+               {"budget", ColumnType::kDecimal},
+               {"settled", ColumnType::kDecimal},
+               {"reserved", ColumnType::kDecimal},
+               {"remaining", ColumnType::kDecimal},
+               {"per_award", ColumnType::kDecimal},
+               {"held", ColumnType::kInteger},
+               {"over_budget", ColumnType::kInteger},
+               {"fulfilled", ColumnType::kInteger},
+               {"failed", ColumnType::kInteger},
+               {"pending", ColumnType::kInteger},
+               {"retries", ColumnType::kInteger},
+               {"median_hours", ColumnType::kDecimal},
+               {"p90_hours", ColumnType::kDecimal}},
+              {}};
+  const auto add = [&](const v1::PeriodReport& p) {
+    const v1::Participation& a = p.participation();
+    const v1::Spend& s = p.spend();
+    const v1::Delivery& d = p.delivery();
+    const std::string unit = s.currency().empty() ? s.unit() : s.currency();
+    table.rows.push_back({p.period(),
+                          p.decided(),
+                          a.ranked(),
+                          a.eligible(),
+                          a.rewarded(),
+                          a.awards(),
+                          unit,
+                          s.budget(),
+                          s.settled(),
+                          s.reserved(),
+                          s.remaining(),
+                          s.per_award(),
+                          s.held_awards(),
+                          s.over_budget_awards(),
+                          d.fulfilled(),
+                          d.failed(),
+                          d.pending(),
+                          d.retries(),
+                          d.median_hours(),
+                          d.p90_hours()});
+  };
+  for (const v1::PeriodReport& p : report.periods()) add(p);
+  add(report.overall());
+  return table;
+}
+
+Table GroupTable(const std::string& kind,
+                 const google::protobuf::RepeatedPtrField<v1::GroupShare>& groups) {
+  Table table{{{kind},
+               {"ranked", ColumnType::kInteger},
+               {"eligible", ColumnType::kInteger},
+               {"eligible_share", ColumnType::kDecimal},
+               {"rewarded", ColumnType::kInteger},
+               {"rewarded_share", ColumnType::kDecimal}},
+              {}};
+  int64_t eligible = 0;
+  int64_t rewarded = 0;
+  for (const v1::GroupShare& g : groups) {
+    eligible += g.eligible();
+    rewarded += g.rewarded();
+  }
+  for (const v1::GroupShare& g : groups) {
+    table.rows.push_back({g.group(), g.ranked(), g.eligible(), Share(g.eligible(), eligible),
+                          g.rewarded(), Share(g.rewarded(), rewarded)});
+  }
+  return table;
+}
+
+// One figure a line: period, section, measure, group, value.
+Table LongTable(const v1::ProgramReport& report) {
+  Table table{{{"period"}, {"section"}, {"measure"}, {"group"}, {"value", ColumnType::kDecimal}},
+              {}};
+  const auto add = [&](const v1::PeriodReport& p) {
+    const auto put = [&](const char* section, const char* measure, const std::string& group,
+                         double value) {
+      table.rows.push_back({p.period(), std::string(section), std::string(measure), group, value});
+    };
+    const v1::Participation& a = p.participation();
+    put("participation", "ranked", "", static_cast<double>(a.ranked()));
+    put("participation", "eligible", "", static_cast<double>(a.eligible()));
+    put("participation", "rewarded", "", static_cast<double>(a.rewarded()));
+    put("participation", "awards", "", static_cast<double>(a.awards()));
+    for (const auto* groups : {&a.teams(), &a.channels()}) {
+      const char* section = groups == &a.teams() ? "team" : "channel";
+      for (const v1::GroupShare& g : *groups) {
+        put(section, "ranked", g.group(), static_cast<double>(g.ranked()));
+        put(section, "eligible", g.group(), static_cast<double>(g.eligible()));
+        put(section, "rewarded", g.group(), static_cast<double>(g.rewarded()));
+      }
+    }
+    for (const v1::TeamPraise& t : a.praise()) {
+      put("praise", "given", t.team(), static_cast<double>(t.given()));
+      put("praise", "received", t.team(), static_cast<double>(t.received()));
+    }
+    const v1::Spend& s = p.spend();
+    const std::string unit = s.currency().empty() ? s.unit() : s.currency();
+    put("spend", "budget", unit, s.budget());
+    put("spend", "reserved", unit, s.reserved());
+    put("spend", "settled", unit, s.settled());
+    put("spend", "remaining", unit, s.remaining());
+    put("spend", "awarded", unit, s.awarded());
+    put("spend", "per_award", unit, s.per_award());
+    put("spend", "held_awards", "", static_cast<double>(s.held_awards()));
+    put("spend", "over_budget_awards", "", static_cast<double>(s.over_budget_awards()));
+    put("spend", "flagged_awards", "", static_cast<double>(s.flagged_awards()));
+    for (const v1::RewardTypeCount& t : s.reward_types()) {
+      put("reward_type", "rewards", t.type(), static_cast<double>(t.rewards()));
+      put("reward_type", "fulfilled", t.type(), static_cast<double>(t.fulfilled()));
+    }
+    const v1::Delivery& d = p.delivery();
+    put("delivery", "fulfilled", "", static_cast<double>(d.fulfilled()));
+    put("delivery", "failed", "", static_cast<double>(d.failed()));
+    put("delivery", "pending", "", static_cast<double>(d.pending()));
+    put("delivery", "waiting", "", static_cast<double>(d.waiting()));
+    put("delivery", "cancelled", "", static_cast<double>(d.cancelled()));
+    put("delivery", "retries", "", static_cast<double>(d.retries()));
+    put("delivery", "median_hours", "", d.median_hours());
+    put("delivery", "p90_hours", "", d.p90_hours());
+  };
+  for (const v1::PeriodReport& p : report.periods()) add(p);
+  add(report.overall());
+  return table;
+}
+
+CommandResult Report(CliContext& ctx, const ReportOptions& options) {
+  v1::GetProgramReportRequest request;
+  request.set_program_id(options.program);
+  request.set_from(options.from);
+  request.set_to(options.to);
+  auto stub = v1::ReportService::NewStub(ctx.channel());
+  grpc::ClientContext call;
+  SetDeadline(&call, kImportDeadline);
+  v1::ProgramReport report;
+  grpc::Status status = stub->GetProgramReport(&call, request, &report);
+  if (!status.ok()) return ctx.RpcFailure(status);
+  if (options.format == "json") return PrintJson(ctx, report);
+  if (options.format == "csv") return PrintTable(ctx, LongTable(report), "csv");
+  ctx.out() << report.name() << " (" << report.program_id() << "), " << report.from() << " to "
+            << report.to() << "\n\n"
+            << RenderTable(SummaryTable(report));
+  const v1::Participation& overall = report.overall().participation();
+  ctx.out() << "\nBy team, overall\n" << RenderTable(GroupTable("team", overall.teams()));
+  ctx.out() << "\nBy channel, overall\n" << RenderTable(GroupTable("channel", overall.channels()));
+  if (!overall.praise().empty()) {
+    Table praise{{{"team"}, {"given", ColumnType::kInteger}, {"received", ColumnType::kInteger}},
+                 {}};
+    for (const v1::TeamPraise& t : overall.praise()) {
+      praise.rows.push_back({t.team(), t.given(), t.received()});
+    }
+    ctx.out() << "\nPraise by team, overall\n" << RenderTable(praise);
+  }
+  if (!report.overall().spend().reward_types().empty()) {
+    Table types{{{"type"}, {"rewards", ColumnType::kInteger}, {"fulfilled", ColumnType::kInteger}},
+                {}};
+    for (const v1::RewardTypeCount& t : report.overall().spend().reward_types()) {
+      types.rows.push_back({t.type(), t.rewards(), t.fulfilled()});
+    }
+    ctx.out() << "\nRewards by type, overall\n" << RenderTable(types);
+  }
+  return CommandResult::Success();
+}
+
+}  // namespace
+
+void AddReportCommands(CLI::App& app, CommandAction* selected) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* command = app.add_subcommand(
+      "report", "A program's participation, spend and delivery, per period and overall");
+  command->add_option("program", options->program, "The program's id")->required();
+  command->add_option("--from", options->from, "The first period (2026-10)")->required();
+  command->add_option("--to", options->to, "The last period (default: --from)");
+  AddOutputOption(command, &options->format, {"table", "json", "csv"});
+  command->callback([=] { *selected = [=](CliContext& ctx) { return Report(ctx, *options); }; });
+}
+
+}  // namespace plaudit::cli

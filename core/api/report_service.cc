@@ -1,0 +1,88 @@
+#include "core/api/report_service.h"
+
+#include "core/api/status.h"
+#include "core/reports/program_report.h"
+
+namespace plaudit::api {
+namespace {
+
+namespace v1 = ::plaudit::v1;
+
+void ToProto(const GroupShare& g, v1::GroupShare* out) {
+  out->set_group(g.group);
+  out->set_ranked(g.ranked);
+  out->set_eligible(g.eligible);
+  out->set_rewarded(g.rewarded);
+}
+
+void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
+  out->set_period(r.period);
+  out->set_decided(r.decided);
+  v1::Participation* p = out->mutable_participation();
+  p->set_ranked(r.participation.ranked);
+  p->set_eligible(r.participation.eligible);
+  p->set_rewarded(r.participation.rewarded);
+  p->set_awards(r.participation.awards);
+  for (const GroupShare& g : r.participation.teams) ToProto(g, p->add_teams());
+  for (const GroupShare& g : r.participation.channels) ToProto(g, p->add_channels());
+  for (const TeamPraise& t : r.participation.praise) {
+    v1::TeamPraise* praise = p->add_praise();
+    praise->set_team(t.team);
+    praise->set_given(t.given);
+    praise->set_received(t.received);
+  }
+  v1::Spend* s = out->mutable_spend();
+  s->set_unit(r.spend.unit);
+  s->set_currency(r.spend.currency);
+  s->set_mode(r.spend.mode);
+  s->set_budget(r.spend.budget);
+  s->set_reserved(r.spend.reserved);
+  s->set_settled(r.spend.settled);
+  s->set_remaining(r.spend.remaining);
+  s->set_standing_awards(r.spend.standing_awards);
+  s->set_awarded(r.spend.awarded);
+  s->set_per_award(r.spend.per_award);
+  s->set_held_awards(r.spend.held_awards);
+  s->set_over_budget_awards(r.spend.over_budget_awards);
+  s->set_flagged_awards(r.spend.flagged_awards);
+  for (const RewardTypeCount& t : r.spend.reward_types) {
+    v1::RewardTypeCount* type = s->add_reward_types();
+    type->set_type(t.type);
+    type->set_rewards(t.rewards);
+    type->set_fulfilled(t.fulfilled);
+  }
+  v1::Delivery* d = out->mutable_delivery();
+  d->set_fulfilled(r.delivery.fulfilled);
+  d->set_failed(r.delivery.failed);
+  d->set_pending(r.delivery.pending);
+  d->set_waiting(r.delivery.waiting);
+  d->set_cancelled(r.delivery.cancelled);
+  d->set_retries(r.delivery.retries);
+  d->set_timed(r.delivery.timed);
+  d->set_median_hours(r.delivery.median_hours);
+  d->set_p90_hours(r.delivery.p90_hours);
+}
+
+}  // namespace
+
+grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
+                                                 const v1::GetProgramReportRequest* request,
+                                                 v1::ProgramReport* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.ReportService/GetProgramReport");
+  if (request->program_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("program_id: required"));
+  }
+  if (request->from().empty()) return ToGrpcStatus(absl::InvalidArgumentError("from: required"));
+  const std::string to = request->to().empty() ? request->from() : request->to();
+  auto report = BuildProgramReport(*store_, request->program_id(), request->from(), to);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  response->set_program_id(report->program_id);
+  response->set_name(report->name);
+  response->set_from(report->from);
+  response->set_to(report->to);
+  for (const PeriodReport& period : report->periods) ToProto(period, response->add_periods());
+  ToProto(report->overall, response->mutable_overall());
+  return grpc::Status::OK;
+}
+
+}  // namespace plaudit::api

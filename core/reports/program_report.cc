@@ -1,0 +1,339 @@
+#include "core/reports/program_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "core/domain/period.h"
+
+namespace plaudit {
+namespace {
+
+constexpr int kStandingsPage = 5000;
+constexpr int kPraisePage = 5000;
+constexpr char kUnknownGroup[] = "(unknown)";
+
+struct AgentGroups {
+  std::string team;
+  std::string channel;
+};
+
+// An award that still stands: neither rejected nor cancelled.
+bool Stands(AwardState state) {
+  return state != AwardState::kRejected && state != AwardState::kCancelled;
+}
+
+// Nearest-rank percentile of sorted `values`; 0 when empty.
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+void Summarize(Delivery& d) {
+  std::sort(d.hours.begin(), d.hours.end());
+  d.timed = static_cast<int64_t>(d.hours.size());
+  d.median_hours = Percentile(d.hours, 0.5);
+  d.p90_hours = Percentile(d.hours, 0.9);
+}
+
+std::vector<GroupShare> Sorted(const std::map<std::string, GroupShare>& groups) {
+  std::vector<GroupShare> out;
+  for (const auto& [name, share] : groups) out.push_back(share);
+  return out;
+}
+
+void Count(std::map<std::string, GroupShare>& groups, const std::string& group, bool eligible,
+           bool rewarded) {
+  GroupShare& share = groups[group];
+  share.group = group;
+  ++share.ranked;
+  share.eligible += eligible ? 1 : 0;
+  share.rewarded += rewarded ? 1 : 0;
+}
+
+// One decided period: its awards, rewards, standings and budget.
+absl::Status AddDecision(Store& store, const DecisionRecord& decision,
+                         const absl::flat_hash_map<std::string, AgentGroups>& agents,
+                         PeriodReport& report) {
+  report.decided = true;
+  Participation& p = report.participation;
+  Spend& spend = report.spend;
+  Delivery& delivery = report.delivery;
+  std::set<std::string> rewarded_agents;
+  std::set<std::string> rewarded_teams;
+  std::map<std::string, RewardTypeCount> types;
+  for (const AwardRecord& award : decision.awards) {
+    ++p.awards;
+    if (Stands(award.state)) {
+      if (!award.agent_id.empty()) rewarded_agents.insert(award.agent_id);
+      if (award.agent_id.empty()) rewarded_teams.insert(award.team);
+    }
+    if (award.state == AwardState::kHeld) ++spend.held_awards;
+    if (award.state == AwardState::kOverBudget) ++spend.over_budget_awards;
+    if (award.over_flexible_budget) ++spend.flagged_awards;
+    if (Stands(award.state) && award.state != AwardState::kOverBudget) {
+      spend.awarded += award.value;
+      ++spend.standing_awards;
+    }
+    for (const FulfilmentRecord& f : award.fulfilments) {
+      RewardTypeCount& type = types[f.type];
+      type.type = f.type;
+      ++type.rewards;
+      delivery.retries += std::max(0, f.attempts - 1);
+      switch (f.state) {
+        case FulfilmentState::kFulfilled:
+          ++type.fulfilled;
+          ++delivery.fulfilled;
+          delivery.hours.push_back(static_cast<double>(f.updated_us - award.decided_us) / 3.6e9);
+          break;
+        case FulfilmentState::kFailed:
+          ++delivery.failed;
+          break;
+        case FulfilmentState::kPending:
+          ++delivery.pending;
+          break;
+        case FulfilmentState::kWaiting:
+          ++delivery.waiting;
+          break;
+        case FulfilmentState::kCancelled:
+          ++delivery.cancelled;
+          break;
+      }
+    }
+  }
+  spend.per_award =
+      spend.standing_awards > 0 ? spend.awarded / static_cast<double>(spend.standing_awards) : 0;
+  for (const auto& [name, count] : types) spend.reward_types.push_back(count);
+
+  std::map<std::string, GroupShare> teams;
+  std::map<std::string, GroupShare> channels;
+  for (int64_t offset = 0;; offset += kStandingsPage) {
+    auto page = store.ListStandings(decision.program_id, decision.period, offset, kStandingsPage);
+    if (!page.ok()) return page.status();
+    for (const PositionedStanding& positioned : *page) {
+      const Standing& s = positioned.standing;
+      const bool team_standing = s.agent_id.empty();
+      const std::vector<std::string> ids =
+          team_standing ? s.members : std::vector<std::string>{s.agent_id};
+      for (const std::string& id : ids) {
+        const auto agent = agents.find(id);
+        const bool rewarded =
+            team_standing ? rewarded_teams.contains(s.team) : rewarded_agents.contains(id);
+        ++p.ranked;
+        p.eligible += s.eligible ? 1 : 0;
+        p.rewarded += rewarded ? 1 : 0;
+        Count(teams, agent == agents.end() ? kUnknownGroup : agent->second.team, s.eligible,
+              rewarded);
+        Count(channels, agent == agents.end() ? kUnknownGroup : agent->second.channel, s.eligible,
+              rewarded);
+      }
+    }
+    if (static_cast<int>(page->size()) < kStandingsPage) break;
+  }
+  p.teams = Sorted(teams);
+  p.channels = Sorted(channels);
+
+  auto budget = store.GetBudget(decision.program_id, decision.period);
+  if (!budget.ok()) return budget.status();
+  if (budget->has_value()) {
+    const BudgetPosition& position = (*budget)->position;
+    spend.unit = std::string(BudgetUnitName(position.spec.unit));
+    spend.currency = position.spec.currency;
+    spend.mode = std::string(BudgetModeName(position.spec.mode));
+    spend.budget = position.spec.amount;
+    spend.reserved = position.reserved;
+    spend.settled = position.settled;
+    spend.remaining = position.remaining();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddPraise(Store& store, const PeriodWindow& window,
+                       const absl::flat_hash_map<std::string, AgentGroups>& agents,
+                       PeriodReport& report) {
+  ExportScope scope;
+  scope.from_us = absl::ToUnixMicros(window.start);
+  scope.to_us = absl::ToUnixMicros(window.end);
+  std::map<std::string, TeamPraise> teams;
+  const auto team_of = [&](const std::string& id) -> std::string {
+    const auto agent = agents.find(id);
+    return agent == agents.end() ? kUnknownGroup : agent->second.team;
+  };
+  ExportKey after;
+  for (;;) {
+    auto page = store.ExportPraise(scope, after, kPraisePage);
+    if (!page.ok()) return page.status();
+    for (const PraiseRecord& praise : *page) {
+      TeamPraise& from = teams[team_of(praise.from_agent_id)];
+      from.team = team_of(praise.from_agent_id);
+      ++from.given;
+      TeamPraise& to = teams[team_of(praise.to_agent_id)];
+      to.team = team_of(praise.to_agent_id);
+      ++to.received;
+    }
+    if (static_cast<int>(page->size()) < kPraisePage) break;
+    after.started = true;
+    after.number = page->back().sent_us;
+    after.text = page->back().id;
+  }
+  for (const auto& [team, praise] : teams) report.participation.praise.push_back(praise);
+  return absl::OkStatus();
+}
+
+// Adds `from`'s items into `into`: each to the one of the same name (`name_of`) with `add`, or as a
+// new one.
+template <typename T, typename NameOf, typename Add>
+void MergeByName(std::vector<T>& into, const std::vector<T>& from, NameOf name_of, Add add) {
+  for (const T& item : from) {
+    auto found = std::find_if(into.begin(), into.end(), [&](const T& existing) {
+      return name_of(existing) == name_of(item);
+    });
+    if (found == into.end()) {
+      into.push_back(item);
+    } else {
+      add(*found, item);
+    }
+  }
+}
+
+void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
+  overall.decided = overall.decided || period.decided;
+  Participation& o = overall.participation;
+  const Participation& p = period.participation;
+  o.ranked += p.ranked;
+  o.eligible += p.eligible;
+  o.rewarded += p.rewarded;
+  o.awards += p.awards;
+  const auto group_of = [](const GroupShare& g) { return g.group; };
+  const auto add_share = [](GroupShare& into, const GroupShare& item) {
+    into.ranked += item.ranked;
+    into.eligible += item.eligible;
+    into.rewarded += item.rewarded;
+  };
+  MergeByName(o.teams, p.teams, group_of, add_share);
+  MergeByName(o.channels, p.channels, group_of, add_share);
+  MergeByName(
+      o.praise, p.praise, [](const TeamPraise& t) { return t.team; },
+      [](TeamPraise& into, const TeamPraise& item) {
+        into.given += item.given;
+        into.received += item.received;
+      });
+  Spend& os = overall.spend;
+  const Spend& ps = period.spend;
+  if (!ps.unit.empty()) {
+    if (os.unit.empty()) {
+      os.unit = ps.unit;
+      os.currency = ps.currency;
+      os.mode = ps.mode;
+    } else if (os.unit != ps.unit || os.currency != ps.currency) {
+      os.unit = "mixed";
+      os.currency.clear();
+    }
+    if (os.mode != ps.mode) os.mode = "mixed";
+  }
+  os.budget += ps.budget;
+  os.reserved += ps.reserved;
+  os.settled += ps.settled;
+  os.remaining += ps.remaining;
+  os.awarded += ps.awarded;
+  os.standing_awards += ps.standing_awards;
+  os.held_awards += ps.held_awards;
+  os.over_budget_awards += ps.over_budget_awards;
+  os.flagged_awards += ps.flagged_awards;
+  MergeByName(
+      os.reward_types, ps.reward_types, [](const RewardTypeCount& t) { return t.type; },
+      [](RewardTypeCount& into, const RewardTypeCount& item) {
+        into.rewards += item.rewards;
+        into.fulfilled += item.fulfilled;
+      });
+  Delivery& od = overall.delivery;
+  const Delivery& pd = period.delivery;
+  od.fulfilled += pd.fulfilled;
+  od.failed += pd.failed;
+  od.pending += pd.pending;
+  od.waiting += pd.waiting;
+  od.cancelled += pd.cancelled;
+  od.retries += pd.retries;
+  od.hours.insert(od.hours.end(), pd.hours.begin(), pd.hours.end());
+}
+
+}  // namespace
+
+absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string& program_id,
+                                                 const std::string& from, const std::string& to) {
+  auto program = store.GetProgram(program_id);
+  if (!program.ok()) return program.status();
+  if (!program->has_value()) {
+    return absl::NotFoundError(absl::StrCat("program_id: program \"", program_id, "\" not found"));
+  }
+  const std::optional<Cadence> cadence = CadenceFromName((*program)->cadence);
+  auto zone = LoadZone((*program)->time_zone);
+  if (!cadence.has_value() || !zone.ok()) {
+    return absl::InternalError(
+        absl::StrCat("program \"", program_id, "\" has an unreadable cadence or zone"));
+  }
+  auto first = ParsePeriod(*cadence, from, *zone);
+  if (!first.ok())
+    return absl::InvalidArgumentError(absl::StrCat("from: ", first.status().message()));
+  auto last = ParsePeriod(*cadence, to, *zone);
+  if (!last.ok()) return absl::InvalidArgumentError(absl::StrCat("to: ", last.status().message()));
+  if (last->start < first->start) {
+    return absl::InvalidArgumentError(absl::StrCat("to: ", to, " is before from (", from, ")"));
+  }
+  auto agent_list = store.ListAgents();
+  if (!agent_list.ok()) return agent_list.status();
+  absl::flat_hash_map<std::string, AgentGroups> agents;
+  for (const Agent& a : *agent_list) agents[a.id] = {a.team, std::string(ChannelName(a.channel))};
+
+  ProgramReport report;
+  report.program_id = program_id;
+  report.name = (*program)->name;
+  report.from = first->label;
+  report.to = last->label;
+  report.overall.period = "overall";
+  PeriodWindow window = *first;
+  for (int n = 0; window.start <= last->start; ++n) {
+    if (n == kMaxReportPeriods) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("to: more than ", kMaxReportPeriods, " periods from ", from, " to ", to));
+    }
+    PeriodReport period;
+    period.period = window.label;
+    auto decision = store.GetDecision(program_id, window.label, /*with_standings=*/false);
+    if (!decision.ok()) return decision.status();
+    if (decision->has_value()) {
+      if (absl::Status added = AddDecision(store, **decision, agents, period); !added.ok()) {
+        return added;
+      }
+    }
+    if (absl::Status praise = AddPraise(store, window, agents, period); !praise.ok()) {
+      return praise;
+    }
+    Summarize(period.delivery);
+    AddToOverall(period, report.overall);
+    report.periods.push_back(std::move(period));
+    window = NextPeriod(*cadence, window, *zone);
+  }
+  PeriodReport& overall = report.overall;
+  std::sort(overall.participation.teams.begin(), overall.participation.teams.end(),
+            [](const GroupShare& a, const GroupShare& b) { return a.group < b.group; });
+  std::sort(overall.participation.channels.begin(), overall.participation.channels.end(),
+            [](const GroupShare& a, const GroupShare& b) { return a.group < b.group; });
+  std::sort(overall.participation.praise.begin(), overall.participation.praise.end(),
+            [](const TeamPraise& a, const TeamPraise& b) { return a.team < b.team; });
+  std::sort(overall.spend.reward_types.begin(), overall.spend.reward_types.end(),
+            [](const RewardTypeCount& a, const RewardTypeCount& b) { return a.type < b.type; });
+  overall.spend.per_award =
+      overall.spend.standing_awards > 0
+          ? overall.spend.awarded / static_cast<double>(overall.spend.standing_awards)
+          : 0;
+  Summarize(overall.delivery);
+  return report;
+}
+
+}  // namespace plaudit

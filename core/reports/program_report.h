@@ -1,0 +1,120 @@
+// What a program did over a range of its periods, from the store alone: who took part, what it
+// spent against its budget, and whether its rewards arrived. Each figure per period and overall
+// (the periods' counts added up, delivery times taken over all of them). Reproducible: the same
+// store gives the same report.
+#ifndef PLAUDIT_CORE_REPORTS_PROGRAM_REPORT_H_
+#define PLAUDIT_CORE_REPORTS_PROGRAM_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/store/store.h"
+
+namespace plaudit {
+
+// A team's or channel's agents in a period's decision.
+struct GroupShare {
+  std::string group;
+  // Agents ranked (standings that name them), eligible among them, and rewarded (an award that
+  // was not rejected or cancelled names them, or their team under scope team).
+  int64_t ranked = 0;
+  int64_t eligible = 0;
+  int64_t rewarded = 0;
+};
+
+struct TeamPraise {
+  std::string team;
+  int64_t given = 0;
+  int64_t received = 0;
+};
+
+struct Participation {
+  // Agents in the decision's standings, the eligible among them, and the agents rewarded.
+  int64_t ranked = 0;
+  int64_t eligible = 0;
+  int64_t rewarded = 0;
+  // Awards decided, and those still standing (not rejected or cancelled).
+  int64_t awards = 0;
+  // By team and by channel, in name order.
+  std::vector<GroupShare> teams;
+  std::vector<GroupShare> channels;
+  // Praise sent within the period's time range, by the giver's and the recipient's team.
+  std::vector<TeamPraise> praise;
+};
+
+struct RewardTypeCount {
+  std::string type;
+  int64_t rewards = 0;
+  int64_t fulfilled = 0;
+};
+
+struct Spend {
+  // From the period's budget; empty unit without one.
+  std::string unit;
+  std::string currency;
+  std::string mode;
+  double budget = 0;
+  double reserved = 0;
+  double settled = 0;
+  double remaining = 0;
+  // The awards that stand (not rejected, cancelled or over budget), their value, and per award.
+  int64_t standing_awards = 0;
+  double awarded = 0;
+  double per_award = 0;
+  int64_t held_awards = 0;
+  int64_t over_budget_awards = 0;
+  int64_t flagged_awards = 0;
+  // Rewards by type, in type order.
+  std::vector<RewardTypeCount> reward_types;
+};
+
+struct Delivery {
+  int64_t fulfilled = 0;
+  int64_t failed = 0;
+  int64_t pending = 0;
+  int64_t waiting = 0;
+  int64_t cancelled = 0;
+  // Calls beyond each reward's first.
+  int64_t retries = 0;
+  // Hours from the decision to a fulfilled reward's fulfilment: median and 90th percentile
+  // (nearest rank), over `timed` rewards; 0 when none.
+  int64_t timed = 0;
+  double median_hours = 0;
+  double p90_hours = 0;
+  // The hours of each fulfilled reward, for the overall figures.
+  std::vector<double> hours;
+};
+
+struct PeriodReport {
+  // The period label, or "overall".
+  std::string period;
+  // Whether the period has a committed decision.
+  bool decided = false;
+  Participation participation;
+  Spend spend;
+  Delivery delivery;
+};
+
+struct ProgramReport {
+  std::string program_id;
+  std::string name;
+  std::string from;
+  std::string to;
+  std::vector<PeriodReport> periods;
+  PeriodReport overall;
+};
+
+// At most this many periods in one report.
+inline constexpr int kMaxReportPeriods = 400;
+
+// The report of `program_id` for the periods `from` to `to` (labels of its cadence, inclusive).
+// NOT_FOUND for an unknown program; INVALID_ARGUMENT naming the field for a bad label, `to`
+// before `from`, or more than kMaxReportPeriods periods.
+absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string& program_id,
+                                                 const std::string& from, const std::string& to);
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_REPORTS_PROGRAM_REPORT_H_

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Program reports through the real CLI and plauditd: the report's participation, spend, delivery
+# and praise figures checked against the same data counted independently from the exports; a
+# period without a decision; the three output formats; bad ranges and callers refused.
+source "$(dirname "$0")/lib.sh"
+cd "$src"
+
+start_server "$work/data"
+"$plaudit" agents import examples/agents.csv >/dev/null
+"$plaudit" metrics import examples/events-2026-10.csv >/dev/null
+"$plaudit" programs apply -f examples/programs/employee-of-the-month.yaml >/dev/null
+"$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
+"$plaudit" --as a002 praise send --to a001 --message "covered my queue" >/dev/null
+"$plaudit" --as a003 praise send --to a001 --message "great save" >/dev/null
+# The rewards are fulfilled in the background.
+for _ in $(seq 1 100); do
+  "$plaudit" export fulfilments --format ndjson >"$work/f.ndjson"
+  grep -q '"state":"pending"\|"state":"waiting"' "$work/f.ndjson" || break
+  sleep 0.1
+done
+
+# To this month, when the praise was sent.
+this_month=$(date -u +%Y-%m)
+report=$("$plaudit" report employee-of-the-month --from 2026-09 --to "$this_month" -o json)
+q() { json_eval "$report" "$1"; }
+[[ $(q 'd["periods"][-1]["period"]') == "$this_month" ]] || fail "the periods run to $this_month"
+[[ $(q 'd["periods"][0]["period"]') == 2026-09 && $(q 'd["periods"][0]["decided"]') == False ]] ||
+  fail "September has no decision"
+[[ $(q 'd["periods"][0]["participation"]["ranked"]') == 0 ]] || fail "nobody ranked in September"
+
+# Counted again from the exports.
+"$plaudit" export standings --program employee-of-the-month --period 2026-10 --format ndjson >"$work/s.ndjson"
+"$plaudit" export awards --program employee-of-the-month --format ndjson >"$work/a.ndjson"
+"$plaudit" export agents --format ndjson >"$work/agents.ndjson"
+python3 - "$work" "$report" <<'PY'
+import json, statistics, sys
+from datetime import datetime
+work, report = sys.argv[1], json.loads(sys.argv[2])
+rows = lambda name: [json.loads(l) for l in open(f"{work}/{name}.ndjson")]
+standings, awards, rewards, agents = rows("s"), rows("a"), rows("f"), rows("agents")
+team = {a["agent_id"]: a["team"] for a in agents}
+channel = {a["agent_id"]: a["channel"] for a in agents}
+october = next(p for p in report["periods"] if p["period"] == "2026-10")
+overall = report["overall"]
+def check(what, got, want):
+    if got != want:
+        sys.exit(f"FAIL: {what}: report says {got}, the exports say {want}")
+p = october["participation"]
+standing_awards = [a for a in awards if a["state"] not in ("rejected", "cancelled")]
+winners = {a["agent_id"] for a in standing_awards}
+check("ranked", int(p["ranked"]), len(standings))
+check("eligible", int(p["eligible"]), sum(s["eligible"] for s in standings))
+check("awards", int(p["awards"]), len(awards))
+check("rewarded", int(p["rewarded"]), len(winners))
+for kind, of in (("teams", team), ("channels", channel)):
+    want = {}
+    for s in standings:
+        g = want.setdefault(of[s["competitor"]], [0, 0, 0])
+        g[0] += 1
+        g[1] += s["eligible"]
+        g[2] += s["competitor"] in winners
+    got = {g["group"]: [int(g.get("ranked", 0)), int(g.get("eligible", 0)), int(g.get("rewarded", 0))]
+           for g in p[kind]}
+    check(kind, got, want)
+praise = {t["team"]: (int(t.get("given", 0)), int(t.get("received", 0)))
+          for t in overall["participation"]["praise"]}
+want = {}
+for giver, to in (("a002", "a001"), ("a003", "a001")):
+    want.setdefault(team[giver], [0, 0])[0] += 1
+    want.setdefault(team[to], [0, 0])[1] += 1
+check("praise by team", praise, {k: tuple(v) for k, v in want.items()})
+d = october["delivery"]
+check("fulfilled", int(d.get("fulfilled", 0)), sum(r["state"] == "fulfilled" for r in rewards))
+t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+hours = sorted((t(r["updated_at"]) - t(r["decided_at"])) / 3600 for r in rewards if r["state"] == "fulfilled")
+check("median hours", round(d.get("median_hours", 0), 6), round(hours[(len(hours) + 1) // 2 - 1], 6))
+check("awarded", round(october["spend"].get("awarded", 0), 6),
+      round(sum(float(a["value"]) for a in standing_awards), 6))
+check("overall ranked", overall["participation"]["ranked"], p["ranked"])
+PY
+
+csv=$("$plaudit" report employee-of-the-month --from 2026-10 -o csv)
+[[ $(head -1 <<<"$csv") == "period,section,measure,group,value" ]] || fail "csv header: $(head -1 <<<"$csv")"
+grep -q '^2026-10,participation,ranked,,' <<<"$csv" || fail "a csv figure"
+grep -q '^overall,delivery,fulfilled,,' <<<"$csv" || fail "an overall csv figure"
+table=$("$plaudit" report employee-of-the-month --from 2026-10)
+expect_contains "$table" "By team, overall" "table sections"
+expect_contains "$table" "overall" "table overall row"
+
+[[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-10 --to 2026-09) -eq 1 ]] ||
+  fail "to before from"
+expect_contains "$(cat "$work/out")" "to: 2026-09 is before from" "to before from"
+[[ $(run_plaudit "$work/out" report nope --from 2026-10) -eq 1 ]] || fail "unknown program"
+expect_contains "$(cat "$work/out")" 'program "nope" not found' "unknown program"
+[[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-W41) -eq 1 ]] || fail "a week of a monthly program"
+expect_contains "$(cat "$work/out")" "from: " "bad period"
+[[ $(run_plaudit "$work/out" --as a001 report employee-of-the-month --from 2026-10) -eq 1 ]] ||
+  fail "an agent may not read a program report"
+expect_contains "$(cat "$work/out")" "may not call plaudit.v1.ReportService/GetProgramReport" "agent refused"
+stop_server
+echo "report_cli: ok"
