@@ -145,6 +145,19 @@ Table LongTable(const v1::ProgramReport& report) {
       put("reward_type", "rewards", t.type(), static_cast<double>(t.rewards()));
       put("reward_type", "fulfilled", t.type(), static_cast<double>(t.fulfilled()));
     }
+    for (const v1::FairnessResult& f : p.fairness()) {
+      for (const v1::FairnessGroup& g : f.groups()) {
+        const std::string group = absl::StrCat(f.dimension(), ": ", g.group());
+        put("fairness", "eligible", group, static_cast<double>(g.eligible()));
+        put("fairness", "winners", group, static_cast<double>(g.winners()));
+        put("fairness", "eligible_share", group, g.eligible_share());
+        put("fairness", "win_share", group, g.win_share());
+      }
+      if (f.tested()) {
+        put("fairness", "statistic", f.dimension(), f.statistic());
+        put("fairness", "p_value", f.dimension(), f.p_value());
+      }
+    }
     const v1::Delivery& d = p.delivery();
     put("delivery", "fulfilled", "", static_cast<double>(d.fulfilled()));
     put("delivery", "failed", "", static_cast<double>(d.failed()));
@@ -186,6 +199,26 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
       praise.rows.push_back({t.team(), t.given(), t.received()});
     }
     ctx.out() << "\nPraise by team, overall\n" << RenderTable(praise);
+  }
+  if (!report.overall().fairness().empty()) {
+    ctx.out() << "\nFairness, overall: winners against eligible agents\n";
+    for (const v1::FairnessResult& f : report.overall().fairness()) {
+      ctx.out() << "  " << f.verdict() << (f.method().empty() ? "" : "; " + f.method()) << "\n";
+    }
+    for (const v1::FairnessResult& f : report.overall().fairness()) {
+      Table groups{{{f.dimension()},
+                    {"eligible", ColumnType::kInteger},
+                    {"winners", ColumnType::kInteger},
+                    {"eligible_share", ColumnType::kDecimal},
+                    {"win_share", ColumnType::kDecimal},
+                    {"win_rate", ColumnType::kDecimal}},
+                   {}};
+      for (const v1::FairnessGroup& g : f.groups()) {
+        groups.rows.push_back({g.group(), g.eligible(), g.winners(), g.eligible_share(),
+                               g.win_share(), g.win_rate()});
+      }
+      ctx.out() << "\n" << RenderTable(groups);
+    }
   }
   if (!report.overall().spend().reward_types().empty()) {
     Table types{{{"type"}, {"rewards", ColumnType::kInteger}, {"fulfilled", ColumnType::kInteger}},

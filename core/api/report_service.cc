@@ -51,6 +51,28 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
     type->set_rewards(t.rewards);
     type->set_fulfilled(t.fulfilled);
   }
+  for (const FairnessTest& t : r.fairness) {
+    v1::FairnessResult* f = out->add_fairness();
+    f->set_dimension(t.dimension);
+    for (const FairnessGroup& g : t.groups) {
+      v1::FairnessGroup* group = f->add_groups();
+      group->set_group(g.group);
+      group->set_eligible(g.eligible);
+      group->set_winners(g.winners);
+      group->set_eligible_share(g.eligible_share);
+      group->set_win_share(g.win_share);
+      group->set_win_rate(g.win_rate);
+      group->set_expected(g.expected);
+    }
+    f->set_eligible(t.eligible);
+    f->set_winners(t.winners);
+    f->set_tested(t.tested);
+    f->set_statistic(t.statistic);
+    f->set_degrees_of_freedom(t.degrees_of_freedom);
+    f->set_p_value(t.p_value);
+    f->set_method(t.method);
+    f->set_verdict(t.verdict);
+  }
   v1::Delivery* d = out->mutable_delivery();
   d->set_fulfilled(r.delivery.fulfilled);
   d->set_failed(r.delivery.failed);

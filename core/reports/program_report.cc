@@ -1,13 +1,16 @@
 #include "core/reports/program_report.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "core/domain/period.h"
 
 namespace plaudit {
@@ -20,7 +23,41 @@ constexpr char kUnknownGroup[] = "(unknown)";
 struct AgentGroups {
   std::string team;
   std::string channel;
+  absl::CivilDay hire_date;
 };
+
+// The dimensions fairness is tested on, in report order.
+constexpr const char* kDimensions[] = {"channel", "team", "peer group", "tenure", "shift"};
+
+std::string TenureBand(absl::CivilDay hired, absl::CivilDay day) {
+  const int64_t days = day - hired;
+  if (days < 183) return "under 6 months";
+  if (days < 365) return "6-12 months";
+  if (days < 730) return "1-2 years";
+  if (days < 1826) return "2-5 years";
+  return "5 years or more";
+}
+
+// Each agent's shift in [start, end): when most of their events happened in `zone`.
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Shifts(Store& store,
+                                                                     const PeriodWindow& window,
+                                                                     absl::TimeZone zone) {
+  static constexpr const char* kShifts[] = {"day (06-14)", "evening (14-22)", "night (22-06)"};
+  absl::flat_hash_map<std::string, std::array<int64_t, 3>> counts;
+  absl::Status read = store.ForEachEventTime(
+      absl::ToUnixMicros(window.start), absl::ToUnixMicros(window.end),
+      [&](absl::string_view agent_id, int64_t at_us) {
+        const int hour = absl::ToCivilHour(absl::FromUnixMicros(at_us), zone).hour();
+        const int shift = hour >= 6 && hour < 14 ? 0 : hour >= 14 && hour < 22 ? 1 : 2;
+        ++counts[agent_id][static_cast<size_t>(shift)];
+      });
+  if (!read.ok()) return read;
+  absl::flat_hash_map<std::string, std::string> shifts;
+  for (const auto& [agent, count] : counts) {
+    shifts[agent] = kShifts[std::max_element(count.begin(), count.end()) - count.begin()];
+  }
+  return shifts;
+}
 
 // An award that still stands: neither rejected nor cancelled.
 bool Stands(AwardState state) {
@@ -59,7 +96,11 @@ void Count(std::map<std::string, GroupShare>& groups, const std::string& group, 
 // One decided period: its awards, rewards, standings and budget.
 absl::Status AddDecision(Store& store, const DecisionRecord& decision,
                          const absl::flat_hash_map<std::string, AgentGroups>& agents,
-                         PeriodReport& report) {
+                         const PeriodWindow& window, absl::TimeZone zone, PeriodReport& report) {
+  auto shifts = Shifts(store, window, zone);
+  if (!shifts.ok()) return shifts.status();
+  // dimension -> group -> (eligible, winners)
+  std::map<std::string, std::map<std::string, std::pair<int64_t, int64_t>>> fair;
   report.decided = true;
   Participation& p = report.participation;
   Spend& spend = report.spend;
@@ -127,16 +168,40 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
         ++p.ranked;
         p.eligible += s.eligible ? 1 : 0;
         p.rewarded += rewarded ? 1 : 0;
-        Count(teams, agent == agents.end() ? kUnknownGroup : agent->second.team, s.eligible,
-              rewarded);
-        Count(channels, agent == agents.end() ? kUnknownGroup : agent->second.channel, s.eligible,
-              rewarded);
+        const bool known = agent != agents.end();
+        const std::string team = known ? agent->second.team : kUnknownGroup;
+        const std::string channel = known ? agent->second.channel : kUnknownGroup;
+        Count(teams, team, s.eligible, rewarded);
+        Count(channels, channel, s.eligible, rewarded);
+        if (s.eligible) {
+          const auto shift = shifts->find(id);
+          const std::string groups[] = {
+              channel, team, s.peer_group,
+              known ? TenureBand(agent->second.hire_date, window.first_day) : kUnknownGroup,
+              shift == shifts->end() ? "no events" : shift->second};
+          for (size_t d = 0; d < std::size(kDimensions); ++d) {
+            auto& counts = fair[kDimensions[d]][groups[d]];
+            ++counts.first;
+            counts.second += rewarded ? 1 : 0;
+          }
+        }
       }
     }
     if (static_cast<int>(page->size()) < kStandingsPage) break;
   }
   p.teams = Sorted(teams);
   p.channels = Sorted(channels);
+  for (const char* dimension : kDimensions) {
+    std::vector<FairnessGroup> groups;
+    for (const auto& [group, counts] : fair[dimension]) {
+      FairnessGroup g;
+      g.group = group;
+      g.eligible = counts.first;
+      g.winners = counts.second;
+      groups.push_back(g);
+    }
+    report.fairness.push_back(TestFairness(dimension, std::move(groups)));
+  }
 
   auto budget = store.GetBudget(decision.program_id, decision.period);
   if (!budget.ok()) return budget.status();
@@ -251,6 +316,22 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
         into.rewards += item.rewards;
         into.fulfilled += item.fulfilled;
       });
+  // The groups' counts, tested at the end (Finish).
+  for (const FairnessTest& test : period.fairness) {
+    auto found = std::find_if(overall.fairness.begin(), overall.fairness.end(),
+                              [&](const FairnessTest& t) { return t.dimension == test.dimension; });
+    if (found == overall.fairness.end()) {
+      overall.fairness.push_back(FairnessTest{});
+      found = overall.fairness.end() - 1;
+      found->dimension = test.dimension;
+    }
+    MergeByName(
+        found->groups, test.groups, [](const FairnessGroup& g) { return g.group; },
+        [](FairnessGroup& into, const FairnessGroup& item) {
+          into.eligible += item.eligible;
+          into.winners += item.winners;
+        });
+  }
   Delivery& od = overall.delivery;
   const Delivery& pd = period.delivery;
   od.fulfilled += pd.fulfilled;
@@ -288,7 +369,9 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
   auto agent_list = store.ListAgents();
   if (!agent_list.ok()) return agent_list.status();
   absl::flat_hash_map<std::string, AgentGroups> agents;
-  for (const Agent& a : *agent_list) agents[a.id] = {a.team, std::string(ChannelName(a.channel))};
+  for (const Agent& a : *agent_list) {
+    agents[a.id] = {a.team, std::string(ChannelName(a.channel)), a.hire_date};
+  }
 
   ProgramReport report;
   report.program_id = program_id;
@@ -307,7 +390,8 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     auto decision = store.GetDecision(program_id, window.label, /*with_standings=*/false);
     if (!decision.ok()) return decision.status();
     if (decision->has_value()) {
-      if (absl::Status added = AddDecision(store, **decision, agents, period); !added.ok()) {
+      if (absl::Status added = AddDecision(store, **decision, agents, window, *zone, period);
+          !added.ok()) {
         return added;
       }
     }
@@ -333,6 +417,11 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
           ? overall.spend.awarded / static_cast<double>(overall.spend.standing_awards)
           : 0;
   Summarize(overall.delivery);
+  for (FairnessTest& test : overall.fairness) {
+    std::sort(test.groups.begin(), test.groups.end(),
+              [](const FairnessGroup& a, const FairnessGroup& b) { return a.group < b.group; });
+    test = TestFairness(test.dimension, std::move(test.groups));
+  }
   return report;
 }
 

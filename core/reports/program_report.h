@@ -1,5 +1,9 @@
 // What a program did over a range of its periods, from the store alone: who took part, what it
-// spent against its budget, and whether its rewards arrived. Each figure per period and overall
+// spent against its budget, whether its rewards arrived, and whether its winners come from each
+// group in proportion (fairness.h). Tenure bands are counted at the period's first day: under 6
+// months, 6-12 months, 1-2 years, 2-5 years, 5 years or more. An agent's shift in a period is when
+// most of their events happened, in the program's zone: day (06-14), evening (14-22) or night
+// (22-06); "no events" without any. Each figure per period and overall
 // (the periods' counts added up, delivery times taken over all of them). Reproducible: the same
 // store gives the same report.
 #ifndef PLAUDIT_CORE_REPORTS_PROGRAM_REPORT_H_
@@ -10,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/reports/fairness.h"
 #include "core/store/store.h"
 
 namespace plaudit {
@@ -95,6 +100,9 @@ struct PeriodReport {
   Participation participation;
   Spend spend;
   Delivery delivery;
+  // Winners against eligible agents by channel, team, peer group, tenure band and shift (in that
+  // order): each eligible agent of a decision counts once per period.
+  std::vector<FairnessTest> fairness;
 };
 
 struct ProgramReport {

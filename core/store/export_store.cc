@@ -321,4 +321,18 @@ absl::StatusOr<std::vector<PraiseRecord>> Store::ExportPraise(const ExportScope&
   return CollectRows<PraiseRecord>(q, ReadPraise);
 }
 
+absl::Status Store::ForEachEventTime(
+    int64_t start_us, int64_t end_us,
+    absl::FunctionRef<void(absl::string_view agent_id, int64_t occurred_at_us)> each) {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(),
+                    "SELECT agent_id, occurred_at_us FROM events WHERE occurred_at_us >= ? AND "
+                    "occurred_at_us < ? ORDER BY occurred_at_us");
+  q.Bind(1, start_us).Bind(2, end_us);
+  PLAUDIT_RETURN_IF_ERROR(q.status());
+  while (q.Step()) each(q.Text(0), q.Int(1));
+  return q.status();
+}
+
 }  // namespace plaudit

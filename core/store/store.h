@@ -565,6 +565,12 @@ class Store {
   absl::StatusOr<std::vector<PraiseRecord>> ExportPraise(const ExportScope& scope,
                                                          const ExportKey& after, int limit);
 
+  // Calls `each` with the agent and time of every event with start_us <= occurred_at_us < end_us,
+  // in time order, read on a reader from the time index alone (export_store.cc).
+  absl::Status ForEachEventTime(
+      int64_t start_us, int64_t end_us,
+      absl::FunctionRef<void(absl::string_view agent_id, int64_t occurred_at_us)> each);
+
   // Vendor callbacks (callback_store.cc). Remembers that `plugin`'s callback signed `digest` is
   // applied, until `expires_us`; false, writing nothing, when it is remembered already (a
   // replay). Entries past their expiry are forgotten on the way.

@@ -77,6 +77,22 @@ check("median hours", round(d.get("median_hours", 0), 6), round(hours[(len(hours
 check("awarded", round(october["spend"].get("awarded", 0), 6),
       round(sum(float(a["value"]) for a in standing_awards), 6))
 check("overall ranked", overall["participation"]["ranked"], p["ranked"])
+# Fairness by channel: the eligible agents and winners among them, and the chi-square statistic.
+fair = {f["dimension"]: f for f in october["fairness"]}
+check("fairness dimensions", list(fair), ["channel", "team", "peer group", "tenure", "shift"])
+want = {}
+for s in standings:
+    if s["eligible"]:
+        g = want.setdefault(channel[s["competitor"]], [0, 0])
+        g[0] += 1
+        g[1] += s["competitor"] in winners
+got = {g["group"]: [int(g.get("eligible", 0)), int(g.get("winners", 0))] for g in fair["channel"]["groups"]}
+check("fairness by channel", got, want)
+n, w = sum(v[0] for v in want.values()), sum(v[1] for v in want.values())
+statistic = sum((v[1] - v[0] / n * w) ** 2 / (v[0] / n * w) for v in want.values())
+check("chi-square statistic", round(fair["channel"].get("statistic", 0), 9), round(statistic, 9))
+if not fair["channel"]["verdict"]:
+    sys.exit("FAIL: a fairness verdict in words")
 PY
 
 csv=$("$plaudit" report employee-of-the-month --from 2026-10 -o csv)
@@ -85,6 +101,7 @@ grep -q '^2026-10,participation,ranked,,' <<<"$csv" || fail "a csv figure"
 grep -q '^overall,delivery,fulfilled,,' <<<"$csv" || fail "an overall csv figure"
 table=$("$plaudit" report employee-of-the-month --from 2026-10)
 expect_contains "$table" "By team, overall" "table sections"
+expect_contains "$table" "Fairness, overall: winners against eligible agents" "fairness section"
 expect_contains "$table" "overall" "table overall row"
 
 [[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-10 --to 2026-09) -eq 1 ]] ||
