@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/output.h"
 #include "plaudit/v1/reports.grpc.pb.h"
@@ -158,6 +159,11 @@ Table LongTable(const v1::ProgramReport& report) {
         put("fairness", "p_value", f.dimension(), f.p_value());
       }
     }
+    put("gaming", "signals", "", static_cast<double>(p.gaming().signals_size()));
+    put("gaming", "holds", "", static_cast<double>(p.gaming().holds_size()));
+    put("gaming", "holds_released", "", static_cast<double>(p.gaming().released()));
+    put("gaming", "holds_upheld", "", static_cast<double>(p.gaming().upheld()));
+    put("gaming", "holds_pending", "", static_cast<double>(p.gaming().pending()));
     const v1::Delivery& d = p.delivery();
     put("delivery", "fulfilled", "", static_cast<double>(d.fulfilled()));
     put("delivery", "failed", "", static_cast<double>(d.failed()));
@@ -219,6 +225,27 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
       }
       ctx.out() << "\n" << RenderTable(groups);
     }
+  }
+  const v1::Gaming& gaming = report.overall().gaming();
+  ctx.out() << "\nGaming signals, overall: " << gaming.signals_size()
+            << " winners whose metrics moved both ways; " << gaming.holds_size() << " awards held ("
+            << gaming.released() << " released, " << gaming.upheld() << " upheld, "
+            << gaming.pending() << " pending review)\n";
+  if (!gaming.signals().empty()) {
+    Table signals{{{"period"}, {"agent"}, {"award"}, {"better"}, {"worse"}}, {}};
+    for (const v1::GamingSignal& g : gaming.signals()) {
+      signals.rows.push_back({g.period(), g.agent_id(), g.award_id(),
+                              absl::StrJoin(g.improved(), "; "),
+                              absl::StrJoin(g.worsened(), "; ")});
+    }
+    ctx.out() << RenderTable(signals);
+  }
+  if (!gaming.holds().empty()) {
+    Table holds{{{"period"}, {"winner"}, {"award"}, {"outcome"}, {"holds"}}, {}};
+    for (const v1::HeldAward& h : gaming.holds()) {
+      holds.rows.push_back({h.period(), h.winner(), h.award_id(), h.outcome(), h.reason()});
+    }
+    ctx.out() << RenderTable(holds);
   }
   if (!report.overall().spend().reward_types().empty()) {
     Table types{{{"type"}, {"rewards", ColumnType::kInteger}, {"fulfilled", ColumnType::kInteger}},

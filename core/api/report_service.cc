@@ -73,6 +73,26 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
     f->set_method(t.method);
     f->set_verdict(t.verdict);
   }
+  v1::Gaming* gaming = out->mutable_gaming();
+  for (const GamingSignal& g : r.gaming.signals) {
+    v1::GamingSignal* signal = gaming->add_signals();
+    signal->set_period(g.period);
+    signal->set_award_id(g.award_id);
+    signal->set_agent_id(g.agent_id);
+    for (const std::string& m : g.improved) signal->add_improved(m);
+    for (const std::string& m : g.worsened) signal->add_worsened(m);
+  }
+  for (const HeldAward& h : r.gaming.holds) {
+    v1::HeldAward* held = gaming->add_holds();
+    held->set_period(h.period);
+    held->set_award_id(h.award_id);
+    held->set_winner(h.winner);
+    held->set_reason(h.reason);
+    held->set_outcome(h.outcome);
+  }
+  gaming->set_released(r.gaming.released);
+  gaming->set_upheld(r.gaming.upheld);
+  gaming->set_pending(r.gaming.pending);
   v1::Delivery* d = out->mutable_delivery();
   d->set_fulfilled(r.delivery.fulfilled);
   d->set_failed(r.delivery.failed);

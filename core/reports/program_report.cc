@@ -5,12 +5,15 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
+#include "core/domain/metric_catalogue.h"
 #include "core/domain/period.h"
 
 namespace plaudit {
@@ -93,10 +96,75 @@ void Count(std::map<std::string, GroupShare>& groups, const std::string& group, 
   share.rewarded += rewarded ? 1 : 0;
 }
 
+// "aht_seconds 312 -> 280 (10% better)".
+std::string Move(const std::string& metric, double before, double after, double change) {
+  return absl::StrCat(
+      metric, " ", absl::StrFormat("%.4g", before), " -> ", absl::StrFormat("%.4g", after), " (",
+      absl::StrFormat("%.0f%%", std::abs(change) * 100), change > 0 ? " better)" : " worse)");
+}
+
+// The signal of a winner whose metrics moved both ways from `before` to `now`; nullopt when not.
+std::optional<GamingSignal> CounterMoves(const Standing& before, const Standing& now) {
+  GamingSignal signal;
+  for (const MetricStanding& m : now.metrics) {
+    const MetricSpec* spec = FindMetric(m.metric);
+    const auto earlier =
+        std::find_if(before.metrics.begin(), before.metrics.end(),
+                     [&](const MetricStanding& b) { return b.metric == m.metric; });
+    if (spec == nullptr || earlier == before.metrics.end() || earlier->value == 0) continue;
+    double change = (m.value - earlier->value) / std::abs(earlier->value);
+    if (spec->direction == Direction::kLowerIsBetter) change = -change;
+    if (change >= kGamingChange) {
+      signal.improved.push_back(Move(m.metric, earlier->value, m.value, change));
+    } else if (change <= -kGamingChange) {
+      signal.worsened.push_back(Move(m.metric, earlier->value, m.value, change));
+    }
+  }
+  if (signal.improved.empty() || signal.worsened.empty()) return std::nullopt;
+  return signal;
+}
+
+std::string HoldOutcome(AwardState state) {
+  switch (state) {
+    case AwardState::kHeld:
+      return "pending review";
+    case AwardState::kRejected:
+    case AwardState::kCancelled:
+      return "upheld";
+    case AwardState::kApproved:
+    case AwardState::kFulfilling:
+    case AwardState::kFulfilled:
+    case AwardState::kFailed:
+      return "released";
+    default:
+      return std::string(AwardStateName(state));
+  }
+}
+
+// The holds raised in a decision and what came of them.
+absl::Status AddHolds(Store& store, const DecisionRecord& decision, Gaming& gaming) {
+  for (const AwardRecord& award : decision.awards) {
+    auto history = store.AwardHistory(award.id);
+    if (!history.ok()) return history.status();
+    const auto held = std::find_if(history->begin(), history->end(), [](const AwardTransition& t) {
+      return t.to_state == AwardStateName(AwardState::kHeld);
+    });
+    if (held == history->end()) continue;
+    HeldAward h{decision.period, award.id, award.agent_id.empty() ? award.team : award.agent_id,
+                held->reason, HoldOutcome(award.state)};
+    gaming.released += h.outcome == "released" ? 1 : 0;
+    gaming.upheld += h.outcome == "upheld" ? 1 : 0;
+    gaming.pending += h.outcome == "pending review" ? 1 : 0;
+    gaming.holds.push_back(std::move(h));
+  }
+  return absl::OkStatus();
+}
+
 // One decided period: its awards, rewards, standings and budget.
 absl::Status AddDecision(Store& store, const DecisionRecord& decision,
                          const absl::flat_hash_map<std::string, AgentGroups>& agents,
-                         const PeriodWindow& window, absl::TimeZone zone, PeriodReport& report) {
+                         const PeriodWindow& window, Cadence cadence, absl::TimeZone zone,
+                         PeriodReport& report) {
   auto shifts = Shifts(store, window, zone);
   if (!shifts.ok()) return shifts.status();
   // dimension -> group -> (eligible, winners)
@@ -153,6 +221,7 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
 
   std::map<std::string, GroupShare> teams;
   std::map<std::string, GroupShare> channels;
+  std::map<std::string, Standing> winner_standings;
   for (int64_t offset = 0;; offset += kStandingsPage) {
     auto page = store.ListStandings(decision.program_id, decision.period, offset, kStandingsPage);
     if (!page.ok()) return page.status();
@@ -165,6 +234,7 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
         const auto agent = agents.find(id);
         const bool rewarded =
             team_standing ? rewarded_teams.contains(s.team) : rewarded_agents.contains(id);
+        if (rewarded && !team_standing) winner_standings.emplace(id, s);
         ++p.ranked;
         p.eligible += s.eligible ? 1 : 0;
         p.rewarded += rewarded ? 1 : 0;
@@ -202,6 +272,23 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
     }
     report.fairness.push_back(TestFairness(dimension, std::move(groups)));
   }
+
+  // Gaming signals: each agent winner against their standing in the period before.
+  const std::string previous = PreviousPeriod(cadence, window, zone).label;
+  for (const AwardRecord& award : decision.awards) {
+    const auto now = winner_standings.find(award.agent_id);
+    if (award.agent_id.empty() || !Stands(award.state) || now == winner_standings.end()) continue;
+    auto before = store.FindStanding(decision.program_id, previous, award.agent_id);
+    if (!before.ok()) return before.status();
+    if (!before->has_value()) continue;
+    std::optional<GamingSignal> signal = CounterMoves((*before)->standing, now->second);
+    if (!signal.has_value()) continue;
+    signal->period = decision.period;
+    signal->award_id = award.id;
+    signal->agent_id = award.agent_id;
+    report.gaming.signals.push_back(*std::move(signal));
+  }
+  if (absl::Status holds = AddHolds(store, decision, report.gaming); !holds.ok()) return holds;
 
   auto budget = store.GetBudget(decision.program_id, decision.period);
   if (!budget.ok()) return budget.status();
@@ -332,6 +419,12 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
           into.winners += item.winners;
         });
   }
+  Gaming& og = overall.gaming;
+  og.signals.insert(og.signals.end(), period.gaming.signals.begin(), period.gaming.signals.end());
+  og.holds.insert(og.holds.end(), period.gaming.holds.begin(), period.gaming.holds.end());
+  og.released += period.gaming.released;
+  og.upheld += period.gaming.upheld;
+  og.pending += period.gaming.pending;
   Delivery& od = overall.delivery;
   const Delivery& pd = period.delivery;
   od.fulfilled += pd.fulfilled;
@@ -390,7 +483,8 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     auto decision = store.GetDecision(program_id, window.label, /*with_standings=*/false);
     if (!decision.ok()) return decision.status();
     if (decision->has_value()) {
-      if (absl::Status added = AddDecision(store, **decision, agents, window, *zone, period);
+      if (absl::Status added =
+              AddDecision(store, **decision, agents, window, *cadence, *zone, period);
           !added.ok()) {
         return added;
       }

@@ -92,6 +92,41 @@ struct Delivery {
   std::vector<double> hours;
 };
 
+// A winner whose scorecard moved both ways since the period before: one metric at least
+// kGamingChange better and another at least kGamingChange worse, each in its catalogue direction.
+struct GamingSignal {
+  std::string period;
+  std::string award_id;
+  std::string agent_id;
+  // "aht_seconds 312 -> 280 (10% better)".
+  std::vector<std::string> improved;
+  std::vector<std::string> worsened;
+};
+
+// An award a hold held for review, and what came of it.
+struct HeldAward {
+  std::string period;
+  std::string award_id;
+  // The agent, or the team of a team award.
+  std::string winner;
+  // The holds it matched, as the decision recorded them.
+  std::string reason;
+  // "released" (approved since), "upheld" (rejected or cancelled), "pending review" (still held),
+  // or the award's state otherwise.
+  std::string outcome;
+};
+
+struct Gaming {
+  std::vector<GamingSignal> signals;
+  std::vector<HeldAward> holds;
+  int64_t released = 0;
+  int64_t upheld = 0;
+  int64_t pending = 0;
+};
+
+// How far a metric must move, relative to its value the period before, to count in a signal.
+inline constexpr double kGamingChange = 0.10;
+
 struct PeriodReport {
   // The period label, or "overall".
   std::string period;
@@ -103,6 +138,7 @@ struct PeriodReport {
   // Winners against eligible agents by channel, team, peer group, tenure band and shift (in that
   // order): each eligible agent of a decision counts once per period.
   std::vector<FairnessTest> fairness;
+  Gaming gaming;
 };
 
 struct ProgramReport {

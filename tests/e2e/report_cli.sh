@@ -115,4 +115,61 @@ expect_contains "$(cat "$work/out")" "from: " "bad period"
   fail "an agent may not read a program report"
 expect_contains "$(cat "$work/out")" "may not call plaudit.v1.ReportService/GetProgramReport" "agent refused"
 stop_server
+
+# Gaming signals and holds: a program of speed alone, whose winner got faster while their repeat
+# contacts rose, held for review by a hold each month.
+port=
+start_server "$work/gaming"
+"$plaudit" agents import examples/agents.csv >/dev/null
+cat >"$work/quick.yaml" <<'YAML'
+id: quick-hands
+name: Quick hands
+cadence: monthly
+time_zone: UTC
+scorecard:
+  metrics:
+    - {metric: aht_seconds, aggregation: mean, weight: 0.9}
+    - {metric: repeat_contacts, aggregation: mean, weight: 0.1}
+award:
+  rule: top_n
+  n: 1
+  rewards:
+    - type: certificate
+holds:
+  - name: fastest
+    when:
+      - {metric: aht_seconds, aggregation: mean, best_percent: 50}
+YAML
+"$plaudit" programs apply -f "$work/quick.yaml" >/dev/null
+python3 - "$work/quick.csv" <<'PY'
+import sys
+# (agent, month): aht, repeat contacts; a001 is fastest both months, 20% faster in October, with
+# 50% more repeat contacts.
+values = {("a001", 9): (300, 2), ("a002", 9): (320, 2), ("a003", 9): (340, 2),
+          ("a001", 10): (240, 3), ("a002", 10): (330, 2), ("a003", 10): (345, 2)}
+with open(sys.argv[1], "w") as f:
+    f.write("event_id,agent_id,metric,value,occurred_at\n")
+    for n, ((agent, month), (aht, repeats)) in enumerate(sorted(values.items())):
+        f.write(f"q{n}a,{agent},aht_seconds,{aht},2026-{month:02d}-10T10:00:00Z\n")
+        f.write(f"q{n}r,{agent},repeat_contacts,{repeats},2026-{month:02d}-10T10:00:00Z\n")
+PY
+"$plaudit" metrics import "$work/quick.csv" >/dev/null
+"$plaudit" awards evaluate quick-hands --period 2026-09 >/dev/null
+"$plaudit" awards evaluate quick-hands --period 2026-10 >/dev/null
+september=$("$plaudit" export awards --program quick-hands --period 2026-09 --format ndjson)
+"$plaudit" awards reject "$(json_eval "$september" 'd["award_id"]')" --reason "checked the calls" >/dev/null
+report=$("$plaudit" report quick-hands --from 2026-09 --to 2026-10 -o json)
+[[ $(json_eval "$report" 'len(d["overall"]["gaming"]["signals"])') == 1 ]] || fail "one gaming signal: $report"
+[[ $(json_eval "$report" 'd["overall"]["gaming"]["signals"][0]["agent_id"]') == a001 ]] || fail "a001's signal"
+[[ $(json_eval "$report" 'd["overall"]["gaming"]["signals"][0]["improved"][0]') == "aht_seconds 300 -> 240 (20% better)" ]] ||
+  fail "the better metric: $report"
+[[ $(json_eval "$report" 'd["overall"]["gaming"]["signals"][0]["worsened"][0]') == "repeat_contacts 2 -> 3 (50% worse)" ]] ||
+  fail "the worse metric: $report"
+[[ $(json_eval "$report" 'len(d["overall"]["gaming"]["holds"])') == 2 ]] || fail "two holds"
+[[ $(json_eval "$report" 'd["overall"]["gaming"]["upheld"]') == 1 && $(json_eval "$report" 'd["overall"]["gaming"]["pending"]') == 1 ]] ||
+  fail "one hold upheld, one pending: $report"
+expect_contains "$(json_eval "$report" 'd["periods"][0]["gaming"]["holds"][0]["reason"]')" 'hold "fastest"' "the hold's reason"
+table=$("$plaudit" report quick-hands --from 2026-09 --to 2026-10)
+expect_contains "$table" "1 winners whose metrics moved both ways; 2 awards held (0 released, 1 upheld, 1 pending review)" "gaming line"
+stop_server
 echo "report_cli: ok"
