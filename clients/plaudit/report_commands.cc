@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "clients/plaudit/commands.h"
@@ -22,6 +23,9 @@ struct ReportOptions {
   std::string from;
   std::string to;
   std::string format;
+  bool effect = false;
+  // METRIC=VALUE each.
+  std::vector<std::string> value_per_unit;
 };
 
 // `part` of `whole` as a share; absent when `whole` is 0.
@@ -176,7 +180,65 @@ Table LongTable(const v1::ProgramReport& report) {
   };
   for (const v1::PeriodReport& p : report.periods()) add(p);
   add(report.overall());
+  if (report.has_effect()) {
+    const auto put = [&](const char* measure, const std::string& group, double value) {
+      table.rows.push_back(
+          {std::string("overall"), std::string("effect"), std::string(measure), group, value});
+    };
+    for (const v1::MetricEffect& m : report.effect().metrics()) {
+      if (!m.estimated()) continue;
+      put("estimate", m.metric(), m.estimate());
+      put("ci_low", m.metric(), m.ci_low());
+      put("ci_high", m.metric(), m.ci_high());
+      put("std_error", m.metric(), m.std_error());
+      if (m.valued()) {
+        put("value_created", m.metric(), m.value_created());
+        put("value_low", m.metric(), m.value_low());
+        put("value_high", m.metric(), m.value_high());
+      }
+    }
+    if (report.effect().has_return()) {
+      put("return_ratio", "", report.effect().return_ratio());
+      put("return_low", "", report.effect().return_low());
+      put("return_high", "", report.effect().return_high());
+    }
+  }
   return table;
+}
+
+void PrintEffect(CliContext& ctx, const v1::EffectSection& e) {
+  ctx.out() << "\nEffect: " << (e.before().empty() ? "no periods" : e.before(0)) << " to "
+            << (e.before().empty() ? "" : e.before(e.before_size() - 1)) << " against "
+            << (e.after().empty() ? "no periods" : e.after(0)) << " to "
+            << (e.after().empty() ? "" : e.after(e.after_size() - 1)) << "\n";
+  if (!e.caveat().empty()) ctx.out() << "  " << e.caveat() << "\n";
+  for (const v1::MetricEffect& m : e.metrics()) {
+    ctx.out() << "  " << m.metric() << " (" << m.aggregation() << "): ";
+    if (!m.skipped().empty()) {
+      ctx.out() << "not compared: " << m.skipped() << "\n";
+      continue;
+    }
+    if (!m.estimated()) {
+      ctx.out() << "no estimate: " << m.caveat() << "\n";
+      continue;
+    }
+    ctx.out() << (m.estimate() >= 0 ? "+" : "") << CompactDecimal(m.estimate(), 4) << ", 95% CI ["
+              << CompactDecimal(m.ci_low(), 4) << ", " << CompactDecimal(m.ci_high(), 4) << "], "
+              << m.method() << ", " << m.treated() << " agents in " << m.teams()
+              << " teams (cluster-robust by team)";
+    if (m.valued()) {
+      ctx.out() << "; value created " << CompactDecimal(m.value_created(), 2) << " ["
+                << CompactDecimal(m.value_low(), 2) << ", " << CompactDecimal(m.value_high(), 2)
+                << "]";
+    }
+    ctx.out() << "\n    " << m.caveat() << "\n";
+  }
+  if (e.has_return()) {
+    ctx.out() << "  return: value " << CompactDecimal(e.value_created(), 2) << " on cost "
+              << CompactDecimal(e.cost(), 2) << " " << e.cost_unit() << ": "
+              << CompactDecimal(e.return_ratio(), 2) << "x [" << CompactDecimal(e.return_low(), 2)
+              << ", " << CompactDecimal(e.return_high(), 2) << "]\n";
+  }
 }
 
 CommandResult Report(CliContext& ctx, const ReportOptions& options) {
@@ -184,6 +246,14 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
   request.set_program_id(options.program);
   request.set_from(options.from);
   request.set_to(options.to);
+  request.set_effect(options.effect);
+  for (const std::string& pair : options.value_per_unit) {
+    const size_t equals = pair.find('=');
+    double value = 0;
+    // Checked when parsed.
+    (void)absl::SimpleAtod(pair.substr(equals + 1), &value);
+    (*request.mutable_value_per_unit())[pair.substr(0, equals)] = value;
+  }
   auto stub = v1::ReportService::NewStub(ctx.channel());
   grpc::ClientContext call;
   SetDeadline(&call, kImportDeadline);
@@ -255,6 +325,7 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
     }
     ctx.out() << "\nRewards by type, overall\n" << RenderTable(types);
   }
+  if (report.has_effect()) PrintEffect(ctx, report.effect());
   return CommandResult::Success();
 }
 
@@ -267,6 +338,23 @@ void AddReportCommands(CLI::App& app, CommandAction* selected) {
   command->add_option("program", options->program, "The program's id")->required();
   command->add_option("--from", options->from, "The first period (2026-10)")->required();
   command->add_option("--to", options->to, "The last period (default: --from)");
+  command->add_flag("--effect", options->effect,
+                    "Also estimate the program's effect on each scorecard metric");
+  command
+      ->add_option("--value-per-unit", options->value_per_unit,
+                   "METRIC=VALUE: the value of one unit of a metric in its better direction "
+                   "(with --effect; repeatable)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            const size_t equals = text.find('=');
+            double value = 0;
+            if (equals == std::string::npos || equals == 0 ||
+                !absl::SimpleAtod(text.substr(equals + 1), &value)) {
+              return "not METRIC=VALUE: \"" + text + "\" (e.g. csat=120)";
+            }
+            return std::string();
+          },
+          "METRIC=VALUE"));
   AddOutputOption(command, &options->format, {"table", "json", "csv"});
   command->callback([=] { *selected = [=](CliContext& ctx) { return Report(ctx, *options); }; });
 }

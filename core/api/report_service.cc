@@ -1,6 +1,10 @@
 #include "core/api/report_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "core/api/status.h"
+#include "core/api/timestamps.h"
 #include "core/reports/program_report.h"
 
 namespace plaudit::api {
@@ -116,7 +120,27 @@ grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
   }
   if (request->from().empty()) return ToGrpcStatus(absl::InvalidArgumentError("from: required"));
   const std::string to = request->to().empty() ? request->from() : request->to();
-  auto report = BuildProgramReport(*store_, request->program_id(), request->from(), to);
+  std::optional<EffectRequest> effect;
+  if (request->effect()) {
+    auto program = store_->GetProgram(request->program_id());
+    if (!program.ok()) return ToGrpcStatus(program.status());
+    if (program->has_value()) {
+      auto spec = decider_->ParseProgram((*program)->yaml);
+      if (!spec.ok()) return ToGrpcStatus(spec.status());
+      effect = EffectRequest{spec->metrics, {}};
+      for (const auto& [metric, value] : request->value_per_unit()) {
+        if (std::none_of(spec->metrics.begin(), spec->metrics.end(),
+                         [&](const ScorecardMetric& m) { return m.metric == metric; })) {
+          return ToGrpcStatus(absl::InvalidArgumentError(
+              absl::StrCat("value_per_unit: \"", metric, "\" is not a metric of the scorecard")));
+        }
+        effect->value_per_unit[metric] = value;
+      }
+    }
+  } else if (!request->value_per_unit().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("value_per_unit: only with effect"));
+  }
+  auto report = BuildProgramReport(*store_, request->program_id(), request->from(), to, effect);
   if (!report.ok()) return ToGrpcStatus(report.status());
   response->set_program_id(report->program_id);
   response->set_name(report->name);
@@ -124,6 +148,47 @@ grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
   response->set_to(report->to);
   for (const PeriodReport& period : report->periods) ToProto(period, response->add_periods());
   ToProto(report->overall, response->mutable_overall());
+  if (report->effect.has_value()) {
+    const EffectSection& e = *report->effect;
+    v1::EffectSection* out = response->mutable_effect();
+    *out->mutable_started_at() = ToTimestamp(e.started_us);
+    for (const std::string& p : e.before) out->add_before(p);
+    for (const std::string& p : e.after) out->add_after(p);
+    for (const MetricEffect& m : e.metrics) {
+      v1::MetricEffect* metric = out->add_metrics();
+      metric->set_metric(m.metric);
+      metric->set_aggregation(m.aggregation);
+      metric->set_method(m.estimate.method);
+      metric->set_causal(m.estimate.causal);
+      metric->set_treated(m.estimate.treated);
+      metric->set_control(m.estimate.control);
+      metric->set_teams(m.estimate.teams);
+      metric->set_estimated(m.estimate.estimated);
+      metric->set_estimate(m.estimate.estimate);
+      metric->set_std_error(m.estimate.std_error);
+      metric->set_ci_low(m.estimate.ci_low);
+      metric->set_ci_high(m.estimate.ci_high);
+      metric->set_improvement(m.improvement);
+      metric->set_improvement_low(m.improvement_low);
+      metric->set_improvement_high(m.improvement_high);
+      metric->set_valued(m.value_created.has_value());
+      metric->set_value_created(m.value_created.value_or(0));
+      metric->set_value_low(m.value_low);
+      metric->set_value_high(m.value_high);
+      metric->set_caveat(m.estimate.caveat);
+      metric->set_skipped(m.skipped);
+    }
+    out->set_value_created(e.value_created);
+    out->set_value_low(e.value_low);
+    out->set_value_high(e.value_high);
+    out->set_cost(e.cost);
+    out->set_cost_unit(e.cost_unit);
+    out->set_has_return(e.return_ratio.has_value());
+    out->set_return_ratio(e.return_ratio.value_or(0));
+    out->set_return_low(e.return_low);
+    out->set_return_high(e.return_high);
+    out->set_caveat(e.caveat);
+  }
   return grpc::Status::OK;
 }
 

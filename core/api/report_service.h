@@ -4,6 +4,7 @@
 #define PLAUDIT_CORE_API_REPORT_SERVICE_H_
 
 #include "core/api/access_gate.h"
+#include "core/awards/award_decider.h"
 #include "core/store/store.h"
 #include "plaudit/v1/reports.grpc.pb.h"
 
@@ -11,13 +12,15 @@ namespace plaudit::api {
 
 class ReportServiceImpl final : public ::plaudit::v1::ReportService::Service {
  public:
-  // `store` and `gate` must outlive the service.
-  ReportServiceImpl(Store* store, AccessGate* gate) : store_(store), gate_(gate) {}
+  // `store`, `decider` (which reads programs) and `gate` must outlive the service.
+  ReportServiceImpl(Store* store, AwardDecider* decider, AccessGate* gate)
+      : store_(store), decider_(decider), gate_(gate) {}
   grpc::Status GetProgramReport(grpc::ServerContext*, const ::plaudit::v1::GetProgramReportRequest*,
                                 ::plaudit::v1::ProgramReport*) override;
 
  private:
   Store* store_;
+  AwardDecider* decider_;
   AccessGate* gate_;
 };
 

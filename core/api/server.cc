@@ -281,7 +281,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   s->corrections_ = std::make_unique<CorrectionServiceImpl>(s->store_.get(), clock, gate);
   s->audit_service_ = std::make_unique<AuditServiceImpl>(s->audit_.get(), gate);
   s->exports_ = std::make_unique<ExportServiceImpl>(s->store_.get(), s->audit_.get(), gate);
-  s->reports_ = std::make_unique<ReportServiceImpl>(s->store_.get(), gate);
+  s->reports_ = std::make_unique<ReportServiceImpl>(s->store_.get(), s->decider_.get(), gate);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;

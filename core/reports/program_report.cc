@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -436,10 +437,122 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
   od.hours.insert(od.hours.end(), pd.hours.begin(), pd.hours.end());
 }
 
+// The value of `aggregation` over an aggregate; nullopt for one the report does not compare.
+std::optional<double> AggregateValue(Aggregation aggregation, const MetricAggregate& a) {
+  if (a.samples == 0) return std::nullopt;
+  switch (aggregation) {
+    case Aggregation::kSum:
+      return a.sum;
+    case Aggregation::kCount:
+      return static_cast<double>(a.samples);
+    case Aggregation::kMean:
+      return a.sum / static_cast<double>(a.samples);
+    case Aggregation::kMin:
+      return a.min;
+    case Aggregation::kMax:
+      return a.max;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::pair<double, double> Ordered(double a, double b) {
+  return a <= b ? std::pair{a, b} : std::pair{b, a};
+}
+
+absl::StatusOr<EffectSection> BuildEffect(
+    Store& store, const EffectRequest& request, const std::string& program_id,
+    const std::vector<PeriodWindow>& windows,
+    const absl::flat_hash_map<std::string, AgentGroups>& agents, const Spend& spend) {
+  EffectSection e;
+  auto started = store.ProgramFirstAppliedUs(program_id);
+  if (!started.ok()) return started.status();
+  e.started_us = started->value_or(0);
+  // metric -> agent -> {sum before, periods before, sum after, periods after}
+  std::map<std::string, absl::flat_hash_map<std::string, std::array<double, 4>>> values;
+  for (const PeriodWindow& window : windows) {
+    const int64_t start_us = absl::ToUnixMicros(window.start);
+    const int64_t end_us = absl::ToUnixMicros(window.end);
+    const bool before = end_us <= e.started_us;
+    const bool after = start_us >= e.started_us;
+    if (!before && !after) continue;
+    (before ? e.before : e.after).push_back(window.label);
+    auto rows = store.Aggregate(start_us, end_us);
+    if (!rows.ok()) return rows.status();
+    for (const AggregateRow& row : *rows) {
+      for (const ScorecardMetric& m : request.metrics) {
+        if (m.metric != row.metric) continue;
+        const std::optional<double> value = AggregateValue(m.aggregation, row.aggregate);
+        if (!value.has_value()) continue;
+        std::array<double, 4>& v = values[m.metric][row.agent_id];
+        v[before ? 0 : 2] += *value;
+        v[before ? 1 : 3] += 1;
+      }
+    }
+  }
+  bool any_value = false;
+  for (const ScorecardMetric& m : request.metrics) {
+    MetricEffect effect;
+    effect.metric = m.metric;
+    effect.aggregation = std::string(AggregationName(m.aggregation));
+    if (!AggregateValue(m.aggregation, MetricAggregate{1, 1, 1, 1, {}}).has_value()) {
+      effect.skipped = absl::StrCat("a ", effect.aggregation,
+                                    " is not compared before and after (sum, count, mean, min and "
+                                    "max are)");
+      e.metrics.push_back(std::move(effect));
+      continue;
+    }
+    std::vector<AgentChange> panel;
+    double after_agent_periods = 0;
+    for (const auto& [agent_id, v] : values[m.metric]) {
+      if (v[1] == 0 || v[3] == 0) continue;
+      const auto agent = agents.find(agent_id);
+      panel.push_back({agent_id, agent == agents.end() ? kUnknownGroup : agent->second.team, true,
+                       v[0] / v[1], v[2] / v[3]});
+      after_agent_periods += v[3];
+    }
+    std::sort(panel.begin(), panel.end(),
+              [](const AgentChange& a, const AgentChange& b) { return a.agent_id < b.agent_id; });
+    effect.estimate = BeforeAfter(panel);
+    const double sign = m.direction == Direction::kHigherIsBetter ? 1 : -1;
+    effect.improvement = effect.estimate.estimate * sign;
+    std::tie(effect.improvement_low, effect.improvement_high) =
+        Ordered(effect.estimate.ci_low * sign, effect.estimate.ci_high * sign);
+    const auto per_unit = request.value_per_unit.find(m.metric);
+    if (per_unit != request.value_per_unit.end() && effect.estimate.estimated) {
+      const double scale = per_unit->second * after_agent_periods;
+      effect.value_created = effect.improvement * scale;
+      std::tie(effect.value_low, effect.value_high) =
+          Ordered(effect.improvement_low * scale, effect.improvement_high * scale);
+      e.value_created += *effect.value_created;
+      e.value_low += effect.value_low;
+      e.value_high += effect.value_high;
+      any_value = true;
+    }
+    e.metrics.push_back(std::move(effect));
+  }
+  e.cost = spend.settled;
+  e.cost_unit = spend.currency.empty() ? spend.unit : spend.currency;
+  if (any_value && e.cost > 0) {
+    e.return_ratio = e.value_created / e.cost;
+    e.return_low = e.value_low / e.cost;
+    e.return_high = e.value_high / e.cost;
+  }
+  if (e.before.empty()) {
+    e.caveat = "no period of the report ends before the program started: give an earlier --from";
+  } else if (e.after.empty()) {
+    e.caveat = "no period of the report starts after the program started: give a later --to";
+  } else if (any_value && e.cost <= 0) {
+    e.caveat = "nothing settled in the budget yet: no return can be worked out";
+  }
+  return e;
+}
+
 }  // namespace
 
 absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string& program_id,
-                                                 const std::string& from, const std::string& to) {
+                                                 const std::string& from, const std::string& to,
+                                                 const std::optional<EffectRequest>& effect) {
   auto program = store.GetProgram(program_id);
   if (!program.ok()) return program.status();
   if (!program->has_value()) {
@@ -473,6 +586,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
   report.to = last->label;
   report.overall.period = "overall";
   PeriodWindow window = *first;
+  std::vector<PeriodWindow> windows;
   for (int n = 0; window.start <= last->start; ++n) {
     if (n == kMaxReportPeriods) {
       return absl::InvalidArgumentError(
@@ -495,6 +609,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     Summarize(period.delivery);
     AddToOverall(period, report.overall);
     report.periods.push_back(std::move(period));
+    windows.push_back(window);
     window = NextPeriod(*cadence, window, *zone);
   }
   PeriodReport& overall = report.overall;
@@ -515,6 +630,11 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     std::sort(test.groups.begin(), test.groups.end(),
               [](const FairnessGroup& a, const FairnessGroup& b) { return a.group < b.group; });
     test = TestFairness(test.dimension, std::move(test.groups));
+  }
+  if (effect.has_value()) {
+    auto section = BuildEffect(store, *effect, program_id, windows, agents, overall.spend);
+    if (!section.ok()) return section.status();
+    report.effect = *std::move(section);
   }
   return report;
 }

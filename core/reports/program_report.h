@@ -10,10 +10,14 @@
 #define PLAUDIT_CORE_REPORTS_PROGRAM_REPORT_H_
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/program/program_spec.h"
+#include "core/reports/effect.h"
 #include "core/reports/fairness.h"
 #include "core/store/store.h"
 
@@ -141,6 +145,52 @@ struct PeriodReport {
   Gaming gaming;
 };
 
+// What the owner asks the effect section for: the program's scorecard metrics, and the value of one
+// unit of each (in the metric's better direction: a second less of aht_seconds).
+struct EffectRequest {
+  std::vector<ScorecardMetric> metrics;
+  std::map<std::string, double> value_per_unit;
+};
+
+// The program's effect on one metric, and the value it created where the owner gave one.
+struct MetricEffect {
+  std::string metric;
+  std::string aggregation;
+  EffectEstimate estimate;
+  // In the metric's better direction: estimate x +1 or -1.
+  double improvement = 0;
+  double improvement_low = 0;
+  double improvement_high = 0;
+  // value_per_unit x improvement x the treated agent-periods after the start; unset without a
+  // value per unit.
+  std::optional<double> value_created;
+  double value_low = 0;
+  double value_high = 0;
+  // Why the metric has no estimate, when it has none.
+  std::string skipped;
+};
+
+struct EffectSection {
+  // When the program's first version was applied, and the periods compared (the period holding
+  // the start belongs to neither).
+  int64_t started_us = 0;
+  std::vector<std::string> before;
+  std::vector<std::string> after;
+  std::vector<MetricEffect> metrics;
+  // The value created by all metrics with a value per unit (point estimate), the cost (settled
+  // budget over the report's periods, in its unit), and value / cost with the interval of each
+  // metric's value summed (a conservative bound).
+  double value_created = 0;
+  double value_low = 0;
+  double value_high = 0;
+  double cost = 0;
+  std::string cost_unit;
+  std::optional<double> return_ratio;
+  double return_low = 0;
+  double return_high = 0;
+  std::string caveat;
+};
+
 struct ProgramReport {
   std::string program_id;
   std::string name;
@@ -148,6 +198,8 @@ struct ProgramReport {
   std::string to;
   std::vector<PeriodReport> periods;
   PeriodReport overall;
+  // With an EffectRequest.
+  std::optional<EffectSection> effect;
 };
 
 // At most this many periods in one report.
@@ -156,8 +208,12 @@ inline constexpr int kMaxReportPeriods = 400;
 // The report of `program_id` for the periods `from` to `to` (labels of its cadence, inclusive).
 // NOT_FOUND for an unknown program; INVALID_ARGUMENT naming the field for a bad label, `to`
 // before `from`, or more than kMaxReportPeriods periods.
-absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string& program_id,
-                                                 const std::string& from, const std::string& to);
+// With `effect`, also the program's effect on each scorecard metric: each agent's mean of the
+// metric's per-period aggregate over the report's periods before the program's first version was
+// applied against those after, compared as before/after (no holdout yet), and the value created.
+absl::StatusOr<ProgramReport> BuildProgramReport(
+    Store& store, const std::string& program_id, const std::string& from, const std::string& to,
+    const std::optional<EffectRequest>& effect = std::nullopt);
 
 }  // namespace plaudit
 

@@ -104,6 +104,19 @@ expect_contains "$table" "By team, overall" "table sections"
 expect_contains "$table" "Fairness, overall: winners against eligible agents" "fairness section"
 expect_contains "$table" "overall" "table overall row"
 
+# The effect: the program was applied today, so no period of the report comes after its start.
+effect=$("$plaudit" report employee-of-the-month --from 2026-09 --to 2026-10 --effect --value-per-unit csat=120 -o json)
+expect_contains "$(json_eval "$effect" 'd["effect"]["caveat"]')" "give a later --to" "effect without periods after the start"
+[[ $(json_eval "$effect" '[m["metric"] for m in d["effect"]["metrics"]]') == "['csat', 'aht_seconds', 'followups_resolved']" ]] ||
+  fail "the scorecard's metrics: $effect"
+expect_contains "$("$plaudit" report employee-of-the-month --from 2026-09 --to 2026-10 --effect)" "Effect: 2026-09 to 2026-10 against no periods" "effect table"
+[[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-10 --effect --value-per-unit nps=3) -eq 1 ]] ||
+  fail "a value for a metric outside the scorecard"
+expect_contains "$(cat "$work/out")" 'value_per_unit: "nps" is not a metric of the scorecard' "value for another metric"
+[[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-10 --effect --value-per-unit csat) -eq 2 ]] ||
+  fail "a value without METRIC="
+expect_contains "$(cat "$work/out")" 'not METRIC=VALUE: "csat"' "bad --value-per-unit"
+
 [[ $(run_plaudit "$work/out" report employee-of-the-month --from 2026-10 --to 2026-09) -eq 1 ]] ||
   fail "to before from"
 expect_contains "$(cat "$work/out")" "to: 2026-09 is before from" "to before from"

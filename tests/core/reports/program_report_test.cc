@@ -1,0 +1,97 @@
+// The report's effect section on a store whose program started in the middle of October: each
+// agent's CSAT before (August, September) against after (November), compared before/after and
+// valued; the period holding the start in neither.
+#include "core/reports/program_report.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_store.h"
+
+namespace plaudit {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+int64_t Micros(int month, int day) {
+  return absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(2026, month, day), absl::UTCTimeZone()));
+}
+
+TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  std::vector<Agent> agents;
+  std::vector<StoredEvent> events;
+  std::vector<AgentChange> expected;
+  for (int n = 0; n < 12; ++n) {
+    Agent a = plaudit::testing::TestAgent(absl::StrCat("a", n));
+    a.team = absl::StrCat("team", n % 4);
+    agents.push_back(a);
+    // Two surveys a month; August and September average `level`, November `level + 0.1 + n/100`.
+    const double level = 3.5 + 0.1 * (n % 5);
+    const double after = level + 0.1 + n / 100.0;
+    int e = 0;
+    for (int month : {8, 9, 11}) {
+      const double mean = month == 11 ? after : level;
+      for (double value : {mean - 0.5, mean + 0.5}) {
+        events.push_back({absl::StrCat("e", n, "-", e++), a.id, "csat", value, Micros(month, 10)});
+      }
+    }
+    // October's surveys, in the month the program started, count in neither side.
+    events.push_back({absl::StrCat("e", n, "-oct"), a.id, "csat", 1, Micros(10, 20)});
+    expected.push_back({a.id, a.team, true, level, after});
+  }
+  ASSERT_TRUE(store->UpsertAgents(agents).ok());
+  ASSERT_TRUE(store->InsertEvents(events).ok());
+  ProgramRecord program{"p", "P", "monthly", "UTC", 0, "id: p", false, 0};
+  ASSERT_TRUE(store->PutProgram(program, Micros(10, 15)).ok());
+
+  ScorecardMetric csat;
+  csat.metric = "csat";
+  csat.aggregation = Aggregation::kMean;
+  ScorecardMetric ratio;
+  ratio.metric = "complaints";
+  ratio.aggregation = Aggregation::kRatio;
+  auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
+                                   EffectRequest{{csat, ratio}, {{"csat", 100}}});
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->effect.has_value());
+  const EffectSection& e = *report->effect;
+  EXPECT_THAT(e.before, ElementsAre("2026-08", "2026-09"));
+  EXPECT_THAT(e.after, ElementsAre("2026-11"));
+  ASSERT_EQ(e.metrics.size(), 2u);
+  const MetricEffect& m = e.metrics[0];
+  const EffectEstimate want = BeforeAfter(expected);
+  EXPECT_EQ(m.estimate.treated, 12);
+  EXPECT_EQ(m.estimate.teams, 4);
+  EXPECT_NEAR(m.estimate.estimate, 0.1 + 0.055, 1e-9);  // 0.1 + the mean of n/100, n = 0..11.
+  EXPECT_NEAR(m.estimate.estimate, want.estimate, 1e-12);
+  EXPECT_NEAR(m.estimate.ci_low, want.ci_low, 1e-12);
+  EXPECT_NEAR(m.estimate.ci_high, want.ci_high, 1e-12);
+  EXPECT_EQ(m.estimate.method, "before/after (not causal)");
+  // Value: improvement x 100 per unit x 12 agent-periods after the start.
+  ASSERT_TRUE(m.value_created.has_value());
+  EXPECT_NEAR(*m.value_created, want.estimate * 100 * 12, 1e-9);
+  EXPECT_NEAR(m.value_low, want.ci_low * 100 * 12, 1e-9);
+  EXPECT_THAT(e.metrics[1].skipped, HasSubstr("a ratio is not compared"));
+  // No budget settled: no return.
+  EXPECT_FALSE(e.return_ratio.has_value());
+  EXPECT_THAT(e.caveat, HasSubstr("nothing settled in the budget yet"));
+}
+
+TEST(ProgramReportEffectTest, SaysWhenNoPeriodComesBeforeTheStart) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  ProgramRecord program{"p", "P", "monthly", "UTC", 0, "id: p", false, 0};
+  ASSERT_TRUE(store->PutProgram(program, Micros(10, 15)).ok());
+  auto report = BuildProgramReport(*store, "p", "2026-11", "2026-11", EffectRequest{});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->effect->caveat, HasSubstr("give an earlier --from"));
+}
+
+}  // namespace
+}  // namespace plaudit
