@@ -42,6 +42,8 @@ v1::Award::State AwardStateProto(AwardState state) {
       return v1::Award::CANCELLED;
     case AwardState::kOverBudget:
       return v1::Award::OVER_BUDGET;
+    case AwardState::kHoldout:
+      return v1::Award::HOLDOUT;
   }
   return v1::Award::STATE_UNSPECIFIED;
 }

@@ -440,6 +440,8 @@ grpc::Status AwardServiceImpl::GetWall(grpc::ServerContext* context,
   };
   std::set<std::string> winning;
   for (const AwardRecord& award : decision.awards) {
+    // A holdout's would-be award is not a win.
+    if (award.state == AwardState::kHoldout) continue;
     winning.insert(award.agent_id.empty() ? award.team : award.agent_id);
   }
   for (const Standing& standing : decision.standings) {

@@ -27,6 +27,7 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
   p->set_eligible(r.participation.eligible);
   p->set_rewarded(r.participation.rewarded);
   p->set_awards(r.participation.awards);
+  p->set_holdout_awards(r.participation.holdout_awards);
   for (const GroupShare& g : r.participation.teams) ToProto(g, p->add_teams());
   for (const GroupShare& g : r.participation.channels) ToProto(g, p->add_channels());
   for (const TeamPraise& t : r.participation.praise) {
@@ -127,7 +128,7 @@ grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
     if (program->has_value()) {
       auto spec = decider_->ParseProgram((*program)->yaml);
       if (!spec.ok()) return ToGrpcStatus(spec.status());
-      effect = EffectRequest{spec->metrics, {}};
+      effect = EffectRequest{spec->metrics, {}, spec->holdout};
       for (const auto& [metric, value] : request->value_per_unit()) {
         if (std::none_of(spec->metrics.begin(), spec->metrics.end(),
                          [&](const ScorecardMetric& m) { return m.metric == metric; })) {

@@ -11,6 +11,7 @@
 #include "core/awards/award_rules.h"
 #include "core/awards/restatement.h"
 #include "core/domain/period.h"
+#include "core/program/holdout.h"
 #include "core/scoring/scorecard.h"
 
 namespace plaudit {
@@ -179,6 +180,16 @@ DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& 
   decision.decided_us = absl::ToUnixMicros(now);
   decision.budget = spec.budget;
   decision.standings = std::move(evaluation.standings);
+  // The holdout: its winners' awards are recorded, never rewarded.
+  std::set<std::string> held_out;
+  if (spec.holdout.has_value() &&
+      HoldoutApplies(*spec.holdout, spec.cadence, spec.zone, window.start)) {
+    std::vector<HoldoutCandidate> candidates;
+    for (const Standing& s : decision.standings) {
+      if (s.eligible) candidates.push_back({CompetitorId(s), s.peer_group});
+    }
+    held_out = HoldoutMembers(*spec.holdout, candidates);
+  }
   for (const Winner& winner : evaluation.winners) {
     AwardRecord award;
     const bool team_award = !winner.team.empty() && winner.agent_id.empty();
@@ -192,6 +203,14 @@ DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& 
     award.program_version = decision.program_version;
     award.decided_us = decision.decided_us;
     award.tier = winner.tier;
+    if (held_out.contains(team_award ? winner.team : winner.agent_id)) {
+      award.state = AwardState::kHoldout;
+      award.state_reason = absl::StrCat(
+          "holdout: rank ", winner.rank, ", not rewarded (the program's holdout",
+          spec.holdout->until.empty() ? "" : absl::StrCat(" until ", spec.holdout->until), ")");
+      decision.awards.push_back(std::move(award));
+      continue;
+    }
     if (!winner.holds.empty()) {
       award.state = AwardState::kHeld;
       award.state_reason = absl::StrJoin(winner.holds, "; ");

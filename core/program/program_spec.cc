@@ -967,6 +967,33 @@ absl::StatusOr<BudgetSpec> ParseBudget(const Located& at) {
   return budget;
 }
 
+absl::StatusOr<HoldoutSpec> ParseHoldout(const Located& at, Cadence cadence, absl::TimeZone zone) {
+  absl::StatusOr<Fields> fields = Fields::Read(at, {"share", "seed", "until"});
+  if (!fields.ok()) return fields.status();
+  HoldoutSpec holdout;
+  const Located* share = fields->Find("share");
+  if (share == nullptr) return fields->Missing("share");
+  absl::StatusOr<double> value = ReadNumber(*share);
+  if (!value.ok()) return value.status();
+  if (!(*value > 0 && *value <= 0.5)) {
+    return FieldError(*share, absl::StrCat("must be in (0, 0.5], got ", *value));
+  }
+  holdout.share = *value;
+  const Located* seed = fields->Find("seed");
+  if (seed == nullptr) return fields->Missing("seed");
+  absl::StatusOr<int64_t> seed_value = ReadInteger(*seed, 0, std::numeric_limits<int64_t>::max());
+  if (!seed_value.ok()) return seed_value.status();
+  holdout.seed = static_cast<uint64_t>(*seed_value);
+  if (const Located* until = fields->Find("until")) {
+    absl::StatusOr<std::string> label = ReadString(*until);
+    if (!label.ok()) return label.status();
+    auto period = ParsePeriod(cadence, *label, zone);
+    if (!period.ok()) return FieldError(*until, period.status().message());
+    holdout.until = period->label;
+  }
+  return holdout;
+}
+
 // With a budget in money or hours, or a two-approver threshold, every reward must say what it
 // costs: a missing value would silently count as free.
 absl::Status CheckRewardValues(const ProgramSpec& program) {
@@ -999,9 +1026,9 @@ absl::Status CheckRewardValues(const ProgramSpec& program) {
 absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                                          const std::set<std::string>& reward_types) {
   const Located at{root, "", LineOf(root, 1)};
-  absl::StatusOr<Fields> fields =
-      Fields::Read(at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scope",
-                        "min_team_size", "scorecard", "holds", "award", "approval", "budget"});
+  absl::StatusOr<Fields> fields = Fields::Read(
+      at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scope",
+           "min_team_size", "scorecard", "holds", "award", "approval", "budget", "holdout"});
   if (!fields.ok()) return fields.status();
   ProgramSpec program;
 
@@ -1113,6 +1140,11 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
     absl::StatusOr<BudgetSpec> budget = ParseBudget(*field);
     if (!budget.ok()) return budget.status();
     program.budget = *budget;
+  }
+  if (const Located* field = fields->Find("holdout")) {
+    absl::StatusOr<HoldoutSpec> holdout = ParseHoldout(*field, program.cadence, program.zone);
+    if (!holdout.ok()) return holdout.status();
+    program.holdout = *holdout;
   }
   if (absl::Status status = CheckRewardValues(program); !status.ok()) return status;
   return program;

@@ -200,6 +200,17 @@ struct BudgetSpec {
 // What a reward costs: its `value`, or 1 for an item budget that gives none.
 double RewardValue(const RewardSpec& reward, const std::optional<BudgetSpec>& budget);
 
+// A holdout: a stable, random share of each peer group's eligible agents who are scored and shown
+// their standing but not rewarded, so that the program's effect can be measured against them
+// (core/program/holdout.h says who).
+struct HoldoutSpec {
+  // In (0, 0.5].
+  double share = 0;
+  uint64_t seed = 0;
+  // The last period of the evaluation, a label of the program's cadence; empty: no end.
+  std::string until;
+};
+
 struct ProgramSpec {
   std::string id;
   std::string name;
@@ -221,6 +232,7 @@ struct ProgramSpec {
   AwardRule award;
   ApprovalPolicy approval;
   std::optional<BudgetSpec> budget;
+  std::optional<HoldoutSpec> holdout;
 };
 
 // How many periods before the decided one a program's rule looks at: 1 for most_improved,

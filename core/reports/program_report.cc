@@ -16,6 +16,7 @@
 #include "absl/time/civil_time.h"
 #include "core/domain/metric_catalogue.h"
 #include "core/domain/period.h"
+#include "core/program/holdout.h"
 
 namespace plaudit {
 namespace {
@@ -63,9 +64,10 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> Shifts(Store& stor
   return shifts;
 }
 
-// An award that still stands: neither rejected nor cancelled.
+// An award that still stands: neither rejected nor cancelled, nor a holdout's would-be award.
 bool Stands(AwardState state) {
-  return state != AwardState::kRejected && state != AwardState::kCancelled;
+  return state != AwardState::kRejected && state != AwardState::kCancelled &&
+         state != AwardState::kHoldout;
 }
 
 // Nearest-rank percentile of sorted `values`; 0 when empty.
@@ -179,6 +181,7 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
   std::map<std::string, RewardTypeCount> types;
   for (const AwardRecord& award : decision.awards) {
     ++p.awards;
+    p.holdout_awards += award.state == AwardState::kHoldout ? 1 : 0;
     if (Stands(award.state)) {
       if (!award.agent_id.empty()) rewarded_agents.insert(award.agent_id);
       if (award.agent_id.empty()) rewarded_teams.insert(award.team);
@@ -362,6 +365,7 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
   o.eligible += p.eligible;
   o.rewarded += p.rewarded;
   o.awards += p.awards;
+  o.holdout_awards += p.holdout_awards;
   const auto group_of = [](const GroupShare& g) { return g.group; };
   const auto add_share = [](GroupShare& into, const GroupShare& item) {
     into.ranked += item.ranked;
@@ -462,12 +466,32 @@ std::pair<double, double> Ordered(double a, double b) {
 
 absl::StatusOr<EffectSection> BuildEffect(
     Store& store, const EffectRequest& request, const std::string& program_id,
-    const std::vector<PeriodWindow>& windows,
+    const std::vector<PeriodWindow>& windows, Cadence cadence, absl::TimeZone zone,
     const absl::flat_hash_map<std::string, AgentGroups>& agents, const Spend& spend) {
   EffectSection e;
   auto started = store.ProgramFirstAppliedUs(program_id);
   if (!started.ok()) return started.status();
   e.started_us = started->value_or(0);
+  // The control group: agents held out in any decided period after the start.
+  std::set<std::string> control;
+  for (const PeriodWindow& window : windows) {
+    if (!request.holdout.has_value() || absl::ToUnixMicros(window.start) < e.started_us ||
+        !HoldoutApplies(*request.holdout, cadence, zone, window.start)) {
+      continue;
+    }
+    std::vector<HoldoutCandidate> candidates;
+    for (int64_t offset = 0;; offset += kStandingsPage) {
+      auto page = store.ListStandings(program_id, window.label, offset, kStandingsPage);
+      if (!page.ok()) return page.status();
+      for (const PositionedStanding& p : *page) {
+        if (p.standing.eligible)
+          candidates.push_back({CompetitorId(p.standing), p.standing.peer_group});
+      }
+      if (static_cast<int>(page->size()) < kStandingsPage) break;
+    }
+    const std::set<std::string> members = HoldoutMembers(*request.holdout, candidates);
+    control.insert(members.begin(), members.end());
+  }
   // metric -> agent -> {sum before, periods before, sum after, periods after}
   std::map<std::string, absl::flat_hash_map<std::string, std::array<double, 4>>> values;
   for (const PeriodWindow& window : windows) {
@@ -507,13 +531,15 @@ absl::StatusOr<EffectSection> BuildEffect(
     for (const auto& [agent_id, v] : values[m.metric]) {
       if (v[1] == 0 || v[3] == 0) continue;
       const auto agent = agents.find(agent_id);
-      panel.push_back({agent_id, agent == agents.end() ? kUnknownGroup : agent->second.team, true,
-                       v[0] / v[1], v[2] / v[3]});
-      after_agent_periods += v[3];
+      const bool treated = !control.contains(agent_id);
+      panel.push_back({agent_id, agent == agents.end() ? kUnknownGroup : agent->second.team,
+                       treated, v[0] / v[1], v[2] / v[3]});
+      // The value is created by the treated agents alone.
+      if (treated) after_agent_periods += v[3];
     }
     std::sort(panel.begin(), panel.end(),
               [](const AgentChange& a, const AgentChange& b) { return a.agent_id < b.agent_id; });
-    effect.estimate = BeforeAfter(panel);
+    effect.estimate = control.empty() ? BeforeAfter(panel) : DifferenceInDifferences(panel);
     const double sign = m.direction == Direction::kHigherIsBetter ? 1 : -1;
     effect.improvement = effect.estimate.estimate * sign;
     std::tie(effect.improvement_low, effect.improvement_high) =
@@ -632,7 +658,8 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     test = TestFairness(test.dimension, std::move(test.groups));
   }
   if (effect.has_value()) {
-    auto section = BuildEffect(store, *effect, program_id, windows, agents, overall.spend);
+    auto section =
+        BuildEffect(store, *effect, program_id, windows, *cadence, *zone, agents, overall.spend);
     if (!section.ok()) return section.status();
     report.effect = *std::move(section);
   }

@@ -44,8 +44,9 @@ struct Participation {
   int64_t ranked = 0;
   int64_t eligible = 0;
   int64_t rewarded = 0;
-  // Awards decided, and those still standing (not rejected or cancelled).
+  // Awards decided, and among them the would-be awards of holdout agents (never rewarded).
   int64_t awards = 0;
+  int64_t holdout_awards = 0;
   // By team and by channel, in name order.
   std::vector<GroupShare> teams;
   std::vector<GroupShare> channels;
@@ -150,6 +151,9 @@ struct PeriodReport {
 struct EffectRequest {
   std::vector<ScorecardMetric> metrics;
   std::map<std::string, double> value_per_unit;
+  // The program's holdout (its current version's): with one, agents held out in any period after
+  // the start are the control group and the estimate a difference in differences.
+  std::optional<HoldoutSpec> holdout;
 };
 
 // The program's effect on one metric, and the value it created where the owner gave one.

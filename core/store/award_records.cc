@@ -33,6 +33,8 @@ std::string_view AwardStateName(AwardState state) {
       return "cancelled";
     case AwardState::kOverBudget:
       return "over_budget";
+    case AwardState::kHoldout:
+      return "holdout";
   }
   return "proposed";
 }
@@ -41,7 +43,7 @@ std::optional<AwardState> ParseAwardState(std::string_view name) {
   for (AwardState state :
        {AwardState::kProposed, AwardState::kHeld, AwardState::kApproved, AwardState::kFulfilling,
         AwardState::kFulfilled, AwardState::kFailed, AwardState::kRejected, AwardState::kCancelled,
-        AwardState::kOverBudget}) {
+        AwardState::kOverBudget, AwardState::kHoldout}) {
     if (AwardStateName(state) == name) return state;
   }
   return std::nullopt;

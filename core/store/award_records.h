@@ -25,6 +25,9 @@ enum class AwardState {
   kRejected,
   kCancelled,
   kOverBudget,
+  // Its winner is in the program's holdout: scored and shown, never rewarded (no rewards, no
+  // budget). Final.
+  kHoldout,
 };
 std::string_view AwardStateName(AwardState state);
 std::optional<AwardState> ParseAwardState(std::string_view name);

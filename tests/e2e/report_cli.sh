@@ -104,6 +104,38 @@ expect_contains "$table" "By team, overall" "table sections"
 expect_contains "$table" "Fairness, overall: winners against eligible agents" "fairness section"
 expect_contains "$table" "overall" "table overall row"
 
+# A holdout: half of the eligible agents are scored but never rewarded; their would-be awards are
+# recorded as holdout, with no rewards, and cannot be approved.
+sed -e 's/^id: employee-of-the-month/id: with-holdout/' -e 's/^  n: 1$/  n: 10/' \
+  examples/programs/employee-of-the-month.yaml >"$work/holdout.yaml"
+printf 'holdout: {share: 0.5, seed: 11}\n' >>"$work/holdout.yaml"
+"$plaudit" programs apply -f "$work/holdout.yaml" >/dev/null
+"$plaudit" awards evaluate with-holdout --period 2026-10 >/dev/null
+"$plaudit" export awards --program with-holdout --format ndjson >"$work/h-awards.ndjson"
+"$plaudit" export fulfilments --program with-holdout --format ndjson >"$work/h-rewards.ndjson"
+held=$(python3 - "$work" <<'PY'
+import json, sys
+awards = [json.loads(l) for l in open(f"{sys.argv[1]}/h-awards.ndjson")]
+rewards = [json.loads(l) for l in open(f"{sys.argv[1]}/h-rewards.ndjson")]
+held = [a for a in awards if a["state"] == "holdout"]
+if not held or len(held) == len(awards):
+    sys.exit(f"FAIL: some but not all awards held out: {[a['state'] for a in awards]}")
+if any(r["award_id"] in {a["award_id"] for a in held} for r in rewards):
+    sys.exit("FAIL: a holdout award has rewards")
+if any(not a["state_reason"].startswith("holdout: rank ") for a in held):
+    sys.exit("FAIL: a holdout award's reason")
+print(held[0]["award_id"], len(held), len(awards))
+PY
+)
+read -r held_id held_count award_count <<<"$held"
+[[ $(run_plaudit "$work/out" awards approve "$held_id") -eq 1 ]] || fail "a holdout award cannot be approved"
+expect_contains "$(cat "$work/out")" "is holdout" "approving a holdout award"
+holdout_report=$("$plaudit" report with-holdout --from 2026-10 -o json)
+[[ $(json_eval "$holdout_report" 'd["periods"][0]["participation"]["holdout_awards"]') == "$held_count" ]] ||
+  fail "the report counts the holdout's would-be awards: $holdout_report"
+[[ $(json_eval "$holdout_report" 'd["periods"][0]["participation"]["rewarded"]') == $((award_count - held_count)) ]] ||
+  fail "holdout agents are not rewarded: $holdout_report"
+
 # The effect: the program was applied today, so no period of the report comes after its start.
 effect=$("$plaudit" report employee-of-the-month --from 2026-09 --to 2026-10 --effect --value-per-unit csat=120 -o json)
 expect_contains "$(json_eval "$effect" 'd["effect"]["caveat"]')" "give a later --to" "effect without periods after the start"

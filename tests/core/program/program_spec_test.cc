@@ -230,7 +230,7 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
       ErrorOf(MinimalWith("name: Employee of the Month\n",
                           "name: Employee of the Month\ncolour: gold\n")),
       "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, close_after, "
-      "eligibility, scope, min_team_size, scorecard, holds, award, approval or budget)");
+      "eligibility, scope, min_team_size, scorecard, holds, award, approval, budget or holdout)");
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "core/program/holdout.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
@@ -56,7 +57,7 @@ TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
   ratio.metric = "complaints";
   ratio.aggregation = Aggregation::kRatio;
   auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
-                                   EffectRequest{{csat, ratio}, {{"csat", 100}}});
+                                   EffectRequest{{csat, ratio}, {{"csat", 100}}, std::nullopt});
   ASSERT_TRUE(report.ok()) << report.status();
   ASSERT_TRUE(report->effect.has_value());
   const EffectSection& e = *report->effect;
@@ -91,6 +92,71 @@ TEST(ProgramReportEffectTest, SaysWhenNoPeriodComesBeforeTheStart) {
   auto report = BuildProgramReport(*store, "p", "2026-11", "2026-11", EffectRequest{});
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_THAT(report->effect->caveat, HasSubstr("give an earlier --from"));
+}
+
+TEST(ProgramReportEffectTest, WithAHoldoutComparesTreatedAgainstHeldOutAgents) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  const HoldoutSpec holdout{0.25, 7, ""};
+  std::vector<Agent> agents;
+  std::vector<HoldoutCandidate> candidates;
+  DecisionRecord november;
+  november.program_id = "p";
+  november.period = "2026-11";
+  november.decided_us = Micros(12, 1);
+  for (int n = 0; n < 40; ++n) {
+    Agent a = plaudit::testing::TestAgent(absl::StrCat("a", n));
+    a.team = absl::StrCat("team", n % 8);
+    agents.push_back(a);
+    candidates.push_back({a.id, "all"});
+    Standing s;
+    s.agent_id = a.id;
+    s.peer_group = "all";
+    s.eligible = true;
+    s.rank = n + 1;
+    november.standings.push_back(s);
+  }
+  const std::set<std::string> control = HoldoutMembers(holdout, candidates);
+  ASSERT_EQ(control.size(), 10u);
+  std::vector<StoredEvent> events;
+  std::vector<AgentChange> expected;
+  for (const Agent& a : agents) {
+    const int n = static_cast<int>(&a - agents.data());
+    const double level = 4.0 + 0.05 * (n % 4);
+    // Everyone drifts up 0.1; the rewarded agents 0.2 more; and a little of each agent's own.
+    const double after = level + 0.1 + (control.contains(a.id) ? 0 : 0.2) + 0.01 * (n % 3);
+    for (int month : {9, 11}) {
+      events.push_back({absl::StrCat(a.id, "-", month), a.id, "csat", month == 11 ? after : level,
+                        Micros(month, 10)});
+    }
+    expected.push_back({a.id, a.team, !control.contains(a.id), level, after});
+  }
+  ASSERT_TRUE(store->UpsertAgents(agents).ok());
+  ASSERT_TRUE(store->InsertEvents(events).ok());
+  ProgramRecord program{"p", "P", "monthly", "UTC", 0, "id: p", false, 0};
+  ASSERT_TRUE(store->PutProgram(program, Micros(10, 15)).ok());
+  const AwardPlanner no_approvals = [](const AwardFacts&) -> absl::StatusOr<TransitionPlan> {
+    return absl::FailedPreconditionError("no award to approve");
+  };
+  ASSERT_TRUE(store->CommitDecision(november, no_approvals).ok());
+
+  ScorecardMetric csat;
+  csat.metric = "csat";
+  csat.aggregation = Aggregation::kMean;
+  auto report =
+      BuildProgramReport(*store, "p", "2026-09", "2026-11", EffectRequest{{csat}, {}, holdout});
+  ASSERT_TRUE(report.ok()) << report.status();
+  const EffectEstimate& got = report->effect->metrics[0].estimate;
+  const EffectEstimate want = DifferenceInDifferences(expected);
+  EXPECT_EQ(got.method, "difference in differences");
+  EXPECT_TRUE(got.causal);
+  EXPECT_EQ(got.treated, 30);
+  EXPECT_EQ(got.control, 10);
+  EXPECT_EQ(got.teams, want.teams);
+  EXPECT_NEAR(got.estimate, want.estimate, 1e-12);
+  EXPECT_NEAR(got.std_error, want.std_error, 1e-12);
+  EXPECT_NEAR(got.estimate, 0.2, 0.01);
 }
 
 }  // namespace
