@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "clients/plaudit/commands.h"
 #include "clients/plaudit/output.h"
+#include "clients/plaudit/report_html.h"
 #include "plaudit/v1/reports.grpc.pb.h"
 
 namespace plaudit::cli {
@@ -261,6 +262,10 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
   grpc::Status status = stub->GetProgramReport(&call, request, &report);
   if (!status.ok()) return ctx.RpcFailure(status);
   if (options.format == "json") return PrintJson(ctx, report);
+  if (options.format == "html") {
+    ctx.out() << RenderReportHtml(report);
+    return CommandResult::Success();
+  }
   if (options.format == "csv") return PrintTable(ctx, LongTable(report), "csv");
   ctx.out() << report.name() << " (" << report.program_id() << "), " << report.from() << " to "
             << report.to() << "\n\n"
@@ -355,7 +360,7 @@ void AddReportCommands(CLI::App& app, CommandAction* selected) {
             return std::string();
           },
           "METRIC=VALUE"));
-  AddOutputOption(command, &options->format, {"table", "json", "csv"});
+  AddOutputOption(command, &options->format, {"table", "json", "csv", "html"});
   command->callback([=] { *selected = [=](CliContext& ctx) { return Report(ctx, *options); }; });
 }
 

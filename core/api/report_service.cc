@@ -78,6 +78,16 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
     f->set_method(t.method);
     f->set_verdict(t.verdict);
   }
+  for (const ScoreSpread& spread : r.scores) {
+    v1::ScoreSpread* s = out->add_scores();
+    s->set_peer_group(spread.peer_group);
+    s->set_count(spread.count);
+    s->set_min(spread.min);
+    s->set_q1(spread.q1);
+    s->set_median(spread.median);
+    s->set_q3(spread.q3);
+    s->set_max(spread.max);
+  }
   v1::Gaming* gaming = out->mutable_gaming();
   for (const GamingSignal& g : r.gaming.signals) {
     v1::GamingSignal* signal = gaming->add_signals();

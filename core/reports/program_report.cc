@@ -77,6 +77,19 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+// The spreads of `scores` (peer group -> scores), which are sorted on the way.
+std::vector<ScoreSpread> Spreads(std::map<std::string, std::vector<double>>& scores) {
+  std::vector<ScoreSpread> spreads;
+  for (auto& [group, values] : scores) {
+    if (values.empty()) continue;
+    std::sort(values.begin(), values.end());
+    spreads.push_back({group, static_cast<int64_t>(values.size()), values.front(),
+                       Percentile(values, 0.25), Percentile(values, 0.5), Percentile(values, 0.75),
+                       values.back()});
+  }
+  return spreads;
+}
+
 void Summarize(Delivery& d) {
   std::sort(d.hours.begin(), d.hours.end());
   d.timed = static_cast<int64_t>(d.hours.size());
@@ -167,7 +180,9 @@ absl::Status AddHolds(Store& store, const DecisionRecord& decision, Gaming& gami
 absl::Status AddDecision(Store& store, const DecisionRecord& decision,
                          const absl::flat_hash_map<std::string, AgentGroups>& agents,
                          const PeriodWindow& window, Cadence cadence, absl::TimeZone zone,
+                         std::map<std::string, std::vector<double>>& all_scores,
                          PeriodReport& report) {
+  std::map<std::string, std::vector<double>> scores;
   auto shifts = Shifts(store, window, zone);
   if (!shifts.ok()) return shifts.status();
   // dimension -> group -> (eligible, winners)
@@ -231,6 +246,10 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
     if (!page.ok()) return page.status();
     for (const PositionedStanding& positioned : *page) {
       const Standing& s = positioned.standing;
+      if (s.eligible) {
+        scores[s.peer_group].push_back(s.score);
+        all_scores[s.peer_group].push_back(s.score);
+      }
       const bool team_standing = s.agent_id.empty();
       const std::vector<std::string> ids =
           team_standing ? s.members : std::vector<std::string>{s.agent_id};
@@ -265,6 +284,7 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
   }
   p.teams = Sorted(teams);
   p.channels = Sorted(channels);
+  report.scores = Spreads(scores);
   for (const char* dimension : kDimensions) {
     std::vector<FairnessGroup> groups;
     for (const auto& [group, counts] : fair[dimension]) {
@@ -613,6 +633,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
   report.overall.period = "overall";
   PeriodWindow window = *first;
   std::vector<PeriodWindow> windows;
+  std::map<std::string, std::vector<double>> all_scores;
   for (int n = 0; window.start <= last->start; ++n) {
     if (n == kMaxReportPeriods) {
       return absl::InvalidArgumentError(
@@ -624,7 +645,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
     if (!decision.ok()) return decision.status();
     if (decision->has_value()) {
       if (absl::Status added =
-              AddDecision(store, **decision, agents, window, *cadence, *zone, period);
+              AddDecision(store, **decision, agents, window, *cadence, *zone, all_scores, period);
           !added.ok()) {
         return added;
       }
@@ -652,6 +673,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
           ? overall.spend.awarded / static_cast<double>(overall.spend.standing_awards)
           : 0;
   Summarize(overall.delivery);
+  overall.scores = Spreads(all_scores);
   for (FairnessTest& test : overall.fairness) {
     std::sort(test.groups.begin(), test.groups.end(),
               [](const FairnessGroup& a, const FairnessGroup& b) { return a.group < b.group; });

@@ -132,6 +132,18 @@ struct Gaming {
 // How far a metric must move, relative to its value the period before, to count in a signal.
 inline constexpr double kGamingChange = 0.10;
 
+// How the eligible competitors' scores spread in one peer group: count, min, quartiles (nearest
+// rank), max.
+struct ScoreSpread {
+  std::string peer_group;
+  int64_t count = 0;
+  double min = 0;
+  double q1 = 0;
+  double median = 0;
+  double q3 = 0;
+  double max = 0;
+};
+
 struct PeriodReport {
   // The period label, or "overall".
   std::string period;
@@ -144,6 +156,8 @@ struct PeriodReport {
   // order): each eligible agent of a decision counts once per period.
   std::vector<FairnessTest> fairness;
   Gaming gaming;
+  // By peer group, in name order.
+  std::vector<ScoreSpread> scores;
 };
 
 // What the owner asks the effect section for: the program's scorecard metrics, and the value of one
