@@ -138,7 +138,8 @@ grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
     if (program->has_value()) {
       auto spec = decider_->ParseProgram((*program)->yaml);
       if (!spec.ok()) return ToGrpcStatus(spec.status());
-      effect = EffectRequest{spec->metrics, {}, spec->holdout};
+      // The program's values per unit, each replaced by the request's where it gives one.
+      effect = EffectRequest{spec->metrics, spec->value_per_unit, spec->holdout};
       for (const auto& [metric, value] : request->value_per_unit()) {
         if (std::none_of(spec->metrics.begin(), spec->metrics.end(),
                          [&](const ScorecardMetric& m) { return m.metric == metric; })) {

@@ -1026,9 +1026,10 @@ absl::Status CheckRewardValues(const ProgramSpec& program) {
 absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
                                          const std::set<std::string>& reward_types) {
   const Located at{root, "", LineOf(root, 1)};
-  absl::StatusOr<Fields> fields = Fields::Read(
-      at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scope",
-           "min_team_size", "scorecard", "holds", "award", "approval", "budget", "holdout"});
+  absl::StatusOr<Fields> fields =
+      Fields::Read(at, {"id", "name", "cadence", "time_zone", "close_after", "eligibility", "scope",
+                        "min_team_size", "scorecard", "holds", "award", "approval", "budget",
+                        "holdout", "value_per_unit"});
   if (!fields.ok()) return fields.status();
   ProgramSpec program;
 
@@ -1145,6 +1146,21 @@ absl::StatusOr<ProgramSpec> ParseProgram(const YAML::Node& root,
     absl::StatusOr<HoldoutSpec> holdout = ParseHoldout(*field, program.cadence, program.zone);
     if (!holdout.ok()) return holdout.status();
     program.holdout = *holdout;
+  }
+  if (const Located* field = fields->Find("value_per_unit")) {
+    absl::StatusOr<Fields> values = Fields::ReadOpen(*field);
+    if (!values.ok()) return values.status();
+    for (const auto& [metric, value_at] : values->entries()) {
+      const bool scored = std::any_of(program.metrics.begin(), program.metrics.end(),
+                                      [&](const ScorecardMetric& m) { return m.metric == metric; });
+      if (!scored) {
+        return FieldError(value_at,
+                          absl::StrCat("\"", metric, "\" is not a metric of the scorecard"));
+      }
+      absl::StatusOr<double> value = ReadNumber(value_at);
+      if (!value.ok()) return value.status();
+      program.value_per_unit[metric] = *value;
+    }
   }
   if (absl::Status status = CheckRewardValues(program); !status.ok()) return status;
   return program;

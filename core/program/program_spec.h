@@ -233,6 +233,9 @@ struct ProgramSpec {
   ApprovalPolicy approval;
   std::optional<BudgetSpec> budget;
   std::optional<HoldoutSpec> holdout;
+  // What one unit of a scorecard metric is worth to the owner, in its better direction (a second
+  // less of aht_seconds): for the value a program report's effect estimate created.
+  std::map<std::string, double> value_per_unit;
 };
 
 // How many periods before the decided one a program's rule looks at: 1 for most_improved,

@@ -26,7 +26,7 @@ start_server "$work/data"
 "$plaudit" agents import examples/agents.csv >/dev/null
 "$plaudit" metrics import examples/events-2026-10.csv >/dev/null
 sed -e 's/^  n: 1$/  n: 4/' examples/programs/employee-of-the-month.yaml >"$work/program.yaml"
-printf 'holdout: {share: 0.25, seed: 5}\n' >>"$work/program.yaml"
+printf 'holdout: {share: 0.25, seed: 5}\nvalue_per_unit: {csat: 120}\n' >>"$work/program.yaml"
 "$plaudit" programs apply -f "$work/program.yaml" >/dev/null
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
 # Next month's events (after the program started today): October's again, a little better.
@@ -52,10 +52,13 @@ for _ in $(seq 1 100); do
   grep -q '"state":"pending"' "$work/f.ndjson" || break
   sleep 0.1
 done
-args=(report employee-of-the-month --from 2026-09 --to "$next_month" --effect --value-per-unit csat=120)
+args=(report employee-of-the-month --from 2026-09 --to "$next_month" --effect)
 "$plaudit" "${args[@]}" -o json >"$work/report.json"
 "$plaudit" "${args[@]}" -o html >"$work/report.html"
 grep -q '<script' "$work/report.html" && fail "the report carries a script"
+# The program's value_per_unit values CSAT's improvement.
+[[ $(json_eval "$(cat "$work/report.json")" 'd["effect"]["metrics"][0]["valued"]') == True ]] ||
+  fail "CSAT valued by the program's value_per_unit"
 node "$modules/report.mjs" "$work/report.html" "$work/report.json" "$artifacts" ||
   fail "the HTML report (screenshot in $artifacts)"
 stop_server

@@ -88,5 +88,15 @@ TEST(HoldoutTest, IsReadFromTheProgram) {
               HasSubstr("unknown key \"size\""));
 }
 
+TEST(ProgramValuePerUnitTest, IsReadForScorecardMetricsOnly) {
+  auto program = Parse("value_per_unit: {calls_handled: 2.5}\n");
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->value_per_unit.at("calls_handled"), 2.5);
+  EXPECT_THAT(Parse("value_per_unit: {csat: 120}\n").status().message(),
+              HasSubstr("value_per_unit.csat: \"csat\" is not a metric of the scorecard"));
+  EXPECT_THAT(Parse("value_per_unit: {calls_handled: lots}\n").status().message(),
+              HasSubstr("value_per_unit.calls_handled"));
+}
+
 }  // namespace
 }  // namespace plaudit

@@ -230,7 +230,8 @@ TEST(ProgramSpecError, UnknownKeyAtTheTop) {
       ErrorOf(MinimalWith("name: Employee of the Month\n",
                           "name: Employee of the Month\ncolour: gold\n")),
       "line 3: colour: unknown key \"colour\" (expected id, name, cadence, time_zone, close_after, "
-      "eligibility, scope, min_team_size, scorecard, holds, award, approval, budget or holdout)");
+      "eligibility, scope, min_team_size, scorecard, holds, award, approval, budget, holdout or "
+      "value_per_unit)");
 }
 
 TEST(ProgramSpecError, UnknownKeyNested) {
