@@ -7,34 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "clients/plaudit/output.h"
+#include "core/domain/html_text.h"
 
 namespace plaudit::cli {
 namespace {
 
 namespace v1 = ::plaudit::v1;
 
-std::string Escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view text) { return HtmlText(text); }
 
 std::string Number(double value) { return CompactDecimal(value, 4); }
 

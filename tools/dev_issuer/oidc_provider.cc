@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "core/auth/pkce.h"
+#include "core/domain/html_text.h"
 #include "nlohmann/json.hpp"
 #include "tools/dev_issuer/dev_issuer.h"
 
@@ -32,31 +33,7 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-std::string Html(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string Html(std::string_view text) { return HtmlText(text); }
 
 std::vector<std::string> List(const std::string& text) {
   std::vector<std::string> items;
