@@ -141,8 +141,20 @@ absl::StatusOr<std::vector<PositionedStanding>> Store::ExportStandings(const Exp
         "WHERE m.program_id = s.program_id AND m.period = s.period AND m.agent_id = ?))",
         {scope.agent_id, scope.agent_id});
   }
-  // A team standing's competitor is the team itself.
-  where.AddTeams(scope.teams, "s.competitor", "s.competitor");
+  // An agent's standing by the agent's team; a team standing's competitor is the team itself.
+  if (scope.teams.has_value()) {
+    if (scope.teams->empty()) {
+      where.Add("0");
+    } else {
+      const std::string marks =
+          absl::StrJoin(std::vector<std::string>(scope.teams->size(), "?"), ", ");
+      std::vector<Arg> args(scope.teams->begin(), scope.teams->end());
+      args.insert(args.end(), scope.teams->begin(), scope.teams->end());
+      where.Add(absl::StrCat("(s.competitor IN (SELECT id FROM agents WHERE team IN (", marks,
+                             ")) OR s.competitor IN (", marks, "))"),
+                std::move(args));
+    }
+  }
   const std::string sql = absl::StrCat("SELECT s.position, s.standing FROM decision_standings s",
                                        where.Where(), " ORDER BY s.position LIMIT ?");
   auto reader = readers_.Acquire();

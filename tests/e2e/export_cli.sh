@@ -126,6 +126,13 @@ expect_contains "$(cat "$work/out")" "may not call plaudit.v1.ExportService/Expo
 team=$(sed -n 2p examples/agents.csv | cut -d, -f4)
 PLAUDIT_TOKEN=$(mint_token lead manager "$team") "$plaudit" export agents -o "$work/team.csv" 2>/dev/null
 [[ $(tail -n +2 "$work/team.csv" | cut -d, -f4 | sort -u) == "$team" ]] || fail "a manager exports their team's agents"
+# A team program's standings: the manager's team's own standing.
+"$plaudit" programs apply -f examples/programs/team-of-the-month.yaml >/dev/null
+"$plaudit" awards evaluate team-of-the-month --period 2026-10 >/dev/null
+PLAUDIT_TOKEN=$(mint_token lead manager "$team") "$plaudit" export standings --program team-of-the-month \
+  --period 2026-10 -o "$work/team-standings.csv" 2>/dev/null
+[[ $(tail -n +2 "$work/team-standings.csv" | cut -d, -f4 | sort -u) == "$team" ]] ||
+  fail "a manager exports their team's standing: $(cat "$work/team-standings.csv")"
 [[ $(PLAUDIT_TOKEN=$(mint_token lead manager "$team") "$plaudit" export agents --team "Sales Desk" >"$work/out" 2>&1; echo $?) -eq 1 ]] ||
   fail "a manager may not export another team"
 expect_contains "$(cat "$work/out")" "may export only their teams" "manager reach"
