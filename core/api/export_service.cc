@@ -7,7 +7,6 @@
 #include <cmath>
 #include <future>
 #include <set>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -280,8 +279,8 @@ constexpr size_t kMaxBatchBytes = 2 << 20;
 
 // Streams the dataset: reads a page after the last key, sends it as a batch with the cursor after
 // its last row, until a page comes back short. The next page is read on another thread while one
-// is turned into its batch and sent, so that reading the store, the slowest step, never waits for
-// the network. The batch's rows are reused from one page to the next. With `bounded_rows` (events,
+// is sent, so that reading the store, the slowest step, never waits for the network. The batch's
+// rows are reused from one page to the next. With `bounded_rows` (events,
 // whose fields are short) the batch's size is not watched.
 template <typename Batch, typename ReadPage, typename Fill, typename KeyOf>
 grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
@@ -295,26 +294,26 @@ grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
     if (!rows.ok()) return ToGrpcStatus(rows.status());
     if (rows->empty()) return grpc::Status::OK;
     bool last = static_cast<int>(rows->size()) < plan.batch;
-    size_t taken = rows->size();
-    if (!bounded_rows) {
-      size_t bytes = 0;
-      for (size_t i = 0; i < rows->size(); ++i) {
-        typename std::remove_pointer_t<decltype(batch.add_rows())> probe;
-        fill((*rows)[i], &probe);
-        // The row and its field tag and length.
-        bytes += probe.ByteSizeLong() + 4;
-        if (bytes > kMaxBatchBytes && i > 0) {
-          taken = i;
-          last = false;
-          break;
-        }
+    batch.Clear();
+    size_t taken = 0;
+    size_t bytes = 0;
+    for (const auto& row : *rows) {
+      auto* out = batch.add_rows();
+      fill(row, out);
+      ++taken;
+      if (bounded_rows) continue;
+      // The row and its field tag and length.
+      bytes += out->ByteSizeLong() + 4;
+      if (bytes > kMaxBatchBytes && taken > 1) {
+        batch.mutable_rows()->RemoveLast();
+        --taken;
+        last = false;
+        break;
       }
     }
     ExportKey key = key_of((*rows)[taken - 1]);
     key.started = true;
     if (!last) next = std::async(std::launch::async, read_after, key);
-    batch.Clear();
-    for (size_t i = 0; i < taken; ++i) fill((*rows)[i], batch.add_rows());
     batch.set_cursor(EncodeCursor(plan, key));
     if (context->IsCancelled() || !writer->Write(batch)) {
       // `next`, if reading, is waited for as it goes.

@@ -26,24 +26,29 @@ class Conditions {
     conditions_.push_back(std::move(condition));
     for (Arg& arg : args) args_.push_back(std::move(arg));
   }
-  // "agent_column IN (the agents of `teams`)", or for team awards also "team_column IN (teams)".
+  // Rows of the agents in `teams`: any of `agent_columns` names one of their agents, or any of
+  // `team_columns` names one of the teams (a team award's team, a team standing's competitor).
   void AddTeams(const std::optional<std::vector<std::string>>& teams,
-                const std::string& agent_column, const std::string& team_column = "") {
+                const std::vector<std::string>& agent_columns,
+                const std::vector<std::string>& team_columns = {}) {
     if (!teams.has_value()) return;
     if (teams->empty()) {
       Add("0");
       return;
     }
     const std::string marks = absl::StrJoin(std::vector<std::string>(teams->size(), "?"), ", ");
-    std::string condition =
-        absl::StrCat(agent_column, " IN (SELECT id FROM agents WHERE team IN (", marks, "))");
-    std::vector<Arg> args(teams->begin(), teams->end());
-    if (!team_column.empty()) {
-      condition = absl::StrCat("(", condition, " OR (", agent_column, " = '' AND ", team_column,
-                               " IN (", marks, ")))");
+    std::vector<std::string> either;
+    std::vector<Arg> args;
+    for (const std::string& column : agent_columns) {
+      either.push_back(
+          absl::StrCat(column, " IN (SELECT id FROM agents WHERE team IN (", marks, "))"));
       args.insert(args.end(), teams->begin(), teams->end());
     }
-    Add(std::move(condition), std::move(args));
+    for (const std::string& column : team_columns) {
+      either.push_back(absl::StrCat(column, " IN (", marks, ")"));
+      args.insert(args.end(), teams->begin(), teams->end());
+    }
+    Add(absl::StrCat("(", absl::StrJoin(either, " OR "), ")"), std::move(args));
   }
   std::string Where() const {
     return conditions_.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(conditions_, " AND "));
@@ -96,7 +101,7 @@ absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& 
               {after.number, after.text, after.metric, after.value, after.row});
   }
   if (!scope.agent_id.empty()) where.Add("agent_id = ?", {scope.agent_id});
-  where.AddTeams(scope.teams, "agent_id");
+  where.AddTeams(scope.teams, {"agent_id"});
   // events_by_time holds (occurred_at_us, agent_id, metric, value) and the rowid: this order is
   // the index's own, read without sorting.
   const std::string sql = absl::StrCat(
@@ -119,7 +124,7 @@ absl::StatusOr<std::vector<Agent>> Store::ExportAgents(const ExportScope& scope,
   Conditions where;
   if (after.started) where.Add("id > ?", {after.text});
   if (!scope.agent_id.empty()) where.Add("id = ?", {scope.agent_id});
-  where.AddTeams(scope.teams, "id");
+  where.AddTeams(scope.teams, {"id"});
   const std::string sql =
       absl::StrCat("SELECT ", kAgentColumns, " FROM agents", where.Where(), " ORDER BY id LIMIT ?");
   auto reader = readers_.Acquire();
@@ -142,19 +147,7 @@ absl::StatusOr<std::vector<PositionedStanding>> Store::ExportStandings(const Exp
         {scope.agent_id, scope.agent_id});
   }
   // An agent's standing by the agent's team; a team standing's competitor is the team itself.
-  if (scope.teams.has_value()) {
-    if (scope.teams->empty()) {
-      where.Add("0");
-    } else {
-      const std::string marks =
-          absl::StrJoin(std::vector<std::string>(scope.teams->size(), "?"), ", ");
-      std::vector<Arg> args(scope.teams->begin(), scope.teams->end());
-      args.insert(args.end(), scope.teams->begin(), scope.teams->end());
-      where.Add(absl::StrCat("(s.competitor IN (SELECT id FROM agents WHERE team IN (", marks,
-                             ")) OR s.competitor IN (", marks, "))"),
-                std::move(args));
-    }
-  }
+  where.AddTeams(scope.teams, {"s.competitor"}, {"s.competitor"});
   const std::string sql = absl::StrCat("SELECT s.position, s.standing FROM decision_standings s",
                                        where.Where(), " ORDER BY s.position LIMIT ?");
   auto reader = readers_.Acquire();
@@ -181,7 +174,7 @@ absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportSc
               {after.program_id, after.period, after.number, after.text});
   }
   if (!scope.agent_id.empty()) where.Add("a.agent_id = ?", {scope.agent_id});
-  where.AddTeams(scope.teams, "a.agent_id", "a.team");
+  where.AddTeams(scope.teams, {"a.agent_id"}, {"a.team"});
   const std::string sql = absl::StrCat(
       "SELECT ", Qualified("a", kAwardColumns),
       ", COALESCE(ag.team, a.team), COALESCE(b.unit, ''), "
@@ -234,7 +227,7 @@ absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
               {after.program_id, after.period, after.text, after.number});
   }
   if (!scope.agent_id.empty()) where.Add("f.agent_id = ?", {scope.agent_id});
-  where.AddTeams(scope.teams, "f.agent_id", "a.team");
+  where.AddTeams(scope.teams, {"f.agent_id"}, {"a.team"});
   const std::string sql = absl::StrCat(
       "SELECT ", Qualified("f", kFulfilmentColumns),
       ", a.program_id, a.period, a.decided_us, f.seq FROM fulfilments f JOIN awards a ON a.id = "
@@ -282,7 +275,7 @@ absl::StatusOr<std::vector<ExportedLedgerRow>> Store::ExportLedger(const ExportS
               {after.program_id, after.period, after.text});
   }
   if (!scope.agent_id.empty()) where.Add("a.agent_id = ?", {scope.agent_id});
-  where.AddTeams(scope.teams, "a.agent_id", "a.team");
+  where.AddTeams(scope.teams, {"a.agent_id"}, {"a.team"});
   const std::string sql = absl::StrCat(
       "SELECT l.program_id, l.period, l.award_id, a.agent_id, COALESCE(ag.team, a.team), "
       "l.amount, l.state, COALESCE(b.unit, ''), COALESCE(b.currency, ''), COALESCE(b.amount, 0), "
@@ -310,20 +303,7 @@ absl::StatusOr<std::vector<PraiseRecord>> Store::ExportPraise(const ExportScope&
     where.Add("(from_agent_id = ? OR to_agent_id = ?)", {scope.agent_id, scope.agent_id});
   }
   // Sent or received by one of the teams' agents.
-  if (scope.teams.has_value()) {
-    const std::string marks =
-        absl::StrJoin(std::vector<std::string>(scope.teams->size(), "?"), ", ");
-    if (scope.teams->empty()) {
-      where.Add("0");
-    } else {
-      std::vector<Arg> args(scope.teams->begin(), scope.teams->end());
-      args.insert(args.end(), scope.teams->begin(), scope.teams->end());
-      where.Add(
-          absl::StrCat("(from_agent_id IN (SELECT id FROM agents WHERE team IN (", marks,
-                       ")) OR to_agent_id IN (SELECT id FROM agents WHERE team IN (", marks, ")))"),
-          std::move(args));
-    }
-  }
+  where.AddTeams(scope.teams, {"from_agent_id", "to_agent_id"});
   const std::string sql = absl::StrCat("SELECT ", kPraiseColumns, " FROM praise", where.Where(),
                                        " ORDER BY sent_us, id LIMIT ?");
   auto reader = readers_.Acquire();
