@@ -17,6 +17,7 @@
 // when the export completes.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -27,6 +28,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -68,13 +71,12 @@ void PutDigits(char* out, int64_t value, int width) {
   }
 }
 
-// "2026-10-05T12:03:00Z", with ".123456" when the time has a fraction of a second; "" when unset.
+// Appends "2026-10-05T12:03:00Z", with ".123456" when the time has a fraction of a second.
 // Written digit by digit (an export writes one per row, and printf was most of its time), for
 // years 0 to 9999.
-std::string Rfc3339(bool set, const google::protobuf::Timestamp& t) {
-  if (!set) return "";
-  int64_t day = t.seconds() / 86400;
-  int64_t of_day = t.seconds() % 86400;
+void AppendRfc3339(int64_t seconds, int64_t micros, std::string& out) {
+  int64_t day = seconds / 86400;
+  int64_t of_day = seconds % 86400;
   if (of_day < 0) {
     of_day += 86400;
     --day;
@@ -88,14 +90,38 @@ std::string Rfc3339(bool set, const google::protobuf::Timestamp& t) {
   PutDigits(text + 14, of_day / 60 % 60, 2);
   PutDigits(text + 17, of_day % 60, 2);
   size_t length = 19;
-  const int micros = t.nanos() / 1000;
   if (micros != 0) {
     text[length++] = '.';
     PutDigits(text + length, micros, 6);
     length += 6;
   }
   text[length++] = 'Z';
-  return std::string(text, length);
+  out.append(text, length);
+}
+
+// Microseconds since the epoch, as AppendRfc3339 writes them.
+void AppendRfc3339Micros(int64_t us, std::string& out) {
+  int64_t seconds = us / 1000000;
+  int64_t micros = us % 1000000;
+  if (micros < 0) {
+    micros += 1000000;
+    --seconds;
+  }
+  AppendRfc3339(seconds, micros, out);
+}
+
+// "" when unset.
+std::string Rfc3339(bool set, const google::protobuf::Timestamp& t) {
+  std::string text;
+  if (set) AppendRfc3339(t.seconds(), t.nanos() / 1000, text);
+  return text;
+}
+
+// The shortest text that reads back as `value`.
+void AppendNumber(double value, std::string& out) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, error == std::errc() ? end : buffer);
 }
 
 // One CSV line being written into `out`.
@@ -126,9 +152,7 @@ class CsvLine {
   }
   CsvLine& Number(double value) {
     Separate();
-    char buffer[32];
-    const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-    out_.append(buffer, error == std::errc() ? end : buffer);
+    AppendNumber(value, out_);
     return *this;
   }
   CsvLine& Integer(int64_t value) {
@@ -145,7 +169,18 @@ class CsvLine {
   }
   CsvLine& Time(bool set, const google::protobuf::Timestamp& t) {
     Separate();
-    if (set) out_.append(Rfc3339(true, t));
+    if (set) AppendRfc3339(t.seconds(), t.nanos() / 1000, out_);
+    return *this;
+  }
+  CsvLine& Micros(int64_t us) {
+    Separate();
+    AppendRfc3339Micros(us, out_);
+    return *this;
+  }
+  // A cell already written as CSV (CsvCell()).
+  CsvLine& Cell(std::string_view cell) {
+    Separate();
+    out_.append(cell);
     return *this;
   }
   // Empty cells, for a parent without nested rows.
@@ -164,6 +199,36 @@ class CsvLine {
   bool first_ = true;
 };
 
+// `text` as one CSV cell, quoted and guarded as CsvLine writes it.
+std::string CsvCell(std::string_view text) {
+  std::string cell;
+  CsvLine(cell).Text(text);
+  return cell;
+}
+
+// `text` as a JSON string. Text of printable ASCII without quotes or backslashes (nearly every id)
+// is written as it is; anything else goes through the JSON library.
+void AppendJsonString(std::string_view text, std::string& out) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out.append(Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+}
+
+// A double as the JSON library writes one: a whole number keeps ".0", so that readers take the
+// value for a number with a fraction in every row.
+void AppendJsonNumber(double value, std::string& out) {
+  const size_t start = out.size();
+  AppendNumber(value, out);
+  if (out.find_first_of(".eE", start) == std::string::npos) out.append(".0");
+}
+
 std::string JoinParams(const google::protobuf::Map<std::string, std::string>& params) {
   std::map<std::string, std::string> sorted(params.begin(), params.end());
   return absl::StrJoin(sorted, ";", absl::PairFormatter("="));
@@ -173,10 +238,32 @@ Json TimeJson(bool set, const google::protobuf::Timestamp& t) {
   return set ? Json(Rfc3339(true, t)) : Json(nullptr);
 }
 
-// Each dataset: its RPC, its CSV columns and lines, its NDJSON object.
+// Each dataset: its RPC, its CSV columns, and how a batch is written as CSV lines or NDJSON
+// objects. Datasets whose batches hold rows give Csv() and ToJson() for a row (RowBatches).
+template <typename Spec>
+struct RowBatches {
+  template <typename Batch>
+  static int Rows(const Batch& batch) {
+    return batch.rows_size();
+  }
+  // Appends the batch's lines; why not, when the batch cannot be read.
+  template <typename Batch>
+  static std::string Write(const Batch& batch, bool csv, std::string& out) {
+    for (const auto& row : batch.rows()) {
+      if (csv) {
+        Spec::Csv(row, out);
+      } else {
+        out.append(Spec::ToJson(row).dump(-1, ' ', false, Json::error_handler_t::replace));
+        out.push_back('\n');
+      }
+    }
+    return "";
+  }
+};
+
+// Events come in columns (exports.proto): each agent and metric is written out once per batch.
 struct EventsSpec {
   using Batch = v1::ExportEventsBatch;
-  using Row = v1::ExportedEvent;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
                    const v1::ExportRequest& request) {
     return stub.ExportEvents(call, request);
@@ -184,25 +271,61 @@ struct EventsSpec {
   static std::vector<std::string> Columns() {
     return {"event_id", "agent_id", "metric", "value", "occurred_at"};
   }
-  static void Csv(const Row& r, std::string& out) {
-    CsvLine(out)
-        .Text(r.event_id())
-        .Text(r.agent_id())
-        .Text(r.metric())
-        .Number(r.value())
-        .Time(r.has_occurred_at(), r.occurred_at())
-        .End();
-  }
-  static Json ToJson(const Row& r) {
-    return Json{{"event_id", r.event_id()},
-                {"agent_id", r.agent_id()},
-                {"metric", r.metric()},
-                {"value", r.value()},
-                {"occurred_at", TimeJson(r.has_occurred_at(), r.occurred_at())}};
+  static int Rows(const Batch& batch) { return batch.event_ids_size(); }
+  static std::string Write(const Batch& batch, bool csv, std::string& out) {
+    std::vector<std::string> agents;
+    std::vector<std::string> metrics;
+    for (const auto& [from, into] :
+         {std::pair{&batch.agents(), &agents}, std::pair{&batch.metrics(), &metrics}}) {
+      into->reserve(static_cast<size_t>(from->size()));
+      for (const std::string& name : *from) {
+        if (csv) {
+          into->push_back(CsvCell(name));
+        } else {
+          into->emplace_back();
+          AppendJsonString(name, into->back());
+        }
+      }
+    }
+    const int rows = batch.event_ids_size();
+    if (batch.agent_index_size() != rows || batch.metric_index_size() != rows ||
+        batch.values_size() != rows || batch.occurred_at_us_size() != rows) {
+      return "an events batch whose columns differ in length";
+    }
+    for (int i = 0; i < rows; ++i) {
+      if (batch.agent_index(i) >= agents.size() || batch.metric_index(i) >= metrics.size()) {
+        return absl::StrCat("an events batch whose row ", i + 1,
+                            " names an agent or metric the batch does not hold");
+      }
+      const std::string_view agent = agents[batch.agent_index(i)];
+      const std::string_view metric = metrics[batch.metric_index(i)];
+      if (csv) {
+        CsvLine(out)
+            .Text(batch.event_ids(i))
+            .Cell(agent)
+            .Cell(metric)
+            .Number(batch.values(i))
+            .Micros(batch.occurred_at_us(i))
+            .End();
+        continue;
+      }
+      out.append("{\"event_id\":");
+      AppendJsonString(batch.event_ids(i), out);
+      out.append(",\"agent_id\":");
+      out.append(agent);
+      out.append(",\"metric\":");
+      out.append(metric);
+      out.append(",\"value\":");
+      AppendJsonNumber(batch.values(i), out);
+      out.append(",\"occurred_at\":\"");
+      AppendRfc3339Micros(batch.occurred_at_us(i), out);
+      out.append("\"}\n");
+    }
+    return "";
   }
 };
 
-struct AgentsSpec {
+struct AgentsSpec : RowBatches<AgentsSpec> {
   using Batch = v1::ExportAgentsBatch;
   using Row = v1::ExportedAgent;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -239,7 +362,7 @@ struct AgentsSpec {
   }
 };
 
-struct StandingsSpec {
+struct StandingsSpec : RowBatches<StandingsSpec> {
   using Batch = v1::ExportStandingsBatch;
   using Row = v1::ExportedStanding;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -307,7 +430,7 @@ struct StandingsSpec {
   }
 };
 
-struct AwardsSpec {
+struct AwardsSpec : RowBatches<AwardsSpec> {
   using Batch = v1::ExportAwardsBatch;
   using Row = v1::ExportedAward;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -402,7 +525,7 @@ struct AwardsSpec {
   }
 };
 
-struct FulfilmentsSpec {
+struct FulfilmentsSpec : RowBatches<FulfilmentsSpec> {
   using Batch = v1::ExportFulfilmentsBatch;
   using Row = v1::ExportedFulfilment;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -423,6 +546,11 @@ struct FulfilmentsSpec {
             "idempotency_key",
             "decided_at",
             "updated_at",
+            "value",
+            "unit",
+            "currency",
+            "face_value",
+            "redeemed_at",
             "attempt_seq",
             "attempt_kind",
             "attempt_started_at",
@@ -446,7 +574,12 @@ struct FulfilmentsSpec {
         .Text(JoinParams(r.params()))
         .Text(r.idempotency_key())
         .Time(r.has_decided_at(), r.decided_at())
-        .Time(r.has_updated_at(), r.updated_at());
+        .Time(r.has_updated_at(), r.updated_at())
+        .Text(r.value())
+        .Text(r.unit())
+        .Text(r.currency())
+        .Text(r.face_value())
+        .Time(r.has_redeemed_at(), r.redeemed_at());
     if (r.attempt_history().empty()) {
       out.append(head);
       out.append(",,,,,,,\n");
@@ -495,11 +628,16 @@ struct FulfilmentsSpec {
                 {"idempotency_key", r.idempotency_key()},
                 {"decided_at", TimeJson(r.has_decided_at(), r.decided_at())},
                 {"updated_at", TimeJson(r.has_updated_at(), r.updated_at())},
+                {"value", r.value().empty() ? Json(nullptr) : Json(r.value())},
+                {"unit", r.unit()},
+                {"currency", r.currency()},
+                {"face_value", r.face_value()},
+                {"redeemed_at", TimeJson(r.has_redeemed_at(), r.redeemed_at())},
                 {"attempt_history", std::move(attempts)}};
   }
 };
 
-struct LedgerSpec {
+struct LedgerSpec : RowBatches<LedgerSpec> {
   using Batch = v1::ExportBudgetLedgerBatch;
   using Row = v1::ExportedLedgerEntry;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -540,7 +678,7 @@ struct LedgerSpec {
   }
 };
 
-struct PraiseSpec {
+struct PraiseSpec : RowBatches<PraiseSpec> {
   using Batch = v1::ExportPraiseBatch;
   using Row = v1::ExportedPraise;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -570,7 +708,7 @@ struct PraiseSpec {
   }
 };
 
-struct AuditSpec {
+struct AuditSpec : RowBatches<AuditSpec> {
   using Batch = v1::ExportAuditBatch;
   using Row = v1::AuditRecord;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -750,13 +888,11 @@ CommandResult RunExport(CliContext& ctx, const ExportOptions& options,
   typename Spec::Batch batch;
   std::string error;
   while (reader->Read(&batch)) {
-    for (const auto& row : batch.rows()) {
-      if (csv) {
-        Spec::Csv(row, buffer);
-      } else {
-        buffer.append(Spec::ToJson(row).dump(-1, ' ', false, Json::error_handler_t::replace));
-        buffer.push_back('\n');
-      }
+    if (const std::string bad = Spec::Write(batch, csv, buffer); !bad.empty()) {
+      call.TryCancel();
+      reader->Finish();
+      return CommandResult::Failure(
+          absl::StrCat("export of ", options.dataset, ": the server sent ", bad));
     }
     if (!sink.Write(buffer)) {
       call.TryCancel();
@@ -765,7 +901,7 @@ CommandResult RunExport(CliContext& ctx, const ExportOptions& options,
           "cannot write ", to_file ? options.output : "stdout", ": ", std::strerror(errno)));
     }
     state.bytes += static_cast<int64_t>(buffer.size());
-    state.rows += batch.rows_size();
+    state.rows += Spec::Rows(batch);
     state.cursor = batch.cursor();
     buffer.clear();
     const auto now = std::chrono::steady_clock::now();

@@ -54,6 +54,7 @@ Table SummaryTable(const v1::ProgramReport& report) {
                {"failed", ColumnType::kInteger},
                {"pending", ColumnType::kInteger},
                {"retries", ColumnType::kInteger},
+               {"redeemed", ColumnType::kInteger},
                {"median_hours", ColumnType::kDecimal},
                {"p90_hours", ColumnType::kDecimal}},
               {}};
@@ -80,6 +81,7 @@ Table SummaryTable(const v1::ProgramReport& report) {
                           d.failed(),
                           d.pending(),
                           d.retries(),
+                          d.redeemed(),
                           d.median_hours(),
                           d.p90_hours()});
   };
@@ -150,7 +152,13 @@ Table LongTable(const v1::ProgramReport& report) {
     for (const v1::RewardTypeCount& t : s.reward_types()) {
       put("reward_type", "rewards", t.type(), static_cast<double>(t.rewards()));
       put("reward_type", "fulfilled", t.type(), static_cast<double>(t.fulfilled()));
+      put("reward_type", "redeemed", t.type(), static_cast<double>(t.redeemed()));
+      put("reward_type", "value", t.type(), t.value());
+      put("reward_type", "settled", t.type(), t.settled());
+      put("reward_type", "per_reward", t.type(), t.per_reward());
+      put("reward_type", "face_value", t.type(), t.face_value());
     }
+    put("spend", "face_value", "", s.face_value());
     for (const v1::FairnessResult& f : p.fairness()) {
       for (const v1::FairnessGroup& g : f.groups()) {
         const std::string group = absl::StrCat(f.dimension(), ": ", g.group());
@@ -176,6 +184,7 @@ Table LongTable(const v1::ProgramReport& report) {
     put("delivery", "waiting", "", static_cast<double>(d.waiting()));
     put("delivery", "cancelled", "", static_cast<double>(d.cancelled()));
     put("delivery", "retries", "", static_cast<double>(d.retries()));
+    put("delivery", "redeemed", "", static_cast<double>(d.redeemed()));
     put("delivery", "median_hours", "", d.median_hours());
     put("delivery", "p90_hours", "", d.p90_hours());
   };
@@ -198,6 +207,9 @@ Table LongTable(const v1::ProgramReport& report) {
         put("value_high", m.metric(), m.value_high());
       }
     }
+    put("cost", report.effect().cost_unit(), report.effect().cost());
+    put("cost_budget", report.effect().cost_unit(), report.effect().cost_budget());
+    put("cost_face_value", report.effect().cost_unit(), report.effect().cost_face_value());
     if (report.effect().has_return()) {
       put("return_ratio", "", report.effect().return_ratio());
       put("return_low", "", report.effect().return_low());
@@ -236,9 +248,12 @@ void PrintEffect(CliContext& ctx, const v1::EffectSection& e) {
   }
   if (e.has_return()) {
     ctx.out() << "  return: value " << CompactDecimal(e.value_created(), 2) << " on cost "
-              << CompactDecimal(e.cost(), 2) << " " << e.cost_unit() << ": "
-              << CompactDecimal(e.return_ratio(), 2) << "x [" << CompactDecimal(e.return_low(), 2)
-              << ", " << CompactDecimal(e.return_high(), 2) << "]\n";
+              << CompactDecimal(e.cost(), 2) << (e.cost_unit().empty() ? "" : " ") << e.cost_unit()
+              << " (settled budget " << CompactDecimal(e.cost_budget(), 2) << " + face values "
+              << CompactDecimal(e.cost_face_value(), 2)
+              << "): " << CompactDecimal(e.return_ratio(), 2) << "x ["
+              << CompactDecimal(e.return_low(), 2) << ", " << CompactDecimal(e.return_high(), 2)
+              << "]\n";
   }
 }
 
@@ -323,12 +338,31 @@ CommandResult Report(CliContext& ctx, const ReportOptions& options) {
     ctx.out() << RenderTable(holds);
   }
   if (!report.overall().spend().reward_types().empty()) {
-    Table types{{{"type"}, {"rewards", ColumnType::kInteger}, {"fulfilled", ColumnType::kInteger}},
+    const v1::Spend& spend = report.overall().spend();
+    Table types{{{"type"},
+                 {"rewards", ColumnType::kInteger},
+                 {"fulfilled", ColumnType::kInteger},
+                 {"redeemed", ColumnType::kInteger},
+                 {"value", ColumnType::kDecimal},
+                 {"settled", ColumnType::kDecimal},
+                 {"per_reward", ColumnType::kDecimal},
+                 {"face_value", ColumnType::kDecimal}},
                 {}};
-    for (const v1::RewardTypeCount& t : report.overall().spend().reward_types()) {
-      types.rows.push_back({t.type(), t.rewards(), t.fulfilled()});
+    int64_t unknown = 0;
+    for (const v1::RewardTypeCount& t : spend.reward_types()) {
+      types.rows.push_back({t.type(), t.rewards(), t.fulfilled(), t.redeemed(), t.value(),
+                            t.settled(), t.per_reward(), t.face_value()});
+      unknown += t.unknown_value();
     }
-    ctx.out() << "\nRewards by type, overall\n" << RenderTable(types);
+    const std::string unit = spend.currency().empty() ? spend.unit() : spend.currency();
+    ctx.out() << "\nRewards by type, overall (value, settled and per reward in the budget's unit"
+              << (unit.empty() ? "" : ", " + unit) << "; redeemed where the vendor reports it)\n"
+              << RenderTable(types);
+    if (unknown > 0) {
+      ctx.out() << unknown
+                << " rewards were decided before each reward's value was kept and are in no "
+                   "value\n";
+    }
   }
   if (report.has_effect()) PrintEffect(ctx, report.effect());
   return CommandResult::Success();

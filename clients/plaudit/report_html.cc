@@ -302,6 +302,28 @@ std::string RenderReportHtml(const v1::ProgramReport& report) {
   }
   absl::StrAppend(&html, "</tbody></table>\n");
 
+  // Rewards by type.
+  if (!spend.reward_types().empty()) {
+    absl::StrAppend(&html,
+                    "<h2>Rewards by type, overall</h2><p>Value, settled and per reward are in the "
+                    "budget's unit; face values are outside the budget; redeemed where the vendor "
+                    "reports it.</p><table>",
+                    Head({"type", "rewards", "fulfilled", "redeemed", "value", "settled",
+                          "per reward", "face value"}),
+                    "<tbody>");
+    for (int i = 0; i < spend.reward_types_size(); ++i) {
+      const v1::RewardTypeCount& t = spend.reward_types(i);
+      const std::string at = absl::StrCat("overall.spend.reward_types.", i);
+      absl::StrAppend(&html, "<tr>", Text(t.type()), Figure(at + ".rewards", t.rewards()),
+                      Figure(at + ".fulfilled", t.fulfilled()),
+                      Figure(at + ".redeemed", t.redeemed()), Figure(at + ".value", t.value()),
+                      Figure(at + ".settled", t.settled()),
+                      Figure(at + ".per_reward", t.per_reward()),
+                      Figure(at + ".face_value", t.face_value()), "</tr>\n");
+    }
+    absl::StrAppend(&html, "</tbody></table>\n");
+  }
+
   // Gaming.
   const v1::Gaming& gaming = report.overall().gaming();
   absl::StrAppend(&html, "<h2>Gaming signals, overall</h2><table>",
@@ -359,12 +381,15 @@ std::string RenderReportHtml(const v1::ProgramReport& report) {
       }
     }
     if (e.has_return()) {
-      absl::StrAppend(&html, "<table>", Head({"value created", "cost", "return", "low", "high"}),
-                      "<tbody><tr>", Figure("effect.value_created", e.value_created()),
-                      Figure("effect.cost", e.cost()),
-                      Figure("effect.return_ratio", e.return_ratio()),
-                      Figure("effect.return_low", e.return_low()),
-                      Figure("effect.return_high", e.return_high()), "</tr></tbody></table>");
+      absl::StrAppend(
+          &html, "<table>",
+          Head({"value created", "settled budget", "face values", "cost", "return", "low", "high"}),
+          "<tbody><tr>", Figure("effect.value_created", e.value_created()),
+          Figure("effect.cost_budget", e.cost_budget()),
+          Figure("effect.cost_face_value", e.cost_face_value()), Figure("effect.cost", e.cost()),
+          Figure("effect.return_ratio", e.return_ratio()),
+          Figure("effect.return_low", e.return_low()),
+          Figure("effect.return_high", e.return_high()), "</tr></tbody></table>");
     }
   }
   absl::StrAppend(&html, "</main></body></html>\n");

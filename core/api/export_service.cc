@@ -7,9 +7,11 @@
 #include <cmath>
 #include <future>
 #include <set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -280,12 +282,12 @@ constexpr size_t kMaxBatchBytes = 2 << 20;
 // Streams the dataset: reads a page after the last key, sends it as a batch with the cursor after
 // its last row, until a page comes back short. The next page is read on another thread while one
 // is sent, so that reading the store, the slowest step, never waits for the network. The batch's
-// rows are reused from one page to the next. With `bounded_rows` (events,
-// whose fields are short) the batch's size is not watched.
+// rows are reused from one page to the next. (Events, the largest export, have their own way:
+// ExportEvents.)
 template <typename Batch, typename ReadPage, typename Fill, typename KeyOf>
 grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
-                         grpc::ServerWriter<Batch>* writer, ReadPage read, Fill fill, KeyOf key_of,
-                         bool bounded_rows = false) {
+                         grpc::ServerWriter<Batch>* writer, ReadPage read, Fill fill,
+                         KeyOf key_of) {
   const auto read_after = [&](ExportKey after) { return read(plan.scope, after, plan.batch); };
   auto next = std::async(std::launch::async, read_after, plan.after);
   Batch batch;
@@ -301,7 +303,6 @@ grpc::Status StreamPages(grpc::ServerContext* context, const Plan& plan,
       auto* out = batch.add_rows();
       fill(row, out);
       ++taken;
-      if (bounded_rows) continue;
       // The row and its field tag and length.
       bytes += out->ByteSizeLong() + 4;
       if (bytes > kMaxBatchBytes && taken > 1) {
@@ -332,6 +333,62 @@ absl::StatusOr<Plan> Begin(AccessGate* gate, Store* store, grpc::ServerContext* 
   return MakePlan(dataset, *caller, request, store);
 }
 
+// A page of events read into a batch in columns (exports.proto), straight from the store's read.
+struct EventPage {
+  v1::ExportEventsBatch batch;
+  int rows = 0;
+  // More rows may follow: the page is full, or stopped at kMaxBatchBytes.
+  bool more = false;
+  // The key of its last row.
+  ExportKey last;
+};
+
+absl::Status ReadEventPage(Store* store, const Plan& plan, ExportKey after, EventPage* page) {
+  v1::ExportEventsBatch& batch = page->batch;
+  batch.Clear();
+  // Each agent's and metric's place in the batch's lists.
+  absl::flat_hash_map<std::string, uint32_t> agents;
+  absl::flat_hash_map<std::string, uint32_t> metrics;
+  const auto index_of = [](absl::flat_hash_map<std::string, uint32_t>& places,
+                           google::protobuf::RepeatedPtrField<std::string>* names,
+                           std::string_view name) {
+    // Debian's Abseil has its own string_view, which the map's hash takes.
+    const auto [place, added] = places.try_emplace(absl::string_view(name.data(), name.size()),
+                                                   static_cast<uint32_t>(places.size()));
+    if (added) names->Add()->assign(name.data(), name.size());
+    return place->second;
+  };
+  int64_t last_row = 0;
+  // The bytes of the rows' text, and a generous bound on the rest of each row.
+  size_t bytes = 0;
+  page->more = false;
+  auto rows = store->ExportEvents(plan.scope, after, plan.batch, [&](const EventView& e) {
+    bytes += e.event_id.size() + e.agent_id.size() + e.metric.size() + 40;
+    batch.add_event_ids()->assign(e.event_id.data(), e.event_id.size());
+    batch.add_agent_index(index_of(agents, batch.mutable_agents(), e.agent_id));
+    batch.add_metric_index(index_of(metrics, batch.mutable_metrics(), e.metric));
+    batch.add_values(e.value);
+    batch.add_occurred_at_us(e.occurred_at_us);
+    last_row = e.row;
+    if (bytes > kMaxBatchBytes) page->more = true;
+    return !page->more;
+  });
+  if (!rows.ok()) return rows.status();
+  page->rows = *rows;
+  page->more = page->more || page->rows == plan.batch;
+  if (page->rows > 0) {
+    const int end = page->rows - 1;
+    page->last = ExportKey();
+    page->last.started = true;
+    page->last.number = batch.occurred_at_us(end);
+    page->last.text = batch.agents(static_cast<int>(batch.agent_index(end)));
+    page->last.metric = batch.metrics(static_cast<int>(batch.metric_index(end)));
+    page->last.value = batch.values(end);
+    page->last.row = last_row;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string DecimalAmount(double amount, const std::string& currency) {
@@ -351,28 +408,28 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
                                              grpc::ServerWriter<v1::ExportEventsBatch>* writer) {
   auto plan = Begin(gate_, store_, context, kEvents, *request);
   if (!plan.ok()) return ToGrpcStatus(plan.status());
-  return StreamPages(
-      context, *plan, writer,
-      [&](const ExportScope& scope, const ExportKey& after, int limit) {
-        return store_->ExportEvents(scope, after, limit);
-      },
-      [](const StoredEvent& e, v1::ExportedEvent* out) {
-        out->set_event_id(e.event_id);
-        out->set_agent_id(e.agent_id);
-        out->set_metric(e.metric);
-        out->set_value(e.value);
-        *out->mutable_occurred_at() = ToTimestamp(e.occurred_at_us);
-      },
-      [](const StoredEvent& e) {
-        ExportKey key;
-        key.number = e.occurred_at_us;
-        key.text = e.agent_id;
-        key.metric = e.metric;
-        key.value = e.value;
-        key.row = e.row;
-        return key;
-      },
-      /*bounded_rows=*/true);
+  // Two batches: one is read into while the other is sent. Each keeps its lists' memory from one
+  // page to the next.
+  EventPage pages[2];
+  auto next = std::async(std::launch::async, ReadEventPage, store_, std::cref(*plan), plan->after,
+                         &pages[0]);
+  for (int current = 0;; current = 1 - current) {
+    const absl::Status read = next.get();
+    if (!read.ok()) return ToGrpcStatus(read);
+    EventPage& page = pages[current];
+    if (page.rows == 0) return grpc::Status::OK;
+    const bool last = !page.more;
+    if (!last) {
+      next = std::async(std::launch::async, ReadEventPage, store_, std::cref(*plan), page.last,
+                        &pages[1 - current]);
+    }
+    page.batch.set_cursor(EncodeCursor(*plan, page.last));
+    if (context->IsCancelled() || !writer->Write(page.batch)) {
+      // `next`, if reading, is waited for as it goes, before the pages it reads into.
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
+    }
+    if (last) return grpc::Status::OK;
+  }
 }
 
 grpc::Status ExportServiceImpl::ExportAgents(grpc::ServerContext* context,
@@ -519,6 +576,11 @@ grpc::Status ExportServiceImpl::ExportFulfilments(
         *out->mutable_decided_at() = ToTimestamp(row.decided_us);
         *out->mutable_updated_at() = ToTimestamp(f.updated_us);
         for (const FulfilmentAttempt& a : row.attempts) ToProto(a, out->add_attempt_history());
+        if (f.value.has_value()) out->set_value(DecimalAmount(*f.value, row.currency));
+        out->set_unit(row.unit);
+        out->set_currency(row.currency);
+        out->set_face_value(ShortestText(f.face_value));
+        if (f.redeemed_us != 0) *out->mutable_redeemed_at() = ToTimestamp(f.redeemed_us);
       },
       [](const ExportedFulfilmentRow& row) {
         ExportKey key;

@@ -50,11 +50,18 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
   s->set_held_awards(r.spend.held_awards);
   s->set_over_budget_awards(r.spend.over_budget_awards);
   s->set_flagged_awards(r.spend.flagged_awards);
+  s->set_face_value(r.spend.face_value);
   for (const RewardTypeCount& t : r.spend.reward_types) {
     v1::RewardTypeCount* type = s->add_reward_types();
     type->set_type(t.type);
     type->set_rewards(t.rewards);
     type->set_fulfilled(t.fulfilled);
+    type->set_redeemed(t.redeemed);
+    type->set_value(t.value);
+    type->set_settled(t.settled);
+    type->set_per_reward(t.per_reward);
+    type->set_face_value(t.face_value);
+    type->set_unknown_value(t.unknown_value);
   }
   for (const FairnessTest& t : r.fairness) {
     v1::FairnessResult* f = out->add_fairness();
@@ -115,6 +122,7 @@ void ToProto(const PeriodReport& r, v1::PeriodReport* out) {
   d->set_waiting(r.delivery.waiting);
   d->set_cancelled(r.delivery.cancelled);
   d->set_retries(r.delivery.retries);
+  d->set_redeemed(r.delivery.redeemed);
   d->set_timed(r.delivery.timed);
   d->set_median_hours(r.delivery.median_hours);
   d->set_p90_hours(r.delivery.p90_hours);
@@ -195,6 +203,8 @@ grpc::Status ReportServiceImpl::GetProgramReport(grpc::ServerContext* context,
     out->set_value_high(e.value_high);
     out->set_cost(e.cost);
     out->set_cost_unit(e.cost_unit);
+    out->set_cost_budget(e.cost_budget);
+    out->set_cost_face_value(e.cost_face_value);
     out->set_has_return(e.return_ratio.has_value());
     out->set_return_ratio(e.return_ratio.value_or(0));
     out->set_return_low(e.return_low);

@@ -238,6 +238,8 @@ DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& 
         f.agent_id = recipient;
         f.type = reward.type;
         f.params = reward.params;
+        f.value = RewardValue(reward, spec.budget);
+        f.face_value = reward.face_value;
         f.state = FulfilmentState::kWaiting;
         f.idempotency_key = with_keys ? NewIdempotencyKey() : "";
         f.next_attempt_us = decision.decided_us;

@@ -389,6 +389,10 @@ std::vector<std::string> FulfilmentEngine::ApplyReports(const std::vector<Status
     attempt.error = report.result.error;
     attempt.actor = source;
     (void)store_->RecordAttempt(attempt);
+    if (record.state == FulfilmentState::kFulfilled && report.result.redeemed_at.has_value()) {
+      lines.push_back(NoteRedeemed(record, *report.result.redeemed_at));
+      continue;
+    }
     if (record.state != FulfilmentState::kPending) {
       lines.push_back(absl::StrCat(record.id, ": already ",
                                    std::string(FulfilmentStateName(record.state)), "; ignored"));
@@ -420,9 +424,19 @@ std::vector<std::string> FulfilmentEngine::ApplyReports(const std::vector<Status
     lines.push_back(
         saved.ok() ? absl::StrCat(record.id, ": ", std::string(FulfilmentStateName(record.state)))
                    : absl::StrCat(record.id, ": ", saved.message()));
+    if (saved.ok() && record.state == FulfilmentState::kFulfilled &&
+        report.result.redeemed_at.has_value()) {
+      lines.push_back(NoteRedeemed(record, *report.result.redeemed_at));
+    }
   }
   if (!check_now.empty()) CheckNow(check_now);
   return lines;
+}
+
+std::string FulfilmentEngine::NoteRedeemed(const FulfilmentRecord& record, absl::Time at) {
+  auto marked = store_->MarkRedeemed(record.id, absl::ToUnixMicros(at));
+  if (!marked.ok()) return absl::StrCat(record.id, ": ", marked.status().message());
+  return absl::StrCat(record.id, *marked ? ": redeemed" : ": redeemed already noted");
 }
 
 void FulfilmentEngine::CheckNow(const std::vector<std::string>& idempotency_keys) {

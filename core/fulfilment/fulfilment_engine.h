@@ -88,7 +88,9 @@ class FulfilmentEngine {
   int RunOnce();
 
   // Applies vendor reports (a callback): fulfilled and permanent end the reward, pending is
-  // noted, anything else has it looked up now. Returns one line per report saying what was done.
+  // noted, anything else has it looked up now; a redemption reported for a fulfilled reward is
+  // recorded once. Returns one line per report saying what was done (two when a reward is
+  // fulfilled and redeemed at once).
   std::vector<std::string> ApplyReports(const std::vector<StatusReport>& reports,
                                         const std::string& source);
 
@@ -105,6 +107,8 @@ class FulfilmentEngine {
  private:
   // False when the row was not attempted (no longer pending, or the store failed).
   bool Attempt(FulfilmentRecord record);
+  // Records a fulfilled reward's redemption; the line ApplyReports() gives for it.
+  std::string NoteRedeemed(const FulfilmentRecord& record, absl::Time at);
   // The plugin call's inputs: the award, the agent (or team) and the program.
   FulfilmentCall BuildCall(const FulfilmentRecord& record, bool* ok);
   // The history row of a call: which kind, when, and what it came to.

@@ -53,6 +53,8 @@ struct FulfilResult {
   std::string artifact;
   // A vendor's requested wait before the next attempt; zero when none.
   absl::Duration retry_after = absl::ZeroDuration();
+  // When the recipient redeemed the reward, where the vendor reports it.
+  std::optional<absl::Time> redeemed_at;
 };
 
 // Implementations are called from the engine's worker threads and must be thread-safe.

@@ -109,6 +109,10 @@ FulfilResult PluginHost::ToResult(const pb::FulfilResponse& response) {
   result.error = response.error();
   result.artifact = response.artifact();
   result.retry_after = absl::Milliseconds(response.retry_after_ms());
+  if (response.has_redeemed_at()) {
+    result.redeemed_at = absl::FromUnixSeconds(response.redeemed_at().seconds()) +
+                         absl::Nanoseconds(response.redeemed_at().nanos());
+  }
   return result;
 }
 

@@ -599,6 +599,13 @@ absl::StatusOr<RewardSpec> ParseReward(const Located& at,
       reward.value = *cost;
       continue;
     }
+    if (key == "face_value") {
+      absl::StatusOr<double> face = ReadNumber(value);
+      if (!face.ok()) return face.status();
+      if (*face < 0) return FieldError(value, "must not be negative");
+      reward.face_value = *face;
+      continue;
+    }
     if (!value.node.IsScalar()) {
       return FieldError(value, absl::StrCat("expected a scalar value, got ", KindOf(value.node)));
     }

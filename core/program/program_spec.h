@@ -108,12 +108,16 @@ struct Hold {
 
 struct RewardSpec {
   std::string type;
-  // Every other key of the reward's YAML map except `value`, as text ("hours" -> "8"); what the
-  // fulfilment plugin receives.
+  // Every other key of the reward's YAML map except `value` and `face_value`, as text ("hours" ->
+  // "8"); what the fulfilment plugin receives.
   std::map<std::string, std::string> params;
   // What the reward costs in the program's budget unit (`value:`); budgets and the two-approver
   // threshold add these up. Unset when the YAML gives none.
   std::optional<double> value;
+  // What the reward costs in money beyond what the budget counts (`face_value:`), in the currency
+  // of value_per_unit: a day of leave's wages, a parking space's rent. The return on the program
+  // (plaudit report --effect) counts it with the settled budget. 0 when the YAML gives none.
+  double face_value = 0;
   // Where the reward is written, for errors found after parsing it.
   std::string path;
   int line = 0;

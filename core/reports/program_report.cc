@@ -176,6 +176,11 @@ absl::Status AddHolds(Store& store, const DecisionRecord& decision, Gaming& gami
   return absl::OkStatus();
 }
 
+// Settled value per fulfilled reward of the type.
+double PerReward(const RewardTypeCount& type) {
+  return type.fulfilled > 0 ? type.settled / static_cast<double>(type.fulfilled) : 0;
+}
+
 // One decided period: its awards, rewards, standings and budget.
 absl::Status AddDecision(Store& store, const DecisionRecord& decision,
                          const absl::flat_hash_map<std::string, AgentGroups>& agents,
@@ -208,15 +213,25 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
       spend.awarded += award.value;
       ++spend.standing_awards;
     }
+    const bool counted = Stands(award.state) && award.state != AwardState::kOverBudget;
     for (const FulfilmentRecord& f : award.fulfilments) {
       RewardTypeCount& type = types[f.type];
       type.type = f.type;
       ++type.rewards;
+      if (!f.value.has_value()) ++type.unknown_value;
+      if (counted) type.value += f.value.value_or(0);
       delivery.retries += std::max(0, f.attempts - 1);
       switch (f.state) {
         case FulfilmentState::kFulfilled:
           ++type.fulfilled;
           ++delivery.fulfilled;
+          type.settled += f.value.value_or(0);
+          type.face_value += f.face_value;
+          spend.face_value += f.face_value;
+          if (f.redeemed_us != 0) {
+            ++type.redeemed;
+            ++delivery.redeemed;
+          }
           delivery.hours.push_back(static_cast<double>(f.updated_us - award.decided_us) / 3.6e9);
           break;
         case FulfilmentState::kFailed:
@@ -236,7 +251,10 @@ absl::Status AddDecision(Store& store, const DecisionRecord& decision,
   }
   spend.per_award =
       spend.standing_awards > 0 ? spend.awarded / static_cast<double>(spend.standing_awards) : 0;
-  for (const auto& [name, count] : types) spend.reward_types.push_back(count);
+  for (auto& [name, count] : types) {
+    count.per_reward = PerReward(count);
+    spend.reward_types.push_back(count);
+  }
 
   std::map<std::string, GroupShare> teams;
   std::map<std::string, GroupShare> channels;
@@ -427,7 +445,13 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
       [](RewardTypeCount& into, const RewardTypeCount& item) {
         into.rewards += item.rewards;
         into.fulfilled += item.fulfilled;
+        into.redeemed += item.redeemed;
+        into.value += item.value;
+        into.settled += item.settled;
+        into.face_value += item.face_value;
+        into.unknown_value += item.unknown_value;
       });
+  os.face_value += ps.face_value;
   // The groups' counts, tested at the end (Finish).
   for (const FairnessTest& test : period.fairness) {
     auto found = std::find_if(overall.fairness.begin(), overall.fairness.end(),
@@ -458,6 +482,7 @@ void AddToOverall(const PeriodReport& period, PeriodReport& overall) {
   od.waiting += pd.waiting;
   od.cancelled += pd.cancelled;
   od.retries += pd.retries;
+  od.redeemed += pd.redeemed;
   od.hours.insert(od.hours.end(), pd.hours.begin(), pd.hours.end());
 }
 
@@ -577,8 +602,11 @@ absl::StatusOr<EffectSection> BuildEffect(
     }
     e.metrics.push_back(std::move(effect));
   }
-  e.cost = spend.settled;
-  e.cost_unit = spend.currency.empty() ? spend.unit : spend.currency;
+  // Hours and items are not money: only a budget in money counts, beside the face values.
+  e.cost_budget = spend.unit == "money" ? spend.settled : 0;
+  e.cost_face_value = spend.face_value;
+  e.cost = e.cost_budget + e.cost_face_value;
+  e.cost_unit = spend.unit == "money" ? spend.currency : "";
   if (any_value && e.cost > 0) {
     e.return_ratio = e.value_created / e.cost;
     e.return_low = e.value_low / e.cost;
@@ -589,7 +617,12 @@ absl::StatusOr<EffectSection> BuildEffect(
   } else if (e.after.empty()) {
     e.caveat = "no period of the report starts after the program started: give a later --to";
   } else if (any_value && e.cost <= 0) {
-    e.caveat = "nothing settled in the budget yet: no return can be worked out";
+    e.caveat = spend.unit == "money" || spend.unit.empty()
+                   ? "nothing settled in the budget and no face value yet: no return can be "
+                     "worked out"
+                   : absl::StrCat("the budget is in ", spend.unit,
+                                  ", not money: give the rewards a face_value to work out a "
+                                  "return");
   }
   return e;
 }
@@ -668,6 +701,7 @@ absl::StatusOr<ProgramReport> BuildProgramReport(Store& store, const std::string
             [](const TeamPraise& a, const TeamPraise& b) { return a.team < b.team; });
   std::sort(overall.spend.reward_types.begin(), overall.spend.reward_types.end(),
             [](const RewardTypeCount& a, const RewardTypeCount& b) { return a.type < b.type; });
+  for (RewardTypeCount& type : overall.spend.reward_types) type.per_reward = PerReward(type);
   overall.spend.per_award =
       overall.spend.standing_awards > 0
           ? overall.spend.awarded / static_cast<double>(overall.spend.standing_awards)

@@ -54,10 +54,23 @@ struct Participation {
   std::vector<TeamPraise> praise;
 };
 
+// One reward type's rewards, what they cost and whether they arrived and were used.
 struct RewardTypeCount {
   std::string type;
   int64_t rewards = 0;
   int64_t fulfilled = 0;
+  // Fulfilled rewards whose vendor reported them redeemed (gift-card codes spent).
+  int64_t redeemed = 0;
+  // In the budget's unit: the value of the rewards of awards that stand (as Spend::awarded), and
+  // of those fulfilled (what they settled); per fulfilled reward.
+  double value = 0;
+  double settled = 0;
+  double per_reward = 0;
+  // The fulfilled rewards' face values outside the budget.
+  double face_value = 0;
+  // Rewards decided before each reward's value was kept (in an award of several): in none of the
+  // sums above.
+  int64_t unknown_value = 0;
 };
 
 struct Spend {
@@ -76,6 +89,9 @@ struct Spend {
   int64_t held_awards = 0;
   int64_t over_budget_awards = 0;
   int64_t flagged_awards = 0;
+  // The fulfilled rewards' face values outside the budget (their `face_value`s), in the currency
+  // of value_per_unit.
+  double face_value = 0;
   // Rewards by type, in type order.
   std::vector<RewardTypeCount> reward_types;
 };
@@ -86,6 +102,8 @@ struct Delivery {
   int64_t pending = 0;
   int64_t waiting = 0;
   int64_t cancelled = 0;
+  // Fulfilled rewards whose vendor reported them redeemed.
+  int64_t redeemed = 0;
   // Calls beyond each reward's first.
   int64_t retries = 0;
   // Hours from the decision to a fulfilled reward's fulfilment: median and 90th percentile
@@ -195,13 +213,16 @@ struct EffectSection {
   std::vector<std::string> before;
   std::vector<std::string> after;
   std::vector<MetricEffect> metrics;
-  // The value created by all metrics with a value per unit (point estimate), the cost (settled
-  // budget over the report's periods, in its unit), and value / cost with the interval of each
-  // metric's value summed (a conservative bound).
+  // The value created by all metrics with a value per unit (point estimate), the cost, and
+  // value / cost with the interval of each metric's value summed (a conservative bound). The cost
+  // is the settled budget when it is money, plus the fulfilled rewards' face values outside it,
+  // over the report's periods; in the budget's currency (empty when no budget is in money).
   double value_created = 0;
   double value_low = 0;
   double value_high = 0;
   double cost = 0;
+  double cost_budget = 0;
+  double cost_face_value = 0;
   std::string cost_unit;
   std::optional<double> return_ratio;
   double return_low = 0;

@@ -89,8 +89,8 @@ std::string Qualified(const char* alias, const char* columns) {
   return absl::StrJoin(names, ", ");
 }
 
-absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& scope,
-                                                             const ExportKey& after, int limit) {
+absl::StatusOr<int> Store::ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
+                                        absl::FunctionRef<bool(const EventView&)> row) {
   Conditions where;
   // The key's time is given as the range's start too: SQLite does not start an index range at a
   // row value, and would walk every row before the cursor on each page.
@@ -111,10 +111,14 @@ absl::StatusOr<std::vector<StoredEvent>> Store::ExportEvents(const ExportScope& 
   if (!reader.ok()) return reader.status();
   SqliteStatement q(reader->db(), sql.c_str());
   PLAUDIT_RETURN_IF_ERROR(where.Bind(q, limit));
-  std::vector<StoredEvent> rows;
-  rows.reserve(static_cast<size_t>(limit));
-  while (q.Step())
-    rows.push_back({q.Text(0), q.Text(1), q.Text(2), q.Double(3), q.Int(4), q.Int(5)});
+  int rows = 0;
+  while (q.Step()) {
+    ++rows;
+    if (!row(EventView{q.TextView(0), q.TextView(1), q.TextView(2), q.Double(3), q.Int(4),
+                       q.Int(5)})) {
+      break;
+    }
+  }
   if (!q.status().ok()) return q.status();
   return rows;
 }
@@ -230,8 +234,9 @@ absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
   where.AddTeams(scope.teams, {"f.agent_id"}, {"a.team"});
   const std::string sql = absl::StrCat(
       "SELECT ", Qualified("f", kFulfilmentColumns),
-      ", a.program_id, a.period, a.decided_us, f.seq FROM fulfilments f JOIN awards a ON a.id = "
-      "f.award_id",
+      ", a.program_id, a.period, a.decided_us, f.seq, COALESCE(b.unit, ''), "
+      "COALESCE(b.currency, '') FROM fulfilments f JOIN awards a ON a.id = f.award_id LEFT JOIN "
+      "budgets b ON b.program_id = a.program_id AND b.period = a.period",
       where.Where(), " ORDER BY a.program_id, a.period, f.award_id, f.seq LIMIT ?");
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
@@ -242,10 +247,13 @@ absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
   while (q.Step()) {
     ExportedFulfilmentRow row;
     row.fulfilment = ReadFulfilment(q);
-    row.program_id = q.Text(13);
-    row.period = q.Text(14);
-    row.decided_us = q.Int(15);
-    row.seq = q.Int(16);
+    constexpr int kNext = kFulfilmentColumnCount;
+    row.program_id = q.Text(kNext);
+    row.period = q.Text(kNext + 1);
+    row.decided_us = q.Int(kNext + 2);
+    row.seq = q.Int(kNext + 3);
+    row.unit = q.Text(kNext + 4);
+    row.currency = q.Text(kNext + 5);
     rows.push_back(std::move(row));
   }
   if (!q.status().ok()) return q.status();

@@ -2,6 +2,7 @@
 // history, and the retry and cancel actions people take on a reward.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -314,6 +315,16 @@ absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
   record.updated_us = now_us;
   PLAUDIT_RETURN_IF_ERROR(txn.Commit());
   return record;
+}
+
+absl::StatusOr<bool> Store::MarkRedeemed(const std::string& id, int64_t redeemed_us) {
+  absl::MutexLock lock(&mu_);
+  SqliteStatement u(db_,
+                    "UPDATE fulfilments SET redeemed_us = ? WHERE id = ? AND state = 'fulfilled' "
+                    "AND redeemed_us = 0");
+  u.Bind(1, std::max<int64_t>(redeemed_us, 1)).Bind(2, id);
+  PLAUDIT_RETURN_IF_ERROR(u.Run());
+  return sqlite3_changes(db_) == 1;
 }
 
 absl::Status Store::CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,

@@ -100,6 +100,13 @@ std::string SqliteStatement::Text(int column) const {
   return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
+std::string_view SqliteStatement::TextView(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (data == nullptr) return {};
+  return std::string_view(static_cast<const char*>(data),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
 int64_t SqliteStatement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 double SqliteStatement::Double(int column) const { return sqlite3_column_double(stmt_, column); }

@@ -43,6 +43,8 @@ class SqliteStatement {
   void Reset();
 
   std::string Text(int column) const;
+  // The column's bytes where SQLite keeps them: valid until the next Step() or Reset().
+  std::string_view TextView(int column) const;
   int64_t Int(int column) const;
   double Double(int column) const;
   bool IsNull(int column) const;

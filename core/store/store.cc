@@ -322,6 +322,16 @@ CREATE TABLE decision_standing_members (
     R"sql(
 ALTER TABLE agents ADD COLUMN locale TEXT NOT NULL DEFAULT '';
 )sql",
+    // Each reward's own value (in the budget unit), its face value outside the budget, and when
+    // the vendor reported it redeemed. Rewards decided before: an award's only reward takes the
+    // award's value; those of an award of several stay unknown (NULL).
+    R"sql(
+ALTER TABLE fulfilments ADD COLUMN value REAL;
+ALTER TABLE fulfilments ADD COLUMN face_value REAL NOT NULL DEFAULT 0;
+ALTER TABLE fulfilments ADD COLUMN redeemed_us INTEGER NOT NULL DEFAULT 0;
+UPDATE fulfilments SET value = (SELECT a.value FROM awards a WHERE a.id = fulfilments.award_id)
+  WHERE (SELECT COUNT(*) FROM fulfilments g WHERE g.award_id = fulfilments.award_id) = 1;
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
@@ -496,6 +506,9 @@ FulfilmentRecord ReadFulfilment(const SqliteStatement& s) {
   r.next_attempt_us = s.Int(10);
   r.updated_us = s.Int(11);
   r.check_first = s.Int(12) != 0;
+  if (!s.IsNull(13)) r.value = s.Double(13);
+  r.face_value = s.Double(14);
+  r.redeemed_us = s.Int(15);
   return r;
 }
 
@@ -1257,10 +1270,11 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
                     "INSERT INTO awards (id, program_id, period, agent_id, rank, program_version, "
                     "decided_us, tier, state, state_reason, value, approvals_needed, "
                     "approver_role, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  SqliteStatement f(db_,
-                    "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
-                    "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  SqliteStatement f(
+      db_,
+      "INSERT INTO fulfilments (id, award_id, seq, agent_id, type, params, state, "
+      "attempts, error, artifact, idempotency_key, next_attempt_us, updated_us, value, "
+      "face_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const AwardRecord& award : decision.awards) {
     a.Bind(1, award.id)
         .Bind(2, award.program_id)
@@ -1294,7 +1308,9 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
           .Bind(10, r.artifact)
           .Bind(11, r.idempotency_key)
           .Bind(12, r.next_attempt_us)
-          .Bind(13, r.updated_us);
+          .Bind(13, r.updated_us)
+          .Bind(14, r.value.value_or(0))
+          .Bind(15, r.face_value);
       PLAUDIT_RETURN_IF_ERROR(f.Run());
       f.Reset();
     }

@@ -22,6 +22,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,7 +48,17 @@ struct StoredEvent {
   std::string metric;
   double value = 0;
   int64_t occurred_at_us = 0;
-  // Its place in the events table, where a read gives it (ExportEvents); 0 otherwise.
+};
+
+// An event as a read meets it, without copying: the text lives in the store's read until the
+// next row.
+struct EventView {
+  std::string_view event_id;
+  std::string_view agent_id;
+  std::string_view metric;
+  double value = 0;
+  int64_t occurred_at_us = 0;
+  // Its place in the events table (the order events were stored in).
   int64_t row = 0;
 };
 
@@ -141,6 +152,15 @@ struct FulfilmentRecord {
   // The next call must look the reward up before placing it: the last call left its fate
   // uncertain (a timeout, a crash mid-call, a vendor still processing it).
   bool check_first = false;
+  // What the reward costs in its program's budget unit (RewardValue()); unset for rewards decided
+  // before each reward's value was kept, in an award of several.
+  std::optional<double> value;
+  // What the reward costs in money outside the budget (its `face_value`), in the currency of the
+  // program's value_per_unit; 0 when none was given.
+  double face_value = 0;
+  // When the recipient redeemed it, where the vendor reports that (gift-card codes); 0 when not
+  // (yet) reported.
+  int64_t redeemed_us = 0;
 };
 
 // One call made for a reward, or one action taken on it.
@@ -297,6 +317,9 @@ struct ExportedFulfilmentRow {
   int64_t decided_us = 0;
   int64_t seq = 0;
   std::vector<FulfilmentAttempt> attempts;
+  // The period's budget unit and currency; empty when it has no budget.
+  std::string unit;
+  std::string currency;
 };
 
 struct ExportedLedgerRow {
@@ -500,6 +523,9 @@ class Store {
   // or pending and never attempted or last refused; FAILED_PRECONDITION otherwise.
   absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id, const std::string& actor,
                                                     const std::string& reason, int64_t now_us);
+  // Records that a fulfilled reward was redeemed at redeemed_us, as its vendor reported. True
+  // when this recorded it; false when it was already recorded or the reward is not fulfilled.
+  absl::StatusOr<bool> MarkRedeemed(const std::string& id, int64_t redeemed_us);
   // Makes the pending rewards with these keys due now, looked up first.
   absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
                                    int64_t now_us);
@@ -542,9 +568,10 @@ class Store {
   // in the dataset's order, read on a reader (no lock the writers take, and nothing kept between
   // pages). Each dataset's order is the one exports.proto documents.
   // Events by occurred_at_us, agent, metric, value, then the order they were stored in (the
-  // order of the time index: no sort), each with its row.
-  absl::StatusOr<std::vector<StoredEvent>> ExportEvents(const ExportScope& scope,
-                                                        const ExportKey& after, int limit);
+  // order of the time index: no sort), each handed to `row` as it is read, without a copy, until
+  // `row` returns false; the number of rows read.
+  absl::StatusOr<int> ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
+                                   absl::FunctionRef<bool(const EventView&)> row);
   absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
                                                   int limit);
   // The standings of the decision scope.program_id / scope.period; number is the position.

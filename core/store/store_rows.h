@@ -21,7 +21,8 @@ namespace plaudit {
 // The columns ReadFulfilment() reads, in its order.
 inline constexpr const char* kFulfilmentColumns =
     "id, award_id, agent_id, type, params, state, attempts, error, artifact, idempotency_key, "
-    "next_attempt_us, updated_us, check_first";
+    "next_attempt_us, updated_us, check_first, value, face_value, redeemed_us";
+inline constexpr int kFulfilmentColumnCount = 16;
 
 // The columns ReadAgent() reads, in its order.
 inline constexpr const char* kAgentColumns =

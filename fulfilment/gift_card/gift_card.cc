@@ -13,7 +13,9 @@
 // lookup finishes it); a failed or cancelled order is permanent; a status word the plugin does not
 // know is logged as a warning and read as pending. 429 is retryable after the vendor's
 // Retry-After; 5xx and unreachable vendors are retryable; a request that got no answer is unknown
-// (look it up before trying again); any other 4xx is permanent with the vendor's message. Two
+// (look it up before trying again); any other 4xx is permanent with the vendor's message. A
+// completed order's redeemed_at (a callback's or a lookup's) is passed on as the reward's
+// redemption, which plauditd records once. Two
 // exceptions, because the order was certainly not placed and a person can fix them: an account
 // balance too low for the card (checked before ordering, and the vendor's 402) and a refused API
 // key (401/403) are retryable, the first after kInsufficientFundsRetryMs. The balance is checked
@@ -41,6 +43,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "fulfilment/gift_card/balance_estimate.h"
 #include "fulfilment/gift_card/settings.h"
 #include "fulfilment/gift_card/vendor_api.h"
@@ -293,6 +296,7 @@ class GiftCardPlugin : public sdk::Plugin {
       order.external_reference = reference;
       order.status = status;
       order.failure_reason = json::StringMember(note, "failure_reason");
+      order.redeemed_at = json::StringMember(note, "redeemed_at");
       pb::StatusUpdate* update = resp.add_updates();
       update->set_idempotency_key(reference);
       *update->mutable_result() = MapStatus(reference, order);
@@ -358,10 +362,30 @@ class GiftCardPlugin : public sdk::Plugin {
   }
 
   // The outcome an order's status means, without side effects.
+  // Passes on when the order's card was redeemed, when the vendor says so in a form we read.
+  void NoteRedemption(const std::string& key, const Order& order, pb::FulfilResponse* response) {
+    if (order.redeemed_at.empty()) return;
+    absl::Time at;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, order.redeemed_at, &at, &error)) {
+      host().Warning("gift_card: vendor order " + order.id + " for key " + key +
+                     " has an unreadable redeemed_at \"" + order.redeemed_at + "\"; ignored");
+      return;
+    }
+    google::protobuf::Timestamp* out = response->mutable_redeemed_at();
+    out->set_seconds(absl::ToUnixSeconds(at));
+    out->set_nanos(
+        static_cast<int32_t>((at - absl::FromUnixSeconds(out->seconds())) / absl::Nanoseconds(1)));
+  }
+
   pb::FulfilResponse MapStatus(const std::string& key, const Order& order) {
     switch (ClassifyStatus(order.status)) {
-      case OrderState::kCompleted:
-        return Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, Artifact(order.id));
+      case OrderState::kCompleted: {
+        pb::FulfilResponse fulfilled =
+            Outcome(pb::FULFIL_OUTCOME_FULFILLED, {}, Artifact(order.id));
+        NoteRedemption(key, order, &fulfilled);
+        return fulfilled;
+      }
       case OrderState::kProcessing:
         return Outcome(pb::FULFIL_OUTCOME_PENDING,
                        "vendor order " + order.id + " is " + order.status);

@@ -62,6 +62,7 @@ bool ReadOrder(const Json& value, Order* order) {
       redemption != nullptr && redemption->is_object()) {
     order->code = StringMember(*redemption, "code");
     order->url = StringMember(*redemption, "url");
+    order->redeemed_at = StringMember(*redemption, "redeemed_at");
   }
   return !order->id.empty() && !order->status.empty();
 }

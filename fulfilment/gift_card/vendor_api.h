@@ -9,7 +9,11 @@
 //   POST /v1/orders                          {"external_reference", "brand_id", "amount",
 //                                             "currency", "recipient": {"name", "email"}}
 //   GET  /v1/orders?external_reference=REF   an order: {"id", "external_reference", "status",
-//                                             "failure_reason", "redemption": {"code", "url"}}
+//                                             "failure_reason", "redemption": {"code", "url",
+//                                             "redeemed_at"}}
+//
+// "redeemed_at" (RFC 3339), in an order's redemption and in a status-change notification, is
+// when the recipient redeemed the card; absent until then, or when the vendor does not say.
 //
 // The API key travels in the Authorization header only; vendor messages are scrubbed of it.
 // Thread-safe when the HttpClient is.
@@ -58,6 +62,8 @@ struct Order {
   // The redemption code and link: secrets of the recipient.
   std::string code;
   std::string url;
+  // When the recipient redeemed it, as the vendor wrote it (RFC 3339); empty when not reported.
+  std::string redeemed_at;
 };
 
 struct CallResult {

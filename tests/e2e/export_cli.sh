@@ -88,7 +88,7 @@ expect_header standings "program_id,period,position,competitor,peer_group,eligib
 grep -q '^employee-of-the-month,2026-10,0,' "$work/standings.csv" || fail "the first standing"
 expect_header awards "award_id,program_id,period,agent_id,team,rank,tier,state,state_reason,value,unit,currency,program_version,decided_at,approvals,transition_seq,transition_from,transition_to,transition_actor,transition_reason,transition_at"
 [[ $(tail -n +2 "$work/awards.csv" | cut -d, -f1 | sort -u | wc -l) -ge 1 ]] || fail "an award"
-expect_header fulfilments "fulfilment_id,award_id,program_id,period,agent_id,type,state,attempts,error,params,idempotency_key,decided_at,updated_at,attempt_seq,attempt_kind,attempt_started_at,attempt_finished_at,attempt_outcome,attempt_error,attempt_actor"
+expect_header fulfilments "fulfilment_id,award_id,program_id,period,agent_id,type,state,attempts,error,params,idempotency_key,decided_at,updated_at,value,unit,currency,face_value,redeemed_at,attempt_seq,attempt_kind,attempt_started_at,attempt_finished_at,attempt_outcome,attempt_error,attempt_actor"
 grep -q ',leave_credit,' "$work/fulfilments.csv" || fail "a leave credit reward"
 grep -q 'hours=8' "$work/fulfilments.csv" || fail "a reward's params"
 expect_header budget-ledger "program_id,period,award_id,agent_id,team,amount,unit,currency,state,budget,budget_mode"

@@ -2,7 +2,8 @@
 # Vendor callbacks end to end: a gift card left processing by the vendor sandbox is fulfilled by
 # the sandbox's signed callback to plauditd (reconciliation is 10 minutes away, so nothing else
 # can have done it); a callback signed with the wrong secret, one delivered again and one signed
-# too long ago are refused and change nothing.
+# too long ago are refused and change nothing; the card redeemed at the vendor is recorded and
+# counted by the program report and the fulfilments export.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
@@ -82,7 +83,7 @@ award:
   rule: threshold
   min_score: 0
   rewards:
-    - {type: gift_card, brand: bookshop, amount: 25, currency: USD}
+    - {type: gift_card, brand: bookshop, amount: 25, currency: USD, value: 25, face_value: 2.5}
 approval: auto
 YAML
 "$plaudit" agents import "$work/agents.csv" >/dev/null
@@ -160,5 +161,28 @@ refused_with "stale callback: .*too old"
 # The recipient reads the card's code, fetched from the vendor since the callback carries none.
 code=$(json_eval "$(http GET "$vendor_url/v1/orders?external_reference=$key")" 'd["redemption"]["code"]')
 expect_contains "$("$plaudit" --as cb01 rewards code "$key")" "$code" "rewards code after a callback"
+
+# The recipient spends the card: the vendor's order.redeemed callback is recorded once, and the
+# program report counts the code redeemed beside the reward's value and face value.
+report_json() { "$plaudit" report callback-cards --from 2026-10 -o json; }
+[[ $(json_eval "$(report_json)" 'd["overall"]["delivery"].get("redeemed", 0)') == 0 ]] ||
+  fail "a code counts as redeemed before the vendor said so"
+http POST "$vendor_url/v1/_orders/redeem" "{\"external_reference\": \"$key\",
+  \"redeemed_at\": \"2026-11-03T09:30:00Z\"}" >/dev/null
+for _ in $(seq 1 100); do
+  [[ $(count 'SELECT redeemed_us FROM fulfilments') != 0 ]] && break
+  sleep 0.05
+done
+[[ $(count 'SELECT redeemed_us FROM fulfilments') == 1793698200000000 ]] ||
+  fail "the redemption was not recorded at its time: $(count 'SELECT redeemed_us FROM fulfilments') $(cat "$work/vendor.err")"
+report=$(report_json)
+[[ $(json_eval "$report" 'd["overall"]["delivery"]["redeemed"]') == 1 ]] ||
+  fail "the report does not count the redeemed code: $report"
+[[ $(json_eval "$report" '[(t["type"], int(t["redeemed"]), float(t["settled"]), float(t["face_value"])) for t in d["overall"]["spend"]["reward_types"]]') == "[('gift_card', 1, 25.0, 2.5)]" ]] ||
+  fail "the report's gift_card row is wrong: $report"
+expect_contains "$("$plaudit" report callback-cards --from 2026-10)" "redeemed" "the table names redemptions"
+exported=$("$plaudit" export fulfilments --format ndjson)
+[[ $(json_eval "$exported" '(d["value"], d["face_value"], d["redeemed_at"])') == "('25', '2.5', '2026-11-03T09:30:00Z')" ]] ||
+  fail "the fulfilments export lacks the value or the redemption: $exported"
 stop_server
 echo "gift_card_callback: 1 passed, 0 failed"

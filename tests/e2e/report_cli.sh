@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Program reports through the real CLI and plauditd: the report's participation, spend, delivery
-# and praise figures checked against the same data counted independently from the exports; a
-# period without a decision; the three output formats; bad ranges and callers refused.
+# and praise figures checked against the same data counted independently from the exports; what
+# each reward type cost; a period without a decision; the three output formats; bad ranges and callers refused.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
@@ -135,6 +135,49 @@ holdout_report=$("$plaudit" report with-holdout --from 2026-10 -o json)
   fail "the report counts the holdout's would-be awards: $holdout_report"
 [[ $(json_eval "$holdout_report" 'd["periods"][0]["participation"]["rewarded"]') == $((award_count - held_count)) ]] ||
   fail "holdout agents are not rewarded: $holdout_report"
+
+# What each reward type cost: a budget in euros, each reward's value in it and a face value outside
+# it, checked against the fulfilments export.
+sed -e 's/^id: employee-of-the-month/id: priced/' \
+  -e 's/^    - type: certificate$/    - {type: certificate, value: 0, face_value: 5}/' \
+  -e 's/^    - {type: leave_credit, hours: 8}$/    - {type: leave_credit, hours: 8, value: 120.5, face_value: 40}/' \
+  examples/programs/employee-of-the-month.yaml >"$work/priced.yaml"
+printf 'budget: {amount: 10000, unit: money, currency: EUR}\n' >>"$work/priced.yaml"
+grep -q 'face_value: 40' "$work/priced.yaml" || fail "the priced program lost its face values"
+"$plaudit" programs apply -f "$work/priced.yaml" >/dev/null
+"$plaudit" awards evaluate priced --period 2026-10 >/dev/null
+for _ in $(seq 1 100); do
+  "$plaudit" export fulfilments --program priced --format ndjson >"$work/p.ndjson"
+  grep -q '"state":"pending"\|"state":"waiting"' "$work/p.ndjson" || break
+  sleep 0.1
+done
+priced=$("$plaudit" report priced --from 2026-10 -o json)
+python3 - "$work/p.ndjson" "$priced" <<'PY'
+import json, sys
+rewards = [json.loads(l) for l in open(sys.argv[1])]
+report = json.loads(sys.argv[2])
+want = {}
+for r in rewards:
+    t = want.setdefault(r["type"], [0, 0, 0.0, 0.0])
+    t[0] += 1
+    if r["state"] == "fulfilled":
+        t[1] += 1
+        t[2] += float(r["value"])
+        t[3] += float(r["face_value"])
+if not want.get("leave_credit", [0, 0])[1]:
+    sys.exit(f"FAIL: no leave credit was fulfilled: {rewards}")
+spend = report["overall"]["spend"]
+got = {t["type"]: [int(t.get("rewards", 0)), int(t.get("fulfilled", 0)), t.get("settled", 0.0),
+                   t.get("face_value", 0.0)] for t in spend["reward_types"]}
+if got != want:
+    sys.exit(f"FAIL: rewards by type: the report says {got}, the export says {want}")
+leave = next(t for t in spend["reward_types"] if t["type"] == "leave_credit")
+if leave["per_reward"] != 120.5 or spend["settled"] != sum(v[2] for v in want.values()):
+    sys.exit(f"FAIL: per reward or settled: {spend}")
+if spend["face_value"] != sum(v[3] for v in want.values()):
+    sys.exit(f"FAIL: the face values: {spend}")
+PY
+expect_contains "$("$plaudit" report priced --from 2026-10)" "Rewards by type, overall (value, settled and per reward in the budget's unit, EUR" "the cost table"
 
 # The effect: the program was applied today, so no period of the report comes after its start.
 effect=$("$plaudit" report employee-of-the-month --from 2026-09 --to 2026-10 --effect --value-per-unit csat=120 -o json)

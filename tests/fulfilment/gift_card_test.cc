@@ -516,6 +516,36 @@ TEST_F(GiftCardPluginTest, VendorStatusEventsBecomeStatusUpdates) {
   EXPECT_EQ(batch.updates_size(), 2);
 }
 
+TEST_F(GiftCardPluginTest, TheVendorsRedemptionIsPassedOnFromACallbackAndALookup) {
+  ASSERT_EQ(plugin_->Fulfil(GiftCard("k1", "cinema", "15")).outcome(), pb::FULFIL_OUTCOME_PENDING);
+  SetStatus("k1", "completed");
+  Vendor("POST", "/v1/_orders/redeem",
+         R"({"external_reference":"k1","redeemed_at":"2026-11-03T09:30:00.25Z"})");
+  const Json events = Vendor("GET", "/v1/_events?after=2");
+  ASSERT_EQ(events.at("events").size(), 1u);
+  const pb::CallbackResponse resp = plugin_->Callback(json::Serialize(events.at("events")[0]));
+  ASSERT_EQ(resp.error(), "");
+  ASSERT_EQ(resp.updates_size(), 1);
+  const pb::FulfilResponse& update = resp.updates(0).result();
+  EXPECT_EQ(update.outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  ASSERT_TRUE(update.has_redeemed_at());
+  EXPECT_EQ(update.redeemed_at().seconds(), 1793698200);
+  EXPECT_EQ(update.redeemed_at().nanos(), 250000000);
+  const pb::FulfilResponse looked = plugin_->Lookup(GiftCard("k1", "cinema", "15"));
+  EXPECT_EQ(looked.outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_EQ(looked.redeemed_at().seconds(), 1793698200);
+  // A completed order not redeemed says nothing of it; an unreadable time is logged and ignored.
+  const pb::CallbackResponse plain = plugin_->Callback(
+      R"({"external_reference":"k1","order_id":"ord_000001","status":"completed"})");
+  EXPECT_FALSE(plain.updates(0).result().has_redeemed_at());
+  const pb::CallbackResponse garbled = plugin_->Callback(
+      R"({"external_reference":"k1","order_id":"ord_000001","status":"completed",)"
+      R"("redeemed_at":"yesterday"})");
+  EXPECT_EQ(garbled.updates(0).result().outcome(), pb::FULFIL_OUTCOME_FULFILLED);
+  EXPECT_FALSE(garbled.updates(0).result().has_redeemed_at());
+  EXPECT_TRUE(host_.Logged("unreadable redeemed_at \"yesterday\""));
+}
+
 TEST_F(GiftCardPluginTest, MalformedCallbackBodyIsAnError) {
   EXPECT_NE(plugin_->Callback("not json").error().find("not JSON"), std::string::npos);
   EXPECT_NE(plugin_->Callback(R"({"status":"completed"})").error().find("external_reference"),

@@ -238,6 +238,32 @@ TEST_F(VendorSandboxTest, RecordsEveryStatusAsAnEventAndCanDropThem) {
   EXPECT_EQ(Body(Send("GET", "/v1/_events?after=2")).at("events").size(), 1u);
 }
 
+TEST_F(VendorSandboxTest, ACompletedOrdersCardIsRedeemedOnceWithAnEvent) {
+  ASSERT_EQ(Send("POST", "/v1/orders", Order("r1", "cinema", "15")).status, 201);
+  const std::string redeem = R"({"external_reference":"r1","redeemed_at":"2026-11-03T09:30:00Z"})";
+  // Not before it completed.
+  const http::Response early = Send("POST", "/v1/_orders/redeem", redeem);
+  EXPECT_EQ(early.status, 409);
+  EXPECT_NE(early.body.find("processing, not completed"), std::string::npos) << early.body;
+  ASSERT_EQ(
+      Send("POST", "/v1/_orders/status", R"({"external_reference":"r1","status":"completed"})")
+          .status,
+      200);
+  const Json redeemed = Body(Send("POST", "/v1/_orders/redeem", redeem));
+  EXPECT_EQ(json::StringMember(redeemed.at("redemption"), "redeemed_at"), "2026-11-03T09:30:00Z");
+  // Again: nothing changes, no second event.
+  ASSERT_EQ(Send("POST", "/v1/_orders/redeem", R"({"external_reference":"r1"})").status, 200);
+  const Json order = Body(Send("GET", "/v1/orders?external_reference=r1"));
+  EXPECT_EQ(json::StringMember(order.at("redemption"), "redeemed_at"), "2026-11-03T09:30:00Z");
+  const Json all = Body(Send("GET", "/v1/_events"));
+  const Json& events = all.at("events");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(json::StringMember(events[2], "event"), "order.redeemed");
+  EXPECT_EQ(json::StringMember(events[2], "status"), "completed");
+  EXPECT_EQ(json::StringMember(events[2], "redeemed_at"), "2026-11-03T09:30:00Z");
+  EXPECT_EQ(Send("POST", "/v1/_orders/redeem", R"({"external_reference":"nope"})").status, 404);
+}
+
 TEST_F(VendorSandboxTest, HandsEveryRecordedEventToOnEventAndTickCompletesOrders) {
   std::mutex mu;
   std::vector<std::string> bodies;

@@ -363,6 +363,33 @@ HttpReply VendorSandbox::Control(const HttpRequest& request) {
     }
     return Error(404, "not_found", "no order with that id or external_reference");
   }
+  if (request.path == "/v1/_orders/redeem" && request.method == "POST") {
+    std::string error;
+    const std::optional<Json> body = json::ParseStrict(request.body, &error);
+    if (!body || !body->is_object()) {
+      return Error(400, "invalid_json", "body must be a JSON object: " + error);
+    }
+    const std::string id = StringMember(*body, "id");
+    const std::string reference = StringMember(*body, "external_reference");
+    for (Order& order : orders_) {
+      if ((id.empty() || order.id != id) &&
+          (reference.empty() || order.external_reference != reference)) {
+        continue;
+      }
+      if (order.status != "completed") {
+        return Error(409, "not_redeemable",
+                     "order " + order.id + " is " + order.status + ", not completed");
+      }
+      if (order.redeemed_at.empty()) {
+        const std::string at = StringMember(*body, "redeemed_at");
+        order.redeemed_at = at.empty() ? Rfc3339Now() : at;
+        RecordEvent(order, "order.redeemed");
+        SaveState();
+      }
+      return JsonReply(200, OrderJson(order));
+    }
+    return Error(404, "not_found", "no order with that id or external_reference");
+  }
   if (request.path == "/v1/_events" && request.method == "GET") {
     int64_t after = 0;
     if (auto it = request.query.find("after"); it != request.query.end()) {
@@ -527,14 +554,14 @@ void VendorSandbox::SetStatus(Order* order, const std::string& status) {
   SaveState();
 }
 
-void VendorSandbox::RecordEvent(const Order& order) {
+void VendorSandbox::RecordEvent(const Order& order, const char* kind) {
   HttpRequest event_request;
   if (!TakeFault(event_request, {"drop_events"}).type.empty()) {
     ++dropped_events_;
     return;
   }
   Json event = Json::object();
-  event["event"] = "order.status_changed";
+  event["event"] = kind;
   event["sequence"] = next_event_++;
   event["order_id"] = order.id;
   event["external_reference"] = order.external_reference;
@@ -544,6 +571,7 @@ void VendorSandbox::RecordEvent(const Order& order) {
   event["currency"] = order.currency;
   event["occurred_at"] = Rfc3339Now();
   if (!order.failure_reason.empty()) event["failure_reason"] = order.failure_reason;
+  if (!order.redeemed_at.empty()) event["redeemed_at"] = order.redeemed_at;
   if (options_.on_event) options_.on_event(json::Serialize(event));
   events_.push_back(std::move(event));
 }
@@ -564,6 +592,7 @@ Json VendorSandbox::OrderJson(const Order& order) const {
   if (!order.failure_reason.empty()) out["failure_reason"] = order.failure_reason;
   if (order.status == "completed" && !order.code.empty()) {
     out["redemption"] = {{"code", order.code}, {"url", order.url}};
+    if (!order.redeemed_at.empty()) out["redemption"]["redeemed_at"] = order.redeemed_at;
   }
   return out;
 }
@@ -664,6 +693,9 @@ bool VendorSandbox::LoadState(std::string* error) {
       order.code = StringMember(saved, "code");
       order.url = StringMember(saved, "url");
       order.created_at = StringMember(saved, "created_at");
+      if (const Json* redemption = json::Find(saved, "redemption"); redemption != nullptr) {
+        order.redeemed_at = StringMember(*redemption, "redeemed_at");
+      }
       order.complete_at_ms = json::IntMember(saved, "complete_at_ms").value_or(0);
       if (order.id.empty() || order.external_reference.empty()) {
         *error = options_.state_file + ": an order lacks its id or external_reference";

@@ -6,7 +6,9 @@
 // complete after `processing_ms` (or when told through /v1/_orders/status). Every status an order
 // takes is recorded as a status-change event, readable at /v1/_events, in the body format the
 // gift_card plugin's Callback() reads, and handed to `on_event` when one is set (the binary
-// delivers it to plauditd as a signed callback). Faults added through /v1/_faults (or AddFault)
+// delivers it to plauditd as a signed callback). A completed order's card is redeemed when told
+// through /v1/_orders/redeem (a recipient spending it): the order then carries its redeemed_at,
+// and an order.redeemed event is recorded. Faults added through /v1/_faults (or AddFault)
 // make requests slow, fail, get rate-limited, or take effect without an answer.
 //
 // Thread-safe: Handle() may be called from many threads at once.
@@ -86,6 +88,8 @@ class VendorSandbox {
     std::string code;
     std::string url;
     std::string created_at;
+    // When the recipient redeemed the card (RFC 3339); empty until then.
+    std::string redeemed_at;
     // Unix milliseconds at which a processing order completes; 0: not scheduled.
     int64_t complete_at_ms = 0;
   };
@@ -123,7 +127,8 @@ class VendorSandbox {
   // Moves due processing orders to completed.
   void Advance();
   void SetStatus(Order* order, const std::string& status);
-  void RecordEvent(const Order& order);
+  // Records the order as it now stands as an event of `kind`.
+  void RecordEvent(const Order& order, const char* kind = "order.status_changed");
   json::Json OrderJson(const Order& order) const;
   json::Json FaultJson(const Fault& fault) const;
   std::string NewCode();

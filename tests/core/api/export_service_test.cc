@@ -66,7 +66,7 @@ class ExportServiceTest : public ::testing::Test {
   static std::vector<std::string> Ids(const std::vector<v1::ExportEventsBatch>& batches) {
     std::vector<std::string> ids;
     for (const auto& batch : batches) {
-      for (const auto& row : batch.rows()) ids.push_back(row.event_id());
+      for (const auto& id : batch.event_ids()) ids.push_back(id);
     }
     return ids;
   }
@@ -97,14 +97,43 @@ TEST_F(ExportServiceTest, ResumingFromAnyBatchGivesExactlyTheRowsAfterIt) {
     const std::vector<std::string> expected(ids.begin() + static_cast<long>(sent), ids.end());
     EXPECT_EQ(Ids(rest), expected);
   }
-  // In time order.
+  // In time order, each batch's columns as long as its rows, naming its own agents and metrics.
   int64_t previous = 0;
   for (const auto& batch : whole) {
-    for (const auto& row : batch.rows()) {
-      EXPECT_GE(row.occurred_at().seconds(), previous);
-      previous = row.occurred_at().seconds();
+    const int rows = batch.event_ids_size();
+    ASSERT_EQ(batch.occurred_at_us_size(), rows);
+    ASSERT_EQ(batch.values_size(), rows);
+    ASSERT_EQ(batch.agent_index_size(), rows);
+    ASSERT_EQ(batch.metric_index_size(), rows);
+    for (int i = 0; i < rows; ++i) {
+      EXPECT_GE(batch.occurred_at_us(i), previous);
+      previous = batch.occurred_at_us(i);
+      ASSERT_LT(batch.agent_index(i), static_cast<uint32_t>(batch.agents_size()));
+      ASSERT_LT(batch.metric_index(i), static_cast<uint32_t>(batch.metrics_size()));
+      // The agents and metrics as setup stored them: event eN went to a(N % 3), csat when odd.
+      const int n = std::stoi(batch.event_ids(i).substr(1));
+      EXPECT_EQ(batch.agents(static_cast<int>(batch.agent_index(i))), absl::StrCat("a", n % 3));
+      EXPECT_EQ(batch.metrics(static_cast<int>(batch.metric_index(i))), n % 2 ? "csat" : "aht");
+      EXPECT_EQ(batch.values(i), n % 4);
     }
   }
+}
+
+TEST_F(ExportServiceTest, EventsWithLongIdsEndABatchEarlyUnderTheMessageLimit) {
+  std::vector<StoredEvent> events;
+  for (int n = 0; n < 30; ++n) {
+    events.push_back(
+        {absl::StrCat("long", n, std::string(100000, 'x')), "a1", "csat", 1, 1790000100000000 + n});
+  }
+  ASSERT_TRUE(server_->store()->InsertEvents(events).ok());
+  v1::ExportRequest request;
+  request.set_batch_size(10000);
+  grpc::Status status;
+  const auto batches = Export(request, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Ids(batches).size(), 55u);
+  ASSERT_GE(batches.size(), 2u);
+  for (const auto& batch : batches) EXPECT_LT(batch.ByteSizeLong(), 3u << 20);
 }
 
 TEST_F(ExportServiceTest, ACursorResumesOnlyTheExportItCameFrom) {

@@ -393,7 +393,7 @@ TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt
   Survey("b2", 4, Utc(2026, 10, 6));
   std::string yaml = TeamProgram("members");
   yaml.replace(yaml.find("    - type: certificate\n"), 24, "");
-  yaml.replace(yaml.find("hours: 4}"), 9, "hours: 4, value: 4}");
+  yaml.replace(yaml.find("hours: 4}"), 9, "hours: 4, value: 4, face_value: 96}");
   yaml += "approval: manager\nbudget: {amount: 12, unit: hours}\n";
   Apply(yaml);
   auto result = Decider().Evaluate("team-month", "2026-10", /*dry_run=*/false);
@@ -402,6 +402,12 @@ TEST_F(AwardDeciderTest, TeamAwardValueCountsEachMemberAndMembersCannotApproveIt
   const AwardRecord& award = result->decision.awards[0];
   EXPECT_EQ(award.state, AwardState::kProposed);
   EXPECT_DOUBLE_EQ(award.value, 8);  // 4 h for each of r1 and r2.
+  // Each member's reward keeps its own value and face value.
+  ASSERT_EQ(award.fulfilments.size(), 2u);
+  for (const FulfilmentRecord& f : award.fulfilments) {
+    EXPECT_EQ(f.value, 4) << f.id;
+    EXPECT_EQ(f.face_value, 96) << f.id;
+  }
   auto own = ActOnAward(*store_, award.id, AwardAction::kApprove, Actor{"r2", Role::kManager, ""},
                         "", absl::ToUnixMicros(Utc(2026, 11, 6)));
   EXPECT_EQ(own.status().code(), absl::StatusCode::kPermissionDenied);

@@ -25,7 +25,7 @@ class ScriptedFulfiller : public RewardFulfiller {
   FulfilResult Fulfil(const FulfilmentCall& call) override {
     absl::MutexLock lock(&mu_);
     calls.push_back(call);
-    if (script.empty()) return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}};
+    if (script.empty()) return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}, {}};
     FulfilResult r = script.front();
     script.pop_front();
     return r;
@@ -33,7 +33,7 @@ class ScriptedFulfiller : public RewardFulfiller {
   FulfilResult Lookup(const FulfilmentCall& call) override {
     absl::MutexLock lock(&mu_);
     lookups.push_back(call);
-    if (lookup_script.empty()) return FulfilResult{FulfilOutcome::kCannotLookUp, "", "", {}};
+    if (lookup_script.empty()) return FulfilResult{FulfilOutcome::kCannotLookUp, "", "", {}, {}};
     FulfilResult r = lookup_script.front();
     lookup_script.pop_front();
     return r;
@@ -119,9 +119,9 @@ TEST_F(FulfilmentEngineTest, SendsThePeriodAsInstantsInTheProgramsZone) {
 }
 
 TEST_F(FulfilmentEngineTest, RetriesWithTheSameKeyAfterBackoffThenGivesUp) {
-  fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor 503", "", {}},
-                       {FulfilOutcome::kUnknown, "timeout", "", {}},
-                       {FulfilOutcome::kRetryable, "vendor 503", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor 503", "", {}, {}},
+                       {FulfilOutcome::kUnknown, "timeout", "", {}, {}},
+                       {FulfilOutcome::kRetryable, "vendor 503", "", {}, {}}};
   EXPECT_EQ(engine_->RunOnce(), 1);
   FulfilmentRecord row = Row();
   EXPECT_EQ(row.state, FulfilmentState::kPending);
@@ -146,7 +146,7 @@ TEST_F(FulfilmentEngineTest, RetriesWithTheSameKeyAfterBackoffThenGivesUp) {
 }
 
 TEST_F(FulfilmentEngineTest, HonoursRetryAfter) {
-  fulfiller_.script = {{FulfilOutcome::kRetryable, "429", "", absl::Seconds(45)}};
+  fulfiller_.script = {{FulfilOutcome::kRetryable, "429", "", absl::Seconds(45), {}}};
   engine_->RunOnce();
   EXPECT_GE(Row().next_attempt_us, absl::ToUnixMicros(clock_.Now() + absl::Seconds(45)));
   clock_.Advance(absl::Seconds(44));
@@ -157,7 +157,7 @@ TEST_F(FulfilmentEngineTest, HonoursRetryAfter) {
 }
 
 TEST_F(FulfilmentEngineTest, PermanentFailureFailsAtOnce) {
-  fulfiller_.script = {{FulfilOutcome::kPermanent, "hours: \"abc\" is not a number", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPermanent, "hours: \"abc\" is not a number", "", {}, {}}};
   engine_->RunOnce();
   FulfilmentRecord row = Row();
   EXPECT_EQ(row.state, FulfilmentState::kFailed);
@@ -165,7 +165,7 @@ TEST_F(FulfilmentEngineTest, PermanentFailureFailsAtOnce) {
 }
 
 TEST_F(FulfilmentEngineTest, PendingIsPolledLaterWithoutSpendingAnAttempt) {
-  fulfiller_.script = {{FulfilOutcome::kPending, "", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPending, "", "", {}, {}}};
   engine_->RunOnce();
   EXPECT_EQ(Row().attempts, 0);
   EXPECT_EQ(engine_->RunOnce(), 0);
@@ -180,21 +180,21 @@ TEST_F(FulfilmentEngineTest, AttemptIsCountedBeforeTheCallSoACrashCannotRetryFor
   FulfilmentRecord row = Row();
   row.attempts = 2;  // As left by two attempts that died mid-call.
   ASSERT_TRUE(store_->UpdateFulfilment(row).ok());
-  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   engine_->RunOnce();
   EXPECT_EQ(fulfiller_.calls[0].idempotency_key, "key-1");
   EXPECT_EQ(Row().state, FulfilmentState::kFailed);
 }
 
 TEST_F(FulfilmentEngineTest, AnUnknownOutcomeIsLookedUpBeforeItIsEverPlacedAgain) {
-  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout after the order was sent", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout after the order was sent", "", {}, {}}};
   EXPECT_EQ(engine_->RunOnce(), 1);
   FulfilmentRecord row = Row();
   EXPECT_EQ(row.state, FulfilmentState::kPending);
   EXPECT_TRUE(row.check_first);
   EXPECT_EQ(row.attempts, 1);
   // The vendor did take the order: the lookup finds it, and nothing is placed a second time.
-  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "order 77", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "order 77", {}, {}}};
   clock_.Advance(absl::Seconds(61));
   EXPECT_EQ(engine_->RunOnce(), 1);
   EXPECT_EQ(fulfiller_.calls.size(), 1u);
@@ -212,9 +212,9 @@ TEST_F(FulfilmentEngineTest, AnUnknownOutcomeIsLookedUpBeforeItIsEverPlacedAgain
 }
 
 TEST_F(FulfilmentEngineTest, ALookupThatFindsNothingPlacesTheRewardWithTheSameKey) {
-  fulfiller_.script = {{FulfilOutcome::kUnknown, "connection reset", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kUnknown, "connection reset", "", {}, {}}};
   engine_->RunOnce();
-  fulfiller_.lookup_script = {{FulfilOutcome::kNotFound, "no order", "", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kNotFound, "no order", "", {}, {}}};
   clock_.Advance(absl::Seconds(61));
   EXPECT_EQ(engine_->RunOnce(), 1);
   ASSERT_EQ(fulfiller_.calls.size(), 2u);
@@ -225,11 +225,11 @@ TEST_F(FulfilmentEngineTest, ALookupThatFindsNothingPlacesTheRewardWithTheSameKe
 }
 
 TEST_F(FulfilmentEngineTest, PendingIsReconciledByLookupsThatSpendNoAttempt) {
-  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}, {}}};
   engine_->RunOnce();
-  fulfiller_.lookup_script = {{FulfilOutcome::kPending, "vendor processing", "", {}},
-                              {FulfilOutcome::kPending, "vendor processing", "", {}},
-                              {FulfilOutcome::kFulfilled, "", "code sent", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kPending, "vendor processing", "", {}, {}},
+                              {FulfilOutcome::kPending, "vendor processing", "", {}, {}},
+                              {FulfilOutcome::kFulfilled, "", "code sent", {}, {}}};
   for (int round = 0; round < 3; ++round) {
     clock_.Advance(absl::Seconds(31));
     EXPECT_EQ(engine_->RunOnce(), 1) << round;
@@ -248,17 +248,17 @@ TEST_F(FulfilmentEngineTest, ACrashMidCallLeavesTheRewardToBeLookedUpFirst) {
   EXPECT_TRUE(Row().check_first);
   EXPECT_EQ(Row().attempts, 1);
   FulfilmentEngine restarted(store_.get(), &fulfiller_, &clock_, FulfilmentEngine::Options());
-  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "credited", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "credited", {}, {}}};
   EXPECT_EQ(restarted.RunOnce(), 1);
   EXPECT_TRUE(fulfiller_.calls.empty());  // Found by the lookup: never placed twice.
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
 }
 
 TEST_F(FulfilmentEngineTest, FailingLookupsSpendAttemptsUntilTheRewardFails) {
-  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   engine_->RunOnce();
-  fulfiller_.lookup_script = {{FulfilOutcome::kRetryable, "vendor down", "", {}},
-                              {FulfilOutcome::kUnknown, "timeout", "", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kRetryable, "vendor down", "", {}, {}},
+                              {FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   for (int i = 0; i < 2; ++i) {
     clock_.Advance(absl::Seconds(61));
     engine_->RunOnce();
@@ -269,18 +269,18 @@ TEST_F(FulfilmentEngineTest, FailingLookupsSpendAttemptsUntilTheRewardFails) {
 }
 
 TEST_F(FulfilmentEngineTest, VendorReportsEndPendingRewardsAndUnclearOnesAreLookedUp) {
-  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}, {}}};
   engine_->RunOnce();
   std::vector<std::string> lines =
-      engine_->ApplyReports({{"key-1", {FulfilOutcome::kFulfilled, "", "card sent", {}}},
-                             {"no-such-key", {FulfilOutcome::kFulfilled, "", "", {}}}},
+      engine_->ApplyReports({{"key-1", {FulfilOutcome::kFulfilled, "", "card sent", {}, {}}},
+                             {"no-such-key", {FulfilOutcome::kFulfilled, "", "", {}, {}}}},
                             "callback:gift_card");
   EXPECT_EQ(lines, (std::vector<std::string>{"eotm.2026-10.a1.leave_credit: fulfilled",
                                              "no-such-key: no such reward"}));
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
   EXPECT_EQ(Row().artifact, "card sent");
   // A late duplicate changes nothing.
-  lines = engine_->ApplyReports({{"key-1", {FulfilOutcome::kPermanent, "cancelled", "", {}}}},
+  lines = engine_->ApplyReports({{"key-1", {FulfilOutcome::kPermanent, "cancelled", "", {}, {}}}},
                                 "callback:gift_card");
   EXPECT_EQ(lines,
             (std::vector<std::string>{"eotm.2026-10.a1.leave_credit: already fulfilled; ignored"}));
@@ -291,19 +291,50 @@ TEST_F(FulfilmentEngineTest, VendorReportsEndPendingRewardsAndUnclearOnesAreLook
   EXPECT_EQ(attempts[1].actor, "callback:gift_card");
 }
 
+TEST_F(FulfilmentEngineTest, AVendorsRedemptionReportIsRecordedOnceOnAFulfilledReward) {
+  const absl::Time redeemed = absl::FromUnixSeconds(1793698200);
+  // Reported while the reward is still pending: fulfilled and redeemed in one report.
+  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}, {}}};
+  engine_->RunOnce();
+  std::vector<std::string> lines =
+      engine_->ApplyReports({{"key-1", {FulfilOutcome::kFulfilled, "", "card sent", {}, redeemed}}},
+                            "callback:gift_card");
+  EXPECT_EQ(lines, (std::vector<std::string>{"eotm.2026-10.a1.leave_credit: fulfilled",
+                                             "eotm.2026-10.a1.leave_credit: redeemed"}));
+  EXPECT_EQ(Row().redeemed_us, absl::ToUnixMicros(redeemed));
+  // A later report of another time changes nothing: the first one stands.
+  lines = engine_->ApplyReports(
+      {{"key-1", {FulfilOutcome::kFulfilled, "", "", {}, redeemed + absl::Hours(1)}}},
+      "callback:gift_card");
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"eotm.2026-10.a1.leave_credit: redeemed already noted"}));
+  EXPECT_EQ(Row().redeemed_us, absl::ToUnixMicros(redeemed));
+  EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
+}
+
+TEST_F(FulfilmentEngineTest, ARedemptionIsNotRecordedForARewardNotFulfilled) {
+  fulfiller_.script = {{FulfilOutcome::kPermanent, "vendor refused", "", {}, {}}};
+  engine_->RunOnce();
+  ASSERT_EQ(Row().state, FulfilmentState::kFailed);
+  auto marked = store_->MarkRedeemed(Row().id, 1793698200000000);
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_FALSE(*marked);
+  EXPECT_EQ(Row().redeemed_us, 0);
+}
+
 TEST_F(FulfilmentEngineTest, AnUnclearVendorReportHasTheRewardLookedUpNow) {
-  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPending, "vendor processing", "", {}, {}}};
   engine_->RunOnce();
   EXPECT_EQ(engine_->RunOnce(), 0);  // Not due before the reconciliation interval.
-  engine_->ApplyReports({{"key-1", {FulfilOutcome::kUnknown, "status \"on_hold\"", "", {}}}},
+  engine_->ApplyReports({{"key-1", {FulfilOutcome::kUnknown, "status \"on_hold\"", "", {}, {}}}},
                         "callback:gift_card");
-  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kFulfilled, "", "", {}, {}}};
   EXPECT_EQ(engine_->RunOnce(), 1);
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
 }
 
 TEST_F(FulfilmentEngineTest, FailedRewardCanBeRetriedAndPendingOneCancelled) {
-  fulfiller_.script = {{FulfilOutcome::kPermanent, "vendor refused", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kPermanent, "vendor refused", "", {}, {}}};
   engine_->RunOnce();
   ASSERT_EQ(Row().state, FulfilmentState::kFailed);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFailed);
@@ -316,7 +347,7 @@ TEST_F(FulfilmentEngineTest, FailedRewardCanBeRetriedAndPendingOneCancelled) {
   EXPECT_EQ(retried->attempts, 0);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
   // Retried rewards are looked up first: the vendor may hold the order after all.
-  fulfiller_.lookup_script = {{FulfilOutcome::kNotFound, "", "", {}}};
+  fulfiller_.lookup_script = {{FulfilOutcome::kNotFound, "", "", {}, {}}};
   EXPECT_EQ(engine_->RunOnce(), 1);
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilled);
@@ -325,7 +356,7 @@ TEST_F(FulfilmentEngineTest, FailedRewardCanBeRetriedAndPendingOneCancelled) {
 }
 
 TEST_F(FulfilmentEngineTest, CancellingTheOnlyRewardCancelsItsAward) {
-  fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor busy", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor busy", "", {}, {}}};
   engine_->RunOnce();  // Refused: nothing is out with the vendor, so it may be cancelled.
   auto cancelled = store_->CancelFulfilment(Row().id, "anna", "brand discontinued",
                                             absl::ToUnixMicros(clock_.Now()));
@@ -337,7 +368,7 @@ TEST_F(FulfilmentEngineTest, CancellingTheOnlyRewardCancelsItsAward) {
 }
 
 TEST_F(FulfilmentEngineTest, AnUncertainRewardCannotBeCancelled) {
-  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}}};
+  fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   engine_->RunOnce();
   auto refused = store_->CancelFulfilment(Row().id, "anna", "", 1);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -365,7 +396,7 @@ TEST_F(FulfilmentEngineTest, StartedEngineWorksInTheBackground) {
 TEST_F(FulfilmentEngineTest, AStartedEngineWaitsOutABackoffWhateverWakesIt) {
   {
     absl::MutexLock lock(&fulfiller_.mu_);
-    fulfiller_.script = {{FulfilOutcome::kRetryable, "rate limited", "", absl::Hours(1)}};
+    fulfiller_.script = {{FulfilOutcome::kRetryable, "rate limited", "", absl::Hours(1), {}}};
   }
   FulfilmentEngine::Options options;
   options.idle_wait = absl::Milliseconds(5);
@@ -399,7 +430,7 @@ class SlowFulfiller : public RewardFulfiller {
     absl::MutexLock lock(&mu_);
     --running_[call.reward_type];
     --total_;
-    return FulfilResult{FulfilOutcome::kFulfilled, "", "", {}};
+    return FulfilResult{FulfilOutcome::kFulfilled, "", "", {}, {}};
   }
   std::string PluginServing(const std::string& reward_type) const override { return reward_type; }
   absl::Mutex mu_;
@@ -494,7 +525,7 @@ class CommittedMarkFulfiller : public RewardFulfiller {
     absl::SleepFor(absl::Milliseconds(20));
     absl::MutexLock lock(&mu_);
     --running_[call.reward_type];
-    return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}};
+    return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}, {}};
   }
 
   absl::Mutex mu_;
@@ -699,7 +730,7 @@ class ScarceFulfiller : public RewardFulfiller {
  private:
   FulfilResult Answer(const FulfilmentCall& call, const char* kind) {
     const bool scarce = call.reward_type == "parking";
-    FulfilResult result{FulfilOutcome::kFulfilled, "", "done", {}};
+    FulfilResult result{FulfilOutcome::kFulfilled, "", "done", {}, {}};
     int pause_us = 0;
     {
       absl::MutexLock lock(&mu_);
@@ -779,11 +810,12 @@ TEST(FulfilmentEngineRankOrder, ScarceRewardsAreCalledInRankOrderWhateverTheTimi
       // Some winners are refused, time out or fail for good first: their turn lasts until they
       // are settled, and a reward that failed for good gives the turn to the next rank.
       std::uniform_int_distribution<size_t> any(0, expected.size() - 1);
-      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kRetryable, "busy", "", {}},
-                                               {FulfilOutcome::kRetryable, "busy", "", {}}};
-      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kUnknown, "timeout", "", {}},
-                                               {FulfilOutcome::kNotFound, "", "", {}}};
-      fulfiller.script[expected[0]].push_back({FulfilOutcome::kPermanent, "no such spot", "", {}});
+      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kRetryable, "busy", "", {}, {}},
+                                               {FulfilOutcome::kRetryable, "busy", "", {}, {}}};
+      fulfiller.script[expected[any(pick)]] = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}},
+                                               {FulfilOutcome::kNotFound, "", "", {}, {}}};
+      fulfiller.script[expected[0]].push_back(
+          {FulfilOutcome::kPermanent, "no such spot", "", {}, {}});
     }
     FulfilmentEngine::Options options;
     options.workers = 4;
@@ -843,7 +875,7 @@ class RankOrderTest : public ::testing::Test {
 TEST_F(RankOrderTest, ALowerRankWaitsWhileAHigherOneRetriesEvenAcrossARestart) {
   {
     absl::MutexLock lock(&fulfiller_.mu_);
-    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}}};
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}, {}}};
   }
   FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
   // Both gift cards and rank 1's parking; rank 2's parking waits although it is due.
@@ -871,7 +903,7 @@ TEST_F(RankOrderTest, ACrashMidCallKeepsTheTurnUntilTheRewardIsLookedUp) {
   ASSERT_TRUE(*store_->BeginFulfilmentAttempt(first));  // The call that died with the process.
   {
     absl::MutexLock lock(&fulfiller_.mu_);
-    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kUnknown, "timeout", "", {}}};
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   }
   FulfilmentEngine restarted(store_.get(), &fulfiller_, &clock_, Options());
   restarted.RunOnce();
@@ -904,8 +936,8 @@ TEST_F(RankOrderTest, AHigherRankWaitingForItsRewardHoldsTheLowerOnesBack) {
   {
     absl::MutexLock lock(&fulfiller_.mu_);
     // Rank 1 waits (a parking spot to be freed), then is looked up and found booked.
-    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPending, "waiting", "", {}},
-                                                {FulfilOutcome::kPending, "waiting", "", {}}};
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPending, "waiting", "", {}, {}},
+                                                {FulfilOutcome::kPending, "waiting", "", {}, {}}};
   }
   FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
   engine.RunOnce();
@@ -933,7 +965,7 @@ TEST_F(RankOrderTest, ACancelledRewardGivesUpItsTurn) {
 TEST_F(RankOrderTest, ARewardThatFailedForGoodGivesUpItsTurn) {
   {
     absl::MutexLock lock(&fulfiller_.mu_);
-    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPermanent, "no spot", "", {}}};
+    fulfiller_.script["p.2026-10.b.parking"] = {{FulfilOutcome::kPermanent, "no spot", "", {}, {}}};
   }
   FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
   engine.RunOnce();
@@ -958,7 +990,7 @@ TEST(FulfilmentEngineRankOrderLine, ALongLineOfScarceRewardsDoesNotStarveOthers)
   ScarceFulfiller fulfiller;
   {
     absl::MutexLock lock(&fulfiller.mu_);
-    fulfiller.script["p.2026-10.a1001.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}}};
+    fulfiller.script["p.2026-10.a1001.parking"] = {{FulfilOutcome::kRetryable, "busy", "", {}, {}}};
   }
   FulfilmentEngine::Options options;
   options.base_backoff = absl::Seconds(10);

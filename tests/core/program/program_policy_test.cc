@@ -65,6 +65,18 @@ TEST(ProgramPolicy, ApprovalAndMoneyBudget) {
   // `value` is Plaudit's, not the plugin's.
   EXPECT_EQ(program->award.rewards[0].params, (std::map<std::string, std::string>{{"hours", "8"}}));
   EXPECT_EQ(program->award.rewards[0].value, 120);
+  EXPECT_EQ(program->award.rewards[0].face_value, 0);
+}
+
+TEST(ProgramPolicy, AFaceValueIsKeptBesideTheValueAndNotPassedToThePlugin) {
+  auto program = ParseProgramYaml(
+      ProgramWith("    - {type: leave_credit, hours: 8, value: 0, face_value: 160.5}\n",
+                  "budget: {amount: 500, unit: money, currency: EUR}\n"),
+      kRewardTypes);
+  ASSERT_TRUE(program.ok()) << program.status();
+  EXPECT_EQ(program->award.rewards[0].face_value, 160.5);
+  EXPECT_EQ(program->award.rewards[0].value, 0);
+  EXPECT_EQ(program->award.rewards[0].params, (std::map<std::string, std::string>{{"hours", "8"}}));
 }
 
 TEST(ProgramPolicy, ScalarApprovalAndAnItemBudgetCountingOnePerReward) {
@@ -118,6 +130,10 @@ TEST(ProgramPolicyError, BadApprovalAndBudgetFields) {
             "line 9: award.rewards[0].value: expected a number, got \"lots\"");
   EXPECT_EQ(ErrorOf(ProgramWith("    - {type: certificate, value: -1}\n", "")),
             "line 9: award.rewards[0].value: must not be negative");
+  EXPECT_EQ(ErrorOf(ProgramWith("    - {type: certificate, face_value: -3}\n", "")),
+            "line 9: award.rewards[0].face_value: must not be negative");
+  EXPECT_EQ(ErrorOf(ProgramWith("    - {type: certificate, face_value: [1]}\n", "")),
+            "line 9: award.rewards[0].face_value: expected a number, got a list");
 }
 
 }  // namespace

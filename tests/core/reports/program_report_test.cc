@@ -1,10 +1,14 @@
 // The report's effect section on a store whose program started in the middle of October: each
 // agent's CSAT before (August, September) against after (November), compared before/after and
-// valued; the period holding the start in neither.
+// valued; the period holding the start in neither. What each reward type cost, and the return on
+// the settled budget (when in money) plus the rewards' face values.
 #include "core/reports/program_report.h"
+
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "core/awards/award_lifecycle.h"
 #include "core/program/holdout.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,10 +24,10 @@ int64_t Micros(int month, int day) {
   return absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(2026, month, day), absl::UTCTimeZone()));
 }
 
-TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
-  plaudit::testing::TempDir dir;
-  auto store = plaudit::testing::OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
+// Twelve agents in four teams whose CSAT averages `level` in August and September and
+// `level + 0.1 + n/100` in November, in a program applied on 15 October. Returns each agent's
+// means before and after.
+std::vector<AgentChange> AddCsatCentre(Store& store) {
   std::vector<Agent> agents;
   std::vector<StoredEvent> events;
   std::vector<AgentChange> expected;
@@ -31,7 +35,7 @@ TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
     Agent a = plaudit::testing::TestAgent(absl::StrCat("a", n));
     a.team = absl::StrCat("team", n % 4);
     agents.push_back(a);
-    // Two surveys a month; August and September average `level`, November `level + 0.1 + n/100`.
+    // Two surveys a month.
     const double level = 3.5 + 0.1 * (n % 5);
     const double after = level + 0.1 + n / 100.0;
     int e = 0;
@@ -45,14 +49,27 @@ TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
     events.push_back({absl::StrCat("e", n, "-oct"), a.id, "csat", 1, Micros(10, 20)});
     expected.push_back({a.id, a.team, true, level, after});
   }
-  ASSERT_TRUE(store->UpsertAgents(agents).ok());
-  ASSERT_TRUE(store->InsertEvents(events).ok());
+  EXPECT_TRUE(store.UpsertAgents(agents).ok());
+  EXPECT_TRUE(store.InsertEvents(events).ok());
   ProgramRecord program{"p", "P", "monthly", "UTC", 0, "id: p", false, 0};
-  ASSERT_TRUE(store->PutProgram(program, Micros(10, 15)).ok());
+  EXPECT_TRUE(store.PutProgram(program, Micros(10, 15)).ok());
+  return expected;
+}
 
+ScorecardMetric Csat() {
   ScorecardMetric csat;
   csat.metric = "csat";
   csat.aggregation = Aggregation::kMean;
+  return csat;
+}
+
+TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  const std::vector<AgentChange> expected = AddCsatCentre(*store);
+
+  const ScorecardMetric csat = Csat();
   ScorecardMetric ratio;
   ratio.metric = "complaints";
   ratio.aggregation = Aggregation::kRatio;
@@ -80,7 +97,106 @@ TEST(ProgramReportEffectTest, ComparesEachAgentsMeanBeforeAndAfterTheStart) {
   EXPECT_THAT(e.metrics[1].skipped, HasSubstr("a ratio is not compared"));
   // No budget settled: no return.
   EXPECT_FALSE(e.return_ratio.has_value());
-  EXPECT_THAT(e.caveat, HasSubstr("nothing settled in the budget yet"));
+  EXPECT_THAT(e.caveat, HasSubstr("nothing settled in the budget and no face value yet"));
+}
+
+// November's decision: a0's award of 100 in a budget of `unit`, with two rewards: a leave
+// credit of value 100 and a certificate of value 0 with a face value of 50, both fulfilled, the
+// certificate redeemed.
+void DecideNovember(Store& store, BudgetUnit unit) {
+  DecisionRecord november;
+  november.program_id = "p";
+  november.period = "2026-11";
+  november.decided_us = Micros(12, 1);
+  november.budget =
+      BudgetSpec{BudgetMode::kFixed, unit, unit == BudgetUnit::kMoney ? "EUR" : "", 1000};
+  AwardRecord award;
+  award.id = "p.2026-11.a0";
+  award.program_id = "p";
+  award.period = "2026-11";
+  award.agent_id = "a0";
+  award.rank = 1;
+  award.value = 100;
+  award.decided_us = november.decided_us;
+  award.state = AwardState::kProposed;
+  for (const auto& [type, value, face] :
+       {std::tuple{"leave_credit", 100.0, 0.0}, std::tuple{"certificate", 0.0, 50.0}}) {
+    FulfilmentRecord f;
+    f.id = absl::StrCat(award.id, ".", type);
+    f.award_id = award.id;
+    f.agent_id = "a0";
+    f.type = type;
+    f.value = value;
+    f.face_value = face;
+    f.idempotency_key = absl::StrCat("key-", type);
+    award.fulfilments.push_back(f);
+  }
+  november.awards.push_back(award);
+  ASSERT_TRUE(store.CommitDecision(november, PlanAutoApproval).ok());
+  auto due = store.DueFulfilments(Micros(12, 2), 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  for (FulfilmentRecord f : *due) {
+    ASSERT_TRUE(*store.BeginFulfilmentAttempt(f));
+    f.state = FulfilmentState::kFulfilled;
+    f.updated_us = Micros(12, 2);
+    ASSERT_TRUE(store.UpdateFulfilment(f).ok());
+  }
+  ASSERT_TRUE(*store.MarkRedeemed("p.2026-11.a0.certificate", Micros(12, 3)));
+}
+
+TEST(ProgramReportTest, EachRewardTypesCostAndTheReturnOnSettledMoneyAndFaceValues) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  AddCsatCentre(*store);
+  DecideNovember(*store, BudgetUnit::kMoney);
+  auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
+                                   EffectRequest{{Csat()}, {{"csat", 100}}, std::nullopt});
+  ASSERT_TRUE(report.ok()) << report.status();
+  const Spend& spend = report->overall.spend;
+  EXPECT_EQ(spend.settled, 100);
+  EXPECT_EQ(spend.face_value, 50);
+  ASSERT_EQ(spend.reward_types.size(), 2u);
+  const RewardTypeCount& certificate = spend.reward_types[0];
+  EXPECT_EQ(certificate.type, "certificate");
+  EXPECT_EQ(certificate.fulfilled, 1);
+  EXPECT_EQ(certificate.redeemed, 1);
+  EXPECT_EQ(certificate.settled, 0);
+  EXPECT_EQ(certificate.face_value, 50);
+  const RewardTypeCount& leave = spend.reward_types[1];
+  EXPECT_EQ(leave.type, "leave_credit");
+  EXPECT_EQ(leave.value, 100);
+  EXPECT_EQ(leave.settled, 100);
+  EXPECT_EQ(leave.per_reward, 100);
+  EXPECT_EQ(leave.redeemed, 0);
+  EXPECT_EQ(report->overall.delivery.redeemed, 1);
+  const EffectSection& e = *report->effect;
+  EXPECT_EQ(e.cost_budget, 100);
+  EXPECT_EQ(e.cost_face_value, 50);
+  EXPECT_EQ(e.cost, 150);
+  EXPECT_EQ(e.cost_unit, "EUR");
+  ASSERT_TRUE(e.return_ratio.has_value());
+  EXPECT_NEAR(*e.return_ratio, e.value_created / 150, 1e-12);
+  EXPECT_NEAR(e.return_low, e.value_low / 150, 1e-12);
+}
+
+TEST(ProgramReportTest, ABudgetInHoursIsNotMoneyOnlyFaceValuesCost) {
+  plaudit::testing::TempDir dir;
+  auto store = plaudit::testing::OpenTestStore(dir);
+  ASSERT_NE(store, nullptr);
+  AddCsatCentre(*store);
+  DecideNovember(*store, BudgetUnit::kHours);
+  auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
+                                   EffectRequest{{Csat()}, {{"csat", 100}}, std::nullopt});
+  ASSERT_TRUE(report.ok()) << report.status();
+  const EffectSection& e = *report->effect;
+  EXPECT_EQ(report->overall.spend.settled, 100);  // Hours.
+  EXPECT_EQ(e.cost_budget, 0);
+  EXPECT_EQ(e.cost, 50);
+  EXPECT_EQ(e.cost_unit, "");
+  ASSERT_TRUE(e.return_ratio.has_value());
+  EXPECT_NEAR(*e.return_ratio, e.value_created / 50, 1e-12);
 }
 
 TEST(ProgramReportEffectTest, SaysWhenNoPeriodComesBeforeTheStart) {

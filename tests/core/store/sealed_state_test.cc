@@ -134,7 +134,9 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
       "DROP INDEX agents_by_email; DROP TABLE rollup_schemes; DROP TABLE rollup_thresholds;"
       "DROP TABLE rollup_periods; DROP TABLE rollups; DROP TABLE rollup_at_least;"
       "DROP TABLE decision_standings; DROP TABLE decision_standing_members;"
-      "ALTER TABLE agents DROP COLUMN locale;"
+      "ALTER TABLE agents DROP COLUMN locale; ALTER TABLE fulfilments DROP COLUMN value;"
+      "ALTER TABLE fulfilments DROP COLUMN face_value;"
+      "ALTER TABLE fulfilments DROP COLUMN redeemed_us;"
       "UPDATE schema_version SET version = 8;"
       "INSERT INTO plugin_state (plugin, key, value) VALUES "
       "('gift_card', 'redemption/old', CAST('" +

@@ -430,6 +430,9 @@ TEST_F(StoreTest, StandingsStoredAsOneTextColumnBecomeRowsWhenTheDatabaseIsOpene
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
                          "ALTER TABLE agents DROP COLUMN locale; "
+                         "ALTER TABLE fulfilments DROP COLUMN value; "
+                         "ALTER TABLE fulfilments DROP COLUMN face_value; "
+                         "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
                          "UPDATE schema_version SET version = 13;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -515,6 +518,78 @@ TEST_F(StoreTest, AutoApprovedAwardMovesThroughFulfilment) {
   EXPECT_EQ(steps, (std::vector<std::string>{
                        ">proposed by plauditd", "proposed>approved by plauditd",
                        "approved>fulfilling by plauditd", "fulfilling>fulfilled by plauditd"}));
+}
+
+TEST_F(StoreTest, EachRewardKeepsItsValueFaceValueAndRedemption) {
+  DecisionRecord d = MakeDecision();
+  d.awards[0].value = 200;
+  d.awards[0].fulfilments[0].value = 120;
+  d.awards[0].fulfilments[0].face_value = 160.5;
+  FulfilmentRecord card = d.awards[0].fulfilments[0];
+  card.id = d.awards[0].id + ".gift_card";
+  card.type = "gift_card";
+  card.idempotency_key = "k-card";
+  card.value = 80;
+  card.face_value = 0;
+  d.awards[0].fulfilments.push_back(card);
+  ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
+  Reopen();
+  auto rows = store_->ListFulfilments("eotm.2026-10.a1");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].value, 120);
+  EXPECT_EQ((*rows)[0].face_value, 160.5);
+  EXPECT_EQ((*rows)[1].value, 80);
+  EXPECT_EQ((*rows)[1].redeemed_us, 0);
+  // Only a fulfilled reward can be redeemed, and only once.
+  EXPECT_FALSE(*store_->MarkRedeemed((*rows)[1].id, 5000));
+  FulfilmentRecord f = (*rows)[1];
+  ASSERT_TRUE(*store_->BeginFulfilmentAttempt(f));
+  f.state = FulfilmentState::kFulfilled;
+  ASSERT_TRUE(store_->UpdateFulfilment(f).ok());
+  EXPECT_TRUE(*store_->MarkRedeemed(f.id, 5000));
+  EXPECT_FALSE(*store_->MarkRedeemed(f.id, 9000));
+  EXPECT_EQ((*store_->GetFulfilment(f.id))->redeemed_us, 5000);
+}
+
+TEST_F(StoreTest, RewardsStoredBeforeTheirOwnValuesTakeTheirAwardsWhenItHasOnlyThem) {
+  DecisionRecord d = MakeDecision();
+  d.awards[0].value = 25;
+  AwardRecord two = d.awards[0];
+  two.id = "eotm.2026-10.a2";
+  two.agent_id = "a2";
+  two.value = 40;
+  two.fulfilments.clear();
+  for (int i = 0; i < 2; ++i) {
+    FulfilmentRecord f = d.awards[0].fulfilments[0];
+    f.id = absl::StrCat(two.id, ".r", i);
+    f.award_id = two.id;
+    f.idempotency_key = absl::StrCat("k-two-", i);
+    two.fulfilments.push_back(f);
+  }
+  d.awards.push_back(two);
+  ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
+  store_.reset();
+  // The database as the version before per-reward values left it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE fulfilments DROP COLUMN value; "
+                         "ALTER TABLE fulfilments DROP COLUMN face_value; "
+                         "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
+                         "UPDATE schema_version SET version = version - 1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Reopen();
+  auto one = *store_->ListFulfilments("eotm.2026-10.a1");
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].value, 25);
+  EXPECT_EQ(one[0].face_value, 0);
+  auto several = *store_->ListFulfilments("eotm.2026-10.a2");
+  ASSERT_EQ(several.size(), 2u);
+  EXPECT_FALSE(several[0].value.has_value());
+  EXPECT_FALSE(several[1].value.has_value());
 }
 
 TEST_F(StoreTest, AFailedRewardFailsItsAward) {
