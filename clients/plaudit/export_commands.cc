@@ -261,7 +261,7 @@ struct RowBatches {
   }
 };
 
-// Events come in columns (exports.proto): each agent and metric is written out once per batch.
+// Events come in columns (exports.proto): each metric is written out once per batch.
 struct EventsSpec {
   using Batch = v1::ExportEventsBatch;
   static auto Open(v1::ExportService::Stub& stub, grpc::ClientContext* call,
@@ -273,36 +273,31 @@ struct EventsSpec {
   }
   static int Rows(const Batch& batch) { return batch.event_ids_size(); }
   static std::string Write(const Batch& batch, bool csv, std::string& out) {
-    std::vector<std::string> agents;
     std::vector<std::string> metrics;
-    for (const auto& [from, into] :
-         {std::pair{&batch.agents(), &agents}, std::pair{&batch.metrics(), &metrics}}) {
-      into->reserve(static_cast<size_t>(from->size()));
-      for (const std::string& name : *from) {
-        if (csv) {
-          into->push_back(CsvCell(name));
-        } else {
-          into->emplace_back();
-          AppendJsonString(name, into->back());
-        }
+    metrics.reserve(static_cast<size_t>(batch.metrics_size()));
+    for (const std::string& name : batch.metrics()) {
+      if (csv) {
+        metrics.push_back(CsvCell(name));
+      } else {
+        metrics.emplace_back();
+        AppendJsonString(name, metrics.back());
       }
     }
     const int rows = batch.event_ids_size();
-    if (batch.agent_index_size() != rows || batch.metric_index_size() != rows ||
+    if (batch.agent_ids_size() != rows || batch.metric_index_size() != rows ||
         batch.values_size() != rows || batch.occurred_at_us_size() != rows) {
       return "an events batch whose columns differ in length";
     }
     for (int i = 0; i < rows; ++i) {
-      if (batch.agent_index(i) >= agents.size() || batch.metric_index(i) >= metrics.size()) {
+      if (batch.metric_index(i) >= metrics.size()) {
         return absl::StrCat("an events batch whose row ", i + 1,
-                            " names an agent or metric the batch does not hold");
+                            " names a metric the batch does not hold");
       }
-      const std::string_view agent = agents[batch.agent_index(i)];
       const std::string_view metric = metrics[batch.metric_index(i)];
       if (csv) {
         CsvLine(out)
             .Text(batch.event_ids(i))
-            .Cell(agent)
+            .Text(batch.agent_ids(i))
             .Cell(metric)
             .Number(batch.values(i))
             .Micros(batch.occurred_at_us(i))
@@ -312,7 +307,7 @@ struct EventsSpec {
       out.append("{\"event_id\":");
       AppendJsonString(batch.event_ids(i), out);
       out.append(",\"agent_id\":");
-      out.append(agent);
+      AppendJsonString(batch.agent_ids(i), out);
       out.append(",\"metric\":");
       out.append(metric);
       out.append(",\"value\":");

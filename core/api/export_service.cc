@@ -3,15 +3,16 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <future>
 #include <set>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -337,36 +338,34 @@ absl::StatusOr<Plan> Begin(AccessGate* gate, Store* store, grpc::ServerContext* 
 struct EventPage {
   v1::ExportEventsBatch batch;
   int rows = 0;
-  // More rows may follow: the page is full, or stopped at kMaxBatchBytes.
+  // More rows may follow in its window: the page is full, or stopped at kMaxBatchBytes.
   bool more = false;
   // The key of its last row.
   ExportKey last;
 };
 
-absl::Status ReadEventPage(Store* store, const Plan& plan, ExportKey after, EventPage* page) {
+absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, ExportKey after,
+                           EventPage* page) {
   v1::ExportEventsBatch& batch = page->batch;
   batch.Clear();
-  // Each agent's and metric's place in the batch's lists.
-  absl::flat_hash_map<std::string, uint32_t> agents;
-  absl::flat_hash_map<std::string, uint32_t> metrics;
-  const auto index_of = [](absl::flat_hash_map<std::string, uint32_t>& places,
-                           google::protobuf::RepeatedPtrField<std::string>* names,
-                           std::string_view name) {
-    // Debian's Abseil has its own string_view, which the map's hash takes.
-    const auto [place, added] = places.try_emplace(absl::string_view(name.data(), name.size()),
-                                                   static_cast<uint32_t>(places.size()));
-    if (added) names->Add()->assign(name.data(), name.size());
-    return place->second;
+  // Each metric's place in the batch's list. A page holds few: a look along the list is cheaper
+  // than hashing.
+  const auto metric_index = [&batch](std::string_view metric) {
+    for (int i = 0; i < batch.metrics_size(); ++i) {
+      if (batch.metrics(i) == metric) return static_cast<uint32_t>(i);
+    }
+    batch.add_metrics()->assign(metric.data(), metric.size());
+    return static_cast<uint32_t>(batch.metrics_size() - 1);
   };
   int64_t last_row = 0;
   // The bytes of the rows' text, and a generous bound on the rest of each row.
   size_t bytes = 0;
   page->more = false;
-  auto rows = store->ExportEvents(plan.scope, after, plan.batch, [&](const EventView& e) {
+  auto rows = store->ExportEvents(scope, after, limit, [&](const EventView& e) {
     bytes += e.event_id.size() + e.agent_id.size() + e.metric.size() + 40;
     batch.add_event_ids()->assign(e.event_id.data(), e.event_id.size());
-    batch.add_agent_index(index_of(agents, batch.mutable_agents(), e.agent_id));
-    batch.add_metric_index(index_of(metrics, batch.mutable_metrics(), e.metric));
+    batch.add_agent_ids()->assign(e.agent_id.data(), e.agent_id.size());
+    batch.add_metric_index(metric_index(e.metric));
     batch.add_values(e.value);
     batch.add_occurred_at_us(e.occurred_at_us);
     last_row = e.row;
@@ -375,18 +374,35 @@ absl::Status ReadEventPage(Store* store, const Plan& plan, ExportKey after, Even
   });
   if (!rows.ok()) return rows.status();
   page->rows = *rows;
-  page->more = page->more || page->rows == plan.batch;
+  page->more = page->more || page->rows == limit;
   if (page->rows > 0) {
     const int end = page->rows - 1;
     page->last = ExportKey();
     page->last.started = true;
     page->last.number = batch.occurred_at_us(end);
-    page->last.text = batch.agents(static_cast<int>(batch.agent_index(end)));
+    page->last.text = batch.agent_ids(end);
     page->last.metric = batch.metrics(static_cast<int>(batch.metric_index(end)));
     page->last.value = batch.values(end);
     page->last.row = last_row;
   }
   return absl::OkStatus();
+}
+
+// Windows read ahead of the one being sent: enough to keep both cores busy while the head of the
+// line is slow.
+constexpr size_t kWindowsAhead = 2;
+
+// Windows of time a window's width never exceeds, and a first width to learn the rate from.
+constexpr int64_t kMaxWindowUs = int64_t{366} * 24 * 3600 * 1000000;
+constexpr int64_t kFirstWindowUs = int64_t{60} * 1000000;
+
+// The width of the next window after one of `width` held `rows` (all of it): about
+// three-quarters of a batch at the rate seen, growing at most eightfold (an empty one too).
+int64_t NextWindowWidth(int64_t width, int rows, int batch) {
+  const int64_t grown = std::min(width * 8, kMaxWindowUs);
+  if (rows == 0) return grown;
+  const double fitted = static_cast<double>(width) * (0.75 * batch) / rows;
+  return std::clamp(static_cast<int64_t>(fitted), int64_t{1}, grown);
 }
 
 }  // namespace
@@ -403,33 +419,80 @@ std::string DecimalAmount(double amount, const std::string& currency) {
   return absl::StrFormat("%.*f", digits, amount);
 }
 
+// Reading the store is the slowest step of an events export, so it is read on several threads at
+// once: the time range is cut into windows, each read a page at a time on a reader connection of
+// its own, kWindowsAhead windows in flight, while the pages are sent in order (a window's every
+// page, then the next window's). A window's width follows the rate of the events read so far, to
+// hold about a page.
 grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
                                              const v1::ExportRequest* request,
                                              grpc::ServerWriter<v1::ExportEventsBatch>* writer) {
   auto plan = Begin(gate_, store_, context, kEvents, *request);
   if (!plan.ok()) return ToGrpcStatus(plan.status());
-  // Two batches: one is read into while the other is sent. Each keeps its lists' memory from one
-  // page to the next.
-  EventPage pages[2];
-  auto next = std::async(std::launch::async, ReadEventPage, store_, std::cref(*plan), plan->after,
-                         &pages[0]);
-  for (int current = 0;; current = 1 - current) {
-    const absl::Status read = next.get();
+  const int64_t start =
+      plan->after.started ? std::max(plan->scope.from_us, plan->after.number) : plan->scope.from_us;
+  auto span = store_->EventTimeSpan(start, plan->scope.to_us);
+  if (!span.ok()) return ToGrpcStatus(span.status());
+  if (!span->has_value()) return grpc::Status::OK;
+  const int64_t end = (*span)->second + 1;
+
+  // At most kWindowsAhead + 1 windows in flight (and the rest of one that filled a page) and one
+  // page being sent. The pages outlive the reads into them: `tasks` is destroyed first, waiting.
+  std::array<EventPage, kWindowsAhead + 2> pages;
+  std::vector<EventPage*> free_pages;
+  for (EventPage& page : pages) free_pages.push_back(&page);
+  struct Window {
+    int64_t from_us;
+    int64_t to_us;
+    bool first_page;
+    EventPage* page;
+    std::future<absl::Status> read;
+  };
+  std::deque<Window> tasks;
+  const auto launch = [&](int64_t from_us, int64_t to_us, const ExportKey& after) {
+    EventPage* page = free_pages.back();
+    free_pages.pop_back();
+    ExportScope scope = plan->scope;
+    scope.from_us = from_us;
+    scope.to_us = to_us;
+    return Window{from_us, to_us, !after.started || from_us > after.number, page,
+                  std::async(std::launch::async, ReadEventPage, store_, plan->batch,
+                             std::move(scope), after, page)};
+  };
+  int64_t next_from = (*span)->first;
+  int64_t width = kFirstWindowUs;
+  bool resumed = false;
+  const auto refill = [&] {
+    while (tasks.size() < kWindowsAhead && next_from < end) {
+      const int64_t to = width >= end - next_from ? end : next_from + width;
+      // Only the first window starts after the cursor; the others start at their time.
+      tasks.push_back(launch(next_from, to, resumed ? ExportKey() : plan->after));
+      resumed = true;
+      next_from = to;
+    }
+  };
+  for (refill(); !tasks.empty(); refill()) {
+    Window window = std::move(tasks.front());
+    tasks.pop_front();
+    const absl::Status read = window.read.get();
     if (!read.ok()) return ToGrpcStatus(read);
-    EventPage& page = pages[current];
-    if (page.rows == 0) return grpc::Status::OK;
-    const bool last = !page.more;
-    if (!last) {
-      next = std::async(std::launch::async, ReadEventPage, store_, std::cref(*plan), page.last,
-                        &pages[1 - current]);
+    EventPage* page = window.page;
+    if (page->more) {
+      // The rest of this window comes next, before the windows behind it.
+      tasks.push_front(launch(window.from_us, window.to_us, page->last));
+      width = std::max<int64_t>(width / 2, 1);
+    } else if (window.first_page) {
+      width = NextWindowWidth(window.to_us - window.from_us, page->rows, plan->batch);
     }
-    page.batch.set_cursor(EncodeCursor(*plan, page.last));
-    if (context->IsCancelled() || !writer->Write(page.batch)) {
-      // `next`, if reading, is waited for as it goes, before the pages it reads into.
-      return grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
+    if (page->rows > 0) {
+      page->batch.set_cursor(EncodeCursor(*plan, page->last));
+      if (context->IsCancelled() || !writer->Write(page->batch)) {
+        return grpc::Status(grpc::StatusCode::CANCELLED, "the client stopped reading");
+      }
     }
-    if (last) return grpc::Status::OK;
+    free_pages.push_back(page);
   }
+  return grpc::Status::OK;
 }
 
 grpc::Status ExportServiceImpl::ExportAgents(grpc::ServerContext* context,

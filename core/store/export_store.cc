@@ -123,6 +123,29 @@ absl::StatusOr<int> Store::ExportEvents(const ExportScope& scope, const ExportKe
   return rows;
 }
 
+absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> Store::EventTimeSpan(int64_t from_us,
+                                                                                int64_t to_us) {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  // Two statements: SQLite reads one end of an index for MIN or MAX alone, not for both at once.
+  std::pair<int64_t, int64_t> span;
+  for (const auto& [order, end] :
+       {std::pair{"ASC", &span.first}, std::pair{"DESC", &span.second}}) {
+    const std::string sql = absl::StrCat(
+        "SELECT occurred_at_us FROM events WHERE occurred_at_us >= ? AND occurred_at_us < ? "
+        "ORDER BY occurred_at_us ",
+        order, " LIMIT 1");
+    SqliteStatement q(reader->db(), sql.c_str());
+    q.Bind(1, from_us).Bind(2, to_us);
+    if (!q.Step()) {
+      PLAUDIT_RETURN_IF_ERROR(q.status());
+      return std::nullopt;
+    }
+    *end = q.Int(0);
+  }
+  return span;
+}
+
 absl::StatusOr<std::vector<Agent>> Store::ExportAgents(const ExportScope& scope,
                                                        const ExportKey& after, int limit) {
   Conditions where;

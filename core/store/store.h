@@ -572,6 +572,10 @@ class Store {
   // `row` returns false; the number of rows read.
   absl::StatusOr<int> ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
                                    absl::FunctionRef<bool(const EventView&)> row);
+  // The first and last occurred_at_us of the events with from_us <= occurred_at_us < to_us, from
+  // the time index's two ends; nullopt when there are none.
+  absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> EventTimeSpan(int64_t from_us,
+                                                                           int64_t to_us);
   absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
                                                   int limit);
   // The standings of the decision scope.program_id / scope.period; number is the position.

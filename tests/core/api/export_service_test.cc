@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -97,25 +98,66 @@ TEST_F(ExportServiceTest, ResumingFromAnyBatchGivesExactlyTheRowsAfterIt) {
     const std::vector<std::string> expected(ids.begin() + static_cast<long>(sent), ids.end());
     EXPECT_EQ(Ids(rest), expected);
   }
-  // In time order, each batch's columns as long as its rows, naming its own agents and metrics.
+  // In time order, each batch's columns as long as its rows, naming its own metrics.
   int64_t previous = 0;
   for (const auto& batch : whole) {
     const int rows = batch.event_ids_size();
     ASSERT_EQ(batch.occurred_at_us_size(), rows);
     ASSERT_EQ(batch.values_size(), rows);
-    ASSERT_EQ(batch.agent_index_size(), rows);
+    ASSERT_EQ(batch.agent_ids_size(), rows);
     ASSERT_EQ(batch.metric_index_size(), rows);
     for (int i = 0; i < rows; ++i) {
       EXPECT_GE(batch.occurred_at_us(i), previous);
       previous = batch.occurred_at_us(i);
-      ASSERT_LT(batch.agent_index(i), static_cast<uint32_t>(batch.agents_size()));
       ASSERT_LT(batch.metric_index(i), static_cast<uint32_t>(batch.metrics_size()));
       // The agents and metrics as setup stored them: event eN went to a(N % 3), csat when odd.
       const int n = std::stoi(batch.event_ids(i).substr(1));
-      EXPECT_EQ(batch.agents(static_cast<int>(batch.agent_index(i))), absl::StrCat("a", n % 3));
+      EXPECT_EQ(batch.agent_ids(i), absl::StrCat("a", n % 3));
       EXPECT_EQ(batch.metrics(static_cast<int>(batch.metric_index(i))), n % 2 ? "csat" : "aht");
       EXPECT_EQ(batch.values(i), n % 4);
     }
+  }
+}
+
+// Events spread unevenly over a year (a burst of many in one second, long gaps, a steady stream)
+// are read in windows on several threads: every event comes once, in order, and a cursor from any
+// batch resumes after it.
+TEST_F(ExportServiceTest, EventsSpreadOverAYearComeOnceInOrderAcrossWindows) {
+  std::vector<StoredEvent> events;
+  const int64_t base = 1790100000000000;
+  for (int n = 0; n < 300; ++n) {
+    int64_t at = base + int64_t{n} * 3600 * 1000000;         // hourly
+    if (n < 120) at = base - 5000000 + n;                    // a burst within microseconds
+    if (n >= 280) at = base + int64_t{n} * 86400 * 1000000;  // then daily, far apart
+    events.push_back({absl::StrCat("s", n), absl::StrCat("a", n % 7), n % 2 ? "csat" : "aht",
+                      static_cast<double>(n % 3), at});
+  }
+  ASSERT_TRUE(server_->store()->InsertEvents(events).ok());
+  v1::ExportRequest request;
+  request.mutable_filter()->mutable_from()->set_seconds((base - 10000000) / 1000000);
+  request.set_batch_size(16);
+  grpc::Status status;
+  const auto whole = Export(request, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<std::string> ids = Ids(whole);
+  ASSERT_EQ(ids.size(), 300u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 300u);
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& batch : whole) {
+    for (int i = 0; i < batch.event_ids_size(); ++i) {
+      order.emplace_back(batch.occurred_at_us(i), batch.agent_ids(i));
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  size_t sent = 0;
+  for (size_t b = 0; b < whole.size(); ++b) {
+    sent += static_cast<size_t>(whole[b].event_ids_size());
+    v1::ExportRequest resume = request;
+    resume.set_cursor(whole[b].cursor());
+    const auto rest = Export(resume, &status);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(Ids(rest), std::vector<std::string>(ids.begin() + static_cast<long>(sent), ids.end()))
+        << "after batch " << b;
   }
 }
 
