@@ -10,6 +10,8 @@
 //   plaudit-load --server ... --rpc summary --agent-prefix a --agents 1000 --concurrency 1,8
 //
 // See BENCHMARKS.md ("Standings") for the output and scripts/bench-standings.sh for a whole run.
+// With --drain-events it instead reads one export of every event to its end, dropping it
+// (scripts/bench-export.sh).
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
@@ -36,6 +38,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/latency_summary.h"
 #include "bench/standings_calls.h"
+#include "plaudit/v1/exports.grpc.pb.h"
 
 namespace plaudit::bench {
 namespace {
@@ -290,6 +293,34 @@ int Run(const LoadOptions& parsed) {
   return any_error ? 3 : 0;
 }
 
+// One export of every event read to its end and dropped: how fast plauditd streams the export
+// when the client writes nothing. Prints "drain rows=N batches=B seconds=S".
+int DrainEvents(const LoadOptions& options) {
+  auto stub = v1::ExportService::NewStub(MakeChannel(options, "", 0));
+  grpc::ClientContext context;
+  v1::ExportRequest request;
+  request.set_batch_size(10000);
+  const auto start = std::chrono::steady_clock::now();
+  auto reader = stub->ExportEvents(&context, request);
+  v1::ExportEventsBatch batch;
+  int64_t rows = 0;
+  int64_t batches = 0;
+  while (reader->Read(&batch)) {
+    rows += batch.event_ids_size();
+    ++batches;
+  }
+  const grpc::Status status = reader->Finish();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!status.ok()) {
+    std::fprintf(stderr, "plaudit-load: export failed: %s\n", status.error_message().c_str());
+    return 1;
+  }
+  std::printf("drain rows=%lld batches=%lld seconds=%.3f\n", static_cast<long long>(rows),
+              static_cast<long long>(batches), seconds);
+  return 0;
+}
+
 }  // namespace
 }  // namespace plaudit::bench
 
@@ -337,7 +368,11 @@ int main(int argc, char** argv) {
                  "the pages' base URL (http://127.0.0.1:8080): call their JSON API over HTTP "
                  "instead of gRPC");
   app.add_option("--seed", options.seed, "seed of the agent picks")->capture_default_str();
+  bool drain_events = false;
+  app.add_flag("--drain-events", drain_events,
+               "instead: export every event once, dropping the batches, and print the time");
   CLI11_PARSE(app, argc, argv);
+  if (drain_events) return plaudit::bench::DrainEvents(options);
   options.call.deadline = std::chrono::milliseconds(deadline_ms);
   return plaudit::bench::Run(options);
 }

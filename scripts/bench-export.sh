@@ -2,7 +2,8 @@
 # Exports at the speed of the store: measures `plaudit export events` end to end (plauditd reading
 # the store and streaming batches, the CLI writing CSV or NDJSON to a file) beside the baseline
 # measured in the same run: SQLite alone reading every event in the export's order, with one
-# statement stepped to the end (plaudit-bench-data --read-baseline). Also prints plauditd's CPU
+# statement stepped to the end (plaudit-bench-data --read-baseline); and plauditd alone, streaming
+# the export to a client that drops it (plaudit-load --drain-events). Also prints plauditd's CPU
 # time and its peak resident memory before and after the exports (it must not grow with them).
 #
 # Usage: scripts/bench-export.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
@@ -23,8 +24,9 @@ fi
 plauditd_bin=$build/bin/plauditd
 plaudit_bin=$build/bin/plaudit
 data_bin=$build/bin/plaudit-bench-data
-for file in "$plauditd_bin" "$plaudit_bin" "$data_bin"; do
-  [[ -e $file ]] || { echo "bench: $file is missing; build plauditd, plaudit, plaudit-bench-data" >&2; exit 1; }
+load_bin=$build/bin/plaudit-load
+for file in "$plauditd_bin" "$plaudit_bin" "$data_bin" "$load_bin"; do
+  [[ -e $file ]] || { echo "bench: $file is missing; build plauditd, plaudit, plaudit-bench-data, plaudit-load" >&2; exit 1; }
 done
 
 if [[ ${SMOKE:-} == 1 ]]; then
@@ -117,5 +119,19 @@ echo "  plauditd peak resident memory after exporting the $(($(wc -l <"$work/one
 export_events csv
 export_events csv
 export_events ndjson
+# plauditd alone: the same export read by a client that drops the batches, so that the CLI's
+# formatting and writing do not share the cores.
+drained=$("$load_bin" --server "$server" --drain-events) || { echo "bench: the drain failed" >&2; failures=$((failures + 1)); }
+drain_rows=$(sed -n 's/.*rows=\([0-9]*\) .*/\1/p' <<<"$drained")
+drain_seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$drained")
+if [[ -n $drain_rows ]]; then
+  printf '  plauditd  %s events streamed to a client that drops them in %s s (%.2f x the baseline)\n' \
+    "$drain_rows" "$drain_seconds" \
+    "$(awk -v r="$drain_rows" -v s="$drain_seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { print (r / s) / (br / bs) }')"
+  if [[ $drain_rows -ne $base_rows ]]; then
+    echo "bench: the drained export has $drain_rows events, the store $base_rows" >&2
+    failures=$((failures + 1))
+  fi
+fi
 echo "  plauditd peak resident memory after the whole exports: $(peak_kb) kB"
 ((failures == 0))

@@ -18,17 +18,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -742,6 +747,82 @@ struct AuditSpec : RowBatches<AuditSpec> {
   }
 };
 
+// Reads a stream's batches on a thread of its own, up to kAhead ahead of the one being written, so
+// that the server's next batches keep arriving while one is formatted and written. Read() is never
+// called again once it returned false or Stop() was called; call Stop() before Finish().
+template <typename Batch>
+class BatchQueue {
+ public:
+  explicit BatchQueue(grpc::ClientReaderInterface<Batch>* reader) : reader_(reader) {
+    for (Batch& batch : batches_) free_.push_back(&batch);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~BatchQueue() { Stop(); }
+  BatchQueue(const BatchQueue&) = delete;
+  BatchQueue& operator=(const BatchQueue&) = delete;
+
+  // The next batch in order; nullptr at the end of the stream. Hand it back with Done().
+  const Batch* Next() {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [this] { return !ready_.empty() || ended_; });
+    if (ready_.empty()) return nullptr;
+    Batch* batch = ready_.front();
+    ready_.pop_front();
+    return batch;
+  }
+  void Done(const Batch* batch) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(const_cast<Batch*>(batch));
+    changed_.notify_all();
+  }
+  // Stops reading (after the call was cancelled, or at its end) and waits for the thread.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      changed_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  static constexpr int kAhead = 3;
+
+  void Run() {
+    for (;;) {
+      Batch* batch = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        changed_.wait(lock, [this] { return !free_.empty() || stopping_; });
+        if (stopping_) break;
+        batch = free_.back();
+        free_.pop_back();
+      }
+      const bool more = reader_->Read(batch);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!more) {
+        free_.push_back(batch);
+        break;
+      }
+      ready_.push_back(batch);
+      changed_.notify_all();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_ = true;
+    changed_.notify_all();
+  }
+
+  grpc::ClientReaderInterface<Batch>* const reader_;
+  std::array<Batch, kAhead> batches_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<Batch*> free_;  // guarded by mu_
+  std::deque<Batch*> ready_;  // guarded by mu_
+  bool ended_ = false;        // guarded by mu_
+  bool stopping_ = false;     // guarded by mu_
+  std::thread thread_;
+};
+
 // Where an export to a file stands: the cursor of the last batch written and the file's length
 // then. Kept in FILE.export-state, replaced atomically.
 struct ResumeState {
@@ -880,31 +961,34 @@ CommandResult RunExport(CliContext& ctx, const ExportOptions& options,
   ImportProgress progress(ctx.err(), ctx.err_is_terminal() && to_file);
   progress.set_verb("exported");
   auto last_saved = std::chrono::steady_clock::now();
-  typename Spec::Batch batch;
   std::string error;
-  while (reader->Read(&batch)) {
-    if (const std::string bad = Spec::Write(batch, csv, buffer); !bad.empty()) {
-      call.TryCancel();
-      reader->Finish();
+  BatchQueue<typename Spec::Batch> batches(reader.get());
+  const auto abandon = [&] {
+    call.TryCancel();
+    batches.Stop();
+    reader->Finish();
+  };
+  while (const typename Spec::Batch* batch = batches.Next()) {
+    if (const std::string bad = Spec::Write(*batch, csv, buffer); !bad.empty()) {
+      abandon();
       return CommandResult::Failure(
           absl::StrCat("export of ", options.dataset, ": the server sent ", bad));
     }
     if (!sink.Write(buffer)) {
-      call.TryCancel();
-      reader->Finish();
+      abandon();
       return CommandResult::Failure(absl::StrCat(
           "cannot write ", to_file ? options.output : "stdout", ": ", std::strerror(errno)));
     }
     state.bytes += static_cast<int64_t>(buffer.size());
-    state.rows += Spec::Rows(batch);
-    state.cursor = batch.cursor();
+    state.rows += Spec::Rows(*batch);
+    state.cursor = batch->cursor();
+    batches.Done(batch);
     buffer.clear();
     const auto now = std::chrono::steady_clock::now();
     if (to_file && now - last_saved >= std::chrono::milliseconds(200)) {
       // The rows must be in the file before the state says they are.
       if (!sink.Flush() || !SaveState(options.output, state, &error)) {
-        call.TryCancel();
-        reader->Finish();
+        abandon();
         return CommandResult::Failure(error.empty() ? "cannot write " + options.output : error);
       }
       last_saved = now;
@@ -912,6 +996,7 @@ CommandResult RunExport(CliContext& ctx, const ExportOptions& options,
     progress.Update(state.rows, state.bytes, now);
   }
   progress.Clear();
+  batches.Stop();
   grpc::Status status = reader->Finish();
   if (!status.ok()) {
     const bool flushed = sink.Flush();
