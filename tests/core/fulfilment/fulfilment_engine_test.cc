@@ -416,8 +416,12 @@ TEST_F(FulfilmentEngineTest, AStartedEngineWaitsOutABackoffWhateverWakesIt) {
 }
 
 // Sleeps in every call and records how many calls run at once per reward type.
+// Each call takes 20 ms; until `expected_peak` calls have been in flight at once, a call also
+// waits (up to 5 s) for the others to join it, so that a busy machine's slow threads do not hide
+// the concurrency the engine allows.
 class SlowFulfiller : public RewardFulfiller {
  public:
+  explicit SlowFulfiller(int expected_peak) : expected_peak_(expected_peak) {}
   FulfilResult Fulfil(const FulfilmentCall& call) override {
     {
       absl::MutexLock lock(&mu_);
@@ -425,6 +429,10 @@ class SlowFulfiller : public RewardFulfiller {
       ++now;
       peak_[call.reward_type] = std::max(peak_[call.reward_type], now);
       peak_total_ = std::max(peak_total_, ++total_);
+      mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](SlowFulfiller* f) { return f->peak_total_ >= f->expected_peak_; }, this),
+          absl::Seconds(5));
     }
     absl::SleepFor(absl::Milliseconds(20));
     absl::MutexLock lock(&mu_);
@@ -438,6 +446,7 @@ class SlowFulfiller : public RewardFulfiller {
   std::map<std::string, int> peak_;
   int total_ = 0;
   int peak_total_ = 0;
+  const int expected_peak_;
 };
 
 TEST(FulfilmentEngineConcurrency, CallsPerPluginStayWithinTheirLimit) {
@@ -469,7 +478,7 @@ TEST(FulfilmentEngineConcurrency, CallsPerPluginStayWithinTheirLimit) {
   }
   ASSERT_TRUE(store->UpsertAgents(agents).ok());
   ASSERT_TRUE(store->CommitDecision(d, PlanAutoApproval).ok());
-  SlowFulfiller fulfiller;
+  SlowFulfiller fulfiller(/*expected_peak=*/3);
   RealClock clock;
   FulfilmentEngine::Options options;
   options.workers = 6;
