@@ -24,6 +24,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -184,6 +185,17 @@ LevelResult RunLevel(int concurrency, const LoadOptions& options,
   return result;
 }
 
+// The PEM of --ca-file ("" without one); nullopt, having said why, when it cannot be read.
+std::optional<std::string> ReadCa(const LoadOptions& options) {
+  if (options.ca_file.empty()) return std::string();
+  auto ca = ReadFile(options.ca_file);
+  if (!ca) {
+    std::fprintf(stderr, "plaudit-load: --ca-file: cannot read %s\n", options.ca_file.c_str());
+    return std::nullopt;
+  }
+  return *ca;
+}
+
 int Run(const LoadOptions& parsed) {
   LoadOptions options = parsed;
   auto rpc = ParseStandingsRpc(options.rpc_name);
@@ -229,21 +241,14 @@ int Run(const LoadOptions& parsed) {
     }
     options.call.token = std::string(absl::StripAsciiWhitespace(*token));
   }
-  std::string ca_pem;
-  if (!options.ca_file.empty()) {
-    auto ca = ReadFile(options.ca_file);
-    if (!ca) {
-      std::fprintf(stderr, "plaudit-load: --ca-file: cannot read %s\n", options.ca_file.c_str());
-      return 2;
-    }
-    ca_pem = *ca;
-  }
+  const std::optional<std::string> ca_pem = ReadCa(options);
+  if (!ca_pem) return 2;
 
   const int most = *std::max_element(levels->begin(), levels->end());
   const int channels = (most + options.workers_per_channel - 1) / options.workers_per_channel;
   std::vector<std::unique_ptr<StandingsCaller>> callers;
   for (int c = 0; c < channels; ++c) {
-    auto channel = MakeChannel(options, ca_pem, c);
+    auto channel = MakeChannel(options, *ca_pem, c);
     // Over the JSON API the channel is never used, and never connects.
     if (options.call.web.empty() &&
         !channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
@@ -296,12 +301,14 @@ int Run(const LoadOptions& parsed) {
 // One export of every event read to its end and dropped: how fast plauditd streams the export
 // when the client writes nothing. Prints "drain rows=N batches=B seconds=S".
 int DrainEvents(const LoadOptions& options) {
-  auto stub = v1::ExportService::NewStub(MakeChannel(options, "", 0));
+  const std::optional<std::string> ca_pem = ReadCa(options);
+  if (!ca_pem) return 2;
+  auto exports = v1::ExportService::NewStub(MakeChannel(options, *ca_pem, 0));
   grpc::ClientContext context;
   v1::ExportRequest request;
   request.set_batch_size(10000);
   const auto start = std::chrono::steady_clock::now();
-  auto reader = stub->ExportEvents(&context, request);
+  auto reader = exports->ExportEvents(&context, request);
   v1::ExportEventsBatch batch;
   int64_t rows = 0;
   int64_t batches = 0;
