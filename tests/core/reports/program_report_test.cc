@@ -145,14 +145,20 @@ void DecideNovember(Store& store, BudgetUnit unit) {
   ASSERT_TRUE(*store.MarkRedeemed("p.2026-11.a0.certificate", Micros(12, 3)));
 }
 
-TEST(ProgramReportTest, EachRewardTypesCostAndTheReturnOnSettledMoneyAndFaceValues) {
+// The report of August to November, with November decided as DecideNovember() does, and the
+// effect of CSAT valued at 100 a unit.
+absl::StatusOr<ProgramReport> ReportWithNovember(BudgetUnit unit) {
   plaudit::testing::TempDir dir;
   auto store = plaudit::testing::OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
+  if (store == nullptr) return absl::InternalError("no store");
   AddCsatCentre(*store);
-  DecideNovember(*store, BudgetUnit::kMoney);
-  auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
-                                   EffectRequest{{Csat()}, {{"csat", 100}}, std::nullopt});
+  DecideNovember(*store, unit);
+  return BuildProgramReport(*store, "p", "2026-08", "2026-11",
+                            EffectRequest{{Csat()}, {{"csat", 100}}, std::nullopt});
+}
+
+TEST(ProgramReportTest, EachRewardTypesCostAndTheReturnOnSettledMoneyAndFaceValues) {
+  auto report = ReportWithNovember(BudgetUnit::kMoney);
   ASSERT_TRUE(report.ok()) << report.status();
   const Spend& spend = report->overall.spend;
   EXPECT_EQ(spend.settled, 100);
@@ -182,13 +188,7 @@ TEST(ProgramReportTest, EachRewardTypesCostAndTheReturnOnSettledMoneyAndFaceValu
 }
 
 TEST(ProgramReportTest, ABudgetInHoursIsNotMoneyOnlyFaceValuesCost) {
-  plaudit::testing::TempDir dir;
-  auto store = plaudit::testing::OpenTestStore(dir);
-  ASSERT_NE(store, nullptr);
-  AddCsatCentre(*store);
-  DecideNovember(*store, BudgetUnit::kHours);
-  auto report = BuildProgramReport(*store, "p", "2026-08", "2026-11",
-                                   EffectRequest{{Csat()}, {{"csat", 100}}, std::nullopt});
+  auto report = ReportWithNovember(BudgetUnit::kHours);
   ASSERT_TRUE(report.ok()) << report.status();
   const EffectSection& e = *report->effect;
   EXPECT_EQ(report->overall.spend.settled, 100);  // Hours.
