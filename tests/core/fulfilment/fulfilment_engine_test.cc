@@ -530,6 +530,16 @@ class CommittedMarkFulfiller : public RewardFulfiller {
       sqlite3_finalize(q);
       const std::string plugin = call.reward_type;
       peak_[plugin] = std::max(peak_[plugin], ++running_[plugin]);
+      // Gift cards wait for one another until more run at once than the default limit allows,
+      // so that a loaded machine cannot hide their own limit; if it never comes, no call waits.
+      if (plugin == "gift_card" && !gave_up_ &&
+          !mu_.AwaitWithTimeout(
+              absl::Condition(
+                  +[](CommittedMarkFulfiller* f) { return f->peak_["gift_card"] >= kGiftCardPeak; },
+                  this),
+              absl::Seconds(5))) {
+        gave_up_ = true;
+      }
     }
     absl::SleepFor(absl::Milliseconds(20));
     absl::MutexLock lock(&mu_);
@@ -537,8 +547,10 @@ class CommittedMarkFulfiller : public RewardFulfiller {
     return FulfilResult{FulfilOutcome::kFulfilled, "", "done", {}, {}};
   }
 
+  static constexpr int kGiftCardPeak = 8;  // Above the default limit of 5, within its own 16.
   absl::Mutex mu_;
   sqlite3* db_ = nullptr;
+  bool gave_up_ = false;
   std::map<std::string, int> calls_;
   std::vector<std::string> unmarked_;
   std::map<std::string, int> running_;
@@ -604,7 +616,7 @@ TEST(FulfilmentEngineGroupCommit, ManyWorkersCallEachRewardOnceAfterItsMarkIsCom
   EXPECT_TRUE(fulfiller.unmarked_.empty()) << fulfiller.unmarked_.front();
   // Within each plugin's limit, and gift cards beyond the default one: their own limit applied.
   EXPECT_LE(fulfiller.peak_["gift_card"], 16);
-  EXPECT_GT(fulfiller.peak_["gift_card"], 5);
+  EXPECT_GE(fulfiller.peak_["gift_card"], CommittedMarkFulfiller::kGiftCardPeak);
   EXPECT_LE(fulfiller.peak_["leave_credit"], 5);
   const std::vector<FulfilmentRecord> rows = *store->ListFulfilments("");
   for (const FulfilmentRecord& f : rows) {
