@@ -313,7 +313,7 @@ int DrainEvents(const LoadOptions& options) {
   int64_t rows = 0;
   int64_t batches = 0;
   while (reader->Read(&batch)) {
-    rows += batch.event_ids_size();
+    rows += batch.event_id_lengths_size();
     ++batches;
   }
   const grpc::Status status = reader->Finish();

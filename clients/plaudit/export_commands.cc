@@ -28,6 +28,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,11 +87,20 @@ void AppendRfc3339(int64_t seconds, int64_t micros, std::string& out) {
     of_day += 86400;
     --day;
   }
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+  // Rows come in time order, so most share the day of the row before: its date is kept.
+  thread_local int64_t cached_day = std::numeric_limits<int64_t>::min();
+  thread_local char cached_date[11];
+  if (day != cached_day) {
+    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+    char date[12] = "0000-00-00T";
+    PutDigits(date, static_cast<int>(ymd.year()), 4);
+    PutDigits(date + 5, static_cast<unsigned>(ymd.month()), 2);
+    PutDigits(date + 8, static_cast<unsigned>(ymd.day()), 2);
+    std::memcpy(cached_date, date, sizeof(cached_date));
+    cached_day = day;
+  }
   char text[32] = "0000-00-00T00:00:00";
-  PutDigits(text, static_cast<int>(ymd.year()), 4);
-  PutDigits(text + 5, static_cast<unsigned>(ymd.month()), 2);
-  PutDigits(text + 8, static_cast<unsigned>(ymd.day()), 2);
+  std::memcpy(text, cached_date, sizeof(cached_date));
   PutDigits(text + 11, of_day / 3600, 2);
   PutDigits(text + 14, of_day / 60 % 60, 2);
   PutDigits(text + 17, of_day % 60, 2);
@@ -276,7 +286,15 @@ struct EventsSpec {
   static std::vector<std::string> Columns() {
     return {"event_id", "agent_id", "metric", "value", "occurred_at"};
   }
-  static int Rows(const Batch& batch) { return batch.event_ids_size(); }
+  static int Rows(const Batch& batch) { return batch.event_id_lengths_size(); }
+  // Whether a text column's lengths count `rows` and cover its text exactly.
+  static bool Fits(const std::string& text,
+                   const google::protobuf::RepeatedField<uint32_t>& lengths, int rows) {
+    if (lengths.size() != rows) return false;
+    uint64_t total = 0;
+    for (const uint32_t length : lengths) total += length;
+    return total == text.size();
+  }
   static std::string Write(const Batch& batch, bool csv, std::string& out) {
     std::vector<std::string> metrics;
     metrics.reserve(static_cast<size_t>(batch.metrics_size()));
@@ -288,12 +306,20 @@ struct EventsSpec {
         AppendJsonString(name, metrics.back());
       }
     }
-    const int rows = batch.event_ids_size();
-    if (batch.agent_ids_size() != rows || batch.metric_index_size() != rows ||
-        batch.values_size() != rows || batch.occurred_at_us_size() != rows) {
+    const int rows = Rows(batch);
+    if (!Fits(batch.event_ids(), batch.event_id_lengths(), rows) ||
+        !Fits(batch.agent_ids(), batch.agent_id_lengths(), rows) ||
+        batch.metric_index_size() != rows || batch.values_size() != rows ||
+        batch.occurred_at_us_size() != rows) {
       return "an events batch whose columns differ in length";
     }
+    const char* event_id = batch.event_ids().data();
+    const char* agent_id = batch.agent_ids().data();
     for (int i = 0; i < rows; ++i) {
+      const std::string_view event(event_id, batch.event_id_lengths(i));
+      const std::string_view agent(agent_id, batch.agent_id_lengths(i));
+      event_id += event.size();
+      agent_id += agent.size();
       if (batch.metric_index(i) >= metrics.size()) {
         return absl::StrCat("an events batch whose row ", i + 1,
                             " names a metric the batch does not hold");
@@ -301,8 +327,8 @@ struct EventsSpec {
       const std::string_view metric = metrics[batch.metric_index(i)];
       if (csv) {
         CsvLine(out)
-            .Text(batch.event_ids(i))
-            .Text(batch.agent_ids(i))
+            .Text(event)
+            .Text(agent)
             .Cell(metric)
             .Number(batch.values(i))
             .Micros(batch.occurred_at_us(i))
@@ -310,9 +336,9 @@ struct EventsSpec {
         continue;
       }
       out.append("{\"event_id\":");
-      AppendJsonString(batch.event_ids(i), out);
+      AppendJsonString(event, out);
       out.append(",\"agent_id\":");
-      AppendJsonString(batch.agent_ids(i), out);
+      AppendJsonString(agent, out);
       out.append(",\"metric\":");
       out.append(metric);
       out.append(",\"value\":");

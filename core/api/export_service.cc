@@ -358,13 +358,20 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     return static_cast<uint32_t>(batch.metrics_size() - 1);
   };
   int64_t last_row = 0;
+  // Where the last row's agent id starts in the agent_ids column.
+  size_t last_agent_at = 0;
   // The bytes of the rows' text, and a generous bound on the rest of each row.
   size_t bytes = 0;
   page->more = false;
+  std::string& event_ids = *batch.mutable_event_ids();
+  std::string& agent_ids = *batch.mutable_agent_ids();
   auto rows = store->ExportEvents(scope, after, limit, [&](const EventView& e) {
     bytes += e.event_id.size() + e.agent_id.size() + e.metric.size() + 40;
-    batch.add_event_ids()->assign(e.event_id.data(), e.event_id.size());
-    batch.add_agent_ids()->assign(e.agent_id.data(), e.agent_id.size());
+    event_ids.append(e.event_id.data(), e.event_id.size());
+    batch.add_event_id_lengths(static_cast<uint32_t>(e.event_id.size()));
+    last_agent_at = agent_ids.size();
+    agent_ids.append(e.agent_id.data(), e.agent_id.size());
+    batch.add_agent_id_lengths(static_cast<uint32_t>(e.agent_id.size()));
     batch.add_metric_index(metric_index(e.metric));
     batch.add_values(e.value);
     batch.add_occurred_at_us(e.occurred_at_us);
@@ -380,7 +387,7 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     page->last = ExportKey();
     page->last.started = true;
     page->last.number = batch.occurred_at_us(end);
-    page->last.text = batch.agent_ids(end);
+    page->last.text = agent_ids.substr(last_agent_at);
     page->last.metric = batch.metrics(static_cast<int>(batch.metric_index(end)));
     page->last.value = batch.values(end);
     page->last.row = last_row;

@@ -64,10 +64,25 @@ class ExportServiceTest : public ::testing::Test {
     return batches;
   }
 
+  // A text column's values: `text` cut at `lengths`, which must cover it exactly.
+  static std::vector<std::string> Column(const std::string& text,
+                                         const google::protobuf::RepeatedField<uint32_t>& lengths) {
+    std::vector<std::string> values;
+    size_t at = 0;
+    for (const uint32_t length : lengths) {
+      values.push_back(text.substr(at, length));
+      at += length;
+    }
+    EXPECT_EQ(at, text.size()) << "the lengths do not cover the column's text";
+    return values;
+  }
+
   static std::vector<std::string> Ids(const std::vector<v1::ExportEventsBatch>& batches) {
     std::vector<std::string> ids;
     for (const auto& batch : batches) {
-      for (const auto& id : batch.event_ids()) ids.push_back(id);
+      for (std::string& id : Column(batch.event_ids(), batch.event_id_lengths())) {
+        ids.push_back(std::move(id));
+      }
     }
     return ids;
   }
@@ -101,20 +116,23 @@ TEST_F(ExportServiceTest, ResumingFromAnyBatchGivesExactlyTheRowsAfterIt) {
   // In time order, each batch's columns as long as its rows, naming its own metrics.
   int64_t previous = 0;
   for (const auto& batch : whole) {
-    const int rows = batch.event_ids_size();
+    const int rows = batch.event_id_lengths_size();
     ASSERT_EQ(batch.occurred_at_us_size(), rows);
     ASSERT_EQ(batch.values_size(), rows);
-    ASSERT_EQ(batch.agent_ids_size(), rows);
+    ASSERT_EQ(batch.agent_id_lengths_size(), rows);
     ASSERT_EQ(batch.metric_index_size(), rows);
-    for (int i = 0; i < rows; ++i) {
-      EXPECT_GE(batch.occurred_at_us(i), previous);
-      previous = batch.occurred_at_us(i);
-      ASSERT_LT(batch.metric_index(i), static_cast<uint32_t>(batch.metrics_size()));
+    const std::vector<std::string> event_ids = Column(batch.event_ids(), batch.event_id_lengths());
+    const std::vector<std::string> agent_ids = Column(batch.agent_ids(), batch.agent_id_lengths());
+    for (size_t i = 0; i < static_cast<size_t>(rows); ++i) {
+      const int row = static_cast<int>(i);
+      EXPECT_GE(batch.occurred_at_us(row), previous);
+      previous = batch.occurred_at_us(row);
+      ASSERT_LT(batch.metric_index(row), static_cast<uint32_t>(batch.metrics_size()));
       // The agents and metrics as setup stored them: event eN went to a(N % 3), csat when odd.
-      const int n = std::stoi(batch.event_ids(i).substr(1));
-      EXPECT_EQ(batch.agent_ids(i), absl::StrCat("a", n % 3));
-      EXPECT_EQ(batch.metrics(static_cast<int>(batch.metric_index(i))), n % 2 ? "csat" : "aht");
-      EXPECT_EQ(batch.values(i), n % 4);
+      const int n = std::stoi(event_ids[i].substr(1));
+      EXPECT_EQ(agent_ids[i], absl::StrCat("a", n % 3));
+      EXPECT_EQ(batch.metrics(static_cast<int>(batch.metric_index(row))), n % 2 ? "csat" : "aht");
+      EXPECT_EQ(batch.values(row), n % 4);
     }
   }
 }
@@ -144,14 +162,16 @@ TEST_F(ExportServiceTest, EventsSpreadOverAYearComeOnceInOrderAcrossWindows) {
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 300u);
   std::vector<std::pair<int64_t, std::string>> order;
   for (const auto& batch : whole) {
-    for (int i = 0; i < batch.event_ids_size(); ++i) {
-      order.emplace_back(batch.occurred_at_us(i), batch.agent_ids(i));
+    const std::vector<std::string> agent_ids = Column(batch.agent_ids(), batch.agent_id_lengths());
+    ASSERT_EQ(agent_ids.size(), static_cast<size_t>(batch.occurred_at_us_size()));
+    for (size_t i = 0; i < agent_ids.size(); ++i) {
+      order.emplace_back(batch.occurred_at_us(static_cast<int>(i)), agent_ids[i]);
     }
   }
   EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
   size_t sent = 0;
   for (size_t b = 0; b < whole.size(); ++b) {
-    sent += static_cast<size_t>(whole[b].event_ids_size());
+    sent += static_cast<size_t>(whole[b].event_id_lengths_size());
     v1::ExportRequest resume = request;
     resume.set_cursor(whole[b].cursor());
     const auto rest = Export(resume, &status);
