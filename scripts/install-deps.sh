@@ -11,7 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libqrencode-dev
   libgtest-dev libgmock-dev
   poppler-utils fonts-dejavu-core tzdata python3 sqlite3
-  nlohmann-json3-dev ccache libcpp-httplib-dev chromium
+  nlohmann-json3-dev ccache libcpp-httplib-dev chromium python3-prometheus-client
 )
 # The browser tests run on Node.js; one already installed (with its npm) is used as it is.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
