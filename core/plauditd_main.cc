@@ -14,6 +14,7 @@
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
 #include "core/domain/log.h"
+#include "core/web/ops_server.h"
 #include "core/web/web_server.h"
 #include "plaudit_version.h"
 
@@ -21,11 +22,15 @@ namespace {
 
 const char kUsage[] =
     "usage: plauditd [--listen ADDR] [--data-dir DIR] [--plugin-dir DIR] [--config FILE]\n"
+    "                [--metrics-listen ADDR] [--log-format text|json]\n"
     "       plauditd --version\n"
     "  --listen      address to serve gRPC on (default 127.0.0.1:50051); without `tls` in the\n"
     "                config (cert_file, key_file, client_ca_file) loopback addresses only\n"
     "  --data-dir    where the database, artifacts and inbox live (default ./var)\n"
     "  --plugin-dir  where plugin shared objects are loaded from (default build/plugins)\n"
+    "  --metrics-listen  address to serve /metrics (Prometheus), /healthz and /readyz on\n"
+    "                (HTTP; HTTPS with `tls`; without it loopback addresses only)\n"
+    "  --log-format  text (the default) or json: one JSON object per log line\n"
     "  --config      YAML file with these settings and per-plugin configuration; paths in it\n"
     "                are relative to the file's folder, paths in flags to the working one\n"
     "  --version     print the version and exit\n";
@@ -44,7 +49,7 @@ int main(int argc, char** argv) {
   // that showed in the profile of every call. The tests keep the check; the service does not.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string config_path;
-  std::string listen, data_dir, plugin_dir;
+  std::string listen, data_dir, plugin_dir, metrics_listen, log_format;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
@@ -73,6 +78,13 @@ int main(int argc, char** argv) {
       plugin_dir = value;
     } else if (name == "--config") {
       config_path = value;
+    } else if (name == "--metrics-listen") {
+      metrics_listen = value;
+    } else if (name == "--log-format") {
+      if (value != "text" && value != "json") {
+        return Usage(absl::StrCat("--log-format: expected text or json, got \"", value, "\""));
+      }
+      log_format = value;
     } else {
       return Usage(absl::StrCat("unknown option ", name));
     }
@@ -90,6 +102,12 @@ int main(int argc, char** argv) {
   if (!listen.empty()) config.listen = listen;
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!plugin_dir.empty()) config.plugin_dir = plugin_dir;
+  if (!metrics_listen.empty()) config.metrics_listen = metrics_listen;
+  if (!log_format.empty()) {
+    config.log_format =
+        log_format == "json" ? plaudit::LogFormat::kJson : plaudit::LogFormat::kText;
+  }
+  plaudit::SetLogFormat(config.log_format);
 
   // Signals are taken synchronously by this thread; every other thread inherits the mask.
   sigset_t signals;
@@ -127,9 +145,30 @@ int main(int argc, char** argv) {
                                       ? absl::StrCat("; sign-in through ", config.auth->issuer)
                                       : std::string()));
   }
+  std::unique_ptr<plaudit::web::OpsServer> ops;
+  if (!config.metrics_listen.empty()) {
+    plaudit::web::OpsServerOptions options;
+    options.listen = config.metrics_listen;
+    options.tls = config.tls;
+    options.telemetry = &(*server)->telemetry();
+    options.ready = [server = server->get()] { return server->Ready(); };
+    auto started = plaudit::web::OpsServer::Start(options);
+    if (!started.ok()) {
+      std::fprintf(stderr, "plauditd: %s\n", std::string(started.status().message()).c_str());
+      if (web != nullptr) web->Stop();
+      (*server)->Shutdown();
+      return 1;
+    }
+    ops = *std::move(started);
+    plaudit::LogInfo("server",
+                     absl::StrCat("metrics, health and readiness on ", ops->scheme(), "://",
+                                  config.metrics_listen, " (/metrics, /healthz, /readyz)"));
+  }
   int signal = 0;
   sigwait(&signals, &signal);
   plaudit::LogInfo("server", absl::StrCat("received ", strsignal(signal), ", shutting down"));
+  // Load balancers asking /readyz stop sending calls; those under way finish below.
+  (*server)->Drain();
   // A plugin stuck in a call must not keep plauditd from stopping. Everything acknowledged is
   // already durable, and fulfilments in flight resume with the same keys at the next start.
   absl::Notification stopped;
@@ -143,6 +182,7 @@ int main(int argc, char** argv) {
   });
   if (web != nullptr) web->Stop();
   (*server)->Shutdown();
+  if (ops != nullptr) ops->Stop();
   stopped.Notify();
   watchdog.join();
   return 0;

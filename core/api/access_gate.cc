@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "core/domain/log.h"
 
 namespace plaudit::api {
 namespace {
@@ -128,7 +130,17 @@ AccessGate::AccessGate(Options options, Store* store, Clock* clock)
     : options_(std::move(options)),
       store_(store),
       clock_(clock),
-      development_(!options_.verify_token && options_.services.empty()) {}
+      development_(!options_.verify_token && options_.services.empty()) {
+  if (options_.telemetry != nullptr) {
+    rpc_requests_ = options_.telemetry->AddCounter(
+        "plaudit_rpc_requests_total",
+        "gRPC calls answered (the web pages' API calls included), by method and status code.",
+        {"method", "code"});
+    rpc_seconds_ = options_.telemetry->AddHistogram(
+        "plaudit_rpc_duration_seconds", "Time from a call's arrival to its status, by method.",
+        {"method"}, Telemetry::LatencyBounds());
+  }
+}
 
 Caller AccessGate::FromDevelopment(const grpc::ServerContextBase& context) const {
   Caller caller;
@@ -229,6 +241,7 @@ absl::StatusOr<Caller> AccessGate::Admit(const grpc::ServerContextBase& context,
       if (caller.ok()) note->second.caller = *caller;
     }
   }
+  if (caller.ok()) SetLogSubject(caller->subject);
   if (caller.ok() && caller->reach == Reach::kNone) {
     return absl::PermissionDeniedError(absl::StrCat(
         caller->subject,
@@ -306,8 +319,12 @@ void AccessGate::CallStarted(const grpc::ServerContextBase* context, std::string
   const PolicyRow* row = FindPolicy(method);
   Note note;
   note.audited = row != nullptr && row->audited;
+  note.rpc = method;
+  note.started = absl::Now();
   note.method = std::move(method);
   note.request_id = Metadata(*context, "x-request-id");
+  // This thread serves the call: its log lines name the caller's request id.
+  SetLogRequest(note.request_id);
   absl::MutexLock lock(&mu_);
   notes_[context] = std::move(note);
 }
@@ -320,6 +337,12 @@ void AccessGate::CallEnded(const grpc::ServerContextBase* context, const grpc::S
     if (found == notes_.end()) return;
     note = std::move(found->second);
     notes_.erase(found);
+  }
+  ClearLogRequest();
+  if (rpc_requests_ != nullptr) {
+    rpc_requests_->Add(
+        {note.rpc, absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))});
+    rpc_seconds_->Observe({note.rpc}, absl::ToDoubleSeconds(absl::Now() - note.started));
   }
   if (!note.audited || !options_.audit) return;
   AuditNote entry;

@@ -25,6 +25,7 @@
 #include "core/api/access_policy.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
+#include "core/domain/telemetry.h"
 #include "core/store/award_records.h"
 #include "core/store/store.h"
 
@@ -86,6 +87,9 @@ class AccessGate {
     std::map<std::string, std::string> dev_roles;
     // Receives each audited call; none when unset.
     std::function<void(const AuditNote&)> audit;
+    // Where every call but health checks is counted (plaudit_rpc_requests_total by method and
+    // status code; plaudit_rpc_duration_seconds by method); none when null.
+    Telemetry* telemetry = nullptr;
   };
   AccessGate(Options options, Store* store, Clock* clock);
 
@@ -124,6 +128,10 @@ class AccessGate {
 
  private:
   struct Note {
+    // The gRPC method called, and when; `method` is what the call is audited as (a plugin query
+    // is audited as its query).
+    std::string rpc;
+    absl::Time started;
     std::string method;
     std::optional<Caller> caller;
     std::string resource;
@@ -136,6 +144,9 @@ class AccessGate {
   std::string TeamOf(const std::string& agent_id) const;
 
   Options options_;
+  // Null without Options::telemetry.
+  Telemetry::Counter* rpc_requests_ = nullptr;
+  Telemetry::Histogram* rpc_seconds_ = nullptr;
   Store* store_;
   Clock* clock_;
   const bool development_;

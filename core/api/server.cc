@@ -108,6 +108,81 @@ class TokenCache {
 
 // How the gate knows callers: tokens checked against the configured issuer's keys, services'
 // client certificates, and the development mode's roles.
+// The store's figures, read at each scrape: the fulfilment queue, budgets, and the store's use.
+void AddStoreFigures(Store* store, Clock* clock, Telemetry* telemetry) {
+  telemetry->AddCollector([store, clock] {
+    std::vector<Telemetry::Family> families;
+    auto figures = store->ReadFigures();
+    if (!figures.ok()) {
+      LogWarning("telemetry",
+                 absl::StrCat("cannot read the store's figures: ", figures.status().message()));
+      return families;
+    }
+    using Family = Telemetry::Family;
+    Family queue{"plaudit_fulfilment_queue",
+                 "Rewards not yet delivered: waiting for their award's approval, or pending "
+                 "(due, in flight, or waiting on the vendor).",
+                 false,
+                 {"state"},
+                 {{{"waiting"}, static_cast<double>(figures->waiting)},
+                  {{"pending"}, static_cast<double>(figures->pending)}}};
+    families.push_back(std::move(queue));
+    const double oldest =
+        figures->oldest_pending_decided_us.has_value()
+            ? std::max(0.0, absl::ToDoubleSeconds(
+                                clock->Now() -
+                                absl::FromUnixMicros(*figures->oldest_pending_decided_us)))
+            : 0.0;
+    families.push_back(Family{"plaudit_fulfilment_oldest_pending_seconds",
+                              "Age of the oldest pending reward, from its award's decision; 0 "
+                              "when none is pending.",
+                              false,
+                              {},
+                              {{{}, oldest}}});
+    Family amount{"plaudit_budget_amount",
+                  "Each program's budget for its latest budgeted period.",
+                  false,
+                  {"program", "period", "unit", "currency"},
+                  {}};
+    Family used{"plaudit_budget_used",
+                "What awards hold of each program's latest budget: reserved (decided, not yet "
+                "delivered) and settled (delivered).",
+                false,
+                {"program", "period", "unit", "currency", "state"},
+                {}};
+    for (const Store::Figures::Budget& b : figures->budgets) {
+      amount.samples.push_back({{b.program_id, b.period, b.unit, b.currency}, b.amount});
+      used.samples.push_back(
+          {{b.program_id, b.period, b.unit, b.currency, "reserved"}, b.reserved});
+      used.samples.push_back({{b.program_id, b.period, b.unit, b.currency, "settled"}, b.settled});
+    }
+    families.push_back(std::move(amount));
+    families.push_back(std::move(used));
+    families.push_back(Family{"plaudit_store_readers",
+                              "The store's reader connections: in use, and open but idle.",
+                              false,
+                              {"state"},
+                              {{{"in_use"}, static_cast<double>(figures->readers_in_use)},
+                               {{"idle"}, static_cast<double>(figures->readers_idle)}}});
+    families.push_back(Family{"plaudit_store_writes_total",
+                              "Writes the store made durable.",
+                              true,
+                              {},
+                              {{{}, static_cast<double>(figures->writes.writes)}}});
+    families.push_back(Family{"plaudit_store_commits_total",
+                              "Commits that made them durable (fewer when writes share one).",
+                              true,
+                              {},
+                              {{{}, static_cast<double>(figures->writes.commits)}}});
+    families.push_back(Family{"plaudit_store_write_queue",
+                              "Writes waiting for the store now.",
+                              false,
+                              {},
+                              {{{}, static_cast<double>(figures->writes.queued)}}});
+    return families;
+  });
+}
+
 absl::StatusOr<AccessGate::Options> MakeGateOptions(const ServerConfig& config, Clock* clock) {
   AccessGate::Options options;
   options.services = config.services;
@@ -180,7 +255,8 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
                                            : config.audit_checkpoint_file);
   if (!audit.ok()) return audit.status();
   s->audit_ = *std::move(audit);
-  s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get());
+  Telemetry* telemetry = &s->telemetry_;
+  s->ingestor_ = std::make_unique<EventIngestor>(s->store_.get(), telemetry);
   PluginHost::Options plugin_options{data_dir, config.plugins, config.plugin_start_timeout};
   s->plugins_ =
       std::make_unique<PluginHost>(plugin_options, s->store_.get(), s->ingestor_.get(), clock);
@@ -189,8 +265,10 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   }
   if (absl::Status claimed = s->plugins_->CheckConfigBlocks(); !claimed.ok()) return claimed;
   PluginHost* host = s->plugins_.get();
-  s->decider_ = std::make_unique<AwardDecider>(s->store_.get(), clock,
-                                               [host] { return host->RewardTypes(); });
+  AwardDecider::Options decider_options;
+  decider_options.telemetry = telemetry;
+  s->decider_ = std::make_unique<AwardDecider>(
+      s->store_.get(), clock, [host] { return host->RewardTypes(); }, decider_options);
   if (absl::Status kept = s->decider_->KeepAllRolledUp(); !kept.ok()) return kept;
   s->closer_ = std::make_unique<PeriodCloser>(s->store_.get(), s->decider_.get(), clock);
   FulfilmentEngine::Options engine_options;
@@ -200,6 +278,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
   engine_options.workers = config.fulfilment.workers;
   engine_options.plugin_concurrency = config.fulfilment.default_concurrency;
   engine_options.plugin_limits = config.fulfilment.concurrency;
+  engine_options.telemetry = telemetry;
   // A limit for a plugin that is not there is a misspelling, not a limit to ignore.
   std::set<std::string> plugin_names;
   for (const PluginStatus& plugin : host->Plugins()) {
@@ -250,7 +329,9 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
                                      note.subject, ": ", appended.message()));
     }
   };
+  gate_options->telemetry = telemetry;
   s->gate_ = std::make_unique<AccessGate>(*std::move(gate_options), s->store_.get(), clock);
+  AddStoreFigures(s->store_.get(), clock, telemetry);
   AccessGate* gate = s->gate_.get();
   s->access_ = std::make_unique<AccessServiceImpl>(gate);
   s->agents_ = std::make_unique<AgentServiceImpl>(s->store_.get(), gate);
@@ -384,6 +465,19 @@ std::shared_ptr<grpc::Channel> PlauditServer::InProcessChannel() {
 }
 
 bool PlauditServer::development_mode() const { return gate_->development_mode(); }
+
+absl::Status PlauditServer::Ready() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || draining_) return absl::UnavailableError("plauditd is shutting down");
+  }
+  return store_->CheckReady();
+}
+
+void PlauditServer::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+}
 
 void PlauditServer::Shutdown(absl::Duration grace) {
   {

@@ -16,12 +16,13 @@
 #include "core/api/audit_service.h"
 #include "core/api/correction_service.h"
 #include "core/api/export_service.h"
-#include "core/api/report_service.h"
 #include "core/api/praise_service.h"
 #include "core/api/reflection_service.h"
+#include "core/api/report_service.h"
 #include "core/api/services.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
+#include "core/domain/telemetry.h"
 
 namespace plaudit::api {
 
@@ -46,6 +47,14 @@ class PlauditServer {
   bool development_mode() const;
 
   Store* store() { return store_.get(); }
+  // plauditd's measurements, for the metrics listener.
+  const Telemetry& telemetry() const { return telemetry_; }
+  // OK when calls can be taken: not draining or stopping, the store reachable and its schema
+  // current (the metrics listener's /readyz).
+  absl::Status Ready();
+  // From now on Ready() says plauditd is shutting down, so that load balancers send no more
+  // calls; calls keep being served until Shutdown().
+  void Drain();
   PluginHost* plugins() { return plugins_.get(); }
   FulfilmentEngine* engine() { return engine_.get(); }
   // Where the API layer appends audit records.
@@ -59,6 +68,8 @@ class PlauditServer {
 
   ServerConfig config_;
   Clock* clock_ = nullptr;
+  // Before every part that counts into it.
+  Telemetry telemetry_;
   int lock_fd_ = -1;
   int port_ = 0;
   std::unique_ptr<Store> store_;
@@ -91,6 +102,7 @@ class PlauditServer {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
   std::thread poller_;
 };
 

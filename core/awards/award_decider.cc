@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "core/awards/award_lifecycle.h"
 #include "core/awards/award_rules.h"
 #include "core/awards/restatement.h"
@@ -151,17 +152,32 @@ absl::StatusOr<ProgramSpec> AwardDecider::ParseProgram(const std::string& yaml) 
   return ParseProgramYaml(yaml, reward_types_());
 }
 
+Telemetry::Histogram* AwardDecider::EvaluationHistogram(Telemetry* telemetry) {
+  if (telemetry == nullptr) return nullptr;
+  return telemetry->AddHistogram(
+      "plaudit_standings_evaluation_seconds",
+      "Time to compute a program period's standings from its aggregates (leaderboards, "
+      "explanations and decisions), by program.",
+      {"program"}, Telemetry::LatencyBounds());
+}
+
 absl::StatusOr<DecisionRecord> AwardDecider::Compute(const ProgramSpec& spec,
                                                      const std::string& program_id, int64_t version,
                                                      const PeriodWindow& window, absl::Time now,
                                                      bool with_keys) {
+  const absl::Time started = absl::Now();
   auto agents = Agents();
   if (!agents.ok()) return agents.status();
   auto table = LoadAggregates(*store_, spec, window);
   if (!table.ok()) return table.status();
   auto earlier = LoadEarlierPeriods(*store_, spec, window);
   if (!earlier.ok()) return earlier.status();
-  return Decide(spec, program_id, version, window, now, with_keys, **agents, *table, *earlier);
+  DecisionRecord decision =
+      Decide(spec, program_id, version, window, now, with_keys, **agents, *table, *earlier);
+  if (evaluation_seconds_ != nullptr) {
+    evaluation_seconds_->Observe({program_id}, absl::ToDoubleSeconds(absl::Now() - started));
+  }
+  return decision;
 }
 
 DecisionRecord AwardDecider::Decide(const ProgramSpec& spec, const std::string& program_id,

@@ -21,6 +21,7 @@
 #include "core/awards/explain.h"
 #include "core/domain/clock.h"
 #include "core/domain/period.h"
+#include "core/domain/telemetry.h"
 #include "core/program/program_spec.h"
 #include "core/scoring/scorecard.h"
 #include "core/store/store.h"
@@ -39,6 +40,9 @@ class AwardDecider {
     int max_cached_standings = 16;
     // Explanations kept per cached standings.
     int max_cached_explanations = 20000;
+    // Where the time each computation of standings takes is counted
+    // (plaudit_standings_evaluation_seconds, per program); none when null.
+    Telemetry* telemetry = nullptr;
   };
 
   // `reward_types` tells which reward types can be fulfilled right now.
@@ -46,7 +50,11 @@ class AwardDecider {
       : AwardDecider(store, clock, std::move(reward_types), Options()) {}
   AwardDecider(Store* store, Clock* clock, std::function<std::set<std::string>()> reward_types,
                Options options)
-      : store_(store), clock_(clock), reward_types_(std::move(reward_types)), options_(options) {}
+      : store_(store),
+        clock_(clock),
+        reward_types_(std::move(reward_types)),
+        options_(options),
+        evaluation_seconds_(EvaluationHistogram(options.telemetry)) {}
   ~AwardDecider();
 
   struct Result {
@@ -158,6 +166,9 @@ class AwardDecider {
   Clock* clock_;
   std::function<std::set<std::string>()> reward_types_;
   const Options options_;
+  // Null without Options::telemetry.
+  static Telemetry::Histogram* EvaluationHistogram(Telemetry* telemetry);
+  Telemetry::Histogram* const evaluation_seconds_;
 
   absl::Mutex slots_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Slot>> slots_

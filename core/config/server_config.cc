@@ -267,10 +267,11 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
     for (const auto& entry : root) {
       std::string key = entry.first.as<std::string>();
       const YAML::Node& value = entry.second;
-      if (key == "listen" || key == "data_dir" || key == "plugin_dir") {
+      if (key == "listen" || key == "data_dir" || key == "plugin_dir" || key == "metrics_listen") {
         if (!value.IsScalar()) return Problem(value, key, "must be text");
         std::string text = value.as<std::string>();
         if (key == "listen") config.listen = text;
+        if (key == "metrics_listen") config.metrics_listen = text;
         if (key == "data_dir") config.data_dir = resolve(text);
         if (key == "plugin_dir") config.plugin_dir = resolve(text);
       } else if (key == "source_poll_interval_ms" || key == "shutdown_timeout_ms" ||
@@ -290,6 +291,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                                   : key == "stream_idle_timeout_ms"  ? config.stream_idle_timeout
                                                                      : config.source_poll_interval;
         setting = absl::Milliseconds(ms);
+      } else if (key == "log_format") {
+        const std::string format = value.IsScalar() ? value.as<std::string>() : "";
+        if (format != "text" && format != "json") {
+          return Problem(value, key, absl::StrCat("must be text or json, not \"", format, "\""));
+        }
+        config.log_format = format == "json" ? LogFormat::kJson : LogFormat::kText;
       } else if (key == "praise_monthly_allowance") {
         int allowance = 0;
         if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &allowance) ||
@@ -417,7 +424,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
       } else {
         return Problem(
             entry.first, key,
-            "unknown setting (expected listen, data_dir, plugin_dir, "
+            "unknown setting (expected listen, metrics_listen, log_format, data_dir, plugin_dir, "
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "

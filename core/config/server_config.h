@@ -2,6 +2,8 @@
 // (--config), overridden by flags.
 //
 //   listen: 127.0.0.1:50051
+//   metrics_listen: 127.0.0.1:9464   # /metrics, /healthz, /readyz
+//   log_format: json                 # or text (the default)
 //   data_dir: var
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
@@ -59,6 +61,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "core/domain/log.h"
 
 namespace plaudit {
 
@@ -137,6 +140,10 @@ inline constexpr int kMaxFulfilmentWorkers = 1024;
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
+  // Where Prometheus scrapes /metrics and load balancers ask /healthz and /readyz (HTTP, HTTPS
+  // with `tls`); empty serves none of them. Without tls, loopback addresses only.
+  std::string metrics_listen;
+  LogFormat log_format = LogFormat::kText;
   std::string data_dir = "var";
   std::string plugin_dir = "build/plugins";
   absl::Duration source_poll_interval = absl::Seconds(1);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -48,7 +49,26 @@ std::string_view FulfilOutcomeName(FulfilOutcome outcome) {
 
 FulfilmentEngine::FulfilmentEngine(Store* store, RewardFulfiller* fulfiller, Clock* clock,
                                    Options options)
-    : store_(store), fulfiller_(fulfiller), clock_(clock), options_(std::move(options)) {}
+    : store_(store), fulfiller_(fulfiller), clock_(clock), options_(std::move(options)) {
+  if (options_.telemetry != nullptr) {
+    calls_ = options_.telemetry->AddCounter(
+        "plaudit_fulfilment_calls_total",
+        "Calls to fulfilment plugins, by plugin, kind (fulfil: place the reward; lookup: ask "
+        "what became of it) and outcome.",
+        {"plugin", "kind", "outcome"});
+    call_seconds_ = options_.telemetry->AddHistogram(
+        "plaudit_fulfilment_call_seconds", "Time a fulfilment plugin took to answer, by plugin.",
+        {"plugin"}, Telemetry::LatencyBounds());
+  }
+}
+
+void FulfilmentEngine::CountCall(const std::string& reward_type, const std::string& kind,
+                                 FulfilOutcome outcome, absl::Time asked) {
+  if (calls_ == nullptr) return;
+  const std::string plugin = fulfiller_->PluginServing(reward_type);
+  calls_->Add({plugin, kind, std::string(FulfilOutcomeName(outcome))});
+  call_seconds_->Observe({plugin}, absl::ToDoubleSeconds(absl::Now() - asked));
+}
 
 FulfilmentEngine::~FulfilmentEngine() { Stop(); }
 
@@ -295,7 +315,9 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
     result.outcome = FulfilOutcome::kRetryable;
     result.error = "award or agent not readable from the store";
   } else if (look_up_first) {
+    const absl::Time asked = absl::Now();
     result = fulfiller_->Lookup(call);
+    CountCall(record.type, kind, result.outcome, asked);
     if (MayPlace(result.outcome)) {
       // Nothing is out with the vendor under this key: place it now, counted first.
       Record(record, kind, started, result);
@@ -305,10 +327,14 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       if (!counted.ok() || !*counted) return false;
       call.attempt = record.attempts;
       kind = "fulfil";
+      const absl::Time placed_at = absl::Now();
       result = fulfiller_->Fulfil(call);
+      CountCall(record.type, kind, result.outcome, placed_at);
     }
   } else {
+    const absl::Time placed_at = absl::Now();
     result = fulfiller_->Fulfil(call);
+    CountCall(record.type, kind, result.outcome, placed_at);
   }
   // Written with the outcome below, in one transaction.
   const FulfilmentAttempt history = AttemptRow(record, kind, started, result);

@@ -45,6 +45,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/domain/clock.h"
+#include "core/domain/telemetry.h"
 #include "core/fulfilment/reward_fulfiller.h"
 #include "core/store/store.h"
 
@@ -67,6 +68,9 @@ class FulfilmentEngine {
     // Calls in flight at once per plugin, unless `plugin_limits` names the plugin.
     int plugin_concurrency = 64;
     std::map<std::string, int> plugin_limits;
+    // Where calls to plugins are counted (plaudit_fulfilment_calls_total, by plugin, kind and
+    // outcome; plaudit_fulfilment_call_seconds); none when null.
+    Telemetry* telemetry = nullptr;
   };
 
   // A vendor's report about one reward, from a callback.
@@ -124,6 +128,11 @@ class FulfilmentEngine {
   RewardFulfiller* fulfiller_;
   Clock* clock_;
   Options options_;
+  // Null without Options::telemetry.
+  Telemetry::Counter* calls_ = nullptr;
+  Telemetry::Histogram* call_seconds_ = nullptr;
+  void CountCall(const std::string& reward_type, const std::string& kind, FulfilOutcome outcome,
+                 absl::Time asked);
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

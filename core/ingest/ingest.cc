@@ -256,6 +256,7 @@ absl::StatusOr<ImportSummary> EventIngestor::IngestCsv(
   }
   std::sort(summary.errors.begin(), summary.errors.end(),
             [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  Count(summary.imported, summary.replaced, summary.duplicates, summary.rejected);
   return summary;
 }
 
@@ -300,7 +301,32 @@ absl::StatusOr<std::vector<EventResult>> EventIngestor::IngestEvents(
       }
     }
   }
+  int64_t counts[4] = {0, 0, 0, 0};
+  for (const EventResult& r : results) ++counts[static_cast<int>(r.outcome)];
+  Count(counts[static_cast<int>(EventOutcome::kStored)],
+        counts[static_cast<int>(EventOutcome::kReplaced)],
+        counts[static_cast<int>(EventOutcome::kDuplicate)],
+        counts[static_cast<int>(EventOutcome::kRejected)]);
   return results;
+}
+
+EventIngestor::EventIngestor(Store* store, Telemetry* telemetry)
+    : store_(store),
+      events_(telemetry == nullptr
+                  ? nullptr
+                  : telemetry->AddCounter("plaudit_events_ingested_total",
+                                          "Metric events taken in, by what became of them: "
+                                          "stored, replaced, duplicate (already stored the "
+                                          "same) or rejected (invalid, or refused by the store).",
+                                          {"outcome"})) {}
+
+void EventIngestor::Count(int64_t stored, int64_t replaced, int64_t duplicate, int64_t rejected) {
+  if (events_ == nullptr) return;
+  const std::pair<const char*, int64_t> counts[] = {
+      {"stored", stored}, {"replaced", replaced}, {"duplicate", duplicate}, {"rejected", rejected}};
+  for (const auto& [outcome, count] : counts) {
+    if (count > 0) events_->Add({outcome}, static_cast<double>(count));
+  }
 }
 
 absl::StatusOr<ImportSummary> ImportAgents(Store* store, const std::vector<std::string>& header,

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "core/domain/telemetry.h"
 #include "core/store/store.h"
 
 namespace plaudit {
@@ -73,7 +74,9 @@ struct EventResult {
 
 class EventIngestor {
  public:
-  explicit EventIngestor(Store* store) : store_(store) {}
+  // Counts what becomes of each event in `telemetry` (plaudit_events_ingested_total, by
+  // outcome) when given.
+  explicit EventIngestor(Store* store, Telemetry* telemetry = nullptr);
 
   // Validates and stores one chunk of CSV rows in one transaction. With `replacement`, a row
   // whose event_id is stored with different content, or was retracted, replaces it (see
@@ -92,7 +95,10 @@ class EventIngestor {
   // The ids of all agents, re-read only after agents changed.
   absl::StatusOr<std::shared_ptr<const absl::flat_hash_set<std::string>>> KnownAgents();
 
+  void Count(int64_t stored, int64_t replaced, int64_t duplicate, int64_t rejected);
+
   Store* store_;
+  Telemetry::Counter* const events_;
   absl::Mutex mu_;
   std::shared_ptr<const absl::flat_hash_set<std::string>> agent_ids_ ABSL_GUARDED_BY(mu_);
   int64_t agent_ids_generation_ ABSL_GUARDED_BY(mu_) = -1;

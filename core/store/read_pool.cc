@@ -19,6 +19,7 @@ ReadPool::Lease::~Lease() {
 absl::StatusOr<ReadPool::Lease> ReadPool::Acquire() {
   {
     absl::MutexLock lock(&mu_);
+    ++in_use_;
     if (!idle_.empty()) {
       sqlite3* db = idle_.back();
       idle_.pop_back();
@@ -30,6 +31,7 @@ absl::StatusOr<ReadPool::Lease> ReadPool::Acquire() {
       SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
+    Unlend();
     return absl::UnavailableError(
         absl::StrCat("cannot open database ", path_, " for reading: ", message));
   }
@@ -37,9 +39,20 @@ absl::StatusOr<ReadPool::Lease> ReadPool::Acquire() {
   absl::Status status = RegisterExactSumFunction(db);
   if (!status.ok()) {
     sqlite3_close(db);
+    Unlend();
     return status;
   }
   return Lease(this, db);
+}
+
+void ReadPool::Unlend() {
+  absl::MutexLock lock(&mu_);
+  --in_use_;
+}
+
+ReadPool::Use ReadPool::use() const {
+  absl::MutexLock lock(&mu_);
+  return Use{in_use_, static_cast<int>(idle_.size())};
 }
 
 void ReadPool::Release(sqlite3* db) {
@@ -47,6 +60,7 @@ void ReadPool::Release(sqlite3* db) {
   // by an error path is ended here.
   if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   absl::MutexLock lock(&mu_);
+  --in_use_;
   if (static_cast<int>(idle_.size()) < max_idle_) {
     idle_.push_back(db);
     return;

@@ -40,13 +40,23 @@ class ReadPool {
 
   absl::StatusOr<Lease> Acquire();
 
+  // Connections lent out now, and open but idle.
+  struct Use {
+    int in_use = 0;
+    int idle = 0;
+  };
+  Use use() const;
+
  private:
   void Release(sqlite3* db);
+  // A connection counted as lent that could not be opened.
+  void Unlend();
 
   const std::string path_;
   const int max_idle_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<sqlite3*> idle_ ABSL_GUARDED_BY(mu_);
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace plaudit

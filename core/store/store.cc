@@ -648,6 +648,26 @@ absl::Status Store::Migrate() {
   return txn.Commit();
 }
 
+absl::Status Store::CheckReady() {
+  auto reader = readers_.Acquire();
+  if (!reader.ok()) return reader.status();
+  SqliteStatement q(reader->db(), "SELECT version FROM schema_version");
+  if (!q.Step()) {
+    if (!q.status().ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the database does not answer: ", q.status().message()));
+    }
+    return absl::FailedPreconditionError("the database has no schema version");
+  }
+  const int64_t version = q.Int(0);
+  const int64_t target = static_cast<int64_t>(std::size(kMigrations));
+  if (version != target) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database schema is version ", version, "; this plauditd needs ", target));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::MoveStandingsToRows() {
   struct Decided {
     std::string program_id, period, standings;

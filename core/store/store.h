@@ -630,6 +630,30 @@ class Store {
   };
   WriteGroupStats write_group_stats() const;
 
+  // What plauditd's telemetry reads at each scrape (ops_store.cc).
+  struct Figures {
+    // Rewards waiting for their award's approval, and pending (due, in flight, or waiting on
+    // the vendor).
+    int64_t waiting = 0;
+    int64_t pending = 0;
+    // When the award of the oldest pending reward was decided; unset when none is pending.
+    std::optional<int64_t> oldest_pending_decided_us;
+    // Each program's latest budgeted period: its budget and what awards hold of it.
+    struct Budget {
+      std::string program_id, period, unit, currency;
+      double amount = 0, reserved = 0, settled = 0;
+    };
+    std::vector<Budget> budgets;
+    // Reader connections lent out now, and open but idle.
+    int readers_in_use = 0;
+    int readers_idle = 0;
+    WriteGroupStats writes;
+  };
+  absl::StatusOr<Figures> ReadFigures();
+  // OK when the database answers a read and its schema is the one this plauditd migrates to;
+  // UNAVAILABLE or FAILED_PRECONDITION naming the problem otherwise.
+  absl::Status CheckReady();
+
   // The audit log (audit_store.cc), kept in seq order; only AuditTrail appends to it. Appends
   // `entry` after the last record in one transaction: `seal` gets the record with its seq and the
   // MAC (hex) of the record before it ("" for the first) and returns the record's MAC.

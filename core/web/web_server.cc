@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/domain/log.h"
+#include "core/web/listen_address.h"
 #include "core/web/web_assets.h"
 #include "nlohmann/json.hpp"
 
@@ -18,26 +19,6 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 constexpr char kApiPath[] = R"(/api/v1/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))";
-
-// HOST:PORT or [V6]:PORT into the host httplib binds and the port.
-absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("web.listen: \"", listen, "\" is not HOST:PORT (e.g. 127.0.0.1:8080)"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("web.listen: \"", listen, "\" names no host (e.g. 127.0.0.1:8080)"));
-  }
-  return std::make_pair(host, port);
-}
 
 bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 
@@ -48,7 +29,7 @@ WebServer::WebServer(const WebServerOptions& options, std::shared_ptr<grpc::Chan
 
 absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
     const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel) {
-  auto address = SplitListen(options.listen);
+  auto address = SplitListen("web.listen", options.listen);
   if (!address.ok()) return address.status();
   if (!IsLoopbackListen(options.listen) && (options.development_mode || !options.tls)) {
     return absl::FailedPreconditionError(absl::StrCat(

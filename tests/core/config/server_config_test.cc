@@ -355,3 +355,27 @@ TEST(IsLoopbackListen, WildcardsAndOtherHostsAreNot) {
 
 }  // namespace
 }  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ServerConfig, ReadsTheMetricsListenerAndTheLogFormat) {
+  testing::TempDir dir;
+  auto config =
+      LoadServerConfig(Write(dir, "metrics_listen: 127.0.0.1:9464\nlog_format: json\n"), {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(config->log_format, LogFormat::kJson);
+  // Unset: no metrics listener, text logs.
+  EXPECT_TRUE(ServerConfig().metrics_listen.empty());
+  EXPECT_EQ(ServerConfig().log_format, LogFormat::kText);
+  auto wrong = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\nlog_format: yaml\n"), {});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(std::string(wrong.status().message())
+                .find("line 2: log_format: must be text or json, not \"yaml\""),
+            std::string::npos)
+      << wrong.status();
+}
+
+}  // namespace
+}  // namespace plaudit

@@ -1,0 +1,103 @@
+#include "core/web/ops_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/web/listen_address.h"
+
+namespace plaudit::web {
+namespace {
+
+bool Readable(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(OpsServerOptions options) {
+  auto address = SplitListen("metrics_listen", options.listen);
+  if (!address.ok()) return address.status();
+  if (!IsLoopbackListen(options.listen) && !options.tls) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("metrics_listen: ", options.listen,
+                     " is not a loopback address; serving metrics to other hosts needs tls "
+                     "(cert_file, key_file)"));
+  }
+  std::unique_ptr<OpsServer> server(new OpsServer(std::move(options)));
+  const OpsServerOptions& o = server->options_;
+  if (o.tls) {
+    for (const std::string& file : {o.tls->cert_file, o.tls->key_file, o.tls->client_ca_file}) {
+      if (!file.empty() && !Readable(file)) {
+        return absl::FailedPreconditionError(absl::StrCat("tls: cannot read ", file));
+      }
+    }
+    auto https = std::make_unique<httplib::SSLServer>(
+        o.tls->cert_file.c_str(), o.tls->key_file.c_str(),
+        o.tls->client_ca_file.empty() ? nullptr : o.tls->client_ca_file.c_str());
+    if (!https->is_valid()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("tls: ", o.tls->cert_file, " and ", o.tls->key_file,
+                       " are not a certificate and its private key"));
+    }
+    server->http_ = std::move(https);
+    server->scheme_ = "https";
+  } else {
+    server->http_ = std::make_unique<httplib::Server>();
+  }
+  // Not SO_REUSEPORT (httplib's default): a second plauditd must not share a taken port.
+  server->http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->http_->new_task_queue = [] { return new httplib::ThreadPool(4); };
+  server->http_->set_keep_alive_timeout(5);
+  server->http_->set_default_headers({{"Cache-Control", "no-store"}});
+
+  const Telemetry* telemetry = o.telemetry;
+  server->http_->Get("/metrics", [telemetry](const httplib::Request&, httplib::Response& res) {
+    res.set_content(telemetry == nullptr ? std::string() : telemetry->Render(),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+  server->http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain; charset=utf-8");
+  });
+  server->http_->Get("/readyz", [ready = o.ready](const httplib::Request&, httplib::Response& res) {
+    const absl::Status status = ready ? ready() : absl::OkStatus();
+    if (status.ok()) {
+      res.set_content("ready\n", "text/plain; charset=utf-8");
+      return;
+    }
+    res.status = 503;
+    res.set_content(absl::StrCat("not ready: ", status.message(), "\n"),
+                    "text/plain; charset=utf-8");
+  });
+
+  const auto& [host, port] = *address;
+  if (port == 0) {
+    server->port_ = server->http_->bind_to_any_port(host);
+  } else if (server->http_->bind_to_port(host, port)) {
+    server->port_ = port;
+  }
+  if (server->port_ <= 0) {
+    return absl::UnavailableError(absl::StrCat("metrics_listen: cannot listen on ", o.listen,
+                                               " (in use, or not an address of this host)"));
+  }
+  server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
+  // httplib's stop() does nothing until the listener runs.
+  while (!server->http_->is_running()) absl::SleepFor(absl::Milliseconds(1));
+  return server;
+}
+
+OpsServer::OpsServer(OpsServerOptions options) : options_(std::move(options)) {}
+
+OpsServer::~OpsServer() { Stop(); }
+
+void OpsServer::Stop() {
+  if (http_ != nullptr) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace plaudit::web
