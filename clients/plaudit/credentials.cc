@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -14,14 +16,16 @@ namespace {
 
 class CredentialsInterceptorImpl final : public grpc::experimental::Interceptor {
  public:
-  CredentialsInterceptorImpl(const std::string* token, const std::string* actor)
-      : token_(token), actor_(actor) {}
+  CredentialsInterceptorImpl(const std::string* token, const std::string* actor,
+                             const std::string* request_id)
+      : token_(token), actor_(actor), request_id_(request_id) {}
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       auto* metadata = methods->GetSendInitialMetadata();
       if (!token_->empty()) metadata->insert({"authorization", "Bearer " + *token_});
       if (!actor_->empty()) metadata->insert({"x-plaudit-actor", *actor_});
+      metadata->insert({"x-request-id", *request_id_});
     }
     methods->Proceed();
   }
@@ -29,20 +33,35 @@ class CredentialsInterceptorImpl final : public grpc::experimental::Interceptor 
  private:
   const std::string* const token_;
   const std::string* const actor_;
+  const std::string* const request_id_;
 };
+
+// One id for every call of this command, which plauditd writes on its log lines and audit
+// records for them: PLAUDIT_REQUEST_ID when set (a script's own), else 16 random hex digits.
+std::string RequestId() {
+  if (const char* given = std::getenv("PLAUDIT_REQUEST_ID"); given != nullptr && *given) {
+    return given;
+  }
+  std::random_device random;
+  const uint64_t bits = (uint64_t{random()} << 32) | random();
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(bits));
+  return text;
+}
 
 class Factory final : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
   Factory(std::string token, std::string actor)
-      : token_(std::move(token)), actor_(std::move(actor)) {}
+      : token_(std::move(token)), actor_(std::move(actor)), request_id_(RequestId()) {}
   grpc::experimental::Interceptor* CreateClientInterceptor(
       grpc::experimental::ClientRpcInfo*) override {
-    return new CredentialsInterceptorImpl(&token_, &actor_);
+    return new CredentialsInterceptorImpl(&token_, &actor_, &request_id_);
   }
 
  private:
   const std::string token_;
   const std::string actor_;
+  const std::string request_id_;
 };
 
 }  // namespace

@@ -338,6 +338,11 @@ void AccessGate::CallEnded(const grpc::ServerContextBase* context, const grpc::S
     note = std::move(found->second);
     notes_.erase(found);
   }
+  // Refusals are worth a line: a misconfigured client, or someone trying what they may not.
+  const grpc::StatusCode code = status.error_code();
+  if (code == grpc::StatusCode::UNAUTHENTICATED || code == grpc::StatusCode::PERMISSION_DENIED) {
+    LogWarning("access", absl::StrCat(note.rpc, " refused: ", status.error_message()));
+  }
   ClearLogRequest();
   if (rpc_requests_ != nullptr) {
     rpc_requests_->Add(

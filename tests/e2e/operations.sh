@@ -43,7 +43,8 @@ printf 'event_id,agent_id,metric,value,occurred_at\nbad-1,a001,csat,not-a-number
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
 "$plaudit" awards evaluate csat-leave-day --period 2026-10 >/dev/null
 # An agent may not apply programs: a refused call.
-if "$plaudit" --as a001 programs apply -f examples/programs/csat-leave-day.yaml >/dev/null 2>&1; then
+if PLAUDIT_REQUEST_ID=ops-req-17 "$plaudit" --as a001 programs apply \
+  -f examples/programs/csat-leave-day.yaml >/dev/null 2>&1; then
   fail "an agent applied a program"
 fi
 # The employee of the month's leave credit is delivered without approval.
@@ -140,6 +141,15 @@ for line in lines:
 PY
 expect_contains "$(cat "$work/plauditd.log")" '"msg":"metrics, health and readiness on http://127.0.0.1:' \
   "the listener is announced"
+# The refused call's line names the command's request id and who called.
+"$python" - "$work/plauditd.log" <<'PY' || fail "no line for the refused call with its request id"
+import json, sys
+refused = [e for e in map(json.loads, open(sys.argv[1]).read().splitlines())
+           if e["component"] == "access" and "ApplyProgram refused" in e["msg"]]
+assert refused, "no refusal logged"
+assert refused[0].get("request_id") == "ops-req-17", refused[0]
+assert refused[0].get("subject") == "a001", refused[0]
+PY
 
 # Metrics for other hosts need tls.
 set +e
