@@ -54,7 +54,9 @@ start_server() {
   "$plauditd" --listen "$PLAUDIT_SERVER" --data-dir "$data" --plugin-dir "${PLUGIN_DIR:-$build/plugins}" \
     ${PLAUDITD_CONFIG:+--config "$PLAUDITD_CONFIG"} >>"$work/plauditd.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
+  # Up to a minute: plugins are tried before plauditd serves, each for up to
+  # plugin_start_timeout_ms, and slowly under the sanitizers.
+  for _ in $(seq 1 600); do
     if "$plaudit" plugins list >/dev/null 2>&1; then return 0; fi
     kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
     sleep 0.1
@@ -82,7 +84,9 @@ start_secure_server() {
   "$plauditd" --listen "127.0.0.1:$port" --data-dir "$data" --plugin-dir "${PLUGIN_DIR:-$build/plugins}" \
     --config "$config" >>"$work/plauditd.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 1 100); do
+  # Up to a minute: plugins are tried before plauditd serves, each for up to
+  # plugin_start_timeout_ms, and slowly under the sanitizers.
+  for _ in $(seq 1 600); do
     if "$plaudit" plugins list >/dev/null 2>&1; then return 0; fi
     kill -0 "$server_pid" 2>/dev/null || fail "plauditd exited at start"
     sleep 0.1

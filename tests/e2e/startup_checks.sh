@@ -47,7 +47,7 @@ ln -s "$build/test-plugins/test_segfault_in_create_plugin.so" \
   "$build/test-plugins/test_hang_in_init_plugin.so" "$plugins/"
 : >"$plugins/empty.so"
 # Long enough for every probe to start under the sanitizers on a busy machine.
-printf 'plugin_start_timeout_ms: 5000\n' >"$work/broken.yaml"
+printf 'plugin_start_timeout_ms: 15000\n' >"$work/broken.yaml"
 PLUGIN_DIR=$plugins PLAUDITD_CONFIG=$work/broken.yaml start_server "$work/data"
 out=$("$plaudit" plugins list -o json)
 status_of() { json_eval "$out" "[p['status'] for p in d if p['path'].endswith('/$1')][0]"; }
@@ -55,7 +55,7 @@ status_of() { json_eval "$out" "[p['status'] for p in d if p['path'].endswith('/
   fail "segfault in create: $out"
 [[ $(status_of test_abort_at_load_plugin.so) == "failed: crashed while loading: SIGABRT" ]] ||
   fail "abort while loading: $out"
-[[ $(status_of test_hang_in_init_plugin.so) == "failed: init did not return within 5 s" ]] ||
+[[ $(status_of test_hang_in_init_plugin.so) == "failed: init did not return within 15 s" ]] ||
   fail "hang in init: $out"
 [[ $(status_of empty.so) == "failed: empty file (0 bytes)" ]] || fail "empty file: $out"
 [[ $(status_of manual.so) == "loaded" ]] ||
