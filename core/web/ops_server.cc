@@ -3,19 +3,13 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
-#include <fstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "core/web/listen_address.h"
+#include "core/web/http_listener.h"
 
 namespace plaudit::web {
-namespace {
-
-bool Readable(const std::string& path) { return std::ifstream(path).good(); }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(OpsServerOptions options) {
   auto address = SplitListen("metrics_listen", options.listen);
@@ -28,25 +22,10 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(OpsServerOptions opt
   }
   std::unique_ptr<OpsServer> server(new OpsServer(std::move(options)));
   const OpsServerOptions& o = server->options_;
-  if (o.tls) {
-    for (const std::string& file : {o.tls->cert_file, o.tls->key_file, o.tls->client_ca_file}) {
-      if (!file.empty() && !Readable(file)) {
-        return absl::FailedPreconditionError(absl::StrCat("tls: cannot read ", file));
-      }
-    }
-    auto https = std::make_unique<httplib::SSLServer>(
-        o.tls->cert_file.c_str(), o.tls->key_file.c_str(),
-        o.tls->client_ca_file.empty() ? nullptr : o.tls->client_ca_file.c_str());
-    if (!https->is_valid()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("tls: ", o.tls->cert_file, " and ", o.tls->key_file,
-                       " are not a certificate and its private key"));
-    }
-    server->http_ = std::move(https);
-    server->scheme_ = "https";
-  } else {
-    server->http_ = std::make_unique<httplib::Server>();
-  }
+  auto http = MakeHttpServer(o.tls, o.tls ? o.tls->client_ca_file : "");
+  if (!http.ok()) return http.status();
+  server->http_ = *std::move(http);
+  if (o.tls) server->scheme_ = "https";
   // Not SO_REUSEPORT (httplib's default): a second plauditd must not share a taken port.
   server->http_->set_socket_options([](socket_t sock) {
     int yes = 1;

@@ -3,14 +3,13 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/domain/log.h"
-#include "core/web/listen_address.h"
+#include "core/web/http_listener.h"
 #include "core/web/web_assets.h"
 #include "nlohmann/json.hpp"
 
@@ -19,8 +18,6 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 constexpr char kApiPath[] = R"(/api/v1/([A-Za-z0-9_.]+)/([A-Za-z0-9_]+))";
-
-bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 
 }  // namespace
 
@@ -39,24 +36,10 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
         options.development_mode ? "auth (an OpenID Connect issuer)" : ""));
   }
   std::unique_ptr<WebServer> server(new WebServer(options, std::move(channel)));
-  if (options.tls) {
-    for (const std::string& file : {options.tls->cert_file, options.tls->key_file}) {
-      if (!Readable(file)) {
-        return absl::FailedPreconditionError(absl::StrCat("tls: cannot read ", file));
-      }
-    }
-    auto https = std::make_unique<httplib::SSLServer>(options.tls->cert_file.c_str(),
-                                                      options.tls->key_file.c_str());
-    if (!https->is_valid()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("tls: ", options.tls->cert_file, " and ", options.tls->key_file,
-                       " are not a certificate and its private key"));
-    }
-    server->http_ = std::move(https);
-    server->scheme_ = "https";
-  } else {
-    server->http_ = std::make_unique<httplib::Server>();
-  }
+  auto http = MakeHttpServer(options.tls);
+  if (!http.ok()) return http.status();
+  server->http_ = *std::move(http);
+  if (options.tls) server->scheme_ = "https";
   // httplib also sets SO_REUSEPORT, which would let a second plauditd share a taken port. The
   // listening socket is kept, to lengthen its queue below.
   int listening = -1;

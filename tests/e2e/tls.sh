@@ -86,10 +86,34 @@ rc=$(run_plaudit "$work/missing-ca.out" --server "https://127.0.0.1:$port" \
 stop_server
 
 # --- mutual TLS ------------------------------------------------------------------------------
+mport=$(pick_port)
 printf 'tls:\n  cert_file: pki/server.pem\n  key_file: pki/server.key\n  client_ca_file: pki/ca.pem\n' \
   >"$work/mtls.yaml"
+printf 'metrics_listen: 127.0.0.1:%s\n' "$mport" >>"$work/mtls.yaml"
 start_tls_server "$work/mtls.yaml" "$work/mtls-data"
 grep -q "serving on port $port over mutual TLS" "$work/plauditd.log" || fail "no mTLS start line"
+# The metrics listener speaks HTTPS with the same certificate, to clients with a certificate
+# from client_ca_file only.
+https_get() {
+  python3 - "$@" <<'PY'
+import ssl, sys, urllib.request
+url, ca = sys.argv[1], sys.argv[2]
+context = ssl.create_default_context(cafile=ca)
+if len(sys.argv) > 3:
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+try:
+    with urllib.request.urlopen(url, timeout=10, context=context) as r:
+        print(r.status, r.read().decode().strip())
+except Exception as e:
+    print("refused", type(e).__name__)
+PY
+}
+[[ $(https_get "https://127.0.0.1:$mport/healthz" "$pki/ca.pem" "$pki/client.pem" "$pki/client.key") == "200 ok" ]] ||
+  fail "metrics listener over mTLS with a client certificate"
+[[ $(https_get "https://127.0.0.1:$mport/healthz" "$pki/ca.pem") == refused* ]] ||
+  fail "the metrics listener answered a client without a certificate"
+[[ $(https_get "https://127.0.0.1:$mport/metrics" "$pki/ca.pem" "$pki/stranger.pem" "$pki/stranger.key") == refused* ]] ||
+  fail "the metrics listener answered a certificate from another CA"
 rc=$(run_plaudit "$work/no-cert.out" --server "https://127.0.0.1:$port" --ca-file "$pki/ca.pem" \
   plugins list)
 ((rc == 1)) || fail "mTLS without a client certificate: exit status $rc, expected 1"
