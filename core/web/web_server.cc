@@ -3,7 +3,6 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
-
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
