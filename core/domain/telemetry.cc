@@ -20,28 +20,16 @@ void AppendValue(double value, std::string& out) {
   }
 }
 
-// A label value inside its quotes: backslash, double quote and line feed escaped.
-void AppendLabelValue(std::string_view value, std::string& out) {
-  for (const char c : value) {
+// Backslash and line feed escaped, and with `in_quotes` (a label value) the double quote too;
+// HELP text keeps its quotes.
+void AppendEscaped(std::string_view text, bool in_quotes, std::string& out) {
+  for (const char c : text) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && in_quotes) {
       out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-}
-
-// HELP text: backslash and line feed escaped.
-void AppendHelp(std::string_view help, std::string& out) {
-  for (const char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
     } else {
       out += c;
     }
@@ -51,7 +39,7 @@ void AppendHelp(std::string_view help, std::string& out) {
 void AppendHeader(std::string_view name, std::string_view help, std::string_view type,
                   std::string& out) {
   out.append("# HELP ").append(name).append(" ");
-  AppendHelp(help, out);
+  AppendEscaped(help, /*in_quotes=*/false, out);
   out.append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
@@ -68,7 +56,7 @@ void AppendSample(std::string_view name, const std::vector<std::string>& label_n
       if (!first) out += ',';
       first = false;
       out.append(label_names[i]).append("=\"");
-      AppendLabelValue(labels[i], out);
+      AppendEscaped(labels[i], /*in_quotes=*/true, out);
       out += '"';
     }
     if (!extra_name.empty()) {

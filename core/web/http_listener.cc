@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace plaudit::web {
 
@@ -46,6 +47,30 @@ absl::StatusOr<std::unique_ptr<httplib::Server>> MakeHttpServer(const std::optio
                      " are not a certificate and its private key"));
   }
   return std::unique_ptr<httplib::Server>(std::move(https));
+}
+
+absl::StatusOr<int> BindHttpServer(httplib::Server& http, const std::string& setting,
+                                   const std::string& listen) {
+  auto address = SplitListen(setting, listen);
+  if (!address.ok()) return address.status();
+  const auto& [host, port] = *address;
+  int bound = 0;
+  if (port == 0) {
+    bound = http.bind_to_any_port(host);
+  } else if (http.bind_to_port(host, port)) {
+    bound = port;
+  }
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat(setting, ": cannot listen on ", listen,
+                                               " (in use, or not an address of this host)"));
+  }
+  return bound;
+}
+
+std::thread ServeHttp(httplib::Server& http) {
+  std::thread thread([&http] { http.listen_after_bind(); });
+  while (!http.is_running()) absl::SleepFor(absl::Milliseconds(1));
+  return thread;
 }
 
 }  // namespace plaudit::web

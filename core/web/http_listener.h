@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,15 @@ absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& setti
 // file when one cannot be read, or the certificate and key do not match.
 absl::StatusOr<std::unique_ptr<httplib::Server>> MakeHttpServer(
     const std::optional<TlsConfig>& tls, const std::string& client_ca_file = "");
+
+// Binds `http` to `listen` (port 0 picks a free one) and returns the port; UNAVAILABLE naming
+// `setting` when the address is taken or not this host's.
+absl::StatusOr<int> BindHttpServer(httplib::Server& http, const std::string& setting,
+                                   const std::string& listen);
+
+// Serves on a thread of its own, returned once the listener runs: httplib's stop() does nothing
+// before then, so a server stopped sooner would go on accepting.
+std::thread ServeHttp(httplib::Server& http);
 
 }  // namespace plaudit::web
 

@@ -12,8 +12,9 @@
 namespace plaudit::web {
 
 absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(OpsServerOptions options) {
-  auto address = SplitListen("metrics_listen", options.listen);
-  if (!address.ok()) return address.status();
+  if (auto address = SplitListen("metrics_listen", options.listen); !address.ok()) {
+    return address.status();
+  }
   if (!IsLoopbackListen(options.listen) && !options.tls) {
     return absl::FailedPreconditionError(
         absl::StrCat("metrics_listen: ", options.listen,
@@ -54,19 +55,10 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(OpsServerOptions opt
                     "text/plain; charset=utf-8");
   });
 
-  const auto& [host, port] = *address;
-  if (port == 0) {
-    server->port_ = server->http_->bind_to_any_port(host);
-  } else if (server->http_->bind_to_port(host, port)) {
-    server->port_ = port;
-  }
-  if (server->port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("metrics_listen: cannot listen on ", o.listen,
-                                               " (in use, or not an address of this host)"));
-  }
-  server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
-  // httplib's stop() does nothing until the listener runs.
-  while (!server->http_->is_running()) absl::SleepFor(absl::Milliseconds(1));
+  auto bound = BindHttpServer(*server->http_, "metrics_listen", o.listen);
+  if (!bound.ok()) return bound.status();
+  server->port_ = *bound;
+  server->thread_ = ServeHttp(*server->http_);
   return server;
 }
 

@@ -56,16 +56,9 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
   // A browser keeps its connection for the page's calls; an idle one gives its thread back soon.
   server->http_->set_keep_alive_max_count(1000);
   server->http_->set_keep_alive_timeout(2);
-  const auto& [host, port] = *address;
-  if (port == 0) {
-    server->port_ = server->http_->bind_to_any_port(host);
-  } else if (server->http_->bind_to_port(host, port)) {
-    server->port_ = port;
-  }
-  if (server->port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("web.listen: cannot listen on ", options.listen,
-                                               " (in use, or not an address of this host)"));
-  }
+  auto bound = BindHttpServer(*server->http_, "web.listen", options.listen);
+  if (!bound.ok()) return bound.status();
+  server->port_ = *bound;
   if (options.sign_in.has_value()) {
     if (!options.auth.has_value()) {
       return absl::FailedPreconditionError("web.sign_in: needs auth");
@@ -75,6 +68,7 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
           absl::StrCat("web.sign_in.public_url: required when the pages listen on ", options.listen,
                        ", an address of other hosts: the issuer sends browsers back to it"));
     }
+    const std::string& host = address->first;
     const std::string own_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     auto sign_in = SignIn::Create(
         *options.sign_in, *options.auth,
@@ -92,10 +86,7 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  server->thread_ = std::thread([http = server->http_.get()] { http->listen_after_bind(); });
-  // httplib's stop() does nothing until the listener runs: a server stopped before would go on
-  // accepting. Returning only once it runs makes Stop() always stop it.
-  while (!server->http_->is_running()) absl::SleepFor(absl::Milliseconds(1));
+  server->thread_ = ServeHttp(*server->http_);
   return server;
 }
 
