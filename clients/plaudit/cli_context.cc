@@ -14,6 +14,7 @@ namespace {
 // Import responses list every rejected row; a badly broken file can make that larger than
 // gRPC's 4 MB default.
 constexpr int kMaxReceiveMessageBytes = 256 * 1024 * 1024;
+constexpr int kStreamLookaheadBytes = 8 * 1024 * 1024;
 
 }  // namespace
 
@@ -25,6 +26,9 @@ const std::shared_ptr<grpc::Channel>& CliContext::channel() {
   if (channel_ == nullptr) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+    // A stream may run this far ahead of what the CLI has read (HTTP/2 flow control): an export
+    // of millions of rows keeps plauditd sending instead of waiting for each window update.
+    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kStreamLookaheadBytes);
     std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
     if (IsTlsAddress(server_)) {
       grpc::SslCredentialsOptions options;

@@ -443,8 +443,9 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
   if (!span->has_value()) return grpc::Status::OK;
   const int64_t end = (*span)->second + 1;
 
-  // At most kWindowsAhead + 1 windows in flight (and the rest of one that filled a page) and one
-  // page being sent. The pages outlive the reads into them: `tasks` is destroyed first, waiting.
+  // At most kWindowsAhead windows in flight (one of them maybe the rest of one that filled a
+  // page) and one page being sent. The pages outlive the reads into them: `tasks` is destroyed
+  // first, waiting.
   std::array<EventPage, kWindowsAhead + 2> pages;
   std::vector<EventPage*> free_pages;
   for (EventPage& page : pages) free_pages.push_back(&page);
@@ -478,7 +479,7 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
       next_from = to;
     }
   };
-  for (refill(); !tasks.empty(); refill()) {
+  for (refill(); !tasks.empty();) {
     Window window = std::move(tasks.front());
     tasks.pop_front();
     const absl::Status read = window.read.get();
@@ -491,6 +492,9 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
     } else if (window.first_page) {
       width = NextWindowWidth(window.to_us - window.from_us, page->rows, plan->batch);
     }
+    // The windows behind are launched before this page is written, so that they are read while
+    // the write waits on the client.
+    refill();
     if (page->rows > 0) {
       page->batch.set_cursor(EncodeCursor(*plan, page->last));
       if (context->IsCancelled() || !writer->Write(page->batch)) {
