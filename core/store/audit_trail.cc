@@ -159,7 +159,8 @@ std::string AuditVerdict::Summary() const {
   return absl::StrCat(Records(records), ", chain intact, checkpoint at seq ", checkpoint_seq);
 }
 
-absl::StatusOr<std::unique_ptr<AuditTrail>> AuditTrail::Open(Store* store, std::string key_file,
+absl::StatusOr<std::unique_ptr<AuditTrail>> AuditTrail::Open(AuditStore* store,
+                                                             std::string key_file,
                                                              std::string checkpoint_file) {
   auto key = LoadOrCreateKey(key_file);
   if (!key.ok()) return key.status();

@@ -23,7 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "core/store/audit_records.h"
-#include "core/store/store.h"
+#include "core/store/audit_store.h"
 
 namespace plaudit {
 
@@ -48,7 +48,7 @@ class AuditTrail {
   // Opens the trail kept in `store` (which must outlive it). Creates the key file when missing;
   // FAILED_PRECONDITION when it is not 32 bytes or its mode lets group or others at it (naming
   // the file and its mode). Writes the checkpoint file when missing and the trail is empty.
-  static absl::StatusOr<std::unique_ptr<AuditTrail>> Open(Store* store, std::string key_file,
+  static absl::StatusOr<std::unique_ptr<AuditTrail>> Open(AuditStore* store, std::string key_file,
                                                           std::string checkpoint_file);
 
   // Appends `entry` as the next record and moves the checkpoint to it. INVALID_ARGUMENT for an
@@ -67,7 +67,7 @@ class AuditTrail {
   const std::string& checkpoint_file() const { return checkpoint_file_; }
 
  private:
-  AuditTrail(Store* store, std::string key, std::string key_file, std::string checkpoint_file)
+  AuditTrail(AuditStore* store, std::string key, std::string key_file, std::string checkpoint_file)
       : store_(store),
         key_(std::move(key)),
         key_file_(std::move(key_file)),
@@ -85,7 +85,7 @@ class AuditTrail {
   absl::Status WriteCheckpoint(int64_t seq, const std::string& mac_hex)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Store* const store_;
+  AuditStore* const store_;
   const std::string key_;
   const std::string key_file_;
   const std::string checkpoint_file_;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The stages of core/ depend only downwards: each folder may include the folders listed for it
-# and nothing above. Nothing below api/ includes gRPC. Prints every include that breaks a rule.
+# and nothing above (a stage's subfolders, such as store/sqlite, are the stage). Nothing below api/ includes gRPC. Prints every include that breaks a rule.
 set -euo pipefail
 cd "${1:?usage: layering_test.sh SOURCE_DIR}/core"
 
@@ -36,11 +36,11 @@ for stage in */; do
       echo "core/$file:$line: $stage may not include core/$target (${include//[[:space:]]/ })"
       failures=$((failures + 1))
     fi
-  done < <(grep -nH -E '^#include "core/' "$stage"/*.h "$stage"/*.cc 2>/dev/null || true)
+  done < <(grep -rnH -E --include='*.h' --include='*.cc' '^#include "core/' "$stage" || true)
   while IFS= read -r hit; do
     echo "core/$hit: gRPC belongs in api/ only"
     failures=$((failures + 1))
-  done < <(grep -nH -E '^#include [<"]grpc' "$stage"/*.h "$stage"/*.cc 2>/dev/null || true)
+  done < <(grep -rnH -E --include='*.h' --include='*.cc' '^#include [<"]grpc' "$stage" || true)
 done
 
 if ((failures)); then

@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 
@@ -30,10 +30,9 @@ std::string EventContent(const std::string& agent_id, const std::string& metric,
                        absl::UTCTimeZone()));
 }
 
-absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<std::string>& ids,
-                                                              const std::string& actor,
-                                                              const std::string& reason,
-                                                              int64_t at_us) {
+absl::StatusOr<std::vector<std::string>> SqliteStore::RetractEvents(
+    const std::vector<std::string>& ids, const std::string& actor, const std::string& reason,
+    int64_t at_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -80,9 +79,10 @@ absl::StatusOr<std::vector<std::string>> Store::RetractEvents(const std::vector<
   return not_stored;
 }
 
-absl::StatusOr<ProgramRecord> Store::SetProgramDisabled(const std::string& id, bool disabled,
-                                                        const std::string& actor,
-                                                        const std::string& reason, int64_t at_us) {
+absl::StatusOr<ProgramRecord> SqliteStore::SetProgramDisabled(const std::string& id, bool disabled,
+                                                              const std::string& actor,
+                                                              const std::string& reason,
+                                                              int64_t at_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -115,8 +115,8 @@ absl::StatusOr<ProgramRecord> Store::SetProgramDisabled(const std::string& id, b
   return program;
 }
 
-absl::Status Store::DeactivateAgent(const std::string& id, const std::string& actor,
-                                    const std::string& reason, int64_t at_us) {
+absl::Status SqliteStore::DeactivateAgent(const std::string& id, const std::string& actor,
+                                          const std::string& reason, int64_t at_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -141,7 +141,8 @@ absl::Status Store::DeactivateAgent(const std::string& id, const std::string& ac
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ProgramVersionRecord>> Store::ProgramVersions(const std::string& id) {
+absl::StatusOr<std::vector<ProgramVersionRecord>> SqliteStore::ProgramVersions(
+    const std::string& id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT version, applied_us FROM program_versions WHERE program_id = ? "
@@ -152,7 +153,8 @@ absl::StatusOr<std::vector<ProgramVersionRecord>> Store::ProgramVersions(const s
   });
 }
 
-absl::StatusOr<std::vector<CorrectionRecord>> Store::ListCorrections(const std::string& subject) {
+absl::StatusOr<std::vector<CorrectionRecord>> SqliteStore::ListCorrections(
+    const std::string& subject) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT seq, kind, subject, detail, actor, reason, at_us FROM corrections "

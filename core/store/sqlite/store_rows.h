@@ -1,13 +1,13 @@
 // Row readers and writers shared by the store's source files. Internal to core/store.
-#ifndef PLAUDIT_CORE_STORE_STORE_ROWS_H_
-#define PLAUDIT_CORE_STORE_STORE_ROWS_H_
+#ifndef PLAUDIT_CORE_STORE_SQLITE_STORE_ROWS_H_
+#define PLAUDIT_CORE_STORE_SQLITE_STORE_ROWS_H_
 
 #include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
 
 // Returns the status of `expr` from the enclosing function unless it is OK.
 #define PLAUDIT_RETURN_IF_ERROR(expr)  \
@@ -59,4 +59,4 @@ std::string EventContent(const std::string& agent_id, const std::string& metric,
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_STORE_STORE_ROWS_H_
+#endif  // PLAUDIT_CORE_STORE_SQLITE_STORE_ROWS_H_

@@ -1,12 +1,12 @@
-#include "core/store/rollups.h"
+#include "core/store/sqlite/rollups.h"
 
 #include <sqlite3.h>
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {

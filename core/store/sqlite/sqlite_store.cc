@@ -1,4 +1,4 @@
-#include "core/store/store.h"
+#include "core/store/sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
 
@@ -13,8 +13,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -252,7 +252,8 @@ CREATE INDEX audit_log_by_resource ON audit_log (resource, method);
     R"sql(
 CREATE INDEX agents_by_email ON agents (email COLLATE NOCASE);
 )sql",
-    // Period aggregates kept as events arrive (core/store/rollups.h), per (time zone, cadence).
+    // Period aggregates kept as events arrive (core/store/sqlite/rollups.h), per (time zone,
+    // cadence).
     R"sql(
 CREATE TABLE rollup_schemes (
   id INTEGER PRIMARY KEY,
@@ -585,10 +586,15 @@ std::string_view FulfilmentStateName(FulfilmentState state) {
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  return Open(path, StateCipher::WithRandomKey());
+  return SqliteStore::Open(path, StateCipher::WithRandomKey());
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path, StateCipher cipher) {
+  return SqliteStore::Open(path, std::move(cipher));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               StateCipher cipher) {
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -599,7 +605,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path, Stat
     return absl::UnavailableError(absl::StrCat("cannot open database ", path, ": ", message));
   }
   sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<Store> store(new Store(db, std::move(cipher), path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, std::move(cipher), path));
   absl::Status status = store->Migrate();
   if (!status.ok()) return status;
   absl::MutexLock lock(&store->mu_);
@@ -608,12 +614,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path, Stat
   return store;
 }
 
-Store::~Store() {
+SqliteStore::~SqliteStore() {
   absl::MutexLock lock(&mu_);
   sqlite3_close(db_);
 }
 
-absl::Status Store::Migrate() {
+absl::Status SqliteStore::Migrate() {
   absl::MutexLock lock(&mu_);
   // WAL with a full sync on commit: an acknowledged write is on disk.
   PLAUDIT_RETURN_IF_ERROR(SqliteExec(db_, "PRAGMA journal_mode=WAL"));
@@ -648,7 +654,7 @@ absl::Status Store::Migrate() {
   return txn.Commit();
 }
 
-absl::Status Store::CheckReady() {
+absl::Status SqliteStore::CheckReady() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   SqliteStatement q(reader->db(), "SELECT version FROM schema_version");
@@ -668,7 +674,7 @@ absl::Status Store::CheckReady() {
   return absl::OkStatus();
 }
 
-absl::Status Store::MoveStandingsToRows() {
+absl::Status SqliteStore::MoveStandingsToRows() {
   struct Decided {
     std::string program_id, period, standings;
   };
@@ -690,7 +696,7 @@ absl::Status Store::MoveStandingsToRows() {
   return absl::OkStatus();
 }
 
-absl::Status Store::SealPlaintextState() {
+absl::Status SqliteStore::SealPlaintextState() {
   struct Row {
     std::string plugin, key, value;
   };
@@ -711,7 +717,7 @@ absl::Status Store::SealPlaintextState() {
   return absl::OkStatus();
 }
 
-absl::Status Store::CheckSecretsKey() {
+absl::Status SqliteStore::CheckSecretsKey() {
   SqliteStatement q(db_, "SELECT sealed FROM secrets_key_check");
   if (q.Step()) {
     if (cipher_.Open("", kKeyCheckName, q.Text(0)).ok()) return absl::OkStatus();
@@ -726,7 +732,7 @@ absl::Status Store::CheckSecretsKey() {
   return put.Bind(1, *sealed).Run();
 }
 
-absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
+absl::Status SqliteStore::UpsertAgents(const std::vector<Agent>& agents) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -758,7 +764,7 @@ absl::Status Store::UpsertAgents(const std::vector<Agent>& agents) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
+absl::StatusOr<std::vector<std::string>> SqliteStore::ListAgentIds() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -766,7 +772,7 @@ absl::StatusOr<std::vector<std::string>> Store::ListAgentIds() {
   return CollectRows<std::string>(q, [](const SqliteStatement& row) { return row.Text(0); });
 }
 
-absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
+absl::StatusOr<std::vector<Agent>> SqliteStore::ListAgents() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -778,7 +784,7 @@ absl::StatusOr<std::vector<Agent>> Store::ListAgents() {
   return CollectRows<Agent>(q, ReadAgent);
 }
 
-absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
+absl::StatusOr<std::optional<Agent>> SqliteStore::GetAgent(const std::string& id) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -793,7 +799,8 @@ absl::StatusOr<std::optional<Agent>> Store::GetAgent(const std::string& id) {
   return std::optional<Agent>();
 }
 
-absl::StatusOr<std::optional<std::string>> Store::FindAgentIdByEmail(const std::string& email) {
+absl::StatusOr<std::optional<std::string>> SqliteStore::FindAgentIdByEmail(
+    const std::string& email) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -806,7 +813,7 @@ absl::StatusOr<std::optional<std::string>> Store::FindAgentIdByEmail(const std::
   return std::optional<std::string>();
 }
 
-absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
+absl::StatusOr<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
     const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
@@ -923,7 +930,7 @@ absl::StatusOr<std::vector<InsertOutcome>> Store::InsertEvents(
   return outcomes;
 }
 
-absl::StatusOr<int64_t> Store::CountEvents() {
+absl::StatusOr<int64_t> SqliteStore::CountEvents() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -933,8 +940,8 @@ absl::StatusOr<int64_t> Store::CountEvents() {
   return n;
 }
 
-absl::Status Store::EnsureRollup(const std::string& time_zone, const std::string& cadence,
-                                 const ThresholdSet& thresholds) {
+absl::Status SqliteStore::EnsureRollup(const std::string& time_zone, const std::string& cadence,
+                                       const ThresholdSet& thresholds) {
   if (rollups_.Covers(time_zone, cadence, thresholds).has_value()) return absl::OkStatus();
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
@@ -946,7 +953,7 @@ absl::Status Store::EnsureRollup(const std::string& time_zone, const std::string
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::vector<AggregateRow>>> Store::RolledUpAggregates(
+absl::StatusOr<std::optional<std::vector<AggregateRow>>> SqliteStore::RolledUpAggregates(
     const std::string& time_zone, const std::string& cadence, const std::string& label,
     int64_t start_us, int64_t end_us, const ThresholdSet& thresholds, const std::string& agent_id) {
   using Result = std::optional<std::vector<AggregateRow>>;
@@ -1017,8 +1024,8 @@ absl::StatusOr<std::optional<std::vector<AggregateRow>>> Store::RolledUpAggregat
   return Result(std::move(rows));
 }
 
-absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int64_t end_us,
-                                                           const std::string& agent_id) {
+absl::StatusOr<std::vector<AggregateRow>> SqliteStore::Aggregate(int64_t start_us, int64_t end_us,
+                                                                 const std::string& agent_id) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -1038,7 +1045,7 @@ absl::StatusOr<std::vector<AggregateRow>> Store::Aggregate(int64_t start_us, int
   return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Store::CountAtLeast(
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> SqliteStore::CountAtLeast(
     int64_t start_us, int64_t end_us, const std::string& metric, double threshold) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
@@ -1054,11 +1061,9 @@ absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Store::CountAtLeast
       q, [](const SqliteStatement& row) { return std::make_pair(row.Text(0), row.Int(1)); });
 }
 
-absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us, int64_t end_us,
-                                                               const std::string& agent_id,
-                                                               const std::string& after_agent,
-                                                               const std::string& after_metric,
-                                                               int limit) {
+absl::StatusOr<std::vector<AggregateRow>> SqliteStore::AggregatePage(
+    int64_t start_us, int64_t end_us, const std::string& agent_id, const std::string& after_agent,
+    const std::string& after_metric, int limit) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -1095,7 +1100,8 @@ absl::StatusOr<std::vector<AggregateRow>> Store::AggregatePage(int64_t start_us,
   return CollectRows<AggregateRow>(q, ReadAggregateRow);
 }
 
-absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program, int64_t applied_us) {
+absl::StatusOr<ProgramRecord> SqliteStore::PutProgram(const ProgramRecord& program,
+                                                      int64_t applied_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -1138,7 +1144,7 @@ absl::StatusOr<ProgramRecord> Store::PutProgram(const ProgramRecord& program, in
   return stored;
 }
 
-absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
+absl::StatusOr<std::vector<ProgramRecord>> SqliteStore::ListPrograms() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -1147,7 +1153,7 @@ absl::StatusOr<std::vector<ProgramRecord>> Store::ListPrograms() {
   return CollectRows<ProgramRecord>(q, ReadProgram);
 }
 
-absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string& id) {
+absl::StatusOr<std::optional<ProgramRecord>> SqliteStore::GetProgram(const std::string& id) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -1159,8 +1165,8 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgram(const std::string
   return std::optional<ProgramRecord>();
 }
 
-absl::StatusOr<std::optional<ProgramRecord>> Store::ProgramVersionAt(const std::string& id,
-                                                                     int64_t at_us) {
+absl::StatusOr<std::optional<ProgramRecord>> SqliteStore::ProgramVersionAt(const std::string& id,
+                                                                           int64_t at_us) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   sqlite3* const db = reader->db();
@@ -1181,8 +1187,8 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::ProgramVersionAt(const std::
   return std::optional<ProgramRecord>();
 }
 
-absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgramVersion(const std::string& id,
-                                                                      int64_t version) {
+absl::StatusOr<std::optional<ProgramRecord>> SqliteStore::GetProgramVersion(const std::string& id,
+                                                                            int64_t version) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT yaml FROM program_versions WHERE program_id = ?1 AND version = ?2");
@@ -1198,7 +1204,7 @@ absl::StatusOr<std::optional<ProgramRecord>> Store::GetProgramVersion(const std:
   return std::optional<ProgramRecord>();
 }
 
-absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::string& id) {
+absl::StatusOr<std::optional<int64_t>> SqliteStore::ProgramFirstAppliedUs(const std::string& id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT MIN(applied_us) FROM program_versions WHERE program_id = ?");
   q.Bind(1, id);
@@ -1207,8 +1213,8 @@ absl::StatusOr<std::optional<int64_t>> Store::ProgramFirstAppliedUs(const std::s
   return std::optional<int64_t>();
 }
 
-absl::StatusOr<std::optional<int64_t>> Store::DecisionVersion(const std::string& program_id,
-                                                              const std::string& period) {
+absl::StatusOr<std::optional<int64_t>> SqliteStore::DecisionVersion(const std::string& program_id,
+                                                                    const std::string& period) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   SqliteStatement q(reader->db(),
@@ -1219,15 +1225,16 @@ absl::StatusOr<std::optional<int64_t>> Store::DecisionVersion(const std::string&
   return std::optional<int64_t>();
 }
 
-absl::StatusOr<std::vector<std::string>> Store::DecidedPeriods(const std::string& program_id) {
+absl::StatusOr<std::vector<std::string>> SqliteStore::DecidedPeriods(
+    const std::string& program_id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT period FROM decisions WHERE program_id = ?");
   q.Bind(1, program_id);
   return CollectRows<std::string>(q, [](const SqliteStatement& row) { return row.Text(0); });
 }
 
-absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& where,
-                                                           const std::vector<std::string>& args) {
+absl::StatusOr<std::vector<AwardRecord>> SqliteStore::LoadAwards(
+    const std::string& where, const std::vector<std::string>& args) {
   std::string sql = absl::StrCat("SELECT ", kAwardColumns, " FROM awards ", where,
                                  " ORDER BY program_id, period, rank, agent_id");
   SqliteStatement q(db_, sql.c_str());
@@ -1254,7 +1261,7 @@ absl::StatusOr<std::vector<AwardRecord>> Store::LoadAwards(const std::string& wh
   return awards;
 }
 
-absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
+absl::StatusOr<std::pair<DecisionRecord, bool>> SqliteStore::CommitDecision(
     const DecisionRecord& decision, const AwardPlanner& auto_approval) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
@@ -1364,16 +1371,14 @@ absl::StatusOr<std::pair<DecisionRecord, bool>> Store::CommitDecision(
   return std::make_pair(std::move(committed), true);
 }
 
-absl::StatusOr<std::optional<DecisionRecord>> Store::GetDecision(const std::string& program_id,
-                                                                 const std::string& period,
-                                                                 bool with_standings) {
+absl::StatusOr<std::optional<DecisionRecord>> SqliteStore::GetDecision(
+    const std::string& program_id, const std::string& period, bool with_standings) {
   absl::MutexLock lock(&mu_);
   return LoadDecision(program_id, period, with_standings);
 }
 
-absl::StatusOr<std::optional<DecisionRecord>> Store::LoadDecision(const std::string& program_id,
-                                                                  const std::string& period,
-                                                                  bool with_standings) {
+absl::StatusOr<std::optional<DecisionRecord>> SqliteStore::LoadDecision(
+    const std::string& program_id, const std::string& period, bool with_standings) {
   SqliteStatement q(db_,
                     "SELECT program_version, decided_us FROM decisions "
                     "WHERE program_id = ? AND period = ?");
@@ -1403,8 +1408,8 @@ absl::StatusOr<std::optional<DecisionRecord>> Store::LoadDecision(const std::str
   return std::optional<DecisionRecord>(std::move(stored));
 }
 
-absl::StatusOr<int64_t> Store::CountStandingRows(const std::string& program_id,
-                                                 const std::string& period) {
+absl::StatusOr<int64_t> SqliteStore::CountStandingRows(const std::string& program_id,
+                                                       const std::string& period) {
   // The last position by the primary key: one seek, however many standings there are.
   SqliteStatement q(db_,
                     "SELECT position FROM decision_standings WHERE program_id = ? AND period = ? "
@@ -1415,7 +1420,7 @@ absl::StatusOr<int64_t> Store::CountStandingRows(const std::string& program_id,
   return int64_t{0};
 }
 
-absl::StatusOr<std::vector<PositionedStanding>> Store::LoadStandingRows(
+absl::StatusOr<std::vector<PositionedStanding>> SqliteStore::LoadStandingRows(
     const std::string& program_id, const std::string& period, int64_t offset, int64_t limit) {
   std::vector<PositionedStanding> page;
   if (limit <= 0) return page;
@@ -1432,24 +1437,21 @@ absl::StatusOr<std::vector<PositionedStanding>> Store::LoadStandingRows(
   return page;
 }
 
-absl::StatusOr<int64_t> Store::CountStandings(const std::string& program_id,
-                                              const std::string& period) {
+absl::StatusOr<int64_t> SqliteStore::CountStandings(const std::string& program_id,
+                                                    const std::string& period) {
   absl::MutexLock lock(&mu_);
   return CountStandingRows(program_id, period);
 }
 
-absl::StatusOr<std::vector<PositionedStanding>> Store::ListStandings(const std::string& program_id,
-                                                                     const std::string& period,
-                                                                     int64_t offset,
-                                                                     int64_t limit) {
+absl::StatusOr<std::vector<PositionedStanding>> SqliteStore::ListStandings(
+    const std::string& program_id, const std::string& period, int64_t offset, int64_t limit) {
   absl::MutexLock lock(&mu_);
   return LoadStandingRows(program_id, period, std::max<int64_t>(offset, 0), limit);
 }
 
-absl::StatusOr<std::optional<PositionedStanding>> Store::FindStanding(const std::string& program_id,
-                                                                      const std::string& period,
-                                                                      const std::string& competitor,
-                                                                      bool members_only) {
+absl::StatusOr<std::optional<PositionedStanding>> SqliteStore::FindStanding(
+    const std::string& program_id, const std::string& period, const std::string& competitor,
+    bool members_only) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT position, standing FROM decision_standings WHERE program_id = ?1 AND "
@@ -1467,14 +1469,14 @@ absl::StatusOr<std::optional<PositionedStanding>> Store::FindStanding(const std:
   return std::optional<PositionedStanding>();
 }
 
-absl::StatusOr<std::vector<AwardRecord>> Store::ListAwards(const std::string& program_id,
-                                                           const std::string& period) {
+absl::StatusOr<std::vector<AwardRecord>> SqliteStore::ListAwards(const std::string& program_id,
+                                                                 const std::string& period) {
   absl::MutexLock lock(&mu_);
   return LoadAwards("WHERE (?1 = '' OR program_id = ?1) AND (?2 = '' OR period = ?2)",
                     {program_id, period});
 }
 
-absl::StatusOr<std::string> Store::LatestAwardPeriod(const std::string& program_id) {
+absl::StatusOr<std::string> SqliteStore::LatestAwardPeriod(const std::string& program_id) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   SqliteStatement q(reader->db(), "SELECT MAX(period) FROM awards WHERE program_id = ?");
@@ -1484,7 +1486,7 @@ absl::StatusOr<std::string> Store::LatestAwardPeriod(const std::string& program_
   return std::string();
 }
 
-absl::StatusOr<std::optional<AwardRecord>> Store::GetAward(const std::string& id) {
+absl::StatusOr<std::optional<AwardRecord>> SqliteStore::GetAward(const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto awards = LoadAwards("WHERE id = ?", {id});
   if (!awards.ok()) return awards.status();
@@ -1492,8 +1494,8 @@ absl::StatusOr<std::optional<AwardRecord>> Store::GetAward(const std::string& id
   return std::optional<AwardRecord>(std::move(awards->front()));
 }
 
-absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& plugin,
-                                                           const std::string& key) {
+absl::StatusOr<std::optional<std::string>> SqliteStore::StateGet(const std::string& plugin,
+                                                                 const std::string& key) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?");
   q.Bind(1, plugin).Bind(2, key);
@@ -1506,7 +1508,7 @@ absl::StatusOr<std::optional<std::string>> Store::StateGet(const std::string& pl
   return std::optional<std::string>();
 }
 
-absl::StatusOr<bool> Store::StateCommit(
+absl::StatusOr<bool> SqliteStore::StateCommit(
     const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
     const std::vector<std::string>& absent,
     const std::vector<std::pair<std::string, std::string>>& expected) {

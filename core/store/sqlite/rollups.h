@@ -12,8 +12,8 @@
 // Used by Store under its write lock: Begin(), then Added()/Changed() per event, then Flush()
 // inside the transaction and Committed() after it. A transaction that does not reach Committed()
 // leaves nothing cached that it wrote. Covers()/SchemeOf() may be called from any thread.
-#ifndef PLAUDIT_CORE_STORE_ROLLUPS_H_
-#define PLAUDIT_CORE_STORE_ROLLUPS_H_
+#ifndef PLAUDIT_CORE_STORE_SQLITE_ROLLUPS_H_
+#define PLAUDIT_CORE_STORE_SQLITE_ROLLUPS_H_
 
 #include <cstdint>
 #include <map>
@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "core/domain/period.h"
 #include "core/scoring/exact_sum.h"
+#include "core/store/store_records.h"
 
 struct sqlite3;
 
@@ -39,9 +40,6 @@ namespace plaudit {
 
 // Registers exact_sum(value) on `db`: the ExactSum of the group's values, correctly rounded.
 absl::Status RegisterExactSumFunction(sqlite3* db);
-
-// (metric, threshold) pairs of top_box measures.
-using ThresholdSet = std::set<std::pair<std::string, double>>;
 
 class Rollups {
  public:
@@ -144,4 +142,4 @@ class Rollups {
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_STORE_ROLLUPS_H_
+#endif  // PLAUDIT_CORE_STORE_SQLITE_ROLLUPS_H_

@@ -1,4 +1,4 @@
-#include "core/store/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_statement.h"
 
 #include <cerrno>
 

@@ -2,8 +2,8 @@
 // writer: in WAL mode a reader sees the last committed state and neither waits for nor blocks a
 // write. Connections are opened as needed and kept for reuse; each is used by one thread at a
 // time. Thread-safe.
-#ifndef PLAUDIT_CORE_STORE_READ_POOL_H_
-#define PLAUDIT_CORE_STORE_READ_POOL_H_
+#ifndef PLAUDIT_CORE_STORE_SQLITE_READ_POOL_H_
+#define PLAUDIT_CORE_STORE_SQLITE_READ_POOL_H_
 
 #include <string>
 #include <vector>
@@ -61,4 +61,4 @@ class ReadPool {
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_STORE_READ_POOL_H_
+#endif  // PLAUDIT_CORE_STORE_SQLITE_READ_POOL_H_

@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -89,8 +89,9 @@ std::string Qualified(const char* alias, const char* columns) {
   return absl::StrJoin(names, ", ");
 }
 
-absl::StatusOr<int> Store::ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
-                                        absl::FunctionRef<bool(const EventView&)> row) {
+absl::StatusOr<int> SqliteStore::ExportEvents(const ExportScope& scope, const ExportKey& after,
+                                              int limit,
+                                              absl::FunctionRef<bool(const EventView&)> row) {
   Conditions where;
   // The key's time is given as the range's start too: SQLite does not start an index range at a
   // row value, and would walk every row before the cursor on each page.
@@ -123,8 +124,8 @@ absl::StatusOr<int> Store::ExportEvents(const ExportScope& scope, const ExportKe
   return rows;
 }
 
-absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> Store::EventTimeSpan(int64_t from_us,
-                                                                                int64_t to_us) {
+absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> SqliteStore::EventTimeSpan(
+    int64_t from_us, int64_t to_us) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   // Two statements: SQLite reads one end of an index for MIN or MAX alone, not for both at once.
@@ -146,8 +147,8 @@ absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> Store::EventTimeSpan(
   return span;
 }
 
-absl::StatusOr<std::vector<Agent>> Store::ExportAgents(const ExportScope& scope,
-                                                       const ExportKey& after, int limit) {
+absl::StatusOr<std::vector<Agent>> SqliteStore::ExportAgents(const ExportScope& scope,
+                                                             const ExportKey& after, int limit) {
   Conditions where;
   if (after.started) where.Add("id > ?", {after.text});
   if (!scope.agent_id.empty()) where.Add("id = ?", {scope.agent_id});
@@ -161,9 +162,8 @@ absl::StatusOr<std::vector<Agent>> Store::ExportAgents(const ExportScope& scope,
   return CollectRows<Agent>(q, ReadAgent);
 }
 
-absl::StatusOr<std::vector<PositionedStanding>> Store::ExportStandings(const ExportScope& scope,
-                                                                       const ExportKey& after,
-                                                                       int limit) {
+absl::StatusOr<std::vector<PositionedStanding>> SqliteStore::ExportStandings(
+    const ExportScope& scope, const ExportKey& after, int limit) {
   Conditions where;
   where.Add("s.program_id = ? AND s.period = ?", {scope.program_id, scope.period});
   if (after.started) where.Add("s.position > ?", {after.number});
@@ -191,9 +191,9 @@ absl::StatusOr<std::vector<PositionedStanding>> Store::ExportStandings(const Exp
   return rows;
 }
 
-absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportScope& scope,
-                                                                  const ExportKey& after,
-                                                                  int limit) {
+absl::StatusOr<std::vector<ExportedAwardRow>> SqliteStore::ExportAwards(const ExportScope& scope,
+                                                                        const ExportKey& after,
+                                                                        int limit) {
   Conditions where;
   AddDecisionScope(scope, where);
   if (after.started) {
@@ -245,7 +245,7 @@ absl::StatusOr<std::vector<ExportedAwardRow>> Store::ExportAwards(const ExportSc
   return rows;
 }
 
-absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
+absl::StatusOr<std::vector<ExportedFulfilmentRow>> SqliteStore::ExportFulfilments(
     const ExportScope& scope, const ExportKey& after, int limit) {
   Conditions where;
   AddDecisionScope(scope, where);
@@ -296,9 +296,9 @@ absl::StatusOr<std::vector<ExportedFulfilmentRow>> Store::ExportFulfilments(
   return rows;
 }
 
-absl::StatusOr<std::vector<ExportedLedgerRow>> Store::ExportLedger(const ExportScope& scope,
-                                                                   const ExportKey& after,
-                                                                   int limit) {
+absl::StatusOr<std::vector<ExportedLedgerRow>> SqliteStore::ExportLedger(const ExportScope& scope,
+                                                                         const ExportKey& after,
+                                                                         int limit) {
   Conditions where;
   AddDecisionScope(scope, where);
   if (after.started) {
@@ -324,8 +324,9 @@ absl::StatusOr<std::vector<ExportedLedgerRow>> Store::ExportLedger(const ExportS
   });
 }
 
-absl::StatusOr<std::vector<PraiseRecord>> Store::ExportPraise(const ExportScope& scope,
-                                                              const ExportKey& after, int limit) {
+absl::StatusOr<std::vector<PraiseRecord>> SqliteStore::ExportPraise(const ExportScope& scope,
+                                                                    const ExportKey& after,
+                                                                    int limit) {
   Conditions where;
   const int64_t from_us = after.started ? std::max(scope.from_us, after.number) : scope.from_us;
   where.Add("sent_us >= ? AND sent_us < ?", {from_us, scope.to_us});
@@ -344,7 +345,7 @@ absl::StatusOr<std::vector<PraiseRecord>> Store::ExportPraise(const ExportScope&
   return CollectRows<PraiseRecord>(q, ReadPraise);
 }
 
-absl::Status Store::ForEachEventTime(
+absl::Status SqliteStore::ForEachEventTime(
     int64_t start_us, int64_t end_us,
     absl::FunctionRef<void(absl::string_view agent_id, int64_t occurred_at_us)> each) {
   auto reader = readers_.Acquire();

@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -28,7 +28,7 @@ std::optional<BudgetUnit> ParseBudgetUnit(const std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<BudgetPosition>> Store::LoadBudgetPosition(
+absl::StatusOr<std::optional<BudgetPosition>> SqliteStore::LoadBudgetPosition(
     const std::string& program_id, const std::string& period) {
   SqliteStatement b(db_,
                     "SELECT mode, unit, currency, amount FROM budgets WHERE program_id = ? AND "
@@ -62,7 +62,7 @@ absl::StatusOr<std::optional<BudgetPosition>> Store::LoadBudgetPosition(
   return std::optional<BudgetPosition>(position);
 }
 
-absl::StatusOr<AwardFacts> Store::LoadAwardFacts(const AwardRecord& award) {
+absl::StatusOr<AwardFacts> SqliteStore::LoadAwardFacts(const AwardRecord& award) {
   AwardFacts facts;
   facts.award_id = award.id;
   facts.state = award.state;
@@ -97,9 +97,9 @@ absl::StatusOr<AwardFacts> Store::LoadAwardFacts(const AwardRecord& award) {
   return facts;
 }
 
-absl::Status Store::AppendHistory(const std::string& award_id, const std::string& from_state,
-                                  AwardState to, const std::string& actor,
-                                  const std::string& reason, int64_t at_us) {
+absl::Status SqliteStore::AppendHistory(const std::string& award_id, const std::string& from_state,
+                                        AwardState to, const std::string& actor,
+                                        const std::string& reason, int64_t at_us) {
   SqliteStatement h(db_,
                     "INSERT INTO award_history (award_id, seq, from_state, to_state, actor, "
                     "reason, at_us) VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
@@ -113,8 +113,8 @@ absl::Status Store::AppendHistory(const std::string& award_id, const std::string
   return h.Run();
 }
 
-absl::Status Store::ApplyPlan(const AwardRecord& award, const TransitionPlan& plan,
-                              const std::string& actor, int64_t now_us) {
+absl::Status SqliteStore::ApplyPlan(const AwardRecord& award, const TransitionPlan& plan,
+                                    const std::string& actor, int64_t now_us) {
   SqliteStatement u(db_,
                     "UPDATE awards SET state = ?, state_reason = ?, over_flexible_budget = "
                     "over_flexible_budget OR ? WHERE id = ?");
@@ -157,9 +157,10 @@ absl::Status Store::ApplyPlan(const AwardRecord& award, const TransitionPlan& pl
                        plan.reason, now_us);
 }
 
-absl::StatusOr<AwardRecord> Store::ApplyAwardAction(const std::string& award_id,
-                                                    const AwardPlanner& planner,
-                                                    const std::string& actor, int64_t now_us) {
+absl::StatusOr<AwardRecord> SqliteStore::ApplyAwardAction(const std::string& award_id,
+                                                          const AwardPlanner& planner,
+                                                          const std::string& actor,
+                                                          int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -180,7 +181,8 @@ absl::StatusOr<AwardRecord> Store::ApplyAwardAction(const std::string& award_id,
   return std::move(updated->front());
 }
 
-absl::StatusOr<std::vector<AwardTransition>> Store::AwardHistory(const std::string& award_id) {
+absl::StatusOr<std::vector<AwardTransition>> SqliteStore::AwardHistory(
+    const std::string& award_id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement exists(db_, "SELECT 1 FROM awards WHERE id = ?");
   exists.Bind(1, award_id);
@@ -198,8 +200,8 @@ absl::StatusOr<std::vector<AwardTransition>> Store::AwardHistory(const std::stri
   });
 }
 
-absl::StatusOr<std::optional<BudgetReport>> Store::GetBudget(const std::string& program_id,
-                                                             const std::string& period) {
+absl::StatusOr<std::optional<BudgetReport>> SqliteStore::GetBudget(const std::string& program_id,
+                                                                   const std::string& period) {
   absl::MutexLock lock(&mu_);
   auto position = LoadBudgetPosition(program_id, period);
   if (!position.ok()) return position.status();
@@ -221,7 +223,7 @@ absl::StatusOr<std::optional<BudgetReport>> Store::GetBudget(const std::string& 
   return std::optional<BudgetReport>(report);
 }
 
-absl::Status Store::FinishAwardIfDone(const std::string& award_id, int64_t now_us) {
+absl::Status SqliteStore::FinishAwardIfDone(const std::string& award_id, int64_t now_us) {
   auto awards = LoadAwards("WHERE id = ?", {award_id});
   if (!awards.ok()) return awards.status();
   if (awards->empty()) return absl::OkStatus();

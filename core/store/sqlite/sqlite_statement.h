@@ -1,7 +1,7 @@
 // Thin RAII wrappers over the SQLite C API used by Store. Not thread-safe: the caller holds the
 // connection's lock.
-#ifndef PLAUDIT_CORE_STORE_SQLITE_STATEMENT_H_
-#define PLAUDIT_CORE_STORE_SQLITE_STATEMENT_H_
+#ifndef PLAUDIT_CORE_STORE_SQLITE_SQLITE_STATEMENT_H_
+#define PLAUDIT_CORE_STORE_SQLITE_SQLITE_STATEMENT_H_
 
 #include <sqlite3.h>
 
@@ -80,4 +80,4 @@ class SqliteTransaction {
 
 }  // namespace plaudit
 
-#endif  // PLAUDIT_CORE_STORE_SQLITE_STATEMENT_H_
+#endif  // PLAUDIT_CORE_STORE_SQLITE_SQLITE_STATEMENT_H_

@@ -1,8 +1,8 @@
 // Store's praise methods: the praise table and the praise_received events it feeds.
 #include "absl/strings/str_cat.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 PraiseRecord ReadPraise(const SqliteStatement& s) {
@@ -16,8 +16,8 @@ constexpr char kCountSent[] =
 
 }  // namespace
 
-absl::StatusOr<int64_t> Store::CountPraiseSent(const std::string& from_agent_id,
-                                               const PraiseAllowance& allowance) {
+absl::StatusOr<int64_t> SqliteStore::CountPraiseSent(const std::string& from_agent_id,
+                                                     const PraiseAllowance& allowance) {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();
   SqliteStatement sent(reader->db(), kCountSent);
@@ -27,8 +27,8 @@ absl::StatusOr<int64_t> Store::CountPraiseSent(const std::string& from_agent_id,
   return used;
 }
 
-absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseRecord& praise,
-                                                                const PraiseAllowance& allowance) {
+absl::StatusOr<std::optional<PraiseRecord>> SqliteStore::InsertPraise(
+    const PraiseRecord& praise, const PraiseAllowance& allowance) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   if (!txn.status().ok()) return txn.status();
@@ -80,7 +80,7 @@ absl::StatusOr<std::optional<PraiseRecord>> Store::InsertPraise(const PraiseReco
   return std::optional<PraiseRecord>(praise);
 }
 
-absl::StatusOr<std::vector<PraiseRecord>> Store::ListPraise(const std::string& agent_id) {
+absl::StatusOr<std::vector<PraiseRecord>> SqliteStore::ListPraise(const std::string& agent_id) {
   absl::MutexLock lock(&mu_);
   std::string sql = absl::StrCat("SELECT ", kPraiseColumns,
                                  " FROM praise WHERE ?1 = '' OR from_agent_id = ?1 OR "

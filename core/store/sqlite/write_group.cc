@@ -8,26 +8,26 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
 
 namespace plaudit {
 
-struct Store::GroupedWrite {
+struct SqliteStore::GroupedWrite {
   explicit GroupedWrite(absl::FunctionRef<absl::Status()> body) : write(body) {}
   absl::FunctionRef<absl::Status()> write;
   absl::Status status;
   bool done = false;
 };
 
-Store::WriteGroupStats Store::write_group_stats() const {
+SqliteStore::WriteGroupStats SqliteStore::write_group_stats() const {
   absl::MutexLock lock(&group_mu_);
   WriteGroupStats stats = group_stats_;
   stats.queued = static_cast<int64_t>(group_queue_.size());
   return stats;
 }
 
-absl::Status Store::WriteInGroup(absl::FunctionRef<absl::Status()> write) {
+absl::Status SqliteStore::WriteInGroup(absl::FunctionRef<absl::Status()> write) {
   GroupedWrite mine(write);
   {
     absl::MutexLock lock(&group_mu_);
@@ -56,7 +56,7 @@ absl::Status Store::WriteInGroup(absl::FunctionRef<absl::Status()> write) {
   return mine.status;
 }
 
-void Store::CommitGroup(const std::vector<GroupedWrite*>& batch) {
+void SqliteStore::CommitGroup(const std::vector<GroupedWrite*>& batch) {
   auto fail_all = [&batch](const absl::Status& status) {
     for (GroupedWrite* write : batch) write->status = status;
   };

@@ -1,12 +1,13 @@
 // Store: the vendor callbacks already applied, so that none is applied twice.
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 
-absl::StatusOr<bool> Store::RememberCallback(const std::string& plugin, const std::string& digest,
-                                             int64_t expires_us, int64_t now_us) {
+absl::StatusOr<bool> SqliteStore::RememberCallback(const std::string& plugin,
+                                                   const std::string& digest, int64_t expires_us,
+                                                   int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -21,7 +22,7 @@ absl::StatusOr<bool> Store::RememberCallback(const std::string& plugin, const st
   return fresh;
 }
 
-absl::Status Store::ForgetCallback(const std::string& plugin, const std::string& digest) {
+absl::Status SqliteStore::ForgetCallback(const std::string& plugin, const std::string& digest) {
   absl::MutexLock lock(&mu_);
   SqliteStatement forget(db_, "DELETE FROM applied_callbacks WHERE plugin = ? AND digest = ?");
   return forget.Bind(1, plugin).Bind(2, digest).Run();

@@ -1,9 +1,9 @@
-#include "core/store/read_pool.h"
+#include "core/store/sqlite/read_pool.h"
 
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/rollups.h"
+#include "core/store/sqlite/rollups.h"
 
 namespace plaudit {
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -18,9 +18,9 @@ namespace {
 constexpr double kBudgetEpsilon = 1e-6;
 
 // The id of the first unsettled fulfilment of type `type` (an SQL expression) in the decision of
-// award `award_id` (an SQL expression), in rank order (see Store::TurnHasCome()). An award still
-// to be approved or rejected keeps its place in line: approved later, it must not be left what
-// lower ranks did not want.
+// award `award_id` (an SQL expression), in rank order (see SqliteStore::TurnHasCome()). An award
+// still to be approved or rejected keeps its place in line: approved later, it must not be left
+// what lower ranks did not want.
 std::string FirstUnsettledSql(const std::string& award_id, const std::string& type) {
   return absl::StrCat(
       "SELECT g.id FROM awards mine JOIN awards a ON a.program_id = mine.program_id AND "
@@ -32,7 +32,8 @@ std::string FirstUnsettledSql(const std::string& award_id, const std::string& ty
 
 }  // namespace
 
-absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::string& award_id) {
+absl::StatusOr<std::vector<FulfilmentRecord>> SqliteStore::ListFulfilments(
+    const std::string& award_id) {
   absl::MutexLock lock(&mu_);
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns,
                                  " FROM fulfilments WHERE (?1 = '' OR award_id = ?1) "
@@ -42,7 +43,7 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::ListFulfilments(const std::
   return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
 }
 
-absl::StatusOr<std::optional<FulfilmentRecord>> Store::GetFulfilment(const std::string& id) {
+absl::StatusOr<std::optional<FulfilmentRecord>> SqliteStore::GetFulfilment(const std::string& id) {
   absl::MutexLock lock(&mu_);
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
   SqliteStatement q(db_, sql.c_str());
@@ -52,7 +53,7 @@ absl::StatusOr<std::optional<FulfilmentRecord>> Store::GetFulfilment(const std::
   return std::optional<FulfilmentRecord>();
 }
 
-absl::StatusOr<std::optional<FulfilmentRecord>> Store::FindFulfilmentByKey(
+absl::StatusOr<std::optional<FulfilmentRecord>> SqliteStore::FindFulfilmentByKey(
     const std::string& idempotency_key) {
   absl::MutexLock lock(&mu_);
   std::string sql =
@@ -64,7 +65,7 @@ absl::StatusOr<std::optional<FulfilmentRecord>> Store::FindFulfilmentByKey(
   return std::optional<FulfilmentRecord>();
 }
 
-absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(
+absl::StatusOr<std::vector<FulfilmentRecord>> SqliteStore::DueFulfilments(
     int64_t now_us, int limit, const std::set<std::string>& in_rank_order) {
   absl::MutexLock lock(&mu_);
   // Scarce rewards whose turn has not come are left out here rather than by the caller, so that
@@ -91,7 +92,7 @@ absl::StatusOr<std::vector<FulfilmentRecord>> Store::DueFulfilments(
   return CollectRows<FulfilmentRecord>(q, ReadFulfilment);
 }
 
-absl::StatusOr<bool> Store::TurnHasCome(const FulfilmentRecord& record) {
+absl::StatusOr<bool> SqliteStore::TurnHasCome(const FulfilmentRecord& record) {
   SqliteStatement q(db_, FirstUnsettledSql("?1", "?2").c_str());
   q.Bind(1, record.award_id).Bind(2, record.type);
   if (q.Step()) return q.Text(0) == record.id;
@@ -100,7 +101,7 @@ absl::StatusOr<bool> Store::TurnHasCome(const FulfilmentRecord& record) {
   return true;
 }
 
-absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
+absl::StatusOr<std::optional<int64_t>> SqliteStore::NextFulfilmentDue() {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_, "SELECT MIN(next_attempt_us) FROM fulfilments WHERE state = 'pending'");
   if (q.Step() && !q.IsNull(0)) return std::optional<int64_t>(q.Int(0));
@@ -108,8 +109,8 @@ absl::StatusOr<std::optional<int64_t>> Store::NextFulfilmentDue() {
   return std::optional<int64_t>();
 }
 
-absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
-                                                   bool in_rank_order) {
+absl::StatusOr<bool> SqliteStore::BeginFulfilmentAttempt(FulfilmentRecord& record,
+                                                         bool count_attempt, bool in_rank_order) {
   bool begun = false;
   PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
     mu_.AssertHeld();
@@ -142,8 +143,8 @@ absl::StatusOr<bool> Store::BeginFulfilmentAttempt(FulfilmentRecord& record, boo
   return true;
 }
 
-absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record,
-                                     const std::optional<FulfilmentAttempt>& attempt) {
+absl::Status SqliteStore::UpdateFulfilment(const FulfilmentRecord& record,
+                                           const std::optional<FulfilmentAttempt>& attempt) {
   absl::Status not_pending;
   PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
     mu_.AssertHeld();
@@ -178,14 +179,14 @@ absl::Status Store::UpdateFulfilment(const FulfilmentRecord& record,
   return not_pending;
 }
 
-absl::Status Store::RecordAttempt(const FulfilmentAttempt& attempt) {
+absl::Status SqliteStore::RecordAttempt(const FulfilmentAttempt& attempt) {
   return WriteInGroup([&]() -> absl::Status {
     mu_.AssertHeld();
     return InsertAttempt(attempt);
   });
 }
 
-absl::Status Store::InsertAttempt(const FulfilmentAttempt& attempt) {
+absl::Status SqliteStore::InsertAttempt(const FulfilmentAttempt& attempt) {
   SqliteStatement q(db_,
                     "INSERT INTO fulfilment_attempts (fulfilment_id, seq, kind, started_us, "
                     "finished_us, outcome, error, actor) VALUES (?1, (SELECT COALESCE(MAX(seq), "
@@ -201,7 +202,7 @@ absl::Status Store::InsertAttempt(const FulfilmentAttempt& attempt) {
   return q.Run();
 }
 
-absl::StatusOr<std::vector<FulfilmentAttempt>> Store::ListAttempts(
+absl::StatusOr<std::vector<FulfilmentAttempt>> SqliteStore::ListAttempts(
     const std::string& fulfilment_id) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
@@ -214,7 +215,7 @@ absl::StatusOr<std::vector<FulfilmentAttempt>> Store::ListAttempts(
   });
 }
 
-absl::StatusOr<FulfilmentRecord> Store::LoadFulfilmentRow(const std::string& id) {
+absl::StatusOr<FulfilmentRecord> SqliteStore::LoadFulfilmentRow(const std::string& id) {
   std::string sql = absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = ?");
   SqliteStatement q(db_, sql.c_str());
   q.Bind(1, id);
@@ -225,9 +226,10 @@ absl::StatusOr<FulfilmentRecord> Store::LoadFulfilmentRow(const std::string& id)
   return ReadFulfilment(q);
 }
 
-absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
-                                                        const std::string& actor,
-                                                        const std::string& reason, int64_t now_us) {
+absl::StatusOr<FulfilmentRecord> SqliteStore::RetryFulfilment(const std::string& id,
+                                                              const std::string& actor,
+                                                              const std::string& reason,
+                                                              int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -279,10 +281,10 @@ absl::StatusOr<FulfilmentRecord> Store::RetryFulfilment(const std::string& id,
   return record;
 }
 
-absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
-                                                         const std::string& actor,
-                                                         const std::string& reason,
-                                                         int64_t now_us) {
+absl::StatusOr<FulfilmentRecord> SqliteStore::CancelFulfilment(const std::string& id,
+                                                               const std::string& actor,
+                                                               const std::string& reason,
+                                                               int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -317,7 +319,7 @@ absl::StatusOr<FulfilmentRecord> Store::CancelFulfilment(const std::string& id,
   return record;
 }
 
-absl::StatusOr<bool> Store::MarkRedeemed(const std::string& id, int64_t redeemed_us) {
+absl::StatusOr<bool> SqliteStore::MarkRedeemed(const std::string& id, int64_t redeemed_us) {
   absl::MutexLock lock(&mu_);
   SqliteStatement u(db_,
                     "UPDATE fulfilments SET redeemed_us = ? WHERE id = ? AND state = 'fulfilled' "
@@ -327,8 +329,8 @@ absl::StatusOr<bool> Store::MarkRedeemed(const std::string& id, int64_t redeemed
   return sqlite3_changes(db_) == 1;
 }
 
-absl::Status Store::CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
-                                        int64_t now_us) {
+absl::Status SqliteStore::CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
+                                              int64_t now_us) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());

@@ -1,11 +1,11 @@
 // Store's figures for plauditd's telemetry: read at each scrape, each with one indexed query.
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 
-absl::StatusOr<Store::Figures> Store::ReadFigures() {
+absl::StatusOr<SqliteStore::Figures> SqliteStore::ReadFigures() {
   Figures figures;
   {
     auto reader = readers_.Acquire();

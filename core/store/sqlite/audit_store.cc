@@ -8,9 +8,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "core/store/sqlite_statement.h"
-#include "core/store/store.h"
-#include "core/store/store_rows.h"
+#include "core/store/sqlite/sqlite_statement.h"
+#include "core/store/sqlite/sqlite_store.h"
+#include "core/store/sqlite/store_rows.h"
 
 namespace plaudit {
 namespace {
@@ -39,7 +39,7 @@ AuditRecord ReadAuditRecord(const SqliteStatement& s) {
 
 }  // namespace
 
-absl::StatusOr<AuditRecord> Store::AppendAuditRecord(
+absl::StatusOr<AuditRecord> SqliteStore::AppendAuditRecord(
     const AuditEntry& entry,
     absl::FunctionRef<std::string(const AuditRecord&, const std::string&)> seal) {
   absl::MutexLock lock(&mu_);
@@ -79,7 +79,7 @@ absl::StatusOr<AuditRecord> Store::AppendAuditRecord(
   return record;
 }
 
-absl::StatusOr<std::vector<AuditRecord>> Store::ListAuditRecords(const AuditFilter& filter) {
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAuditRecords(const AuditFilter& filter) {
   absl::MutexLock lock(&mu_);
   const bool by_subject = !filter.subject.empty();
   const std::string sql = absl::StrCat(
@@ -100,9 +100,9 @@ absl::StatusOr<std::vector<AuditRecord>> Store::ListAuditRecords(const AuditFilt
   return CollectRows<AuditRecord>(q, ReadAuditRecord);
 }
 
-absl::StatusOr<bool> Store::AuditRecordExists(const std::string& method,
-                                              const std::string& resource,
-                                              const std::string& outcome) {
+absl::StatusOr<bool> SqliteStore::AuditRecordExists(const std::string& method,
+                                                    const std::string& resource,
+                                                    const std::string& outcome) {
   absl::MutexLock lock(&mu_);
   SqliteStatement q(db_,
                     "SELECT 1 FROM audit_log WHERE resource = ? AND method = ? AND outcome = ? "

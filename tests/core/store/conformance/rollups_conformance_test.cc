@@ -1,7 +1,8 @@
 // Period aggregates kept as events arrive must be, bit for bit, what re-aggregating the raw
 // events gives: on random data with late events, duplicates, replacements, retractions and
 // praise, in zones with DST and with 30- and 45-minute offsets, for every cadence, for schemes
-// and thresholds registered before the events and after them (filled in from the raw events).
+// and thresholds registered before the events and after them (filled in from the raw events);
+// on every backend.
 #include <random>
 #include <set>
 #include <string>
@@ -10,9 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "core/domain/period.h"
-#include "core/store/store.h"
 #include "gtest/gtest.h"
-#include "tests/testing/test_store.h"
+#include "tests/core/store/conformance/backends.h"
 
 namespace plaudit {
 namespace {
@@ -36,16 +36,8 @@ const std::vector<SchemeUnderTest>& Schemes() {
 
 const ThresholdSet kThresholds = {{"csat", 4.0}, {"csat", 5.0}, {"fcr", 1.0}};
 
-class RollupsTest : public ::testing::Test {
+class RollupsConformance : public conformance::BackendTest {
  protected:
-  void SetUp() override { Reopen(); }
-  void Reopen() {
-    store_.reset();
-    auto store = Store::Open(dir_.File("plaudit.db"), testing::TestCipher());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
-
   // Every period of `scheme` from `first` to `last` (local days) must read from the rollups
   // exactly as re-aggregated from the raw events.
   void ExpectRollupsMatchRawEvents(const SchemeUnderTest& scheme, const ThresholdSet& thresholds,
@@ -58,14 +50,14 @@ class RollupsTest : public ::testing::Test {
       ++periods;
       const int64_t start = absl::ToUnixMicros(window.start);
       const int64_t end = absl::ToUnixMicros(window.end);
-      auto rolled = store_->RolledUpAggregates(scheme.zone, scheme.cadence, window.label, start,
-                                               end, thresholds);
+      auto rolled = backend_->events().RolledUpAggregates(scheme.zone, scheme.cadence, window.label,
+                                                          start, end, thresholds);
       ASSERT_TRUE(rolled.ok()) << rolled.status();
       ASSERT_TRUE(rolled->has_value()) << scheme.zone << " " << window.label;
-      auto raw = store_->Aggregate(start, end);
+      auto raw = backend_->events().Aggregate(start, end);
       ASSERT_TRUE(raw.ok()) << raw.status();
       for (const auto& [metric, threshold] : thresholds) {
-        auto counts = store_->CountAtLeast(start, end, metric, threshold);
+        auto counts = backend_->events().CountAtLeast(start, end, metric, threshold);
         ASSERT_TRUE(counts.ok());
         for (const auto& [agent, count] : *counts) {
           for (AggregateRow& row : *raw) {
@@ -93,8 +85,9 @@ class RollupsTest : public ::testing::Test {
       }
       // One agent's, by the same lookup.
       if (!got.empty()) {
-        auto one = store_->RolledUpAggregates(scheme.zone, scheme.cadence, window.label, start, end,
-                                              thresholds, got.front().agent_id);
+        auto one =
+            backend_->events().RolledUpAggregates(scheme.zone, scheme.cadence, window.label, start,
+                                                  end, thresholds, got.front().agent_id);
         ASSERT_TRUE(one.ok() && one->has_value());
         ASSERT_FALSE((*one)->empty());
         EXPECT_EQ((*one)->front().aggregate.sum, got.front().aggregate.sum);
@@ -102,16 +95,13 @@ class RollupsTest : public ::testing::Test {
     }
     EXPECT_GT(periods, 0);
   }
-
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
 };
 
-TEST_F(RollupsTest, MatchRawReaggregationBitForBitOnRandomData) {
+TEST_P(RollupsConformance, MatchRawReaggregationBitForBitOnRandomData) {
   // Half the schemes from the start, the rest after the events are in (filled in from them).
   for (size_t i = 0; i < Schemes().size(); i += 2) {
     absl::Status registered =
-        store_->EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, {{"csat", 4.0}});
+        backend_->events().EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, {{"csat", 4.0}});
     ASSERT_TRUE(registered.ok()) << registered;
   }
   std::mt19937_64 rng(20261130);
@@ -160,7 +150,7 @@ TEST_F(RollupsTest, MatchRawReaggregationBitForBitOnRandomData) {
     for (int i = 0; i < n; ++i) events.push_back(random_event());
     // Duplicates of earlier events, identical: nothing changes.
     if (!stored.empty() && batch % 3 == 0) events.push_back(stored[stored.size() / 2]);
-    auto outcomes = store_->InsertEvents(events);
+    auto outcomes = backend_->events().InsertEvents(events);
     ASSERT_TRUE(outcomes.ok()) << outcomes.status();
     for (size_t i = 0; i < events.size(); ++i) {
       if ((*outcomes)[i] == InsertOutcome::kStored) stored.push_back(events[i]);
@@ -176,15 +166,16 @@ TEST_F(RollupsTest, MatchRawReaggregationBitForBitOnRandomData) {
         if (k % 2 == 0) e.agent_id = fresh.agent_id;
         replaced.push_back(e);
       }
-      auto done = store_->InsertEvents(replaced, EventReplacement{"admin", "fix", 1});
+      auto done = backend_->events().InsertEvents(replaced, EventReplacement{"admin", "fix", 1});
       ASSERT_TRUE(done.ok()) << done.status();
       std::vector<std::string> retract;
       for (int k = 0; k < 4; ++k) {
         retract.push_back(stored[static_cast<size_t>(unit(rng) * stored.size())].event_id);
       }
-      ASSERT_TRUE(store_->RetractEvents(retract, "admin", "wrong", 1).ok());
+      ASSERT_TRUE(backend_->events().RetractEvents(retract, "admin", "wrong", 1).ok());
       // A retracted event put back by an admin.
-      ASSERT_TRUE(store_->InsertEvents({stored[0]}, EventReplacement{"admin", "back", 1}).ok());
+      ASSERT_TRUE(
+          backend_->events().InsertEvents({stored[0]}, EventReplacement{"admin", "back", 1}).ok());
     }
     if (batch % 10 == 5) {
       PraiseRecord praise{absl::StrCat("p", batch),
@@ -194,19 +185,23 @@ TEST_F(RollupsTest, MatchRawReaggregationBitForBitOnRandomData) {
                           "",
                           "",
                           absl::ToUnixMicros(from) + when(rng)};
-      ASSERT_TRUE(store_->InsertPraise(praise, PraiseAllowance{0, 1, 1000}).ok());
+      ASSERT_TRUE(backend_->praise().InsertPraise(praise, PraiseAllowance{0, 1, 1000}).ok());
     }
     if (batch == 30) {
       // Registered halfway: filled in from what is there, kept up to date afterwards. A new
       // threshold on a scheme that had others is filled in the same way.
       for (size_t i = 1; i < Schemes().size(); i += 2) {
-        ASSERT_TRUE(store_->EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, {}).ok());
+        ASSERT_TRUE(
+            backend_->events().EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, {}).ok());
       }
-      ASSERT_TRUE(store_->EnsureRollup(Schemes()[0].zone, Schemes()[0].cadence, kThresholds).ok());
+      ASSERT_TRUE(backend_->events()
+                      .EnsureRollup(Schemes()[0].zone, Schemes()[0].cadence, kThresholds)
+                      .ok());
     }
   }
   for (size_t i = 1; i < Schemes().size(); ++i) {
-    ASSERT_TRUE(store_->EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, kThresholds).ok());
+    ASSERT_TRUE(
+        backend_->events().EnsureRollup(Schemes()[i].zone, Schemes()[i].cadence, kThresholds).ok());
   }
   const absl::CivilDay first(2026, 2, 18);
   const absl::CivilDay last(2026, 4, 12);
@@ -220,34 +215,37 @@ TEST_F(RollupsTest, MatchRawReaggregationBitForBitOnRandomData) {
   }
 }
 
-TEST_F(RollupsTest, NotCoveredUntilRegisteredWithEveryThreshold) {
+TEST_P(RollupsConformance, NotCoveredUntilRegisteredWithEveryThreshold) {
   auto window = *ParsePeriod(Cadence::kMonthly, "2026-03", absl::UTCTimeZone());
   const int64_t start = absl::ToUnixMicros(window.start);
   const int64_t end = absl::ToUnixMicros(window.end);
-  auto before = store_->RolledUpAggregates("UTC", "monthly", "2026-03", start, end, {});
+  auto before = backend_->events().RolledUpAggregates("UTC", "monthly", "2026-03", start, end, {});
   ASSERT_TRUE(before.ok());
   EXPECT_FALSE(before->has_value());
-  ASSERT_TRUE(store_->EnsureRollup("UTC", "monthly", {{"csat", 4.0}}).ok());
-  auto covered =
-      store_->RolledUpAggregates("UTC", "monthly", "2026-03", start, end, {{"csat", 4.0}});
+  ASSERT_TRUE(backend_->events().EnsureRollup("UTC", "monthly", {{"csat", 4.0}}).ok());
+  auto covered = backend_->events().RolledUpAggregates("UTC", "monthly", "2026-03", start, end,
+                                                       {{"csat", 4.0}});
   ASSERT_TRUE(covered.ok() && covered->has_value());
   EXPECT_TRUE((*covered)->empty());
-  auto other_threshold =
-      store_->RolledUpAggregates("UTC", "monthly", "2026-03", start, end, {{"csat", 5.0}});
+  auto other_threshold = backend_->events().RolledUpAggregates("UTC", "monthly", "2026-03", start,
+                                                               end, {{"csat", 5.0}});
   ASSERT_TRUE(other_threshold.ok());
   EXPECT_FALSE(other_threshold->has_value());
 }
 
-TEST_F(RollupsTest, UnknownZoneOrCadenceIsRefusedByName) {
-  absl::Status zone = store_->EnsureRollup("Mars/Olympus", "monthly", {});
+TEST_P(RollupsConformance, UnknownZoneOrCadenceIsRefusedByName) {
+  absl::Status zone = backend_->events().EnsureRollup("Mars/Olympus", "monthly", {});
   EXPECT_EQ(zone.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(zone.message().find("Mars/Olympus"), std::string_view::npos) << zone;
-  absl::Status cadence = store_->EnsureRollup("UTC", "fortnightly", {});
+  absl::Status cadence = backend_->events().EnsureRollup("UTC", "fortnightly", {});
   EXPECT_EQ(cadence.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(cadence.message().find("fortnightly"), std::string_view::npos) << cadence;
   // Nothing half-registered is left behind: a good one still works.
-  EXPECT_TRUE(store_->EnsureRollup("UTC", "monthly", {}).ok());
+  EXPECT_TRUE(backend_->events().EnsureRollup("UTC", "monthly", {}).ok());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RollupsConformance, ::testing::Values("sqlite", "postgres"),
+                         conformance::BackendName);
 
 }  // namespace
 }  // namespace plaudit

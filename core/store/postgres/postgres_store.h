@@ -1,0 +1,176 @@
+// The store on a PostgreSQL server (libpq), for centres whose database runs on a server they
+// operate and back up, and for several plauditd replicas sharing one database.
+//
+// Implemented so far: agents, events with their period aggregates, programs, corrections, plugin
+// state (with vendor callbacks), praise and the audit log. Decisions and awards, budgets,
+// fulfilments and exports are not yet, so plauditd itself still runs on the embedded store only.
+//
+// Every method is one transaction on a connection of a pool (pool_size); a write returns OK once
+// PostgreSQL has committed it. What must stay consistent across replicas is serialised in the
+// database, not in this process: plugin state commits and audit appends take a transaction-scoped
+// advisory lock (per plugin; one for the audit chain), and the generations callers cache by are
+// rows of the database, bumped in the transactions that change what they cover. Plugin state is
+// sealed (StateCipher) as in the embedded store; the database holds no plugin secret in clear.
+// Migrations are versioned (schema_version) and applied under an advisory lock, so replicas
+// starting together migrate once.
+#ifndef PLAUDIT_CORE_STORE_POSTGRES_POSTGRES_STORE_H_
+#define PLAUDIT_CORE_STORE_POSTGRES_POSTGRES_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/store/agent_store.h"
+#include "core/store/audit_store.h"
+#include "core/store/correction_store.h"
+#include "core/store/event_store.h"
+#include "core/store/plugin_state_store.h"
+#include "core/store/postgres/pg_connection.h"
+#include "core/store/praise_store.h"
+#include "core/store/program_store.h"
+#include "core/store/state_cipher.h"
+
+namespace plaudit {
+
+class PostgresStore final : public AgentStore,
+                            public EventStore,
+                            public ProgramStore,
+                            public CorrectionStore,
+                            public PluginStateStore,
+                            public PraiseStore,
+                            public AuditStore {
+ public:
+  struct Options {
+    // A postgresql:// URI or libpq key=value pairs.
+    std::string dsn;
+    // Connections opened at most.
+    int pool_size = 8;
+  };
+  // Connects, creates and migrates the schema as needed, and checks the secrets key as the
+  // embedded store does: FAILED_PRECONDITION when the database was sealed under another key or
+  // its schema is newer than this build; UNAVAILABLE when the server does not answer.
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const Options& options,
+                                                             StateCipher cipher);
+  ~PostgresStore() override = default;
+
+  // The schema version this build migrates to.
+  static int64_t SchemaVersion();
+  // OK when the server answers and the schema is current; UNAVAILABLE or FAILED_PRECONDITION
+  // naming the problem otherwise.
+  absl::Status CheckReady();
+  // Connections lent out now, and open but idle.
+  int connections_in_use() const { return pool_.in_use(); }
+  int connections_idle() const { return pool_.idle(); }
+
+  // AgentStore.
+  absl::Status UpsertAgents(const std::vector<Agent>& agents) override;
+  absl::StatusOr<std::vector<Agent>> ListAgents() override;
+  absl::StatusOr<std::optional<Agent>> GetAgent(const std::string& id) override;
+  absl::StatusOr<std::optional<std::string>> FindAgentIdByEmail(const std::string& email) override;
+  absl::StatusOr<std::vector<std::string>> ListAgentIds() override;
+  int64_t agents_generation() const override;
+  absl::Status DeactivateAgent(const std::string& id, const std::string& actor,
+                               const std::string& reason, int64_t at_us) override;
+
+  // EventStore. Events are inserted in one statement per call (unnest of arrays), and the
+  // aggregates computed from raw events are summed exactly here, as the embedded store's
+  // exact_sum() does, so that both backends give the same bits.
+  absl::StatusOr<std::vector<InsertOutcome>> InsertEvents(
+      const std::vector<StoredEvent>& events,
+      const std::optional<EventReplacement>& replacement) override;
+  absl::StatusOr<int64_t> CountEvents() override;
+  absl::StatusOr<std::vector<AggregateRow>> Aggregate(int64_t start_us, int64_t end_us,
+                                                      const std::string& agent_id) override;
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> CountAtLeast(
+      int64_t start_us, int64_t end_us, const std::string& metric, double threshold) override;
+  absl::Status EnsureRollup(const std::string& time_zone, const std::string& cadence,
+                            const ThresholdSet& thresholds) override;
+  absl::StatusOr<std::optional<std::vector<AggregateRow>>> RolledUpAggregates(
+      const std::string& time_zone, const std::string& cadence, const std::string& label,
+      int64_t start_us, int64_t end_us, const ThresholdSet& thresholds,
+      const std::string& agent_id) override;
+  int64_t standings_generation() const override;
+  absl::StatusOr<std::vector<AggregateRow>> AggregatePage(int64_t start_us, int64_t end_us,
+                                                          const std::string& agent_id,
+                                                          const std::string& after_agent,
+                                                          const std::string& after_metric,
+                                                          int limit) override;
+  absl::StatusOr<std::vector<std::string>> RetractEvents(const std::vector<std::string>& ids,
+                                                         const std::string& actor,
+                                                         const std::string& reason,
+                                                         int64_t at_us) override;
+  absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> EventTimeSpan(int64_t from_us,
+                                                                           int64_t to_us) override;
+  absl::Status ForEachEventTime(
+      int64_t start_us, int64_t end_us,
+      absl::FunctionRef<void(absl::string_view agent_id, int64_t occurred_at_us)> each) override;
+
+  // ProgramStore.
+  absl::StatusOr<ProgramRecord> PutProgram(const ProgramRecord& program,
+                                           int64_t applied_us) override;
+  absl::StatusOr<std::vector<ProgramRecord>> ListPrograms() override;
+  absl::StatusOr<std::optional<ProgramRecord>> GetProgram(const std::string& id) override;
+  absl::StatusOr<std::optional<ProgramRecord>> ProgramVersionAt(const std::string& id,
+                                                                int64_t at_us) override;
+  absl::StatusOr<std::vector<ProgramVersionRecord>> ProgramVersions(const std::string& id) override;
+  absl::StatusOr<ProgramRecord> SetProgramDisabled(const std::string& id, bool disabled,
+                                                   const std::string& actor,
+                                                   const std::string& reason,
+                                                   int64_t at_us) override;
+  absl::StatusOr<std::optional<ProgramRecord>> GetProgramVersion(const std::string& id,
+                                                                 int64_t version) override;
+  absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id) override;
+
+  // CorrectionStore.
+  absl::StatusOr<std::vector<CorrectionRecord>> ListCorrections(
+      const std::string& subject) override;
+
+  // PluginStateStore.
+  absl::StatusOr<bool> RememberCallback(const std::string& plugin, const std::string& digest,
+                                        int64_t expires_us, int64_t now_us) override;
+  absl::Status ForgetCallback(const std::string& plugin, const std::string& digest) override;
+  absl::StatusOr<std::optional<std::string>> StateGet(const std::string& plugin,
+                                                      const std::string& key) override;
+  absl::StatusOr<bool> StateCommit(
+      const std::string& plugin, const std::vector<std::pair<std::string, std::string>>& puts,
+      const std::vector<std::string>& absent,
+      const std::vector<std::pair<std::string, std::string>>& expected) override;
+
+  // PraiseStore.
+  absl::StatusOr<std::optional<PraiseRecord>> InsertPraise(
+      const PraiseRecord& praise, const PraiseAllowance& allowance) override;
+  absl::StatusOr<std::vector<PraiseRecord>> ListPraise(const std::string& agent_id) override;
+  absl::StatusOr<int64_t> CountPraiseSent(const std::string& from_agent_id,
+                                          const PraiseAllowance& allowance) override;
+
+  // AuditStore.
+  absl::StatusOr<AuditRecord> AppendAuditRecord(
+      const AuditEntry& entry,
+      absl::FunctionRef<std::string(const AuditRecord&, const std::string&)> seal) override;
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditRecords(const AuditFilter& filter) override;
+  absl::StatusOr<bool> AuditRecordExists(const std::string& method, const std::string& resource,
+                                         const std::string& outcome) override;
+
+ private:
+  PostgresStore(const Options& options, StateCipher cipher)
+      : pool_(options.dsn, options.pool_size), cipher_(std::move(cipher)) {}
+  absl::Status Migrate();
+  // Runs `work` in one transaction on a pooled connection; retried (up to a few times) when
+  // PostgreSQL aborts it as a serialisation failure or deadlock.
+  absl::Status InTransaction(absl::FunctionRef<absl::Status(PgConnection&)> work);
+  // The current value of a generation row; -1 (never equal to a cached one) when unreadable.
+  int64_t Generation(const char* name) const;
+
+  mutable PgPool pool_;
+  const StateCipher cipher_;
+};
+
+}  // namespace plaudit
+
+#endif  // PLAUDIT_CORE_STORE_POSTGRES_POSTGRES_STORE_H_
