@@ -2,7 +2,7 @@
 
 namespace plaudit {
 
-absl::StatusOr<AwardRecord> ActOnAward(Store& store, const std::string& award_id,
+absl::StatusOr<AwardRecord> ActOnAward(DecisionStore& store, const std::string& award_id,
                                        AwardAction action, const Actor& actor,
                                        const std::string& reason, int64_t now_us) {
   return store.ApplyAwardAction(

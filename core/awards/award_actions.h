@@ -9,13 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "core/awards/award_lifecycle.h"
-#include "core/store/store.h"
+#include "core/store/decision_store.h"
 
 namespace plaudit {
 
 // The award after `action` by `actor`. NOT_FOUND for an unknown award; PlanAwardAction()'s
 // refusals otherwise, with nothing changed.
-absl::StatusOr<AwardRecord> ActOnAward(Store& store, const std::string& award_id,
+absl::StatusOr<AwardRecord> ActOnAward(DecisionStore& store, const std::string& award_id,
                                        AwardAction action, const Actor& actor,
                                        const std::string& reason, int64_t now_us);
 

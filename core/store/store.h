@@ -7,7 +7,8 @@
 // kill -9. What must commit together (a decision with its awards and their fulfilments: the
 // transactional outbox) is one method. Implementations are thread-safe.
 //
-// Backends: SqliteStore (core/store/sqlite), embedded, the default.
+// Backends: SqliteStore (core/store/sqlite), embedded, the default; PostgresStore
+// (core/store/postgres), on a PostgreSQL server several replicas share.
 #ifndef PLAUDIT_CORE_STORE_STORE_H_
 #define PLAUDIT_CORE_STORE_STORE_H_
 

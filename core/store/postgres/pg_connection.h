@@ -21,6 +21,13 @@
 struct pg_conn;
 struct pg_result;
 
+// Returns the status of `expr` from the enclosing function unless it is OK.
+#define PLAUDIT_PG_RETURN_IF_ERROR(expr) \
+  do {                                   \
+    absl::Status _status = (expr);       \
+    if (!_status.ok()) return _status;   \
+  } while (false)
+
 namespace plaudit {
 
 // One parameter of a statement, as text; NULL when unset.

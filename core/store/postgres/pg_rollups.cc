@@ -8,12 +8,6 @@
 namespace plaudit {
 namespace {
 
-#define PLAUDIT_PG_RETURN_IF_ERROR(expr) \
-  do {                                   \
-    absl::Status _status = (expr);       \
-    if (!_status.ok()) return _status;   \
-  } while (false)
-
 // Rows a backfill reads per round trip.
 constexpr int kBackfillBatch = 10000;
 

@@ -1,5 +1,7 @@
 #include "core/store/postgres/postgres_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <iterator>
 #include <limits>
@@ -8,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -20,12 +23,6 @@
 
 namespace plaudit {
 namespace {
-
-#define PLAUDIT_PG_RETURN_IF_ERROR(expr) \
-  do {                                   \
-    absl::Status _status = (expr);       \
-    if (!_status.ok()) return _status;   \
-  } while (false)
 
 // Schema migrations, applied in order; the index + 1 is the schema version they lead to. Times
 // are microseconds since the Unix epoch (bigint), as in the embedded store, so that both
@@ -179,6 +176,126 @@ CREATE TABLE praise (
 CREATE INDEX praise_by_giver ON praise (from_agent_id, sent_us);
 CREATE INDEX praise_by_time ON praise (sent_us);
 )sql",
+    // Decisions with their standings (one row each, and the agents of team standings), awards
+    // with their history and approvals, budgets with their ledger, and the rewards' fulfilment
+    // rows: what a decision commits together (the transactional outbox).
+    R"sql(
+CREATE TABLE decisions (
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  program_version bigint NOT NULL,
+  decided_us bigint NOT NULL,
+  PRIMARY KEY (program_id, period)
+);
+CREATE TABLE decision_standings (
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  position bigint NOT NULL,
+  competitor text COLLATE "C" NOT NULL,
+  rank bigint NOT NULL,
+  standing text NOT NULL,
+  PRIMARY KEY (program_id, period, position)
+);
+CREATE INDEX decision_standings_by_competitor ON decision_standings (program_id, period,
+  competitor);
+CREATE TABLE decision_standing_members (
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  agent_id text COLLATE "C" NOT NULL,
+  position bigint NOT NULL,
+  PRIMARY KEY (program_id, period, agent_id, position)
+);
+CREATE TABLE awards (
+  id text COLLATE "C" PRIMARY KEY,
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  agent_id text COLLATE "C" NOT NULL,
+  rank bigint NOT NULL,
+  program_version bigint NOT NULL,
+  decided_us bigint NOT NULL,
+  tier text COLLATE "C" NOT NULL DEFAULT '',
+  state text COLLATE "C" NOT NULL,
+  state_reason text NOT NULL DEFAULT '',
+  value double precision NOT NULL DEFAULT 0,
+  approvals_needed bigint NOT NULL DEFAULT 0,
+  approver_role text COLLATE "C" NOT NULL DEFAULT 'manager',
+  over_flexible_budget boolean NOT NULL DEFAULT false,
+  team text COLLATE "C" NOT NULL DEFAULT ''
+);
+CREATE INDEX awards_by_decision ON awards (program_id, period, rank);
+CREATE TABLE award_history (
+  award_id text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  from_state text COLLATE "C" NOT NULL,
+  to_state text COLLATE "C" NOT NULL,
+  actor text COLLATE "C" NOT NULL,
+  reason text NOT NULL,
+  at_us bigint NOT NULL,
+  PRIMARY KEY (award_id, seq)
+);
+CREATE TABLE award_approvals (
+  award_id text COLLATE "C" NOT NULL,
+  actor text COLLATE "C" NOT NULL,
+  at_us bigint NOT NULL,
+  PRIMARY KEY (award_id, actor)
+);
+CREATE TABLE budgets (
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  mode text COLLATE "C" NOT NULL,
+  unit text COLLATE "C" NOT NULL,
+  currency text COLLATE "C" NOT NULL,
+  amount double precision NOT NULL,
+  PRIMARY KEY (program_id, period)
+);
+CREATE TABLE budget_ledger (
+  award_id text COLLATE "C" PRIMARY KEY,
+  program_id text COLLATE "C" NOT NULL,
+  period text COLLATE "C" NOT NULL,
+  amount double precision NOT NULL,
+  state text COLLATE "C" NOT NULL
+);
+CREATE INDEX budget_ledger_by_period ON budget_ledger (program_id, period, state);
+CREATE TABLE fulfilments (
+  id text COLLATE "C" PRIMARY KEY,
+  award_id text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  agent_id text COLLATE "C" NOT NULL,
+  type text COLLATE "C" NOT NULL,
+  params text NOT NULL,
+  state text COLLATE "C" NOT NULL,
+  attempts bigint NOT NULL,
+  error text NOT NULL,
+  artifact text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL UNIQUE,
+  next_attempt_us bigint NOT NULL,
+  updated_us bigint NOT NULL,
+  check_first boolean NOT NULL DEFAULT false,
+  value double precision,
+  face_value double precision NOT NULL DEFAULT 0,
+  redeemed_us bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX fulfilments_by_award ON fulfilments (award_id, seq);
+CREATE INDEX fulfilments_due ON fulfilments (state, next_attempt_us);
+)sql",
+    // The fulfilment queue shared by replicas: who holds a reward's lease and until when (on the
+    // database's clock); every call made for a reward; the order rewards were stored in.
+    R"sql(
+ALTER TABLE fulfilments ADD COLUMN lease_owner text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE fulfilments ADD COLUMN lease_until_us bigint NOT NULL DEFAULT 0;
+ALTER TABLE fulfilments ADD COLUMN row bigint GENERATED ALWAYS AS IDENTITY;
+CREATE TABLE fulfilment_attempts (
+  fulfilment_id text COLLATE "C" NOT NULL,
+  seq bigint NOT NULL,
+  kind text COLLATE "C" NOT NULL,
+  started_us bigint NOT NULL,
+  finished_us bigint NOT NULL,
+  outcome text COLLATE "C" NOT NULL,
+  error text NOT NULL,
+  actor text COLLATE "C" NOT NULL,
+  PRIMARY KEY (fulfilment_id, seq)
+);
+)sql",
 };
 
 // Advisory lock keys (pg_advisory_lock's one-bigint form): migrating, and appending to the audit
@@ -312,11 +429,19 @@ struct EventContentRow {
 
 }  // namespace
 
+Agent PostgresStore::ReadAgentRow(const PgResult& rows, int row) { return ReadAgent(rows, row); }
+
 int64_t PostgresStore::SchemaVersion() { return static_cast<int64_t>(std::size(kMigrations)); }
 
 absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const Options& options,
                                                                    StateCipher cipher) {
-  std::unique_ptr<PostgresStore> store(new PostgresStore(options, std::move(cipher)));
+  // A replica's name in leases: its host, process and a random part (a restarted process on the
+  // same host is another replica: the leases of the one that died run out).
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  const std::string replica_id =
+      absl::StrCat(host, ":", getpid(), ":", absl::Hex(absl::Uniform<uint64_t>(absl::BitGen())));
+  std::unique_ptr<PostgresStore> store(new PostgresStore(options, std::move(cipher), replica_id));
   PLAUDIT_PG_RETURN_IF_ERROR(store->Migrate());
   return store;
 }

@@ -1,9 +1,11 @@
 // The store on a PostgreSQL server (libpq), for centres whose database runs on a server they
 // operate and back up, and for several plauditd replicas sharing one database.
 //
-// Implemented so far: agents, events with their period aggregates, programs, corrections, plugin
-// state (with vendor callbacks), praise and the audit log. Decisions and awards, budgets,
-// fulfilments and exports are not yet, so plauditd itself still runs on the embedded store only.
+// Implemented so far: agents, events with their period aggregates, programs, corrections,
+// decisions with their standings and awards, budgets, the fulfilment queue (claimed under leases,
+// pg_fulfilments.cc), plugin state (with vendor callbacks), praise, the audit log, the export
+// reads and the figures /metrics reads: every interface of Store. plauditd itself does not open
+// it yet (no `store:` setting): it runs on the embedded store.
 //
 // Every method is one transaction on a connection of a pool (pool_size); a write returns OK once
 // PostgreSQL has committed it. What must stay consistent across replicas is serialised in the
@@ -28,29 +30,32 @@
 #include "absl/status/statusor.h"
 #include "core/store/agent_store.h"
 #include "core/store/audit_store.h"
+#include "core/store/budget_store.h"
 #include "core/store/correction_store.h"
+#include "core/store/decision_store.h"
 #include "core/store/event_store.h"
+#include "core/store/export_store.h"
+#include "core/store/fulfilment_store.h"
 #include "core/store/plugin_state_store.h"
 #include "core/store/postgres/pg_connection.h"
 #include "core/store/praise_store.h"
 #include "core/store/program_store.h"
 #include "core/store/state_cipher.h"
+#include "core/store/store.h"
+#include "core/store/store_health.h"
 
 namespace plaudit {
 
-class PostgresStore final : public AgentStore,
-                            public EventStore,
-                            public ProgramStore,
-                            public CorrectionStore,
-                            public PluginStateStore,
-                            public PraiseStore,
-                            public AuditStore {
+class PostgresStore final : public Store {
  public:
   struct Options {
     // A postgresql:// URI or libpq key=value pairs.
     std::string dsn;
     // Connections opened at most.
     int pool_size = 8;
+    // How long a due reward stays claimed by the replica that read it (DueFulfilments,
+    // BeginFulfilmentAttempt) before another may take it over: longer than any plugin call.
+    int64_t lease_ms = 120000;
   };
   // Connects, creates and migrates the schema as needed, and checks the secrets key as the
   // embedded store does: FAILED_PRECONDITION when the database was sealed under another key or
@@ -61,9 +66,13 @@ class PostgresStore final : public AgentStore,
 
   // The schema version this build migrates to.
   static int64_t SchemaVersion();
+  // StoreHealth. Writes are not grouped here (each is its own transaction): no write-group
+  // figures. Readers are the pool's connections.
+  WriteGroupStats write_group_stats() const override { return WriteGroupStats(); }
+  absl::StatusOr<Figures> ReadFigures() override;
   // OK when the server answers and the schema is current; UNAVAILABLE or FAILED_PRECONDITION
   // naming the problem otherwise.
-  absl::Status CheckReady();
+  absl::Status CheckReady() override;
   // Connections lent out now, and open but idle.
   int connections_in_use() const { return pool_.in_use(); }
   int connections_idle() const { return pool_.idle(); }
@@ -131,6 +140,67 @@ class PostgresStore final : public AgentStore,
   absl::StatusOr<std::vector<CorrectionRecord>> ListCorrections(
       const std::string& subject) override;
 
+  // DecisionStore (pg_decisions.cc).
+  absl::StatusOr<std::optional<int64_t>> DecisionVersion(const std::string& program_id,
+                                                         const std::string& period) override;
+  absl::StatusOr<std::vector<std::string>> DecidedPeriods(const std::string& program_id) override;
+  absl::StatusOr<std::pair<DecisionRecord, bool>> CommitDecision(
+      const DecisionRecord& decision, const AwardPlanner& auto_approval) override;
+  absl::StatusOr<std::optional<DecisionRecord>> GetDecision(const std::string& program_id,
+                                                            const std::string& period,
+                                                            bool with_standings) override;
+  absl::StatusOr<std::vector<PositionedStanding>> ListStandings(const std::string& program_id,
+                                                                const std::string& period,
+                                                                int64_t offset,
+                                                                int64_t limit) override;
+  absl::StatusOr<int64_t> CountStandings(const std::string& program_id,
+                                         const std::string& period) override;
+  absl::StatusOr<std::optional<PositionedStanding>> FindStanding(const std::string& program_id,
+                                                                 const std::string& period,
+                                                                 const std::string& competitor,
+                                                                 bool members_only) override;
+  absl::StatusOr<std::vector<AwardRecord>> ListAwards(const std::string& program_id,
+                                                      const std::string& period) override;
+  absl::StatusOr<std::optional<AwardRecord>> GetAward(const std::string& id) override;
+  absl::StatusOr<std::string> LatestAwardPeriod(const std::string& program_id) override;
+  absl::StatusOr<AwardRecord> ApplyAwardAction(const std::string& award_id,
+                                               const AwardPlanner& plan, const std::string& actor,
+                                               int64_t now_us) override;
+  absl::StatusOr<std::vector<AwardTransition>> AwardHistory(const std::string& award_id) override;
+
+  // BudgetStore (pg_decisions.cc).
+  absl::StatusOr<std::optional<BudgetReport>> GetBudget(const std::string& program_id,
+                                                        const std::string& period) override;
+
+  // FulfilmentStore (pg_fulfilments.cc).
+  absl::StatusOr<std::vector<FulfilmentRecord>> ListFulfilments(
+      const std::string& award_id) override;
+  absl::StatusOr<std::optional<FulfilmentRecord>> GetFulfilment(const std::string& id) override;
+  absl::StatusOr<std::optional<FulfilmentRecord>> FindFulfilmentByKey(
+      const std::string& idempotency_key) override;
+  absl::Status RecordAttempt(const FulfilmentAttempt& attempt) override;
+  absl::StatusOr<std::vector<FulfilmentAttempt>> ListAttempts(
+      const std::string& fulfilment_id) override;
+  absl::StatusOr<FulfilmentRecord> RetryFulfilment(const std::string& id, const std::string& actor,
+                                                   const std::string& reason,
+                                                   int64_t now_us) override;
+  absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id, const std::string& actor,
+                                                    const std::string& reason,
+                                                    int64_t now_us) override;
+  absl::StatusOr<bool> MarkRedeemed(const std::string& id, int64_t redeemed_us) override;
+  absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
+                                   int64_t now_us) override;
+  // Claims the rows it returns for this replica (a lease of lease_ms): other replicas pass them
+  // by until the lease runs out.
+  absl::StatusOr<std::vector<FulfilmentRecord>> DueFulfilments(
+      int64_t now_us, int limit, const std::set<std::string>& in_rank_order) override;
+  absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue() override;
+  // Also false when another replica holds the reward's lease.
+  absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
+                                              bool in_rank_order) override;
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record,
+                                const std::optional<FulfilmentAttempt>& attempt) override;
+
   // PluginStateStore.
   absl::StatusOr<bool> RememberCallback(const std::string& plugin, const std::string& digest,
                                         int64_t expires_us, int64_t now_us) override;
@@ -157,9 +227,33 @@ class PostgresStore final : public AgentStore,
   absl::StatusOr<bool> AuditRecordExists(const std::string& method, const std::string& resource,
                                          const std::string& outcome) override;
 
+  // ExportStore (pg_exports.cc).
+  absl::StatusOr<int> ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
+                                   absl::FunctionRef<bool(const EventView&)> row) override;
+  absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
+                                                  int limit) override;
+  absl::StatusOr<std::vector<PositionedStanding>> ExportStandings(const ExportScope& scope,
+                                                                  const ExportKey& after,
+                                                                  int limit) override;
+  absl::StatusOr<std::vector<ExportedAwardRow>> ExportAwards(const ExportScope& scope,
+                                                             const ExportKey& after,
+                                                             int limit) override;
+  absl::StatusOr<std::vector<ExportedFulfilmentRow>> ExportFulfilments(const ExportScope& scope,
+                                                                       const ExportKey& after,
+                                                                       int limit) override;
+  absl::StatusOr<std::vector<ExportedLedgerRow>> ExportLedger(const ExportScope& scope,
+                                                              const ExportKey& after,
+                                                              int limit) override;
+  absl::StatusOr<std::vector<PraiseRecord>> ExportPraise(const ExportScope& scope,
+                                                         const ExportKey& after,
+                                                         int limit) override;
+
  private:
-  PostgresStore(const Options& options, StateCipher cipher)
-      : pool_(options.dsn, options.pool_size), cipher_(std::move(cipher)) {}
+  PostgresStore(const Options& options, StateCipher cipher, std::string replica_id)
+      : pool_(options.dsn, options.pool_size),
+        replica_id_(std::move(replica_id)),
+        lease_us_(options.lease_ms * 1000),
+        cipher_(std::move(cipher)) {}
   absl::Status Migrate();
   // Runs `work` in one transaction on a pooled connection; retried (up to a few times) when
   // PostgreSQL aborts it as a serialisation failure or deadlock.
@@ -167,7 +261,48 @@ class PostgresStore final : public AgentStore,
   // The current value of a generation row; -1 (never equal to a cached one) when unreadable.
   int64_t Generation(const char* name) const;
 
+  // An agent row of the columns ListAgents reads.
+  static Agent ReadAgentRow(const PgResult& rows, int row);
+  // pg_decisions.cc: each runs on the caller's connection, inside its transaction.
+  static const char* const kFulfilmentColumns;
+  static FulfilmentRecord ReadFulfilment(const PgResult& rows, int row);
+  // Awards `where` selects (with $1... bound to `params`), with their rewards and approvals;
+  // with `lock`, their rows locked FOR UPDATE.
+  static absl::StatusOr<std::vector<AwardRecord>> LoadAwards(PgConnection& db,
+                                                             const std::string& where,
+                                                             const std::vector<PgParam>& params,
+                                                             bool lock);
+  static absl::StatusOr<std::optional<BudgetPosition>> LoadBudgetPosition(
+      PgConnection& db, const std::string& program_id, const std::string& period, bool lock);
+  static absl::StatusOr<AwardFacts> LoadAwardFacts(PgConnection& db, const AwardRecord& award);
+  static absl::Status AppendHistory(PgConnection& db, const std::string& award_id,
+                                    const std::string& from_state, AwardState to,
+                                    const std::string& actor, const std::string& reason,
+                                    int64_t at_us);
+  static absl::Status ApplyPlan(PgConnection& db, const AwardRecord& award,
+                                const TransitionPlan& plan, const std::string& actor,
+                                int64_t now_us);
+  static absl::StatusOr<std::optional<DecisionRecord>> LoadDecision(PgConnection& db,
+                                                                    const std::string& program_id,
+                                                                    const std::string& period,
+                                                                    bool with_standings);
+  static absl::StatusOr<int64_t> CountStandingRows(PgConnection& db, const std::string& program_id,
+                                                   const std::string& period);
+  static absl::StatusOr<std::vector<PositionedStanding>> LoadStandingRows(
+      PgConnection& db, const std::string& program_id, const std::string& period, int64_t offset,
+      int64_t limit);
+
+  // pg_fulfilments.cc: the reward's row, locked (NOT_FOUND naming it); and an award whose
+  // rewards have all ended moves to fulfilled, failed or cancelled with its ledger entry.
+  static absl::StatusOr<FulfilmentRecord> LoadFulfilmentRow(PgConnection& db,
+                                                            const std::string& id);
+  static absl::Status FinishAwardIfDone(PgConnection& db, const std::string& award_id,
+                                        int64_t now_us);
+
   mutable PgPool pool_;
+  // Who holds a lease: this store, one per plauditd process.
+  const std::string replica_id_;
+  const int64_t lease_us_;
   const StateCipher cipher_;
 };
 

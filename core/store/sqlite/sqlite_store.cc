@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "core/store/record_codec.h"
 #include "core/store/sqlite/sqlite_statement.h"
 #include "core/store/sqlite/store_rows.h"
 
@@ -345,93 +346,6 @@ constexpr char kKeyCheckName[] = "secrets_key_check";
 constexpr char kKeyCheckText[] = "plaudit secrets key";
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
-
-// Field and record separators of the compact text encodings below. Neither can appear in
-// validated ids, metric names or generated reasons.
-constexpr char kUnit = '\x1f';
-constexpr char kRecord = '\x1e';
-
-std::string EncodeParams(const std::map<std::string, std::string>& params) {
-  std::string out;
-  for (const auto& [key, value] : params) absl::StrAppend(&out, key, "\x1f", value, "\x1e");
-  return out;
-}
-
-std::map<std::string, std::string> DecodeParams(const std::string& text) {
-  std::map<std::string, std::string> params;
-  for (absl::string_view entry : absl::StrSplit(text, kRecord, absl::SkipEmpty())) {
-    std::pair<std::string, std::string> kv = absl::StrSplit(entry, absl::MaxSplits(kUnit, 1));
-    params[kv.first] = kv.second;
-  }
-  return params;
-}
-
-// The shortest text that reads back as exactly `v`.
-std::string Num(double v) {
-  char buffer[32];
-  const std::to_chars_result end = std::to_chars(buffer, buffer + sizeof(buffer), v);
-  return std::string(buffer, end.ptr);
-}
-
-std::string OptionalNum(const std::optional<double>& v) { return v.has_value() ? Num(*v) : ""; }
-
-std::optional<double> ParseOptionalNum(const std::string& text) {
-  double value = 0;
-  if (text.empty() || !absl::SimpleAtod(text, &value)) return std::nullopt;
-  return value;
-}
-
-// A standing as one line: agent, peer group, eligible, rank, score, reasons, metrics, and then
-// what the award rule adds: team, members, target progress, previous, improvement, earlier
-// streak and streak. Decisions stored before the rule fields existed have seven fields.
-std::string EncodeStanding(const Standing& s) {
-  std::vector<std::string> metrics;
-  for (const MetricStanding& m : s.metrics) {
-    metrics.push_back(
-        absl::StrCat(m.metric, "\x1d", Num(m.value), "\x1d", m.samples, "\x1d", Num(m.normalized)));
-  }
-  return absl::StrCat(
-      s.agent_id, "\t", s.peer_group, "\t", s.eligible ? 1 : 0, "\t", s.rank, "\t", Num(s.score),
-      "\t", absl::StrJoin(s.reasons, "\x1f"), "\t", absl::StrJoin(metrics, "\x1f"), "\t",
-      absl::StrCat(s.team, "\x1d", absl::StrJoin(s.members, "\x1f"), "\x1d",
-                   OptionalNum(s.target_progress), "\x1d", OptionalNum(s.previous), "\x1d",
-                   OptionalNum(s.improvement), "\x1d", s.earlier_streak, "\x1d", s.streak));
-}
-
-std::optional<Standing> DecodeStanding(absl::string_view line) {
-  std::vector<std::string> f = absl::StrSplit(line, '\t');
-  if (f.size() != 7 && f.size() != 8) return std::nullopt;
-  Standing s;
-  s.agent_id = f[0];
-  s.peer_group = f[1];
-  s.eligible = f[2] == "1";
-  (void)absl::SimpleAtoi(f[3], &s.rank);
-  (void)absl::SimpleAtod(f[4], &s.score);
-  if (!f[5].empty()) s.reasons = absl::StrSplit(f[5], kUnit);
-  for (absl::string_view m : absl::StrSplit(f[6], kUnit, absl::SkipEmpty())) {
-    std::vector<std::string> parts = absl::StrSplit(m, '\x1d');
-    if (parts.size() != 4) continue;
-    MetricStanding ms;
-    ms.metric = parts[0];
-    (void)absl::SimpleAtod(parts[1], &ms.value);
-    (void)absl::SimpleAtoi(parts[2], &ms.samples);
-    (void)absl::SimpleAtod(parts[3], &ms.normalized);
-    s.metrics.push_back(std::move(ms));
-  }
-  if (f.size() == 8) {
-    std::vector<std::string> rule = absl::StrSplit(f[7], '\x1d');
-    if (rule.size() == 7) {
-      s.team = rule[0];
-      if (!rule[1].empty()) s.members = absl::StrSplit(rule[1], kUnit);
-      s.target_progress = ParseOptionalNum(rule[2]);
-      s.previous = ParseOptionalNum(rule[3]);
-      s.improvement = ParseOptionalNum(rule[4]);
-      (void)absl::SimpleAtoi(rule[5], &s.earlier_streak);
-      (void)absl::SimpleAtoi(rule[6], &s.streak);
-    }
-  }
-  return s;
-}
 
 // The standings column of decisions stored before kStandingRowsVersion: one line each.
 std::vector<Standing> DecodeStandings(const std::string& text) {

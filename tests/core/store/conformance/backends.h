@@ -4,8 +4,11 @@
 #define PLAUDIT_TESTS_CORE_STORE_CONFORMANCE_BACKENDS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/store/postgres/postgres_store.h"
 #include "core/store/store.h"
 #include "gtest/gtest.h"
@@ -27,6 +30,11 @@ class Backend {
   virtual EventStore& events() = 0;
   virtual PraiseStore& praise() = 0;
   virtual ProgramStore& programs() = 0;
+  virtual DecisionStore& decisions() = 0;
+  virtual BudgetStore& budgets() = 0;
+  virtual FulfilmentStore& fulfilments() = 0;
+  virtual ExportStore& exports() = 0;
+  virtual StoreHealth& health() = 0;
   virtual CorrectionStore& corrections() = 0;
   virtual PluginStateStore& state() = 0;
   virtual AuditStore& audit() = 0;
@@ -44,6 +52,11 @@ class SqliteBackend : public Backend {
   EventStore& events() override { return *store_; }
   PraiseStore& praise() override { return *store_; }
   ProgramStore& programs() override { return *store_; }
+  DecisionStore& decisions() override { return *store_; }
+  BudgetStore& budgets() override { return *store_; }
+  FulfilmentStore& fulfilments() override { return *store_; }
+  ExportStore& exports() override { return *store_; }
+  StoreHealth& health() override { return *store_; }
   CorrectionStore& corrections() override { return *store_; }
   PluginStateStore& state() override { return *store_; }
   AuditStore& audit() override { return *store_; }
@@ -65,6 +78,11 @@ class PostgresBackend : public Backend {
   EventStore& events() override { return *store_; }
   PraiseStore& praise() override { return *store_; }
   ProgramStore& programs() override { return *store_; }
+  DecisionStore& decisions() override { return *store_; }
+  BudgetStore& budgets() override { return *store_; }
+  FulfilmentStore& fulfilments() override { return *store_; }
+  ExportStore& exports() override { return *store_; }
+  StoreHealth& health() override { return *store_; }
   CorrectionStore& corrections() override { return *store_; }
   PluginStateStore& state() override { return *store_; }
   AuditStore& audit() override { return *store_; }
@@ -74,14 +92,16 @@ class PostgresBackend : public Backend {
   std::unique_ptr<PostgresStore> store_;
 };
 
+// "sqlite" or "postgres".
+inline std::unique_ptr<Backend> MakeBackend(const std::string& name) {
+  if (name == "sqlite") return std::make_unique<SqliteBackend>();
+  return std::make_unique<PostgresBackend>();
+}
+
 class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      backend_ = std::make_unique<SqliteBackend>();
-    } else {
-      backend_ = std::make_unique<PostgresBackend>();
-    }
+    backend_ = MakeBackend(GetParam());
     backend_->Open();
   }
   void Reopen() {
@@ -94,6 +114,55 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
 // Names each instantiation by its backend: Backends/StoreConformance.Name/postgres.
 inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {
   return info.param;
+}
+
+// Decisions for the award and fulfilment cases: eotm 2026-10, agents a1, a2, ...
+
+inline const Actor kAnna{"anna", Role::kManager, ""};
+inline const Actor kBen{"ben", Role::kManager, ""};
+
+inline std::string AgentId(int i) { return absl::StrCat("a", i); }
+inline std::string AwardIdOf(int i) { return absl::StrCat("eotm.2026-10.a", i); }
+
+// A decision with one award per value, ranked in order, each with one leave_credit reward.
+inline DecisionRecord Decision(const std::vector<double>& values, int approvals_needed,
+                               std::optional<BudgetSpec> budget) {
+  DecisionRecord d;
+  d.program_id = "eotm";
+  d.period = "2026-10";
+  d.program_version = 1;
+  d.decided_us = 1000;
+  d.budget = budget;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const int n = static_cast<int>(i) + 1;
+    AwardRecord a;
+    a.id = AwardIdOf(n);
+    a.program_id = d.program_id;
+    a.period = d.period;
+    a.agent_id = AgentId(n);
+    a.rank = n;
+    a.program_version = 1;
+    a.decided_us = d.decided_us;
+    a.state = AwardState::kProposed;
+    a.state_reason = absl::StrCat("decided: rank ", n);
+    a.value = values[i];
+    a.approvals_needed = approvals_needed;
+    FulfilmentRecord f;
+    f.id = a.id + ".leave_credit";
+    f.award_id = a.id;
+    f.agent_id = a.agent_id;
+    f.type = "leave_credit";
+    f.idempotency_key = absl::StrCat("key-", n);
+    f.next_attempt_us = d.decided_us;
+    f.updated_us = d.decided_us;
+    a.fulfilments.push_back(f);
+    d.awards.push_back(a);
+  }
+  return d;
+}
+
+inline BudgetSpec Euros(double amount, BudgetMode mode = BudgetMode::kFixed) {
+  return BudgetSpec{mode, BudgetUnit::kMoney, "EUR", amount};
 }
 
 }  // namespace plaudit::conformance
