@@ -27,6 +27,7 @@
 #include "core/auth/token_validator.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
+#include "core/store/postgres/postgres_store.h"
 #include "core/store/secrets_key_file.h"
 
 namespace plaudit::api {
@@ -244,10 +245,22 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
       return tightened;
     }
   }
-  if (absl::Status made = MakePrivateFile(data_dir + "/plaudit.db"); !made.ok()) return made;
-  auto store = Store::Open(data_dir + "/plaudit.db", *std::move(cipher));
-  if (!store.ok()) return store.status();
-  s->store_ = *std::move(store);
+  if (config.store_driver == "postgres") {
+    // Shared with the other replicas; the secrets key must be the same file's on every one.
+    PostgresStore::Options options;
+    options.dsn = config.store_dsn;
+    options.pool_size = config.store_pool_size;
+    auto store = PostgresStore::Open(options, *std::move(cipher));
+    if (!store.ok()) {
+      return absl::Status(store.status().code(), absl::StrCat("store: ", store.status().message()));
+    }
+    s->store_ = *std::move(store);
+  } else {
+    if (absl::Status made = MakePrivateFile(data_dir + "/plaudit.db"); !made.ok()) return made;
+    auto store = Store::Open(data_dir + "/plaudit.db", *std::move(cipher));
+    if (!store.ok()) return store.status();
+    s->store_ = *std::move(store);
+  }
   auto audit = AuditTrail::Open(
       s->store_.get(),
       config.audit_key_file.empty() ? data_dir + "/audit.key" : config.audit_key_file,

@@ -417,6 +417,41 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           }
           config.secrets_key_file = resolve(setting.second.as<std::string>());
         }
+      } else if (key == "store") {
+        if (!value.IsMap()) return Problem(value, key, "must be a map: {driver, dsn, pool_size}");
+        for (const auto& setting : value) {
+          const std::string name = setting.first.as<std::string>();
+          if (!setting.second.IsScalar())
+            return Problem(setting.second, "store." + name, "must be a value");
+          const std::string text = setting.second.as<std::string>();
+          if (name == "driver") {
+            if (text != "sqlite" && text != "postgres") {
+              return Problem(setting.second, "store.driver",
+                             "must be sqlite or postgres, not \"" + text + "\"");
+            }
+            config.store_driver = text;
+          } else if (name == "dsn") {
+            if (text.empty()) return Problem(setting.second, "store.dsn", "must not be empty");
+            config.store_dsn = text;
+          } else if (name == "pool_size") {
+            int size = 0;
+            if (!absl::SimpleAtoi(text, &size) || size < 1 || size > 1000) {
+              return Problem(setting.second, "store.pool_size",
+                             "must be a whole number from 1 to 1000, not \"" + text + "\"");
+            }
+            config.store_pool_size = size;
+          } else {
+            return Problem(setting.first, "store." + name,
+                           "unknown setting (expected driver, dsn, pool_size)");
+          }
+        }
+        if (config.store_driver == "postgres" && config.store_dsn.empty()) {
+          return Problem(value, "store.dsn", "is needed with driver: postgres");
+        }
+        if (config.store_driver == "sqlite" && !config.store_dsn.empty()) {
+          return Problem(value, "store.dsn",
+                         "is only for driver: postgres (sqlite keeps its database in data_dir)");
+        }
       } else if (key == "web") {
         auto web = ParseWeb(value, resolve);
         if (!web.ok()) return web.status();
@@ -428,7 +463,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
             "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
-            "fulfilment, tls, auth, services, audit, secrets, web)");
+            "fulfilment, tls, auth, services, audit, secrets, store, web)");
       }
     }
   } catch (const YAML::Exception& e) {

@@ -1,11 +1,7 @@
 // The store on a PostgreSQL server (libpq), for centres whose database runs on a server they
 // operate and back up, and for several plauditd replicas sharing one database.
 //
-// Implemented so far: agents, events with their period aggregates, programs, corrections,
-// decisions with their standings and awards, budgets, the fulfilment queue (claimed under leases,
-// pg_fulfilments.cc), plugin state (with vendor callbacks), praise, the audit log, the export
-// reads and the figures /metrics reads: every interface of Store. plauditd itself does not open
-// it yet (no `store:` setting): it runs on the embedded store.
+// It implements every interface of Store; plauditd opens it with `store: {driver: postgres}`.
 //
 // Every method is one transaction on a connection of a pool (pool_size); a write returns OK once
 // PostgreSQL has committed it. What must stay consistent across replicas is serialised in the

@@ -361,20 +361,55 @@ namespace {
 
 TEST(ServerConfig, ReadsTheMetricsListenerAndTheLogFormat) {
   testing::TempDir dir;
+  const ServerConfig defaults;
   auto config =
-      LoadServerConfig(Write(dir, "metrics_listen: 127.0.0.1:9464\nlog_format: json\n"), {});
+      LoadServerConfig(Write(dir, "metrics_listen: 127.0.0.1:9464\nlog_format: json\n"), defaults);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->metrics_listen, "127.0.0.1:9464");
   EXPECT_EQ(config->log_format, LogFormat::kJson);
   // Unset: no metrics listener, text logs.
-  EXPECT_TRUE(ServerConfig().metrics_listen.empty());
-  EXPECT_EQ(ServerConfig().log_format, LogFormat::kText);
-  auto wrong = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\nlog_format: yaml\n"), {});
+  EXPECT_TRUE(defaults.metrics_listen.empty());
+  EXPECT_EQ(defaults.log_format, LogFormat::kText);
+  auto wrong = LoadServerConfig(Write(dir, "listen: 127.0.0.1:1\nlog_format: yaml\n"), defaults);
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(std::string(wrong.status().message())
                 .find("line 2: log_format: must be text or json, not \"yaml\""),
             std::string::npos)
       << wrong.status();
+}
+
+}  // namespace
+}  // namespace plaudit
+
+namespace plaudit {
+namespace {
+
+TEST(ServerConfig, ReadsTheStoreAndRefusesAnIncompleteOne) {
+  testing::TempDir dir;
+  const ServerConfig defaults;
+  EXPECT_EQ(defaults.store_driver, "sqlite");
+  auto config =
+      LoadServerConfig(Write(dir,
+                             "store: {driver: postgres, dsn: \"postgresql://plaudit@db/plaudit\", "
+                             "pool_size: 16}\n"),
+                       defaults);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store_driver, "postgres");
+  EXPECT_EQ(config->store_dsn, "postgresql://plaudit@db/plaudit");
+  EXPECT_EQ(config->store_pool_size, 16);
+  for (const auto& [yaml, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"store: {driver: postgres}\n", "store.dsn: is needed with driver: postgres"},
+           {"store: {driver: mysql}\n", "store.driver: must be sqlite or postgres, not \"mysql\""},
+           {"store: {dsn: \"host=db\"}\n", "store.dsn: is only for driver: postgres"},
+           {"store: {driver: postgres, dsn: x, pool_size: 0}\n",
+            "store.pool_size: must be a whole number from 1 to 1000, not \"0\""},
+           {"store: {driver: postgres, dsn: x, pool: 3}\n", "store.pool: unknown setting"},
+       }) {
+    auto wrong = LoadServerConfig(Write(dir, yaml), defaults);
+    ASSERT_FALSE(wrong.ok()) << yaml;
+    EXPECT_NE(std::string(wrong.status().message()).find(problem), std::string::npos)
+        << wrong.status();
+  }
 }
 
 }  // namespace
