@@ -4,29 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/store/period_aggregate.h"
 
 namespace plaudit {
 namespace {
 
 // Rows a backfill reads per round trip.
 constexpr int kBackfillBatch = 10000;
-
-void AddTo(double value, const std::vector<double>* thresholds, int64_t& samples, ExactSum& sum,
-           double& min, double& max, std::map<double, int64_t>& at_least) {
-  if (samples == 0) {
-    min = value;
-    max = value;
-  } else {
-    min = std::min(min, value);
-    max = std::max(max, value);
-  }
-  ++samples;
-  sum.Add(value);
-  if (thresholds == nullptr) return;
-  for (double threshold : *thresholds) {
-    if (value >= threshold) ++at_least[threshold];
-  }
-}
 
 }  // namespace
 
@@ -106,8 +90,8 @@ absl::Status PgRollupWriter::Added(const std::string& agent_id, const std::strin
     period_by_id_[period->id] = {i, *period};
     Delta& delta = pending_[Cell{period->id, agent_id, metric}];
     auto thresholds = scheme.thresholds.find(metric);
-    AddTo(value, thresholds == scheme.thresholds.end() ? nullptr : &thresholds->second,
-          delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
+    AddToAggregate(value, thresholds == scheme.thresholds.end() ? nullptr : &thresholds->second,
+                   delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
   }
   return absl::OkStatus();
 }
@@ -273,7 +257,8 @@ absl::Status PgRollupWriter::Rebuild(const Cell& cell) {
       {agent_id, metric, period.start_us, period.end_us});
   if (!q.ok()) return q.status();
   for (int i = 0; i < q->rows(); ++i) {
-    AddTo(q->Double(i, 0), wanted, delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
+    AddToAggregate(q->Double(i, 0), wanted, delta.samples, delta.sum, delta.min, delta.max,
+                   delta.at_least);
   }
   PLAUDIT_PG_RETURN_IF_ERROR(
       db_->Exec("DELETE FROM rollups WHERE period = $1 AND agent_id = $2 AND metric = $3",
@@ -379,8 +364,8 @@ absl::Status PgRollupWriter::Register(PgConnection& db, const std::string& time_
         if (!period.ok()) return period.status();
         period_end = period->end_us;
         Delta& delta = cells[Cell{period->id, row.Text(i, 0), std::move(metric)}];
-        AddTo(row.Double(i, 2), fill == missing.end() ? nullptr : &fill->second, delta.samples,
-              delta.sum, delta.min, delta.max, delta.at_least);
+        AddToAggregate(row.Double(i, 2), fill == missing.end() ? nullptr : &fill->second,
+                       delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
         return absl::OkStatus();
       }));
   return WriteDeltas(db, cells, is_new);

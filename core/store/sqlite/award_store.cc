@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/store/award_completion.h"
 #include "core/store/sqlite/sqlite_statement.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "core/store/sqlite/store_rows.h"
@@ -228,36 +229,10 @@ absl::Status SqliteStore::FinishAwardIfDone(const std::string& award_id, int64_t
   if (!awards.ok()) return awards.status();
   if (awards->empty()) return absl::OkStatus();
   const AwardRecord& award = awards->front();
-  if (award.state != AwardState::kApproved && award.state != AwardState::kFulfilling) {
-    return absl::OkStatus();
-  }
-  const FulfilmentRecord* failed = nullptr;
-  int fulfilled = 0;
-  int cancelled = 0;
-  for (const FulfilmentRecord& f : award.fulfilments) {
-    if (f.state == FulfilmentState::kFailed && failed == nullptr) failed = &f;
-    if (f.state == FulfilmentState::kFulfilled) ++fulfilled;
-    if (f.state == FulfilmentState::kCancelled) ++cancelled;
-  }
-  const bool all_ended = fulfilled + cancelled == static_cast<int>(award.fulfilments.size());
-  if (failed == nullptr && !all_ended) return absl::OkStatus();
-  TransitionPlan plan;
-  if (failed != nullptr) {
-    plan.to = AwardState::kFailed;
-    plan.reason = absl::StrCat(failed->id, " failed: ", failed->error);
-    plan.ledger = LedgerEffect::kRelease;
-  } else if (fulfilled == 0) {
-    plan.to = AwardState::kCancelled;
-    plan.reason = "every reward was cancelled";
-    plan.ledger = LedgerEffect::kRelease;
-  } else {
-    plan.to = AwardState::kFulfilled;
-    plan.reason = cancelled == 0
-                      ? std::string("every reward fulfilled")
-                      : absl::StrCat(fulfilled, " reward(s) fulfilled, ", cancelled, " cancelled");
-  }
-  PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, plan, std::string(kSystemActor), now_us));
-  if (plan.to == AwardState::kFulfilled) {
+  const std::optional<TransitionPlan> plan = CompletionPlan(award);
+  if (!plan.has_value()) return absl::OkStatus();
+  PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, *plan, std::string(kSystemActor), now_us));
+  if (plan->to == AwardState::kFulfilled) {
     SqliteStatement settle(db_,
                            "UPDATE budget_ledger SET state = 'settled' WHERE award_id = ? AND "
                            "state = 'reserved'");

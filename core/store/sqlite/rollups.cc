@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "core/store/period_aggregate.h"
 #include "core/store/sqlite/sqlite_statement.h"
 #include "core/store/sqlite/store_rows.h"
 
@@ -31,23 +32,6 @@ void ExactSumFinal(sqlite3_context* context) {
   sqlite3_result_double(context, (*sum)->Value());
   delete *sum;
   *sum = nullptr;
-}
-
-void AddTo(double value, const std::vector<double>* thresholds, int64_t& samples, ExactSum& sum,
-           double& min, double& max, std::map<double, int64_t>& at_least) {
-  if (samples == 0) {
-    min = value;
-    max = value;
-  } else {
-    min = std::min(min, value);
-    max = std::max(max, value);
-  }
-  ++samples;
-  sum.Add(value);
-  if (thresholds == nullptr) return;
-  for (double threshold : *thresholds) {
-    if (value >= threshold) ++at_least[threshold];
-  }
 }
 
 }  // namespace
@@ -194,8 +178,8 @@ absl::Status Rollups::Added(sqlite3* db, const std::string& agent_id, const std:
     if (!period.ok()) return period.status();
     Delta& delta = pending_[Cell{period->id, agent_id, metric}];
     auto thresholds = scheme->thresholds.find(metric);
-    AddTo(value, thresholds == scheme->thresholds.end() ? nullptr : &thresholds->second,
-          delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
+    AddToAggregate(value, thresholds == scheme->thresholds.end() ? nullptr : &thresholds->second,
+                   delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
   }
   return absl::OkStatus();
 }
@@ -299,7 +283,8 @@ absl::Status Rollups::Rebuild(sqlite3* db, const Cell& cell) {
                     "AND metric = ? AND occurred_at_us >= ? AND occurred_at_us < ?");
   q.Bind(1, cell.agent_id).Bind(2, cell.metric).Bind(3, period.start_us).Bind(4, period.end_us);
   while (q.Step()) {
-    AddTo(q.Double(0), wanted, delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
+    AddToAggregate(q.Double(0), wanted, delta.samples, delta.sum, delta.min, delta.max,
+                   delta.at_least);
   }
   PLAUDIT_RETURN_IF_ERROR(q.status());
   SqliteStatement drop(db, "DELETE FROM rollups WHERE period = ? AND agent_id = ? AND metric = ?");
@@ -384,8 +369,8 @@ absl::Status Rollups::Backfill(sqlite3* db, Scheme& scheme, bool with_aggregates
     if (!period.ok()) return period.status();
     period_end = period->end_us;
     Delta& delta = cells[Cell{period->id, q.Text(0), std::move(metric)}];
-    AddTo(q.Double(2), thresholds == fill.end() ? nullptr : &thresholds->second, delta.samples,
-          delta.sum, delta.min, delta.max, delta.at_least);
+    AddToAggregate(q.Double(2), thresholds == fill.end() ? nullptr : &thresholds->second,
+                   delta.samples, delta.sum, delta.min, delta.max, delta.at_least);
   }
   PLAUDIT_RETURN_IF_ERROR(q.status());
   return WriteDeltas(db, cells, with_aggregates);

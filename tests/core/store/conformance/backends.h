@@ -22,22 +22,25 @@ namespace plaudit::conformance {
 class Backend {
  public:
   virtual ~Backend() = default;
-  // Opens the database again (a restart, or another replica); the previous store stays open
-  // until Close().
+  // Opens the database again (a restart, or another replica).
   virtual void Open() = 0;
-  virtual void Close() = 0;
-  virtual AgentStore& agents() = 0;
-  virtual EventStore& events() = 0;
-  virtual PraiseStore& praise() = 0;
-  virtual ProgramStore& programs() = 0;
-  virtual DecisionStore& decisions() = 0;
-  virtual BudgetStore& budgets() = 0;
-  virtual FulfilmentStore& fulfilments() = 0;
-  virtual ExportStore& exports() = 0;
-  virtual StoreHealth& health() = 0;
-  virtual CorrectionStore& corrections() = 0;
-  virtual PluginStateStore& state() = 0;
-  virtual AuditStore& audit() = 0;
+  void Close() { store_.reset(); }
+  Store& store() { return *store_; }
+  AgentStore& agents() { return *store_; }
+  EventStore& events() { return *store_; }
+  PraiseStore& praise() { return *store_; }
+  ProgramStore& programs() { return *store_; }
+  DecisionStore& decisions() { return *store_; }
+  BudgetStore& budgets() { return *store_; }
+  FulfilmentStore& fulfilments() { return *store_; }
+  ExportStore& exports() { return *store_; }
+  StoreHealth& health() { return *store_; }
+  CorrectionStore& corrections() { return *store_; }
+  PluginStateStore& state() { return *store_; }
+  AuditStore& audit() { return *store_; }
+
+ protected:
+  std::unique_ptr<Store> store_;
 };
 
 class SqliteBackend : public Backend {
@@ -47,23 +50,9 @@ class SqliteBackend : public Backend {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
-  void Close() override { store_.reset(); }
-  AgentStore& agents() override { return *store_; }
-  EventStore& events() override { return *store_; }
-  PraiseStore& praise() override { return *store_; }
-  ProgramStore& programs() override { return *store_; }
-  DecisionStore& decisions() override { return *store_; }
-  BudgetStore& budgets() override { return *store_; }
-  FulfilmentStore& fulfilments() override { return *store_; }
-  ExportStore& exports() override { return *store_; }
-  StoreHealth& health() override { return *store_; }
-  CorrectionStore& corrections() override { return *store_; }
-  PluginStateStore& state() override { return *store_; }
-  AuditStore& audit() override { return *store_; }
 
  private:
   testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
 };
 
 class PostgresBackend : public Backend {
@@ -73,23 +62,9 @@ class PostgresBackend : public Backend {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
-  void Close() override { store_.reset(); }
-  AgentStore& agents() override { return *store_; }
-  EventStore& events() override { return *store_; }
-  PraiseStore& praise() override { return *store_; }
-  ProgramStore& programs() override { return *store_; }
-  DecisionStore& decisions() override { return *store_; }
-  BudgetStore& budgets() override { return *store_; }
-  FulfilmentStore& fulfilments() override { return *store_; }
-  ExportStore& exports() override { return *store_; }
-  StoreHealth& health() override { return *store_; }
-  CorrectionStore& corrections() override { return *store_; }
-  PluginStateStore& state() override { return *store_; }
-  AuditStore& audit() override { return *store_; }
 
  private:
   testing::TestSchema schema_;
-  std::unique_ptr<PostgresStore> store_;
 };
 
 // "sqlite" or "postgres".
