@@ -36,8 +36,9 @@ absl::Status ResultError(pg_conn* conn, const pg_result* result, std::string_vie
       absl::StrCat("postgres: ", message, " (in \"",
                    absl::string_view(first_line.data(), first_line.size()), "\")");
   if (PQstatus(conn) != CONNECTION_OK) return absl::UnavailableError(text);
-  // 23505 unique_violation; 40001 serialization_failure; 40P01 deadlock_detected; 53xxx
-  // insufficient resources (disk full, out of memory, too many connections); 08xxx connection.
+  // SQLSTATE 23505 unique_violation; 40001 serialization_failure; 40P01 deadlock_detected;
+  // class 53 insufficient resources (disk full, out of memory, too many connections); class 08
+  // connection exceptions.
   if (code == "23505") return absl::AlreadyExistsError(text);
   if (code == "40001" || code == "40P01") return absl::AbortedError(text);
   if (code.rfind("53", 0) == 0) return absl::ResourceExhaustedError(text);

@@ -113,15 +113,21 @@ absl::StatusOr<std::vector<FulfilmentAttempt>> PostgresStore::ListAttempts(
   return attempts;
 }
 
-absl::StatusOr<FulfilmentRecord> PostgresStore::LoadFulfilmentRow(PgConnection& db,
-                                                                  const std::string& id) {
+absl::StatusOr<FulfilmentRecord> PostgresStore::LockReward(PgConnection& db, const std::string& id,
+                                                           std::vector<AwardRecord>& awards) {
+  const std::string not_found = absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found");
+  auto award_of = db.Exec("SELECT award_id FROM fulfilments WHERE id = $1", {id});
+  if (!award_of.ok()) return award_of.status();
+  if (award_of->rows() == 0) return absl::NotFoundError(not_found);
+  // The award first, then its reward: the order every writer takes them in.
+  auto loaded = LoadAwards(db, "WHERE id = $1", {award_of->Text(0, 0)}, /*lock=*/true);
+  if (!loaded.ok()) return loaded.status();
+  awards = *std::move(loaded);
   auto q = db.Exec(
       absl::StrCat("SELECT ", kFulfilmentColumns, " FROM fulfilments WHERE id = $1 FOR UPDATE"),
       {id});
   if (!q.ok()) return q.status();
-  if (q->rows() == 0) {
-    return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
-  }
+  if (q->rows() == 0) return absl::NotFoundError(not_found);
   return ReadFulfilment(*q, 0);
 }
 
@@ -131,24 +137,17 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::RetryFulfilment(const std::strin
                                                                 int64_t now_us) {
   FulfilmentRecord record;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
-    auto awards_of = db.Exec("SELECT award_id FROM fulfilments WHERE id = $1", {id});
-    if (!awards_of.ok()) return awards_of.status();
-    if (awards_of->rows() == 0) {
-      return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
-    }
-    // The award first, then its reward: the order every writer takes them in.
-    auto awards = LoadAwards(db, "WHERE id = $1", {awards_of->Text(0, 0)}, /*lock=*/true);
-    if (!awards.ok()) return awards.status();
-    auto loaded = LoadFulfilmentRow(db, id);
-    if (!loaded.ok()) return loaded.status();
-    record = *std::move(loaded);
+    std::vector<AwardRecord> awards;
+    auto locked = LockReward(db, id, awards);
+    if (!locked.ok()) return locked.status();
+    record = *std::move(locked);
     if (record.state != FulfilmentState::kFailed) {
       return absl::FailedPreconditionError(
           absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),
                        "; only failed rewards can be retried"));
     }
-    if (!awards->empty() && awards->front().state == AwardState::kFailed) {
-      const AwardRecord& award = awards->front();
+    if (!awards.empty() && awards.front().state == AwardState::kFailed) {
+      const AwardRecord& award = awards.front();
       // The failure released the award's value; it is spent again only if there is room.
       auto budget = LoadBudgetPosition(db, award.program_id, award.period, /*lock=*/true);
       if (!budget.ok()) return budget.status();
@@ -193,16 +192,10 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::CancelFulfilment(const std::stri
                                                                  int64_t now_us) {
   FulfilmentRecord record;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
-    auto awards_of = db.Exec("SELECT award_id FROM fulfilments WHERE id = $1", {id});
-    if (!awards_of.ok()) return awards_of.status();
-    if (awards_of->rows() == 0) {
-      return absl::NotFoundError(absl::StrCat("fulfilment_id: fulfilment \"", id, "\" not found"));
-    }
-    auto awards = LoadAwards(db, "WHERE id = $1", {awards_of->Text(0, 0)}, /*lock=*/true);
-    if (!awards.ok()) return awards.status();
-    auto loaded = LoadFulfilmentRow(db, id);
-    if (!loaded.ok()) return loaded.status();
-    record = *std::move(loaded);
+    std::vector<AwardRecord> awards;
+    auto locked = LockReward(db, id, awards);
+    if (!locked.ok()) return locked.status();
+    record = *std::move(locked);
     if (record.state != FulfilmentState::kWaiting && record.state != FulfilmentState::kPending) {
       return absl::FailedPreconditionError(
           absl::StrCat("fulfilment ", id, " is ", std::string(FulfilmentStateName(record.state)),

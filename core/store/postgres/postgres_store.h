@@ -288,10 +288,11 @@ class PostgresStore final : public Store {
       PgConnection& db, const std::string& program_id, const std::string& period, int64_t offset,
       int64_t limit);
 
-  // pg_fulfilments.cc: the reward's row, locked (NOT_FOUND naming it); and an award whose
-  // rewards have all ended moves to fulfilled, failed or cancelled with its ledger entry.
-  static absl::StatusOr<FulfilmentRecord> LoadFulfilmentRow(PgConnection& db,
-                                                            const std::string& id);
+  // pg_fulfilments.cc: the reward's award (in `awards`) and then the reward's row, both locked in
+  // that order (NOT_FOUND naming the reward); and an award whose rewards have all ended moves to
+  // fulfilled, failed or cancelled with its ledger entry.
+  static absl::StatusOr<FulfilmentRecord> LockReward(PgConnection& db, const std::string& id,
+                                                     std::vector<AwardRecord>& awards);
   static absl::Status FinishAwardIfDone(PgConnection& db, const std::string& award_id,
                                         int64_t now_us);
 
