@@ -50,7 +50,10 @@ mkdir -p "$plugins"
 ln -s "$build"/plugins/*.so "$build/e2e-plugins/test_slow_plugin.so" "$plugins/"
 sed 's/    - {type: leave_credit, hours: 8}/    - {type: leave_credit, hours: 8}\n    - type: slow_thanks/' \
   examples/programs/employee-of-the-month.yaml >"$work/program.yaml"
-PLUGIN_DIR=$plugins start_server "$data"
+# The effect takes 20 s before the kill (a busy machine may answer `awards evaluate` seconds after
+# the calls began) and the default 0.5 s after the restart.
+printf 'plugins:\n  test_slow_plugin: {delay_ms: "20000"}\n' >"$work/slow.yaml"
+PLAUDITD_CONFIG=$work/slow.yaml PLUGIN_DIR=$plugins start_server "$data"
 "$plaudit" programs apply -f "$work/program.yaml" >/dev/null
 "$plaudit" awards evaluate employee-of-the-month --period 2026-10 >/dev/null
 count() { sqlite3 "$data/plaudit.db" "$1"; }
