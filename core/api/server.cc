@@ -159,6 +159,12 @@ void AddStoreFigures(Store* store, Clock* clock, Telemetry* telemetry) {
     }
     families.push_back(std::move(amount));
     families.push_back(std::move(used));
+    families.push_back(Family{"plaudit_fulfilment_leases_held",
+                              "Pending rewards this replica holds the fulfilment lease of "
+                              "(PostgreSQL; 0 on the embedded store, which has no leases).",
+                              false,
+                              {},
+                              {{{}, static_cast<double>(figures->leases_held)}}});
     families.push_back(Family{"plaudit_store_readers",
                               "The store's reader connections: in use, and open but idle.",
                               false,

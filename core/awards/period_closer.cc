@@ -13,13 +13,19 @@ constexpr int kMaxPeriodsPerVisit = 5000;
 }  // namespace
 
 int PeriodCloser::RunOnce() {
-  auto programs = store_->ListPrograms();
-  if (!programs.ok()) {
-    LogError("closer", absl::StrCat("cannot list programs: ", programs.status().message()));
-    return 0;
-  }
   int committed = 0;
-  for (const ProgramRecord& program : *programs) Visit(program, /*commit=*/true, &committed);
+  // Among replicas sharing a database, one closes at a time; the others pass until next time.
+  auto ran = store_->RunAlone(kClosingLock, [&] {
+    auto programs = store_->ListPrograms();
+    if (!programs.ok()) {
+      LogError("closer", absl::StrCat("cannot list programs: ", programs.status().message()));
+      return;
+    }
+    for (const ProgramRecord& program : *programs) Visit(program, /*commit=*/true, &committed);
+  });
+  if (!ran.ok()) {
+    LogError("closer", absl::StrCat("cannot take the closing lock: ", ran.status().message()));
+  }
   return committed;
 }
 

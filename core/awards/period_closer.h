@@ -3,7 +3,8 @@
 // `plaudit awards evaluate` would. Periods are closed from the one in which the program was first
 // applied onwards; after downtime every missed period is closed, each once (a committed decision
 // is never redone). Time comes from the Clock, so tests drive it with a FakeClock.
-// Thread-safe as far as the store and the decider are; run RunOnce() from one thread.
+// Replicas sharing a database close one at a time (Store::RunAlone); a replica that finds another
+// closing passes until its next check. Thread-safe as far as the store and the decider are.
 #ifndef PLAUDIT_CORE_AWARDS_PERIOD_CLOSER_H_
 #define PLAUDIT_CORE_AWARDS_PERIOD_CLOSER_H_
 
@@ -22,7 +23,11 @@ class PeriodCloser {
   PeriodCloser(Store* store, AwardDecider* decider, Clock* clock)
       : store_(store), decider_(decider), clock_(clock) {}
 
-  // Decides every closable, undecided period of every program; returns how many it committed.
+  // What RunOnce runs alone under among replicas (Store::RunAlone).
+  static constexpr char kClosingLock[] = "period-closing";
+
+  // Decides every closable, undecided period of every program; returns how many it committed
+  // (0 when another replica is closing).
   int RunOnce();
 
   struct ProgramClosing {

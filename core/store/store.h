@@ -1,7 +1,8 @@
 // The durable store behind plauditd: one interface per aggregate (agents, events and their
 // aggregates, programs, corrections, decisions and awards, budgets, fulfilments, plugin state,
-// praise, audit, exports), each knowing only the record types of store_records.h. A backend
-// implements all of them; callers hold the interface they need, or the whole Store.
+// praise, audit, exports), each knowing only the record types of store_records.h, and the
+// coordination of replicas. A backend implements all of them; callers hold the interface they
+// need, or the whole Store.
 //
 // Every method is one transaction: when a write returns OK its data is committed and survives
 // kill -9. What must commit together (a decision with its awards and their fulfilments: the
@@ -27,6 +28,7 @@
 #include "core/store/plugin_state_store.h"
 #include "core/store/praise_store.h"
 #include "core/store/program_store.h"
+#include "core/store/replica_coordination.h"
 #include "core/store/state_cipher.h"
 #include "core/store/store_health.h"
 #include "core/store/store_records.h"
@@ -44,7 +46,8 @@ class Store : public AgentStore,
               public PraiseStore,
               public AuditStore,
               public ExportStore,
-              public StoreHealth {
+              public StoreHealth,
+              public ReplicaCoordination {
  public:
   // Opens (creating and migrating as needed) the embedded SQLite database at `path`, sealing
   // plugin state under `cipher` (SqliteStore::Open).

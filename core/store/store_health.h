@@ -44,6 +44,9 @@ class StoreHealth {
       double amount = 0, reserved = 0, settled = 0;
     };
     std::vector<Budget> budgets;
+    // Pending rewards whose fulfilment lease this replica holds now (0 for a backend without
+    // leases: one process owns all its work).
+    int64_t leases_held = 0;
     // Connections lent out now, and open but idle.
     int readers_in_use = 0;
     int readers_idle = 0;

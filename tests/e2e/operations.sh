@@ -107,6 +107,7 @@ expect("leave credited",
 expect("rewards awaiting approval", value("plaudit_fulfilment_queue", state="waiting"),
        lambda v: v == 3)
 expect("oldest pending", value("plaudit_fulfilment_oldest_pending_seconds"), lambda v: v >= 0)
+expect("leases held (none on the embedded store)", value("plaudit_fulfilment_leases_held"), lambda v: v == 0)
 expect("the leave budget", value("plaudit_budget_amount", program="csat-leave-day", period="2026-10"),
        lambda v: v == 16)
 expect("leave reserved",

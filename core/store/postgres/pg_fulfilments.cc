@@ -408,6 +408,12 @@ absl::StatusOr<PostgresStore::Figures> PostgresStore::ReadFigures() {
     figures.waiting = counts->Int(0, 0);
     figures.pending = counts->Int(0, 1);
     if (!counts->IsNull(0, 2)) figures.oldest_pending_decided_us = counts->Int(0, 2);
+    auto leases = (*db)->Exec(absl::StrCat("SELECT COUNT(*) FROM fulfilments WHERE state = "
+                                           "'pending' AND lease_owner = $1 AND lease_until_us >= ",
+                                           kDbNowUs),
+                              {replica_id_});
+    if (!leases.ok()) return leases.status();
+    figures.leases_held = leases->Int(0, 0);
     auto budgets = (*db)->Exec(
         "SELECT b.program_id, b.period, b.unit, b.currency, b.amount, "
         "COALESCE((SELECT SUM(l.amount) FROM budget_ledger l WHERE l.program_id = b.program_id "

@@ -18,6 +18,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/domain/log.h"
 #include "core/scoring/exact_sum.h"
 #include "core/store/postgres/pg_rollups.h"
 
@@ -306,6 +307,9 @@ constexpr int64_t kAuditLock = 0x506c617564697402;
 constexpr int kStateLockClass = 0x50530001;
 // Praise sent by one giver: pg_advisory_xact_lock(kPraiseLockClass, hashtext(giver)).
 constexpr int kPraiseLockClass = 0x50530002;
+// Work one replica at a time does (RunAlone): pg_try_advisory_lock(kAloneLockClass,
+// hashtext(name)), held by the session.
+constexpr int kAloneLockClass = 0x50530003;
 
 // What the check value holds, sealed under the database's key with an empty plugin name, which no
 // plugin has (as the embedded store).
@@ -493,6 +497,25 @@ absl::Status PostgresStore::Migrate() {
   auto unlocked = (*db)->Exec("SELECT pg_advisory_unlock($1)", {kMigrationLock});
   if (status.ok() && !unlocked.ok()) status = unlocked.status();
   return status;
+}
+
+absl::StatusOr<bool> PostgresStore::RunAlone(std::string_view name,
+                                             absl::FunctionRef<void()> work) {
+  auto db = pool_.Acquire();
+  if (!db.ok()) return db.status();
+  const std::string key(name);
+  auto taken =
+      (*db)->Exec("SELECT pg_try_advisory_lock($1, hashtext($2))", {int64_t{kAloneLockClass}, key});
+  if (!taken.ok()) return taken.status();
+  if (!taken->Bool(0, 0)) return false;
+  work();
+  // When this fails the connection is broken, and the server let the lock go with it.
+  auto released =
+      (*db)->Exec("SELECT pg_advisory_unlock($1, hashtext($2))", {int64_t{kAloneLockClass}, key});
+  if (!released.ok()) {
+    LogWarning("store", absl::StrCat("releasing ", key, ": ", released.status().message()));
+  }
+  return true;
 }
 
 absl::Status PostgresStore::CheckReady() {

@@ -69,6 +69,9 @@ class PostgresStore final : public Store {
   // OK when the server answers and the schema is current; UNAVAILABLE or FAILED_PRECONDITION
   // naming the problem otherwise.
   absl::Status CheckReady() override;
+  // ReplicaCoordination: a session-level advisory lock on `name`, held on one pooled connection
+  // while `work` runs; the server lets it go when the replica's connection ends.
+  absl::StatusOr<bool> RunAlone(std::string_view name, absl::FunctionRef<void()> work) override;
   // Connections lent out now, and open but idle.
   int connections_in_use() const { return pool_.in_use(); }
   int connections_idle() const { return pool_.idle(); }

@@ -49,4 +49,15 @@ absl::StatusOr<SqliteStore::Figures> SqliteStore::ReadFigures() {
   return figures;
 }
 
+absl::StatusOr<bool> SqliteStore::RunAlone(std::string_view name, absl::FunctionRef<void()> work) {
+  {
+    absl::MutexLock lock(&alone_mu_);
+    if (!running_alone_.emplace(name).second) return false;
+  }
+  work();
+  absl::MutexLock lock(&alone_mu_);
+  running_alone_.erase(running_alone_.find(name));
+  return true;
+}
+
 }  // namespace plaudit

@@ -216,6 +216,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<Figures> ReadFigures() override;
   absl::Status CheckReady() override;
 
+  // ReplicaCoordination. One process owns an SQLite database: `name` is held in this process.
+  absl::StatusOr<bool> RunAlone(std::string_view name, absl::FunctionRef<void()> work) override;
+
  private:
   SqliteStore(sqlite3* db, StateCipher cipher, const std::string& path)
       : db_(db), cipher_(std::move(cipher)), readers_(path, /*max_idle=*/16) {}
@@ -282,6 +285,9 @@ class SqliteStore final : public Store {
   // The writes waiting for a group commit, and whether a thread is committing a group now. Taken
   // after mu_ when both are held.
   mutable absl::Mutex group_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  // The names RunAlone is running work under now.
+  absl::Mutex alone_mu_;
+  std::set<std::string, std::less<>> running_alone_ ABSL_GUARDED_BY(alone_mu_);
   std::vector<GroupedWrite*> group_queue_ ABSL_GUARDED_BY(group_mu_);
   bool group_leader_ ABSL_GUARDED_BY(group_mu_) = false;
   WriteGroupStats group_stats_ ABSL_GUARDED_BY(group_mu_);

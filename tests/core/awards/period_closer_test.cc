@@ -89,6 +89,24 @@ TEST_F(PeriodCloserTest, ClosesAPeriodOnceItsGraceTimeHasPassed) {
   EXPECT_EQ(status[0].next_close, Utc(2026, 12, 2, 23));
 }
 
+// Another replica closing (holding the closing lock) leaves the period to it; once it lets go,
+// this one closes what is still undecided.
+TEST_F(PeriodCloserTest, WhileAnotherReplicaClosesThisOnePasses) {
+  AwardDecider decider(store_.get(), &clock_, [] { return std::set<std::string>{"certificate"}; });
+  PeriodCloser closer(store_.get(), &decider, &clock_);
+  clock_.Advance(absl::Minutes(1));
+  bool ran = false;
+  auto held = store_->RunAlone(PeriodCloser::kClosingLock, [&] {
+    ran = true;
+    EXPECT_EQ(closer.RunOnce(), 0);
+    EXPECT_TRUE(Decided().empty());
+  });
+  ASSERT_TRUE(held.ok() && *held);
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(closer.RunOnce(), 1);
+  EXPECT_EQ(Decided(), std::vector<std::string>{"2026-10"});
+}
+
 TEST_F(PeriodCloserTest, AfterDowntimeEveryMissedPeriodIsClosedOnce) {
   AwardDecider decider(store_.get(), &clock_, [] { return std::set<std::string>{"certificate"}; });
   PeriodCloser closer(store_.get(), &decider, &clock_);

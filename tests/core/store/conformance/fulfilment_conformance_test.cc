@@ -211,15 +211,25 @@ TEST(FulfilmentReplicas, ARewardClaimedByOneReplicaIsTakenOverOnlyAfterItsLeaseR
   ASSERT_TRUE(claimed.ok()) << claimed.status();
   ASSERT_EQ(claimed->size(), 2u);
   EXPECT_TRUE(b.DueFulfilments(5000, 10)->empty());
+  // What each replica's metrics report as the leases it holds.
+  auto leases_held = [](PostgresStore& store) {
+    auto figures = store.ReadFigures();
+    EXPECT_TRUE(figures.ok()) << figures.status();
+    return figures.ok() ? figures->leases_held : -1;
+  };
+  EXPECT_EQ(leases_held(**first), 2);
+  EXPECT_EQ(leases_held(**second), 0);
   FulfilmentRecord taken = (*claimed)[0];
   taken.updated_us = 5000;
   EXPECT_FALSE(*b.BeginFulfilmentAttempt(taken));
   ASSERT_TRUE(*a.BeginFulfilmentAttempt(taken));  // ... and the first replica dies mid-call.
 
   std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  EXPECT_EQ(leases_held(**first), 0);
   auto taken_over = b.DueFulfilments(5000, 10);
   ASSERT_TRUE(taken_over.ok());
   ASSERT_EQ(taken_over->size(), 2u);
+  EXPECT_EQ(leases_held(**second), 2);
   EXPECT_TRUE(a.DueFulfilments(5000, 10)->empty());
   FulfilmentRecord again = (*taken_over)[0];
   EXPECT_EQ(again.id, taken.id);
@@ -228,6 +238,7 @@ TEST(FulfilmentReplicas, ARewardClaimedByOneReplicaIsTakenOverOnlyAfterItsLeaseR
   ASSERT_TRUE(*b.BeginFulfilmentAttempt(again));
   again.state = FulfilmentState::kFulfilled;
   ASSERT_TRUE(b.UpdateFulfilment(again).ok());
+  EXPECT_EQ(leases_held(**second), 1);
   // The first replica's late answer about the same reward is refused: it is no longer pending.
   taken.state = FulfilmentState::kFulfilled;
   EXPECT_EQ(a.UpdateFulfilment(taken).code(), absl::StatusCode::kFailedPrecondition);

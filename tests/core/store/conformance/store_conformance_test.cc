@@ -1,10 +1,13 @@
 // The store conformance suite: the same tests, through the store's interfaces, against every
 // backend (embedded SQLite and PostgreSQL). A backend conforms only when all of them pass.
 //
-// Covered so far: the interfaces PostgresStore implements (agents, events and their aggregates,
-// programs, corrections, plugin state with vendor callbacks, the audit log). Every other store
-// test still runs against SQLite alone (tests/core/store/*_test.cc) until PostgreSQL implements
-// its interface. Events: event_conformance_test.cc; period aggregates: rollups_conformance_test.cc.
+// This file: agents, programs, corrections, plugin state with vendor callbacks, the audit log,
+// health and replica coordination. Events: event_conformance_test.cc; period aggregates:
+// rollups_conformance_test.cc; decisions, awards and budgets: decision_conformance_test.cc;
+// fulfilments: fulfilment_conformance_test.cc; exports: export_conformance_test.cc. What only
+// one backend has stays beside it (SQLite's upgrades of old databases in store_test.cc, its
+// write group in write_group_test.cc); tests of PostgreSQL replicas sharing one database are
+// the TEST()s (not TEST_P) of these files.
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -24,6 +27,54 @@ namespace {
 using testing::TestAgent;
 
 class StoreConformance : public conformance::BackendTest {};
+
+// Replica coordination.
+
+// Work under one name runs once at a time: a second caller (another thread here, another
+// replica on PostgreSQL) is refused while the first runs, other names are not, and the name is
+// free again once the work ends.
+TEST_P(StoreConformance, RunAloneRefusesANameAlreadyRunningAndFreesItAfter) {
+  ReplicaCoordination& replicas = backend_->store();
+  int outer = 0;
+  auto ran = replicas.RunAlone("closing", [&] {
+    ++outer;
+    std::thread other([&] {
+      auto same = replicas.RunAlone("closing", [] { ADD_FAILURE() << "ran twice at once"; });
+      ASSERT_TRUE(same.ok()) << same.status();
+      EXPECT_FALSE(*same);
+      int inner = 0;
+      auto different = replicas.RunAlone("reports", [&] { ++inner; });
+      ASSERT_TRUE(different.ok()) << different.status();
+      EXPECT_TRUE(*different);
+      EXPECT_EQ(inner, 1);
+    });
+    other.join();
+  });
+  ASSERT_TRUE(ran.ok()) << ran.status();
+  EXPECT_TRUE(*ran);
+  EXPECT_EQ(outer, 1);
+  auto again = replicas.RunAlone("closing", [&] { ++outer; });
+  ASSERT_TRUE(again.ok() && *again);
+  EXPECT_EQ(outer, 2);
+}
+
+TEST(ReplicaCoordinationReplicas, WhilePostgresReplicaRunsANameTheOthersAreRefused) {
+  testing::TestSchema schema;
+  auto first = PostgresStore::Open({schema.dsn(), 2}, testing::TestCipher());
+  auto second = PostgresStore::Open({schema.dsn(), 2}, testing::TestCipher());
+  ASSERT_TRUE(first.ok() && second.ok()) << first.status() << " " << second.status();
+  bool refused = false;
+  auto ran = (*first)->RunAlone("closing", [&] {
+    auto other = (*second)->RunAlone("closing", [] { ADD_FAILURE() << "ran on both replicas"; });
+    refused = other.ok() && !*other;
+  });
+  ASSERT_TRUE(ran.ok() && *ran);
+  EXPECT_TRUE(refused);
+  bool ran_second = false;
+  auto after = (*second)->RunAlone("closing", [&] { ran_second = true; });
+  ASSERT_TRUE(after.ok() && *after);
+  EXPECT_TRUE(ran_second);
+}
 
 // Agents.
 
