@@ -20,8 +20,9 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 # KEEP=1 leaves plauditd (and the vendor sandbox) running at the end, to open the pages.
+# STORE=postgres runs the tour on a throw-away PostgreSQL cluster instead of the embedded SQLite.
 demo: build
-	KEEP=$(KEEP) bash scripts/demo.sh $(BUILD)
+	KEEP=$(KEEP) STORE=$(STORE) bash scripts/demo.sh $(BUILD)
 
 # The test suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build tree.
 sanitize: deps

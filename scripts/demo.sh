@@ -13,13 +13,27 @@
 # and agents. The tour ends with a winner reading their gift-card code, another agent refused,
 # and the audit trail verified.
 #
-# Usage: scripts/demo.sh [BUILD_DIR]     (BUILD_DIR defaults to build; `make demo` runs this)
+# Usage: [STORE=sqlite|postgres] scripts/demo.sh [BUILD_DIR]
+#        (BUILD_DIR defaults to build; `make demo` runs this, `make demo STORE=postgres` with STORE)
 #
-# The server, the sandbox and the sink are stopped when the script ends, however it ends. The data directory is kept, so the
-# certificates can be opened afterwards; the script prints where it is.
+# STORE picks where plauditd keeps its data: sqlite (the default) is the embedded database in the
+# data directory; postgres starts a throw-away PostgreSQL cluster on loopback with
+# scripts/test-postgres.sh and gives plauditd a `store:` block pointing at it.
+#
+# The server, the sandbox, the sink and the PostgreSQL cluster are stopped when the script ends,
+# however it ends (KEEP=1 leaves the server and the cluster running, and prints how to stop them).
+# The data directory is kept, so the certificates can be opened afterwards; the script prints
+# where it is. The cluster's directory, and the database in it, is removed when it stops.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+store=${STORE:-sqlite}
+if [[ $store != sqlite && $store != postgres ]]; then
+  echo "demo: STORE=$store is not a store plauditd knows; use STORE=sqlite (the default) or" \
+    "STORE=postgres" >&2
+  exit 2
+fi
 
 build_arg=${1:-build}
 if ! build=$(cd "$build_arg" 2>/dev/null && pwd); then
@@ -54,10 +68,20 @@ script_name=demo
 # shellcheck source=lib/plauditd.sh
 source scripts/lib/plauditd.sh
 data_dir=
+# With STORE=postgres: the cluster's directory (scripts/test-postgres.sh), while it runs.
+pg_dir=
 
 sandbox_pid=
 sink_pid=
 provider_pid=
+# Stops the PostgreSQL cluster, after plauditd (which would otherwise lose its database mid-call).
+stop_postgres() {
+  if [[ -n $pg_dir ]]; then
+    bash scripts/test-postgres.sh stop "$pg_dir" ||
+      echo "demo: could not stop the PostgreSQL cluster in $pg_dir" >&2
+    pg_dir=
+  fi
+}
 # Stops a helper started by this script, by its pid.
 stop_helper() {
   if [[ -n $1 ]]; then
@@ -71,6 +95,7 @@ on_exit() {
   stop_helper "$sandbox_pid"
   stop_helper "$sink_pid"
   stop_helper "$provider_pid"
+  stop_postgres
   if ((status != 0)) && [[ -n $data_dir ]]; then
     echo "demo: failed; the server log and data are in $data_dir" >&2
   fi
@@ -192,7 +217,22 @@ auth:
   jwks_file: issuer/jwks.json
 YAML
 
+if [[ $store == postgres ]]; then
+  step "A throw-away PostgreSQL cluster for plauditd's data"
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-demo-pg.XXXXXX")
+  printf '$ scripts/test-postgres.sh start %s\n' "$pg_dir"
+  dsn=$(bash scripts/test-postgres.sh start "$pg_dir") ||
+    { echo "demo: could not start PostgreSQL (scripts/test-postgres.sh start)" >&2; exit 1; }
+  printf 'store: {driver: postgres, dsn: "%s", pool_size: 8}\n' "$dsn" >>"$data_dir/plauditd.yaml"
+  note "PostgreSQL 15 listening on loopback only, cluster in $pg_dir; plauditd's config gets" \
+    "store: {driver: postgres, dsn: \"$dsn\", pool_size: 8}"
+  store_line="PostgreSQL at $dsn (removed with its cluster when the demo ends)"
+else
+  store_line="the embedded SQLite database in $data_dir"
+fi
+
 step "Starting plauditd on $PLAUDIT_SERVER (data in $data_dir)"
+note "The tour runs on $store_line."
 "$plauditd_bin" --config "$data_dir/plauditd.yaml" --listen "127.0.0.1:$port" \
   --data-dir "$data_dir" --plugin-dir "$build/plugins" >"$data_dir/plauditd.log" 2>&1 &
 server_pid=$!
@@ -448,6 +488,17 @@ printf '$ plaudit audit list | tail -n 6\n'
 plaudit audit list | tail -n 6
 run audit verify
 
+if [[ $store == postgres ]] && command -v psql >/dev/null; then
+  step "What PostgreSQL holds"
+  counts="SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM awards) AS awards,"
+  counts+=" (SELECT COUNT(*) FROM fulfilments) AS fulfilments,"
+  counts+=" (SELECT COUNT(*) FROM audit_log) AS audit_records"
+  printf '$ psql %s -c "%s"\n' "$dsn" "$counts"
+  psql "$dsn" -X -P footer=off -c "$counts"
+  note "Every replica started with the same store: block (and the same secrets and audit keys)" \
+    "would serve these rows; see examples/deployment/."
+fi
+
 step "The web pages"
 web=https://localhost:$web_port
 grep -q "pages on https://127.0.0.1:$web_port" "$data_dir/plauditd.log" ||
@@ -471,10 +522,15 @@ if [[ ${KEEP:-} == 1 ]]; then
   echo "${bold}Demo finished; plauditd keeps running${plain} (KEEP=1): gRPC on $PLAUDIT_SERVER," \
     "pages on $web, pid $server_pid, data and log in $data_dir."
   echo "Stop it with: kill $server_pid $sandbox_pid $provider_pid"
+  if [[ -n $pg_dir ]]; then
+    echo "Its database runs on in a PostgreSQL cluster ($dsn); stop it after plauditd, and" \
+      "remove it, with: bash $PWD/scripts/test-postgres.sh stop $pg_dir"
+  fi
   # None is stopped when the script ends.
   server_pid=
   sandbox_pid=
   provider_pid=
+  pg_dir=
   exit 0
 fi
 stop_server
@@ -484,7 +540,12 @@ stop_helper "$sandbox_pid"
 sandbox_pid=
 stop_helper "$provider_pid"
 provider_pid=
+kept="data and log kept in $data_dir"
+if [[ -n $pg_dir ]]; then
+  stop_postgres
+  kept="PostgreSQL cluster stopped and removed; log, keys and certificates kept in $data_dir"
+fi
 echo
 echo "${bold}Demo finished:${plain} $agents_imported agents and $events_imported events imported," \
   "${#awards[@]} awards decided for $period, $certificates certificates written;" \
-  "plauditd stopped (make demo KEEP=1 keeps it running, to open the pages), data and log kept in $data_dir"
+  "plauditd stopped (make demo KEEP=1 keeps it running, to open the pages), $kept"
