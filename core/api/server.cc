@@ -256,6 +256,7 @@ absl::StatusOr<std::unique_ptr<PlauditServer>> PlauditServer::Start(const Server
     PostgresStore::Options options;
     options.dsn = config.store_dsn;
     options.pool_size = config.store_pool_size;
+    options.lease_ms = config.store_lease_ms;
     auto store = PostgresStore::Open(options, *std::move(cipher));
     if (!store.ok()) {
       return absl::Status(store.status().code(), absl::StrCat("store: ", store.status().message()));

@@ -418,7 +418,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
           config.secrets_key_file = resolve(setting.second.as<std::string>());
         }
       } else if (key == "store") {
-        if (!value.IsMap()) return Problem(value, key, "must be a map: {driver, dsn, pool_size}");
+        if (!value.IsMap())
+          return Problem(value, key, "must be a map: {driver, dsn, pool_size, lease_ms}");
         for (const auto& setting : value) {
           const std::string name = setting.first.as<std::string>();
           if (!setting.second.IsScalar())
@@ -440,9 +441,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                              "must be a whole number from 1 to 1000, not \"" + text + "\"");
             }
             config.store_pool_size = size;
+          } else if (name == "lease_ms") {
+            int64_t lease_ms = 0;
+            if (!absl::SimpleAtoi(text, &lease_ms) || lease_ms < 1000 || lease_ms > 86'400'000) {
+              return Problem(
+                  setting.second, "store.lease_ms",
+                  "must be a whole number of milliseconds from 1000 to 86400000, not \"" + text +
+                      "\"");
+            }
+            config.store_lease_ms = lease_ms;
           } else {
             return Problem(setting.first, "store." + name,
-                           "unknown setting (expected driver, dsn, pool_size)");
+                           "unknown setting (expected driver, dsn, pool_size, lease_ms)");
           }
         }
         if (config.store_driver == "postgres" && config.store_dsn.empty()) {
@@ -451,6 +461,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         if (config.store_driver == "sqlite" && !config.store_dsn.empty()) {
           return Problem(value, "store.dsn",
                          "is only for driver: postgres (sqlite keeps its database in data_dir)");
+        }
+        if (config.store_driver == "sqlite" && value["lease_ms"]) {
+          return Problem(value["lease_ms"], "store.lease_ms",
+                         "is only for driver: postgres (one process owns an sqlite database)");
         }
       } else if (key == "web") {
         auto web = ParseWeb(value, resolve);

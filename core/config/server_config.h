@@ -35,7 +35,8 @@
 //     hris-sync: {subject: "CN=hris-sync"}
 //   audit: {key_file: /srv/audit/audit.key, checkpoint_file: /srv/audit/audit.checkpoint}
 //   secrets: {key_file: /etc/plaudit/secrets.key}
-//   store: {driver: postgres, dsn: "postgresql://plaudit@db.internal/plaudit", pool_size: 16}
+//   store: {driver: postgres, dsn: "postgresql://plaudit@db.internal/plaudit", pool_size: 16,
+//           lease_ms: 120000}
 //   web:
 //     listen: 127.0.0.1:8080
 //     sign_in:                      # OpenID Connect sign-in for the pages; needs auth
@@ -192,14 +193,16 @@ struct ServerConfig {
   std::string secrets_key_file;
   // Serve the web pages; without it plauditd serves gRPC only.
   std::optional<WebConfig> web;
-  // Where the data lives (YAML `store: {driver, dsn, pool_size}`). store_driver "sqlite": the
-  // embedded database in data_dir (the default); "postgres": a PostgreSQL server that several
-  // plauditd replicas may share, at store_dsn (a libpq URI, postgresql://..., or key=value
-  // pairs; it may hold a password, and plauditd never logs it), with at most store_pool_size
-  // connections.
+  // Where the data lives (YAML `store: {driver, dsn, pool_size, lease_ms}`). store_driver
+  // "sqlite": the embedded database in data_dir (the default); "postgres": a PostgreSQL server
+  // that several plauditd replicas may share, at store_dsn (a libpq URI, postgresql://..., or
+  // key=value pairs; it may hold a password, and plauditd never logs it), with at most
+  // store_pool_size connections. A replica holds the rewards it claims for store_lease_ms; when
+  // it dies, another takes them over once that has passed. Keep it above the longest plugin call.
   std::string store_driver = "sqlite";
   std::string store_dsn;
   int store_pool_size = 8;
+  int64_t store_lease_ms = 120'000;
 };
 
 // Reads a YAML config file over `base`, resolving its relative paths against the file's folder.

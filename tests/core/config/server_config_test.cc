@@ -391,12 +391,14 @@ TEST(ServerConfig, ReadsTheStoreAndRefusesAnIncompleteOne) {
   auto config =
       LoadServerConfig(Write(dir,
                              "store: {driver: postgres, dsn: \"postgresql://plaudit@db/plaudit\", "
-                             "pool_size: 16}\n"),
+                             "pool_size: 16, lease_ms: 30000}\n"),
                        defaults);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->store_driver, "postgres");
   EXPECT_EQ(config->store_dsn, "postgresql://plaudit@db/plaudit");
   EXPECT_EQ(config->store_pool_size, 16);
+  EXPECT_EQ(config->store_lease_ms, 30000);
+  EXPECT_EQ(defaults.store_lease_ms, 120000);
   for (const auto& [yaml, problem] : std::vector<std::pair<std::string, std::string>>{
            {"store: {driver: postgres}\n", "store.dsn: is needed with driver: postgres"},
            {"store: {driver: mysql}\n", "store.driver: must be sqlite or postgres, not \"mysql\""},
@@ -404,6 +406,10 @@ TEST(ServerConfig, ReadsTheStoreAndRefusesAnIncompleteOne) {
            {"store: {driver: postgres, dsn: x, pool_size: 0}\n",
             "store.pool_size: must be a whole number from 1 to 1000, not \"0\""},
            {"store: {driver: postgres, dsn: x, pool: 3}\n", "store.pool: unknown setting"},
+           {"store: {driver: postgres, dsn: x, lease_ms: 500}\n",
+            "store.lease_ms: must be a whole number of milliseconds from 1000 to 86400000, not "
+            "\"500\""},
+           {"store: {lease_ms: 5000}\n", "store.lease_ms: is only for driver: postgres"},
        }) {
     auto wrong = LoadServerConfig(Write(dir, yaml), defaults);
     ASSERT_FALSE(wrong.ok()) << yaml;
