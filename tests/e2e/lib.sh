@@ -142,10 +142,11 @@ json_eval() {
   python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(eval(sys.argv[1]))' "$2" <<<"$1"
 }
 
-# start_vendor_sandbox API_KEY: the gift-card vendor's stand-in on a free loopback port, stopped
-# when the script ends; sets `sandbox` to its HOST:PORT.
+# start_vendor_sandbox API_KEY [FLAG...]: the gift-card vendor's stand-in on a free loopback port
+# (with the sandbox's other flags: faults, callbacks, ...), stopped when the script ends; sets
+# `sandbox` to its HOST:PORT.
 start_vendor_sandbox() {
-  "$build/bin/vendor_sandbox" --port 0 --api-key "$1" >"$work/sandbox.out" 2>&1 &
+  "$build/bin/vendor_sandbox" --port 0 --api-key "$1" "${@:2}" >"$work/sandbox.out" 2>&1 &
   vendor_sandbox_pid=$!
   for _ in $(seq 1 100); do
     [[ $(head -n 1 "$work/sandbox.out" 2>/dev/null) == "listening on 127.0.0.1:"* ]] && break
@@ -154,6 +155,17 @@ start_vendor_sandbox() {
   sandbox=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
   [[ $sandbox == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start"
   sandbox=${sandbox#listening on }
+}
+
+# sandbox_control METHOD PATH [BODY]: a call to the started sandbox's /v1/_ controls (they need
+# no key); prints the answer.
+sandbox_control() {
+  python3 -c '
+import sys, urllib.request
+data = sys.argv[3].encode() if len(sys.argv) > 3 else None
+request = urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1])
+print(urllib.request.urlopen(request, timeout=30).read().decode())
+' "$1" "http://$sandbox$2" "${@:3}"
 }
 
 # start_dev_provider ISSUER_DIR: `plaudit-dev-issuer serve`, the dev issuer as an OpenID Connect

@@ -5,31 +5,19 @@
 # killed with kill -9 loses nothing acknowledged, and the one left goes on. Uses ctest's test
 # cluster (PLAUDIT_TEST_POSTGRES_DIR), or starts one of its own.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_postgres.sh"
 
-cluster=
 replica_b_pid=
 drop_schema() {
-  if [[ -n ${schema:-} && -n ${base_dsn:-} ]]; then
-    psql "$base_dsn" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
-  fi
   if [[ -n $replica_b_pid ]] && kill -0 "$replica_b_pid" 2>/dev/null; then
     kill -TERM "$replica_b_pid" 2>/dev/null || true
     wait "$replica_b_pid" 2>/dev/null || true
   fi
-  [[ -z $cluster ]] || bash "$src/scripts/test-postgres.sh" stop "$cluster" || true
+  close_test_schema
   cleanup
 }
 trap drop_schema EXIT
-
-if [[ -n ${PLAUDIT_TEST_POSTGRES_DIR:-} && -s $PLAUDIT_TEST_POSTGRES_DIR/dsn ]]; then
-  base_dsn=$(cat "$PLAUDIT_TEST_POSTGRES_DIR/dsn")
-else
-  cluster=$(mktemp -d "${TMPDIR:-/tmp}/plaudit-e2e-pg.XXXXXX")
-  base_dsn=$(bash "$src/scripts/test-postgres.sh" start "$cluster")
-fi
-schema=e2e_$$_$RANDOM
-psql "$base_dsn" -qc "CREATE SCHEMA $schema" >/dev/null || fail "cannot create schema $schema"
-dsn="$base_dsn?options=-csearch_path%3D$schema"
+open_test_schema
 
 # Both replicas share the store, the secrets key and the audit key; each has its own data
 # directory (its lock, plugin files) and its own audit checkpoint.
