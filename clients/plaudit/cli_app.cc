@@ -124,6 +124,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddAuthCommands(app, &selected);
   AddExportCommands(app, &selected);
   AddReportCommands(app, &selected);
+  AddAdminCommands(app, &selected);
 
   try {
     app.parse(argc, argv);

@@ -38,6 +38,7 @@ void AddAuditCommands(CLI::App& app, CommandAction* selected);
 void AddAuthCommands(CLI::App& app, CommandAction* selected);
 void AddExportCommands(CLI::App& app, CommandAction* selected);
 void AddReportCommands(CLI::App& app, CommandAction* selected);
+void AddAdminCommands(CLI::App& app, CommandAction* selected);
 // After the metrics, programs and agents commands: it adds to them.
 void AddCorrectionCommands(CLI::App& app, CommandAction* selected);
 

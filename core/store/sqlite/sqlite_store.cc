@@ -568,6 +568,8 @@ absl::Status SqliteStore::Migrate() {
   return txn.Commit();
 }
 
+int64_t SqliteStore::SchemaVersion() { return static_cast<int64_t>(std::size(kMigrations)); }
+
 absl::Status SqliteStore::CheckReady() {
   auto reader = readers_.Acquire();
   if (!reader.ok()) return reader.status();

@@ -44,6 +44,8 @@ class SqliteStore final : public Store {
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            StateCipher cipher);
   ~SqliteStore() override;
+  // The schema version this build migrates to.
+  static int64_t SchemaVersion();
 
   // AgentStore.
   absl::Status UpsertAgents(const std::vector<Agent>& agents) override;
