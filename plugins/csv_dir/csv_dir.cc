@@ -204,8 +204,7 @@ class CsvDirPlugin : public sdk::Plugin {
     if (auto it = request.config().find("encoding"); it != request.config().end()) {
       std::optional<CsvEncoding> encoding = ParseCsvEncoding(it->second);
       if (!encoding.has_value()) {
-        return "config encoding must be utf-8, latin1 or windows-1252; got \"" + it->second +
-               "\"";
+        return "config encoding must be utf-8, latin1 or windows-1252; got \"" + it->second + "\"";
       }
       encoding_ = *encoding;
     }
