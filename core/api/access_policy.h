@@ -1,7 +1,7 @@
 // Who may call what: the one policy table. Every RPC plauditd serves and every plugin query has a
 // row naming, per role, how far the role reaches: nowhere, the caller's own resources, their
 // teams' agents' resources, or everything. A method without a row is refused to everyone. The
-// README's roles table and the access test are both read against this table.
+// docs/security.md's roles table and the access test are both read against this table.
 #ifndef PLAUDIT_CORE_API_ACCESS_POLICY_H_
 #define PLAUDIT_CORE_API_ACCESS_POLICY_H_
 

@@ -1,5 +1,5 @@
-// The README's roles table is the policy table: rendered from PolicyTable(), it must appear in
-// README.md as it is, so the two cannot drift apart.
+// The roles table of docs/security.md is the policy table: rendered from PolicyTable(), it must
+// appear in docs/security.md as it is, so the two cannot drift apart.
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -45,13 +45,13 @@ std::string RenderedTable() {
 }
 
 TEST(PolicyReadme, TheReadmeShowsThePolicyTableAsItIs) {
-  std::ifstream in(std::string(PLAUDIT_SOURCE_DIR) + "/README.md");
-  ASSERT_TRUE(in) << "README.md not found";
+  std::ifstream in(std::string(PLAUDIT_SOURCE_DIR) + "/docs/security.md");
+  ASSERT_TRUE(in) << "docs/security.md not found";
   std::stringstream readme;
   readme << in.rdbuf();
   const std::string table = RenderedTable();
   EXPECT_NE(readme.str().find(table), std::string::npos)
-      << "README.md's roles table differs from core/api/access_policy.cc; it should read:\n"
+      << "docs/security.md's roles table differs from core/api/access_policy.cc; it should read:\n"
       << table;
 }
 
