@@ -112,6 +112,43 @@ TEST_P(FulfilmentConformance, AFailedRewardFailsItsAward) {
   EXPECT_EQ(award->state_reason, absl::StrCat(f.id, " failed: vendor refused"));
 }
 
+// A failed reward retried: pending again, looked up first, its attempts counted anew, and its
+// failed award fulfilling again. Only a failed reward may be retried; neither a failed one nor
+// one to be looked up (the vendor may hold its order) may be cancelled.
+TEST_P(FulfilmentConformance, AFailedRewardIsRetriedAndLookedUpFirst) {
+  ASSERT_TRUE(backend_->decisions().CommitDecision(testing::TestDecision(), PlanAutoApproval).ok());
+  FulfilmentStore& store = backend_->fulfilments();
+  FulfilmentRecord f = (*store.DueFulfilments(100, 10))[0];
+  EXPECT_EQ(store.RetryFulfilment(f.id, "anna", "", 150).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(*store.BeginFulfilmentAttempt(f));
+  f.attempts = 1;
+  f.state = FulfilmentState::kFailed;
+  f.error = "vendor refused";
+  ASSERT_TRUE(store.UpdateFulfilment(f).ok());
+  EXPECT_EQ(store.CancelFulfilment(f.id, "anna", "", 160).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  auto retried = store.RetryFulfilment(f.id, "anna", "vendor fixed the brand", 200);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->state, FulfilmentState::kPending);
+  EXPECT_EQ(retried->attempts, 0);
+  EXPECT_TRUE(retried->check_first);
+  EXPECT_EQ((*backend_->decisions().GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
+  Reopen();
+  auto due = backend_->fulfilments().DueFulfilments(200, 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].id, f.id);
+  EXPECT_TRUE((*due)[0].check_first);
+
+  // Until the lookup tells, the vendor may hold an order for it: it cannot be cancelled.
+  EXPECT_EQ(
+      backend_->fulfilments().CancelFulfilment(f.id, "anna", "brand gone", 300).status().code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*backend_->fulfilments().GetFulfilment(f.id))->state, FulfilmentState::kPending);
+}
+
 TEST_P(FulfilmentConformance, DueFulfilmentsRespectNextAttemptTime) {
   DecisionRecord d = testing::TestDecision();
   d.awards[0].fulfilments[0].next_attempt_us = 500;
