@@ -138,28 +138,7 @@ start_plauditd() {  # DATA_DIR CONFIG LOG: sets $started_server
   exit 1
 }
 
-cat >"$work/program.yaml" <<'YAML'
-id: balanced-scorecard
-name: Agent of the Month (balanced scorecard)
-cadence: monthly
-time_zone: UTC
-scorecard:
-  peer_group: channel
-  normalization: percentile
-  metrics:
-    - {metric: csat, aggregation: mean, weight: 0.35, min_samples: 20, smoothing: {prior_mean: 4.2, prior_weight: 10}}
-    - {metric: aht_seconds, aggregation: mean, direction: lower_is_better, weight: 0.25}
-    - {metric: repeat_contacts, aggregation: mean, weight: 0.2}
-    - {metric: qa_score, aggregation: mean, weight: 0.2}
-  gates:
-    - {metric: complaints, aggregation: mean, max: 0.015}
-award:
-  rule: top_n
-  n: 3
-  per_peer_group: true
-  rewards:
-    - {type: manual, item: "lunch with the head of the centre", assignee_role: team-lead}
-YAML
+cp bench/programs/balanced-scorecard.yaml "$work/program.yaml"
 # The gift cards: the CARDS agents with the most csat surveys, a card each.
 cat >"$work/cards.yaml" <<YAML
 id: bench-cards

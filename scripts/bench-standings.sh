@@ -112,44 +112,7 @@ mkdir "$work/plugins"
 cp "$manual_plugin" "$work/plugins/"
 load_failures=0
 
-# A monthly balanced scorecard: satisfaction, handle time, first-contact resolution (repeat
-# contacts) and QA, one winner list per channel, complaints as a gate.
-cat >"$work/program.yaml" <<'YAML'
-id: balanced-scorecard
-name: Agent of the Month (balanced scorecard)
-cadence: monthly
-time_zone: UTC
-close_after: 48h
-eligibility:
-  min_tenure_days: 30
-scorecard:
-  peer_group: channel
-  normalization: percentile
-  metrics:
-    - metric: csat
-      aggregation: mean
-      weight: 0.35
-      min_samples: 20
-      smoothing: {prior_mean: 4.2, prior_weight: 10}
-    - metric: aht_seconds
-      aggregation: mean
-      direction: lower_is_better
-      weight: 0.25
-    - metric: repeat_contacts
-      aggregation: mean
-      weight: 0.2
-    - metric: qa_score
-      aggregation: mean
-      weight: 0.2
-  gates:
-    - {metric: complaints, aggregation: mean, max: 0.015}
-award:
-  rule: top_n
-  n: 3
-  per_peer_group: true
-  rewards:
-    - {type: manual, item: "lunch with the head of the centre", assignee_role: team-lead}
-YAML
+cp bench/programs/balanced-scorecard.yaml "$work/program.yaml"
 
 show_log_tail() {
   echo "---- last lines of $1 ----" >&2

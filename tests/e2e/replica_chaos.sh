@@ -266,42 +266,8 @@ twice=$(sql "SELECT program_id, period, agent_id FROM awards GROUP BY 1, 2, 3 HA
 # Rewards against the vendor's own list of orders.
 sql "SELECT idempotency_key, state, error FROM fulfilments" >"$work/rewards.tsv"
 sandbox_control GET /v1/_orders >"$work/orders.json"
-summary=$(python3 - "$work/rewards.tsv" "$work/orders.json" <<'PY'
-import collections, json, sys
-rewards = {}
-for line in open(sys.argv[1]):
-    key, state, error = line.rstrip("\n").split("\t")
-    rewards[key] = (state, error)
-orders = json.load(open(sys.argv[2]))["orders"]
-problems = []
-by_ref = collections.Counter(o["external_reference"] for o in orders)
-problems += [f"{ref}: {n} vendor orders" for ref, n in by_ref.items() if n > 1]
-status = {o["external_reference"]: o["status"] for o in orders}
-problems += [f"vendor order for unknown key {ref}" for ref in status if ref not in rewards]
-fulfilled = failed = failed_placed = 0
-for key, (state, error) in rewards.items():
-    if state == "fulfilled":
-        fulfilled += 1
-        if status.get(key) != "completed":
-            problems.append(f"{key}: fulfilled, but its vendor order is {status.get(key)}")
-    elif state == "failed":
-        failed += 1
-        if key in status:
-            failed_placed += 1
-            if status[key] not in ("failed", "cancelled"):
-                problems.append(f"{key}: failed ({error}), but its vendor order is {status[key]}")
-    else:
-        problems.append(f"{key}: still {state}")
-if len(orders) != fulfilled + failed_placed:
-    problems.append(f"{len(orders)} vendor orders != {fulfilled} fulfilled + {failed_placed} "
-                    "failed after being placed")
-if problems:
-    print("\n".join(problems[:20]))
-    sys.exit(1)
-print(len(rewards), fulfilled, failed, len(orders))
-PY
-) || fail "invariants broken:"$'\n'"$summary"
-read -r total fulfilled failed orders <<<"$summary"
+summary=$(python3 "$src/tests/e2e/vendor_invariants.py" "$work/rewards.tsv" "$work/orders.json") || fail "invariants broken:"$'\n'"$summary"
+read -r total fulfilled failed _ orders _ <<<"$summary"
 lookups=$(sql "SELECT COUNT(*) FROM fulfilment_attempts WHERE kind = 'lookup'")
 echo "replica_chaos: $replicas replicas, $kills kills ($killed_busy mid-work), $((batches * 100))" \
   "stream events, $((days + 1)) periods, $total rewards, $orders vendor orders, $fulfilled" \
