@@ -128,6 +128,8 @@ struct Column {
   std::string name;
   std::string type;  // information_schema's data_type: text, bigint, boolean, ...
   std::string source;
+  // An identity column: the copy sets its sequence to go on after the values copied.
+  bool identity = false;
 };
 
 absl::StatusOr<std::vector<Column>> PlanColumns(sqlite3* source, PgConnection& target,
@@ -152,14 +154,16 @@ absl::StatusOr<std::vector<Column>> PlanColumns(sqlite3* source, PgConnection& t
     }
   }
   auto target_columns = target.Exec(
-      "SELECT column_name, data_type, column_default IS NOT NULL OR is_identity = 'YES' "
+      "SELECT column_name, data_type, column_default IS NOT NULL OR is_identity = 'YES', "
+      "is_identity = 'YES' "
       "FROM information_schema.columns WHERE table_schema = current_schema() AND "
       "table_name = $1 ORDER BY ordinal_position",
       {table});
   if (!target_columns.ok()) return target_columns.status();
   std::vector<Column> columns;
   for (int i = 0; i < target_columns->rows(); ++i) {
-    Column column{target_columns->Text(i, 0), target_columns->Text(i, 1), ""};
+    Column column{target_columns->Text(i, 0), target_columns->Text(i, 1), "",
+                  target_columns->Bool(i, 3)};
     if (source_columns.erase(column.name) > 0) {
       column.source = column.name;
     } else if (column.name == "row") {
@@ -314,18 +318,13 @@ absl::StatusOr<CopiedTable> CopyTable(sqlite3* source, PgConnection& target,
           .status());
   PLAUDIT_PG_RETURN_IF_ERROR(target.Exec("DROP TABLE import_rows").status());
   // Identities go on after the highest value copied.
-  auto identities = target.Exec(
-      "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-      "AND table_name = $1 AND is_identity = 'YES'",
-      {table});
-  if (!identities.ok()) return identities.status();
-  for (int i = 0; i < identities->rows(); ++i) {
-    const std::string column = identities->Text(i, 0);
+  for (const Column& column : columns) {
+    if (!column.identity) continue;
     PLAUDIT_PG_RETURN_IF_ERROR(
         target
             .Exec(absl::StrCat("SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX(\"",
-                               column, "\"), 0) + 1, false) FROM ", table),
-                  {table, column})
+                               column.name, "\"), 0) + 1, false) FROM ", table),
+                  {table, column.name})
             .status());
   }
   return CopiedTable{table, sum.rows(), sum.Hex()};
