@@ -17,59 +17,13 @@ secret=chaos-callback-3Jd9
 data=$work/data
 started=$SECONDS
 
-sandbox_pid=
-stop_sandbox() {
-  if [[ -n $sandbox_pid ]]; then
-    kill -TERM "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-    sandbox_pid=
-  fi
-}
-trap 'stop_sandbox; cleanup' EXIT
-
-# vendor METHOD PATH [BODY]: a call to the sandbox's /v1/_ controls (they need no key).
-vendor() {
-  python3 -c '
-import sys, urllib.request
-data = sys.argv[3].encode() if len(sys.argv) > 3 else None
-request = urllib.request.Request(sys.argv[2], data=data, method=sys.argv[1])
-print(urllib.request.urlopen(request, timeout=30).read().decode())
-' "$1" "http://127.0.0.1:$sandbox_port$2" "${@:3}"
-}
 count() { sqlite3 "$data/plaudit.db" "$1"; }
 unfinished() { count "SELECT COUNT(*) FROM fulfilments WHERE state NOT IN ('fulfilled', 'failed')"; }
 
 # plauditd's port is chosen first: the sandbox sends its callbacks there, through restarts.
 port=$(pick_port)
-# The faults, drawn per request from the seeded generator: a fifth of requests are slow; some
-# fail with 503, some are rate-limited with Retry-After, some connections drop unanswered; some
-# orders are placed but never answered (closed at once, or held past the plugin's timeout); every
-# card of the async brand (cinema) stays processing for a while; a few orders fail at the vendor;
-# a third of status changes are never reported (no event, no callback).
-faults=(
-  '{"type":"latency","ratio":0.2,"latency_ms":250}'
-  '{"type":"error","ratio":0.06,"status":503}'
-  '{"type":"rate_limit","ratio":0.04,"retry_after_s":1}'
-  '{"type":"drop_connection","ratio":0.02}'
-  '{"type":"record_then_close","method":"POST","path":"/v1/orders","ratio":0.05}'
-  '{"type":"record_then_hang","method":"POST","path":"/v1/orders","ratio":0.03,"hang_ms":2500}'
-  '{"type":"order_status","method":"POST","path":"/v1/orders","ratio":0.03,"order_status":"failed"}'
-  '{"type":"drop_events","ratio":0.33}'
-)
-fault_flags=()
-for fault in "${faults[@]}"; do fault_flags+=(--fault "$fault"); done
-"$build/bin/vendor_sandbox" --api-key "$api_key" --balance USD=100000.00 --processing-ms 1200 \
-  --seed "$seed" --callback-target "127.0.0.1:$port" --callback-secret "$secret" \
-  "${fault_flags[@]}" >"$work/sandbox.out" 2>"$work/sandbox.err" &
-sandbox_pid=$!
-line=
-for _ in $(seq 1 100); do
-  line=$(head -n 1 "$work/sandbox.out" 2>/dev/null || true)
-  [[ $line == "listening on "* ]] && break
-  sleep 0.05
-done
-[[ $line == "listening on 127.0.0.1:"* ]] || fail "vendor_sandbox did not start: $(cat "$work/sandbox.err")"
-sandbox_port=${line##*:}
+start_vendor_sandbox "$api_key" --balance USD=100000.00 --processing-ms 1200 --seed "$seed" \
+  --callback-target "127.0.0.1:$port" --callback-secret "$secret" "${chaos_fault_flags[@]}"
 
 # Short backoffs and a quick reconciliation, so that lost answers and callbacks are made good
 # within the run; the plugin gives up on a hung order after 1.5 s.
@@ -79,7 +33,7 @@ retry_base_ms: 100
 retry_max_ms: 1000
 plugins:
   gift_card:
-    base_url: "http://127.0.0.1:$sandbox_port"
+    base_url: "http://$sandbox"
     api_key_env: GIFT_CHAOS_KEY
     timeout_ms: "1500"
     max_concurrency: "4"
@@ -150,10 +104,10 @@ elapsed=$((SECONDS - started))
 # The invariants, from plauditd's database and the vendor's own list of orders.
 sqlite3 -separator $'\t' "$data/plaudit.db" 'SELECT idempotency_key, state, error FROM fulfilments' \
   >"$work/rewards.tsv"
-vendor GET /v1/_orders >"$work/orders.json"
+sandbox_control GET /v1/_orders >"$work/orders.json"
 summary=$(python3 "$src/tests/e2e/vendor_invariants.py" "$work/rewards.tsv" "$work/orders.json") || fail "invariants broken:"$'\n'"$summary"
 read -r total fulfilled failed failed_placed orders asynchronous <<<"$summary"
-dropped=$(json_eval "$(vendor GET /v1/_events)" 'd["dropped"]')
+dropped=$(json_eval "$(sandbox_control GET /v1/_events)" 'd["dropped"]')
 callbacks=$(count "SELECT COUNT(*) FROM fulfilment_attempts WHERE kind = 'callback'")
 lookups=$(count "SELECT COUNT(*) FROM fulfilment_attempts WHERE kind = 'lookup'")
 stop_server

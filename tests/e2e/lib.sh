@@ -168,6 +168,25 @@ print(urllib.request.urlopen(request, timeout=30).read().decode())
 ' "$1" "http://$sandbox$2" "${@:3}"
 }
 
+# The chaos tests' vendor faults (start_vendor_sandbox ... --seed N "${chaos_fault_flags[@]}"),
+# drawn per request from the sandbox's seeded generator: a fifth of requests are slow; some
+# fail with 503, some are rate-limited with Retry-After, some connections drop unanswered; some
+# orders are placed but never answered (closed at once, or held past the plugin's timeout); every
+# card of the async brand (cinema) stays processing for a while; a few orders fail at the vendor;
+# a third of status changes are never reported (no event, no callback).
+chaos_faults=(
+  '{"type":"latency","ratio":0.2,"latency_ms":250}'
+  '{"type":"error","ratio":0.06,"status":503}'
+  '{"type":"rate_limit","ratio":0.04,"retry_after_s":1}'
+  '{"type":"drop_connection","ratio":0.02}'
+  '{"type":"record_then_close","method":"POST","path":"/v1/orders","ratio":0.05}'
+  '{"type":"record_then_hang","method":"POST","path":"/v1/orders","ratio":0.03,"hang_ms":2500}'
+  '{"type":"order_status","method":"POST","path":"/v1/orders","ratio":0.03,"order_status":"failed"}'
+  '{"type":"drop_events","ratio":0.33}'
+)
+chaos_fault_flags=()
+for fault in "${chaos_faults[@]}"; do chaos_fault_flags+=(--fault "$fault"); done
+
 # start_dev_provider ISSUER_DIR: `plaudit-dev-issuer serve`, the dev issuer as an OpenID Connect
 # provider, on the port of its http://127.0.0.1:PORT issuer URL; stopped when the script ends.
 start_dev_provider() {

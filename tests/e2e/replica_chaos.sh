@@ -47,21 +47,8 @@ for ((i = 0; i < replicas; i++)); do
   ports[i]=$p
 done
 
-# The faults of gift_card_chaos, drawn per request from the seeded generator.
-faults=(
-  '{"type":"latency","ratio":0.2,"latency_ms":250}'
-  '{"type":"error","ratio":0.06,"status":503}'
-  '{"type":"rate_limit","ratio":0.04,"retry_after_s":1}'
-  '{"type":"drop_connection","ratio":0.02}'
-  '{"type":"record_then_close","method":"POST","path":"/v1/orders","ratio":0.05}'
-  '{"type":"record_then_hang","method":"POST","path":"/v1/orders","ratio":0.03,"hang_ms":2500}'
-  '{"type":"order_status","method":"POST","path":"/v1/orders","ratio":0.03,"order_status":"failed"}'
-  '{"type":"drop_events","ratio":0.33}'
-)
-fault_flags=()
-for fault in "${faults[@]}"; do fault_flags+=(--fault "$fault"); done
 start_vendor_sandbox "$api_key" --balance USD=100000.00 --processing-ms 1200 --seed "$seed" \
-  --callback-target "127.0.0.1:${ports[0]}" --callback-secret "$secret" "${fault_flags[@]}"
+  --callback-target "127.0.0.1:${ports[0]}" --callback-secret "$secret" "${chaos_fault_flags[@]}"
 
 # Every replica: the same database, secrets key, audit key and plugin settings; its own data
 # directory and audit checkpoint. A killed replica's rewards are taken over after 3 s (the lease),
