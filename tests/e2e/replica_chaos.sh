@@ -52,7 +52,8 @@ start_vendor_sandbox "$api_key" --balance USD=100000.00 --processing-ms 1200 --s
 
 # Every replica: the same database, secrets key, audit key and plugin settings; its own data
 # directory and audit checkpoint. A killed replica's rewards are taken over after 3 s (the lease),
-# longer than the plugin's 1.5 s timeout.
+# longer than the plugin's 1.5 s timeout. Plugins get a minute to start: a replica restarted
+# while the machine is busy (under the sanitizers, say) must not come up without them.
 for ((i = 0; i < replicas; i++)); do
   cat >"$work/r$i.yaml" <<YAML
 secrets: {key_file: $work/secrets.key}
@@ -62,6 +63,7 @@ reconcile_interval_ms: 300
 retry_base_ms: 100
 retry_max_ms: 1000
 close_check_interval_ms: 300
+plugin_start_timeout_ms: 60000
 plugins:
   gift_card:
     base_url: "http://$sandbox"
@@ -87,7 +89,11 @@ on() {
 wait_replica() {
   local i=$1
   for _ in $(seq 1 600); do
-    on "$i" plugins list >/dev/null 2>&1 && return 0
+    if out=$(on "$i" plugins list 2>&1); then
+      # A replica without its gift-card plugin would leave every card to the others.
+      grep -Eq '^gift_card\b.*\bloaded\b' <<<"$out" && return 0
+      fail "replica $i started without the gift_card plugin: $(grep gift_card <<<"$out")"
+    fi
     kill -0 "${pids[i]}" 2>/dev/null || fail "replica $i exited at start: $(tail -5 "$work/r$i.log")"
     sleep 0.1
   done

@@ -421,11 +421,20 @@ INSTANTIATE_TEST_SUITE_P(NormalizationsAndRules, ExplainIndexTest,
                                             ::testing::Values("top_n", "threshold", "tiers",
                                                               "streak", "most_improved")));
 
+// Rounds of growing fields. Under AddressSanitizer the plain explanations this compares with
+// run several times slower, so that build tries the first half, which still holds every kind of
+// round (each n, per peer group or not, tied values).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kIndexRounds = 6;
+#else
+constexpr int kIndexRounds = 12;
+#endif
+
 TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
   std::mt19937_64 random(20261201);
   int agents_with_what_ifs = 0;
   const ExplainProbeCounts before = ProbeCounts();
-  for (int round = 0; round < 12; ++round) {
+  for (int round = 0; round < kIndexRounds; ++round) {
     ProgramSpec program =
         Program({Metric("csat", Aggregation::kMean, 0.5),
                  Metric("aht_seconds", Aggregation::kMean, 0.3, Direction::kLowerIsBetter),
@@ -541,9 +550,9 @@ TEST_P(ExplainIndexTest, AnIndexTellsTheSameWhatIfsWithFewerRankings) {
   // Only those who won the base rule in September can complete a streak, and only those who
   // improved can win most_improved: fewer agents have a value that changes their outcome.
   const std::string& rule_name = std::get<1>(GetParam());
-  EXPECT_GT(agents_with_what_ifs, rule_name == "streak"          ? 8
-                                  : rule_name == "most_improved" ? 20
-                                                                 : 35);
+  // Half the rounds (under AddressSanitizer), about half as many.
+  const int expected_at_least = rule_name == "streak" ? 8 : rule_name == "most_improved" ? 20 : 35;
+  EXPECT_GT(agents_with_what_ifs, expected_at_least * kIndexRounds / 12);
   // Without the index every probe ranks; with it, few do.
   const ExplainProbeCounts after = ProbeCounts();
   const uint64_t told = after.told - before.told;
