@@ -81,11 +81,9 @@ grpc::Status FulfilmentServiceImpl::RetryFulfilment(grpc::ServerContext* context
   gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
   auto reachable = Reachable(caller, request->fulfilment_id());
   if (!reachable.ok()) return ToGrpcStatus(reachable.status());
-  auto record = store_->RetryFulfilment(request->fulfilment_id(), caller.subject, request->reason(),
-                                        absl::ToUnixMicros(clock_->Now()));
+  auto record = engine_->Retry(request->fulfilment_id(), caller.subject, request->reason());
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response);
-  engine_->Wake();
   return grpc::Status::OK;
 }
 
@@ -96,8 +94,7 @@ grpc::Status FulfilmentServiceImpl::CancelFulfilment(grpc::ServerContext* contex
   gate_->NoteResource(*context, absl::StrCat("fulfilments/", request->fulfilment_id()));
   auto reachable = Reachable(caller, request->fulfilment_id());
   if (!reachable.ok()) return ToGrpcStatus(reachable.status());
-  auto record = store_->CancelFulfilment(request->fulfilment_id(), caller.subject,
-                                         request->reason(), absl::ToUnixMicros(clock_->Now()));
+  auto record = engine_->Cancel(request->fulfilment_id(), caller.subject, request->reason());
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, response);
   return grpc::Status::OK;

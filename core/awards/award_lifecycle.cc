@@ -143,4 +143,54 @@ TransitionPlan PlanAutoApproval(const AwardFacts& award) {
   return PlanReservation(award, "approval: auto");
 }
 
+std::optional<TransitionPlan> PlanAwardCompletion(const AwardRecord& award) {
+  if (award.state != AwardState::kApproved && award.state != AwardState::kFulfilling) {
+    return std::nullopt;
+  }
+  const FulfilmentRecord* failed = nullptr;
+  int fulfilled = 0;
+  int cancelled = 0;
+  for (const FulfilmentRecord& f : award.fulfilments) {
+    if (f.state == FulfilmentState::kFailed && failed == nullptr) failed = &f;
+    if (f.state == FulfilmentState::kFulfilled) ++fulfilled;
+    if (f.state == FulfilmentState::kCancelled) ++cancelled;
+  }
+  const bool all_ended = fulfilled + cancelled == static_cast<int>(award.fulfilments.size());
+  if (failed == nullptr && !all_ended) return std::nullopt;
+  TransitionPlan plan;
+  if (failed != nullptr) {
+    plan.to = AwardState::kFailed;
+    plan.reason = absl::StrCat(failed->id, " failed: ", failed->error);
+    plan.ledger = LedgerEffect::kRelease;
+  } else if (fulfilled == 0) {
+    plan.to = AwardState::kCancelled;
+    plan.reason = "every reward was cancelled";
+    plan.ledger = LedgerEffect::kRelease;
+  } else {
+    plan.to = AwardState::kFulfilled;
+    plan.ledger = LedgerEffect::kSettle;
+    plan.reason = cancelled == 0
+                      ? std::string("every reward fulfilled")
+                      : absl::StrCat(fulfilled, " reward(s) fulfilled, ", cancelled, " cancelled");
+  }
+  return plan;
+}
+
+absl::StatusOr<TransitionPlan> PlanReopening(const AwardFacts& award, const std::string& actor,
+                                             const std::string& reason) {
+  TransitionPlan plan;
+  plan.to = AwardState::kFulfilling;
+  plan.reason = WithReason(absl::StrCat("retried by ", actor), reason);
+  if (!award.budget.has_value()) return plan;
+  const BudgetPosition& budget = *award.budget;
+  if (budget.spec.mode == BudgetMode::kFixed && award.value > budget.remaining() + kBudgetEpsilon) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "award ", award.award_id, " needs ", FormatBudgetAmount(award.value, budget.spec),
+        " again and its fixed budget has ",
+        FormatBudgetAmount(std::max(budget.remaining(), 0.0), budget.spec), " left"));
+  }
+  plan.ledger = LedgerEffect::kReserve;
+  return plan;
+}
+
 }  // namespace plaudit

@@ -8,6 +8,7 @@
 //   proposed | held | over_budget --reject--> rejected
 //   proposed | held | over_budget | approved --cancel--> cancelled
 //   approval that does not fit a fixed budget --> over_budget (approve again once it fits)
+//   failed --a reward retried--> fulfilling (its value reserved anew)
 #ifndef PLAUDIT_CORE_AWARDS_AWARD_LIFECYCLE_H_
 #define PLAUDIT_CORE_AWARDS_AWARD_LIFECYCLE_H_
 
@@ -19,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "core/program/program_spec.h"
 #include "core/store/award_records.h"
+#include "core/store/store_records.h"
 
 namespace plaudit {
 
@@ -33,6 +35,18 @@ absl::StatusOr<TransitionPlan> PlanAwardAction(const AwardFacts& award, AwardAct
 // The approval plauditd gives an auto-approved award when it is decided: approved, or left
 // over_budget by a fixed budget it does not fit.
 TransitionPlan PlanAutoApproval(const AwardFacts& award);
+
+// How an award ends once its rewards have (an AwardCompletion): failed when a reward failed
+// (its reservation released); otherwise, once every reward is fulfilled or cancelled, fulfilled
+// (settled) when at least one was fulfilled, else cancelled (released). nullopt while the award is
+// neither approved nor fulfilling, or a reward has yet to end.
+std::optional<TransitionPlan> PlanAwardCompletion(const AwardRecord& award);
+
+// What retrying a reward of a failed award does to the award: fulfilling again, its value
+// reserved anew, which the failure gave back. FAILED_PRECONDITION when a fixed budget no longer
+// has room for it.
+absl::StatusOr<TransitionPlan> PlanReopening(const AwardFacts& award, const std::string& actor,
+                                             const std::string& reason);
 
 }  // namespace plaudit
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "core/awards/award_lifecycle.h"
 #include "core/domain/log.h"
 #include "core/domain/period.h"
 
@@ -377,7 +378,7 @@ bool FulfilmentEngine::Attempt(FulfilmentRecord record) {
       }
       break;
   }
-  absl::Status saved = store_->UpdateFulfilment(record, history);
+  absl::Status saved = store_->UpdateFulfilment(record, PlanAwardCompletion, history);
   if (!saved.ok()) {
     LogError("fulfilment", absl::StrCat(record.id, ": cannot record outcome: ", saved.message()));
     return true;
@@ -446,7 +447,7 @@ std::vector<std::string> FulfilmentEngine::ApplyReports(const std::vector<Status
         lines.push_back(absl::StrCat(record.id, ": looked up now"));
         continue;
     }
-    absl::Status saved = store_->UpdateFulfilment(record);
+    absl::Status saved = store_->UpdateFulfilment(record, PlanAwardCompletion);
     lines.push_back(
         saved.ok() ? absl::StrCat(record.id, ": ", std::string(FulfilmentStateName(record.state)))
                    : absl::StrCat(record.id, ": ", saved.message()));
@@ -463,6 +464,25 @@ std::string FulfilmentEngine::NoteRedeemed(const FulfilmentRecord& record, absl:
   auto marked = store_->MarkRedeemed(record.id, absl::ToUnixMicros(at));
   if (!marked.ok()) return absl::StrCat(record.id, ": ", marked.status().message());
   return absl::StrCat(record.id, *marked ? ": redeemed" : ": redeemed already noted");
+}
+
+absl::StatusOr<FulfilmentRecord> FulfilmentEngine::Retry(const std::string& id,
+                                                         const std::string& actor,
+                                                         const std::string& reason) {
+  auto reopen = [&actor, &reason](const AwardFacts& award) {
+    return PlanReopening(award, actor, reason);
+  };
+  auto record =
+      store_->RetryFulfilment(id, actor, reason, absl::ToUnixMicros(clock_->Now()), reopen);
+  if (record.ok()) Wake();
+  return record;
+}
+
+absl::StatusOr<FulfilmentRecord> FulfilmentEngine::Cancel(const std::string& id,
+                                                          const std::string& actor,
+                                                          const std::string& reason) {
+  return store_->CancelFulfilment(id, actor, reason, absl::ToUnixMicros(clock_->Now()),
+                                  PlanAwardCompletion);
 }
 
 void FulfilmentEngine::CheckNow(const std::vector<std::string>& idempotency_keys) {

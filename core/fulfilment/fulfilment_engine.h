@@ -101,6 +101,14 @@ class FulfilmentEngine {
   // Has the pending rewards with these keys looked up now (a manual task was completed).
   void CheckNow(const std::vector<std::string>& idempotency_keys);
 
+  // A person's say over one reward (see FulfilmentStore): another round of attempts for a
+  // failed one, its failed award fulfilling again (core/awards' PlanReopening), and the workers
+  // woken; or a reward that will not be delivered, its award ending by PlanAwardCompletion.
+  absl::StatusOr<FulfilmentRecord> Retry(const std::string& id, const std::string& actor,
+                                         const std::string& reason);
+  absl::StatusOr<FulfilmentRecord> Cancel(const std::string& id, const std::string& actor,
+                                          const std::string& reason);
+
   // The wait before attempt `attempts + 1` after a retryable failure: uniform in
   // [0, min(max_backoff, base_backoff * 2^(attempts-1))], at least `retry_after`.
   absl::Duration Backoff(int attempts, absl::Duration retry_after);

@@ -82,6 +82,8 @@ enum class LedgerEffect {
   kReserve,
   // Give back its reservation.
   kRelease,
+  // Its reservation is spent.
+  kSettle,
 };
 
 // What an action does; the store writes all of it or nothing.
@@ -102,6 +104,12 @@ struct TransitionPlan {
 
 // Decides a transition from an award's facts, inside the store's transaction.
 using AwardPlanner = std::function<absl::StatusOr<TransitionPlan>(const AwardFacts&)>;
+
+struct AwardRecord;  // core/store/store_records.h
+
+// Decides, inside the transaction that ends one of its rewards, how the award (with its
+// fulfilments as they now stand) ends: nullopt while it does not.
+using AwardCompletion = std::function<std::optional<TransitionPlan>(const AwardRecord&)>;
 
 // A budget amount in its unit: "50 EUR", "8 h", "3 items".
 std::string FormatBudgetAmount(double amount, const BudgetSpec& spec);

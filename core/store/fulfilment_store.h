@@ -31,18 +31,22 @@ class FulfilmentStore {
   virtual absl::StatusOr<std::vector<FulfilmentAttempt>> ListAttempts(
       const std::string& fulfilment_id) = 0;
   // A failed reward gets another round of attempts (looked up first: an order may exist). Its
-  // award, if failed, is fulfilling again and reserves its value anew; FAILED_PRECONDITION when
-  // the reward has not failed or a fixed budget no longer has room.
+  // award, if failed, takes the transition `reopen` plans from its facts (its budget position
+  // read under the budget's lock); FAILED_PRECONDITION, writing nothing, when the reward has not
+  // failed, and the planner's error when it refuses.
   virtual absl::StatusOr<FulfilmentRecord> RetryFulfilment(const std::string& id,
                                                            const std::string& actor,
                                                            const std::string& reason,
-                                                           int64_t now_us) = 0;
+                                                           int64_t now_us,
+                                                           const AwardPlanner& reopen) = 0;
   // A reward that will not be delivered. Only while nothing may be out with a vendor: waiting,
-  // or pending and never attempted or last refused; FAILED_PRECONDITION otherwise.
+  // or pending and never attempted or last refused; FAILED_PRECONDITION otherwise. Its award
+  // then takes the transition `completion` plans, in the same transaction.
   virtual absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id,
                                                             const std::string& actor,
                                                             const std::string& reason,
-                                                            int64_t now_us) = 0;
+                                                            int64_t now_us,
+                                                            const AwardCompletion& completion) = 0;
   // Records that a fulfilled reward was redeemed at redeemed_us, as its vendor reported. True
   // when this recorded it; false when it was already recorded or the reward is not fulfilled.
   virtual absl::StatusOr<bool> MarkRedeemed(const std::string& id, int64_t redeemed_us) = 0;
@@ -65,13 +69,13 @@ class FulfilmentStore {
                                                       bool count_attempt = true,
                                                       bool in_rank_order = false) = 0;
   // Writes state, attempts, error, artifact, next_attempt_us, updated_us and check_first of a
-  // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. When
-  // that finishes its award, the award becomes fulfilled (its reservation settled), failed
-  // (released) or, when every reward was cancelled, cancelled (released). With `attempt`, the
-  // call that led to it is appended to the reward's history in the same transaction (also when
-  // the reward is no longer pending: the call happened).
+  // pending `record`; FAILED_PRECONDITION, writing nothing, when it is no longer pending. Its
+  // award then takes the transition `completion` plans (core/awards: fulfilled, failed or
+  // cancelled once its rewards have ended), in the same transaction. With `attempt`, the call
+  // that led to it is appended to the reward's history in the same transaction (also when the
+  // reward is no longer pending: the call happened).
   virtual absl::Status UpdateFulfilment(
-      const FulfilmentRecord& record,
+      const FulfilmentRecord& record, const AwardCompletion& completion,
       const std::optional<FulfilmentAttempt>& attempt = std::nullopt) = 0;
 };
 

@@ -222,11 +222,11 @@ absl::Status PostgresStore::ApplyPlan(PgConnection& db, const AwardRecord& award
                 "amount = excluded.amount, state = 'reserved'",
                 {award.id, award.program_id, award.period, award.value})
             .status());
-  } else if (plan.ledger == LedgerEffect::kRelease) {
+  } else if (plan.ledger == LedgerEffect::kRelease || plan.ledger == LedgerEffect::kSettle) {
     PLAUDIT_PG_RETURN_IF_ERROR(
-        db.Exec("UPDATE budget_ledger SET state = 'released' WHERE award_id = $1 AND "
-                "state = 'reserved'",
-                {award.id})
+        db.Exec("UPDATE budget_ledger SET state = $1 WHERE award_id = $2 AND state = 'reserved'",
+                {std::string(plan.ledger == LedgerEffect::kRelease ? "released" : "settled"),
+                 award.id})
             .status());
   }
   if (plan.release_fulfilments || plan.cancel_fulfilments) {

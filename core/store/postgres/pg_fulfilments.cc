@@ -13,14 +13,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/award_completion.h"
 #include "core/store/postgres/postgres_store.h"
 
 namespace plaudit {
 namespace {
-
-// Budgets are compared to the cent (as in award_lifecycle.cc).
-constexpr double kBudgetEpsilon = 1e-6;
 
 // The database's clock in microseconds: one clock for every replica's leases.
 constexpr const char* kDbNowUs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
@@ -134,7 +130,8 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::LockReward(PgConnection& db, con
 absl::StatusOr<FulfilmentRecord> PostgresStore::RetryFulfilment(const std::string& id,
                                                                 const std::string& actor,
                                                                 const std::string& reason,
-                                                                int64_t now_us) {
+                                                                int64_t now_us,
+                                                                const AwardPlanner& reopen) {
   FulfilmentRecord record;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
     std::vector<AwardRecord> awards;
@@ -148,24 +145,11 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::RetryFulfilment(const std::strin
     }
     if (!awards.empty() && awards.front().state == AwardState::kFailed) {
       const AwardRecord& award = awards.front();
-      // The failure released the award's value; it is spent again only if there is room.
-      auto budget = LoadBudgetPosition(db, award.program_id, award.period, /*lock=*/true);
-      if (!budget.ok()) return budget.status();
-      TransitionPlan plan;
-      plan.to = AwardState::kFulfilling;
-      plan.reason = absl::StrCat("retried by ", actor, reason.empty() ? "" : ": ", reason);
-      if (budget->has_value()) {
-        const BudgetPosition& position = **budget;
-        if (position.spec.mode == BudgetMode::kFixed &&
-            award.value > position.remaining() + kBudgetEpsilon) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "award ", award.id, " needs ", FormatBudgetAmount(award.value, position.spec),
-              " again and its fixed budget has ",
-              FormatBudgetAmount(std::max(position.remaining(), 0.0), position.spec), " left"));
-        }
-        plan.ledger = LedgerEffect::kReserve;
-      }
-      PLAUDIT_PG_RETURN_IF_ERROR(ApplyPlan(db, award, plan, actor, now_us));
+      auto facts = LoadAwardFacts(db, award);
+      if (!facts.ok()) return facts.status();
+      auto plan = reopen(*facts);
+      if (!plan.ok()) return plan.status();
+      PLAUDIT_PG_RETURN_IF_ERROR(ApplyPlan(db, award, *plan, actor, now_us));
     }
     PLAUDIT_PG_RETURN_IF_ERROR(
         db.Exec("UPDATE fulfilments SET state = 'pending', attempts = 0, error = '', "
@@ -186,10 +170,9 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::RetryFulfilment(const std::strin
   return record;
 }
 
-absl::StatusOr<FulfilmentRecord> PostgresStore::CancelFulfilment(const std::string& id,
-                                                                 const std::string& actor,
-                                                                 const std::string& reason,
-                                                                 int64_t now_us) {
+absl::StatusOr<FulfilmentRecord> PostgresStore::CancelFulfilment(
+    const std::string& id, const std::string& actor, const std::string& reason, int64_t now_us,
+    const AwardCompletion& completion) {
   FulfilmentRecord record;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
     std::vector<AwardRecord> awards;
@@ -217,7 +200,7 @@ absl::StatusOr<FulfilmentRecord> PostgresStore::CancelFulfilment(const std::stri
             .status());
     PLAUDIT_PG_RETURN_IF_ERROR(InsertAttempt(
         db, FulfilmentAttempt{id, 0, "cancel", now_us, now_us, "cancelled", reason, actor}));
-    PLAUDIT_PG_RETURN_IF_ERROR(FinishAwardIfDone(db, record.award_id, now_us));
+    PLAUDIT_PG_RETURN_IF_ERROR(FinishAwardIfDone(db, record.award_id, now_us, completion));
     record.state = FulfilmentState::kCancelled;
     record.error = why;
     record.updated_us = now_us;
@@ -342,6 +325,7 @@ absl::StatusOr<bool> PostgresStore::BeginFulfilmentAttempt(FulfilmentRecord& rec
 }
 
 absl::Status PostgresStore::UpdateFulfilment(const FulfilmentRecord& record,
+                                             const AwardCompletion& completion,
                                              const std::optional<FulfilmentAttempt>& attempt) {
   absl::Status not_pending;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
@@ -368,28 +352,20 @@ absl::Status PostgresStore::UpdateFulfilment(const FulfilmentRecord& record,
           absl::StrCat("fulfilment ", record.id, " is ", q->Text(0, 0), ", no longer pending"));
       return absl::OkStatus();
     }
-    return FinishAwardIfDone(db, record.award_id, record.updated_us);
+    return FinishAwardIfDone(db, record.award_id, record.updated_us, completion);
   }));
   return not_pending;
 }
 
 absl::Status PostgresStore::FinishAwardIfDone(PgConnection& db, const std::string& award_id,
-                                              int64_t now_us) {
+                                              int64_t now_us, const AwardCompletion& completion) {
   auto awards = LoadAwards(db, "WHERE id = $1", {award_id}, /*lock=*/true);
   if (!awards.ok()) return awards.status();
   if (awards->empty()) return absl::OkStatus();
   const AwardRecord& award = awards->front();
-  const std::optional<TransitionPlan> plan = CompletionPlan(award);
+  const std::optional<TransitionPlan> plan = completion(award);
   if (!plan.has_value()) return absl::OkStatus();
-  PLAUDIT_PG_RETURN_IF_ERROR(ApplyPlan(db, award, *plan, std::string(kSystemActor), now_us));
-  if (plan->to == AwardState::kFulfilled) {
-    PLAUDIT_PG_RETURN_IF_ERROR(
-        db.Exec("UPDATE budget_ledger SET state = 'settled' WHERE award_id = $1 AND "
-                "state = 'reserved'",
-                {award_id})
-            .status());
-  }
-  return absl::OkStatus();
+  return ApplyPlan(db, award, *plan, std::string(kSystemActor), now_us);
 }
 
 // What plauditd's telemetry reads at each scrape.

@@ -181,11 +181,11 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::vector<FulfilmentAttempt>> ListAttempts(
       const std::string& fulfilment_id) override;
   absl::StatusOr<FulfilmentRecord> RetryFulfilment(const std::string& id, const std::string& actor,
-                                                   const std::string& reason,
-                                                   int64_t now_us) override;
+                                                   const std::string& reason, int64_t now_us,
+                                                   const AwardPlanner& reopen) override;
   absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id, const std::string& actor,
-                                                    const std::string& reason,
-                                                    int64_t now_us) override;
+                                                    const std::string& reason, int64_t now_us,
+                                                    const AwardCompletion& completion) override;
   absl::StatusOr<bool> MarkRedeemed(const std::string& id, int64_t redeemed_us) override;
   absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
                                    int64_t now_us) override;
@@ -197,7 +197,7 @@ class PostgresStore final : public Store {
   // Also false when another replica holds the reward's lease.
   absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
                                               bool in_rank_order) override;
-  absl::Status UpdateFulfilment(const FulfilmentRecord& record,
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record, const AwardCompletion& completion,
                                 const std::optional<FulfilmentAttempt>& attempt) override;
 
   // PluginStateStore.
@@ -292,12 +292,12 @@ class PostgresStore final : public Store {
       int64_t limit);
 
   // pg_fulfilments.cc: the reward's award (in `awards`) and then the reward's row, both locked in
-  // that order (NOT_FOUND naming the reward); and an award whose rewards have all ended moves to
-  // fulfilled, failed or cancelled with its ledger entry.
+  // that order (NOT_FOUND naming the reward); and the award's transition `completion` plans
+  // from it and its rewards as they now stand, if any.
   static absl::StatusOr<FulfilmentRecord> LockReward(PgConnection& db, const std::string& id,
                                                      std::vector<AwardRecord>& awards);
   static absl::Status FinishAwardIfDone(PgConnection& db, const std::string& award_id,
-                                        int64_t now_us);
+                                        int64_t now_us, const AwardCompletion& completion);
 
   mutable PgPool pool_;
   // Who holds a lease: this store, one per plauditd process.

@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "core/store/award_completion.h"
 #include "core/store/sqlite/sqlite_statement.h"
 #include "core/store/sqlite/sqlite_store.h"
 #include "core/store/sqlite/store_rows.h"
@@ -136,11 +135,12 @@ absl::Status SqliteStore::ApplyPlan(const AwardRecord& award, const TransitionPl
                       "amount = excluded.amount, state = 'reserved'");
     r.Bind(1, award.id).Bind(2, award.program_id).Bind(3, award.period).Bind(4, award.value);
     PLAUDIT_RETURN_IF_ERROR(r.Run());
-  } else if (plan.ledger == LedgerEffect::kRelease) {
+  } else if (plan.ledger == LedgerEffect::kRelease || plan.ledger == LedgerEffect::kSettle) {
     SqliteStatement r(db_,
-                      "UPDATE budget_ledger SET state = 'released' WHERE award_id = ? AND "
+                      "UPDATE budget_ledger SET state = ? WHERE award_id = ? AND "
                       "state = 'reserved'");
-    r.Bind(1, award.id);
+    r.Bind(1, std::string(plan.ledger == LedgerEffect::kRelease ? "released" : "settled"))
+        .Bind(2, award.id);
     PLAUDIT_RETURN_IF_ERROR(r.Run());
   }
   if (plan.release_fulfilments || plan.cancel_fulfilments) {
@@ -224,22 +224,15 @@ absl::StatusOr<std::optional<BudgetReport>> SqliteStore::GetBudget(const std::st
   return std::optional<BudgetReport>(report);
 }
 
-absl::Status SqliteStore::FinishAwardIfDone(const std::string& award_id, int64_t now_us) {
+absl::Status SqliteStore::FinishAwardIfDone(const std::string& award_id, int64_t now_us,
+                                            const AwardCompletion& completion) {
   auto awards = LoadAwards("WHERE id = ?", {award_id});
   if (!awards.ok()) return awards.status();
   if (awards->empty()) return absl::OkStatus();
   const AwardRecord& award = awards->front();
-  const std::optional<TransitionPlan> plan = CompletionPlan(award);
+  const std::optional<TransitionPlan> plan = completion(award);
   if (!plan.has_value()) return absl::OkStatus();
-  PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, *plan, std::string(kSystemActor), now_us));
-  if (plan->to == AwardState::kFulfilled) {
-    SqliteStatement settle(db_,
-                           "UPDATE budget_ledger SET state = 'settled' WHERE award_id = ? AND "
-                           "state = 'reserved'");
-    settle.Bind(1, award_id);
-    PLAUDIT_RETURN_IF_ERROR(settle.Run());
-  }
-  return absl::OkStatus();
+  return ApplyPlan(award, *plan, std::string(kSystemActor), now_us);
 }
 
 }  // namespace plaudit

@@ -14,9 +14,6 @@
 namespace plaudit {
 namespace {
 
-// Budgets are compared to the cent (as in award_lifecycle.cc).
-constexpr double kBudgetEpsilon = 1e-6;
-
 // The id of the first unsettled fulfilment of type `type` (an SQL expression) in the decision of
 // award `award_id` (an SQL expression), in rank order (see SqliteStore::TurnHasCome()). An award
 // still to be approved or rejected keeps its place in line: approved later, it must not be left
@@ -144,6 +141,7 @@ absl::StatusOr<bool> SqliteStore::BeginFulfilmentAttempt(FulfilmentRecord& recor
 }
 
 absl::Status SqliteStore::UpdateFulfilment(const FulfilmentRecord& record,
+                                           const AwardCompletion& completion,
                                            const std::optional<FulfilmentAttempt>& attempt) {
   absl::Status not_pending;
   PLAUDIT_RETURN_IF_ERROR(WriteInGroup([&]() -> absl::Status {
@@ -174,7 +172,7 @@ absl::Status SqliteStore::UpdateFulfilment(const FulfilmentRecord& record,
       PLAUDIT_RETURN_IF_ERROR(q.status());
       return absl::NotFoundError(absl::StrCat("fulfilment ", record.id, " not found"));
     }
-    return FinishAwardIfDone(record.award_id, record.updated_us);
+    return FinishAwardIfDone(record.award_id, record.updated_us, completion);
   }));
   return not_pending;
 }
@@ -229,7 +227,8 @@ absl::StatusOr<FulfilmentRecord> SqliteStore::LoadFulfilmentRow(const std::strin
 absl::StatusOr<FulfilmentRecord> SqliteStore::RetryFulfilment(const std::string& id,
                                                               const std::string& actor,
                                                               const std::string& reason,
-                                                              int64_t now_us) {
+                                                              int64_t now_us,
+                                                              const AwardPlanner& reopen) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -245,24 +244,11 @@ absl::StatusOr<FulfilmentRecord> SqliteStore::RetryFulfilment(const std::string&
   if (!awards.ok()) return awards.status();
   if (!awards->empty() && awards->front().state == AwardState::kFailed) {
     const AwardRecord& award = awards->front();
-    // The failure released the award's value; it is spent again only if there is room.
-    auto budget = LoadBudgetPosition(award.program_id, award.period);
-    if (!budget.ok()) return budget.status();
-    TransitionPlan plan;
-    plan.to = AwardState::kFulfilling;
-    plan.reason = absl::StrCat("retried by ", actor, reason.empty() ? "" : ": ", reason);
-    if (budget->has_value()) {
-      const BudgetPosition& position = **budget;
-      if (position.spec.mode == BudgetMode::kFixed &&
-          award.value > position.remaining() + kBudgetEpsilon) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "award ", award.id, " needs ", FormatBudgetAmount(award.value, position.spec),
-            " again and its fixed budget has ",
-            FormatBudgetAmount(std::max(position.remaining(), 0.0), position.spec), " left"));
-      }
-      plan.ledger = LedgerEffect::kReserve;
-    }
-    PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, plan, actor, now_us));
+    auto facts = LoadAwardFacts(award);
+    if (!facts.ok()) return facts.status();
+    auto plan = reopen(*facts);
+    if (!plan.ok()) return plan.status();
+    PLAUDIT_RETURN_IF_ERROR(ApplyPlan(award, *plan, actor, now_us));
   }
   SqliteStatement u(db_,
                     "UPDATE fulfilments SET state = 'pending', attempts = 0, error = '', "
@@ -284,7 +270,8 @@ absl::StatusOr<FulfilmentRecord> SqliteStore::RetryFulfilment(const std::string&
 absl::StatusOr<FulfilmentRecord> SqliteStore::CancelFulfilment(const std::string& id,
                                                                const std::string& actor,
                                                                const std::string& reason,
-                                                               int64_t now_us) {
+                                                               int64_t now_us,
+                                                               const AwardCompletion& completion) {
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
@@ -311,7 +298,7 @@ absl::StatusOr<FulfilmentRecord> SqliteStore::CancelFulfilment(const std::string
   PLAUDIT_RETURN_IF_ERROR(u.Run());
   PLAUDIT_RETURN_IF_ERROR(InsertAttempt(
       FulfilmentAttempt{id, 0, "cancel", now_us, now_us, "cancelled", reason, actor}));
-  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, now_us));
+  PLAUDIT_RETURN_IF_ERROR(FinishAwardIfDone(record.award_id, now_us, completion));
   record.state = FulfilmentState::kCancelled;
   record.error = why;
   record.updated_us = now_us;

@@ -150,11 +150,11 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<FulfilmentAttempt>> ListAttempts(
       const std::string& fulfilment_id) override;
   absl::StatusOr<FulfilmentRecord> RetryFulfilment(const std::string& id, const std::string& actor,
-                                                   const std::string& reason,
-                                                   int64_t now_us) override;
+                                                   const std::string& reason, int64_t now_us,
+                                                   const AwardPlanner& reopen) override;
   absl::StatusOr<FulfilmentRecord> CancelFulfilment(const std::string& id, const std::string& actor,
-                                                    const std::string& reason,
-                                                    int64_t now_us) override;
+                                                    const std::string& reason, int64_t now_us,
+                                                    const AwardCompletion& completion) override;
   absl::StatusOr<bool> MarkRedeemed(const std::string& id, int64_t redeemed_us) override;
   absl::Status CheckFulfilmentsNow(const std::vector<std::string>& idempotency_keys,
                                    int64_t now_us) override;
@@ -163,7 +163,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<int64_t>> NextFulfilmentDue() override;
   absl::StatusOr<bool> BeginFulfilmentAttempt(FulfilmentRecord& record, bool count_attempt,
                                               bool in_rank_order) override;
-  absl::Status UpdateFulfilment(const FulfilmentRecord& record,
+  absl::Status UpdateFulfilment(const FulfilmentRecord& record, const AwardCompletion& completion,
                                 const std::optional<FulfilmentAttempt>& attempt) override;
 
   // PluginStateStore.
@@ -269,9 +269,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<FulfilmentRecord> LoadFulfilmentRow(const std::string& id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertAttempt(const FulfilmentAttempt& attempt) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Moves an approved or fulfilling award whose fulfilments have all ended to fulfilled or
-  // failed, settling or releasing its reservation.
-  absl::Status FinishAwardIfDone(const std::string& award_id, int64_t now_us)
+  // Applies what `completion` plans for the award, read with its fulfilments as they now stand.
+  absl::Status FinishAwardIfDone(const std::string& award_id, int64_t now_us,
+                                 const AwardCompletion& completion)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // write_group.cc: runs `write` (which holds mu_ and writes through db_, without a transaction

@@ -1,5 +1,8 @@
 #include "core/awards/award_lifecycle.h"
 
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace plaudit {
@@ -183,6 +186,86 @@ TEST(AwardLifecycle, RejectAndCancelFollowTheStates) {
       PlanAwardAction(fulfilling, AwardAction::kCancel, kOps, "").status().message(),
       "award eotm.2026-10.a1 is fulfilling; only proposed, held, over_budget or approved (not "
       "yet fulfilling) awards can be cancelled");
+}
+
+// An award being fulfilled, with one reward in each given state.
+AwardRecord Fulfilling(const std::vector<FulfilmentState>& rewards) {
+  AwardRecord award;
+  award.id = "eotm.2026-10.a1";
+  award.state = AwardState::kFulfilling;
+  for (size_t i = 0; i < rewards.size(); ++i) {
+    FulfilmentRecord f;
+    f.id = absl::StrCat(award.id, ".r", i + 1);
+    f.state = rewards[i];
+    if (f.state == FulfilmentState::kFailed) f.error = "vendor refused";
+    award.fulfilments.push_back(f);
+  }
+  return award;
+}
+
+TEST(AwardLifecycle, AnAwardEndsOnceItsRewardsHave) {
+  using F = FulfilmentState;
+  // Not yet: a reward still to go out.
+  EXPECT_FALSE(PlanAwardCompletion(Fulfilling({F::kFulfilled, F::kPending})).has_value());
+  EXPECT_FALSE(PlanAwardCompletion(Fulfilling({F::kWaiting})).has_value());
+
+  auto fulfilled = PlanAwardCompletion(Fulfilling({F::kFulfilled, F::kFulfilled}));
+  ASSERT_TRUE(fulfilled.has_value());
+  EXPECT_EQ(fulfilled->to, AwardState::kFulfilled);
+  EXPECT_EQ(fulfilled->ledger, LedgerEffect::kSettle);
+  EXPECT_EQ(fulfilled->reason, "every reward fulfilled");
+
+  auto partly = PlanAwardCompletion(Fulfilling({F::kFulfilled, F::kCancelled}));
+  ASSERT_TRUE(partly.has_value());
+  EXPECT_EQ(partly->to, AwardState::kFulfilled);
+  EXPECT_EQ(partly->reason, "1 reward(s) fulfilled, 1 cancelled");
+
+  // A failed reward fails the award at once, even with others still out.
+  auto failed = PlanAwardCompletion(Fulfilling({F::kPending, F::kFailed}));
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->to, AwardState::kFailed);
+  EXPECT_EQ(failed->ledger, LedgerEffect::kRelease);
+  EXPECT_EQ(failed->reason, "eotm.2026-10.a1.r2 failed: vendor refused");
+
+  auto cancelled = PlanAwardCompletion(Fulfilling({F::kCancelled}));
+  ASSERT_TRUE(cancelled.has_value());
+  EXPECT_EQ(cancelled->to, AwardState::kCancelled);
+  EXPECT_EQ(cancelled->ledger, LedgerEffect::kRelease);
+
+  // Only an approved or fulfilling award ends this way.
+  AwardRecord rejected = Fulfilling({F::kCancelled});
+  rejected.state = AwardState::kRejected;
+  EXPECT_FALSE(PlanAwardCompletion(rejected).has_value());
+  AwardRecord approved = Fulfilling({F::kFulfilled});
+  approved.state = AwardState::kApproved;
+  EXPECT_TRUE(PlanAwardCompletion(approved).has_value());
+}
+
+TEST(AwardLifecycle, AFailedAwardReopensOnlyWhereItsBudgetHasRoom) {
+  AwardFacts award = Proposed();
+  award.state = AwardState::kFailed;
+  auto free = PlanReopening(award, "anna", "vendor fixed the brand");
+  ASSERT_TRUE(free.ok()) << free.status();
+  EXPECT_EQ(free->to, AwardState::kFulfilling);
+  EXPECT_EQ(free->ledger, LedgerEffect::kNone);  // No budget.
+  EXPECT_EQ(free->reason, "retried by anna: vendor fixed the brand");
+
+  award.budget = Budget(BudgetMode::kFixed, 100, 30, 20);
+  auto fits = PlanReopening(award, "anna", "");
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->ledger, LedgerEffect::kReserve);
+  EXPECT_EQ(fits->reason, "retried by anna");
+
+  award.budget = Budget(BudgetMode::kFixed, 100, 40, 20);
+  auto full = PlanReopening(award, "anna", "");
+  EXPECT_EQ(full.status(), absl::FailedPreconditionError(
+                               "award eotm.2026-10.a1 needs 50 EUR again and its fixed budget has "
+                               "40 EUR left"));
+  // A flexible budget takes it, over or not.
+  award.budget = Budget(BudgetMode::kFlexible, 100, 40, 20);
+  auto flexible = PlanReopening(award, "anna", "");
+  ASSERT_TRUE(flexible.ok()) << flexible.status();
+  EXPECT_EQ(flexible->ledger, LedgerEffect::kReserve);
 }
 
 TEST(AwardLifecycle, StateNamesRoundTrip) {

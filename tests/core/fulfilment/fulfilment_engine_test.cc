@@ -179,7 +179,7 @@ TEST_F(FulfilmentEngineTest, AttemptIsCountedBeforeTheCallSoACrashCannotRetryFor
   // restart) resumes it with the same key.
   FulfilmentRecord row = Row();
   row.attempts = 2;  // As left by two attempts that died mid-call.
-  ASSERT_TRUE(store_->UpdateFulfilment(row).ok());
+  ASSERT_TRUE(store_->UpdateFulfilment(row, PlanAwardCompletion).ok());
   fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   engine_->RunOnce();
   EXPECT_EQ(fulfiller_.calls[0].idempotency_key, "key-1");
@@ -338,10 +338,9 @@ TEST_F(FulfilmentEngineTest, FailedRewardCanBeRetriedAndPendingOneCancelled) {
   engine_->RunOnce();
   ASSERT_EQ(Row().state, FulfilmentState::kFailed);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFailed);
-  EXPECT_EQ(store_->CancelFulfilment(Row().id, "anna", "", 1).status().code(),
+  EXPECT_EQ(engine_->Cancel(Row().id, "anna", "").status().code(),
             absl::StatusCode::kFailedPrecondition);
-  auto retried = store_->RetryFulfilment(Row().id, "anna", "vendor fixed the brand",
-                                         absl::ToUnixMicros(clock_.Now()));
+  auto retried = engine_->Retry(Row().id, "anna", "vendor fixed the brand");
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(retried->state, FulfilmentState::kPending);
   EXPECT_EQ(retried->attempts, 0);
@@ -351,15 +350,14 @@ TEST_F(FulfilmentEngineTest, FailedRewardCanBeRetriedAndPendingOneCancelled) {
   EXPECT_EQ(engine_->RunOnce(), 1);
   EXPECT_EQ(Row().state, FulfilmentState::kFulfilled);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilled);
-  EXPECT_EQ(store_->RetryFulfilment(Row().id, "anna", "", 1).status().code(),
+  EXPECT_EQ(engine_->Retry(Row().id, "anna", "").status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(FulfilmentEngineTest, CancellingTheOnlyRewardCancelsItsAward) {
   fulfiller_.script = {{FulfilOutcome::kRetryable, "vendor busy", "", {}, {}}};
   engine_->RunOnce();  // Refused: nothing is out with the vendor, so it may be cancelled.
-  auto cancelled = store_->CancelFulfilment(Row().id, "anna", "brand discontinued",
-                                            absl::ToUnixMicros(clock_.Now()));
+  auto cancelled = engine_->Cancel(Row().id, "anna", "brand discontinued");
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   EXPECT_EQ(cancelled->state, FulfilmentState::kCancelled);
   EXPECT_EQ((*store_->GetAward("eotm.2026-10.a1"))->state, AwardState::kCancelled);
@@ -370,7 +368,7 @@ TEST_F(FulfilmentEngineTest, CancellingTheOnlyRewardCancelsItsAward) {
 TEST_F(FulfilmentEngineTest, AnUncertainRewardCannotBeCancelled) {
   fulfiller_.script = {{FulfilOutcome::kUnknown, "timeout", "", {}, {}}};
   engine_->RunOnce();
-  auto refused = store_->CancelFulfilment(Row().id, "anna", "", 1);
+  auto refused = engine_->Cancel(Row().id, "anna", "");
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -949,7 +947,8 @@ TEST_F(RankOrderTest, TheTurnIsCheckedAgainWhenTheAttemptBegins) {
   EXPECT_TRUE(*store_->BeginFulfilmentAttempt(second, true, /*in_rank_order=*/false));
   // Rank 1 settled: rank 2's turn.
   FulfilmentRecord third = Row("p.2026-10.a.parking");
-  ASSERT_TRUE(store_->CancelFulfilment("p.2026-10.b.parking", "anna", "", 1).ok());
+  ASSERT_TRUE(
+      store_->CancelFulfilment("p.2026-10.b.parking", "anna", "", 1, PlanAwardCompletion).ok());
   EXPECT_TRUE(*store_->BeginFulfilmentAttempt(third, true, /*in_rank_order=*/true));
 }
 
@@ -976,7 +975,7 @@ TEST_F(RankOrderTest, AHigherRankWaitingForItsRewardHoldsTheLowerOnesBack) {
 TEST_F(RankOrderTest, ACancelledRewardGivesUpItsTurn) {
   ASSERT_TRUE(store_
                   ->CancelFulfilment("p.2026-10.b.parking", "anna", "has a car park pass",
-                                     absl::ToUnixMicros(clock_.Now()))
+                                     absl::ToUnixMicros(clock_.Now()), PlanAwardCompletion)
                   .ok());
   FulfilmentEngine engine(store_.get(), &fulfiller_, &clock_, Options());
   EXPECT_EQ(engine.RunOnce(), 3);

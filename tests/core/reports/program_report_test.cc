@@ -140,7 +140,7 @@ void DecideNovember(Store& store, BudgetUnit unit) {
     ASSERT_TRUE(*store.BeginFulfilmentAttempt(f));
     f.state = FulfilmentState::kFulfilled;
     f.updated_us = Micros(12, 2);
-    ASSERT_TRUE(store.UpdateFulfilment(f).ok());
+    ASSERT_TRUE(store.UpdateFulfilment(f, PlanAwardCompletion).ok());
   }
   ASSERT_TRUE(*store.MarkRedeemed("p.2026-11.a0.certificate", Micros(12, 3)));
 }

@@ -77,7 +77,7 @@ TEST_F(WriteGroupTest, WritesHandedInTogetherShareOneCommitAndFailAlone) {
   // The last reward is already fulfilled: writing its outcome again is refused.
   FulfilmentRecord done = Row(kRewards);
   done.state = FulfilmentState::kFulfilled;
-  ASSERT_TRUE(store_->UpdateFulfilment(done).ok());
+  ASSERT_TRUE(store_->UpdateFulfilment(done, PlanAwardCompletion).ok());
   const Store::WriteGroupStats before = store_->write_group_stats();
 
   std::vector<FulfilmentRecord> rows;
@@ -93,7 +93,7 @@ TEST_F(WriteGroupTest, WritesHandedInTogetherShareOneCommitAndFailAlone) {
     threads.emplace_back([&] {
       state_written = store_->StateCommit("gift_card", {{"recipient/k", "a1"}}, {}, {});
     });
-    threads.emplace_back([&] { refused = store_->UpdateFulfilment(done); });
+    threads.emplace_back([&] { refused = store_->UpdateFulfilment(done, PlanAwardCompletion); });
   });
   for (std::thread& thread : threads) thread.join();
 

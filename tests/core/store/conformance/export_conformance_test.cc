@@ -52,8 +52,9 @@ void Populate(conformance::Backend& backend) {
                                                       : FulfilmentState::kFailed;
     f.error = f.state == FulfilmentState::kFailed ? "vendor refused" : "";
     ASSERT_TRUE(backend.fulfilments()
-                    .UpdateFulfilment(f, FulfilmentAttempt{f.id, 0, "fulfil", 3000, 3100, "done",
-                                                           f.error, "plauditd"})
+                    .UpdateFulfilment(f, PlanAwardCompletion,
+                                      FulfilmentAttempt{f.id, 0, "fulfil", 3000, 3100, "done",
+                                                        f.error, "plauditd"})
                     .ok());
   }
   for (int i = 0; i < 6; ++i) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/awards/award_actions.h"
+#include "core/awards/award_lifecycle.h"
 #include "gtest/gtest.h"
 #include "tests/core/store/conformance/backends.h"
 
@@ -23,6 +24,11 @@ using conformance::Decision;
 using conformance::Euros;
 using conformance::kAnna;
 using conformance::kBen;
+
+// A retry as plauditd makes it: core/awards reopens the failed award.
+absl::StatusOr<TransitionPlan> RetriedByAnna(const AwardFacts& award) {
+  return PlanReopening(award, "anna", "");
+}
 
 class FulfilmentConformance : public conformance::BackendTest {
  protected:
@@ -48,7 +54,7 @@ TEST_P(FulfilmentConformance, AutoApprovedAwardMovesThroughFulfilment) {
     EXPECT_EQ(f.attempts, 1);
     EXPECT_EQ((*backend_->decisions().GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilling);
     f.state = FulfilmentState::kFulfilled;
-    ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f).ok());
+    ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f, PlanAwardCompletion).ok());
   }
   EXPECT_EQ((*backend_->decisions().GetAward("eotm.2026-10.a1"))->state, AwardState::kFulfilled);
   EXPECT_TRUE(backend_->fulfilments().DueFulfilments(100, 10)->empty());
@@ -94,7 +100,7 @@ TEST_P(FulfilmentConformance, EachRewardKeepsItsValueFaceValueAndRedemption) {
   FulfilmentRecord f = (*rows)[1];
   ASSERT_TRUE(*backend_->fulfilments().BeginFulfilmentAttempt(f));
   f.state = FulfilmentState::kFulfilled;
-  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f).ok());
+  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f, PlanAwardCompletion).ok());
   EXPECT_TRUE(*backend_->fulfilments().MarkRedeemed(f.id, 5000));
   EXPECT_FALSE(*backend_->fulfilments().MarkRedeemed(f.id, 9000));
   EXPECT_EQ((*backend_->fulfilments().GetFulfilment(f.id))->redeemed_us, 5000);
@@ -106,7 +112,7 @@ TEST_P(FulfilmentConformance, AFailedRewardFailsItsAward) {
   ASSERT_TRUE(*backend_->fulfilments().BeginFulfilmentAttempt(f));
   f.state = FulfilmentState::kFailed;
   f.error = "vendor refused";
-  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f).ok());
+  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f, PlanAwardCompletion).ok());
   auto award = *backend_->decisions().GetAward("eotm.2026-10.a1");
   EXPECT_EQ(award->state, AwardState::kFailed);
   EXPECT_EQ(award->state_reason, absl::StrCat(f.id, " failed: vendor refused"));
@@ -119,17 +125,17 @@ TEST_P(FulfilmentConformance, AFailedRewardIsRetriedAndLookedUpFirst) {
   ASSERT_TRUE(backend_->decisions().CommitDecision(testing::TestDecision(), PlanAutoApproval).ok());
   FulfilmentStore& store = backend_->fulfilments();
   FulfilmentRecord f = (*store.DueFulfilments(100, 10))[0];
-  EXPECT_EQ(store.RetryFulfilment(f.id, "anna", "", 150).status().code(),
+  EXPECT_EQ(store.RetryFulfilment(f.id, "anna", "", 150, RetriedByAnna).status().code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(*store.BeginFulfilmentAttempt(f));
   f.attempts = 1;
   f.state = FulfilmentState::kFailed;
   f.error = "vendor refused";
-  ASSERT_TRUE(store.UpdateFulfilment(f).ok());
-  EXPECT_EQ(store.CancelFulfilment(f.id, "anna", "", 160).status().code(),
+  ASSERT_TRUE(store.UpdateFulfilment(f, PlanAwardCompletion).ok());
+  EXPECT_EQ(store.CancelFulfilment(f.id, "anna", "", 160, PlanAwardCompletion).status().code(),
             absl::StatusCode::kFailedPrecondition);
 
-  auto retried = store.RetryFulfilment(f.id, "anna", "vendor fixed the brand", 200);
+  auto retried = store.RetryFulfilment(f.id, "anna", "vendor fixed the brand", 200, RetriedByAnna);
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_EQ(retried->state, FulfilmentState::kPending);
   EXPECT_EQ(retried->attempts, 0);
@@ -143,10 +149,87 @@ TEST_P(FulfilmentConformance, AFailedRewardIsRetriedAndLookedUpFirst) {
   EXPECT_TRUE((*due)[0].check_first);
 
   // Until the lookup tells, the vendor may hold an order for it: it cannot be cancelled.
-  EXPECT_EQ(
-      backend_->fulfilments().CancelFulfilment(f.id, "anna", "brand gone", 300).status().code(),
-      absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(backend_->fulfilments()
+                .CancelFulfilment(f.id, "anna", "brand gone", 300, PlanAwardCompletion)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*backend_->fulfilments().GetFulfilment(f.id))->state, FulfilmentState::kPending);
+}
+
+// How an award ends, and whether a failed one may reopen, are the awards stage's rules, not the
+// store's: the store applies the plan it is given (its ledger effect and history with it), nothing
+// when there is none, and writes nothing when the planner refuses.
+TEST_P(FulfilmentConformance, TheStoreAppliesTheAwardPlansItIsGiven) {
+  ASSERT_TRUE(backend_->decisions()
+                  .CommitDecision(Decision({30, 30, 30}, 0, Euros(100)), PlanAutoApproval)
+                  .ok());
+  FulfilmentStore& store = backend_->fulfilments();
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 90);
+
+  // 1 fails, and a rule with nothing to say leaves its award as it is.
+  FulfilmentRecord f1 = Award(1).fulfilments[0];
+  ASSERT_TRUE(*store.BeginFulfilmentAttempt(f1));
+  f1.state = FulfilmentState::kFailed;
+  f1.error = "vendor refused";
+  auto no_plan = [](const AwardRecord&) -> std::optional<TransitionPlan> { return std::nullopt; };
+  ASSERT_TRUE(store.UpdateFulfilment(f1, no_plan).ok());
+  EXPECT_EQ(Award(1).state, AwardState::kFulfilling);
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 90);
+
+  // 2 is still pending, and another rule ends its award fulfilled all the same, settled; the rule
+  // sees the award with its rewards as they now stand.
+  FulfilmentRecord f2 = Award(2).fulfilments[0];
+  ASSERT_TRUE(*store.BeginFulfilmentAttempt(f2));
+  f2.error = "vendor busy";
+  std::vector<FulfilmentState> seen;
+  auto settle = [&seen](const AwardRecord& award) -> std::optional<TransitionPlan> {
+    for (const FulfilmentRecord& f : award.fulfilments) seen.push_back(f.state);
+    TransitionPlan plan;
+    plan.to = AwardState::kFulfilled;
+    plan.ledger = LedgerEffect::kSettle;
+    plan.reason = "the test's rule";
+    return plan;
+  };
+  ASSERT_TRUE(store.UpdateFulfilment(f2, settle).ok());
+  EXPECT_EQ(seen, std::vector<FulfilmentState>{FulfilmentState::kPending});
+  EXPECT_EQ(Award(2).state, AwardState::kFulfilled);
+  EXPECT_EQ(Award(2).state_reason, "the test's rule");
+  EXPECT_DOUBLE_EQ(Report().position.settled, 30);
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 60);
+  auto history = backend_->decisions().AwardHistory(AwardIdOf(2));
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->back().reason, "the test's rule");
+  EXPECT_EQ(history->back().to_state, "fulfilled");
+
+  // 3 fails under the awards' rule (released), and a planner that refuses its retry leaves the
+  // reward, the award and the budget as they were.
+  FulfilmentRecord f3 = Award(3).fulfilments[0];
+  ASSERT_TRUE(*store.BeginFulfilmentAttempt(f3));
+  f3.state = FulfilmentState::kFailed;
+  ASSERT_TRUE(store.UpdateFulfilment(f3, PlanAwardCompletion).ok());
+  ASSERT_EQ(Award(3).state, AwardState::kFailed);
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 30);
+  std::optional<AwardFacts> asked;
+  auto refuse = [&asked](const AwardFacts& award) -> absl::StatusOr<TransitionPlan> {
+    asked = award;
+    return absl::FailedPreconditionError("not today");
+  };
+  auto refused = store.RetryFulfilment(f3.id, "anna", "", 5000, refuse);
+  EXPECT_EQ(refused.status(), absl::FailedPreconditionError("not today"));
+  ASSERT_TRUE(asked.has_value());
+  EXPECT_EQ(asked->award_id, AwardIdOf(3));
+  EXPECT_EQ(asked->state, AwardState::kFailed);
+  ASSERT_TRUE(asked->budget.has_value());
+  EXPECT_DOUBLE_EQ(asked->budget->remaining(), 40);
+  EXPECT_EQ((*store.GetFulfilment(f3.id))->state, FulfilmentState::kFailed);
+  EXPECT_EQ(Award(3).state, AwardState::kFailed);
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 30);
+  // The awards' rule reopens it, reserving its value anew.
+  auto retried = store.RetryFulfilment(f3.id, "anna", "", 5000, RetriedByAnna);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(Award(3).state, AwardState::kFulfilling);
+  EXPECT_DOUBLE_EQ(Report().position.reserved, 60);
 }
 
 TEST_P(FulfilmentConformance, DueFulfilmentsRespectNextAttemptTime) {
@@ -177,12 +260,12 @@ TEST_P(FulfilmentConformance, ReservationIsSettledOnFulfilmentAndReleasedOnCance
   f1.updated_us = 3000;
   ASSERT_TRUE(*backend_->fulfilments().BeginFulfilmentAttempt(f1));
   f1.state = FulfilmentState::kFulfilled;
-  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f1).ok());
+  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f1, PlanAwardCompletion).ok());
   // 2 fails for good: released.
   FulfilmentRecord f2 = Award(2).fulfilments[0];
   ASSERT_TRUE(*backend_->fulfilments().BeginFulfilmentAttempt(f2));
   f2.state = FulfilmentState::kFailed;
-  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f2).ok());
+  ASSERT_TRUE(backend_->fulfilments().UpdateFulfilment(f2, PlanAwardCompletion).ok());
   // 3 is cancelled before fulfilment begins: released, and its reward never goes out.
   auto cancelled = ActOnAward(backend_->decisions(), AwardIdOf(3), AwardAction::kCancel, kBen,
                               "duplicate", 4000);
@@ -274,11 +357,12 @@ TEST(FulfilmentReplicas, ARewardClaimedByOneReplicaIsTakenOverOnlyAfterItsLeaseR
   EXPECT_EQ(again.attempts, 1);
   ASSERT_TRUE(*b.BeginFulfilmentAttempt(again));
   again.state = FulfilmentState::kFulfilled;
-  ASSERT_TRUE(b.UpdateFulfilment(again).ok());
+  ASSERT_TRUE(b.UpdateFulfilment(again, PlanAwardCompletion).ok());
   EXPECT_EQ(leases_held(**second), 1);
   // The first replica's late answer about the same reward is refused: it is no longer pending.
   taken.state = FulfilmentState::kFulfilled;
-  EXPECT_EQ(a.UpdateFulfilment(taken).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(a.UpdateFulfilment(taken, PlanAwardCompletion).code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 // Replicas draining one queue at once: every reward is begun exactly once. (Within one replica,
@@ -314,7 +398,7 @@ TEST(FulfilmentReplicas, SixReplicasBeginEachDueRewardOnce) {
             ++begun[f.id];
           }
           f.state = FulfilmentState::kFulfilled;
-          absl::Status updated = store.UpdateFulfilment(f);
+          absl::Status updated = store.UpdateFulfilment(f, PlanAwardCompletion);
           EXPECT_TRUE(updated.ok()) << updated;
         }
       }
