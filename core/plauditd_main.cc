@@ -1,6 +1,7 @@
 // plauditd: the Plaudit server.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/api/server.h"
 #include "core/config/server_config.h"
 #include "core/domain/clock.h"
@@ -167,8 +170,26 @@ int main(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   plaudit::LogInfo("server", absl::StrCat("received ", strsignal(signal), ", shutting down"));
-  // Load balancers asking /readyz stop sending calls; those under way finish below.
+  // Load balancers asking /readyz stop sending calls; until `drain` has passed they are still
+  // taken, and those under way finish below.
   (*server)->Drain();
+  if (config.drain > absl::ZeroDuration()) {
+    plaudit::LogInfo("server", absl::StrCat("draining: /readyz answers 503, calls are taken for ",
+                                            absl::FormatDuration(config.drain),
+                                            " more (a second signal stops at once)"));
+    const absl::Time until = absl::Now() + config.drain;
+    while (true) {
+      const absl::Duration left = until - absl::Now();
+      if (left <= absl::ZeroDuration()) break;
+      const timespec wait = absl::ToTimespec(left);
+      const int again = sigtimedwait(&signals, nullptr, &wait);
+      if (again > 0) {
+        plaudit::LogInfo("server", absl::StrCat("received ", strsignal(again), " again"));
+        break;
+      }
+      if (errno != EINTR) break;  // EAGAIN: the time is up.
+    }
+  }
   // A plugin stuck in a call must not keep plauditd from stopping. Everything acknowledged is
   // already durable, and fulfilments in flight resume with the same keys at the next start.
   absl::Notification stopped;

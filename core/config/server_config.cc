@@ -291,6 +291,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
                                   : key == "stream_idle_timeout_ms"  ? config.stream_idle_timeout
                                                                      : config.source_poll_interval;
         setting = absl::Milliseconds(ms);
+      } else if (key == "drain_ms") {
+        int64_t ms = 0;
+        if (!value.IsScalar() || !absl::SimpleAtoi(value.as<std::string>(), &ms) || ms < 0 ||
+            ms > 600000) {
+          return Problem(value, key, "must be a number of milliseconds from 0 to 600000");
+        }
+        config.drain = absl::Milliseconds(ms);
       } else if (key == "log_format") {
         const std::string format = value.IsScalar() ? value.as<std::string>() : "";
         if (format != "text" && format != "json") {
@@ -474,7 +481,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path, ServerCon
         return Problem(
             entry.first, key,
             "unknown setting (expected listen, metrics_listen, log_format, data_dir, plugin_dir, "
-            "source_poll_interval_ms, shutdown_timeout_ms, close_check_interval_ms, "
+            "source_poll_interval_ms, drain_ms, shutdown_timeout_ms, close_check_interval_ms, "
             "reconcile_interval_ms, retry_base_ms, retry_max_ms, plugin_start_timeout_ms, "
             "stream_idle_timeout_ms, praise_monthly_allowance, praise_time_zone, roles, plugins, "
             "fulfilment, tls, auth, services, audit, secrets, store, web)");

@@ -7,6 +7,7 @@
 //   data_dir: var
 //   plugin_dir: build/plugins
 //   source_poll_interval_ms: 1000
+//   drain_ms: 5000                   # after SIGTERM: /readyz 503, calls still taken
 //   shutdown_timeout_ms: 30000
 //   plugin_start_timeout_ms: 10000
 //   stream_idle_timeout_ms: 60000
@@ -158,6 +159,10 @@ struct ServerConfig {
   // per attempt, capped at retry_max (a vendor's longer Retry-After wins).
   absl::Duration retry_base = absl::Seconds(2);
   absl::Duration retry_max = absl::Minutes(5);
+  // After SIGTERM, how long plauditd goes on taking calls while /readyz answers 503, so that
+  // load balancers checking it send no more before it stops taking them; a second signal ends
+  // the wait. 0: stop taking calls at once.
+  absl::Duration drain = absl::ZeroDuration();
   // How long SIGTERM may take: past it plauditd exits at once, leaving in-flight fulfilments to
   // resume (with the same keys) at the next start.
   absl::Duration shutdown_timeout = absl::Seconds(30);

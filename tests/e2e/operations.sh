@@ -2,8 +2,8 @@
 # The operations listener and JSON logs: /metrics parses as Prometheus's text format (with the
 # Prometheus project's own Python parser) and counts what was done (calls, events, standings,
 # fulfilments, the queue, budgets); /healthz and /readyz answer, /readyz turns 503 when the
-# database's schema is not this plauditd's; every log line is a JSON object; a metrics listener
-# on another host's address without tls is refused.
+# database's schema is not this plauditd's and while it drains after SIGTERM; every log line is a
+# JSON object; a metrics listener on another host's address without tls is refused.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 data=$work/data
@@ -12,7 +12,7 @@ python=/usr/bin/python3  # Debian's, with python3-prometheus-client
   fail "python3-prometheus-client is not installed (scripts/install-deps.sh installs it)"
 
 mport=$(pick_port)
-printf 'metrics_listen: 127.0.0.1:%s\nlog_format: json\n' "$mport" >"$work/ops.yaml"
+printf 'metrics_listen: 127.0.0.1:%s\nlog_format: json\ndrain_ms: 60000\n' "$mport" >"$work/ops.yaml"
 PLAUDITD_CONFIG=$work/ops.yaml start_server "$data"
 ops=http://127.0.0.1:$mport
 
@@ -128,7 +128,24 @@ expect_contains "$ready" "the database schema is version" "/readyz names the pro
 [[ $(get /healthz) == $'200\nok' ]] || fail "/healthz must stay up: $(get /healthz)"
 sqlite3 "$data/plaudit.db" "UPDATE schema_version SET version = version - 1"
 [[ $(get /readyz) == $'200\nready' ]] || fail "/readyz after the schema is back: $(get /readyz)"
-stop_server
+
+# SIGTERM with drain_ms: /readyz turns 503 at once, calls are still taken while the balancers
+# notice, and a second signal ends the wait (drain_ms is a minute here).
+stopping_at=$SECONDS
+kill -TERM "$server_pid"
+for _ in $(seq 1 100); do
+  [[ $(get /readyz | head -1) == 503 ]] && break
+  sleep 0.1
+done
+ready=$(get /readyz)
+[[ $(head -1 <<<"$ready") == 503 ]] || fail "/readyz while draining: $ready"
+expect_contains "$ready" "plauditd is shutting down" "/readyz says why while draining"
+"$plaudit" plugins list >/dev/null || fail "a call while draining was refused"
+kill -0 "$server_pid" || fail "plauditd stopped before drain_ms"
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "plauditd did not stop cleanly after a second signal"
+server_pid=
+((SECONDS - stopping_at < 30)) || fail "the second signal did not end the drain"
 
 # Every line plauditd logged is a JSON object with its time, level, component and message: up to
 # its last line, "stopped" (a sanitizer's report may follow when the process exits).

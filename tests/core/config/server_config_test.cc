@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -99,6 +100,26 @@ TEST(ServerConfig, ReadsTheStreamIdleTimeout) {
   auto zero = LoadServerConfig(Write(dir, "stream_idle_timeout_ms: 0\n"), ServerConfig());
   EXPECT_EQ(zero.status().message(),
             "line 1: stream_idle_timeout_ms: must be a positive number of milliseconds");
+}
+
+TEST(ServerConfig, ReadsTheDrainAfterSigterm) {
+  testing::TempDir dir;
+  auto defaults = LoadServerConfig(Write(dir, "listen: x\n"), ServerConfig());
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->drain, absl::ZeroDuration());
+  auto config = LoadServerConfig(Write(dir, "drain_ms: 5000\n"), ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->drain, absl::Seconds(5));
+  auto zero = LoadServerConfig(Write(dir, "drain_ms: 0\n"), ServerConfig());
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->drain, absl::ZeroDuration());
+  for (const char* bad : {"-1", "600001", "soon"}) {
+    auto refused =
+        LoadServerConfig(Write(dir, absl::StrCat("drain_ms: ", bad, "\n")), ServerConfig());
+    EXPECT_EQ(refused.status().message(),
+              "line 1: drain_ms: must be a number of milliseconds from 0 to 600000")
+        << bad;
+  }
 }
 
 TEST(ServerConfig, ReadsTheRetryBackoff) {
