@@ -7,19 +7,13 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "plugins/common/json_text.h"
+#include "plugins/contact_records/record_reading.h"
 
 namespace plaudit::contacts {
 namespace {
 
 using json::Json;
-
-// A field's text for a message: a string as it is (quoted), anything else as JSON.
-std::string Shown(const Json& value) {
-  return value.is_string() ? absl::StrCat("\"", value.get<std::string>(), "\"")
-                           : json::Serialize(value);
-}
 
 // An ISO 8601 time with its offset ("2026-10-05T10:00:00Z", fractions allowed), in microseconds.
 bool ReadTime(const Json& record, const char* field, int64_t* us, std::string* problem) {
@@ -28,14 +22,10 @@ bool ReadTime(const Json& record, const char* field, int64_t* us, std::string* p
     *problem = absl::StrCat(field, ": missing");
     return false;
   }
-  absl::Time time;
-  std::string error;
-  if (!value->is_string() ||
-      !absl::ParseTime(absl::RFC3339_full, value->get<std::string>(), &time, &error)) {
+  if (!value->is_string() || !ParseRecordTime(value->get<std::string>(), us)) {
     *problem = absl::StrCat(field, ": ", Shown(*value), " is not a time like 2026-10-05T10:00:00Z");
     return false;
   }
-  *us = absl::ToUnixMicros(time);
   return true;
 }
 

@@ -1,6 +1,6 @@
-// Amazon Connect contact records read as contact facts, from fixtures in the documented record
-// shape: a revision, a duplicate, a transfer's two legs, an abandoned contact, a chat with fields
-// of a later format, a task, and malformed records.
+// Platform records read as contact facts, from fixtures in each platform's documented record
+// shape: revisions, duplicates, transfers, contacts no agent took, late surveys, unknown fields
+// and malformed records.
 #include <fstream>
 #include <string>
 #include <utility>
@@ -9,15 +9,15 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "plugins/contact_records/amazon_connect.h"
+#include "plugins/contact_records/genesys_cloud.h"
 
 namespace plaudit::contacts {
 namespace {
 
 using Metrics = std::vector<std::pair<std::string, double>>;
 
-std::vector<std::string> FixtureLines() {
-  std::ifstream in(std::string(PLAUDIT_SOURCE_DIR) +
-                   "/tests/plugins/fixtures/amazon-connect/contact-records.jsonl");
+std::vector<std::string> FixtureLines(const std::string& file) {
+  std::ifstream in(std::string(PLAUDIT_SOURCE_DIR) + "/tests/plugins/fixtures/" + file);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
@@ -33,7 +33,7 @@ int64_t Us(const char* rfc3339) {
 class AmazonConnectTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    lines_ = FixtureLines();
+    lines_ = FixtureLines("amazon-connect/contact-records.jsonl");
     ASSERT_EQ(lines_.size(), 10u);
   }
   AmazonConnectResult Read(int line) { return ReadAmazonConnectRecord(lines_.at(line - 1), {}); }
@@ -153,6 +153,104 @@ TEST_F(AmazonConnectTest, TheMappingSaysWhatAContactCountsAs) {
   EXPECT_EQ(task.metrics, (Metrics{{"followups_resolved", 1}}));
   // A call: no channel metric, no handle time, the survey attribute not read.
   EXPECT_TRUE(ReadAmazonConnectRecord(lines_.at(0), mapping).fact->metrics.empty());
+}
+
+class GenesysTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lines_ = FixtureLines("genesys-cloud/conversations.jsonl");
+    ASSERT_EQ(lines_.size(), 6u);
+  }
+  GenesysResult Read(int line, const GenesysMapping& mapping = {}) {
+    return ReadGenesysConversation(lines_.at(line - 1), mapping);
+  }
+
+  std::vector<std::string> lines_;
+};
+
+TEST_F(GenesysTest, AnAgentsCallIsOneContactWithItsHandleTime) {
+  GenesysResult call = Read(1);
+  EXPECT_FALSE(call.rejected);
+  EXPECT_TRUE(call.problems.empty());
+  ASSERT_EQ(call.facts.size(), 1u);
+  const ContactFact& fact = call.facts[0];
+  EXPECT_EQ(fact.source, "genesys_cloud");
+  EXPECT_EQ(fact.contact_id, "conv-1");
+  EXPECT_EQ(fact.participant, "u-anna");
+  EXPECT_EQ(fact.channel, "voice");
+  EXPECT_EQ(fact.queue, "q-support");
+  EXPECT_EQ(fact.occurred_us, Us("2026-10-05T10:00:00Z"));
+  EXPECT_EQ(fact.version_us, Us("2026-10-05T10:06:00Z"));
+  // tHandle 345,500 ms; the wrap-up code means nothing unless the mapping says so.
+  EXPECT_EQ(fact.metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 345.5}}));
+  GenesysMapping mapping;
+  mapping.followup_wrapup_codes = {"wu-callback"};
+  EXPECT_EQ(Read(1, mapping).facts.at(0).metrics,
+            (Metrics{{"calls_handled", 1}, {"aht_seconds", 345.5}, {"followups_flagged", 1}}));
+}
+
+TEST_F(GenesysTest, ALateSurveyMakesANewerVersionOfTheSameFact) {
+  const ContactFact first = Read(1).facts.at(0);
+  const ContactFact revised = Read(2).facts.at(0);
+  EXPECT_EQ(EventIdFor(revised, "nps"), EventIdFor(first, "nps"));
+  EXPECT_EQ(revised.version_us, Us("2026-10-07T08:00:00Z"));
+  EXPECT_GT(revised.version_us, first.version_us);
+  EXPECT_EQ(revised.occurred_us, first.occurred_us);
+  EXPECT_EQ(revised.metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 345.5}, {"nps", 9}}));
+}
+
+TEST_F(GenesysTest, EveryAgentOfATransferHasAFactAndOneWhoCameBackHasOne) {
+  GenesysResult transfer = Read(3);
+  EXPECT_TRUE(transfer.problems.empty());
+  ASSERT_EQ(transfer.facts.size(), 2u);
+  EXPECT_EQ(transfer.facts[0].participant, "u-ben");
+  EXPECT_EQ(transfer.facts[1].participant, "u-cleo");
+  // Ben's two turns: one call, 300 + 120 s.
+  EXPECT_EQ(transfer.facts[0].metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 420}}));
+  EXPECT_EQ(transfer.facts[0].queue, "q-support");
+  EXPECT_EQ(transfer.facts[1].metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 900}}));
+  EXPECT_EQ(transfer.facts[1].queue, "q-billing");
+  EXPECT_EQ(transfer.facts[0].version_us, Us("2026-10-06T09:30:00Z"));
+  EXPECT_EQ(transfer.facts[1].version_us, transfer.facts[0].version_us);
+}
+
+TEST_F(GenesysTest, AConversationNoAgentJoinedHasNoFacts) {
+  GenesysResult abandoned = Read(4);
+  EXPECT_FALSE(abandoned.rejected);
+  EXPECT_TRUE(abandoned.facts.empty());
+  EXPECT_TRUE(abandoned.problems.empty());
+}
+
+TEST_F(GenesysTest, BadValuesAreLeftOutAndNamedAndTheRestKept) {
+  GenesysResult chat = Read(5);
+  EXPECT_FALSE(chat.rejected);
+  ASSERT_EQ(chat.facts.size(), 1u);
+  // No handle time read: none rather than 0 seconds, which would be the best there is.
+  EXPECT_EQ(chat.facts[0].metrics, (Metrics{{"chats_handled", 1}}));
+  EXPECT_EQ(chat.facts[0].occurred_us, Us("2026-10-07T12:00:00Z"));
+  EXPECT_EQ(chat.facts[0].version_us, Us("2026-10-08T09:30:00Z"));
+  EXPECT_EQ(chat.problems,
+            (std::vector<std::string>{
+                "participants[0].sessions[0].metrics[1].value: \"fast\" is not a tHandle in "
+                "milliseconds, 0 or more; left out",
+                "surveys[0].userId: \"u-zed\" took no part in the conversation; left out",
+                "surveys[1].surveyPromoterScore: 11 is not a promoter score from 0 to 10; left "
+                "out"}));
+}
+
+TEST_F(GenesysTest, AConversationWithoutItsStartIsRejected) {
+  GenesysResult bad = Read(6);
+  EXPECT_TRUE(bad.rejected);
+  EXPECT_TRUE(bad.facts.empty());
+  EXPECT_EQ(bad.problems, std::vector<std::string>{"conversationStart: missing"});
+  EXPECT_EQ(ReadGenesysConversation(R"({"conversationStart":"2026-10-05T10:00:00Z"})", {}).problems,
+            std::vector<std::string>{"conversationId: missing"});
+  EXPECT_EQ(
+      ReadGenesysConversation(
+          R"({"conversationId":"c","conversationStart":"2026-10-05T10:00:00Z","participants":{}})",
+          {})
+          .problems,
+      std::vector<std::string>{"participants: not an array"});
 }
 
 }  // namespace
