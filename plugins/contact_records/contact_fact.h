@@ -2,7 +2,9 @@
 // key, version and derive metric events from. A platform revises its records (a survey arrives,
 // after-contact work ends, a transfer adds a leg), so a source keeps, per key (source, contact id,
 // participant), the fact with the latest version, and the events derived from it replace those
-// of any older version.
+// of any older version. The facts one record gives are all of its contact's at that version: a
+// newer version replaces the whole set, so an agent no longer in it (a ticket reassigned) loses
+// theirs.
 #ifndef PLAUDIT_PLUGINS_CONTACT_RECORDS_CONTACT_FACT_H_
 #define PLAUDIT_PLUGINS_CONTACT_RECORDS_CONTACT_FACT_H_
 

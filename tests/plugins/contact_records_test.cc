@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "plugins/contact_records/amazon_connect.h"
 #include "plugins/contact_records/genesys_cloud.h"
+#include "plugins/contact_records/zendesk.h"
 
 namespace plaudit::contacts {
 namespace {
@@ -251,6 +252,78 @@ TEST_F(GenesysTest, AConversationWithoutItsStartIsRejected) {
           {})
           .problems,
       std::vector<std::string>{"participants: not an array"});
+}
+
+class ZendeskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lines_ = FixtureLines("zendesk/tickets.jsonl");
+    ASSERT_EQ(lines_.size(), 8u);
+  }
+  ZendeskResult Read(int line, const ZendeskMapping& mapping = {}) {
+    return ReadZendeskTicket(lines_.at(line - 1), mapping);
+  }
+
+  std::vector<std::string> lines_;
+};
+
+TEST_F(ZendeskTest, ASolvedTicketIsOneContactOfItsAssignee) {
+  ZendeskResult solved = Read(1);
+  EXPECT_FALSE(solved.rejected);
+  EXPECT_TRUE(solved.problems.empty());
+  ASSERT_TRUE(solved.fact.has_value());
+  EXPECT_EQ(solved.fact->source, "zendesk");
+  EXPECT_EQ(solved.fact->contact_id, "101");
+  EXPECT_EQ(solved.fact->participant, "9001");
+  EXPECT_EQ(solved.fact->channel, "email");
+  EXPECT_EQ(solved.fact->occurred_us, Us("2026-10-05T09:30:00Z"));
+  EXPECT_EQ(solved.fact->version_us, Us("2026-10-05T09:31:00Z"));
+  EXPECT_EQ(solved.fact->metrics, (Metrics{{"emails_handled", 1}}));
+}
+
+TEST_F(ZendeskTest, ALateRatingIsANewerVersionAndAReassignmentMovesTheTicket) {
+  const ContactFact first = *Read(1).fact;
+  const ContactFact rated = *Read(2).fact;
+  EXPECT_GT(rated.version_us, first.version_us);
+  EXPECT_EQ(rated.occurred_us, first.occurred_us);
+  EXPECT_EQ(rated.metrics, (Metrics{{"emails_handled", 1}, {"csat", 5}}));
+  const ContactFact moved = *Read(8).fact;
+  EXPECT_EQ(moved.contact_id, "101");
+  EXPECT_EQ(moved.participant, "9002");
+  EXPECT_GT(moved.version_us, rated.version_us);
+}
+
+TEST_F(ZendeskTest, AnOpenOrUnassignedTicketIsNoFactYet) {
+  for (int line : {3, 5}) {
+    ZendeskResult none = Read(line);
+    EXPECT_FALSE(none.fact.has_value()) << line;
+    EXPECT_FALSE(none.rejected) << line;
+    EXPECT_TRUE(none.problems.empty()) << line;
+  }
+}
+
+TEST_F(ZendeskTest, ABadRatingAndReopensCountAgainstTheTicket) {
+  EXPECT_EQ(Read(4).fact->metrics,
+            (Metrics{{"chats_handled", 1}, {"csat", 1}, {"repeat_contacts", 1}}));
+  ZendeskMapping mapping;
+  mapping.rating_csat = {{"good", 4}};
+  mapping.reopens = false;
+  mapping.channel_metrics = {};
+  EXPECT_TRUE(Read(4, mapping).fact->metrics.empty());
+}
+
+TEST_F(ZendeskTest, BadValuesAreLeftOutAndARecordWithoutItsVersionIsRejected) {
+  ZendeskResult api = Read(6);
+  ASSERT_TRUE(api.fact.has_value());
+  // Not a mapped channel, a rating only offered: nothing to count, but the ticket is known.
+  EXPECT_TRUE(api.fact->metrics.empty());
+  EXPECT_EQ(api.problems,
+            std::vector<std::string>{"metric_set.reopens: \"x\" is not a count; left out"});
+  ZendeskResult bad = Read(7);
+  EXPECT_TRUE(bad.rejected);
+  EXPECT_EQ(bad.problems, std::vector<std::string>{"updated_at: missing"});
+  EXPECT_EQ(ReadZendeskTicket(R"({"id":-4,"updated_at":"2026-10-05T10:00:00Z"})", {}).problems,
+            std::vector<std::string>{"id: -4 is not a ticket id"});
 }
 
 }  // namespace
