@@ -13,6 +13,11 @@ namespace {
 // the sums carry binary rounding.
 constexpr double kBudgetEpsilon = 1e-6;
 
+// Whether `value` still fits in what the budget has left.
+bool Fits(double value, const BudgetPosition& budget) {
+  return value <= budget.remaining() + kBudgetEpsilon;
+}
+
 bool Contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -27,7 +32,7 @@ TransitionPlan PlanReservation(const AwardFacts& award, std::string reason) {
   if (!award.budget.has_value()) return plan;
   const BudgetPosition& budget = *award.budget;
   const double remaining = budget.remaining();
-  const bool fits = award.value <= remaining + kBudgetEpsilon;
+  const bool fits = Fits(award.value, budget);
   if (!fits && budget.spec.mode == BudgetMode::kFixed) {
     plan.to = AwardState::kOverBudget;
     plan.release_fulfilments = false;
@@ -183,7 +188,7 @@ absl::StatusOr<TransitionPlan> PlanReopening(const AwardFacts& award, const std:
   plan.reason = WithReason(absl::StrCat("retried by ", actor), reason);
   if (!award.budget.has_value()) return plan;
   const BudgetPosition& budget = *award.budget;
-  if (budget.spec.mode == BudgetMode::kFixed && award.value > budget.remaining() + kBudgetEpsilon) {
+  if (budget.spec.mode == BudgetMode::kFixed && !Fits(award.value, budget)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "award ", award.award_id, " needs ", FormatBudgetAmount(award.value, budget.spec),
         " again and its fixed budget has ",

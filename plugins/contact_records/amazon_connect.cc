@@ -15,20 +15,6 @@ namespace {
 
 using json::Json;
 
-// An ISO 8601 time with its offset ("2026-10-05T10:00:00Z", fractions allowed), in microseconds.
-bool ReadTime(const Json& record, const char* field, int64_t* us, std::string* problem) {
-  const Json* value = json::Find(record, field);
-  if (value == nullptr || value->is_null()) {
-    *problem = absl::StrCat(field, ": missing");
-    return false;
-  }
-  if (!value->is_string() || !ParseRecordTime(value->get<std::string>(), us)) {
-    *problem = absl::StrCat(field, ": ", Shown(*value), " is not a time like 2026-10-05T10:00:00Z");
-    return false;
-  }
-  return true;
-}
-
 bool ReadText(const Json& object, const char* prefix, const char* field, std::string* out,
               std::string* problem) {
   const Json* value = json::Find(object, field);
@@ -91,24 +77,20 @@ void ReadScore(const Json& attributes, const std::string& name, const std::strin
 
 AmazonConnectResult ReadAmazonConnectRecord(std::string_view json_text,
                                             const AmazonConnectMapping& mapping) {
-  AmazonConnectResult result;
-  auto reject = [&result](std::string problem) {
-    result.rejected = true;
-    result.problems = {std::move(problem)};
-    return result;
+  auto reject = [](std::string problem) {
+    return Rejected<AmazonConnectResult>(std::move(problem));
   };
-  std::string error;
-  std::optional<Json> parsed = json::ParseStrict(json_text, &error);
-  if (!parsed.has_value()) return reject(absl::StrCat("not a JSON record: ", error));
+  std::string problem;
+  std::optional<Json> parsed = ParseRecordObject(json_text, "contact record", &problem);
+  if (!parsed.has_value()) return reject(std::move(problem));
   const Json& record = *parsed;
-  if (!record.is_object()) return reject("not a contact record: the JSON is not an object");
 
+  AmazonConnectResult result;
   ContactFact fact;
   fact.source = mapping.source;
-  std::string problem;
   if (!ReadText(record, "", "ContactId", &fact.contact_id, &problem) ||
-      !ReadTime(record, "LastUpdateTimestamp", &fact.version_us, &problem) ||
-      !ReadTime(record, "InitiationTimestamp", &fact.occurred_us, &problem) ||
+      !ReadRequiredTime(record, "LastUpdateTimestamp", &fact.version_us, &problem) ||
+      !ReadRequiredTime(record, "InitiationTimestamp", &fact.occurred_us, &problem) ||
       !ReadText(record, "", "Channel", &fact.channel, &problem)) {
     return reject(std::move(problem));
   }
@@ -131,9 +113,8 @@ AmazonConnectResult ReadAmazonConnectRecord(std::string_view json_text,
     return reject(std::move(problem));
   }
 
-  if (auto counted = mapping.channel_metrics.find(fact.channel);
-      counted != mapping.channel_metrics.end() && !counted->second.empty()) {
-    fact.metrics.emplace_back(counted->second, 1);
+  if (const std::string* counted = MetricCounting(mapping.channel_metrics, fact.channel)) {
+    fact.metrics.emplace_back(*counted, 1);
   }
   if (mapping.handle_time) {
     fact.metrics.emplace_back("aht_seconds", static_cast<double>(interaction + hold + after_work));

@@ -134,11 +134,11 @@ class ConversationReader {
       fact.queue = turns.queue;
       std::vector<std::string> counted;
       for (const std::string& media : turns.media) {
-        auto metric = mapping_.media_metrics.find(media);
-        if (metric == mapping_.media_metrics.end() || metric->second.empty()) continue;
-        if (std::find(counted.begin(), counted.end(), metric->second) != counted.end()) continue;
-        counted.push_back(metric->second);
-        fact.metrics.emplace_back(metric->second, 1);
+        const std::string* metric = MetricCounting(mapping_.media_metrics, media);
+        if (metric == nullptr) continue;
+        if (std::find(counted.begin(), counted.end(), *metric) != counted.end()) continue;
+        counted.push_back(*metric);
+        fact.metrics.emplace_back(*metric, 1);
       }
       if (mapping_.handle_time && turns.handle_ms.has_value()) {
         fact.metrics.emplace_back("aht_seconds", *turns.handle_ms / 1000);
@@ -168,32 +168,23 @@ class ConversationReader {
 }  // namespace
 
 GenesysResult ReadGenesysConversation(std::string_view json_text, const GenesysMapping& mapping) {
-  GenesysResult result;
-  auto reject = [&result](std::string problem) {
-    result.rejected = true;
-    result.facts.clear();
-    result.problems = {std::move(problem)};
-    return result;
-  };
-  std::string error;
-  std::optional<Json> parsed = json::ParseStrict(json_text, &error);
-  if (!parsed.has_value()) return reject(absl::StrCat("not a JSON record: ", error));
+  auto reject = [](std::string problem) { return Rejected<GenesysResult>(std::move(problem)); };
+  std::string problem;
+  std::optional<Json> parsed = ParseRecordObject(json_text, "conversation", &problem);
+  if (!parsed.has_value()) return reject(std::move(problem));
   const Json& record = *parsed;
-  if (!record.is_object()) return reject("not a conversation: the JSON is not an object");
   const std::string conversation = json::StringMember(record, "conversationId");
   if (conversation.empty()) return reject("conversationId: missing");
-  const Json* start = json::Find(record, "conversationStart");
   int64_t started_us = 0;
-  if (start == nullptr || start->is_null()) return reject("conversationStart: missing");
-  if (!start->is_string() || !ParseRecordTime(start->get<std::string>(), &started_us)) {
-    return reject(absl::StrCat("conversationStart: ", Shown(*start),
-                               " is not a time like 2026-10-05T10:00:00Z"));
+  if (!ReadRequiredTime(record, "conversationStart", &started_us, &problem)) {
+    return reject(std::move(problem));
   }
   const Json* participants = ArrayOrNone(record, "participants");
   const Json* surveys = ArrayOrNone(record, "surveys");
   if (participants == nullptr) return reject("participants: not an array");
   if (surveys == nullptr) return reject("surveys: not an array");
 
+  GenesysResult result;
   ConversationReader reader(mapping, result);
   reader.NoteTime(record, "conversationEnd", "");
   for (size_t p = 0; p < participants->size(); ++p) {

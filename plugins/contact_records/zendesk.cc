@@ -25,18 +25,13 @@ std::optional<std::string> IdText(const Json& value) {
 }  // namespace
 
 ZendeskResult ReadZendeskTicket(std::string_view json_text, const ZendeskMapping& mapping) {
-  ZendeskResult result;
-  auto reject = [&result](std::string problem) {
-    result.rejected = true;
-    result.problems = {std::move(problem)};
-    return result;
-  };
-  std::string error;
-  std::optional<Json> parsed = json::ParseStrict(json_text, &error);
-  if (!parsed.has_value()) return reject(absl::StrCat("not a JSON record: ", error));
+  auto reject = [](std::string problem) { return Rejected<ZendeskResult>(std::move(problem)); };
+  std::string problem;
+  std::optional<Json> parsed = ParseRecordObject(json_text, "ticket", &problem);
+  if (!parsed.has_value()) return reject(std::move(problem));
   const Json& ticket = *parsed;
-  if (!ticket.is_object()) return reject("not a ticket: the JSON is not an object");
 
+  ZendeskResult result;
   ContactFact fact;
   fact.source = mapping.source;
   const Json* id = json::Find(ticket, "id");
@@ -44,11 +39,8 @@ ZendeskResult ReadZendeskTicket(std::string_view json_text, const ZendeskMapping
   std::optional<std::string> id_text = IdText(*id);
   if (!id_text.has_value()) return reject(absl::StrCat("id: ", Shown(*id), " is not a ticket id"));
   fact.contact_id = *id_text;
-  const Json* updated = json::Find(ticket, "updated_at");
-  if (updated == nullptr || updated->is_null()) return reject("updated_at: missing");
-  if (!updated->is_string() || !ParseRecordTime(updated->get<std::string>(), &fact.version_us)) {
-    return reject(
-        absl::StrCat("updated_at: ", Shown(*updated), " is not a time like 2026-10-05T10:00:00Z"));
+  if (!ReadRequiredTime(ticket, "updated_at", &fact.version_us, &problem)) {
+    return reject(std::move(problem));
   }
   const std::string status = json::StringMember(ticket, "status");
   if (status.empty()) return reject("status: missing");
@@ -87,9 +79,8 @@ ZendeskResult ReadZendeskTicket(std::string_view json_text, const ZendeskMapping
   if (const Json* via = json::Find(ticket, "via"); via != nullptr && via->is_object()) {
     fact.channel = json::StringMember(*via, "channel");
   }
-  if (auto counted = mapping.channel_metrics.find(fact.channel);
-      counted != mapping.channel_metrics.end() && !counted->second.empty()) {
-    fact.metrics.emplace_back(counted->second, 1);
+  if (const std::string* counted = MetricCounting(mapping.channel_metrics, fact.channel)) {
+    fact.metrics.emplace_back(*counted, 1);
   }
   if (const Json* rating = json::Find(ticket, "satisfaction_rating");
       rating != nullptr && rating->is_object()) {
