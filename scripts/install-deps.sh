@@ -12,7 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   poppler-utils fonts-dejavu-core tzdata python3 sqlite3
   nlohmann-json3-dev ccache libcpp-httplib-dev chromium python3-prometheus-client
-  postgresql-15 libpq-dev
+  postgresql-15 libpq-dev librdkafka-dev
 )
 # The browser tests run on Node.js; one already installed (with its npm) is used as it is.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi

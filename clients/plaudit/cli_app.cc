@@ -112,6 +112,7 @@ int RunPlaudit(int argc, const char* const* argv, const char* env_server, std::o
   AddAwardCommands(app, &selected);
   AddFulfilmentCommands(app, &selected);
   AddPluginCommands(app, &selected);
+  AddSourceCommands(app, &selected);
   AddRewardCommands(app, &selected);
   AddPraiseCommands(app, &selected);
   AddBudgetCommands(app, &selected);

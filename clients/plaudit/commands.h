@@ -27,6 +27,7 @@ void AddProgramCommands(CLI::App& app, CommandAction* selected);
 void AddAwardCommands(CLI::App& app, CommandAction* selected);
 void AddFulfilmentCommands(CLI::App& app, CommandAction* selected);
 void AddPluginCommands(CLI::App& app, CommandAction* selected);
+void AddSourceCommands(CLI::App& app, CommandAction* selected);
 void AddRewardCommands(CLI::App& app, CommandAction* selected);
 void AddPraiseCommands(CLI::App& app, CommandAction* selected);
 void AddBudgetCommands(CLI::App& app, CommandAction* selected);

@@ -53,6 +53,9 @@ constexpr std::array kPolicy = {
   PolicyRow{"plaudit.v1.PluginService/ListPlugins",                 A,   A,   N,   A,   N,   N, kRead, ""},
   // Each query then has a row of its own, below.
   PolicyRow{"plaudit.v1.PluginService/QueryPlugin",                 A,   A,   A,   A,   A,   N, kRead, ""},
+  // Unmatched facts name platform users and contacts of no known agent: an admin's.
+  PolicyRow{"plaudit.v1.PluginService/ListSources",                 A,   A,   N,   A,   N,   N, kRead, ""},
+  PolicyRow{"plaudit.v1.PluginService/ListUnmatched",               A,   N,   N,   A,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.PraiseService/SendPraise",                  S,   S,   S,   N,   N,   N, kAudited, ""},
   PolicyRow{"plaudit.v1.PraiseService/ListPraise",                  A,   A,   S,   N,   N,   N, kRead, ""},
   PolicyRow{"plaudit.v1.PraiseService/GetPraiseAllowance",          A,   T,   S,   N,   N,   N, kRead, ""},

@@ -1,8 +1,11 @@
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/api/services.h"
 #include "core/api/status.h"
+#include "core/api/timestamps.h"
 
 namespace plaudit::api {
 
@@ -149,6 +152,78 @@ grpc::Status PluginServiceImpl::QueryPlugin(grpc::ServerContext* context,
   if (!answer->changed_keys().empty() && changed_) {
     changed_(
         std::vector<std::string>(answer->changed_keys().begin(), answer->changed_keys().end()));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PluginServiceImpl::ListSources(grpc::ServerContext* context,
+                                            const v1::ListSourcesRequest*,
+                                            v1::ListSourcesResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PluginService/ListSources");
+  auto sources = store_->ListSourceStatus();
+  if (!sources.ok()) return ToGrpcStatus(sources.status());
+  for (const SourceStatusRecord& s : *sources) {
+    v1::SourceStatus* out = response->add_sources();
+    out->set_source(s.source);
+    out->set_position(s.position);
+    out->set_lag(s.lag);
+    out->set_taken(s.taken);
+    out->set_rejected(s.rejected);
+    out->set_unmatched(s.unmatched);
+    out->set_contacts(s.contacts);
+    out->set_last_problem(s.last_problem);
+    if (s.updated_us > 0) *out->mutable_updated_at() = ToTimestamp(s.updated_us);
+  }
+  return grpc::Status::OK;
+}
+
+// The page token of ListUnmatched: the last contact's source and id, web-safe base64.
+grpc::Status PluginServiceImpl::ListUnmatched(grpc::ServerContext* context,
+                                              const v1::ListUnmatchedRequest* request,
+                                              v1::ListUnmatchedResponse* response) {
+  PLAUDIT_ADMIT_OR_RETURN(caller, gate_, context, "plaudit.v1.PluginService/ListUnmatched");
+  constexpr int kDefaultPage = 100;
+  constexpr int kMaxPage = 1000;
+  if (request->page_size() < 0 || request->page_size() > kMaxPage) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("page_size: ", request->page_size(), " is not 0..", kMaxPage));
+  }
+  const int limit = request->page_size() == 0 ? kDefaultPage : request->page_size();
+  std::string after_source, after_contact;
+  if (!request->page_token().empty()) {
+    std::string token;
+    const size_t split = absl::WebSafeBase64Unescape(request->page_token(), &token)
+                             ? token.find('\x1f')
+                             : std::string::npos;
+    if (split == std::string::npos) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "page_token: not a token this call gave");
+    }
+    after_source = token.substr(0, split);
+    after_contact = token.substr(split + 1);
+  }
+  auto contacts =
+      store_->ListUnmatchedContacts(request->source(), after_source, after_contact, limit);
+  if (!contacts.ok()) return ToGrpcStatus(contacts.status());
+  for (const ContactRecord& contact : *contacts) {
+    for (const ContactFactRecord& fact : contact.facts) {
+      if (!fact.agent_id.empty()) continue;
+      v1::UnmatchedFact* out = response->add_facts();
+      out->set_source(contact.source);
+      out->set_contact_id(contact.contact_id);
+      out->set_participant(fact.participant);
+      *out->mutable_occurred_at() = ToTimestamp(fact.occurred_us);
+      out->set_channel(fact.channel);
+      out->set_queue(fact.queue);
+      *out->mutable_version() = ToTimestamp(contact.version_us);
+      out->set_metrics(absl::StrJoin(fact.metrics, " ", [](std::string* text, const auto& m) {
+        absl::StrAppend(text, m.first, "=", m.second);
+      }));
+    }
+  }
+  if (static_cast<int>(contacts->size()) == limit) {
+    response->set_next_page_token(absl::WebSafeBase64Escape(
+        absl::StrCat(contacts->back().source, "\x1f", contacts->back().contact_id)));
   }
   return grpc::Status::OK;
 }

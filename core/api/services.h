@@ -189,6 +189,10 @@ class PluginServiceImpl final : public v1::PluginService::Service {
                            v1::ListPluginsResponse*) override;
   grpc::Status QueryPlugin(grpc::ServerContext*, const v1::QueryPluginRequest*,
                            v1::QueryPluginResponse*) override;
+  grpc::Status ListSources(grpc::ServerContext*, const v1::ListSourcesRequest*,
+                           v1::ListSourcesResponse*) override;
+  grpc::Status ListUnmatched(grpc::ServerContext*, const v1::ListUnmatchedRequest*,
+                             v1::ListUnmatchedResponse*) override;
 
  private:
   // A certificate verified valid whose revocation the audit trail records is revoked.

@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "core/domain/log.h"
 #include "core/plugin_host/plugin_library.h"
 #include "core/plugin_host/plugin_probe.h"
@@ -28,6 +30,12 @@ struct PluginHost::LoadedPlugin {
   bool allocates_in_rank_order = false;
   OpenedPlugin opened;
   PlauditHostV1 host_table{};
+  // The identity_map_file setting, resolved; empty when none.
+  std::string identity_map_path;
+  absl::Mutex identities_mu;
+  std::shared_ptr<const IdentityMap> identities ABSL_GUARDED_BY(identities_mu);
+  std::filesystem::file_time_type identities_mtime ABSL_GUARDED_BY(identities_mu);
+  int64_t identities_generation ABSL_GUARDED_BY(identities_mu) = 0;
 };
 
 namespace {
@@ -153,7 +161,7 @@ pb::FulfilRequest ToRequest(const FulfilmentCall& call) {
 }  // namespace
 
 bool IsHostSetting(const std::string& key) {
-  return key == "max_concurrency" || key == "callback_secret";
+  return key == "max_concurrency" || key == "callback_secret" || key == "identity_map_file";
 }
 
 // The host services, dispatched by method name for one plugin.
@@ -247,6 +255,43 @@ static int HostCall(void* context, const char* method, const uint8_t* data, size
       FillBuffer(resp.SerializeAsString(), out);
       return 0;
     }
+    if (m == "ingest.facts") {
+      pb::IngestFactsRequest req;
+      if (!Parse(data, size, &req)) return Fail(out, "malformed ingest.facts request");
+      ContactBatch batch{req.source(),      {},          req.position(),
+                         req.lag(),         req.taken(), req.rejected(),
+                         req.last_problem()};
+      batch.contacts.reserve(req.contacts_size());
+      for (const pb::ContactVersion& c : req.contacts()) {
+        ContactInput contact{c.contact_id(), c.version_us(), {}, c.origin()};
+        for (const pb::ContactFact& f : c.facts()) {
+          ContactFactInput fact{f.participant(), f.occurred_us(), f.channel(), f.queue(), {}};
+          for (const auto& metric : f.metrics())
+            fact.metrics.emplace_back(metric.name(), metric.value());
+          contact.facts.push_back(std::move(fact));
+        }
+        batch.contacts.push_back(std::move(contact));
+      }
+      int64_t generation = 0;
+      const std::shared_ptr<const IdentityMap> identities =
+          plugin->host->Identities(*plugin, &generation);
+      pb::IngestFactsResponse resp;
+      auto summary = plugin->host->contacts()->Ingest(batch, identities.get());
+      if (!summary.ok()) {
+        resp.set_error(std::string(summary.status().message()));
+      } else {
+        resp.set_applied(summary->applied);
+        resp.set_unchanged(summary->unchanged);
+        resp.set_unmatched(summary->unmatched);
+        for (const ContactProblem& problem : summary->problems) {
+          auto* p = resp.add_problems();
+          p->set_origin(problem.origin);
+          p->set_reason(problem.reason);
+        }
+      }
+      FillBuffer(resp.SerializeAsString(), out);
+      return 0;
+    }
     return Fail(out, "unknown host method " + m);
   } catch (const std::exception& e) {
     return Fail(out, std::string("host error: ") + e.what());
@@ -254,7 +299,11 @@ static int HostCall(void* context, const char* method, const uint8_t* data, size
 }
 
 PluginHost::PluginHost(Options options, Store* store, EventIngestor* ingestor, Clock* clock)
-    : options_(std::move(options)), store_(store), ingestor_(ingestor), clock_(clock) {}
+    : options_(std::move(options)),
+      store_(store),
+      ingestor_(ingestor),
+      clock_(clock),
+      contacts_(store, clock) {}
 
 PluginHost::~PluginHost() {
   for (auto& plugin : plugins_) {
@@ -374,6 +423,15 @@ PluginStatus PluginHost::LoadProbed(const std::string& path, const absl::Status&
     }
   }
   plugin->status.loaded = true;
+  for (const std::string& block : {std::filesystem::path(path).stem().string(), info.name()}) {
+    auto settings = options_.config.find(block);
+    if (settings == options_.config.end()) continue;
+    auto map = settings->second.find("identity_map_file");
+    if (map == settings->second.end()) continue;
+    std::filesystem::path file(map->second);
+    if (file.is_relative()) file = std::filesystem::path(options_.data_dir) / file;
+    plugin->identity_map_path = file.string();
+  }
   LogInfo("plugins", absl::StrCat("loaded ", plugin->status.name, " ", plugin->status.version, " (",
                                   plugin->status.kind, ") from ", path));
   PluginStatus status = plugin->status;
@@ -561,7 +619,51 @@ void PluginHost::PollMetricSources() {
     if (!error.empty()) {
       LogWarning("plugins", absl::StrCat(plugin->status.name, ": poll failed: ", error));
     }
+    int64_t generation = 0;
+    const std::shared_ptr<const IdentityMap> identities = Identities(*plugin, &generation);
+    for (const std::string& source : plugin->status.serves) {
+      auto matched = contacts_.MatchWaiting(source, identities.get(), generation);
+      if (!matched.ok()) {
+        LogWarning("plugins",
+                   absl::StrCat(plugin->status.name, ": matching the waiting contacts of ", source,
+                                " failed: ", matched.status().message()));
+      } else if (*matched > 0) {
+        LogInfo("plugins",
+                absl::StrCat(source, ": ", *matched, " waiting contacts matched to their agents"));
+      }
+    }
   }
+}
+
+std::shared_ptr<const IdentityMap> PluginHost::Identities(LoadedPlugin& plugin,
+                                                          int64_t* generation) const {
+  absl::MutexLock lock(&plugin.identities_mu);
+  *generation = plugin.identities_generation;
+  if (plugin.identity_map_path.empty()) return nullptr;
+  std::error_code ec;
+  const std::filesystem::file_time_type mtime =
+      std::filesystem::last_write_time(plugin.identity_map_path, ec);
+  if (ec) {
+    if (plugin.identities_mtime != std::filesystem::file_time_type::min()) {
+      LogWarning("plugins",
+                 absl::StrCat(plugin.status.name, ": identity_map_file ", plugin.identity_map_path,
+                              ": ", ec.message(), "; keeping the map last read"));
+      plugin.identities_mtime = std::filesystem::file_time_type::min();
+    }
+    return plugin.identities;
+  }
+  if (plugin.identities != nullptr && mtime == plugin.identities_mtime) return plugin.identities;
+  plugin.identities_mtime = mtime;
+  auto map = ReadIdentityMap(plugin.identity_map_path);
+  if (!map.ok()) {
+    LogWarning("plugins",
+               absl::StrCat(plugin.status.name, ": ", map.status().message(),
+                            plugin.identities == nullptr ? "" : "; keeping the map last read"));
+    return plugin.identities;
+  }
+  plugin.identities = std::make_shared<const IdentityMap>(*std::move(map));
+  *generation = ++plugin.identities_generation;
+  return plugin.identities;
 }
 
 }  // namespace plaudit

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "core/domain/clock.h"
 #include "core/fulfilment/reward_fulfiller.h"
+#include "core/ingest/contact_ingest.h"
 #include "core/ingest/ingest.h"
 #include "core/store/store.h"
 #include "plaudit/plugin/v1/plugin.pb.h"
@@ -49,7 +50,9 @@ struct PluginStatus {
 };
 
 // Plugin settings that plauditd reads itself and does not pass to the plugin: max_concurrency
-// (fulfilment calls at once) and callback_secret (the HMAC key of vendor callbacks).
+// (fulfilment calls at once), callback_secret (the HMAC key of vendor callbacks) and
+// identity_map_file (a metric source's CSV file `identity,agent_id`, matching platform users to
+// agents; a path still relative when it arrives is taken from the data directory).
 bool IsHostSetting(const std::string& key);
 
 class PluginHost : public RewardFulfiller {
@@ -105,15 +108,21 @@ class PluginHost : public RewardFulfiller {
   absl::StatusOr<plugin::v1::CallbackResponse> Callback(const std::string& plugin_name,
                                                         const plugin::v1::CallbackRequest& request);
 
-  // One round of every metric source plugin.
+  // One round of every metric source plugin; then the waiting contact facts of each source a
+  // plugin names in its info whose agent is now known are applied (ContactIngestor::MatchWaiting).
   void PollMetricSources();
 
   // For the host services that plugins call.
   Store* store() const { return store_; }
   EventIngestor* ingestor() const { return ingestor_; }
+  ContactIngestor* contacts() { return &contacts_; }
   Clock* clock() const { return clock_; }
 
   struct LoadedPlugin;
+  // The plugin's identity map as its file now reads (re-read when the file changed; the last good
+  // one kept, with a warning, when it no longer reads), and its generation (which changes with
+  // it); null when it has none.
+  std::shared_ptr<const IdentityMap> Identities(LoadedPlugin& plugin, int64_t* generation) const;
 
  private:
   LoadedPlugin* ServingPlugin(const std::string& reward_type) const;
@@ -137,6 +146,7 @@ class PluginHost : public RewardFulfiller {
   Store* store_;
   EventIngestor* ingestor_;
   Clock* clock_;
+  ContactIngestor contacts_;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
 };
 

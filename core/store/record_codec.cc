@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,42 @@ std::map<std::string, std::string> DecodeParams(const std::string& text) {
     params[kv.first] = kv.second;
   }
   return params;
+}
+
+std::string EncodeMetricValues(const std::vector<std::pair<std::string, double>>& metrics) {
+  std::string out;
+  for (const auto& [metric, value] : metrics) {
+    absl::StrAppend(&out, metric, "\x1f", Num(value), "\x1e");
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, double>> DecodeMetricValues(std::string_view text) {
+  std::vector<std::pair<std::string, double>> metrics;
+  for (absl::string_view entry :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), kRecord, absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(entry, absl::MaxSplits(kUnit, 1));
+    double value = 0;
+    if (!absl::SimpleAtod(kv.second, &value)) continue;
+    metrics.emplace_back(std::string(kv.first), value);
+  }
+  return metrics;
+}
+
+std::string EncodeIds(const std::set<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) absl::StrAppend(&out, id, "\x1e");
+  return out;
+}
+
+std::set<std::string> DecodeIds(std::string_view text) {
+  std::set<std::string> ids;
+  for (absl::string_view id :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), kRecord, absl::SkipEmpty())) {
+    ids.emplace(id);
+  }
+  return ids;
 }
 
 // A standing as one line: agent, peer group, eligible, rank, score, reasons, metrics, and then

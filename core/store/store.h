@@ -1,8 +1,8 @@
 // The durable store behind plauditd: one interface per aggregate (agents, events and their
-// aggregates, programs, corrections, decisions and awards, budgets, fulfilments, plugin state,
-// praise, audit, exports), each knowing only the record types of store_records.h, and the
-// coordination of replicas. A backend implements all of them; callers hold the interface they
-// need, or the whole Store.
+// aggregates, contacts from metric sources, programs, corrections, decisions and awards, budgets,
+// fulfilments, plugin state, praise, audit, exports), each knowing only the record types of
+// store_records.h, and the coordination of replicas. A backend implements all of them; callers hold
+// the interface they need, or the whole Store.
 //
 // Every method is one transaction: when a write returns OK its data is committed and survives
 // kill -9. What must commit together (a decision with its awards and their fulfilments: the
@@ -20,6 +20,7 @@
 #include "core/store/agent_store.h"
 #include "core/store/audit_store.h"
 #include "core/store/budget_store.h"
+#include "core/store/contact_store.h"
 #include "core/store/correction_store.h"
 #include "core/store/decision_store.h"
 #include "core/store/event_store.h"
@@ -39,6 +40,7 @@ class Store : public AgentStore,
               public EventStore,
               public ProgramStore,
               public CorrectionStore,
+              public ContactStore,
               public DecisionStore,
               public BudgetStore,
               public FulfilmentStore,

@@ -94,6 +94,8 @@ AmazonConnectResult ReadAmazonConnectRecord(std::string_view json_text,
       !ReadText(record, "", "Channel", &fact.channel, &problem)) {
     return reject(std::move(problem));
   }
+  result.contact_id = fact.contact_id;
+  result.version_us = fact.version_us;
   if (const Json* queue = json::Find(record, "Queue"); queue != nullptr && queue->is_object()) {
     fact.queue = json::StringMember(*queue, "Name");
   }

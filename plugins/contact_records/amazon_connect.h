@@ -29,6 +29,7 @@
 #ifndef PLAUDIT_PLUGINS_CONTACT_RECORDS_AMAZON_CONNECT_H_
 #define PLAUDIT_PLUGINS_CONTACT_RECORDS_AMAZON_CONNECT_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -57,6 +58,9 @@ struct AmazonConnectMapping {
 // record whose required fields are missing or malformed has no fact and one problem: the caller
 // sets it aside with that reason.
 struct AmazonConnectResult {
+  // The record's contact and version, whenever it can be read (with a fact or without).
+  std::string contact_id;
+  int64_t version_us = 0;
   std::optional<ContactFact> fact;
   std::vector<std::string> problems;
   // True when the record cannot be read at all (not JSON, or a required field is bad).

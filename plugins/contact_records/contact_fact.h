@@ -33,11 +33,6 @@ struct ContactFact {
   std::vector<std::pair<std::string, double>> metrics;
 };
 
-// A stable event id for each of the fact's metrics, the same for every version of the fact, so
-// that a newer version's events are corrections of the older one's:
-// "<source>:<contact id>:<participant>:<metric>".
-std::string EventIdFor(const ContactFact& fact, const std::string& metric);
-
 }  // namespace plaudit::contacts
 
 #endif  // PLAUDIT_PLUGINS_CONTACT_RECORDS_CONTACT_FACT_H_

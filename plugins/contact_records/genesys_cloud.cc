@@ -123,6 +123,8 @@ class ConversationReader {
 
   // One fact per agent, in the order they joined.
   void Finish(const std::string& conversation, int64_t started_us) {
+    result_.contact_id = conversation;
+    result_.version_us = std::max(latest_us_, started_us);
     for (auto& [user, turns] : turns_) {
       ContactFact fact;
       fact.source = mapping_.source;

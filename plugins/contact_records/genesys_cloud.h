@@ -60,6 +60,9 @@ struct GenesysMapping {
 // record that cannot be read (not JSON, or conversationId or conversationStart bad) is rejected
 // with one problem.
 struct GenesysResult {
+  // The conversation and its version, whenever it can be read (with facts or without).
+  std::string contact_id;
+  int64_t version_us = 0;
   std::vector<ContactFact> facts;
   std::vector<std::string> problems;
   bool rejected = false;

@@ -42,6 +42,8 @@ ZendeskResult ReadZendeskTicket(std::string_view json_text, const ZendeskMapping
   if (!ReadRequiredTime(ticket, "updated_at", &fact.version_us, &problem)) {
     return reject(std::move(problem));
   }
+  result.contact_id = fact.contact_id;
+  result.version_us = fact.version_us;
   const std::string status = json::StringMember(ticket, "status");
   if (status.empty()) return reject("status: missing");
   const Json* assignee = json::Find(ticket, "assignee_id");

@@ -48,6 +48,9 @@ struct ZendeskMapping {
 // out. A ticket that cannot be read (not JSON, or a required field bad) is rejected with one
 // problem.
 struct ZendeskResult {
+  // The ticket and its version, whenever it can be read (with a fact or without).
+  std::string contact_id;
+  int64_t version_us = 0;
   std::optional<ContactFact> fact;
   std::vector<std::string> problems;
   bool rejected = false;

@@ -54,6 +54,7 @@
 #include "core/csv/csv_reader.h"
 #include "plaudit/errno_message.h"
 #include "plaudit/plugin_sdk.h"
+#include "plugins/common/inbox_files.h"
 
 namespace plaudit::plugins {
 namespace {
@@ -68,16 +69,6 @@ constexpr char kRejectedSuffix[] = ".rejected.csv";
 constexpr char kErrorSuffix[] = ".error";
 constexpr size_t kCheckBlockBytes = 64 * 1024;
 constexpr int kMaxRowsPerChunk = 5000;
-constexpr auto kMinFileAge = std::chrono::seconds(1);
-constexpr int64_t kMaxPollIntervalMs = 24 * 60 * 60 * 1000;
-
-// Flushes a directory's entries (renames into or out of it) to disk; best effort.
-void SyncDirectory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
 
 // Why `in` cannot be CSV text: "" when it has no NUL byte. Reads it to the end; *read_failed
 // says the stream failed on the way (the answer then means nothing). Encoding errors are not
@@ -209,15 +200,7 @@ class CsvDirPlugin : public sdk::Plugin {
       encoding_ = *encoding;
     }
     if (auto it = request.config().find("poll_interval_ms"); it != request.config().end()) {
-      const std::string& text = it->second;
-      int64_t millis = -1;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), millis);
-      if (ec != std::errc() || end != text.data() + text.size() || millis < 0 ||
-          millis > kMaxPollIntervalMs) {
-        return "config poll_interval_ms must be a whole number of milliseconds from 0 to " +
-               std::to_string(kMaxPollIntervalMs) + "; got \"" + text + "\"";
-      }
-      poll_interval_micros_ = millis * 1000;
+      if (std::string problem = scans_.Parse(it->second); !problem.empty()) return problem;
     }
     if (request.data_dir().empty()) return "no data dir to keep processed files in";
     std::error_code ec;
@@ -246,15 +229,7 @@ class CsvDirPlugin : public sdk::Plugin {
     pb::PollResponse resp;
     std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
     if (!lock.owns_lock()) return resp;
-    if (poll_interval_micros_ > 0) {
-      const int64_t now = host().NowMicros();
-      // A clock that went backwards counts as time passed, so that a scan is never held up.
-      if (last_scan_micros_ && now >= *last_scan_micros_ &&
-          now - *last_scan_micros_ < poll_interval_micros_) {
-        return resp;
-      }
-      last_scan_micros_ = now;
-    }
+    if (!scans_.Due(host().NowMicros())) return resp;
 
     if (std::string error = CreateFolders(); !error.empty()) {
       host().Warning(error);
@@ -292,23 +267,9 @@ class CsvDirPlugin : public sdk::Plugin {
 
   // The inbox's CSV files that are ready to import, in name order.
   std::vector<std::string> ReadyFiles(std::string* error) {
-    std::vector<std::string> names;
-    std::error_code ec;
-    const auto now = fs::file_time_type::clock::now();
-    for (fs::directory_iterator it(inbox_, ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      if (name.empty() || name.front() == '.' || !name.ends_with(kCsvExtension)) continue;
-      std::error_code entry_ec;
-      if (!it->is_regular_file(entry_ec)) continue;
-      const auto modified = it->last_write_time(entry_ec);
-      if (entry_ec) continue;
-      // A file stamped in the future is not being written now: a write would restamp it.
-      const auto age = now - modified;
-      if (age < kMinFileAge && age > -kMinFileAge) continue;
-      names.push_back(name);
-    }
-    if (ec) *error = "csv_dir: cannot list " + inbox_.string() + ": " + ec.message();
-    std::sort(names.begin(), names.end());
+    std::string list_error;
+    std::vector<std::string> names = inbox::ReadyFiles(inbox_, kCsvExtension, &list_error);
+    if (!list_error.empty()) *error = "csv_dir: " + list_error;
     return names;
   }
 
@@ -394,11 +355,12 @@ class CsvDirPlugin : public sdk::Plugin {
     }
     if (in.bad()) return {ImportStatus::kFileFailed, "csv_dir: " + name + ": read error"};
 
-    const std::string destination = UnusedName(processed_, name, kRejectedSuffix);
+    const std::string destination =
+        inbox::UnusedName(processed_, name, kCsvExtension, kRejectedSuffix);
     if (!rejected_file.Commit(processed_ / (destination + kRejectedSuffix), &error)) {
       return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
     }
-    if (!MoveFile(path, processed_ / destination, &error)) {
+    if (!inbox::MoveFile(path, processed_ / destination, &error)) {
       return {ImportStatus::kFileFailed, "csv_dir: " + name + ": " + error};
     }
     host().Info("csv_dir: " + name + ": imported " + std::to_string(tally.imported) +
@@ -420,14 +382,14 @@ class CsvDirPlugin : public sdk::Plugin {
   // (written first, so a file in failed/ always has its reason), and logs it once. When that
   // cannot be done the file stays in the inbox, to be set aside at a later poll.
   ImportResult SetAside(const std::string& name, const std::string& why) {
-    const std::string destination = UnusedName(failed_, name, kErrorSuffix);
+    const std::string destination = inbox::UnusedName(failed_, name, kCsvExtension, kErrorSuffix);
     const fs::path reason_path = failed_ / (destination + kErrorSuffix);
     std::string error;
-    if (!WriteWhole(reason_path, why + "\n", &error)) {
+    if (!inbox::WriteWhole(reason_path, why + "\n", &error)) {
       return {ImportStatus::kFileFailed,
               "csv_dir: " + name + ": cannot be imported (" + why + ") nor set aside: " + error};
     }
-    if (!MoveFile(inbox_ / name, failed_ / destination, &error)) {
+    if (!inbox::MoveFile(inbox_ / name, failed_ / destination, &error)) {
       std::error_code ec;
       fs::remove(reason_path, ec);
       return {ImportStatus::kFileFailed,
@@ -438,76 +400,12 @@ class CsvDirPlugin : public sdk::Plugin {
     return {ImportStatus::kSetAside, why};
   }
 
-  // `name`, or "<stem>-N.csv" for the smallest N, such that neither it nor its companion file
-  // (name + `companion_suffix`) exists in `dir`, so that a companion always belongs to the file
-  // beside it.
-  static std::string UnusedName(const fs::path& dir, const std::string& name,
-                                const std::string& companion_suffix) {
-    const std::string stem = name.substr(0, name.size() - (sizeof(kCsvExtension) - 1));
-    std::string candidate = name;
-    for (int n = 1;; ++n) {
-      std::error_code ec;
-      if (!fs::exists(dir / candidate, ec) &&
-          !fs::exists(dir / (candidate + companion_suffix), ec)) {
-        return candidate;
-      }
-      candidate = stem + "-" + std::to_string(n) + kCsvExtension;
-    }
-  }
-
-  // Writes `text` to `path` whole: to a hidden temporary file, synced, then renamed into place.
-  static bool WriteWhole(const fs::path& path, const std::string& text, std::string* error) {
-    const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-    std::FILE* file = std::fopen(temp.c_str(), "wb");
-    if (file == nullptr) {
-      *error = "cannot create " + temp.string() + ": " + ErrnoMessage(errno);
-      return false;
-    }
-    int err = 0;
-    if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0 ||
-        ::fsync(::fileno(file)) != 0) {
-      err = errno;
-    }
-    if (std::fclose(file) != 0 && err == 0) err = errno;
-    if (err == 0 && ::rename(temp.c_str(), path.c_str()) != 0) err = errno;
-    if (err == 0) return true;
-    *error = "cannot write " + path.string() + ": " + ErrnoMessage(err);
-    std::error_code ec;
-    fs::remove(temp, ec);
-    return false;
-  }
-
-  // Renames `from` to `to`, copying when they are on different filesystems.
-  static bool MoveFile(const fs::path& from, const fs::path& to, std::string* error) {
-    if (::rename(from.c_str(), to.c_str()) == 0) {
-      SyncDirectory(to.parent_path());
-      return true;
-    }
-    if (errno != EXDEV) {
-      *error = "cannot move to " + to.string() + ": " + ErrnoMessage(errno);
-      return false;
-    }
-    const fs::path temp = to.parent_path() / ("." + to.filename().string() + ".tmp");
-    std::error_code ec;
-    fs::copy_file(from, temp, fs::copy_options::overwrite_existing, ec);
-    if (!ec) fs::rename(temp, to, ec);
-    if (!ec) fs::remove(from, ec);
-    if (ec) {
-      *error = "cannot move to " + to.string() + ": " + ec.message();
-      fs::remove(temp, ec);
-      return false;
-    }
-    SyncDirectory(to.parent_path());
-    return true;
-  }
-
   fs::path inbox_;
   fs::path processed_;
   fs::path failed_;
-  int64_t poll_interval_micros_ = 0;
+  inbox::ScanInterval scans_;  // guarded by poll_mu_
   CsvEncoding encoding_ = CsvEncoding::kUtf8;
   std::mutex poll_mu_;
-  std::optional<int64_t> last_scan_micros_;  // guarded by poll_mu_
 };
 
 }  // namespace

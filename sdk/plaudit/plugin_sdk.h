@@ -165,6 +165,13 @@ class Host {
     return Call("ingest.csv", request, response, error);
   }
 
+  // Stores contacts as a platform last reported them: the host matches each fact's participant
+  // to an agent, keeps the newest version of each contact and derives its metric events.
+  bool IngestFacts(const pb::IngestFactsRequest& request, pb::IngestFactsResponse* response,
+                   std::string* error) {
+    return Call("ingest.facts", request, response, error);
+  }
+
  private:
   PlauditHostV1 host_;
 };

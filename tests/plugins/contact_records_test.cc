@@ -57,7 +57,8 @@ TEST_F(AmazonConnectTest, ACallIsOneContactOfItsAgentWithHandleTimeAndSurvey) {
   EXPECT_EQ(fact.version_us, Us("2026-10-05T10:07:00Z"));
   // Interaction 300 + hold 45, after-contact work not yet ended.
   EXPECT_EQ(fact.metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 345}, {"csat", 5}}));
-  EXPECT_EQ(EventIdFor(fact, "aht_seconds"), "amazon_connect:c-0001:jane.doe:aht_seconds");
+  EXPECT_EQ(first.contact_id, "c-0001");
+  EXPECT_EQ(first.version_us, fact.version_us);
 }
 
 TEST_F(AmazonConnectTest, ARevisionIsTheSameKeyWithANewerVersion) {
@@ -67,8 +68,6 @@ TEST_F(AmazonConnectTest, ARevisionIsTheSameKeyWithANewerVersion) {
   EXPECT_EQ(revised.participant, first.participant);
   EXPECT_GT(revised.version_us, first.version_us);
   EXPECT_EQ(revised.metrics, (Metrics{{"calls_handled", 1}, {"aht_seconds", 435}, {"csat", 5}}));
-  // Its events have the same ids: they replace the first version's.
-  EXPECT_EQ(EventIdFor(revised, "aht_seconds"), EventIdFor(first, "aht_seconds"));
   // A duplicate delivery reads as the same fact, version and all.
   const ContactFact again = *Read(3).fact;
   EXPECT_EQ(again.version_us, revised.version_us);
@@ -92,6 +91,9 @@ TEST_F(AmazonConnectTest, AContactNoAgentTookIsNoFactAndNoProblem) {
   EXPECT_FALSE(abandoned.fact.has_value());
   EXPECT_FALSE(abandoned.rejected);
   EXPECT_TRUE(abandoned.problems.empty());
+  // Still a version of its contact: one that replaces an earlier version's facts with none.
+  EXPECT_FALSE(abandoned.contact_id.empty());
+  EXPECT_GT(abandoned.version_us, 0);
 }
 
 TEST_F(AmazonConnectTest, AScoreOutOfRangeIsLeftOutAndNamedAndTheRestKept) {
@@ -193,7 +195,8 @@ TEST_F(GenesysTest, AnAgentsCallIsOneContactWithItsHandleTime) {
 TEST_F(GenesysTest, ALateSurveyMakesANewerVersionOfTheSameFact) {
   const ContactFact first = Read(1).facts.at(0);
   const ContactFact revised = Read(2).facts.at(0);
-  EXPECT_EQ(EventIdFor(revised, "nps"), EventIdFor(first, "nps"));
+  EXPECT_EQ(revised.contact_id, first.contact_id);
+  EXPECT_EQ(revised.participant, first.participant);
   EXPECT_EQ(revised.version_us, Us("2026-10-07T08:00:00Z"));
   EXPECT_GT(revised.version_us, first.version_us);
   EXPECT_EQ(revised.occurred_us, first.occurred_us);
@@ -220,6 +223,8 @@ TEST_F(GenesysTest, AConversationNoAgentJoinedHasNoFacts) {
   EXPECT_FALSE(abandoned.rejected);
   EXPECT_TRUE(abandoned.facts.empty());
   EXPECT_TRUE(abandoned.problems.empty());
+  EXPECT_FALSE(abandoned.contact_id.empty());
+  EXPECT_GT(abandoned.version_us, 0);
 }
 
 TEST_F(GenesysTest, BadValuesAreLeftOutAndNamedAndTheRestKept) {
@@ -299,6 +304,8 @@ TEST_F(ZendeskTest, AnOpenOrUnassignedTicketIsNoFactYet) {
     EXPECT_FALSE(none.fact.has_value()) << line;
     EXPECT_FALSE(none.rejected) << line;
     EXPECT_TRUE(none.problems.empty()) << line;
+    EXPECT_FALSE(none.contact_id.empty()) << line;
+    EXPECT_GT(none.version_us, 0) << line;
   }
 }
 

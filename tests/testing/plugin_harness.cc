@@ -80,6 +80,11 @@ void FakePluginHost::SetIngestHandler(IngestHandler handler) {
   ingest_ = std::make_shared<IngestHandler>(std::move(handler));
 }
 
+void FakePluginHost::SetFactsHandler(FactsHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  facts_ = std::make_shared<FactsHandler>(std::move(handler));
+}
+
 int FakePluginHost::Call(void* context, const char* method, const uint8_t* request,
                          size_t request_size, PlauditBuffer* response) {
   auto* host = static_cast<FakePluginHost*>(context);
@@ -122,6 +127,20 @@ bool FakePluginHost::Handle(const std::string& method, const std::string& reques
                                                     logs_.push_back({req.level(), req.message()});
                                                     return true;
                                                   });
+  }
+  if (method == "ingest.facts") {
+    return Serve<pb::IngestFactsRequest, pb::IngestFactsResponse>(
+        request, response, [&](const pb::IngestFactsRequest& req, pb::IngestFactsResponse* resp) {
+          std::shared_ptr<FactsHandler> handler;
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            handler = facts_;
+          }
+          std::string error = "no facts handler";
+          if (handler && *handler && (*handler)(req, resp, &error)) return true;
+          *response = error;
+          return false;
+        });
   }
   if (method == "ingest.csv") {
     return Serve<pb::IngestCsvRequest, pb::IngestCsvResponse>(

@@ -3,10 +3,11 @@
 // the plugin's function table as serialized plaudit.plugin.v1 messages.
 //
 // FakePluginHost is the other side of that boundary, in memory: a state store whose commits are
-// atomic and honour their conditions, a clock the test sets, captured log lines, and an
-// "ingest.csv" handler the test supplies. FakePluginHost is thread-safe (plugins may call it from
-// several threads at once); the ingest handler runs outside its lock and guards its own state.
-// A LoadedPlugin is as thread-safe as the plugin it wraps. Destroy a LoadedPlugin before its host.
+// atomic and honour their conditions, a clock the test sets, captured log lines, and
+// "ingest.csv" and "ingest.facts" handlers the test supplies. FakePluginHost is thread-safe
+// (plugins may call it from several threads at once); the ingest handler runs outside its lock and
+// guards its own state. A LoadedPlugin is as thread-safe as the plugin it wraps. Destroy a
+// LoadedPlugin before its host.
 #ifndef PLAUDIT_TESTS_TESTING_PLUGIN_HARNESS_H_
 #define PLAUDIT_TESTS_TESTING_PLUGIN_HARNESS_H_
 
@@ -38,6 +39,9 @@ class FakePluginHost {
   // Stores a chunk of CSV rows; returning false (with *error) is a failed host call.
   using IngestHandler = std::function<bool(const pb::IngestCsvRequest& request,
                                            pb::IngestCsvResponse* response, std::string* error)>;
+  // Stores contacts ("ingest.facts"); returning false (with *error) is a failed host call.
+  using FactsHandler = std::function<bool(const pb::IngestFactsRequest& request,
+                                          pb::IngestFactsResponse* response, std::string* error)>;
 
   FakePluginHost();
   FakePluginHost(const FakePluginHost&) = delete;
@@ -61,6 +65,8 @@ class FakePluginHost {
   // Without a handler, "ingest.csv" fails. The handler is called as it is, not a copy, so it
   // may keep state (a mutable lambda's captures).
   void SetIngestHandler(IngestHandler handler);
+  // As SetIngestHandler, for "ingest.facts".
+  void SetFactsHandler(FactsHandler handler);
 
  private:
   static int Call(void* context, const char* method, const uint8_t* request, size_t request_size,
@@ -76,6 +82,7 @@ class FakePluginHost {
   int64_t now_micros_ = 0;                    // guarded by mu_
   std::vector<LogLine> logs_;                 // guarded by mu_
   std::shared_ptr<IngestHandler> ingest_;     // guarded by mu_
+  std::shared_ptr<FactsHandler> facts_;       // guarded by mu_
 };
 
 // One instance of a plugin, created against a FakePluginHost.

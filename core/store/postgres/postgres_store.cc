@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,9 @@
 #include "absl/time/time.h"
 #include "core/domain/log.h"
 #include "core/scoring/exact_sum.h"
+#include "core/store/contact_writes.h"
 #include "core/store/postgres/pg_rollups.h"
+#include "core/store/record_codec.h"
 
 namespace plaudit {
 namespace {
@@ -297,6 +300,38 @@ CREATE TABLE fulfilment_attempts (
   PRIMARY KEY (fulfilment_id, seq)
 );
 )sql",
+    // Contacts as metric sources last reported them (as in the embedded store).
+    R"sql(
+CREATE TABLE contacts (
+  source text COLLATE "C" NOT NULL,
+  contact_id text COLLATE "C" NOT NULL,
+  version_us bigint NOT NULL,
+  received_us bigint NOT NULL,
+  event_ids text NOT NULL,
+  PRIMARY KEY (source, contact_id)
+);
+CREATE TABLE contact_facts (
+  source text COLLATE "C" NOT NULL,
+  contact_id text COLLATE "C" NOT NULL,
+  participant text COLLATE "C" NOT NULL,
+  agent_id text COLLATE "C" NOT NULL,
+  occurred_us bigint NOT NULL,
+  channel text NOT NULL,
+  queue text NOT NULL,
+  metrics text NOT NULL,
+  PRIMARY KEY (source, contact_id, participant)
+);
+CREATE INDEX contact_facts_unmatched ON contact_facts (source, contact_id) WHERE agent_id = '';
+CREATE TABLE metric_sources (
+  source text COLLATE "C" PRIMARY KEY,
+  position text NOT NULL,
+  lag text NOT NULL,
+  taken bigint NOT NULL,
+  rejected bigint NOT NULL,
+  last_problem text NOT NULL,
+  updated_us bigint NOT NULL
+);
+)sql",
 };
 
 // Advisory lock keys (pg_advisory_lock's one-bigint form): migrating, and appending to the audit
@@ -422,6 +457,11 @@ std::vector<AggregateRow> GroupAggregates(const PgResult& rows) {
   }
   finish();
   return out;
+}
+
+// Takes the lock a transaction writing events holds before it reads the rollup schemes.
+absl::Status LockEvents(PgConnection& db) {
+  return db.Exec("LOCK TABLE events IN ROW EXCLUSIVE MODE").status();
 }
 
 struct EventContentRow {
@@ -641,8 +681,13 @@ absl::Status PostgresStore::DeactivateAgent(const std::string& id, const std::st
 
 // Events and their aggregates.
 
-absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
-    const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement) {
+namespace {
+
+// InsertEvents inside the caller's transaction, with its rollup writer (begun once `events` was
+// locked: see pg_rollups.h).
+absl::StatusOr<std::vector<InsertOutcome>> InsertEventsIn(
+    PgConnection& db, PgRollupWriter& rollups, const std::vector<StoredEvent>& events,
+    const std::optional<EventReplacement>& replacement) {
   std::vector<InsertOutcome> outcomes;
   if (events.empty()) return outcomes;
   std::vector<std::string> ids, agents, metrics;
@@ -656,8 +701,7 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
     times.push_back(e.occurred_at_us);
   }
   const std::string id_array = PgTextArray(ids);
-  PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
-    outcomes.clear();
+  {
     // One statement for the whole batch; the ids it stored come back (an id twice in the batch
     // is stored once, its first time).
     auto inserted = db.Exec(
@@ -669,8 +713,6 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
     if (!inserted.ok()) return inserted.status();
     std::map<std::string, bool> fresh;  // id -> its first occurrence not yet met
     for (int i = 0; i < inserted->rows(); ++i) fresh[inserted->Text(i, 0)] = true;
-    auto rollups = PgRollupWriter::Begin(db);
-    if (!rollups.ok()) return rollups.status();
 
     // What the batch's ids held before: stored content, or retracted content.
     std::map<std::string, EventContentRow> stored, retracted;
@@ -706,7 +748,7 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
         auto was = retracted.find(e.event_id);
         if (was == retracted.end()) {
           PLAUDIT_PG_RETURN_IF_ERROR(
-              rollups->Added(e.agent_id, e.metric, e.value, e.occurred_at_us));
+              rollups.Added(e.agent_id, e.metric, e.value, e.occurred_at_us));
           stored[e.event_id] = content;
           outcomes.push_back(InsertOutcome::kStored);
           continue;
@@ -725,7 +767,7 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
             db.Exec("DELETE FROM retracted_events WHERE event_id = $1", {e.event_id}).status());
         retracted.erase(was);
         PLAUDIT_PG_RETURN_IF_ERROR(record_replacement(e, absl::StrCat(before, " (retracted)")));
-        PLAUDIT_PG_RETURN_IF_ERROR(rollups->Added(e.agent_id, e.metric, e.value, e.occurred_at_us));
+        PLAUDIT_PG_RETURN_IF_ERROR(rollups.Added(e.agent_id, e.metric, e.value, e.occurred_at_us));
         stored[e.event_id] = content;
         outcomes.push_back(InsertOutcome::kReplaced);
         continue;
@@ -742,8 +784,8 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
         continue;
       }
       const EventContentRow& old = existing->second;
-      PLAUDIT_PG_RETURN_IF_ERROR(rollups->Changed(old.agent_id, old.metric, old.occurred_at_us));
-      PLAUDIT_PG_RETURN_IF_ERROR(rollups->Changed(e.agent_id, e.metric, e.occurred_at_us));
+      PLAUDIT_PG_RETURN_IF_ERROR(rollups.Changed(old.agent_id, old.metric, old.occurred_at_us));
+      PLAUDIT_PG_RETURN_IF_ERROR(rollups.Changed(e.agent_id, e.metric, e.occurred_at_us));
       PLAUDIT_PG_RETURN_IF_ERROR(
           db.Exec("UPDATE events SET agent_id = $1, metric = $2, value = $3, "
                   "occurred_at_us = $4 WHERE event_id = $5",
@@ -754,6 +796,23 @@ absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
       existing->second = content;
       outcomes.push_back(InsertOutcome::kReplaced);
     }
+  }
+  return outcomes;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<InsertOutcome>> PostgresStore::InsertEvents(
+    const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement) {
+  std::vector<InsertOutcome> outcomes;
+  if (events.empty()) return outcomes;
+  PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
+    PLAUDIT_PG_RETURN_IF_ERROR(LockEvents(db));
+    auto rollups = PgRollupWriter::Begin(db);
+    if (!rollups.ok()) return rollups.status();
+    auto inserted = InsertEventsIn(db, *rollups, events, replacement);
+    if (!inserted.ok()) return inserted.status();
+    outcomes = *std::move(inserted);
     PLAUDIT_PG_RETURN_IF_ERROR(rollups->Flush());
     return BumpGenerations(db, {"standings"});
   }));
@@ -920,44 +979,302 @@ absl::StatusOr<std::vector<AggregateRow>> PostgresStore::AggregatePage(
   return GroupAggregates(*q);
 }
 
+namespace {
+
+// RetractEvents inside the caller's transaction, with its rollup writer (begun once `events` was
+// locked: see pg_rollups.h).
+absl::StatusOr<std::vector<std::string>> RetractEventsIn(PgConnection& db, PgRollupWriter& rollups,
+                                                         const std::vector<std::string>& ids,
+                                                         const std::string& actor,
+                                                         const std::string& reason, int64_t at_us) {
+  std::vector<std::string> not_stored;
+  for (const std::string& id : ids) {
+    auto removed = db.Exec(
+        "DELETE FROM events WHERE event_id = $1 "
+        "RETURNING agent_id, metric, value, occurred_at_us",
+        {id});
+    if (!removed.ok()) return removed.status();
+    if (removed->rows() == 0) {
+      not_stored.push_back(id);
+      continue;
+    }
+    const std::string agent_id = removed->Text(0, 0);
+    const std::string metric = removed->Text(0, 1);
+    const double value = removed->Double(0, 2);
+    const int64_t occurred_at_us = removed->Int(0, 3);
+    PLAUDIT_PG_RETURN_IF_ERROR(
+        db.Exec("INSERT INTO retracted_events (event_id, agent_id, metric, value, "
+                "occurred_at_us) VALUES ($1, $2, $3, $4, $5)",
+                {id, agent_id, metric, value, occurred_at_us})
+            .status());
+    PLAUDIT_PG_RETURN_IF_ERROR(rollups.Changed(agent_id, metric, occurred_at_us));
+    PLAUDIT_PG_RETURN_IF_ERROR(
+        RecordCorrection(db, CorrectionRecord{0, "event_retracted", id,
+                                              EventContent(agent_id, metric, value, occurred_at_us),
+                                              actor, reason, at_us}));
+  }
+  return not_stored;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<std::string>> PostgresStore::RetractEvents(
     const std::vector<std::string>& ids, const std::string& actor, const std::string& reason,
     int64_t at_us) {
   std::vector<std::string> not_stored;
   PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
-    not_stored.clear();
-    PLAUDIT_PG_RETURN_IF_ERROR(db.Exec("LOCK TABLE events IN ROW EXCLUSIVE MODE").status());
+    PLAUDIT_PG_RETURN_IF_ERROR(LockEvents(db));
     auto rollups = PgRollupWriter::Begin(db);
     if (!rollups.ok()) return rollups.status();
-    for (const std::string& id : ids) {
-      auto removed = db.Exec(
-          "DELETE FROM events WHERE event_id = $1 "
-          "RETURNING agent_id, metric, value, occurred_at_us",
-          {id});
-      if (!removed.ok()) return removed.status();
-      if (removed->rows() == 0) {
-        not_stored.push_back(id);
-        continue;
-      }
-      const std::string agent_id = removed->Text(0, 0);
-      const std::string metric = removed->Text(0, 1);
-      const double value = removed->Double(0, 2);
-      const int64_t occurred_at_us = removed->Int(0, 3);
-      PLAUDIT_PG_RETURN_IF_ERROR(
-          db.Exec("INSERT INTO retracted_events (event_id, agent_id, metric, value, "
-                  "occurred_at_us) VALUES ($1, $2, $3, $4, $5)",
-                  {id, agent_id, metric, value, occurred_at_us})
-              .status());
-      PLAUDIT_PG_RETURN_IF_ERROR(rollups->Changed(agent_id, metric, occurred_at_us));
-      PLAUDIT_PG_RETURN_IF_ERROR(RecordCorrection(
-          db, CorrectionRecord{0, "event_retracted", id,
-                               EventContent(agent_id, metric, value, occurred_at_us), actor, reason,
-                               at_us}));
-    }
+    auto retracted = RetractEventsIn(db, *rollups, ids, actor, reason, at_us);
+    if (!retracted.ok()) return retracted.status();
+    not_stored = *std::move(retracted);
     PLAUDIT_PG_RETURN_IF_ERROR(rollups->Flush());
     return BumpGenerations(db, {"standings"});
   }));
   return not_stored;
+}
+
+// Contacts from metric sources.
+
+namespace {
+
+// Reads the facts of each contact in `contacts` (already holding source, id and version).
+absl::Status ReadContactFacts(PgConnection& db, std::vector<ContactRecord>& contacts) {
+  if (contacts.empty()) return absl::OkStatus();
+  std::vector<std::string> sources, ids;
+  std::map<std::pair<std::string, std::string>, ContactRecord*> by_key;
+  for (ContactRecord& c : contacts) {
+    sources.push_back(c.source);
+    ids.push_back(c.contact_id);
+    by_key[{c.source, c.contact_id}] = &c;
+  }
+  auto q = db.Exec(
+      "SELECT f.source, f.contact_id, f.participant, f.agent_id, f.occurred_us, f.channel, "
+      "f.queue, f.metrics FROM contact_facts f "
+      "JOIN unnest($1::text[], $2::text[]) AS k (source, contact_id) USING (source, contact_id) "
+      "ORDER BY f.source, f.contact_id, f.participant",
+      {PgTextArray(sources), PgTextArray(ids)});
+  if (!q.ok()) return q.status();
+  for (int i = 0; i < q->rows(); ++i) {
+    auto it = by_key.find({q->Text(i, 0), q->Text(i, 1)});
+    if (it == by_key.end()) continue;
+    it->second->facts.push_back(ContactFactRecord{q->Text(i, 2), q->Text(i, 3), q->Int(i, 4),
+                                                  q->Text(i, 5), q->Text(i, 6),
+                                                  DecodeMetricValues(q->TextView(i, 7))});
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> PostgresStore::ContactVersions(
+    const std::string& source, const std::vector<std::string>& contact_ids) {
+  std::vector<std::pair<std::string, int64_t>> versions;
+  if (contact_ids.empty()) return versions;
+  auto db = pool_.Acquire();
+  if (!db.ok()) return db.status();
+  auto q = (*db)->Exec(
+      "SELECT contact_id, version_us FROM contacts "
+      "WHERE source = $1 AND contact_id = ANY($2::text[])",
+      {source, PgTextArray(contact_ids)});
+  if (!q.ok()) return q.status();
+  for (int i = 0; i < q->rows(); ++i) versions.emplace_back(q->Text(i, 0), q->Int(i, 1));
+  return versions;
+}
+
+absl::StatusOr<std::optional<ContactRecord>> PostgresStore::GetContact(
+    const std::string& source, const std::string& contact_id) {
+  auto db = pool_.Acquire();
+  if (!db.ok()) return db.status();
+  PgTransaction txn(**db);
+  PLAUDIT_PG_RETURN_IF_ERROR(txn.status());
+  auto q = (*db)->Exec(
+      "SELECT version_us, received_us FROM contacts WHERE source = $1 AND contact_id = $2",
+      {source, contact_id});
+  if (!q.ok()) return q.status();
+  if (q->rows() == 0) return std::optional<ContactRecord>();
+  std::vector<ContactRecord> found = {
+      ContactRecord{source, contact_id, q->Int(0, 0), q->Int(0, 1), {}}};
+  PLAUDIT_PG_RETURN_IF_ERROR(ReadContactFacts(**db, found));
+  PLAUDIT_PG_RETURN_IF_ERROR(txn.Commit());
+  return std::optional<ContactRecord>(std::move(found.front()));
+}
+
+absl::StatusOr<std::vector<bool>> PostgresStore::WriteContacts(
+    const std::vector<ContactWrite>& writes, const EventReplacement& as,
+    const SourceProgress& progress) {
+  PLAUDIT_PG_RETURN_IF_ERROR(CheckDistinctContacts(writes));
+  std::vector<bool> written;
+  PLAUDIT_PG_RETURN_IF_ERROR(InTransaction([&](PgConnection& db) -> absl::Status {
+    written.assign(writes.size(), false);
+    PLAUDIT_PG_RETURN_IF_ERROR(LockEvents(db));
+    auto rollups = PgRollupWriter::Begin(db);
+    if (!rollups.ok()) return rollups.status();
+    // The stored versions, locked: a writer of the same contact waits here for this one.
+    std::vector<std::string> sources, ids;
+    for (const ContactWrite& w : writes) {
+      sources.push_back(w.contact.source);
+      ids.push_back(w.contact.contact_id);
+    }
+    const std::string source_array = PgTextArray(sources);
+    const std::string id_array = PgTextArray(ids);
+    // Each stored contact's version and event ids.
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::set<std::string>>> stored;
+    {
+      auto q = db.Exec(
+          "SELECT c.source, c.contact_id, c.version_us, c.event_ids FROM contacts c "
+          "JOIN unnest($1::text[], $2::text[]) AS k (source, contact_id) "
+          "USING (source, contact_id) ORDER BY c.source, c.contact_id FOR UPDATE OF c",
+          {source_array, id_array});
+      if (!q.ok()) return q.status();
+      for (int i = 0; i < q->rows(); ++i) {
+        stored[{q->Text(i, 0), q->Text(i, 1)}] = {q->Int(i, 2), DecodeIds(q->TextView(i, 3))};
+      }
+    }
+    std::vector<StoredEvent> events;
+    std::vector<std::string> retract;
+    std::vector<std::string> w_sources, w_ids, w_events, f_sources, f_ids, f_participants, f_agents,
+        f_channels, f_queues, f_metrics;
+    std::vector<int64_t> w_versions, w_received, f_occurred;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const ContactWrite& w = writes[i];
+      const ContactRecord& c = w.contact;
+      const std::pair<std::string, std::string> key{c.source, c.contact_id};
+      auto found = stored.find(key);
+      const std::optional<int64_t> version =
+          found == stored.end() ? std::nullopt : std::optional<int64_t>(found->second.first);
+      if (version != w.replaces_version) continue;
+      written[i] = true;
+      std::set<std::string> now;
+      for (const StoredEvent& e : w.events) now.insert(e.event_id);
+      if (found != stored.end()) {
+        for (const std::string& id : found->second.second) {
+          if (!now.contains(id)) retract.push_back(id);
+        }
+      }
+      events.insert(events.end(), w.events.begin(), w.events.end());
+      w_sources.push_back(c.source);
+      w_ids.push_back(c.contact_id);
+      w_versions.push_back(c.version_us);
+      w_received.push_back(c.received_us);
+      w_events.push_back(EncodeIds(now));
+      for (const ContactFactRecord& f : c.facts) {
+        f_sources.push_back(c.source);
+        f_ids.push_back(c.contact_id);
+        f_participants.push_back(f.participant);
+        f_agents.push_back(f.agent_id);
+        f_occurred.push_back(f.occurred_us);
+        f_channels.push_back(f.channel);
+        f_queues.push_back(f.queue);
+        f_metrics.push_back(EncodeMetricValues(f.metrics));
+      }
+    }
+    if (!w_ids.empty()) {
+      const std::string ws = PgTextArray(w_sources), wi = PgTextArray(w_ids);
+      if (!stored.empty()) {
+        PLAUDIT_PG_RETURN_IF_ERROR(
+            db.Exec("DELETE FROM contact_facts t USING unnest($1::text[], $2::text[]) AS k "
+                    "(source, contact_id) WHERE t.source = k.source "
+                    "AND t.contact_id = k.contact_id",
+                    {ws, wi})
+                .status());
+      }
+      PLAUDIT_PG_RETURN_IF_ERROR(
+          db.Exec("INSERT INTO contacts (source, contact_id, version_us, received_us, event_ids) "
+                  "SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], "
+                  "$5::text[]) ON CONFLICT (source, contact_id) DO UPDATE SET "
+                  "version_us = excluded.version_us, received_us = excluded.received_us, "
+                  "event_ids = excluded.event_ids",
+                  {ws, wi, PgNumberArray(w_versions), PgNumberArray(w_received),
+                   PgTextArray(w_events)})
+              .status());
+      if (!f_ids.empty()) {
+        PLAUDIT_PG_RETURN_IF_ERROR(
+            db.Exec("INSERT INTO contact_facts (source, contact_id, participant, agent_id, "
+                    "occurred_us, channel, queue, metrics) SELECT * FROM unnest($1::text[], "
+                    "$2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], "
+                    "$8::text[])",
+                    {PgTextArray(f_sources), PgTextArray(f_ids), PgTextArray(f_participants),
+                     PgTextArray(f_agents), PgNumberArray(f_occurred), PgTextArray(f_channels),
+                     PgTextArray(f_queues), PgTextArray(f_metrics)})
+                .status());
+      }
+    }
+    // The contacts of one call are distinct, so their event ids are too: what one retracts no
+    // other stores.
+    if (!events.empty()) {
+      auto outcomes = InsertEventsIn(db, *rollups, events, as);
+      if (!outcomes.ok()) return outcomes.status();
+    }
+    if (!retract.empty()) {
+      auto not_stored = RetractEventsIn(db, *rollups, retract, as.actor, as.reason, as.at_us);
+      if (!not_stored.ok()) return not_stored.status();
+    }
+    if (!progress.source.empty()) {
+      PLAUDIT_PG_RETURN_IF_ERROR(
+          db.Exec("INSERT INTO metric_sources (source, position, lag, taken, rejected, "
+                  "last_problem, updated_us) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                  "ON CONFLICT (source) DO UPDATE SET "
+                  "position = CASE WHEN $2 = '' THEN metric_sources.position ELSE $2 END, "
+                  "lag = $3, taken = metric_sources.taken + $4, "
+                  "rejected = metric_sources.rejected + $5, last_problem = CASE WHEN $6 = '' "
+                  "THEN metric_sources.last_problem ELSE $6 END, updated_us = $7",
+                  {progress.source, progress.position, progress.lag, progress.taken,
+                   progress.rejected, progress.last_problem, progress.at_us})
+              .status());
+    }
+    PLAUDIT_PG_RETURN_IF_ERROR(rollups->Flush());
+    if (events.empty() && retract.empty()) return absl::OkStatus();
+    return BumpGenerations(db, {"standings"});
+  }));
+  return written;
+}
+
+absl::StatusOr<std::vector<ContactRecord>> PostgresStore::ListUnmatchedContacts(
+    const std::string& source, const std::string& after_source, const std::string& after_contact,
+    int limit) {
+  auto db = pool_.Acquire();
+  if (!db.ok()) return db.status();
+  PgTransaction txn(**db);
+  PLAUDIT_PG_RETURN_IF_ERROR(txn.status());
+  auto q = (*db)->Exec(
+      "SELECT c.source, c.contact_id, c.version_us, c.received_us FROM contacts c "
+      "WHERE EXISTS (SELECT 1 FROM contact_facts f WHERE f.source = c.source "
+      "AND f.contact_id = c.contact_id AND f.agent_id = '') "
+      "AND ($1 = '' OR c.source = $1) AND (c.source, c.contact_id) > ($2, $3) "
+      "ORDER BY c.source, c.contact_id LIMIT $4",
+      {source, after_source, after_contact, int64_t{limit}});
+  if (!q.ok()) return q.status();
+  std::vector<ContactRecord> contacts;
+  for (int i = 0; i < q->rows(); ++i) {
+    contacts.push_back(ContactRecord{q->Text(i, 0), q->Text(i, 1), q->Int(i, 2), q->Int(i, 3), {}});
+  }
+  PLAUDIT_PG_RETURN_IF_ERROR(ReadContactFacts(**db, contacts));
+  PLAUDIT_PG_RETURN_IF_ERROR(txn.Commit());
+  return contacts;
+}
+
+absl::StatusOr<std::vector<SourceStatusRecord>> PostgresStore::ListSourceStatus() {
+  auto db = pool_.Acquire();
+  if (!db.ok()) return db.status();
+  auto q = (*db)->Exec(
+      "WITH names AS (SELECT source FROM metric_sources UNION SELECT DISTINCT source FROM "
+      "contacts) "
+      "SELECT n.source, COALESCE(m.position, ''), COALESCE(m.lag, ''), COALESCE(m.taken, 0), "
+      "COALESCE(m.rejected, 0), "
+      "(SELECT COUNT(*) FROM contact_facts f WHERE f.source = n.source AND f.agent_id = ''), "
+      "(SELECT COUNT(*) FROM contacts c WHERE c.source = n.source), "
+      "COALESCE(m.last_problem, ''), COALESCE(m.updated_us, 0) "
+      "FROM names n LEFT JOIN metric_sources m USING (source) ORDER BY n.source");
+  if (!q.ok()) return q.status();
+  std::vector<SourceStatusRecord> sources;
+  for (int i = 0; i < q->rows(); ++i) {
+    sources.push_back(SourceStatusRecord{q->Text(i, 0), q->Text(i, 1), q->Text(i, 2), q->Int(i, 3),
+                                         q->Int(i, 4), q->Int(i, 5), q->Int(i, 6), q->Text(i, 7),
+                                         q->Int(i, 8)});
+  }
+  return sources;
 }
 
 absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> PostgresStore::EventTimeSpan(

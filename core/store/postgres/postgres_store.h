@@ -135,6 +135,20 @@ class PostgresStore final : public Store {
                                                                  int64_t version) override;
   absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id) override;
 
+  // ContactStore.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ContactVersions(
+      const std::string& source, const std::vector<std::string>& contact_ids) override;
+  absl::StatusOr<std::optional<ContactRecord>> GetContact(const std::string& source,
+                                                          const std::string& contact_id) override;
+  absl::StatusOr<std::vector<bool>> WriteContacts(const std::vector<ContactWrite>& writes,
+                                                  const EventReplacement& as,
+                                                  const SourceProgress& progress) override;
+  absl::StatusOr<std::vector<ContactRecord>> ListUnmatchedContacts(const std::string& source,
+                                                                   const std::string& after_source,
+                                                                   const std::string& after_contact,
+                                                                   int limit) override;
+  absl::StatusOr<std::vector<SourceStatusRecord>> ListSourceStatus() override;
+
   // CorrectionStore.
   absl::StatusOr<std::vector<CorrectionRecord>> ListCorrections(
       const std::string& subject) override;

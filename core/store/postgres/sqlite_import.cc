@@ -44,6 +44,9 @@ constexpr const char* kTables[] = {
     "applied_callbacks",
     "praise",
     "audit_log",
+    "contacts",
+    "contact_facts",
+    "metric_sources",
 };
 // What the target may hold before the copy: what creating its schema wrote.
 constexpr const char* kDerivedTables[] = {"rollup_schemes", "rollup_periods", "rollups",

@@ -36,6 +36,19 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RetractEvents(
   absl::MutexLock lock(&mu_);
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
+  auto not_stored = RetractEventsLocked(ids, actor, reason, at_us);
+  if (!not_stored.ok()) return not_stored.status();
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  rollups_.Committed();
+  standings_generation_.fetch_add(1);
+  return not_stored;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::RetractEventsLocked(
+    const std::vector<std::string>& ids, const std::string& actor, const std::string& reason,
+    int64_t at_us) {
   SqliteStatement find(
       db_, "SELECT agent_id, metric, value, occurred_at_us FROM events WHERE event_id = ?");
   SqliteStatement keep(db_,
@@ -45,7 +58,6 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RetractEvents(
   PLAUDIT_RETURN_IF_ERROR(find.status());
   PLAUDIT_RETURN_IF_ERROR(keep.status());
   PLAUDIT_RETURN_IF_ERROR(remove.status());
-  PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
   std::vector<std::string> not_stored;
   for (const std::string& id : ids) {
     find.Bind(1, id);
@@ -72,10 +84,6 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RetractEvents(
                               EventContent(agent_id, metric, value, occurred_at_us), actor, reason,
                               at_us}));
   }
-  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
-  rollups_.Committed();
-  standings_generation_.fetch_add(1);
   return not_stored;
 }
 

@@ -334,6 +334,41 @@ ALTER TABLE fulfilments ADD COLUMN redeemed_us INTEGER NOT NULL DEFAULT 0;
 UPDATE fulfilments SET value = (SELECT a.value FROM awards a WHERE a.id = fulfilments.award_id)
   WHERE (SELECT COUNT(*) FROM fulfilments g WHERE g.award_id = fulfilments.award_id) = 1;
 )sql",
+    // Contacts as metric sources last reported them: each contact's version and the ids of the
+    // events derived from it (EncodeIds), its facts (one per agent who took part; agent_id empty
+    // while unmatched, metrics as EncodeMetricValues text), and each source's reported position
+    // and counts.
+    R"sql(
+CREATE TABLE contacts (
+  source TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  version_us INTEGER NOT NULL,
+  received_us INTEGER NOT NULL,
+  event_ids TEXT NOT NULL,
+  PRIMARY KEY (source, contact_id)
+) WITHOUT ROWID;
+CREATE TABLE contact_facts (
+  source TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  participant TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  occurred_us INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  queue TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  PRIMARY KEY (source, contact_id, participant)
+) WITHOUT ROWID;
+CREATE INDEX contact_facts_unmatched ON contact_facts (source, contact_id) WHERE agent_id = '';
+CREATE TABLE metric_sources (
+  source TEXT PRIMARY KEY,
+  position TEXT NOT NULL,
+  lag TEXT NOT NULL,
+  taken INTEGER NOT NULL,
+  rejected INTEGER NOT NULL,
+  last_problem TEXT NOT NULL,
+  updated_us INTEGER NOT NULL
+);
+)sql",
 };
 
 // The schema version from which plugin_state values are sealed.
@@ -735,6 +770,17 @@ absl::StatusOr<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
   SqliteTransaction txn(db_);
   PLAUDIT_RETURN_IF_ERROR(txn.status());
   PLAUDIT_RETURN_IF_ERROR(rollups_.Begin(db_));
+  auto outcomes = InsertEventsLocked(events, replacement);
+  if (!outcomes.ok()) return outcomes.status();
+  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
+  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
+  rollups_.Committed();
+  standings_generation_.fetch_add(1);
+  return outcomes;
+}
+
+absl::StatusOr<std::vector<InsertOutcome>> SqliteStore::InsertEventsLocked(
+    const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement) {
   auto added = [this](const StoredEvent& e) {
     return rollups_.Added(db_, e.agent_id, e.metric, e.value, e.occurred_at_us);
   };
@@ -839,10 +885,6 @@ absl::StatusOr<std::vector<InsertOutcome>> SqliteStore::InsertEvents(
     PLAUDIT_RETURN_IF_ERROR(record_replacement(e, before));
     outcomes.push_back(InsertOutcome::kReplaced);
   }
-  PLAUDIT_RETURN_IF_ERROR(rollups_.Flush(db_));
-  PLAUDIT_RETURN_IF_ERROR(txn.Commit());
-  rollups_.Committed();
-  standings_generation_.fetch_add(1);
   return outcomes;
 }
 

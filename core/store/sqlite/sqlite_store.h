@@ -104,6 +104,20 @@ class SqliteStore final : public Store {
                                                                  int64_t version) override;
   absl::StatusOr<std::optional<int64_t>> ProgramFirstAppliedUs(const std::string& id) override;
 
+  // ContactStore.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ContactVersions(
+      const std::string& source, const std::vector<std::string>& contact_ids) override;
+  absl::StatusOr<std::optional<ContactRecord>> GetContact(const std::string& source,
+                                                          const std::string& contact_id) override;
+  absl::StatusOr<std::vector<bool>> WriteContacts(const std::vector<ContactWrite>& writes,
+                                                  const EventReplacement& as,
+                                                  const SourceProgress& progress) override;
+  absl::StatusOr<std::vector<ContactRecord>> ListUnmatchedContacts(const std::string& source,
+                                                                   const std::string& after_source,
+                                                                   const std::string& after_contact,
+                                                                   int limit) override;
+  absl::StatusOr<std::vector<SourceStatusRecord>> ListSourceStatus() override;
+
   // CorrectionStore.
   absl::StatusOr<std::vector<CorrectionRecord>> ListCorrections(
       const std::string& subject) override;
@@ -225,6 +239,15 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, StateCipher cipher, const std::string& path)
       : db_(db), cipher_(std::move(cipher)), readers_(path, /*max_idle=*/16) {}
   absl::Status Migrate();
+  // InsertEvents and RetractEvents inside the caller's transaction, its rollups begun.
+  absl::StatusOr<std::vector<InsertOutcome>> InsertEventsLocked(
+      const std::vector<StoredEvent>& events, const std::optional<EventReplacement>& replacement)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<std::string>> RetractEventsLocked(const std::vector<std::string>& ids,
+                                                               const std::string& actor,
+                                                               const std::string& reason,
+                                                               int64_t at_us)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals every plugin_state value in place (a database from before values were sealed).
   absl::Status SealPlaintextState() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves the standings of decisions stored in one TEXT column into decision_standings rows.

@@ -131,6 +131,7 @@ TEST_F(SealedStateTest, PlaintextStateOfAnOlderDatabaseIsSealedWhenOpened) {
   // The database as the version before sealing left it: schema 8, plaintext values.
   Sql(db_,
       "DROP TABLE secrets_key_check; DROP TABLE applied_callbacks; DROP TABLE audit_log;"
+      "DROP TABLE contacts; DROP TABLE contact_facts; DROP TABLE metric_sources;"
       "DROP INDEX agents_by_email; DROP TABLE rollup_schemes; DROP TABLE rollup_thresholds;"
       "DROP TABLE rollup_periods; DROP TABLE rollups; DROP TABLE rollup_at_least;"
       "DROP TABLE decision_standings; DROP TABLE decision_standing_members;"

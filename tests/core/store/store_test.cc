@@ -43,15 +43,17 @@ TEST_F(StoreTest, StandingsStoredAsOneTextColumnBecomeRowsWhenTheDatabaseIsOpene
       "a2\tphone\t0\t0\t0\tinactive\x1ftenure 3 days < 30\t\n";
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
-                         "ALTER TABLE agents DROP COLUMN locale; "
-                         "ALTER TABLE fulfilments DROP COLUMN value; "
-                         "ALTER TABLE fulfilments DROP COLUMN face_value; "
-                         "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
-                         "UPDATE schema_version SET version = 13;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "DROP TABLE contacts; DROP TABLE contact_facts; DROP TABLE metric_sources; "
+                   "DROP TABLE decision_standings; DROP TABLE decision_standing_members; "
+                   "ALTER TABLE agents DROP COLUMN locale; "
+                   "ALTER TABLE fulfilments DROP COLUMN value; "
+                   "ALTER TABLE fulfilments DROP COLUMN face_value; "
+                   "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
+                   "UPDATE schema_version SET version = 13;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_stmt* insert = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db,
                                "INSERT INTO decisions (program_id, period, program_version, "
@@ -116,16 +118,19 @@ TEST_F(StoreTest, RewardsStoredBeforeTheirOwnValuesTakeTheirAwardsWhenItHasOnlyT
   d.awards.push_back(two);
   ASSERT_TRUE(store_->CommitDecision(d, PlanAutoApproval).ok());
   store_.reset();
-  // The database as the version before per-reward values left it.
+  // The database as the version before per-reward values left it (and before contacts from
+  // sources).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.File("plaudit.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE fulfilments DROP COLUMN value; "
-                         "ALTER TABLE fulfilments DROP COLUMN face_value; "
-                         "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
-                         "UPDATE schema_version SET version = version - 1;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "DROP TABLE contacts; DROP TABLE contact_facts; DROP TABLE metric_sources; "
+                   "ALTER TABLE fulfilments DROP COLUMN value; "
+                   "ALTER TABLE fulfilments DROP COLUMN face_value; "
+                   "ALTER TABLE fulfilments DROP COLUMN redeemed_us; "
+                   "UPDATE schema_version SET version = version - 2;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   Reopen();
   auto one = *store_->ListFulfilments("eotm.2026-10.a1");

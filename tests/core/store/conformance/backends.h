@@ -36,6 +36,7 @@ class Backend {
   ExportStore& exports() { return *store_; }
   StoreHealth& health() { return *store_; }
   CorrectionStore& corrections() { return *store_; }
+  ContactStore& contacts() { return *store_; }
   PluginStateStore& state() { return *store_; }
   AuditStore& audit() { return *store_; }
 

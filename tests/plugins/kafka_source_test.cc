@@ -1,0 +1,283 @@
+// The kafka_source plugin, loaded from the build tree, consuming from librdkafka's mock cluster
+// (the Kafka protocol over loopback) into the real contact ingest on a SQLite store: every record
+// counted once through a host failure, a crash between storing and committing, and a rebalance.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/domain/clock.h"
+#include "core/ingest/contact_ingest.h"
+#include "core/store/store.h"
+#include "tests/testing/plugin_harness.h"
+
+namespace plaudit::testing {
+namespace {
+
+constexpr char kTopic[] = "contacts";
+
+// A mock cluster of one broker with kTopic in two partitions, and a producer for it.
+class MockKafka {
+ public:
+  MockKafka() {
+    char errstr[512];
+    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), errstr, sizeof(errstr));
+    cluster_ = rd_kafka_mock_cluster_new(owner_, 1);
+    rd_kafka_mock_topic_create(cluster_, kTopic, 2, 1);
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps().c_str(), errstr, sizeof(errstr));
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  }
+  ~MockKafka() {
+    rd_kafka_destroy(producer_);
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(owner_);
+  }
+
+  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+
+  // Each record keyed by `key` (the contact id), so a contact's versions keep their order.
+  void Produce(const std::string& key, const std::string& value) {
+    ASSERT_EQ(rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC(kTopic),
+                                RD_KAFKA_V_KEY(key.data(), key.size()),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  void Flush() { ASSERT_EQ(rd_kafka_flush(producer_, 10000), RD_KAFKA_RESP_ERR_NO_ERROR); }
+
+ private:
+  rd_kafka_t* owner_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+  rd_kafka_t* producer_ = nullptr;
+};
+
+// An Amazon Connect contact record of `agent` with its handle time.
+std::string Record(const std::string& contact, const std::string& updated, const std::string& agent,
+                   int seconds) {
+  return absl::StrCat(R"({"ContactId":")", contact, R"(","Channel":"VOICE",)",
+                      R"("InitiationTimestamp":"2026-10-05T10:00:00Z","LastUpdateTimestamp":")",
+                      updated, R"(","Agent":{"Username":")", agent,
+                      R"(","AgentInteractionDuration":)", seconds, "}}");
+}
+
+class KafkaSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Open((dir_.path() / "plaudit.db").string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    std::vector<Agent> agents;
+    for (const char* id : {"a1", "a2"}) {
+      Agent a;
+      a.id = id;
+      a.display_name = id;
+      a.team = "T";
+      a.hire_date = absl::CivilDay(2024, 1, 15);
+      agents.push_back(a);
+    }
+    ASSERT_TRUE(store_->UpsertAgents(agents).ok());
+    ingestor_ = std::make_unique<ContactIngestor>(store_.get(), &clock_);
+    host_.SetFactsHandler([this](const pb::IngestFactsRequest& request,
+                                 pb::IngestFactsResponse* response,
+                                 std::string* error) { return Ingest(request, response, error); });
+  }
+
+  // The real contact ingest, with a failure the test may ask for before or after storing.
+  bool Ingest(const pb::IngestFactsRequest& request, pb::IngestFactsResponse* response,
+              std::string* error) {
+    if (fail_before_ > 0) {
+      --fail_before_;
+      *error = "store unavailable";
+      return false;
+    }
+    ContactBatch batch{request.source(),      {},
+                       request.position(),    request.lag(),
+                       request.taken(),       request.rejected(),
+                       request.last_problem()};
+    for (const pb::ContactVersion& c : request.contacts()) {
+      ContactInput contact{c.contact_id(), c.version_us(), {}, c.origin()};
+      for (const pb::ContactFact& f : c.facts()) {
+        ContactFactInput fact{f.participant(), f.occurred_us(), f.channel(), f.queue(), {}};
+        for (const auto& m : f.metrics()) fact.metrics.emplace_back(m.name(), m.value());
+        contact.facts.push_back(std::move(fact));
+      }
+      batch.contacts.push_back(std::move(contact));
+    }
+    const IdentityMap identities = {{"jane.doe", "a1"}, {"sam.lee", "a2"}};
+    auto summary = ingestor_->Ingest(batch, &identities);
+    if (!summary.ok()) {
+      *error = std::string(summary.status().message());
+      return false;
+    }
+    response->set_applied(summary->applied);
+    response->set_unchanged(summary->unchanged);
+    if (fail_after_ > 0) {
+      // Stored, and then the answer is lost: a crash before the offsets are committed.
+      --fail_after_;
+      *error = "connection reset";
+      return false;
+    }
+    return true;
+  }
+
+  std::unique_ptr<LoadedPlugin> Start(const std::map<std::string, std::string>& extra = {}) {
+    std::string error;
+    auto plugin = LoadedPlugin::Load(PluginPath("kafka_source"), &host_, &error);
+    EXPECT_NE(plugin, nullptr) << error;
+    std::map<std::string, std::string> config = {{"format", "amazon_connect"},
+                                                 {"source", "connect"},
+                                                 {"brokers", kafka_.bootstraps()},
+                                                 {"topics", kTopic},
+                                                 {"batch_size", "7"},
+                                                 {"kafka.session.timeout.ms", "6000"},
+                                                 {"kafka.heartbeat.interval.ms", "500"}};
+    for (const auto& [key, value] : extra) config[key] = value;
+    const pb::InitResponse init = plugin->Init(dir_.path().string(), config);
+    EXPECT_EQ(init.error(), "");
+    return plugin;
+  }
+
+  // Polls the plugins in turn until the source has taken `records`, or a minute passes.
+  void PollUntilTaken(const std::vector<LoadedPlugin*>& plugins, int64_t records) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (Taken() < records && std::chrono::steady_clock::now() < deadline) {
+      for (LoadedPlugin* plugin : plugins) plugin->Poll();
+    }
+    ASSERT_EQ(Taken(), records);
+  }
+
+  int64_t Taken() {
+    auto sources = store_->ListSourceStatus();
+    EXPECT_TRUE(sources.ok());
+    return sources->empty() ? 0 : (*sources)[0].taken;
+  }
+
+  // agent -> (calls, handle time) on October 5th.
+  std::pair<int64_t, double> Totals(const std::string& agent) {
+    const int64_t day = int64_t{1791158400} * 1000000;  // 2026-10-05T00:00:00Z
+    auto rows = store_->Aggregate(day, day + int64_t{86400} * 1000000, agent);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    std::pair<int64_t, double> totals{0, 0};
+    for (const AggregateRow& row : *rows) {
+      if (row.metric == "calls_handled") totals.first += row.aggregate.samples;
+      if (row.metric == "aht_seconds") totals.second += row.aggregate.sum;
+    }
+    return totals;
+  }
+
+  TempDir dir_;
+  MockKafka kafka_;
+  FakePluginHost host_;
+  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ContactIngestor> ingestor_;
+  int fail_before_ = 0;
+  int fail_after_ = 0;
+};
+
+TEST_F(KafkaSourceTest, EveryRecordCountsOnceAndAPoisonRecordGoesToTheDeadLetterFile) {
+  kafka_.Produce("c1", Record("c1", "2026-10-05T10:05:00Z", "jane.doe", 300));
+  kafka_.Produce("c1", Record("c1", "2026-10-05T10:09:00Z", "jane.doe", 390));  // revised
+  kafka_.Produce("c1", Record("c1", "2026-10-05T10:09:00Z", "jane.doe", 390));  // delivered twice
+  kafka_.Produce("c2", Record("c2", "2026-10-05T11:00:00Z", "sam.lee", 100));
+  kafka_.Produce("c3", "{\"ContactId\": \"c3\", \"Chan");
+  kafka_.Produce("c4", Record("c4", "2026-10-05T12:00:00Z", "mo.ali", 50));  // unknown: waits
+  kafka_.Flush();
+  auto plugin = Start();
+  PollUntilTaken({plugin.get()}, 6);
+  EXPECT_EQ(Totals("a1"), (std::pair<int64_t, double>{1, 390}));
+  EXPECT_EQ(Totals("a2"), (std::pair<int64_t, double>{1, 100}));
+  auto sources = store_->ListSourceStatus();
+  ASSERT_TRUE(sources.ok());
+  EXPECT_EQ((*sources)[0].rejected, 1);
+  EXPECT_EQ((*sources)[0].unmatched, 1);
+  EXPECT_EQ((*sources)[0].contacts, 3);
+
+  std::ifstream dead(dir_.path() / "contacts/connect/dead-letter.jsonl");
+  std::stringstream text;
+  text << dead.rdbuf();
+  EXPECT_NE(text.str().find(R"("reason":"not a JSON record)"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(R"("record":"{\"ContactId\": \"c3\", \"Chan")"), std::string::npos)
+      << text.str();
+
+  // The offsets were committed: the group's next member finds nothing left to take.
+  plugin.reset();
+  auto next = Start();
+  for (int i = 0; i < 5; ++i) next->Poll();
+  EXPECT_EQ(Taken(), 6);
+}
+
+TEST_F(KafkaSourceTest, AHostFailureSeeksBackPausesAndLosesNothing) {
+  for (int i = 0; i < 20; ++i) {
+    kafka_.Produce(absl::StrCat("c", i), Record(absl::StrCat("c", i), "2026-10-05T10:05:00Z",
+                                                i % 2 == 0 ? "jane.doe" : "sam.lee", 10));
+  }
+  kafka_.Flush();
+  fail_before_ = 1;
+  auto plugin = Start();
+  // The first batch fails: nothing stored, and the partitions wait for the back-off.
+  pb::PollResponse failed;
+  for (int i = 0; i < 600 && failed.error().empty(); ++i) failed = plugin->Poll();
+  EXPECT_NE(failed.error().find("store unavailable"), std::string::npos) << failed.error();
+  EXPECT_EQ(plugin->Poll().files_processed(), 0);  // paused
+  host_.SetNowMicros(int64_t{10} * 1000 * 1000);
+  PollUntilTaken({plugin.get()}, 20);
+  EXPECT_EQ(Totals("a1"), (std::pair<int64_t, double>{10, 100}));
+  EXPECT_EQ(Totals("a2"), (std::pair<int64_t, double>{10, 100}));
+}
+
+TEST_F(KafkaSourceTest, RecordsStoredButNotCommittedComeAgainAndCountOnce) {
+  for (int i = 0; i < 10; ++i) {
+    kafka_.Produce(absl::StrCat("c", i),
+                   Record(absl::StrCat("c", i), "2026-10-05T10:05:00Z", "jane.doe", 10));
+  }
+  kafka_.Flush();
+  fail_after_ = 1;
+  auto plugin = Start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (fail_after_ > 0 && std::chrono::steady_clock::now() < deadline) plugin->Poll();
+  ASSERT_EQ(fail_after_, 0);
+  // As after a crash between storing and committing: a new member of the group reads them again.
+  plugin.reset();
+  const int64_t first_batch = Taken();
+  EXPECT_GT(first_batch, 0);
+  EXPECT_GT(*store_->CountEvents(), 0);
+  host_.SetNowMicros(int64_t{10} * 1000 * 1000);
+  auto next = Start();
+  PollUntilTaken({next.get()}, 10 + first_batch);  // the first batch was taken twice
+  EXPECT_EQ(Totals("a1"), (std::pair<int64_t, double>{10, 100}));
+}
+
+TEST_F(KafkaSourceTest, ARebalanceBetweenTwoMembersLosesAndDoublesNothing) {
+  const auto produce = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      kafka_.Produce(absl::StrCat("c", i),
+                     Record(absl::StrCat("c", i), "2026-10-05T10:05:00Z", "jane.doe", i));
+    }
+    kafka_.Flush();
+  };
+  produce(0, 40);
+  auto first = Start();
+  auto second = Start();
+  PollUntilTaken({first.get(), second.get()}, 40);
+  // One member leaves: the other takes its partition over, with what arrives meanwhile.
+  second.reset();
+  produce(40, 80);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Totals("a1").first < 80 && std::chrono::steady_clock::now() < deadline) first->Poll();
+  // Each contact once: 80 calls, handle times 0 + 1 + ... + 79.
+  EXPECT_EQ(Totals("a1"), (std::pair<int64_t, double>{80, 79 * 80 / 2}));
+}
+
+}  // namespace
+}  // namespace plaudit::testing
