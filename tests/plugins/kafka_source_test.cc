@@ -269,11 +269,18 @@ TEST_F(KafkaSourceTest, ARebalanceBetweenTwoMembersLosesAndDoublesNothing) {
   produce(0, 40);
   auto first = Start();
   auto second = Start();
-  PollUntilTaken({first.get(), second.get()}, 40);
+  // The second's join moves partitions the first may have read but not committed yet: those
+  // records are read again (so more than 40 may be taken), and count once.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Totals("a1").first < 40 && std::chrono::steady_clock::now() < deadline) {
+    first->Poll();
+    second->Poll();
+  }
+  ASSERT_EQ(Totals("a1"), (std::pair<int64_t, double>{40, 39 * 40 / 2}));
   // One member leaves: the other takes its partition over, with what arrives meanwhile.
   second.reset();
   produce(40, 80);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (Totals("a1").first < 80 && std::chrono::steady_clock::now() < deadline) first->Poll();
   // Each contact once: 80 calls, handle times 0 + 1 + ... + 79.
   EXPECT_EQ(Totals("a1"), (std::pair<int64_t, double>{80, 79 * 80 / 2}));
