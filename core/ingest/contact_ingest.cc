@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -26,6 +29,8 @@ constexpr int kMatchPage = 500;
 // Times a contact whose stored version moved under us is read and tried again.
 constexpr int kWriteAttempts = 3;
 constexpr size_t kMaxSourceName = 64;
+constexpr char kReferencePrefix[] = "contact:";
+constexpr size_t kReferencePrefixSize = sizeof(kReferencePrefix) - 1;
 
 bool ValidSourceName(const std::string& name) {
   if (name.empty() || name.size() > kMaxSourceName) return false;
@@ -57,7 +62,23 @@ std::string Digest(const std::string& text, size_t bytes) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), bytes));
 }
 
+// The (source, contact id) a reference participant names; nullopt for any other participant, and
+// for a reference that names no valid source or no contact.
+std::optional<std::pair<std::string, std::string>> ParseReference(const std::string& participant) {
+  if (!absl::StartsWith(participant, kReferencePrefix)) return std::nullopt;
+  const std::string rest = participant.substr(kReferencePrefixSize);
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos || slash + 1 == rest.size()) return std::nullopt;
+  std::string source = rest.substr(0, slash);
+  if (!ValidSourceName(source)) return std::nullopt;
+  return std::make_pair(std::move(source), rest.substr(slash + 1));
+}
+
 }  // namespace
+
+std::string ContactReference(const std::string& source, const std::string& contact_id) {
+  return absl::StrCat(kReferencePrefix, source, "/", contact_id);
+}
 
 absl::StatusOr<IdentityMap> ReadIdentityMap(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -129,8 +150,37 @@ absl::StatusOr<std::shared_ptr<const ContactIngestor::Agents>> ContactIngestor::
   return std::shared_ptr<const Agents>(agents);
 }
 
+absl::StatusOr<ContactIngestor::References> ContactIngestor::ResolveReferences(
+    const std::vector<const ContactRecord*>& contacts) {
+  References references;
+  for (const ContactRecord* contact : contacts) {
+    for (const ContactFactRecord& fact : contact->facts) {
+      if (references.contains(fact.participant)) continue;
+      auto named = ParseReference(fact.participant);
+      if (!named.has_value()) continue;
+      auto taken = store_->GetContact(named->first, named->second);
+      if (!taken.ok()) return taken.status();
+      std::string agent;
+      int64_t last_us = 0;
+      if (taken->has_value()) {
+        for (const ContactFactRecord& leg : (*taken)->facts) {
+          if (leg.agent_id.empty() || (!agent.empty() && leg.occurred_us <= last_us)) continue;
+          agent = leg.agent_id;
+          last_us = leg.occurred_us;
+        }
+      }
+      references.emplace(fact.participant, std::move(agent));
+    }
+  }
+  return references;
+}
+
 std::string ContactIngestor::Match(const Agents& agents, const IdentityMap* identities,
-                                   const std::string& participant) {
+                                   const References& references, const std::string& participant) {
+  if (auto it = references.find(participant); it != references.end()) {
+    return agents.by_id.contains(it->second) ? it->second : "";
+  }
+  if (ParseReference(participant).has_value()) return "";
   if (identities != nullptr) {
     auto mapped = identities->find(participant);
     if (mapped != identities->end()) {
@@ -146,11 +196,12 @@ std::string ContactIngestor::Match(const Agents& agents, const IdentityMap* iden
 }
 
 ContactWrite ContactIngestor::Derive(ContactRecord contact, std::optional<int64_t> replaces,
-                                     const Agents& agents, const IdentityMap* identities) {
+                                     const Agents& agents, const IdentityMap* identities,
+                                     const References& references) {
   ContactWrite write;
   write.replaces_version = replaces;
   for (ContactFactRecord& fact : contact.facts) {
-    fact.agent_id = Match(agents, identities, fact.participant);
+    fact.agent_id = Match(agents, identities, references, fact.participant);
     if (fact.agent_id.empty()) continue;
     for (const auto& [metric, value] : fact.metrics) {
       write.events.push_back(
@@ -195,6 +246,13 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
         refuse(absl::StrCat("contact ", Quoted(in.contact_id), ": a fact has no participant"));
         continue;
       }
+      if (absl::StartsWith(f.participant, kReferencePrefix) &&
+          !ParseReference(f.participant).has_value()) {
+        refuse(absl::StrCat("contact ", Quoted(in.contact_id), ": participant ",
+                            Quoted(f.participant),
+                            " is not a reference contact:<source>/<contact id>; left out"));
+        continue;
+      }
       if (!participants.insert(f.participant).second) {
         refuse(absl::StrCat("contact ", Quoted(in.contact_id), ": participant ",
                             Quoted(f.participant), " is given twice; the first is kept"));
@@ -235,7 +293,7 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
     auto stored = store_->ContactVersions(batch.source, ids);
     if (!stored.ok()) return stored.status();
     absl::flat_hash_map<std::string, int64_t> versions(stored->begin(), stored->end());
-    std::vector<ContactWrite> writes;
+    std::vector<const ContactRecord*> newer;
     for (auto it = newest.begin(); it != newest.end();) {
       auto version = versions.find(it->first);
       if (version != versions.end() && version->second >= it->second.version_us) {
@@ -243,10 +301,17 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
         it = newest.erase(it);
         continue;
       }
+      newer.push_back(&it->second);
+      ++it;
+    }
+    auto references = ResolveReferences(newer);
+    if (!references.ok()) return references.status();
+    std::vector<ContactWrite> writes;
+    for (const ContactRecord* contact : newer) {
+      auto version = versions.find(contact->contact_id);
       std::optional<int64_t> replaces;
       if (version != versions.end()) replaces = version->second;
-      writes.push_back(Derive(it->second, replaces, **agents, identities));
-      ++it;
+      writes.push_back(Derive(*contact, replaces, **agents, identities, *references));
     }
     auto written = store_->WriteContacts(writes, as, progress);
     if (!written.ok()) return written.status();
@@ -255,6 +320,7 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
     for (size_t i = 0; i < writes.size(); ++i) {
       if (!(*written)[i]) continue;  // moved meanwhile: read again
       ++summary.applied;
+      contacts_written_.fetch_add(1, std::memory_order_relaxed);
       for (const ContactFactRecord& fact : writes[i].contact.facts) {
         if (fact.agent_id.empty()) ++summary.unmatched;
       }
@@ -276,7 +342,9 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
 absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
                                                       const IdentityMap* identities,
                                                       int64_t identities_generation) {
-  const std::pair<int64_t, int64_t> generations{store_->agents_generation(), identities_generation};
+  const std::tuple<int64_t, int64_t, int64_t> generations{
+      store_->agents_generation(), identities_generation,
+      contacts_written_.load(std::memory_order_relaxed)};
   {
     absl::MutexLock lock(&mu_);
     auto it = matched_at_.find(source);
@@ -294,10 +362,16 @@ absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
     if (!page.ok()) return page.status();
     if (page->empty()) break;
     after_contact = page->back().contact_id;
+    std::vector<const ContactRecord*> waiting;
+    for (const ContactRecord& contact : *page) {
+      if (contact.source == source) waiting.push_back(&contact);
+    }
+    auto references = ResolveReferences(waiting);
+    if (!references.ok()) return references.status();
     std::vector<ContactWrite> writes;
-    for (ContactRecord& contact : *page) {
-      if (contact.source != source) continue;
-      ContactWrite write = Derive(contact, contact.version_us, **agents, identities);
+    for (const ContactRecord* waiting_contact : waiting) {
+      const ContactRecord& contact = *waiting_contact;
+      ContactWrite write = Derive(contact, contact.version_us, **agents, identities, *references);
       bool newly = false;
       for (size_t i = 0; i < contact.facts.size(); ++i) {
         newly = newly ||
@@ -309,7 +383,9 @@ absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
       // A contact whose version moved meanwhile was matched by the writer that moved it.
       auto written = store_->WriteContacts(writes, as, SourceProgress{});
       if (!written.ok()) return written.status();
-      changed += std::count(written->begin(), written->end(), true);
+      const int64_t now_matched = std::count(written->begin(), written->end(), true);
+      changed += now_matched;
+      contacts_written_.fetch_add(now_matched, std::memory_order_relaxed);
     }
     if (static_cast<int>(page->size()) < kMatchPage) break;
   }

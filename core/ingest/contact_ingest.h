@@ -10,6 +10,10 @@
 //   source's identity map (a CSV file `identity,agent_id`), else by agent id, else by the agents'
 //   email (case-insensitive). A fact with no match is stored and waits, standing for no event,
 //   until MatchWaiting() finds its agent.
+// - A participant "contact:<source>/<contact id>" (ContactReference) is whoever took another
+//   source's contact: a survey response that names the contact it rates, not the agent. It is the
+//   agent of that contact's fact that happened last, once one is matched; until the contact is
+//   stored (a survey may come before the contact's record), the fact waits like any other.
 // - A fact stands for one event per metric, at its occurred time, for its agent, with an id stable
 //   across versions: "<source>:<contact id>:<16 hex digits of SHA-256(participant)>:<metric>" (so
 //   that a contact's events sit together, and in the order contacts come); a contact id that is
@@ -27,10 +31,12 @@
 #ifndef PLAUDIT_CORE_INGEST_CONTACT_INGEST_H_
 #define PLAUDIT_CORE_INGEST_CONTACT_INGEST_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -90,6 +96,9 @@ using IdentityMap = std::map<std::string, std::string>;
 // naming the line for a malformed one (a missing column, an identity given twice).
 absl::StatusOr<IdentityMap> ReadIdentityMap(const std::string& path);
 
+// The participant that stands for whoever took `contact_id` of `source` (see above).
+std::string ContactReference(const std::string& source, const std::string& contact_id);
+
 // The event id a fact's metric stands for (see above).
 std::string ContactEventId(const std::string& source, const std::string& contact_id,
                            const std::string& participant, const std::string& metric);
@@ -114,21 +123,28 @@ class ContactIngestor {
     absl::flat_hash_map<std::string, std::string> by_id;     // id -> id
     absl::flat_hash_map<std::string, std::string> by_email;  // lower-case email -> id
   };
+  // Reference participant -> the agent who took the contact it names ("" while none is known).
+  using References = absl::flat_hash_map<std::string, std::string>;
   absl::StatusOr<std::shared_ptr<const Agents>> KnownAgents();
+  // The agents that the reference participants of `contacts` stand for, looked up in the store.
+  absl::StatusOr<References> ResolveReferences(const std::vector<const ContactRecord*>& contacts);
   // The agent `participant` is, or "".
   static std::string Match(const Agents& agents, const IdentityMap* identities,
-                           const std::string& participant);
+                           const References& references, const std::string& participant);
   // The write of `contact` over `replaces`, its facts matched and its events derived.
   static ContactWrite Derive(ContactRecord contact, std::optional<int64_t> replaces,
-                             const Agents& agents, const IdentityMap* identities);
+                             const Agents& agents, const IdentityMap* identities,
+                             const References& references);
 
   Store* const store_;
   Clock* const clock_;
   absl::Mutex mu_;
   std::shared_ptr<const Agents> agents_ ABSL_GUARDED_BY(mu_);
   int64_t agents_generation_ ABSL_GUARDED_BY(mu_) = -1;
-  // Per source: the (agents, identity map) generations MatchWaiting last ran at.
-  std::map<std::string, std::pair<int64_t, int64_t>> matched_at_ ABSL_GUARDED_BY(mu_);
+  // Contacts this ingestor changed: a waiting reference may now have its contact.
+  std::atomic<int64_t> contacts_written_{0};
+  // Per source: the (agents, identity map, contacts written) generations MatchWaiting last ran at.
+  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> matched_at_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace plaudit

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "core/domain/log.h"
+#include "core/plugin_host/contact_facts.h"
 #include "core/plugin_host/plugin_library.h"
 #include "core/plugin_host/plugin_probe.h"
 #include "plaudit/plugin/v1/plugin.pb.h"
@@ -258,37 +259,11 @@ static int HostCall(void* context, const char* method, const uint8_t* data, size
     if (m == "ingest.facts") {
       pb::IngestFactsRequest req;
       if (!Parse(data, size, &req)) return Fail(out, "malformed ingest.facts request");
-      ContactBatch batch{req.source(),      {},          req.position(),
-                         req.lag(),         req.taken(), req.rejected(),
-                         req.last_problem()};
-      batch.contacts.reserve(req.contacts_size());
-      for (const pb::ContactVersion& c : req.contacts()) {
-        ContactInput contact{c.contact_id(), c.version_us(), {}, c.origin()};
-        for (const pb::ContactFact& f : c.facts()) {
-          ContactFactInput fact{f.participant(), f.occurred_us(), f.channel(), f.queue(), {}};
-          for (const auto& metric : f.metrics())
-            fact.metrics.emplace_back(metric.name(), metric.value());
-          contact.facts.push_back(std::move(fact));
-        }
-        batch.contacts.push_back(std::move(contact));
-      }
       int64_t generation = 0;
       const std::shared_ptr<const IdentityMap> identities =
           plugin->host->Identities(*plugin, &generation);
-      pb::IngestFactsResponse resp;
-      auto summary = plugin->host->contacts()->Ingest(batch, identities.get());
-      if (!summary.ok()) {
-        resp.set_error(std::string(summary.status().message()));
-      } else {
-        resp.set_applied(summary->applied);
-        resp.set_unchanged(summary->unchanged);
-        resp.set_unmatched(summary->unmatched);
-        for (const ContactProblem& problem : summary->problems) {
-          auto* p = resp.add_problems();
-          p->set_origin(problem.origin);
-          p->set_reason(problem.reason);
-        }
-      }
+      const pb::IngestFactsResponse resp = FactsResponseFrom(
+          plugin->host->contacts()->Ingest(ContactBatchFromRequest(req), identities.get()));
       FillBuffer(resp.SerializeAsString(), out);
       return 0;
     }

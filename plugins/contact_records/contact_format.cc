@@ -97,7 +97,7 @@ const std::set<std::string>& ContactFormat::SettingKeys() {
   static const std::set<std::string> keys = {
       "format",         "source",        "channel_metrics",       "handle_time",
       "csat_attribute", "nps_attribute", "followup_wrapup_codes", "rating_csat",
-      "reopens"};
+      "reopens",        "survey_contact_source"};
   return keys;
 }
 
@@ -109,15 +109,23 @@ std::string ContactFormat::Configure(
     return it->second;
   };
   format_ = setting("format").value_or("");
-  if (format_ != "amazon_connect" && format_ != "genesys_cloud" && format_ != "zendesk") {
-    return "config format must be amazon_connect, genesys_cloud or zendesk; got \"" + format_ +
-           "\"";
+  if (format_ != "amazon_connect" && format_ != "genesys_cloud" && format_ != "zendesk" &&
+      format_ != "survey") {
+    return "config format must be amazon_connect, genesys_cloud, zendesk or survey; got \"" +
+           format_ + "\"";
   }
-  source_ = setting("source").value_or(format_);
+  source_ = setting("source").value_or(format_ == "survey" ? "surveys" : format_);
   if (!ValidSourceName(source_)) {
     return "config source must be 1-64 letters, digits, _ and -; got \"" + source_ + "\"";
   }
-  connect_.source = genesys_.source = zendesk_.source = source_;
+  connect_.source = genesys_.source = zendesk_.source = survey_.source = source_;
+  if (auto text = setting("survey_contact_source")) {
+    if (!text->empty() && !ValidSourceName(*text)) {
+      return "config survey_contact_source must be 1-64 letters, digits, _ and -; got \"" + *text +
+             "\"";
+    }
+    survey_.contact_source = *text;
+  }
   std::string error;
   if (auto text = setting("channel_metrics")) {
     std::map<std::string, std::string> metrics;
@@ -158,6 +166,7 @@ std::string ContactFormat::Configure(
 ReadContact ContactFormat::Read(std::string_view record) const {
   if (format_ == "amazon_connect") return FromResult(ReadAmazonConnectRecord(record, connect_));
   if (format_ == "genesys_cloud") return FromResult(ReadGenesysConversation(record, genesys_));
+  if (format_ == "survey") return FromResult(ReadSurveyResponse(record, survey_));
   return FromResult(ReadZendeskTicket(record, zendesk_));
 }
 

@@ -1,17 +1,22 @@
 // A platform's record format and its mapping, as a metric-source plugin's settings name them, and
 // one record read as a contact version for the host's "ingest.facts". Shared by the plugins that
-// take platform records (contact_dir from files, kafka_source from Kafka topics).
+// take platform records (contact_dir from files, kafka_source from Kafka topics, contact_http
+// from HTTPS posts).
 //
 // Settings (each optional but `format`):
-//   format            amazon_connect, genesys_cloud or zendesk
-//   source            the source's name (letters, digits, _ and -; default: the format)
+//   format            amazon_connect, genesys_cloud, zendesk or survey (survey responses)
+//   source            the source's name (letters, digits, _ and -; default: the format, and
+//                     "surveys" for survey)
 //   channel_metrics   "VOICE=calls_handled,CHAT=chats_handled": what one contact of a channel
 //                     (Genesys: media type; Zendesk: via.channel) counts as; replaces the defaults
 //   handle_time       true (default) or false: aht_seconds from the platform's handle time
 //   csat_attribute, nps_attribute   Amazon Connect: the attributes holding survey scores
-//   followup_wrapup_codes           Genesys: wrap-up code ids that flag a follow-up,
-//   comma-separated rating_csat       Zendesk: satisfaction score -> csat, "good=5,bad=1" reopens
-//   Zendesk: true (default) or false: a reopened ticket counts a repeat contact
+//   followup_wrapup_codes   Genesys: wrap-up code ids that flag a follow-up, comma-separated
+//   rating_csat             Zendesk: satisfaction score -> csat, "good=5,bad=1"
+//   reopens                 Zendesk: true (default) or false: a reopened ticket counts a repeat
+//                           contact
+//   survey_contact_source   survey: the source whose contact a response's contact_id names when
+//                           it names no contact_source
 //
 // Thread-safe once configured: Read() is const.
 #ifndef PLAUDIT_PLUGINS_CONTACT_RECORDS_CONTACT_FORMAT_H_
@@ -27,6 +32,7 @@
 #include "plaudit/plugin/v1/plugin.pb.h"
 #include "plugins/contact_records/amazon_connect.h"
 #include "plugins/contact_records/genesys_cloud.h"
+#include "plugins/contact_records/survey_response.h"
 #include "plugins/contact_records/zendesk.h"
 
 namespace plaudit::contacts {
@@ -59,6 +65,7 @@ class ContactFormat {
   AmazonConnectMapping connect_;
   GenesysMapping genesys_;
   ZendeskMapping zendesk_;
+  SurveyMapping survey_;
 };
 
 }  // namespace plaudit::contacts

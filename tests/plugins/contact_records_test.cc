@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "plugins/contact_records/amazon_connect.h"
 #include "plugins/contact_records/genesys_cloud.h"
+#include "plugins/contact_records/survey_response.h"
 #include "plugins/contact_records/zendesk.h"
 
 namespace plaudit::contacts {
@@ -331,6 +332,78 @@ TEST_F(ZendeskTest, BadValuesAreLeftOutAndARecordWithoutItsVersionIsRejected) {
   EXPECT_EQ(bad.problems, std::vector<std::string>{"updated_at: missing"});
   EXPECT_EQ(ReadZendeskTicket(R"({"id":-4,"updated_at":"2026-10-05T10:00:00Z"})", {}).problems,
             std::vector<std::string>{"id: -4 is not a ticket id"});
+}
+
+class SurveyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lines_ = FixtureLines("surveys/responses.jsonl");
+    ASSERT_EQ(lines_.size(), 8u);
+    mapping_.contact_source = "connect";
+  }
+  SurveyResult Read(int line) { return ReadSurveyResponse(lines_.at(line - 1), mapping_); }
+
+  std::vector<std::string> lines_;
+  SurveyMapping mapping_;
+};
+
+TEST_F(SurveyTest, AResponseNamingItsAgentIsAFactOfTheirs) {
+  SurveyResult r = Read(1);
+  ASSERT_FALSE(r.rejected) << r.problems.front();
+  EXPECT_EQ(r.contact_id, "r-100");
+  EXPECT_EQ(r.version_us, Us("2026-10-05T12:30:00Z"));
+  ASSERT_TRUE(r.fact.has_value());
+  EXPECT_EQ(r.fact->participant, "jane.doe");
+  EXPECT_EQ(r.fact->occurred_us, Us("2026-10-05T12:30:00Z"));
+  EXPECT_EQ(r.fact->channel, "VOICE");
+  EXPECT_EQ(r.fact->metrics, (Metrics{{"csat", 5}, {"nps", 9}}));
+  EXPECT_TRUE(r.problems.empty());
+}
+
+TEST_F(SurveyTest, AResponseNamingAContactRatesWhoeverTookItAndAnEditIsANewerVersion) {
+  SurveyResult first = Read(2);
+  ASSERT_TRUE(first.fact.has_value());
+  EXPECT_EQ(first.fact->participant, "contact:connect/8b1f5d0e-3c9a-4d4e-9a51-0c4ab2b0d101");
+  EXPECT_EQ(first.fact->metrics, (Metrics{{"csat", 4}}));
+  SurveyResult edited = Read(3);
+  ASSERT_TRUE(edited.fact.has_value());
+  EXPECT_EQ(edited.contact_id, first.contact_id);
+  EXPECT_EQ(edited.version_us, Us("2026-10-07T09:05:00Z"));
+  EXPECT_GT(edited.version_us, first.version_us);
+  // It still counts when it was answered.
+  EXPECT_EQ(edited.fact->occurred_us, Us("2026-10-07T09:00:00Z"));
+  EXPECT_EQ(edited.fact->metrics, (Metrics{{"csat", 2}}));
+}
+
+TEST_F(SurveyTest, AScoreOutOfRangeIsLeftOutAndTheRestKept) {
+  SurveyResult r = Read(4);
+  ASSERT_TRUE(r.fact.has_value());
+  EXPECT_EQ(r.contact_id, "102");
+  EXPECT_EQ(r.fact->participant, "contact:zendesk/c-7");
+  EXPECT_EQ(r.fact->metrics, (Metrics{{"csat", 3}}));
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0], "nps: 11 is not a nps score, a whole number from 0 to 10; left out");
+}
+
+TEST_F(SurveyTest, AResponseWithoutWhoItRatesTimeOrScoreIsRejectedWithTheReason) {
+  SurveyResult nobody = Read(5);
+  EXPECT_TRUE(nobody.rejected);
+  EXPECT_EQ(nobody.problems.front(), "agent and contact_id: missing; a response must name one");
+  SurveyResult no_time = Read(6);
+  EXPECT_TRUE(no_time.rejected);
+  EXPECT_NE(no_time.problems.front().find("submitted_at: \"yesterday\""), std::string::npos);
+  SurveyResult no_score = Read(7);
+  EXPECT_TRUE(no_score.rejected);
+  EXPECT_NE(no_score.problems.front().find("csat: 0 is not a csat score"), std::string::npos);
+  SurveyResult garbage = Read(8);
+  EXPECT_TRUE(garbage.rejected);
+  EXPECT_NE(garbage.problems.front().find("not a JSON record"), std::string::npos);
+
+  // A contact without a source to look it up in.
+  mapping_.contact_source.clear();
+  SurveyResult unsourced = Read(2);
+  EXPECT_TRUE(unsourced.rejected);
+  EXPECT_NE(unsourced.problems.front().find("contact_source: missing"), std::string::npos);
 }
 
 }  // namespace

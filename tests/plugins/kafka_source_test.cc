@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/domain/clock.h"
 #include "core/ingest/contact_ingest.h"
+#include "core/plugin_host/contact_facts.h"
 #include "core/store/store.h"
 #include "tests/testing/plugin_harness.h"
 
@@ -100,19 +101,7 @@ class KafkaSourceTest : public ::testing::Test {
       *error = "store unavailable";
       return false;
     }
-    ContactBatch batch{request.source(),      {},
-                       request.position(),    request.lag(),
-                       request.taken(),       request.rejected(),
-                       request.last_problem()};
-    for (const pb::ContactVersion& c : request.contacts()) {
-      ContactInput contact{c.contact_id(), c.version_us(), {}, c.origin()};
-      for (const pb::ContactFact& f : c.facts()) {
-        ContactFactInput fact{f.participant(), f.occurred_us(), f.channel(), f.queue(), {}};
-        for (const auto& m : f.metrics()) fact.metrics.emplace_back(m.name(), m.value());
-        contact.facts.push_back(std::move(fact));
-      }
-      batch.contacts.push_back(std::move(contact));
-    }
+    const ContactBatch batch = ContactBatchFromRequest(request);
     const IdentityMap identities = {{"jane.doe", "a1"}, {"sam.lee", "a2"}};
     auto summary = ingestor_->Ingest(batch, &identities);
     if (!summary.ok()) {

@@ -39,14 +39,35 @@ class ContactIngestTest : public ::testing::Test {
                         "day1.jsonl line " + id};
   }
 
-  ContactSummary Ingest(std::vector<ContactInput> contacts,
-                        const IdentityMap* identities = nullptr) {
+  ContactSummary Ingest(std::vector<ContactInput> contacts, const IdentityMap* identities = nullptr,
+                        const std::string& source = "connect") {
     ContactBatch batch;
-    batch.source = "connect";
+    batch.source = source;
     batch.contacts = std::move(contacts);
     auto summary = ingestor_->Ingest(batch, identities);
     EXPECT_TRUE(summary.ok()) << summary.status();
     return summary.value_or(ContactSummary());
+  }
+
+  // A survey response `id` rating whoever took `contact` of connect.
+  static ContactInput Survey(const std::string& id, const std::string& contact, double csat) {
+    return ContactInput{
+        id,
+        100,
+        {ContactFactInput{
+            ContactReference("connect", contact), kOctoberFifth, "", "", {{"csat", csat}}}},
+        "survey " + id};
+  }
+
+  // agent -> csat sum over October 5th.
+  double Csat(const std::string& agent) {
+    auto rows = store_->Aggregate(kOctoberFifth, kOctoberFifth + 1, agent);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    double sum = 0;
+    for (const AggregateRow& row : *rows) {
+      if (row.metric == "csat") sum += row.aggregate.sum;
+    }
+    return sum;
   }
 
   // agent -> (calls, handle time) over October 5th.
@@ -135,6 +156,52 @@ TEST_F(ContactIngestTest, AnUnknownAgentsContactWaitsAndIsAppliedOnceTheAgentApp
   // Applied once: matching again changes nothing.
   EXPECT_EQ(*ingestor_->MatchWaiting("connect", &map, 2), 0);
   EXPECT_EQ(Totals("a3"), (std::pair<int64_t, double>{1, 300}));
+}
+
+TEST_F(ContactIngestTest, ASurveyNamingAContactRatesTheAgentWhoTookItLast) {
+  // A transfer: a1 took the call first, a2 finished it.
+  ContactInput call = Call("c1", 100, "a1", 120);
+  ContactFactInput second = call.facts[0];
+  second.participant = "a2";
+  second.occurred_us += 60'000'000;
+  call.facts.push_back(second);
+  ASSERT_EQ(Ingest({call}).applied, 1);
+
+  ContactSummary rated = Ingest({Survey("r1", "c1", 4)}, nullptr, "surveys");
+  EXPECT_EQ(rated.applied, 1);
+  EXPECT_EQ(rated.unmatched, 0);
+  EXPECT_EQ(Csat("a2"), 4);
+  EXPECT_EQ(Csat("a1"), 0);
+}
+
+TEST_F(ContactIngestTest, ASurveyBeforeItsContactWaitsAndCountsOnceTheContactIsStored) {
+  ContactSummary early = Ingest({Survey("r1", "c9", 5)}, nullptr, "surveys");
+  EXPECT_EQ(early.applied, 1);
+  EXPECT_EQ(early.unmatched, 1);
+  EXPECT_EQ(Csat("a1"), 0);
+  // Nothing to apply yet.
+  auto none = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0);
+
+  ASSERT_EQ(Ingest({Call("c9", 100, "a1", 200)}).applied, 1);
+  auto applied = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(Csat("a1"), 5);
+  auto again = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Csat("a1"), 5);
+}
+
+TEST_F(ContactIngestTest, AMalformedReferenceIsLeftOutWithItsReason) {
+  ContactInput survey = Survey("r1", "c1", 3);
+  survey.facts[0].participant = "contact:no-slash";
+  ContactSummary summary = Ingest({survey}, nullptr, "surveys");
+  ASSERT_EQ(summary.problems.size(), 1u);
+  EXPECT_NE(summary.problems[0].reason.find("contact:no-slash"), std::string::npos);
+  EXPECT_NE(summary.problems[0].reason.find("not a reference"), std::string::npos);
 }
 
 TEST_F(ContactIngestTest, BadValuesAreLeftOutWithTheirReasonAndTheRestIsStored) {
