@@ -6,6 +6,8 @@
 // plugins/contact_records/contact_format.h), where `format` may also be plaudit_event (a JSON
 // object {"event_id", "agent_id", "metric", "value", "occurred_at"}, as `plaudit metrics import`
 // takes them), and
+//   encoding          json (default) or, with plaudit_event, protobuf: each record a serialized
+//                     plaudit.v1.MetricEvent (read as plugin/v1/event_record.proto)
 //   brokers           bootstrap servers, host:port[,host:port...] (required)
 //   topics            topics to consume, comma-separated (required)
 //   group_id          the consumer group (default plaudit-<source>)
@@ -22,7 +24,8 @@
 // those records again, and the host counts a contact version it has stored, or an event id with
 // the same content, once. A record that cannot be read (not JSON, a required field missing, an
 // event the host rejects) is appended to the dead-letter file as one JSON object per line (topic,
-// partition, offset, reason, the record's text) and never holds up its partition. When the host
+// partition, offset, reason, the record's text, or record_base64 for a protobuf record) and never
+// holds up its partition. When the host
 // cannot store a batch (its store is down), the partitions are sought back to the batch's first
 // offsets and paused for a back-off (back-pressure): the records come again once it recovers.
 //
@@ -50,7 +53,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "plaudit/errno_message.h"
+#include "plaudit/plugin/v1/event_record.pb.h"
 #include "plaudit/plugin_sdk.h"
 #include "plaudit/trim.h"
 #include "plugins/common/inbox_files.h"
@@ -124,18 +131,46 @@ PartitionList ListOf(const Spans& spans, bool after_last) {
   return list;
 }
 
+// A protobuf plaudit.v1.MetricEvent's fields as `plaudit metrics import` columns (event_id,
+// agent_id, metric, value, occurred_at); empty with *problem naming what is wrong.
+std::vector<std::string> EventFields(const std::string& bytes, std::string* problem) {
+  pb::EventRecord event;
+  if (!event.ParseFromString(bytes)) {
+    *problem = "not a protobuf plaudit.v1.MetricEvent";
+    return {};
+  }
+  for (const auto& [field, value] :
+       {std::pair<const char*, const std::string*>{"event_id", &event.event_id()},
+        {"agent_id", &event.agent_id()},
+        {"metric", &event.metric()}}) {
+    if (value->empty()) {
+      *problem = std::string(field) + ": missing";
+      return {};
+    }
+  }
+  if (!event.has_occurred_at()) {
+    *problem = "occurred_at: missing";
+    return {};
+  }
+  const absl::Time at = absl::FromUnixSeconds(event.occurred_at().seconds()) +
+                        absl::Nanoseconds(event.occurred_at().nanos());
+  return {event.event_id(), event.agent_id(), event.metric(),
+          absl::StrFormat("%.17g", event.value()),
+          absl::FormatTime(absl::RFC3339_full, at, absl::UTCTimeZone())};
+}
+
 class KafkaSourcePlugin : public sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     const auto& config = request.config();
-    static const std::set<std::string> kOwnKeys = {"brokers",    "topics",  "group_id",
-                                                   "batch_size", "poll_ms", "dead_letter_file"};
+    static const std::set<std::string> kOwnKeys = {
+        "brokers", "topics", "group_id", "batch_size", "poll_ms", "dead_letter_file", "encoding"};
     for (const auto& [key, value] : config) {
       if (!kOwnKeys.contains(key) && !key.starts_with("kafka.") &&
           !contacts::ContactFormat::SettingKeys().contains(key)) {
         return "unknown config key \"" + key +
                "\" (known: brokers, topics, group_id, batch_size, poll_ms, dead_letter_file, "
-               "kafka.*, and the format's: format, source, channel_metrics, handle_time, "
+               "encoding, kafka.*, and the format's: format, source, channel_metrics, handle_time, "
                "csat_attribute, nps_attribute, followup_wrapup_codes, rating_csat, reopens)";
       }
       if (key.starts_with("kafka.")) kafka_settings_[key.substr(6)] = value;
@@ -151,6 +186,15 @@ class KafkaSourcePlugin : public sdk::Plugin {
     } else {
       if (std::string problem = format_.Configure(config); !problem.empty()) return problem;
       source_ = format_.source();
+    }
+    const std::string encoding = setting("encoding").value_or("json");
+    if (encoding != "json" && encoding != "protobuf") {
+      return "config encoding must be json or protobuf; got \"" + encoding + "\"";
+    }
+    protobuf_ = encoding == "protobuf";
+    if (protobuf_ && !events_) {
+      return "config encoding protobuf is for format plaudit_event (plaudit.v1.MetricEvent); "
+             "platform records are JSON";
     }
     brokers_ = setting("brokers").value_or("");
     if (brokers_.empty()) return "config brokers is required (host:port[,host:port...])";
@@ -316,7 +360,11 @@ class KafkaSourcePlugin : public sdk::Plugin {
       entry["partition"] = m->partition;
       entry["offset"] = m->offset;
       entry["reason"] = reason;
-      entry["record"] = text;
+      if (protobuf_) {
+        entry["record_base64"] = absl::Base64Escape(text);
+      } else {
+        entry["record"] = text;
+      }
       dead_letters += json::Serialize(entry) + "\n";
       ++rejected;
       last_problem = where + ": " + reason;
@@ -354,9 +402,11 @@ class KafkaSourcePlugin : public sdk::Plugin {
       const std::string text(static_cast<const char*>(m->payload), m->len);
       if (events_) {
         std::string problem;
-        std::optional<json::Json> event = json::ParseStrict(text, &problem);
         std::vector<std::string> fields;
-        if (!event.has_value() || !event->is_object()) {
+        if (protobuf_) {
+          fields = EventFields(text, &problem);
+        } else if (std::optional<json::Json> event = json::ParseStrict(text, &problem);
+                   !event.has_value() || !event->is_object()) {
           problem = event.has_value() ? "not an event: the JSON is not an object"
                                       : "not a JSON record: " + problem;
         } else {
@@ -472,6 +522,7 @@ class KafkaSourcePlugin : public sdk::Plugin {
 
   contacts::ContactFormat format_;
   bool events_ = false;
+  bool protobuf_ = false;
   std::string source_;
   std::string brokers_;
   std::vector<std::string> topics_;

@@ -19,6 +19,7 @@
 #include "core/ingest/contact_ingest.h"
 #include "core/plugin_host/contact_facts.h"
 #include "core/store/store.h"
+#include "plaudit/v1/metrics.pb.h"
 #include "tests/testing/plugin_harness.h"
 
 namespace plaudit::testing {
@@ -204,6 +205,70 @@ TEST_F(KafkaSourceTest, EveryRecordCountsOnceAndAPoisonRecordGoesToTheDeadLetter
   auto next = Start();
   for (int i = 0; i < 5; ++i) next->Poll();
   EXPECT_EQ(Taken(), 6);
+}
+
+TEST_F(KafkaSourceTest, ProtobufEventsBecomeRowsAndAnUnreadableOneIsADeadLetter) {
+  const auto event = [](const std::string& id, const std::string& agent, double value) {
+    plaudit::v1::MetricEvent e;
+    e.set_event_id(id);
+    e.set_agent_id(agent);
+    e.set_metric("calls_handled");
+    e.set_value(value);
+    e.mutable_occurred_at()->set_seconds(1791162000);  // 2026-10-05T01:00:00Z
+    e.mutable_occurred_at()->set_nanos(250000000);
+    return e.SerializeAsString();
+  };
+  kafka_.Produce("e1", event("e1", "a1", 1));
+  kafka_.Produce("e2", event("e2", "a2", 0.1));
+  kafka_.Produce("x", std::string("\x0a\xff\x01", 3));  // a length past the end
+  kafka_.Produce("e3", event("e3", "", 1));
+  kafka_.Flush();
+  std::vector<std::vector<std::string>> rows;
+  host_.SetIngestHandler([&rows](const pb::IngestCsvRequest& request,
+                                 pb::IngestCsvResponse* response, std::string*) {
+    EXPECT_EQ(std::vector<std::string>(request.header().begin(), request.header().end()),
+              (std::vector<std::string>{"event_id", "agent_id", "metric", "value", "occurred_at"}));
+    for (const pb::CsvRow& row : request.rows()) {
+      rows.emplace_back(row.fields().begin(), row.fields().end());
+    }
+    response->set_imported(request.rows_size());
+    return true;
+  });
+  auto plugin =
+      Start({{"format", "plaudit_event"}, {"source", "events"}, {"encoding", "protobuf"}});
+  const std::filesystem::path dead_letters = dir_.path() / "contacts/events/dead-letter.jsonl";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::string dead;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (rows.size() < 2 || std::count(dead.begin(), dead.end(), '\n') < 2)) {
+    plugin->Poll();
+    std::ifstream in(dead_letters);
+    std::stringstream text;
+    text << in.rdbuf();
+    dead = text.str();
+  }
+  ASSERT_EQ(rows.size(), 2u);
+  std::sort(rows.begin(), rows.end());
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"e1", "a1", "calls_handled", "1",
+                                               "2026-10-05T01:00:00.25+00:00"}));
+  EXPECT_EQ(rows[1][3], "0.10000000000000001");
+  EXPECT_NE(dead.find(R"("reason":"not a protobuf plaudit.v1.MetricEvent","record_base64":"Cv8B")"),
+            std::string::npos)
+      << dead;
+  EXPECT_NE(dead.find(R"("reason":"agent_id: missing")"), std::string::npos) << dead;
+
+  // JSON platform records have no protobuf form.
+  std::string error;
+  auto refused = LoadedPlugin::Load(PluginPath("kafka_source"), &host_, &error);
+  ASSERT_NE(refused, nullptr) << error;
+  EXPECT_NE(refused
+                ->Init(dir_.path().string(), {{"format", "amazon_connect"},
+                                              {"brokers", kafka_.bootstraps()},
+                                              {"topics", kTopic},
+                                              {"encoding", "protobuf"}})
+                .error()
+                .find("encoding protobuf is for format plaudit_event"),
+            std::string::npos);
 }
 
 TEST_F(KafkaSourceTest, AHostFailureSeeksBackPausesAndLosesNothing) {
