@@ -80,7 +80,7 @@ absl::StatusOr<VerifiedCallback> VerifyCallbackSignature(absl::string_view secre
   }
   return absl::UnauthenticatedError(
       "signature: does not match the body and timestamp (HMAC-SHA256 of \"<t>.<body>\" under "
-      "the plugin's callback_secret)");
+      "the shared secret)");
 }
 
 }  // namespace plaudit::api

@@ -319,7 +319,7 @@ TEST_F(ApiTest, VendorCallbacksMustCarryTheHmacOfTheirTimestampAndBody) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(status.error_message(),
             "signature: does not match the body and timestamp (HMAC-SHA256 of \"<t>.<body>\" "
-            "under the plugin's callback_secret)");
+            "under the shared secret)");
   request.set_signature(SignCallback("s3cret", absl::Now(), body + " "));
   EXPECT_EQ(deliver().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // Signed right: the plugin reads it (leave_credit takes no callbacks).
