@@ -2,7 +2,8 @@
 # Records and surveys posted to plauditd's contact_http endpoint over HTTPS: a signed post is
 # stored before it is answered (and survives kill -9 right after), the same post again changes
 # nothing, an unsigned or stale one is refused, a survey naming a contact counts for the agent who
-# took it, and `plaudit sources status` shows both sources.
+# took it, a program's standings come from what was posted, and `plaudit sources status` shows both
+# sources.
 source "$(dirname "$0")/lib.sh"
 cd "$src"
 
@@ -102,6 +103,23 @@ JSON
 [[ $(post /v1/surveys "$work/survey.json") == 200 ]] || fail "survey: $(cat "$work/answer")"
 sam=$(summary_of c902)
 [[ $(metric "$sam" csat sum) == 3 ]] || fail "sam's csat from the survey: $sam"
+
+# A program's standings come from what was posted: Jane's 5 (her call's own survey attribute)
+# beats Sam's 3 (the survey posted about his call).
+cat >"$work/program.yaml" <<'YAML'
+id: happiest-customers
+name: Happiest customers
+cadence: monthly
+time_zone: UTC
+scorecard:
+  normalization: percentile
+  metrics:
+    - {metric: csat, aggregation: mean, direction: higher_is_better, weight: 1}
+award: {rule: top_n, n: 1, rewards: [{type: certificate}]}
+YAML
+"$plaudit" programs apply -f "$work/program.yaml" >/dev/null
+board=$("$plaudit" awards evaluate happiest-customers --period 2026-10 --dry-run -o json)
+[[ $(json_eval "$board" 'd["awards"][0]["agent_id"]') == c901 ]] || fail "jane's csat 5 wins: $board"
 
 status=$("$plaudit" sources status -o json)
 [[ $(json_eval "$status" '",".join(s["source"] for s in d)') == "connect,surveys" ]] ||
