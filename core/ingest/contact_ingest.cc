@@ -284,6 +284,7 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
   SourceProgress progress{batch.source,   batch.position,     batch.lag, batch.taken,
                           batch.rejected, batch.last_problem, now_us};
   bool progress_recorded = false;
+  bool waiting_references = false;
   const EventReplacement as{absl::StrCat("source:", batch.source), "a newer version of the contact",
                             now_us};
   for (int attempt = 0; attempt < kWriteAttempts && !newest.empty(); ++attempt) {
@@ -322,10 +323,16 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
       ++summary.applied;
       contacts_written_.fetch_add(1, std::memory_order_relaxed);
       for (const ContactFactRecord& fact : writes[i].contact.facts) {
-        if (fact.agent_id.empty()) ++summary.unmatched;
+        if (!fact.agent_id.empty()) continue;
+        ++summary.unmatched;
+        if (ParseReference(fact.participant).has_value()) waiting_references = true;
       }
       newest.erase(writes[i].contact.contact_id);
     }
+  }
+  if (waiting_references) {
+    absl::MutexLock lock(&mu_);
+    matched_at_[batch.source].waiting_references = true;
   }
   if (!progress_recorded) {
     auto recorded = store_->WriteContacts({}, as, progress);
@@ -342,13 +349,16 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
 absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
                                                       const IdentityMap* identities,
                                                       int64_t identities_generation) {
-  const std::tuple<int64_t, int64_t, int64_t> generations{
-      store_->agents_generation(), identities_generation,
-      contacts_written_.load(std::memory_order_relaxed)};
+  Matched now{store_->agents_generation(), identities_generation,
+              contacts_written_.load(std::memory_order_relaxed), false};
   {
     absl::MutexLock lock(&mu_);
     auto it = matched_at_.find(source);
-    if (it != matched_at_.end() && it->second == generations) return 0;
+    if (it != matched_at_.end() && it->second.agents == now.agents &&
+        it->second.identities == now.identities &&
+        (!it->second.waiting_references || it->second.contacts == now.contacts)) {
+      return 0;
+    }
   }
   auto agents = KnownAgents();
   if (!agents.ok()) return agents.status();
@@ -377,6 +387,11 @@ absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
         newly = newly ||
                 (contact.facts[i].agent_id.empty() && !write.contact.facts[i].agent_id.empty());
       }
+      for (const ContactFactRecord& fact : write.contact.facts) {
+        now.waiting_references =
+            now.waiting_references ||
+            (fact.agent_id.empty() && ParseReference(fact.participant).has_value());
+      }
       if (newly) writes.push_back(std::move(write));
     }
     if (!writes.empty()) {
@@ -390,7 +405,7 @@ absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
     if (static_cast<int>(page->size()) < kMatchPage) break;
   }
   absl::MutexLock lock(&mu_);
-  matched_at_[source] = generations;
+  matched_at_[source] = now;
   return changed;
 }
 

@@ -36,7 +36,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -143,8 +142,17 @@ class ContactIngestor {
   int64_t agents_generation_ ABSL_GUARDED_BY(mu_) = -1;
   // Contacts this ingestor changed: a waiting reference may now have its contact.
   std::atomic<int64_t> contacts_written_{0};
-  // Per source: the (agents, identity map, contacts written) generations MatchWaiting last ran at.
-  std::map<std::string, std::tuple<int64_t, int64_t, int64_t>> matched_at_ ABSL_GUARDED_BY(mu_);
+  // What MatchWaiting last saw of a source: the agents' and identity map's generations, the
+  // contacts written by then, and whether references were left waiting. Contacts written since
+  // matter only to a source with waiting references: the others' waiting facts need an agent or a
+  // map entry, and rereading them at every write would cost a scan of them per batch.
+  struct Matched {
+    int64_t agents = -1;
+    int64_t identities = -1;
+    int64_t contacts = -1;
+    bool waiting_references = false;
+  };
+  std::map<std::string, Matched> matched_at_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace plaudit
