@@ -23,7 +23,9 @@
 // plugins/contact_records/contact_format.h; `format` may be left out), those of PollerSettings
 // (poll_interval_ms [300000: between windows], request_interval_ms [0], requests_per_poll,
 // timeout_ms, ca_file, start_time [30 days before the first poll]), and
-//   client_id, client_secret   the OAuth client (client-credentials grant; required)
+//   client_id, client_secret   the OAuth client (client-credentials grant; required); the
+//                              secret also as client_secret_file or client_secret_env
+//                              (plugins/common/secret_setting.h)
 //   environment                the region's domain [mypurecloud.com]: api.<environment> and
 //                              login.<environment>
 //   api_url, login_url         base URLs instead of the environment's
@@ -60,10 +62,14 @@
 #include "plugins/api_pollers/poller_common.h"
 #include "plugins/common/http_client.h"
 #include "plugins/common/json_text.h"
+#include "plugins/common/secret_setting.h"
 #include "plugins/contact_records/contact_format.h"
 
 namespace plaudit::pollers {
 namespace {
+
+using ::plaudit::plugins::ReadSecretSetting;
+using ::plaudit::plugins::Secret;
 
 namespace pb = ::plaudit::plugin::v1;
 namespace fs = std::filesystem;
@@ -90,13 +96,16 @@ class GenesysPoller : public sdk::Plugin {
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     const Settings& config = request.config();
     static const std::set<std::string> kOwnKeys = {
-        "client_id",      "client_secret",         "environment", "api_url",    "login_url",
-        "lookback_hours", "job_check_interval_ms", "page_size",   "cursor_file"};
+        "client_id",         "client_secret",  "environment",
+        "api_url",           "login_url",      "client_secret_file",
+        "client_secret_env", "lookback_hours", "job_check_interval_ms",
+        "page_size",         "cursor_file"};
     for (const auto& [key, value] : config) {
       if (!kOwnKeys.contains(key) && !CommonSettingKeys().contains(key) &&
           !contacts::ContactFormat::SettingKeys().contains(key)) {
         return "unknown config key \"" + key +
-               "\" (known: client_id, client_secret, environment, api_url, login_url, source, "
+               "\" (known: client_id, client_secret (or client_secret_file, client_secret_env), "
+               "environment, api_url, login_url, source, "
                "start_time, lookback_hours, poll_interval_ms, job_check_interval_ms, page_size, "
                "request_interval_ms, requests_per_poll, timeout_ms, ca_file, cursor_file, "
                "channel_metrics, handle_time, followup_wrapup_codes)";
@@ -145,10 +154,16 @@ class GenesysPoller : public sdk::Plugin {
       return problem;
     }
     const std::string client_id = Setting(config, "client_id").value_or("");
-    const std::string client_secret = Setting(config, "client_secret").value_or("");
+    Secret secret;
+    if (std::string problem =
+            ReadSecretSetting(config, "client_secret", request.data_dir(), "", &secret);
+        !problem.empty()) {
+      return problem;
+    }
+    const std::string client_secret = secret.value;
     if (client_id.empty() || client_secret.empty()) {
-      return "config needs client_id and client_secret (an OAuth client with the client "
-             "credentials grant)";
+      return "config needs client_id and client_secret, client_secret_file or client_secret_env "
+             "(an OAuth client with the client credentials grant)";
     }
     scrubber_.Add(client_secret);
     scrubber_.Add(absl::Base64Escape(client_id + ":" + client_secret));

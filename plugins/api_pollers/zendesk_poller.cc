@@ -18,6 +18,7 @@
 //   api_url or subdomain   https://<subdomain>.zendesk.com, or the whole base URL
 //   email, api_token       an API token, sent as basic auth "<email>/token:<api_token>"
 //   oauth_token            or an OAuth access token, sent as a bearer token
+//                          (either token also as NAME_file or NAME_env: secret_setting.h)
 //   cursor_file            where the position is kept (default contacts/<source>/cursor; relative
 //                          to the data dir)
 //
@@ -45,10 +46,14 @@
 #include "plugins/api_pollers/poller_common.h"
 #include "plugins/common/http_client.h"
 #include "plugins/common/json_text.h"
+#include "plugins/common/secret_setting.h"
 #include "plugins/contact_records/contact_format.h"
 
 namespace plaudit::pollers {
 namespace {
+
+using ::plaudit::plugins::ReadSecretSetting;
+using ::plaudit::plugins::Secret;
 
 namespace pb = ::plaudit::plugin::v1;
 namespace fs = std::filesystem;
@@ -62,13 +67,17 @@ class ZendeskPoller : public sdk::Plugin {
  public:
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     const Settings& config = request.config();
-    static const std::set<std::string> kOwnKeys = {"api_url",   "subdomain",   "email",
-                                                   "api_token", "oauth_token", "cursor_file"};
+    static const std::set<std::string> kOwnKeys = {
+        "api_url",         "subdomain",     "email",       "api_token",
+        "api_token_file",  "api_token_env", "oauth_token", "oauth_token_file",
+        "oauth_token_env", "cursor_file"};
     for (const auto& [key, value] : config) {
       if (!kOwnKeys.contains(key) && !CommonSettingKeys().contains(key) &&
           !contacts::ContactFormat::SettingKeys().contains(key)) {
         return "unknown config key \"" + key +
-               "\" (known: api_url, subdomain, email, api_token, oauth_token, source, "
+               "\" (known: api_url, subdomain, email, api_token, oauth_token (each also _file or "
+               "_env), "
+               "source, "
                "cursor_file, start_time, poll_interval_ms, request_interval_ms, "
                "requests_per_poll, timeout_ms, ca_file, channel_metrics, rating_csat, reopens)";
       }
@@ -100,8 +109,19 @@ class ZendeskPoller : public sdk::Plugin {
     }
 
     const std::string email = Setting(config, "email").value_or("");
-    const std::string api_token = Setting(config, "api_token").value_or("");
-    const std::string oauth_token = Setting(config, "oauth_token").value_or("");
+    Secret token, oauth;
+    if (std::string problem =
+            ReadSecretSetting(config, "api_token", request.data_dir(), "", &token);
+        !problem.empty()) {
+      return problem;
+    }
+    if (std::string problem =
+            ReadSecretSetting(config, "oauth_token", request.data_dir(), "", &oauth);
+        !problem.empty()) {
+      return problem;
+    }
+    const std::string api_token = token.value;
+    const std::string oauth_token = oauth.value;
     if (!oauth_token.empty() && (!email.empty() || !api_token.empty())) {
       return "config takes either email and api_token or oauth_token, not both";
     }

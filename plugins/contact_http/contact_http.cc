@@ -21,11 +21,11 @@
 //
 // Config keys: `listen` (HOST:PORT, required), `tls_cert_file` and `tls_key_file` (PEM; required
 // unless `listen` is a loopback address, where a proxy on the same host may end TLS), the secret
-// from `secret_file` or the environment variable `secret_env` (default
-// PLAUDIT_CONTACT_HTTP_SECRET), `max_body_bytes` (default 10 MiB), a record format and its
-// mapping (contact_records/contact_format.h; optional: without `format` there is no
-// /v1/records), `survey_source` (default "surveys") and `survey_contact_source` (the source a
-// survey's contact_id names; default the records' source).
+// (`secret`, `secret_file` or `secret_env`: plugins/common/secret_setting.h; by default the
+// environment variable PLAUDIT_CONTACT_HTTP_SECRET), `max_body_bytes` (default 10 MiB), a
+// record format and its mapping (contact_records/contact_format.h; optional: without `format`
+// there is no /v1/records), `survey_source` (default "surveys") and `survey_contact_source` (the
+// source a survey's contact_id names; default the records' source).
 //
 // Thread-safety: requests are served on the HTTP server's worker threads, several at once; the
 // formats are read-only once configured and the counters are atomic.
@@ -51,6 +51,7 @@
 #include "plaudit/plugin_sdk.h"
 #include "plaudit/trim.h"
 #include "plugins/common/json_text.h"
+#include "plugins/common/secret_setting.h"
 #include "plugins/contact_records/contact_format.h"
 
 namespace plaudit::plugins {
@@ -133,9 +134,9 @@ class ContactHttp : public sdk::Plugin {
     };
     for (const auto& [key, value] : config) {
       if (!contacts::ContactFormat::SettingKeys().contains(key) && key != "listen" &&
-          key != "tls_cert_file" && key != "tls_key_file" && key != "secret_file" &&
-          key != "secret_env" && key != "max_body_bytes" && key != "survey_source" &&
-          key != "identity_map_file") {
+          key != "tls_cert_file" && key != "tls_key_file" &&
+          !SecretSettingKeys("secret").contains(key) && key != "max_body_bytes" &&
+          key != "survey_source" && key != "identity_map_file") {
         return "config: unknown setting \"" + key + "\"";
       }
     }
@@ -169,11 +170,20 @@ class ContactHttp : public sdk::Plugin {
                *text + "\"";
       }
     }
+    Secret secret;
     if (std::string error =
-            ReadSecret(request.data_dir(), setting("secret_file"), setting("secret_env"));
+            ReadSecretSetting(config, "secret", request.data_dir(), kDefaultSecretEnv, &secret);
         !error.empty()) {
       return error;
     }
+    // The secret is never shown: only where it came from.
+    if (secret.value.size() < 16) {
+      return "no signing secret of 16 characters or more in " +
+             (secret.where.empty() ? std::string("environment variable ") + kDefaultSecretEnv
+                                   : secret.where) +
+             " (give secret_file or secret_env)";
+    }
+    secret_ = std::move(secret.value);
     if (std::string error =
             Listen(setting("listen"), setting("tls_cert_file"), setting("tls_key_file"));
         !error.empty()) {
@@ -200,33 +210,6 @@ class ContactHttp : public sdk::Plugin {
   }
 
  private:
-  std::string ReadSecret(const std::string& data_dir, const std::string* file,
-                         const std::string* env) {
-    if (file != nullptr && env != nullptr) return "config gives both secret_file and secret_env";
-    std::string where;
-    if (file != nullptr) {
-      std::string path = *file;
-      if (!path.empty() && path.front() != '/' && !data_dir.empty()) path = data_dir + "/" + path;
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return "config secret_file: cannot read " + path;
-      std::stringstream text;
-      text << in.rdbuf();
-      secret_ = std::string(Trim(text.str()));
-      where = "secret_file " + path;
-    } else {
-      const std::string name = env != nullptr ? *env : kDefaultSecretEnv;
-      const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
-      secret_ = value == nullptr ? "" : std::string(Trim(value));
-      where = "environment variable " + name;
-    }
-    // The secret is never shown: only where it came from.
-    if (secret_.size() < 16) {
-      return "no signing secret of 16 characters or more in " + where +
-             " (give secret_file or secret_env)";
-    }
-    return {};
-  }
-
   std::string Listen(const std::string* listen, const std::string* cert, const std::string* key) {
     if (listen == nullptr || listen->empty()) return "config listen: missing (HOST:PORT)";
     const size_t colon = listen->rfind(':');

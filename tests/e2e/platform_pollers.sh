@@ -66,7 +66,7 @@ plugins:
     api_url: $fake
     login_url: $fake
     client_id: plaudit-e2e
-    client_secret: $client_secret
+    client_secret_env: PLAUDIT_E2E_GENESYS_SECRET
     start_time: "2026-10-01T00:00:00Z"
     job_check_interval_ms: "200"
     poll_interval_ms: "1000"
@@ -75,12 +75,14 @@ plugins:
     source: zendesk
     api_url: $fake
     email: ops@example.com
-    api_token: $api_token
+    api_token_file: $work/zendesk.token
     start_time: "2026-10-01T00:00:00Z"
     request_interval_ms: "0"
     poll_interval_ms: "1000"
     identity_map_file: $work/zendesk-identities.csv
 YAML
+export PLAUDIT_E2E_GENESYS_SECRET=$client_secret
+printf '%s\n' "$api_token" >"$work/zendesk.token"
 export PLAUDITD_CONFIG=$work/plauditd.yaml
 start_server "$work/data"
 

@@ -1,7 +1,11 @@
 // plugins/common: JSON text on nlohmann-json (its strictness and its no-throw writing), money
 // amounts, and what the HTTP client takes from libcurl (Retry-After, percent-encoding).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -10,6 +14,7 @@
 #include "plugins/common/http_client.h"
 #include "plugins/common/json_text.h"
 #include "plugins/common/money.h"
+#include "plugins/common/secret_setting.h"
 #include "tools/vendor_sandbox/http_server.h"
 
 namespace plaudit {
@@ -175,6 +180,54 @@ TEST_F(RetryAfterTest, IsAbsentWithoutAReadableHeader) {
   EXPECT_FALSE(Answer("soon").retry_after_ms.has_value());
   EXPECT_FALSE(Answer("-1").retry_after_ms.has_value());
   EXPECT_FALSE(Answer("Wed, 21 Oct 2015 07:28:00 GMT").retry_after_ms.has_value());  // past
+}
+
+TEST(SecretSetting, ComesFromTheValueAFileOrTheEnvironmentAndIsNeverShown) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("secret-setting-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "token") << "  from-a-file-0123\n";
+  ::setenv("PLAUDIT_TEST_SECRET", "from-the-environment", 1);
+  google::protobuf::Map<std::string, std::string> config;
+  plugins::Secret secret;
+
+  EXPECT_EQ(plugins::ReadSecretSetting(config, "api_token", dir.string(), "", &secret), "");
+  EXPECT_EQ(secret.value, "");
+  EXPECT_EQ(secret.where, "");
+
+  config["api_token_file"] = "token";
+  EXPECT_EQ(plugins::ReadSecretSetting(config, "api_token", dir.string(), "", &secret), "");
+  EXPECT_EQ(secret.value, "from-a-file-0123");
+  EXPECT_EQ(secret.where, "api_token_file " + (dir / "token").string());
+
+  config.clear();
+  config["api_token_env"] = "PLAUDIT_TEST_SECRET";
+  EXPECT_EQ(plugins::ReadSecretSetting(config, "api_token", dir.string(), "", &secret), "");
+  EXPECT_EQ(secret.value, "from-the-environment");
+  config.clear();
+  EXPECT_EQ(plugins::ReadSecretSetting(config, "api_token", "", "PLAUDIT_TEST_SECRET", &secret),
+            "");
+  EXPECT_EQ(secret.value, "from-the-environment");
+
+  config["api_token"] = "inline-value-42";
+  config["api_token_env"] = "PLAUDIT_TEST_SECRET";
+  const std::string both = plugins::ReadSecretSetting(config, "api_token", "", "", &secret);
+  EXPECT_EQ(both,
+            "config gives more than one of api_token, api_token_file and api_token_env; give one");
+
+  config.clear();
+  config["api_token_file"] = "missing";
+  EXPECT_NE(plugins::ReadSecretSetting(config, "api_token", dir.string(), "", &secret)
+                .find("cannot read"),
+            std::string::npos);
+  std::ofstream(dir / "two-lines") << "first-line\nsecond-line\n";
+  config["api_token_file"] = "two-lines";
+  const std::string lines =
+      plugins::ReadSecretSetting(config, "api_token", dir.string(), "", &secret);
+  EXPECT_NE(lines.find("spans several lines"), std::string::npos);
+  EXPECT_EQ(lines.find("first-line"), std::string::npos) << lines;
+  ::unsetenv("PLAUDIT_TEST_SECRET");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -198,8 +198,12 @@ TEST_F(ZendeskPollerTest, AnOAuthTokenIsSentAsABearerToken) {
   fake_ = std::make_unique<sandbox::PlatformFake>(options);
   std::string error;
   ASSERT_TRUE(fake_->LoadTickets(Fixture("poll_zendesk_tickets.jsonl"), &error)) << error;
-  Start("zendesk_poller",
-        Config({{"email", ""}, {"api_token", ""}, {"oauth_token", "zd-oauth-91c"}}));
+  // The token from a file, as a deployment keeps it.
+  std::ofstream(dir_.path() / "oauth.token") << "zd-oauth-91c\n";
+  std::map<std::string, std::string> config = Config({{"oauth_token_file", "oauth.token"}});
+  config.erase("email");
+  config.erase("api_token");
+  Start("zendesk_poller", config);
   PollUntil([&] { return Status().lag == "caught up"; });
   EXPECT_EQ(Status().contacts, 6);
 }
