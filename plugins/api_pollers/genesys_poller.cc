@@ -48,7 +48,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -76,6 +75,10 @@ namespace fs = std::filesystem;
 
 constexpr char kPluginName[] = "genesys_poller";
 constexpr char kVersion[] = "1.0.0";
+// Why an API call answered 401 or 403, for the source's last problem.
+constexpr char kRefusedCredentials[] =
+    "Genesys Cloud refused the credentials: check client_id, client_secret and the OAuth "
+    "client's roles";
 constexpr char kJobsPath[] = "/api/v2/analytics/conversations/details/jobs";
 constexpr int64_t kMicrosPerSecond = 1000 * 1000;
 constexpr int64_t kMicrosPerHour = int64_t{3600} * kMicrosPerSecond;
@@ -91,8 +94,10 @@ struct Job {
   int64_t pages = 0;
 };
 
-class GenesysPoller : public sdk::Plugin {
+class GenesysPoller : public ApiPoller {
  public:
+  GenesysPoller() : ApiPoller(kPluginName, kVersion) {}
+
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     const Settings& config = request.config();
     static const std::set<std::string> kOwnKeys = {
@@ -169,50 +174,11 @@ class GenesysPoller : public sdk::Plugin {
     scrubber_.Add(absl::Base64Escape(client_id + ":" + client_secret));
     token_ = ClientCredentialsToken(JoinUrl(login_url_, "/oauth/token"), client_id, client_secret);
 
-    if (request.data_dir().empty()) return "no data dir to keep the cursor in";
-    std::error_code ec;
-    const fs::path data_dir = fs::absolute(request.data_dir(), ec);
-    if (ec) return "cannot resolve data dir " + request.data_dir() + ": " + ec.message();
-    fs::path cursor_path = fs::path("contacts") / format_.source() / "cursor";
-    if (auto text = Setting(config, "cursor_file")) {
-      if (text->empty()) return "config cursor_file is empty";
-      cursor_path = *text;
-    }
-    cursor_file_ = CursorFile((data_dir / cursor_path).lexically_normal());
-    pacing_ = RequestPacing(settings_.request_interval_ms * 1000);
-    pages_ = ContactPages(&host(), &format_, &scrubber_);
-
-    info->set_name(kPluginName);
-    info->set_kind(pb::PLUGIN_KIND_METRIC_SOURCE);
-    info->set_version(kVersion);
-    info->add_sources(format_.source());
-    return {};
-  }
-
-  pb::PollResponse Poll(const pb::PollRequest&) override {
-    pb::PollResponse resp;
-    std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
-    if (!lock.owns_lock()) return resp;
-    if (!loaded_) {
-      if (std::string error = LoadCursor(); !error.empty()) {
-        resp.set_error(Fail(error));
-        return resp;
-      }
-      loaded_ = true;
-    }
-    for (int64_t i = 0; i < settings_.requests_per_poll; ++i) {
-      const int64_t now_us = host().NowMicros();
-      if (!pacing_.Ready(now_us)) break;
-      std::string error;
-      const bool more = Step(now_us, &error);
-      if (!error.empty()) resp.set_error(error);
-      if (!more) break;
-    }
-    return resp;
+    return FinishInit(request, info);
   }
 
  private:
-  std::string LoadCursor() {
+  std::string LoadCursor() override {
     std::string error;
     std::optional<json::Json> state = cursor_file_.Load(&error);
     if (!error.empty()) return error;
@@ -257,35 +223,6 @@ class GenesysPoller : public sdk::Plugin {
     return {};
   }
 
-  // Reports `problem` as the source's last problem and logs it; returns it scrubbed, with the
-  // plugin's name, for PollResponse.error.
-  std::string Fail(const std::string& problem) {
-    const std::string text = scrubber_.Scrub(std::string(kPluginName) + ": " + problem);
-    host().Warning(text);
-    pages_.ReportProblem(problem);
-    return text;
-  }
-
-  // Acts on an answer that is not kOk: waits as asked, or backs off and reports. Returns the
-  // poll's error ("" for a rate limit, which is no failure).
-  std::string NotOk(const ApiAnswer& answer, int64_t now_us, const std::string& advice = "") {
-    if (answer.kind == ApiAnswer::Kind::kRateLimited) {
-      pacing_.RateLimited(now_us, answer.retry_after_ms);
-      pages_.ReportProblem(answer.problem + "; waiting " +
-                           FormatDuration(pacing_.not_before_us() - now_us));
-      return {};
-    }
-    pacing_.Failed(now_us);
-    std::string why = advice;
-    if (why.empty() && answer.kind == ApiAnswer::Kind::kUnauthorized) {
-      why =
-          "Genesys Cloud refused the credentials: check client_id, client_secret and the "
-          "OAuth client's roles";
-    }
-    return Fail(answer.problem + (why.empty() ? "" : "; " + why) + "; trying again in " +
-                FormatDuration(pacing_.not_before_us() - now_us));
-  }
-
   // Fetches a token. True when there is one; else *error (or a rate limit's wait).
   bool EnsureToken(int64_t now_us, std::string* error) {
     if (token_.Valid(now_us)) return true;
@@ -299,7 +236,8 @@ class GenesysPoller : public sdk::Plugin {
                    answer.kind == ApiAnswer::Kind::kUnauthorized
                        ? "the login service refused the OAuth client: check client_id and "
                          "client_secret"
-                       : "");
+                       : "",
+                   kRefusedCredentials);
     return false;
   }
 
@@ -332,7 +270,7 @@ class GenesysPoller : public sdk::Plugin {
   }
 
   // One step of the work. True when another may follow in this poll; *error when it failed.
-  bool Step(int64_t now_us, std::string* error) {
+  bool Step(int64_t now_us, std::string* error) override {
     if (!EnsureToken(now_us, error)) return false;
     if (!job_.has_value()) return SubmitJob(now_us, error);
     if (!job_->fulfilled) return CheckJob(now_us, error);
@@ -347,7 +285,7 @@ class GenesysPoller : public sdk::Plugin {
         to_us = std::min(to_us, *date);
       }
     } else if (availability.kind != ApiAnswer::Kind::kRefused) {
-      *error = NotOk(availability, now_us);
+      *error = NotOk(availability, now_us, "", kRefusedCredentials);
       return false;
     }
     const int64_t start_us =
@@ -365,7 +303,7 @@ class GenesysPoller : public sdk::Plugin {
     query["orderBy"] = "conversationStart";
     ApiAnswer submitted = Api("POST", kJobsPath, json::Serialize(query), now_us);
     if (submitted.kind != ApiAnswer::Kind::kOk) {
-      *error = NotOk(submitted, now_us);
+      *error = NotOk(submitted, now_us, "", kRefusedCredentials);
       return false;
     }
     const std::string job_id = json::StringMember(submitted.body, "jobId");
@@ -399,7 +337,7 @@ class GenesysPoller : public sdk::Plugin {
       return DropJob(now_us, "job " + job_->id + " is gone (HTTP 404)", error);
     }
     if (answer.kind != ApiAnswer::Kind::kOk) {
-      *error = NotOk(answer, now_us);
+      *error = NotOk(answer, now_us, "", kRefusedCredentials);
       return false;
     }
     pacing_.Succeeded();
@@ -431,7 +369,7 @@ class GenesysPoller : public sdk::Plugin {
       return DropJob(now_us, "the results of job " + job_->id + " are gone (HTTP 404)", error);
     }
     if (answer.kind != ApiAnswer::Kind::kOk) {
-      *error = NotOk(answer, now_us);
+      *error = NotOk(answer, now_us, "", kRefusedCredentials);
       return false;
     }
     const json::Json* conversations = json::Find(answer.body, "conversations");
@@ -487,23 +425,14 @@ class GenesysPoller : public sdk::Plugin {
     return more;
   }
 
-  contacts::ContactFormat format_;
-  PollerSettings settings_;
   std::string api_url_;
   std::string login_url_;
   int64_t lookback_us_ = 0;
   int64_t job_check_interval_ms_ = 2000;
   int64_t page_size_ = 0;  // 0: the API's default
-  SecretScrubber scrubber_;
-  CursorFile cursor_file_;
-  std::unique_ptr<http::HttpClient> http_ = std::make_unique<http::CurlHttpClient>();
-  ContactPages pages_{nullptr, &format_, &scrubber_};
 
-  std::mutex poll_mu_;
-  // Guarded by poll_mu_:
-  bool loaded_ = false;
+  // Used under the poll lock:
   ClientCredentialsToken token_;
-  RequestPacing pacing_;
   int64_t done_until_us_ = 0;  // 0: no window done yet
   std::optional<Job> job_;
 };

@@ -390,4 +390,70 @@ std::string CheckBaseUrl(const std::string& key, const std::string& url) {
   return {};
 }
 
+pb::PollResponse ApiPoller::Poll(const pb::PollRequest&) {
+  pb::PollResponse resp;
+  std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return resp;
+  if (!loaded_) {
+    if (std::string error = LoadCursor(); !error.empty()) {
+      resp.set_error(Fail(error));
+      return resp;
+    }
+    loaded_ = true;
+  }
+  for (int64_t i = 0; i < settings_.requests_per_poll; ++i) {
+    const int64_t now_us = host().NowMicros();
+    if (!pacing_.Ready(now_us)) break;
+    std::string error;
+    const bool more = Step(now_us, &error);
+    if (!error.empty()) resp.set_error(error);
+    if (!more) break;
+  }
+  return resp;
+}
+
+std::string ApiPoller::FinishInit(const pb::InitRequest& request, pb::PluginInfo* info) {
+  if (request.data_dir().empty()) return "no data dir to keep the cursor in";
+  std::error_code ec;
+  const std::filesystem::path data_dir = std::filesystem::absolute(request.data_dir(), ec);
+  if (ec) return "cannot resolve data dir " + request.data_dir() + ": " + ec.message();
+  std::filesystem::path cursor_path =
+      std::filesystem::path("contacts") / format_.source() / "cursor";
+  if (auto text = Setting(request.config(), "cursor_file")) {
+    if (text->empty()) return "config cursor_file is empty";
+    cursor_path = *text;
+  }
+  cursor_file_ = CursorFile((data_dir / cursor_path).lexically_normal());
+  pacing_ = RequestPacing(settings_.request_interval_ms * 1000);
+  pages_ = ContactPages(&host(), &format_, &scrubber_);
+
+  info->set_name(name_);
+  info->set_kind(pb::PLUGIN_KIND_METRIC_SOURCE);
+  info->set_version(version_);
+  info->add_sources(format_.source());
+  return {};
+}
+
+std::string ApiPoller::Fail(const std::string& problem) {
+  const std::string text = scrubber_.Scrub(std::string(name_) + ": " + problem);
+  host().Warning(text);
+  pages_.ReportProblem(problem);
+  return text;
+}
+
+std::string ApiPoller::NotOk(const ApiAnswer& answer, int64_t now_us, const std::string& advice,
+                             const std::string& unauthorized_advice) {
+  if (answer.kind == ApiAnswer::Kind::kRateLimited) {
+    pacing_.RateLimited(now_us, answer.retry_after_ms);
+    pages_.ReportProblem(answer.problem + "; waiting " +
+                         FormatDuration(pacing_.not_before_us() - now_us));
+    return {};
+  }
+  pacing_.Failed(now_us);
+  std::string why = advice;
+  if (why.empty() && answer.kind == ApiAnswer::Kind::kUnauthorized) why = unauthorized_advice;
+  return Fail(answer.problem + (why.empty() ? "" : "; " + why) + "; trying again in " +
+              FormatDuration(pacing_.not_before_us() - now_us));
+}
+
 }  // namespace plaudit::pollers

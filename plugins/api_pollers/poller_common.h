@@ -15,6 +15,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +30,8 @@
 #include "plugins/contact_records/contact_format.h"
 
 namespace plaudit::pollers {
+
+namespace pb = ::plaudit::plugin::v1;
 
 using Settings = google::protobuf::Map<std::string, std::string>;
 
@@ -220,6 +224,56 @@ std::string JoinUrl(const std::string& base, const std::string& path);
 // "" when `url` is an http:// or https:// URL without a path, query or credentials, else the
 // problem naming `key`.
 std::string CheckBaseUrl(const std::string& key, const std::string& url);
+
+// What each poller is: a metric-source plugin whose poll takes steps (a request each, and what
+// follows from its answer) while its pacing allows, at most requests_per_poll of them, and keeps
+// its position in a cursor file. A plugin reads its own settings in Init and ends it with
+// FinishInit; it says how to load its cursor and how to take one step.
+//
+// Thread-safety: polls are serialised; a poll that finds another one running returns at once.
+// The members below are used under that lock only (and in Init, before any poll).
+class ApiPoller : public sdk::Plugin {
+ public:
+  ApiPoller(const char* name, const char* version) : name_(name), version_(version) {}
+
+  pb::PollResponse Poll(const pb::PollRequest& request) final;
+
+ protected:
+  // The end of Init: the cursor file (`cursor_file`, relative to the data dir; default
+  // contacts/<source>/cursor), the pacing of requests, and the plugin's description naming its
+  // source. "" or why the plugin cannot start.
+  std::string FinishInit(const pb::InitRequest& request, pb::PluginInfo* info);
+
+  // Reads the cursor file into the plugin's position: "" when read (or there is none yet).
+  virtual std::string LoadCursor() = 0;
+  // One request, and what its answer leads to. True when another step may follow at once;
+  // *error set when the poll failed (already reported through Fail).
+  virtual bool Step(int64_t now_us, std::string* error) = 0;
+
+  // Reports `problem` as the source's last problem and logs it; returns it scrubbed, with the
+  // plugin's name, for PollResponse.error.
+  std::string Fail(const std::string& problem);
+
+  // Acts on an answer that is not kOk: waits as a rate limit asks (no failure: returns ""), or
+  // backs off and reports the problem with `advice` (by default `unauthorized_advice` for a
+  // refused credential). Returns the poll's error.
+  std::string NotOk(const ApiAnswer& answer, int64_t now_us, const std::string& advice,
+                    const std::string& unauthorized_advice);
+
+  contacts::ContactFormat format_;
+  PollerSettings settings_;
+  SecretScrubber scrubber_;
+  CursorFile cursor_file_;
+  std::unique_ptr<http::HttpClient> http_ = std::make_unique<http::CurlHttpClient>();
+  ContactPages pages_{nullptr, &format_, &scrubber_};
+  RequestPacing pacing_;
+
+ private:
+  const char* const name_;
+  const char* const version_;
+  std::mutex poll_mu_;
+  bool loaded_ = false;  // guarded by poll_mu_
+};
 
 }  // namespace plaudit::pollers
 

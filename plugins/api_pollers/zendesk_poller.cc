@@ -33,7 +33,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -63,8 +62,10 @@ constexpr char kVersion[] = "1.0.0";
 constexpr char kExportPath[] = "/api/v2/incremental/tickets/cursor.json";
 constexpr int64_t kMicrosPerSecond = 1000 * 1000;
 
-class ZendeskPoller : public sdk::Plugin {
+class ZendeskPoller : public ApiPoller {
  public:
+  ZendeskPoller() : ApiPoller(kPluginName, kVersion) {}
+
   std::string Init(const pb::InitRequest& request, pb::PluginInfo* info) override {
     const Settings& config = request.config();
     static const std::set<std::string> kOwnKeys = {
@@ -136,51 +137,12 @@ class ZendeskPoller : public sdk::Plugin {
       return "config needs email and api_token (an API token) or oauth_token";
     }
 
-    if (request.data_dir().empty()) return "no data dir to keep the cursor in";
-    std::error_code ec;
-    const fs::path data_dir = fs::absolute(request.data_dir(), ec);
-    if (ec) return "cannot resolve data dir " + request.data_dir() + ": " + ec.message();
-    fs::path cursor_path = fs::path("contacts") / format_.source() / "cursor";
-    if (auto text = Setting(config, "cursor_file")) {
-      if (text->empty()) return "config cursor_file is empty";
-      cursor_path = *text;
-    }
-    cursor_file_ = CursorFile((data_dir / cursor_path).lexically_normal());
-    pacing_ = RequestPacing(settings_.request_interval_ms * 1000);
-    pages_ = ContactPages(&host(), &format_, &scrubber_);
-
-    info->set_name(kPluginName);
-    info->set_kind(pb::PLUGIN_KIND_METRIC_SOURCE);
-    info->set_version(kVersion);
-    info->add_sources(format_.source());
-    return {};
-  }
-
-  pb::PollResponse Poll(const pb::PollRequest&) override {
-    pb::PollResponse resp;
-    std::unique_lock<std::mutex> lock(poll_mu_, std::try_to_lock);
-    if (!lock.owns_lock()) return resp;
-    if (!loaded_) {
-      if (std::string error = LoadCursor(); !error.empty()) {
-        resp.set_error(Fail(error));
-        return resp;
-      }
-      loaded_ = true;
-    }
-    for (int64_t i = 0; i < settings_.requests_per_poll; ++i) {
-      const int64_t now_us = host().NowMicros();
-      if (!pacing_.Ready(now_us)) break;
-      std::string error;
-      const bool more = FetchPage(now_us, &error);
-      if (!error.empty()) resp.set_error(error);
-      if (!more) break;
-    }
-    return resp;
+    return FinishInit(request, info);
   }
 
  private:
   // "" when the cursor file is read (or there is none yet), else why not.
-  std::string LoadCursor() {
+  std::string LoadCursor() override {
     std::string error;
     std::optional<json::Json> state = cursor_file_.Load(&error);
     if (!error.empty()) return error;
@@ -188,17 +150,8 @@ class ZendeskPoller : public sdk::Plugin {
     return {};
   }
 
-  // Reports `problem` as the source's last problem and logs it; returns it scrubbed, with the
-  // plugin's name, for PollResponse.error.
-  std::string Fail(const std::string& problem) {
-    const std::string text = scrubber_.Scrub(std::string(kPluginName) + ": " + problem);
-    host().Warning(text);
-    pages_.ReportProblem(problem);
-    return text;
-  }
-
   // Fetches and stores one page. True when another page is waiting; *error when the poll failed.
-  bool FetchPage(int64_t now_us, std::string* error) {
+  bool Step(int64_t now_us, std::string* error) override {
     http::Request request;
     const int64_t start_us = settings_.start_us.value_or(now_us - settings_.default_start_days *
                                                                       86400 * kMicrosPerSecond);
@@ -211,26 +164,11 @@ class ZendeskPoller : public sdk::Plugin {
     request.ca_file = settings_.ca_file;
     pacing_.Sent(now_us);
     ApiAnswer answer = Exchange(*http_, request, std::string("GET ") + kExportPath);
-    switch (answer.kind) {
-      case ApiAnswer::Kind::kOk:
-        break;
-      case ApiAnswer::Kind::kRateLimited:
-        pacing_.RateLimited(now_us, answer.retry_after_ms);
-        pages_.ReportProblem(answer.problem + "; waiting " +
-                             FormatDuration(pacing_.not_before_us() - now_us));
-        return false;
-      case ApiAnswer::Kind::kUnauthorized:
-        pacing_.Failed(now_us);
-        *error = Fail(answer.problem +
-                      "; Zendesk refused the credentials: check email and api_token (or "
-                      "oauth_token)");
-        return false;
-      case ApiAnswer::Kind::kRetryable:
-      case ApiAnswer::Kind::kRefused:
-        pacing_.Failed(now_us);
-        *error = Fail(answer.problem + "; trying again in " +
-                      FormatDuration(pacing_.not_before_us() - now_us));
-        return false;
+    if (answer.kind != ApiAnswer::Kind::kOk) {
+      *error = NotOk(answer, now_us, "",
+                     "Zendesk refused the credentials: check email and api_token (or "
+                     "oauth_token)");
+      return false;
     }
 
     const json::Json* tickets = json::Find(answer.body, "tickets");
@@ -301,20 +239,11 @@ class ZendeskPoller : public sdk::Plugin {
     return true;
   }
 
-  contacts::ContactFormat format_;
-  PollerSettings settings_;
   std::string api_url_;
   std::string authorization_;  // a secret
-  SecretScrubber scrubber_;
-  CursorFile cursor_file_;
-  std::unique_ptr<http::HttpClient> http_ = std::make_unique<http::CurlHttpClient>();
-  ContactPages pages_{nullptr, &format_, &scrubber_};
 
-  std::mutex poll_mu_;
-  // Guarded by poll_mu_:
-  bool loaded_ = false;
+  // Used under the poll lock:
   std::string after_cursor_;
-  RequestPacing pacing_;
 };
 
 }  // namespace
