@@ -15,11 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/api/callback_signature.h"
-#include "core/domain/clock.h"
-#include "core/ingest/contact_ingest.h"
-#include "core/plugin_host/contact_facts.h"
 #include "core/store/store.h"
 #include "gtest/gtest.h"
+#include "tests/testing/contact_sink.h"
 #include "tests/testing/plugin_harness.h"
 #include "tools/dev_issuer/dev_certificates.h"
 
@@ -45,34 +43,7 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
 class ContactHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = Store::Open((dir_.path() / "plaudit.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    std::vector<Agent> agents;
-    for (const char* id : {"a1", "a2"}) {
-      Agent a;
-      a.id = id;
-      a.display_name = id;
-      a.team = "T";
-      a.hire_date = absl::CivilDay(2024, 1, 15);
-      agents.push_back(a);
-    }
-    ASSERT_TRUE(store_->UpsertAgents(agents).ok());
-    ingestor_ = std::make_unique<ContactIngestor>(store_.get(), &clock_);
     host_.SetNowMicros(absl::ToUnixMicros(absl::Now()));
-    host_.SetFactsHandler([this](const pb::IngestFactsRequest& request,
-                                 pb::IngestFactsResponse* response, std::string* error) {
-      if (fail_ > 0) {
-        --fail_;
-        *error = "store unavailable";
-        return false;
-      }
-      const IdentityMap identities = {{"jane.doe", "a1"}, {"sam.lee", "a2"}};
-      *response =
-          FactsResponseFrom(ingestor_->Ingest(ContactBatchFromRequest(request), &identities));
-      return true;
-    });
-
     const absl::Time now = absl::Now();
     auto ca = dev_issuer::MakeCertificateAuthority(now, absl::Hours(1));
     ASSERT_TRUE(ca.ok()) << ca.status();
@@ -145,12 +116,10 @@ class ContactHttpTest : public ::testing::Test {
 
   TempDir dir_;
   FakePluginHost host_;
-  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ContactIngestor> ingestor_;
+  ContactSink sink_{dir_.path(), &host_, {"a1", "a2"}, {{"jane.doe", "a1"}, {"sam.lee", "a2"}}};
+  Store* const store_ = sink_.store();
   std::unique_ptr<LoadedPlugin> plugin_;
   int port_ = 0;
-  int fail_ = 0;
 };
 
 TEST_F(ContactHttpTest, SignedRecordsAreStoredBeforeTheAnswerAndARepeatCountsOnce) {
@@ -240,7 +209,7 @@ TEST_F(ContactHttpTest, ABodyWithNothingReadableIsNamedRecordByRecord) {
 TEST_F(ContactHttpTest, AStoreFailureAnswers503AndTheRetryCountsOnce) {
   Start();
   const std::string body = Record("c1", "2026-10-05T10:10:00Z", "jane.doe", 300);
-  fail_ = 1;
+  sink_.FailBefore(1);
   auto failed = Post("/v1/records", body);
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->status, 503);

@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/domain/clock.h"
 #include "core/ingest/contact_ingest.h"
-#include "core/plugin_host/contact_facts.h"
 #include "core/store/store.h"
 #include "plaudit/v1/metrics.pb.h"
+#include "tests/testing/contact_sink.h"
 #include "tests/testing/plugin_harness.h"
 
 namespace plaudit::testing {
@@ -74,52 +74,6 @@ std::string Record(const std::string& contact, const std::string& updated, const
 
 class KafkaSourceTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto store = Store::Open((dir_.path() / "plaudit.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    std::vector<Agent> agents;
-    for (const char* id : {"a1", "a2"}) {
-      Agent a;
-      a.id = id;
-      a.display_name = id;
-      a.team = "T";
-      a.hire_date = absl::CivilDay(2024, 1, 15);
-      agents.push_back(a);
-    }
-    ASSERT_TRUE(store_->UpsertAgents(agents).ok());
-    ingestor_ = std::make_unique<ContactIngestor>(store_.get(), &clock_);
-    host_.SetFactsHandler([this](const pb::IngestFactsRequest& request,
-                                 pb::IngestFactsResponse* response,
-                                 std::string* error) { return Ingest(request, response, error); });
-  }
-
-  // The real contact ingest, with a failure the test may ask for before or after storing.
-  bool Ingest(const pb::IngestFactsRequest& request, pb::IngestFactsResponse* response,
-              std::string* error) {
-    if (fail_before_ > 0) {
-      --fail_before_;
-      *error = "store unavailable";
-      return false;
-    }
-    const ContactBatch batch = ContactBatchFromRequest(request);
-    const IdentityMap identities = {{"jane.doe", "a1"}, {"sam.lee", "a2"}};
-    auto summary = ingestor_->Ingest(batch, &identities);
-    if (!summary.ok()) {
-      *error = std::string(summary.status().message());
-      return false;
-    }
-    response->set_applied(summary->applied);
-    response->set_unchanged(summary->unchanged);
-    if (fail_after_ > 0) {
-      // Stored, and then the answer is lost: a crash before the offsets are committed.
-      --fail_after_;
-      *error = "connection reset";
-      return false;
-    }
-    return true;
-  }
-
   std::unique_ptr<LoadedPlugin> Start(const std::map<std::string, std::string>& extra = {}) {
     std::string error;
     auto plugin = LoadedPlugin::Load(PluginPath("kafka_source"), &host_, &error);
@@ -168,11 +122,8 @@ class KafkaSourceTest : public ::testing::Test {
   TempDir dir_;
   MockKafka kafka_;
   FakePluginHost host_;
-  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ContactIngestor> ingestor_;
-  int fail_before_ = 0;
-  int fail_after_ = 0;
+  ContactSink sink_{dir_.path(), &host_, {"a1", "a2"}, {{"jane.doe", "a1"}, {"sam.lee", "a2"}}};
+  Store* const store_ = sink_.store();
 };
 
 TEST_F(KafkaSourceTest, EveryRecordCountsOnceAndAPoisonRecordGoesToTheDeadLetterFile) {
@@ -277,7 +228,7 @@ TEST_F(KafkaSourceTest, AHostFailureSeeksBackPausesAndLosesNothing) {
                                                 i % 2 == 0 ? "jane.doe" : "sam.lee", 10));
   }
   kafka_.Flush();
-  fail_before_ = 1;
+  sink_.FailBefore(1);
   auto plugin = Start();
   // The first batch fails: nothing stored, and the partitions wait for the back-off.
   pb::PollResponse failed;
@@ -296,11 +247,13 @@ TEST_F(KafkaSourceTest, RecordsStoredButNotCommittedComeAgainAndCountOnce) {
                    Record(absl::StrCat("c", i), "2026-10-05T10:05:00Z", "jane.doe", 10));
   }
   kafka_.Flush();
-  fail_after_ = 1;
+  sink_.FailAfter(1);
   auto plugin = Start();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (fail_after_ > 0 && std::chrono::steady_clock::now() < deadline) plugin->Poll();
-  ASSERT_EQ(fail_after_, 0);
+  while (sink_.failures_after_left() > 0 && std::chrono::steady_clock::now() < deadline) {
+    plugin->Poll();
+  }
+  ASSERT_EQ(sink_.failures_after_left(), 0);
   // As after a crash between storing and committing: a new member of the group reads them again.
   plugin.reset();
   const int64_t first_batch = Taken();

@@ -17,16 +17,14 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/time/time.h"
-#include "core/domain/clock.h"
-#include "core/ingest/contact_ingest.h"
 #include "core/store/store.h"
+#include "tests/testing/contact_sink.h"
 #include "tests/testing/plugin_harness.h"
 #include "tools/platform_fake/platform_fake.h"
 #include "tools/vendor_sandbox/http_server.h"
@@ -71,23 +69,6 @@ class PollerTest : public ::testing::Test {
     server_ = sandbox::HttpServer::Start(
         0, [this](const sandbox::HttpRequest& request) { return fake_->Handle(request); }, &error);
     ASSERT_NE(server_, nullptr) << error;
-    auto store = Store::Open((dir_.path() / "plaudit.db").string());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    std::vector<Agent> agents;
-    for (const char* id : {"a1", "a2", "a3"}) {
-      Agent a;
-      a.id = id;
-      a.display_name = id;
-      a.team = "T";
-      a.hire_date = absl::CivilDay(2024, 1, 15);
-      agents.push_back(a);
-    }
-    ASSERT_TRUE(store_->UpsertAgents(agents).ok());
-    ingestor_ = std::make_unique<ContactIngestor>(store_.get(), &clock_);
-    host_.SetFactsHandler([this](const pb::IngestFactsRequest& request,
-                                 pb::IngestFactsResponse* response,
-                                 std::string* error) { return Ingest(request, response, error); });
   }
 
   void TearDown() override {
@@ -95,13 +76,10 @@ class PollerTest : public ::testing::Test {
     server_.reset();
     std::vector<std::string> texts = shown_;
     for (const LogLine& line : host_.Logs()) texts.push_back(line.message);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const pb::IngestFactsRequest& report : reports_) {
-        texts.push_back(report.position());
-        texts.push_back(report.lag());
-        texts.push_back(report.last_problem());
-      }
+    for (const pb::IngestFactsRequest& report : sink_.requests()) {
+      texts.push_back(report.position());
+      texts.push_back(report.lag());
+      texts.push_back(report.last_problem());
     }
     auto sources = store_->ListSourceStatus();
     ASSERT_TRUE(sources.ok());
@@ -116,44 +94,6 @@ class PollerTest : public ::testing::Test {
         EXPECT_EQ(text.find(secret), std::string::npos) << "a secret shows in: " << text;
       }
     }
-  }
-
-  // The real contact ingest; `fail_next_ingest_` host failures first, when asked.
-  bool Ingest(const pb::IngestFactsRequest& request, pb::IngestFactsResponse* response,
-              std::string* error) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      reports_.push_back(request);
-      if (fail_next_ingest_ > 0) {
-        --fail_next_ingest_;
-        *error = "store unavailable";
-        return false;
-      }
-    }
-    ContactBatch batch{request.source(),      {},
-                       request.position(),    request.lag(),
-                       request.taken(),       request.rejected(),
-                       request.last_problem()};
-    for (const pb::ContactVersion& c : request.contacts()) {
-      ContactInput contact{c.contact_id(), c.version_us(), {}, c.origin()};
-      for (const pb::ContactFact& f : c.facts()) {
-        ContactFactInput fact{f.participant(), f.occurred_us(), f.channel(), f.queue(), {}};
-        for (const auto& m : f.metrics()) fact.metrics.emplace_back(m.name(), m.value());
-        contact.facts.push_back(std::move(fact));
-      }
-      batch.contacts.push_back(std::move(contact));
-    }
-    const IdentityMap identities = {{"u-anna", "a1"}, {"u-ben", "a2"}, {"u-cleo", "a3"},
-                                    {"9001", "a1"},   {"9002", "a2"},  {"9003", "a3"}};
-    auto summary = ingestor_->Ingest(batch, &identities);
-    if (!summary.ok()) {
-      *error = std::string(summary.status().message());
-      return false;
-    }
-    response->set_applied(summary->applied);
-    response->set_unchanged(summary->unchanged);
-    response->set_unmatched(summary->unmatched);
-    return true;
   }
 
   void SetNow(int64_t unix_micros) {
@@ -219,10 +159,7 @@ class PollerTest : public ::testing::Test {
     return matching;
   }
 
-  std::vector<pb::IngestFactsRequest> Reports() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return reports_;
-  }
+  std::vector<pb::IngestFactsRequest> Reports() { return sink_.requests(); }
 
   std::string url() const { return server_->url(); }
 
@@ -231,15 +168,18 @@ class PollerTest : public ::testing::Test {
   std::unique_ptr<sandbox::PlatformFake> fake_;
   std::unique_ptr<sandbox::HttpServer> server_;
   FakePluginHost host_;
-  FakeClock clock_{absl::FromUnixSeconds(1800000000)};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ContactIngestor> ingestor_;
+  ContactSink sink_{dir_.path(),
+                    &host_,
+                    {"a1", "a2", "a3"},
+                    {{"u-anna", "a1"},
+                     {"u-ben", "a2"},
+                     {"u-cleo", "a3"},
+                     {"9001", "a1"},
+                     {"9002", "a2"},
+                     {"9003", "a3"}}};
+  Store* const store_ = sink_.store();
   std::unique_ptr<LoadedPlugin> plugin_;
   std::vector<std::string> shown_;
-
-  std::mutex mu_;
-  std::vector<pb::IngestFactsRequest> reports_;  // guarded by mu_
-  int fail_next_ingest_ = 0;                     // guarded by mu_
 };
 
 }  // namespace plaudit::testing

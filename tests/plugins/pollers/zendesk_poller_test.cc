@@ -167,10 +167,7 @@ TEST_F(ZendeskPollerTest, ServerErrorsBackOffAndReadingRecoversAfterThem) {
 }
 
 TEST_F(ZendeskPollerTest, AHostFailureSendsThePageAgainLater) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_next_ingest_ = 1;
-  }
+  sink_.FailBefore(1);
   Start("zendesk_poller", Config());
   pb::PollResponse failed = Poll();
   EXPECT_NE(failed.error().find("store unavailable"), std::string::npos) << failed.error();
