@@ -56,10 +56,6 @@ post() {
     -H "Plaudit-Signature: t=$t,v1=$digest" -H 'Content-Type: application/json' \
     --data-binary "@$file" "$url$path"
 }
-summary_of() {
-  "$plaudit" metrics summary --period 2026-10 --time-zone UTC --agent "$1" -o json
-}
-metric() { json_eval "$1" "sum(r['$3'] for r in d if r['metric'] == '$2')"; }
 
 # Jane's first call, its revision, Sam's call and a record that is not JSON, in one post.
 sed -n '1p;2p;4p;10p' "$records" >"$work/batch.jsonl"
@@ -106,20 +102,8 @@ sam=$(summary_of c902)
 
 # A program's standings come from what was posted: Jane's 5 (her call's own survey attribute)
 # beats Sam's 3 (the survey posted about his call).
-cat >"$work/program.yaml" <<'YAML'
-id: happiest-customers
-name: Happiest customers
-cadence: monthly
-time_zone: UTC
-scorecard:
-  normalization: percentile
-  metrics:
-    - {metric: csat, aggregation: mean, direction: higher_is_better, weight: 1}
-award: {rule: top_n, n: 1, rewards: [{type: certificate}]}
-YAML
-"$plaudit" programs apply -f "$work/program.yaml" >/dev/null
-board=$("$plaudit" awards evaluate happiest-customers --period 2026-10 --dry-run -o json)
-[[ $(json_eval "$board" 'd["awards"][0]["agent_id"]') == c901 ]] || fail "jane's csat 5 wins: $board"
+expect_leader happiest-customers csat higher_is_better c901 \
+  "jane's csat 5 wins"
 
 status=$("$plaudit" sources status -o json)
 [[ $(json_eval "$status" '",".join(s["source"] for s in d)') == "connect,surveys" ]] ||

@@ -49,10 +49,6 @@ wait_taken() {
   fail "$1 was not taken: $(ls -la "$inbox" "$processed" 2>&1)"
 }
 status_field() { json_eval "$("$plaudit" sources status -o json)" "d[0]['$1']"; }
-summary_of() {
-  "$plaudit" metrics summary --period 2026-10 --time-zone UTC --agent "$1" -o json
-}
-metric() { json_eval "$1" "sum(r['$3'] for r in d if r['metric'] == '$2')"; }
 
 # Day 1: the first version of c-0001, three other legs (one of an unknown agent), a contact no
 # agent took, a chat with a survey score out of range, a task, and two unreadable records.
@@ -114,19 +110,6 @@ wait_taken day1-again.jsonl
 [[ $(metric "$(summary_of c903)" calls_handled samples) -eq 1 ]] || fail "a replay counted again"
 
 # A program's standings come from the contacts.
-cat >"$work/program.yaml" <<'YAML'
-id: fastest-phones
-name: Fastest phones
-cadence: monthly
-time_zone: UTC
-scorecard:
-  normalization: percentile
-  metrics:
-    - {metric: aht_seconds, aggregation: mean, direction: lower_is_better, weight: 1}
-award: {rule: top_n, n: 1, rewards: [{type: certificate}]}
-YAML
-"$plaudit" programs apply -f "$work/program.yaml" >/dev/null
-board=$("$plaudit" awards evaluate fastest-phones --period 2026-10 --dry-run -o json)
-[[ $(json_eval "$board" 'd["awards"][0]["agent_id"]') == c901 ]] ||
-  fail "jane's 847.5 s is the best mean handle time (sam 1065, mo 1080): $board"
+expect_leader fastest-phones aht_seconds lower_is_better c901 \
+  "jane's 847.5 s is the best mean handle time (sam 1065, mo 1080)"
 echo "contact_sources: ok"

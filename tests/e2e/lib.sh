@@ -199,3 +199,30 @@ start_dev_provider() {
   done
   fail "plaudit-dev-issuer serve did not start: $(cat "$work/provider.out")"
 }
+
+# For the metric sources' tests. summary_of AGENT: the agent's October 2026 metrics summary (JSON).
+summary_of() {
+  "$plaudit" metrics summary --period 2026-10 --time-zone UTC --agent "$1" -o json
+}
+# metric SUMMARY METRIC FIELD: the sum of FIELD (samples, sum) over the summary's rows of METRIC.
+metric() { json_eval "$1" "sum(r['$3'] for r in d if r['metric'] == '$2')"; }
+# expect_leader PROGRAM METRIC DIRECTION AGENT WHY: applies a monthly program scoring METRIC's mean
+# alone (DIRECTION higher_is_better or lower_is_better), and checks that AGENT wins October 2026.
+expect_leader() {
+  local program=$1 metric=$2 direction=$3 agent=$4 why=$5
+  cat >"$work/$program.yaml" <<YAML
+id: $program
+name: $program
+cadence: monthly
+time_zone: UTC
+scorecard:
+  normalization: percentile
+  metrics:
+    - {metric: $metric, aggregation: mean, direction: $direction, weight: 1}
+award: {rule: top_n, n: 1, rewards: [{type: certificate}]}
+YAML
+  "$plaudit" programs apply -f "$work/$program.yaml" >/dev/null
+  local board
+  board=$("$plaudit" awards evaluate "$program" --period 2026-10 --dry-run -o json)
+  [[ $(json_eval "$board" 'd["awards"][0]["agent_id"]') == "$agent" ]] || fail "$why: $board"
+}

@@ -109,10 +109,6 @@ wait_for() {
   done
   fail "$what: $(status_json)"
 }
-summary_of() {
-  "$plaudit" metrics summary --period 2026-10 --time-zone UTC --agent "$1" -o json
-}
-metric() { json_eval "$1" "sum(r['$3'] for r in d if r['metric'] == '$2')"; }
 genesys_done() { [[ $(source_field genesys position) == *" done" ]]; }
 zendesk_caught_up() { [[ $(source_field zendesk lag) == "caught up" ]]; }
 all_matched() {
@@ -186,19 +182,6 @@ for secret in "$client_secret" "$api_token"; do
 done
 
 # A program's standings come from the polled contacts.
-cat >"$work/program.yaml" <<'YAML'
-id: fastest-handling
-name: Fastest handling
-cadence: monthly
-time_zone: UTC
-scorecard:
-  normalization: percentile
-  metrics:
-    - {metric: aht_seconds, aggregation: mean, direction: lower_is_better, weight: 1}
-award: {rule: top_n, n: 1, rewards: [{type: certificate}]}
-YAML
-"$plaudit" programs apply -f "$work/program.yaml" >/dev/null
-board=$("$plaudit" awards evaluate fastest-handling --period 2026-10 --dry-run -o json)
-[[ $(json_eval "$board" 'd["awards"][0]["agent_id"]') == c902 ]] ||
-  fail "ben's mean handle time of 330 s is the best (anna 472.75, cleo 900): $board"
+expect_leader fastest-handling aht_seconds lower_is_better c902 \
+  "ben's mean handle time of 330 s is the best (anna 472.75, cleo 900)"
 echo "platform_pollers: ok"
