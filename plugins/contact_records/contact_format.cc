@@ -94,10 +94,16 @@ ReadContact FromResult(const Result& result) {
 }  // namespace
 
 const std::set<std::string>& ContactFormat::SettingKeys() {
-  static const std::set<std::string> keys = {
-      "format",         "source",        "channel_metrics",       "handle_time",
-      "csat_attribute", "nps_attribute", "followup_wrapup_codes", "rating_csat",
-      "reopens",        "survey_contact_source"};
+  static const std::set<std::string> keys = {"format",
+                                             "source",
+                                             "channel_metrics",
+                                             "handle_time",
+                                             "csat_attribute",
+                                             "nps_attribute",
+                                             "followup_wrapup_codes",
+                                             "rating_csat",
+                                             "reopens",
+                                             "survey_contact_source"};
   return keys;
 }
 
