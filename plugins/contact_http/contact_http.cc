@@ -32,6 +32,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -203,6 +204,9 @@ class ContactHttp : public sdk::Plugin {
   pb::PollResponse Poll(const pb::PollRequest&) override {
     std::call_once(started_, [this] {
       serving_ = std::thread([this] { server_->listen_after_bind(); });
+      // httplib's stop() does nothing before the listener runs: wait for it, so that a plugin
+      // destroyed right after its first poll does not wait for a server nobody stopped.
+      while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
       host().Info(absl::StrCat("contact_http: listening on ", host_, ":", port_,
                                tls_ ? " (HTTPS)" : " (plain HTTP on loopback)"));
     });
@@ -247,6 +251,24 @@ class ContactHttp : public sdk::Plugin {
     // An answer goes out at once: with Nagle's algorithm a keep-alive connection's small answers
     // would wait for the sender's delayed acknowledgement (about 40 ms each).
     server_->set_tcp_nodelay(true);
+    // Bodies are read whole before a handler sees them, and httplib checks max_body_bytes against
+    // Content-Length only: a chunked or compressed body could grow past it, unsigned. So a post
+    // must say its length and come as it is; and a sender must keep sending.
+    server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.method != "POST") return httplib::Server::HandlerResponse::Unhandled;
+      if (req.has_header("Transfer-Encoding") || !req.has_header("Content-Length")) {
+        Refuse(res, 411, "a post must give its Content-Length (chunked bodies are not taken)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      const std::string encoding = req.get_header_value("Content-Encoding");
+      if (!encoding.empty() && encoding != "identity") {
+        Refuse(res, 415, "Content-Encoding " + encoding + " is not taken: send the body as it is");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server_->set_read_timeout(std::chrono::seconds(10));
+    server_->set_keep_alive_max_count(1000);
     server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok\n", "text/plain");
     });
@@ -327,7 +349,11 @@ class ContactHttp : public sdk::Plugin {
       if (!host().IngestFacts(batch, &stored, &error) || !stored.error().empty()) {
         if (error.empty()) error = stored.error();
         res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
-        Refuse(res, 503, "not stored: " + error + "; send it again");
+        Refuse(res, 503,
+               absl::StrCat(first == 0 ? "not stored"
+                                       : absl::StrCat("stored ", first, " of ", contacts.size(),
+                                                      " contacts, then failed"),
+                            ": ", error, "; send the post again (what is stored counts once)"));
         return;
       }
       applied += stored.applied();

@@ -204,6 +204,30 @@ TEST_F(ContactHttpTest, ABodyWithNothingReadableIsNamedRecordByRecord) {
   auto too_big = Post("/v1/records", std::string(70000, ' '));
   ASSERT_TRUE(too_big);
   EXPECT_EQ(too_big->status, 413);
+
+  // Bodies whose size is not known before they are read are refused unread.
+  httplib::SSLClient client("127.0.0.1", port_);
+  client.set_ca_cert_path((dir_.path() / "ca.pem").string().c_str());
+  client.enable_server_certificate_verification(true);
+  auto chunked = client.Post(
+      "/v1/records", httplib::Headers{{"Plaudit-Signature", "t=1,v1=00"}},
+      [](size_t, httplib::DataSink& sink) {
+        sink.write(std::string(70000, ' ').data(), 70000);
+        sink.done();
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(chunked) << httplib::to_string(chunked.error());
+  EXPECT_EQ(chunked->status, 411);
+  const std::string body = Record("c1", "2026-10-05T10:10:00Z", "jane.doe", 300);
+  auto compressed = client.Post(
+      "/v1/records",
+      httplib::Headers{{"Plaudit-Signature", api::SignCallback(kSecret, absl::Now(), body)},
+                       {"Content-Encoding", "gzip"}},
+      body, "application/json");
+  ASSERT_TRUE(compressed);
+  EXPECT_EQ(compressed->status, 415);
+  EXPECT_EQ(std::get<0>(Totals("a1")), 0);
 }
 
 TEST_F(ContactHttpTest, AStoreFailureAnswers503AndTheRetryCountsOnce) {
