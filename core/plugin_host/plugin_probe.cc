@@ -284,11 +284,12 @@ absl::Status Exited(char stage, int code) {
   return absl::FailedPreconditionError(absl::StrCat("exited with status ", code, " ", where));
 }
 
-absl::Status TimedOut(char stage, absl::Duration limit) {
+absl::Status TimedOut(char stage, const PluginProbeRequest& request) {
   const char* what = stage == kLoadBegun     ? "loading did not finish"
                      : stage == kCreateBegun ? "create did not return"
                      : stage == kInitBegun   ? "init did not return"
                                              : "the plugin probe did not start";
+  const absl::Duration limit = stage == 0 ? request.start_limit : request.time_limit;
   return absl::FailedPreconditionError(absl::StrCat(what, " within ", FormatTimeLimit(limit)));
 }
 
@@ -374,8 +375,9 @@ absl::Status ProbePlugin(const PluginProbeRequest& request) {
   }
   shutdown(parent.fd, SHUT_WR);
 
-  const SteadyClock::time_point deadline =
-      SteadyClock::now() + absl::ToChronoMilliseconds(request.time_limit);
+  // Until the child's first byte, the bound is on starting the child; from then, the plugin's.
+  SteadyClock::time_point deadline =
+      SteadyClock::now() + absl::ToChronoMilliseconds(request.start_limit);
   std::string stream;
   bool timed_out = false;
   while (true) {
@@ -390,6 +392,9 @@ absl::Status ProbePlugin(const PluginProbeRequest& request) {
     const ssize_t n = ready < 0 ? -1 : read(parent.fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
+    if (stream.empty()) {
+      deadline = SteadyClock::now() + absl::ToChronoMilliseconds(request.time_limit);
+    }
     stream.append(buffer, static_cast<size_t>(n));
   }
 
@@ -415,7 +420,7 @@ absl::Status ProbePlugin(const PluginProbeRequest& request) {
 
   const ChildReport report = ReadReport(stream);
   if (report.verdict.has_value()) return *report.verdict;
-  if (timed_out) return TimedOut(report.stage, request.time_limit);
+  if (timed_out) return TimedOut(report.stage, request);
   if (WIFSIGNALED(wait_status)) return Crashed(report.stage, WTERMSIG(wait_status));
   return Exited(report.stage, WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1);
 }

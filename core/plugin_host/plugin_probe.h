@@ -24,7 +24,8 @@
 //
 // The parent sends the request over a socket that is the child's fd 3 and reads back a byte per
 // stage begun, then the verdict; a child that dies or outlives the time limit (it is killed then)
-// is reported against the last stage it began.
+// is reported against the last stage it began. The plugin's time limit starts at the first of
+// those bytes; until then the child is bounded only by start_limit.
 //
 // Thread-safety: ProbePlugin() keeps no shared state and may be called from several threads.
 #ifndef PLAUDIT_CORE_PLUGIN_HOST_PLUGIN_PROBE_H_
@@ -44,8 +45,13 @@ struct PluginProbeRequest {
   plugin::v1::InitRequest init;
   // What the clock service answers in the child.
   absl::Time now;
-  // For load, create and init together; past it the child is killed.
+  // For load, create and init together, counted from the moment the child begins loading the
+  // plugin; past it the child is killed.
   absl::Duration time_limit = absl::Seconds(10);
+  // For the child itself to start (exec, the program's own libraries, before the plugin is
+  // touched). Not the plugin's time: under load, or under the sanitizers, a dozen children
+  // starting at once on two cores take seconds each, and no plugin should be skipped for that.
+  absl::Duration start_limit = absl::Seconds(60);
 };
 
 // OK when the plugin loaded, was created and initialised in the child. Otherwise

@@ -19,7 +19,7 @@ stop_sandboxes() {
     wait "$pid" 2>/dev/null || true
   done
 }
-trap 'stop_sandboxes; cleanup' EXIT
+trap 'status=$?; stop_sandboxes; cleanup $status' EXIT
 
 # start_sandbox NAME FLAGS...: starts a sandbox logging to $work/NAME.*; sets sandbox_port.
 start_sandbox() {

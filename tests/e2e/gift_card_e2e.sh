@@ -16,7 +16,7 @@ stop_sandbox() {
     sandbox_pid=
   fi
 }
-trap 'stop_sandbox; cleanup' EXIT
+trap 'status=$?; stop_sandbox; cleanup $status' EXIT
 
 # start_sandbox: on $sandbox_port (0 the first time), keeping its orders in $work/sandbox.json.
 start_sandbox() {

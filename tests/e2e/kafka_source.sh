@@ -16,7 +16,7 @@ stop_mock() {
     wait "$mock_pid" 2>/dev/null || true
   fi
 }
-trap 'stop_mock; cleanup' EXIT
+trap 'status=$?; stop_mock; cleanup $status' EXIT
 
 mkfifo "$work/mock.in"
 "$build/bin/plaudit-kafka-mock" --partitions 2 \

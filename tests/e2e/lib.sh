@@ -11,7 +11,17 @@ server_pid=
 
 vendor_sandbox_pid=
 dev_provider_pid=
+# cleanup [STATUS]: a script's own EXIT trap that does more first passes the status it began with.
 cleanup() {
+  local status=${1:-$?}
+  # A step that failed under `set -e` (not through fail) still leaves the servers' last words.
+  if ((status != 0)) && [[ -z ${failed_with_log:-} ]]; then
+    for log in "$work"/plauditd*.log; do
+      [[ -f $log ]] || continue
+      echo "--- $(basename "$log") (tail) ---" >&2
+      tail -n 30 "$log" >&2
+    done
+  fi
   if [[ -n $dev_provider_pid ]]; then
     kill -TERM "$dev_provider_pid" 2>/dev/null || true
     wait "$dev_provider_pid" 2>/dev/null || true
@@ -33,6 +43,7 @@ fail() {
   if [[ -f $work/plauditd.log ]]; then
     echo "--- plauditd log (tail) ---" >&2
     tail -n 30 "$work/plauditd.log" >&2
+    failed_with_log=1
   fi
   exit 1
 }

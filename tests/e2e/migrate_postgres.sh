@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_postgres.sh"
 cd "$src"
-trap 'close_test_schema; cleanup' EXIT
+trap 'status=$?; close_test_schema; cleanup $status' EXIT
 open_test_schema
 
 data=$work/data

@@ -20,7 +20,7 @@ stop_fake() {
     wait "$fake_pid" 2>/dev/null || true
   fi
 }
-trap 'stop_fake; cleanup' EXIT
+trap 'status=$?; stop_fake; cleanup $status' EXIT
 
 "$build/bin/plaudit-platform-fake" --port 0 --page-size 2 --job-checks 1 \
   --genesys "$fixtures/poll_genesys_conversations.jsonl" \

@@ -9,12 +9,13 @@ source "$(dirname "$0")/lib_postgres.sh"
 
 replica_b_pid=
 drop_schema() {
+  local status=$?
   if [[ -n $replica_b_pid ]] && kill -0 "$replica_b_pid" 2>/dev/null; then
     kill -TERM "$replica_b_pid" 2>/dev/null || true
     wait "$replica_b_pid" 2>/dev/null || true
   fi
   close_test_schema
-  cleanup
+  cleanup "$status"
 }
 trap drop_schema EXIT
 open_test_schema

@@ -25,6 +25,7 @@ pids=()
 ports=()
 stream_pid=
 stop_all() {
+  local status=$?
   [[ -z $stream_pid ]] || kill "$stream_pid" 2>/dev/null || true
   for pid in "${pids[@]}"; do
     if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
@@ -33,7 +34,7 @@ stop_all() {
     fi
   done
   close_test_schema
-  cleanup
+  cleanup "$status"
 }
 trap stop_all EXIT
 open_test_schema

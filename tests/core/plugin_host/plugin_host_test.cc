@@ -1,5 +1,7 @@
 #include "core/plugin_host/plugin_host.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -18,6 +20,23 @@ std::string TestPlugin(const std::string& name) {
 // Long enough for a child to start and load a plugin on a busy machine, short enough to wait
 // for the hanging test plugin.
 constexpr absl::Duration kShortLimit = absl::Seconds(2);
+
+// A probe child is this test binary started afresh. When this variable is set, the child sleeps
+// this long before anything else in it runs (priority 101 goes before the probe's own
+// constructor): a machine too busy to start a process quickly, made certain.
+constexpr char kSlowStartVariable[] = "PLAUDIT_TEST_PROBE_SLOW_START_MS";
+__attribute__((constructor(101))) void StartSlowlyIfAsked() {
+  const char* millis = std::getenv(kSlowStartVariable);
+  if (millis != nullptr) usleep(static_cast<useconds_t>(std::atoi(millis)) * 1000);
+}
+
+class SlowStart {
+ public:
+  explicit SlowStart(absl::Duration delay) {
+    setenv(kSlowStartVariable, std::to_string(absl::ToInt64Milliseconds(delay)).c_str(), 1);
+  }
+  ~SlowStart() { unsetenv(kSlowStartVariable); }
+};
 
 std::string TestPluginDir() {
   return std::string(std::getenv("PLAUDIT_BUILD_DIR")) + "/test-plugins";
@@ -142,6 +161,28 @@ TEST_F(PluginHostTest, AnInitThatNeverReturnsIsGivenUpOnAtTheTimeLimit) {
   PluginStatus status = host->Load(TestPlugin("test_hang_in_init_plugin"));
   EXPECT_FALSE(status.loaded);
   EXPECT_EQ(status.error, "init did not return within 2 s");
+}
+
+// Starting the child is not the plugin's time: a child that takes longer to start than the
+// plugin's limit still tries the plugin, within the limit counted from when it begins loading.
+TEST_F(PluginHostTest, TheTimeLimitCountsFromLoadingNotFromStartingTheProbe) {
+  SlowStart slow(kShortLimit + absl::Seconds(1));
+  PluginProbeRequest request{
+      TestPlugin("test_good_plugin"), {}, absl::FromUnixMicros(1234), kShortLimit};
+  const absl::Status status = ProbePlugin(request);
+  EXPECT_TRUE(status.ok()) << status.message();
+}
+
+TEST_F(PluginHostTest, AProbeThatDoesNotStartIsGivenUpOnAtItsOwnLimit) {
+  SlowStart slow(absl::Seconds(3));
+  PluginProbeRequest request{TestPlugin("test_good_plugin"),
+                             {},
+                             absl::FromUnixMicros(1234),
+                             absl::Seconds(10),
+                             absl::Seconds(1)};
+  const absl::Status status = ProbePlugin(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "the plugin probe did not start within 1 s");
 }
 
 TEST_F(PluginHostTest, APluginThatEndsTheProcessInInitIsReportedWithItsExitStatus) {
