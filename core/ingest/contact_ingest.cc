@@ -28,6 +28,9 @@ namespace {
 constexpr int kMatchPage = 500;
 // Times a contact whose stored version moved under us is read and tried again.
 constexpr int kWriteAttempts = 3;
+// How often a source whose references wait is scanned again though nothing this process knows of
+// changed: another replica may have stored the contacts they name.
+constexpr absl::Duration kReferenceRescan = absl::Seconds(60);
 constexpr size_t kMaxSourceName = 64;
 constexpr char kReferencePrefix[] = "contact:";
 constexpr size_t kReferencePrefixSize = sizeof(kReferencePrefix) - 1;
@@ -160,16 +163,15 @@ absl::StatusOr<ContactIngestor::References> ContactIngestor::ResolveReferences(
       if (!named.has_value()) continue;
       auto taken = store_->GetContact(named->first, named->second);
       if (!taken.ok()) return taken.status();
-      std::string agent;
-      int64_t last_us = 0;
+      // The agent of the contact's last leg (the first of equals). While that leg's agent is not
+      // known the reference waits, rather than crediting whoever took the contact before.
+      const ContactFactRecord* last = nullptr;
       if (taken->has_value()) {
         for (const ContactFactRecord& leg : (*taken)->facts) {
-          if (leg.agent_id.empty() || (!agent.empty() && leg.occurred_us <= last_us)) continue;
-          agent = leg.agent_id;
-          last_us = leg.occurred_us;
+          if (last == nullptr || leg.occurred_us > last->occurred_us) last = &leg;
         }
       }
-      references.emplace(fact.participant, std::move(agent));
+      references.emplace(fact.participant, last == nullptr ? "" : last->agent_id);
     }
   }
   return references;
@@ -332,7 +334,7 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
   }
   if (waiting_references) {
     absl::MutexLock lock(&mu_);
-    matched_at_[batch.source].waiting_references = true;
+    ++references_stored_[batch.source];
   }
   if (!progress_recorded) {
     auto recorded = store_->WriteContacts({}, as, progress);
@@ -349,14 +351,20 @@ absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch
 absl::StatusOr<int64_t> ContactIngestor::MatchWaiting(const std::string& source,
                                                       const IdentityMap* identities,
                                                       int64_t identities_generation) {
-  Matched now{store_->agents_generation(), identities_generation,
-              contacts_written_.load(std::memory_order_relaxed), false};
+  Matched now{store_->agents_generation(),
+              identities_generation,
+              contacts_written_.load(std::memory_order_relaxed),
+              0,
+              false,
+              clock_->Now()};
   {
     absl::MutexLock lock(&mu_);
+    now.references = references_stored_[source];
     auto it = matched_at_.find(source);
     if (it != matched_at_.end() && it->second.agents == now.agents &&
-        it->second.identities == now.identities &&
-        (!it->second.waiting_references || it->second.contacts == now.contacts)) {
+        it->second.identities == now.identities && it->second.references == now.references &&
+        (!it->second.waiting_references || (it->second.contacts == now.contacts &&
+                                            now.scanned - it->second.scanned < kReferenceRescan))) {
       return 0;
     }
   }

@@ -143,15 +143,23 @@ class ContactIngestor {
   // Contacts this ingestor changed: a waiting reference may now have its contact.
   std::atomic<int64_t> contacts_written_{0};
   // What MatchWaiting last saw of a source: the agents' and identity map's generations, the
-  // contacts written by then, and whether references were left waiting. Contacts written since
-  // matter only to a source with waiting references: the others' waiting facts need an agent or a
-  // map entry, and rereading them at every write would cost a scan of them per batch.
+  // contacts written and the waiting references stored by then, whether references were left
+  // waiting, and when it scanned. Contacts written since matter only to a source with waiting
+  // references: the others' waiting facts need an agent or a map entry, and rereading them at
+  // every write would cost a scan of them per batch. Contacts another replica writes on a shared
+  // store are not counted here: a source with waiting references is scanned again once
+  // kReferenceRescan has passed.
   struct Matched {
     int64_t agents = -1;
     int64_t identities = -1;
     int64_t contacts = -1;
+    int64_t references = -1;
     bool waiting_references = false;
+    absl::Time scanned = absl::InfinitePast();
   };
+  // Per source, how many times Ingest stored a fact whose reference found no agent; a scan that
+  // began before the last of them may have missed it.
+  std::map<std::string, int64_t> references_stored_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Matched> matched_at_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "plugins/contact_records/amazon_connect.h"
@@ -404,6 +405,19 @@ TEST_F(SurveyTest, AResponseWithoutWhoItRatesTimeOrScoreIsRejectedWithTheReason)
   SurveyResult unsourced = Read(2);
   EXPECT_TRUE(unsourced.rejected);
   EXPECT_NE(unsourced.problems.front().find("contact_source: missing"), std::string::npos);
+
+  // A source named that no reference could carry.
+  for (const char* bad : {R"("zen desk")", R"("")", "7"}) {
+    const std::string line = absl::StrCat(
+        R"({"response_id":"r-9","submitted_at":"2026-10-05T13:00:00Z","contact_id":"c-7",)",
+        R"("contact_source":)", bad, R"(,"csat":3})");
+    SurveyResult misnamed = ReadSurveyResponse(line, mapping_);
+    EXPECT_TRUE(misnamed.rejected) << bad;
+    ASSERT_FALSE(misnamed.problems.empty()) << bad;
+    EXPECT_EQ(misnamed.problems.front(),
+              absl::StrCat("contact_source: ", bad,
+                           " is not a source name (1-64 letters, digits, _ and -)"));
+  }
 }
 
 }  // namespace

@@ -195,6 +195,58 @@ TEST_F(ContactIngestTest, ASurveyBeforeItsContactWaitsAndCountsOnceTheContactIsS
   EXPECT_EQ(Csat("a1"), 5);
 }
 
+// The survey rates whoever took the contact last; while that agent is not known it waits,
+// rather than crediting the agent who had the contact before.
+TEST_F(ContactIngestTest, ASurveyWaitsWhileTheContactsLastAgentIsUnknown) {
+  ContactInput call = Call("c1", 100, "a1", 120);
+  ContactFactInput second = call.facts[0];
+  second.participant = "a3";
+  second.occurred_us += 60'000'000;
+  call.facts.push_back(second);
+  ASSERT_EQ(Ingest({call}).applied, 1);
+
+  ContactSummary rated = Ingest({Survey("r1", "c1", 4)}, nullptr, "surveys");
+  EXPECT_EQ(rated.unmatched, 1);
+  EXPECT_EQ(Csat("a1"), 0);
+
+  ASSERT_TRUE(store_->UpsertAgents({testing::TestAgent("a3")}).ok());
+  auto call_matched = ingestor_->MatchWaiting("connect", nullptr, 0);
+  ASSERT_TRUE(call_matched.ok()) << call_matched.status();
+  EXPECT_EQ(*call_matched, 1);
+  auto survey_matched = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(survey_matched.ok()) << survey_matched.status();
+  EXPECT_EQ(*survey_matched, 1);
+  EXPECT_EQ(Csat("a3"), 4);
+  EXPECT_EQ(Csat("a1"), 0);
+}
+
+// Another replica on the same store writes the contact a waiting survey names: this one knows
+// nothing changed, and finds it when it scans again a minute on.
+TEST_F(ContactIngestTest, AContactAnotherReplicaStoresIsFoundByTheNextRescan) {
+  ASSERT_EQ(Ingest({Survey("r1", "c9", 5)}, nullptr, "surveys").unmatched, 1);
+  auto none = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(*none, 0);
+
+  ContactIngestor other_replica(store_.get(), &clock_);
+  ContactBatch batch;
+  batch.source = "connect";
+  batch.contacts = {Call("c9", 100, "a1", 200)};
+  ASSERT_TRUE(other_replica.Ingest(batch, nullptr).ok());
+
+  clock_.Advance(absl::Seconds(30));
+  auto early = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_EQ(*early, 0);
+  EXPECT_EQ(Csat("a1"), 0);
+
+  clock_.Advance(absl::Seconds(31));
+  auto found = ingestor_->MatchWaiting("surveys", nullptr, 0);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(*found, 1);
+  EXPECT_EQ(Csat("a1"), 5);
+}
+
 TEST_F(ContactIngestTest, AMalformedReferenceIsLeftOutWithItsReason) {
   ContactInput survey = Survey("r1", "c1", 3);
   survey.facts[0].participant = "contact:no-slash";
