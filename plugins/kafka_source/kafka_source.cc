@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "plaudit/errno_message.h"
@@ -150,6 +151,17 @@ std::vector<std::string> EventFields(const std::string& bytes, std::string* prob
   }
   if (!event.has_occurred_at()) {
     *problem = "occurred_at: missing";
+    return {};
+  }
+  // google.protobuf.Timestamp's range: years 1 to 9999, nanos a fraction of one second.
+  const int64_t seconds = event.occurred_at().seconds();
+  const int32_t nanos = event.occurred_at().nanos();
+  if (seconds < -62135596800 || seconds > 253402300799) {
+    *problem = absl::StrCat("occurred_at: seconds ", seconds, " is outside years 1 to 9999");
+    return {};
+  }
+  if (nanos < 0 || nanos > 999999999) {
+    *problem = absl::StrCat("occurred_at: nanos ", nanos, " is not 0 to 999999999");
     return {};
   }
   const absl::Time at = absl::FromUnixSeconds(event.occurred_at().seconds()) +

@@ -173,6 +173,14 @@ TEST_F(KafkaSourceTest, ProtobufEventsBecomeRowsAndAnUnreadableOneIsADeadLetter)
   kafka_.Produce("e2", event("e2", "a2", 0.1));
   kafka_.Produce("x", std::string("\x0a\xff\x01", 3));  // a length past the end
   kafka_.Produce("e3", event("e3", "", 1));
+  plaudit::v1::MetricEvent past_a_second;
+  past_a_second.ParseFromString(event("e4", "a1", 1));
+  past_a_second.mutable_occurred_at()->set_nanos(1000000000);
+  kafka_.Produce("e4", past_a_second.SerializeAsString());
+  plaudit::v1::MetricEvent far_future;
+  far_future.ParseFromString(event("e5", "a1", 1));
+  far_future.mutable_occurred_at()->set_seconds(int64_t{1} << 60);
+  kafka_.Produce("e5", far_future.SerializeAsString());
   kafka_.Flush();
   std::vector<std::vector<std::string>> rows;
   host_.SetIngestHandler([&rows](const pb::IngestCsvRequest& request,
@@ -191,7 +199,7 @@ TEST_F(KafkaSourceTest, ProtobufEventsBecomeRowsAndAnUnreadableOneIsADeadLetter)
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string dead;
   while (std::chrono::steady_clock::now() < deadline &&
-         (rows.size() < 2 || std::count(dead.begin(), dead.end(), '\n') < 2)) {
+         (rows.size() < 2 || std::count(dead.begin(), dead.end(), '\n') < 4)) {
     plugin->Poll();
     std::ifstream in(dead_letters);
     std::stringstream text;
@@ -207,6 +215,14 @@ TEST_F(KafkaSourceTest, ProtobufEventsBecomeRowsAndAnUnreadableOneIsADeadLetter)
             std::string::npos)
       << dead;
   EXPECT_NE(dead.find(R"("reason":"agent_id: missing")"), std::string::npos) << dead;
+  EXPECT_NE(dead.find(R"("reason":"occurred_at: nanos 1000000000 is not 0 to 999999999")"),
+            std::string::npos)
+      << dead;
+  EXPECT_NE(
+      dead.find(
+          R"("reason":"occurred_at: seconds 1152921504606846976 is outside years 1 to 9999")"),
+      std::string::npos)
+      << dead;
 
   // JSON platform records have no protobuf form.
   std::string error;
