@@ -229,7 +229,7 @@ class GenesysPoller : public ApiPoller {
     pacing_.Sent(now_us);
     ApiAnswer answer = token_.Fetch(*http_, now_us, settings_.timeout_ms, settings_.ca_file);
     if (answer.kind == ApiAnswer::Kind::kOk) {
-      scrubber_.Add(token_.token());
+      scrubber_.AddToken(token_.token());
       return true;
     }
     *error = NotOk(answer, now_us,
@@ -264,7 +264,7 @@ class GenesysPoller : public ApiPoller {
       token_.Forget();
       ApiAnswer fresh = token_.Fetch(*http_, now_us, settings_.timeout_ms, settings_.ca_file);
       if (fresh.kind != ApiAnswer::Kind::kOk) return fresh;
-      scrubber_.Add(token_.token());
+      scrubber_.AddToken(token_.token());
     }
     return answer;
   }

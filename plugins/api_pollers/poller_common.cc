@@ -145,15 +145,28 @@ std::string FormatDuration(int64_t micros) {
 }
 
 void SecretScrubber::Add(const std::string& secret) {
-  if (!secret.empty()) secrets_.push_back(secret);
-  // Longer first, so that a secret containing another is replaced whole.
-  std::sort(secrets_.begin(), secrets_.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  if (secret.empty() || std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) {
+    return;
+  }
+  secrets_.push_back(secret);
+}
+
+void SecretScrubber::AddToken(const std::string& token) {
+  if (token.empty() || std::find(tokens_.begin(), tokens_.end(), token) != tokens_.end()) return;
+  tokens_.push_back(token);
+  if (tokens_.size() > kTokensKept) tokens_.pop_front();
 }
 
 std::string SecretScrubber::Scrub(std::string text) const {
-  for (const std::string& secret : secrets_) {
-    text = absl::StrReplaceAll(text, {{secret, "***"}});
+  std::vector<const std::string*> all;
+  for (const std::string& secret : secrets_) all.push_back(&secret);
+  for (const std::string& token : tokens_) all.push_back(&token);
+  // Longer first, so that a secret containing another is replaced whole.
+  std::stable_sort(all.begin(), all.end(), [](const std::string* a, const std::string* b) {
+    return a->size() > b->size();
+  });
+  for (const std::string* secret : all) {
+    text = absl::StrReplaceAll(text, {{*secret, "***"}});
   }
   return text;
 }

@@ -14,6 +14,7 @@
 #define PLAUDIT_PLUGINS_API_POLLERS_POLLER_COMMON_H_
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -76,13 +77,19 @@ std::string FormatDuration(int64_t micros);
 // Texts with the secrets replaced by "***", for everything a poller logs or reports.
 class SecretScrubber {
  public:
-  // Adds a secret (ignored when empty). Add the forms it travels in too (a basic-auth
-  // credential built from it).
+  // Adds a secret for good (ignored when empty or known). Add the forms it travels in too (a
+  // basic-auth credential built from it).
   void Add(const std::string& secret);
+  // Adds an access token fetched with the secrets. Tokens are replaced every hour or so for the
+  // life of the process: only the last kTokensKept are kept, the older long out of use.
+  void AddToken(const std::string& token);
   std::string Scrub(std::string text) const;
+
+  static constexpr size_t kTokensKept = 3;
 
  private:
   std::vector<std::string> secrets_;
+  std::deque<std::string> tokens_;
 };
 
 // When the next request may go. A rate limit waits as the platform asks (Retry-After; a minute
