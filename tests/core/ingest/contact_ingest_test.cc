@@ -39,6 +39,17 @@ class ContactIngestTest : public ::testing::Test {
                         "day1.jsonl line " + id};
   }
 
+  // A transfer: `first` took call `id`, and `last` finished it a minute later.
+  static ContactInput Transferred(const std::string& id, const std::string& first,
+                                  const std::string& last) {
+    ContactInput call = Call(id, 100, first, 120);
+    ContactFactInput second = call.facts[0];
+    second.participant = last;
+    second.occurred_us += 60'000'000;
+    call.facts.push_back(second);
+    return call;
+  }
+
   ContactSummary Ingest(std::vector<ContactInput> contacts, const IdentityMap* identities = nullptr,
                         const std::string& source = "connect") {
     ContactBatch batch;
@@ -159,13 +170,8 @@ TEST_F(ContactIngestTest, AnUnknownAgentsContactWaitsAndIsAppliedOnceTheAgentApp
 }
 
 TEST_F(ContactIngestTest, ASurveyNamingAContactRatesTheAgentWhoTookItLast) {
-  // A transfer: a1 took the call first, a2 finished it.
-  ContactInput call = Call("c1", 100, "a1", 120);
-  ContactFactInput second = call.facts[0];
-  second.participant = "a2";
-  second.occurred_us += 60'000'000;
-  call.facts.push_back(second);
-  ASSERT_EQ(Ingest({call}).applied, 1);
+  // a1 took the call first, a2 finished it.
+  ASSERT_EQ(Ingest({Transferred("c1", "a1", "a2")}).applied, 1);
 
   ContactSummary rated = Ingest({Survey("r1", "c1", 4)}, nullptr, "surveys");
   EXPECT_EQ(rated.applied, 1);
@@ -198,12 +204,7 @@ TEST_F(ContactIngestTest, ASurveyBeforeItsContactWaitsAndCountsOnceTheContactIsS
 // The survey rates whoever took the contact last; while that agent is not known it waits,
 // rather than crediting the agent who had the contact before.
 TEST_F(ContactIngestTest, ASurveyWaitsWhileTheContactsLastAgentIsUnknown) {
-  ContactInput call = Call("c1", 100, "a1", 120);
-  ContactFactInput second = call.facts[0];
-  second.participant = "a3";
-  second.occurred_us += 60'000'000;
-  call.facts.push_back(second);
-  ASSERT_EQ(Ingest({call}).applied, 1);
+  ASSERT_EQ(Ingest({Transferred("c1", "a1", "a3")}).applied, 1);
 
   ContactSummary rated = Ingest({Survey("r1", "c1", 4)}, nullptr, "surveys");
   EXPECT_EQ(rated.unmatched, 1);
