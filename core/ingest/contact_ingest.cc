@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "core/csv/csv_reader.h"
 #include "core/domain/metric_catalogue.h"
+#include "plaudit/source_name.h"
 
 namespace plaudit {
 namespace {
@@ -31,16 +32,8 @@ constexpr int kWriteAttempts = 3;
 // How often a source whose references wait is scanned again though nothing this process knows of
 // changed: another replica may have stored the contacts they name.
 constexpr absl::Duration kReferenceRescan = absl::Seconds(60);
-constexpr size_t kMaxSourceName = 64;
 constexpr char kReferencePrefix[] = "contact:";
 constexpr size_t kReferencePrefixSize = sizeof(kReferencePrefix) - 1;
-
-bool ValidSourceName(const std::string& name) {
-  if (name.empty() || name.size() > kMaxSourceName) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
 
 std::string Quoted(const std::string& text) {
   return absl::StrCat("\"", absl::CEscape(text), "\"");
@@ -73,7 +66,7 @@ std::optional<std::pair<std::string, std::string>> ParseReference(const std::str
   const size_t slash = rest.find('/');
   if (slash == std::string::npos || slash + 1 == rest.size()) return std::nullopt;
   std::string source = rest.substr(0, slash);
-  if (!ValidSourceName(source)) return std::nullopt;
+  if (!IsSourceName(source)) return std::nullopt;
   return std::make_pair(std::move(source), rest.substr(slash + 1));
 }
 
@@ -217,7 +210,7 @@ ContactWrite ContactIngestor::Derive(ContactRecord contact, std::optional<int64_
 
 absl::StatusOr<ContactSummary> ContactIngestor::Ingest(const ContactBatch& batch,
                                                        const IdentityMap* identities) {
-  if (!ValidSourceName(batch.source)) {
+  if (!IsSourceName(batch.source)) {
     return absl::InvalidArgumentError(
         absl::StrCat("source ", Quoted(batch.source),
                      ": expected 1-64 letters, digits, _ and - (it prefixes event ids)"));

@@ -149,24 +149,26 @@ void SecretScrubber::Add(const std::string& secret) {
     return;
   }
   secrets_.push_back(secret);
+  Order();
 }
 
 void SecretScrubber::AddToken(const std::string& token) {
   if (token.empty() || std::find(tokens_.begin(), tokens_.end(), token) != tokens_.end()) return;
   tokens_.push_back(token);
   if (tokens_.size() > kTokensKept) tokens_.pop_front();
+  Order();
+}
+
+void SecretScrubber::Order() {
+  by_length_.assign(secrets_.begin(), secrets_.end());
+  by_length_.insert(by_length_.end(), tokens_.begin(), tokens_.end());
+  std::stable_sort(by_length_.begin(), by_length_.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
 std::string SecretScrubber::Scrub(std::string text) const {
-  std::vector<const std::string*> all;
-  for (const std::string& secret : secrets_) all.push_back(&secret);
-  for (const std::string& token : tokens_) all.push_back(&token);
-  // Longer first, so that a secret containing another is replaced whole.
-  std::stable_sort(all.begin(), all.end(), [](const std::string* a, const std::string* b) {
-    return a->size() > b->size();
-  });
-  for (const std::string* secret : all) {
-    text = absl::StrReplaceAll(text, {{*secret, "***"}});
+  for (const std::string& secret : by_length_) {
+    text = absl::StrReplaceAll(text, {{secret, "***"}});
   }
   return text;
 }

@@ -90,6 +90,10 @@ class SecretScrubber {
  private:
   std::vector<std::string> secrets_;
   std::deque<std::string> tokens_;
+  // Both, longest first (a secret containing another is replaced whole): made when one is added,
+  // not at every Scrub().
+  std::vector<std::string> by_length_;
+  void Order();
 };
 
 // When the next request may go. A rate limit waits as the platform asks (Retry-After; a minute

@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "plaudit/source_name.h"
 #include "plaudit/trim.h"
 
 namespace plaudit::contacts {
@@ -49,13 +50,6 @@ bool ParseBool(const std::string& key, const std::string& text, bool* out, std::
   }
   *error = "config " + key + " must be true or false; got \"" + text + "\"";
   return false;
-}
-
-bool ValidSourceName(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
 }
 
 void AddFact(const ContactFact& fact, pb::ContactVersion* contact) {
@@ -121,12 +115,12 @@ std::string ContactFormat::Configure(
            format_ + "\"";
   }
   source_ = setting("source").value_or(format_ == "survey" ? "surveys" : format_);
-  if (!ValidSourceName(source_)) {
+  if (!IsSourceName(source_)) {
     return "config source must be 1-64 letters, digits, _ and -; got \"" + source_ + "\"";
   }
   connect_.source = genesys_.source = zendesk_.source = survey_.source = source_;
   if (auto text = setting("survey_contact_source")) {
-    if (!text->empty() && !ValidSourceName(*text)) {
+    if (!text->empty() && !IsSourceName(*text)) {
       return "config survey_contact_source must be 1-64 letters, digits, _ and -; got \"" + *text +
              "\"";
     }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "plaudit/source_name.h"
 #include "plugins/common/json_text.h"
 #include "plugins/contact_records/record_reading.h"
 
@@ -25,13 +25,6 @@ bool ReadId(const Json& object, const char* field, std::string* out, std::string
   }
   *problem = absl::StrCat(field, ": ", Shown(*value), " is not a non-empty string or a number");
   return false;
-}
-
-// A source's name as contact references carry it: 1-64 letters, digits, _ and -.
-bool SourceName(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
 }
 
 // A score: a whole number in [low, high], given as a number or a string holding one. Added to
@@ -95,7 +88,7 @@ SurveyResult ReadSurveyResponse(std::string_view json_text, const SurveyMapping&
     std::string contact_source;
     if (const Json* named = json::Find(response, "contact_source");
         named != nullptr && !named->is_null()) {
-      if (!named->is_string() || !SourceName(named->get<std::string>())) {
+      if (!named->is_string() || !IsSourceName(named->get<std::string>())) {
         return Rejected<SurveyResult>(
             absl::StrCat("contact_source: ", Shown(*named),
                          " is not a source name (1-64 letters, digits, _ and -)"));

@@ -164,8 +164,7 @@ std::vector<std::string> EventFields(const std::string& bytes, std::string* prob
     *problem = absl::StrCat("occurred_at: nanos ", nanos, " is not 0 to 999999999");
     return {};
   }
-  const absl::Time at = absl::FromUnixSeconds(event.occurred_at().seconds()) +
-                        absl::Nanoseconds(event.occurred_at().nanos());
+  const absl::Time at = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
   return {event.event_id(), event.agent_id(), event.metric(),
           absl::StrFormat("%.17g", event.value()),
           absl::FormatTime(absl::RFC3339_full, at, absl::UTCTimeZone())};
