@@ -357,7 +357,6 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     batch.add_metrics()->assign(metric.data(), metric.size());
     return static_cast<uint32_t>(batch.metrics_size() - 1);
   };
-  int64_t last_row = 0;
   // Where the last row's agent id starts in the agent_ids column.
   size_t last_agent_at = 0;
   // The bytes of the rows' text, and a generous bound on the rest of each row.
@@ -375,12 +374,11 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     batch.add_metric_index(metric_index(e.metric));
     batch.add_values(e.value);
     batch.add_occurred_at_us(e.occurred_at_us);
-    last_row = e.row;
     if (bytes > kMaxBatchBytes) page->more = true;
     return !page->more;
   });
   if (!rows.ok()) return rows.status();
-  page->rows = *rows;
+  page->rows = rows->rows;
   page->more = page->more || page->rows == limit;
   if (page->rows > 0) {
     const int end = page->rows - 1;
@@ -390,7 +388,7 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     page->last.text = agent_ids.substr(last_agent_at);
     page->last.metric = batch.metrics(static_cast<int>(batch.metric_index(end)));
     page->last.value = batch.values(end);
-    page->last.row = last_row;
+    page->last.row = rows->last_row;
   }
   return absl::OkStatus();
 }

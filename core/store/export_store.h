@@ -26,10 +26,10 @@ class ExportStore {
   // pages). Each dataset's order is the one exports.proto documents.
   // Events by occurred_at_us, agent, metric, value, then the order they were stored in (the
   // order of the time index: no sort), each handed to `row` as it is read, without a copy, until
-  // `row` returns false; the number of rows read.
-  virtual absl::StatusOr<int> ExportEvents(const ExportScope& scope, const ExportKey& after,
-                                           int limit,
-                                           absl::FunctionRef<bool(const EventView&)> row) = 0;
+  // `row` returns false; the number of rows read, and where the last is stored.
+  virtual absl::StatusOr<ExportedEventsPage> ExportEvents(
+      const ExportScope& scope, const ExportKey& after, int limit,
+      absl::FunctionRef<bool(const EventView&)> row) = 0;
   virtual absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope,
                                                           const ExportKey& after, int limit) = 0;
   // The standings of the decision scope.program_id / scope.period; number is the position.

@@ -38,8 +38,13 @@ struct EventView {
   std::string_view metric;
   double value = 0;
   int64_t occurred_at_us = 0;
-  // Its place in the events table (the order events were stored in).
-  int64_t row = 0;
+};
+
+// What a page of events read: its rows, and the place of the last in the events table (the order
+// events were stored in), the `row` of the page's key.
+struct ExportedEventsPage {
+  int rows = 0;
+  int64_t last_row = 0;
 };
 
 enum class InsertOutcome {

@@ -94,9 +94,9 @@ constexpr int kFulfilmentColumnCount = 16;
 
 }  // namespace
 
-absl::StatusOr<int> PostgresStore::ExportEvents(const ExportScope& scope, const ExportKey& after,
-                                                int limit,
-                                                absl::FunctionRef<bool(const EventView&)> row) {
+absl::StatusOr<ExportedEventsPage> PostgresStore::ExportEvents(
+    const ExportScope& scope, const ExportKey& after, int limit,
+    absl::FunctionRef<bool(const EventView&)> row) {
   Conditions where;
   const int64_t from_us = after.started ? std::max(scope.from_us, after.number) : scope.from_us;
   where.Add("occurred_at_us >= ? AND occurred_at_us < ?", {from_us, scope.to_us});
@@ -113,15 +113,16 @@ absl::StatusOr<int> PostgresStore::ExportEvents(const ExportScope& scope, const 
   if (!db.ok()) return db.status();
   auto q = (*db)->Exec(sql, where.params());
   if (!q.ok()) return q.status();
-  int rows = 0;
+  ExportedEventsPage page;
   for (int i = 0; i < q->rows(); ++i) {
-    ++rows;
+    ++page.rows;
+    page.last_row = q->Int(i, 5);
     if (!row(EventView{q->TextView(i, 0), q->TextView(i, 1), q->TextView(i, 2), q->Double(i, 3),
-                       q->Int(i, 4), q->Int(i, 5)})) {
+                       q->Int(i, 4)})) {
       break;
     }
   }
-  return rows;
+  return page;
 }
 
 absl::StatusOr<std::vector<Agent>> PostgresStore::ExportAgents(const ExportScope& scope,

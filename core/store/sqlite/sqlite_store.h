@@ -207,8 +207,9 @@ class SqliteStore final : public Store {
                                          const std::string& outcome) override;
 
   // ExportStore.
-  absl::StatusOr<int> ExportEvents(const ExportScope& scope, const ExportKey& after, int limit,
-                                   absl::FunctionRef<bool(const EventView&)> row) override;
+  absl::StatusOr<ExportedEventsPage> ExportEvents(
+      const ExportScope& scope, const ExportKey& after, int limit,
+      absl::FunctionRef<bool(const EventView&)> row) override;
   absl::StatusOr<std::vector<Agent>> ExportAgents(const ExportScope& scope, const ExportKey& after,
                                                   int limit) override;
   absl::StatusOr<std::vector<PositionedStanding>> ExportStandings(const ExportScope& scope,
