@@ -310,12 +310,21 @@ struct EventsSpec {
     if (!Fits(batch.event_ids(), batch.event_id_lengths(), rows) ||
         !Fits(batch.agent_ids(), batch.agent_id_lengths(), rows) ||
         batch.metric_index_size() != rows || batch.values_size() != rows ||
-        batch.occurred_at_us_size() != rows) {
+        batch.occurred_at_steps_us_size() != rows) {
       return "an events batch whose columns differ in length";
     }
     const char* event_id = batch.event_ids().data();
     const char* agent_id = batch.agent_ids().data();
+    // The rows' times are steps from the one before, the first from zero (exports.proto).
+    int64_t occurred_at_us = 0;
     for (int i = 0; i < rows; ++i) {
+      const int64_t step = batch.occurred_at_steps_us(i);
+      if (i > 0 && step < 0) {
+        return absl::StrCat("an events batch whose row ", i + 1, " goes back in time");
+      }
+      if (__builtin_add_overflow(occurred_at_us, step, &occurred_at_us)) {
+        return absl::StrCat("an events batch whose row ", i + 1, " has a time out of range");
+      }
       const std::string_view event(event_id, batch.event_id_lengths(i));
       const std::string_view agent(agent_id, batch.agent_id_lengths(i));
       event_id += event.size();
@@ -331,7 +340,7 @@ struct EventsSpec {
             .Text(agent)
             .Cell(metric)
             .Number(batch.values(i))
-            .Micros(batch.occurred_at_us(i))
+            .Micros(occurred_at_us)
             .End();
         continue;
       }
@@ -344,7 +353,7 @@ struct EventsSpec {
       out.append(",\"value\":");
       AppendJsonNumber(batch.values(i), out);
       out.append(",\"occurred_at\":\"");
-      AppendRfc3339Micros(batch.occurred_at_us(i), out);
+      AppendRfc3339Micros(occurred_at_us, out);
       out.append("\"}\n");
     }
     return "";

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -349,16 +350,21 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
   v1::ExportEventsBatch& batch = page->batch;
   batch.Clear();
   // Each metric's place in the batch's list. A page holds few: a look along the list is cheaper
-  // than hashing.
-  const auto metric_index = [&batch](std::string_view metric) {
-    for (int i = 0; i < batch.metrics_size(); ++i) {
-      if (batch.metrics(i) == metric) return static_cast<uint32_t>(i);
+  // than hashing. (The names are the batch's own strings, which stay where they are as the list
+  // grows.)
+  absl::InlinedVector<std::string_view, 8> metrics;
+  const auto metric_index = [&batch, &metrics](std::string_view metric) {
+    for (size_t i = 0; i < metrics.size(); ++i) {
+      if (metrics[i] == metric) return static_cast<uint32_t>(i);
     }
-    batch.add_metrics()->assign(metric.data(), metric.size());
-    return static_cast<uint32_t>(batch.metrics_size() - 1);
+    std::string* name = batch.add_metrics();
+    name->assign(metric.data(), metric.size());
+    metrics.push_back(*name);
+    return static_cast<uint32_t>(metrics.size() - 1);
   };
-  // Where the last row's agent id starts in the agent_ids column.
+  // Where the last row's agent id starts in the agent_ids column, and the last row's time.
   size_t last_agent_at = 0;
+  int64_t last_at = 0;
   // The bytes of the rows' text, and a generous bound on the rest of each row.
   size_t bytes = 0;
   page->more = false;
@@ -373,7 +379,9 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     batch.add_agent_id_lengths(static_cast<uint32_t>(e.agent_id.size()));
     batch.add_metric_index(metric_index(e.metric));
     batch.add_values(e.value);
-    batch.add_occurred_at_us(e.occurred_at_us);
+    // The first row's time, then each row's step from the one before (exports.proto).
+    batch.add_occurred_at_steps_us(e.occurred_at_us - last_at);
+    last_at = e.occurred_at_us;
     if (bytes > kMaxBatchBytes) page->more = true;
     return !page->more;
   });
@@ -384,7 +392,7 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
     const int end = page->rows - 1;
     page->last = ExportKey();
     page->last.started = true;
-    page->last.number = batch.occurred_at_us(end);
+    page->last.number = last_at;
     page->last.text = agent_ids.substr(last_agent_at);
     page->last.metric = batch.metrics(static_cast<int>(batch.metric_index(end)));
     page->last.value = batch.values(end);

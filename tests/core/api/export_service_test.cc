@@ -77,6 +77,20 @@ class ExportServiceTest : public ::testing::Test {
     return values;
   }
 
+  // A batch's times: the sums of its steps, each after the first not negative.
+  static std::vector<int64_t> Times(const v1::ExportEventsBatch& batch) {
+    std::vector<int64_t> times;
+    int64_t at = 0;
+    for (const int64_t step : batch.occurred_at_steps_us()) {
+      if (!times.empty()) {
+        EXPECT_GE(step, 0) << "a step back in time";
+      }
+      at += step;
+      times.push_back(at);
+    }
+    return times;
+  }
+
   static std::vector<std::string> Ids(const std::vector<v1::ExportEventsBatch>& batches) {
     std::vector<std::string> ids;
     for (const auto& batch : batches) {
@@ -117,7 +131,8 @@ TEST_F(ExportServiceTest, ResumingFromAnyBatchGivesExactlyTheRowsAfterIt) {
   int64_t previous = 0;
   for (const auto& batch : whole) {
     const int rows = batch.event_id_lengths_size();
-    ASSERT_EQ(batch.occurred_at_us_size(), rows);
+    const std::vector<int64_t> times = Times(batch);
+    ASSERT_EQ(times.size(), static_cast<size_t>(rows));
     ASSERT_EQ(batch.values_size(), rows);
     ASSERT_EQ(batch.agent_id_lengths_size(), rows);
     ASSERT_EQ(batch.metric_index_size(), rows);
@@ -125,8 +140,8 @@ TEST_F(ExportServiceTest, ResumingFromAnyBatchGivesExactlyTheRowsAfterIt) {
     const std::vector<std::string> agent_ids = Column(batch.agent_ids(), batch.agent_id_lengths());
     for (size_t i = 0; i < static_cast<size_t>(rows); ++i) {
       const int row = static_cast<int>(i);
-      EXPECT_GE(batch.occurred_at_us(row), previous);
-      previous = batch.occurred_at_us(row);
+      EXPECT_GE(times[i], previous);
+      previous = times[i];
       ASSERT_LT(batch.metric_index(row), static_cast<uint32_t>(batch.metrics_size()));
       // The agents and metrics as setup stored them: event eN went to a(N % 3), csat when odd.
       const int n = std::stoi(event_ids[i].substr(1));
@@ -163,12 +178,19 @@ TEST_F(ExportServiceTest, EventsSpreadOverAYearComeOnceInOrderAcrossWindows) {
   std::vector<std::pair<int64_t, std::string>> order;
   for (const auto& batch : whole) {
     const std::vector<std::string> agent_ids = Column(batch.agent_ids(), batch.agent_id_lengths());
-    ASSERT_EQ(agent_ids.size(), static_cast<size_t>(batch.occurred_at_us_size()));
-    for (size_t i = 0; i < agent_ids.size(); ++i) {
-      order.emplace_back(batch.occurred_at_us(static_cast<int>(i)), agent_ids[i]);
-    }
+    const std::vector<int64_t> times = Times(batch);
+    ASSERT_EQ(agent_ids.size(), times.size());
+    for (size_t i = 0; i < agent_ids.size(); ++i) order.emplace_back(times[i], agent_ids[i]);
   }
   EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  // Each row at the time stored for its event (the steps add up across gaps of days and bursts
+  // of microseconds alike).
+  ASSERT_EQ(order.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(order[i].first,
+              events[static_cast<size_t>(std::stoi(ids[i].substr(1)))].occurred_at_us)
+        << ids[i];
+  }
   size_t sent = 0;
   for (size_t b = 0; b < whole.size(); ++b) {
     sent += static_cast<size_t>(whole[b].event_id_lengths_size());
