@@ -7,9 +7,11 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <future>
 #include <set>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "core/api/award_protos.h"
 #include "core/api/status.h"
@@ -401,9 +404,60 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
   return absl::OkStatus();
 }
 
-// Windows read ahead of the one being sent: enough to keep both cores busy while the head of the
-// line is slow.
-constexpr size_t kWindowsAhead = 2;
+// Windows read ahead of the one being sent: enough that the cores have a window to read while the
+// head of the line is slow, or read and waiting to be sent.
+constexpr size_t kWindowsAhead = 4;
+
+// Threads that read an export's pages, kept for the whole export: a thread per page would be
+// made and unmade over a thousand times in an export of millions. Read() queues a read and
+// returns its future; the destructor drops the reads not begun and waits for those begun, so
+// whatever they read into must outlive the PageReaders. Not thread-safe: one exporting thread
+// calls Read().
+class PageReaders {
+ public:
+  explicit PageReaders(size_t threads) {
+    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  PageReaders(const PageReaders&) = delete;
+  PageReaders& operator=(const PageReaders&) = delete;
+  ~PageReaders() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      queue_.clear();
+    }
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+  std::future<absl::Status> Read(std::function<absl::Status()> read) {
+    std::packaged_task<absl::Status()> task(std::move(read));
+    std::future<absl::Status> done = task.get_future();
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(task));
+    return done;
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::packaged_task<absl::Status()> task;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](PageReaders* self) { return self->stopping_ || !self->queue_.empty(); }, this));
+        if (stopping_) return;
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  absl::Mutex mu_;
+  std::deque<std::packaged_task<absl::Status()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
 
 // Windows of time a window's width never exceeds, and a first width to learn the rate from.
 constexpr int64_t kMaxWindowUs = int64_t{366} * 24 * 3600 * 1000000;
@@ -450,9 +504,10 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
   const int64_t end = (*span)->second + 1;
 
   // At most kWindowsAhead windows in flight (one of them maybe the rest of one that filled a
-  // page) and one page being sent. The pages outlive the reads into them: `tasks` is destroyed
-  // first, waiting.
+  // page) and one page being sent. The pages outlive the reads into them: `readers` is destroyed
+  // first, waiting for the reads begun.
   std::array<EventPage, kWindowsAhead + 2> pages;
+  PageReaders readers(kWindowsAhead);
   std::vector<EventPage*> free_pages;
   for (EventPage& page : pages) free_pages.push_back(&page);
   struct Window {
@@ -469,9 +524,11 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
     ExportScope scope = plan->scope;
     scope.from_us = from_us;
     scope.to_us = to_us;
-    return Window{from_us, to_us, !after.started || from_us > after.number, page,
-                  std::async(std::launch::async, ReadEventPage, store_, plan->batch,
-                             std::move(scope), after, page)};
+    return Window{
+        from_us, to_us, !after.started || from_us > after.number, page,
+        readers.Read([store = store_, limit = plan->batch, scope = std::move(scope), after, page] {
+          return ReadEventPage(store, limit, scope, after, page);
+        })};
   };
   int64_t next_from = (*span)->first;
   int64_t width = kFirstWindowUs;
