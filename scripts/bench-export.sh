@@ -8,9 +8,14 @@
 #
 # Usage: scripts/bench-export.sh [BUILD_DIR]      (BUILD_DIR defaults to build)
 #
-# Environment: AGENTS (100000), EVENTS (10000000), MONTH (2026-10), DATA_DIR (an existing plauditd
-# data directory to export instead of generating one; it is opened, not changed), SMOKE=1 (small
-# sizes, and checks the exports' row counts: for ctest), KEEP=1 keeps the temporary directory.
+# The baseline and the CSV export are timed in ROUNDS rounds, each a baseline then an export, and
+# each round's ratio is printed with their median: on a machine whose cores' speed drifts (a
+# virtual machine's), one pair of runs can differ by a quarter either way.
+#
+# Environment: AGENTS (100000), EVENTS (10000000), MONTH (2026-10), ROUNDS (5), DATA_DIR (an
+# existing plauditd data directory to export instead of generating one; it is opened, not
+# changed), SMOKE=1 (small sizes, one round, and checks the exports' row counts: for ctest),
+# KEEP=1 keeps the temporary directory.
 # plauditd runs on a free loopback port in development mode and is stopped when the script ends.
 set -euo pipefail
 
@@ -30,8 +35,10 @@ for file in "$plauditd_bin" "$plaudit_bin" "$data_bin" "$load_bin"; do
 done
 
 if [[ ${SMOKE:-} == 1 ]]; then
-  : "${AGENTS:=200}" "${EVENTS:=50000}"
+  : "${AGENTS:=200}" "${EVENTS:=50000}" "${ROUNDS:=1}"
 fi
+rounds=${ROUNDS:-5}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench: ROUNDS must be a whole number above 0, not '$rounds'" >&2; exit 2; }
 agents=${AGENTS:-100000}
 events=${EVENTS:-10000000}
 month=${MONTH:-2026-10}
@@ -63,13 +70,17 @@ else
     --raw-events 0 --no-group-by >"$work/data.txt" 2>&1 || { cat "$work/data.txt" >&2; exit 1; }
 fi
 
-# The baseline twice: the first read warms the page cache as the exports will find it.
+# baseline: SQLite alone reads every event in order; sets base_rows and base_seconds.
+baseline() {
+  local out
+  out=$("$data_bin" --read-baseline "$data/plaudit.db")
+  base_rows=$(sed -n 's/.* rows=\([0-9]*\) .*/\1/p' <<<"$out")
+  base_seconds=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$out")
+  printf '  baseline  %s events read in order by SQLite alone in %s s (%s events/s)\n' \
+    "$base_rows" "$base_seconds" "$(awk -v r="$base_rows" -v s="$base_seconds" 'BEGIN { printf "%.0f", r / s }')"
+}
+# A first read warms the page cache as the exports will find it.
 "$data_bin" --read-baseline "$data/plaudit.db" >/dev/null
-baseline=$("$data_bin" --read-baseline "$data/plaudit.db")
-base_rows=$(sed -n 's/.* rows=\([0-9]*\) .*/\1/p' <<<"$baseline")
-base_seconds=$(sed -n 's/.* seconds=\([0-9.]*\) .*/\1/p' <<<"$baseline")
-printf '  baseline  %s events read in order by SQLite alone in %s s (%s events/s)\n' \
-  "$base_rows" "$base_seconds" "$(awk -v r="$base_rows" -v s="$base_seconds" 'BEGIN { printf "%.0f", r / s }')"
 
 port=$(free_port) || { echo "bench: no free port" >&2; exit 1; }
 server=127.0.0.1:$port
@@ -87,7 +98,9 @@ peak_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
 echo "  plauditd peak resident memory before the exports: $(peak_kb) kB"
 
 failures=0
-# export FORMAT: one timed export of every event to a file, with its figures.
+ratios=()
+# export FORMAT: one timed export of every event to a file, with its figures; its ratio to the
+# last baseline is added to `ratios`.
 export_events() {
   local format=$1 out=$work/events.$1 cpu_before cpu_after start end seconds rows
   cpu_before=$(cpu_seconds)
@@ -105,6 +118,7 @@ export_events() {
     "$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { print (r / s) / (br / bs) }')" \
     "$(awk -v b="$(stat -c %s "$out")" 'BEGIN { printf "%.1f", b / 1e6 }')" \
     "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { print b - a }')"
+  ratios+=("$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { printf "%.2f", (r / s) / (br / bs) }')")
   if [[ $rows -ne $base_rows ]]; then
     echo "bench: the $format export has $rows events, the store $base_rows" >&2
     failures=$((failures + 1))
@@ -116,11 +130,18 @@ export_events() {
 "$plaudit_bin" --server "$server" export events --from "$month-01T00:00:00Z" \
   --to "$month-02T00:00:00Z" -o "$work/one-day.csv" 2>/dev/null
 echo "  plauditd peak resident memory after exporting the $(($(wc -l <"$work/one-day.csv") - 1)) events of $month-01: $(peak_kb) kB"
-export_events csv
-export_events csv
+for ((round = 1; round <= rounds; round++)); do
+  echo "  round $round"
+  baseline
+  export_events csv
+done
+printf '  csv export over the baseline, round by round: %s; median %s\n' "${ratios[*]}" \
+  "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+baseline
 export_events ndjson
 # plauditd alone: the same export read by a client that drops the batches, so that the CLI's
 # formatting and writing do not share the cores.
+baseline
 drained=$("$load_bin" --server "$server" --drain-events) || { echo "bench: the drain failed" >&2; failures=$((failures + 1)); }
 drain_rows=$(sed -n 's/.*rows=\([0-9]*\) .*/\1/p' <<<"$drained")
 drain_seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$drained")
