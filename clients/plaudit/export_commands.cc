@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -135,6 +136,16 @@ std::string Rfc3339(bool set, const google::protobuf::Timestamp& t) {
 // The shortest text that reads back as `value`.
 void AppendNumber(double value, std::string& out) {
   char buffer[32];
+  // A whole number of fewer than six digits (most counts and scores) is written as an integer,
+  // which is quicker: the shortest form is the same digits for these (ties go to the plain form),
+  // and only from 100000 on can the exponent form (1e+05) be shorter. -0 keeps its sign below.
+  if (value > -100000 && value < 100000 && value == std::trunc(value) &&
+      !(value == 0 && std::signbit(value))) {
+    const auto written =
+        std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int32_t>(value));
+    out.append(buffer, written.ptr);
+    return;
+  }
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, error == std::errc() ? end : buffer);
 }

@@ -144,5 +144,19 @@ grep -q 'plaudit.v1.ExportService/ExportEvents,exports/events agent=a002,OK' "$w
   fail "an export's audit record"
 grep -q 'ExportEvents,exports/events agent=a002,"PERMISSION_DENIED' "$work/audit.csv" ||
   fail "a refused export's audit record: $(grep ExportEvents "$work/audit.csv")"
+# Values as their shortest text: whole numbers plainly up to the sizes where the exponent form is
+# shorter, fractions as they read back; NDJSON gives each a fraction or an exponent.
+printf '%s\n' "event_id,agent_id,metric,value,occurred_at" \
+  "v-1,a001,sales_value,99999,2026-11-02T00:00:01Z" "v-2,a001,sales_value,100000,2026-11-02T00:00:02Z" \
+  "v-3,a001,sales_value,42,2026-11-02T00:00:03Z" "v-4,a001,sales_value,0.25,2026-11-02T00:00:04Z" \
+  "v-5,a001,sales_value,123456,2026-11-02T00:00:05Z" "v-6,a001,sales_value,1000000,2026-11-02T00:00:06Z" \
+  "v-7,a001,sales_value,338.7,2026-11-02T00:00:07Z" >"$work/values.csv"
+"$plaudit" metrics import "$work/values.csv" >"$work/out" 2>&1 || fail "import values: $(cat "$work/out")"
+"$plaudit" export events --from 2026-11-02T00:00:00Z --to 2026-11-03T00:00:00Z -o "$work/values-out.csv" 2>/dev/null
+[[ $(tail -n +2 "$work/values-out.csv" | cut -d, -f4 | paste -sd' ') == "99999 1e+05 42 0.25 123456 1e+06 338.7" ]] ||
+  fail "values in CSV: $(cut -d, -f4 "$work/values-out.csv" | paste -sd' ')"
+"$plaudit" export events --format ndjson --from 2026-11-02T00:00:00Z --to 2026-11-03T00:00:00Z >"$work/values.ndjson"
+[[ $(grep -o '"value":[^,]*' "$work/values.ndjson" | cut -d: -f2 | paste -sd' ') == "99999.0 1e+05 42.0 0.25 123456.0 1e+06 338.7" ]] ||
+  fail "values in NDJSON: $(grep -o '"value":[^,]*' "$work/values.ndjson" | paste -sd' ')"
 stop_server
 echo "export_cli: ok"
