@@ -102,7 +102,7 @@ ratios=()
 # export FORMAT: one timed export of every event to a file, with its figures; its ratio to the
 # last baseline is added to `ratios`.
 export_events() {
-  local format=$1 out=$work/events.$1 cpu_before cpu_after start end seconds rows
+  local format=$1 out=$work/events.$1 cpu_before cpu_after start end seconds rows ratio
   cpu_before=$(cpu_seconds)
   start=$(date +%s.%N)
   "$plaudit_bin" --server "$server" export events --format "$format" -o "$out" 2>"$work/export.err" ||
@@ -112,13 +112,14 @@ export_events() {
   seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
   rows=$(wc -l <"$out")
   [[ $format == csv ]] && rows=$((rows - 1))
+  ratio=$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { printf "%.2f", (r / s) / (br / bs) }')
   printf '  export    %-6s %s events in %s s (%s events/s, %.2f x the baseline), %s MB; plauditd CPU %.2f s\n' \
     "$format" "$rows" "$seconds" \
     "$(awk -v r="$rows" -v s="$seconds" 'BEGIN { printf "%.0f", r / s }')" \
-    "$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { print (r / s) / (br / bs) }')" \
+    "$ratio" \
     "$(awk -v b="$(stat -c %s "$out")" 'BEGIN { printf "%.1f", b / 1e6 }')" \
     "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { print b - a }')"
-  ratios+=("$(awk -v r="$rows" -v s="$seconds" -v br="$base_rows" -v bs="$base_seconds" 'BEGIN { printf "%.2f", (r / s) / (br / bs) }')")
+  ratios+=("$ratio")
   if [[ $rows -ne $base_rows ]]; then
     echo "bench: the $format export has $rows events, the store $base_rows" >&2
     failures=$((failures + 1))

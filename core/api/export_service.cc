@@ -7,11 +7,10 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
-#include <functional>
 #include <future>
+#include <memory>
 #include <set>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,9 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "core/api/award_protos.h"
+#include "core/api/event_streams.h"
 #include "core/api/status.h"
 #include "core/api/timestamps.h"
 #include "core/domain/period.h"
@@ -408,57 +407,6 @@ absl::Status ReadEventPage(Store* store, int limit, const ExportScope& scope, Ex
 // head of the line is slow, or read and waiting to be sent.
 constexpr size_t kWindowsAhead = 4;
 
-// Threads that read an export's pages, kept for the whole export: a thread per page would be
-// made and unmade over a thousand times in an export of millions. Read() queues a read and
-// returns its future; the destructor drops the reads not begun and waits for those begun, so
-// whatever they read into must outlive the PageReaders. Not thread-safe: one exporting thread
-// calls Read().
-class PageReaders {
- public:
-  explicit PageReaders(size_t threads) {
-    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-  }
-  PageReaders(const PageReaders&) = delete;
-  PageReaders& operator=(const PageReaders&) = delete;
-  ~PageReaders() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-      queue_.clear();
-    }
-    for (std::thread& thread : threads_) thread.join();
-  }
-
-  std::future<absl::Status> Read(std::function<absl::Status()> read) {
-    std::packaged_task<absl::Status()> task(std::move(read));
-    std::future<absl::Status> done = task.get_future();
-    absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(task));
-    return done;
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::packaged_task<absl::Status()> task;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](PageReaders* self) { return self->stopping_ || !self->queue_.empty(); }, this));
-        if (stopping_) return;
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-    }
-  }
-
-  absl::Mutex mu_;
-  std::deque<std::packaged_task<absl::Status()>> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
-};
-
 // Windows of time a window's width never exceeds, and a first width to learn the rate from.
 constexpr int64_t kMaxWindowUs = int64_t{366} * 24 * 3600 * 1000000;
 constexpr int64_t kFirstWindowUs = int64_t{60} * 1000000;
@@ -504,10 +452,12 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
   const int64_t end = (*span)->second + 1;
 
   // At most kWindowsAhead windows in flight (one of them maybe the rest of one that filled a
-  // page) and one page being sent. The pages outlive the reads into them: `readers` is destroyed
-  // first, waiting for the reads begun.
+  // page) and one page being sent. The windows are read on threads kept for the whole export (a
+  // thread per page would be made and unmade over a thousand times in an export of millions).
+  // The pages outlive the reads into them: `readers` is destroyed first, finishing the reads
+  // posted (at most kWindowsAhead).
   std::array<EventPage, kWindowsAhead + 2> pages;
-  PageReaders readers(kWindowsAhead);
+  ChunkWorkers readers(static_cast<int>(kWindowsAhead));
   std::vector<EventPage*> free_pages;
   for (EventPage& page : pages) free_pages.push_back(&page);
   struct Window {
@@ -524,11 +474,13 @@ grpc::Status ExportServiceImpl::ExportEvents(grpc::ServerContext* context,
     ExportScope scope = plan->scope;
     scope.from_us = from_us;
     scope.to_us = to_us;
-    return Window{
-        from_us, to_us, !after.started || from_us > after.number, page,
-        readers.Read([store = store_, limit = plan->batch, scope = std::move(scope), after, page] {
+    auto read = std::make_shared<std::packaged_task<absl::Status()>>(
+        [store = store_, limit = plan->batch, scope = std::move(scope), after, page] {
           return ReadEventPage(store, limit, scope, after, page);
-        })};
+        });
+    std::future<absl::Status> done = read->get_future();
+    readers.Post([read] { (*read)(); });
+    return Window{from_us, to_us, !after.started || from_us > after.number, page, std::move(done)};
   };
   int64_t next_from = (*span)->first;
   int64_t width = kFirstWindowUs;
